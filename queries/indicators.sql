@@ -1,0 +1,15 @@
+-- The indicator catalogue: what each indicator counts, its unit, its good direction and its caveats.
+-- Grain: one row per indicator, with the first and last month that has data.
+-- Params: none
+WITH coverage AS (
+    SELECT indicator_id, min(month) AS first_m, max(month) AS last_m, count(*) AS n
+    FROM indicator_months GROUP BY indicator_id
+)
+SELECT i.indicator_id, i.label, i.unit, i.good_direction, i.suppress_below, i.geography,
+       i.police_uk_crime_type, i.source, i.caveats,
+       strftime(c.first_m, '%Y-%m') AS first_month,
+       strftime(c.last_m, '%Y-%m') AS last_month,
+       coalesce(c.n, 0)::BIGINT AS months_with_data
+FROM indicators i
+LEFT JOIN coverage c USING (indicator_id)
+ORDER BY i.rowid

@@ -1,0 +1,43 @@
+-- Which wards have the highest rate of an indicator per 1,000 residents, with the borough for reference.
+-- Grain: one row per ward and one for the borough (area_type 'borough'), highest ward rate first. rate_per_1000 is annualised: total / months_with_data * 12 / population * 1000. Population is the estimate for the year of the period's last month (else the nearest earlier year, else the nearest later). Totals are NULL for wards when the indicator is recorded for the borough only.
+-- Params:
+--   $indicator (required): an indicator id from indicators.csv
+--   $start_month (optional): first month YYYY-MM; default 11 months before the end month
+--   $end_month (optional): last month YYYY-MM; default the indicator's last month with data
+WITH period_end AS (
+    SELECT coalesce(strptime($end_month || '-01', '%Y-%m-%d')::DATE, max(month)) AS end_m
+    FROM indicator_months WHERE indicator_id = $indicator
+), span AS (
+    SELECT coalesce(strptime($start_month || '-01', '%Y-%m-%d')::DATE, (end_m - INTERVAL 11 MONTH)::DATE) AS start_m, end_m
+    FROM period_end
+), covered AS (
+    SELECT m.month FROM indicator_months m, span
+    WHERE m.indicator_id = $indicator AND m.month BETWEEN span.start_m AND span.end_m
+), targets AS (
+    SELECT a.area_code, a.area_name, a.area_type,
+           (i.geography = 'ward' OR a.area_type = 'borough') AS usable
+    FROM areas a, partnership p, indicators i
+    WHERE (a.area_code = p.area_code OR a.parent_code = p.area_code) AND i.indicator_id = $indicator
+), counts AS (
+    SELECT t.area_code, sum(f.value) AS total
+    FROM targets t
+    JOIN areas a ON a.area_code = t.area_code OR a.parent_code = t.area_code
+    JOIN fact_monthly f ON f.area_code = a.area_code AND f.indicator_id = $indicator
+    JOIN covered c ON c.month = f.month
+    GROUP BY t.area_code
+), joined AS (
+    SELECT t.area_code, t.area_name, t.area_type,
+           CASE WHEN t.usable THEN coalesce(c.total, 0) END AS total,
+           CASE WHEN t.usable THEN (SELECT count(*) FROM covered) END AS months_with_data,
+           population_for(t.area_code, (SELECT year(end_m) FROM span)) AS population
+    FROM targets t LEFT JOIN counts c USING (area_code)
+)
+SELECT area_code, area_name, area_type,
+       strftime((SELECT start_m FROM span), '%Y-%m') AS start_month,
+       strftime((SELECT end_m FROM span), '%Y-%m') AS end_month,
+       total::BIGINT AS total,
+       months_with_data::BIGINT AS months_with_data,
+       population::BIGINT AS population,
+       round(total / nullif(months_with_data, 0) * 12 / nullif(population, 0) * 1000, 2) AS rate_per_1000
+FROM joined
+ORDER BY area_type = 'borough', rate_per_1000 DESC NULLS LAST, area_name

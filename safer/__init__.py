@@ -1,0 +1,1 @@
+"""Engine of the community safety dashboard: contract, store, queries, stats, charts, command line."""

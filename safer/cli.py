@@ -1,0 +1,121 @@
+"""Command line: `python -m safer validate | query | build | demo`."""
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+
+from . import config, contract, queries
+from .store import BuildError, Store
+
+
+def _validate(args) -> int:
+    d = config.data_dir(args.data)
+    rep = contract.validate(d)
+    for p in rep.problems:
+        print(p)
+    print(f"{d}: {rep.summary()}")
+    return 0 if rep.ok else 1
+
+
+def _build(args) -> int:
+    try:
+        store = Store(args.data)
+    except BuildError as exc:
+        for p in exc.report.problems:
+            print(p, file=sys.stderr)
+        print(f"not built: {len(exc.report.errors)} errors", file=sys.stderr)
+        return 1
+    st = store.refresh()
+    for p in st.problems:
+        print(p, file=sys.stderr)
+    for w in st.warnings:
+        print(w, file=sys.stderr)
+    state = "current" if st.current else "NOT current: serving the last good build"
+    print(f"store {st.serving} ({state}), built {st.built_at}, data version {store.version}")
+    return 0 if st.current else 1
+
+
+def _query(args, extra: list[str]) -> int:
+    if args.list:
+        for q in queries.list_queries():
+            print(f"{q.name}: {q.description}")
+            print(f"    grain: {q.grain}")
+            for p in q.params:
+                print(f"    --{p.name} ({'required' if p.required else 'optional'}): {p.doc}")
+        return 0
+    if not args.name:
+        print("query: give a query NAME or --list", file=sys.stderr)
+        return 2
+    values, i = {}, 0
+    while i < len(extra):
+        tok = extra[i]
+        if not tok.startswith("--"):
+            print(f"query: unexpected argument {tok!r}; parameters are given as --NAME VALUE", file=sys.stderr)
+            return 2
+        key, _, val = tok[2:].partition("=")
+        if not _:
+            if i + 1 >= len(extra):
+                print(f"query: --{key} needs a value", file=sys.stderr)
+                return 2
+            val, i = extra[i + 1], i + 1
+        values[key.replace("-", "_")] = val
+        i += 1
+    try:
+        store = Store(args.data)
+        if store.status.problems:
+            for p in store.status.problems:
+                print(f"warning: serving the last good build; {p}", file=sys.stderr)
+        names, rows = queries.run_rows(store, args.name, **values)
+    except queries.QueryError as exc:
+        print(f"query: {exc}", file=sys.stderr)
+        return 2
+    except BuildError as exc:
+        for p in exc.report.problems:
+            print(p, file=sys.stderr)
+        return 1
+    w = csv.writer(sys.stdout, lineterminator="\n")
+    w.writerow(names)
+    for r in rows:
+        w.writerow(["" if v is None else _fmt(v) for v in r])
+    return 0
+
+
+def _fmt(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return repr(v)
+    return str(v)
+
+
+def _demo(args) -> int:
+    from . import demo
+    return demo.main(["--out", args.out])
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m safer", description="Community safety dashboard engine.")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    data_help = "data directory (default: $SAFER_DATA_DIR, else the project's data/)"
+
+    v = sub.add_parser("validate", help="check every extract; one line per problem as FILE:LINE: COLUMN: message")
+    v.add_argument("--data", help=data_help)
+
+    b = sub.add_parser("build", help="build (or reuse) the DuckDB store for the data directory")
+    b.add_argument("--data", help=data_help)
+
+    q = sub.add_parser("query", help="run queries/NAME.sql and print CSV; --list lists the queries")
+    q.add_argument("name", nargs="?")
+    q.add_argument("--list", action="store_true", help="list each query with its description and parameters")
+    q.add_argument("--data", help=data_help)
+
+    d = sub.add_parser("demo", help="write the synthetic demo data into a directory")
+    d.add_argument("--out", required=True)
+
+    args, extra = ap.parse_known_args(argv)
+    if args.cmd == "query":
+        return _query(args, extra)
+    if extra:
+        ap.error(f"unrecognised arguments: {' '.join(extra)}")
+    return {"validate": _validate, "build": _build, "demo": _demo}[args.cmd](args)

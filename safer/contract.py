@@ -1,0 +1,639 @@
+"""The data contract: every extract the data directory may hold, its columns and rules.
+
+`data/README.md` documents the same contract for people; `tests/test_contract_doc.py`
+checks that every file and column named here is documented there.
+
+This module only describes and checks files. It reads CSV with Python's `csv`
+module so that every problem can be reported as FILE:LINE: COLUMN: message;
+loading into DuckDB happens in `safer.store`, after validation has passed.
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# --------------------------------------------------------------------------- specs
+
+MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+AREA_CODE_RE = re.compile(r"^[A-Z][0-9]{8}$")
+LSOA_CODE_RE = re.compile(r"^[EW]01[0-9]{6}$")
+BOOL_VALUES = ("true", "false")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # text | id | area_code | lsoa_code | month | date | int | float | bool | enum
+    required: bool = True
+    allowed: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    doc: str = ""
+    example: str = ""
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    name: str  # path relative to the data directory ("police_uk/" means any CSV under it)
+    columns: tuple[Column, ...]
+    grain: str
+    doc: str
+    key: tuple[str, ...] = ()
+    required: bool = True
+    exact_header_order: bool = False
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+def _c(name, type_="text", **kw) -> Column:
+    return Column(name, type_, **kw)
+
+
+POLICE_UK_COLUMNS = (
+    "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude",
+    "Location", "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context",
+)
+
+SPECS: dict[str, FileSpec] = {}
+
+
+def _add(spec: FileSpec) -> None:
+    SPECS[spec.name] = spec
+
+
+_add(FileSpec(
+    "partnership.csv",
+    grain="exactly one row: the partnership this data directory belongs to",
+    doc="Who the dashboard is for. Nothing about a particular partnership is written in code.",
+    columns=(
+        _c("name", doc="The partnership's name, shown in every title.", example="Safer Stockport Partnership"),
+        _c("area_code", "area_code", doc="The partnership's whole area: an `areas.csv` code of type `borough`.", example="E08000007"),
+        _c("police_force", doc="The force whose police.uk files are loaded (informational).", example="Greater Manchester Police"),
+        _c("synthetic", "bool", doc="`true` when any figure in this directory is synthetic: every screen then says so.", example="true"),
+        _c("data_note", required=False, doc="One sentence shown under the title on every page (for example what is synthetic).",
+           example="Synthetic demo data calibrated on real police.uk levels."),
+    ),
+))
+
+_add(FileSpec(
+    "areas.csv",
+    grain="one row per area",
+    key=("area_code",),
+    doc="The partnership's area (one `borough` row) and its wards.",
+    columns=(
+        _c("area_code", "area_code", doc="ONS code.", example="E05000779"),
+        _c("area_name", doc="Name as published by ONS.", example="Bramhall North"),
+        _c("area_type", "enum", allowed=("borough", "ward"), doc="`borough` for the whole area, `ward` for a ward.", example="ward"),
+        _c("parent_code", "area_code", required=False, doc="For a ward, the borough's code; blank for the borough.", example="E08000007"),
+    ),
+))
+
+_add(FileSpec(
+    "lsoa_ward_lookup.csv",
+    grain="one row per LSOA code (2011 and 2021 codes; an LSOA whose code did not change appears once)",
+    key=("lsoa_code",),
+    doc="Places police.uk rows in wards. A police.uk row whose LSOA code is not listed lies outside the area and is left out.",
+    columns=(
+        _c("lsoa_code", "lsoa_code", doc="LSOA code as it appears in police.uk's `LSOA code`.", example="E01005743"),
+        _c("lsoa_name", required=False, doc="LSOA name, for reference.", example="Stockport 014A"),
+        _c("ward_code", "area_code", doc="Best-fit ward: an `areas.csv` code of type `ward`.", example="E05000781"),
+    ),
+))
+
+_add(FileSpec(
+    "population.csv",
+    grain="one row per area per year",
+    key=("area_code", "year"),
+    doc="Residents (mid-year estimate) for rates per 1,000. A period uses the year of its last month; "
+        "where that year is missing the nearest earlier year, else the nearest later one.",
+    columns=(
+        _c("area_code", "area_code", doc="An `areas.csv` code.", example="E05000779"),
+        _c("year", "int", minimum=1990, maximum=2100, doc="Year of the mid-year (30 June) estimate.", example="2021"),
+        _c("population", "int", minimum=1, doc="Residents.", example="12807"),
+        _c("source", required=False, doc="Where the figure comes from.", example="ONS mid-year estimate"),
+    ),
+))
+
+_add(FileSpec(
+    "indicators.csv",
+    grain="one row per indicator",
+    key=("indicator_id",),
+    doc="The indicator catalogue. An indicator with a `police_uk_crime_type` is counted from `police_uk/`; "
+        "any other indicator comes from `partner_monthly.csv`.",
+    columns=(
+        _c("indicator_id", "id", doc="Short id used in URLs and queries.", example="asb"),
+        _c("label", doc="Name shown on screen.", example="Anti-social behaviour"),
+        _c("unit", doc="What one unit of the count is, plural, lower case: used in axis titles.", example="incidents"),
+        _c("good_direction", "enum", allowed=("down", "up", "neither"),
+           doc="Which direction of change is good news. `up` where more reports mean better reporting (for example CSE).",
+           example="down"),
+        _c("suppress_below", "int", minimum=0,
+           doc="Counts from 1 up to this number minus one are shown as `<N` below borough level (0: no suppression).", example="0"),
+        _c("geography", "enum", allowed=("ward", "borough"),
+           doc="Finest level the counts exist at: `ward` (wards sum to the borough) or `borough` only.", example="ward"),
+        _c("police_uk_crime_type", required=False,
+           doc="police.uk `Crime type` counted for this indicator; blank for a partner indicator.", example="Anti-social behaviour"),
+        _c("source", doc="Who supplies the figures.", example="police.uk street-level data (Greater Manchester Police)"),
+        _c("caveats", required=False, doc="What a reader must know before drawing conclusions.",
+           example="Reports, not incidents; recording practice changed in 2019."),
+    ),
+))
+
+_add(FileSpec(
+    "plan_cycles.csv",
+    grain="one row per plan cycle; cycles do not overlap",
+    key=("cycle_id",),
+    doc="The partnership's three-year plans. Months are inclusive.",
+    columns=(
+        _c("cycle_id", "id", doc="Short id.", example="2022-25"),
+        _c("title", doc="The plan's title.", example="Safer Stockport Partnership Plan 2022/25"),
+        _c("start_month", "month", doc="First month (YYYY-MM).", example="2022-04"),
+        _c("end_month", "month", doc="Last month (YYYY-MM), not before `start_month`.", example="2025-03"),
+        _c("approved_on", "date", required=False, doc="Date the plan was approved (YYYY-MM-DD).", example="2022-03-15"),
+        _c("decision_ref", required=False, doc="Reference of the approving decision.", example="CAB265"),
+    ),
+))
+
+_add(FileSpec(
+    "priorities.csv",
+    grain="one row per priority per plan cycle",
+    key=("cycle_id", "priority_id"),
+    doc="The priorities (themes) of each plan. The same `priority_id` in two cycles means the priority was carried forward.",
+    columns=(
+        _c("cycle_id", "id", doc="A `plan_cycles.csv` id.", example="2022-25"),
+        _c("priority_id", "id", doc="Short id, stable across cycles.", example="vulnerable-people"),
+        _c("title", doc="The priority as worded in the plan.", example="Protecting Vulnerable People"),
+        _c("description", required=False, doc="One or two sentences.", example="Safeguarding children and adults at risk."),
+        _c("illustrative", "bool", doc="`true` where the exact wording is not known and the row is illustrative.", example="false"),
+    ),
+))
+
+_add(FileSpec(
+    "priority_indicators.csv",
+    grain="one row per indicator per priority per plan cycle",
+    key=("cycle_id", "priority_id", "indicator_id"),
+    doc="Which indicators evidence each priority.",
+    columns=(
+        _c("cycle_id", "id", doc="A `plan_cycles.csv` id.", example="2022-25"),
+        _c("priority_id", "id", doc="A `priorities.csv` id in that cycle.", example="vulnerable-people"),
+        _c("indicator_id", "id", doc="An `indicators.csv` id.", example="cse"),
+        _c("headline", "bool", doc="`true` to show it on the Overview page.", example="true"),
+    ),
+))
+
+_add(FileSpec(
+    "targets.csv",
+    grain="one row per indicator per plan cycle",
+    key=("cycle_id", "indicator_id"),
+    doc="Baselines and targets, as monthly means for the whole area.",
+    columns=(
+        _c("cycle_id", "id", doc="A `plan_cycles.csv` id.", example="2022-25"),
+        _c("indicator_id", "id", doc="An `indicators.csv` id.", example="burglary"),
+        _c("baseline_monthly_mean", "float", required=False, minimum=0, doc="Monthly mean in the baseline period.", example="210.5"),
+        _c("baseline_period", required=False, doc="What the baseline covers, in words.", example="April 2021 to March 2022"),
+        _c("target_monthly_mean", "float", required=False, minimum=0, doc="Monthly mean the plan aims for by its end.", example="190"),
+        _c("note", required=False, doc="Where the target comes from.", example="Illustrative: 10% below baseline."),
+    ),
+))
+
+_add(FileSpec(
+    "events.csv",
+    grain="one row per event",
+    doc="Dated events drawn on charts.",
+    columns=(
+        _c("event_date", "date", doc="YYYY-MM-DD.", example="2020-03-23"),
+        _c("title", doc="Short label drawn on charts.", example="First national COVID-19 lockdown"),
+        _c("category", "enum", allowed=("plan", "service", "resourcing", "covid", "recording", "scrutiny", "other"),
+           doc="Kind of event.", example="covid"),
+        _c("indicator_id", "id", required=False, doc="Blank: drawn on every indicator; else only on that indicator.", example=""),
+        _c("description", required=False, doc="One or two sentences.", example="Stay-at-home order across England."),
+    ),
+))
+
+_add(FileSpec(
+    "partner_monthly.csv",
+    grain="one row per indicator per month per area",
+    key=("indicator_id", "month", "area_code"),
+    required=False,
+    doc="Counts from partners for indicators police.uk lacks. A month listed for an indicator is a month with data: "
+        "areas not listed in that month had none (0). A month not listed at all is missing, never 0.",
+    columns=(
+        _c("indicator_id", "id", doc="An `indicators.csv` id with a blank `police_uk_crime_type`.", example="cse"),
+        _c("month", "month", doc="YYYY-MM.", example="2023-05"),
+        _c("area_code", "area_code", doc="A ward for a `ward` indicator; the borough for a `borough` indicator.", example="E05000786"),
+        _c("value", "int", minimum=0, doc="Count in that month and area.", example="3"),
+    ),
+))
+
+_add(FileSpec(
+    "police_uk/",
+    grain="one row per crime or ASB incident, as published by data.police.uk",
+    exact_header_order=True,
+    doc="Street-level files exactly as downloaded (`YYYY-MM-<force>-street.csv`, optionally gzipped, in any sub-folder). "
+        "A month present in any file is a month with data for every police.uk indicator.",
+    columns=(
+        _c("Crime ID", required=False, doc="Blank for anti-social behaviour.", example="8f0c…"),
+        _c("Month", "month", doc="YYYY-MM.", example="2023-05"),
+        _c("Reported by", doc="Force that recorded it.", example="Greater Manchester Police"),
+        _c("Falls within", doc="Force whose area it falls in.", example="Greater Manchester Police"),
+        _c("Longitude", "float", required=False, minimum=-180, maximum=180, doc="Anonymised snap point; blank when unknown.", example="-2.153095"),
+        _c("Latitude", "float", required=False, minimum=-90, maximum=90, doc="Anonymised snap point; blank when unknown.", example="53.445729"),
+        _c("Location", required=False, doc="Snap point description.", example="On or near Park Street"),
+        _c("LSOA code", "lsoa_code", required=False, doc="Blank when the location is unknown (the row is then left out).", example="E01005867"),
+        _c("LSOA name", required=False, doc="For example `Stockport 008C`.", example="Stockport 008C"),
+        _c("Crime type", doc="police.uk category.", example="Burglary"),
+        _c("Last outcome category", required=False, doc="Blank for ASB.", example="Investigation complete; no suspect identified"),
+        _c("Context", required=False, doc="Almost always blank.", example=""),
+    ),
+))
+
+OPTIONAL_FILES = {
+    "ward_boundaries.geojson": "Ward boundaries (WGS84 GeoJSON FeatureCollection, property `area_code`) for the Areas map.",
+}
+
+POLICE_DIR = "police_uk"
+
+# --------------------------------------------------------------------------- problems
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    file: str
+    line: int
+    column: str
+    message: str
+    severity: str = "error"  # error | warning
+
+    def __str__(self) -> str:
+        tag = "" if self.severity == "error" else "warning: "
+        return f"{self.file}:{self.line}: {self.column or '-'}: {tag}{self.message}"
+
+
+@dataclass
+class Table:
+    """A validated file: its header and rows as dicts, each with its line number."""
+    spec: FileSpec
+    path: Path
+    rel: str
+    header: list[str]
+    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    problems: list[Problem] = field(default_factory=list)
+    tables: dict[str, Table] = field(default_factory=dict)
+    police_files: list[Table] = field(default_factory=list)
+    files_checked: int = 0
+    rows_checked: int = 0
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        e, w = len(self.errors), len(self.warnings)
+        verdict = "valid" if self.ok else "NOT valid"
+        return (f"{self.files_checked} files, {self.rows_checked} rows checked: "
+                f"{e} error{'s' if e != 1 else ''}, {w} warning{'s' if w != 1 else ''}; data is {verdict}")
+
+
+# --------------------------------------------------------------------------- value checks
+
+
+def month_ok(v: str) -> bool:
+    m = MONTH_RE.match(v)
+    return bool(m) and 1 <= int(m.group(2)) <= 12
+
+
+def date_ok(v: str) -> bool:
+    import datetime as _dt
+    if not DATE_RE.match(v):
+        return False
+    try:
+        _dt.date.fromisoformat(v)
+    except ValueError:
+        return False
+    return True
+
+
+def check_value(col: Column, v: str) -> str | None:
+    """Return what is wrong with value `v` for column `col`, or None."""
+    if v == "":
+        return None if not col.required else "is empty; a value is required"
+    t = col.type
+    if t == "month":
+        return None if month_ok(v) else f"'{v}' is not a month (YYYY-MM, month 01-12)"
+    if t == "date":
+        return None if date_ok(v) else f"'{v}' is not a date (YYYY-MM-DD)"
+    if t == "id":
+        return None if ID_RE.match(v) else f"'{v}' is not an id (lower-case letters, digits, '-' and '_')"
+    if t == "area_code":
+        return None if AREA_CODE_RE.match(v) else f"'{v}' is not an area code (like E05000779)"
+    if t == "lsoa_code":
+        return None if LSOA_CODE_RE.match(v) else f"'{v}' is not an LSOA code (like E01005743)"
+    if t == "bool":
+        return None if v in BOOL_VALUES else f"'{v}' is not true or false"
+    if t == "enum":
+        return None if v in col.allowed else f"'{v}' is not one of {', '.join(col.allowed)}"
+    if t in ("int", "float"):
+        try:
+            x = int(v) if t == "int" else float(v)
+        except ValueError:
+            kind = "a whole number" if t == "int" else "a number"
+            hint = " (decimal comma?)" if "," in v else ""
+            return f"'{v}' is not {kind}{hint}"
+        if t == "float" and x != x:
+            return f"'{v}' is not a number"
+        if col.minimum is not None and x < col.minimum:
+            return f"{v} is below the minimum {col.minimum:g}"
+        if col.maximum is not None and x > col.maximum:
+            return f"{v} is above the maximum {col.maximum:g}"
+    return None
+
+
+# --------------------------------------------------------------------------- reading one file
+
+
+def read_text(path: Path) -> bytes:
+    raw = path.read_bytes()
+    if path.name.endswith(".gz") and raw:
+        raw = gzip.decompress(raw)
+    return raw
+
+
+def check_file(path: Path, rel: str, spec: FileSpec, problems: list[Problem]) -> Table | None:
+    """Check one CSV file against its spec; append problems; return the table if readable."""
+    try:
+        raw = read_text(path)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        problems.append(Problem(rel, 1, "", f"cannot be read: {exc}"))
+        return None
+    if not raw.strip():
+        problems.append(Problem(rel, 1, "", f"file is empty ({len(raw)} bytes); expected a header: "
+                                            + ",".join(spec.column_names)))
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.append(Problem(rel, line, "", f"is not UTF-8 text (byte {exc.start}); save the file as UTF-8"))
+        return None
+
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=",", quotechar='"', strict=True)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        problems.append(Problem(rel, 1, "", f"header cannot be parsed: {exc}"))
+        return None
+    header = [h.strip() for h in header]
+    expected = spec.column_names
+    missing = [c for c in expected if c not in header]
+    extra = [h for h in header if h not in expected]
+    bad_header = False
+    for c in missing:
+        problems.append(Problem(rel, 1, c, "column is missing from the header"))
+        bad_header = True
+    for h in extra:
+        problems.append(Problem(rel, 1, h or "(blank)", "column is not in the contract ("
+                                + ", ".join(expected) + ")"))
+        bad_header = True
+    dupes = {h for h in header if header.count(h) > 1}
+    for h in sorted(dupes):
+        problems.append(Problem(rel, 1, h, "column appears more than once in the header"))
+        bad_header = True
+    if not bad_header and spec.exact_header_order and header != expected:
+        problems.append(Problem(rel, 1, "", "columns are not in the published order: " + ",".join(expected)))
+        bad_header = True
+    if bad_header:
+        return None
+
+    table = Table(spec, path, rel, header)
+    n = len(header)
+    empty_lines: list[int] = []
+    line = 1
+    try:
+        for record in reader:
+            line = reader.line_num
+            if not record or all(f.strip() == "" for f in record):
+                empty_lines.append(line)
+                continue
+            if len(record) != n:
+                problems.append(Problem(rel, line, "", f"row has {len(record)} fields, the header has {n}"))
+                continue
+            row = dict(zip(header, record))
+            bad = False
+            for col in spec.columns:
+                msg = check_value(col, row[col.name])
+                if msg:
+                    problems.append(Problem(rel, line, col.name, msg))
+                    bad = True
+            if not bad:
+                table.rows.append((line, row))
+    except csv.Error as exc:
+        problems.append(Problem(rel, reader.line_num or line, "", f"cannot be parsed: {exc}"))
+        return None
+
+    if empty_lines:
+        trailing = _trailing(empty_lines, line)
+        where = f"lines {empty_lines[0]}-{empty_lines[-1]}" if len(empty_lines) > 1 else f"line {empty_lines[0]}"
+        kind = "trailing " if trailing else ""
+        problems.append(Problem(rel, empty_lines[0], "", f"{len(empty_lines)} {kind}all-empty row"
+                                f"{'s' if len(empty_lines) > 1 else ''} ({where}) skipped", "warning"))
+    if not table.rows and not any(p.file == rel and p.severity == "error" for p in problems):
+        problems.append(Problem(rel, 2, "", "no data rows after the header"))
+    return table
+
+
+def _trailing(empty_lines: list[int], last_line: int) -> bool:
+    return empty_lines == list(range(last_line - len(empty_lines) + 1, last_line + 1))
+
+
+# --------------------------------------------------------------------------- whole directory
+
+
+def police_files(data_dir: Path) -> list[Path]:
+    base = data_dir / POLICE_DIR
+    if not base.is_dir():
+        return []
+    return sorted(p for p in base.rglob("*") if p.is_file() and (p.name.endswith(".csv") or p.name.endswith(".csv.gz")))
+
+
+def extract_files(data_dir: Path) -> list[Path]:
+    """Every file the store is built from (for fingerprints)."""
+    files = [data_dir / name for name in SPECS if not name.endswith("/") and (data_dir / name).exists()]
+    files += police_files(data_dir)
+    files += [data_dir / name for name in OPTIONAL_FILES if (data_dir / name).exists()]
+    return files
+
+
+def validate(data_dir: Path) -> Report:
+    """Check every extract in `data_dir` and the references between them."""
+    data_dir = Path(data_dir)
+    rep = Report()
+    if not data_dir.is_dir():
+        rep.problems.append(Problem(str(data_dir), 0, "", "data directory does not exist"))
+        return rep
+    for name, spec in SPECS.items():
+        if name.endswith("/"):
+            continue
+        path = data_dir / name
+        if not path.exists():
+            if spec.required:
+                rep.problems.append(Problem(name, 0, "", "required file is missing"))
+            continue
+        rep.files_checked += 1
+        t = check_file(path, name, spec, rep.problems)
+        if t is not None:
+            rep.tables[name] = t
+            rep.rows_checked += len(t.rows)
+    pspec = SPECS["police_uk/"]
+    for path in police_files(data_dir):
+        rel = path.relative_to(data_dir).as_posix()
+        rep.files_checked += 1
+        t = check_file(path, rel, pspec, rep.problems)
+        if t is not None:
+            rep.police_files.append(t)
+            rep.rows_checked += len(t.rows)
+    _check_keys(rep)
+    _check_references(rep)
+    rep.problems.sort(key=lambda p: (p.file, p.line, p.column))
+    return rep
+
+
+def _check_keys(rep: Report) -> None:
+    for name, t in rep.tables.items():
+        if not t.spec.key:
+            continue
+        seen: dict[tuple, int] = {}
+        for line, row in t.rows:
+            k = tuple(row[c] for c in t.spec.key)
+            if k in seen:
+                rep.problems.append(Problem(name, line, ",".join(t.spec.key),
+                                            f"duplicate of line {seen[k]} ({', '.join(k)})"))
+            else:
+                seen[k] = line
+
+
+def _col(rep: Report, name: str, col: str) -> set[str]:
+    t = rep.tables.get(name)
+    return {row[col] for _, row in t.rows} if t else set()
+
+
+def _check_references(rep: Report) -> None:
+    P = rep.problems
+    areas = {row["area_code"]: row for _, row in rep.tables["areas.csv"].rows} if "areas.csv" in rep.tables else {}
+    boroughs = {c for c, r in areas.items() if r["area_type"] == "borough"}
+    wards = {c for c, r in areas.items() if r["area_type"] == "ward"}
+    have_areas = "areas.csv" in rep.tables
+
+    def ref(name, line, col, value, allowed, what):
+        if value and value not in allowed:
+            P.append(Problem(name, line, col, f"'{value}' is not {what}"))
+
+    if have_areas:
+        for line, r in rep.tables["areas.csv"].rows:
+            if r["area_type"] == "ward":
+                if not r["parent_code"]:
+                    P.append(Problem("areas.csv", line, "parent_code", "a ward needs its borough's code"))
+                else:
+                    ref("areas.csv", line, "parent_code", r["parent_code"], boroughs, "a borough in areas.csv")
+            elif r["parent_code"]:
+                P.append(Problem("areas.csv", line, "parent_code", "must be blank for the borough"))
+
+    if "partnership.csv" in rep.tables:
+        t = rep.tables["partnership.csv"]
+        if len(t.rows) > 1:
+            P.append(Problem("partnership.csv", t.rows[1][0], "", "must have exactly one row"))
+        if have_areas:
+            for line, r in t.rows[:1]:
+                ref("partnership.csv", line, "area_code", r["area_code"], boroughs, "a borough in areas.csv")
+
+    if have_areas and "lsoa_ward_lookup.csv" in rep.tables:
+        for line, r in rep.tables["lsoa_ward_lookup.csv"].rows:
+            ref("lsoa_ward_lookup.csv", line, "ward_code", r["ward_code"], wards, "a ward in areas.csv")
+    if have_areas and "population.csv" in rep.tables:
+        for line, r in rep.tables["population.csv"].rows:
+            ref("population.csv", line, "area_code", r["area_code"], set(areas), "an area in areas.csv")
+
+    indicators = {row["indicator_id"]: row for _, row in rep.tables["indicators.csv"].rows} if "indicators.csv" in rep.tables else {}
+    cycles = _col(rep, "plan_cycles.csv", "cycle_id")
+    have_ind, have_cyc = "indicators.csv" in rep.tables, "plan_cycles.csv" in rep.tables
+
+    if have_cyc:
+        spans = []
+        for line, r in rep.tables["plan_cycles.csv"].rows:
+            if r["end_month"] < r["start_month"]:
+                P.append(Problem("plan_cycles.csv", line, "end_month", f"{r['end_month']} is before start_month {r['start_month']}"))
+            spans.append((r["start_month"], r["end_month"], line, r["cycle_id"]))
+        spans.sort()
+        for (s1, e1, l1, c1), (s2, e2, l2, c2) in zip(spans, spans[1:]):
+            if s2 <= e1:
+                P.append(Problem("plan_cycles.csv", l2, "start_month", f"cycle {c2} overlaps cycle {c1} (line {l1})"))
+
+    prio_keys = {(r["cycle_id"], r["priority_id"]) for _, r in rep.tables["priorities.csv"].rows} if "priorities.csv" in rep.tables else set()
+    for name in ("priorities.csv", "priority_indicators.csv", "targets.csv"):
+        t = rep.tables.get(name)
+        if not t:
+            continue
+        for line, r in t.rows:
+            if have_cyc:
+                ref(name, line, "cycle_id", r["cycle_id"], cycles, "a cycle in plan_cycles.csv")
+            if "indicator_id" in r and have_ind:
+                ref(name, line, "indicator_id", r["indicator_id"], set(indicators), "an indicator in indicators.csv")
+            if name == "priority_indicators.csv" and "priorities.csv" in rep.tables:
+                if (r["cycle_id"], r["priority_id"]) not in prio_keys:
+                    P.append(Problem(name, line, "priority_id", f"'{r['priority_id']}' is not a priority of cycle {r['cycle_id']} in priorities.csv"))
+    if "events.csv" in rep.tables and have_ind:
+        for line, r in rep.tables["events.csv"].rows:
+            ref("events.csv", line, "indicator_id", r["indicator_id"], set(indicators), "an indicator in indicators.csv")
+
+    if "partner_monthly.csv" in rep.tables and have_ind:
+        for line, r in rep.tables["partner_monthly.csv"].rows:
+            ind = indicators.get(r["indicator_id"])
+            if ind is None:
+                P.append(Problem("partner_monthly.csv", line, "indicator_id", f"'{r['indicator_id']}' is not an indicator in indicators.csv"))
+                continue
+            if ind["police_uk_crime_type"]:
+                P.append(Problem("partner_monthly.csv", line, "indicator_id",
+                                 f"'{r['indicator_id']}' is counted from police_uk/ (police_uk_crime_type is set)"))
+                continue
+            if have_areas:
+                want = wards if ind["geography"] == "ward" else boroughs
+                ref("partner_monthly.csv", line, "area_code", r["area_code"], want,
+                    f"a {ind['geography']} in areas.csv (indicator {r['indicator_id']} is recorded by {ind['geography']})")
+
+    # One police.uk month of one force must come from one file only, or it would be counted twice.
+    seen: dict[tuple[str, str], str] = {}
+    for t in rep.police_files:
+        keys = {}
+        for line, r in t.rows:
+            keys.setdefault((r["Falls within"], r["Month"]), line)
+        for k, line in sorted(keys.items(), key=lambda kv: kv[1]):
+            if k in seen and seen[k] != t.rel:
+                P.append(Problem(t.rel, line, "Month", f"{k[1]} for {k[0]} is also in {seen[k]}: it would be counted twice; "
+                                                       "keep one release of each month"))
+            else:
+                seen.setdefault(k, t.rel)

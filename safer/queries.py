@@ -1,0 +1,149 @@
+"""Named SQL: one file per question in `queries/`, run with bound parameters.
+
+Each file opens with a comment block:
+
+    -- What the query answers, in one sentence.
+    -- Grain: one row per ...
+    -- Params:
+    --   $indicator (required): an indicator id from indicators.csv
+    --   $area (optional): an area code; default the partnership's area
+
+Values are always bound (`$name`), never pasted into SQL. Query names are checked against
+the files in `queries/`, and values of the well-known parameters against the store's own
+lists (indicators, areas, cycles), so a typo gets a clear error instead of an empty table.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import config
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+PARAM_LINE_RE = re.compile(r"^\$([a-z_][a-z0-9_]*)\s*\((required|optional)\)\s*:\s*(.*)$")
+PARAM_USE_RE = re.compile(r"\$([a-z_][a-z0-9_]*)")
+MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+# Well-known parameters: values must be in the store's own lists.
+ALLOWED_VALUES_SQL = {
+    "indicator": "SELECT indicator_id FROM indicators",
+    "area": "SELECT area_code FROM areas",
+    "cycle": "SELECT cycle_id FROM plan_cycles",
+}
+
+
+class QueryError(ValueError):
+    """A query name or parameter that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    required: bool
+    doc: str
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str
+    description: str
+    grain: str
+    params: tuple[Param, ...]
+    sql: str
+    path: Path = field(compare=False)
+
+    def usage(self) -> str:
+        ps = " ".join(f"--{p.name} V" if p.required else f"[--{p.name} V]" for p in self.params)
+        return f"{self.name} {ps}".strip()
+
+
+def parse(path: Path) -> Query:
+    text = path.read_text(encoding="utf-8")
+    header: list[str] = []
+    for line in text.splitlines():
+        if line.startswith("--"):
+            header.append(line[2:].strip())
+        elif line.strip():
+            break
+    description_lines, grain, params, in_params = [], "", [], False
+    for h in header:
+        if h.lower().startswith("grain:"):
+            grain, in_params = h[6:].strip(), False
+        elif h.lower().startswith("params:"):
+            in_params = True
+            rest = h[7:].strip()
+            if rest and rest.lower() != "none":
+                raise QueryError(f"{path.name}: list parameters one per line after 'Params:'")
+        elif in_params and h:
+            m = PARAM_LINE_RE.match(h)
+            if not m:
+                raise QueryError(f"{path.name}: cannot read parameter line {h!r}")
+            params.append(Param(m.group(1), m.group(2) == "required", m.group(3)))
+        elif not grain and not in_params and h:
+            description_lines.append(h)
+    body_params = set(PARAM_USE_RE.findall(_strip_comments(text)))
+    declared = {p.name for p in params}
+    if not description_lines or not grain:
+        raise QueryError(f"{path.name}: the header must say what the query answers and its 'Grain:'")
+    if body_params != declared:
+        raise QueryError(f"{path.name}: parameters used {sorted(body_params)} differ from those declared {sorted(declared)}")
+    return Query(path.stem, " ".join(description_lines), grain, tuple(params), text, path)
+
+
+def _strip_comments(sql: str) -> str:
+    return "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
+
+
+def list_queries(queries_dir: Path | None = None) -> list[Query]:
+    d = queries_dir or config.QUERIES_DIR
+    return [parse(p) for p in sorted(d.glob("*.sql"))]
+
+
+def get(name: str, queries_dir: Path | None = None) -> Query:
+    d = queries_dir or config.QUERIES_DIR
+    if not NAME_RE.match(name or ""):
+        raise QueryError(f"'{name}' is not a query name")
+    path = d / f"{name}.sql"
+    if not path.is_file():
+        known = ", ".join(q.name for q in list_queries(d))
+        raise QueryError(f"no query named '{name}' (known: {known})")
+    return parse(path)
+
+
+def bind(store, q: Query, values: dict[str, object]) -> dict[str, object]:
+    """Check `values` against the query's declared parameters and the store's allow-lists."""
+    declared = {p.name: p for p in q.params}
+    unknown = sorted(set(values) - set(declared))
+    if unknown:
+        raise QueryError(f"query '{q.name}' has no parameter {', '.join('--' + u for u in unknown)}; usage: {q.usage()}")
+    bound: dict[str, object] = {}
+    for p in q.params:
+        v = values.get(p.name)
+        if v is None or v == "":
+            if p.required:
+                raise QueryError(f"query '{q.name}' needs --{p.name} ({p.doc}); usage: {q.usage()}")
+            bound[p.name] = None
+            continue
+        if p.name in ALLOWED_VALUES_SQL:
+            allowed = set(store.sql(ALLOWED_VALUES_SQL[p.name]).iloc[:, 0].astype(str))
+            if str(v) not in allowed:
+                raise QueryError(f"--{p.name} '{v}' is not known (known: {', '.join(sorted(allowed))})")
+        if p.name.endswith("month") and not MONTH_RE.match(str(v)):
+            raise QueryError(f"--{p.name} '{v}' is not a month (YYYY-MM)")
+        bound[p.name] = v
+    return bound
+
+
+def run(store, name: str, **values) -> pd.DataFrame:
+    """Run `queries/NAME.sql` with bound values and return a DataFrame."""
+    q = get(name)
+    return store.sql(q.sql, bind(store, q, values))
+
+
+def run_rows(store, name: str, **values) -> tuple[list[str], list[tuple]]:
+    """Like `run`, but Python values: for exact CSV output."""
+    q = get(name)
+    return store.rows(q.sql, bind(store, q, values))

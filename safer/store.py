@@ -1,0 +1,364 @@
+"""The DuckDB store: validated extracts loaded with explicit schemas, kept on disk.
+
+A build is keyed by a fingerprint of the extracts (path, size, modification time) and of the
+code that builds it. A restart with unchanged extracts opens the existing database without
+reading a CSV; a changed or added file triggers a rebuild. A build that fails validation
+changes nothing: the last good database keeps serving and the problems are kept for display.
+
+Connections: one read-only connection per store, and a cursor per query, so that Streamlit's
+threads never share a cursor.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from . import config, contract
+
+# Bump when the shape of the built database changes; the source hash below covers code edits.
+STORE_VERSION = "1"
+
+
+class BuildError(Exception):
+    """The extracts did not pass validation; `report.problems` says where."""
+
+    def __init__(self, report: contract.Report):
+        self.report = report
+        super().__init__(f"{len(report.errors)} problems in the extracts; first: {report.errors[0]}"
+                         if report.errors else "extracts are not valid")
+
+
+def _code_hash() -> str:
+    h = hashlib.sha256(STORE_VERSION.encode())
+    for mod in ("store.py", "contract.py"):
+        h.update((Path(__file__).parent / mod).read_bytes())
+    return h.hexdigest()
+
+
+def fingerprint(data_dir: Path) -> str:
+    """Hash of every extract's path, size and modification time, and of the build code."""
+    items = []
+    for p in contract.extract_files(data_dir):
+        st = p.stat()
+        items.append((p.relative_to(data_dir).as_posix(), st.st_size, st.st_mtime_ns))
+    h = hashlib.sha256(_code_hash().encode())
+    h.update(json.dumps(items).encode())
+    return h.hexdigest()
+
+
+# --------------------------------------------------------------------------- build
+
+_SQL_TYPE = {"month": "DATE", "date": "DATE", "int": "BIGINT", "float": "DOUBLE", "bool": "BOOLEAN"}
+
+
+def _qi(name: str) -> str:
+    """Quote an identifier that comes from the contract (never from user input)."""
+    if not all(ch.isalnum() or ch in " _-" for ch in name):
+        raise ValueError(f"unexpected identifier {name!r}")
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _cast(col: contract.Column, as_name: str) -> str:
+    src = f"nullif({_qi(col.name)}, '')"
+    if col.type == "month":
+        expr = f"strptime({src} || '-01', '%Y-%m-%d')::DATE"
+    elif col.type == "bool":
+        expr = f"({src} = 'true')"
+    elif col.type in _SQL_TYPE:
+        expr = f"CAST({src} AS {_SQL_TYPE[col.type]})"
+    else:
+        expr = src
+    return f"{expr} AS {_qi(as_name)}"
+
+
+def _read_csv(columns: list[str], param: str, filename: bool = False) -> str:
+    cols = ", ".join(f"'{c}': 'VARCHAR'" for c in columns if _qi(c))
+    extra = ", filename=true" if filename else ""
+    return (f"read_csv(${param}, auto_detect=false, header=true, delim=',', quote='\"', escape='\"', "
+            f"columns={{{cols}}}{extra})")
+
+
+def _not_all_empty(columns: list[str]) -> str:
+    return "NOT (" + " AND ".join(f"nullif({_qi(c)}, '') IS NULL" for c in columns) + ")"
+
+
+def _load_table(con, table: str, spec: contract.FileSpec, path: Path, header: list[str]) -> None:
+    """Staging: read the file as text with an explicit header, then cast to the contract's types."""
+    casts = ", ".join(_cast(spec.column(c), c) for c in spec.column_names)
+    con.execute(
+        f"CREATE TABLE {table} AS SELECT {casts} FROM {_read_csv(header, 'path')} WHERE {_not_all_empty(header)}",
+        {"path": str(path)},
+    )
+
+
+def _empty_table(con, table: str, spec: contract.FileSpec) -> None:
+    cols = ", ".join(f"{_qi(c.name)} {_SQL_TYPE.get(c.type, 'VARCHAR')}" for c in spec.columns)
+    con.execute(f"CREATE TABLE {table} ({cols})")
+
+
+MODEL_SQL = """
+-- Months each indicator has data for. police.uk: every month present in any file.
+CREATE TABLE indicator_months AS
+    SELECT i.indicator_id, m.month
+    FROM indicators i, police_uk_months m
+    WHERE i.police_uk_crime_type IS NOT NULL
+    UNION ALL
+    SELECT DISTINCT p.indicator_id, p.month
+    FROM partner_monthly p JOIN indicators i USING (indicator_id)
+    WHERE i.police_uk_crime_type IS NULL;
+
+-- Counts by indicator, month and the finest area each indicator has (ward or borough).
+CREATE TABLE fact_monthly AS
+    SELECT i.indicator_id, r.month, r.ward_code AS area_code, count(*)::BIGINT AS value
+    FROM police_uk_rows r JOIN indicators i ON i.police_uk_crime_type = r.crime_type
+    GROUP BY ALL
+    UNION ALL
+    SELECT indicator_id, month, area_code, sum(value)::BIGINT
+    FROM partner_monthly
+    GROUP BY ALL;
+
+-- series(indicator, area): one row per month WITH data for the indicator; value is the count
+-- in the area (its own rows plus its wards' rows; 0 when none were recorded that month).
+-- No row for a month without data: a missing month is never 0.
+-- An area finer than the indicator's geography (a ward for a borough-only indicator) has no rows.
+CREATE MACRO series(ind, ar) AS TABLE
+    WITH target AS (
+        SELECT area_code, area_type FROM areas
+        WHERE area_code = coalesce(ar, (SELECT area_code FROM partnership))
+    ), usable AS (
+        SELECT count(*) > 0 AS ok FROM indicators i, target t
+        WHERE i.indicator_id = ind AND (i.geography = 'ward' OR t.area_type = 'borough')
+    ), counts AS (
+        SELECT f.month, sum(f.value) AS value
+        FROM fact_monthly f JOIN areas a USING (area_code), target t
+        WHERE f.indicator_id = ind AND (a.area_code = t.area_code OR a.parent_code = t.area_code)
+        GROUP BY f.month
+    )
+    SELECT im.month, coalesce(c.value, 0)::BIGINT AS value
+    FROM indicator_months im LEFT JOIN counts c USING (month)
+    WHERE im.indicator_id = ind AND (SELECT ok FROM usable)
+    ORDER BY im.month;
+
+-- population_for(area, year): the estimate for that year, else the nearest earlier, else nearest later.
+CREATE MACRO population_for(ar, yr) AS (
+    SELECT population FROM population
+    WHERE area_code = ar
+    ORDER BY (year > yr), abs(year - yr)
+    LIMIT 1
+);
+"""
+
+
+def build(data_dir: Path, out_path: Path, report: contract.Report | None = None) -> contract.Report:
+    """Validate `data_dir` and build a fresh database at `out_path` (written aside, then renamed)."""
+    data_dir = Path(data_dir)
+    report = report or contract.validate(data_dir)
+    if not report.ok:
+        raise BuildError(report)
+    tmp = out_path.with_name(out_path.name + f".tmp-{os.getpid()}-{threading.get_ident()}")
+    for p in (tmp, Path(str(tmp) + ".wal")):
+        p.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp))
+    try:
+        con.execute("SET threads TO 2")
+        for name, spec in contract.SPECS.items():
+            if name.endswith("/"):
+                continue
+            table = name.removesuffix(".csv")
+            t = report.tables.get(name)
+            if t is None:
+                _empty_table(con, table, spec)
+            else:
+                _load_table(con, table, spec, t.path, t.header)
+        _load_police(con, report, data_dir)
+        con.execute(MODEL_SQL)
+        meta = {
+            "fingerprint": fingerprint(data_dir),
+            "data_dir": str(data_dir),
+            "built_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "rows_checked": str(report.rows_checked),
+            "files_checked": str(report.files_checked),
+            "warnings": json.dumps([str(p) for p in report.warnings]),
+        }
+        con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        con.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    os.replace(tmp, out_path)
+    Path(str(tmp) + ".wal").unlink(missing_ok=True)
+    return report
+
+
+def _load_police(con, report: contract.Report, data_dir: Path) -> None:
+    spec = contract.SPECS["police_uk/"]
+    files = [str(t.path) for t in report.police_files]
+    if files:
+        con.execute(
+            f"""CREATE TABLE police_uk_all AS
+            SELECT {", ".join(_cast(c, c.name.lower().replace(" ", "_")) for c in spec.columns)},
+                   filename AS source_path
+            FROM {_read_csv(spec.column_names, 'files', filename=True)}
+            WHERE {_not_all_empty(spec.column_names)}""",
+            {"files": files},
+        )
+    else:
+        cols = ", ".join(f"{c.name.lower().replace(' ', '_')} {_SQL_TYPE.get(c.type, 'VARCHAR')}" for c in spec.columns)
+        con.execute(f"CREATE TABLE police_uk_all ({cols}, source_path VARCHAR)")
+    con.execute(
+        """CREATE TABLE police_uk_rows AS
+        SELECT p.crime_id, p.month, p.crime_type, l.ward_code, p.lsoa_code, p.longitude, p.latitude,
+               p.location, p.last_outcome_category, p.source_path
+        FROM police_uk_all p JOIN lsoa_ward_lookup l ON l.lsoa_code = p.lsoa_code"""
+    )
+    con.execute(
+        """CREATE TABLE police_uk_files AS
+        SELECT p.source_path, min(p.month) AS first_month, max(p.month) AS last_month, count(*) AS rows,
+               count(l.ward_code) AS rows_in_area,
+               count(*) FILTER (WHERE p.lsoa_code IS NULL) AS rows_without_location,
+               count(*) FILTER (WHERE p.lsoa_code IS NOT NULL AND l.ward_code IS NULL) AS rows_outside_area
+        FROM police_uk_all p LEFT JOIN lsoa_ward_lookup l ON l.lsoa_code = p.lsoa_code
+        GROUP BY p.source_path ORDER BY first_month"""
+    )
+    rel = {str(t.path): t.rel for t in report.police_files}
+    for path, r in rel.items():
+        con.execute("UPDATE police_uk_files SET source_path = $rel WHERE source_path = $path", {"rel": r, "path": path})
+        con.execute("UPDATE police_uk_rows SET source_path = $rel WHERE source_path = $path", {"rel": r, "path": path})
+    # A month present in any file is a month with data for every police.uk indicator.
+    con.execute("CREATE TABLE police_uk_months AS SELECT DISTINCT month FROM police_uk_all ORDER BY month")
+    # The all-rows staging table is only needed for the file summary and the month list.
+    con.execute("DROP TABLE police_uk_all")
+
+
+# --------------------------------------------------------------------------- serving
+
+
+@dataclass
+class Status:
+    """What the store is serving, and what went wrong with the newest extracts, if anything."""
+    data_dir: Path
+    serving: Path | None = None
+    fingerprint: str | None = None
+    built_at: str | None = None
+    current: bool = False  # True when the served build matches the extracts on disk
+    problems: list[contract.Problem] = field(default_factory=list)  # from the last failed build
+    warnings: list[str] = field(default_factory=list)
+
+
+class Store:
+    """The built database for one data directory. Thread-safe: a cursor per query."""
+
+    def __init__(self, data_dir: str | os.PathLike | None = None, cache: str | os.PathLike | None = None):
+        self.data_dir = config.data_dir(data_dir)
+        self.cache = Path(cache) if cache else config.cache_dir(self.data_dir)
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self.status = Status(self.data_dir)
+        self.refresh()
+
+    # -- building
+    def _pointer(self) -> Path:
+        return self.cache / "last_good"
+
+    def refresh(self) -> Status:
+        """Serve a build matching the extracts on disk, building one if needed.
+
+        If the extracts are broken, keep serving the last good build (if there is one) and
+        record the problems in `status.problems`; raise BuildError only when nothing can be served.
+        """
+        with self._lock:
+            fp = fingerprint(self.data_dir)
+            if self._con is not None and self.status.fingerprint == fp:
+                return self.status
+            self.cache.mkdir(parents=True, exist_ok=True)
+            path = self.cache / f"{fp[:24]}.duckdb"
+            problems: list[contract.Problem] = []
+            if not path.exists():
+                try:
+                    build(self.data_dir, path)
+                except BuildError as exc:
+                    problems = exc.report.errors
+            if path.exists():
+                self._open(path)
+                self._pointer().write_text(path.name)
+                self._prune(keep=path)
+            else:
+                last = self._last_good()
+                if last is None:
+                    self.status.problems = problems
+                    raise BuildError(contract.Report(problems=problems))
+                if self.status.serving != last:
+                    self._open(last)
+            self.status.current = not problems
+            self.status.problems = problems
+            return self.status
+
+    def _last_good(self) -> Path | None:
+        ptr = self._pointer()
+        if ptr.exists():
+            p = self.cache / ptr.read_text().strip()
+            if p.exists():
+                return p
+        return None
+
+    def _open(self, path: Path) -> None:
+        con = duckdb.connect(str(path), read_only=True)
+        meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+        # The previous connection is left to the garbage collector: another thread may still
+        # be reading from it, and its file stays readable after it is pruned.
+        self._con = con
+        self.status.serving = path
+        self.status.fingerprint = meta.get("fingerprint")
+        self.status.built_at = meta.get("built_at")
+        self.status.warnings = json.loads(meta.get("warnings", "[]"))
+
+    def _prune(self, keep: Path) -> None:
+        for p in self.cache.glob("*.duckdb"):
+            if p != keep:
+                try:
+                    p.unlink()
+                except OSError:
+                    pass
+
+    # -- reading
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            raise RuntimeError("store is not open")
+        return self._con.cursor()
+
+    def sql(self, sql: str, params: dict | None = None) -> pd.DataFrame:
+        """Run SQL with bound parameters and return a DataFrame."""
+        cur = self.cursor()
+        try:
+            return cur.execute(sql, params or {}).df()
+        finally:
+            cur.close()
+
+    def rows(self, sql: str, params: dict | None = None) -> tuple[list[str], list[tuple]]:
+        """Run SQL and return (column names, rows) with Python values (ints stay ints, NULL is None)."""
+        cur = self.cursor()
+        try:
+            cur.execute(sql, params or {})
+            names = [d[0] for d in cur.description]
+            return names, cur.fetchall()
+        finally:
+            cur.close()
+
+    @property
+    def version(self) -> str:
+        """A short data version: the build's fingerprint, for stamps and citations."""
+        return (self.status.fingerprint or "")[:10]
+
+    def close(self) -> None:
+        with self._lock:
+            if self._con is not None:
+                self._con.close()
+                self._con = None

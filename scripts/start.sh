@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Install the runtime packages into .venv and start the dashboard on the demo data (or on
+# $SAFER_DATA_DIR). Extra arguments go to Streamlit, e.g. --server.port 8502.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt
+exec .venv/bin/python -m streamlit run dashboard.py --server.headless true "$@"

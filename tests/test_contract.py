@@ -1,0 +1,167 @@
+"""Validation: every kind of broken extract gives FILE:LINE: COLUMN: message, and good ones pass."""
+from __future__ import annotations
+
+import gzip
+
+import pytest
+
+from safer import contract
+from safer.cli import main
+from conftest import FILES, police_csv, POLICE_ROWS
+
+
+def problems(d, severity="error"):
+    return [str(p) for p in contract.validate(d).problems if p.severity == severity]
+
+
+def test_fixture_is_valid(data_dir):
+    rep = contract.validate(data_dir)
+    assert rep.problems == []
+    assert rep.ok
+    assert rep.files_checked == 11 + len(POLICE_ROWS)
+
+
+def test_missing_column(data_dir):
+    (data_dir / "areas.csv").write_text("area_code,area_name,area_type\nE08000099,Testborough,borough\n")
+    assert problems(data_dir)[0] == "areas.csv:1: parent_code: column is missing from the header"
+
+
+def test_extra_column(data_dir):
+    text = FILES["population.csv"].replace("source\n", "source,notes\n", 1)
+    text = text.replace(",test\n", ",test,x\n")
+    (data_dir / "population.csv").write_text(text)
+    assert problems(data_dir) == ["population.csv:1: notes: column is not in the contract (area_code, year, population, source)"]
+
+
+def test_wrong_type_names_line_and_column(data_dir):
+    text = FILES["partner_monthly.csv"].replace("cse,2020-02,E05000001,4", "cse,2020-02,E05000001,four")
+    (data_dir / "partner_monthly.csv").write_text(text)
+    assert problems(data_dir) == ["partner_monthly.csv:4: value: 'four' is not a whole number"]
+
+
+def test_decimal_comma_is_named(data_dir):
+    text = FILES["targets.csv"].replace(",5,", ',"5,5",')
+    (data_dir / "targets.csv").write_text(text)
+    assert problems(data_dir) == ["targets.csv:2: baseline_monthly_mean: '5,5' is not a number (decimal comma?)"]
+
+
+def test_impossible_month(data_dir):
+    text = FILES["partner_monthly.csv"].replace("cse,2020-04,", "cse,2023-13,")
+    (data_dir / "partner_monthly.csv").write_text(text)
+    assert problems(data_dir) == ["partner_monthly.csv:5: month: '2023-13' is not a month (YYYY-MM, month 01-12)"]
+
+
+def test_impossible_month_in_police_file(data_dir):
+    p = data_dir / "police_uk" / "2020-02-test-street.csv"
+    lines = p.read_text().splitlines()
+    lines[3] = lines[3].replace("2020-02", "2023-13", 1)
+    p.write_text("\n".join(lines) + "\n")
+    assert problems(data_dir) == ["police_uk/2020-02-test-street.csv:4: Month: '2023-13' is not a month (YYYY-MM, month 01-12)"]
+
+
+def test_header_only_file(data_dir):
+    (data_dir / "events.csv").write_text("event_date,title,category,indicator_id,description\n")
+    assert problems(data_dir) == ["events.csv:2: -: no data rows after the header"]
+
+
+def test_zero_byte_file(data_dir):
+    (data_dir / "police_uk" / "2020-05-test-street.csv").write_bytes(b"")
+    out = problems(data_dir)
+    assert len(out) == 1
+    assert out[0].startswith("police_uk/2020-05-test-street.csv:1: -: file is empty (0 bytes)")
+
+
+def test_row_with_too_few_fields(data_dir):
+    text = FILES["areas.csv"].replace("E05000002,South,ward,E08000099", "E05000002,South,ward")
+    (data_dir / "areas.csv").write_text(text)
+    out = problems(data_dir)
+    assert out[0] == "areas.csv:4: -: row has 3 fields, the header has 4"
+
+
+def test_trailing_empty_rows_from_a_spreadsheet_are_skipped_with_a_warning(data_dir):
+    (data_dir / "areas.csv").write_text(FILES["areas.csv"] + ",,,\n,,,\n")
+    rep = contract.validate(data_dir)
+    assert rep.ok
+    assert [str(p) for p in rep.warnings] == ["areas.csv:5: -: warning: 2 trailing all-empty rows (lines 5-6) skipped"]
+    assert len(rep.tables["areas.csv"].rows) == 3
+
+
+def test_bom_and_crlf_are_read_correctly(data_dir, tmp_path):
+    from safer.store import Store
+    text = FILES["partner_monthly.csv"].replace("\n", "\r\n")
+    (data_dir / "partner_monthly.csv").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    rep = contract.validate(data_dir)
+    assert rep.problems == []
+    assert rep.tables["partner_monthly.csv"].header[0] == "indicator_id"
+    store = Store(data_dir)
+    rows = store.rows("SELECT indicator_id, strftime(month, '%Y-%m'), area_code, value FROM partner_monthly ORDER BY rowid")[1]
+    assert rows[0] == ("cse", "2020-01", "E05000001", 2)
+    assert rows[-1] == ("slavery", "2020-02", "E08000099", 2)
+    store.close()
+
+
+def test_gzipped_police_file_is_read(data_dir):
+    p = data_dir / "police_uk" / "2020-04-test-street.csv"
+    gz = p.with_name(p.name + ".gz")
+    gz.write_bytes(gzip.compress(p.read_bytes()))
+    p.unlink()
+    assert contract.validate(data_dir).problems == []
+
+
+def test_duplicate_key_names_both_lines(data_dir):
+    (data_dir / "areas.csv").write_text(FILES["areas.csv"] + "E05000001,North again,ward,E08000099\n")
+    assert problems(data_dir) == ["areas.csv:5: area_code: duplicate of line 3 (E05000001)"]
+
+
+def test_broken_reference(data_dir):
+    text = FILES["partner_monthly.csv"] + "cse,2020-05,E05999999,1\n"
+    (data_dir / "partner_monthly.csv").write_text(text)
+    assert problems(data_dir) == [
+        "partner_monthly.csv:8: area_code: 'E05999999' is not a ward in areas.csv (indicator cse is recorded by ward)"]
+
+
+def test_same_police_month_in_two_files_would_double_count(data_dir):
+    src = data_dir / "police_uk" / "2020-04-test-street.csv"
+    (data_dir / "police_uk" / "again").mkdir()
+    (data_dir / "police_uk" / "again" / "2020-04-test-street.csv").write_text(src.read_text())
+    out = problems(data_dir)
+    assert len(out) == 1
+    assert "2020-04 for Test Police is also in" in out[0]
+
+
+def test_police_header_must_be_the_published_one(data_dir):
+    p = data_dir / "police_uk" / "2020-06-test-street.csv"
+    p.write_text(p.read_text().replace("Crime type", "Crime category", 1))
+    out = problems(data_dir)
+    assert "police_uk/2020-06-test-street.csv:1: Crime type: column is missing from the header" in out
+    assert any(o.startswith("police_uk/2020-06-test-street.csv:1: Crime category: column is not in the contract") for o in out)
+    assert len(out) == 2
+
+
+def test_not_utf8_names_the_line(data_dir):
+    good = FILES["areas.csv"].encode()
+    (data_dir / "areas.csv").write_bytes(good + "E05000003,Caf\xe9,ward,E08000099\n".encode("latin-1"))
+    offset = len(good) + len("E05000003,Caf")
+    assert problems(data_dir) == [f"areas.csv:5: -: is not UTF-8 text (byte {offset}); save the file as UTF-8"]
+
+
+def test_cli_validate_prints_file_line_and_exit_code(data_dir, capsys):
+    assert main(["validate", "--data", str(data_dir)]) == 0
+    assert "0 errors" in capsys.readouterr().out
+    (data_dir / "plan_cycles.csv").write_text(FILES["plan_cycles.csv"].replace("2020-12", "2020-13"))
+    assert main(["validate", "--data", str(data_dir)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "plan_cycles.csv:4: end_month: '2020-13' is not a month (YYYY-MM, month 01-12)"
+    assert out[-1].endswith(": 1 error, 0 warnings; data is NOT valid")
+
+
+def test_validation_leaves_the_directory_untouched(data_dir):
+    import hashlib
+
+    def tree():
+        return {p.relative_to(data_dir).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(data_dir.rglob("*")) if p.is_file()}
+    (data_dir / "areas.csv").write_text("area_code,area_name\n")
+    before = tree()
+    assert main(["validate", "--data", str(data_dir)]) == 1
+    assert tree() == before

@@ -1,0 +1,120 @@
+"""Named queries against the hand-countable fixture in conftest.py (gaps included)."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from safer import queries
+from safer.cli import main
+
+
+def as_rows(df):
+    """Rows as plain tuples, with every kind of missing value as None."""
+    return [tuple(None if pd.isna(v) else v for v in r) for r in df.itertuples(index=False)]
+
+
+def test_every_query_file_declares_what_it_answers_its_grain_and_params():
+    qs = queries.list_queries()
+    assert {"monthly", "cycle_summary", "cycle_months", "ward_rates", "headline_indicators"} <= {q.name for q in qs}
+    for q in qs:
+        assert q.description and q.grain
+        assert q.sql.startswith("-- ")
+
+
+def test_monthly_borough_counts_rows_in_area_and_leaves_the_missing_month_empty(store):
+    df = queries.run(store, "monthly", indicator="asb")
+    # 2020-01: 3 North + 2 South in area; one outside, one without location are left out.
+    assert as_rows(df) == [("2020-01", 5), ("2020-02", 4), ("2020-03", None), ("2020-04", 6),
+                           ("2020-05", 1), ("2020-06", 2), ("2020-07", 7)]
+
+
+def test_monthly_ward_has_zero_in_a_month_with_data_but_none_recorded(store):
+    df = queries.run(store, "monthly", indicator="burglary", area="E05000001")
+    assert as_rows(df) == [("2020-01", 1), ("2020-02", 0), ("2020-03", None), ("2020-04", 1),
+                           ("2020-05", 0), ("2020-06", 0), ("2020-07", 0)]
+
+
+def test_monthly_partner_indicator_gap_and_bounds(store):
+    df = queries.run(store, "monthly", indicator="cse")
+    assert as_rows(df) == [("2020-01", 3), ("2020-02", 4), ("2020-03", None), ("2020-04", 3)]
+
+
+def test_borough_only_indicator_has_no_ward_values(store):
+    df = queries.run(store, "monthly", indicator="slavery", area="E05000001")
+    assert as_rows(df) == [("2020-01", None), ("2020-02", None)]
+    assert as_rows(queries.run(store, "monthly", indicator="slavery")) == [("2020-01", 1), ("2020-02", 2)]
+
+
+def test_cycle_summary_by_hand(store):
+    df = queries.run(store, "cycle_summary", indicator="asb")
+    # c1 = Jan-Mar: 5 + 4, March missing -> 2 months, mean 4.5
+    # c2 = Apr-Jun: 6 + 1 + 2 = 9 over 3 months, mean 3.0, change (3 - 4.5) / 4.5 = -33.3%
+    # c3 = Jul-Dec: 7 over 1 month with data, mean 7.0, change (7 - 3) / 3 = +133.3%
+    assert as_rows(df) == [("c1", 3, 2, 9, 4.5, None), ("c2", 3, 3, 9, 3.0, -33.3), ("c3", 6, 1, 7, 7.0, 133.3)]
+
+
+def test_cycle_summary_cycle_without_data_is_empty_not_zero(store):
+    df = queries.run(store, "cycle_summary", indicator="cse")
+    assert as_rows(df) == [("c1", 3, 2, 7, 3.5, None), ("c2", 3, 1, 3, 3.0, -14.3), ("c3", 6, 0, None, None, None)]
+
+
+def test_cycle_months_align_by_month_of_cycle(store):
+    df = queries.run(store, "cycle_months", indicator="asb", area="E05000002")
+    rows = as_rows(df)
+    assert rows[:3] == [("c1", 1, "2020-01", 2), ("c1", 2, "2020-02", 0), ("c1", 3, "2020-03", None)]
+    assert rows[3] == ("c2", 1, "2020-04", 6)
+    assert len(rows) == 12 and rows[-1] == ("c3", 6, "2020-12", None)
+
+
+def test_ward_rates_annualised_per_1000_with_borough(store):
+    df = queries.run(store, "ward_rates", indicator="asb", start_month="2020-01", end_month="2020-02")
+    # North: 3 + 4 = 7 over 2 months, pop 1000 -> 7/2*12/1000*1000 = 42.0
+    # South: 2 over 2 months, pop 3000 -> 2/2*12/3000*1000 = 4.0
+    # Borough: 9 over 2 months; 2020 estimate missing -> nearest earlier year 2019 (3900) -> 13.85
+    got = [(r.area_code, r.total, r.months_with_data, r.population, r.rate_per_1000) for r in df.itertuples()]
+    assert got == [("E05000001", 7, 2, 1000, 42.0), ("E05000002", 2, 2, 3000, 4.0), ("E08000099", 9, 2, 3900, 13.85)]
+
+
+def test_ward_rates_default_period_is_the_last_12_months_with_the_gap_counted_out(store):
+    df = queries.run(store, "ward_rates", indicator="asb")
+    assert set(df.start_month) == {"2019-08"} and set(df.end_month) == {"2020-07"}
+    assert list(df.months_with_data) == [6, 6, 6]
+
+
+def test_unknown_values_are_refused_with_the_known_ones(store):
+    with pytest.raises(queries.QueryError, match="--indicator 'nope' is not known .*asb"):
+        queries.run(store, "monthly", indicator="nope")
+    with pytest.raises(queries.QueryError, match="needs --indicator"):
+        queries.run(store, "monthly")
+    with pytest.raises(queries.QueryError, match="no parameter --colour"):
+        queries.run(store, "monthly", indicator="asb", colour="red")
+    with pytest.raises(queries.QueryError, match="not a query name"):
+        queries.run(store, "monthly; DROP TABLE areas")
+    with pytest.raises(queries.QueryError, match="not a month"):
+        queries.run(store, "ward_rates", indicator="asb", end_month="2020-13")
+
+
+def test_values_are_bound_not_pasted(store):
+    # A hostile value is just an unknown indicator; the tables are intact afterwards.
+    with pytest.raises(queries.QueryError):
+        queries.run(store, "monthly", indicator="asb' OR 1=1 --")
+    assert len(queries.run(store, "areas")) == 3
+
+
+def test_cli_query_prints_csv_with_empty_missing_values(data_dir, capsys):
+    assert main(["query", "monthly", "--indicator", "asb", "--data", str(data_dir)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "month,value", "2020-01,5", "2020-02,4", "2020-03,", "2020-04,6", "2020-05,1", "2020-06,2", "2020-07,7"]
+    assert main(["query", "cycle_summary", "--indicator=asb", "--data", str(data_dir)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "cycle_id,months_in_cycle,months_with_data,total,monthly_mean,change_vs_previous_pct",
+        "c1,3,2,9,4.5,", "c2,3,3,9,3.0,-33.3", "c3,6,1,7,7.0,133.3"]
+
+
+def test_cli_query_list_and_errors(data_dir, capsys):
+    assert main(["query", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert "monthly: Monthly count of one indicator" in out
+    assert "--indicator (required)" in out and "--area (optional)" in out
+    assert main(["query", "monthly", "--indicator", "zzz", "--data", str(data_dir)]) == 2
+    assert "'zzz' is not known" in capsys.readouterr().err

@@ -1,0 +1,69 @@
+"""The store: kept on disk, rebuilt when extracts change, and the last good build keeps serving."""
+from __future__ import annotations
+
+import pytest
+
+from safer import queries, store as store_mod
+from safer.store import BuildError, Store
+from conftest import FILES
+
+
+def test_restart_with_unchanged_extracts_does_not_rebuild(data_dir, monkeypatch):
+    first = Store(data_dir)
+    path = first.status.serving
+    first.close()
+
+    def no_build(*a, **k):
+        raise AssertionError("rebuilt although nothing changed")
+    monkeypatch.setattr(store_mod, "build", no_build)
+    second = Store(data_dir)
+    assert second.status.serving == path
+    assert queries.run(second, "monthly", indicator="asb").value.iloc[0] == 5
+    second.close()
+
+
+def test_changed_or_added_file_triggers_a_rebuild(data_dir):
+    s = Store(data_dir)
+    old = s.status.serving
+    (data_dir / "police_uk" / "2020-03-test-street.csv").write_text(
+        (data_dir / "police_uk" / "2020-06-test-street.csv").read_text().replace("2020-06", "2020-03"))
+    s.refresh()
+    assert s.status.serving != old and s.status.current
+    assert queries.run(s, "monthly", indicator="asb").value.tolist()[:3] == [5, 4, 2]
+    s.close()
+
+
+def test_broken_extract_keeps_the_last_good_build_serving(data_dir):
+    s = Store(data_dir)
+    good = s.status.serving
+    (data_dir / "partner_monthly.csv").write_text(FILES["partner_monthly.csv"] + "cse,2020-05,E05000001,-3\n")
+    st = s.refresh()
+    assert not st.current
+    assert st.serving == good
+    assert [str(p) for p in st.problems] == ["partner_monthly.csv:8: value: -3 is below the minimum 0"]
+    assert queries.run(s, "monthly", indicator="cse").value.tolist()[0] == 3
+    # A new process also finds the last good build.
+    again = Store(data_dir)
+    assert again.status.serving == good and not again.status.current
+    s.close()
+    again.close()
+
+
+def test_nothing_to_serve_raises_with_the_problems(data_dir):
+    (data_dir / "areas.csv").write_text("area_code\n")
+    with pytest.raises(BuildError) as exc:
+        Store(data_dir)
+    assert "areas.csv:1: area_name: column is missing from the header" in [str(p) for p in exc.value.report.problems]
+
+
+def test_building_never_writes_into_the_data_directory(data_dir, tmp_path):
+    before = sorted(p.as_posix() for p in data_dir.rglob("*"))
+    Store(data_dir).close()
+    assert sorted(p.as_posix() for p in data_dir.rglob("*")) == before
+
+
+def test_threads_each_get_their_own_cursor(store):
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda i: queries.run(store, "cycle_summary", indicator="asb").total.sum(), range(40)))
+    assert results == [25] * 40

@@ -1,0 +1,16 @@
+"""Community safety dashboard: `streamlit run dashboard.py [-- --data DIR]`.
+
+Registers the pages with st.navigation; each page lives in pages/ and only lays out
+widgets and calls into safer/.
+"""
+import streamlit as st
+
+st.set_page_config(page_title="Community safety dashboard", page_icon=":material/query_stats:", layout="wide")
+
+pages = [
+    st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True, url_path="overview"),
+    st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
+    st.Page("pages/plan_cycles.py", title="Plan cycles", icon=":material/compare_arrows:", url_path="plan_cycles"),
+    st.Page("pages/areas.py", title="Areas", icon=":material/map:", url_path="areas"),
+]
+st.navigation(pages).run()

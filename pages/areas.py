@@ -1,0 +1,44 @@
+"""Areas: which wards have the highest rates, against the borough."""
+import json
+
+import streamlit as st
+
+from safer import charts, ui
+
+p = ui.header("Areas", "Where is the rate highest, per 1,000 residents?")
+
+with st.container(horizontal=True):
+    indicator = ui.indicator_picker()
+iid = indicator["indicator_id"]
+synthetic = bool(p["synthetic"])
+
+if indicator["geography"] != "ward":
+    st.info(f"{indicator['label']} is recorded for the borough only, so wards cannot be compared. "
+            "Pick an indicator recorded by ward.")
+    st.stop()
+
+rates = ui.run("ward_rates", indicator=iid)
+wards = rates[rates.area_type == "ward"]
+borough = rates[rates.area_type == "borough"].iloc[0]
+period = f"{borough.start_month} to {borough.end_month}"
+st.markdown(f"**{indicator['label']}, {period}** ({borough.months_with_data} of 12 months with data). "
+            f"Borough: {borough.rate_per_1000:,.1f} {indicator['unit']} a year per 1,000 residents.")
+
+geojson_path = ui.store().data_dir / "ward_boundaries.geojson"
+if geojson_path.exists():
+    left, right = st.columns([3, 2])
+    with right:
+        st.plotly_chart(charts.ward_map(wards, json.loads(geojson_path.read_text()), indicator, synthetic),
+                        width="stretch")
+else:
+    left = st.container()
+    st.caption("No ward boundaries in the data directory (ward_boundaries.geojson), so no map is drawn.")
+with left:
+    st.plotly_chart(charts.ward_rank_chart(rates, indicator, synthetic), width="stretch")
+ui.stamp(period, indicator["source"] + "; residents from population.csv")
+st.caption("Rates are annualised: total ÷ months with data × 12 ÷ residents × 1,000, using the population estimate "
+           "for the period's last year (or the nearest year available).")
+
+with st.expander("The same numbers as a table"):
+    st.dataframe(rates, hide_index=True, width="stretch")
+ui.download_csv(rates, f"{iid}-ward-rates-{borough.end_month}.csv")

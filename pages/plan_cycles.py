@@ -1,0 +1,46 @@
+"""Plan cycles: did the indicator move between plan cycles, and is the change beyond chance?"""
+import streamlit as st
+
+from safer import charts, stats, ui
+
+p = ui.header("Plan cycles", "How did this indicator move from one plan cycle to the next, and is the change real?")
+
+with st.container(horizontal=True):
+    indicator = ui.indicator_picker()
+    area = ui.area_picker(indicator)
+iid, code = indicator["indicator_id"], area["area_code"]
+
+summary = ui.run("cycle_summary", indicator=iid, area=code)
+months = ui.run("cycle_months", indicator=iid, area=code)
+comparison = stats.compare_cycles(summary, months)
+synthetic = bool(p["synthetic"])
+
+st.plotly_chart(charts.cycle_means_chart(comparison, indicator, synthetic), width="stretch")
+
+lines = []
+for r in comparison.itertuples():
+    cover = f"{r.months_with_data} of {r.months_in_cycle} months with data"
+    if r.months_with_data == 0:
+        lines.append(f"- **{r.cycle_id}**: no months with data yet.")
+        continue
+    text = f"- **{r.cycle_id}**: {r.monthly_mean:,.1f} {indicator['unit']} a month ({cover})"
+    if r.Index > 0 and r.rate_ratio == r.rate_ratio:
+        v = stats.verdict(r.change_vs_previous_pct, indicator["good_direction"], bool(r.beyond_chance))
+        chance = "beyond chance" if r.beyond_chance else "within chance variation"
+        text += (f"; {r.change_vs_previous_pct:+.1f}% on the previous cycle, {chance} "
+                 f"(p = {r.p_adjusted:.3g}): {v['symbol']} {v['word']}")
+    lines.append(text + ".")
+st.markdown("\n".join(lines))
+st.markdown("**Method.** " + comparison["method"].iloc[0])
+st.caption("Monthly means are total ÷ months with data, so a cycle with missing months is not pulled down by them. "
+           "Error bars are exact 95% Poisson (Garwood) intervals of the monthly mean.")
+ui.stamp(f"{months.month.min()} to {months.month.max()} (plan cycles)", indicator["source"])
+
+st.subheader("Month by month, cycles lined up")
+st.plotly_chart(charts.cycle_lines_chart(months, indicator, synthetic), width="stretch")
+
+table = comparison[["cycle_id", "months_in_cycle", "months_with_data", "total", "monthly_mean", "ci_low", "ci_high",
+                    "change_vs_previous_pct", "rate_ratio", "p_value", "dispersion", "p_adjusted", "beyond_chance"]]
+with st.expander("The same numbers as a table"):
+    st.dataframe(table, hide_index=True, width="stretch")
+ui.download_csv(table, f"{iid}-{code}-plan-cycles.csv")

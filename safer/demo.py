@@ -1,0 +1,920 @@
+"""Deterministic generator of SYNTHETIC demo data for the Stockport community safety dashboard.
+
+    python -m safer.demo --out data
+
+Writes every file of the data contract (`safer.contract.SPECS`) and `README.md` into the output directory. The same bytes come out on every run: every random
+draw comes from a seeded `numpy.random.default_rng`, rows are written in a fixed order, and the
+police.uk files are gzipped with `mtime=0` and an empty file name in the header.
+
+What is real: the ward and LSOA codes and names, the LSOA-to-ward best fit,
+all derived from ONS reference data (Open Government Licence v3.0) read from `../shared/data/real`.
+What is synthetic: every count, the population series, baselines and targets, the wording of the
+2022-25 and 2025-28 priorities and the dates marked illustrative in `events.csv`. The synthetic
+burglary level follows the real police.uk Stockport monthly counts for 2016-02 to 2019-01, and ward
+populations are calibrated on the real ONS mid-2020 ward estimates.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import hashlib
+import io
+import json
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from safer import contract
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+REAL_DIR = PROJECT_ROOT.parent / "shared" / "data" / "real"
+
+SEED = 20150401
+BOROUGH_CODE = "E08000007"
+BOROUGH_NAME = "Stockport"
+FORCE = "Greater Manchester Police"
+FORCE_SLUG = "greater-manchester"
+FIRST_MONTH = (2015, 4)
+LAST_MONTH = (2026, 9)
+# Greater Manchester Police supplied no data to police.uk from July 2019 (new records system).
+POLICE_GAP = ("2019-07", "2020-12")
+LSOA21_FROM = "2023-01"  # police.uk rows use 2021 LSOA codes from this month on (2011 codes before)
+YEARS = list(range(2015, 2027))
+
+PARTNERSHIP_NAME = "One Stockport Safety Partnership (Safer Stockport Partnership until 2022)"
+ASB, BURGLARY, ROBBERY, VEHICLE = "Anti-social behaviour", "Burglary", "Robbery", "Vehicle crime"
+CRIME_TYPES = (ASB, BURGLARY, ROBBERY, VEHICLE)
+
+# Real 36-month police.uk burglary totals by ward, 2016-02 to 2019-01 (PROVENANCE.md, section A).
+REAL_WARD_BURGLARY_36M = {
+    "Brinnington and Central": 731, "Cheadle and Gatley": 717, "Heatons North": 692, "Heatons South": 580,
+    "Stepping Hill": 511, "Reddish South": 475, "Cheadle Hulme North": 459, "Bredbury and Woodley": 437,
+    "Bredbury Green and Romiley": 432, "Edgeley and Cheadle Heath": 428, "Davenport and Cale Green": 426,
+    "Marple South and High Lane": 409, "Cheadle Hulme South": 400, "Hazel Grove": 396, "Manor": 395,
+    "Marple North": 386, "Heald Green": 383, "Reddish North": 373, "Offerton": 358, "Bramhall North": 352,
+    "Bramhall South and Woodford": 305,
+}
+
+# Synthetic relative ASB (and robbery) rate per resident, by ward: higher in the town centre and
+# the more deprived estates, lower in the suburban south and east.
+ASB_RATE_FACTOR = {
+    "Brinnington and Central": 2.7, "Edgeley and Cheadle Heath": 1.35, "Reddish North": 1.25, "Offerton": 1.2,
+    "Manor": 1.15, "Davenport and Cale Green": 1.1, "Reddish South": 1.05, "Heatons North": 0.95,
+    "Heatons South": 0.9, "Stepping Hill": 0.95, "Bredbury and Woodley": 1.0, "Cheadle and Gatley": 0.85,
+    "Hazel Grove": 0.9, "Heald Green": 0.85, "Bredbury Green and Romiley": 0.75, "Cheadle Hulme North": 0.8,
+    "Marple North": 0.65, "Marple South and High Lane": 0.65, "Cheadle Hulme South": 0.6,
+    "Bramhall North": 0.55, "Bramhall South and Woodford": 0.5,
+}
+# Synthetic relative rates for the partner indicators (children at risk), by ward.
+CHILD_RISK_FACTOR = {
+    "Brinnington and Central": 2.6, "Edgeley and Cheadle Heath": 1.4, "Reddish North": 1.4, "Offerton": 1.3,
+    "Manor": 1.2, "Davenport and Cale Green": 1.1, "Reddish South": 1.0, "Heatons North": 0.8,
+    "Heatons South": 0.8, "Stepping Hill": 0.9, "Bredbury and Woodley": 1.1, "Cheadle and Gatley": 0.7,
+    "Hazel Grove": 0.9, "Heald Green": 0.8, "Bredbury Green and Romiley": 0.7, "Cheadle Hulme North": 0.7,
+    "Marple North": 0.6, "Marple South and High Lane": 0.6, "Cheadle Hulme South": 0.5,
+    "Bramhall North": 0.45, "Bramhall South and Woodford": 0.45,
+}
+
+# Synthetic LSOAs of neighbouring boroughs: GMP's files cover all of Greater Manchester, and a few
+# rows near the borough edge lie just outside Stockport. Codes are checked not to be in the lookup.
+NEIGHBOUR_LSOAS = (
+    ("E01005206", "Manchester 054B", -2.1930, 53.4420),
+    ("E01005211", "Manchester 056A", -2.2050, 53.4330),
+    ("E01005249", "Manchester 061C", -2.2310, 53.4080),
+    ("E01005270", "Manchester 066D", -2.2420, 53.3890),
+    ("E01005964", "Tameside 012C", -2.1250, 53.4560),
+    ("E01005972", "Tameside 015A", -2.1080, 53.4520),
+    ("E01006001", "Tameside 020B", -2.0750, 53.4480),
+    ("E01006084", "Trafford 003A", -2.2690, 53.3960),
+    ("E01006122", "Trafford 017D", -2.2800, 53.3820),
+)
+
+GENERIC_PLACES = (
+    "Parking Area", "Supermarket", "Petrol Station", "Shopping Area", "Sports/Recreation Area", "Nightclub",
+    "Further/Higher Educational Building", "Hospital", "Police Station", "Bus/Coach Station", "Theatre/Concert Hall",
+)
+STREET_STEMS = (
+    "Park", "Church", "Mill", "Station", "Moor", "Hall", "Green", "Brook", "Chapel", "Grove", "Oak", "Ash", "Beech",
+    "Elm", "Willow", "Heath", "Bank", "Meadow", "Orchard", "Cedar", "Lime", "Rowan", "Hazel", "Holly", "Larch",
+    "Birch", "Thorn", "Fern", "Clover", "Heather", "Primrose", "Bluebell", "Kingsway", "Queens", "Albert",
+    "Victoria", "Wellington", "Nelson", "Grange", "Manor", "Priory", "Abbey", "Castle", "Tower", "Bridge", "Canal",
+    "River", "Weir", "Ford", "Valley", "Hill", "Ridge", "Edge", "Cliff", "Dale", "Fold", "Croft", "Field", "Acre",
+    "Barn", "Farm", "Stable", "Forge", "Smithy", "Tannery", "Hatter", "Weaver", "Spinner", "Cotton", "Wool",
+    "Market", "School", "College", "Vicarage", "Rectory", "Cross", "Well", "Spring", "Lark", "Swallow", "Wren",
+    "Linnet", "Heron", "Kestrel", "Ashfield", "Oakfield", "Brookfield", "Springfield", "Greenfield", "Highfield",
+)
+STREET_SUFFIXES = (
+    "Street", "Road", "Lane", "Avenue", "Close", "Drive", "Grove", "Way", "Crescent", "Walk", "Place", "Terrace",
+    "Court", "Gardens", "Mews", "Rise", "View", "Brow",
+)
+
+OUTCOMES = (
+    "Investigation complete; no suspect identified",
+    "Unable to prosecute suspect",
+    "Under investigation",
+    "Status update unavailable",
+    "Awaiting court outcome",
+    "Court result unavailable",
+    "Offender sent to prison",
+    "Local resolution",
+    "Further investigation is not in the public interest",
+    "Action to be taken by another organisation",
+)
+OUTCOME_WEIGHTS = {
+    BURGLARY: (0.62, 0.13, 0.04, 0.05, 0.03, 0.03, 0.03, 0.02, 0.03, 0.02),
+    ROBBERY: (0.45, 0.24, 0.05, 0.04, 0.07, 0.05, 0.05, 0.01, 0.02, 0.02),
+    VEHICLE: (0.76, 0.09, 0.03, 0.05, 0.01, 0.02, 0.01, 0.01, 0.01, 0.01),
+}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def month_list() -> list[str]:
+    y, m = FIRST_MONTH
+    out = []
+    while (y, m) <= LAST_MONTH:
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def police_months() -> list[str]:
+    """Months that have a police.uk file (every month except the GMP gap)."""
+    return [m for m in month_list() if not (POLICE_GAP[0] <= m <= POLICE_GAP[1])]
+
+
+def _rng(name: str) -> np.random.Generator:
+    """An independent, reproducible stream per component (changing one leaves the others alone)."""
+    return np.random.default_rng([SEED, zlib.crc32(name.encode("utf-8"))])
+
+
+def _frac_year(month: str) -> float:
+    return int(month[:4]) + (int(month[5:7]) - 0.5) / 12.0
+
+
+def _interp(month: str, anchors: dict[str, float]) -> float:
+    xs = [_frac_year(k) for k in anchors]
+    return float(np.interp(_frac_year(month), xs, list(anchors.values())))
+
+
+def _season(month: str, peak_month: int, amplitude: float) -> float:
+    m = int(month[5:7])
+    return 1.0 + amplitude * np.cos(2 * np.pi * (m - peak_month) / 12.0)
+
+
+def _month_name(month: str) -> str:
+    import calendar
+    return f"{calendar.month_name[int(month[5:7])]} {month[:4]}"
+
+
+def _add_months(month: str, k: int) -> str:
+    y, m = int(month[:4]), int(month[5:7])
+    n = y * 12 + (m - 1) + k
+    return f"{n // 12:04d}-{n % 12 + 1:02d}"
+
+
+def _csv_bytes(header: list[str], rows: list[list]) -> bytes:
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    w.writerow(header)
+    for r in rows:
+        w.writerow(["" if v is None else v for v in r])
+    return buf.getvalue().encode("utf-8")
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def _gzip_bytes(data: bytes) -> bytes:
+    buf = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9) as gz:
+        gz.write(data)
+    return buf.getvalue()
+
+
+def _fmt_float(x: float, nd: int = 1) -> str:
+    return f"{x:.{nd}f}"
+
+
+# --------------------------------------------------------------------------- real reference data
+
+
+def load_reference(real_dir: Path = REAL_DIR) -> dict:
+    """Read the real lookups, populations, burglary series and ward boundaries."""
+    if not real_dir.is_dir():
+        raise FileNotFoundError(f"real reference data not found at {real_dir}; the generator needs its lookups")
+
+    def rows(name):
+        with open(real_dir / name, newline="", encoding="utf-8-sig") as f:
+            return list(csv.DictReader(f))
+
+    l11 = rows("stockport_lsoa11_to_ward17_bestfit.csv")
+    l21 = rows("stockport_lsoa21_to_ward22_bestfit.csv")
+    wards: dict[str, str] = {}
+    for r in l11:
+        wards[r["wd17cd"]] = r["wd17nm"]
+    for r in l21:
+        wards[r["wd22cd"]] = r["wd22nm"]
+    ward_codes = sorted(wards)
+
+    # Union of both lookups; the 2021 best fit wins where a code is in both and the wards differ.
+    lookup: dict[str, dict] = {}
+    for r in l11:
+        lookup[r["lsoa11cd"]] = {"name": "", "ward": r["wd17cd"]}
+    for r in l21:
+        lookup[r["lsoa21cd"]] = {"name": r["lsoa21nm"], "ward": r["wd22cd"]}
+    codes11 = sorted(r["lsoa11cd"] for r in l11)
+    codes21 = sorted(r["lsoa21cd"] for r in l21)
+
+    pop2020 = {r["ward_code"]: int(r["population"]) for r in rows("stockport_ward_population.csv") if r["year"] == "2020"}
+    burglary_real = {r["month"]: int(r["burglary_count"]) for r in rows("stockport_burglary_monthly_2016-02_2019-01.csv")}
+
+    geo = json.loads((real_dir / "stockport_wards_2017_generalised.geojson").read_text(encoding="utf-8"))
+    shapes, centroids = {}, {}
+    for f in geo["features"]:
+        p = f["properties"]
+        shapes[p["area_code"]] = f["geometry"]
+        centroids[p["area_code"]] = (float(p["lon"]), float(p["lat"]))
+
+    missing = set(ward_codes) - set(pop2020) | set(ward_codes) - set(shapes)
+    if missing:
+        raise ValueError(f"reference data lacks wards {sorted(missing)}")
+    return {
+        "wards": wards, "ward_codes": ward_codes, "lookup": lookup, "codes11": codes11, "codes21": codes21,
+        "pop2020": pop2020, "burglary_real": burglary_real, "shapes": shapes, "centroids": centroids,
+    }
+
+
+def _inside(lon: np.ndarray, lat: np.ndarray, geometry: dict) -> np.ndarray:
+    """Even-odd point-in-polygon test against every ring of a (Multi)Polygon."""
+    polys = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    result = np.zeros(lon.shape, dtype=bool)
+    for poly in polys:
+        inside = np.zeros(lon.shape, dtype=bool)
+        for ring in poly:
+            r = np.asarray(ring, dtype=float)
+            x1, y1 = r[:-1, 0], r[:-1, 1]
+            x2, y2 = r[1:, 0], r[1:, 1]
+            for a, b, c, d in zip(x1, y1, x2, y2):
+                cond = (b > lat) != (d > lat)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    xcross = a + (lat - b) * (c - a) / (d - b)
+                inside ^= cond & (lon < xcross)
+        result |= inside
+    return result
+
+
+# --------------------------------------------------------------------------- synthetic series
+
+
+def _street_names() -> list[str]:
+    rng = _rng("street-names")
+    names = [f"{s} {t}" for s in STREET_STEMS for t in STREET_SUFFIXES]
+    order = rng.permutation(len(names))
+    return [names[i] for i in order]
+
+
+def build_snap_points(ref: dict, per_ward: int = 60) -> dict[str, list[dict]]:
+    """Synthetic anonymised 'snap points' inside each ward, each with a street name and an LSOA."""
+    rng = _rng("snap-points")
+    streets = iter(_street_names())
+    generic = list(GENERIC_PLACES)
+    lookup = ref["lookup"]
+    codes21 = set(ref["codes21"])
+    codes11 = set(ref["codes11"])
+    only11 = [c for c in ref["codes11"] if c not in codes21]
+    out: dict[str, list[dict]] = {}
+    for ward in ref["ward_codes"]:
+        geom = ref["shapes"][ward]
+        polys = geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
+        pts = np.concatenate([np.asarray(ring, dtype=float) for poly in polys for ring in poly])
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        chosen = np.empty((0, 2))
+        while len(chosen) < per_ward:
+            cand = rng.uniform(lo, hi, size=(400, 2))
+            ok = _inside(cand[:, 0], cand[:, 1], geom)
+            chosen = np.concatenate([chosen, cand[ok]])
+        chosen = chosen[:per_ward]
+        # Order the points west to east so that neighbouring points share LSOAs (rough spatial blocks).
+        chosen = chosen[np.lexsort((chosen[:, 1], np.round(chosen[:, 0], 2)))]
+        lsoas21 = sorted(c for c in ref["codes21"] if lookup[c]["ward"] == ward)
+        lsoas11_only = [c for c in only11 if lookup[c]["ward"] == ward]
+        weights = rng.gamma(0.8, 1.0, size=per_ward)
+        points = []
+        for i, (lon, lat) in enumerate(chosen):
+            code21 = lsoas21[i * len(lsoas21) // per_ward]
+            # A 2021 code that did not exist in 2011 replaces a 2011 code of the same ward.
+            code11 = code21 if code21 in codes11 else (lsoas11_only[0] if lsoas11_only else code21)
+            place = generic[int(rng.integers(len(generic)))] if rng.random() < 0.1 else next(streets)
+            points.append({
+                "lon": f"{lon:.6f}", "lat": f"{lat:.6f}", "location": f"On or near {place}",
+                "lsoa11": code11, "lsoa21": code21, "weight": float(weights[i]),
+            })
+        out[ward] = points
+    # Neighbouring boroughs: a handful of snap points around each synthetic LSOA.
+    nb = []
+    for code, name, lon, lat in NEIGHBOUR_LSOAS:
+        if code in lookup:
+            raise ValueError(f"neighbour LSOA {code} is in the Stockport lookup")
+        for _ in range(3):
+            nb.append({
+                "lon": f"{lon + rng.normal(0, 0.003):.6f}", "lat": f"{lat + rng.normal(0, 0.002):.6f}",
+                "location": f"On or near {next(streets)}", "lsoa11": code, "lsoa21": code, "name": name,
+                "weight": 1.0,
+            })
+    out["_neighbours"] = nb
+    return out
+
+
+def build_police_counts(ref: dict) -> dict[str, np.ndarray]:
+    """Stockport counts per month (all months, gap included) x ward, for each crime type."""
+    months = month_list()
+    wards = ref["ward_codes"]
+    names = [ref["wards"][w] for w in wards]
+    pop = np.array([ref["pop2020"][w] for w in wards], dtype=float)
+    burg_share = np.array([REAL_WARD_BURGLARY_36M[n] for n in names], dtype=float)
+    burg_share /= burg_share.sum()
+    asb_share = pop * np.array([ASB_RATE_FACTOR[n] for n in names])
+    asb_share /= asb_share.sum()
+    rob_share = asb_share * 0.6 + burg_share * 0.4
+    veh_share = burg_share * 0.7 + pop / pop.sum() * 0.3
+
+    asb_anchor = {"2015-04": 930, "2016-12": 880, "2018-06": 790, "2019-06": 730, "2021-01": 640,
+                  "2023-01": 540, "2026-09": 400}
+    burg_anchor = {"2015-04": 215, "2016-01": 195, "2019-02": 250, "2019-06": 238, "2021-01": 195,
+                   "2022-06": 182, "2026-09": 165}
+    veh_anchor = {"2015-04": 115, "2018-06": 130, "2021-01": 110, "2026-09": 120}
+
+    counts = {}
+    spec = (
+        (ASB, "police-asb", asb_share),
+        (BURGLARY, "police-burglary", burg_share),
+        (ROBBERY, "police-robbery", rob_share),
+        (VEHICLE, "police-vehicle", veh_share),
+    )
+    for ctype, key, share in spec:
+        rng = _rng(key)
+        arr = np.zeros((len(months), len(wards)), dtype=np.int64)
+        for t, m in enumerate(months):
+            if ctype == ASB:
+                lam = _interp(m, asb_anchor) * _season(m, 7, 0.16)
+                if "2020-04" <= m <= "2020-06":  # lockdown-breach reports (a month in the police.uk gap)
+                    lam *= 1.6
+            elif ctype == BURGLARY:
+                real = ref["burglary_real"].get(m)
+                lam = float(real) if real is not None else _interp(m, burg_anchor) * _season(m, 12, 0.12)
+            elif ctype == ROBBERY:
+                lam = 15.0 * _season(m, 12, 0.1)
+            else:
+                lam = _interp(m, veh_anchor) * _season(m, 11, 0.1)
+            total = rng.poisson(lam)
+            arr[t] = rng.multinomial(total, share)
+        counts[ctype] = arr
+    return counts
+
+
+def build_partner_counts(ref: dict) -> dict[str, dict[str, np.ndarray]]:
+    """Partner indicators: {indicator: {month: counts per area}} for months with data only."""
+    months = month_list()
+    wards = ref["ward_codes"]
+    names = [ref["wards"][w] for w in wards]
+    pop = np.array([ref["pop2020"][w] for w in wards], dtype=float)
+    child_share = pop * np.array([CHILD_RISK_FACTOR[n] for n in names])
+    child_share /= child_share.sum()
+    out: dict[str, dict[str, np.ndarray]] = {}
+
+    # CSE reports: from April 2016, rising from ~8 to ~25 a month as recognition improves.
+    rng = _rng("partner-cse")
+    cse_anchor = {"2016-04": 8, "2017-06": 10, "2019-01": 14, "2021-01": 18, "2023-06": 22, "2026-09": 25}
+    cse: dict[str, np.ndarray] = {}
+    for m in months:
+        if m < "2016-04" or "2019-11" <= m <= "2019-12":  # two months the extract lacks
+            continue
+        lam = _interp(m, cse_anchor) * _season(m, 10, 0.08)
+        cse[m] = rng.poisson(lam * child_share)
+    out["cse"] = cse
+
+    # Missing from home or care episodes (children): ~60-90 a month, summer-peaked, a lockdown dip,
+    # and a three-month gap (October-December 2023) when the extract could not be produced.
+    rng = _rng("partner-missing")
+    miss_anchor = {"2015-04": 72, "2017-09": 80, "2019-06": 78, "2022-01": 74, "2026-09": 70}
+    miss: dict[str, np.ndarray] = {}
+    for m in months:
+        if "2023-10" <= m <= "2023-12":
+            continue
+        lam = _interp(m, miss_anchor) * _season(m, 7, 0.12)
+        if "2020-04" <= m <= "2020-05":
+            lam *= 0.7
+        miss[m] = rng.poisson(lam * child_share)
+    out["missing_episodes"] = miss
+
+    # Modern slavery NRM referrals, borough only: from April 2017, ~1 rising to ~8 a month.
+    rng = _rng("partner-modern-slavery")
+    ms_anchor = {"2017-04": 1.0, "2018-06": 2.0, "2020-01": 3.5, "2022-06": 5.5, "2026-09": 8.0}
+    ms: dict[str, np.ndarray] = {}
+    for m in months:
+        if m < "2017-04":
+            continue
+        ms[m] = np.array([rng.poisson(_interp(m, ms_anchor))])
+    out["modern_slavery"] = ms
+    return out
+
+
+# --------------------------------------------------------------------------- catalogue tables
+
+INDICATORS = (
+    {
+        "indicator_id": "asb", "label": "Anti-social behaviour", "unit": "incidents", "good_direction": "down",
+        "suppress_below": "0", "geography": "ward", "police_uk_crime_type": ASB,
+        "source": "police.uk street-level data (Greater Manchester Police)",
+        "caveats": "Demo figures are synthetic, not real. Incidents reported to the police only: the council and "
+                   "housing providers record more. Locations are approximate (anonymised snap points). Greater "
+                   "Manchester Police supplied no data to police.uk from July 2019 for many months: those months "
+                   "are missing, not zero.",
+    },
+    {
+        "indicator_id": "burglary", "label": "Burglary", "unit": "crimes", "good_direction": "down",
+        "suppress_below": "0", "geography": "ward", "police_uk_crime_type": BURGLARY,
+        "source": "police.uk street-level data (Greater Manchester Police)",
+        "caveats": "Demo figures are synthetic, calibrated on real police.uk Stockport burglary counts for "
+                   "February 2016 to January 2019. police.uk does not split residential and business burglary. "
+                   "Locations are approximate (anonymised snap points). Greater Manchester Police supplied no data "
+                   "to police.uk from July 2019 for many months: those months are missing, not zero.",
+    },
+    {
+        "indicator_id": "cse", "label": "Child sexual exploitation reports", "unit": "reports",
+        "good_direction": "up", "suppress_below": "5", "geography": "ward", "police_uk_crime_type": "",
+        "source": "Partner data: children's safeguarding referrals flagged for child sexual exploitation (demo extract)",
+        "caveats": "Demo figures are synthetic. CSE has long been under-reported, so more reports mostly reflect "
+                   "better recognition by professionals, not more abuse: a rise is treated as good news. Ward "
+                   "counts from 1 to 4 are suppressed. The extract lacks November and December 2019.",
+    },
+    {
+        "indicator_id": "missing_episodes", "label": "Missing from home or care episodes (children)",
+        "unit": "episodes", "good_direction": "down", "suppress_below": "5", "geography": "ward",
+        "police_uk_crime_type": "",
+        "source": "Partner data: missing from home and care return-interview service (demo extract)",
+        "caveats": "Demo figures are synthetic. Episodes, not children: one child can go missing many times. "
+                   "Ward counts from 1 to 4 are suppressed. The extract lacks October to December 2023.",
+    },
+    {
+        "indicator_id": "modern_slavery", "label": "Modern slavery referrals (National Referral Mechanism)",
+        "unit": "referrals", "good_direction": "up", "suppress_below": "0", "geography": "borough",
+        "police_uk_crime_type": "",
+        "source": "Partner data: National Referral Mechanism referrals for people found in Stockport (demo extract)",
+        "caveats": "Demo figures are synthetic. Modern slavery is under-reported, so more referrals mostly mean "
+                   "better identification. Borough level only; available from April 2017.",
+    },
+)
+
+PLAN_CYCLES = (
+    ("2018-21", "Safer Stockport Partnership Plan 2018/21", "2018-04", "2021-03", "2018-03-13", ""),
+    ("2022-25", "Safer Stockport Partnership Plan 2022/25", "2022-04", "2025-03", "2022-03-15", "CAB265"),
+    ("2025-28", "One Stockport Safety Partnership Plan 2025/28", "2025-04", "2028-03", "", ""),
+)
+
+PRIORITIES = (
+    ("2018-21", "vulnerable-people", "Protecting Vulnerable People",
+     "Safeguarding children and adults at risk of harm, exploitation or going missing.", "false"),
+    ("2018-21", "public-safety", "Public Safety and Protection",
+     "Reducing crime and anti-social behaviour that affect people where they live, work and visit.", "false"),
+    ("2018-21", "serious-organised-crime", "Serious and Organised Crime",
+     "Disrupting organised criminality, including exploitation and modern slavery.", "false"),
+    ("2018-21", "transforming-justice", "Transforming Justice",
+     "Reducing reoffending and supporting victims through the justice system. No indicator in the demo "
+     "catalogue evidences it.", "false"),
+    ("2018-21", "communities-places", "Focus on Communities and Places",
+     "A cross-cutting theme that runs through all the others: working with communities in the places "
+     "that need it most.", "false"),
+    ("2022-25", "vulnerable-people", "Protecting vulnerable people",
+     "Illustrative wording: safeguarding children and adults at risk of harm or going missing.", "true"),
+    ("2022-25", "public-safety", "Safer neighbourhoods",
+     "Illustrative wording: reducing neighbourhood crime and anti-social behaviour.", "true"),
+    ("2022-25", "exploitation", "Tackling exploitation",
+     "Illustrative wording (new theme): identifying and disrupting criminal and sexual exploitation and "
+     "modern slavery.", "true"),
+    ("2025-28", "vulnerable-people", "Protecting vulnerable people",
+     "Illustrative wording: safeguarding children and adults at risk, including from exploitation and "
+     "modern slavery.", "true"),
+    ("2025-28", "public-safety", "Safer neighbourhoods",
+     "Illustrative wording: reducing neighbourhood crime and anti-social behaviour.", "true"),
+    ("2025-28", "community-confidence", "Confident, connected communities",
+     "Illustrative wording (new theme): helping residents feel safe and confident to report.", "true"),
+)
+
+PRIORITY_INDICATORS = (
+    ("2018-21", "vulnerable-people", "cse", "true"),
+    ("2018-21", "vulnerable-people", "missing_episodes", "true"),
+    ("2018-21", "vulnerable-people", "modern_slavery", "false"),
+    ("2018-21", "public-safety", "asb", "true"),
+    ("2018-21", "public-safety", "burglary", "true"),
+    ("2018-21", "serious-organised-crime", "modern_slavery", "true"),
+    ("2018-21", "communities-places", "asb", "false"),
+    ("2022-25", "vulnerable-people", "cse", "true"),
+    ("2022-25", "vulnerable-people", "missing_episodes", "true"),
+    ("2022-25", "public-safety", "asb", "true"),
+    ("2022-25", "public-safety", "burglary", "true"),
+    ("2022-25", "exploitation", "modern_slavery", "true"),
+    ("2022-25", "exploitation", "cse", "false"),
+    ("2025-28", "vulnerable-people", "cse", "true"),
+    ("2025-28", "vulnerable-people", "missing_episodes", "true"),
+    ("2025-28", "vulnerable-people", "modern_slavery", "true"),
+    ("2025-28", "public-safety", "asb", "true"),
+    ("2025-28", "public-safety", "burglary", "true"),
+    ("2025-28", "community-confidence", "asb", "false"),
+)
+
+EVENTS = (
+    ("2017-09-01", "Missing from Home hubs launched", "service", "missing_episodes",
+     "Multi-agency Missing from Home hubs began working with children who go missing. The date is illustrative."),
+    ("2017-12-01", "Ring-fenced resources for burglary", "resourcing", "burglary",
+     "Resources were ring-fenced for burglary prevention and investigation. The date is illustrative."),
+    ("2017-12-04", "Scrutiny of partnership priorities", "scrutiny", "",
+     "Communities and Transport Scrutiny Committee considered the partnership's priorities."),
+    ("2018-03-13", "Partnership Plan 2018/21 approved", "plan", "",
+     "The Safer Stockport Partnership Plan 2018/21 was approved."),
+    ("2019-03-18", "CSE awareness campaign", "service", "cse",
+     "A child sexual exploitation awareness campaign for professionals and families. The date is illustrative."),
+    ("2019-07-01", "GMP new records system: no police.uk data", "recording", "",
+     "Greater Manchester Police moved to a new records system and supplied no data to police.uk from July 2019 "
+     "for many months. Those months are missing, not zero."),
+    ("2020-03-23", "First national COVID-19 lockdown", "covid", "", "Stay-at-home order across England."),
+    ("2020-11-05", "Second national COVID-19 lockdown", "covid", "", "Four-week national lockdown in England."),
+    ("2021-01-06", "Third national COVID-19 lockdown", "covid", "", "Stay-at-home order across England."),
+    ("2022-03-15", "Partnership Plan 2022/25 approved", "plan", "",
+     "The Safer Stockport Partnership Plan 2022/25 was approved (decision CAB265)."),
+)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _police_file(month: str, ref: dict, counts: dict[str, np.ndarray], snaps: dict, t: int) -> tuple[bytes, dict]:
+    rng = _rng(f"police-rows-{month}")
+    lookup = ref["lookup"]
+    vintage = "lsoa21" if month >= LSOA21_FROM else "lsoa11"
+    rows: list[list[str]] = []  # Location fields + type; Crime ID and outcome added after shuffling
+    stockport = {c: 0 for c in CRIME_TYPES}
+    for ctype in CRIME_TYPES:
+        for wi, ward in enumerate(ref["ward_codes"]):
+            n = int(counts[ctype][t, wi])
+            if n == 0:
+                continue
+            pts = snaps[ward]
+            w = np.array([p["weight"] for p in pts])
+            idx = rng.choice(len(pts), size=n, p=w / w.sum())
+            for i in idx:
+                p = pts[int(i)]
+                code = p[vintage]
+                rows.append([p["lon"], p["lat"], p["location"], code, lookup[code]["name"], ctype])
+            stockport[ctype] += n
+    n_stockport = len(rows)
+    type_p = np.array([stockport[c] for c in CRIME_TYPES], dtype=float)
+    type_p /= type_p.sum()
+    # About 3% of rows lie in neighbouring boroughs (left out by the store).
+    nb = snaps["_neighbours"]
+    n_nb = int(rng.poisson(n_stockport * 0.031))
+    for _ in range(n_nb):
+        p = nb[int(rng.integers(len(nb)))]
+        ctype = CRIME_TYPES[int(rng.choice(len(CRIME_TYPES), p=type_p))]
+        rows.append([p["lon"], p["lat"], p["location"], p[vintage], p["name"], ctype])
+    # About 1% of rows have no location and no LSOA (left out by the store).
+    n_blank = int(rng.poisson((n_stockport + n_nb) * 0.0101))
+    for _ in range(n_blank):
+        ctype = CRIME_TYPES[int(rng.choice(len(CRIME_TYPES), p=type_p))]
+        rows.append(["", "", "", "", "", ctype])
+
+    order = rng.permutation(len(rows))
+    months_to_end = len(month_list()) - 1 - t
+    recent = 0.6 * np.exp(-months_to_end / 3.0)
+    out = []
+    for seq, i in enumerate(order):
+        lon, lat, loc, code, name, ctype = rows[int(i)]
+        if ctype == ASB:
+            crime_id, outcome = "", ""
+        else:
+            crime_id = hashlib.sha256(f"safer-demo|{month}|{seq}".encode()).hexdigest()
+            probs = np.array(OUTCOME_WEIGHTS[ctype]) * (1 - recent)
+            probs[OUTCOMES.index("Under investigation")] += recent
+            outcome = OUTCOMES[int(rng.choice(len(OUTCOMES), p=probs / probs.sum()))]
+        out.append([crime_id, month, FORCE, FORCE, lon, lat, loc, code, name, ctype, outcome, ""])
+    data = _gzip_bytes(_csv_bytes(list(contract.POLICE_UK_COLUMNS), out))
+    return data, {"rows": len(out), "stockport": stockport, "neighbours": n_nb, "no_location": n_blank}
+
+
+def generate(out_dir: Path, real_dir: Path = REAL_DIR) -> dict:
+    """Write the synthetic demo data into `out_dir`; return rows per file (and a few totals)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ref = load_reference(Path(real_dir))
+    wards, lookup = ref["ward_codes"], ref["lookup"]
+    months = month_list()
+    pmonths = set(police_months())
+    summary: dict = {}
+
+    def put(name: str, header: list[str], rows: list[list]) -> None:
+        assert header == contract.SPECS[name].column_names, name
+        _write(out_dir / name, _csv_bytes(header, rows))
+        summary[name] = len(rows)
+
+    put("partnership.csv", contract.SPECS["partnership.csv"].column_names, [[
+        PARTNERSHIP_NAME, BOROUGH_CODE, FORCE, "true",
+        "The counts are synthetic demo data calibrated on real police.uk burglary levels, not real figures; "
+        "ward and LSOA codes and names are real ONS reference data.",
+    ]])
+    put("areas.csv", contract.SPECS["areas.csv"].column_names,
+        [[BOROUGH_CODE, BOROUGH_NAME, "borough", ""]] + [[w, ref["wards"][w], "ward", BOROUGH_CODE] for w in wards])
+    put("lsoa_ward_lookup.csv", contract.SPECS["lsoa_ward_lookup.csv"].column_names,
+        [[c, lookup[c]["name"], lookup[c]["ward"]] for c in sorted(lookup)])
+
+    # Population: real mid-2020 ward estimates grown smoothly at ~0.3% a year (synthetic series).
+    rng = _rng("population")
+    growth = {w: 0.003 + float(rng.uniform(-0.0015, 0.0015)) for w in wards}
+    pop_rows, pop_by_year = [], {}
+    src = "Synthetic, calibrated on ONS mid-2020 ward estimates"
+    for y in YEARS:
+        tot = 0
+        for w in wards:
+            p = int(round(ref["pop2020"][w] * (1 + growth[w]) ** (y - 2020)))
+            pop_rows.append([w, y, p, src])
+            tot += p
+        pop_by_year[y] = tot
+    pop_rows = [[BOROUGH_CODE, y, pop_by_year[y], src] for y in YEARS] + pop_rows
+    pop_rows.sort(key=lambda r: (r[0], r[1]))
+    put("population.csv", contract.SPECS["population.csv"].column_names, pop_rows)
+
+    icols = contract.SPECS["indicators.csv"].column_names
+    put("indicators.csv", icols, [[ind[c] for c in icols] for ind in INDICATORS])
+    put("plan_cycles.csv", contract.SPECS["plan_cycles.csv"].column_names, [list(r) for r in PLAN_CYCLES])
+    put("priorities.csv", contract.SPECS["priorities.csv"].column_names, [list(r) for r in PRIORITIES])
+    put("priority_indicators.csv", contract.SPECS["priority_indicators.csv"].column_names,
+        [list(r) for r in PRIORITY_INDICATORS])
+    put("events.csv", contract.SPECS["events.csv"].column_names, [list(r) for r in EVENTS])
+
+    # Police.uk street files, one per month outside the gap.
+    counts = build_police_counts(ref)
+    snaps = build_snap_points(ref)
+    police_dir = out_dir / contract.POLICE_DIR
+    police_dir.mkdir(parents=True, exist_ok=True)
+    for old in police_dir.glob(f"*-{FORCE_SLUG}-street.csv*"):
+        old.unlink()
+    police_rows = 0
+    for t, m in enumerate(months):
+        if m not in pmonths:
+            continue
+        data, info = _police_file(m, ref, counts, snaps, t)
+        _write(police_dir / f"{m}-{FORCE_SLUG}-street.csv.gz", data)
+        police_rows += info["rows"]
+    summary["police_uk/ files"] = len(pmonths)
+    summary["police_uk/ rows"] = police_rows
+
+    # Partner monthly counts.
+    partner = build_partner_counts(ref)
+    geography = {i["indicator_id"]: i["geography"] for i in INDICATORS}
+    prow = []
+    for ind in sorted(partner):
+        areas = wards if geography[ind] == "ward" else [BOROUGH_CODE]
+        for m in sorted(partner[ind]):
+            vals = partner[ind][m]
+            listed = [(a, int(v)) for a, v in zip(areas, vals) if v > 0]
+            if not listed:  # a month with data where every area had 0: list one area explicitly
+                listed = [(areas[0], 0)]
+            prow += [[ind, m, a, v] for a, v in listed]
+    put("partner_monthly.csv", contract.SPECS["partner_monthly.csv"].column_names, prow)
+
+    # Monthly borough totals (what the store counts), for baselines.
+    totals: dict[str, dict[str, int]] = {}
+    for ind in INDICATORS:
+        iid, ctype = ind["indicator_id"], ind["police_uk_crime_type"]
+        if ctype:
+            totals[iid] = {m: int(counts[ctype][t].sum()) for t, m in enumerate(months) if m in pmonths}
+        else:
+            totals[iid] = {m: int(v.sum()) for m, v in partner[iid].items()}
+    summary["burglary_monthly"] = totals["burglary"]
+
+    direction = {i["indicator_id"]: i["good_direction"] for i in INDICATORS}
+    trows = []
+    for cid, _title, start, _end, _appr, _ref in PLAN_CYCLES:
+        heads = sorted({i for c, _p, i, h in PRIORITY_INDICATORS if c == cid and h == "true"})
+        window = [_add_months(start, k) for k in range(-12, 0)]
+        period = f"{_month_name(window[0])} to {_month_name(window[-1])}"
+        for iid in heads:
+            vals = [totals[iid][m] for m in window if m in totals[iid]]
+            if not vals:
+                trows.append([cid, iid, "", period, "", "No baseline: no data for the 12 months before the cycle."])
+                continue
+            base = float(np.mean(vals))
+            per = period if len(vals) == 12 else f"{period} ({len(vals)} of 12 months with data)"
+            if direction[iid] == "down":
+                tgt, note = base * 0.9, "Illustrative: 10% below the baseline (not a published target)."
+            else:
+                tgt, note = base * 1.1, ("Illustrative: 10% above the baseline, since more reports mean better "
+                                         "recognition (not a published target).")
+            trows.append([cid, iid, _fmt_float(base), per, _fmt_float(tgt), note])
+    put("targets.csv", contract.SPECS["targets.csv"].column_names, trows)
+
+    _write(out_dir / "README.md", readme_text().encode("utf-8"))
+    summary["README.md"] = 1
+    return summary
+
+
+# --------------------------------------------------------------------------- README
+
+
+def _rule(col: contract.Column) -> str:
+    t = col.type
+    parts = []
+    if t == "enum":
+        parts.append("one of " + ", ".join(f"`{a}`" for a in col.allowed))
+    elif t == "bool":
+        parts.append("`true` or `false`")
+    elif t == "month":
+        parts.append("month `YYYY-MM`")
+    elif t == "date":
+        parts.append("date `YYYY-MM-DD`")
+    elif t == "id":
+        parts.append("lower-case letters, digits, `-`, `_`")
+    elif t == "area_code":
+        parts.append("ONS code: a capital letter and 8 digits")
+    elif t == "lsoa_code":
+        parts.append("`E01` or `W01` and 6 digits")
+    elif t == "int":
+        parts.append("whole number")
+    elif t == "float":
+        parts.append("number (decimal point)")
+    if col.minimum is not None:
+        parts.append(f"at least {col.minimum:g}")
+    if col.maximum is not None:
+        parts.append(f"at most {col.maximum:g}")
+    rule = "; ".join(parts)
+    if col.doc:
+        rule = f"{rule}. {col.doc}" if rule else col.doc
+    return rule.replace("|", "\\|")
+
+
+def contract_tables_markdown() -> str:
+    """One section per contract file, with its column table, generated from `contract.SPECS`."""
+    out = []
+    for name, spec in contract.SPECS.items():
+        out.append(f"### `{name}`\n")
+        out.append(spec.doc + "\n")
+        out.append(f"- Grain: {spec.grain}.")
+        out.append(f"- Required: {'yes' if spec.required else 'no'}.")
+        out.append("- Key: " + (", ".join(f"`{k}`" for k in spec.key) + " (unique)" if spec.key else "none") + ".")
+        if spec.exact_header_order:
+            out.append("- The header must list the columns in exactly this order.")
+        out.append("")
+        out.append("| column | type | required | allowed values / rules | example |")
+        out.append("|---|---|---|---|---|")
+        for c in spec.columns:
+            ex = f"`{c.example}`" if c.example else ""
+            out.append(f"| `{c.name}` | {c.type} | {'yes' if c.required else 'no'} | {_rule(c)} | {ex} |")
+        out.append("")
+    for name, doc in contract.OPTIONAL_FILES.items():
+        out.append(f"### `{name}`\n")
+        out.append(doc + "\n")
+        out.append("- Grain: one feature per ward.")
+        out.append("- Required: no.")
+        out.append("- Key: the feature property `area_code` (an `areas.csv` ward code).")
+        out.append("")
+    return "\n".join(out)
+
+
+README_HEAD = """# Data directory: the data contract
+
+This directory holds every extract the dashboard reads. The files here now are **synthetic demo data**
+for Stockport (see [The demo data](#the-demo-data)); a partnership replaces them with its own extracts
+that follow the same contract. The contract is defined in code in `safer/contract.py` (`SPECS`);
+the tables below are generated from it by `safer/demo.py`, so they always agree.
+
+Check a directory with:
+
+    python -c "from safer.contract import validate; r = validate('data'); print(*r.problems, sep='\\n'); print(r.summary())"
+
+Every problem is reported as `FILE:LINE: COLUMN: message`.
+
+## General rules
+
+- Text is UTF-8 (a byte-order mark is fine), comma-separated, with `"` double-quote quoting where a value
+  contains a comma, a quote or a line break, and a header row. Lines may end in CRLF or LF.
+- Column names must match the contract exactly (surrounding spaces are ignored). Extra or missing columns
+  are errors. Columns may come in any order, except in police.uk files, which keep the published order.
+- Months are `YYYY-MM`; dates are `YYYY-MM-DD`; booleans are `true` or `false`; numbers use a decimal
+  point (never a decimal comma) and no thousands separators.
+- **Missing months are missing, never zero.** A month with no police.uk file, or a month with no row for
+  an indicator in `partner_monthly.csv`, is shown as a gap, never as 0. Within a month that has data, an
+  area with no row in `partner_monthly.csv` had 0.
+- Rows that are entirely empty (spreadsheet exports often end in `,,,` lines) are skipped with a warning.
+  Any other bad value is an error that names the file, line and column.
+- Keys are unique: a duplicated key is an error.
+- References must resolve: ward codes to `areas.csv`, indicators to `indicators.csv`, cycles to
+  `plan_cycles.csv`, priorities to `priorities.csv` of the same cycle.
+
+## How police.uk rows are placed in wards
+
+- Every `*.csv` or `*.csv.gz` file under `police_uk/` (in any sub-folder) is read; a file keeps the published
+  header order `Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,Last outcome category,Context`.
+- A row is placed in a ward through its `LSOA code` and `lsoa_ward_lookup.csv` (2011 and 2021 LSOA codes
+  both appear there, so files from before and after the 2021 LSOA change both work).
+- Left out: rows with a blank `LSOA code` (no location), and rows whose LSOA code is not in the lookup
+  (they lie in another borough: a force's file covers the whole force area).
+- Only crime types named in `indicators.csv` (`police_uk_crime_type`) are counted; other types are ignored.
+- A month present in any police.uk file is a month with data for every police.uk indicator; one month of
+  one force must come from one file only (police.uk archives overlap: keep one release of each month).
+- Locations are anonymised snap points, so a few rows near a boundary fall in the neighbouring ward or borough.
+
+## Bringing your own extracts
+
+Replace the files in this directory with your own, keeping the file names and columns:
+
+1. `partnership.csv`, `areas.csv` and `lsoa_ward_lookup.csv` for your area (ONS codes and a best-fit LSOA lookup).
+2. Download your force's street-level files from data.police.uk and put them, unchanged (zipped or
+   unzipped, `.csv` or `.csv.gz`), under `police_uk/`.
+3. Partner counts (for indicators police.uk lacks) go in `partner_monthly.csv`, one row per indicator,
+   month and area; list a month only when you have data for it.
+4. Your catalogue, plans, priorities, targets and events go in the remaining files. Set `synthetic` in
+   `partnership.csv` to `false` once no figure is synthetic.
+5. Run the validation above until it reports no errors.
+
+## Files
+
+"""
+
+README_DEMO = """
+## The demo data
+
+The files in this directory are generated, deterministically, by
+
+    python -m safer.demo --out data
+
+(the same bytes on every run; `tests/test_demo_data.py` checks this). It reads real reference data from
+`../shared/data/real` and writes the rest synthetically.
+
+**Real (ONS-derived reference data):** the area codes and names in `areas.csv` (Stockport, E08000007, and its
+21 wards, E05000779 to E05000799), the LSOA lookup `lsoa_ward_lookup.csv` (the union of the 2011 LSOA to
+2017 ward and the 2021 LSOA to 2022 ward best-fit lookups from Trafford Data Lab; where a code is in both and
+the wards differ, the 2021 best fit is used; the 2011-only LSOA E01005758 has no name in those lookups, so
+its name is blank). These are licensed under the Open Government Licence v3.0:
+
+> Contains public sector information licensed under the Open Government Licence v3.0.
+> Contains National Statistics data © Crown copyright and database right.
+> Contains OS data © Crown copyright and database right.
+
+Ward boundaries (`ward_boundaries.geojson`) are not shipped. Put a GeoJSON of your wards (property
+`area_code`) in the data directory and the Areas page draws a map.
+
+**Synthetic (not real figures):** every count in `police_uk/` and `partner_monthly.csv`, the population
+series, the baselines and targets in `targets.csv`, the wording of the 2022-25 and 2025-28 priorities
+(`illustrative` = `true`), and the event dates marked illustrative in `events.csv`. The police.uk rows
+(crime IDs, coordinates, street names, outcomes) are invented; coordinates are random points inside the
+real ward boundaries.
+
+How it is calibrated:
+
+- Burglary follows the real police.uk Stockport monthly counts for February 2016 to January 2019 (a Poisson
+  draw around each real month), split across wards in proportion to the real 36-month ward totals; before
+  and after, a smooth winter-peaked level, falling to about 150-200 a month from 2022.
+- Anti-social behaviour falls from about 900 a month in 2015-16 to about 400 by 2026, peaking each summer,
+  with higher rates in Brinnington and Central. Small volumes of Robbery and Vehicle crime are included, as
+  in real files; the catalogue does not count them.
+- Greater Manchester Police supplied no data to police.uk from July 2019 for many months: there is no
+  police.uk file for July 2019 to December 2020 (18 months). About 1% of rows have no location and about 3%
+  lie in neighbouring boroughs (LSOA codes not in the lookup); both are left out, as with real files.
+  police.uk rows use 2011 LSOA codes until December 2022 and 2021 codes from January 2023.
+- Populations: the real ONS mid-2020 ward estimates, grown smoothly at about 0.3% a year (2015-2026); the
+  borough row is the sum of its wards.
+- Partner indicators: CSE reports (from April 2016; about 8 rising to 25 a month; no data November and
+  December 2019), missing from home or care episodes (about 60-90 a month; no data October to December
+  2023) and modern slavery NRM referrals (borough only, from April 2017; about 1 rising to 8 a month).
+- Plans: the 2018/21 and 2022/25 plan titles and approval dates and the 2018/21 themes are as published;
+  the 2022-25 and 2025-28 themes are illustrative. Targets are illustrative (10% better than the baseline,
+  the monthly mean of the 12 months before each cycle).
+"""
+
+
+def readme_text() -> str:
+    return README_HEAD + contract_tables_markdown() + README_DEMO
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m safer.demo", description="Write the synthetic Stockport demo data.")
+    ap.add_argument("--out", type=Path, default=PROJECT_ROOT / "data", help="output directory (default: data/)")
+    ap.add_argument("--real", type=Path, default=REAL_DIR, help="directory of the real reference data")
+    args = ap.parse_args(argv)
+    summary = generate(args.out, args.real)
+    for k, v in summary.items():
+        if k != "burglary_monthly":
+            print(f"{k}: {v}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,137 @@
+"""Streamlit glue shared by the pages: the store, the banners, filters kept in the URL.
+
+This is the only module of `safer` that imports Streamlit; everything it shows comes from
+`safer.queries`, `safer.stats` and `safer.charts`. Text from extracts is never passed to
+`unsafe_allow_html`; markdown is only used for text written here.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from . import config, queries
+from .store import BuildError, Store
+
+
+def _data_dir_arg() -> str | None:
+    """`streamlit run dashboard.py -- --data DIR` (else $SAFER_DATA_DIR, else data/)."""
+    argv = sys.argv[1:]
+    for i, a in enumerate(argv):
+        if a == "--data" and i + 1 < len(argv):
+            return argv[i + 1]
+        if a.startswith("--data="):
+            return a.split("=", 1)[1]
+    return None
+
+
+@st.cache_resource(show_spinner="Loading the extracts…")
+def _store_for(data_dir: str) -> Store:
+    return Store(data_dir)
+
+
+def store() -> Store:
+    """The store for this data directory, refreshed if the extracts changed since the last run."""
+    d = str(config.data_dir(_data_dir_arg()))
+    try:
+        s = _store_for(d)
+    except BuildError as exc:
+        st.error("The extracts in the data directory cannot be loaded, and there is no earlier good build to show. "
+                 "Fix these problems (also listed by `python -m safer validate`):")
+        st.code("\n".join(str(p) for p in exc.report.problems[:50]), language=None)
+        st.stop()
+    s.refresh()
+    return s
+
+
+def run(name: str, **params) -> pd.DataFrame:
+    return queries.run(store(), name, **params)
+
+
+def partnership() -> dict:
+    return run("partnership").iloc[0].to_dict()
+
+
+def header(title: str, question: str) -> dict:
+    """Page title, the question the page answers, and the banners every page must carry."""
+    s = store()
+    p = partnership()
+    st.title(title)
+    st.caption(f"{p['name']} · {question}")
+    if p["synthetic"]:
+        st.warning("**Synthetic demo data: these are not real figures.**", icon=":material/warning:")
+        note = p.get("data_note")
+        if isinstance(note, str) and note:
+            st.text(note)  # text from an extract: shown literally, never as markdown
+    if s.status.problems:
+        st.error(f"The newest extracts have problems, so this page shows the last good data "
+                 f"(built {s.status.built_at}). Fix these and the page updates by itself:", icon=":material/error:")
+        st.code("\n".join(str(pr) for pr in s.status.problems[:10]), language=None)
+    return p
+
+
+def stamp(period: str, source: str) -> None:
+    """Data period, source and data version under a chart, for citing."""
+    st.caption(f"Data period: {period} · Source: {source} · Data version {store().version}")
+
+
+def _shared() -> dict:
+    return st.session_state.setdefault("_shared_filters", {})
+
+
+def url_select(key: str, label: str, options: list[str], labels: dict[str, str] | None = None,
+               default: str | None = None, help: str | None = None, sidebar: bool = False) -> str:
+    """A select box whose value lives in the URL (`?key=value`), so a copied link reopens the view.
+
+    The choice is also remembered for the session, so moving to another page keeps it.
+    """
+    labels = labels or {}
+    shared = _shared()
+    wanted = st.query_params.get(key) or shared.get(key) or default or options[0]
+    if wanted not in options:
+        wanted = default if default in options else options[0]
+    box = st.sidebar if sidebar else st
+    wkey = f"url_{key}"
+    written = st.session_state.setdefault("_url_written", {})
+    in_url = st.query_params.get(key)
+    if wkey in st.session_state and st.session_state[wkey] not in options:
+        del st.session_state[wkey]
+    # The URL wins when it changed from outside (a link to this page with filters); otherwise
+    # the widget's own state does.
+    if wkey not in st.session_state or (in_url is not None and in_url != written.get(key)):
+        st.session_state[wkey] = wanted
+    choice = box.selectbox(label, options, format_func=lambda o: labels.get(o, o), key=wkey, help=help)
+    st.query_params[key] = choice
+    written[key] = choice
+    shared[key] = choice
+    return choice
+
+
+def indicator_picker(default: str | None = None) -> dict:
+    inds = run("indicators")
+    inds = inds[inds.months_with_data > 0]
+    ids = list(inds.indicator_id)
+    chosen = url_select("indicator", "Indicator", ids, dict(zip(inds.indicator_id, inds.label)), default=default)
+    return inds.set_index("indicator_id").loc[chosen].to_dict() | {"indicator_id": chosen}
+
+
+def area_picker(indicator: dict) -> dict:
+    areas = run("areas")
+    if indicator["geography"] == "borough":
+        areas = areas[areas.area_type == "borough"]
+    labels = {r.area_code: (r.area_name if r.area_type == "ward" else f"{r.area_name} (whole borough)")
+              for r in areas.itertuples()}
+    code = url_select("area", "Area", list(areas.area_code), labels,
+                      help=None if indicator["geography"] == "ward" else "This indicator is recorded for the borough only.")
+    row = areas.set_index("area_code").loc[code]
+    return {"area_code": code, "area_name": row.area_name, "area_type": row.area_type}
+
+
+def download_csv(df: pd.DataFrame, filename: str, label: str = "Download CSV") -> None:
+    st.download_button(label, df.to_csv(index=False).encode("utf-8"), file_name=filename, mime="text/csv")
+
+
+def project_path(*parts: str) -> Path:
+    return config.PROJECT_ROOT.joinpath(*parts)

@@ -1,0 +1,344 @@
+"""Tests for safer.charts: gaps stay gaps, every chart is labelled, figures serialise."""
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from safer import charts, stats
+
+NAN = float("nan")
+IND = {"indicator_id": "asb", "label": "Recorded ASB incidents", "unit": "incidents", "good_direction": "down"}
+
+
+def months(start: str, n: int) -> list[str]:
+    return pd.period_range(start, periods=n, freq="M").strftime("%Y-%m").tolist()
+
+
+@pytest.fixture
+def monthly():
+    # 2018-01 .. 2020-12 (36 months); missing 2019-07..2019-12 (6 months) and 2020-05
+    ms = months("2018-01", 36)
+    v = [100.0 + (i % 5) * 3 for i in range(36)]
+    for i, m in enumerate(ms):
+        if "2019-07" <= m <= "2019-12" or m == "2020-05":
+            v[i] = NAN
+    v[ms.index("2018-06")] = 160.0  # one month clearly above the limits
+    return pd.DataFrame({"month": ms, "value": v})
+
+
+@pytest.fixture
+def cycles():
+    return pd.DataFrame({
+        "cycle_id": ["2018-21", "2022-25"], "title": ["Plan one", "Plan two"],
+        "start_month": ["2018-04", "2022-04"], "end_month": ["2021-03", "2025-03"],
+    })
+
+
+@pytest.fixture
+def events():
+    return pd.DataFrame({
+        "event_date": ["2018-05-10", "2018-05-20", "2020-03-23", "2030-01-01"],
+        "title": ["New ASB team", "Town centre operation with a very long title", "First lockdown", "Out of range"],
+        "category": ["local", "local", "national", "local"],
+    })
+
+
+def _trend(monthly, cycles, events, synthetic=False):
+    roll = stats.rolling_mean(monthly["value"], 12)
+    lim = stats.control_limits(monthly, cycles)
+    return charts.trend_chart(monthly, roll, lim, cycles, events, IND, "Stockport", synthetic)
+
+
+def _annotation_texts(fig: go.Figure) -> list[str]:
+    return [a.text or "" for a in fig.layout.annotations]
+
+
+def _synthetic_present(fig: go.Figure) -> bool:
+    return any(charts.SYNTHETIC_TEXT in t for t in _annotation_texts(fig))
+
+
+def _rects(fig: go.Figure) -> list:
+    return [s for s in fig.layout.shapes if s.type == "rect"]
+
+
+# --------------------------------------------------------------------------- missing runs
+
+
+def test_missing_runs(monthly):
+    assert charts.missing_runs(monthly) == [("2019-07", "2019-12"), ("2020-05", "2020-05")]
+    tail = pd.DataFrame({"month": months("2020-01", 3), "value": [1.0, NAN, NAN]})
+    assert charts.missing_runs(tail) == [("2020-02", "2020-03")]
+    assert charts.missing_runs(pd.DataFrame({"month": months("2020-01", 2), "value": [1.0, 2.0]})) == []
+
+
+# --------------------------------------------------------------------------- trend chart
+
+
+def test_trend_chart_missing_months_are_gaps_not_zero(monthly, cycles, events):
+    fig = _trend(monthly, cycles, events)
+    main = [t for t in fig.data if t.name == "Recorded ASB incidents (monthly)"]
+    assert len(main) == 1
+    tr = main[0]
+    assert tr.mode == "lines+markers" and tr.connectgaps is False
+    xs = list(tr.x)
+    assert xs[0] == "2018-01-01"  # dates, first of the month
+    ys = list(tr.y)
+    for m in ["2019-07", "2019-09", "2019-12", "2020-05"]:
+        y = ys[xs.index(f"{m}-01")]
+        assert y is None or (isinstance(y, float) and math.isnan(y))
+    assert 0 not in ys and 0.0 not in ys
+    # and after serialisation the gap is null, never 0
+    data = json.loads(fig.to_json())["data"]
+    main_json = [t for t in data if t.get("name") == "Recorded ASB incidents (monthly)"][0]
+    assert main_json["y"][xs.index("2019-07-01")] is None
+
+
+def test_trend_chart_rolling_mean_line(monthly, cycles, events):
+    fig = _trend(monthly, cycles, events)
+    roll = [t for t in fig.data if t.name and t.name.startswith("12-month rolling mean")][0]
+    assert roll.line.dash and roll.line.dash != "solid"
+    assert roll.line.color != fig.data[-1].line.color
+    assert roll.connectgaps is False
+    ys = list(roll.y)
+    assert ys[10] is None and ys[11] is not None  # first full window ends in month 12
+    # any window containing 2019-07..2019-12 is missing, e.g. the one ending 2020-06
+    assert ys[months("2018-01", 36).index("2020-06")] is None
+
+
+def test_trend_chart_one_rect_per_cycle_and_per_missing_run(monthly, cycles, events):
+    fig = _trend(monthly, cycles, events)
+    rects = _rects(fig)
+    # 2018-21 is within the months shown; 2022-25 lies after them and is left out
+    assert len(rects) == 1 + 2
+    texts = _annotation_texts(fig)
+    assert any("2018-21" in t for t in texts)
+    no_data = [t for t in texts if "No data" in t]
+    assert len(no_data) == 2
+    assert any("Jul 2019" in t and "Dec 2019" in t for t in no_data)
+    assert any("May 2020" in t for t in no_data)
+
+
+def test_trend_chart_two_cycles_in_range(monthly):
+    cyc = pd.DataFrame({"cycle_id": ["A", "B"], "title": ["", ""],
+                        "start_month": ["2018-01", "2019-04"], "end_month": ["2019-03", "2020-12"]})
+    fig = charts.trend_chart(monthly, None, None, cyc, None, IND, "Stockport", False)
+    assert len(_rects(fig)) == 2 + 2
+
+
+def test_trend_chart_events_and_signals(monthly, cycles, events):
+    fig = _trend(monthly, cycles, events)
+    lines = [s for s in fig.layout.shapes if s.type == "line"]
+    assert len(lines) == 3  # the 2030 event is outside the months shown
+    assert all(s.line.dash == "dot" for s in lines)
+    ev_labels = [a for a in fig.layout.annotations if a.name == "event label"]
+    assert len(ev_labels) == 3
+    # the two May 2018 events are ten days apart: their labels are staggered
+    may = [a for a in ev_labels if str(a.x).startswith("2018-05")]
+    assert may[0].y != may[1].y
+    names = [t.name for t in fig.data]
+    assert "Above upper control limit" in names
+    above = [t for t in fig.data if t.name == "Above upper control limit"][0]
+    assert above.marker.symbol == "diamond" and list(above.x) == ["2018-06-01"]
+    limits = [t for t in fig.data if t.name and t.name.startswith("Control limits")][0]
+    assert limits.line.dash == "dash" and limits.line.shape == "hv"
+
+
+def test_trend_chart_labels_units_and_fonts(monthly, cycles, events):
+    fig = _trend(monthly, cycles, events)
+    assert fig.layout.title.text
+    assert fig.layout.xaxis.title.text == "Month"
+    assert fig.layout.yaxis.title.text == "Recorded ASB incidents per month"
+    assert fig.layout.template.layout.paper_bgcolor in ("white", "#FFFFFF", "#ffffff", "rgb(255,255,255)")
+    assert fig.layout.font.size >= 14
+    assert all((a.font.size or fig.layout.font.size) >= 14 for a in fig.layout.annotations)
+    assert fig.layout.legend.orientation == "h"
+    assert fig.layout.xaxis.type == "date"
+
+
+def test_trend_chart_synthetic_annotation_iff_synthetic(monthly, cycles, events):
+    assert _synthetic_present(_trend(monthly, cycles, events, synthetic=True))
+    assert not _synthetic_present(_trend(monthly, cycles, events, synthetic=False))
+    assert charts.SYNTHETIC_TEXT == "SYNTHETIC DEMO DATA – not real figures"
+
+
+# --------------------------------------------------------------------------- cycle charts
+
+
+@pytest.fixture
+def cycle_months():
+    rows = []
+    for cid, start, vals in (("2018-21", "2018-04", [10, 12, NAN, 14, 11]),
+                             ("2022-25", "2022-04", [20, 18, 22, 20, 19])):
+        for i, (m, v) in enumerate(zip(months(start, 5), vals)):
+            rows.append((cid, i + 1, m, float(v)))
+    return pd.DataFrame(rows, columns=["cycle_id", "month_of_cycle", "month", "value"])
+
+
+def test_cycle_lines_chart(cycle_months):
+    fig = charts.cycle_lines_chart(cycle_months, IND, synthetic=True)
+    assert [t.name for t in fig.data] == ["2018-21", "2022-25"]
+    assert fig.data[0].marker.symbol != fig.data[1].marker.symbol
+    assert list(fig.data[0].y)[2] is None and fig.data[0].connectgaps is False
+    assert fig.layout.xaxis.title.text == "Month of plan cycle (1 = April of the first year)"
+    assert "per month" in fig.layout.yaxis.title.text
+    direct = [a for a in fig.layout.annotations if a.name == "direct label"]
+    assert sorted(a.text for a in direct) == ["<b>2018-21</b>", "<b>2022-25</b>"]
+    assert all(a.x == 5 for a in direct)
+    assert _synthetic_present(fig)
+    fig.to_json()
+
+
+def test_cycle_means_chart(cycle_months):
+    g = cycle_months.groupby("cycle_id", sort=False)["value"]
+    summary = pd.DataFrame({"cycle_id": ["2018-21", "2022-25"], "months_in_cycle": 36,
+                            "months_with_data": g.count().values, "total": g.sum().values})
+    summary["monthly_mean"] = summary.total / summary.months_with_data
+    summary["change_vs_previous_pct"] = NAN
+    comp = stats.compare_cycles(summary, cycle_months)
+    fig = charts.cycle_means_chart(comp, IND, synthetic=False)
+    bar = fig.data[0]
+    assert bar.type == "bar" and list(bar.x) == ["2018-21", "2022-25"]
+    assert list(bar.y) == pytest.approx([47 / 4, 99 / 5])
+    # error bars reach the 95% CI
+    assert bar.error_y.array[0] == pytest.approx(comp.ci_high[0] - comp.monthly_mean[0])
+    assert bar.error_y.arrayminus[1] == pytest.approx(comp.monthly_mean[1] - comp.ci_low[1])
+    texts = _annotation_texts(fig)
+    assert any("4 of 36 months with data" in t and "11.8" in t for t in texts)
+    assert any("5 of 36 months with data" in t and "19.8" in t for t in texts)
+    assert not _synthetic_present(fig)
+    assert fig.layout.yaxis.title.text == "Average incidents per month"
+    fig.to_json()
+
+
+# --------------------------------------------------------------------------- ward charts
+
+
+@pytest.fixture
+def ward_rates():
+    return pd.DataFrame({
+        "area_code": ["E05000001", "E05000002", "E05000003", "E05000004", "E08000007"],
+        "area_name": ["Alpha", "Bravo", "Charlie", "Delta", "Stockport"],
+        "area_type": ["ward", "ward", "ward", "ward", "borough"],
+        "total": [120, 360, 240, 0, 720],
+        "months_with_data": [12, 12, 12, 0, 12],
+        "population": [10000, 12000, 9600, 9000, 39000],
+        # 120/12*12/10000*1000 = 12.0 ; 360/12*12/12000*1000 = 30.0 ; 240/12*12/9600*1000 = 25.0 ;
+        # Delta has no months with data -> NaN ; borough 720/39000*1000 = 18.46
+        "rate_per_1000": [12.0, 30.0, 25.0, NAN, 720 / 39000 * 1000],
+    })
+
+
+def test_ward_rates_fixture_matches_rate_per_1000(ward_rates):
+    got = [stats.rate_per_1000(*r) for r in ward_rates[["total", "months_with_data", "population"]].itertuples(index=False)]
+    assert got[:3] == pytest.approx([12.0, 30.0, 25.0]) and math.isnan(got[3])
+    assert got[4] == pytest.approx(ward_rates.rate_per_1000[4])
+
+
+def test_ward_rank_chart_orders_by_rate(ward_rates):
+    fig = charts.ward_rank_chart(ward_rates, IND, synthetic=True)
+    bar = fig.data[0]
+    assert bar.orientation == "h"
+    # plotly draws the first category at the bottom: highest rate last = at the top
+    assert list(bar.y) == ["Alpha", "Charlie", "Bravo"]
+    assert list(bar.x) == [12.0, 25.0, 30.0]
+    assert list(fig.layout.yaxis.categoryarray) == ["Alpha", "Charlie", "Bravo"]
+    assert "Stockport" not in list(bar.y)  # the borough is the reference line, not a bar
+    assert any(t == "<b>Borough: 18.5</b>" for t in _annotation_texts(fig))
+    assert fig.layout.xaxis.title.text == "Annual rate per 1,000 residents"
+    assert any("Delta" in t for t in _annotation_texts(fig))  # no rate: named, not drawn as 0
+    assert _synthetic_present(fig)
+    fig.to_json()
+
+
+def test_ward_rank_chart_height_grows():
+    def wr(n):
+        return pd.DataFrame({"area_code": [f"E05{i:06d}" for i in range(n)], "area_name": [f"W{i}" for i in range(n)],
+                             "area_type": "ward", "total": 1, "months_with_data": 12, "population": 1000,
+                             "rate_per_1000": np.arange(n, dtype=float)})
+    h5 = charts.ward_rank_chart(wr(5), IND, False).layout.height
+    h21 = charts.ward_rank_chart(wr(21), IND, False).layout.height
+    assert h21 > h5 and h21 / 21 >= 25  # at least 25 px per ward label
+
+
+def _square(code, x, y, d=0.02):
+    return {"type": "Feature", "properties": {"area_code": code, "area_name": code},
+            "geometry": {"type": "Polygon", "coordinates": [[[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]]}}
+
+
+def test_ward_map(ward_rates):
+    gj = {"type": "FeatureCollection", "features": [
+        _square("E05000001", -2.2, 53.4), _square("E05000002", -2.18, 53.4),
+        _square("E05000003", -2.16, 53.4),
+        {"type": "Feature", "properties": {"area_code": "E05000004"},
+         "geometry": {"type": "MultiPolygon", "coordinates": [
+             [[[-2.2, 53.42], [-2.19, 53.42], [-2.19, 53.43], [-2.2, 53.42]]],
+             [[[-2.18, 53.42], [-2.17, 53.42], [-2.17, 53.43], [-2.18, 53.42]]]]}},
+    ]}
+    fig = charts.ward_map(ward_rates, gj, IND, synthetic=False)
+    # drawn offline: no geo subplot (plotly.js would fetch a world topojson from a CDN)
+    assert not any(t.type in ("choropleth", "choroplethmap", "choroplethmapbox") for t in fig.data)
+    wards = [t for t in fig.data if t.fill == "toself"]
+    assert len(wards) == 4
+    hover = " ".join(t.text for t in wards)
+    assert "Alpha" in hover and "12.0 a year per 1,000 residents" in hover and "No data" in hover
+    scale = [t for t in fig.data if t.marker and t.marker.showscale]
+    assert len(scale) == 1 and "per 1,000" in scale[0].marker.colorbar.title.text
+    bravo = [t for t in wards if "Bravo" in t.text][0]
+    alpha = [t for t in wards if "Alpha" in t.text][0]
+    assert bravo.fillcolor != alpha.fillcolor
+    assert fig.layout.yaxis.scaleanchor == "x"
+    assert not _synthetic_present(fig)
+    fig.to_json()
+
+
+# --------------------------------------------------------------------------- sparkline + text
+
+
+def test_sparkline(monthly):
+    ms = monthly.copy()
+    ms.loc[ms.index[-1], "value"] = NAN  # last month missing: the marker goes on the last month *with* data
+    fig = charts.sparkline(ms, "#0072B2")
+    assert fig.layout.height == 80
+    assert fig.layout.xaxis.visible is False and fig.layout.yaxis.visible is False
+    assert fig.data[0].connectgaps is False and list(fig.data[0].y)[-1] is None
+    assert list(fig.data[1].x) == ["2020-11-01"]
+    fig.to_json()
+
+
+def test_describe_trend(monthly):
+    text = charts.describe_trend(monthly, IND, "Stockport")
+    assert "Stockport" in text and "January 2018" in text and "December 2020" in text
+    assert "7 of 36 months have no data" in text
+    assert "July 2019 to December 2019" in text and "May 2020" in text
+    empty = charts.describe_trend(pd.DataFrame({"month": months("2020-01", 2), "value": [NAN, NAN]}), IND, "Stockport")
+    assert "no months with data" in empty
+
+
+# --------------------------------------------------------------------------- all figures
+
+
+def test_every_figure_serialises_and_is_readable(monthly, cycles, events, cycle_months, ward_rates):
+    figs = [
+        _trend(monthly, cycles, events, True),
+        charts.cycle_lines_chart(cycle_months, IND, False),
+        charts.ward_rank_chart(ward_rates, IND, False),
+        charts.ward_map(ward_rates, {"type": "FeatureCollection", "features": [_square("E05000001", 0, 0)]}, IND, True),
+        charts.sparkline(monthly, "#0072B2"),
+    ]
+    for fig in figs:
+        assert isinstance(fig, go.Figure)
+        json.loads(fig.to_json())
+        assert fig.layout.font.size >= 14
+        assert fig.layout.template.layout.paper_bgcolor is not None  # plotly_white applied
+
+
+def test_empty_monthly_does_not_raise():
+    empty = pd.DataFrame({"month": pd.Series([], dtype=str), "value": pd.Series([], dtype=float)})
+    fig = charts.trend_chart(empty, None, None, None, None, IND, "Stockport", True)
+    assert _synthetic_present(fig)
+    fig.to_json()

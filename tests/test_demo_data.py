@@ -1,0 +1,113 @@
+"""The committed demo data: valid, reproducible, honest about the police.uk gap, documented."""
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from safer import contract, demo
+from safer.contract import validate
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+REAL = ROOT.parent / "shared" / "data" / "real"
+needs_real = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/data/real is absent")
+
+
+def _files(base: Path) -> dict[str, bytes]:
+    return {p.relative_to(base).as_posix(): p.read_bytes() for p in sorted(base.rglob("*")) if p.is_file()}
+
+
+def _police_months(base: Path) -> list[str]:
+    return sorted(p.name[:7] for p in (base / "police_uk").glob("*-greater-manchester-street.csv.gz"))
+
+
+def test_committed_data_validates_cleanly():
+    rep = validate(DATA)
+    assert not rep.errors, "\n".join(map(str, rep.errors[:20]))
+    assert not rep.warnings, "\n".join(map(str, rep.warnings[:20]))
+    assert set(rep.tables) == {n for n in contract.SPECS if not n.endswith("/")}
+
+
+@needs_real
+def test_regeneration_is_byte_identical(tmp_path):
+    demo.generate(tmp_path)
+    want, got = _files(DATA), _files(tmp_path)
+    assert sorted(got) == sorted(want)
+    differ = [name for name in want if want[name] != got[name]]
+    assert not differ, f"regenerated files differ: {differ[:10]}"
+
+
+def test_police_uk_gap_and_coverage():
+    all_months = demo.month_list()
+    assert all_months[0] == "2015-04" and all_months[-1] == "2026-09"
+    gap = {m for m in all_months if "2019-07" <= m <= "2020-12"}
+    assert len(gap) == 18
+    have = _police_months(DATA)
+    assert len(have) == len(set(have)), "a month has more than one file"
+    assert set(have) == set(all_months) - gap
+    assert not gap & set(have)
+    # Nothing else under police_uk/ that the store would read.
+    assert len(contract.police_files(DATA)) == len(have)
+
+
+def test_police_files_have_the_published_header_and_their_own_month():
+    for p in contract.police_files(DATA)[:: 17]:
+        text = gzip.decompress(p.read_bytes()).decode("utf-8")
+        rows = list(csv.reader(io.StringIO(text)))
+        assert tuple(rows[0]) == contract.POLICE_UK_COLUMNS
+        assert {r[1] for r in rows[1:]} == {p.name[:7]}
+
+
+def test_data_directory_is_small():
+    total = sum(p.stat().st_size for p in DATA.rglob("*") if p.is_file())
+    assert total < 20 * 1024 * 1024, f"data/ is {total / 1e6:.1f} MB"
+
+
+def test_readme_documents_every_file_and_column():
+    text = (DATA / "README.md").read_text(encoding="utf-8")
+    for name, spec in contract.SPECS.items():
+        assert f"`{name}`" in text, f"{name} is not documented"
+        for col in spec.column_names:
+            assert f"`{col}`" in text, f"{name}: column {col} is not documented"
+    for name in contract.OPTIONAL_FILES:
+        assert f"`{name}`" in text
+    assert "Open Government Licence v3.0" in text
+    assert "synthetic" in text.lower()
+
+
+def test_partner_data_has_gaps_and_explicit_months():
+    with open(DATA / "partner_monthly.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    months: dict[str, set[str]] = {}
+    for r in rows:
+        months.setdefault(r["indicator_id"], set()).add(r["month"])
+    assert set(months) == {"cse", "missing_episodes", "modern_slavery"}
+    gaps = {}
+    for ind, ms in months.items():
+        span = [m for m in demo.month_list() if min(ms) <= m <= max(ms)]
+        gaps[ind] = [m for m in span if m not in ms]
+    assert any(2 <= len(g) <= 3 for g in gaps.values()), gaps
+    assert {r["area_code"] for r in rows if r["indicator_id"] == "modern_slavery"} == {"E08000007"}
+
+
+@needs_real
+def test_burglary_follows_the_real_series():
+    with open(REAL / "stockport_burglary_monthly_2016-02_2019-01.csv", newline="", encoding="utf-8") as f:
+        real = {r["month"]: int(r["burglary_count"]) for r in csv.DictReader(f)}
+    with open(DATA / "lsoa_ward_lookup.csv", newline="", encoding="utf-8") as f:
+        lsoas = {r["lsoa_code"] for r in csv.DictReader(f)}
+    ours = {}
+    for m in real:
+        path = DATA / "police_uk" / f"{m}-greater-manchester-street.csv.gz"
+        text = gzip.decompress(path.read_bytes()).decode("utf-8")
+        ours[m] = sum(1 for r in csv.DictReader(io.StringIO(text))
+                      if r["Crime type"] == "Burglary" and r["LSOA code"] in lsoas)
+    x = np.array([real[m] for m in real], dtype=float)
+    y = np.array([ours[m] for m in real], dtype=float)
+    r = float(np.corrcoef(x, y)[0, 1])
+    assert r > 0.8, f"Pearson r = {r:.3f}"

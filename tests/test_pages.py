@@ -1,0 +1,128 @@
+"""Every page, run in-process with Streamlit's AppTest, on the demo data and on the small fixture."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import PROJECT, REAL
+
+PAGES = {
+    "pages/overview.py": 3,   # at least this many charts (sparklines)
+    "pages/trends.py": 1,
+    "pages/plan_cycles.py": 2,
+    "pages/areas.py": 1,
+}
+
+
+@pytest.fixture(scope="module")
+def demo_env(tmp_path_factory):
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SAFER_CACHE_DIR", str(tmp_path_factory.mktemp("demo-cache")))
+    mp.setenv("SAFER_DATA_DIR", str(PROJECT / "data"))
+    yield
+    mp.undo()
+
+
+def open_page(page: str | None = None, params: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(PROJECT / "dashboard.py"), default_timeout=60)
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    at.run()
+    if page:
+        for k, v in (params or {}).items():
+            at.query_params[k] = v
+        at.switch_page(page).run()
+    return at
+
+
+def figures(at: AppTest) -> list[dict]:
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_page_renders_with_its_charts_and_says_the_data_is_synthetic(demo_env, monkeypatch, page):
+    monkeypatch.setenv("SAFER_CACHE_DIR", __import__("os").environ["SAFER_CACHE_DIR"])
+    at = open_page(page)
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.get("plotly_chart")) >= PAGES[page]
+    assert any("Synthetic demo data" in w.value for w in at.warning)
+    for fig in figures(at):
+        texts = [a.get("text", "") for a in fig.get("layout", {}).get("annotations", [])]
+        if fig["layout"].get("height", 500) > 120:  # sparklines are too small to carry it
+            assert any("SYNTHETIC" in t for t in texts), fig["layout"].get("title")
+
+
+def test_trends_filters_come_from_the_url(demo_env):
+    at = open_page("pages/trends.py", {"indicator": "burglary", "area": "E05000784"})
+    assert not at.exception
+    assert at.selectbox(key="url_indicator").value == "burglary"
+    assert at.selectbox(key="url_area").value == "E05000784"
+    fig = figures(at)[0]
+    assert "Cheadle and Gatley" in json.dumps(fig["layout"]["title"])
+    assert at.query_params["indicator"] == ["burglary"] or at.query_params["indicator"] == "burglary"
+
+
+def test_trends_chart_shows_the_police_gap_as_missing_not_zero(demo_env):
+    at = open_page("pages/trends.py", {"indicator": "asb"})
+    fig = figures(at)[0]
+    monthly = next(t for t in fig["data"] if t.get("name", "").endswith("(monthly)"))
+    ys = dict(zip(monthly["x"], monthly["y"]))
+    gap = [v for x, v in ys.items() if "2019-07" <= x[:7] <= "2020-12"]
+    assert len(gap) == 18 and all(v is None for v in gap)
+    assert fig["data"][0].get("connectgaps") in (False, None)
+
+
+def test_changing_a_filter_updates_the_url(demo_env):
+    at = open_page("pages/plan_cycles.py")
+    at.selectbox(key="url_indicator").set_value("cse").run()
+    assert not at.exception
+    assert at.query_params["indicator"] in ("cse", ["cse"])
+    assert "Method." in " ".join(m.value for m in at.markdown)
+
+
+def test_borough_only_indicator_offers_only_the_borough(demo_env):
+    at = open_page("pages/trends.py", {"indicator": "modern_slavery", "area": "E05000784"})
+    assert not at.exception
+    assert at.selectbox(key="url_area").options == ["Stockport (whole borough)"]
+
+
+def test_areas_page_without_boundaries_has_no_map(demo_env):
+    at = open_page("pages/areas.py", {"indicator": "burglary"})
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 1
+    assert any("No ward boundaries" in c.value for c in at.caption)
+
+
+def test_areas_page_draws_a_map_with_the_real_boundaries(tmp_path, monkeypatch):
+    if not REAL.is_dir():
+        pytest.skip("../shared/data/real is not present")
+    d = tmp_path / "data"
+    shutil.copytree(PROJECT / "data", d)
+    shutil.copy(REAL / "stockport_wards_2017_generalised.geojson", d / "ward_boundaries.geojson")
+    monkeypatch.setenv("SAFER_DATA_DIR", str(d))
+    at = open_page("pages/areas.py", {"indicator": "asb"})
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 2
+
+
+def test_real_partnership_data_has_no_synthetic_banner(data_dir, monkeypatch):
+    monkeypatch.setenv("SAFER_DATA_DIR", str(data_dir))
+    for page in PAGES:
+        at = open_page(page)
+        assert not at.exception, (page, [e.value for e in at.exception])
+        assert not any("Synthetic" in w.value for w in at.warning)
+
+
+def test_broken_extract_shows_a_banner_and_keeps_the_last_good_data(data_dir, monkeypatch):
+    monkeypatch.setenv("SAFER_DATA_DIR", str(data_dir))
+    at = open_page("pages/trends.py")
+    assert not at.exception
+    (data_dir / "areas.csv").write_text((data_dir / "areas.csv").read_text() + "E05000009,Bad,ward,E0800\n")
+    at = open_page("pages/trends.py")
+    assert not at.exception
+    assert any("last good data" in e.value for e in at.error)
+    assert any("areas.csv:5: parent_code" in c.value for c in at.code)
+    assert len(at.get("plotly_chart")) == 1

@@ -33,7 +33,8 @@ for r in comparison.itertuples():
 st.markdown("\n".join(lines))
 st.markdown("**Method.** " + comparison["method"].iloc[0])
 st.caption("Monthly means are total ÷ months with data, so a cycle with missing months is not pulled down by them. "
-           "Error bars are exact 95% Poisson (Garwood) intervals of the monthly mean.")
+           "Error bars are 95% intervals of the monthly mean: exact Poisson (Garwood), widened by the dispersion "
+           "when months vary more than Poisson.")
 ui.stamp(f"{months.month.min()} to {months.month.max()} (plan cycles)", indicator["source"])
 
 st.subheader("Month by month, cycles lined up")

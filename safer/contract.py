@@ -1,7 +1,7 @@
 """The data contract: every extract the data directory may hold, its columns and rules.
 
-`data/README.md` documents the same contract for people; `tests/test_contract_doc.py`
-checks that every file and column named here is documented there.
+`data/README.md` documents the same contract for people: its column tables are generated from
+`SPECS` by `safer.demo`, and `tests/test_demo_data.py` checks that every file and column is there.
 
 This module only describes and checks files. It reads CSV with Python's `csv`
 module so that every problem can be reported as FILE:LINE: COLUMN: message;

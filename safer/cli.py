@@ -4,13 +4,18 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
+from pathlib import Path
 
 from . import config, contract, queries
 from .store import BuildError, Store
 
 
 def _validate(args) -> int:
+    from .ingest import JOURNAL, interrupted
     d = config.data_dir(args.data)
+    if interrupted(d):
+        print(f"{JOURNAL}:0: -: an ingest was interrupted; run `python -m safer recover --data {d}` to complete it")
+        return 1
     rep = contract.validate(d)
     for p in rep.problems:
         print(p)
@@ -89,6 +94,31 @@ def _fmt(v) -> str:
     return str(v)
 
 
+def _ingest(args) -> int:
+    from . import ingest
+    d = config.data_dir(args.data)
+    try:
+        rep = ingest.ingest([Path(f) for f in args.files], d, progress=not args.quiet)
+    except ingest.IngestError as exc:
+        for p in exc.problems:
+            print(p)
+        print(f"{d}: {len(exc.problems)} error{'s' if len(exc.problems) != 1 else ''}: nothing was changed")
+        return 1
+    for w in rep.warnings:
+        print(w)
+    for line in rep.lines():
+        print(line)
+    return 0
+
+
+def _recover(args) -> int:
+    from . import ingest
+    d = config.data_dir(args.data)
+    did = ingest.recover(d)
+    print(f"{d}: " + ("completed an interrupted ingest" if did else "nothing to recover"))
+    return 0
+
+
 def _demo(args) -> int:
     from . import demo
     return demo.main(["--out", args.out])
@@ -110,6 +140,14 @@ def main(argv: list[str] | None = None) -> int:
     q.add_argument("--list", action="store_true", help="list each query with its description and parameters")
     q.add_argument("--data", help=data_help)
 
+    i = sub.add_parser("ingest", help="validate new extracts (police.uk files or zip archives, partner extracts) and add them safely")
+    i.add_argument("files", nargs="+", metavar="FILE")
+    i.add_argument("--data", help=data_help)
+    i.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    r = sub.add_parser("recover", help="complete an ingest that was interrupted (killed while being applied)")
+    r.add_argument("--data", help=data_help)
+
     d = sub.add_parser("demo", help="write the synthetic demo data into a directory")
     d.add_argument("--out", required=True)
 
@@ -118,4 +156,4 @@ def main(argv: list[str] | None = None) -> int:
         return _query(args, extra)
     if extra:
         ap.error(f"unrecognised arguments: {' '.join(extra)}")
-    return {"validate": _validate, "build": _build, "demo": _demo}[args.cmd](args)
+    return {"validate": _validate, "build": _build, "ingest": _ingest, "recover": _recover, "demo": _demo}[args.cmd](args)

@@ -261,6 +261,24 @@ _add(FileSpec(
     ),
 ))
 
+_add(FileSpec(
+    "police_uk_releases.csv",
+    grain="one row per force per month written by `python -m safer ingest`",
+    key=("force", "month"),
+    required=False,
+    doc="Written by `python -m safer ingest`, not by hand: which release each police.uk month came from, so that "
+        "a month is only ever replaced by the same or a newer release.",
+    columns=(
+        _c("force", "id", doc="Force slug from `Falls within`.", example="greater-manchester-police"),
+        _c("month", "month", doc="YYYY-MM.", example="2023-05"),
+        _c("release", "month", doc="Latest month of the file or archive the month was read from.", example="2023-08"),
+        _c("source", doc="File (or archive!member) it was read from.", example="2023-08.zip!2023-05/2023-05-greater-manchester-street.csv"),
+        _c("rows_read", "int", minimum=0, doc="police.uk rows read for the month.", example="35120"),
+        _c("rows_in_area", "int", minimum=0, doc="Rows inside the partnership's area, written.", example="3011"),
+        _c("ingested_at", required=False, doc="When it was ingested (UTC, ISO 8601).", example="2026-11-23T13:20:00+00:00"),
+    ),
+))
+
 OPTIONAL_FILES = {
     "ward_boundaries.geojson": "Ward boundaries (WGS84 GeoJSON FeatureCollection, property `area_code`) for the Areas map.",
 }

@@ -275,6 +275,13 @@ class Store:
         record the problems in `status.problems`; raise BuildError only when nothing can be served.
         """
         with self._lock:
+            from .ingest import JOURNAL, interrupted
+            if interrupted(self.data_dir) and self._con is not None:
+                # An ingest is being applied (or was killed while applied): keep the last good build.
+                self.status.current = False
+                self.status.problems = [contract.Problem(JOURNAL, 0, "", "an ingest is in progress or was interrupted; "
+                                                         "run `python -m safer recover` if no ingest is running")]
+                return self.status
             fp = fingerprint(self.data_dir)
             if self._con is not None and self.status.fingerprint == fp:
                 return self.status

@@ -1,0 +1,168 @@
+"""`python -m safer ingest`: validate first, never double count, atomic, and a kill leaves valid data."""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from safer import contract, queries
+from safer.cli import main
+from safer.store import Store
+from conftest import PROJECT, police_csv
+
+
+def tree(d):
+    return {p.relative_to(d).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(d.rglob("*")) if p.is_file()}
+
+
+def asb(store):
+    store.refresh()
+    return dict(zip(*[queries.run(store, "monthly", indicator="asb")[c] for c in ("month", "value")]))
+
+
+def test_broken_file_changes_nothing_and_names_file_line_column(data_dir, tmp_path, capsys):
+    bad = tmp_path / "2020-08-test-street.csv"
+    text = police_csv("2020-08", [("E01000001", "Burglary")] * 3).replace("2020-08,Test", "2020-13,Test", 1)
+    bad.write_text(text)
+    before = tree(data_dir)
+    assert main(["ingest", str(bad), "--data", str(data_dir), "--quiet"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "2020-08-test-street.csv:2: Month: '2020-13' is not a month (YYYY-MM, month 01-12)"
+    assert out[-1].endswith("1 error: nothing was changed")
+    assert tree(data_dir) == before
+
+
+def test_unknown_header_changes_nothing(data_dir, tmp_path, capsys):
+    f = tmp_path / "notes.csv"
+    f.write_text("a,b\n1,2\n")
+    before = tree(data_dir)
+    assert main(["ingest", str(f), "--data", str(data_dir), "--quiet"]) == 1
+    assert "notes.csv:1: -: header matches no file of the data contract" in capsys.readouterr().out
+    assert tree(data_dir) == before
+
+
+def test_new_month_is_added_and_rows_outside_the_area_are_counted(data_dir, tmp_path, capsys):
+    s = Store(data_dir)
+    f = tmp_path / "2020-08-test-street.csv"
+    f.write_text(police_csv("2020-08", [("E01000001", "Anti-social behaviour")] * 4 + [("E01099999", "Anti-social behaviour")] * 2
+                            + [("", "Anti-social behaviour")]))
+    assert main(["ingest", str(f), "--data", str(data_dir), "--quiet"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "added    2020-08 test-police: 4 rows" in out
+    assert out[-1] == ("7 police.uk rows read: 1 months added, 0 replaced, 0 kept; 2 rows outside the area and "
+                       "1 rows without a location left out")
+    assert asb(s)["2020-08"] == 4
+    assert contract.validate(data_dir).ok
+    s.close()
+
+
+def test_re_released_month_replaces_and_never_adds(data_dir, tmp_path, capsys):
+    s = Store(data_dir)
+    assert asb(s)["2020-04"] == 6
+    f = tmp_path / "2020-04-test-street.csv.gz"
+    f.write_bytes(gzip.compress(police_csv("2020-04", [("E01000003", "Anti-social behaviour")] * 9).encode()))
+    assert main(["ingest", str(f), "--data", str(data_dir), "--quiet"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "replaced 2020-04 test-police: 7 rows -> 9 rows (release 2020-04)" in out
+    assert asb(s)["2020-04"] == 9
+    # The same release again: still 9, never 18.
+    assert main(["ingest", str(f), "--data", str(data_dir), "--quiet"]) == 0
+    assert asb(s)["2020-04"] == 9
+    assert len([p for p in (data_dir / "police_uk").iterdir() if p.name.startswith("2020-04")]) == 1
+    s.close()
+
+
+def test_archive_of_several_months_in_one_call_and_older_releases_do_not_win(data_dir, tmp_path, capsys):
+    s = Store(data_dir)
+    z = tmp_path / "2020-09.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        for m, n in (("2020-07", 2), ("2020-08", 5), ("2020-09", 1)):
+            zf.writestr(f"{m}/{m}-test-street.csv", police_csv(m, [("E01000002", "Anti-social behaviour")] * n))
+            zf.writestr(f"{m}/{m}-test-outcomes.csv", "not,a,street,file\n")
+    assert main(["ingest", str(z), "--data", str(data_dir), "--quiet"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "replaced 2020-07 test-police: 8 rows -> 2 rows (release 2020-09)" in out
+    assert "added    2020-08 test-police: 5 rows" in out and "added    2020-09 test-police: 1 rows" in out
+    got = asb(s)
+    assert (got["2020-07"], got["2020-08"], got["2020-09"]) == (2, 5, 1)
+    # A single 2020-08 file is an older release (2020-08) than the archive (2020-09): it is kept out.
+    old = tmp_path / "2020-08-test-street.csv"
+    old.write_text(police_csv("2020-08", [("E01000002", "Anti-social behaviour")] * 50))
+    assert main(["ingest", str(old), "--data", str(data_dir), "--quiet"]) == 0
+    assert any(l.startswith("kept     2020-08 test-police: the data directory has it from a newer release (2020-09)")
+               for l in capsys.readouterr().out.splitlines())
+    assert asb(s)["2020-08"] == 5
+    rel = queries.run(s, "monthly", indicator="asb")  # still one row per month
+    assert rel.month.is_unique
+    s.close()
+
+
+def test_partner_extract_merges_by_indicator_month(data_dir, tmp_path, capsys):
+    s = Store(data_dir)
+    f = tmp_path / "cse-update.csv"
+    f.write_text("indicator_id,month,area_code,value\ncse,2020-04,E05000001,7\ncse,2020-05,E05000002,2\n")
+    assert main(["ingest", str(f), "--data", str(data_dir), "--quiet"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "added    partner_monthly cse: 1 months (2020-05 to 2020-05)" in out
+    assert "replaced partner_monthly cse: 1 months (2020-04 to 2020-04)" in out
+    s.refresh()
+    cse = queries.run(s, "monthly", indicator="cse")
+    assert dict(zip(cse.month, cse.value))["2020-04"] == 7  # the old 3 (South) is replaced, not added
+    assert dict(zip(cse.month, cse.value))["2020-05"] == 2
+    s.close()
+
+
+def test_ingest_that_would_break_references_changes_nothing(data_dir, tmp_path, capsys):
+    f = tmp_path / "p.csv"
+    f.write_text("indicator_id,month,area_code,value\ncse,2020-05,E05000777,2\n")
+    before = tree(data_dir)
+    assert main(["ingest", str(f), "--data", str(data_dir), "--quiet"]) == 1
+    assert "'E05000777' is not a ward in areas.csv" in capsys.readouterr().out
+    assert tree(data_dir) == before
+
+
+@pytest.mark.parametrize("fail_after", [0, 1, 2])
+def test_killed_ingest_leaves_valid_data(data_dir, tmp_path, fail_after):
+    s = Store(data_dir)
+    good = asb(s)
+    z = tmp_path / "2020-09.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        for m, n in (("2020-02", 11), ("2020-08", 5), ("2020-09", 1)):
+            zf.writestr(f"{m}/{m}-test-street.csv", police_csv(m, [("E01000002", "Anti-social behaviour")] * n))
+    env = dict(os.environ, SAFER_INGEST_FAIL_AFTER=str(fail_after), PYTHONPATH=str(PROJECT))
+    r = subprocess.run([sys.executable, "-m", "safer", "ingest", str(z), "--data", str(data_dir), "--quiet"],
+                       env=env, capture_output=True, text=True, cwd=PROJECT)
+    assert r.returncode == 137, r.stderr
+    # Killed part-way: the dashboard keeps serving the last good build, complete.
+    st = s.refresh()
+    assert not st.current and asb(s) == good
+    assert main(["validate", "--data", str(data_dir)]) == 1
+    # Recovery completes the ingest: valid, every month once, the new values in.
+    assert main(["recover", "--data", str(data_dir)]) == 0
+    assert contract.validate(data_dir).ok
+    got = asb(s)
+    assert (got["2020-02"], got["2020-08"], got["2020-09"]) == (11, 5, 1)
+    assert s.status.current
+    assert not any(p.name.startswith(".ingest") for p in data_dir.iterdir())
+    s.close()
+
+
+def test_demo_month_can_be_re_ingested_without_double_counting(tmp_path, capsys):
+    import shutil
+    d = tmp_path / "demo"
+    shutil.copytree(PROJECT / "data", d)
+    s = Store(d)
+    before = asb(s)
+    src = d / "police_uk" / "2026-09-greater-manchester-street.csv.gz"
+    again = tmp_path / "2026-09-greater-manchester-street.csv.gz"
+    shutil.copy(src, again)
+    assert main(["ingest", str(again), "--data", str(d), "--quiet"]) == 0
+    assert asb(s) == before
+    assert sorted(p.name for p in (d / "police_uk").iterdir() if p.name.startswith("2026-09")) == [src.name]
+    s.close()

@@ -30,7 +30,8 @@ def test_committed_data_validates_cleanly():
     rep = validate(DATA)
     assert not rep.errors, "\n".join(map(str, rep.errors[:20]))
     assert not rep.warnings, "\n".join(map(str, rep.warnings[:20]))
-    assert set(rep.tables) == {n for n in contract.SPECS if not n.endswith("/")}
+    # Every contract file is shipped, except the release log that only `safer ingest` writes.
+    assert set(rep.tables) == {n for n in contract.SPECS if not n.endswith("/")} - {"police_uk_releases.csv"}
 
 
 @needs_real

@@ -12,5 +12,9 @@ pages = [
     st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
     st.Page("pages/plan_cycles.py", title="Plan cycles", icon=":material/compare_arrows:", url_path="plan_cycles"),
     st.Page("pages/areas.py", title="Areas", icon=":material/map:", url_path="areas"),
+    st.Page("pages/priorities.py", title="Priorities", icon=":material/flag:", url_path="priorities"),
+    st.Page("pages/scrutiny.py", title="Scrutiny", icon=":material/gavel:", url_path="scrutiny"),
+    st.Page("pages/consultation.py", title="Consultation", icon=":material/forum:", url_path="consultation"),
+    st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
 ]
 st.navigation(pages).run()

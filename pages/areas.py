@@ -35,6 +35,7 @@ else:
     st.caption("No ward boundaries in the data directory (ward_boundaries.geojson), so no map is drawn.")
 with left:
     st.plotly_chart(charts.ward_rank_chart(rates, indicator, synthetic), width="stretch")
+    st.caption(charts.describe_ward_rates(rates, indicator))
 ui.stamp(period, indicator["source"] + "; residents from population.csv")
 st.caption("Rates are annualised: total ÷ months with data × 12 ÷ residents × 1,000, using the population estimate "
            "for the period's last year (or the nearest year available).")

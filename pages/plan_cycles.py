@@ -16,6 +16,7 @@ comparison = stats.compare_cycles(summary, months)
 synthetic = bool(p["synthetic"])
 
 st.plotly_chart(charts.cycle_means_chart(comparison, indicator, synthetic), width="stretch")
+st.caption(charts.describe_cycles(comparison, indicator))
 
 lines = []
 for r in comparison.itertuples():
@@ -39,6 +40,9 @@ ui.stamp(f"{months.month.min()} to {months.month.max()} (plan cycles)", indicato
 
 st.subheader("Month by month, cycles lined up")
 st.plotly_chart(charts.cycle_lines_chart(months, indicator, synthetic), width="stretch")
+st.caption(charts.describe_cycle_months(months, indicator))
+with st.expander("Month by month as a table"):
+    st.dataframe(months, hide_index=True, width="stretch")
 
 table = comparison[["cycle_id", "months_in_cycle", "months_with_data", "total", "monthly_mean", "ci_low", "ci_high",
                     "change_vs_previous_pct", "rate_ratio", "p_value", "dispersion", "p_adjusted", "beyond_chance"]]

@@ -1,5 +1,6 @@
 -- Which wards have the highest rate of an indicator per 1,000 residents, with the borough for reference.
 -- Grain: one row per ward and one for the borough (area_type 'borough'), highest ward rate first. rate_per_1000 is annualised: total / months_with_data * 12 / population * 1000. Population is the estimate for the year of the period's last month (else the nearest earlier year, else the nearest later). Totals are NULL for wards when the indicator is recorded for the borough only.
+-- Suppress: total (also rate_per_1000)
 -- Params:
 --   $indicator (required): an indicator id from indicators.csv
 --   $start_month (optional): first month YYYY-MM; default 11 months before the end month

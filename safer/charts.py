@@ -40,7 +40,8 @@ _MONTHS_LONG = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 
 __all__ = [
     'OKABE_ITO', 'SYNTHETIC_TEXT', 'missing_runs', 'trend_chart', 'cycle_lines_chart',
     'cycle_means_chart', 'ward_rank_chart', 'ward_map', 'sparkline', 'describe_trend',
-    'month_to_date', 'month_label',
+    'month_to_date', 'month_label', 'describe_cycles', 'describe_cycle_months', 'describe_ward_rates',
+    'perception_chart', 'add_marked_date',
 ]
 
 
@@ -160,7 +161,8 @@ def _add_synthetic(fig: go.Figure, synthetic: bool) -> None:
     fig.add_annotation(
         text=f'<b>{SYNTHETIC_TEXT}</b>', xref='paper', yref='paper', x=0, y=1, xanchor='left',
         yanchor='top', xshift=-(left - 12), yshift=top - 6, showarrow=False,
-        font=dict(size=16, color='#FFFFFF'), bgcolor='#D55E00', bordercolor='#000000',
+        # #B84F00: Okabe-Ito vermillion darkened so white 16 px text reaches WCAG AA (5.1:1; #D55E00 is 3.9:1)
+        font=dict(size=16, color='#FFFFFF'), bgcolor='#B84F00', bordercolor='#000000',
         borderwidth=1, borderpad=5, name='synthetic',
     )
 
@@ -240,7 +242,8 @@ def _stagger_levels(xs_days: list[float], widths_days: list[float], n_levels: in
 def trend_chart(monthly: pd.DataFrame, rolling: pd.Series | None, limits: pd.DataFrame | None,
                 cycles: pd.DataFrame | None, events: pd.DataFrame | None, indicator: dict,
                 area_name: str, synthetic: bool, note: str | None = None,
-                limits_method: str = "Laney c'-chart, 3 sigma widened for over-dispersion") -> go.Figure:
+                limits_method: str = "Laney c'-chart, 3 sigma widened for over-dispersion",
+                suppressed: pd.Series | None = None, suppress_below: int | None = None) -> go.Figure:
     """Monthly counts over time with plan cycles, gaps, events and control limits.
 
     * monthly values: line + markers, ``connectgaps=False`` (None at missing months);
@@ -291,8 +294,21 @@ def trend_chart(monthly: pd.DataFrame, rolling: pd.Series | None, limits: pd.Dat
                 name='cycle label',
             )
 
+    # --- suppressed months (small numbers withheld): marked at the foot, never shaded as missing
+    hidden: list[str] = []
+    if suppressed is not None and bool(pd.Series(suppressed).any()):
+        flags = pd.DataFrame({'month': monthly['month'].astype(str).str.slice(0, 7),
+                              'hidden': pd.Series(suppressed).astype(bool).to_numpy()})
+        hidden = sorted(flags.loc[flags['hidden'], 'month'])
+        fig.add_trace(go.Scatter(
+            x=[month_to_date(m) for m in hidden], y=[0] * len(hidden), mode='markers+text',
+            text=[f'<{suppress_below}'] * len(hidden), textposition='top center', textfont=dict(size=11),
+            marker=dict(symbol='line-ew-open', size=12, color='#595959', line=dict(width=2)),
+            name=f'Fewer than {suppress_below} (suppressed)', legendrank=5,
+            hovertemplate='%{x|%b %Y}: fewer than ' + str(suppress_below) + ' (suppressed)<extra></extra>'))
+
     # --- missing-month runs
-    runs = missing_runs(df)
+    runs = missing_runs(df.assign(value=df['value'].where(~df['month'].isin(hidden), 0.0)) if hidden else df)
     for first, last in runs:
         fig.add_shape(
             type='rect', xref='x', yref='paper', x0=_month_edge(first), x1=_month_edge(_shift_month(last, 1)),
@@ -390,9 +406,10 @@ def trend_chart(monthly: pd.DataFrame, rolling: pd.Series | None, limits: pd.Dat
     fig.update_yaxes(title_text=_per_month_title(indicator), rangemode='tozero',
                      range=[0, ymax * headroom if ymax > 0 else 1], tickformat=',',
                      title_font=dict(size=16))
-    n_missing = int(vals.isna().sum())
+    n_missing = int(vals.isna().sum()) - len(hidden)
     subtitle = (f'{month_label(first_m)} to {month_label(last_m)} · shaded bands are plan cycles'
-                + (f' · {n_missing} month{"s" if n_missing != 1 else ""} with no data shown as gaps' if n_missing else ''))
+                + (f' · {n_missing} month{"s" if n_missing != 1 else ""} with no data shown as gaps' if n_missing else '')
+                + (f' · {len(hidden)} suppressed (fewer than {suppress_below})' if hidden else ''))
     _base_layout(fig, f'{label} in {area_name}, by month', subtitle, height=660,
                  margin=dict(l=90, r=40, t=130, b=190 + (20 if note else 0)))
     _legend_at_bottom(fig)
@@ -449,7 +466,10 @@ def cycle_lines_chart(cycle_months: pd.DataFrame, indicator: dict, synthetic: bo
             ys[j] = ys[j - 1] + gap
     for (cid, xm, yv, colour), yl in zip(end_labels, ys):
         fig.add_annotation(x=xm, y=yl, xref='x', yref='y', text=f'<b>{cid}</b>', showarrow=False,
-                           xanchor='left', xshift=10, font=dict(size=16, color=colour), name='direct label')
+                           xanchor='left', xshift=10, font=dict(size=16, color='#222222'), name='direct label',
+                           # dark text (the lighter Okabe-Ito colours are below 4.5:1 as text on white),
+                           # boxed in the line's colour
+                           bgcolor='#FFFFFF', bordercolor=colour, borderwidth=2, borderpad=2)
     for b, txt in ((0.5, 'Year 1'), (12.5, 'Year 2'), (24.5, 'Year 3')):
         if b > 0.5:
             fig.add_shape(type='line', xref='x', yref='paper', x0=b, x1=b, y0=0, y1=1,
@@ -730,3 +750,176 @@ def describe_trend(monthly: pd.DataFrame, indicator: dict, area_name: str) -> st
     else:
         s += f' All {len(df)} months have data.'
     return s
+
+
+def describe_cycles(comparison: pd.DataFrame, indicator: dict) -> str:
+    """A text alternative to ``cycle_means_chart``, from the output of ``stats.compare_cycles``."""
+    label = _label(indicator)
+    unit = _unit(indicator)
+    comp = comparison.reset_index(drop=True)
+    if comp.empty:
+        return f'{label}: no plan cycles to compare.'
+    parts = []
+    for r in comp.itertuples():
+        mwd = 0 if _isnan(r.months_with_data) else int(r.months_with_data)
+        if mwd == 0 or _isnan(r.monthly_mean):
+            parts.append(f'{r.cycle_id}: no months with data')
+        else:
+            parts.append(f'{r.cycle_id}: {_fmt(r.monthly_mean, 1)} ({mwd} of {int(r.months_in_cycle)} months with data)')
+    s = f'{label}, average{" " + unit if unit else ""} per month in each plan cycle: ' + '; '.join(parts) + '.'
+    if 'change_vs_previous_pct' in comp and len(comp) >= 2:
+        last = comp.iloc[-1]
+        if not _isnan(last['change_vs_previous_pct']):
+            chance = ('beyond chance' if bool(last.get('beyond_chance')) else 'within chance variation')
+            s += (f' {last["cycle_id"]} against {comp["cycle_id"].iloc[-2]}: '
+                  f'{float(last["change_vs_previous_pct"]):+.1f}%, {chance}.')
+    return s
+
+
+def describe_cycle_months(cycle_months: pd.DataFrame, indicator: dict) -> str:
+    """A text alternative to ``cycle_lines_chart``: each cycle's lowest and highest month."""
+    label = _label(indicator)
+    cm = cycle_months.copy()
+    cm['value'] = pd.to_numeric(cm['value'], errors='coerce').astype('float64')
+    parts = []
+    for cid in dict.fromkeys(cm.sort_values('month')['cycle_id'].astype(str)):
+        d = cm[cm['cycle_id'].astype(str) == cid].sort_values('month')
+        has = d[d['value'].notna()]
+        if has.empty:
+            parts.append(f'{cid}: no months with data')
+            continue
+        lo = has.loc[has['value'].idxmin()]
+        hi = has.loc[has['value'].idxmax()]
+        parts.append(f'{cid}: lowest {_fmt(lo["value"])} ({month_label(lo["month"])}), highest {_fmt(hi["value"])} '
+                     f'({month_label(hi["month"])}), {len(has)} of {len(d)} months with data')
+    if not parts:
+        return f'{label}: no months to show.'
+    return f'{label} month by month in each plan cycle: ' + '; '.join(parts) + '.'
+
+
+def describe_ward_rates(rates: pd.DataFrame, indicator: dict, n: int = 3) -> str:
+    """A text alternative to ``ward_rank_chart``/``ward_map``: the highest and lowest wards, against the borough."""
+    label = _label(indicator)
+    wr = rates.copy()
+    wr['rate_per_1000'] = pd.to_numeric(wr['rate_per_1000'], errors='coerce')
+    wards = wr[wr['area_type'].astype(str) == 'ward']
+    with_rate = wards[wards['rate_per_1000'].notna()].sort_values(['rate_per_1000', 'area_name'],
+                                                                  ascending=[False, True])
+    if with_rate.empty:
+        return f'{label}: no ward has a rate to show.'
+
+    def _list(df: pd.DataFrame) -> str:
+        return ', '.join(f'{r.area_name} {r.rate_per_1000:,.1f}' for r in df.itertuples())
+
+    k = min(n, len(with_rate))
+    s = (f'{label}, annual rate per 1,000 residents by ward: highest {_list(with_rate.head(k))}'
+         + (f'; lowest {_list(with_rate.tail(min(n, len(with_rate) - k)).iloc[::-1])}' if len(with_rate) > k else '')
+         + '.')
+    borough = wr[(wr['area_type'].astype(str) == 'borough') & wr['rate_per_1000'].notna()]
+    if len(borough):
+        b = float(borough['rate_per_1000'].iloc[0])
+        above = int((with_rate['rate_per_1000'] > b).sum())
+        s += f' Whole borough {b:,.1f}; {above} of {len(with_rate)} wards are above it.'
+    no_rate = wards[wards['rate_per_1000'].isna()]['area_name'].astype(str).tolist()
+    if no_rate:
+        s += ' No rate for ' + ', '.join(no_rate) + '.'
+    return s
+
+
+# --------------------------------------------------------------------------- perception against recorded
+
+
+def _mid_period(start: str, end: str) -> str:
+    a, b = pd.Timestamp(month_to_date(start)), pd.Timestamp(_month_edge(_shift_month(end, 1)))
+    return (a + (b - a) / 2).strftime('%Y-%m-%d')
+
+
+def perception_chart(survey: pd.DataFrame, monthly: pd.DataFrame, indicator: dict, synthetic: bool) -> go.Figure:
+    """What residents say (top) against what is recorded (bottom), sharing the time axis.
+
+    ``survey``: rows of the ``perception_vs_recorded`` query with ``stats.survey_estimates`` columns
+    (``percent``, ``ci_low_pct``, ``ci_high_pct``, ``small_base``); each survey year is a marker at the middle
+    of its months with its 95% interval as an error bar (open markers: small base) and a line between years.
+    ``monthly``: the indicator's ``monthly`` query result, drawn with gaps; each survey year's recorded mean
+    per month is a black step over the same months.
+    """
+    from plotly.subplots import make_subplots
+
+    label, unit = _label(indicator), _unit(indicator)
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.16,
+                        subplot_titles=('What residents say (survey, % with 95% interval)',
+                                        f'What is recorded ({unit} per month)'))
+    sv = survey.copy()
+    for i, ((question, answer), g) in enumerate(sv.groupby(['question', 'answer'], sort=False)):
+        g = g.sort_values('start_month')
+        xs = [_mid_period(s, e) for s, e in zip(g['start_month'], g['end_month'])]
+        pct = _num_list(g['percent'])
+        up = [None if (h is None or p is None) else h - p for h, p in zip(_num_list(g['ci_high_pct']), pct)]
+        down = [None if (lo is None or p is None) else p - lo for lo, p in zip(_num_list(g['ci_low_pct']), pct)]
+        small = g['small_base'].astype(bool).tolist()
+        colour = SERIES_COLOURS[(i + 1) % len(SERIES_COLOURS)]
+        sym = SERIES_SYMBOLS[i % len(SERIES_SYMBOLS)]
+        fig.add_trace(go.Scatter(
+            x=xs, y=pct, mode='lines+markers', name=f'Residents: {answer} (%)',
+            line=dict(color=colour, width=2.5),
+            marker=dict(size=12, symbol=[sym + ('-open' if s else '') for s in small], color=colour,
+                        line=dict(color=colour, width=2)),
+            error_y=dict(type='data', symmetric=False, array=up, arrayminus=down, color=colour, thickness=2, width=8),
+            customdata=[[p, int(n) if n == n else None, 'small base' if s else '']
+                        for p, n, s in zip(g['period'], pd.to_numeric(g['respondents'], errors='coerce'), small)],
+            hovertemplate='%{customdata[0]}: %{y:.1f}% (base %{customdata[1]:,}) %{customdata[2]}<extra></extra>',
+        ), row=1, col=1)
+    df = _prepare_monthly(monthly)
+    if len(sv):
+        lo = _shift_month(str(sv['start_month'].min()), -12)
+        df = df[df['month'] >= lo]
+    fig.add_trace(go.Scatter(
+        x=[month_to_date(m) for m in df['month']], y=_num_list(df['value']), mode='lines+markers',
+        name=f'{label}: recorded per month', connectgaps=False, line=dict(color='#0072B2', width=2),
+        marker=dict(size=5, color='#0072B2'),
+        hovertemplate='%{x|%b %Y}: %{y:,.0f}' + (f' {unit}' if unit else '') + '<extra></extra>',
+    ), row=2, col=1)
+    steps = sv.drop_duplicates(['start_month', 'end_month']).sort_values('start_month')
+    first = True
+    for r in steps.itertuples():
+        m = getattr(r, 'recorded_monthly_mean', None)
+        if _isnan(m):
+            continue
+        x0, x1 = month_to_date(r.start_month), _month_edge(_shift_month(r.end_month, 1))
+        fig.add_trace(go.Scatter(
+            x=[x0, x1], y=[float(m), float(m)], mode='lines+markers', name='Recorded: mean per month in each survey year (dotted: some months have no data)',
+            line=dict(color='#000000', width=3, dash='solid' if int(r.months_with_data) == int(r.months_in_period) else 'dot'),
+            marker=dict(size=7, symbol='line-ns-open', color='#000000'),
+            showlegend=first, legendgroup='steps',
+            hovertemplate=(f'{r.period}: {float(m):,.1f} a month ({int(r.months_with_data)} of '
+                           f'{int(r.months_in_period)} months with data)<extra></extra>'),
+        ), row=2, col=1)
+        first = False
+    fig.update_yaxes(title_text='% of residents', rangemode='tozero', ticksuffix='%', row=1, col=1,
+                     title_font=dict(size=16))
+    fig.update_yaxes(title_text=f'{unit.capitalize() or "Count"} per month', rangemode='tozero', tickformat=',',
+                     row=2, col=1, title_font=dict(size=16))
+    fig.update_xaxes(type='date', tickformat='%b<br>%Y', ticks='outside', showgrid=False)
+    fig.update_xaxes(title_text='Month (survey results at the middle of each survey year)', row=2, col=1,
+                     title_font=dict(size=16))
+    fig.update_annotations(font=dict(size=16))
+    _base_layout(fig, f'{label}: what residents say against what is recorded',
+                 'Top: survey share with 95% Wilson intervals (open markers: base under 100) · '
+                 'Bottom: recorded per month, gaps are months with no data', height=760,
+                 margin=dict(l=90, r=40, t=130, b=150))
+    _legend_at_bottom(fig)
+    _add_synthetic(fig, synthetic)
+    return fig
+
+
+def add_marked_date(fig: go.Figure, date: str, label: str) -> go.Figure:
+    """Mark one date (for example the scrutiny meeting a link came from) on a time chart: a solid black
+    line with its label boxed at the foot of the plot, apart from the event labels at the top.
+    ``label`` is drawn as Plotly text: escape HTML special characters before passing text from a URL."""
+    fig.add_shape(type='line', xref='x', yref='paper', x0=date, x1=date, y0=0, y1=1,
+                  line=dict(color='#000000', width=3), name='marked date')
+    fig.add_annotation(x=date, xref='x', y=0.02, yref='paper', xanchor='left', yanchor='bottom', xshift=4,
+                       text=f'<b>◆ {label}</b>', showarrow=False, font=dict(size=15, color='#000000'),
+                       bgcolor='rgba(255,255,255,0.92)', bordercolor='#000000', borderwidth=1, borderpad=3,
+                       hovertext=f'Marked from the link: {date}', name='marked date label')
+    return fig

@@ -119,6 +119,24 @@ def _recover(args) -> int:
     return 0
 
 
+def _pack(args) -> int:
+    from . import pack
+    try:
+        store = Store(args.data)
+        queries.bind(store, queries.get("cycle_priorities"), {"cycle": args.cycle})
+    except queries.QueryError as exc:
+        print(f"pack: {exc}", file=sys.stderr)
+        return 2
+    except BuildError as exc:
+        for p in exc.report.problems:
+            print(p, file=sys.stderr)
+        return 1
+    done = pack.build_pack(store, args.cycle, Path(args.out), images=not args.no_images)
+    print(f"{args.out}: {len(done['files'])} files for {done['priorities']} priorities and "
+          f"{done['indicators']} indicators; open {Path(args.out) / 'index.html'}")
+    return 0
+
+
 def _demo(args) -> int:
     from . import demo
     return demo.main(["--out", args.out])
@@ -145,6 +163,12 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--data", help=data_help)
     i.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    pk = sub.add_parser("pack", help="write the SIA data pack for a plan cycle: charts, tables, paragraphs, index.html")
+    pk.add_argument("--cycle", required=True, help="a cycle id from plan_cycles.csv")
+    pk.add_argument("--out", required=True, help="folder to write the pack into")
+    pk.add_argument("--data", help=data_help)
+    pk.add_argument("--no-images", action="store_true", help="skip the PNG charts (no Chromium needed)")
+
     r = sub.add_parser("recover", help="complete an ingest that was interrupted (killed while being applied)")
     r.add_argument("--data", help=data_help)
 
@@ -156,4 +180,4 @@ def main(argv: list[str] | None = None) -> int:
         return _query(args, extra)
     if extra:
         ap.error(f"unrecognised arguments: {' '.join(extra)}")
-    return {"validate": _validate, "build": _build, "ingest": _ingest, "recover": _recover, "demo": _demo}[args.cmd](args)
+    return {"validate": _validate, "build": _build, "ingest": _ingest, "recover": _recover, "pack": _pack, "demo": _demo}[args.cmd](args)

@@ -279,6 +279,81 @@ _add(FileSpec(
     ),
 ))
 
+_add(FileSpec(
+    "status_rules.csv",
+    grain="one row per rule; a rule applies to a cycle, an indicator, both, or (both blank) everything",
+    key=("rule_id",),
+    required=False,
+    doc="How a target's status (on track / at risk / off track) is worked out, so that no status is typed in by hand. "
+        "Progress is how far the latest 12-month monthly mean has moved from the baseline towards the target: "
+        "(latest - baseline) / (target - baseline) x 100, so 100% means the target is reached and a negative value "
+        "means worse than the baseline, whichever way the target points. A target uses the most specific rule "
+        "that applies to it (cycle and indicator, then indicator, then cycle, then the rule with both blank).",
+    columns=(
+        _c("rule_id", "id", doc="Short id.", example="default"),
+        _c("cycle_id", "id", required=False, doc="A `plan_cycles.csv` id; blank: every cycle.", example=""),
+        _c("indicator_id", "id", required=False, doc="An `indicators.csv` id; blank: every indicator.", example=""),
+        _c("description", doc="The rule in words, shown next to every status it decides.",
+           example="On track at 75% of the way to the target or beyond; at risk between the baseline and that; off track worse than the baseline."),
+        _c("on_track_min_progress_pct", "float", doc="On track when progress is at least this (100: the target is met).", example="75"),
+        _c("at_risk_min_progress_pct", "float",
+           doc="At risk when progress is at least this but below the on-track threshold; off track below it "
+               "(0: no worse than the baseline). Not above `on_track_min_progress_pct`.", example="0"),
+        _c("min_months_with_data", "int", minimum=1, maximum=12,
+           doc="Fewer months with data than this in the latest 12 gives status `no data`, never a guess.", example="9"),
+    ),
+))
+
+_add(FileSpec(
+    "scrutiny_concerns.csv",
+    grain="one row per concern raised at a scrutiny meeting",
+    key=("concern_id",),
+    required=False,
+    doc="Concerns raised at scrutiny, what was said in response, and the follow-up asked for. "
+        "Every text is shown literally (never as HTML or markdown).",
+    columns=(
+        _c("concern_id", "id", doc="Short id.", example="2017-12-cse-rise"),
+        _c("meeting_date", "date", doc="Date of the meeting (YYYY-MM-DD).", example="2017-12-04"),
+        _c("committee", doc="The committee.", example="Communities & Transport Scrutiny Committee"),
+        _c("topic", doc="A few words.", example="Child sexual exploitation"),
+        _c("indicator_id", "id", required=False, doc="The `indicators.csv` id whose trend answers the concern; blank when none does.", example="cse"),
+        _c("concern", doc="The concern as raised (paraphrased from the minutes).", example="The rise in reported child sexual exploitation."),
+        _c("response", required=False, doc="The response given at the meeting; blank when not recorded.",
+           example="Put down largely to historical under-reporting."),
+        _c("follow_up", required=False, doc="What the committee asked to come back; blank when nothing was asked for.",
+           example="An update after the three-month review."),
+        _c("follow_up_status", "enum", required=False, allowed=("open", "answered", "closed"),
+           doc="Required when `follow_up` is given: `open` (still owed), `answered` or `closed`.", example="open"),
+        _c("source", required=False, doc="Where the concern is recorded (minutes, item).", example="Minutes, 4 December 2017"),
+        _c("illustrative", "bool", doc="`true` where the wording, response or status is illustrative, not from the minutes.", example="false"),
+    ),
+))
+
+_add(FileSpec(
+    "consultation.csv",
+    grain="one row per survey question per period per source, or per point raised at an event or group",
+    required=False,
+    doc="Consultation inputs: survey results (a base and the number giving the answer counted, from which the page "
+        "works out the percentage and its 95% Wilson score interval) and points raised at events and groups.",
+    columns=(
+        _c("source", doc="Who was consulted.", example="GM Community Safety Survey (Stockport cohort)"),
+        _c("source_type", "enum", allowed=("survey", "event", "group"),
+           doc="`survey` rows need `respondents` and `agreeing`; `event` and `group` rows need `summary`.", example="survey"),
+        _c("period", doc="The period in words.", example="2019/20"),
+        _c("start_month", "month", doc="First month of fieldwork or of the period (YYYY-MM).", example="2019-04"),
+        _c("end_month", "month", doc="Last month (YYYY-MM), not before `start_month`.", example="2020-03"),
+        _c("theme", doc="Theme, for grouping.", example="Anti-social behaviour"),
+        _c("question", doc="The survey question, or the heading of the point raised.",
+           example="How much of a problem is anti-social behaviour in your local area?"),
+        _c("answer", required=False, doc="Which answers `agreeing` counts (surveys).", example="Very or fairly big problem"),
+        _c("respondents", "int", required=False, minimum=1, doc="Base: respondents who answered the question.", example="1180"),
+        _c("agreeing", "int", required=False, minimum=0, doc="Respondents giving the answer counted; not above `respondents`.", example="331"),
+        _c("indicator_id", "id", required=False, doc="The `indicators.csv` id the question can be set against (perception against recorded).", example="asb"),
+        _c("summary", required=False, doc="What was said (events and groups).", example="Residents want visible patrols."),
+        _c("synthetic", "bool", doc="`true` when the row is synthetic (demo) rather than a real result.", example="true"),
+    ),
+))
+
 OPTIONAL_FILES = {
     "ward_boundaries.geojson": "Ward boundaries (WGS84 GeoJSON FeatureCollection, property `area_code`) for the Areas map.",
 }
@@ -627,6 +702,7 @@ def _check_references(rep: Report) -> None:
     if "events.csv" in rep.tables and have_ind:
         for line, r in rep.tables["events.csv"].rows:
             ref("events.csv", line, "indicator_id", r["indicator_id"], set(indicators), "an indicator in indicators.csv")
+    _check_story_files(rep, set(indicators) if have_ind else None, cycles if have_cyc else None)
 
     if "partner_monthly.csv" in rep.tables and have_ind:
         for line, r in rep.tables["partner_monthly.csv"].rows:
@@ -655,3 +731,52 @@ def _check_references(rep: Report) -> None:
                                                        "keep one release of each month"))
             else:
                 seen.setdefault(k, t.rel)
+
+
+def _check_story_files(rep: Report, indicators: set[str] | None, cycles: set[str] | None) -> None:
+    """References and cross-column rules of status_rules.csv, scrutiny_concerns.csv and consultation.csv."""
+    P = rep.problems
+
+    def ref(name, line, col, value, allowed, what):
+        if value and allowed is not None and value not in allowed:
+            P.append(Problem(name, line, col, f"'{value}' is not {what}"))
+
+    t = rep.tables.get("status_rules.csv")
+    if t:
+        scopes: dict[tuple[str, str], int] = {}
+        for line, r in t.rows:
+            ref(t.rel, line, "cycle_id", r["cycle_id"], cycles, "a cycle in plan_cycles.csv")
+            ref(t.rel, line, "indicator_id", r["indicator_id"], indicators, "an indicator in indicators.csv")
+            if float(r["at_risk_min_progress_pct"]) > float(r["on_track_min_progress_pct"]):
+                P.append(Problem(t.rel, line, "at_risk_min_progress_pct",
+                                 f"{r['at_risk_min_progress_pct']} is above on_track_min_progress_pct {r['on_track_min_progress_pct']}"))
+            scope = (r["cycle_id"], r["indicator_id"])
+            if scope in scopes:
+                P.append(Problem(t.rel, line, "cycle_id,indicator_id",
+                                 f"applies to the same cycle and indicator as line {scopes[scope]}: a target must have one rule"))
+            else:
+                scopes[scope] = line
+
+    t = rep.tables.get("scrutiny_concerns.csv")
+    if t:
+        for line, r in t.rows:
+            ref(t.rel, line, "indicator_id", r["indicator_id"], indicators, "an indicator in indicators.csv")
+            if r["follow_up"].strip() and not r["follow_up_status"]:
+                P.append(Problem(t.rel, line, "follow_up_status", "is empty; a follow-up needs a status (open, answered or closed)"))
+            if r["follow_up_status"] and not r["follow_up"].strip():
+                P.append(Problem(t.rel, line, "follow_up", "is empty, but follow_up_status is set"))
+
+    t = rep.tables.get("consultation.csv")
+    if t:
+        for line, r in t.rows:
+            ref(t.rel, line, "indicator_id", r["indicator_id"], indicators, "an indicator in indicators.csv")
+            if r["end_month"] < r["start_month"]:
+                P.append(Problem(t.rel, line, "end_month", f"{r['end_month']} is before start_month {r['start_month']}"))
+            if r["source_type"] == "survey":
+                for col in ("respondents", "agreeing"):
+                    if not r[col]:
+                        P.append(Problem(t.rel, line, col, "is empty; a survey row needs respondents and agreeing"))
+                if r["respondents"] and r["agreeing"] and int(r["agreeing"]) > int(r["respondents"]):
+                    P.append(Problem(t.rel, line, "agreeing", f"{r['agreeing']} is more than respondents {r['respondents']}"))
+            elif not r["summary"].strip():
+                P.append(Problem(t.rel, line, "summary", "is empty; event and group rows need a summary of what was said"))

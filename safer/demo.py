@@ -551,6 +551,99 @@ EVENTS = (
 )
 
 
+# Status rules: how on track / at risk / off track is worked out (never typed in by hand).
+STATUS_RULES = (
+    ("default", "", "",
+     "On track: at least 75% of the way from the baseline to the target, or beyond it. At risk: no worse than "
+     "the baseline but less than 75% of the way. Off track: worse than the baseline. Needs at least 9 of the "
+     "latest 12 months with data. Illustrative rule for the demo.", "75", "0", "9"),
+    ("small-counts", "", "modern_slavery",
+     "Small monthly counts vary a lot, so the bands are wider: on track at 50% of the way to the target or "
+     "beyond; at risk down to 50% of the gap the wrong side of the baseline; off track beyond that. Needs all "
+     "12 of the latest months with data. Illustrative rule for the demo.", "50", "-50", "12"),
+)
+
+SCRUTINY_COMMITTEE = "Communities & Transport Scrutiny Committee"
+SCRUTINY_SOURCE = "Minutes of the Communities & Transport Scrutiny Committee, 4 December 2017: Safer Stockport Partnership priorities (paraphrased)"
+
+# Concerns raised on the partnership's proposed priorities, 4 December 2017 (paraphrased).
+SCRUTINY_CONCERNS = (
+    ("2017-12-police-resources", "2017-12-04", SCRUTINY_COMMITTEE, "Police resources", "asb",
+     "Whether police resources can keep up neighbourhood policing and work on anti-social behaviour.",
+     "", "", "", SCRUTINY_SOURCE, "false"),
+    ("2017-12-cse-rise", "2017-12-04", SCRUTINY_COMMITTEE, "Child sexual exploitation", "cse",
+     "The rise in reported child sexual exploitation.",
+     "The rise was put down largely to historical under-reporting coming to light.", "", "", SCRUTINY_SOURCE, "false"),
+    ("2017-12-missing-hubs", "2017-12-04", SCRUTINY_COMMITTEE, "Children missing from home or care", "missing_episodes",
+     "Children going missing from home or care.", "",
+     "An update on the Missing from Home hubs after their three-month review.", "open", SCRUTINY_SOURCE, "true"),
+    ("2017-12-modern-slavery", "2017-12-04", SCRUTINY_COMMITTEE, "Modern slavery", "modern_slavery",
+     "Modern slavery is likely to be under-reported.", "", "", "", SCRUTINY_SOURCE, "false"),
+    ("2017-12-youth-services", "2017-12-04", SCRUTINY_COMMITTEE, "Youth services", "asb",
+     "Under-resourced youth services put pressure on reactive services.", "", "", "", SCRUTINY_SOURCE, "false"),
+    ("2017-12-asb-perception", "2017-12-04", SCRUTINY_COMMITTEE, "Anti-social behaviour", "asb",
+     "Falling reports of anti-social behaviour do not match what the public perceive.", "", "", "", SCRUTINY_SOURCE,
+     "false"),
+    ("2017-12-burglary", "2017-12-04", SCRUTINY_COMMITTEE, "Burglary", "burglary",
+     "The rise in burglary.", "Resources had been ring-fenced to respond to the rise.", "", "", SCRUTINY_SOURCE, "false"),
+)
+
+SURVEY_SOURCE = "GM Community Safety Survey (Stockport cohort)"
+SURVEY_YEARS = ("2019/20", "2020/21", "2021/22", "2022/23", "2023/24", "2024/25", "2025/26")
+# Synthetic Stockport levels, calibrated on the published GM-wide figures (88% safe, 11% unsafe, 40% of
+# those unsafe citing awareness of ASB); the share seeing ASB as a problem drifts up while recorded ASB falls.
+SURVEY_ASB_PROBLEM = (0.24, 0.25, 0.25, 0.26, 0.27, 0.28, 0.29)
+SURVEY_SAFE = (0.89, 0.90, 0.89, 0.88, 0.88, 0.89, 0.88)
+SURVEY_UNSAFE_ASB = (0.38, 0.39, 0.40, 0.41, 0.42, 0.43, 0.44)
+
+CONSULTATION_INPUTS = (
+    ("SIA stakeholder events", "event", "2021/22", "2021-10", "2021-11", "Exploitation",
+     "A shared picture of exploitation",
+     "Illustrative: partners asked for one picture of child and adult exploitation across children's and adult services."),
+    ("SIA stakeholder events", "event", "2021/22", "2021-10", "2021-11", "Anti-social behaviour",
+     "ASB that does not reach the police",
+     "Illustrative: housing providers said much of the anti-social behaviour they deal with is never reported to the police."),
+    ("SIA stakeholder events", "event", "2024/25", "2024-10", "2024-11", "Youth provision",
+     "Reactive demand and youth services",
+     "Illustrative: partners linked pressure on reactive services to gaps in youth provision."),
+    ("Equity Network", "group", "2022/23", "2022-09", "2022-09", "Confidence to report",
+     "Confidence that reporting leads to action",
+     "Illustrative: members described low confidence that reporting hate incidents leads to action."),
+    ("Member Working Group", "group", "2024/25", "2025-01", "2025-01", "Neighbourhood policing",
+     "Ward figures alongside residents' views",
+     "Illustrative: members asked to see recorded anti-social behaviour by ward alongside what residents say."),
+)
+
+
+def consultation_rows() -> list[list]:
+    """Synthetic survey results (Stockport cohort of the GM survey) and illustrative event and group inputs."""
+    rng = _rng("consultation")
+    rows = []
+    for i, year in enumerate(SURVEY_YEARS):
+        y0 = int(year[:4])
+        start, end = f"{y0}-04", f"{y0 + 1}-03"
+        n = int(rng.integers(1000, 1301))
+        safe = int(rng.binomial(n, SURVEY_SAFE[i]))
+        unsafe = int(rng.binomial(n - safe, 0.92))  # the rest: neither / don't know
+        n_asb = n - int(rng.integers(20, 60))  # a few skip the question
+        asb = int(rng.binomial(n_asb, SURVEY_ASB_PROBLEM[i]))
+        unsafe_asb = int(rng.binomial(unsafe, SURVEY_UNSAFE_ASB[i]))
+        q_safe = "How safe or unsafe do you feel in your local area?"
+        rows += [
+            [SURVEY_SOURCE, "survey", year, start, end, "Feeling safe", q_safe, "Very or fairly safe", n, safe, "", "", "true"],
+            [SURVEY_SOURCE, "survey", year, start, end, "Feeling safe", q_safe, "Very or fairly unsafe", n, unsafe, "", "", "true"],
+            [SURVEY_SOURCE, "survey", year, start, end, "Anti-social behaviour",
+             "How much of a problem is anti-social behaviour in your local area?", "Very or fairly big problem",
+             n_asb, asb, "asb", "", "true"],
+            [SURVEY_SOURCE, "survey", year, start, end, "Anti-social behaviour",
+             "Why do you feel unsafe? (asked of those who feel unsafe)", "Awareness of anti-social behaviour",
+             unsafe, unsafe_asb, "", "", "true"],
+        ]
+    for source, kind, period, start, end, theme, heading, summary in CONSULTATION_INPUTS:
+        rows.append([source, kind, period, start, end, theme, heading, "", "", "", "", summary, "true"])
+    return rows
+
+
 # --------------------------------------------------------------------------- writing
 
 
@@ -717,6 +810,10 @@ def generate(out_dir: Path, real_dir: Path = REAL_DIR) -> dict:
                                          "recognition (not a published target).")
             trows.append([cid, iid, _fmt_float(base), per, _fmt_float(tgt), note])
     put("targets.csv", contract.SPECS["targets.csv"].column_names, trows)
+    put("status_rules.csv", contract.SPECS["status_rules.csv"].column_names, [list(r) for r in STATUS_RULES])
+    put("scrutiny_concerns.csv", contract.SPECS["scrutiny_concerns.csv"].column_names,
+        [list(r) for r in SCRUTINY_CONCERNS])
+    put("consultation.csv", contract.SPECS["consultation.csv"].column_names, consultation_rows())
 
     _write(out_dir / "README.md", readme_text().encode("utf-8"))
     summary["README.md"] = 1
@@ -894,6 +991,18 @@ How it is calibrated:
 - Plans: the 2018/21 and 2022/25 plan titles and approval dates and the 2018/21 themes are as published;
   the 2022-25 and 2025-28 themes are illustrative. Targets are illustrative (10% better than the baseline,
   the monthly mean of the 12 months before each cycle).
+- Status rules (`status_rules.csv`) are illustrative: a default rule and a wider one for the small monthly
+  counts of modern slavery referrals.
+- Scrutiny (`scrutiny_concerns.csv`): the concerns the Communities & Transport Scrutiny Committee raised on
+  4 December 2017 about the partnership's proposed priorities, paraphrased; responses are given only where
+  known, and the status of the follow-up on the Missing from Home hubs is illustrative (`illustrative` = `true`).
+- Consultation (`consultation.csv`): the survey rows are synthetic results for a Stockport cohort of the
+  Greater Manchester Community Safety Survey (about 13,000 residents a year across Greater Manchester since
+  2019/20; no Stockport-level table is published). They are calibrated on the published GM-wide levels (88%
+  felt very or fairly safe, 11% unsafe, and 40% of those who felt unsafe cited awareness of anti-social
+  behaviour), with a base of 1,000-1,300 a year and smaller bases for questions asked of those who feel unsafe.
+  The share seeing anti-social behaviour as a problem drifts up from about 24% to 29% while recorded
+  anti-social behaviour falls. The event and group rows are illustrative summaries, not real consultation.
 """
 
 

@@ -26,6 +26,7 @@ NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 PARAM_LINE_RE = re.compile(r"^\$([a-z_][a-z0-9_]*)\s*\((required|optional)\)\s*:\s*(.*)$")
 PARAM_USE_RE = re.compile(r"\$([a-z_][a-z0-9_]*)")
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+SUPPRESS_RE = re.compile(r"^Suppress:\s*([a-z0-9_, ]+?)\s*(?:\(also\s+([a-z0-9_, ]+)\))?\s*$", re.I)
 
 # Well-known parameters: values must be in the store's own lists.
 ALLOWED_VALUES_SQL = {
@@ -54,6 +55,8 @@ class Query:
     params: tuple[Param, ...]
     sql: str
     path: Path = field(compare=False)
+    suppress: tuple[str, ...] = ()       # count columns subject to small-number suppression
+    suppress_also: tuple[str, ...] = ()  # columns derived from them, blanked with them
 
     def usage(self) -> str:
         ps = " ".join(f"--{p.name} V" if p.required else f"[--{p.name} V]" for p in self.params)
@@ -69,8 +72,17 @@ def parse(path: Path) -> Query:
         elif line.strip():
             break
     description_lines, grain, params, in_params = [], "", [], False
+    suppress: tuple[str, ...] = ()
+    also: tuple[str, ...] = ()
     for h in header:
-        if h.lower().startswith("grain:"):
+        if h.lower().startswith("suppress:"):
+            m = SUPPRESS_RE.match(h)
+            if not m:
+                raise QueryError(f"{path.name}: cannot read {h!r}; write 'Suppress: col[, col] (also col, col)'")
+            suppress = tuple(c.strip() for c in m.group(1).split(",") if c.strip())
+            also = tuple(c.strip() for c in (m.group(2) or "").split(",") if c.strip())
+            in_params = False
+        elif h.lower().startswith("grain:"):
             grain, in_params = h[6:].strip(), False
         elif h.lower().startswith("params:"):
             in_params = True
@@ -90,7 +102,7 @@ def parse(path: Path) -> Query:
         raise QueryError(f"{path.name}: the header must say what the query answers and its 'Grain:'")
     if body_params != declared:
         raise QueryError(f"{path.name}: parameters used {sorted(body_params)} differ from those declared {sorted(declared)}")
-    return Query(path.stem, " ".join(description_lines), grain, tuple(params), text, path)
+    return Query(path.stem, " ".join(description_lines), grain, tuple(params), text, path, suppress, also)
 
 
 def _strip_comments(sql: str) -> str:
@@ -138,12 +150,67 @@ def bind(store, q: Query, values: dict[str, object]) -> dict[str, object]:
 
 
 def run(store, name: str, **values) -> pd.DataFrame:
-    """Run `queries/NAME.sql` with bound values and return a DataFrame."""
+    """Run `queries/NAME.sql` with bound values and return a DataFrame, small numbers suppressed.
+
+    For a query whose header says `Suppress: col`, counts of 1 up to the indicator's
+    `suppress_below` minus one in ward rows become missing, with a boolean `col_suppressed`
+    column beside them and `df.attrs["suppress_below"]` set: the true value never leaves here.
+    """
     q = get(name)
-    return store.sql(q.sql, bind(store, q, values))
+    bound = bind(store, q, values)
+    return suppress(store, q, bound, store.sql(q.sql, bound))
+
+
+def suppress(store, q: Query, bound: dict, df: pd.DataFrame) -> pd.DataFrame:
+    if not q.suppress or not bound.get("indicator") or df.empty:
+        return df
+    threshold = int(store.sql("SELECT suppress_below FROM indicators WHERE indicator_id = $i",
+                              {"i": bound["indicator"]}).iloc[0, 0])
+    if threshold <= 1:
+        return df
+    if "area_type" in df.columns:
+        ward = df["area_type"].eq("ward")
+    else:
+        area_type = store.sql("SELECT area_type FROM areas WHERE area_code = coalesce($a, (SELECT area_code FROM partnership))",
+                              {"a": bound.get("area")}).iloc[0, 0]
+        ward = pd.Series(area_type == "ward", index=df.index)
+    if not ward.any():
+        return df  # suppression applies below borough level only
+    df = df.copy()
+    hidden = pd.Series(False, index=df.index)
+    for col in q.suppress:
+        v = pd.to_numeric(df[col], errors="coerce")
+        mask = (ward & v.ge(1) & v.lt(threshold)).fillna(False).astype(bool)
+        if pd.api.types.is_integer_dtype(df[col]):
+            df[col] = df[col].astype("Int64")  # stays whole numbers once a value is withheld
+        df[col] = df[col].mask(mask)
+        df[f"{col}_suppressed"] = mask
+        hidden |= mask
+    for col in q.suppress_also:
+        df[col] = df[col].mask(hidden)
+    df.attrs["suppress_below"] = threshold
+    return df
 
 
 def run_rows(store, name: str, **values) -> tuple[list[str], list[tuple]]:
-    """Like `run`, but Python values: for exact CSV output."""
+    """Like `run`, but rows of Python values for exact CSV output; a suppressed count prints as `<N`."""
     q = get(name)
-    return store.rows(q.sql, bind(store, q, values))
+    bound = bind(store, q, values)
+    names, rows = store.rows(q.sql, bound)
+    if not q.suppress:
+        return names, rows
+    df = suppress(store, q, bound, pd.DataFrame(rows, columns=names, dtype=object))
+    if "suppress_below" not in df.attrs:
+        return names, rows
+    marker = f"<{df.attrs['suppress_below']}"
+    out = []
+    for i, r in enumerate(rows):
+        r = list(r)
+        for col in q.suppress:
+            if df[f"{col}_suppressed"].iloc[i]:
+                r[names.index(col)] = marker
+        for col in q.suppress_also:
+            if any(df[f"{c}_suppressed"].iloc[i] for c in q.suppress):
+                r[names.index(col)] = None
+        out.append(tuple(r))
+    return names, out

@@ -54,6 +54,11 @@ __all__ = [
     "change_between",
     "verdict",
     "rate_per_1000",
+    "same_months_previous_cycle",
+    "wilson_interval",
+    "survey_estimates",
+    "SMALL_BASE",
+    "SURVEY_METHOD",
 ]
 
 
@@ -619,3 +624,108 @@ def rate_per_1000(total, months_with_data, population) -> float:
     if m <= 0 or p <= 0:
         return math.nan
     return float(total) / m * 12.0 / p * 1000.0
+
+
+# --------------------------------------------------------------------------- 10. survey percentages
+
+SMALL_BASE = 100
+SURVEY_METHOD = ("95% confidence intervals: Wilson score interval for a proportion, from the base (respondents "
+                 "who answered) and the number giving the answer counted. Bases below 100 are flagged: their "
+                 "intervals are wide, so compare them with care.")
+
+
+def wilson_interval(k, n, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for the proportion k/n, as proportions (0-1).
+
+    (p + z²/2n ± z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n), with z the two-sided normal quantile.
+    Returns (nan, nan) when n is missing or 0 (never a guess).
+    """
+    kk, nn = _as_count(k), _as_count(n)
+    if kk is None or nn is None or nn <= 0 or kk > nn:
+        return (math.nan, math.nan)
+    z = float(_st.norm.ppf(1 - (1 - confidence) / 2))
+    p = kk / nn
+    denom = 1 + z * z / nn
+    centre = (p + z * z / (2 * nn)) / denom
+    half = z * math.sqrt(p * (1 - p) / nn + z * z / (4 * nn * nn)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def survey_estimates(df: pd.DataFrame, small_base: int = SMALL_BASE) -> pd.DataFrame:
+    """Add ``percent``, ``ci_low_pct``, ``ci_high_pct`` (Wilson 95%, 1 d.p.) and ``small_base`` to survey rows.
+
+    ``df`` has ``respondents`` and ``agreeing`` columns; rows without a base get missing values
+    (never 0) and ``small_base`` False.
+    """
+    out = df.copy()
+    pct, lo, hi, small = [], [], [], []
+    for k, n in zip(out["agreeing"], out["respondents"]):
+        kk, nn = _as_count(k), _as_count(n)
+        if kk is None or nn is None or nn <= 0:
+            pct.append(math.nan), lo.append(math.nan), hi.append(math.nan), small.append(False)
+            continue
+        a, b = wilson_interval(kk, nn)
+        pct.append(round(100.0 * kk / nn, 1))
+        lo.append(round(100.0 * a, 1))
+        hi.append(round(100.0 * b, 1))
+        small.append(nn < small_base)
+    out["percent"] = pd.Series(pct, index=out.index, dtype="float64")
+    out["ci_low_pct"] = pd.Series(lo, index=out.index, dtype="float64")
+    out["ci_high_pct"] = pd.Series(hi, index=out.index, dtype="float64")
+    out["small_base"] = pd.Series(small, index=out.index, dtype="bool")
+    return out
+
+
+# --------------------------------------------------------------------------- 10. same months, previous cycle
+
+
+def _window(monthly: pd.DataFrame, first_i: int, last_i: int) -> tuple[float, int]:
+    idx = [_month_index(m) for m in monthly["month"].astype(str)]
+    vals = pd.to_numeric(monthly["value"], errors="coerce").astype("float64")
+    sel = vals[[first_i <= i <= last_i for i in idx]]
+    return float(sel.sum(skipna=True)), int(sel.notna().sum())
+
+
+def same_months_previous_cycle(monthly: pd.DataFrame, cycles: pd.DataFrame, months: int = 12) -> dict | None:
+    """The latest ``months`` months against the same months of the previous plan cycle.
+
+    The latest window ends at the last month with data; the cycle containing that month is
+    "this cycle", and the window is shifted back by the months between the starts of this
+    cycle and the one before it (36 for back-to-back three-year cycles), so that month 7 of a
+    cycle is compared with month 7 of the previous one. Returns None when the last month is in
+    no cycle or there is no previous cycle. Same keys as :func:`change_between` where they apply,
+    plus ``cycle_id``, ``previous_cycle_id`` and the compared months.
+    """
+    df = monthly[["month", "value"]].copy()
+    has = df[pd.to_numeric(df["value"], errors="coerce").notna()]
+    if has.empty or cycles is None or cycles.empty:
+        return None
+    last_i = max(_month_index(m) for m in has["month"].astype(str))
+    cyc = sorted((_month_index(r.start_month), _month_index(r.end_month), str(r.cycle_id)) for r in cycles.itertuples())
+    pos = next((k for k, (s, e, _) in enumerate(cyc) if s <= last_i <= e), None)
+    if pos is None or pos == 0:
+        return None
+    shift = cyc[pos][0] - cyc[pos - 1][0]
+    first_i = last_i - months + 1
+    lt, ln = _window(df, first_i, last_i)
+    pt, pn = _window(df, first_i - shift, last_i - shift)
+    lab = lambda i: f"{i // 12:04d}-{i % 12 + 1:02d}"  # noqa: E731
+    lmean = lt / ln if ln else math.nan
+    pmean = pt / pn if pn else math.nan
+    both = pd.DataFrame({"value": pd.to_numeric(df["value"], errors="coerce")})
+    both["_g"] = ["latest" if first_i <= _month_index(m) <= last_i else
+                  ("previous" if first_i - shift <= _month_index(m) <= last_i - shift else None)
+                  for m in df["month"].astype(str)]
+    both = both[both["_g"].notna()]
+    disp = dispersion(both["value"], both["_g"])
+    return {
+        "cycle_id": cyc[pos][2], "previous_cycle_id": cyc[pos - 1][2],
+        "latest_first_month": lab(first_i), "last_month": lab(last_i),
+        "previous_first_month": lab(first_i - shift), "previous_last_month": lab(last_i - shift),
+        "latest_total": lt if ln else math.nan, "latest_months_with_data": ln,
+        "previous_total": pt if pn else math.nan, "previous_months_with_data": pn,
+        "latest_mean": lmean, "previous_mean": pmean,
+        "change_pct": (lmean - pmean) / pmean * 100 if (ln and pn and pmean > 0) else math.nan,
+        "dispersion": disp,
+        "comparison": compare_rates(pt if pn else 0, pn, lt if ln else 0, ln, disp),
+    }

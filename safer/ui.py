@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from . import config, queries
+from . import config, export, queries
 from .store import BuildError, Store
 
 
@@ -130,8 +130,75 @@ def area_picker(indicator: dict) -> dict:
 
 
 def download_csv(df: pd.DataFrame, filename: str, label: str = "Download CSV") -> None:
-    st.download_button(label, df.to_csv(index=False).encode("utf-8"), file_name=filename, mime="text/csv")
+    st.download_button(label, export.csv_bytes(df), file_name=filename, mime="text/csv")
+
+
+def view_url() -> str:
+    """The link that reopens this view: the page's address with its filters."""
+    try:
+        base = str(st.context.url or "").split("?")[0]
+    except Exception:  # noqa: BLE001 - no browser context (tests, bare mode)
+        base = ""
+    qs = "&".join(f"{k}={v}" for k, v in st.query_params.to_dict().items())
+    return f"{base}?{qs}" if qs else base
+
+
+def meta(title: str, period: str, source: str, filters: dict[str, str]) -> export.Meta:
+    p = partnership()
+    return export.Meta(title=title, period=period, source=source, data_version=store().version, filters=filters,
+                       url=view_url(), partnership=p["name"], synthetic=bool(p["synthetic"]))
+
+
+def exports(tables: dict[str, pd.DataFrame], figures: dict[str, object], m: export.Meta) -> None:
+    """Downloads for a view: each table as CSV, all tables as Excel, each chart as PNG and SVG, and a citation.
+
+    Images are made only when asked for (kaleido starts Chromium, which takes a few seconds)."""
+    name = export.slug(m.title)
+    v = m.data_version
+    with st.container(horizontal=True):
+        for tname, df in tables.items():
+            label = "Download CSV" if len(tables) == 1 else f"CSV: {tname}"
+            st.download_button(label, export.csv_bytes(df), file_name=f"{name}-{export.slug(tname)}-{v}.csv",
+                               mime="text/csv", on_click="ignore", icon=":material/table:")
+        st.download_button("Excel workbook", export.xlsx_bytes(tables, m), file_name=f"{name}-{v}.xlsx",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           on_click="ignore", icon=":material/grid_on:")
+        for fname, fig in figures.items():
+            for fmt, mime in (("png", "image/png"), ("svg", "image/svg+xml")):
+                st.download_button(f"{fname}: {fmt.upper()}", lambda fig=fig, fmt=fmt: export.image_bytes(fig, fmt, m),
+                                   file_name=f"{name}-{export.slug(fname)}-{v}.{fmt}", mime=mime,
+                                   on_click="ignore", icon=":material/image:")
+    with st.expander("Cite this view"):
+        st.code(export.citation(m), language=None, wrap_lines=True)
 
 
 def project_path(*parts: str) -> Path:
     return config.PROJECT_ROOT.joinpath(*parts)
+
+
+_MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:^=&\"'")
+
+
+def md_escape(text) -> str:
+    """Text from an extract, made safe for `st.markdown`: every markdown special character is
+    backslash-escaped, so `**bold**`, links, `<tags>`, `:emoji:` and `$maths$` show literally."""
+    s = "" if text is None or (isinstance(text, float) and text != text) else str(text)
+    s = " ".join(s.split())  # no line structure (headings, lists) from an extract
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in s)
+
+
+def url_mark() -> dict | None:
+    """A date to mark on a chart, from the URL: `?mark=YYYY-MM-DD&mark_label=...` (e.g. a scrutiny meeting).
+
+    The label is plain text (at most 40 characters, HTML special characters escaped for Plotly)."""
+    import datetime as _dt
+    import html as _html
+    raw = st.query_params.get("mark")
+    if not raw:
+        return None
+    try:
+        day = _dt.date.fromisoformat(str(raw)[:10])
+    except ValueError:
+        return None
+    label = str(st.query_params.get("mark_label") or f"Marked {day:%-d %b %Y}")[:40]
+    return {"date": day.isoformat(), "label": label, "plotly_label": _html.escape(label)}

@@ -1,12 +1,23 @@
 #!/usr/bin/env bash
-# Install everything the tests need into .venv (and Debian's Chromium for chart export and
-# browser tests when it is missing), then run every test. Usage: bash scripts/test.sh [pytest args]
+# Install everything the tests need: the Python packages into .venv, axe-core from the npm registry
+# into node_modules/, and Debian's chromium (chart export and browser tests) when it is missing;
+# then run every test, the browser tests included. Usage: bash scripts/test.sh [pytest args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-  echo "== installing Debian's chromium (chart export and browser tests)"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+if [ "${#missing[@]}" -gt 0 ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  echo "== installing Debian packages: ${missing[*]} (chart export and browser tests)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# axe-core (accessibility scan in tests/test_browser.py), pinned in package-lock.json
+if [ ! -f node_modules/axe-core/axe.min.js ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "== installing axe-core from the npm registry (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
 fi
 
 PY=${PYTHON:-python3}

@@ -342,3 +342,62 @@ def test_empty_monthly_does_not_raise():
     fig = charts.trend_chart(empty, None, None, None, None, IND, "Stockport", True)
     assert _synthetic_present(fig)
     fig.to_json()
+
+
+# --------------------------------------------------------------------------- text alternatives, contrast
+
+
+def test_describe_cycles():
+    comp = pd.DataFrame({
+        "cycle_id": ["2018-21", "2022-25", "2025-28"], "months_in_cycle": [36, 36, 36],
+        "months_with_data": [18, 36, 0], "monthly_mean": [747.56, 512.9, NAN],
+        "change_vs_previous_pct": [NAN, -31.4, NAN], "beyond_chance": [False, True, False],
+    })
+    text = charts.describe_cycles(comp, IND)
+    assert text.startswith("Recorded ASB incidents, average incidents per month in each plan cycle:")
+    assert "2018-21: 747.6 (18 of 36 months with data)" in text
+    assert "2025-28: no months with data" in text
+    assert "against" not in text  # the last cycle has no change to report
+    text = charts.describe_cycles(comp.iloc[:2], IND)
+    assert "2022-25 against 2018-21: -31.4%, beyond chance." in text
+    assert "no plan cycles" in charts.describe_cycles(comp.iloc[:0], IND)
+
+
+def test_describe_cycle_months(cycle_months):
+    text = charts.describe_cycle_months(cycle_months, IND)
+    assert "2018-21: lowest 10 (Apr 2018), highest 14 (Jul 2018), 4 of 5 months with data" in text
+    assert "2022-25: lowest 18 (May 2022), highest 22 (Jun 2022), 5 of 5 months with data" in text
+
+
+def test_describe_ward_rates(ward_rates):
+    text = charts.describe_ward_rates(ward_rates, IND, n=2)
+    assert "highest Bravo 30.0, Charlie 25.0; lowest Alpha 12.0." in text
+    assert "Whole borough 18.5; 2 of 3 wards are above it." in text
+    assert text.endswith("No rate for Delta.")
+    assert "no ward" in charts.describe_ward_rates(ward_rates[ward_rates.area_type == "borough"], IND)
+
+
+def _contrast(fg: str, bg: str) -> float:
+    def lum(h: str) -> float:
+        c = [int(h.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+        c = [x / 12.92 if x <= 0.04045 else ((x + 0.055) / 1.055) ** 2.4 for x in c]
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+    hi, lo = sorted([lum(fg), lum(bg)], reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_text_in_figures_meets_wcag_aa_contrast(monthly, cycles, events, cycle_months, ward_rates):
+    """Every annotation we colour (captions, stamps, labels) is at least 4.5:1 against its box or white."""
+    figs = [_trend(monthly, cycles, events, True), charts.cycle_lines_chart(cycle_months, IND, True),
+            charts.ward_rank_chart(ward_rates, IND, True)]
+    checked = 0
+    for fig in figs:
+        for a in fig.layout.annotations:
+            fg, bg = a.font.color, a.bgcolor
+            if not (isinstance(fg, str) and fg.startswith("#")):
+                continue
+            bg = bg if isinstance(bg, str) and bg.startswith("#") else "#FFFFFF"  # rgba(255,255,255,x) boxes
+            assert _contrast(fg, bg) >= 4.5, (a.name, a.text, fg, bg)
+            checked += 1
+    assert checked > 5
+    assert _contrast(charts.NEUTRAL, "#FFFFFF") >= 4.5

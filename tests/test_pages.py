@@ -126,3 +126,17 @@ def test_broken_extract_shows_a_banner_and_keeps_the_last_good_data(data_dir, mo
     assert any("last good data" in e.value for e in at.error)
     assert any("areas.csv:5: parent_code" in c.value for c in at.code)
     assert len(at.get("plotly_chart")) == 1
+
+
+def test_ward_trend_with_suppressed_months_marks_them_and_draws_no_limits(demo_env):
+    at = open_page("pages/trends.py", {"indicator": "cse", "area": "E05000794"})
+    assert not at.exception, [e.value for e in at.exception]
+    fig = figures(at)[0]
+    names = [t.get("name", "") for t in fig["data"]]
+    assert any(n.startswith("Fewer than 5 (suppressed)") for n in names)
+    assert not any("control limit" in n.lower() for n in names)
+    assert any("suppressed" in i.value for i in at.info)
+    table = at.dataframe[0].value
+    assert "<5" in set(table["value"].astype(str)) and "value_suppressed" not in table.columns
+    monthly = next(t for t in fig["data"] if t.get("name", "").endswith("(monthly)"))
+    assert all(y is None or y >= 5 or y == 0 for y in monthly["y"])  # nothing from 1 to 4 reaches the browser

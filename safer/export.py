@@ -1,0 +1,150 @@
+"""Exports: tables as CSV and Excel, charts as PNG and SVG, and a citation for every view.
+
+Every export carries its stamp: title, filters, data period, source and data version (Excel in a
+header block and an "About" sheet, images in a footer line; CSV keeps a plain header row so that it
+loads anywhere, and carries the data version in its file name). Suppressed small numbers show as `<N`.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+import plotly.graph_objects as go
+
+SUPPRESSED_SUFFIX = "_suppressed"
+
+
+@dataclass
+class Meta:
+    """What a view shows, for stamps and citations."""
+    title: str
+    period: str
+    source: str
+    data_version: str
+    filters: dict[str, str] = field(default_factory=dict)
+    url: str = ""
+    partnership: str = ""
+    synthetic: bool = False
+
+    def filters_text(self) -> str:
+        return "; ".join(f"{k}: {v}" for k, v in self.filters.items())
+
+    def stamp(self) -> str:
+        parts = [self.title]
+        if self.filters:
+            parts.append(self.filters_text())
+        parts += [f"Data period: {self.period}", f"Source: {self.source}", f"Data version {self.data_version}"]
+        if self.synthetic:
+            parts.append("SYNTHETIC DEMO DATA")
+        return " · ".join(parts)
+
+
+def citation(meta: Meta, accessed: _dt.date | None = None) -> str:
+    """One paragraph to paste into an SIA footnote."""
+    accessed = accessed or _dt.date.today()
+    who = f"{meta.partnership}. " if meta.partnership else ""
+    filt = f" ({meta.filters_text()})" if meta.filters else ""
+    synth = " Synthetic demo data, not real figures." if meta.synthetic else ""
+    link = f" Available at: {meta.url}" if meta.url else ""
+    return (f"{who}{meta.title}{filt}. Data period {meta.period}. Source: {meta.source}. "
+            f"Data version {meta.data_version}.{synth}{link} (accessed {accessed:%d %B %Y}).")
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80] or "export"
+
+
+def display_table(df: pd.DataFrame) -> pd.DataFrame:
+    """The table as people see it: suppressed counts as `<N`, the helper flag columns dropped."""
+    out = df.copy()
+    threshold = df.attrs.get("suppress_below")
+    flags = [c for c in out.columns if c.endswith(SUPPRESSED_SUFFIX)]
+    for flag in flags:
+        col = flag[: -len(SUPPRESSED_SUFFIX)]
+        if col in out.columns and out[flag].any():
+            out[col] = out[col].astype(object).where(~out[flag].astype(bool), f"<{threshold}")
+    out = out.drop(columns=flags)
+    out.attrs = {}
+    return out
+
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    return display_table(df).to_csv(index=False).encode("utf-8")
+
+
+def xlsx_bytes(sheets: dict[str, pd.DataFrame], meta: Meta) -> bytes:
+    """An Excel workbook: one sheet per table, each under a stamp block, and an About sheet."""
+    from openpyxl.styles import Font
+
+    buf = io.BytesIO()
+    used: set[str] = set()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
+        about = pd.DataFrame({"": ["Title", "Filters", "Data period", "Source", "Data version", "Link", "Citation"],
+                              " ": [meta.title, meta.filters_text(), meta.period, meta.source, meta.data_version,
+                                    meta.url, citation(meta)]})
+        if meta.synthetic:
+            about.loc[len(about)] = ["Note", "SYNTHETIC DEMO DATA: these are not real figures."]
+        about.to_excel(xl, sheet_name="About", index=False, header=False)
+        for name, df in sheets.items():
+            sheet = _sheet_name(name, used)
+            table = display_table(df)
+            table.to_excel(xl, sheet_name=sheet, index=False, startrow=3)
+            ws = xl.sheets[sheet]
+            ws["A1"] = f"{meta.title}: {name}"
+            ws["A1"].font = Font(bold=True, size=13)
+            ws["A2"] = meta.stamp()
+            for i, col in enumerate(table.columns, start=1):
+                width = max([len(str(col))] + [len(str(v)) for v in table[col].head(200)]) + 2
+                ws.column_dimensions[ws.cell(row=4, column=i).column_letter].width = min(60, max(8, width))
+        xl.sheets["About"].column_dimensions["A"].width = 14
+        xl.sheets["About"].column_dimensions["B"].width = 110
+    return buf.getvalue()
+
+
+def _sheet_name(name: str, used: set[str]) -> str:
+    base = re.sub(r"[\[\]:*?/\\]", "-", name)[:31] or "Sheet"
+    out, i = base, 2
+    while out.lower() in used:
+        out = f"{base[:28]}-{i}"
+        i += 1
+    used.add(out.lower())
+    return out
+
+
+def stamped_figure(fig, meta: Meta):
+    """A copy of the figure with the stamp as a footer line under everything else (for PNG/SVG export)."""
+    f = go.Figure(fig.to_dict())
+    extra = 46
+    margin_b = (f.layout.margin.b or 80) + extra
+    height = (f.layout.height or 600) + extra
+    f.update_layout(margin=dict(b=margin_b), height=height)
+    if f.layout.legend and f.layout.legend.yref == "container":
+        f.update_layout(legend=dict(y=(f.layout.legend.y or 0) + extra / height))
+    f.add_annotation(text=_wrap(meta.stamp(), 160), xref="paper", yref="paper", x=0, y=0, yanchor="bottom",
+                     yshift=-(margin_b - 6), xanchor="left", showarrow=False, align="left",
+                     font=dict(size=12, color="#333333"), name="stamp")
+    return f
+
+
+def _wrap(text: str, width: int) -> str:
+    words, lines, line = text.split(" "), [], ""
+    for w in words:
+        if len(line) + len(w) + 1 > width and line:
+            lines.append(line)
+            line = w
+        else:
+            line = f"{line} {w}".strip()
+    lines.append(line)
+    return "<br>".join(lines)
+
+
+def image_bytes(fig, fmt: str, meta: Meta, width: int = 1400, height: int | None = None) -> bytes:
+    """PNG or SVG of a stamped figure (kaleido, with the system's Chromium)."""
+    if fmt not in ("png", "svg"):
+        raise ValueError(f"unsupported image format {fmt!r}")
+    f = stamped_figure(fig, meta)
+    h = height or int(f.layout.height or 640)
+    return f.to_image(format=fmt, width=width, height=h, scale=1 if fmt == "svg" else 2)

@@ -1,0 +1,137 @@
+"""A target's status (on track / at risk / off track), worked out from a rule stored in the data.
+
+Pure functions: pandas in, plain values out. No Streamlit, no DuckDB.
+
+The rule (a row of `status_rules.csv`) and the figures are combined like this:
+
+* **latest value**: the monthly mean of the latest 12 calendar months, ending at the cycle's last month
+  or at the indicator's last month with data, whichever is earlier (``stats.change_between``, so months
+  with no data are left out, never counted as 0);
+* **progress** = (latest - baseline) / (target - baseline) x 100: 0% at the baseline, 100% at the target,
+  negative when the latest value is worse than the baseline. The target says which way is better, so the
+  same formula serves indicators where lower is better and where higher is better;
+* **status**: ``on track`` when progress >= the rule's ``on_track_min_progress_pct``; ``at risk`` when
+  progress >= ``at_risk_min_progress_pct``; ``off track`` below that.
+
+Nothing is guessed: a cycle that has not started is ``not started``; no target is ``no target``; no
+baseline is ``no baseline``; no rule is ``no rule``; a latest month with no data, or fewer months with
+data than the rule needs, is ``no data``. A target equal to its baseline ("hold steady") has no progress
+percentage: it is on track when the latest value is at the target or better in the indicator's good
+direction, else off track.
+"""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from . import stats
+
+__all__ = ["STATUSES", "assess", "progress_pct", "status_from_progress", "RULE_METHOD"]
+
+# word -> (symbol, colour). The word and symbol carry the meaning, never the colour alone (Okabe-Ito).
+STATUSES = {
+    "on track": ("✔", "#009E73"),
+    "at risk": ("⚠", "#E69F00"),
+    "off track": ("✖", "#D55E00"),
+    "no data": ("○", "#595959"),
+    "no baseline": ("○", "#595959"),
+    "no target": ("○", "#595959"),
+    "no rule": ("○", "#595959"),
+    "not started": ("○", "#595959"),
+}
+
+RULE_METHOD = ("Progress = (latest − baseline) ÷ (target − baseline) × 100: 0% at the baseline, 100% at the target, "
+               "negative when worse than the baseline. Latest = mean per month of the latest 12 months with data "
+               "(to the cycle's end for a finished cycle); months with no data are left out, never counted as 0.")
+
+
+def _num(x) -> float:
+    try:
+        f = float(x)
+    except (TypeError, ValueError):
+        return math.nan
+    return f if math.isfinite(f) else math.nan
+
+
+def progress_pct(latest: float, baseline: float, target: float) -> float:
+    """(latest - baseline) / (target - baseline) x 100; nan when any is missing or target == baseline."""
+    latest, baseline, target = _num(latest), _num(baseline), _num(target)
+    if math.isnan(latest) or math.isnan(baseline) or math.isnan(target) or target == baseline:
+        return math.nan
+    return (latest - baseline) / (target - baseline) * 100.0
+
+
+def status_from_progress(progress: float, on_track_min: float, at_risk_min: float) -> str:
+    """The status word for a progress percentage under a rule's two thresholds."""
+    if progress >= on_track_min:
+        return "on track"
+    if progress >= at_risk_min:
+        return "at risk"
+    return "off track"
+
+
+def _result(status: str, reason: str, **figures) -> dict:
+    symbol, colour = STATUSES[status]
+    out = {"status": status, "symbol": symbol, "colour": colour, "reason": reason,
+           "latest_mean": math.nan, "latest_first_month": None, "latest_last_month": None,
+           "latest_months_with_data": 0, "progress_pct": math.nan}
+    out.update(figures)
+    return out
+
+
+def assess(monthly: pd.DataFrame, baseline, target, rule: dict | None, good_direction: str = "down",
+           cycle_start: str | None = None, cycle_end: str | None = None) -> dict:
+    """Status of one target.
+
+    ``monthly``: the ``monthly`` query result (``month`` YYYY-MM, ``value`` NULL for a month with no data),
+    one row per calendar month from the indicator's first to its last month with data.
+    ``rule``: a ``status_rules.csv`` row as a dict (``on_track_min_progress_pct``,
+    ``at_risk_min_progress_pct``, ``min_months_with_data``), or None.
+
+    Returns ``status``, ``symbol``, ``colour``, ``reason`` (a sentence), ``latest_mean``,
+    ``latest_first_month``, ``latest_last_month``, ``latest_months_with_data`` and ``progress_pct``.
+    """
+    df = monthly[["month", "value"]].copy()
+    df["month"] = df["month"].astype(str).str.slice(0, 7)
+    df = df.sort_values("month")
+    last_overall = df.loc[df["value"].notna(), "month"].max() if df["value"].notna().any() else None
+    if cycle_start and (last_overall is None or cycle_start > last_overall):
+        return _result("not started", "The cycle starts after the last month with data.")
+    if cycle_end:
+        df = df[df["month"] <= cycle_end]
+    if df.empty or not df["value"].notna().any():
+        return _result("no data", "No month with data up to the cycle's end.")
+    as_of = df["month"].iloc[-1]
+    if pd.isna(df["value"].iloc[-1]):
+        return _result("no data", f"The latest month ({as_of}) has no data, so there is no current value.",
+                       latest_last_month=as_of)
+    ch = stats.change_between(df)
+    figures = {"latest_mean": ch["latest_mean"], "latest_first_month": ch["latest_first_month"],
+               "latest_last_month": ch["last_month"], "latest_months_with_data": ch["latest_months_with_data"]}
+    baseline, target = _num(baseline), _num(target)
+    if math.isnan(target):
+        return _result("no target", "No target is set for this indicator in this cycle.", **figures)
+    if math.isnan(baseline):
+        return _result("no baseline", "No baseline is recorded, so progress towards the target cannot be measured.",
+                       **figures)
+    if rule is None:
+        return _result("no rule", "No rule in status_rules.csv applies to this target.", **figures)
+    need = int(rule["min_months_with_data"])
+    have = ch["latest_months_with_data"]
+    if have < need:
+        return _result("no data", f"Only {have} of the 12 months {ch['latest_first_month']} to {ch['last_month']} "
+                                  f"have data; the rule needs {need}.", **figures)
+    latest = ch["latest_mean"]
+    if target == baseline:
+        gd = (good_direction or "neither").lower()
+        ok = latest == target or (gd == "down" and latest < target) or (gd == "up" and latest > target)
+        word = "on track" if ok else "off track"
+        return _result(word, "The target equals the baseline (hold steady): on track when the latest value is "
+                             "at the target or better.", **figures)
+    prog = progress_pct(latest, baseline, target)
+    on_min, risk_min = float(rule["on_track_min_progress_pct"]), float(rule["at_risk_min_progress_pct"])
+    word = status_from_progress(prog, on_min, risk_min)
+    reason = (f"Progress {prog:+.0f}% of the way from the baseline to the target: on track from {on_min:g}%, "
+              f"at risk from {risk_min:g}%, off track below.")
+    return _result(word, reason, progress_pct=prog, **figures)

@@ -1,0 +1,148 @@
+"""Helpers for tests/test_browser.py: the dashboard as a real server, Chromium, axe-core.
+
+Nothing here is a test. The browser is Debian's Chromium driven by Playwright for Python;
+axe-core comes from the npm registry (package.json at the project root, `npm ci`).
+"""
+from __future__ import annotations
+
+import ast
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+AXE_JS = PROJECT / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = PROJECT / "test-artifacts" / "browser"
+
+# Without the networking flags Chromium keeps trying to reach hosts CI cannot reach.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+# True once the Streamlit script has finished its run and every chart on the page is drawn
+# (or an exception is on screen, which the caller then reports). Argument: the least number
+# of charts the page must have.
+READY_JS = """(minCharts) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.dataset.testScriptState !== 'notRunning') return false;
+  if (document.querySelector('[data-testid="stStatusWidget"]')) return false;
+  if (document.querySelector('[data-testid="stException"]')) return true;
+  if (!document.querySelector('[data-testid="stMain"] h1')) return false;
+  const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
+  if (charts.length < minCharts) return false;
+  for (const c of charts) {
+    const plot = c.querySelector('.js-plotly-plot');
+    if (!plot || !plot.querySelector('svg.main-svg g.trace')) return false;
+  }
+  return true;
+}"""
+
+POLL_MS = 200  # how often READY_JS is checked (every animation frame is costly with 20 pages open)
+
+# Every Plotly chart on the page: is it drawn (an SVG with at least one trace in it)?
+CHARTS_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(p => ({
+  svgs: p.querySelectorAll('svg.main-svg').length,
+  traces: p.querySelectorAll('svg.main-svg g.trace').length,
+  title: (p.querySelector('.gtitle') || {}).textContent || '',
+}))"""
+
+AXE_RUN_JS = """async () => {
+  const r = await axe.run(document, {resultTypes: ['violations']});
+  return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+    nodes: v.nodes.map(n => ({target: n.target.join(' '), html: n.html.slice(0, 300),
+                              summary: n.failureSummary}))}));
+}"""
+
+
+def chromium_path() -> str | None:
+    for c in (os.environ.get("SAFER_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")):
+        if c and os.path.isfile(c) and os.access(c, os.X_OK):
+            return c
+    return None
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    script: str      # pages/trends.py
+    url_path: str    # trends
+    title: str
+
+
+def registered_pages(dashboard: Path = PROJECT / "dashboard.py") -> list[PageInfo]:
+    """Every `st.Page(...)` in dashboard.py, read from its source (so new pages are tested too)."""
+    out = []
+    for node in ast.walk(ast.parse(dashboard.read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None)) == "Page"):
+            continue
+        if not node.args or not isinstance(node.args[0], ast.Constant):
+            continue
+        script = str(node.args[0].value)
+        kw = {k.arg: k.value.value for k in node.keywords if isinstance(k.value, ast.Constant)}
+        out.append(PageInfo(script, kw.get("url_path") or Path(script).stem, kw.get("title") or Path(script).stem))
+    return out
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Dashboard:
+    """`streamlit run dashboard.py` on a free loopback port, stopped by `stop()`."""
+
+    def __init__(self, data_dir: Path, cache_dir: Path, log_path: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        env = dict(os.environ, SAFER_DATA_DIR=str(data_dir), SAFER_CACHE_DIR=str(cache_dir),
+                   STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+        cmd = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+               "--server.port", str(self.port), "--server.address", "127.0.0.1",
+               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+        self._log = open(log_path, "wb")
+        self.proc = subprocess.Popen(cmd, cwd=PROJECT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+
+    def log_tail(self, n: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
+        except OSError:
+            return ""
+
+    def wait_until_up(self, timeout: float = 90.0) -> float:
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < timeout:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the dashboard exited with code {self.proc.returncode}:\n{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return time.monotonic() - t0
+            except OSError:
+                pass
+            time.sleep(0.25)
+        raise RuntimeError(f"the dashboard did not answer on {self.url} within {timeout:.0f} s:\n{self.log_tail()}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=15)
+        self._log.close()
+
+
+def format_violations(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"[{v['impact']}] {v['id']}: {v['help']} ({v['helpUrl']})")
+        for n in v["nodes"][:10]:
+            lines.append(f"    {n['target']}\n      {n['html']}\n      {(n['summary'] or '').replace(chr(10), ' ')}")
+    return "\n".join(lines)

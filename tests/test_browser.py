@@ -1,0 +1,326 @@
+"""End-to-end tests in a real browser: the dashboard served by `streamlit run`, driven by Playwright
+in Debian's Chromium, with an axe-core accessibility scan of every page.
+
+These tests need Chromium (/usr/bin/chromium, or $SAFER_CHROMIUM) and axe-core
+(node_modules/axe-core, from `npm ci`); `bash scripts/test.sh` installs both. When either is
+missing the tests FAIL: set SAFER_SKIP_BROWSER=1 to skip them on purpose.
+Screenshots go to test-artifacts/browser/.
+"""
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import os
+import threading
+import time
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+import browser_support as bs
+
+PAGES = bs.registered_pages()
+# The least number of charts each known page draws (a page not listed here may have none, but
+# every chart it has must be drawn).
+MIN_CHARTS = {"overview": 3, "trends": 1, "plan_cycles": 2, "areas": 1}
+SYNTHETIC_BANNER = "Synthetic demo data: these are not real figures."
+TIMEOUT_MS = 60_000
+
+# axe-core findings we cannot fix in our code, as (rule id, a CSS selector fragment of the one
+# element): each must say why. Everything else serious or critical fails the test.
+AXE_ALLOWED: dict[tuple[str, str], str] = {}
+
+TIMINGS: dict[str, float] = {}
+
+
+def _say(capsys, text: str) -> None:
+    with capsys.disabled():
+        print(f"\n[browser] {text}", flush=True)
+
+
+def _areas() -> dict[str, str]:
+    with open(bs.PROJECT / "data" / "areas.csv", newline="", encoding="utf-8") as f:
+        return {r["area_code"]: r["area_name"] for r in csv.DictReader(f)}
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="session")
+def playwright_api():
+    if os.environ.get("SAFER_SKIP_BROWSER") == "1":
+        pytest.skip("SAFER_SKIP_BROWSER=1: browser tests skipped on purpose")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:  # not a skip: CI must really run these tests
+        pytest.fail(f"Playwright for Python is not installed ({exc}); run: pip install -r requirements-dev.txt "
+                    "(or set SAFER_SKIP_BROWSER=1 to skip the browser tests on purpose)", pytrace=False)
+    if bs.chromium_path() is None:
+        pytest.fail("Chromium is missing (/usr/bin/chromium or $SAFER_CHROMIUM): apt-get install chromium "
+                    "(scripts/test.sh does), or set SAFER_SKIP_BROWSER=1 to skip the browser tests on purpose",
+                    pytrace=False)
+    if not bs.AXE_JS.is_file():
+        pytest.fail(f"axe-core is missing ({bs.AXE_JS}): run `npm ci` in the project root (scripts/test.sh does), "
+                    "or set SAFER_SKIP_BROWSER=1 to skip the browser tests on purpose", pytrace=False)
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def dashboard(playwright_api, tmp_path_factory):
+    bs.ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    server = bs.Dashboard(bs.PROJECT / "data", tmp_path_factory.mktemp("browser-cache"),
+                          bs.ARTIFACTS / "streamlit.log")
+    try:
+        TIMINGS["server start"] = server.wait_until_up(timeout=90)
+    except RuntimeError as exc:
+        server.stop()
+        pytest.fail(str(exc), pytrace=False)
+    yield server
+    server.stop()
+    (bs.ARTIFACTS / "timings.json").write_text(json.dumps({k: round(v, 2) for k, v in TIMINGS.items()}, indent=2))
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_api):
+    b = playwright_api.chromium.launch(executable_path=bs.chromium_path(), args=bs.CHROMIUM_ARGS)
+    yield b
+    b.close()
+
+
+@pytest.fixture
+def context(browser):
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    ctx.set_default_timeout(TIMEOUT_MS)
+    yield ctx
+    ctx.close()
+
+
+def open_page(context, url: str, min_charts: int = 0):
+    page = context.new_page()
+    page.goto(url)
+    wait_ready(page, min_charts)
+    return page
+
+
+def wait_ready(page, min_charts: int = 0) -> None:
+    page.wait_for_function(bs.READY_JS, arg=min_charts, timeout=TIMEOUT_MS, polling=bs.POLL_MS)
+
+
+def assert_no_exception(page) -> None:
+    errors = page.locator('[data-testid="stException"]')
+    assert errors.count() == 0, "Streamlit exception on screen:\n" + "\n".join(errors.all_inner_texts())
+
+
+def fit_viewport(page) -> None:
+    """Make the window as tall as the page, so screenshots and axe see all of it (Streamlit
+    scrolls inside its own container, which full-page screenshots do not follow)."""
+    h = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": 1400, "height": max(1000, min(int(h) + 50, 12000))})
+    page.wait_for_timeout(300)
+
+
+def select(page, label: str, option: str) -> None:
+    page.get_by_role("combobox", name=label).click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def query(page) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
+
+
+def combobox_value(page, label: str) -> str:
+    return page.get_by_role("combobox", name=label).input_value()
+
+
+# --------------------------------------------------------------------------- every page
+
+
+def test_dashboard_registers_the_known_pages():
+    assert {p.url_path for p in PAGES} >= set(MIN_CHARTS), PAGES
+
+
+@pytest.mark.parametrize("info", PAGES, ids=[p.url_path for p in PAGES])
+def test_page_renders_in_the_browser(dashboard, context, capsys, info):
+    t0 = time.monotonic()
+    page = open_page(context, f"{dashboard.url}/{info.url_path}", MIN_CHARTS.get(info.url_path, 0))
+    TIMINGS[f"open {info.url_path}"] = elapsed = time.monotonic() - t0
+    assert_no_exception(page)
+    charts = page.evaluate(bs.CHARTS_JS)
+    assert len(charts) >= MIN_CHARTS.get(info.url_path, 0), charts
+    assert len(charts) == page.locator('[data-testid="stPlotlyChart"]').count()
+    for c in charts:
+        assert c["svgs"] >= 1 and c["traces"] >= 1, f"chart not drawn: {c}"
+    main_text = page.locator('[data-testid="stMain"]').inner_text()
+    assert SYNTHETIC_BANNER in main_text
+    assert info.title in page.locator("h1").first.inner_text() or info.title in main_text
+    fit_viewport(page)
+    page.screenshot(path=str(bs.ARTIFACTS / f"{info.url_path}.png"))
+    _say(capsys, f"{info.url_path}: ready in {elapsed:.1f} s, {len(charts)} chart(s) drawn")
+
+
+@pytest.mark.parametrize("info", PAGES, ids=[p.url_path for p in PAGES])
+def test_page_passes_the_axe_scan(dashboard, context, capsys, info):
+    page = open_page(context, f"{dashboard.url}/{info.url_path}", MIN_CHARTS.get(info.url_path, 0))
+    fit_viewport(page)
+    # open every "The same numbers as a table" expander, so the tables are scanned too
+    for summary in page.locator('[data-testid="stExpander"] summary').all():
+        summary.click()
+    page.wait_for_timeout(500)
+    page.add_script_tag(path=str(bs.AXE_JS))
+    t0 = time.monotonic()
+    violations = page.evaluate(bs.AXE_RUN_JS)
+    TIMINGS[f"axe {info.url_path}"] = time.monotonic() - t0
+    serious = []
+    for v in violations:
+        if v["impact"] not in ("serious", "critical"):
+            continue
+        nodes = [n for n in v["nodes"] if not any(v["id"] == rule and sel in n["target"] for rule, sel in AXE_ALLOWED)]
+        if nodes:
+            serious.append(dict(v, nodes=nodes))
+    minor = [f"{v['impact']} {v['id']} ({len(v['nodes'])})" for v in violations if v["impact"] in ("minor", "moderate")]
+    _say(capsys, f"axe {info.url_path}: {len(serious)} serious/critical; also {', '.join(minor) or 'nothing else'}")
+    assert not serious, f"axe-core on /{info.url_path}:\n" + bs.format_violations(serious)
+
+
+# --------------------------------------------------------------------------- links and downloads
+
+
+def test_a_copied_url_reopens_the_same_filters(dashboard, context, browser):
+    areas = _areas()
+    page = open_page(context, f"{dashboard.url}/trends?indicator=burglary&area=E05000784", 1)
+    assert_no_exception(page)
+    assert combobox_value(page, "Indicator") == "Burglary"
+    assert combobox_value(page, "Area") == "Cheadle and Gatley"
+    assert "Cheadle and Gatley" in page.evaluate(bs.CHARTS_JS)[0]["title"]
+
+    select(page, "Area", areas["E05000791"])
+    page.wait_for_url(lambda u: "area=E05000791" in u)
+    wait_ready(page, 1)
+    select(page, "Indicator", "Anti-social behaviour")
+    page.wait_for_url(lambda u: "indicator=asb" in u)
+    wait_ready(page, 1)
+    assert_no_exception(page)
+    assert query(page) == {"indicator": "asb", "area": "E05000791"}
+    assert areas["E05000791"] in page.evaluate(bs.CHARTS_JS)[0]["title"]
+
+    other = browser.new_context(viewport={"width": 1400, "height": 1000})  # a new visitor with the link
+    try:
+        again = other.new_page()
+        again.goto(page.url)
+        wait_ready(again, 1)
+        assert_no_exception(again)
+        assert combobox_value(again, "Indicator") == "Anti-social behaviour"
+        assert combobox_value(again, "Area") == areas["E05000791"]
+        assert query(again) == {"indicator": "asb", "area": "E05000791"}
+    finally:
+        other.close()
+
+
+def test_download_csv_gives_the_monthly_numbers_with_gaps_empty(dashboard, context):
+    page = open_page(context, f"{dashboard.url}/trends?indicator=asb&area=E08000007", 1)
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Download CSV").click()
+    download = dl.value
+    assert download.suggested_filename == "asb-E08000007-monthly.csv"
+    path = download.path()
+    download.save_as(str(bs.ARTIFACTS / download.suggested_filename))
+    text = open(path, encoding="utf-8").read()
+    assert text.startswith("month,value,"), text[:200]
+    rows = list(csv.DictReader(io.StringIO(text)))
+    gap = [r for r in rows if "2019-07" <= r["month"] <= "2020-12"]
+    assert len(gap) == 18 and all(r["value"] == "" for r in gap), gap[:3]
+    assert sum(1 for r in rows if r["value"] != "") > 24
+
+
+# --------------------------------------------------------------------------- twenty at once
+
+
+async def _one_session(browser, base: str, i: int, areas: dict[str, str], log: list, timeout_ms: float) -> None:
+    wards = [c for c in areas if c.startswith("E05")]
+    indicators = [("asb", "Anti-social behaviour"), ("burglary", "Burglary"),
+                  ("cse", "Child sexual exploitation reports"),
+                  ("missing_episodes", "Missing from home or care episodes (children)")]
+    path = ("trends", "plan_cycles")[i % 2]
+    ctx = await browser.new_context(viewport={"width": 1000, "height": 700})
+    ctx.set_default_timeout(timeout_ms)
+    page = await ctx.new_page()
+    try:
+        iid = indicators[i % len(indicators)][0]
+        area = wards[i % len(wards)]
+        await page.goto(f"{base}/{path}?indicator={iid}&area={area}")
+        steps = [("Indicator", *indicators[(i + 1) % len(indicators)]),
+                 ("Area", wards[(i + 7) % len(wards)], areas[wards[(i + 7) % len(wards)]]),
+                 ("Indicator", *indicators[(i + 2) % len(indicators)])]
+        await page.wait_for_function(bs.READY_JS, arg=MIN_CHARTS[path], polling=bs.POLL_MS)
+        for label, value, text in [(None, None, None)] + steps:
+            if label:
+                key = "indicator" if label == "Indicator" else "area"
+                await page.get_by_role("combobox", name=label).click()
+                await page.get_by_role("option", name=text, exact=True).click()
+                await page.wait_for_url(lambda u, key=key, value=value: f"{key}={value}" in u)
+                await page.wait_for_function(bs.READY_JS, arg=MIN_CHARTS[path], polling=bs.POLL_MS)
+            errors = await page.locator('[data-testid="stException"]').all_inner_texts()
+            assert not errors, f"session {i} on {page.url}: {errors}"
+            drawn = await page.evaluate(bs.CHARTS_JS)
+            assert len(drawn) >= MIN_CHARTS[path] and all(c["traces"] for c in drawn), (i, page.url, drawn)
+            log.append((i, page.url))
+    except Exception:
+        try:
+            await page.screenshot(path=str(bs.ARTIFACTS / f"session-{i:02d}-failed.png"), timeout=10_000)
+        except Exception:
+            pass
+        raise
+    finally:
+        await ctx.close()
+
+
+async def _twenty_sessions(base: str, n: int, areas: dict[str, str], log: list, budget: float) -> None:
+    from playwright.async_api import async_playwright
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=bs.chromium_path(), args=bs.CHROMIUM_ARGS)
+        try:
+            sessions = (_one_session(browser, base, i, areas, log, budget * 1000) for i in range(n))
+            await asyncio.wait_for(asyncio.gather(*sessions), timeout=budget)
+        finally:
+            await browser.close()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time used so far by a process (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def test_twenty_sessions_at_once_change_filters_without_errors(dashboard, context, capsys):
+    n, budget = 20, 180.0  # seconds for all of it; about 60 s on an idle 2-core machine
+    areas, log, failure = _areas(), [], []
+    open_page(context, f"{dashboard.url}/trends", 1).close()  # the store is built before the crowd arrives
+
+    def run():
+        try:
+            asyncio.run(_twenty_sessions(dashboard.url, n, areas, log, budget))
+        except BaseException as exc:  # reported in the test's own thread
+            failure.append(exc)
+
+    cpu0 = _cpu_seconds(dashboard.proc.pid)
+    t0 = time.monotonic()
+    worker = threading.Thread(target=run, name="twenty-sessions", daemon=True)
+    worker.start()
+    worker.join(budget + 30)  # hard bound even if the browser hangs
+    TIMINGS["twenty sessions"] = elapsed = time.monotonic() - t0
+    assert not worker.is_alive(), f"twenty sessions still running after {budget + 30:.0f} s"
+    if failure:
+        if isinstance(failure[0], (asyncio.TimeoutError, TimeoutError)):
+            pytest.fail(f"twenty sessions did not finish within {budget:.0f} s ({len(log)} of {n * 4} views served)")
+        raise failure[0]
+    assert len(log) == n * 4  # each session: the first view and three filter changes
+    assert dashboard.proc.poll() is None, "the dashboard died under load:\n" + dashboard.log_tail()
+    cpu = _cpu_seconds(dashboard.proc.pid) - cpu0
+    _say(capsys, f"{n} sessions x 4 views, all served without error in {elapsed:.1f} s "
+                 f"(dashboard process: {cpu:.1f} s of CPU)")

@@ -1,0 +1,139 @@
+"""The Data page: coverage and missing months by indicator, the catalogue of files, the store's status."""
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+import pytest
+
+from conftest import POLICE_ROWS, PROJECT
+from safer import catalog, queries
+from test_pages import open_page
+
+
+def test_extract_coverage_gives_the_missing_ranges_counted_by_hand(store):
+    cov = queries.run(store, "extract_coverage").set_index("indicator_id")
+    assert list(cov.index) == ["asb", "burglary", "cse", "slavery"]
+    # asb and burglary: police.uk files 2020-01, -02, -04, -05, -06, -07 (no file for 2020-03)
+    for ind in ("asb", "burglary"):
+        r = cov.loc[ind]
+        assert (r.extract, r.source, r.first_month, r.last_month) == ("police_uk/", "police.uk", "2020-01", "2020-07")
+        assert (r.months_with_data, r.months_missing, r.missing_ranges) == (6, 1, "2020-03")
+    # cse: partner rows for 2020-01, -02 and -04
+    r = cov.loc["cse"]
+    assert (r.extract, r.source, r.first_month, r.last_month) == ("partner_monthly.csv", "Children's services",
+                                                                  "2020-01", "2020-04")
+    assert (r.months_with_data, r.months_missing, r.missing_ranges) == (3, 1, "2020-03")
+    # slavery: 2020-01 and -02, nothing missing
+    r = cov.loc["slavery"]
+    assert (r.first_month, r.last_month, r.months_with_data, r.months_missing) == ("2020-01", "2020-02", 2, 0)
+    assert pd.isna(r.missing_ranges)
+
+
+def test_extract_coverage_joins_consecutive_missing_months_into_ranges(data_dir):
+    from safer.store import Store
+    text = (data_dir / "partner_monthly.csv").read_text()
+    text += "".join(f"cse,{m},E05000001,1\n" for m in ("2020-08", "2020-12", "2021-02"))
+    (data_dir / "partner_monthly.csv").write_text(text)
+    s = Store(data_dir)
+    try:
+        r = queries.run(s, "extract_coverage").set_index("indicator_id").loc["cse"]
+    finally:
+        s.close()
+    assert r.missing_ranges == "2020-03; 2020-05 to 2020-07; 2020-09 to 2020-11; 2021-01"
+    assert (r.months_with_data, r.months_missing) == (6, 8)
+
+
+def test_recording_changes_lists_only_recording_events(store):
+    assert queries.run(store, "recording_changes").empty  # the fixture's events are service and covid
+
+
+def test_catalog_lists_every_file_with_rows_period_status_and_licence(data_dir):
+    df = catalog.extract_files_info(data_dir).set_index("file")
+    police = [f"police_uk/{m}-test-street.csv" for m in POLICE_ROWS]
+    assert set(police) <= set(df.index)
+    for m, rows in POLICE_ROWS.items():
+        r = df.loc[f"police_uk/{m}-test-street.csv"]
+        assert (r.kind, r.rows, r["first"], r["last"], r.status) == ("police_uk/", len(rows), m, m, "ok")
+        assert r.licence == "Open Government Licence v3.0"
+        assert r.size_bytes == (data_dir / r.name).stat().st_size
+    assert df.loc["partnership.csv", "rows"] == 1
+    assert df.loc["areas.csv", "rows"] == 3
+    assert df.loc["partner_monthly.csv", "rows"] == 6
+    assert (df.loc["partner_monthly.csv", "first"], df.loc["partner_monthly.csv", "last"]) == ("2020-01", "2020-04")
+    assert df.loc["partner_monthly.csv", "source"] == "Children's services; Home Office"
+    assert (df.loc["population.csv", "first"], df.loc["population.csv", "last"], df.loc["population.csv", "source"]) \
+        == ("2019", "2021", "test")
+    assert df.loc["areas.csv", "source"] == catalog.OWN_SOURCE
+    assert df.loc["areas.csv", "licence"] == catalog.LICENCE_NOT_RECORDED
+    assert (df.status == "ok").all()
+    # optional files that are absent are not listed
+    assert "consultation.csv" not in df.index and "ward_boundaries.geojson" not in df.index
+    assert df.loc["events.csv", "modified_utc"].endswith("+00:00")
+
+
+def test_catalog_reports_broken_and_missing_files(data_dir):
+    (data_dir / "areas.csv").write_text((data_dir / "areas.csv").read_text() + "E05000009,Bad,ward,E0800\n,,,\n")
+    (data_dir / "targets.csv").unlink()
+    df = catalog.extract_files_info(data_dir).set_index("file")
+    # line 5 has a bad parent code; the all-empty line 6 is a warning and is not a row
+    assert df.loc["areas.csv", "status"] == "1 error, 1 warning"
+    assert df.loc["areas.csv", "rows"] == 4
+    assert df.loc["targets.csv", "status"] == "missing (required)"
+    assert df.loc["partnership.csv", "status"] == "ok"
+
+
+@pytest.fixture(scope="module")
+def demo_env(tmp_path_factory):
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SAFER_CACHE_DIR", str(tmp_path_factory.mktemp("demo-cache")))
+    mp.setenv("SAFER_DATA_DIR", str(PROJECT / "data"))
+    yield
+    mp.undo()
+
+
+def _frames(at):
+    return [el.value for el in at.dataframe]
+
+
+def test_data_page_on_the_demo_data_lists_the_police_uk_gap(demo_env, monkeypatch):
+    monkeypatch.setenv("SAFER_CACHE_DIR", os.environ["SAFER_CACHE_DIR"])
+    at = open_page("pages/data.py")
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Synthetic demo data" in w.value for w in at.warning)
+    assert any("Current: built at" in s.value for s in at.success)
+    cov = next(df for df in _frames(at) if "missing_ranges" in df.columns).set_index("indicator_id")
+    for ind in ("asb", "burglary"):
+        assert "2019-07 to 2020-12" in cov.loc[ind, "missing_ranges"]
+    files = next(df for df in _frames(at) if "licence" in df.columns)
+    assert len(files) == 134 and (files.status == "ok").all()
+    police = files[files.kind == "police_uk/"]
+    assert len(police) == 120 and (police.licence == "Open Government Licence v3.0").all()
+    pol = next(df for df in _frames(at) if "rows_in_area" in df.columns)
+    assert len(pol) == 120
+    text = " ".join(m.value for m in at.markdown)
+    for caveat in ("locations are approximate", "from July 2019", "Recording practice changes"):
+        assert caveat in text
+    texts = [t.value for t in at.text]
+    assert any(t.startswith("2019-07-01 · GMP new records system") and "(every indicator)" in t for t in texts)
+    assert any(t.startswith("Burglary (burglary): ") for t in texts)
+
+
+def test_data_page_with_a_broken_file_shows_the_problem_and_serves_the_last_good_build(data_dir, monkeypatch):
+    monkeypatch.setenv("SAFER_DATA_DIR", str(data_dir))
+    at = open_page("pages/data.py")
+    assert not at.exception, [e.value for e in at.exception]
+    assert not any("Synthetic" in w.value for w in at.warning)
+    (data_dir / "areas.csv").write_text((data_dir / "areas.csv").read_text() + "E05000009,Bad,ward,E0800\n")
+    at = open_page("pages/data.py")
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("last good data" in e.value for e in at.error)
+    assert any("Serving the last good build" in e.value for e in at.error)
+    assert any("areas.csv:5: parent_code" in c.value for c in at.code)
+    files = next(df for df in _frames(at) if "licence" in df.columns).set_index("file")
+    assert files.loc["areas.csv", "status"] == "1 error"
+    probs = next(df for df in _frames(at) if "problem" in df.columns)
+    assert list(probs[["file", "line", "column"]].itertuples(index=False, name=None)) == [("areas.csv", 5, "parent_code")]
+    # the served build is the last good one: coverage still comes from it
+    cov = next(df for df in _frames(at) if "missing_ranges" in df.columns).set_index("indicator_id")
+    assert cov.loc["asb", "missing_ranges"] == "2020-03"

@@ -1,0 +1,190 @@
+"""Exports, suppression, citations and the SIA data pack."""
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from safer import export, narrative, pack, queries, stats
+from safer.cli import main
+from conftest import PROJECT
+
+
+META = export.Meta(title="ASB, Testborough", period="2020-01 to 2020-07", source="police.uk", data_version="abc123",
+                   filters={"indicator": "asb", "area": "E08000099"}, url="http://localhost/trends?indicator=asb",
+                   partnership="Testshire Safety Partnership", synthetic=True)
+
+
+# --------------------------------------------------------------------------- suppression
+
+def test_ward_counts_below_the_threshold_never_leave_the_store(store):
+    # cse has suppress_below 5. North: 2 (Jan), 4 (Feb), missing (Mar), 0 (Apr).
+    df = queries.run(store, "monthly", indicator="cse", area="E05000001")
+    assert df.value.isna().tolist() == [True, True, True, False]
+    assert df.value_suppressed.tolist() == [True, True, False, False]
+    assert int(df.value.iloc[3]) == 0  # zero is not suppressed
+    shown = export.display_table(df)
+    assert shown.value.tolist()[:2] == ["<5", "<5"] and list(shown.columns) == ["month", "value"]
+    # The borough is not suppressed.
+    assert queries.run(store, "monthly", indicator="cse").value.tolist()[:2] == [3, 4]
+
+
+def test_cli_prints_suppressed_counts_as_less_than(data_dir, capsys):
+    assert main(["query", "monthly", "--indicator", "cse", "--area", "E05000002", "--data", str(data_dir)]) == 0
+    assert capsys.readouterr().out.splitlines() == ["month,value", "2020-01,<5", "2020-02,0", "2020-03,", "2020-04,<5"]
+    assert main(["query", "cycle_summary", "--indicator", "cse", "--area", "E05000002", "--data", str(data_dir)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[1] == "c1,3,2,<5,,"  # total 1 over 2 months: the total and the mean are withheld
+
+
+def test_suppressed_values_never_appear_in_exports(store):
+    df = queries.run(store, "ward_rates", indicator="cse", start_month="2020-01", end_month="2020-04")
+    south = df[df.area_code == "E05000002"].iloc[0]
+    assert pd.isna(south.total) and pd.isna(south.rate_per_1000) and bool(south.total_suppressed)
+    text = export.csv_bytes(df).decode()
+    rows = {r["area_code"]: r for r in csv.DictReader(io.StringIO(text))}
+    assert rows["E05000002"]["total"] == "<5" and rows["E05000002"]["rate_per_1000"] == ""
+    assert rows["E05000001"]["total"] == "6"  # 2 + 4 + 0 over the covered months
+    assert "total_suppressed" not in text
+    wb = load_workbook(io.BytesIO(export.xlsx_bytes({"cse ward rates": df}, META)))
+    values = [c.value for row in wb["cse ward rates"].iter_rows() for c in row]
+    assert "<5" in values and 4 not in values and "4" not in values
+
+
+# --------------------------------------------------------------------------- stamps and citations
+
+def test_citation_names_everything_an_sia_footnote_needs():
+    import datetime as dt
+    text = export.citation(META, accessed=dt.date(2026, 11, 23))
+    assert text == ("Testshire Safety Partnership. ASB, Testborough (indicator: asb; area: E08000099). "
+                    "Data period 2020-01 to 2020-07. Source: police.uk. Data version abc123. "
+                    "Synthetic demo data, not real figures. Available at: http://localhost/trends?indicator=asb "
+                    "(accessed 23 November 2026).")
+
+
+def test_excel_has_the_stamp_and_an_about_sheet(store):
+    df = queries.run(store, "monthly", indicator="asb")
+    wb = load_workbook(io.BytesIO(export.xlsx_bytes({"asb monthly": df}, META)))
+    assert wb.sheetnames == ["About", "asb monthly"]
+    ws = wb["asb monthly"]
+    assert ws["A1"].value == "ASB, Testborough: asb monthly"
+    assert "Data period: 2020-01 to 2020-07" in ws["A2"].value and "Data version abc123" in ws["A2"].value
+    assert [c.value for c in ws[4]] == ["month", "value"]
+    assert [c.value for c in ws[7]] == ["2020-03", None]  # the missing month stays empty
+    about = {r[0].value: r[1].value for r in wb["About"].iter_rows()}
+    assert about["Data version"] == "abc123" and "SYNTHETIC" in about["Note"]
+
+
+def test_chart_images_carry_the_stamp(store):
+    from safer import charts
+    monthly = queries.run(store, "monthly", indicator="asb")
+    fig = charts.trend_chart(monthly, None, None, None, None, {"label": "ASB", "unit": "incidents",
+                                                                "good_direction": "down"}, "Testborough", False)
+    stamped = export.stamped_figure(fig, META)
+    texts = [a.text for a in stamped.layout.annotations]
+    assert any("Data version abc123" in t and "Data period: 2020-01 to 2020-07" in t for t in texts)
+    svg = export.image_bytes(fig, "svg", META).decode()
+    assert svg.startswith("<svg") or "<svg" in svg[:300]
+    assert "abc123" in svg
+    png = export.image_bytes(fig, "png", META)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# --------------------------------------------------------------------------- narrative
+
+def test_same_months_of_the_previous_cycle_by_hand():
+    monthly = pd.DataFrame({"month": [f"2020-{m:02d}" for m in range(1, 13)],
+                            "value": [10, 12, None, 14, 20, 22, 24, 26, 28, 30, 32, 34]})
+    cycles = pd.DataFrame({"cycle_id": ["a", "b"], "title": ["a", "b"], "start_month": ["2020-01", "2020-07"],
+                           "end_month": ["2020-06", "2020-12"]})
+    same = stats.same_months_previous_cycle(monthly, cycles, months=3)
+    # latest: Oct-Dec (30+32+34=96 over 3); same months of cycle a: Apr-Jun (14+20+22=56 over 3)
+    assert (same["latest_first_month"], same["last_month"]) == ("2020-10", "2020-12")
+    assert (same["previous_first_month"], same["previous_last_month"]) == ("2020-04", "2020-06")
+    assert (same["latest_total"], same["previous_total"]) == (96, 56)
+    assert same["change_pct"] == pytest.approx((32 - 56 / 3) / (56 / 3) * 100)
+    # Sep-Dec against Mar-Jun: March has no data, so 3 months (14 + 20 + 22), not 4 with a zero.
+    same2 = stats.same_months_previous_cycle(monthly, cycles, months=4)
+    assert same2["previous_months_with_data"] == 3 and same2["previous_total"] == 14 + 20 + 22
+
+
+def test_paragraph_sentences_name_period_test_and_caveat():
+    monthly = pd.DataFrame({"month": [f"{y}-{m:02d}" for y in (2021, 2022) for m in range(1, 13)],
+                            "value": [100.0] * 12 + [150.0] * 11 + [None]})
+    cycles = pd.DataFrame({"cycle_id": ["x"], "title": ["x"], "start_month": ["2021-01"], "end_month": ["2022-12"]})
+    ind = {"label": "Burglary", "unit": "crimes", "good_direction": "down", "caveats": "Approximate locations."}
+    text = narrative.indicator_paragraph(monthly, cycles, ind, "Testborough")
+    # Latest: Dec 2021 (100) + Jan-Nov 2022 (11 x 150) = 1750 over 12 months = 145.8 a month.
+    # Before: Dec 2020 is outside the series, Jan-Nov 2021 = 1100 over 11 months = 100 a month.
+    assert text[0] == ("Burglary in Testborough: 146 crimes a month in the 12 months to November 2022, against "
+                       "100 a month in the 12 months before (11 of 12 months with data): up 45.8%.")
+    assert "beyond chance (E-test for two Poisson rates" in text[1] and "for the worse" in text[1]
+    assert text[2] == "There is no earlier plan cycle to compare the same months with."
+    assert text[3] == ("1 of 24 months in the series have no data and are left out, not counted as zero. "
+                       "Caveats: Approximate locations.")
+
+
+# --------------------------------------------------------------------------- the SIA pack
+
+@pytest.fixture(scope="module")
+def demo_pack(tmp_path_factory):
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SAFER_CACHE_DIR", str(tmp_path_factory.mktemp("pack-cache")))
+    from safer.store import Store
+    s = Store(PROJECT / "data")
+    out = tmp_path_factory.mktemp("pack") / "sia"
+    done = pack.build_pack(s, "2022-25", out)
+    yield s, out, done
+    s.close()
+    mp.undo()
+
+
+def test_pack_has_every_priority_with_charts_tables_workbook_and_paragraphs(demo_pack):
+    s, out, done = demo_pack
+    prios = queries.run(s, "cycle_priorities", cycle="2022-25")
+    folders = sorted(p.name for p in out.iterdir() if p.is_dir())
+    assert len(folders) == prios.priority_id.nunique() == done["priorities"]
+    for _, r in prios.dropna(subset=["indicator_id"]).iterrows():
+        folder = next(out.glob(f"*-{r.priority_id}"))
+        iid = r.indicator_id
+        assert (folder / f"{iid}-trend.png").read_bytes()[:4] == b"\x89PNG"
+        assert (folder / f"{iid}-plan-cycles.png").stat().st_size > 10_000
+        assert (folder / f"{iid}.txt").read_text().count("\n") >= 3
+        assert (folder / "tables.xlsx").exists()
+    html = (out / "index.html").read_text()
+    assert "SYNTHETIC DEMO DATA" in html and "<img src=" in html and "<script" not in html
+
+
+def test_pack_numbers_match_the_queries(demo_pack):
+    s, out, _ = demo_pack
+    folder = next(out.glob("*-public-safety"))
+    got = list(csv.DictReader(open(folder / "burglary-plan-cycles.csv")))
+    want = queries.run(s, "cycle_summary", indicator="burglary")
+    assert [r["cycle_id"] for r in got] == list(want.cycle_id)
+    assert [int(r["total"]) for r in got] == [int(v) for v in want.total]
+    assert [float(r["monthly_mean"]) for r in got] == list(want.monthly_mean)
+    monthly = list(csv.DictReader(open(folder / "burglary-monthly.csv")))
+    want_m = queries.run(s, "monthly", indicator="burglary")
+    assert [r["value"] for r in monthly] == ["" if pd.isna(v) else str(int(v)) for v in want_m.value]
+    para = (folder / "burglary.txt").read_text()
+    ch = stats.change_between(want_m)
+    assert f"{ch['latest_mean']:,.0f} crimes a month in the 12 months to" in para
+    wb = load_workbook(folder / "tables.xlsx")
+    assert "burglary plan cycles" in wb.sheetnames
+
+
+def test_pack_zip_and_cli(data_dir, tmp_path, capsys):
+    from safer.store import Store
+    s = Store(data_dir)
+    z = zipfile.ZipFile(io.BytesIO(pack.pack_zip(s, "c2", images=False)))
+    names = z.namelist()
+    assert "sia-pack-c2/index.html" in names and any(n.endswith("asb-monthly.csv") for n in names)
+    assert main(["pack", "--cycle", "c2", "--out", str(tmp_path / "p"), "--no-images", "--data", str(data_dir)]) == 0
+    assert (tmp_path / "p" / "index.html").exists()
+    assert main(["pack", "--cycle", "nope", "--out", str(tmp_path / "q"), "--data", str(data_dir)]) == 2
+    assert "'nope' is not known" in capsys.readouterr().err
+    s.close()

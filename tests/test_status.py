@@ -1,0 +1,179 @@
+"""Status from a stored rule, carried/new/dropped priorities, and the contract rules of the new files."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from safer import queries, status
+from safer.contract import validate
+from safer.store import Store
+
+RULE = {"on_track_min_progress_pct": 100, "at_risk_min_progress_pct": 0, "min_months_with_data": 9}
+
+
+def months(first: str, values: list) -> pd.DataFrame:
+    start = pd.Period(first, "M")
+    return pd.DataFrame({"month": [str(start + i) for i in range(len(values))], "value": values})
+
+
+def test_exactly_on_target_is_on_track():
+    a = status.assess(months("2020-01", [8] * 12), baseline=10, target=8, rule=RULE, good_direction="down")
+    assert a["latest_mean"] == 8 and a["progress_pct"] == 100.0
+    assert a["status"] == "on track" and a["symbol"] == "✔"
+
+
+def test_bands_follow_the_rule_in_both_directions():
+    down = months("2020-01", [9] * 12)  # halfway from 10 to 8
+    assert status.assess(down, 10, 8, RULE)["status"] == "at risk"
+    assert status.assess(down, 10, 8, RULE)["progress_pct"] == pytest.approx(50)
+    assert status.assess(months("2020-01", [11] * 12), 10, 8, RULE)["status"] == "off track"
+    # A target above the baseline (more reports are good): the same formula.
+    up = months("2020-01", [12] * 12)
+    a = status.assess(up, 10, 11, RULE, "up")
+    assert a["progress_pct"] == pytest.approx(200) and a["status"] == "on track"
+    assert status.assess(months("2020-01", [9] * 12), 10, 11, RULE, "up")["status"] == "off track"
+    # Exactly at the at-risk threshold (the baseline) is at risk, not off track.
+    assert status.assess(months("2020-01", [10] * 12), 10, 8, RULE)["status"] == "at risk"
+
+
+def test_no_baseline_no_target_no_rule_are_never_guessed():
+    m = months("2020-01", [8] * 12)
+    a = status.assess(m, None, 8, RULE)
+    assert a["status"] == "no baseline" and math.isnan(a["progress_pct"]) and a["latest_mean"] == 8
+    assert status.assess(m, float("nan"), 8, RULE)["status"] == "no baseline"
+    assert status.assess(m, 10, None, RULE)["status"] == "no target"
+    assert status.assess(m, 10, 8, None)["status"] == "no rule"
+
+
+def test_missing_latest_month_is_no_data():
+    m = months("2020-01", [8] * 11 + [None])
+    a = status.assess(m, 10, 8, RULE)
+    assert a["status"] == "no data" and "2020-12" in a["reason"]
+    assert math.isnan(a["latest_mean"])
+
+
+def test_too_few_months_with_data_is_no_data_and_gaps_are_not_zero():
+    # 8 of the latest 12 months have data: the rule needs 9.
+    m = months("2020-01", [8] * 4 + [None] * 4 + [8] * 4)
+    a = status.assess(m, 10, 8, RULE)
+    assert a["status"] == "no data" and a["latest_months_with_data"] == 8
+    assert a["latest_mean"] == 8  # the gaps are left out, not counted as 0
+    ok = status.assess(m, 10, 8, dict(RULE, min_months_with_data=8))
+    assert ok["status"] == "on track" and ok["latest_mean"] == 8
+
+
+def test_a_finished_cycle_uses_its_own_last_12_months():
+    m = months("2020-01", [8] * 12 + [20] * 12)  # 2020 at target, 2021 far worse
+    assert status.assess(m, 10, 8, RULE, cycle_end="2020-12")["status"] == "on track"
+    assert status.assess(m, 10, 8, RULE)["status"] == "off track"
+    assert status.assess(m, 10, 8, RULE, cycle_start="2022-01")["status"] == "not started"
+
+
+def test_target_equal_to_baseline_holds_steady():
+    assert status.assess(months("2020-01", [10] * 12), 10, 10, RULE, "down")["status"] == "on track"
+    assert status.assess(months("2020-01", [9] * 12), 10, 10, RULE, "down")["status"] == "on track"
+    assert status.assess(months("2020-01", [11] * 12), 10, 10, RULE, "down")["status"] == "off track"
+
+
+# --------------------------------------------------------------------------- queries on the fixture
+
+
+def test_carried_new_and_dropped_between_consecutive_cycles(store):
+    df = queries.run(store, "priority_cycles")
+    got = {(r.cycle_id, r.priority_id): r.change for r in df.itertuples()}
+    assert got == {
+        ("c1", "safety"): "first plan",
+        ("c2", "safety"): "carried forward",
+        ("c2", "vulnerable"): "new",
+        ("c3", "safety"): "dropped",
+        ("c3", "vulnerable"): "dropped",
+    }
+    dropped = df[(df.cycle_id == "c3") & (df.priority_id == "vulnerable")].iloc[0]
+    assert dropped.title == "Vulnerable people" and bool(dropped.illustrative)
+    assert not df.reworded.any()
+
+
+RULES = ("rule_id,cycle_id,indicator_id,description,on_track_min_progress_pct,at_risk_min_progress_pct,min_months_with_data\n"
+         "everything,,,All,75,0,9\n"
+         "c2-only,c2,,Cycle two,80,0,6\n"
+         "asb-only,,asb,ASB,90,-10,3\n"
+         "c2-asb,c2,asb,Cycle two ASB,100,0,1\n")
+
+
+def test_the_most_specific_rule_applies(data_dir):
+    (data_dir / "status_rules.csv").write_text(RULES)
+    (data_dir / "priority_indicators.csv").write_text(
+        (data_dir / "priority_indicators.csv").read_text() + "c1,safety,cse,false\n")
+    s = Store(data_dir)
+    try:
+        df = queries.run(s, "priority_targets")
+    finally:
+        s.close()
+    got = {(r.cycle_id, r.priority_id, r.indicator_id): r.rule_id for r in df.itertuples()}
+    assert got == {("c1", "safety", "asb"): "asb-only", ("c1", "safety", "cse"): "everything",
+                   ("c2", "safety", "asb"): "c2-asb", ("c2", "safety", "burglary"): "c2-only",
+                   ("c2", "vulnerable", "cse"): "c2-only"}
+    row = df[(df.cycle_id == "c2") & (df.indicator_id == "asb")].iloc[0]
+    assert row.baseline_monthly_mean == 5 and row.target_monthly_mean == 4 and row.min_months_with_data == 1
+
+
+def test_without_rules_every_rule_column_is_empty(store):
+    df = queries.run(store, "priority_targets", cycle="c2")
+    assert len(df) == 3 and df.rule_id.isna().all()
+
+
+def test_status_of_a_fixture_target_from_the_query(data_dir):
+    (data_dir / "status_rules.csv").write_text(RULES)
+    s = Store(data_dir)
+    try:
+        t = queries.run(s, "priority_targets", cycle="c2")
+        t = t[t.indicator_id == "asb"].iloc[0].to_dict()
+        monthly = queries.run(s, "monthly", indicator="asb")
+    finally:
+        s.close()
+    # ASB months to c2's end (2020-06): 5, 4, (2020-03 missing), 6, 1, 2 -> 18 / 5 = 3.6 a month.
+    a = status.assess(monthly, t["baseline_monthly_mean"], t["target_monthly_mean"], t, t["good_direction"],
+                      t["cycle_start"], t["cycle_end"])
+    assert a["latest_mean"] == pytest.approx(3.6) and a["latest_months_with_data"] == 5
+    assert a["progress_pct"] == pytest.approx(140)  # (3.6 - 5) / (4 - 5)
+    assert a["status"] == "on track"
+
+
+# --------------------------------------------------------------------------- contract
+
+
+@pytest.mark.parametrize("name,text,where", [
+    ("status_rules.csv", RULES.replace("c2-only,c2,", "c2-only,c9,"), "status_rules.csv:3: cycle_id: 'c9' is not a cycle"),
+    ("status_rules.csv", RULES.replace("Cycle two,80,0", "Cycle two,80,90"), "status_rules.csv:3: at_risk_min_progress_pct"),
+    ("status_rules.csv", RULES + "again,c2,asb,Duplicate,1,0,1\n", "status_rules.csv:6: cycle_id,indicator_id"),
+    ("status_rules.csv", RULES.replace("ASB,90,-10,3", "ASB,90,-10,13"), "status_rules.csv:4: min_months_with_data"),
+    ("scrutiny_concerns.csv",
+     "concern_id,meeting_date,committee,topic,indicator_id,concern,response,follow_up,follow_up_status,source,illustrative\n"
+     "a,2017-12-04,C,T,nope,X,,,,,false\n", "scrutiny_concerns.csv:2: indicator_id: 'nope'"),
+    ("scrutiny_concerns.csv",
+     "concern_id,meeting_date,committee,topic,indicator_id,concern,response,follow_up,follow_up_status,source,illustrative\n"
+     "a,2017-12-04,C,T,asb,X,,Come back,,,false\n", "scrutiny_concerns.csv:2: follow_up_status: is empty"),
+    ("scrutiny_concerns.csv",
+     "concern_id,meeting_date,committee,topic,indicator_id,concern,response,follow_up,follow_up_status,source,illustrative\n"
+     "a,2017-12-04,C,T,asb,X,,Come back,pending,,false\n", "scrutiny_concerns.csv:2: follow_up_status: 'pending'"),
+    ("consultation.csv",
+     "source,source_type,period,start_month,end_month,theme,question,answer,respondents,agreeing,indicator_id,summary,synthetic\n"
+     "S,survey,2020,2020-01,2020-12,T,Q,A,100,101,,,true\n", "consultation.csv:2: agreeing: 101 is more than respondents"),
+    ("consultation.csv",
+     "source,source_type,period,start_month,end_month,theme,question,answer,respondents,agreeing,indicator_id,summary,synthetic\n"
+     "S,survey,2020,2020-01,2020-12,T,Q,A,,,,,true\n", "consultation.csv:2: agreeing: is empty"),
+    ("consultation.csv",
+     "source,source_type,period,start_month,end_month,theme,question,answer,respondents,agreeing,indicator_id,summary,synthetic\n"
+     "S,event,2020,2020-01,2020-12,T,Q,,,,,,true\n", "consultation.csv:2: summary: is empty"),
+])
+def test_new_files_are_checked_with_file_line_and_column(data_dir, name, text, where):
+    (data_dir / name).write_text(text)
+    rep = validate(data_dir)
+    assert any(str(p).startswith(where) for p in rep.errors), [str(p) for p in rep.errors]
+
+
+def test_the_new_files_are_optional(data_dir):
+    rep = validate(data_dir)
+    assert rep.ok, [str(p) for p in rep.errors]

@@ -1,0 +1,177 @@
+"""The plan-cycle story pages (Priorities, Scrutiny, Consultation) in AppTest, and hostile text shown literally."""
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs
+
+import pytest
+
+from conftest import PROJECT
+from test_pages import figures, open_page
+
+STORY_PAGES = ("pages/priorities.py", "pages/scrutiny.py", "pages/consultation.py")
+
+
+@pytest.fixture(scope="module")
+def demo_env(tmp_path_factory):
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SAFER_CACHE_DIR", str(tmp_path_factory.mktemp("story-cache")))
+    mp.setenv("SAFER_DATA_DIR", str(PROJECT / "data"))
+    yield
+    mp.undo()
+
+
+def _all_text(at) -> str:
+    parts = []
+    for kind in ("markdown", "caption", "text", "warning", "info", "success", "error", "code", "title", "subheader"):
+        parts += [str(e.value) for e in getattr(at, kind)]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("page", STORY_PAGES)
+def test_story_page_renders_on_the_demo_data_and_says_it_is_synthetic(demo_env, page):
+    at = open_page(page)
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Synthetic demo data" in w.value for w in at.warning)
+    for fig in figures(at):
+        assert any("SYNTHETIC" in a.get("text", "") for a in fig["layout"].get("annotations", []))
+
+
+def test_priorities_page_shows_changes_statuses_and_illustrative_rows(demo_env):
+    at = open_page("pages/priorities.py")
+    text = _all_text(at)
+    assert "(illustrative)" in text
+    matrix = at.dataframe[0].value
+    cells = " ".join(str(v) for v in matrix.to_numpy().ravel())
+    for word in ("first plan", "carried forward", "new", "dropped"):
+        assert word in cells
+    assert "Transforming Justice" in cells and "✖ dropped" in cells
+    # Statuses come from the rule: words and symbols, with the rule one click away.
+    assert any(s in text for s in ("✔ **on track**", "⚠ **at risk**", "✖ **off track**"))
+    assert "○ **no data**" in text  # 2018-21 ends in the police.uk gap: never guessed
+    assert len(at.expander) >= 10
+    assert any("Illustrative rule for the demo" in t.value for t in at.text)
+
+
+def test_each_scrutiny_concern_links_to_its_evidence_with_the_meeting_marked(demo_env):
+    at = open_page("pages/scrutiny.py")
+    assert not at.exception
+    links = [el.proto for el in at.get("page_link")]
+    trend_links = [parse_qs(l.query_string) for l in links if "mark=" in l.query_string]
+    assert len(trend_links) == 7
+    assert all(q["mark"] == ["2017-12-04"] and q["mark_label"] == ["Scrutiny 4 Dec 2017"] for q in trend_links)
+    assert {q["indicator"][0] for q in trend_links} == {"asb", "cse", "missing_episodes", "modern_slavery", "burglary"}
+    assert any("consultation" in l.page.lower() or "indicator=asb" == l.query_string for l in links)
+    # The open follow-up stands out with a word and a symbol, not colour alone.
+    assert any("⚠ OPEN follow-up" in w.value for w in at.warning)
+    assert any("1 open follow-up" in w.value for w in at.warning)
+    texts = [t.value for t in at.text]
+    assert "An update on the Missing from Home hubs after their three-month review." in texts
+
+
+def test_trends_page_marks_the_meeting_date_from_the_link(demo_env):
+    at = open_page("pages/trends.py", {"indicator": "cse", "mark": "2017-12-04", "mark_label": "Scrutiny 4 Dec 2017"})
+    assert not at.exception
+    fig = figures(at)[0]
+    labels = [a.get("text", "") for a in fig["layout"]["annotations"]]
+    assert any("Scrutiny 4 Dec 2017" in t for t in labels)
+    assert any(s.get("name") == "marked date" and s["x0"] == "2017-12-04" for s in fig["layout"]["shapes"])
+    assert "Scrutiny 4 Dec 2017" in [t.value for t in at.text]
+
+
+def test_a_bad_mark_is_ignored_and_a_hostile_label_is_escaped(demo_env):
+    at = open_page("pages/trends.py", {"indicator": "asb", "mark": "not-a-date"})
+    assert not at.exception
+    assert not any(s.get("name") == "marked date" for s in figures(at)[0]["layout"].get("shapes", []))
+    at = open_page("pages/trends.py", {"indicator": "asb", "mark": "2018-01-01", "mark_label": "<b onmouseover=x>hi</b>"})
+    assert not at.exception
+    labels = [a.get("text", "") for a in figures(at)[0]["layout"]["annotations"] if a.get("name") == "marked date label"]
+    assert labels and "<b onmouseover" not in labels[0] and "&lt;b onmouseover=x&gt;" in labels[0]
+    assert "<b onmouseover=x>hi</b>" in [t.value for t in at.text]
+
+
+def test_consultation_page_shows_intervals_small_bases_and_perception_against_recorded(demo_env):
+    at = open_page("pages/consultation.py")
+    assert not at.exception
+    text = _all_text(at)
+    assert "Wilson score interval" in text
+    survey = at.dataframe[0].value
+    assert {"percent", "ci_low_pct", "ci_high_pct", "respondents"} <= set(survey.columns)
+    assert (survey.ci_low_pct <= survey.percent).all() and (survey.percent <= survey.ci_high_pct).all()
+    small = survey[survey.respondents < 100]
+    assert len(small) and (small.base_note.str.contains("small base")).all()
+    fig = figures(at)[0]
+    assert fig["layout"]["yaxis"]["title"]["text"] == "% of residents"
+    assert fig["layout"]["yaxis2"]["title"]["text"] == "Incidents per month"
+    residents = fig["data"][0]["y"]
+    assert residents[-1] > residents[0]  # the demo: residents see more of a problem...
+    recorded = [t for t in fig["data"] if t.get("name", "").startswith("Recorded")]
+    assert recorded[-1]["y"][0] < recorded[0]["y"][0]  # ...while recorded ASB falls
+
+
+HOSTILE = ["<script>alert('x')</script>", "<img src=x onerror=alert(1)>", "**bold** and [link](http://evil.example)"]
+
+
+def _hostile_dir(data_dir):
+    concern_rows = "".join(
+        f"h{i},2020-02-0{i + 1},Committee {h.replace(',', ' ')},Topic {i} {h.replace(',', ' ')},asb,\"{h}\",\"{h}\",\"{h}\",open,\"{h}\",false\n"
+        for i, h in enumerate(HOSTILE))
+    (data_dir / "scrutiny_concerns.csv").write_text(
+        "concern_id,meeting_date,committee,topic,indicator_id,concern,response,follow_up,follow_up_status,source,illustrative\n"
+        + concern_rows)
+    (data_dir / "consultation.csv").write_text(
+        "source,source_type,period,start_month,end_month,theme,question,answer,respondents,agreeing,indicator_id,summary,synthetic\n"
+        + "".join(f"Group,group,2020,2020-05,2020-05,T,Point {i},,,,,\"{h}\",false\n" for i, h in enumerate(HOSTILE))
+        + "Survey,survey,2020,2020-01,2020-03,ASB,\"" + HOSTILE[2] + "\",Yes,80,30,asb,,false\n")
+    (data_dir / "status_rules.csv").write_text(
+        "rule_id,cycle_id,indicator_id,description,on_track_min_progress_pct,at_risk_min_progress_pct,min_months_with_data\n"
+        f"r,,,\"{HOSTILE[0]} {HOSTILE[2]}\",75,0,1\n")
+    pri = (data_dir / "priorities.csv").read_text().replace("Vulnerable people", HOSTILE[1] + " **bold**")
+    (data_dir / "priorities.csv").write_text(pri)
+    return data_dir
+
+
+def _assert_literal(at):
+    assert not at.exception, [e.value for e in at.exception]
+    shown = [str(e.value) for e in at.text] + [str(c.value) for c in at.code]
+    for df in at.dataframe:
+        shown += [str(v) for v in df.value.to_numpy().ravel()]
+    md = [str(e.value) for kind in ("markdown", "caption", "warning", "success", "info", "subheader") for e in getattr(at, kind)]
+    for m in md:  # markdown only ever carries escaped text from the extracts
+        assert not re.search(r"(?<!\\)<(script|img)", m) and "**bold**" not in m and "](http" not in m, m
+    return shown, md
+
+
+def test_hostile_text_in_scrutiny_concerns_shows_literally(data_dir, monkeypatch):
+    monkeypatch.setenv("SAFER_DATA_DIR", str(_hostile_dir(data_dir)))
+    at = open_page("pages/scrutiny.py")
+    shown, md = _assert_literal(at)
+    for h in HOSTILE:
+        assert h in shown  # concern, response, follow-up and source through st.text / st.dataframe
+    assert any("\\<img src\\=x onerror\\=alert\\(1\\)\\>" in m for m in md)  # the topic, escaped markdown
+    assert any("\\*\\*bold\\*\\*" in m for m in md)
+
+
+def test_hostile_text_in_priorities_and_consultation_shows_literally(data_dir, monkeypatch):
+    monkeypatch.setenv("SAFER_DATA_DIR", str(_hostile_dir(data_dir)))
+    at = open_page("pages/priorities.py")
+    shown, md = _assert_literal(at)
+    assert any(HOSTILE[1] in s for s in shown)  # the priority title in the table of plans
+    assert f"{HOSTILE[0]} {HOSTILE[2]}" in shown  # the rule, through st.text
+    assert any("\\<img src\\=x onerror\\=alert\\(1\\)\\> \\*\\*bold\\*\\*" in m for m in md)
+    at = open_page("pages/consultation.py")
+    shown, md = _assert_literal(at)
+    for h in HOSTILE:
+        assert h in shown
+
+
+def test_story_pages_without_the_optional_files_say_so(data_dir, monkeypatch):
+    monkeypatch.setenv("SAFER_DATA_DIR", str(data_dir))
+    for page in STORY_PAGES:
+        at = open_page(page)
+        assert not at.exception, (page, [e.value for e in at.exception])
+        assert not any("Synthetic" in w.value for w in at.warning)
+    at = open_page("pages/scrutiny.py")
+    assert any("scrutiny_concerns.csv" in i.value for i in at.info)
+    at = open_page("pages/priorities.py")
+    assert "○ **no rule**" in _all_text(at)

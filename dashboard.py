@@ -5,6 +5,8 @@ widgets and calls into safer/.
 """
 import streamlit as st
 
+from safer import ui
+
 st.set_page_config(page_title="Community safety dashboard", page_icon=":material/query_stats:", layout="wide")
 
 pages = [
@@ -17,4 +19,8 @@ pages = [
     st.Page("pages/consultation.py", title="Consultation", icon=":material/forum:", url_path="consultation"),
     st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
 ]
-st.navigation(pages).run()
+ui.NAV.active = True  # pages check this: see ui.header
+try:
+    st.navigation(pages).run()
+finally:
+    ui.NAV.active = False

@@ -3,7 +3,7 @@ import json
 
 import streamlit as st
 
-from safer import charts, ui
+from safer import charts, export, ui
 
 p = ui.header("Areas", "Where is the rate highest, per 1,000 residents?")
 
@@ -34,12 +34,18 @@ else:
     left = st.container()
     st.caption("No ward boundaries in the data directory (ward_boundaries.geojson), so no map is drawn.")
 with left:
-    st.plotly_chart(charts.ward_rank_chart(rates, indicator, synthetic), width="stretch")
+    rank_fig = charts.ward_rank_chart(rates, indicator, synthetic)
+    st.plotly_chart(rank_fig, width="stretch")
     st.caption(charts.describe_ward_rates(rates, indicator))
 ui.stamp(period, indicator["source"] + "; residents from population.csv")
 st.caption("Rates are annualised: total ÷ months with data × 12 ÷ residents × 1,000, using the population estimate "
            "for the period's last year (or the nearest year available).")
 
+if "total_suppressed" in rates and rates.total_suppressed.any():
+    st.caption(f"{int(rates.total_suppressed.sum())} wards recorded fewer than {rates.attrs['suppress_below']} "
+               f"{indicator['unit']} in the period: their counts and rates are suppressed (<{rates.attrs['suppress_below']}).")
 with st.expander("The same numbers as a table"):
-    st.dataframe(rates, hide_index=True, width="stretch")
-ui.download_csv(rates, f"{iid}-ward-rates-{borough.end_month}.csv")
+    st.dataframe(export.display_table(rates), hide_index=True, width="stretch")
+ui.exports({"ward rates": rates}, {"ward ranking chart": rank_fig},
+           ui.meta(f"{indicator['label']}: annual rate per 1,000 residents by ward", period,
+                   indicator["source"] + "; residents from population.csv", {"indicator": iid}))

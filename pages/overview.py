@@ -49,3 +49,10 @@ for (pid, ptitle, illustrative), group in headlines.groupby(["priority_id", "pri
             st.caption(f"Line: the last 36 months. Previous 12 months: {ch['previous_mean']:,.1f} a month. Months with data: "
                        f"{ch['latest_months_with_data']} of 12 latest, {ch['previous_months_with_data']} of 12 previous.")
             st.page_link("pages/trends.py", label="See the trend", query_params={"indicator": iid})
+
+st.subheader("SIA data pack")
+st.caption("For the Strategic Intelligence Assessment: for each priority of this plan cycle, its charts (PNG), its tables "
+           "(CSV, and one Excel workbook per priority) and a plain-English paragraph per indicator, tied together by an "
+           "index.html. It takes up to a minute to make. The same pack: `python -m safer pack --cycle "
+           f"{cycle} --out DIR`.")
+ui.pack_download(cycle)

@@ -6,7 +6,9 @@ This is the only module of `safer` that imports Streamlit; everything it shows c
 """
 from __future__ import annotations
 
+import runpy
 import sys
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -54,8 +56,16 @@ def partnership() -> dict:
     return run("partnership").iloc[0].to_dict()
 
 
+NAV = threading.local()
+
+
 def header(title: str, question: str) -> dict:
     """Page title, the question the page answers, and the banners every page must carry."""
+    if not getattr(NAV, "active", False):
+        # A link straight to a page, on a server that has not yet run dashboard.py: Streamlit then runs
+        # the page file on its own, without the navigation. Run the dashboard instead; it opens this page.
+        runpy.run_path(str(config.PROJECT_ROOT / "dashboard.py"), run_name="__main__")
+        st.stop()
     s = store()
     p = partnership()
     st.title(title)
@@ -202,3 +212,12 @@ def url_mark() -> dict | None:
         return None
     label = str(st.query_params.get("mark_label") or f"Marked {day:%-d %b %Y}")[:40]
     return {"date": day.isoformat(), "label": label, "plotly_label": _html.escape(label)}
+
+
+def pack_download(cycle_id: str) -> None:
+    """The SIA data pack of a plan cycle as a zip, made only when asked for."""
+    from . import pack
+    s = store()
+    st.download_button(f"Download the SIA data pack for {cycle_id} (zip)", lambda: pack.pack_zip(s, cycle_id),
+                       file_name=f"sia-pack-{cycle_id}-{s.version}.zip", mime="application/zip",
+                       on_click="ignore", icon=":material/folder_zip:")

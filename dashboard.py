@@ -14,13 +14,18 @@ pages = [
     st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
     st.Page("pages/plan_cycles.py", title="Plan cycles", icon=":material/compare_arrows:", url_path="plan_cycles"),
     st.Page("pages/areas.py", title="Areas", icon=":material/map:", url_path="areas"),
+    st.Page("pages/compare.py", title="Compare", icon=":material/leaderboard:", url_path="compare"),
     st.Page("pages/priorities.py", title="Priorities", icon=":material/flag:", url_path="priorities"),
     st.Page("pages/scrutiny.py", title="Scrutiny", icon=":material/gavel:", url_path="scrutiny"),
     st.Page("pages/consultation.py", title="Consultation", icon=":material/forum:", url_path="consultation"),
     st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
 ]
+briefings = st.Page("pages/briefing.py", title="Briefings", icon=":material/slideshow:", url_path="briefing")
+pages.append(briefings)
+# `?briefing=NAME` opens a briefing: one view per screen, no navigation (see pages/briefing.py)
+briefing_open = bool(st.query_params.get("briefing"))
 ui.NAV.active = True  # pages check this: see ui.header
 try:
-    st.navigation(pages).run()
+    st.navigation([briefings] if briefing_open else pages, position="hidden" if briefing_open else "sidebar").run()
 finally:
     ui.NAV.active = False

@@ -13,7 +13,7 @@ from safer.store import fingerprint
 @st.cache_data(show_spinner="Checking every extract…", max_entries=4)
 def extracts(data_dir: str, fingerprint_: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The catalogue and the validation problems of the files on disk (recomputed when a file changes)."""
-    report = validate(Path(data_dir))
+    report = validate(Path(data_dir), cache_dir=ui.store().cache)
     problems = pd.DataFrame([{"file": p.file, "line": p.line, "column": p.column, "severity": p.severity,
                               "problem": p.message} for p in report.problems],
                             columns=["file", "line", "column", "severity", "problem"])

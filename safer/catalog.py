@@ -59,6 +59,8 @@ def _count_rows(path: Path) -> int | None:
 
 def _period(table: contract.Table | None) -> tuple[str | None, str | None]:
     """First and last month (or year) the rows of a file cover, from its month, date or year columns."""
+    if table is not None and table.period is not None:
+        return table.period if table.n_rows else (None, None)
     if table is None or not table.rows:
         return None, None
     cols = [c for c in table.spec.columns if c.type in ("month", "date")]
@@ -127,7 +129,7 @@ def extract_files_info(data_dir: str | Path, report: contract.Report | None = No
         if rel.endswith(".geojson"):
             rows = _count_features(path)
         elif table is not None and not any(p.severity == "error" for p in problems):
-            rows = len(table.rows)
+            rows = table.n_rows
         else:
             rows = _count_rows(path)
         first, last = _period(table)

@@ -140,6 +140,22 @@ def _base_layout(fig: go.Figure, title: str, subtitle: str | None = None, height
         hoverlabel=dict(font_size=15),
         legend=dict(orientation='h', yanchor='top', y=-0.14, xanchor='left', x=0, font=dict(size=15)),
     )
+    _readable_axes(fig)
+
+
+def _readable_axes(fig: go.Figure) -> None:
+    """Axis titles and tick labels in the body colour, at 14 px or more, set on the figure itself.
+
+    Streamlit's own Plotly theme (``st.plotly_chart``'s default) otherwise draws them 12 px in
+    #808495, 3.8:1 on white: below WCAG 2.1 AA (4.5:1). Sizes already set are kept.
+    """
+    names = [k for k in fig.layout.to_plotly_json() if k.startswith(('xaxis', 'yaxis'))] or ['xaxis', 'yaxis']
+    for name in names:
+        ax = fig.layout[name]
+        ax.tickfont.color = ax.tickfont.color or '#222222'
+        ax.tickfont.size = ax.tickfont.size or 14
+        ax.title.font.color = ax.title.font.color or '#222222'
+        ax.title.font.size = ax.title.font.size or BASE_FONT
 
 
 def _add_synthetic(fig: go.Figure, synthetic: bool) -> None:
@@ -391,7 +407,8 @@ def trend_chart(monthly: pd.DataFrame, rolling: pd.Series | None, limits: pd.Dat
             r = pd.DataFrame({'month': order, 'r': r}).sort_values('month')['r'].reset_index(drop=True)
         fig.add_trace(go.Scatter(
             x=x, y=_num_list(r), name='12-month rolling mean (only when all 12 months have data)',
-            mode='lines', connectgaps=False, line=dict(color='#E69F00', width=3.5, dash='dashdot'),
+            # #C17A00: Okabe-Ito orange darkened to 3.5:1 on white (WCAG 1.4.11 non-text contrast; #E69F00 is 2.3:1)
+            mode='lines', connectgaps=False, line=dict(color='#C17A00', width=3.5, dash='dashdot'),
             legendrank=10, hovertemplate='%{x|%b %Y}: 12-month mean %{y:,.1f}<extra></extra>'))
 
     # --- monthly values (on top)
@@ -922,4 +939,109 @@ def add_marked_date(fig: go.Figure, date: str, label: str) -> go.Figure:
                        text=f'<b>◆ {label}</b>', showarrow=False, font=dict(size=15, color='#000000'),
                        bgcolor='rgba(255,255,255,0.92)', bordercolor='#000000', borderwidth=1, borderpad=3,
                        hovertext=f'Marked from the link: {date}', name='marked date label')
+    return fig
+
+
+# --------------------------------------------------------------------------- comparison with similar areas
+
+_FUNNEL_95 = '#0072B2'   # blue
+_FUNNEL_998 = '#E69F00'  # orange
+_PARTNERSHIP = '#D55E00'  # vermillion, with a diamond marker and a bold label: never colour alone
+_OTHERS = '#595959'
+
+
+def funnel_chart(f: dict, indicator: dict, synthetic: bool, period: str) -> go.Figure:
+    """Funnel plot: each area's annual rate per 1,000 residents against its population, with the group rate and
+    the 95% and 99.8% limits. `f` is `stats.funnel(...)` of the `comparator_rates` query (person_years exposure);
+    the x axis shows residents (person-years ÷ years in the period). The partnership's own point is a large
+    vermillion diamond with a bold label; the others are grey circles labelled by name."""
+    label = _label(indicator)
+    fig = go.Figure()
+    curve, areas = f['curve'], f['areas']
+    if not len(areas):
+        _base_layout(fig, f'{label}: no comparator data', None, height=400)
+        return fig
+    years = float((areas['person_years'] / areas['population']).median())
+    x = (curve['exposure'] / years).tolist()
+    for tag, name, colour, dash in (('998', '99.8% limits', _FUNNEL_998, 'dash'), ('95', '95% limits', _FUNNEL_95, 'dot')):
+        for side, show in (('hi', True), ('lo', False)):
+            fig.add_trace(go.Scatter(x=x, y=_num_list(curve[f'{side}_{tag}']), mode='lines', name=name,
+                                     legendgroup=tag, showlegend=show, line=dict(color=colour, width=2.5, dash=dash),
+                                     hoverinfo='skip'))
+    p0 = f['group_rate']
+    fig.add_trace(go.Scatter(x=[x[0], x[-1]], y=[p0, p0], mode='lines', name=f'Group rate: {p0:,.1f}',
+                             line=dict(color='#000000', width=2), hoverinfo='skip'))
+    mine = areas['is_partnership'].astype(bool) if 'is_partnership' in areas else pd.Series(False, index=areas.index)
+    for sel, name, colour, symbol, size, text_font in (
+            (~mine, 'Other areas', _OTHERS, 'circle', 13, dict(size=14, color='#333333')),
+            (mine, 'This partnership', _PARTNERSHIP, 'diamond', 22, dict(size=17, color='#000000'))):
+        a = areas[sel]
+        if not len(a):
+            continue
+        texts = [f'<b>{n} (this partnership)</b>' if name == 'This partnership' else str(n) for n in a['area_name']]
+        fig.add_trace(go.Scatter(
+            x=_num_list(a['population']), y=_num_list(a['rate']), mode='markers+text', name=name,
+            marker=dict(color=colour, symbol=symbol, size=size, line=dict(color='#000000', width=1.5)),
+            text=texts, textposition='middle right', textfont=text_font, cliponaxis=False,
+            customdata=list(zip(a['area_name'], a['total'], a['months_with_data'], a['position'])),
+            hovertemplate='%{customdata[0]}: %{y:,.1f} a year per 1,000 residents<br>'
+                          'Residents %{x:,.0f}; %{customdata[1]:,} ' + _unit(indicator) +
+                          ' in %{customdata[2]} months with data<br>%{customdata[3]} limits<extra></extra>'))
+    ys = _num_list(areas['rate']) + [v for v in _num_list(curve['hi_998']) + _num_list(curve['lo_998']) if v is not None]
+    lo, hi = min(ys), max(ys)
+    pad = (hi - lo) * 0.08 or 1
+    fig.update_xaxes(title_text='Residents (ONS mid-year estimate)', tickformat=',', range=[x[0], x[-1] * 1.12])
+    fig.update_yaxes(title_text=f'Annual rate per 1,000 residents ({_unit(indicator)})', tickformat=',',
+                     range=[max(lo - pad, 0), hi + pad])
+    _base_layout(fig, f'{label}: annual rate per 1,000 residents against similar areas',
+                 f'{period}. Points outside the funnel differ from the group rate by more than chance would explain.',
+                 height=660, margin=dict(l=90, r=40, t=130, b=170))
+    _legend_at_bottom(fig)
+    _add_caption(fig, f['method'].split(' (')[0] + '.', below_px=62)
+    _add_synthetic(fig, synthetic)
+    return fig
+
+
+def comparator_trend_chart(trend: pd.DataFrame, indicator: dict, synthetic: bool) -> go.Figure:
+    """The rolling 12-month rate per 1,000 residents of every comparator area over time: the partnership's line
+    thick, vermillion and labelled at its end; the others thin grey; the group rate dashed black. A month
+    without 12 months of data is a gap, never 0."""
+    label = _label(indicator)
+    fig = go.Figure()
+    t = trend.copy()
+    t['date'] = [month_to_date(m) for m in t['month'].astype(str)]
+    first_other = True
+    for code, a in t.groupby('area_code', sort=False):
+        mine = bool(a['is_partnership'].iloc[0])
+        if mine:
+            continue
+        fig.add_trace(go.Scatter(x=a['date'].tolist(), y=_num_list(a['rate_12m_per_1000']), mode='lines',
+                                 name='Other areas', legendgroup='others', showlegend=first_other,
+                                 line=dict(color='#9E9E9E', width=1.5), connectgaps=False,
+                                 hovertemplate=f"{a['area_name'].iloc[0]}: " + '%{y:,.1f} (%{x|%b %Y})<extra></extra>'))
+        first_other = False
+    g = t.drop_duplicates('month')
+    fig.add_trace(go.Scatter(x=g['date'].tolist(), y=_num_list(g['group_rate_12m_per_1000']), mode='lines',
+                             name='All the areas together', line=dict(color='#000000', width=2.5, dash='dash'),
+                             connectgaps=False, hovertemplate='All areas: %{y:,.1f} (%{x|%b %Y})<extra></extra>'))
+    m = t[t['is_partnership'].astype(bool)]
+    if len(m):
+        name = str(m['area_name'].iloc[0])
+        fig.add_trace(go.Scatter(x=m['date'].tolist(), y=_num_list(m['rate_12m_per_1000']), mode='lines',
+                                 name=f'{name} (this partnership)', line=dict(color=_PARTNERSHIP, width=4.5),
+                                 connectgaps=False, hovertemplate=f'{name}: ' + '%{y:,.1f} (%{x|%b %Y})<extra></extra>'))
+        last = m.dropna(subset=['rate_12m_per_1000']).tail(1)
+        if len(last):
+            fig.add_annotation(x=last['date'].iloc[0], y=float(last['rate_12m_per_1000'].iloc[0]), text=f'<b>{name}</b>',
+                               xanchor='left', showarrow=False, xshift=8, font=dict(size=16, color='#000000'))
+    if len(t):
+        fig.update_xaxes(range=[month_to_date(str(t['month'].min())), month_to_date(_shift_month(str(t['month'].max()), 9))])
+    fig.update_xaxes(title_text='12 months ending')
+    fig.update_yaxes(title_text=f'Rate per 1,000 residents, last 12 months ({_unit(indicator)})', rangemode='tozero',
+                     tickformat=',')
+    _base_layout(fig, f'{label}: rolling 12-month rate per 1,000 residents, against similar areas',
+                 'Shown only where all 12 months have data: gaps are missing months, never zero.',
+                 height=560, margin=dict(l=90, r=110, t=130, b=140))
+    _legend_at_bottom(fig)
+    _add_synthetic(fig, synthetic)
     return fig

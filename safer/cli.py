@@ -1,4 +1,4 @@
-"""Command line: `python -m safer validate | query | build | demo`."""
+"""Command line: `python -m safer validate | query | build | demo | briefing`."""
 from __future__ import annotations
 
 import argparse
@@ -137,6 +137,29 @@ def _pack(args) -> int:
     return 0
 
 
+def _briefing(args) -> int:
+    from . import briefing
+    try:
+        b = briefing.load(args.name)
+        store = Store(args.data)
+        if not args.pdf:
+            print(briefing.outline(briefing.build_slides(store, b)), end="")
+            return 0
+        data = briefing.pdf_bytes(store, b)
+    except briefing.BriefingError as exc:
+        print(f"briefing: {exc}", file=sys.stderr)
+        return 2
+    except BuildError as exc:
+        for p in exc.report.problems:
+            print(p, file=sys.stderr)
+        return 1
+    out = Path(args.pdf)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    print(f"{out}: {briefing.pdf_page_count(data)} pages for {len(b.slides)} views of {b.title!r}")
+    return 0
+
+
 def _demo(args) -> int:
     from . import demo
     return demo.main(["--out", args.out])
@@ -172,6 +195,11 @@ def main(argv: list[str] | None = None) -> int:
     r = sub.add_parser("recover", help="complete an ingest that was interrupted (killed while being applied)")
     r.add_argument("--data", help=data_help)
 
+    br = sub.add_parser("briefing", help="a briefing from briefings/NAME.toml: as one PDF (--pdf), else its text")
+    br.add_argument("name", metavar="NAME", help="a briefing: the name of a file in briefings/ without .toml")
+    br.add_argument("--pdf", metavar="OUT", help="write the briefing to this PDF, one view per page (needs Chromium)")
+    br.add_argument("--data", help=data_help)
+
     d = sub.add_parser("demo", help="write the synthetic demo data into a directory")
     d.add_argument("--out", required=True)
 
@@ -180,4 +208,5 @@ def main(argv: list[str] | None = None) -> int:
         return _query(args, extra)
     if extra:
         ap.error(f"unrecognised arguments: {' '.join(extra)}")
-    return {"validate": _validate, "build": _build, "ingest": _ingest, "recover": _recover, "pack": _pack, "demo": _demo}[args.cmd](args)
+    return {"validate": _validate, "build": _build, "ingest": _ingest, "recover": _recover, "pack": _pack, "demo": _demo,
+            "briefing": _briefing}[args.cmd](args)

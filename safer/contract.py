@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import io
+import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -354,6 +357,38 @@ _add(FileSpec(
     ),
 ))
 
+_add(FileSpec(
+    "comparator_monthly.csv",
+    grain="one row per comparator area per indicator per month with data",
+    key=("area_code", "indicator_id", "month"),
+    required=False,
+    doc="Counts for similar areas (for example the other boroughs of the force), for the Compare page. The partnership's "
+        "own area may be listed too; every area needs a `comparator_population.csv` row. A month not listed for an "
+        "area and indicator is missing, never 0.",
+    columns=(
+        _c("area_code", "area_code", doc="ONS code of the comparator area (a local authority).", example="E08000003"),
+        _c("area_name", doc="Its name, shown on the Compare page.", example="Manchester"),
+        _c("indicator_id", "id", doc="An `indicators.csv` id.", example="asb"),
+        _c("month", "month", doc="YYYY-MM.", example="2023-05"),
+        _c("value", "int", minimum=0, doc="Count in that area and month.", example="1620"),
+    ),
+))
+
+_add(FileSpec(
+    "comparator_population.csv",
+    grain="one row per comparator area per year",
+    key=("area_code", "year"),
+    required=False,
+    doc="Residents of each comparator area, for rates per 1,000. A period uses the year of its last month, else the "
+        "nearest earlier year, else the nearest later one.",
+    columns=(
+        _c("area_code", "area_code", doc="A `comparator_monthly.csv` area.", example="E08000003"),
+        _c("year", "int", minimum=1990, maximum=2100, doc="Year of the mid-year (30 June) estimate.", example="2021"),
+        _c("population", "int", minimum=1, doc="Residents.", example="549853"),
+        _c("source", required=False, doc="Where the figure comes from.", example="ONS mid-2021 estimate"),
+    ),
+))
+
 OPTIONAL_FILES = {
     "ward_boundaries.geojson": "Ward boundaries (WGS84 GeoJSON FeatureCollection, property `area_code`) for the Areas map.",
 }
@@ -384,6 +419,15 @@ class Table:
     rel: str
     header: list[str]
     rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    # Set for a file checked without keeping its rows (police.uk files, see `check_file(keep_rows=False)`):
+    # its data-row count, first and last month, and the first line of each (Falls within, Month).
+    row_count: int | None = None
+    period: tuple[str | None, str | None] | None = None
+    month_keys: dict[tuple[str, str], int] | None = None
+
+    @property
+    def n_rows(self) -> int:
+        return self.row_count if self.row_count is not None else len(self.rows)
 
 
 @dataclass
@@ -477,8 +521,13 @@ def read_text(path: Path) -> bytes:
     return raw
 
 
-def check_file(path: Path, rel: str, spec: FileSpec, problems: list[Problem]) -> Table | None:
-    """Check one CSV file against its spec; append problems; return the table if readable."""
+def check_file(path: Path, rel: str, spec: FileSpec, problems: list[Problem], keep_rows: bool = True) -> Table | None:
+    """Check one CSV file against its spec; append problems; return the table if readable.
+
+    With `keep_rows=False` the rows are checked one at a time and not kept (police.uk files hold
+    millions of rows, and the store reads them with DuckDB): the table then carries only its row
+    count, its first and last month and the first line of each (Falls within, Month) it holds.
+    """
     try:
         raw = read_text(path)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
@@ -527,24 +576,56 @@ def check_file(path: Path, rel: str, spec: FileSpec, problems: list[Problem]) ->
     n = len(header)
     empty_lines: list[int] = []
     line = 1
+    # Checks in header order. Free text that may be blank is never wrong, so it is not checked;
+    # other values repeat a lot (months, LSOA codes, snap points), so each verdict is memoised.
+    checks = [(header.index(c.name), c, c.type == "text", {}) for c in spec.columns
+              if not (c.type == "text" and not c.required)]
+    month_cols = [header.index(c.name) for c in spec.columns if c.type in ("month", "date")]
+    keys = ([header.index("Falls within"), header.index("Month")]
+            if not keep_rows and "Falls within" in header and "Month" in header else None)
+    month_keys: dict[tuple[str, str], int] = {}
+    first = last = None
+    count = 0
     try:
         for record in reader:
             line = reader.line_num
-            if not record or all(f.strip() == "" for f in record):
+            if not record or not "".join(record).strip():
                 empty_lines.append(line)
                 continue
             if len(record) != n:
                 problems.append(Problem(rel, line, "", f"row has {len(record)} fields, the header has {n}"))
                 continue
-            row = dict(zip(header, record))
             bad = False
-            for col in spec.columns:
-                msg = check_value(col, row[col.name])
+            for i, col, is_text, memo in checks:
+                v = record[i]
+                if is_text:
+                    msg = "is empty; a value is required" if v == "" else None
+                else:
+                    msg = memo.get(v, 0)
+                    if msg == 0:
+                        msg = check_value(col, v)
+                        if len(memo) < 200_000:
+                            memo[v] = msg
                 if msg:
                     problems.append(Problem(rel, line, col.name, msg))
                     bad = True
-            if not bad:
-                table.rows.append((line, row))
+            if bad:
+                continue
+            if keep_rows:
+                table.rows.append((line, dict(zip(header, record))))
+                continue
+            count += 1
+            for i in month_cols:
+                v = record[i][:7]
+                if v:
+                    if first is None or v < first:
+                        first = v
+                    if last is None or v > last:
+                        last = v
+            if keys is not None:
+                k = (record[keys[0]], record[keys[1]])
+                if k not in month_keys:
+                    month_keys[k] = line
     except csv.Error as exc:
         problems.append(Problem(rel, reader.line_num or line, "", f"cannot be parsed: {exc}"))
         return None
@@ -555,7 +636,9 @@ def check_file(path: Path, rel: str, spec: FileSpec, problems: list[Problem]) ->
         kind = "trailing " if trailing else ""
         problems.append(Problem(rel, empty_lines[0], "", f"{len(empty_lines)} {kind}all-empty row"
                                 f"{'s' if len(empty_lines) > 1 else ''} ({where}) skipped", "warning"))
-    if not table.rows and not any(p.file == rel and p.severity == "error" for p in problems):
+    if not keep_rows:
+        table.row_count, table.period, table.month_keys = count, (first, last), month_keys
+    if not table.n_rows and not any(p.file == rel and p.severity == "error" for p in problems):
         problems.append(Problem(rel, 2, "", "no data rows after the header"))
     return table
 
@@ -582,8 +665,14 @@ def extract_files(data_dir: Path) -> list[Path]:
     return files
 
 
-def validate(data_dir: Path) -> Report:
-    """Check every extract in `data_dir` and the references between them."""
+def validate(data_dir: Path, cache_dir: Path | None = None, workers: int | None = None) -> Report:
+    """Check every extract in `data_dir` and the references between them.
+
+    police.uk files (millions of rows) are checked one row at a time without keeping their rows
+    (`check_file(keep_rows=False)`), in a pool of processes when there are many. With `cache_dir`,
+    each police.uk file's result is kept there keyed by its path, size and modification time, so an
+    unchanged file is not read again (the data directory itself is never written).
+    """
     data_dir = Path(data_dir)
     rep = Report()
     if not data_dir.is_dir():
@@ -602,18 +691,96 @@ def validate(data_dir: Path) -> Report:
         if t is not None:
             rep.tables[name] = t
             rep.rows_checked += len(t.rows)
-    pspec = SPECS["police_uk/"]
-    for path in police_files(data_dir):
-        rel = path.relative_to(data_dir).as_posix()
-        rep.files_checked += 1
-        t = check_file(path, rel, pspec, rep.problems)
-        if t is not None:
-            rep.police_files.append(t)
-            rep.rows_checked += len(t.rows)
+    for t in _check_police_files(data_dir, rep.problems, cache_dir, workers):
+        rep.police_files.append(t)
+        rep.rows_checked += t.n_rows
+    rep.files_checked += len(police_files(data_dir))
     _check_keys(rep)
     _check_references(rep)
     rep.problems.sort(key=lambda p: (p.file, p.line, p.column))
     return rep
+
+
+# --------------------------------------------------------------------------- police.uk files, at scale
+
+VALIDATION_CACHE = "police-validation.json"
+PARALLEL_MIN_BYTES = 64 * 1024 * 1024  # below this, a pool of processes costs more than it saves
+
+
+def _contract_hash() -> str:
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+
+
+def _police_result(path: str, rel: str) -> tuple[list[tuple], dict | None]:
+    """Check one police.uk file (run in a worker process): its problems and a summary, as plain data."""
+    problems: list[Problem] = []
+    t = check_file(Path(path), rel, SPECS["police_uk/"], problems, keep_rows=False)
+    summary = None if t is None else {
+        "header": t.header, "row_count": t.row_count, "period": list(t.period or (None, None)),
+        "month_keys": [[f, m, line] for (f, m), line in t.month_keys.items()],
+    }
+    return [(p.file, p.line, p.column, p.message, p.severity) for p in problems], summary
+
+
+def _check_police_files(data_dir: Path, problems: list[Problem], cache_dir: Path | None,
+                        workers: int | None) -> list[Table]:
+    pspec = SPECS["police_uk/"]
+    files = police_files(data_dir)
+    code = _contract_hash()
+    cache_path = Path(cache_dir) / VALIDATION_CACHE if cache_dir else None
+    cached: dict = {}
+    if cache_path and cache_path.exists():
+        try:
+            cached = json.loads(cache_path.read_text())
+        except (OSError, ValueError):
+            cached = {}
+    results: dict[str, tuple] = {}
+    todo: list[tuple[Path, str, list]] = []
+    for path in files:
+        rel = path.relative_to(data_dir).as_posix()
+        st = path.stat()
+        key = [st.st_size, st.st_mtime_ns, code]
+        hit = cached.get(rel)
+        if hit and hit.get("key") == key:
+            results[rel] = (hit["problems"], hit["summary"])
+        else:
+            todo.append((path, rel, key))
+    size = sum(k[0] for _p, _r, k in todo)
+    n_workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
+    if n_workers > 1 and len(todo) > 1 and size >= PARALLEL_MIN_BYTES:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        # spawn, not fork: the dashboard's process has threads, and forking those is unsafe.
+        try:
+            with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+                done = list(pool.map(_police_result, [str(p) for p, _r, _k in todo], [r for _p, r, _k in todo],
+                                     chunksize=max(1, len(todo) // (n_workers * 4))))
+        except Exception:  # noqa: BLE001 - no pool here (for example a __main__ a child cannot import): one process
+            done = [_police_result(str(p), r) for p, r, _k in todo]
+    else:
+        done = [_police_result(str(p), r) for p, r, _k in todo]
+    for (_p, rel, key), res in zip(todo, done):
+        results[rel] = res
+        cached[rel] = {"key": key, "problems": res[0], "summary": res[1]}
+    if cache_path and todo:
+        cached = {rel: v for rel, v in cached.items() if rel in results}
+        try:
+            cache_path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache_path.with_name(f"{cache_path.name}.tmp-{os.getpid()}-{id(results)}")
+            tmp.write_text(json.dumps(cached))
+            os.replace(tmp, cache_path)
+        except OSError:
+            pass  # the cache only saves time
+    tables = []
+    for path in files:
+        rel = path.relative_to(data_dir).as_posix()
+        probs, summary = results[rel]
+        problems.extend(Problem(*p) for p in probs)
+        if summary is not None:
+            tables.append(Table(pspec, path, rel, summary["header"], row_count=summary["row_count"],
+                                period=tuple(summary["period"]),
+                                month_keys={(f, m): line for f, m, line in summary["month_keys"]}))
+    return tables
 
 
 def _check_keys(rep: Report) -> None:
@@ -703,6 +870,7 @@ def _check_references(rep: Report) -> None:
         for line, r in rep.tables["events.csv"].rows:
             ref("events.csv", line, "indicator_id", r["indicator_id"], set(indicators), "an indicator in indicators.csv")
     _check_story_files(rep, set(indicators) if have_ind else None, cycles if have_cyc else None)
+    _check_comparators(rep, set(indicators) if have_ind else None)
 
     if "partner_monthly.csv" in rep.tables and have_ind:
         for line, r in rep.tables["partner_monthly.csv"].rows:
@@ -722,15 +890,37 @@ def _check_references(rep: Report) -> None:
     # One police.uk month of one force must come from one file only, or it would be counted twice.
     seen: dict[tuple[str, str], str] = {}
     for t in rep.police_files:
-        keys = {}
-        for line, r in t.rows:
-            keys.setdefault((r["Falls within"], r["Month"]), line)
+        keys = t.month_keys if t.month_keys is not None else {}
+        if t.month_keys is None:
+            for line, r in t.rows:
+                keys.setdefault((r["Falls within"], r["Month"]), line)
         for k, line in sorted(keys.items(), key=lambda kv: kv[1]):
             if k in seen and seen[k] != t.rel:
                 P.append(Problem(t.rel, line, "Month", f"{k[1]} for {k[0]} is also in {seen[k]}: it would be counted twice; "
                                                        "keep one release of each month"))
             else:
                 seen.setdefault(k, t.rel)
+
+
+def _check_comparators(rep: Report, indicators: set[str] | None) -> None:
+    """comparator_monthly.csv: indicators known, every area has a population and one name."""
+    t = rep.tables.get("comparator_monthly.csv")
+    if not t:
+        return
+    pop = rep.tables.get("comparator_population.csv")
+    pop_areas = {r["area_code"] for _, r in pop.rows} if pop else set()
+    names: dict[str, tuple[str, int]] = {}
+    for line, r in t.rows:
+        if indicators is not None and r["indicator_id"] not in indicators:
+            rep.problems.append(Problem(t.rel, line, "indicator_id", f"'{r['indicator_id']}' is not an indicator in indicators.csv"))
+        if r["area_code"] not in pop_areas:
+            rep.problems.append(Problem(t.rel, line, "area_code", f"'{r['area_code']}' has no row in comparator_population.csv"))
+            pop_areas.add(r["area_code"])  # once per area is enough
+        first = names.setdefault(r["area_code"], (r["area_name"], line))
+        if first[0] != r["area_name"]:
+            rep.problems.append(Problem(t.rel, line, "area_name", f"'{r['area_name']}' differs from '{first[0]}' "
+                                                                  f"(line {first[1]}) for the same area_code"))
+            names[r["area_code"]] = (r["area_name"], line)
 
 
 def _check_story_files(rep: Report, indicators: set[str] | None, cycles: set[str] | None) -> None:

@@ -814,10 +814,53 @@ def generate(out_dir: Path, real_dir: Path = REAL_DIR) -> dict:
     put("scrutiny_concerns.csv", contract.SPECS["scrutiny_concerns.csv"].column_names,
         [list(r) for r in SCRUTINY_CONCERNS])
     put("consultation.csv", contract.SPECS["consultation.csv"].column_names, consultation_rows())
+    crows, cpop = comparator_rows(totals, Path(real_dir))
+    put("comparator_monthly.csv", contract.SPECS["comparator_monthly.csv"].column_names, crows)
+    put("comparator_population.csv", contract.SPECS["comparator_population.csv"].column_names, cpop)
 
     _write(out_dir / "README.md", readme_text().encode("utf-8"))
     summary["README.md"] = 1
     return summary
+
+
+# --------------------------------------------------------------------------- comparators
+
+# Relative level of each borough's rate against Stockport's, and a yearly drift (SYNTHETIC, illustrative:
+# inner and older industrial boroughs higher, as in published GM figures, but these numbers are invented).
+COMPARATOR_LEVEL = {
+    "asb": {"Bolton": 1.05, "Bury": 0.92, "Manchester": 1.45, "Oldham": 1.12, "Rochdale": 1.18, "Salford": 1.28,
+            "Tameside": 1.10, "Trafford": 0.80, "Wigan": 1.0},
+    "burglary": {"Bolton": 1.0, "Bury": 0.90, "Manchester": 1.55, "Oldham": 1.08, "Rochdale": 1.05, "Salford": 1.30,
+                 "Tameside": 1.0, "Trafford": 0.95, "Wigan": 0.85},
+}
+COMPARATOR_DRIFT = {"Bolton": 0.01, "Bury": -0.01, "Manchester": -0.015, "Oldham": 0.015, "Rochdale": 0.0,
+                    "Salford": 0.01, "Tameside": 0.005, "Trafford": -0.005, "Wigan": -0.01}
+
+
+def comparator_rows(totals: dict[str, dict[str, int]], real_dir: Path) -> tuple[list[list], list[list]]:
+    """The ten Greater Manchester boroughs for the Compare page.
+
+    Populations are real (ONS mid-2021, `gm_la_population.csv`). Stockport's monthly counts are the demo's
+    own (what the store counts from police_uk/); the other nine are SYNTHETIC: Poisson draws around
+    Stockport's count scaled by the population ratio, a fixed relative level and a yearly drift.
+    """
+    with open(real_dir / "gm_la_population.csv", newline="", encoding="utf-8-sig") as f:
+        las = [(r["la_code"], r["la_name"], int(r["population"]), r["year"]) for r in csv.DictReader(f)]
+    stock_pop = next(p for c, _n, p, _y in las if c == BOROUGH_CODE)
+    rows = []
+    for code, name, pop, _y in las:
+        for iid in sorted(COMPARATOR_LEVEL):
+            rng = _rng(f"comparator-{iid}-{code}")
+            for m in sorted(totals[iid]):
+                if code == BOROUGH_CODE:
+                    v = totals[iid][m]
+                else:
+                    lam = (totals[iid][m] * pop / stock_pop * COMPARATOR_LEVEL[iid][name]
+                           * (1 + COMPARATOR_DRIFT[name]) ** (_frac_year(m) - 2015))
+                    v = int(rng.poisson(lam))
+                rows.append([code, name, iid, m, v])
+    pops = [[c, y, p, "ONS mid-2021 estimate via NOMIS (real; gm_la_population.csv)"] for c, _n, p, y in las]
+    return rows, pops
 
 
 # --------------------------------------------------------------------------- README
@@ -1003,6 +1046,12 @@ How it is calibrated:
   behaviour), with a base of 1,000-1,300 a year and smaller bases for questions asked of those who feel unsafe.
   The share seeing anti-social behaviour as a problem drifts up from about 24% to 29% while recorded
   anti-social behaviour falls. The event and group rows are illustrative summaries, not real consultation.
+- Comparators (`comparator_monthly.csv`, `comparator_population.csv`): the ten Greater Manchester boroughs,
+  for anti-social behaviour and burglary, in the months police.uk has data. The populations are **real**
+  (ONS mid-2021 estimates, via NOMIS; `../shared/data/real/gm_la_population.csv`). Stockport's counts are
+  the demo's own police.uk counts; the other nine boroughs' counts are **synthetic**: Stockport's monthly
+  count scaled by the population ratio, an invented relative level (for example Manchester 1.45 times
+  Stockport's anti-social behaviour rate, Trafford 0.8) and a small yearly drift, drawn from a Poisson.
 """
 
 

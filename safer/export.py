@@ -114,16 +114,18 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return out
 
 
-def stamped_figure(fig, meta: Meta):
-    """A copy of the figure with the stamp as a footer line under everything else (for PNG/SVG export)."""
+def stamped_figure(fig, meta: Meta, width: int = 1400):
+    """A copy of the figure with the stamp as a footer line under everything else (for PNG/SVG export),
+    wrapped to the image's width."""
     f = go.Figure(fig.to_dict())
-    extra = 46
+    stamp = _wrap(meta.stamp(), max(60, int(width / 8.75)))
+    extra = 16 + 15 * (stamp.count("<br>") + 1)
     margin_b = (f.layout.margin.b or 80) + extra
     height = (f.layout.height or 600) + extra
     f.update_layout(margin=dict(b=margin_b), height=height)
     if f.layout.legend and f.layout.legend.yref == "container":
         f.update_layout(legend=dict(y=(f.layout.legend.y or 0) + extra / height))
-    f.add_annotation(text=_wrap(meta.stamp(), 160), xref="paper", yref="paper", x=0, y=0, yanchor="bottom",
+    f.add_annotation(text=stamp, xref="paper", yref="paper", x=0, y=0, yanchor="bottom",
                      yshift=-(margin_b - 6), xanchor="left", showarrow=False, align="left",
                      font=dict(size=12, color="#333333"), name="stamp")
     return f
@@ -145,6 +147,6 @@ def image_bytes(fig, fmt: str, meta: Meta, width: int = 1400, height: int | None
     """PNG or SVG of a stamped figure (kaleido, with the system's Chromium)."""
     if fmt not in ("png", "svg"):
         raise ValueError(f"unsupported image format {fmt!r}")
-    f = stamped_figure(fig, meta)
+    f = stamped_figure(fig, meta, width)
     h = height or int(f.layout.height or 640)
     return f.to_image(format=fmt, width=width, height=h, scale=1 if fmt == "svg" else 2)

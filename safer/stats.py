@@ -729,3 +729,78 @@ def same_months_previous_cycle(monthly: pd.DataFrame, cycles: pd.DataFrame, mont
         "dispersion": disp,
         "comparison": compare_rates(pt if pn else 0, pn, lt if ln else 0, ln, disp),
     }
+
+
+# --------------------------------------------------------------------------- funnel plots
+
+FUNNEL_LEVELS = (0.95, 0.998)  # z = 1.96 and 3.09
+FUNNEL_METHODS = {
+    "poisson": ("Funnel limits: exact Poisson quantiles around the group rate (scipy.stats.poisson.ppf, "
+                "interpolated between whole counts as in Spiegelhalter 2005, 'Funnel plots for comparing "
+                "institutional performance'), for 95% and 99.8% of areas with the group's true rate."),
+    "normal": ("Funnel limits: normal approximation to the Poisson, group rate ± z × √(group rate ÷ person-years), "
+               "z = 1.96 (95%) and 3.09 (99.8%) (Spiegelhalter 2005, 'Funnel plots for comparing institutional "
+               "performance')."),
+}
+
+
+def funnel_limits(p0: float, exposure, coverage: float = 0.95, method: str = "poisson") -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper funnel limits for a rate (events per unit of exposure) around the group rate `p0`.
+
+    `exposure` is the denominator (for a rate per resident per year: person-years). `method`:
+    - "normal": p0 ± z·sqrt(p0 / exposure), z the two-sided normal quantile for `coverage`;
+    - "poisson": exact Poisson quantiles of the expected count p0·exposure, interpolated between whole
+      counts (Spiegelhalter 2005, appendix): with r = poisson.ppf(q, E) and
+      a = (F(r) − q) / (F(r) − F(r − 1)), the limit is (r − a) / exposure.
+    A lower limit never goes below 0.
+    """
+    if method not in FUNNEL_METHODS:
+        raise ValueError(f"unknown funnel method {method!r}")
+    n = np.atleast_1d(np.asarray(exposure, dtype=float))
+    q_lo, q_hi = (1 - coverage) / 2, 1 - (1 - coverage) / 2
+    if method == "normal":
+        z = _st.norm.ppf(q_hi)
+        half = z * np.sqrt(p0 / n)
+        return np.maximum(p0 - half, 0.0), p0 + half
+    expected = p0 * n
+
+    def limit(q):
+        r = _st.poisson.ppf(q, expected)
+        f_r = _st.poisson.cdf(r, expected)
+        f_r1 = _st.poisson.cdf(r - 1, expected)
+        a = np.where(f_r > f_r1, (f_r - q) / np.where(f_r > f_r1, f_r - f_r1, 1.0), 0.0)
+        return np.maximum(r - a, 0.0) / n
+
+    return limit(q_lo), limit(q_hi)
+
+
+def funnel(rates: pd.DataFrame, method: str = "poisson", per: float = 1000.0, points: int = 200) -> dict:
+    """A funnel plot's numbers from one row per area with `total` and `person_years`.
+
+    Returns {"group_rate": the pooled rate per `per` (all totals ÷ all person-years × per),
+    "curve": DataFrame of exposure and the limits per `per` (lo_95, hi_95, lo_998, hi_998) over the range
+    of exposures, "areas": the input with `rate` (per `per`) and `position` (where it falls: 'above 99.8%',
+    'above 95%', 'within 95%', 'below 95%', 'below 99.8%'), "method": the text naming the method}.
+    """
+    df = rates.dropna(subset=["total", "person_years"]).copy()
+    df = df[df.person_years > 0]
+    if df.empty:
+        return {"group_rate": float("nan"), "curve": pd.DataFrame(), "areas": df, "method": FUNNEL_METHODS[method]}
+    k, n = df.total.astype(float), df.person_years.astype(float)
+    p0 = float(k.sum() / n.sum())
+    lo_n, hi_n = float(n.min()) * 0.5, float(n.max()) * 1.25
+    grid = np.unique(np.concatenate([np.geomspace(lo_n, hi_n, points), n.to_numpy()]))
+    curve = pd.DataFrame({"exposure": grid})
+    for level, tag in zip(FUNNEL_LEVELS, ("95", "998")):
+        lo, hi = funnel_limits(p0, grid, level, method)
+        curve[f"lo_{tag}"], curve[f"hi_{tag}"] = lo * per, hi * per
+    df["rate"] = k / n * per
+    positions = []
+    for ki, ni in zip(k, n):
+        r = ki / ni
+        lo95, hi95 = (x[0] for x in funnel_limits(p0, ni, 0.95, method))
+        lo998, hi998 = (x[0] for x in funnel_limits(p0, ni, 0.998, method))
+        positions.append("above 99.8%" if r > hi998 else "above 95%" if r > hi95 else
+                         "below 99.8%" if r < lo998 else "below 95%" if r < lo95 else "within 95%")
+    df["position"] = positions
+    return {"group_rate": p0 * per, "curve": curve, "areas": df, "method": FUNNEL_METHODS[method]}

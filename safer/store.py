@@ -10,7 +10,9 @@ threads never share a cursor.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import fcntl
 import hashlib
 import json
 import os
@@ -157,10 +159,15 @@ CREATE MACRO population_for(ar, yr) AS (
 """
 
 
-def build(data_dir: Path, out_path: Path, report: contract.Report | None = None) -> contract.Report:
-    """Validate `data_dir` and build a fresh database at `out_path` (written aside, then renamed)."""
+def build(data_dir: Path, out_path: Path, report: contract.Report | None = None,
+          cache_dir: Path | None = None) -> contract.Report:
+    """Validate `data_dir` and build a fresh database at `out_path` (written aside, then renamed).
+
+    With `cache_dir` (the store's cache), police.uk validation results and the police.uk rows are kept
+    there per file, so a rebuild reads again only the files that were added or changed.
+    """
     data_dir = Path(data_dir)
-    report = report or contract.validate(data_dir)
+    report = report or contract.validate(data_dir, cache_dir=cache_dir)
     if not report.ok:
         raise BuildError(report)
     tmp = out_path.with_name(out_path.name + f".tmp-{os.getpid()}-{threading.get_ident()}")
@@ -178,7 +185,7 @@ def build(data_dir: Path, out_path: Path, report: contract.Report | None = None)
                 _empty_table(con, table, spec)
             else:
                 _load_table(con, table, spec, t.path, t.header)
-        _load_police(con, report, data_dir)
+        _load_police(con, report, data_dir, cache_dir)
         con.execute(MODEL_SQL)
         meta = {
             "fingerprint": fingerprint(data_dir),
@@ -198,44 +205,126 @@ def build(data_dir: Path, out_path: Path, report: contract.Report | None = None)
     return report
 
 
-def _load_police(con, report: contract.Report, data_dir: Path) -> None:
+POLICE_ROWS_DB = Path("police") / "rows.duckdb"  # inside the cache: not *.duckdb at top level, so never pruned
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path):
+    """One builder at a time per cache (across processes and threads)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _police_select(spec: contract.FileSpec) -> str:
+    return ", ".join(_cast(c, c.name.lower().replace(" ", "_")) for c in spec.columns)
+
+
+def _sync_police_cache(con, report: contract.Report, db: Path) -> str:
+    """Bring the per-file police.uk rows kept in `db` up to date; return the attached name.
+
+    Each file's rows are kept with its path, size and modification time (and the build code's hash):
+    only files that are new or changed are read; rows of changed or removed files are deleted.
+    """
+    spec = contract.SPECS["police_uk/"]
+    cols = ", ".join(f"{c.name.lower().replace(' ', '_')} {_SQL_TYPE.get(c.type, 'VARCHAR')}" for c in spec.columns)
+    con.execute(f"ATTACH '{str(db).replace(chr(39), chr(39) * 2)}' AS pc")
+    con.execute("CREATE TABLE IF NOT EXISTS pc.files (source_path VARCHAR PRIMARY KEY, size BIGINT, mtime_ns BIGINT, code VARCHAR)")
+    con.execute(f"CREATE TABLE IF NOT EXISTS pc.rows ({cols}, source_path VARCHAR)")
+    code = _code_hash()
+    have = {r[0]: tuple(r[1:]) for r in con.execute("SELECT source_path, size, mtime_ns, code FROM pc.files").fetchall()}
+    want = {}
+    for t in report.police_files:
+        st = t.path.stat()
+        want[t.rel] = (st.st_size, st.st_mtime_ns, code)
+    stale = [rel for rel, k in have.items() if want.get(rel) != k]
+    new = [t for t in report.police_files if have.get(t.rel) != want[t.rel]]
+    if not stale and not new:
+        return "pc"
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if stale:
+            con.execute("DELETE FROM pc.rows WHERE list_contains($s, source_path)", {"s": stale})
+            con.execute("DELETE FROM pc.files WHERE list_contains($s, source_path)", {"s": stale})
+        if new:
+            con.execute(
+                f"""INSERT INTO pc.rows
+                SELECT {_police_select(spec)}, m.rel
+                FROM {_read_csv(spec.column_names, 'files', filename=True)} r
+                JOIN (SELECT unnest($paths) AS path, unnest($rels) AS rel) m ON m.path = r.filename
+                WHERE {_not_all_empty(spec.column_names)}""",
+                {"files": [str(t.path) for t in new], "paths": [str(t.path) for t in new],
+                 "rels": [t.rel for t in new]},
+            )
+            con.executemany("INSERT INTO pc.files VALUES (?, ?, ?, ?)", [[t.rel, *want[t.rel]] for t in new])
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return "pc"
+
+
+def _load_police(con, report: contract.Report, data_dir: Path, cache_dir: Path | None = None) -> None:
     spec = contract.SPECS["police_uk/"]
     files = [str(t.path) for t in report.police_files]
+    if cache_dir is not None:
+        db = Path(cache_dir) / POLICE_ROWS_DB
+        with _file_lock(db.with_suffix(".lock")):
+            try:
+                _sync_police_cache(con, report, db)
+            except duckdb.Error:
+                # A damaged cache is only a cache: start it again.
+                with contextlib.suppress(duckdb.Error):
+                    con.execute("DETACH pc")
+                for p in (db, Path(str(db) + ".wal")):
+                    p.unlink(missing_ok=True)
+                _sync_police_cache(con, report, db)
+            try:
+                _police_tables(con, "pc.rows")
+            finally:
+                con.execute("DETACH pc")
+        return
     if files:
         con.execute(
             f"""CREATE TABLE police_uk_all AS
-            SELECT {", ".join(_cast(c, c.name.lower().replace(" ", "_")) for c in spec.columns)},
-                   filename AS source_path
-            FROM {_read_csv(spec.column_names, 'files', filename=True)}
+            SELECT {_police_select(spec)}, m.rel AS source_path
+            FROM {_read_csv(spec.column_names, 'files', filename=True)} r
+            JOIN (SELECT unnest($paths) AS path, unnest($rels) AS rel) m ON m.path = r.filename
             WHERE {_not_all_empty(spec.column_names)}""",
-            {"files": files},
+            {"files": files, "paths": files, "rels": [t.rel for t in report.police_files]},
         )
     else:
         cols = ", ".join(f"{c.name.lower().replace(' ', '_')} {_SQL_TYPE.get(c.type, 'VARCHAR')}" for c in spec.columns)
         con.execute(f"CREATE TABLE police_uk_all ({cols}, source_path VARCHAR)")
+    _police_tables(con, "police_uk_all")
+    # The all-rows staging table is only needed for the file summary and the month list.
+    con.execute("DROP TABLE police_uk_all")
+
+
+def _police_tables(con, src: str) -> None:
+    """police_uk_rows (rows placed in a ward), police_uk_files (per-file summary), police_uk_months."""
+    assert src in ("pc.rows", "police_uk_all")
     con.execute(
-        """CREATE TABLE police_uk_rows AS
+        f"""CREATE TABLE police_uk_rows AS
         SELECT p.crime_id, p.month, p.crime_type, l.ward_code, p.lsoa_code, p.longitude, p.latitude,
                p.location, p.last_outcome_category, p.source_path
-        FROM police_uk_all p JOIN lsoa_ward_lookup l ON l.lsoa_code = p.lsoa_code"""
+        FROM {src} p JOIN lsoa_ward_lookup l ON l.lsoa_code = p.lsoa_code"""
     )
     con.execute(
-        """CREATE TABLE police_uk_files AS
+        f"""CREATE TABLE police_uk_files AS
         SELECT p.source_path, min(p.month) AS first_month, max(p.month) AS last_month, count(*) AS rows,
                count(l.ward_code) AS rows_in_area,
                count(*) FILTER (WHERE p.lsoa_code IS NULL) AS rows_without_location,
                count(*) FILTER (WHERE p.lsoa_code IS NOT NULL AND l.ward_code IS NULL) AS rows_outside_area
-        FROM police_uk_all p LEFT JOIN lsoa_ward_lookup l ON l.lsoa_code = p.lsoa_code
+        FROM {src} p LEFT JOIN lsoa_ward_lookup l ON l.lsoa_code = p.lsoa_code
         GROUP BY p.source_path ORDER BY first_month"""
     )
-    rel = {str(t.path): t.rel for t in report.police_files}
-    for path, r in rel.items():
-        con.execute("UPDATE police_uk_files SET source_path = $rel WHERE source_path = $path", {"rel": r, "path": path})
-        con.execute("UPDATE police_uk_rows SET source_path = $rel WHERE source_path = $path", {"rel": r, "path": path})
     # A month present in any file is a month with data for every police.uk indicator.
-    con.execute("CREATE TABLE police_uk_months AS SELECT DISTINCT month FROM police_uk_all ORDER BY month")
-    # The all-rows staging table is only needed for the file summary and the month list.
-    con.execute("DROP TABLE police_uk_all")
+    con.execute(f"CREATE TABLE police_uk_months AS SELECT DISTINCT month FROM {src} ORDER BY month")
 
 
 # --------------------------------------------------------------------------- serving
@@ -290,7 +379,7 @@ class Store:
             problems: list[contract.Problem] = []
             if not path.exists():
                 try:
-                    build(self.data_dir, path)
+                    build(self.data_dir, path, cache_dir=self.cache)
                 except BuildError as exc:
                     problems = exc.report.errors
             if path.exists():

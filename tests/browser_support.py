@@ -24,7 +24,7 @@ ARTIFACTS = PROJECT / "test-artifacts" / "browser"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 
-# True once the Streamlit script has finished its run and every chart on the page is drawn
+# True once the Streamlit script has finished its run, no element is still loading, and every chart is drawn
 # (or an exception is on screen, which the caller then reports). Argument: the least number
 # of charts the page must have.
 READY_JS = """(minCharts) => {
@@ -33,6 +33,7 @@ READY_JS = """(minCharts) => {
   if (document.querySelector('[data-testid="stStatusWidget"]')) return false;
   if (document.querySelector('[data-testid="stException"]')) return true;
   if (!document.querySelector('[data-testid="stMain"] h1')) return false;
+  if (document.querySelector('[data-testid="stMain"] [data-testid="stSkeleton"]')) return false;  // still loading
   const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
   if (charts.length < minCharts) return false;
   for (const c of charts) {
@@ -50,6 +51,27 @@ CHARTS_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).ma
   traces: p.querySelectorAll('svg.main-svg g.trace').length,
   title: (p.querySelector('.gtitle') || {}).textContent || '',
 }))"""
+
+# The colour and size of the text Plotly draws as SVG (axe-core does not check SVG text): axis titles,
+# tick labels, legend, chart titles and bar labels. Annotations are left out: they may sit on a box
+# of their own colour (tests/test_charts.py checks those against their box).
+SVG_TEXT_JS = """() => Array.from(document.querySelectorAll(
+    '.js-plotly-plot svg :is(.xtick, .ytick, .g-xtitle, .g-ytitle, .legendtext, .gtitle, .bartext, .cbtitle, .cbaxis) text,'
+    + '.js-plotly-plot svg text:is(.legendtext, .gtitle, .bartext, .xtitle, .ytitle)'))
+  .filter(t => t.textContent.trim())
+  .map(t => ({text: t.textContent.slice(0, 40), fill: getComputedStyle(t).fill, size: parseFloat(getComputedStyle(t).fontSize)}))"""
+
+
+def contrast(rgb: str, background: tuple[int, int, int] = (255, 255, 255)) -> float:
+    """WCAG 2.1 contrast ratio of a CSS 'rgb(r, g, b)' colour against a background."""
+    def lum(c) -> float:
+        c = [x / 255 for x in c]
+        c = [x / 12.92 if x <= 0.04045 else ((x + 0.055) / 1.055) ** 2.4 for x in c]
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+    fg = [int(float(v)) for v in rgb[rgb.index("(") + 1:rgb.index(")")].split(",")[:3]]
+    hi, lo = sorted([lum(fg), lum(background)], reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
 
 AXE_RUN_JS = """async () => {
   const r = await axe.run(document, {resultTypes: ['violations']});

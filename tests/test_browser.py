@@ -142,10 +142,26 @@ def test_dashboard_registers_the_known_pages():
     assert {p.url_path for p in PAGES} >= set(MIN_CHARTS), PAGES
 
 
+@pytest.fixture(scope="session")
+def page_cache(browser):
+    """Each page opened once, by the render test, and scanned by the axe test after it."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    ctx.set_default_timeout(TIMEOUT_MS)
+    yield ctx, {}
+    ctx.close()
+
+
+def cached_page(page_cache, dashboard, info):
+    ctx, pages = page_cache
+    if info.url_path not in pages:
+        pages[info.url_path] = open_page(ctx, f"{dashboard.url}/{info.url_path}", MIN_CHARTS.get(info.url_path, 0))
+    return pages[info.url_path]
+
+
 @pytest.mark.parametrize("info", PAGES, ids=[p.url_path for p in PAGES])
-def test_page_renders_in_the_browser(dashboard, context, capsys, info):
+def test_page_renders_in_the_browser(dashboard, page_cache, capsys, info):
     t0 = time.monotonic()
-    page = open_page(context, f"{dashboard.url}/{info.url_path}", MIN_CHARTS.get(info.url_path, 0))
+    page = cached_page(page_cache, dashboard, info)
     TIMINGS[f"open {info.url_path}"] = elapsed = time.monotonic() - t0
     assert_no_exception(page)
     charts = page.evaluate(bs.CHARTS_JS)
@@ -153,6 +169,9 @@ def test_page_renders_in_the_browser(dashboard, context, capsys, info):
     assert len(charts) == page.locator('[data-testid="stPlotlyChart"]').count()
     for c in charts:
         assert c["svgs"] >= 1 and c["traces"] >= 1, f"chart not drawn: {c}"
+    texts = page.evaluate(bs.SVG_TEXT_JS)
+    low = [t for t in texts if bs.contrast(t["fill"]) < 4.5 or t["size"] < 14]
+    assert not low, f"chart text below 4.5:1 on white or below 14 px: {low[:10]}"
     main_text = page.locator('[data-testid="stMain"]').inner_text()
     assert SYNTHETIC_BANNER in main_text
     assert info.title in page.locator("h1").first.inner_text() or info.title in main_text
@@ -162,17 +181,20 @@ def test_page_renders_in_the_browser(dashboard, context, capsys, info):
 
 
 @pytest.mark.parametrize("info", PAGES, ids=[p.url_path for p in PAGES])
-def test_page_passes_the_axe_scan(dashboard, context, capsys, info):
-    page = open_page(context, f"{dashboard.url}/{info.url_path}", MIN_CHARTS.get(info.url_path, 0))
+def test_page_passes_the_axe_scan(dashboard, page_cache, capsys, info):
+    page = cached_page(page_cache, dashboard, info)
     fit_viewport(page)
-    # open every "The same numbers as a table" expander, so the tables are scanned too
-    for summary in page.locator('[data-testid="stExpander"] summary').all():
-        summary.click()
-    page.wait_for_timeout(500)
+    # open every expander ("The same numbers as a table", ...), so what is inside is scanned too; clicked
+    # from the page's own script, as Playwright waits about a second for each click to settle
+    opened = page.evaluate("""() => { const s = document.querySelectorAll('[data-testid="stExpander"] details:not([open]) > summary');
+                                      s.forEach(e => e.click()); return s.length; }""")
+    page.wait_for_timeout(500 + 50 * opened)
+    fit_viewport(page)
     page.add_script_tag(path=str(bs.AXE_JS))
     t0 = time.monotonic()
     violations = page.evaluate(bs.AXE_RUN_JS)
     TIMINGS[f"axe {info.url_path}"] = time.monotonic() - t0
+    page_cache[1].pop(info.url_path).close()
     serious = []
     for v in violations:
         if v["impact"] not in ("serious", "critical"):
@@ -234,6 +256,39 @@ def test_download_csv_gives_the_monthly_numbers_with_gaps_empty(dashboard, conte
     gap = [r for r in rows if "2019-07" <= r["month"] <= "2020-12"]
     assert len(gap) == 18 and all(r["value"] == "" for r in gap), gap[:3]
     assert sum(1 for r in rows if r["value"] != "") > 24
+
+
+def test_a_briefing_moves_on_with_the_arrow_key_at_projector_size(dashboard, browser, capsys):
+    from safer import briefing
+    b = briefing.load("scrutiny-current-cycle")
+    ctx = browser.new_context(viewport={"width": 1280, "height": 720})  # a projector
+    ctx.set_default_timeout(TIMEOUT_MS)
+    try:
+        t0 = time.monotonic()
+        page = open_page(ctx, f"{dashboard.url}/?briefing=scrutiny-current-cycle", 1)
+        TIMINGS["open briefing"] = time.monotonic() - t0
+        assert_no_exception(page)
+        assert page.locator("h1").first.inner_text().strip() == b.slides[0].title
+        assert page.locator('[data-testid="stSidebar"]').count() == 0
+        assert page.locator('[data-testid="stSelectbox"]').count() == 0
+        main_text = page.locator('[data-testid="stMain"]').inner_text()
+        assert "Synthetic demo data: these are not real figures." in main_text and "Data version" in main_text
+        page.screenshot(path=str(bs.ARTIFACTS / "briefing-slide-1.png"))
+        page.add_script_tag(path=str(bs.AXE_JS))
+        serious = [v for v in page.evaluate(bs.AXE_RUN_JS) if v["impact"] in ("serious", "critical")]
+        assert not serious, "axe-core on the briefing:\n" + bs.format_violations(serious)
+
+        page.locator("h1").first.click()  # focus in the page, not in a widget
+        page.keyboard.press("ArrowRight")
+        page.wait_for_url(lambda u: "step=2" in u)
+        page.wait_for_function("(t) => { const h = document.querySelector('[data-testid=\"stMain\"] h1');"
+                               " return h && h.innerText.trim() === t; }", arg=b.slides[1].title)
+        wait_ready(page, 1)
+        assert_no_exception(page)
+        page.screenshot(path=str(bs.ARTIFACTS / "briefing-slide-2.png"))
+        _say(capsys, f"briefing: slide 1 in {TIMINGS['open briefing']:.1f} s; ArrowRight opened {b.slides[1].title!r}")
+    finally:
+        ctx.close()
 
 
 # --------------------------------------------------------------------------- twenty at once
@@ -299,7 +354,9 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def test_twenty_sessions_at_once_change_filters_without_errors(dashboard, context, capsys):
-    n, budget = 20, 180.0  # seconds for all of it; about 60 s on an idle 2-core machine
+    # The hard bound, in seconds, for all of it. It takes about 55-65 s of CPU (server and browser),
+    # so about 35-45 s on an idle 2-core machine; 100-120 s measured on a busy shared one.
+    n, budget = 20, 180.0
     areas, log, failure = _areas(), [], []
     open_page(context, f"{dashboard.url}/trends", 1).close()  # the store is built before the crowd arrives
 

@@ -401,3 +401,7 @@ def test_text_in_figures_meets_wcag_aa_contrast(monthly, cycles, events, cycle_m
             checked += 1
     assert checked > 5
     assert _contrast(charts.NEUTRAL, "#FFFFFF") >= 4.5
+    for fig in figs:  # set on the figure, so Streamlit's theme cannot draw the axes 12 px in #808495
+        for ax in (fig.layout.xaxis, fig.layout.yaxis):
+            assert _contrast(ax.tickfont.color, "#FFFFFF") >= 4.5 and ax.tickfont.size >= 14
+            assert _contrast(ax.title.font.color, "#FFFFFF") >= 4.5 and ax.title.font.size >= 14

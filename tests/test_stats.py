@@ -353,3 +353,45 @@ def test_laney_limits_by_hand_and_never_across_a_gap():
 def test_laney_sigma_is_never_below_poisson():
     assert stats.laney_sigma_z(pd.Series([100.0] * 12), 100.0) == 1.0
     assert stats.laney_sigma_z(pd.Series([float("nan")] * 3), 100.0) == 1.0
+
+
+# --------------------------------------------------------------------------- funnel plots
+
+def test_funnel_limits_normal_by_hand():
+    from safer.stats import funnel_limits
+    # p0 = 0.05 a person-year, 10,000 person-years: sd = sqrt(0.05 / 10000) = 0.00223607.
+    lo, hi = funnel_limits(0.05, 10_000, 0.95, "normal")
+    assert lo[0] == pytest.approx(0.05 - 1.959964 * 0.00223607, abs=1e-7)  # 0.0456174
+    assert hi[0] == pytest.approx(0.0543826, abs=1e-7)
+    lo, hi = funnel_limits(0.05, 10_000, 0.998, "normal")
+    assert (lo[0], hi[0]) == pytest.approx((0.0430901, 0.0569099), abs=1e-7)  # z = 3.090232
+
+
+def test_funnel_limits_exact_poisson_by_hand():
+    from safer.stats import funnel_limits
+    # Expected count E = 0.004 * 1000 = 4. F(0)=0.018316, F(1)=0.091578, F(7)=0.948866, F(8)=0.978637.
+    # Upper 97.5%: r = 8, a = (0.978637 - 0.975) / (0.978637 - 0.948866) = 0.12217 -> (8 - 0.12217) / 1000.
+    # Lower 2.5%:  r = 1, a = (0.091578 - 0.025) / (0.091578 - 0.018316) = 0.90877 -> (1 - 0.90877) / 1000.
+    lo, hi = funnel_limits(0.004, 1000, 0.95, "poisson")
+    assert hi[0] == pytest.approx(0.0078778, abs=2e-7)
+    assert lo[0] == pytest.approx(0.00009123, abs=2e-7)
+
+
+def test_funnel_limits_narrow_with_exposure_and_poisson_meets_normal():
+    from safer.stats import funnel_limits
+    lo1, hi1 = funnel_limits(0.02, [1e4, 1e6], 0.998, "poisson")
+    assert hi1[1] - lo1[1] < hi1[0] - lo1[0]
+    nlo, nhi = funnel_limits(0.02, 1e6, 0.998, "normal")
+    assert hi1[1] == pytest.approx(nhi[0], rel=2e-3) and lo1[1] == pytest.approx(nlo[0], rel=2e-3)
+
+
+def test_funnel_group_rate_and_positions():
+    from safer.stats import funnel
+    rates = pd.DataFrame({"area_name": ["A", "B", "C"], "total": [100, 300, 2000],
+                          "person_years": [10_000, 10_000, 100_000]})
+    f = funnel(rates, "normal")
+    assert f["group_rate"] == pytest.approx(2400 / 120_000 * 1000)  # 20 per 1,000
+    pos = dict(zip(f["areas"].area_name, f["areas"].position))
+    # A: 10 per 1,000 at 10,000 person-years; limits 20 ± 3.09*sqrt(0.02/10000)*1000 = 20 ± 4.37.
+    assert pos == {"A": "below 99.8%", "B": "above 99.8%", "C": "within 95%"}
+    assert {"exposure", "lo_95", "hi_95", "lo_998", "hi_998"} <= set(f["curve"].columns)

@@ -1,0 +1,104 @@
+"""Briefings: `?briefing=NAME` shows a briefing one view per screen, for a projector.
+
+Each slide: one chart in large type, three sentences from the data (what changed, whether it is beyond
+chance, the caveat), the data period, source and data version, and Previous / Next (buttons, or the
+left and right arrow keys). The step is kept in the URL (`&step=2`), so a link reopens the same slide.
+dashboard.py hides the navigation while a briefing is open. Without `?briefing=` this page lists the
+briefings in `briefings/`. Everything shown comes from `safer.briefing`.
+"""
+import runpy
+
+import streamlit as st
+
+from safer import briefing, config, ui
+
+# Projector type for the sentences and the stamp (the chart's own type is set in safer.briefing).
+# Constant CSS only: no text from the data or the URL goes into it.
+PROJECTOR_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding: 2.5rem 2rem 1rem 2rem; }
+.st-key-briefing_text p { font-size: 1.25rem; line-height: 1.3; margin-bottom: 0.5rem; }
+.st-key-briefing_stamp p { font-size: 1rem; line-height: 1.3; }
+</style>"""
+
+
+def _index() -> None:
+    ui.header("Briefings", "Which views go to the committee, one per screen, in what order?")
+    found = briefing.available()
+    if not found:
+        st.info("There are no briefings in the briefings/ folder.")
+        return
+    st.markdown("A briefing shows one view per screen in large type, for a projector. Move on with the "
+                "**Next** and **Previous** buttons or the right and left arrow keys; the slide number is kept "
+                "in the link. Each briefing also downloads as one PDF, one view per page.")
+    for name in found:
+        try:
+            b = briefing.load(name)
+        except briefing.BriefingError as exc:
+            st.error(ui.md_escape(exc), icon=":material/error:")
+            continue
+        st.page_link("pages/briefing.py", label=f"{b.title} ({len(b.slides)} views)", icon=":material/slideshow:",
+                     query_params={"briefing": name, "step": "1"})
+        if b.description:
+            st.caption(ui.md_escape(b.description))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _slide(_store, version: str, name: str, mtime: float, step: int) -> briefing.Slide:
+    return briefing.build_slide(_store, briefing.load(name), step)
+
+
+def _go(step: int) -> None:
+    st.query_params["step"] = str(step)
+
+
+def _show(name: str) -> None:
+    if not getattr(ui.NAV, "active", False):  # opened on its own: run the dashboard, which routes here
+        runpy.run_path(str(config.PROJECT_ROOT / "dashboard.py"), run_name="__main__")
+        st.stop()
+    s = ui.store()
+    try:
+        b = briefing.load(name)
+        step = briefing.parse_step(st.query_params.get("step"), len(b.slides))
+        slide = _slide(s, s.version, name, b.path.stat().st_mtime, step)
+    except briefing.BriefingError as exc:
+        st.title("Briefing")
+        st.error(ui.md_escape(exc), icon=":material/error:")
+        found = briefing.available()
+        if found:
+            st.markdown("Briefings available: " + ", ".join(f"`{n}`" for n in found) + ". Open one with "
+                        "`?briefing=NAME` in the address.")
+        return
+    st.query_params["step"] = str(step)
+    n = len(b.slides)
+    p = ui.partnership()
+    st.html(PROJECTOR_CSS)
+
+    st.title(slide.title)
+    chart, text = st.columns([3, 2], gap="medium")
+    chart.plotly_chart(slide.figure, width="stretch", config={"displayModeBar": False}, alt=slide.alt)
+    with text:
+        with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+            st.button("Previous", icon=":material/arrow_back:", shortcut="Left", disabled=step <= 1,
+                      on_click=_go, args=(step - 1,), key="briefing_previous")
+            st.button("Next", icon=":material/arrow_forward:", shortcut="Right", disabled=step >= n, type="primary",
+                      on_click=_go, args=(step + 1,), key="briefing_next")
+            st.markdown(f"**{step} of {n}**")
+            st.download_button("PDF", lambda: briefing.pdf_bytes(s, b), file_name=f"{name}-{s.version}.pdf",
+                               mime="application/pdf", on_click="ignore", icon=":material/picture_as_pdf:",
+                               help=f"The whole briefing ({ui.md_escape(b.title)}) as one PDF, one view per page")
+        if p["synthetic"]:
+            st.warning(f"**{briefing.SYNTHETIC_NOTE}**", icon=":material/warning:")
+        if s.status.problems:
+            st.error(f"The newest extracts have problems, so this briefing shows the last good data "
+                     f"(built {s.status.built_at}).", icon=":material/error:")
+        with st.container(key="briefing_text"):
+            for sentence in slide.sentences:
+                st.markdown(ui.md_escape(sentence))
+        with st.container(key="briefing_stamp"):
+            st.caption(ui.md_escape(slide.stamp))
+
+name = st.query_params.get("briefing")
+if name:
+    _show(name)
+else:
+    _index()

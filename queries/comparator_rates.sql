@@ -1,0 +1,33 @@
+-- How the partnership's rate of an indicator per 1,000 residents compares with similar areas, over 12 months.
+-- Grain: one row per comparator area (from comparator_monthly.csv) with data in the period, highest rate first. total is the count over the months with data; person_years = population * months_with_data / 12 (the exposure for the funnel plot); rate_per_1000 is annualised: total / months_with_data * 12 / population * 1000. Population is the comparator_population.csv estimate for the year of the period's last month (else the nearest earlier year, else the nearest later). is_partnership marks the partnership's own area.
+-- Params:
+--   $indicator (required): an indicator id from indicators.csv with rows in comparator_monthly.csv
+--   $end_month (optional): last month YYYY-MM of the 12-month period; default the indicator's last month in comparator_monthly.csv
+WITH period AS (
+    SELECT coalesce(strptime($end_month || '-01', '%Y-%m-%d')::DATE, max(month)) AS end_m
+    FROM comparator_monthly WHERE indicator_id = $indicator
+), span AS (
+    SELECT (end_m - INTERVAL 11 MONTH)::DATE AS start_m, end_m FROM period
+), counts AS (
+    SELECT c.area_code, any_value(c.area_name) AS area_name, sum(c.value) AS total, count(*) AS months_with_data
+    FROM comparator_monthly c, span
+    WHERE c.indicator_id = $indicator AND c.month BETWEEN span.start_m AND span.end_m
+    GROUP BY c.area_code
+), pops AS (
+    SELECT k.area_code,
+           (SELECT p.population FROM comparator_population p
+            WHERE p.area_code = k.area_code
+            ORDER BY (p.year > year(s.end_m)), abs(p.year - year(s.end_m)) LIMIT 1) AS population
+    FROM counts k, span s
+)
+SELECT k.area_code, k.area_name,
+       k.area_code = (SELECT area_code FROM partnership) AS is_partnership,
+       strftime((SELECT start_m FROM span), '%Y-%m') AS start_month,
+       strftime((SELECT end_m FROM span), '%Y-%m') AS end_month,
+       k.total::BIGINT AS total,
+       k.months_with_data::BIGINT AS months_with_data,
+       p.population::BIGINT AS population,
+       round(p.population * k.months_with_data / 12.0, 1) AS person_years,
+       round(k.total / k.months_with_data * 12 / p.population * 1000, 2) AS rate_per_1000
+FROM counts k JOIN pops p USING (area_code)
+ORDER BY rate_per_1000 DESC, k.area_name

@@ -1,0 +1,33 @@
+-- How the partnership's rate of an indicator per 1,000 residents moved against similar areas, month by month.
+-- Grain: one row per comparator area per month with data in comparator_monthly.csv. rate_12m_per_1000 is the annualised rate over the 12 months ending that month (total of those months * 1000 / population), NULL unless all 12 months have data (a missing month is never 0); population is the comparator_population.csv estimate for that month's year (else the nearest earlier, else the nearest later). group_rate_12m_per_1000 is the same for all the areas together (their totals over their populations). is_partnership marks the partnership's own area.
+-- Params:
+--   $indicator (required): an indicator id from indicators.csv with rows in comparator_monthly.csv
+WITH base AS (
+    SELECT area_code, area_name, month, value FROM comparator_monthly WHERE indicator_id = $indicator
+), rolled AS (
+    SELECT area_code, area_name, month, value,
+           sum(value) OVER w AS total_12m, count(*) OVER w AS months_12m
+    FROM base
+    WINDOW w AS (PARTITION BY area_code ORDER BY month RANGE BETWEEN INTERVAL 11 MONTH PRECEDING AND CURRENT ROW)
+), years AS (
+    SELECT DISTINCT r.area_code, year(r.month) AS yr FROM rolled r
+), pop AS (
+    SELECT y.area_code, y.yr,
+           (SELECT p.population FROM comparator_population p WHERE p.area_code = y.area_code
+            ORDER BY (p.year > y.yr), abs(p.year - y.yr) LIMIT 1) AS population
+    FROM years y
+), rated AS (
+    SELECT r.area_code, r.area_name, r.month, r.value, p.population,
+           CASE WHEN r.months_12m = 12 THEN r.total_12m END AS total_12m
+    FROM rolled r JOIN pop p ON p.area_code = r.area_code AND p.yr = year(r.month)
+), grp AS (
+    SELECT month, sum(total_12m) * 1000.0 / sum(population) AS group_rate,
+           count(total_12m) = count(*) AS complete
+    FROM rated GROUP BY month
+)
+SELECT r.area_code, r.area_name, r.area_code = (SELECT area_code FROM partnership) AS is_partnership,
+       strftime(r.month, '%Y-%m') AS month, r.value::BIGINT AS value, r.population::BIGINT AS population,
+       round(r.total_12m * 1000.0 / r.population, 2) AS rate_12m_per_1000,
+       round(CASE WHEN g.complete THEN g.group_rate END, 2) AS group_rate_12m_per_1000
+FROM rated r JOIN grp g USING (month)
+ORDER BY r.month, r.area_name

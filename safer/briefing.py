@@ -1,0 +1,462 @@
+"""Briefings: a short list of views shown one per screen on a projector, or printed one per page.
+
+A briefing is a TOML file in `briefings/` (read with the standard library's `tomllib`):
+
+    title = "Scrutiny briefing: the current plan cycle"
+
+    [[slide]]
+    title = "Burglary, month by month"
+    page = "trends"            # trends | plan_cycles | consultation
+    indicator = "burglary"     # the page's filters, as in its URL
+    area = "E08000007"         # optional; default the partnership's area
+
+It is opened with `?briefing=NAME` (NAME is the file name without `.toml`, checked against the files
+in `briefings/`, never used to build a path) and exported with `python -m safer briefing NAME --pdf OUT`.
+
+Pure functions, no Streamlit: `load` reads and checks a briefing, `build_slide` makes one slide's
+figure, its three sentences (from `safer.narrative`: what changed, whether it is beyond chance, the
+caveat) and its stamp, `slides_html` and `pdf_bytes` make the printable version.
+"""
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from . import charts, config, export, narrative, queries, stats
+
+BRIEFINGS_DIR = config.PROJECT_ROOT / "briefings"
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
+
+# Each page a slide can show, with the filters it takes (as in the page's URL).
+PAGES: dict[str, tuple[str, ...]] = {
+    "trends": ("indicator", "area"),
+    "plan_cycles": ("indicator", "area"),
+    "consultation": ("indicator",),
+}
+REQUIRED_FILTERS = ("indicator",)
+TOP_KEYS = ("title", "description")
+SLIDE_KEYS = ("title", "page")
+
+# Projector type: nothing on a slide's chart below this size (px).
+PROJECTOR_FONT = 20
+PROJECTOR_TITLE_FONT = 28
+SYNTHETIC_NOTE = "Synthetic demo data: these are not real figures."
+NO_TEST = "There is nothing earlier to compare with, so whether it changed beyond chance cannot be tested."
+
+
+class BriefingError(ValueError):
+    """A briefing that cannot be shown: the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class SlideSpec:
+    title: str
+    page: str
+    filters: dict[str, str]
+    line: int            # line of the slide's [[slide]] header in the file
+    lines: dict[str, int] = field(default_factory=dict, compare=False)  # line of each key
+
+    def where(self, path: Path, key: str | None = None) -> str:
+        return f"{path.name}:{self.lines.get(key, self.line) if key else self.line}"
+
+
+@dataclass(frozen=True)
+class Briefing:
+    name: str
+    title: str
+    description: str
+    slides: tuple[SlideSpec, ...]
+    path: Path
+
+
+@dataclass
+class Slide:
+    number: int
+    of: int
+    title: str
+    page: str
+    figure: go.Figure
+    sentences: list[str]      # [what changed, beyond chance or not, the caveat]
+    meta: export.Meta         # period, source, data version, filters
+    alt: str                  # a text alternative to the chart
+
+    @property
+    def stamp(self) -> str:
+        s = f"Data period: {self.meta.period} · Source: {self.meta.source} · Data version {self.meta.data_version}"
+        return s + (" · SYNTHETIC DEMO DATA" if self.meta.synthetic else "")
+
+
+# --------------------------------------------------------------------------- reading a briefing
+
+
+def available(directory: Path | None = None) -> dict[str, Path]:
+    """The briefings that can be opened: {name: path}, from the `.toml` files in `briefings/`."""
+    d = Path(directory or BRIEFINGS_DIR)
+    if not d.is_dir():
+        return {}
+    return {p.stem: p for p in sorted(d.glob("*.toml")) if p.is_file() and NAME_RE.match(p.stem)}
+
+
+def load(name: str, directory: Path | None = None) -> Briefing:
+    """The briefing called NAME. NAME is looked up among the files in `briefings/` (an allow-list):
+    it is never joined to a path, so `../x` or an absolute path cannot reach another file."""
+    found = available(directory)
+    if not isinstance(name, str) or name not in found:
+        shown = repr(name[:60]) if isinstance(name, str) else repr(name)
+        names = ", ".join(found) or "none"
+        raise BriefingError(f"There is no briefing called {shown}. Briefings available: {names}.")
+    return parse(found[name].read_text(encoding="utf-8"), found[name])
+
+
+def _key_lines(text: str) -> tuple[list[int], list[dict[str, int]], dict[str, int]]:
+    """Line numbers (1-based) of each [[slide]] header, of the keys inside each slide, and of top-level keys."""
+    headers, keys, top = [], [], {}
+    key_re = re.compile(r'^\s*"?([A-Za-z0-9_-]+)"?\s*=')
+    for n, line in enumerate(text.splitlines(), start=1):
+        if re.match(r"^\s*\[\[\s*slide\s*\]\]", line):
+            headers.append(n)
+            keys.append({})
+            continue
+        m = key_re.match(line)
+        if m:
+            (keys[-1] if keys else top).setdefault(m.group(1), n)
+    return headers, keys, top
+
+
+def parse(text: str, path: Path) -> Briefing:
+    """Read and check a briefing. Every problem raises BriefingError naming the file and line."""
+    path = Path(path)
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise BriefingError(f"{path.name}:{m.group(1) if m else 1}: not valid TOML: {exc}") from None
+    headers, key_lines, top_lines = _key_lines(text)
+    for k in doc:
+        if k not in TOP_KEYS and k != "slide":
+            raise BriefingError(f"{path.name}:{top_lines.get(k, 1)}: unknown key {k!r}; a briefing has "
+                                f"{', '.join(TOP_KEYS)} and [[slide]] tables")
+    title = doc.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise BriefingError(f"{path.name}:{top_lines.get('title', 1)}: the briefing needs a title "
+                            '(title = "...") before the first [[slide]]')
+    raw = doc.get("slide")
+    if not isinstance(raw, list) or not raw:
+        raise BriefingError(f"{path.name}:1: no slides: add at least one [[slide]] table")
+    specs = []
+    for i, s in enumerate(raw):
+        header = headers[i] if i < len(headers) else 1
+        lines = key_lines[i] if i < len(key_lines) else {}
+        at = lambda k=None: f"{path.name}:{lines.get(k, header) if k else header}"  # noqa: E731
+        page = s.get("page")
+        if not isinstance(page, str) or page not in PAGES:
+            got = f"unknown page {page!r}" if page is not None else "no page"
+            raise BriefingError(f"{at('page')}: slide {i + 1}: {got}; a slide shows one of: {', '.join(PAGES)}")
+        stitle = s.get("title")
+        if not isinstance(stitle, str) or not stitle.strip():
+            raise BriefingError(f"{at('title')}: slide {i + 1}: the slide needs a title")
+        filters = {}
+        for k, v in s.items():
+            if k in SLIDE_KEYS:
+                continue
+            if k not in PAGES[page]:
+                raise BriefingError(f"{at(k)}: slide {i + 1}: unknown filter {k!r} for page {page!r}; "
+                                    f"it takes {', '.join(PAGES[page])}")
+            if not isinstance(v, str) or not v.strip():
+                raise BriefingError(f"{at(k)}: slide {i + 1}: filter {k!r} must be a non-empty string")
+            filters[k] = v.strip()
+        for k in REQUIRED_FILTERS:
+            if k not in filters:
+                raise BriefingError(f"{at()}: slide {i + 1}: filter {k!r} is required")
+        specs.append(SlideSpec(stitle.strip(), page, filters, header, dict(lines)))
+    desc = doc.get("description")
+    return Briefing(path.stem, title.strip(), desc.strip() if isinstance(desc, str) else "", tuple(specs), path)
+
+
+def parse_step(raw, n: int) -> int:
+    """The slide number from the URL (`&step=N`, 1-based), kept within 1..n; anything else is 1."""
+    try:
+        step = int(str(raw).strip())
+    except (TypeError, ValueError):
+        return 1
+    return min(max(step, 1), max(n, 1))
+
+
+# --------------------------------------------------------------------------- one slide
+
+
+def sentences(monthly: pd.DataFrame, indicator: dict, area_name: str) -> list[str]:
+    """Three sentences from the data: what changed, whether it is beyond chance, the caveat."""
+    ch = stats.change_between(monthly)
+    first = narrative.latest_change(ch, indicator, area_name)
+    if ch.get("last_month") is not None and ch["previous_months_with_data"]:
+        second = narrative.chance_sentence(ch, indicator)
+    else:
+        second = NO_TEST
+    return [first, second, narrative.caveat_sentence(monthly, indicator)]
+
+
+def _legend_rows(fig: go.Figure, width: int) -> int:
+    """Rows a horizontal legend takes at PROJECTOR_FONT in a figure `width` px wide (an estimate)."""
+    names = [str(t.name or "") for t in fig.data if t.showlegend is not False and t.name]
+    if not names or fig.layout.showlegend is False:
+        return 0
+    rows, used, row_lines = 0, 0.0, 1
+    for n in names:
+        lines = n.split("<br>")
+        w = max(len(x) for x in lines) * PROJECTOR_FONT * 0.55 + 50
+        if used and used + w > width - 20:
+            rows, used, row_lines = rows + row_lines, 0.0, 1
+        used += w
+        row_lines = max(row_lines, len(lines))
+    return rows + row_lines
+
+
+def _wrap_name(name: str, width: int = 56) -> str:
+    return export._wrap(name, width) if len(name) > width and "<br>" not in name else name
+
+
+def for_projector(fig: go.Figure, height: int = 540, width: int = 760, y_title: str | None = None) -> go.Figure:
+    """The figure for a projector: nothing below PROJECTOR_FONT px, and nothing a slide says anyway.
+
+    The slide's own heading replaces the chart's title and subtitle; the long method caption under a
+    chart is left to the page (the sentences name the test); the synthetic band stays. Margins are
+    set for `width` px (a slide's chart column; the PDF uses the same width, so they match)."""
+    f = go.Figure(fig)
+    big = lambda size: max(size or PROJECTOR_FONT, PROJECTOR_FONT)  # noqa: E731
+    f.update_layout(font=dict(size=PROJECTOR_FONT), hoverlabel=dict(font_size=PROJECTOR_FONT),
+                    title=dict(text=None, subtitle=dict(text=None)))
+    f.update_xaxes(tickfont_size=PROJECTOR_FONT, title_font_size=PROJECTOR_FONT)
+    f.update_yaxes(tickfont_size=PROJECTOR_FONT, title_font_size=PROJECTOR_FONT)
+    if len(list(f.select_yaxes())) > 1:  # stacked panels: their titles (with units) name each panel
+        f.update_yaxes(title_text=None)
+    elif y_title:
+        f.update_yaxes(title_text=y_title)
+    for t in f.data:
+        if t.name:
+            t.name = _wrap_name(str(t.name))
+        tf = getattr(t, "textfont", None)
+        if tf is not None and tf.size is not None:
+            tf.size = big(tf.size)
+    synthetic = [a for a in f.layout.annotations if a.name == "synthetic"]
+    f.layout.annotations = [a for a in f.layout.annotations if a.name not in ("caption", "synthetic")]
+    for a in f.layout.annotations:
+        a.font.size = big(a.font.size)
+        if a.name == "bar label" and a.text:  # three short lines fit over a bar at this size
+            a.text = a.text.replace(" months with data", "<br>months with data")
+    if any(a.name == "bar label" for a in f.layout.annotations) and f.layout.yaxis.range:
+        lo, hi = f.layout.yaxis.range
+        f.update_yaxes(range=[lo, hi * 1.2])
+    rows = _legend_rows(f, width)
+    band = 44 if synthetic else 0
+    top = band + 44  # the band, then room for labels on top of the plot (plan cycles, subplot titles)
+    bottom = 90 + (34 if any(ax.title.text for ax in f.select_xaxes()) else 0) + 30 * rows
+    f.update_layout(height=height, margin=dict(l=100, r=30, t=top, b=bottom),
+                    legend=dict(orientation="h", yref="container", y=0.005, yanchor="bottom", x=0.01,
+                                xanchor="left", font=dict(size=PROJECTOR_FONT)))
+    for a in synthetic:  # back at the top left of the figure, whatever the new margins
+        a.update(xshift=-(100 - 12), yshift=top - 6, font=dict(size=PROJECTOR_FONT))
+        f.add_annotation(a)
+    return f
+
+
+def _indicator(store, spec: SlideSpec, path: Path) -> dict:
+    inds = queries.run(store, "indicators").set_index("indicator_id")
+    iid = spec.filters["indicator"]
+    if iid not in inds.index:
+        raise BriefingError(f"{spec.where(path, 'indicator')}: indicator {iid!r} is not in indicators.csv; "
+                            f"it has {', '.join(inds.index)}")
+    return inds.loc[iid].to_dict() | {"indicator_id": iid}
+
+
+def _area(store, spec: SlideSpec, path: Path, indicator: dict, partnership: dict) -> dict:
+    areas = queries.run(store, "areas").set_index("area_code")
+    code = spec.filters.get("area") or partnership["area_code"]
+    if code not in areas.index:
+        raise BriefingError(f"{spec.where(path, 'area')}: area {code!r} is not in areas.csv")
+    row = areas.loc[code]
+    if indicator["geography"] == "borough" and row.area_type != "borough":
+        raise BriefingError(f"{spec.where(path, 'area')}: {indicator['indicator_id']} is recorded for the borough "
+                            f"only, not for {row.area_name}")
+    return {"area_code": code, "area_name": row.area_name, "area_type": row.area_type}
+
+
+def _period(first, last) -> str:
+    return f"{first} to {last}" if isinstance(first, str) and isinstance(last, str) else "no data"
+
+
+def build_slide(store, briefing: Briefing, step: int) -> Slide:
+    """Slide STEP (1-based) of the briefing: its figure, its three sentences and its stamp."""
+    n = len(briefing.slides)
+    step = parse_step(step, n)
+    spec = briefing.slides[step - 1]
+    p = queries.run(store, "partnership").iloc[0].to_dict()
+    synthetic = bool(p["synthetic"])
+    indicator = _indicator(store, spec, briefing.path)
+    area = _area(store, spec, briefing.path, indicator, p)
+    iid, code = indicator["indicator_id"], area["area_code"]
+    monthly = queries.run(store, "monthly", indicator=iid, area=code)
+    y_title = None
+
+    if spec.page == "trends":
+        cycles = queries.run(store, "plan_cycles")
+        suppressed = monthly["value_suppressed"] if "value_suppressed" in monthly else None
+        if suppressed is not None and bool(suppressed.any()):
+            rolling = pd.Series([float("nan")] * len(monthly))
+        else:
+            rolling = stats.rolling_mean(monthly["value"])
+        # one story on a projector: the months, the rolling mean, plan cycles and gaps (the Trends page
+        # has the control limits and events)
+        fig = charts.trend_chart(monthly[["month", "value"]], rolling, None, cycles, None, indicator,
+                                 area["area_name"], synthetic, suppressed=suppressed,
+                                 suppress_below=monthly.attrs.get("suppress_below"))
+        alt = charts.describe_trend(monthly, indicator, area["area_name"])
+        y_title = f"{str(indicator['unit']).capitalize()} per month"
+        period = _period(*(monthly.month.iloc[[0, -1]] if len(monthly) else (None, None)))
+        source = indicator["source"]
+    elif spec.page == "plan_cycles":
+        summary = queries.run(store, "cycle_summary", indicator=iid, area=code)
+        months = queries.run(store, "cycle_months", indicator=iid, area=code)
+        comparison = stats.compare_cycles(summary, months)
+        fig = charts.cycle_means_chart(comparison, indicator, synthetic)
+        alt = charts.describe_cycles(comparison, indicator)
+        has = months[pd.to_numeric(months["value"], errors="coerce").notna()]
+        period = _period(has.month.min(), has.month.max()) + " (plan cycles)"
+        source = indicator["source"]
+    else:  # consultation: what residents say against what is recorded
+        pv = stats.survey_estimates(queries.run(store, "perception_vs_recorded", indicator=iid))
+        if pv.empty:
+            raise BriefingError(f"{spec.where(briefing.path, 'indicator')}: no survey question in consultation.csv "
+                                f"is set against {iid!r}, so there is no perception to show")
+        fig = charts.perception_chart(pv, monthly, indicator, synthetic)
+        first, last = pv.iloc[0], pv.iloc[-1]
+        alt = (f"Residents: {first.percent:.1f}% in {first.period} and {last.percent:.1f}% in {last.period} "
+               f"({first.answer.lower()}). Recorded {indicator['label'].lower()} per month is drawn below.")
+        period = _period(pv.start_month.min(), pv.end_month.max())
+        source = f"consultation.csv; {indicator['source']}"
+
+    meta = export.Meta(title=spec.title, period=period, source=source, data_version=store.version,
+                       filters=dict(spec.filters) | {"area": code}, partnership=p["name"], synthetic=synthetic)
+    return Slide(number=step, of=n, title=spec.title, page=spec.page, figure=for_projector(fig, y_title=y_title),
+                 sentences=sentences(monthly, indicator, area["area_name"]), meta=meta, alt=alt)
+
+
+def build_slides(store, briefing: Briefing) -> list[Slide]:
+    return [build_slide(store, briefing, i) for i in range(1, len(briefing.slides) + 1)]
+
+
+def outline(slides: list[Slide]) -> str:
+    """The briefing as plain text: each slide's title, sentences and stamp."""
+    out = []
+    for s in slides:
+        out += [f"{s.number}/{s.of} {s.title}"] + [f"  {x}" for x in s.sentences] + [f"  [{s.stamp}]", ""]
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- print: HTML and PDF
+
+_CSS = """
+@page { size: A4 landscape; margin: 10mm 12mm; }
+* { box-sizing: border-box; }
+body { margin: 0; font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; color: #141414; }
+.slide { height: 188mm; display: flex; flex-direction: column; page-break-after: always; break-after: page;
+         overflow: hidden; }
+.slide:last-child { page-break-after: auto; break-after: auto; }
+.top { display: flex; justify-content: space-between; align-items: baseline; gap: 6mm; }
+h1 { font-size: 24pt; margin: 0 0 2mm 0; line-height: 1.15; }
+.count { font-size: 11pt; color: #333; white-space: nowrap; }
+.synthetic { background: #B84F00; color: #fff; font-weight: bold; font-size: 12pt; padding: 1.5mm 3mm;
+             margin: 0 0 3mm 0; }
+.body { display: flex; gap: 6mm; flex: 1; min-height: 0; }
+.chart { flex: 0 0 62%; min-height: 0; }
+.chart svg { width: 100%; height: auto; max-height: 150mm; }
+.text { flex: 1; font-size: 14pt; line-height: 1.35; }
+.text p { margin: 0 0 4mm 0; }
+.stamp { font-size: 10pt; color: #333; border-top: 1px solid #999; padding-top: 1.5mm; margin-top: 2mm; }
+"""
+
+
+def _svg(fig: go.Figure, meta: export.Meta) -> str:
+    """The chart as SVG (kaleido, via export.image_bytes), for inlining: no XML prolog."""
+    svg = export.image_bytes(fig, "svg", meta, width=760).decode("utf-8")
+    svg = re.sub(r"^\s*<\?xml[^>]*>\s*", "", svg)
+    return svg.replace("<svg ", '<svg role="img" ', 1)
+
+
+def slides_html(briefing: Briefing, slides: list[Slide], svgs: list[str] | None = None) -> str:
+    """One self-contained HTML document, one slide per printed page. Every text is escaped; the
+    charts are inline SVG from kaleido (pass `svgs` to reuse images already made)."""
+    e = html.escape
+    parts = [f"<!DOCTYPE html><html lang=\"en-GB\"><head><meta charset=\"utf-8\"><title>{e(briefing.title)}</title>"
+             f"<style>{_CSS}</style></head><body>"]
+    for i, s in enumerate(slides):
+        svg = svgs[i] if svgs is not None else _svg(s.figure, s.meta)
+        synth = f'<p class="synthetic">{e(SYNTHETIC_NOTE)}</p>' if s.meta.synthetic else ""
+        text = "".join(f"<p>{e(x)}</p>" for x in s.sentences)
+        parts.append(
+            f'<section class="slide"><div class="top"><h1>{e(s.title)}</h1>'
+            f'<span class="count">{e(briefing.title)} · {s.number} of {s.of}</span></div>{synth}'
+            f'<div class="body"><div class="chart" aria-label="{e(s.alt)}">{svg}</div>'
+            f'<div class="text">{text}</div></div>'
+            f'<p class="stamp">{e(s.stamp)} · {e(s.meta.partnership)}</p></section>')
+    parts.append("</body></html>")
+    return "".join(parts)
+
+
+def chromium_path() -> str | None:
+    for c in (os.environ.get("SAFER_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
+              shutil.which("chromium-browser")):
+        if c and os.path.isfile(c) and os.access(c, os.X_OK):
+            return c
+    return None
+
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--no-first-run"]
+
+
+def print_pdf(html_text: str, out: Path, timeout: float = 120.0) -> Path:
+    """Print an HTML document to PDF with the system's headless Chromium."""
+    exe = chromium_path()
+    if exe is None:
+        raise BriefingError("Chromium is needed to print the briefing (apt-get install chromium, or set SAFER_CHROMIUM)")
+    out = Path(out).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="safer-briefing-") as tmp:
+        page = Path(tmp) / "briefing.html"
+        page.write_text(html_text, encoding="utf-8")
+        part = Path(tmp) / "out.pdf"
+        cmd = [exe, *CHROMIUM_FLAGS, f"--user-data-dir={Path(tmp) / 'profile'}", f"--print-to-pdf={part}",
+               page.as_uri()]
+        try:
+            done = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            raise BriefingError(f"Chromium did not print the briefing within {timeout:.0f} s") from None
+        if not part.is_file() or part.stat().st_size == 0:
+            tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-5:]
+            raise BriefingError(f"Chromium did not write the PDF (exit {done.returncode}): {' / '.join(tail)}")
+        shutil.move(str(part), out)
+    return out
+
+
+def pdf_bytes(store, briefing: Briefing) -> bytes:
+    """The whole briefing as one PDF, one slide per page, each stamped."""
+    with tempfile.TemporaryDirectory(prefix="safer-briefing-pdf-") as tmp:
+        out = print_pdf(slides_html(briefing, build_slides(store, briefing)), Path(tmp) / "briefing.pdf")
+        return out.read_bytes()
+
+
+def pdf_page_count(data: bytes) -> int:
+    """Pages in a PDF, counted from its page objects (`/Type /Page`, not `/Pages`)."""
+    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data))

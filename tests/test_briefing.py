@@ -1,0 +1,252 @@
+"""Briefings: reading and checking a briefing file, each slide's sentences from the data, the
+briefing view in AppTest, and the PDF export (one page per slide)."""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import PROJECT
+from safer import briefing, charts, narrative, queries, stats
+from safer.cli import main
+
+NAME = "scrutiny-current-cycle"
+
+GOOD = """title = "Test briefing"
+
+[[slide]]
+title = "ASB"
+page = "trends"
+indicator = "asb"
+
+[[slide]]
+title = "CSE by cycle"
+page = "plan_cycles"
+indicator = "cse"
+area = "E05000002"
+"""
+
+
+def write(tmp_path, text: str, name: str = "test-briefing"):
+    d = tmp_path / "briefings"
+    d.mkdir(exist_ok=True)
+    (d / f"{name}.toml").write_text(text, encoding="utf-8")
+    return d
+
+
+# --------------------------------------------------------------------------- reading and checking
+
+
+def test_the_shipped_briefing_loads_in_order():
+    b = briefing.load(NAME)
+    assert b.name == NAME and b.title
+    assert [s.page for s in b.slides] == ["consultation", "trends", "plan_cycles", "trends"]
+    assert [s.filters["indicator"] for s in b.slides] == ["asb", "cse", "missing_episodes", "burglary"]
+    assert NAME in briefing.available()
+
+
+def test_a_good_file_gives_its_slides_with_their_lines(tmp_path):
+    b = briefing.load("test-briefing", write(tmp_path, GOOD))
+    assert [(s.title, s.page, s.filters, s.line) for s in b.slides] == [
+        ("ASB", "trends", {"indicator": "asb"}, 3),
+        ("CSE by cycle", "plan_cycles", {"indicator": "cse", "area": "E05000002"}, 8)]
+
+
+@pytest.mark.parametrize("change, line, words", [
+    (('page = "trends"\nindicator = "asb"', 'page = "maps"\nindicator = "asb"'), 5, "unknown page 'maps'"),
+    (('area = "E05000002"', 'ward = "E05000002"'), 12, "unknown filter 'ward' for page 'plan_cycles'"),
+    (('page = "trends"\nindicator = "asb"', 'page = "consultation"\nindicator = "asb"\narea = "x"'), 7,
+     "unknown filter 'area' for page 'consultation'"),
+    (('indicator = "cse"\n', ''), 8, "filter 'indicator' is required"),
+    (('title = "ASB"\n', ''), 3, "needs a title"),
+    (('indicator = "asb"', 'indicator = 3'), 6, "must be a non-empty string"),
+    (('title = "Test briefing"', 'title = "Test briefing"\nauthor = "me"'), 2, "unknown key 'author'"),
+    (('page = "trends"', 'page = trends'), 5, "not valid TOML"),
+])
+def test_a_broken_file_names_the_file_and_line(tmp_path, change, line, words):
+    old, new = change
+    assert old in GOOD
+    d = write(tmp_path, GOOD.replace(old, new, 1))
+    with pytest.raises(briefing.BriefingError) as exc:
+        briefing.load("test-briefing", d)
+    assert str(exc.value).startswith(f"test-briefing.toml:{line}:"), str(exc.value)
+    assert words in str(exc.value)
+
+
+@pytest.mark.parametrize("name", ["../dashboard", "scrutiny-current-cycle.toml", "/etc/passwd", "..", "",
+                                  "Scrutiny-Current-Cycle", "x" * 500])
+def test_only_names_of_files_in_the_folder_open(name):
+    with pytest.raises(briefing.BriefingError, match="There is no briefing called"):
+        briefing.load(name)
+
+
+def test_the_step_is_kept_within_the_slides():
+    assert [briefing.parse_step(x, 4) for x in ("1", "3", "9", "0", "-2", "two", None, " 2 ")] == [1, 3, 4, 1, 1, 1, 1, 2]
+
+
+# --------------------------------------------------------------------------- slides from the data
+
+
+def test_slide_sentences_come_from_the_narrative_on_the_same_numbers(store, tmp_path):
+    b = briefing.load("test-briefing", write(tmp_path, GOOD))
+    inds = queries.run(store, "indicators").set_index("indicator_id")
+
+    s1 = briefing.build_slide(store, b, 1)
+    asb = inds.loc["asb"].to_dict() | {"indicator_id": "asb"}
+    monthly = queries.run(store, "monthly", indicator="asb")
+    ch = stats.change_between(monthly)
+    # seven months: no 12 months before to compare with, so no test to name
+    assert s1.sentences == [narrative.latest_change(ch, asb, "Testborough"), briefing.NO_TEST,
+                            narrative.caveat_sentence(monthly, asb)]
+    assert "1 of 7 months in the series have no data" in s1.sentences[2]  # 2020-03: no file at all
+    assert s1.meta.period == "2020-01 to 2020-07" and s1.meta.data_version == store.version
+    assert s1.stamp == (f"Data period: 2020-01 to 2020-07 · Source: police.uk · Data version {store.version}")
+    assert s1.alt == charts.describe_trend(monthly, asb, "Testborough")
+
+    s2 = briefing.build_slide(store, b, 2)  # a ward: small numbers stay suppressed
+    cse = inds.loc["cse"].to_dict() | {"indicator_id": "cse"}
+    monthly = queries.run(store, "monthly", indicator="cse", area="E05000002")
+    ch = stats.change_between(monthly)
+    assert s2.sentences[0] == narrative.latest_change(ch, cse, "South")
+    assert s2.sentences[2] == narrative.caveat_sentence(monthly, cse)
+    assert (s2.number, s2.of, s2.title, s2.page) == (2, 2, "CSE by cycle", "plan_cycles")
+
+
+def test_shipped_slides_say_what_changed_whether_beyond_chance_and_the_caveat():
+    from safer.store import Store
+    store = Store(PROJECT / "data")
+    try:
+        b = briefing.load(NAME)
+        inds = queries.run(store, "indicators").set_index("indicator_id")
+        for step, spec in enumerate(b.slides, start=1):
+            slide = briefing.build_slide(store, b, step)
+            iid = spec.filters["indicator"]
+            ind = inds.loc[iid].to_dict() | {"indicator_id": iid}
+            monthly = queries.run(store, "monthly", indicator=iid)
+            ch = stats.change_between(monthly)
+            assert slide.sentences == [narrative.latest_change(ch, ind, "Stockport"), narrative.chance_sentence(ch, ind),
+                                       narrative.caveat_sentence(monthly, ind)], spec.title
+            assert slide.meta.synthetic and slide.stamp.endswith("SYNTHETIC DEMO DATA")
+            assert f"Data version {store.version}" in slide.stamp
+    finally:
+        store.close()
+
+
+def test_a_slide_chart_is_in_projector_type(store, tmp_path):
+    b = briefing.load("test-briefing", write(tmp_path, GOOD))
+    for step in (1, 2):
+        fig = briefing.build_slide(store, b, step).figure.to_plotly_json()
+        lay = fig["layout"]
+        assert lay["font"]["size"] >= briefing.PROJECTOR_FONT
+        sizes = [a.get("font", {}).get("size") for a in lay.get("annotations", [])]
+        assert sizes and all(s is None or s >= briefing.PROJECTOR_FONT for s in sizes), sizes
+        for ax in (k for k in lay if k.startswith(("xaxis", "yaxis"))):
+            assert lay[ax].get("tickfont", {}).get("size", 20) >= briefing.PROJECTOR_FONT
+
+
+def test_a_filter_value_not_in_the_data_names_the_file_and_line(store, tmp_path):
+    d = write(tmp_path, GOOD.replace('indicator = "cse"', 'indicator = "arson"'))
+    b = briefing.load("test-briefing", d)
+    briefing.build_slide(store, b, 1)
+    with pytest.raises(briefing.BriefingError, match=r"^test-briefing\.toml:11: indicator 'arson' is not in"):
+        briefing.build_slide(store, b, 2)
+    d = write(tmp_path, GOOD.replace('indicator = "asb"', 'indicator = "slavery"\narea = "E05000001"'))
+    with pytest.raises(briefing.BriefingError, match=r"^test-briefing\.toml:7: slavery is recorded for the borough only"):
+        briefing.build_slide(store, briefing.load("test-briefing", d), 1)
+
+
+def test_printed_html_escapes_every_text(store, tmp_path):
+    b = briefing.load("test-briefing", write(tmp_path, GOOD.replace('title = "ASB"', 'title = "<script>x</script> & co"')))
+    slides = briefing.build_slides(store, b)
+    page = briefing.slides_html(b, slides, svgs=["<svg></svg>"] * len(slides))
+    assert "<script>" not in page and "&lt;script&gt;x&lt;/script&gt; &amp; co" in page
+    assert page.count('<section class="slide">') == 2 and "page-break-after: always" in page
+    assert page.count(f"Data version {store.version}") == 2
+
+
+# --------------------------------------------------------------------------- the view (AppTest)
+
+
+@pytest.fixture
+def demo(monkeypatch, tmp_path_factory):
+    monkeypatch.setenv("SAFER_DATA_DIR", str(PROJECT / "data"))
+
+
+def open_briefing(params: dict) -> AppTest:
+    at = AppTest.from_file(str(PROJECT / "dashboard.py"), default_timeout=60)
+    for k, v in params.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def _param(at, key):
+    v = at.query_params.get(key)
+    return v[0] if isinstance(v, list) else v
+
+
+def test_a_briefing_opens_on_slide_one_with_one_chart_and_no_filters(demo):
+    at = open_briefing({"briefing": NAME})
+    assert not at.exception, [e.value for e in at.exception]
+    b = briefing.load(NAME)
+    assert [t.value for t in at.title] == [b.slides[0].title]
+    assert len(at.get("plotly_chart")) == 1
+    assert not at.selectbox and not at.multiselect and not at.text_input and not at.radio
+    assert any("Synthetic demo data" in w.value for w in at.warning)
+    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert any("SYNTHETIC" in a.get("text", "") for a in fig["layout"]["annotations"])
+    assert any("Data version" in c.value and "Data period" in c.value for c in at.caption)
+    assert _param(at, "step") == "1"
+    assert at.button(key="briefing_previous").disabled
+
+
+def test_the_step_in_the_url_opens_that_slide_and_next_moves_on(demo):
+    b = briefing.load(NAME)
+    at = open_briefing({"briefing": NAME, "step": "2"})
+    assert not at.exception
+    assert [t.value for t in at.title] == [b.slides[1].title]
+    at.button(key="briefing_next").click().run()
+    assert not at.exception
+    assert [t.value for t in at.title] == [b.slides[2].title] and _param(at, "step") == "3"
+    at.button(key="briefing_previous").click().run()
+    assert [t.value for t in at.title] == [b.slides[1].title] and _param(at, "step") == "2"
+
+
+def test_an_unknown_briefing_says_so_without_an_exception(demo):
+    at = open_briefing({"briefing": "../../etc/passwd"})
+    assert not at.exception
+    assert any("There is no briefing called" in e.value for e in at.error)
+    assert not at.get("plotly_chart")
+
+
+def test_the_briefings_page_lists_the_briefings(demo):
+    at = AppTest.from_file(str(PROJECT / "dashboard.py"), default_timeout=60).run()
+    at.switch_page("pages/briefing.py").run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Briefings"]
+    assert any("Synthetic demo data" in w.value for w in at.warning)
+    assert briefing.load(NAME).title in json.dumps([str(e.proto) for e in at.get("page_link")])
+
+
+# --------------------------------------------------------------------------- the PDF
+
+
+def test_the_cli_prints_the_briefing_to_one_pdf_page_per_slide(tmp_path, capsys):
+    if briefing.chromium_path() is None:
+        pytest.skip("Chromium is missing (apt-get install chromium; scripts/test.sh installs it)")
+    out = tmp_path / "brief" / "briefing.pdf"
+    assert main(["briefing", NAME, "--pdf", str(out), "--data", str(PROJECT / "data")]) == 0
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF-")
+    n = len(briefing.load(NAME).slides)
+    assert briefing.pdf_page_count(data) == n
+    assert f"{n} pages for {n} views" in capsys.readouterr().out
+
+
+def test_the_cli_outline_and_an_unknown_name(capsys):
+    assert main(["briefing", NAME, "--data", str(PROJECT / "data")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("1/4 ") and out.count("Data version") == 4
+    assert main(["briefing", "nope"]) == 2
+    assert "There is no briefing called 'nope'" in capsys.readouterr().err

@@ -1,0 +1,138 @@
+"""The Compare page (funnel plot against similar areas), its queries, and any borough from the same force files."""
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import PROJECT
+from safer import queries
+from safer.contract import validate
+from safer.store import Store
+
+COMPARATOR_MONTHLY = ("area_code,area_name,indicator_id,month,value\n"
+                      "E08000099,Testborough,asb,2020-01,40\n"
+                      "E08000099,Testborough,asb,2020-02,20\n"
+                      "E08000098,Otherton,asb,2020-01,100\n"
+                      "E08000098,Otherton,asb,2020-02,110\n"
+                      "E08000098,Otherton,burglary,2020-02,9\n")
+COMPARATOR_POPULATION = ("area_code,year,population,source\n"
+                         "E08000099,2019,3900,test\n"
+                         "E08000099,2021,4100,test\n"
+                         "E08000098,2020,10000,test\n")
+
+
+def _open(page: str, params: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(PROJECT / "dashboard.py"), default_timeout=60)
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    at.run()
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    at.switch_page(page).run()
+    return at
+
+
+def test_comparator_rates_by_hand(data_dir):
+    (data_dir / "comparator_monthly.csv").write_text(COMPARATOR_MONTHLY)
+    (data_dir / "comparator_population.csv").write_text(COMPARATOR_POPULATION)
+    s = Store(data_dir)
+    df = queries.run(s, "comparator_rates", indicator="asb").set_index("area_name")
+    # Period 2019-03 to 2020-02 (12 months ending at the last comparator month); 2 months with data.
+    # Testborough: 60 in 2 months, population for 2020 = nearest earlier year 2019 = 3900:
+    # 60 / 2 * 12 / 3900 * 1000 = 92.31; person-years = 3900 * 2 / 12 = 650.
+    t = df.loc["Testborough"]
+    assert (t.total, t.months_with_data, t.population, t.person_years, t.rate_per_1000, bool(t.is_partnership)) == \
+        (60, 2, 3900, 650.0, 92.31, True)
+    o = df.loc["Otherton"]
+    assert (o.total, o.population, o.rate_per_1000, bool(o.is_partnership)) == (210, 10000, 126.0, False)
+    assert df.index.tolist() == ["Otherton", "Testborough"]  # highest rate first
+    trend = queries.run(s, "comparator_trend", indicator="asb")
+    assert trend.rate_12m_per_1000.isna().all()  # never 12 months of data: no rolling rate, never a guess
+    assert queries.run(s, "comparator_indicators").indicator_id.tolist() == ["asb", "burglary"]
+    s.close()
+
+
+def test_comparator_area_without_population_is_an_error(data_dir):
+    (data_dir / "comparator_monthly.csv").write_text(COMPARATOR_MONTHLY)
+    (data_dir / "comparator_population.csv").write_text(COMPARATOR_POPULATION.replace("E08000098,2020,10000,test\n", ""))
+    msgs = [str(p) for p in validate(data_dir).errors]
+    assert msgs == ["comparator_monthly.csv:4: area_code: 'E08000098' has no row in comparator_population.csv"]
+
+
+@pytest.fixture(scope="module")
+def demo_env(tmp_path_factory):
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SAFER_CACHE_DIR", str(tmp_path_factory.mktemp("compare-cache")))
+    mp.setenv("SAFER_DATA_DIR", str(PROJECT / "data"))
+    yield
+    mp.undo()
+
+
+def test_compare_page_draws_the_funnel_with_the_partnership_labelled(demo_env):
+    at = _open("pages/compare.py", {"indicator": "asb"})
+    assert not at.exception, [e.value for e in at.exception]
+    figs = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    assert len(figs) == 2
+    funnel = figs[0]
+    names = [t.get("name") for t in funnel["data"]]
+    assert {"95% limits", "99.8% limits", "This partnership", "Other areas"} <= set(names)
+    mine = next(t for t in funnel["data"] if t.get("name") == "This partnership")
+    assert mine["marker"]["symbol"] == "diamond" and "Stockport (this partnership)" in mine["text"][0]
+    others = next(t for t in funnel["data"] if t.get("name") == "Other areas")
+    assert len(others["x"]) == 9
+    assert "per 1,000 residents" in funnel["layout"]["yaxis"]["title"]["text"]
+    assert "Residents" in funnel["layout"]["xaxis"]["title"]["text"]
+    captions = " ".join(c.value for c in at.caption)
+    assert "exact Poisson quantiles" in captions and "Spiegelhalter 2005" in captions
+    assert any("Synthetic" in w.value for w in at.warning)
+
+
+def test_compare_page_normal_limits_from_the_url(demo_env):
+    at = _open("pages/compare.py", {"indicator": "burglary", "limits": "normal"})
+    assert not at.exception, [e.value for e in at.exception]
+    assert "normal approximation" in " ".join(c.value for c in at.caption)
+    assert at.query_params["limits"] == ["normal"] or at.query_params["limits"] == "normal"
+
+
+def test_compare_page_without_comparator_data_says_so(data_dir, monkeypatch):
+    monkeypatch.setenv("SAFER_DATA_DIR", str(data_dir))
+    at = _open("pages/compare.py")
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("No comparator data" in i.value for i in at.info)
+
+
+# --------------------------------------------------------------------------- any borough, same force files
+
+def test_two_boroughs_over_the_same_force_files_count_only_their_own_lsoas(tmp_path):
+    from bench import gm
+    force = tmp_path / "force"
+    gm.generate(force, months=3, rows_per_month=3000)
+    files = sorted((force / "police_uk").glob("*.csv"))
+    # Independent count of the force-wide files, by the LSOA codes of each borough.
+    geo = gm.geography()
+    expected = {}
+    for code in ("E08000007", "E08000003"):
+        lsoas = {l[0] for l in geo[code]["lsoas"]}
+        n = 0
+        for f in files:
+            with open(f, encoding="utf-8") as fh:
+                n += sum(1 for r in csv.DictReader(fh) if r["LSOA code"] in lsoas and r["Crime type"] == "Anti-social behaviour")
+        expected[code] = n
+    got = {}
+    for code in ("E08000007", "E08000003"):
+        d = gm.make_borough_dir(code, force, tmp_path / code)
+        rep = validate(d)
+        assert rep.ok, [str(p) for p in rep.errors[:5]]
+        s = Store(d)
+        assert queries.run(s, "partnership").area_code.iloc[0] == code
+        monthly = queries.run(s, "monthly", indicator="asb")
+        got[code] = int(monthly[monthly.month >= "2026-07"].value.sum())
+        wards = queries.run(s, "ward_rates", indicator="asb")
+        assert (wards.area_type == "ward").sum() == len(geo[code]["wards"])
+        files_q = queries.run(s, "police_uk_files")
+        assert int(files_q.rows.sum()) == sum(sum(1 for _ in open(f)) - 1 for f in files)  # every row read
+        s.close()
+    assert got == expected and got["E08000003"] > got["E08000007"] > 0

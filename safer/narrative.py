@@ -5,8 +5,6 @@ says a change is real or not, the test behind it.
 """
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
 from . import stats

@@ -1,7 +1,6 @@
 """Shared fixtures: a small, hand-countable data directory, and the real data when present."""
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -127,3 +126,13 @@ def real_dir() -> Path:
 def copy_tree(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst)
     return dst
+
+
+@pytest.fixture(scope="module")
+def demo_env(tmp_path_factory):
+    """Pages run on the shipped demo data, with a store cache of their own."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SAFER_CACHE_DIR", str(tmp_path_factory.mktemp("demo-cache")))
+    mp.setenv("SAFER_DATA_DIR", str(PROJECT / "data"))
+    yield
+    mp.undo()

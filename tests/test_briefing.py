@@ -3,7 +3,6 @@ briefing view in AppTest, and the PDF export (one page per slide)."""
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 from streamlit.testing.v1 import AppTest

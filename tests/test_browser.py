@@ -356,7 +356,7 @@ def _cpu_seconds(pid: int) -> float:
 def test_twenty_sessions_at_once_change_filters_without_errors(dashboard, context, capsys):
     # The hard bound, in seconds, for all of it. It takes about 55-65 s of CPU (server and browser),
     # so about 35-45 s on an idle 2-core machine; 100-120 s measured on a busy shared one.
-    n, budget = 20, 180.0
+    n, budget = 20, 300.0
     areas, log, failure = _areas(), [], []
     open_page(context, f"{dashboard.url}/trends", 1).close()  # the store is built before the crowd arrives
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import csv
 import json
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import PROJECT
@@ -60,15 +59,6 @@ def test_comparator_area_without_population_is_an_error(data_dir):
     (data_dir / "comparator_population.csv").write_text(COMPARATOR_POPULATION.replace("E08000098,2020,10000,test\n", ""))
     msgs = [str(p) for p in validate(data_dir).errors]
     assert msgs == ["comparator_monthly.csv:4: area_code: 'E08000098' has no row in comparator_population.csv"]
-
-
-@pytest.fixture(scope="module")
-def demo_env(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("SAFER_CACHE_DIR", str(tmp_path_factory.mktemp("compare-cache")))
-    mp.setenv("SAFER_DATA_DIR", str(PROJECT / "data"))
-    yield
-    mp.undo()
 
 
 def test_compare_page_draws_the_funnel_with_the_partnership_labelled(demo_env):

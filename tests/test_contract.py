@@ -3,11 +3,9 @@ from __future__ import annotations
 
 import gzip
 
-import pytest
-
 from safer import contract
 from safer.cli import main
-from conftest import FILES, police_csv, POLICE_ROWS
+from conftest import FILES, POLICE_ROWS
 
 
 def problems(d, severity="error"):

@@ -4,9 +4,8 @@ from __future__ import annotations
 import os
 
 import pandas as pd
-import pytest
 
-from conftest import POLICE_ROWS, PROJECT
+from conftest import POLICE_ROWS
 from safer import catalog, queries
 from test_pages import open_page
 
@@ -81,15 +80,6 @@ def test_catalog_reports_broken_and_missing_files(data_dir):
     assert df.loc["areas.csv", "rows"] == 4
     assert df.loc["targets.csv", "status"] == "missing (required)"
     assert df.loc["partnership.csv", "status"] == "ok"
-
-
-@pytest.fixture(scope="module")
-def demo_env(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("SAFER_CACHE_DIR", str(tmp_path_factory.mktemp("demo-cache")))
-    mp.setenv("SAFER_DATA_DIR", str(PROJECT / "data"))
-    yield
-    mp.undo()
 
 
 def _frames(at):

@@ -17,15 +17,6 @@ PAGES = {
 }
 
 
-@pytest.fixture(scope="module")
-def demo_env(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("SAFER_CACHE_DIR", str(tmp_path_factory.mktemp("demo-cache")))
-    mp.setenv("SAFER_DATA_DIR", str(PROJECT / "data"))
-    yield
-    mp.undo()
-
-
 def open_page(page: str | None = None, params: dict | None = None) -> AppTest:
     at = AppTest.from_file(str(PROJECT / "dashboard.py"), default_timeout=60)
     for k, v in (params or {}).items():

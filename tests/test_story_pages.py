@@ -6,19 +6,9 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from conftest import PROJECT
 from test_pages import figures, open_page
 
 STORY_PAGES = ("pages/priorities.py", "pages/scrutiny.py", "pages/consultation.py")
-
-
-@pytest.fixture(scope="module")
-def demo_env(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("SAFER_CACHE_DIR", str(tmp_path_factory.mktemp("story-cache")))
-    mp.setenv("SAFER_DATA_DIR", str(PROJECT / "data"))
-    yield
-    mp.undo()
 
 
 def _all_text(at) -> str:

@@ -29,13 +29,13 @@ if geojson_path.exists():
     left, right = st.columns([3, 2])
     with right:
         st.plotly_chart(charts.ward_map(wards, json.loads(geojson_path.read_text()), indicator, synthetic),
-                        width="stretch")
+                        width="stretch", theme=None)
 else:
     left = st.container()
     st.caption("No ward boundaries in the data directory (ward_boundaries.geojson), so no map is drawn.")
 with left:
     rank_fig = charts.ward_rank_chart(rates, indicator, synthetic)
-    st.plotly_chart(rank_fig, width="stretch")
+    st.plotly_chart(rank_fig, width="stretch", theme=None)
     st.caption(charts.describe_ward_rates(rates, indicator))
 ui.stamp(period, indicator["source"] + "; residents from population.csv")
 st.caption("Rates are annualised: total ÷ months with data × 12 ÷ residents × 1,000, using the population estimate "

@@ -75,7 +75,7 @@ def _show(name: str) -> None:
 
     st.title(slide.title)
     chart, text = st.columns([3, 2], gap="medium")
-    chart.plotly_chart(slide.figure, width="stretch", config={"displayModeBar": False}, alt=slide.alt)
+    chart.plotly_chart(slide.figure, width="stretch", theme=None, config={"displayModeBar": False}, alt=slide.alt)
     with text:
         with st.container(horizontal=True, vertical_alignment="center", gap="small"):
             st.button("Previous", icon=":material/arrow_back:", shortcut="Left", disabled=step <= 1,

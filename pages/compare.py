@@ -37,7 +37,7 @@ else:
     st.info("The partnership's own area has no rows in comparator_monthly.csv, so only the other areas are shown.")
 
 funnel_fig = charts.funnel_chart(f, indicator, synthetic, period)
-st.plotly_chart(funnel_fig, width="stretch")
+st.plotly_chart(funnel_fig, width="stretch", theme=None)
 st.caption(f["method"])
 out = f["areas"][f["areas"].position != "within 95%"]
 if len(out) > len(f["areas"]) / 2:
@@ -47,7 +47,7 @@ ui.stamp(period, "comparator_monthly.csv and comparator_population.csv")
 
 trend = ui.run("comparator_trend", indicator=iid)
 trend_fig = charts.comparator_trend_chart(trend, indicator, synthetic)
-st.plotly_chart(trend_fig, width="stretch")
+st.plotly_chart(trend_fig, width="stretch", theme=None)
 ui.stamp(f"{indicator['first_month']} to {indicator['last_month']}", "comparator_monthly.csv and comparator_population.csv")
 
 table = f["areas"][["area_name", "total", "months_with_data", "population", "rate_per_1000", "position"]]

@@ -53,7 +53,7 @@ else:
     indicator = inds.set_index("indicator_id").loc[iid].to_dict() | {"indicator_id": iid}
     pv = stats.survey_estimates(ui.run("perception_vs_recorded", indicator=iid))
     monthly = ui.run("monthly", indicator=iid)
-    st.plotly_chart(charts.perception_chart(pv, monthly, indicator, synthetic), width="stretch")
+    st.plotly_chart(charts.perception_chart(pv, monthly, indicator, synthetic), width="stretch", theme=None)
     first, last = pv.iloc[0], pv.iloc[-1]
     st.caption(
         f"Residents: {first.percent:.1f}% in {first.period} (95% CI {first.ci_low_pct:.1f}–{first.ci_high_pct:.1f}%) and "

@@ -44,7 +44,7 @@ for (pid, ptitle, illustrative), group in headlines.groupby(["priority_id", "pri
                       f"{ch['latest_mean']:,.1f}", f"{change} · {v['symbol']} {v['word']}",
                       delta_color="off" if v["word"] in ("no clear change", "up", "down") else
                       ("normal" if (v["word"] == "better") == (ch["change_pct"] > 0) else "inverse"))
-            st.plotly_chart(charts.sparkline(monthly.tail(36), v["colour"]), width="stretch",
+            st.plotly_chart(charts.sparkline(monthly.tail(36), v["colour"]), width="stretch", theme=None,
                             config={"displayModeBar": False}, key=f"spark-{pid}-{iid}")
             st.caption(f"Line: the last 36 months. Previous 12 months: {ch['previous_mean']:,.1f} a month. Months with data: "
                        f"{ch['latest_months_with_data']} of 12 latest, {ch['previous_months_with_data']} of 12 previous.")

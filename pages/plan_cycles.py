@@ -16,7 +16,7 @@ comparison = stats.compare_cycles(summary, months)
 synthetic = bool(p["synthetic"])
 
 means_fig = charts.cycle_means_chart(comparison, indicator, synthetic)
-st.plotly_chart(means_fig, width="stretch")
+st.plotly_chart(means_fig, width="stretch", theme=None)
 st.caption(charts.describe_cycles(comparison, indicator))
 
 lines = []
@@ -45,7 +45,7 @@ ui.stamp(f"{months.month.min()} to {months.month.max()} (plan cycles)", indicato
 
 st.subheader("Month by month, cycles lined up")
 lines_fig = charts.cycle_lines_chart(months, indicator, synthetic)
-st.plotly_chart(lines_fig, width="stretch")
+st.plotly_chart(lines_fig, width="stretch", theme=None)
 st.caption(charts.describe_cycle_months(months, indicator))
 with st.expander("Month by month as a table"):
     st.dataframe(export.display_table(months), hide_index=True, width="stretch")

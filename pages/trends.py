@@ -36,7 +36,7 @@ fig = charts.trend_chart(monthly[["month", "value"]], monthly["rolling_12_mean"]
                          suppressed=suppressed, suppress_below=monthly.attrs.get("suppress_below"))
 if mark:
     charts.add_marked_date(fig, mark["date"], mark["plotly_label"])
-st.plotly_chart(fig, width="stretch")
+st.plotly_chart(fig, width="stretch", theme=None)
 st.caption(charts.describe_trend(monthly, indicator, area["area_name"]))
 period = f"{monthly.month.iloc[0]} to {monthly.month.iloc[-1]}" if len(monthly) else "no data"
 ui.stamp(period, indicator["source"])

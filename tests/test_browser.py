@@ -207,6 +207,64 @@ def test_page_passes_the_axe_scan(dashboard, page_cache, capsys, info):
     assert not serious, f"axe-core on /{info.url_path}:\n" + bs.format_violations(serious)
 
 
+@pytest.mark.parametrize("path", ["trends", "plan_cycles", "compare", "consultation"])
+def test_dark_theme_keeps_text_and_charts_readable(dashboard, browser, capsys, path):
+    """With the system in dark mode Streamlit uses its dark theme; charts keep their own white
+    background (theme=None), so their dark text stays at AA contrast, and axe passes on the page."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, color_scheme="dark")
+    ctx.set_default_timeout(TIMEOUT_MS)
+    try:
+        page = open_page(ctx, f"{dashboard.url}/{path}", MIN_CHARTS.get(path, 1))
+        assert_no_exception(page)
+        bg = page.evaluate("() => getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor")
+        assert bs.contrast(bg) > 10, f"not the dark theme: app background {bg}"
+        papers = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot .main-svg')]
+                                    .map(s => getComputedStyle(s).backgroundColor)""")
+        big = [b for b in papers if b not in ("rgba(0, 0, 0, 0)", "transparent")]
+        assert big and all(b == "rgb(255, 255, 255)" for b in big), papers
+        texts = page.evaluate(bs.SVG_TEXT_JS)
+        low = [t for t in texts if bs.contrast(t["fill"]) < 4.5]
+        assert not low, f"chart text below 4.5:1 on the charts' white background: {low[:10]}"
+        fit_viewport(page)
+        page.add_script_tag(path=str(bs.AXE_JS))
+        serious = [v for v in page.evaluate(bs.AXE_RUN_JS) if v["impact"] in ("serious", "critical")]
+        page.screenshot(path=str(bs.ARTIFACTS / f"dark-{path}.png"))
+        _say(capsys, f"dark {path}: background {bg}, {len(big)} chart backgrounds white, {len(serious)} serious/critical")
+        assert not serious, bs.format_violations(serious)
+    finally:
+        ctx.close()
+
+
+def test_filters_and_downloads_work_from_the_keyboard_alone(dashboard, context, capsys):
+    """Tab reaches the filters, the keyboard changes them (the URL follows), and Tab reaches the downloads."""
+    page = open_page(context, f"{dashboard.url}/trends?indicator=asb", 1)
+    reached, labels = None, []
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        label = page.evaluate("() => document.activeElement && (document.activeElement.getAttribute('aria-label') || "
+                              "document.activeElement.innerText || '').trim()")
+        labels.append(label)
+        if label == "Indicator":
+            reached = label
+            break
+    assert reached, f"Tab never reached the indicator filter; focus went through: {labels}"
+    page.keyboard.press("ArrowDown")  # opens the list
+    page.keyboard.type("Burg")        # filters it
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => location.search.includes('indicator=burglary')", timeout=TIMEOUT_MS)
+    wait_ready(page, 1)
+    assert combobox_value(page, "Indicator") == "Burglary"
+    buttons = []
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        txt = page.evaluate("() => (document.activeElement && document.activeElement.innerText || '').trim()")
+        buttons.append(txt)
+        if "Download CSV" in txt:
+            break
+    assert any("Download CSV" in b for b in buttons), f"Tab never reached the CSV download: {buttons[-15:]}"
+    _say(capsys, f"keyboard: indicator changed to Burglary; download reached after {len(buttons)} tabs")
+
+
 # --------------------------------------------------------------------------- links and downloads
 
 

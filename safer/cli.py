@@ -10,6 +10,14 @@ from . import config, contract, queries
 from .store import BuildError, Store
 
 
+def _build_failed(exc: BuildError) -> int:
+    """The extracts cannot be loaded and no earlier build exists: every problem, then exit 1."""
+    for p in exc.report.problems:
+        print(p, file=sys.stderr)
+    print(f"not built: {len(exc.report.errors)} errors", file=sys.stderr)
+    return 1
+
+
 def _validate(args) -> int:
     from .ingest import JOURNAL, interrupted
     d = config.data_dir(args.data)
@@ -27,10 +35,7 @@ def _build(args) -> int:
     try:
         store = Store(args.data)
     except BuildError as exc:
-        for p in exc.report.problems:
-            print(p, file=sys.stderr)
-        print(f"not built: {len(exc.report.errors)} errors", file=sys.stderr)
-        return 1
+        return _build_failed(exc)
     st = store.refresh()
     for p in st.problems:
         print(p, file=sys.stderr)
@@ -76,9 +81,7 @@ def _query(args, extra: list[str]) -> int:
         print(f"query: {exc}", file=sys.stderr)
         return 2
     except BuildError as exc:
-        for p in exc.report.problems:
-            print(p, file=sys.stderr)
-        return 1
+        return _build_failed(exc)
     w = csv.writer(sys.stdout, lineterminator="\n")
     w.writerow(names)
     for r in rows:
@@ -128,9 +131,7 @@ def _pack(args) -> int:
         print(f"pack: {exc}", file=sys.stderr)
         return 2
     except BuildError as exc:
-        for p in exc.report.problems:
-            print(p, file=sys.stderr)
-        return 1
+        return _build_failed(exc)
     done = pack.build_pack(store, args.cycle, Path(args.out), images=not args.no_images)
     print(f"{args.out}: {len(done['files'])} files for {done['priorities']} priorities and "
           f"{done['indicators']} indicators; open {Path(args.out) / 'index.html'}")
@@ -150,9 +151,7 @@ def _briefing(args) -> int:
         print(f"briefing: {exc}", file=sys.stderr)
         return 2
     except BuildError as exc:
-        for p in exc.report.problems:
-            print(p, file=sys.stderr)
-        return 1
+        return _build_failed(exc)
     out = Path(args.pdf)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)

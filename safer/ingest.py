@@ -22,10 +22,8 @@ month came from (the latest month of the file or archive it was read from) is ke
 """
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as _dt
-import fcntl
 import gzip
 import io
 import json
@@ -225,17 +223,10 @@ def _write_bytes(path: Path, data: bytes) -> None:
 # --------------------------------------------------------------------------- journal
 
 
-@contextlib.contextmanager
 def locked(data_dir: Path):
     """One ingest (or recovery) at a time per data directory; the lock file lives in the cache, not the data."""
-    lock = config.cache_dir(Path(data_dir)) / "ingest.lock"
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock, "w") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+    from .store import file_lock
+    return file_lock(config.cache_dir(Path(data_dir)) / "ingest.lock")
 
 
 def interrupted(data_dir: Path) -> bool:

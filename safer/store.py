@@ -209,8 +209,8 @@ POLICE_ROWS_DB = Path("police") / "rows.duckdb"  # inside the cache: not *.duckd
 
 
 @contextlib.contextmanager
-def _file_lock(path: Path):
-    """One builder at a time per cache (across processes and threads)."""
+def file_lock(path: Path):
+    """Hold an exclusive lock on `path` (across processes and threads): one builder, or one ingest, at a time."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
@@ -273,7 +273,7 @@ def _load_police(con, report: contract.Report, data_dir: Path, cache_dir: Path |
     files = [str(t.path) for t in report.police_files]
     if cache_dir is not None:
         db = Path(cache_dir) / POLICE_ROWS_DB
-        with _file_lock(db.with_suffix(".lock")):
+        with file_lock(db.with_suffix(".lock")):
             try:
                 _sync_police_cache(con, report, db)
             except duckdb.Error:

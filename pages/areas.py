@@ -7,8 +7,12 @@ from safer import charts, export, ui
 
 p = ui.header("Areas", "Where is the rate highest, per 1,000 residents?")
 
+cycles = ui.run("plan_cycles")
 with st.container(horizontal=True):
     indicator = ui.indicator_picker()
+    period_choice = ui.url_select("period", "Period", ["latest"] + list(cycles.cycle_id),
+                                  {"latest": "Latest 12 months with data"}
+                                  | {c: f"Plan cycle {c} (to its end or the latest month with data)" for c in cycles.cycle_id})
 iid = indicator["indicator_id"]
 synthetic = bool(p["synthetic"])
 
@@ -17,11 +21,19 @@ if indicator["geography"] != "ward":
             "Pick an indicator recorded by ward.")
     st.stop()
 
-rates = ui.run("ward_rates", indicator=iid)
+if period_choice == "latest":
+    rates = ui.run("ward_rates", indicator=iid)
+else:
+    cyc = cycles.set_index("cycle_id").loc[period_choice]
+    if not isinstance(indicator.get("last_month"), str) or cyc.start_month > indicator["last_month"]:
+        st.info(f"{indicator['label']} has no data in plan cycle {period_choice} yet.")
+        st.stop()
+    rates = ui.run("ward_rates", indicator=iid, start_month=cyc.start_month,
+                   end_month=min(cyc.end_month, indicator["last_month"]))
 wards = rates[rates.area_type == "ward"]
 borough = rates[rates.area_type == "borough"].iloc[0]
 period = f"{borough.start_month} to {borough.end_month}"
-st.markdown(f"**{indicator['label']}, {period}** ({borough.months_with_data} of 12 months with data). "
+st.markdown(f"**{indicator['label']}, {period}** ({borough.months_with_data} of {borough.months_in_period} months with data). "
             f"Borough: {borough.rate_per_1000:,.1f} {indicator['unit']} a year per 1,000 residents.")
 
 geojson_path = ui.store().data_dir / "ward_boundaries.geojson"

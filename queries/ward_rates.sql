@@ -36,6 +36,7 @@ WITH period_end AS (
 SELECT area_code, area_name, area_type,
        strftime((SELECT start_m FROM span), '%Y-%m') AS start_month,
        strftime((SELECT end_m FROM span), '%Y-%m') AS end_month,
+       (SELECT date_diff('month', start_m, end_m) + 1 FROM span)::BIGINT AS months_in_period,
        total::BIGINT AS total,
        months_with_data::BIGINT AS months_with_data,
        population::BIGINT AS population,

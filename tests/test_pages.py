@@ -131,3 +131,12 @@ def test_ward_trend_with_suppressed_months_marks_them_and_draws_no_limits(demo_e
     assert "<5" in set(table["value"].astype(str)) and "value_suppressed" not in table.columns
     monthly = next(t for t in fig["data"] if t.get("name", "").endswith("(monthly)"))
     assert all(y is None or y >= 5 or y == 0 for y in monthly["y"])  # nothing from 1 to 4 reaches the browser
+
+
+def test_areas_page_for_a_plan_cycle_counts_the_police_gap_out(demo_env):
+    at = open_page("pages/areas.py", {"indicator": "asb", "period": "2018-21"})
+    assert not at.exception, [e.value for e in at.exception]
+    text = " ".join(m.value for m in at.markdown)
+    assert "2018-04 to 2021-03" in text and "(18 of 36 months with data)" in text
+    table = at.dataframe[0].value
+    assert set(table["months_with_data"]) == {18}

@@ -51,8 +51,12 @@ def test_suppressed_values_never_appear_in_exports(store):
     assert rows["E05000001"]["total"] == "6"  # 2 + 4 + 0 over the covered months
     assert "total_suppressed" not in text
     wb = load_workbook(io.BytesIO(export.xlsx_bytes({"cse ward rates": df}, META)))
-    values = [c.value for row in wb["cse ward rates"].iter_rows() for c in row]
-    assert "<5" in values and 4 not in values and "4" not in values
+    rows = [[c.value for c in row] for row in wb["cse ward rates"].iter_rows(min_row=4)]
+    header, body = rows[0], {r[0]: dict(zip(rows[0], r)) for r in rows[1:]}
+    assert body["E05000002"]["total"] == "<5" and body["E05000002"]["rate_per_1000"] is None
+    # South's true total is 4 (1 + 3): it is in no cell of its row, and nowhere in the total column.
+    assert 4 not in [body["E05000002"][c] for c in header if c not in ("months_with_data", "months_in_period")]
+    assert [r["total"] for r in body.values()] == [6, "<5", 10]
 
 
 # --------------------------------------------------------------------------- stamps and citations

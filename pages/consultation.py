@@ -40,7 +40,9 @@ else:
         "ci_high_pct": st.column_config.NumberColumn("95% CI high (%)", format="%.1f"),
         "base_note": st.column_config.TextColumn("base"),
     })
-    ui.download_csv(table, "consultation-survey.csv")
+    ui.exports({"survey results": table}, {},
+               ui.meta("Consultation: survey results with 95% intervals", f"{table.period.min()} to {table.period.max()}",
+                       "consultation.csv", {}), cite=False)
 
 st.subheader("What residents say against what is recorded")
 linked = everything[(everything.source_type == "survey") & everything.indicator_id.notna()]
@@ -53,7 +55,8 @@ else:
     indicator = inds.set_index("indicator_id").loc[iid].to_dict() | {"indicator_id": iid}
     pv = stats.survey_estimates(ui.run("perception_vs_recorded", indicator=iid))
     monthly = ui.run("monthly", indicator=iid)
-    st.plotly_chart(charts.perception_chart(pv, monthly, indicator, synthetic), width="stretch", theme=None)
+    perception_fig = charts.perception_chart(pv, monthly, indicator, synthetic)
+    st.plotly_chart(perception_fig, width="stretch", theme=None)
     first, last = pv.iloc[0], pv.iloc[-1]
     st.caption(
         f"Residents: {first.percent:.1f}% in {first.period} (95% CI {first.ci_low_pct:.1f}–{first.ci_high_pct:.1f}%) and "
@@ -66,7 +69,10 @@ else:
     ui.stamp(f"{pv.start_month.min()} to {pv.end_month.max()}", f"consultation.csv; {indicator['source']}")
     with st.expander("The same numbers as a table"):
         st.dataframe(pv, hide_index=True, width="stretch")
-    ui.download_csv(pv, f"{iid}-perception-vs-recorded.csv", label="Download CSV (perception against recorded)")
+    ui.exports({"perception against recorded": pv}, {"perception chart": perception_fig},
+               ui.meta(f"{indicator['label']}: what residents say against what is recorded",
+                       f"{pv.start_month.min()} to {pv.end_month.max()}", f"consultation.csv; {indicator['source']}",
+                       {"indicator": iid}))
 
 st.subheader("What partners, groups and events said")
 said = rows[rows.source_type != "survey"][["source", "source_type", "period", "theme", "question", "summary", "synthetic"]]

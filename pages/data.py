@@ -47,7 +47,7 @@ if len(problems):
     st.markdown("**Validation problems in the extracts on disk** (file, line and column; also listed by "
                 "`python -m safer validate`)")
     st.dataframe(problems, hide_index=True, width="stretch")
-    ui.download_csv(problems, "validation-problems.csv", "Download the problems as CSV")
+    ui.exports({"validation problems": problems}, {}, ui.meta("Data: " + "validation problems", "as on disk now", "the data directory", {}), cite=False)
 if s.status.warnings:
     st.markdown("**Warnings from the build being served**")
     st.code("\n".join(s.status.warnings[:50]), language=None)
@@ -70,7 +70,7 @@ st.dataframe(
         "missing_ranges": st.column_config.TextColumn("Missing months", width="medium"),
     },
 )
-ui.download_csv(coverage, "extract-coverage.csv", "Download coverage as CSV")
+ui.exports({"extract coverage": coverage}, {}, ui.meta("Data: " + "extract coverage", "as on disk now", "the data directory", {}), cite=False)
 
 # ----------------------------------------------------------------------------- every extract
 st.subheader("Every extract")
@@ -90,7 +90,7 @@ st.dataframe(
         "modified_utc": "Last changed (UTC)", "status": "Validation", "source": "Source", "licence": "Licence",
     },
 )
-ui.download_csv(files, "extracts.csv", "Download the list of extracts as CSV")
+ui.exports({"extracts": files}, {}, ui.meta("Data: " + "extracts", "as on disk now", "the data directory", {}), cite=False)
 
 # ----------------------------------------------------------------------------- police.uk files
 st.subheader("police.uk files: rows read, placed and left out")
@@ -118,7 +118,7 @@ else:
             "rows_outside_area": st.column_config.NumberColumn("Outside the area", format="%d"),
         },
     )
-    ui.download_csv(pol, "police-uk-files.csv", "Download the police.uk file summary as CSV")
+    ui.exports({"police.uk files": pol}, {}, ui.meta("Data: " + "police.uk files", "as on disk now", "the data directory", {}), cite=False)
 
 # ----------------------------------------------------------------------------- caveats
 st.subheader("Caveats")

@@ -5,9 +5,7 @@ from safer import charts, export, stats, ui
 
 p = ui.header("Plan cycles", "How did this indicator move from one plan cycle to the next, and is the change real?")
 
-with st.container(horizontal=True):
-    indicator = ui.indicator_picker()
-    area = ui.area_picker(indicator)
+indicator, area = ui.indicator_and_area()
 iid, code = indicator["indicator_id"], area["area_code"]
 
 summary = ui.run("cycle_summary", indicator=iid, area=code)

@@ -114,6 +114,8 @@ if len(assessed):
                       "reason", "rule_id"]]
     with st.expander("Every target's status as a table"):
         st.dataframe(table, hide_index=True, width="stretch")
-    ui.download_csv(table, "priority-status.csv")
+    ui.exports({"priority status": table}, {},
+               ui.meta("Priorities: status of every target", "latest 12 months with data for each indicator",
+                       "priorities.csv, targets.csv, status_rules.csv", {}))
 ui.stamp("latest 12 months with data for each indicator (to the cycle's end for a finished cycle)",
          "priorities.csv, targets.csv, status_rules.csv and the indicators' monthly counts")

@@ -65,5 +65,7 @@ for c in view.to_dict("records"):
 
 with st.expander("Every concern as a table"):
     st.dataframe(view, hide_index=True, width="stretch")
-ui.download_csv(view, "scrutiny-concerns.csv")
+ui.exports({"scrutiny concerns": view}, {},
+           ui.meta("Concerns raised at scrutiny", f"meetings {concerns.meeting_date.min()} to {concerns.meeting_date.max()}",
+                   "scrutiny_concerns.csv", {}))
 ui.stamp(f"meetings {concerns.meeting_date.min()} to {concerns.meeting_date.max()}", "scrutiny_concerns.csv")

@@ -5,9 +5,7 @@ from safer import charts, export, stats, ui
 
 p = ui.header("Trends", "How has this indicator moved month by month, and which months stand out?")
 
-with st.container(horizontal=True):
-    indicator = ui.indicator_picker()
-    area = ui.area_picker(indicator)
+indicator, area = ui.indicator_and_area()
 
 iid, code = indicator["indicator_id"], area["area_code"]
 monthly = ui.run("monthly", indicator=iid, area=code)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -38,6 +39,7 @@ class BuildError(Exception):
                          if report.errors else "extracts are not valid")
 
 
+@functools.lru_cache(maxsize=1)
 def _code_hash() -> str:
     h = hashlib.sha256(STORE_VERSION.encode())
     for mod in ("store.py", "contract.py"):

@@ -127,6 +127,14 @@ def indicator_picker(default: str | None = None) -> dict:
     return inds.set_index("indicator_id").loc[chosen].to_dict() | {"indicator_id": chosen}
 
 
+def indicator_and_area() -> tuple[dict, dict]:
+    """The indicator and area filters side by side, both kept in the URL."""
+    with st.container(horizontal=True):
+        indicator = indicator_picker()
+        area = area_picker(indicator)
+    return indicator, area
+
+
 def area_picker(indicator: dict) -> dict:
     areas = run("areas")
     if indicator["geography"] == "borough":
@@ -137,10 +145,6 @@ def area_picker(indicator: dict) -> dict:
                       help=None if indicator["geography"] == "ward" else "This indicator is recorded for the borough only.")
     row = areas.set_index("area_code").loc[code]
     return {"area_code": code, "area_name": row.area_name, "area_type": row.area_type}
-
-
-def download_csv(df: pd.DataFrame, filename: str, label: str = "Download CSV") -> None:
-    st.download_button(label, export.csv_bytes(df), file_name=filename, mime="text/csv")
 
 
 def view_url() -> str:
@@ -159,27 +163,33 @@ def meta(title: str, period: str, source: str, filters: dict[str, str]) -> expor
                        url=view_url(), partnership=p["name"], synthetic=bool(p["synthetic"]))
 
 
-def exports(tables: dict[str, pd.DataFrame], figures: dict[str, object], m: export.Meta) -> None:
+def exports(tables: dict[str, pd.DataFrame], figures: dict[str, object], m: export.Meta, cite: bool = True) -> None:
     """Downloads for a view: each table as CSV, all tables as Excel, each chart as PNG and SVG, and a citation.
 
-    Images are made only when asked for (kaleido starts Chromium, which takes a few seconds)."""
+    The workbook and the images are made only when asked for (kaleido starts Chromium, which takes a few
+    seconds), never on a rerun."""
     name = export.slug(m.title)
     v = m.data_version
     with st.container(horizontal=True):
         for tname, df in tables.items():
             label = "Download CSV" if len(tables) == 1 else f"CSV: {tname}"
-            st.download_button(label, export.csv_bytes(df), file_name=f"{name}-{export.slug(tname)}-{v}.csv",
+            fname = f"{name}-{export.slug(tname)}-{v}.csv"
+            st.download_button(label, export.csv_bytes(df), file_name=fname, key=f"dl-{fname}",
                                mime="text/csv", on_click="ignore", icon=":material/table:")
-        st.download_button("Excel workbook", export.xlsx_bytes(tables, m), file_name=f"{name}-{v}.xlsx",
-                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                           on_click="ignore", icon=":material/grid_on:")
-        for fname, fig in figures.items():
+        if tables:
+            fname = f"{name}-{v}.xlsx"
+            st.download_button("Excel workbook", lambda: export.xlsx_bytes(tables, m), file_name=fname, key=f"dl-{fname}",
+                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                               on_click="ignore", icon=":material/grid_on:")
+        for figname, fig in figures.items():
             for fmt, mime in (("png", "image/png"), ("svg", "image/svg+xml")):
-                st.download_button(f"{fname}: {fmt.upper()}", lambda fig=fig, fmt=fmt: export.image_bytes(fig, fmt, m),
-                                   file_name=f"{name}-{export.slug(fname)}-{v}.{fmt}", mime=mime,
-                                   on_click="ignore", icon=":material/image:")
-    with st.expander("Cite this view"):
-        st.code(export.citation(m), language=None, wrap_lines=True)
+                fname = f"{name}-{export.slug(figname)}-{v}.{fmt}"
+                st.download_button(f"{figname}: {fmt.upper()}", lambda fig=fig, fmt=fmt: export.image_bytes(fig, fmt, m),
+                                   file_name=fname, key=f"dl-{fname}", mime=mime, on_click="ignore",
+                                   icon=":material/image:")
+    if cite:
+        with st.expander("Cite this view"):
+            st.code(export.citation(m), language=None, wrap_lines=True)
 
 
 def project_path(*parts: str) -> Path:

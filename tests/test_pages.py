@@ -140,3 +140,13 @@ def test_areas_page_for_a_plan_cycle_counts_the_police_gap_out(demo_env):
     assert "2018-04 to 2021-03" in text and "(18 of 36 months with data)" in text
     table = at.dataframe[0].value
     assert set(table["months_with_data"]) == {18}
+
+
+@pytest.mark.parametrize("page", ["pages/trends.py", "pages/plan_cycles.py", "pages/areas.py", "pages/priorities.py",
+                                  "pages/scrutiny.py", "pages/consultation.py", "pages/data.py"])
+def test_every_table_page_offers_csv_and_excel(demo_env, page):
+    at = open_page(page)
+    assert not at.exception, [e.value for e in at.exception]
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert any(l == "Download CSV" or l.startswith("CSV: ") for l in labels), labels
+    assert "Excel workbook" in labels, labels

@@ -3,6 +3,7 @@
 Registers the pages with st.navigation; each page lives in pages/ and only lays out
 widgets and calls into safer/.
 """
+
 import streamlit as st
 
 from safer import ui

@@ -10,6 +10,7 @@ codes and names (`E059…` wards and `E019…` LSOAs, which no real area uses; n
     python -m bench.gm --out /tmp/safer-bench/force [--months 120] [--rows-per-month 37500]
     python -m bench.gm --borough E08000003 --force-dir /tmp/safer-bench/force --out /tmp/manchester
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,8 +27,10 @@ DEMO_DIR = PROJECT / "data"
 REAL_POP = PROJECT.parent / "shared" / "data" / "real" / "gm_la_population.csv"
 
 FORCE = "Greater Manchester Police"
-HEADER = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,"
-          "Crime type,Last outcome category,Context")
+HEADER = (
+    "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,"
+    "Crime type,Last outcome category,Context"
+)
 STOCKPORT = "E08000007"
 
 # code, name, mid-2021 population (ONS, real: checked against gm_la_population.csv when present),
@@ -48,14 +51,29 @@ BOROUGHS = (
 
 # police.uk crime types and their shares of street-level records (synthetic, roughly GM-like).
 CRIME_TYPES = (
-    ("Anti-social behaviour", 0.24), ("Violence and sexual offences", 0.31), ("Public order", 0.08),
-    ("Criminal damage and arson", 0.08), ("Shoplifting", 0.05), ("Vehicle crime", 0.055),
-    ("Other theft", 0.06), ("Burglary", 0.05), ("Drugs", 0.02), ("Robbery", 0.015),
-    ("Theft from the person", 0.01), ("Bicycle theft", 0.01), ("Possession of weapons", 0.007),
+    ("Anti-social behaviour", 0.24),
+    ("Violence and sexual offences", 0.31),
+    ("Public order", 0.08),
+    ("Criminal damage and arson", 0.08),
+    ("Shoplifting", 0.05),
+    ("Vehicle crime", 0.055),
+    ("Other theft", 0.06),
+    ("Burglary", 0.05),
+    ("Drugs", 0.02),
+    ("Robbery", 0.015),
+    ("Theft from the person", 0.01),
+    ("Bicycle theft", 0.01),
+    ("Possession of weapons", 0.007),
     ("Other crime", 0.023),
 )
-OUTCOMES = ("Investigation complete; no suspect identified", "Unable to prosecute suspect", "Under investigation",
-            "Offender given a caution", "Awaiting court outcome", "Local resolution")
+OUTCOMES = (
+    "Investigation complete; no suspect identified",
+    "Unable to prosecute suspect",
+    "Under investigation",
+    "Offender given a caution",
+    "Awaiting court outcome",
+    "Local resolution",
+)
 
 
 def check_populations() -> None:
@@ -99,8 +117,10 @@ def geography(demo_dir: Path = DEMO_DIR) -> dict[str, dict]:
         else:
             wards = [(f"E059{i}{w + 1:04d}", f"{name} ward {w + 1:02d} (synthetic)") for w in range(n_wards)]
             n_lsoa = round(pop / 1600)
-            lsoas = [(f"E019{i}{k + 1:04d}", f"{name} {k // 4 + 1:03d}{'ABCD'[k % 4]} (synthetic)",
-                      wards[k % n_wards][0]) for k in range(n_lsoa)]
+            lsoas = [
+                (f"E019{i}{k + 1:04d}", f"{name} {k // 4 + 1:03d}{'ABCD'[k % 4]} (synthetic)", wards[k % n_wards][0])
+                for k in range(n_lsoa)
+            ]
         out[code] = {"name": name, "population": pop, "wards": wards, "lsoas": lsoas}
     return out
 
@@ -112,9 +132,24 @@ def _snaps(code: str, lsoas: list, centre: tuple[float, float], per_lsoa: int = 
     base_lat = centre[1] + rng.normal(0, 0.03, n)
     lon = base_lon[:, None] + rng.normal(0, 0.004, (n, per_lsoa))
     lat = base_lat[:, None] + rng.normal(0, 0.003, (n, per_lsoa))
-    streets = [f"On or near {s} {t}" for s in ("Church", "Park", "Mill", "Station", "High", "Green", "Albert",
-                                                 "Victoria", "King", "Queen", "Bridge", "School")
-               for t in ("Street", "Road", "Lane", "Avenue", "Close")]
+    streets = [
+        f"On or near {s} {t}"
+        for s in (
+            "Church",
+            "Park",
+            "Mill",
+            "Station",
+            "High",
+            "Green",
+            "Albert",
+            "Victoria",
+            "King",
+            "Queen",
+            "Bridge",
+            "School",
+        )
+        for t in ("Street", "Road", "Lane", "Avenue", "Close")
+    ]
     pick = rng.integers(0, len(streets), (n, per_lsoa))
     return [[f"{lon[j, k]:.6f},{lat[j, k]:.6f},{streets[pick[j, k]]}" for k in range(per_lsoa)] for j in range(n)]
 
@@ -132,14 +167,14 @@ def month_rows(month: str, geo: dict, snaps: dict, rows_per_month: int) -> list[
     u = rng.random(n)
     snap_k = rng.integers(0, 6, n)
     outcome_i = rng.integers(0, len(OUTCOMES), n)
-    ids = rng.integers(0, 2 ** 63, size=(n, 4), dtype=np.int64)
+    ids = rng.integers(0, 2**63, size=(n, 4), dtype=np.int64)
     lines = []
     for r in range(n):
         code = BOROUGHS[borough_i[r]][0]
         g = geo[code]
         ctype = CRIME_TYPES[type_i[r]][0]
         asb = type_i[r] == 0
-        cid = "" if asb else "%016x%016x%016x%016x" % tuple(ids[r])
+        cid = "" if asb else "{:016x}{:016x}{:016x}{:016x}".format(*tuple(ids[r]))
         outcome = "" if asb else OUTCOMES[outcome_i[r]]
         if u[r] < 0.012:  # no location: no LSOA
             lines.append(f"{cid},{month},{FORCE},{FORCE},,,No location,,,{ctype},{outcome},")
@@ -150,8 +185,13 @@ def month_rows(month: str, geo: dict, snaps: dict, rows_per_month: int) -> list[
     return lines
 
 
-def generate(out_dir: Path, months: int = 120, last_month: str = "2026-09", rows_per_month: int = 37500,
-             demo_dir: Path = DEMO_DIR) -> dict:
+def generate(
+    out_dir: Path,
+    months: int = 120,
+    last_month: str = "2026-09",
+    rows_per_month: int = 37500,
+    demo_dir: Path = DEMO_DIR,
+) -> dict:
     """Write `months` force-wide files ending `last_month` into out_dir/police_uk, and the next month into
     out_dir/next_month/ (for the "one more month" timing). Skips files already there (same name)."""
     out_dir = Path(out_dir)
@@ -206,11 +246,24 @@ def make_borough_dir(borough: str, force_dir: Path, out_dir: Path, demo_dir: Pat
             w.writerow(header)
             w.writerows(rows)
 
-    write("partnership.csv", ["name", "area_code", "police_force", "synthetic", "data_note"],
-          [[f"Safer {g['name']} Partnership (synthetic)", borough, FORCE, "true",
-            f"Synthetic benchmark data for {g['name']}: the wards and LSOAs are synthetic, not real ONS areas."]])
-    write("areas.csv", ["area_code", "area_name", "area_type", "parent_code"],
-          [[borough, g["name"], "borough", ""]] + [[c, n, "ward", borough] for c, n in g["wards"]])
+    write(
+        "partnership.csv",
+        ["name", "area_code", "police_force", "synthetic", "data_note"],
+        [
+            [
+                f"Safer {g['name']} Partnership (synthetic)",
+                borough,
+                FORCE,
+                "true",
+                f"Synthetic benchmark data for {g['name']}: the wards and LSOAs are synthetic, not real ONS areas.",
+            ]
+        ],
+    )
+    write(
+        "areas.csv",
+        ["area_code", "area_name", "area_type", "parent_code"],
+        [[borough, g["name"], "borough", ""]] + [[c, n, "ward", borough] for c, n in g["wards"]],
+    )
     write("lsoa_ward_lookup.csv", ["lsoa_code", "lsoa_name", "ward_code"], [list(x) for x in g["lsoas"]])
     ward_pop = g["population"] // len(g["wards"])
     pop_rows = []

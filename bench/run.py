@@ -17,6 +17,7 @@ Run by hand, not in CI. It
 Peak memory is the process's maximum resident set size (`ru_maxrss`); validation worker processes
 (a pool of 2 on this machine) are reported separately.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,8 +35,17 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-PAGES = ["pages/overview.py", "pages/trends.py", "pages/plan_cycles.py", "pages/areas.py", "pages/compare.py",
-         "pages/priorities.py", "pages/scrutiny.py", "pages/consultation.py", "pages/data.py"]
+PAGES = [
+    "pages/overview.py",
+    "pages/trends.py",
+    "pages/plan_cycles.py",
+    "pages/areas.py",
+    "pages/compare.py",
+    "pages/priorities.py",
+    "pages/scrutiny.py",
+    "pages/consultation.py",
+    "pages/data.py",
+]
 
 
 def _rss_mb(who=resource.RUSAGE_SELF) -> float:
@@ -54,14 +64,20 @@ def child_build(data: Path, cache_base: Path, next_file: Path | None) -> dict:
     os.environ["SAFER_CACHE_DIR"] = str(cache_base)
     from safer import config
     from safer.store import Store
+
     cache = config.cache_dir(data)
     shutil.rmtree(cache, ignore_errors=True)
     t0 = time.perf_counter()
     s = Store(data, cache=cache)
     build_s = time.perf_counter() - t0
     rows = int(s.sql("SELECT sum(rows) FROM police_uk_files").iloc[0, 0] or 0)
-    out = {"build_s": build_s, "rows": rows, "rows_per_s": rows / build_s,
-           "rss_after_build_mb": _rss_mb(), "workers_peak_mb": _rss_mb(resource.RUSAGE_CHILDREN)}
+    out = {
+        "build_s": build_s,
+        "rows": rows,
+        "rows_per_s": rows / build_s,
+        "rss_after_build_mb": _rss_mb(),
+        "workers_peak_mb": _rss_mb(resource.RUSAGE_CHILDREN),
+    }
     # A restart with unchanged extracts: opens the build, reads no CSV.
     s.close()
     t0 = time.perf_counter()
@@ -74,8 +90,11 @@ def child_build(data: Path, cache_base: Path, next_file: Path | None) -> dict:
         t0 = time.perf_counter()
         s.refresh()
         out["add_month_s"] = time.perf_counter() - t0
-        added = int(s.sql("SELECT rows FROM police_uk_files WHERE source_path = $p",
-                          {"p": f"police_uk/{next_file.name}"}).iloc[0, 0])
+        added = int(
+            s.sql("SELECT rows FROM police_uk_files WHERE source_path = $p", {"p": f"police_uk/{next_file.name}"}).iloc[
+                0, 0
+            ]
+        )
         out["add_month_rows"] = added
         assert s.status.current
         target.unlink()  # leave the data directory as generated
@@ -88,13 +107,16 @@ def child_build(data: Path, cache_base: Path, next_file: Path | None) -> dict:
 def _record_page_queries() -> dict[str, list[tuple[str, dict]]]:
     """Run each page once with AppTest and record the named queries it runs (name, parameters)."""
     from streamlit.testing.v1 import AppTest
+
     from safer import queries
+
     calls: list[tuple[str, dict]] = []
     real = queries.run
 
     def spy(store, name, **values):
         calls.append((name, dict(values)))
         return real(store, name, **values)
+
     queries.run = spy
     per_page = {}
     try:
@@ -114,11 +136,15 @@ def child_pages(data: Path, cache_base: Path, repeat: int) -> dict:
     os.environ["SAFER_DATA_DIR"] = str(data)
     os.environ["SAFER_CACHE_DIR"] = str(cache_base)
     from streamlit.testing.v1 import AppTest
+
     from safer import queries, ui
     from safer.store import Store
+
     store = Store(data)
     inds = store.sql("SELECT indicator_id FROM indicators ORDER BY rowid").indicator_id.tolist()
-    areas = [None] + store.sql("SELECT area_code FROM areas WHERE area_type = 'ward' ORDER BY area_code LIMIT 6").area_code.tolist()
+    areas = [None] + store.sql(
+        "SELECT area_code FROM areas WHERE area_type = 'ward' ORDER BY area_code LIMIT 6"
+    ).area_code.tolist()
     per_page = _record_page_queries()
     out: dict = {"pages": {}}
     for page, calls in per_page.items():
@@ -142,10 +168,13 @@ def child_pages(data: Path, cache_base: Path, repeat: int) -> dict:
                 t_page += dt
                 slowest[name] = max(slowest.get(name, 0.0), dt)
             totals.append(t_page)
-        out["pages"][page] = {"queries": len(calls), "median_ms": statistics.median(totals) * 1000,
-                              "p95_ms": _p95(totals) * 1000,
-                              "slowest_query": max(slowest, key=slowest.get) if slowest else "",
-                              "slowest_query_ms": max(slowest.values()) * 1000 if slowest else 0.0}
+        out["pages"][page] = {
+            "queries": len(calls),
+            "median_ms": statistics.median(totals) * 1000,
+            "p95_ms": _p95(totals) * 1000,
+            "slowest_query": max(slowest, key=slowest.get) if slowest else "",
+            "slowest_query_ms": max(slowest.values()) * 1000 if slowest else 0.0,
+        }
     # A full rerun of each page (warm: the store is open; Streamlit's caches as in production).
     for page in PAGES:
         at = AppTest.from_file(str(PROJECT / "dashboard.py"), default_timeout=120)
@@ -161,8 +190,10 @@ def child_pages(data: Path, cache_base: Path, repeat: int) -> dict:
     out["peak_mb"] = _rss_mb()
     out["workers_peak_mb"] = _rss_mb(resource.RUSAGE_CHILDREN)
     # The interactions compared with pandas, timed the same way.
-    for key, name, params in (("monthly", "monthly", {"indicator": "asb"}),
-                              ("ward_rates", "ward_rates", {"indicator": "asb"})):
+    for key, name, params in (
+        ("monthly", "monthly", {"indicator": "asb"}),
+        ("ward_rates", "ward_rates", {"indicator": "asb"}),
+    ):
         ts = []
         for _ in range(repeat):
             t0 = time.perf_counter()
@@ -176,13 +207,15 @@ def child_pages(data: Path, cache_base: Path, repeat: int) -> dict:
 def child_pandas(data: Path, repeat: int) -> dict:
     """The same two answers (monthly ASB in the borough; ASB ward rates over the last 12 months) with pandas."""
     import pandas as pd
+
     files = sorted((data / "police_uk").rglob("*.csv*"))
     lookup = pd.read_csv(data / "lsoa_ward_lookup.csv", dtype=str)
     pop = pd.read_csv(data / "population.csv")
 
     def load():
-        return pd.concat([pd.read_csv(f, usecols=["Month", "LSOA code", "Crime type"], dtype=str) for f in files],
-                         ignore_index=True)
+        return pd.concat(
+            [pd.read_csv(f, usecols=["Month", "LSOA code", "Crime type"], dtype=str) for f in files], ignore_index=True
+        )
 
     def monthly(df):
         d = df[df["Crime type"] == "Anti-social behaviour"].merge(lookup, left_on="LSOA code", right_on="lsoa_code")
@@ -246,9 +279,9 @@ def measure(data: Path, work: Path, tag: str, next_file: Path | None, repeat: in
 def table(demo: dict, large: dict, large_label: str) -> str:
     rows = []
 
-    def row(what, d, l, target="", ok=None):
+    def row(what, d, lg, target="", ok=None):
         mark = "" if ok is None else ("met" if ok else "MISSED")
-        rows.append(f"| {what} | {d} | {l} | {target} | {mark} |")
+        rows.append(f"| {what} | {d} | {lg} | {target} | {mark} |")
 
     f1 = lambda x: "n/a" if x is None else f"{x:,.1f}"  # noqa: E731
     f0 = lambda x: "n/a" if x is None else f"{x:,.0f}"  # noqa: E731
@@ -258,31 +291,62 @@ def table(demo: dict, large: dict, large_label: str) -> str:
     row("  rows per second", f0(b["rows_per_s"]), f0(B["rows_per_s"]))
     row("restart, unchanged extracts, s", f"{b['reopen_s']:.2f}", f"{B['reopen_s']:.2f}")
     if "add_month_s" in B:
-        row(f"one more month ({B['add_month_rows']:,} rows), s", "n/a", f"{B['add_month_s']:.2f}", "≤ 3 s", B["add_month_s"] <= 3)
+        row(
+            f"one more month ({B['add_month_rows']:,} rows), s",
+            "n/a",
+            f"{B['add_month_s']:.2f}",
+            "≤ 3 s",
+            B["add_month_s"] <= 3,
+        )
         row("  rows per second (the new month)", "n/a", f0(B["add_month_rows"] / B["add_month_s"]))
     row("peak memory, building process, MB", f0(b["peak_mb"]), f0(B["peak_mb"]), "≤ 1,536 MB", B["peak_mb"] <= 1536)
     row("peak memory, each validation worker, MB", f0(b["workers_peak_mb"]), f0(B["workers_peak_mb"]))
     P, Pl = demo["pages"], large["pages"]
     for page in PAGES:
-        d, l = P["pages"][page], Pl["pages"][page]
+        d, lg = P["pages"][page], Pl["pages"][page]
         name = page.removeprefix("pages/").removesuffix(".py")
-        row(f"{name}: queries ({l['queries']}) median / p95, ms", f"{d['median_ms']:.0f} / {d['p95_ms']:.0f}",
-            f"{l['median_ms']:.0f} / {l['p95_ms']:.0f}", "p95 ≤ 100 ms", l["p95_ms"] <= 100)
-        row(f"{name}: full AppTest rerun, ms", f"{d['rerun_ms']:.0f}", f"{l['rerun_ms']:.0f} ({l['rerun_ms'] / d['rerun_ms']:.2f}×)",
-            "≤ 1.5× demo", l["rerun_ms"] <= 1.5 * d["rerun_ms"])
-    row("peak memory, dashboard process (all pages), MB", f0(P["peak_mb"]), f0(Pl["peak_mb"]), "≤ 1,536 MB", Pl["peak_mb"] <= 1536)
+        row(
+            f"{name}: queries ({lg['queries']}) median / p95, ms",
+            f"{d['median_ms']:.0f} / {d['p95_ms']:.0f}",
+            f"{lg['median_ms']:.0f} / {lg['p95_ms']:.0f}",
+            "p95 ≤ 100 ms",
+            lg["p95_ms"] <= 100,
+        )
+        row(
+            f"{name}: full AppTest rerun, ms",
+            f"{d['rerun_ms']:.0f}",
+            f"{lg['rerun_ms']:.0f} ({lg['rerun_ms'] / d['rerun_ms']:.2f}×)",
+            "≤ 1.5× demo",
+            lg["rerun_ms"] <= 1.5 * d["rerun_ms"],
+        )
+    row(
+        "peak memory, dashboard process (all pages), MB",
+        f0(P["peak_mb"]),
+        f0(Pl["peak_mb"]),
+        "≤ 1,536 MB",
+        Pl["peak_mb"] <= 1536,
+    )
     pd_, pl = demo["pandas"], large["pandas"]
     for key, label in (("monthly", "monthly ASB, borough"), ("ward_rates", "ASB ward rates, 12 months")):
         dd, dl = P[f"duckdb_{key}_ms"], Pl[f"duckdb_{key}_ms"]
         cd, cl = pd_[f"pandas_cold_{key}_ms"], pl[f"pandas_cold_{key}_ms"]
         wd, wl = pd_[f"pandas_warm_{key}_ms"], pl[f"pandas_warm_{key}_ms"]
         row(f"{label}: store query, ms", f"{dd:.1f}", f"{dl:.1f}")
-        row(f"{label}: pandas read_csv + groupby, ms (× store)", f"{cd:,.0f} ({cd / dd:,.0f}×)", f"{cl:,.0f} ({cl / dl:,.0f}×)",
-            "≥ 20×", cl / dl >= 20)
-        row(f"{label}: pandas groupby on rows in memory, ms (× store)", f"{wd:,.0f} ({wd / dd:,.1f}×)",
-            f"{wl:,.0f} ({wl / dl:,.1f}×)", "(for reference)")
+        row(
+            f"{label}: pandas read_csv + groupby, ms (× store)",
+            f"{cd:,.0f} ({cd / dd:,.0f}×)",
+            f"{cl:,.0f} ({cl / dl:,.0f}×)",
+            "≥ 20×",
+            cl / dl >= 20,
+        )
+        row(
+            f"{label}: pandas groupby on rows in memory, ms (× store)",
+            f"{wd:,.0f} ({wd / dd:,.1f}×)",
+            f"{wl:,.0f} ({wl / dl:,.1f}×)",
+            "(for reference)",
+        )
     row("pandas baseline peak memory, MB", f0(pd_["pandas_peak_mb"]), f0(pl["pandas_peak_mb"]))
-    head = (f"| figure | demo data | {large_label} | target (large) | |\n|---|---:|---:|---|---|")
+    head = f"| figure | demo data | {large_label} | target (large) | |\n|---|---:|---:|---|---|"
     return head + "\n" + "\n".join(rows)
 
 
@@ -307,12 +371,16 @@ def main(argv=None) -> int:
         return 0
 
     from bench import gm
+
     gm.check_populations()
     work = Path(a.work)
     force = work / f"force-{a.months}x{a.rows_per_month}"
     t0 = time.perf_counter()
     info = gm.generate(force, a.months, rows_per_month=a.rows_per_month)
-    print(f"generated {info['rows_written']:,} rows in {time.perf_counter() - t0:.1f} s (0 if already there)", file=sys.stderr)
+    print(
+        f"generated {info['rows_written']:,} rows in {time.perf_counter() - t0:.1f} s (0 if already there)",
+        file=sys.stderr,
+    )
     large_dir = gm.make_borough_dir(gm.STOCKPORT, force, work / f"stockport-{a.months}")
     next_file = force / "next_month" / f"{info['next_month']}-greater-manchester-street.csv"
 
@@ -321,13 +389,17 @@ def main(argv=None) -> int:
     large = measure(large_dir, work, f"large-{a.months}", next_file, a.repeat)
     label = f"GM, {a.months} months"
     out = table(demo, large, label)
-    machine = (f"{platform.node()}: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
-               f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
-               f"1-minute load average {load_before:.1f} before and {os.getloadavg()[0]:.1f} after the run "
-               f"(other work on the machine slows every figure)")
+    machine = (
+        f"{platform.node()}: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
+        f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
+        f"1-minute load average {load_before:.1f} before and {os.getloadavg()[0]:.1f} after the run "
+        f"(other work on the machine slows every figure)"
+    )
     print(machine)
     print(out)
-    (work / f"results-{a.months}.json").write_text(json.dumps({"machine": machine, "demo": demo, "large": large}, indent=1))
+    (work / f"results-{a.months}.json").write_text(
+        json.dumps({"machine": machine, "demo": demo, "large": large}, indent=1)
+    )
     (work / f"results-{a.months}.md").write_text(machine + "\n\n" + out + "\n")
     return 0
 

@@ -6,6 +6,7 @@ left and right arrow keys). The step is kept in the URL (`&step=2`), so a link r
 dashboard.py hides the navigation while a briefing is open. Without `?briefing=` this page lists the
 briefings in `briefings/`. Everything shown comes from `safer.briefing`.
 """
+
 import runpy
 
 import streamlit as st
@@ -27,17 +28,23 @@ def _index() -> None:
     if not found:
         st.info("There are no briefings in the briefings/ folder.")
         return
-    st.markdown("A briefing shows one view per screen in large type, for a projector. Move on with the "
-                "**Next** and **Previous** buttons or the right and left arrow keys; the slide number is kept "
-                "in the link. Each briefing also downloads as one PDF, one view per page.")
+    st.markdown(
+        "A briefing shows one view per screen in large type, for a projector. Move on with the "
+        "**Next** and **Previous** buttons or the right and left arrow keys; the slide number is kept "
+        "in the link. Each briefing also downloads as one PDF, one view per page."
+    )
     for name in found:
         try:
             b = briefing.load(name)
         except briefing.BriefingError as exc:
             st.error(ui.md_escape(exc), icon=":material/error:")
             continue
-        st.page_link("pages/briefing.py", label=f"{b.title} ({len(b.slides)} views)", icon=":material/slideshow:",
-                     query_params={"briefing": name, "step": "1"})
+        st.page_link(
+            "pages/briefing.py",
+            label=f"{b.title} ({len(b.slides)} views)",
+            icon=":material/slideshow:",
+            query_params={"briefing": name, "step": "1"},
+        )
         if b.description:
             st.caption(ui.md_escape(b.description))
 
@@ -65,8 +72,10 @@ def _show(name: str) -> None:
         st.error(ui.md_escape(exc), icon=":material/error:")
         found = briefing.available()
         if found:
-            st.markdown("Briefings available: " + ", ".join(f"`{n}`" for n in found) + ". Open one with "
-                        "`?briefing=NAME` in the address.")
+            st.markdown(
+                "Briefings available: " + ", ".join(f"`{n}`" for n in found) + ". Open one with "
+                "`?briefing=NAME` in the address."
+            )
         return
     st.query_params["step"] = str(step)
     n = len(b.slides)
@@ -78,24 +87,49 @@ def _show(name: str) -> None:
     chart.plotly_chart(slide.figure, width="stretch", theme=None, config={"displayModeBar": False}, alt=slide.alt)
     with text:
         with st.container(horizontal=True, vertical_alignment="center", gap="small"):
-            st.button("Previous", icon=":material/arrow_back:", shortcut="Left", disabled=step <= 1,
-                      on_click=_go, args=(step - 1,), key="briefing_previous")
-            st.button("Next", icon=":material/arrow_forward:", shortcut="Right", disabled=step >= n, type="primary",
-                      on_click=_go, args=(step + 1,), key="briefing_next")
+            st.button(
+                "Previous",
+                icon=":material/arrow_back:",
+                shortcut="Left",
+                disabled=step <= 1,
+                on_click=_go,
+                args=(step - 1,),
+                key="briefing_previous",
+            )
+            st.button(
+                "Next",
+                icon=":material/arrow_forward:",
+                shortcut="Right",
+                disabled=step >= n,
+                type="primary",
+                on_click=_go,
+                args=(step + 1,),
+                key="briefing_next",
+            )
             st.markdown(f"**{step} of {n}**")
-            st.download_button("PDF", lambda: briefing.pdf_bytes(s, b), file_name=f"{name}-{s.version}.pdf",
-                               mime="application/pdf", on_click="ignore", icon=":material/picture_as_pdf:",
-                               help=f"The whole briefing ({ui.md_escape(b.title)}) as one PDF, one view per page")
+            st.download_button(
+                "PDF",
+                lambda: briefing.pdf_bytes(s, b),
+                file_name=f"{name}-{s.version}.pdf",
+                mime="application/pdf",
+                on_click="ignore",
+                icon=":material/picture_as_pdf:",
+                help=f"The whole briefing ({ui.md_escape(b.title)}) as one PDF, one view per page",
+            )
         if p["synthetic"]:
             st.warning(f"**{briefing.SYNTHETIC_NOTE}**", icon=":material/warning:")
         if s.status.problems:
-            st.error(f"The newest extracts have problems, so this briefing shows the last good data "
-                     f"(built {s.status.built_at}).", icon=":material/error:")
+            st.error(
+                f"The newest extracts have problems, so this briefing shows the last good data "
+                f"(built {s.status.built_at}).",
+                icon=":material/error:",
+            )
         with st.container(key="briefing_text"):
             for sentence in slide.sentences:
                 st.markdown(ui.md_escape(sentence))
         with st.container(key="briefing_stamp"):
             st.caption(ui.md_escape(slide.stamp))
+
 
 name = st.query_params.get("briefing")
 if name:

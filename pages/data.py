@@ -1,5 +1,6 @@
 """Data: every extract with its rows, period, gaps, last change, source, licence and validation status,
 the police.uk files, the store's status, and the caveats a reader must know."""
+
 from pathlib import Path
 
 import pandas as pd
@@ -14,9 +15,13 @@ from safer.store import fingerprint
 def extracts(data_dir: str, fingerprint_: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The catalogue and the validation problems of the files on disk (recomputed when a file changes)."""
     report = validate(Path(data_dir), cache_dir=ui.store().cache)
-    problems = pd.DataFrame([{"file": p.file, "line": p.line, "column": p.column, "severity": p.severity,
-                              "problem": p.message} for p in report.problems],
-                            columns=["file", "line", "column", "severity", "problem"])
+    problems = pd.DataFrame(
+        [
+            {"file": p.file, "line": p.line, "column": p.column, "severity": p.severity, "problem": p.message}
+            for p in report.problems
+        ],
+        columns=["file", "line", "column", "severity", "problem"],
+    )
     return catalog.extract_files_info(data_dir, report), problems
 
 
@@ -28,26 +33,39 @@ files, problems = extracts(str(s.data_dir), fp)
 # ----------------------------------------------------------------------------- store status
 st.subheader("What the dashboard is showing")
 if s.status.current:
-    st.success(f"Current: built at {s.status.built_at} (UTC) from the extracts now on disk. "
-               f"Data version {s.version}.", icon=":material/check_circle:")
+    st.success(
+        f"Current: built at {s.status.built_at} (UTC) from the extracts now on disk. Data version {s.version}.",
+        icon=":material/check_circle:",
+    )
 else:
-    st.error(f"Serving the last good build, from {s.status.built_at} (UTC), data version {s.version}: "
-             f"the extracts now on disk have {len(s.status.problems)} problem"
-             f"{'s' if len(s.status.problems) != 1 else ''}, so they are not loaded. "
-             "Fix them (the status column below names each file) and the dashboard rebuilds by itself.",
-             icon=":material/error:")
+    st.error(
+        f"Serving the last good build, from {s.status.built_at} (UTC), data version {s.version}: "
+        f"the extracts now on disk have {len(s.status.problems)} problem"
+        f"{'s' if len(s.status.problems) != 1 else ''}, so they are not loaded. "
+        "Fix them (the status column below names each file) and the dashboard rebuilds by itself.",
+        icon=":material/error:",
+    )
 c1, c2, c3 = st.columns(3)
 c1.metric("Extract files", f"{len(files):,}")
 c2.metric("Data rows", f"{int(files['rows'].fillna(0).sum()):,}")
 n_err = int((problems.severity == "error").sum())
 n_warn = len(problems) - n_err
-c3.metric("Validation problems", f"{n_err:,} error{'s' if n_err != 1 else ''}, {n_warn:,} warning{'s' if n_warn != 1 else ''}")
+c3.metric(
+    "Validation problems", f"{n_err:,} error{'s' if n_err != 1 else ''}, {n_warn:,} warning{'s' if n_warn != 1 else ''}"
+)
 st.caption(f"Data directory: {s.data_dir}")
 if len(problems):
-    st.markdown("**Validation problems in the extracts on disk** (file, line and column; also listed by "
-                "`python -m safer validate`)")
+    st.markdown(
+        "**Validation problems in the extracts on disk** (file, line and column; also listed by "
+        "`python -m safer validate`)"
+    )
     st.dataframe(problems, hide_index=True, width="stretch")
-    ui.exports({"validation problems": problems}, {}, ui.meta("Data: " + "validation problems", "as on disk now", "the data directory", {}), cite=False)
+    ui.exports(
+        {"validation problems": problems},
+        {},
+        ui.meta("Data: " + "validation problems", "as on disk now", "the data directory", {}),
+        cite=False,
+    )
 if s.status.warnings:
     st.markdown("**Warnings from the build being served**")
     st.code("\n".join(s.status.warnings[:50]), language=None)
@@ -55,42 +73,73 @@ if s.status.warnings:
 # ----------------------------------------------------------------------------- coverage
 st.subheader("Months with data, and months missing")
 coverage = ui.run("extract_coverage")
-st.caption("One row per indicator: the first and last month with data, and every month missing in between. "
-           "A missing month is shown as a gap on every chart and left out of totals and means, never counted as zero.")
+st.caption(
+    "One row per indicator: the first and last month with data, and every month missing in between. "
+    "A missing month is shown as a gap on every chart and left out of totals and means, never counted as zero."
+)
 st.dataframe(
-    coverage.fillna({"missing_ranges": "none"}), hide_index=True, width="stretch",
-    column_order=["indicator_id", "label", "first_month", "last_month", "months_with_data", "months_missing",
-                  "missing_ranges", "extract", "source"],
+    coverage.fillna({"missing_ranges": "none"}),
+    hide_index=True,
+    width="stretch",
+    column_order=[
+        "indicator_id",
+        "label",
+        "first_month",
+        "last_month",
+        "months_with_data",
+        "months_missing",
+        "missing_ranges",
+        "extract",
+        "source",
+    ],
     column_config={
-        "indicator_id": "Indicator", "label": st.column_config.TextColumn("Name", width="medium"),
-        "extract": "Extract", "source": "Source",
-        "first_month": "First month", "last_month": "Last month",
+        "indicator_id": "Indicator",
+        "label": st.column_config.TextColumn("Name", width="medium"),
+        "extract": "Extract",
+        "source": "Source",
+        "first_month": "First month",
+        "last_month": "Last month",
         "months_with_data": st.column_config.NumberColumn("Months with data", format="%d"),
         "months_missing": st.column_config.NumberColumn("Months missing", format="%d"),
         "missing_ranges": st.column_config.TextColumn("Missing months", width="medium"),
     },
 )
-ui.exports({"extract coverage": coverage}, {}, ui.meta("Data: " + "extract coverage", "as on disk now", "the data directory", {}), cite=False)
+ui.exports(
+    {"extract coverage": coverage},
+    {},
+    ui.meta("Data: " + "extract coverage", "as on disk now", "the data directory", {}),
+    cite=False,
+)
 
 # ----------------------------------------------------------------------------- every extract
 st.subheader("Every extract")
-st.caption("One row per file in the data directory: its rows, the first and last month (or year) its rows cover, "
-           "its size and last change (UTC), whether it passes the data contract (data/README.md), its source and "
-           "licence. Files with problems come first; their rows are counted as read, before checks.")
+st.caption(
+    "One row per file in the data directory: its rows, the first and last month (or year) its rows cover, "
+    "its size and last change (UTC), whether it passes the data contract (data/README.md), its source and "
+    "licence. Files with problems come first; their rows are counted as read, before checks."
+)
 st.dataframe(
     # files with problems first, then in contract order
     files.sort_values("status", key=lambda s: s.eq("ok"), kind="stable").fillna({"first": "—", "last": "—"}),
-    hide_index=True, width="stretch",
+    hide_index=True,
+    width="stretch",
     column_order=["file", "rows", "first", "last", "status", "modified_utc", "size_bytes", "source", "licence", "kind"],
     column_config={
-        "file": st.column_config.TextColumn("File", width="medium"), "kind": "Contract entry",
+        "file": st.column_config.TextColumn("File", width="medium"),
+        "kind": "Contract entry",
         "rows": st.column_config.NumberColumn("Rows", format="%d"),
-        "first": st.column_config.TextColumn("From", width=70), "last": st.column_config.TextColumn("To", width=70),
+        "first": st.column_config.TextColumn("From", width=70),
+        "last": st.column_config.TextColumn("To", width=70),
         "size_bytes": st.column_config.NumberColumn("Size (bytes)", format="%d"),
-        "modified_utc": "Last changed (UTC)", "status": "Validation", "source": "Source", "licence": "Licence",
+        "modified_utc": "Last changed (UTC)",
+        "status": "Validation",
+        "source": "Source",
+        "licence": "Licence",
     },
 )
-ui.exports({"extracts": files}, {}, ui.meta("Data: " + "extracts", "as on disk now", "the data directory", {}), cite=False)
+ui.exports(
+    {"extracts": files}, {}, ui.meta("Data: " + "extracts", "as on disk now", "the data directory", {}), cite=False
+)
 
 # ----------------------------------------------------------------------------- police.uk files
 st.subheader("police.uk files: rows read, placed and left out")
@@ -101,24 +150,41 @@ else:
     totals = pol[["rows", "rows_in_area", "rows_outside_area", "rows_without_location"]].sum()
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Rows read", f"{int(totals['rows']):,}", help=f"From {len(pol)} files")
-    c2.metric("Placed in the area", f"{int(totals['rows_in_area']):,}",
-              help=f"{totals['rows_in_area'] / totals['rows']:.1%} of the rows read")
-    c3.metric("Outside the area", f"{int(totals['rows_outside_area']):,}",
-              help="LSOA code not in lsoa_ward_lookup.csv: a force's file covers the whole force area")
+    c2.metric(
+        "Placed in the area",
+        f"{int(totals['rows_in_area']):,}",
+        help=f"{totals['rows_in_area'] / totals['rows']:.1%} of the rows read",
+    )
+    c3.metric(
+        "Outside the area",
+        f"{int(totals['rows_outside_area']):,}",
+        help="LSOA code not in lsoa_ward_lookup.csv: a force's file covers the whole force area",
+    )
     c4.metric("Without a location", f"{int(totals['rows_without_location']):,}", help="Blank LSOA code")
-    st.caption(f"From {len(pol)} files, {pol.first_month.min()} to {pol.last_month.max()}, in the build being served. "
-               "Only rows placed in the area are counted, and only crime types named in indicators.csv.")
+    st.caption(
+        f"From {len(pol)} files, {pol.first_month.min()} to {pol.last_month.max()}, in the build being served. "
+        "Only rows placed in the area are counted, and only crime types named in indicators.csv."
+    )
     st.dataframe(
-        pol, hide_index=True, width="stretch",
+        pol,
+        hide_index=True,
+        width="stretch",
         column_config={
-            "file": st.column_config.TextColumn("File", width="large"), "first_month": "First month",
-            "last_month": "Last month", "rows": st.column_config.NumberColumn("Rows read", format="%d"),
+            "file": st.column_config.TextColumn("File", width="large"),
+            "first_month": "First month",
+            "last_month": "Last month",
+            "rows": st.column_config.NumberColumn("Rows read", format="%d"),
             "rows_in_area": st.column_config.NumberColumn("Placed in the area", format="%d"),
             "rows_without_location": st.column_config.NumberColumn("Without a location", format="%d"),
             "rows_outside_area": st.column_config.NumberColumn("Outside the area", format="%d"),
         },
     )
-    ui.exports({"police.uk files": pol}, {}, ui.meta("Data: " + "police.uk files", "as on disk now", "the data directory", {}), cite=False)
+    ui.exports(
+        {"police.uk files": pol},
+        {},
+        ui.meta("Data: " + "police.uk files", "as on disk now", "the data directory", {}),
+        cite=False,
+    )
 
 # ----------------------------------------------------------------------------- caveats
 st.subheader("Caveats")
@@ -149,5 +215,7 @@ st.markdown("**Each indicator's caveats** (from indicators.csv)")
 for r in ui.run("indicators").itertuples():
     caveats = r.caveats if isinstance(r.caveats, str) and r.caveats else "None recorded."
     st.text(f"{r.label} ({r.indicator_id}): {caveats}")
-ui.stamp(f"{coverage.first_month.min()} to {coverage.last_month.max()}" if coverage.first_month.notna().any()
-         else "no data", "the extracts in the data directory")
+ui.stamp(
+    f"{coverage.first_month.min()} to {coverage.last_month.max()}" if coverage.first_month.notna().any() else "no data",
+    "the extracts in the data directory",
+)

@@ -1,11 +1,14 @@
 """Scrutiny: concerns raised at scrutiny, the response, the follow-up asked for, and the evidence for each."""
+
 import datetime as dt
 
 import streamlit as st
 
 from safer import ui
 
-p = ui.header("Scrutiny", "What concerns did scrutiny raise, what was said, what is still owed, and what do the figures show?")
+p = ui.header(
+    "Scrutiny", "What concerns did scrutiny raise, what was said, what is still owed, and what do the figures show?"
+)
 
 concerns = ui.run("scrutiny_concerns")
 if concerns.empty:
@@ -16,12 +19,23 @@ FOLLOW_UP = {"open": "⚠ OPEN follow-up: still owed", "answered": "✔ Follow-u
 
 open_ = concerns[concerns.follow_up_status == "open"]
 if len(open_):
-    st.warning(f"**{len(open_)} open follow-up{'s' if len(open_) != 1 else ''}** (marked ⚠ OPEN below): "
-               + "; ".join(ui.md_escape(t) for t in open_.topic), icon=":material/pending_actions:")
+    st.warning(
+        f"**{len(open_)} open follow-up{'s' if len(open_) != 1 else ''}** (marked ⚠ OPEN below): "
+        + "; ".join(ui.md_escape(t) for t in open_.topic),
+        icon=":material/pending_actions:",
+    )
 
-shown = ui.url_select("follow_up", "Show", ["all", "open", "answered", "closed"],
-                      {"all": "Every concern", "open": "⚠ Open follow-ups", "answered": "Answered follow-ups",
-                       "closed": "Closed follow-ups"})
+shown = ui.url_select(
+    "follow_up",
+    "Show",
+    ["all", "open", "answered", "closed"],
+    {
+        "all": "Every concern",
+        "open": "⚠ Open follow-ups",
+        "answered": "Answered follow-ups",
+        "closed": "Closed follow-ups",
+    },
+)
 view = concerns if shown == "all" else ui.run("scrutiny_concerns", follow_up_status=shown)
 if view.empty:
     st.info("No concern has a follow-up with this status.")
@@ -48,24 +62,42 @@ for c in view.to_dict("records"):
         st.markdown("**Evidence**")
         if isinstance(c["indicator_id"], str) and c["indicator_id"]:
             with st.container(horizontal=True):
-                st.page_link("pages/trends.py", icon=":material/show_chart:",
-                             label=f"{ui.md_escape(c['label'])}: the trend, with this meeting marked",
-                             query_params={"indicator": c["indicator_id"], "mark": c["meeting_date"],
-                                           "mark_label": f"Scrutiny {day:%-d %b %Y}"})
+                st.page_link(
+                    "pages/trends.py",
+                    icon=":material/show_chart:",
+                    label=f"{ui.md_escape(c['label'])}: the trend, with this meeting marked",
+                    query_params={
+                        "indicator": c["indicator_id"],
+                        "mark": c["meeting_date"],
+                        "mark_label": f"Scrutiny {day:%-d %b %Y}",
+                    },
+                )
                 if c["has_consultation"]:
-                    st.page_link("pages/consultation.py", icon=":material/forum:",
-                                 label="What residents say against what is recorded",
-                                 query_params={"indicator": c["indicator_id"]})
+                    st.page_link(
+                        "pages/consultation.py",
+                        icon=":material/forum:",
+                        label="What residents say against what is recorded",
+                        query_params={"indicator": c["indicator_id"]},
+                    )
         else:
             st.text("No indicator in the catalogue answers this concern.")
         if c["illustrative"]:
-            st.caption("Illustrative: some of this row (wording, response or follow-up status) is not from the minutes.")
+            st.caption(
+                "Illustrative: some of this row (wording, response or follow-up status) is not from the minutes."
+            )
         if isinstance(c["source"], str) and c["source"]:
             st.caption("Source: " + ui.md_escape(c["source"]))
 
 with st.expander("Every concern as a table"):
     st.dataframe(view, hide_index=True, width="stretch")
-ui.exports({"scrutiny concerns": view}, {},
-           ui.meta("Concerns raised at scrutiny", f"meetings {concerns.meeting_date.min()} to {concerns.meeting_date.max()}",
-                   "scrutiny_concerns.csv", {}))
+ui.exports(
+    {"scrutiny concerns": view},
+    {},
+    ui.meta(
+        "Concerns raised at scrutiny",
+        f"meetings {concerns.meeting_date.min()} to {concerns.meeting_date.max()}",
+        "scrutiny_concerns.csv",
+        {},
+    ),
+)
 ui.stamp(f"meetings {concerns.meeting_date.min()} to {concerns.meeting_date.max()}", "scrutiny_concerns.csv")

@@ -17,8 +17,10 @@ Pure functions, no Streamlit: `load` reads and checks a briefing, `build_slide` 
 figure, its three sentences (from `safer.narrative`: what changed, whether it is beyond chance, the
 caveat) and its stamp, `slides_html` and `pdf_bytes` make the printable version.
 """
+
 from __future__ import annotations
 
+import functools
 import html
 import os
 import re
@@ -63,7 +65,7 @@ class SlideSpec:
     title: str
     page: str
     filters: dict[str, str]
-    line: int            # line of the slide's [[slide]] header in the file
+    line: int  # line of the slide's [[slide]] header in the file
     lines: dict[str, int] = field(default_factory=dict, compare=False)  # line of each key
 
     def where(self, path: Path, key: str | None = None) -> str:
@@ -79,6 +81,11 @@ class Briefing:
     path: Path
 
 
+def _where(name: str, lines: dict, header: int, key: str | None = None) -> str:
+    """`FILE:LINE` of a slide's key (or of its [[slide]] header)."""
+    return f"{name}:{lines.get(key, header) if key else header}"
+
+
 @dataclass
 class Slide:
     number: int
@@ -86,9 +93,9 @@ class Slide:
     title: str
     page: str
     figure: go.Figure
-    sentences: list[str]      # [what changed, beyond chance or not, the caveat]
-    meta: export.Meta         # period, source, data version, filters
-    alt: str                  # a text alternative to the chart
+    sentences: list[str]  # [what changed, beyond chance or not, the caveat]
+    meta: export.Meta  # period, source, data version, filters
+    alt: str  # a text alternative to the chart
 
     @property
     def stamp(self) -> str:
@@ -144,12 +151,16 @@ def parse(text: str, path: Path) -> Briefing:
     headers, key_lines, top_lines = _key_lines(text)
     for k in doc:
         if k not in TOP_KEYS and k != "slide":
-            raise BriefingError(f"{path.name}:{top_lines.get(k, 1)}: unknown key {k!r}; a briefing has "
-                                f"{', '.join(TOP_KEYS)} and [[slide]] tables")
+            raise BriefingError(
+                f"{path.name}:{top_lines.get(k, 1)}: unknown key {k!r}; a briefing has "
+                f"{', '.join(TOP_KEYS)} and [[slide]] tables"
+            )
     title = doc.get("title")
     if not isinstance(title, str) or not title.strip():
-        raise BriefingError(f"{path.name}:{top_lines.get('title', 1)}: the briefing needs a title "
-                            '(title = "...") before the first [[slide]]')
+        raise BriefingError(
+            f"{path.name}:{top_lines.get('title', 1)}: the briefing needs a title "
+            '(title = "...") before the first [[slide]]'
+        )
     raw = doc.get("slide")
     if not isinstance(raw, list) or not raw:
         raise BriefingError(f"{path.name}:1: no slides: add at least one [[slide]] table")
@@ -157,7 +168,7 @@ def parse(text: str, path: Path) -> Briefing:
     for i, s in enumerate(raw):
         header = headers[i] if i < len(headers) else 1
         lines = key_lines[i] if i < len(key_lines) else {}
-        at = lambda k=None: f"{path.name}:{lines.get(k, header) if k else header}"  # noqa: E731
+        at = functools.partial(_where, path.name, lines, header)
         page = s.get("page")
         if not isinstance(page, str) or page not in PAGES:
             got = f"unknown page {page!r}" if page is not None else "no page"
@@ -170,8 +181,9 @@ def parse(text: str, path: Path) -> Briefing:
             if k in SLIDE_KEYS:
                 continue
             if k not in PAGES[page]:
-                raise BriefingError(f"{at(k)}: slide {i + 1}: unknown filter {k!r} for page {page!r}; "
-                                    f"it takes {', '.join(PAGES[page])}")
+                raise BriefingError(
+                    f"{at(k)}: slide {i + 1}: unknown filter {k!r} for page {page!r}; it takes {', '.join(PAGES[page])}"
+                )
             if not isinstance(v, str) or not v.strip():
                 raise BriefingError(f"{at(k)}: slide {i + 1}: filter {k!r} must be a non-empty string")
             filters[k] = v.strip()
@@ -234,8 +246,11 @@ def for_projector(fig: go.Figure, height: int = 540, width: int = 760, y_title: 
     set for `width` px (a slide's chart column; the PDF uses the same width, so they match)."""
     f = go.Figure(fig)
     big = lambda size: max(size or PROJECTOR_FONT, PROJECTOR_FONT)  # noqa: E731
-    f.update_layout(font=dict(size=PROJECTOR_FONT), hoverlabel=dict(font_size=PROJECTOR_FONT),
-                    title=dict(text=None, subtitle=dict(text=None)))
+    f.update_layout(
+        font=dict(size=PROJECTOR_FONT),
+        hoverlabel=dict(font_size=PROJECTOR_FONT),
+        title=dict(text=None, subtitle=dict(text=None)),
+    )
     f.update_xaxes(tickfont_size=PROJECTOR_FONT, title_font_size=PROJECTOR_FONT)
     f.update_yaxes(tickfont_size=PROJECTOR_FONT, title_font_size=PROJECTOR_FONT)
     if len(list(f.select_yaxes())) > 1:  # stacked panels: their titles (with units) name each panel
@@ -261,9 +276,19 @@ def for_projector(fig: go.Figure, height: int = 540, width: int = 760, y_title: 
     band = 44 if synthetic else 0
     top = band + 44  # the band, then room for labels on top of the plot (plan cycles, subplot titles)
     bottom = 90 + (34 if any(ax.title.text for ax in f.select_xaxes()) else 0) + 30 * rows
-    f.update_layout(height=height, margin=dict(l=100, r=30, t=top, b=bottom),
-                    legend=dict(orientation="h", yref="container", y=0.005, yanchor="bottom", x=0.01,
-                                xanchor="left", font=dict(size=PROJECTOR_FONT)))
+    f.update_layout(
+        height=height,
+        margin=dict(l=100, r=30, t=top, b=bottom),
+        legend=dict(
+            orientation="h",
+            yref="container",
+            y=0.005,
+            yanchor="bottom",
+            x=0.01,
+            xanchor="left",
+            font=dict(size=PROJECTOR_FONT),
+        ),
+    )
     for a in synthetic:  # back at the top left of the figure, whatever the new margins
         a.update(xshift=-(100 - 12), yshift=top - 6, font=dict(size=PROJECTOR_FONT))
         f.add_annotation(a)
@@ -274,8 +299,10 @@ def _indicator(store, spec: SlideSpec, path: Path) -> dict:
     inds = queries.run(store, "indicators").set_index("indicator_id")
     iid = spec.filters["indicator"]
     if iid not in inds.index:
-        raise BriefingError(f"{spec.where(path, 'indicator')}: indicator {iid!r} is not in indicators.csv; "
-                            f"it has {', '.join(inds.index)}")
+        raise BriefingError(
+            f"{spec.where(path, 'indicator')}: indicator {iid!r} is not in indicators.csv; "
+            f"it has {', '.join(inds.index)}"
+        )
     return inds.loc[iid].to_dict() | {"indicator_id": iid}
 
 
@@ -286,8 +313,10 @@ def _area(store, spec: SlideSpec, path: Path, indicator: dict, partnership: dict
         raise BriefingError(f"{spec.where(path, 'area')}: area {code!r} is not in areas.csv")
     row = areas.loc[code]
     if indicator["geography"] == "borough" and row.area_type != "borough":
-        raise BriefingError(f"{spec.where(path, 'area')}: {indicator['indicator_id']} is recorded for the borough "
-                            f"only, not for {row.area_name}")
+        raise BriefingError(
+            f"{spec.where(path, 'area')}: {indicator['indicator_id']} is recorded for the borough "
+            f"only, not for {row.area_name}"
+        )
     return {"area_code": code, "area_name": row.area_name, "area_type": row.area_type}
 
 
@@ -317,9 +346,18 @@ def build_slide(store, briefing: Briefing, step: int) -> Slide:
             rolling = stats.rolling_mean(monthly["value"])
         # one story on a projector: the months, the rolling mean, plan cycles and gaps (the Trends page
         # has the control limits and events)
-        fig = charts.trend_chart(monthly[["month", "value"]], rolling, None, cycles, None, indicator,
-                                 area["area_name"], synthetic, suppressed=suppressed,
-                                 suppress_below=monthly.attrs.get("suppress_below"))
+        fig = charts.trend_chart(
+            monthly[["month", "value"]],
+            rolling,
+            None,
+            cycles,
+            None,
+            indicator,
+            area["area_name"],
+            synthetic,
+            suppressed=suppressed,
+            suppress_below=monthly.attrs.get("suppress_below"),
+        )
         alt = charts.describe_trend(monthly, indicator, area["area_name"])
         y_title = f"{str(indicator['unit']).capitalize()} per month"
         period = _period(*(monthly.month.iloc[[0, -1]] if len(monthly) else (None, None)))
@@ -336,19 +374,38 @@ def build_slide(store, briefing: Briefing, step: int) -> Slide:
     else:  # consultation: what residents say against what is recorded
         pv = stats.survey_estimates(queries.run(store, "perception_vs_recorded", indicator=iid))
         if pv.empty:
-            raise BriefingError(f"{spec.where(briefing.path, 'indicator')}: no survey question in consultation.csv "
-                                f"is set against {iid!r}, so there is no perception to show")
+            raise BriefingError(
+                f"{spec.where(briefing.path, 'indicator')}: no survey question in consultation.csv "
+                f"is set against {iid!r}, so there is no perception to show"
+            )
         fig = charts.perception_chart(pv, monthly, indicator, synthetic)
         first, last = pv.iloc[0], pv.iloc[-1]
-        alt = (f"Residents: {first.percent:.1f}% in {first.period} and {last.percent:.1f}% in {last.period} "
-               f"({first.answer.lower()}). Recorded {indicator['label'].lower()} per month is drawn below.")
+        alt = (
+            f"Residents: {first.percent:.1f}% in {first.period} and {last.percent:.1f}% in {last.period} "
+            f"({first.answer.lower()}). Recorded {indicator['label'].lower()} per month is drawn below."
+        )
         period = _period(pv.start_month.min(), pv.end_month.max())
         source = f"consultation.csv; {indicator['source']}"
 
-    meta = export.Meta(title=spec.title, period=period, source=source, data_version=store.version,
-                       filters=dict(spec.filters) | {"area": code}, partnership=p["name"], synthetic=synthetic)
-    return Slide(number=step, of=n, title=spec.title, page=spec.page, figure=for_projector(fig, y_title=y_title),
-                 sentences=sentences(monthly, indicator, area["area_name"]), meta=meta, alt=alt)
+    meta = export.Meta(
+        title=spec.title,
+        period=period,
+        source=source,
+        data_version=store.version,
+        filters=dict(spec.filters) | {"area": code},
+        partnership=p["name"],
+        synthetic=synthetic,
+    )
+    return Slide(
+        number=step,
+        of=n,
+        title=spec.title,
+        page=spec.page,
+        figure=for_projector(fig, y_title=y_title),
+        sentences=sentences(monthly, indicator, area["area_name"]),
+        meta=meta,
+        alt=alt,
+    )
 
 
 def build_slides(store, briefing: Briefing) -> list[Slide]:
@@ -397,8 +454,10 @@ def slides_html(briefing: Briefing, slides: list[Slide], svgs: list[str] | None 
     """One self-contained HTML document, one slide per printed page. Every text is escaped; the
     charts are inline SVG from kaleido (pass `svgs` to reuse images already made)."""
     e = html.escape
-    parts = [f"<!DOCTYPE html><html lang=\"en-GB\"><head><meta charset=\"utf-8\"><title>{e(briefing.title)}</title>"
-             f"<style>{_CSS}</style></head><body>"]
+    parts = [
+        f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>{e(briefing.title)}</title>'
+        f"<style>{_CSS}</style></head><body>"
+    ]
     for i, s in enumerate(slides):
         svg = svgs[i] if svgs is not None else _svg(s.figure, s.meta)
         synth = f'<p class="synthetic">{e(SYNTHETIC_NOTE)}</p>' if s.meta.synthetic else ""
@@ -408,37 +467,56 @@ def slides_html(briefing: Briefing, slides: list[Slide], svgs: list[str] | None 
             f'<span class="count">{e(briefing.title)} · {s.number} of {s.of}</span></div>{synth}'
             f'<div class="body"><div class="chart" aria-label="{e(s.alt)}">{svg}</div>'
             f'<div class="text">{text}</div></div>'
-            f'<p class="stamp">{e(s.stamp)} · {e(s.meta.partnership)}</p></section>')
+            f'<p class="stamp">{e(s.stamp)} · {e(s.meta.partnership)}</p></section>'
+        )
     parts.append("</body></html>")
     return "".join(parts)
 
 
 def chromium_path() -> str | None:
-    for c in (os.environ.get("SAFER_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
-              shutil.which("chromium-browser")):
+    for c in (
+        os.environ.get("SAFER_CHROMIUM"),
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+    ):
         if c and os.path.isfile(c) and os.access(c, os.X_OK):
             return c
     return None
 
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--no-first-run"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-pdf-header-footer",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def print_pdf(html_text: str, out: Path, timeout: float = 120.0) -> Path:
     """Print an HTML document to PDF with the system's headless Chromium."""
     exe = chromium_path()
     if exe is None:
-        raise BriefingError("Chromium is needed to print the briefing (apt-get install chromium, or set SAFER_CHROMIUM)")
+        raise BriefingError(
+            "Chromium is needed to print the briefing (apt-get install chromium, or set SAFER_CHROMIUM)"
+        )
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="safer-briefing-") as tmp:
         page = Path(tmp) / "briefing.html"
         page.write_text(html_text, encoding="utf-8")
         part = Path(tmp) / "out.pdf"
-        cmd = [exe, *CHROMIUM_FLAGS, f"--user-data-dir={Path(tmp) / 'profile'}", f"--print-to-pdf={part}",
-               page.as_uri()]
+        cmd = [
+            exe,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={Path(tmp) / 'profile'}",
+            f"--print-to-pdf={part}",
+            page.as_uri(),
+        ]
         try:
             done = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired:

@@ -5,6 +5,7 @@ What is about the files themselves (size, modification time, whether they pass t
 in the store, so it is worked out here from the data directory and `safer.contract.validate`. Pure:
 no Streamlit, no store; the Data page caches the result by the extracts' fingerprint.
 """
+
 from __future__ import annotations
 
 import csv
@@ -21,10 +22,11 @@ from . import contract
 # the partnership's own extract: its source comes from the data (a `source` column, or the
 # indicators a file holds) and its licence is not recorded in the data directory.
 KNOWN_SOURCES: dict[str, tuple[str, str]] = {
-    "police_uk/": ("data.police.uk street-level crime and anti-social behaviour data",
-                   "Open Government Licence v3.0"),
-    "police_uk_releases.csv": ("Written by `python -m safer ingest` from data.police.uk downloads",
-                               "Open Government Licence v3.0"),
+    "police_uk/": ("data.police.uk street-level crime and anti-social behaviour data", "Open Government Licence v3.0"),
+    "police_uk_releases.csv": (
+        "Written by `python -m safer ingest` from data.police.uk downloads",
+        "Open Government Licence v3.0",
+    ),
 }
 OWN_SOURCE = "The partnership's own extract"
 LICENCE_NOT_RECORDED = "Not recorded in the data directory"
@@ -121,8 +123,7 @@ def extract_files_info(data_dir: str | Path, report: contract.Report | None = No
     for rel, kind, path in entries:
         if not path.exists():
             if kind in contract.SPECS and contract.SPECS[kind].required:
-                out.append({"file": rel, "kind": kind, "status": "missing (required)",
-                            "source": None, "licence": None})
+                out.append({"file": rel, "kind": kind, "status": "missing (required)", "source": None, "licence": None})
             continue
         table = police.get(rel) if kind == "police_uk/" else report.tables.get(rel)
         problems = by_file.get(rel, [])
@@ -135,12 +136,20 @@ def extract_files_info(data_dir: str | Path, report: contract.Report | None = No
         first, last = _period(table)
         st = path.stat()
         source, licence = _source(kind, table, report)
-        out.append({
-            "file": rel, "kind": kind, "rows": rows, "first": first, "last": last,
-            "size_bytes": st.st_size,
-            "modified_utc": _dt.datetime.fromtimestamp(st.st_mtime, _dt.timezone.utc).isoformat(timespec="seconds"),
-            "status": _status(problems), "source": source, "licence": licence,
-        })
+        out.append(
+            {
+                "file": rel,
+                "kind": kind,
+                "rows": rows,
+                "first": first,
+                "last": last,
+                "size_bytes": st.st_size,
+                "modified_utc": _dt.datetime.fromtimestamp(st.st_mtime, _dt.UTC).isoformat(timespec="seconds"),
+                "status": _status(problems),
+                "source": source,
+                "licence": licence,
+            }
+        )
     df = pd.DataFrame(out, columns=COLUMNS)
     df["rows"] = df["rows"].astype("Int64")
     df["size_bytes"] = df["size_bytes"].astype("Int64")

@@ -14,6 +14,7 @@ Rules every chart follows:
 * JSON-serialisable: x values are 'YYYY-MM-DD' strings, y values plain floats
   or None.
 """
+
 from __future__ import annotations
 
 import math
@@ -21,27 +22,52 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
-OKABE_ITO = ['#E69F00', '#56B4E9', '#009E73', '#F0E442', '#0072B2', '#D55E00', '#CC79A7', '#000000']
+OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
 # Order used for series on white: the yellow (#F0E442) has too little contrast for lines.
-SERIES_COLOURS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#000000']
-SERIES_SYMBOLS = ['circle', 'square', 'diamond', 'triangle-up', 'x', 'star', 'cross', 'hexagon']
-NEUTRAL = '#595959'
-GAP_FILL = '#BDBDBD'
+SERIES_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000"]
+SERIES_SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "star", "cross", "hexagon"]
+NEUTRAL = "#595959"
+GAP_FILL = "#BDBDBD"
 
-SYNTHETIC_TEXT = 'SYNTHETIC DEMO DATA – not real figures'
+SYNTHETIC_TEXT = "SYNTHETIC DEMO DATA – not real figures"
 BASE_FONT = 16
 TITLE_FONT = 22
-TEMPLATE = 'plotly_white'
+TEMPLATE = "plotly_white"
 
-_MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
-_MONTHS_LONG = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August',
-                'September', 'October', 'November', 'December']
+_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+_MONTHS_LONG = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 __all__ = [
-    'OKABE_ITO', 'SYNTHETIC_TEXT', 'missing_runs', 'trend_chart', 'cycle_lines_chart',
-    'cycle_means_chart', 'ward_rank_chart', 'ward_map', 'sparkline', 'describe_trend',
-    'month_to_date', 'month_label', 'describe_cycles', 'describe_cycle_months', 'describe_ward_rates',
-    'perception_chart', 'add_marked_date',
+    "OKABE_ITO",
+    "SYNTHETIC_TEXT",
+    "missing_runs",
+    "trend_chart",
+    "cycle_lines_chart",
+    "cycle_means_chart",
+    "ward_rank_chart",
+    "ward_map",
+    "sparkline",
+    "describe_trend",
+    "month_to_date",
+    "month_label",
+    "describe_cycles",
+    "describe_cycle_months",
+    "describe_ward_rates",
+    "perception_chart",
+    "add_marked_date",
 ]
 
 
@@ -56,26 +82,26 @@ def _isnan(x) -> bool:
 
 
 def _ym(month: str) -> tuple[int, int]:
-    y, m = str(month).split('-')[:2]
+    y, m = str(month).split("-")[:2]
     return int(y), int(m)
 
 
 def month_to_date(month: str) -> str:
     """'YYYY-MM' -> 'YYYY-MM-01' (a plain string, so figures stay JSON-friendly)."""
     y, m = _ym(month)
-    return f'{y:04d}-{m:02d}-01'
+    return f"{y:04d}-{m:02d}-01"
 
 
 def month_label(month: str, long: bool = False) -> str:
     """'2019-07' -> 'Jul 2019' (or 'July 2019' with long=True)."""
     y, m = _ym(month)
-    return f'{(_MONTHS_LONG if long else _MONTHS)[m - 1]} {y}'
+    return f"{(_MONTHS_LONG if long else _MONTHS)[m - 1]} {y}"
 
 
 def _shift_month(month: str, k: int) -> str:
     y, m = _ym(month)
     i = y * 12 + (m - 1) + k
-    return f'{i // 12:04d}-{i % 12 + 1:02d}'
+    return f"{i // 12:04d}-{i % 12 + 1:02d}"
 
 
 def _month_edge(month: str) -> str:
@@ -89,7 +115,7 @@ def _month_edge(month: str) -> str:
     py, pm = _ym(_shift_month(month, -1))
     prev = pd.Timestamp(year=py, month=pm, day=1)
     mid = prev + (this - prev) / 2
-    return mid.strftime('%Y-%m-%d %H:%M')
+    return mid.strftime("%Y-%m-%d %H:%M")
 
 
 def _num_list(values) -> list:
@@ -106,39 +132,40 @@ def _num_list(values) -> list:
 
 def _fmt(v: float, decimals: int | None = None) -> str:
     if _isnan(v):
-        return 'no data'
+        return "no data"
     v = float(v)
     if decimals is None:
         decimals = 0 if abs(v - round(v)) < 1e-9 else 1
-    return f'{v:,.{decimals}f}'
+    return f"{v:,.{decimals}f}"
 
 
 def _label(indicator: dict) -> str:
-    return str(indicator.get('label') or indicator.get('indicator_id') or 'Count')
+    return str(indicator.get("label") or indicator.get("indicator_id") or "Count")
 
 
 def _unit(indicator: dict) -> str:
-    return str(indicator.get('unit') or '')
+    return str(indicator.get("unit") or "")
 
 
 def _per_month_title(indicator: dict) -> str:
     label = _label(indicator)
-    return label if 'per month' in label.lower() else f'{label} per month'
+    return label if "per month" in label.lower() else f"{label} per month"
 
 
-def _base_layout(fig: go.Figure, title: str, subtitle: str | None = None, height: int = 600,
-                 margin: dict | None = None) -> None:
-    t = dict(text=title, x=0.01, xanchor='left', font=dict(size=TITLE_FONT))
+def _base_layout(
+    fig: go.Figure, title: str, subtitle: str | None = None, height: int = 600, margin: dict | None = None
+) -> None:
+    t = dict(text=title, x=0.01, xanchor="left", font=dict(size=TITLE_FONT))
     if subtitle:
-        t['subtitle'] = dict(text=subtitle, font=dict(size=15, color=NEUTRAL))
+        t["subtitle"] = dict(text=subtitle, font=dict(size=15, color=NEUTRAL))
     fig.update_layout(
         template=TEMPLATE,
         title=t,
-        font=dict(size=BASE_FONT, color='#222222'),
+        font=dict(size=BASE_FONT, color="#222222"),
         height=height,
         margin=margin or dict(l=80, r=40, t=110, b=150),
         hoverlabel=dict(font_size=15),
-        legend=dict(orientation='h', yanchor='top', y=-0.14, xanchor='left', x=0, font=dict(size=15)),
+        legend=dict(orientation="h", yanchor="top", y=-0.14, xanchor="left", x=0, font=dict(size=15)),
     )
     _readable_axes(fig)
 
@@ -149,12 +176,12 @@ def _readable_axes(fig: go.Figure) -> None:
     Streamlit's own Plotly theme (``st.plotly_chart``'s default) otherwise draws them 12 px in
     #808495, 3.8:1 on white: below WCAG 2.1 AA (4.5:1). Sizes already set are kept.
     """
-    names = [k for k in fig.layout.to_plotly_json() if k.startswith(('xaxis', 'yaxis'))] or ['xaxis', 'yaxis']
+    names = [k for k in fig.layout.to_plotly_json() if k.startswith(("xaxis", "yaxis"))] or ["xaxis", "yaxis"]
     for name in names:
         ax = fig.layout[name]
-        ax.tickfont.color = ax.tickfont.color or '#222222'
+        ax.tickfont.color = ax.tickfont.color or "#222222"
         ax.tickfont.size = ax.tickfont.size or 14
-        ax.title.font.color = ax.title.font.color or '#222222'
+        ax.title.font.color = ax.title.font.color or "#222222"
         ax.title.font.size = ax.title.font.size or BASE_FONT
 
 
@@ -172,36 +199,62 @@ def _add_synthetic(fig: go.Figure, synthetic: bool) -> None:
     top = (m.t if m.t is not None else 100) + band
     left = m.l if m.l is not None else 80
     height = (fig.layout.height or 500) + band
-    fig.update_layout(height=height, margin=dict(t=top),
-                      title=dict(yref='container', y=1 - (band + 6) / height, yanchor='top'))
+    fig.update_layout(
+        height=height, margin=dict(t=top), title=dict(yref="container", y=1 - (band + 6) / height, yanchor="top")
+    )
     fig.add_annotation(
-        text=f'<b>{SYNTHETIC_TEXT}</b>', xref='paper', yref='paper', x=0, y=1, xanchor='left',
-        yanchor='top', xshift=-(left - 12), yshift=top - 6, showarrow=False,
+        text=f"<b>{SYNTHETIC_TEXT}</b>",
+        xref="paper",
+        yref="paper",
+        x=0,
+        y=1,
+        xanchor="left",
+        yanchor="top",
+        xshift=-(left - 12),
+        yshift=top - 6,
+        showarrow=False,
         # #B84F00: Okabe-Ito vermillion darkened so white 16 px text reaches WCAG AA (5.1:1; #D55E00 is 3.9:1)
-        font=dict(size=16, color='#FFFFFF'), bgcolor='#B84F00', bordercolor='#000000',
-        borderwidth=1, borderpad=5, name='synthetic',
+        font=dict(size=16, color="#FFFFFF"),
+        bgcolor="#B84F00",
+        bordercolor="#000000",
+        borderwidth=1,
+        borderpad=5,
+        name="synthetic",
     )
 
 
 def _add_caption(fig: go.Figure, text: str, below_px: int = 80) -> None:
     """A source/caveat line ``below_px`` pixels under the plot area (independent of height)."""
     fig.add_annotation(
-        text=text, xref='paper', yref='paper', x=0, y=0, yshift=-below_px, xanchor='left', yanchor='top',
-        showarrow=False, align='left', font=dict(size=14, color=NEUTRAL), name='caption',
+        text=text,
+        xref="paper",
+        yref="paper",
+        x=0,
+        y=0,
+        yshift=-below_px,
+        xanchor="left",
+        yanchor="top",
+        showarrow=False,
+        align="left",
+        font=dict(size=14, color=NEUTRAL),
+        name="caption",
     )
 
 
 def _legend_at_bottom(fig: go.Figure) -> None:
     """Horizontal legend pinned to the bottom of the figure (container coordinates)."""
-    fig.update_layout(legend=dict(orientation='h', yref='container', y=0.01, yanchor='bottom',
-                                  xanchor='left', x=0.01, font=dict(size=15)))
+    fig.update_layout(
+        legend=dict(
+            orientation="h", yref="container", y=0.01, yanchor="bottom", xanchor="left", x=0.01, font=dict(size=15)
+        )
+    )
 
 
 def _prepare_monthly(monthly: pd.DataFrame) -> pd.DataFrame:
-    df = monthly[['month', 'value']].copy()
-    df['month'] = df['month'].astype(str).str.slice(0, 7)
-    df['value'] = pd.to_numeric(df['value'], errors='coerce').astype('float64')
-    df = df.sort_values('month').reset_index(drop=True)
+    df = monthly[["month", "value"]].copy()
+    df["month"] = df["month"].astype(str).str.slice(0, 7)
+    df["value"] = pd.to_numeric(df["value"], errors="coerce").astype("float64")
+    df = df.sort_values("month").reset_index(drop=True)
     return df
 
 
@@ -216,7 +269,7 @@ def missing_runs(monthly: pd.DataFrame) -> list[tuple[str, str]]:
     df = _prepare_monthly(monthly)
     runs: list[tuple[str, str]] = []
     start = prev = None
-    for m, v in zip(df['month'], df['value']):
+    for m, v in zip(df["month"], df["value"]):
         if _isnan(v):
             if start is None:
                 start = m
@@ -231,7 +284,7 @@ def missing_runs(monthly: pd.DataFrame) -> list[tuple[str, str]]:
 
 
 def _run_text(first: str, last: str) -> str:
-    return month_label(first) if first == last else f'{month_label(first)} – {month_label(last)}'
+    return month_label(first) if first == last else f"{month_label(first)} – {month_label(last)}"
 
 
 # --------------------------------------------------------------------------- 2. trend chart
@@ -255,11 +308,20 @@ def _stagger_levels(xs_days: list[float], widths_days: list[float], n_levels: in
     return levels
 
 
-def trend_chart(monthly: pd.DataFrame, rolling: pd.Series | None, limits: pd.DataFrame | None,
-                cycles: pd.DataFrame | None, events: pd.DataFrame | None, indicator: dict,
-                area_name: str, synthetic: bool, note: str | None = None,
-                limits_method: str = "Laney c'-chart, 3 sigma widened for over-dispersion",
-                suppressed: pd.Series | None = None, suppress_below: int | None = None) -> go.Figure:
+def trend_chart(
+    monthly: pd.DataFrame,
+    rolling: pd.Series | None,
+    limits: pd.DataFrame | None,
+    cycles: pd.DataFrame | None,
+    events: pd.DataFrame | None,
+    indicator: dict,
+    area_name: str,
+    synthetic: bool,
+    note: str | None = None,
+    limits_method: str = "Laney c'-chart, 3 sigma widened for over-dispersion",
+    suppressed: pd.Series | None = None,
+    suppress_below: int | None = None,
+) -> go.Figure:
     """Monthly counts over time with plan cycles, gaps, events and control limits.
 
     * monthly values: line + markers, ``connectgaps=False`` (None at missing months);
@@ -272,169 +334,302 @@ def trend_chart(monthly: pd.DataFrame, rolling: pd.Series | None, limits: pd.Dat
       and months beyond them marked with a diamond (above) / triangle-down (below).
     """
     df = _prepare_monthly(monthly)
-    x = [month_to_date(m) for m in df['month']]
+    x = [month_to_date(m) for m in df["month"]]
     label = _label(indicator)
     unit = _unit(indicator)
     fig = go.Figure()
     if df.empty:
-        _base_layout(fig, f'{label} in {area_name}', 'No months to show')
+        _base_layout(fig, f"{label} in {area_name}", "No months to show")
         _add_synthetic(fig, synthetic)
         return fig
 
-    first_m, last_m = df['month'].iloc[0], df['month'].iloc[-1]
+    first_m, last_m = df["month"].iloc[0], df["month"].iloc[-1]
     x_lo, x_hi = _month_edge(first_m), _month_edge(_shift_month(last_m, 1))
-    vals = df['value']
+    vals = df["value"]
     ymax = float(vals.max()) if vals.notna().any() else 1.0
-    if limits is not None and 'upper' in limits and pd.to_numeric(limits['upper'], errors='coerce').notna().any():
-        ymax = max(ymax, float(pd.to_numeric(limits['upper'], errors='coerce').max()))
+    if limits is not None and "upper" in limits and pd.to_numeric(limits["upper"], errors="coerce").notna().any():
+        ymax = max(ymax, float(pd.to_numeric(limits["upper"], errors="coerce").max()))
     n_events_shown = 0
 
     # --- plan cycles (shaded, labelled at the top)
     if cycles is not None and len(cycles):
-        cyc = cycles.sort_values('start_month').reset_index(drop=True)
+        cyc = cycles.sort_values("start_month").reset_index(drop=True)
         for i, row in cyc.iterrows():
-            s, e = str(row['start_month'])[:7], str(row['end_month'])[:7]
+            s, e = str(row["start_month"])[:7], str(row["end_month"])[:7]
             if e < first_m or s > last_m:
                 continue
             s_c, e_c = max(s, first_m), min(e, last_m)
             fig.add_shape(
-                type='rect', xref='x', yref='paper', x0=_month_edge(s_c), x1=_month_edge(_shift_month(e_c, 1)),
-                y0=0, y1=1, fillcolor=SERIES_COLOURS[(i + 1) % len(SERIES_COLOURS)], opacity=0.10,
-                line_width=0, layer='below', name=f'cycle {row["cycle_id"]}',
+                type="rect",
+                xref="x",
+                yref="paper",
+                x0=_month_edge(s_c),
+                x1=_month_edge(_shift_month(e_c, 1)),
+                y0=0,
+                y1=1,
+                fillcolor=SERIES_COLOURS[(i + 1) % len(SERIES_COLOURS)],
+                opacity=0.10,
+                line_width=0,
+                layer="below",
+                name=f"cycle {row['cycle_id']}",
             )
-            title = str(row.get('title') or '')
+            title = str(row.get("title") or "")
             fig.add_annotation(
-                x=_month_edge(s_c), xref='x', y=1.0, yref='paper', xanchor='left', yanchor='bottom',
-                text=f'<b>{row["cycle_id"]}</b>', showarrow=False, font=dict(size=15, color='#222222'),
-                hovertext=f'Plan cycle {row["cycle_id"]}: {title} ({month_label(s)} to {month_label(e)})',
-                name='cycle label',
+                x=_month_edge(s_c),
+                xref="x",
+                y=1.0,
+                yref="paper",
+                xanchor="left",
+                yanchor="bottom",
+                text=f"<b>{row['cycle_id']}</b>",
+                showarrow=False,
+                font=dict(size=15, color="#222222"),
+                hovertext=f"Plan cycle {row['cycle_id']}: {title} ({month_label(s)} to {month_label(e)})",
+                name="cycle label",
             )
 
     # --- suppressed months (small numbers withheld): marked at the foot, never shaded as missing
     hidden: list[str] = []
     if suppressed is not None and bool(pd.Series(suppressed).any()):
-        flags = pd.DataFrame({'month': monthly['month'].astype(str).str.slice(0, 7),
-                              'hidden': pd.Series(suppressed).astype(bool).to_numpy()})
-        hidden = sorted(flags.loc[flags['hidden'], 'month'])
-        fig.add_trace(go.Scatter(
-            x=[month_to_date(m) for m in hidden], y=[0] * len(hidden), mode='markers+text',
-            text=[f'<{suppress_below}'] * len(hidden), textposition='top center', textfont=dict(size=11),
-            marker=dict(symbol='line-ew-open', size=12, color='#595959', line=dict(width=2)),
-            name=f'Fewer than {suppress_below} (suppressed)', legendrank=5,
-            hovertemplate='%{x|%b %Y}: fewer than ' + str(suppress_below) + ' (suppressed)<extra></extra>'))
+        flags = pd.DataFrame(
+            {
+                "month": monthly["month"].astype(str).str.slice(0, 7),
+                "hidden": pd.Series(suppressed).astype(bool).to_numpy(),
+            }
+        )
+        hidden = sorted(flags.loc[flags["hidden"], "month"])
+        fig.add_trace(
+            go.Scatter(
+                x=[month_to_date(m) for m in hidden],
+                y=[0] * len(hidden),
+                mode="markers+text",
+                text=[f"<{suppress_below}"] * len(hidden),
+                textposition="top center",
+                textfont=dict(size=11),
+                marker=dict(symbol="line-ew-open", size=12, color="#595959", line=dict(width=2)),
+                name=f"Fewer than {suppress_below} (suppressed)",
+                legendrank=5,
+                hovertemplate="%{x|%b %Y}: fewer than " + str(suppress_below) + " (suppressed)<extra></extra>",
+            )
+        )
 
     # --- missing-month runs
-    runs = missing_runs(df.assign(value=df['value'].where(~df['month'].isin(hidden), 0.0)) if hidden else df)
+    runs = missing_runs(df.assign(value=df["value"].where(~df["month"].isin(hidden), 0.0)) if hidden else df)
     for first, last in runs:
         fig.add_shape(
-            type='rect', xref='x', yref='paper', x0=_month_edge(first), x1=_month_edge(_shift_month(last, 1)),
-            y0=0, y1=1, fillcolor=GAP_FILL, opacity=0.45, line_width=0, layer='below', name='no data',
+            type="rect",
+            xref="x",
+            yref="paper",
+            x0=_month_edge(first),
+            x1=_month_edge(_shift_month(last, 1)),
+            y0=0,
+            y1=1,
+            fillcolor=GAP_FILL,
+            opacity=0.45,
+            line_width=0,
+            layer="below",
+            name="no data",
         )
         fig.add_annotation(
-            x=_month_edge(first), xref='x', y=0.5, yref='paper', xanchor='left', yanchor='middle',
-            xshift=2, text=f'<b>No data</b><br>{_run_text(first, last).replace(" – ", " –<br>")}',
-            showarrow=False, align='left', font=dict(size=14, color='#333333'), name='no data label',
-            bgcolor='rgba(255,255,255,0.7)',
+            x=_month_edge(first),
+            xref="x",
+            y=0.5,
+            yref="paper",
+            xanchor="left",
+            yanchor="middle",
+            xshift=2,
+            text=f"<b>No data</b><br>{_run_text(first, last).replace(' – ', ' –<br>')}",
+            showarrow=False,
+            align="left",
+            font=dict(size=14, color="#333333"),
+            name="no data label",
+            bgcolor="rgba(255,255,255,0.7)",
         )
 
     # --- events (dotted lines + staggered labels)
     if events is not None and len(events):
         ev = events.copy()
-        ev['event_date'] = ev['event_date'].astype(str).str.slice(0, 10)
-        ev = ev[(ev['event_date'] >= x_lo[:10]) & (ev['event_date'] <= x_hi[:10])].sort_values('event_date')
+        ev["event_date"] = ev["event_date"].astype(str).str.slice(0, 10)
+        ev = ev[(ev["event_date"] >= x_lo[:10]) & (ev["event_date"] <= x_hi[:10])].sort_values("event_date")
         if len(ev):
             t0 = pd.Timestamp(x_lo)
             span_days = max((pd.Timestamp(x_hi) - t0).days, 1)
             px_per_day = 1000.0 / span_days  # approximate plot width in px
             short = []
-            for t in ev['title'].astype(str):
-                short.append(t if len(t) <= 24 else t[:23].rstrip() + '…')
-            xs = [(pd.Timestamp(d) - t0).days for d in ev['event_date']]
+            for t in ev["title"].astype(str):
+                short.append(t if len(t) <= 24 else t[:23].rstrip() + "…")
+            xs = [(pd.Timestamp(d) - t0).days for d in ev["event_date"]]
             widths = [(len(s) * 8.5 + 12) / px_per_day for s in short]
             levels = _stagger_levels(xs, widths)
             for (d, full, cat), s_, lev in zip(
-                    ev[['event_date', 'title', 'category']].itertuples(index=False, name=None), short, levels):
-                fig.add_shape(type='line', xref='x', yref='paper', x0=d, x1=d, y0=0, y1=1,
-                              line=dict(color='#333333', width=1.5, dash='dot'), name='event')
+                ev[["event_date", "title", "category"]].itertuples(index=False, name=None), short, levels
+            ):
+                fig.add_shape(
+                    type="line",
+                    xref="x",
+                    yref="paper",
+                    x0=d,
+                    x1=d,
+                    y0=0,
+                    y1=1,
+                    line=dict(color="#333333", width=1.5, dash="dot"),
+                    name="event",
+                )
                 fig.add_annotation(
-                    x=d, xref='x', y=0.985 - 0.065 * lev, yref='paper', xanchor='left', yanchor='top',
-                    text=s_, showarrow=False, font=dict(size=14, color='#222222'),
-                    bgcolor='rgba(255,255,255,0.85)', borderpad=1,
-                    hovertext=f'{full} ({d}; {cat})', name='event label',
+                    x=d,
+                    xref="x",
+                    y=0.985 - 0.065 * lev,
+                    yref="paper",
+                    xanchor="left",
+                    yanchor="top",
+                    text=s_,
+                    showarrow=False,
+                    font=dict(size=14, color="#222222"),
+                    bgcolor="rgba(255,255,255,0.85)",
+                    borderpad=1,
+                    hovertext=f"{full} ({d}; {cat})",
+                    name="event label",
                 )
             n_events_shown = len(ev)
 
     # --- control limits (stepped, per phase) and signals
-    if limits is not None and len(limits) and {'upper', 'lower'}.issubset(limits.columns):
+    if limits is not None and len(limits) and {"upper", "lower"}.issubset(limits.columns):
         lim = limits.copy()
-        lim['month'] = lim['month'].astype(str).str.slice(0, 7)
-        lim = df[['month']].merge(lim.drop(columns=['value'], errors='ignore'), on='month', how='left')
-        lx = [month_to_date(m) for m in lim['month']]
-        gap = df['value'].isna().to_numpy()
-        for col in ('centre', 'upper', 'lower'):
+        lim["month"] = lim["month"].astype(str).str.slice(0, 7)
+        lim = df[["month"]].merge(lim.drop(columns=["value"], errors="ignore"), on="month", how="left")
+        lx = [month_to_date(m) for m in lim["month"]]
+        gap = df["value"].isna().to_numpy()
+        for col in ("centre", "upper", "lower"):
             if col in lim:
-                lim[col] = pd.to_numeric(lim[col], errors='coerce').mask(gap)
-        common = dict(mode='lines', line_shape='hv', connectgaps=False, hoverinfo='skip')
-        if 'centre' in lim:
-            fig.add_trace(go.Scatter(
-                x=lx, y=_num_list(lim['centre']), name='Phase mean (centre line)',
-                line=dict(color=NEUTRAL, width=1.5, dash='dot'), legendrank=40, **common))
-        fig.add_trace(go.Scatter(
-            x=lx, y=_num_list(lim['upper']), name='Control limits (per plan cycle)',
-            line=dict(color=NEUTRAL, width=2, dash='dash'), legendgroup='limits', legendrank=30, **common))
-        fig.add_trace(go.Scatter(
-            x=lx, y=_num_list(lim['lower']), name='Lower control limit', showlegend=False,
-            line=dict(color=NEUTRAL, width=2, dash='dash'), legendgroup='limits', **common))
-        if 'signal' in lim:
-            sig = lim['signal'].fillna('').astype(str)
+                lim[col] = pd.to_numeric(lim[col], errors="coerce").mask(gap)
+        common = dict(mode="lines", line_shape="hv", connectgaps=False, hoverinfo="skip")
+        if "centre" in lim:
+            fig.add_trace(
+                go.Scatter(
+                    x=lx,
+                    y=_num_list(lim["centre"]),
+                    name="Phase mean (centre line)",
+                    line=dict(color=NEUTRAL, width=1.5, dash="dot"),
+                    legendrank=40,
+                    **common,
+                )
+            )
+        fig.add_trace(
+            go.Scatter(
+                x=lx,
+                y=_num_list(lim["upper"]),
+                name="Control limits (per plan cycle)",
+                line=dict(color=NEUTRAL, width=2, dash="dash"),
+                legendgroup="limits",
+                legendrank=30,
+                **common,
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=lx,
+                y=_num_list(lim["lower"]),
+                name="Lower control limit",
+                showlegend=False,
+                line=dict(color=NEUTRAL, width=2, dash="dash"),
+                legendgroup="limits",
+                **common,
+            )
+        )
+        if "signal" in lim:
+            sig = lim["signal"].fillna("").astype(str)
             for kind, name, symbol, colour in (
-                    ('above', 'Above upper control limit', 'diamond', '#CC79A7'),
-                    ('below', 'Below lower control limit', 'triangle-down', '#56B4E9')):
-                mask = (sig == kind) & df['value'].notna()
+                ("above", "Above upper control limit", "diamond", "#CC79A7"),
+                ("below", "Below lower control limit", "triangle-down", "#56B4E9"),
+            ):
+                mask = (sig == kind) & df["value"].notna()
                 if mask.any():
-                    fig.add_trace(go.Scatter(
-                        x=[month_to_date(m) for m in df.loc[mask, 'month']], y=_num_list(df.loc[mask, 'value']),
-                        mode='markers', name=name, legendrank=20,
-                        marker=dict(symbol=symbol, size=16, color=colour, line=dict(color='#000000', width=1.5)),
-                        hovertemplate='%{x|%b %Y}: %{y:,.0f} – ' + name.lower() + '<extra></extra>'))
+                    fig.add_trace(
+                        go.Scatter(
+                            x=[month_to_date(m) for m in df.loc[mask, "month"]],
+                            y=_num_list(df.loc[mask, "value"]),
+                            mode="markers",
+                            name=name,
+                            legendrank=20,
+                            marker=dict(symbol=symbol, size=16, color=colour, line=dict(color="#000000", width=1.5)),
+                            hovertemplate="%{x|%b %Y}: %{y:,.0f} – " + name.lower() + "<extra></extra>",
+                        )
+                    )
 
     # --- rolling mean
     if rolling is not None:
-        r = pd.to_numeric(pd.Series(list(rolling)), errors='coerce')
+        r = pd.to_numeric(pd.Series(list(rolling)), errors="coerce")
         if len(r) == len(monthly):
             # align with monthly's original order, then sort as df
-            order = monthly['month'].astype(str).str.slice(0, 7).reset_index(drop=True)
-            r = pd.DataFrame({'month': order, 'r': r}).sort_values('month')['r'].reset_index(drop=True)
-        fig.add_trace(go.Scatter(
-            x=x, y=_num_list(r), name='12-month rolling mean (only when all 12 months have data)',
-            # #C17A00: Okabe-Ito orange darkened to 3.5:1 on white (WCAG 1.4.11 non-text contrast; #E69F00 is 2.3:1)
-            mode='lines', connectgaps=False, line=dict(color='#C17A00', width=3.5, dash='dashdot'),
-            legendrank=10, hovertemplate='%{x|%b %Y}: 12-month mean %{y:,.1f}<extra></extra>'))
+            order = monthly["month"].astype(str).str.slice(0, 7).reset_index(drop=True)
+            r = pd.DataFrame({"month": order, "r": r}).sort_values("month")["r"].reset_index(drop=True)
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=_num_list(r),
+                name="12-month rolling mean (only when all 12 months have data)",
+                # #C17A00: Okabe-Ito orange darkened to 3.5:1 on white (WCAG 1.4.11 non-text contrast; #E69F00 is 2.3:1)
+                mode="lines",
+                connectgaps=False,
+                line=dict(color="#C17A00", width=3.5, dash="dashdot"),
+                legendrank=10,
+                hovertemplate="%{x|%b %Y}: 12-month mean %{y:,.1f}<extra></extra>",
+            )
+        )
 
     # --- monthly values (on top)
-    fig.add_trace(go.Scatter(
-        x=x, y=_num_list(vals), name=f'{label} (monthly)', mode='lines+markers', connectgaps=False,
-        line=dict(color='#0072B2', width=2.5), marker=dict(size=6, color='#0072B2'), legendrank=1,
-        hovertemplate='%{x|%b %Y}: %{y:,.0f}' + (f' {unit}' if unit else '') + '<extra></extra>'))
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=_num_list(vals),
+            name=f"{label} (monthly)",
+            mode="lines+markers",
+            connectgaps=False,
+            line=dict(color="#0072B2", width=2.5),
+            marker=dict(size=6, color="#0072B2"),
+            legendrank=1,
+            hovertemplate="%{x|%b %Y}: %{y:,.0f}" + (f" {unit}" if unit else "") + "<extra></extra>",
+        )
+    )
 
     headroom = 1.12 + (0.065 * 4 if n_events_shown else 0.0)
-    fig.update_xaxes(title_text='Month', type='date', range=[x_lo, x_hi], showgrid=False,
-                     ticks='outside', tickformat='%b<br>%Y', title_font=dict(size=16))
-    fig.update_yaxes(title_text=_per_month_title(indicator), rangemode='tozero',
-                     range=[0, ymax * headroom if ymax > 0 else 1], tickformat=',',
-                     title_font=dict(size=16))
+    fig.update_xaxes(
+        title_text="Month",
+        type="date",
+        range=[x_lo, x_hi],
+        showgrid=False,
+        ticks="outside",
+        tickformat="%b<br>%Y",
+        title_font=dict(size=16),
+    )
+    fig.update_yaxes(
+        title_text=_per_month_title(indicator),
+        rangemode="tozero",
+        range=[0, ymax * headroom if ymax > 0 else 1],
+        tickformat=",",
+        title_font=dict(size=16),
+    )
     n_missing = int(vals.isna().sum()) - len(hidden)
-    subtitle = (f'{month_label(first_m)} to {month_label(last_m)} · shaded bands are plan cycles'
-                + (f' · {n_missing} month{"s" if n_missing != 1 else ""} with no data shown as gaps' if n_missing else '')
-                + (f' · {len(hidden)} suppressed (fewer than {suppress_below})' if hidden else ''))
-    _base_layout(fig, f'{label} in {area_name}, by month', subtitle, height=660,
-                 margin=dict(l=90, r=40, t=130, b=190 + (20 if note else 0)))
+    subtitle = (
+        f"{month_label(first_m)} to {month_label(last_m)} · shaded bands are plan cycles"
+        + (f" · {n_missing} month{'s' if n_missing != 1 else ''} with no data shown as gaps" if n_missing else "")
+        + (f" · {len(hidden)} suppressed (fewer than {suppress_below})" if hidden else "")
+    )
+    _base_layout(
+        fig,
+        f"{label} in {area_name}, by month",
+        subtitle,
+        height=660,
+        margin=dict(l=90, r=40, t=130, b=190 + (20 if note else 0)),
+    )
     _legend_at_bottom(fig)
-    fig.update_layout(hovermode='closest')
-    caption = ('Gaps and grey bands are months with no data: they are not zero and are not joined up. '
-               f'Limits: {limits_method}, recalculated for each plan cycle.')
+    fig.update_layout(hovermode="closest")
+    caption = (
+        "Gaps and grey bands are months with no data: they are not zero and are not joined up. "
+        f"Limits: {limits_method}, recalculated for each plan cycle."
+    )
     if note:
-        caption += '<br>' + note
+        caption += "<br>" + note
     _add_caption(fig, caption, below_px=78)
     _add_synthetic(fig, synthetic)
     return fig
@@ -457,23 +652,31 @@ def cycle_lines_chart(cycle_months: pd.DataFrame, indicator: dict, synthetic: bo
     unit = _unit(indicator)
     fig = go.Figure()
     cm = cycle_months.copy()
-    cm['value'] = pd.to_numeric(cm['value'], errors='coerce').astype('float64')
-    order = list(dict.fromkeys(cm.sort_values('month')['cycle_id'].astype(str)))
+    cm["value"] = pd.to_numeric(cm["value"], errors="coerce").astype("float64")
+    order = list(dict.fromkeys(cm.sort_values("month")["cycle_id"].astype(str)))
     end_labels = []
-    ymax = float(cm['value'].max()) if cm['value'].notna().any() else 1.0
+    ymax = float(cm["value"].max()) if cm["value"].notna().any() else 1.0
     for i, cid in enumerate(order):
-        d = cm[cm['cycle_id'].astype(str) == cid].sort_values('month_of_cycle')
+        d = cm[cm["cycle_id"].astype(str) == cid].sort_values("month_of_cycle")
         colour = _cycle_colour(i)
-        fig.add_trace(go.Scatter(
-            x=[int(v) for v in d['month_of_cycle']], y=_num_list(d['value']), name=cid,
-            mode='lines+markers', connectgaps=False,
-            line=dict(color=colour, width=3),
-            marker=dict(symbol=SERIES_SYMBOLS[i % len(SERIES_SYMBOLS)], size=9, color=colour),
-            customdata=[month_label(m) for m in d['month']],
-            hovertemplate=f'{cid}, month %{{x}} (%{{customdata}}): %{{y:,.0f}}' + (f' {unit}' if unit else '') + '<extra></extra>'))
-        has = d[d['value'].notna()]
+        fig.add_trace(
+            go.Scatter(
+                x=[int(v) for v in d["month_of_cycle"]],
+                y=_num_list(d["value"]),
+                name=cid,
+                mode="lines+markers",
+                connectgaps=False,
+                line=dict(color=colour, width=3),
+                marker=dict(symbol=SERIES_SYMBOLS[i % len(SERIES_SYMBOLS)], size=9, color=colour),
+                customdata=[month_label(m) for m in d["month"]],
+                hovertemplate=f"{cid}, month %{{x}} (%{{customdata}}): %{{y:,.0f}}"
+                + (f" {unit}" if unit else "")
+                + "<extra></extra>",
+            )
+        )
+        has = d[d["value"].notna()]
         if len(has):
-            end_labels.append([cid, int(has['month_of_cycle'].iloc[-1]), float(has['value'].iloc[-1]), colour])
+            end_labels.append([cid, int(has["month_of_cycle"].iloc[-1]), float(has["value"].iloc[-1]), colour])
     # nudge direct labels apart (in data units) so they do not overlap
     gap = 0.07 * (ymax if ymax > 0 else 1)
     end_labels.sort(key=lambda r: r[2])
@@ -481,26 +684,70 @@ def cycle_lines_chart(cycle_months: pd.DataFrame, indicator: dict, synthetic: bo
     for j in range(1, len(ys)):
         if ys[j] - ys[j - 1] < gap:
             ys[j] = ys[j - 1] + gap
-    for (cid, xm, yv, colour), yl in zip(end_labels, ys):
-        fig.add_annotation(x=xm, y=yl, xref='x', yref='y', text=f'<b>{cid}</b>', showarrow=False,
-                           xanchor='left', xshift=10, font=dict(size=16, color='#222222'), name='direct label',
-                           # dark text (the lighter Okabe-Ito colours are below 4.5:1 as text on white),
-                           # boxed in the line's colour
-                           bgcolor='#FFFFFF', bordercolor=colour, borderwidth=2, borderpad=2)
-    for b, txt in ((0.5, 'Year 1'), (12.5, 'Year 2'), (24.5, 'Year 3')):
+    for (cid, xm, _yv, colour), yl in zip(end_labels, ys):
+        fig.add_annotation(
+            x=xm,
+            y=yl,
+            xref="x",
+            yref="y",
+            text=f"<b>{cid}</b>",
+            showarrow=False,
+            xanchor="left",
+            xshift=10,
+            font=dict(size=16, color="#222222"),
+            name="direct label",
+            # dark text (the lighter Okabe-Ito colours are below 4.5:1 as text on white),
+            # boxed in the line's colour
+            bgcolor="#FFFFFF",
+            bordercolor=colour,
+            borderwidth=2,
+            borderpad=2,
+        )
+    for b, txt in ((0.5, "Year 1"), (12.5, "Year 2"), (24.5, "Year 3")):
         if b > 0.5:
-            fig.add_shape(type='line', xref='x', yref='paper', x0=b, x1=b, y0=0, y1=1,
-                          line=dict(color='#BDBDBD', width=1, dash='dot'))
-        fig.add_annotation(x=b, xref='x', y=1.0, yref='paper', text=txt, showarrow=False, xanchor='left',
-                           yanchor='bottom', xshift=4, font=dict(size=14, color=NEUTRAL))
-    fig.update_xaxes(title_text='Month of plan cycle (1 = April of the first year)', range=[0.5, 40.5],
-                     tickmode='array', tickvals=[1, 4, 7, 10, 13, 16, 19, 22, 25, 28, 31, 34, 36],
-                     showgrid=False, ticks='outside')
-    fig.update_yaxes(title_text=_per_month_title(indicator), rangemode='tozero',
-                     range=[0, max(ymax, max(ys) if ys else 0) * 1.12 or 1], tickformat=',')
-    _base_layout(fig, f'{label}: each plan cycle month by month',
-                 'Lines start in April of each cycle\'s first year; gaps are months with no data (not zero)',
-                 height=600, margin=dict(l=90, r=40, t=130, b=150))
+            fig.add_shape(
+                type="line",
+                xref="x",
+                yref="paper",
+                x0=b,
+                x1=b,
+                y0=0,
+                y1=1,
+                line=dict(color="#BDBDBD", width=1, dash="dot"),
+            )
+        fig.add_annotation(
+            x=b,
+            xref="x",
+            y=1.0,
+            yref="paper",
+            text=txt,
+            showarrow=False,
+            xanchor="left",
+            yanchor="bottom",
+            xshift=4,
+            font=dict(size=14, color=NEUTRAL),
+        )
+    fig.update_xaxes(
+        title_text="Month of plan cycle (1 = April of the first year)",
+        range=[0.5, 40.5],
+        tickmode="array",
+        tickvals=[1, 4, 7, 10, 13, 16, 19, 22, 25, 28, 31, 34, 36],
+        showgrid=False,
+        ticks="outside",
+    )
+    fig.update_yaxes(
+        title_text=_per_month_title(indicator),
+        rangemode="tozero",
+        range=[0, max(ymax, max(ys) if ys else 0) * 1.12 or 1],
+        tickformat=",",
+    )
+    _base_layout(
+        fig,
+        f"{label}: each plan cycle month by month",
+        "Lines start in April of each cycle's first year; gaps are months with no data (not zero)",
+        height=600,
+        margin=dict(l=90, r=40, t=130, b=150),
+    )
     _add_synthetic(fig, synthetic)
     return fig
 
@@ -519,52 +766,84 @@ def cycle_means_chart(comparison: pd.DataFrame, indicator: dict, synthetic: bool
     """
     label = _label(indicator)
     comp = comparison.reset_index(drop=True)
-    disp = float(comp['dispersion'].iloc[0]) if 'dispersion' in comp and len(comp) else 1.0
-    use_adj = disp > 1.0 and {'ci_low_adjusted', 'ci_high_adjusted'}.issubset(comp.columns)
-    lo_col, hi_col = ('ci_low_adjusted', 'ci_high_adjusted') if use_adj else ('ci_low', 'ci_high')
-    means = pd.to_numeric(comp['monthly_mean'], errors='coerce')
-    lo = pd.to_numeric(comp[lo_col], errors='coerce')
-    hi = pd.to_numeric(comp[hi_col], errors='coerce')
-    cids = comp['cycle_id'].astype(str).tolist()
+    disp = float(comp["dispersion"].iloc[0]) if "dispersion" in comp and len(comp) else 1.0
+    use_adj = disp > 1.0 and {"ci_low_adjusted", "ci_high_adjusted"}.issubset(comp.columns)
+    lo_col, hi_col = ("ci_low_adjusted", "ci_high_adjusted") if use_adj else ("ci_low", "ci_high")
+    means = pd.to_numeric(comp["monthly_mean"], errors="coerce")
+    lo = pd.to_numeric(comp[lo_col], errors="coerce")
+    hi = pd.to_numeric(comp[hi_col], errors="coerce")
+    cids = comp["cycle_id"].astype(str).tolist()
     plus = _num_list(hi - means)
     minus = _num_list(means - lo)
     hover = []
     for i, row in comp.iterrows():
-        h = (f'{cids[i]}: {_fmt(means[i], 1)} a month (95% CI {_fmt(lo[i], 1)} to {_fmt(hi[i], 1)})'
-             f'<br>{int(row["months_with_data"]) if not _isnan(row["months_with_data"]) else 0} of '
-             f'{int(row["months_in_cycle"])} months with data')
-        if 'rate_ratio' in comp and not _isnan(row.get('rate_ratio')):
-            h += (f'<br>vs {cids[i - 1]}: ×{row["rate_ratio"]:.2f}, p = {row["p_adjusted"]:.3g} '
-                  f'({"beyond chance" if row["beyond_chance"] else "could be chance"})')
+        h = (
+            f"{cids[i]}: {_fmt(means[i], 1)} a month (95% CI {_fmt(lo[i], 1)} to {_fmt(hi[i], 1)})"
+            f"<br>{int(row['months_with_data']) if not _isnan(row['months_with_data']) else 0} of "
+            f"{int(row['months_in_cycle'])} months with data"
+        )
+        if "rate_ratio" in comp and not _isnan(row.get("rate_ratio")):
+            h += (
+                f"<br>vs {cids[i - 1]}: ×{row['rate_ratio']:.2f}, p = {row['p_adjusted']:.3g} "
+                f"({'beyond chance' if row['beyond_chance'] else 'could be chance'})"
+            )
         hover.append(h)
-    fig = go.Figure(go.Bar(
-        x=cids, y=_num_list(means), name='Average per month',
-        marker=dict(color=[_cycle_colour(i) for i in range(len(cids))], line=dict(color='#000000', width=1)),
-        error_y=dict(type='data', symmetric=False, array=plus, arrayminus=minus, color='#000000',
-                     thickness=2.5, width=14),
-        hovertext=hover, hoverinfo='text', showlegend=False,
-    ))
+    fig = go.Figure(
+        go.Bar(
+            x=cids,
+            y=_num_list(means),
+            name="Average per month",
+            marker=dict(color=[_cycle_colour(i) for i in range(len(cids))], line=dict(color="#000000", width=1)),
+            error_y=dict(
+                type="data", symmetric=False, array=plus, arrayminus=minus, color="#000000", thickness=2.5, width=14
+            ),
+            hovertext=hover,
+            hoverinfo="text",
+            showlegend=False,
+        )
+    )
     top = pd.concat([hi, means]).max()
     top = float(top) if not _isnan(top) else 1.0
     for i, cid in enumerate(cids):
-        mwd = comp.loc[i, 'months_with_data']
+        mwd = comp.loc[i, "months_with_data"]
         mwd = 0 if _isnan(mwd) else int(mwd)
-        mic = int(comp.loc[i, 'months_in_cycle'])
+        mic = int(comp.loc[i, "months_in_cycle"])
         if _isnan(means[i]):
-            txt, yv = f'<b>No data</b><br>0 of {mic} months with data', 0
+            txt, yv = f"<b>No data</b><br>0 of {mic} months with data", 0
         else:
-            txt = f'<b>{_fmt(means[i], 1)}</b> a month<br>{mwd} of {mic} months with data'
+            txt = f"<b>{_fmt(means[i], 1)}</b> a month<br>{mwd} of {mic} months with data"
             yv = float(hi[i]) if not _isnan(hi[i]) else float(means[i])
-        fig.add_annotation(x=cid, y=yv, xref='x', yref='y', text=txt, showarrow=False, yanchor='bottom',
-                           yshift=6, font=dict(size=15), name='bar label')
-    fig.update_xaxes(title_text='Plan cycle', type='category')
-    fig.update_yaxes(title_text=f'Average {_unit(indicator) or "count"} per month',
-                     rangemode='tozero', range=[0, top * 1.3 if top > 0 else 1], tickformat=',')
-    ci_note = (f'Error bars: 95% interval widened for extra month-to-month variation (dispersion {disp:.1f}).'
-               if use_adj else 'Error bars: exact 95% Poisson interval (Garwood).')
-    _base_layout(fig, f'{label}: average per month in each plan cycle',
-                 'Months with no data are left out of each average (not counted as zero)',
-                 height=560, margin=dict(l=90, r=40, t=130, b=130))
+        fig.add_annotation(
+            x=cid,
+            y=yv,
+            xref="x",
+            yref="y",
+            text=txt,
+            showarrow=False,
+            yanchor="bottom",
+            yshift=6,
+            font=dict(size=15),
+            name="bar label",
+        )
+    fig.update_xaxes(title_text="Plan cycle", type="category")
+    fig.update_yaxes(
+        title_text=f"Average {_unit(indicator) or 'count'} per month",
+        rangemode="tozero",
+        range=[0, top * 1.3 if top > 0 else 1],
+        tickformat=",",
+    )
+    ci_note = (
+        f"Error bars: 95% interval widened for extra month-to-month variation (dispersion {disp:.1f})."
+        if use_adj
+        else "Error bars: exact 95% Poisson interval (Garwood)."
+    )
+    _base_layout(
+        fig,
+        f"{label}: average per month in each plan cycle",
+        "Months with no data are left out of each average (not counted as zero)",
+        height=560,
+        margin=dict(l=90, r=40, t=130, b=130),
+    )
     _add_caption(fig, ci_note, below_px=70)
     _add_synthetic(fig, synthetic)
     return fig
@@ -579,42 +858,82 @@ def ward_rank_chart(ward_rates: pd.DataFrame, indicator: dict, synthetic: bool) 
     of wards. Wards with no rate are listed in the caption, not drawn as 0."""
     label = _label(indicator)
     wr = ward_rates.copy()
-    wr['rate_per_1000'] = pd.to_numeric(wr['rate_per_1000'], errors='coerce')
-    wards = wr[wr['area_type'].astype(str) == 'ward']
-    no_rate = wards[wards['rate_per_1000'].isna()]['area_name'].astype(str).tolist()
-    wards = wards[wards['rate_per_1000'].notna()].sort_values(['rate_per_1000', 'area_name'], ascending=[True, False])
-    borough = wr[wr['area_type'].astype(str) == 'borough']
-    b_rate = float(borough['rate_per_1000'].iloc[0]) if len(borough) and borough['rate_per_1000'].notna().any() else math.nan
-    b_name = str(borough['area_name'].iloc[0]) if len(borough) else 'Borough'
-    names = wards['area_name'].astype(str).tolist()
-    rates = _num_list(wards['rate_per_1000'])
-    fig = go.Figure(go.Bar(
-        x=rates, y=names, orientation='h', marker=dict(color='#0072B2'),
-        text=[f'{r:,.1f}' for r in rates], textposition='outside', textfont=dict(size=15), cliponaxis=False,
-        customdata=list(zip(wards['total'].tolist(), wards['months_with_data'].tolist(), wards['population'].tolist())),
-        hovertemplate='%{y}: %{x:,.1f} a year per 1,000 residents<br>'
-                      'Total %{customdata[0]:,.0f} over %{customdata[1]} months with data; population %{customdata[2]:,.0f}'
-                      '<extra></extra>',
-        showlegend=False,
-    ))
+    wr["rate_per_1000"] = pd.to_numeric(wr["rate_per_1000"], errors="coerce")
+    wards = wr[wr["area_type"].astype(str) == "ward"]
+    no_rate = wards[wards["rate_per_1000"].isna()]["area_name"].astype(str).tolist()
+    wards = wards[wards["rate_per_1000"].notna()].sort_values(["rate_per_1000", "area_name"], ascending=[True, False])
+    borough = wr[wr["area_type"].astype(str) == "borough"]
+    b_rate = (
+        float(borough["rate_per_1000"].iloc[0]) if len(borough) and borough["rate_per_1000"].notna().any() else math.nan
+    )
+    b_name = str(borough["area_name"].iloc[0]) if len(borough) else "Borough"
+    names = wards["area_name"].astype(str).tolist()
+    rates = _num_list(wards["rate_per_1000"])
+    fig = go.Figure(
+        go.Bar(
+            x=rates,
+            y=names,
+            orientation="h",
+            marker=dict(color="#0072B2"),
+            text=[f"{r:,.1f}" for r in rates],
+            textposition="outside",
+            textfont=dict(size=15),
+            cliponaxis=False,
+            customdata=list(
+                zip(wards["total"].tolist(), wards["months_with_data"].tolist(), wards["population"].tolist())
+            ),
+            hovertemplate="%{y}: %{x:,.1f} a year per 1,000 residents<br>"
+            "Total %{customdata[0]:,.0f} over %{customdata[1]} months with data; population %{customdata[2]:,.0f}"
+            "<extra></extra>",
+            showlegend=False,
+        )
+    )
     xmax = max([r for r in rates if r is not None] + ([b_rate] if not _isnan(b_rate) else []) + [0])
     if not _isnan(b_rate):
-        fig.add_shape(type='line', xref='x', yref='paper', x0=b_rate, x1=b_rate, y0=0, y1=1,
-                      line=dict(color='#000000', width=2.5, dash='dash'), name='borough')
-        fig.add_annotation(x=b_rate, xref='x', y=1.0, yref='paper', yanchor='bottom', xanchor='left',
-                           text=f'<b>Borough: {b_rate:,.1f}</b>', showarrow=False, font=dict(size=16),
-                           hovertext=f'{b_name}: {b_rate:,.1f} a year per 1,000 residents', name='borough label')
+        fig.add_shape(
+            type="line",
+            xref="x",
+            yref="paper",
+            x0=b_rate,
+            x1=b_rate,
+            y0=0,
+            y1=1,
+            line=dict(color="#000000", width=2.5, dash="dash"),
+            name="borough",
+        )
+        fig.add_annotation(
+            x=b_rate,
+            xref="x",
+            y=1.0,
+            yref="paper",
+            yanchor="bottom",
+            xanchor="left",
+            text=f"<b>Borough: {b_rate:,.1f}</b>",
+            showarrow=False,
+            font=dict(size=16),
+            hovertext=f"{b_name}: {b_rate:,.1f} a year per 1,000 residents",
+            name="borough label",
+        )
     n = max(len(names), 1)
     height = int(200 + 34 * n)
-    fig.update_yaxes(title_text='Ward', categoryorder='array', categoryarray=names, automargin=True,
-                     tickfont=dict(size=15))
-    fig.update_xaxes(title_text='Annual rate per 1,000 residents', rangemode='tozero',
-                     range=[0, xmax * 1.15 if xmax > 0 else 1], tickformat=',')
-    _base_layout(fig, f'{label}: annual rate per 1,000 residents by ward',
-                 'Highest at the top; dashed line = whole borough. Rates use only months with data.',
-                 height=height, margin=dict(l=60, r=40, t=130, b=120))
+    fig.update_yaxes(
+        title_text="Ward", categoryorder="array", categoryarray=names, automargin=True, tickfont=dict(size=15)
+    )
+    fig.update_xaxes(
+        title_text="Annual rate per 1,000 residents",
+        rangemode="tozero",
+        range=[0, xmax * 1.15 if xmax > 0 else 1],
+        tickformat=",",
+    )
+    _base_layout(
+        fig,
+        f"{label}: annual rate per 1,000 residents by ward",
+        "Highest at the top; dashed line = whole borough. Rates use only months with data.",
+        height=height,
+        margin=dict(l=60, r=40, t=130, b=120),
+    )
     if no_rate:
-        _add_caption(fig, 'No rate (no data or no population): ' + ', '.join(no_rate), below_px=70)
+        _add_caption(fig, "No rate (no data or no population): " + ", ".join(no_rate), below_px=70)
     _add_synthetic(fig, synthetic)
     return fig
 
@@ -626,14 +945,14 @@ def _outer_rings(geometry: dict) -> list[list]:
     """Outer rings of a (Multi)Polygon geometry (holes are not drawn)."""
     if not geometry:
         return []
-    t, c = geometry.get('type'), geometry.get('coordinates') or []
-    if t == 'Polygon':
+    t, c = geometry.get("type"), geometry.get("coordinates") or []
+    if t == "Polygon":
         return [c[0]] if c else []
-    if t == 'MultiPolygon':
+    if t == "MultiPolygon":
         return [poly[0] for poly in c if poly]
-    if t == 'GeometryCollection':
+    if t == "GeometryCollection":
         out = []
-        for g in geometry.get('geometries') or []:
+        for g in geometry.get("geometries") or []:
             out.extend(_outer_rings(g))
         return out
     return []
@@ -654,23 +973,23 @@ def ward_map(ward_rates: pd.DataFrame, geojson: dict, indicator: dict, synthetic
     bar titled with the unit. Wards with no rate are light grey and listed as
     'No data' in the legend. Hovering a ward shows its name and rate.
     """
-    from plotly.colors import sample_colorscale, get_colorscale
+    from plotly.colors import get_colorscale, sample_colorscale
 
     label = _label(indicator)
     wr = ward_rates.copy()
-    wr['rate_per_1000'] = pd.to_numeric(wr['rate_per_1000'], errors='coerce')
-    wards = wr[wr['area_type'].astype(str) == 'ward']
+    wr["rate_per_1000"] = pd.to_numeric(wr["rate_per_1000"], errors="coerce")
+    wards = wr[wr["area_type"].astype(str) == "ward"]
     by_code = {str(r.area_code): r for r in wards.itertuples(index=False)}
     feats = {}
-    for f in (geojson or {}).get('features', []):
-        code = str((f.get('properties') or {}).get('area_code', ''))
+    for f in (geojson or {}).get("features", []):
+        code = str((f.get("properties") or {}).get("area_code", ""))
         if code in by_code:
-            feats.setdefault(code, []).extend(_outer_rings(f.get('geometry')))
-    rates = wards['rate_per_1000'].dropna()
+            feats.setdefault(code, []).extend(_outer_rings(f.get("geometry")))
+    rates = wards["rate_per_1000"].dropna()
     zmin = 0.0
     zmax = float(rates.max()) if len(rates) and float(rates.max()) > 0 else 1.0
     # Cividis reversed: light yellow = low, dark blue = high.
-    scale = [[round(1.0 - p, 6), c] for p, c in get_colorscale('Cividis')][::-1]
+    scale = [[round(1.0 - p, 6), c] for p, c in get_colorscale("Cividis")][::-1]
     fig = go.Figure()
     lats = []
     shown_nodata = False
@@ -685,33 +1004,70 @@ def ward_map(ward_rates: pd.DataFrame, geojson: dict, indicator: dict, synthetic
             xs.append(None)
             ys.append(None)
         if _isnan(r.rate_per_1000):
-            colour, text, name = '#D9D9D9', f'<b>{r.area_name}</b><br>No data', 'No data'
+            colour, text, name = "#D9D9D9", f"<b>{r.area_name}</b><br>No data", "No data"
             showlegend = not shown_nodata
             shown_nodata = True
         else:
             colour = sample_colorscale(scale, [(float(r.rate_per_1000) - zmin) / (zmax - zmin)])[0]
-            text = f'<b>{r.area_name}</b><br>{float(r.rate_per_1000):,.1f} a year per 1,000 residents'
+            text = f"<b>{r.area_name}</b><br>{float(r.rate_per_1000):,.1f} a year per 1,000 residents"
             name, showlegend = str(r.area_name), False
-        fig.add_trace(go.Scatter(
-            x=xs, y=ys, mode='lines', fill='toself', fillcolor=colour, line=dict(color='#FFFFFF', width=1.2),
-            hoveron='fills', text=text, hoverinfo='text', name=name, showlegend=showlegend,
-            legendgroup='nodata' if name == 'No data' else None,
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                fill="toself",
+                fillcolor=colour,
+                line=dict(color="#FFFFFF", width=1.2),
+                hoveron="fills",
+                text=text,
+                hoverinfo="text",
+                name=name,
+                showlegend=showlegend,
+                legendgroup="nodata" if name == "No data" else None,
+            )
+        )
     # colour bar: an invisible marker trace carrying the scale
-    fig.add_trace(go.Scatter(
-        x=[None], y=[None], mode='markers', hoverinfo='skip', showlegend=False, name='scale',
-        marker=dict(colorscale=scale, cmin=zmin, cmax=zmax, color=[zmin], showscale=True,
-                    colorbar=dict(title=dict(text='Annual rate<br>per 1,000<br>residents', font=dict(size=15)),
-                                  tickfont=dict(size=14), tickformat=',.1f', thickness=22)),
-    ))
+    fig.add_trace(
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
+            hoverinfo="skip",
+            showlegend=False,
+            name="scale",
+            marker=dict(
+                colorscale=scale,
+                cmin=zmin,
+                cmax=zmax,
+                color=[zmin],
+                showscale=True,
+                colorbar=dict(
+                    title=dict(text="Annual rate<br>per 1,000<br>residents", font=dict(size=15)),
+                    tickfont=dict(size=14),
+                    tickformat=",.1f",
+                    thickness=22,
+                ),
+            ),
+        )
+    )
     lat0 = sum(lats) / len(lats) if lats else 53.4
     fig.update_xaxes(visible=False, showgrid=False, zeroline=False)
-    fig.update_yaxes(visible=False, showgrid=False, zeroline=False, scaleanchor='x',
-                     scaleratio=1.0 / max(math.cos(math.radians(lat0)), 0.1))
-    _base_layout(fig, f'{label}: annual rate per 1,000 residents by ward',
-                 'Darker = higher rate. Hover over a ward for its name and rate.',
-                 height=620, margin=dict(l=10, r=10, t=120, b=60))
-    fig.update_layout(legend=dict(y=0, yanchor='top'), plot_bgcolor='#FFFFFF')
+    fig.update_yaxes(
+        visible=False,
+        showgrid=False,
+        zeroline=False,
+        scaleanchor="x",
+        scaleratio=1.0 / max(math.cos(math.radians(lat0)), 0.1),
+    )
+    _base_layout(
+        fig,
+        f"{label}: annual rate per 1,000 residents by ward",
+        "Darker = higher rate. Hover over a ward for its name and rate.",
+        height=620,
+        margin=dict(l=10, r=10, t=120, b=60),
+    )
+    fig.update_layout(legend=dict(y=0, yanchor="top"), plot_bgcolor="#FFFFFF")
     _add_synthetic(fig, synthetic)
     return fig
 
@@ -722,20 +1078,41 @@ def ward_map(ward_rates: pd.DataFrame, geojson: dict, indicator: dict, synthetic
 def sparkline(monthly: pd.DataFrame, colour: str) -> go.Figure:
     """A tiny line (80 px high, no axes) with gaps visible and the last month with data marked."""
     df = _prepare_monthly(monthly)
-    x = [month_to_date(m) for m in df['month']]
-    fig = go.Figure(go.Scatter(
-        x=x, y=_num_list(df['value']), mode='lines', connectgaps=False, line=dict(color=colour, width=2),
-        hovertemplate='%{x|%b %Y}: %{y:,.0f}<extra></extra>', showlegend=False))
-    has = df[df['value'].notna()]
+    x = [month_to_date(m) for m in df["month"]]
+    fig = go.Figure(
+        go.Scatter(
+            x=x,
+            y=_num_list(df["value"]),
+            mode="lines",
+            connectgaps=False,
+            line=dict(color=colour, width=2),
+            hovertemplate="%{x|%b %Y}: %{y:,.0f}<extra></extra>",
+            showlegend=False,
+        )
+    )
+    has = df[df["value"].notna()]
     if len(has):
-        fig.add_trace(go.Scatter(
-            x=[month_to_date(has['month'].iloc[-1])], y=[float(has['value'].iloc[-1])], mode='markers',
-            marker=dict(color=colour, size=8, line=dict(color='#FFFFFF', width=1)), showlegend=False,
-            hovertemplate='Latest, %{x|%b %Y}: %{y:,.0f}<extra></extra>'))
+        fig.add_trace(
+            go.Scatter(
+                x=[month_to_date(has["month"].iloc[-1])],
+                y=[float(has["value"].iloc[-1])],
+                mode="markers",
+                marker=dict(color=colour, size=8, line=dict(color="#FFFFFF", width=1)),
+                showlegend=False,
+                hovertemplate="Latest, %{x|%b %Y}: %{y:,.0f}<extra></extra>",
+            )
+        )
     fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, rangemode='tozero')
-    fig.update_layout(template=TEMPLATE, height=80, margin=dict(l=2, r=8, t=4, b=4), showlegend=False,
-                      font=dict(size=14), plot_bgcolor='rgba(0,0,0,0)', paper_bgcolor='rgba(0,0,0,0)')
+    fig.update_yaxes(visible=False, rangemode="tozero")
+    fig.update_layout(
+        template=TEMPLATE,
+        height=80,
+        margin=dict(l=2, r=8, t=4, b=4),
+        showlegend=False,
+        font=dict(size=14),
+        plot_bgcolor="rgba(0,0,0,0)",
+        paper_bgcolor="rgba(0,0,0,0)",
+    )
     return fig
 
 
@@ -746,26 +1123,29 @@ def describe_trend(monthly: pd.DataFrame, indicator: dict, area_name: str) -> st
     """A one- or two-sentence text alternative to the trend chart, generated from the data."""
     df = _prepare_monthly(monthly)
     label = _label(indicator)
-    has = df[df['value'].notna()]
+    has = df[df["value"].notna()]
     if df.empty or has.empty:
-        span = f' ({month_label(df["month"].iloc[0])} to {month_label(df["month"].iloc[-1])})' if len(df) else ''
-        return f'{label} in {area_name}: no months with data{span}.'
-    f_m, f_v = has['month'].iloc[0], has['value'].iloc[0]
-    l_m, l_v = has['month'].iloc[-1], has['value'].iloc[-1]
+        span = f" ({month_label(df['month'].iloc[0])} to {month_label(df['month'].iloc[-1])})" if len(df) else ""
+        return f"{label} in {area_name}: no months with data{span}."
+    f_m, f_v = has["month"].iloc[0], has["value"].iloc[0]
+    l_m, l_v = has["month"].iloc[-1], has["value"].iloc[-1]
     unit = _unit(indicator)
-    u = f' {unit}' if unit else ''
-    s = (f'{label} in {area_name}: {_fmt(f_v)}{u} in {month_label(f_m, True)} (first month with data) '
-         f'and {_fmt(l_v)}{u} in {month_label(l_m, True)} (latest month with data).')
-    n_missing = int(df['value'].isna().sum())
+    u = f" {unit}" if unit else ""
+    s = (
+        f"{label} in {area_name}: {_fmt(f_v)}{u} in {month_label(f_m, True)} (first month with data) "
+        f"and {_fmt(l_v)}{u} in {month_label(l_m, True)} (latest month with data)."
+    )
+    n_missing = int(df["value"].isna().sum())
     if n_missing:
         runs = missing_runs(df)
-        parts = [(month_label(a, True) if a == b else f'{month_label(a, True)} to {month_label(b, True)}') for a, b in runs]
+        parts = [
+            (month_label(a, True) if a == b else f"{month_label(a, True)} to {month_label(b, True)}") for a, b in runs
+        ]
         if len(parts) > 3:
-            parts = parts[:3] + [f'{len(runs) - 3} more']
-        s += (f' {n_missing} of {len(df)} months have no data ({"; ".join(parts)}); '
-              'they are shown as gaps, not zero.')
+            parts = parts[:3] + [f"{len(runs) - 3} more"]
+        s += f" {n_missing} of {len(df)} months have no data ({'; '.join(parts)}); they are shown as gaps, not zero."
     else:
-        s += f' All {len(df)} months have data.'
+        s += f" All {len(df)} months have data."
     return s
 
 
@@ -775,21 +1155,25 @@ def describe_cycles(comparison: pd.DataFrame, indicator: dict) -> str:
     unit = _unit(indicator)
     comp = comparison.reset_index(drop=True)
     if comp.empty:
-        return f'{label}: no plan cycles to compare.'
+        return f"{label}: no plan cycles to compare."
     parts = []
     for r in comp.itertuples():
         mwd = 0 if _isnan(r.months_with_data) else int(r.months_with_data)
         if mwd == 0 or _isnan(r.monthly_mean):
-            parts.append(f'{r.cycle_id}: no months with data')
+            parts.append(f"{r.cycle_id}: no months with data")
         else:
-            parts.append(f'{r.cycle_id}: {_fmt(r.monthly_mean, 1)} ({mwd} of {int(r.months_in_cycle)} months with data)')
-    s = f'{label}, average{" " + unit if unit else ""} per month in each plan cycle: ' + '; '.join(parts) + '.'
-    if 'change_vs_previous_pct' in comp and len(comp) >= 2:
+            parts.append(
+                f"{r.cycle_id}: {_fmt(r.monthly_mean, 1)} ({mwd} of {int(r.months_in_cycle)} months with data)"
+            )
+    s = f"{label}, average{' ' + unit if unit else ''} per month in each plan cycle: " + "; ".join(parts) + "."
+    if "change_vs_previous_pct" in comp and len(comp) >= 2:
         last = comp.iloc[-1]
-        if not _isnan(last['change_vs_previous_pct']):
-            chance = ('beyond chance' if bool(last.get('beyond_chance')) else 'within chance variation')
-            s += (f' {last["cycle_id"]} against {comp["cycle_id"].iloc[-2]}: '
-                  f'{float(last["change_vs_previous_pct"]):+.1f}%, {chance}.')
+        if not _isnan(last["change_vs_previous_pct"]):
+            chance = "beyond chance" if bool(last.get("beyond_chance")) else "within chance variation"
+            s += (
+                f" {last['cycle_id']} against {comp['cycle_id'].iloc[-2]}: "
+                f"{float(last['change_vs_previous_pct']):+.1f}%, {chance}."
+            )
     return s
 
 
@@ -797,49 +1181,54 @@ def describe_cycle_months(cycle_months: pd.DataFrame, indicator: dict) -> str:
     """A text alternative to ``cycle_lines_chart``: each cycle's lowest and highest month."""
     label = _label(indicator)
     cm = cycle_months.copy()
-    cm['value'] = pd.to_numeric(cm['value'], errors='coerce').astype('float64')
+    cm["value"] = pd.to_numeric(cm["value"], errors="coerce").astype("float64")
     parts = []
-    for cid in dict.fromkeys(cm.sort_values('month')['cycle_id'].astype(str)):
-        d = cm[cm['cycle_id'].astype(str) == cid].sort_values('month')
-        has = d[d['value'].notna()]
+    for cid in dict.fromkeys(cm.sort_values("month")["cycle_id"].astype(str)):
+        d = cm[cm["cycle_id"].astype(str) == cid].sort_values("month")
+        has = d[d["value"].notna()]
         if has.empty:
-            parts.append(f'{cid}: no months with data')
+            parts.append(f"{cid}: no months with data")
             continue
-        lo = has.loc[has['value'].idxmin()]
-        hi = has.loc[has['value'].idxmax()]
-        parts.append(f'{cid}: lowest {_fmt(lo["value"])} ({month_label(lo["month"])}), highest {_fmt(hi["value"])} '
-                     f'({month_label(hi["month"])}), {len(has)} of {len(d)} months with data')
+        lo = has.loc[has["value"].idxmin()]
+        hi = has.loc[has["value"].idxmax()]
+        parts.append(
+            f"{cid}: lowest {_fmt(lo['value'])} ({month_label(lo['month'])}), highest {_fmt(hi['value'])} "
+            f"({month_label(hi['month'])}), {len(has)} of {len(d)} months with data"
+        )
     if not parts:
-        return f'{label}: no months to show.'
-    return f'{label} month by month in each plan cycle: ' + '; '.join(parts) + '.'
+        return f"{label}: no months to show."
+    return f"{label} month by month in each plan cycle: " + "; ".join(parts) + "."
 
 
 def describe_ward_rates(rates: pd.DataFrame, indicator: dict, n: int = 3) -> str:
     """A text alternative to ``ward_rank_chart``/``ward_map``: the highest and lowest wards, against the borough."""
     label = _label(indicator)
     wr = rates.copy()
-    wr['rate_per_1000'] = pd.to_numeric(wr['rate_per_1000'], errors='coerce')
-    wards = wr[wr['area_type'].astype(str) == 'ward']
-    with_rate = wards[wards['rate_per_1000'].notna()].sort_values(['rate_per_1000', 'area_name'],
-                                                                  ascending=[False, True])
+    wr["rate_per_1000"] = pd.to_numeric(wr["rate_per_1000"], errors="coerce")
+    wards = wr[wr["area_type"].astype(str) == "ward"]
+    with_rate = wards[wards["rate_per_1000"].notna()].sort_values(
+        ["rate_per_1000", "area_name"], ascending=[False, True]
+    )
     if with_rate.empty:
-        return f'{label}: no ward has a rate to show.'
+        return f"{label}: no ward has a rate to show."
 
     def _list(df: pd.DataFrame) -> str:
-        return ', '.join(f'{r.area_name} {r.rate_per_1000:,.1f}' for r in df.itertuples())
+        return ", ".join(f"{r.area_name} {r.rate_per_1000:,.1f}" for r in df.itertuples())
 
     k = min(n, len(with_rate))
-    s = (f'{label}, annual rate per 1,000 residents by ward: highest {_list(with_rate.head(k))}'
-         + (f'; lowest {_list(with_rate.tail(min(n, len(with_rate) - k)).iloc[::-1])}' if len(with_rate) > k else '')
-         + '.')
-    borough = wr[(wr['area_type'].astype(str) == 'borough') & wr['rate_per_1000'].notna()]
+    s = (
+        f"{label}, annual rate per 1,000 residents by ward: highest {_list(with_rate.head(k))}"
+        + (f"; lowest {_list(with_rate.tail(min(n, len(with_rate) - k)).iloc[::-1])}" if len(with_rate) > k else "")
+        + "."
+    )
+    borough = wr[(wr["area_type"].astype(str) == "borough") & wr["rate_per_1000"].notna()]
     if len(borough):
-        b = float(borough['rate_per_1000'].iloc[0])
-        above = int((with_rate['rate_per_1000'] > b).sum())
-        s += f' Whole borough {b:,.1f}; {above} of {len(with_rate)} wards are above it.'
-    no_rate = wards[wards['rate_per_1000'].isna()]['area_name'].astype(str).tolist()
+        b = float(borough["rate_per_1000"].iloc[0])
+        above = int((with_rate["rate_per_1000"] > b).sum())
+        s += f" Whole borough {b:,.1f}; {above} of {len(with_rate)} wards are above it."
+    no_rate = wards[wards["rate_per_1000"].isna()]["area_name"].astype(str).tolist()
     if no_rate:
-        s += ' No rate for ' + ', '.join(no_rate) + '.'
+        s += " No rate for " + ", ".join(no_rate) + "."
     return s
 
 
@@ -848,7 +1237,7 @@ def describe_ward_rates(rates: pd.DataFrame, indicator: dict, n: int = 3) -> str
 
 def _mid_period(start: str, end: str) -> str:
     a, b = pd.Timestamp(month_to_date(start)), pd.Timestamp(_month_edge(_shift_month(end, 1)))
-    return (a + (b - a) / 2).strftime('%Y-%m-%d')
+    return (a + (b - a) / 2).strftime("%Y-%m-%d")
 
 
 def perception_chart(survey: pd.DataFrame, monthly: pd.DataFrame, indicator: dict, synthetic: bool) -> go.Figure:
@@ -863,67 +1252,120 @@ def perception_chart(survey: pd.DataFrame, monthly: pd.DataFrame, indicator: dic
     from plotly.subplots import make_subplots
 
     label, unit = _label(indicator), _unit(indicator)
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.16,
-                        subplot_titles=('What residents say (survey, % with 95% interval)',
-                                        f'What is recorded ({unit} per month)'))
+    fig = make_subplots(
+        rows=2,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.16,
+        subplot_titles=("What residents say (survey, % with 95% interval)", f"What is recorded ({unit} per month)"),
+    )
     sv = survey.copy()
-    for i, ((question, answer), g) in enumerate(sv.groupby(['question', 'answer'], sort=False)):
-        g = g.sort_values('start_month')
-        xs = [_mid_period(s, e) for s, e in zip(g['start_month'], g['end_month'])]
-        pct = _num_list(g['percent'])
-        up = [None if (h is None or p is None) else h - p for h, p in zip(_num_list(g['ci_high_pct']), pct)]
-        down = [None if (lo is None or p is None) else p - lo for lo, p in zip(_num_list(g['ci_low_pct']), pct)]
-        small = g['small_base'].astype(bool).tolist()
+    for i, ((_question, answer), g) in enumerate(sv.groupby(["question", "answer"], sort=False)):
+        g = g.sort_values("start_month")
+        xs = [_mid_period(s, e) for s, e in zip(g["start_month"], g["end_month"])]
+        pct = _num_list(g["percent"])
+        up = [None if (h is None or p is None) else h - p for h, p in zip(_num_list(g["ci_high_pct"]), pct)]
+        down = [None if (lo is None or p is None) else p - lo for lo, p in zip(_num_list(g["ci_low_pct"]), pct)]
+        small = g["small_base"].astype(bool).tolist()
         colour = SERIES_COLOURS[(i + 1) % len(SERIES_COLOURS)]
         sym = SERIES_SYMBOLS[i % len(SERIES_SYMBOLS)]
-        fig.add_trace(go.Scatter(
-            x=xs, y=pct, mode='lines+markers', name=f'Residents: {answer} (%)',
-            line=dict(color=colour, width=2.5),
-            marker=dict(size=12, symbol=[sym + ('-open' if s else '') for s in small], color=colour,
-                        line=dict(color=colour, width=2)),
-            error_y=dict(type='data', symmetric=False, array=up, arrayminus=down, color=colour, thickness=2, width=8),
-            customdata=[[p, int(n) if n == n else None, 'small base' if s else '']
-                        for p, n, s in zip(g['period'], pd.to_numeric(g['respondents'], errors='coerce'), small)],
-            hovertemplate='%{customdata[0]}: %{y:.1f}% (base %{customdata[1]:,}) %{customdata[2]}<extra></extra>',
-        ), row=1, col=1)
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=pct,
+                mode="lines+markers",
+                name=f"Residents: {answer} (%)",
+                line=dict(color=colour, width=2.5),
+                marker=dict(
+                    size=12,
+                    symbol=[sym + ("-open" if s else "") for s in small],
+                    color=colour,
+                    line=dict(color=colour, width=2),
+                ),
+                error_y=dict(
+                    type="data", symmetric=False, array=up, arrayminus=down, color=colour, thickness=2, width=8
+                ),
+                customdata=[
+                    [p, int(n) if n == n else None, "small base" if s else ""]
+                    for p, n, s in zip(g["period"], pd.to_numeric(g["respondents"], errors="coerce"), small)
+                ],
+                hovertemplate="%{customdata[0]}: %{y:.1f}% (base %{customdata[1]:,}) %{customdata[2]}<extra></extra>",
+            ),
+            row=1,
+            col=1,
+        )
     df = _prepare_monthly(monthly)
     if len(sv):
-        lo = _shift_month(str(sv['start_month'].min()), -12)
-        df = df[df['month'] >= lo]
-    fig.add_trace(go.Scatter(
-        x=[month_to_date(m) for m in df['month']], y=_num_list(df['value']), mode='lines+markers',
-        name=f'{label}: recorded per month', connectgaps=False, line=dict(color='#0072B2', width=2),
-        marker=dict(size=5, color='#0072B2'),
-        hovertemplate='%{x|%b %Y}: %{y:,.0f}' + (f' {unit}' if unit else '') + '<extra></extra>',
-    ), row=2, col=1)
-    steps = sv.drop_duplicates(['start_month', 'end_month']).sort_values('start_month')
+        lo = _shift_month(str(sv["start_month"].min()), -12)
+        df = df[df["month"] >= lo]
+    fig.add_trace(
+        go.Scatter(
+            x=[month_to_date(m) for m in df["month"]],
+            y=_num_list(df["value"]),
+            mode="lines+markers",
+            name=f"{label}: recorded per month",
+            connectgaps=False,
+            line=dict(color="#0072B2", width=2),
+            marker=dict(size=5, color="#0072B2"),
+            hovertemplate="%{x|%b %Y}: %{y:,.0f}" + (f" {unit}" if unit else "") + "<extra></extra>",
+        ),
+        row=2,
+        col=1,
+    )
+    steps = sv.drop_duplicates(["start_month", "end_month"]).sort_values("start_month")
     first = True
     for r in steps.itertuples():
-        m = getattr(r, 'recorded_monthly_mean', None)
+        m = getattr(r, "recorded_monthly_mean", None)
         if _isnan(m):
             continue
         x0, x1 = month_to_date(r.start_month), _month_edge(_shift_month(r.end_month, 1))
-        fig.add_trace(go.Scatter(
-            x=[x0, x1], y=[float(m), float(m)], mode='lines+markers', name='Recorded: mean per month in each survey year (dotted: some months have no data)',
-            line=dict(color='#000000', width=3, dash='solid' if int(r.months_with_data) == int(r.months_in_period) else 'dot'),
-            marker=dict(size=7, symbol='line-ns-open', color='#000000'),
-            showlegend=first, legendgroup='steps',
-            hovertemplate=(f'{r.period}: {float(m):,.1f} a month ({int(r.months_with_data)} of '
-                           f'{int(r.months_in_period)} months with data)<extra></extra>'),
-        ), row=2, col=1)
+        fig.add_trace(
+            go.Scatter(
+                x=[x0, x1],
+                y=[float(m), float(m)],
+                mode="lines+markers",
+                name="Recorded: mean per month in each survey year (dotted: some months have no data)",
+                line=dict(
+                    color="#000000",
+                    width=3,
+                    dash="solid" if int(r.months_with_data) == int(r.months_in_period) else "dot",
+                ),
+                marker=dict(size=7, symbol="line-ns-open", color="#000000"),
+                showlegend=first,
+                legendgroup="steps",
+                hovertemplate=(
+                    f"{r.period}: {float(m):,.1f} a month ({int(r.months_with_data)} of "
+                    f"{int(r.months_in_period)} months with data)<extra></extra>"
+                ),
+            ),
+            row=2,
+            col=1,
+        )
         first = False
-    fig.update_yaxes(title_text='% of residents', rangemode='tozero', ticksuffix='%', row=1, col=1,
-                     title_font=dict(size=16))
-    fig.update_yaxes(title_text=f'{unit.capitalize() or "Count"} per month', rangemode='tozero', tickformat=',',
-                     row=2, col=1, title_font=dict(size=16))
-    fig.update_xaxes(type='date', tickformat='%b<br>%Y', ticks='outside', showgrid=False)
-    fig.update_xaxes(title_text='Month (survey results at the middle of each survey year)', row=2, col=1,
-                     title_font=dict(size=16))
+    fig.update_yaxes(
+        title_text="% of residents", rangemode="tozero", ticksuffix="%", row=1, col=1, title_font=dict(size=16)
+    )
+    fig.update_yaxes(
+        title_text=f"{unit.capitalize() or 'Count'} per month",
+        rangemode="tozero",
+        tickformat=",",
+        row=2,
+        col=1,
+        title_font=dict(size=16),
+    )
+    fig.update_xaxes(type="date", tickformat="%b<br>%Y", ticks="outside", showgrid=False)
+    fig.update_xaxes(
+        title_text="Month (survey results at the middle of each survey year)", row=2, col=1, title_font=dict(size=16)
+    )
     fig.update_annotations(font=dict(size=16))
-    _base_layout(fig, f'{label}: what residents say against what is recorded',
-                 'Top: survey share with 95% Wilson intervals (open markers: base under 100) · '
-                 'Bottom: recorded per month, gaps are months with no data', height=760,
-                 margin=dict(l=90, r=40, t=130, b=150))
+    _base_layout(
+        fig,
+        f"{label}: what residents say against what is recorded",
+        "Top: survey share with 95% Wilson intervals (open markers: base under 100) · "
+        "Bottom: recorded per month, gaps are months with no data",
+        height=760,
+        margin=dict(l=90, r=40, t=130, b=150),
+    )
     _legend_at_bottom(fig)
     _add_synthetic(fig, synthetic)
     return fig
@@ -933,21 +1375,44 @@ def add_marked_date(fig: go.Figure, date: str, label: str) -> go.Figure:
     """Mark one date (for example the scrutiny meeting a link came from) on a time chart: a solid black
     line with its label boxed at the foot of the plot, apart from the event labels at the top.
     ``label`` is drawn as Plotly text: escape HTML special characters before passing text from a URL."""
-    fig.add_shape(type='line', xref='x', yref='paper', x0=date, x1=date, y0=0, y1=1,
-                  line=dict(color='#000000', width=3), name='marked date')
-    fig.add_annotation(x=date, xref='x', y=0.02, yref='paper', xanchor='left', yanchor='bottom', xshift=4,
-                       text=f'<b>◆ {label}</b>', showarrow=False, font=dict(size=15, color='#000000'),
-                       bgcolor='rgba(255,255,255,0.92)', bordercolor='#000000', borderwidth=1, borderpad=3,
-                       hovertext=f'Marked from the link: {date}', name='marked date label')
+    fig.add_shape(
+        type="line",
+        xref="x",
+        yref="paper",
+        x0=date,
+        x1=date,
+        y0=0,
+        y1=1,
+        line=dict(color="#000000", width=3),
+        name="marked date",
+    )
+    fig.add_annotation(
+        x=date,
+        xref="x",
+        y=0.02,
+        yref="paper",
+        xanchor="left",
+        yanchor="bottom",
+        xshift=4,
+        text=f"<b>◆ {label}</b>",
+        showarrow=False,
+        font=dict(size=15, color="#000000"),
+        bgcolor="rgba(255,255,255,0.92)",
+        bordercolor="#000000",
+        borderwidth=1,
+        borderpad=3,
+        hovertext=f"Marked from the link: {date}",
+        name="marked date label",
+    )
     return fig
 
 
 # --------------------------------------------------------------------------- comparison with similar areas
 
-_FUNNEL_95 = '#0072B2'   # blue
-_FUNNEL_998 = '#E69F00'  # orange
-_PARTNERSHIP = '#D55E00'  # vermillion, with a diamond marker and a bold label: never colour alone
-_OTHERS = '#595959'
+_FUNNEL_95 = "#0072B2"  # blue
+_FUNNEL_998 = "#E69F00"  # orange
+_PARTNERSHIP = "#D55E00"  # vermillion, with a diamond marker and a bold label: never colour alone
+_OTHERS = "#595959"
 
 
 def funnel_chart(f: dict, indicator: dict, synthetic: bool, period: str) -> go.Figure:
@@ -957,47 +1422,87 @@ def funnel_chart(f: dict, indicator: dict, synthetic: bool, period: str) -> go.F
     vermillion diamond with a bold label; the others are grey circles labelled by name."""
     label = _label(indicator)
     fig = go.Figure()
-    curve, areas = f['curve'], f['areas']
+    curve, areas = f["curve"], f["areas"]
     if not len(areas):
-        _base_layout(fig, f'{label}: no comparator data', None, height=400)
+        _base_layout(fig, f"{label}: no comparator data", None, height=400)
         return fig
-    years = float((areas['person_years'] / areas['population']).median())
-    x = (curve['exposure'] / years).tolist()
-    for tag, name, colour, dash in (('998', '99.8% limits', _FUNNEL_998, 'dash'), ('95', '95% limits', _FUNNEL_95, 'dot')):
-        for side, show in (('hi', True), ('lo', False)):
-            fig.add_trace(go.Scatter(x=x, y=_num_list(curve[f'{side}_{tag}']), mode='lines', name=name,
-                                     legendgroup=tag, showlegend=show, line=dict(color=colour, width=2.5, dash=dash),
-                                     hoverinfo='skip'))
-    p0 = f['group_rate']
-    fig.add_trace(go.Scatter(x=[x[0], x[-1]], y=[p0, p0], mode='lines', name=f'Group rate: {p0:,.1f}',
-                             line=dict(color='#000000', width=2), hoverinfo='skip'))
-    mine = areas['is_partnership'].astype(bool) if 'is_partnership' in areas else pd.Series(False, index=areas.index)
+    years = float((areas["person_years"] / areas["population"]).median())
+    x = (curve["exposure"] / years).tolist()
+    for tag, name, colour, dash in (
+        ("998", "99.8% limits", _FUNNEL_998, "dash"),
+        ("95", "95% limits", _FUNNEL_95, "dot"),
+    ):
+        for side, show in (("hi", True), ("lo", False)):
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=_num_list(curve[f"{side}_{tag}"]),
+                    mode="lines",
+                    name=name,
+                    legendgroup=tag,
+                    showlegend=show,
+                    line=dict(color=colour, width=2.5, dash=dash),
+                    hoverinfo="skip",
+                )
+            )
+    p0 = f["group_rate"]
+    fig.add_trace(
+        go.Scatter(
+            x=[x[0], x[-1]],
+            y=[p0, p0],
+            mode="lines",
+            name=f"Group rate: {p0:,.1f}",
+            line=dict(color="#000000", width=2),
+            hoverinfo="skip",
+        )
+    )
+    mine = areas["is_partnership"].astype(bool) if "is_partnership" in areas else pd.Series(False, index=areas.index)
     for sel, name, colour, symbol, size, text_font in (
-            (~mine, 'Other areas', _OTHERS, 'circle', 13, dict(size=14, color='#333333')),
-            (mine, 'This partnership', _PARTNERSHIP, 'diamond', 22, dict(size=17, color='#000000'))):
+        (~mine, "Other areas", _OTHERS, "circle", 13, dict(size=14, color="#333333")),
+        (mine, "This partnership", _PARTNERSHIP, "diamond", 22, dict(size=17, color="#000000")),
+    ):
         a = areas[sel]
         if not len(a):
             continue
-        texts = [f'<b>{n} (this partnership)</b>' if name == 'This partnership' else str(n) for n in a['area_name']]
-        fig.add_trace(go.Scatter(
-            x=_num_list(a['population']), y=_num_list(a['rate']), mode='markers+text', name=name,
-            marker=dict(color=colour, symbol=symbol, size=size, line=dict(color='#000000', width=1.5)),
-            text=texts, textposition='middle right', textfont=text_font, cliponaxis=False,
-            customdata=list(zip(a['area_name'], a['total'], a['months_with_data'], a['position'])),
-            hovertemplate='%{customdata[0]}: %{y:,.1f} a year per 1,000 residents<br>'
-                          'Residents %{x:,.0f}; %{customdata[1]:,} ' + _unit(indicator) +
-                          ' in %{customdata[2]} months with data<br>%{customdata[3]} limits<extra></extra>'))
-    ys = _num_list(areas['rate']) + [v for v in _num_list(curve['hi_998']) + _num_list(curve['lo_998']) if v is not None]
+        texts = [f"<b>{n} (this partnership)</b>" if name == "This partnership" else str(n) for n in a["area_name"]]
+        fig.add_trace(
+            go.Scatter(
+                x=_num_list(a["population"]),
+                y=_num_list(a["rate"]),
+                mode="markers+text",
+                name=name,
+                marker=dict(color=colour, symbol=symbol, size=size, line=dict(color="#000000", width=1.5)),
+                text=texts,
+                textposition="middle right",
+                textfont=text_font,
+                cliponaxis=False,
+                customdata=list(zip(a["area_name"], a["total"], a["months_with_data"], a["position"])),
+                hovertemplate="%{customdata[0]}: %{y:,.1f} a year per 1,000 residents<br>"
+                "Residents %{x:,.0f}; %{customdata[1]:,} "
+                + _unit(indicator)
+                + " in %{customdata[2]} months with data<br>%{customdata[3]} limits<extra></extra>",
+            )
+        )
+    ys = _num_list(areas["rate"]) + [
+        v for v in _num_list(curve["hi_998"]) + _num_list(curve["lo_998"]) if v is not None
+    ]
     lo, hi = min(ys), max(ys)
     pad = (hi - lo) * 0.08 or 1
-    fig.update_xaxes(title_text='Residents (ONS mid-year estimate)', tickformat=',', range=[x[0], x[-1] * 1.12])
-    fig.update_yaxes(title_text=f'Annual rate per 1,000 residents ({_unit(indicator)})', tickformat=',',
-                     range=[max(lo - pad, 0), hi + pad])
-    _base_layout(fig, f'{label}: annual rate per 1,000 residents against similar areas',
-                 f'{period}. Points outside the funnel differ from the group rate by more than chance would explain.',
-                 height=660, margin=dict(l=90, r=40, t=130, b=170))
+    fig.update_xaxes(title_text="Residents (ONS mid-year estimate)", tickformat=",", range=[x[0], x[-1] * 1.12])
+    fig.update_yaxes(
+        title_text=f"Annual rate per 1,000 residents ({_unit(indicator)})",
+        tickformat=",",
+        range=[max(lo - pad, 0), hi + pad],
+    )
+    _base_layout(
+        fig,
+        f"{label}: annual rate per 1,000 residents against similar areas",
+        f"{period}. Points outside the funnel differ from the group rate by more than chance would explain.",
+        height=660,
+        margin=dict(l=90, r=40, t=130, b=170),
+    )
     _legend_at_bottom(fig)
-    _add_caption(fig, f['method'].split(' (')[0] + '.', below_px=62)
+    _add_caption(fig, f["method"].split(" (")[0] + ".", below_px=62)
     _add_synthetic(fig, synthetic)
     return fig
 
@@ -1009,39 +1514,78 @@ def comparator_trend_chart(trend: pd.DataFrame, indicator: dict, synthetic: bool
     label = _label(indicator)
     fig = go.Figure()
     t = trend.copy()
-    t['date'] = [month_to_date(m) for m in t['month'].astype(str)]
+    t["date"] = [month_to_date(m) for m in t["month"].astype(str)]
     first_other = True
-    for code, a in t.groupby('area_code', sort=False):
-        mine = bool(a['is_partnership'].iloc[0])
+    for _code, a in t.groupby("area_code", sort=False):
+        mine = bool(a["is_partnership"].iloc[0])
         if mine:
             continue
-        fig.add_trace(go.Scatter(x=a['date'].tolist(), y=_num_list(a['rate_12m_per_1000']), mode='lines',
-                                 name='Other areas', legendgroup='others', showlegend=first_other,
-                                 line=dict(color='#9E9E9E', width=1.5), connectgaps=False,
-                                 hovertemplate=f"{a['area_name'].iloc[0]}: " + '%{y:,.1f} (%{x|%b %Y})<extra></extra>'))
+        fig.add_trace(
+            go.Scatter(
+                x=a["date"].tolist(),
+                y=_num_list(a["rate_12m_per_1000"]),
+                mode="lines",
+                name="Other areas",
+                legendgroup="others",
+                showlegend=first_other,
+                line=dict(color="#9E9E9E", width=1.5),
+                connectgaps=False,
+                hovertemplate=f"{a['area_name'].iloc[0]}: " + "%{y:,.1f} (%{x|%b %Y})<extra></extra>",
+            )
+        )
         first_other = False
-    g = t.drop_duplicates('month')
-    fig.add_trace(go.Scatter(x=g['date'].tolist(), y=_num_list(g['group_rate_12m_per_1000']), mode='lines',
-                             name='All the areas together', line=dict(color='#000000', width=2.5, dash='dash'),
-                             connectgaps=False, hovertemplate='All areas: %{y:,.1f} (%{x|%b %Y})<extra></extra>'))
-    m = t[t['is_partnership'].astype(bool)]
+    g = t.drop_duplicates("month")
+    fig.add_trace(
+        go.Scatter(
+            x=g["date"].tolist(),
+            y=_num_list(g["group_rate_12m_per_1000"]),
+            mode="lines",
+            name="All the areas together",
+            line=dict(color="#000000", width=2.5, dash="dash"),
+            connectgaps=False,
+            hovertemplate="All areas: %{y:,.1f} (%{x|%b %Y})<extra></extra>",
+        )
+    )
+    m = t[t["is_partnership"].astype(bool)]
     if len(m):
-        name = str(m['area_name'].iloc[0])
-        fig.add_trace(go.Scatter(x=m['date'].tolist(), y=_num_list(m['rate_12m_per_1000']), mode='lines',
-                                 name=f'{name} (this partnership)', line=dict(color=_PARTNERSHIP, width=4.5),
-                                 connectgaps=False, hovertemplate=f'{name}: ' + '%{y:,.1f} (%{x|%b %Y})<extra></extra>'))
-        last = m.dropna(subset=['rate_12m_per_1000']).tail(1)
+        name = str(m["area_name"].iloc[0])
+        fig.add_trace(
+            go.Scatter(
+                x=m["date"].tolist(),
+                y=_num_list(m["rate_12m_per_1000"]),
+                mode="lines",
+                name=f"{name} (this partnership)",
+                line=dict(color=_PARTNERSHIP, width=4.5),
+                connectgaps=False,
+                hovertemplate=f"{name}: " + "%{y:,.1f} (%{x|%b %Y})<extra></extra>",
+            )
+        )
+        last = m.dropna(subset=["rate_12m_per_1000"]).tail(1)
         if len(last):
-            fig.add_annotation(x=last['date'].iloc[0], y=float(last['rate_12m_per_1000'].iloc[0]), text=f'<b>{name}</b>',
-                               xanchor='left', showarrow=False, xshift=8, font=dict(size=16, color='#000000'))
+            fig.add_annotation(
+                x=last["date"].iloc[0],
+                y=float(last["rate_12m_per_1000"].iloc[0]),
+                text=f"<b>{name}</b>",
+                xanchor="left",
+                showarrow=False,
+                xshift=8,
+                font=dict(size=16, color="#000000"),
+            )
     if len(t):
-        fig.update_xaxes(range=[month_to_date(str(t['month'].min())), month_to_date(_shift_month(str(t['month'].max()), 9))])
-    fig.update_xaxes(title_text='12 months ending')
-    fig.update_yaxes(title_text=f'Rate per 1,000 residents, last 12 months ({_unit(indicator)})', rangemode='tozero',
-                     tickformat=',')
-    _base_layout(fig, f'{label}: rolling 12-month rate per 1,000 residents, against similar areas',
-                 'Shown only where all 12 months have data: gaps are missing months, never zero.',
-                 height=560, margin=dict(l=90, r=110, t=130, b=140))
+        fig.update_xaxes(
+            range=[month_to_date(str(t["month"].min())), month_to_date(_shift_month(str(t["month"].max()), 9))]
+        )
+    fig.update_xaxes(title_text="12 months ending")
+    fig.update_yaxes(
+        title_text=f"Rate per 1,000 residents, last 12 months ({_unit(indicator)})", rangemode="tozero", tickformat=","
+    )
+    _base_layout(
+        fig,
+        f"{label}: rolling 12-month rate per 1,000 residents, against similar areas",
+        "Shown only where all 12 months have data: gaps are missing months, never zero.",
+        height=560,
+        margin=dict(l=90, r=110, t=130, b=140),
+    )
     _legend_at_bottom(fig)
     _add_synthetic(fig, synthetic)
     return fig

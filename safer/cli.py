@@ -1,4 +1,5 @@
 """Command line: `python -m safer validate | query | build | demo | briefing`."""
+
 from __future__ import annotations
 
 import argparse
@@ -20,6 +21,7 @@ def _build_failed(exc: BuildError) -> int:
 
 def _validate(args) -> int:
     from .ingest import JOURNAL, interrupted
+
     d = config.data_dir(args.data)
     if interrupted(d):
         print(f"{JOURNAL}:0: -: an ingest was interrupted; run `python -m safer recover --data {d}` to complete it")
@@ -99,6 +101,7 @@ def _fmt(v) -> str:
 
 def _ingest(args) -> int:
     from . import ingest
+
     d = config.data_dir(args.data)
     try:
         rep = ingest.ingest([Path(f) for f in args.files], d, progress=not args.quiet)
@@ -116,6 +119,7 @@ def _ingest(args) -> int:
 
 def _recover(args) -> int:
     from . import ingest
+
     d = config.data_dir(args.data)
     did = ingest.recover(d)
     print(f"{d}: " + ("completed an interrupted ingest" if did else "nothing to recover"))
@@ -124,6 +128,7 @@ def _recover(args) -> int:
 
 def _pack(args) -> int:
     from . import pack
+
     try:
         store = Store(args.data)
         queries.bind(store, queries.get("cycle_priorities"), {"cycle": args.cycle})
@@ -133,13 +138,16 @@ def _pack(args) -> int:
     except BuildError as exc:
         return _build_failed(exc)
     done = pack.build_pack(store, args.cycle, Path(args.out), images=not args.no_images)
-    print(f"{args.out}: {len(done['files'])} files for {done['priorities']} priorities and "
-          f"{done['indicators']} indicators; open {Path(args.out) / 'index.html'}")
+    print(
+        f"{args.out}: {len(done['files'])} files for {done['priorities']} priorities and "
+        f"{done['indicators']} indicators; open {Path(args.out) / 'index.html'}"
+    )
     return 0
 
 
 def _briefing(args) -> int:
     from . import briefing
+
     try:
         b = briefing.load(args.name)
         store = Store(args.data)
@@ -161,6 +169,7 @@ def _briefing(args) -> int:
 
 def _demo(args) -> int:
     from . import demo
+
     return demo.main(["--out", args.out])
 
 
@@ -180,7 +189,9 @@ def main(argv: list[str] | None = None) -> int:
     q.add_argument("--list", action="store_true", help="list each query with its description and parameters")
     q.add_argument("--data", help=data_help)
 
-    i = sub.add_parser("ingest", help="validate new extracts (police.uk files or zip archives, partner extracts) and add them safely")
+    i = sub.add_parser(
+        "ingest", help="validate new extracts (police.uk files or zip archives, partner extracts) and add them safely"
+    )
     i.add_argument("files", nargs="+", metavar="FILE")
     i.add_argument("--data", help=data_help)
     i.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -207,5 +218,12 @@ def main(argv: list[str] | None = None) -> int:
         return _query(args, extra)
     if extra:
         ap.error(f"unrecognised arguments: {' '.join(extra)}")
-    return {"validate": _validate, "build": _build, "ingest": _ingest, "recover": _recover, "pack": _pack, "demo": _demo,
-            "briefing": _briefing}[args.cmd](args)
+    return {
+        "validate": _validate,
+        "build": _build,
+        "ingest": _ingest,
+        "recover": _recover,
+        "pack": _pack,
+        "demo": _demo,
+        "briefing": _briefing,
+    }[args.cmd](args)

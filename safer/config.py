@@ -1,4 +1,5 @@
 """Where things are: the data directory, the build cache, the queries."""
+
 from __future__ import annotations
 
 import hashlib

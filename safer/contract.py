@@ -7,6 +7,7 @@ This module only describes and checks files. It reads CSV with Python's `csv`
 module so that every problem can be reported as FILE:LINE: COLUMN: message;
 loading into DuckDB happens in `safer.store`, after validation has passed.
 """
+
 from __future__ import annotations
 
 import csv
@@ -67,8 +68,18 @@ def _c(name, type_="text", **kw) -> Column:
 
 
 POLICE_UK_COLUMNS = (
-    "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude",
-    "Location", "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context",
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Crime type",
+    "Last outcome category",
+    "Context",
 )
 
 SPECS: dict[str, FileSpec] = {}
@@ -78,316 +89,622 @@ def _add(spec: FileSpec) -> None:
     SPECS[spec.name] = spec
 
 
-_add(FileSpec(
-    "partnership.csv",
-    grain="exactly one row: the partnership this data directory belongs to",
-    doc="Who the dashboard is for. Nothing about a particular partnership is written in code.",
-    columns=(
-        _c("name", doc="The partnership's name, shown in every title.", example="Safer Stockport Partnership"),
-        _c("area_code", "area_code", doc="The partnership's whole area: an `areas.csv` code of type `borough`.", example="E08000007"),
-        _c("police_force", doc="The force whose police.uk files are loaded (informational).", example="Greater Manchester Police"),
-        _c("synthetic", "bool", doc="`true` when any figure in this directory is synthetic: every screen then says so.", example="true"),
-        _c("data_note", required=False, doc="One sentence shown under the title on every page (for example what is synthetic).",
-           example="Synthetic demo data calibrated on real police.uk levels."),
-    ),
-))
+_add(
+    FileSpec(
+        "partnership.csv",
+        grain="exactly one row: the partnership this data directory belongs to",
+        doc="Who the dashboard is for. Nothing about a particular partnership is written in code.",
+        columns=(
+            _c("name", doc="The partnership's name, shown in every title.", example="Safer Stockport Partnership"),
+            _c(
+                "area_code",
+                "area_code",
+                doc="The partnership's whole area: an `areas.csv` code of type `borough`.",
+                example="E08000007",
+            ),
+            _c(
+                "police_force",
+                doc="The force whose police.uk files are loaded (informational).",
+                example="Greater Manchester Police",
+            ),
+            _c(
+                "synthetic",
+                "bool",
+                doc="`true` when any figure in this directory is synthetic: every screen then says so.",
+                example="true",
+            ),
+            _c(
+                "data_note",
+                required=False,
+                doc="One sentence shown under the title on every page (for example what is synthetic).",
+                example="Synthetic demo data calibrated on real police.uk levels.",
+            ),
+        ),
+    )
+)
 
-_add(FileSpec(
-    "areas.csv",
-    grain="one row per area",
-    key=("area_code",),
-    doc="The partnership's area (one `borough` row) and its wards.",
-    columns=(
-        _c("area_code", "area_code", doc="ONS code.", example="E05000779"),
-        _c("area_name", doc="Name as published by ONS.", example="Bramhall North"),
-        _c("area_type", "enum", allowed=("borough", "ward"), doc="`borough` for the whole area, `ward` for a ward.", example="ward"),
-        _c("parent_code", "area_code", required=False, doc="For a ward, the borough's code; blank for the borough.", example="E08000007"),
-    ),
-))
+_add(
+    FileSpec(
+        "areas.csv",
+        grain="one row per area",
+        key=("area_code",),
+        doc="The partnership's area (one `borough` row) and its wards.",
+        columns=(
+            _c("area_code", "area_code", doc="ONS code.", example="E05000779"),
+            _c("area_name", doc="Name as published by ONS.", example="Bramhall North"),
+            _c(
+                "area_type",
+                "enum",
+                allowed=("borough", "ward"),
+                doc="`borough` for the whole area, `ward` for a ward.",
+                example="ward",
+            ),
+            _c(
+                "parent_code",
+                "area_code",
+                required=False,
+                doc="For a ward, the borough's code; blank for the borough.",
+                example="E08000007",
+            ),
+        ),
+    )
+)
 
-_add(FileSpec(
-    "lsoa_ward_lookup.csv",
-    grain="one row per LSOA code (2011 and 2021 codes; an LSOA whose code did not change appears once)",
-    key=("lsoa_code",),
-    doc="Places police.uk rows in wards. A police.uk row whose LSOA code is not listed lies outside the area and is left out.",
-    columns=(
-        _c("lsoa_code", "lsoa_code", doc="LSOA code as it appears in police.uk's `LSOA code`.", example="E01005743"),
-        _c("lsoa_name", required=False, doc="LSOA name, for reference.", example="Stockport 014A"),
-        _c("ward_code", "area_code", doc="Best-fit ward: an `areas.csv` code of type `ward`.", example="E05000781"),
-    ),
-))
+_add(
+    FileSpec(
+        "lsoa_ward_lookup.csv",
+        grain="one row per LSOA code (2011 and 2021 codes; an LSOA whose code did not change appears once)",
+        key=("lsoa_code",),
+        doc="Places police.uk rows in wards. A police.uk row whose LSOA code is not listed lies outside the area and is left out.",
+        columns=(
+            _c(
+                "lsoa_code", "lsoa_code", doc="LSOA code as it appears in police.uk's `LSOA code`.", example="E01005743"
+            ),
+            _c("lsoa_name", required=False, doc="LSOA name, for reference.", example="Stockport 014A"),
+            _c("ward_code", "area_code", doc="Best-fit ward: an `areas.csv` code of type `ward`.", example="E05000781"),
+        ),
+    )
+)
 
-_add(FileSpec(
-    "population.csv",
-    grain="one row per area per year",
-    key=("area_code", "year"),
-    doc="Residents (mid-year estimate) for rates per 1,000. A period uses the year of its last month; "
+_add(
+    FileSpec(
+        "population.csv",
+        grain="one row per area per year",
+        key=("area_code", "year"),
+        doc="Residents (mid-year estimate) for rates per 1,000. A period uses the year of its last month; "
         "where that year is missing the nearest earlier year, else the nearest later one.",
-    columns=(
-        _c("area_code", "area_code", doc="An `areas.csv` code.", example="E05000779"),
-        _c("year", "int", minimum=1990, maximum=2100, doc="Year of the mid-year (30 June) estimate.", example="2021"),
-        _c("population", "int", minimum=1, doc="Residents.", example="12807"),
-        _c("source", required=False, doc="Where the figure comes from.", example="ONS mid-year estimate"),
-    ),
-))
+        columns=(
+            _c("area_code", "area_code", doc="An `areas.csv` code.", example="E05000779"),
+            _c(
+                "year",
+                "int",
+                minimum=1990,
+                maximum=2100,
+                doc="Year of the mid-year (30 June) estimate.",
+                example="2021",
+            ),
+            _c("population", "int", minimum=1, doc="Residents.", example="12807"),
+            _c("source", required=False, doc="Where the figure comes from.", example="ONS mid-year estimate"),
+        ),
+    )
+)
 
-_add(FileSpec(
-    "indicators.csv",
-    grain="one row per indicator",
-    key=("indicator_id",),
-    doc="The indicator catalogue. An indicator with a `police_uk_crime_type` is counted from `police_uk/`; "
+_add(
+    FileSpec(
+        "indicators.csv",
+        grain="one row per indicator",
+        key=("indicator_id",),
+        doc="The indicator catalogue. An indicator with a `police_uk_crime_type` is counted from `police_uk/`; "
         "any other indicator comes from `partner_monthly.csv`.",
-    columns=(
-        _c("indicator_id", "id", doc="Short id used in URLs and queries.", example="asb"),
-        _c("label", doc="Name shown on screen.", example="Anti-social behaviour"),
-        _c("unit", doc="What one unit of the count is, plural, lower case: used in axis titles.", example="incidents"),
-        _c("good_direction", "enum", allowed=("down", "up", "neither"),
-           doc="Which direction of change is good news. `up` where more reports mean better reporting (for example CSE).",
-           example="down"),
-        _c("suppress_below", "int", minimum=0,
-           doc="Counts from 1 up to this number minus one are shown as `<N` below borough level (0: no suppression).", example="0"),
-        _c("geography", "enum", allowed=("ward", "borough"),
-           doc="Finest level the counts exist at: `ward` (wards sum to the borough) or `borough` only.", example="ward"),
-        _c("police_uk_crime_type", required=False,
-           doc="police.uk `Crime type` counted for this indicator; blank for a partner indicator.", example="Anti-social behaviour"),
-        _c("source", doc="Who supplies the figures.", example="police.uk street-level data (Greater Manchester Police)"),
-        _c("caveats", required=False, doc="What a reader must know before drawing conclusions.",
-           example="Reports, not incidents; recording practice changed in 2019."),
-    ),
-))
+        columns=(
+            _c("indicator_id", "id", doc="Short id used in URLs and queries.", example="asb"),
+            _c("label", doc="Name shown on screen.", example="Anti-social behaviour"),
+            _c(
+                "unit",
+                doc="What one unit of the count is, plural, lower case: used in axis titles.",
+                example="incidents",
+            ),
+            _c(
+                "good_direction",
+                "enum",
+                allowed=("down", "up", "neither"),
+                doc="Which direction of change is good news. `up` where more reports mean better reporting (for example CSE).",
+                example="down",
+            ),
+            _c(
+                "suppress_below",
+                "int",
+                minimum=0,
+                doc="Counts from 1 up to this number minus one are shown as `<N` below borough level (0: no suppression).",
+                example="0",
+            ),
+            _c(
+                "geography",
+                "enum",
+                allowed=("ward", "borough"),
+                doc="Finest level the counts exist at: `ward` (wards sum to the borough) or `borough` only.",
+                example="ward",
+            ),
+            _c(
+                "police_uk_crime_type",
+                required=False,
+                doc="police.uk `Crime type` counted for this indicator; blank for a partner indicator.",
+                example="Anti-social behaviour",
+            ),
+            _c(
+                "source",
+                doc="Who supplies the figures.",
+                example="police.uk street-level data (Greater Manchester Police)",
+            ),
+            _c(
+                "caveats",
+                required=False,
+                doc="What a reader must know before drawing conclusions.",
+                example="Reports, not incidents; recording practice changed in 2019.",
+            ),
+        ),
+    )
+)
 
-_add(FileSpec(
-    "plan_cycles.csv",
-    grain="one row per plan cycle; cycles do not overlap",
-    key=("cycle_id",),
-    doc="The partnership's three-year plans. Months are inclusive.",
-    columns=(
-        _c("cycle_id", "id", doc="Short id.", example="2022-25"),
-        _c("title", doc="The plan's title.", example="Safer Stockport Partnership Plan 2022/25"),
-        _c("start_month", "month", doc="First month (YYYY-MM).", example="2022-04"),
-        _c("end_month", "month", doc="Last month (YYYY-MM), not before `start_month`.", example="2025-03"),
-        _c("approved_on", "date", required=False, doc="Date the plan was approved (YYYY-MM-DD).", example="2022-03-15"),
-        _c("decision_ref", required=False, doc="Reference of the approving decision.", example="CAB265"),
-    ),
-))
+_add(
+    FileSpec(
+        "plan_cycles.csv",
+        grain="one row per plan cycle; cycles do not overlap",
+        key=("cycle_id",),
+        doc="The partnership's three-year plans. Months are inclusive.",
+        columns=(
+            _c("cycle_id", "id", doc="Short id.", example="2022-25"),
+            _c("title", doc="The plan's title.", example="Safer Stockport Partnership Plan 2022/25"),
+            _c("start_month", "month", doc="First month (YYYY-MM).", example="2022-04"),
+            _c("end_month", "month", doc="Last month (YYYY-MM), not before `start_month`.", example="2025-03"),
+            _c(
+                "approved_on",
+                "date",
+                required=False,
+                doc="Date the plan was approved (YYYY-MM-DD).",
+                example="2022-03-15",
+            ),
+            _c("decision_ref", required=False, doc="Reference of the approving decision.", example="CAB265"),
+        ),
+    )
+)
 
-_add(FileSpec(
-    "priorities.csv",
-    grain="one row per priority per plan cycle",
-    key=("cycle_id", "priority_id"),
-    doc="The priorities (themes) of each plan. The same `priority_id` in two cycles means the priority was carried forward.",
-    columns=(
-        _c("cycle_id", "id", doc="A `plan_cycles.csv` id.", example="2022-25"),
-        _c("priority_id", "id", doc="Short id, stable across cycles.", example="vulnerable-people"),
-        _c("title", doc="The priority as worded in the plan.", example="Protecting Vulnerable People"),
-        _c("description", required=False, doc="One or two sentences.", example="Safeguarding children and adults at risk."),
-        _c("illustrative", "bool", doc="`true` where the exact wording is not known and the row is illustrative.", example="false"),
-    ),
-))
+_add(
+    FileSpec(
+        "priorities.csv",
+        grain="one row per priority per plan cycle",
+        key=("cycle_id", "priority_id"),
+        doc="The priorities (themes) of each plan. The same `priority_id` in two cycles means the priority was carried forward.",
+        columns=(
+            _c("cycle_id", "id", doc="A `plan_cycles.csv` id.", example="2022-25"),
+            _c("priority_id", "id", doc="Short id, stable across cycles.", example="vulnerable-people"),
+            _c("title", doc="The priority as worded in the plan.", example="Protecting Vulnerable People"),
+            _c(
+                "description",
+                required=False,
+                doc="One or two sentences.",
+                example="Safeguarding children and adults at risk.",
+            ),
+            _c(
+                "illustrative",
+                "bool",
+                doc="`true` where the exact wording is not known and the row is illustrative.",
+                example="false",
+            ),
+        ),
+    )
+)
 
-_add(FileSpec(
-    "priority_indicators.csv",
-    grain="one row per indicator per priority per plan cycle",
-    key=("cycle_id", "priority_id", "indicator_id"),
-    doc="Which indicators evidence each priority.",
-    columns=(
-        _c("cycle_id", "id", doc="A `plan_cycles.csv` id.", example="2022-25"),
-        _c("priority_id", "id", doc="A `priorities.csv` id in that cycle.", example="vulnerable-people"),
-        _c("indicator_id", "id", doc="An `indicators.csv` id.", example="cse"),
-        _c("headline", "bool", doc="`true` to show it on the Overview page.", example="true"),
-    ),
-))
+_add(
+    FileSpec(
+        "priority_indicators.csv",
+        grain="one row per indicator per priority per plan cycle",
+        key=("cycle_id", "priority_id", "indicator_id"),
+        doc="Which indicators evidence each priority.",
+        columns=(
+            _c("cycle_id", "id", doc="A `plan_cycles.csv` id.", example="2022-25"),
+            _c("priority_id", "id", doc="A `priorities.csv` id in that cycle.", example="vulnerable-people"),
+            _c("indicator_id", "id", doc="An `indicators.csv` id.", example="cse"),
+            _c("headline", "bool", doc="`true` to show it on the Overview page.", example="true"),
+        ),
+    )
+)
 
-_add(FileSpec(
-    "targets.csv",
-    grain="one row per indicator per plan cycle",
-    key=("cycle_id", "indicator_id"),
-    doc="Baselines and targets, as monthly means for the whole area.",
-    columns=(
-        _c("cycle_id", "id", doc="A `plan_cycles.csv` id.", example="2022-25"),
-        _c("indicator_id", "id", doc="An `indicators.csv` id.", example="burglary"),
-        _c("baseline_monthly_mean", "float", required=False, minimum=0, doc="Monthly mean in the baseline period.", example="210.5"),
-        _c("baseline_period", required=False, doc="What the baseline covers, in words.", example="April 2021 to March 2022"),
-        _c("target_monthly_mean", "float", required=False, minimum=0, doc="Monthly mean the plan aims for by its end.", example="190"),
-        _c("note", required=False, doc="Where the target comes from.", example="Illustrative: 10% below baseline."),
-    ),
-))
+_add(
+    FileSpec(
+        "targets.csv",
+        grain="one row per indicator per plan cycle",
+        key=("cycle_id", "indicator_id"),
+        doc="Baselines and targets, as monthly means for the whole area.",
+        columns=(
+            _c("cycle_id", "id", doc="A `plan_cycles.csv` id.", example="2022-25"),
+            _c("indicator_id", "id", doc="An `indicators.csv` id.", example="burglary"),
+            _c(
+                "baseline_monthly_mean",
+                "float",
+                required=False,
+                minimum=0,
+                doc="Monthly mean in the baseline period.",
+                example="210.5",
+            ),
+            _c(
+                "baseline_period",
+                required=False,
+                doc="What the baseline covers, in words.",
+                example="April 2021 to March 2022",
+            ),
+            _c(
+                "target_monthly_mean",
+                "float",
+                required=False,
+                minimum=0,
+                doc="Monthly mean the plan aims for by its end.",
+                example="190",
+            ),
+            _c("note", required=False, doc="Where the target comes from.", example="Illustrative: 10% below baseline."),
+        ),
+    )
+)
 
-_add(FileSpec(
-    "events.csv",
-    grain="one row per event",
-    doc="Dated events drawn on charts.",
-    columns=(
-        _c("event_date", "date", doc="YYYY-MM-DD.", example="2020-03-23"),
-        _c("title", doc="Short label drawn on charts.", example="First national COVID-19 lockdown"),
-        _c("category", "enum", allowed=("plan", "service", "resourcing", "covid", "recording", "scrutiny", "other"),
-           doc="Kind of event.", example="covid"),
-        _c("indicator_id", "id", required=False, doc="Blank: drawn on every indicator; else only on that indicator.", example=""),
-        _c("description", required=False, doc="One or two sentences.", example="Stay-at-home order across England."),
-    ),
-))
+_add(
+    FileSpec(
+        "events.csv",
+        grain="one row per event",
+        doc="Dated events drawn on charts.",
+        columns=(
+            _c("event_date", "date", doc="YYYY-MM-DD.", example="2020-03-23"),
+            _c("title", doc="Short label drawn on charts.", example="First national COVID-19 lockdown"),
+            _c(
+                "category",
+                "enum",
+                allowed=("plan", "service", "resourcing", "covid", "recording", "scrutiny", "other"),
+                doc="Kind of event.",
+                example="covid",
+            ),
+            _c(
+                "indicator_id",
+                "id",
+                required=False,
+                doc="Blank: drawn on every indicator; else only on that indicator.",
+                example="",
+            ),
+            _c(
+                "description", required=False, doc="One or two sentences.", example="Stay-at-home order across England."
+            ),
+        ),
+    )
+)
 
-_add(FileSpec(
-    "partner_monthly.csv",
-    grain="one row per indicator per month per area",
-    key=("indicator_id", "month", "area_code"),
-    required=False,
-    doc="Counts from partners for indicators police.uk lacks. A month listed for an indicator is a month with data: "
+_add(
+    FileSpec(
+        "partner_monthly.csv",
+        grain="one row per indicator per month per area",
+        key=("indicator_id", "month", "area_code"),
+        required=False,
+        doc="Counts from partners for indicators police.uk lacks. A month listed for an indicator is a month with data: "
         "areas not listed in that month had none (0). A month not listed at all is missing, never 0.",
-    columns=(
-        _c("indicator_id", "id", doc="An `indicators.csv` id with a blank `police_uk_crime_type`.", example="cse"),
-        _c("month", "month", doc="YYYY-MM.", example="2023-05"),
-        _c("area_code", "area_code", doc="A ward for a `ward` indicator; the borough for a `borough` indicator.", example="E05000786"),
-        _c("value", "int", minimum=0, doc="Count in that month and area.", example="3"),
-    ),
-))
+        columns=(
+            _c("indicator_id", "id", doc="An `indicators.csv` id with a blank `police_uk_crime_type`.", example="cse"),
+            _c("month", "month", doc="YYYY-MM.", example="2023-05"),
+            _c(
+                "area_code",
+                "area_code",
+                doc="A ward for a `ward` indicator; the borough for a `borough` indicator.",
+                example="E05000786",
+            ),
+            _c("value", "int", minimum=0, doc="Count in that month and area.", example="3"),
+        ),
+    )
+)
 
-_add(FileSpec(
-    "police_uk/",
-    grain="one row per crime or ASB incident, as published by data.police.uk",
-    exact_header_order=True,
-    doc="Street-level files exactly as downloaded (`YYYY-MM-<force>-street.csv`, optionally gzipped, in any sub-folder). "
+_add(
+    FileSpec(
+        "police_uk/",
+        grain="one row per crime or ASB incident, as published by data.police.uk",
+        exact_header_order=True,
+        doc="Street-level files exactly as downloaded (`YYYY-MM-<force>-street.csv`, optionally gzipped, in any sub-folder). "
         "A month present in any file is a month with data for every police.uk indicator.",
-    columns=(
-        _c("Crime ID", required=False, doc="Blank for anti-social behaviour.", example="8f0c…"),
-        _c("Month", "month", doc="YYYY-MM.", example="2023-05"),
-        _c("Reported by", doc="Force that recorded it.", example="Greater Manchester Police"),
-        _c("Falls within", doc="Force whose area it falls in.", example="Greater Manchester Police"),
-        _c("Longitude", "float", required=False, minimum=-180, maximum=180, doc="Anonymised snap point; blank when unknown.", example="-2.153095"),
-        _c("Latitude", "float", required=False, minimum=-90, maximum=90, doc="Anonymised snap point; blank when unknown.", example="53.445729"),
-        _c("Location", required=False, doc="Snap point description.", example="On or near Park Street"),
-        _c("LSOA code", "lsoa_code", required=False, doc="Blank when the location is unknown (the row is then left out).", example="E01005867"),
-        _c("LSOA name", required=False, doc="For example `Stockport 008C`.", example="Stockport 008C"),
-        _c("Crime type", doc="police.uk category.", example="Burglary"),
-        _c("Last outcome category", required=False, doc="Blank for ASB.", example="Investigation complete; no suspect identified"),
-        _c("Context", required=False, doc="Almost always blank.", example=""),
-    ),
-))
+        columns=(
+            _c("Crime ID", required=False, doc="Blank for anti-social behaviour.", example="8f0c…"),
+            _c("Month", "month", doc="YYYY-MM.", example="2023-05"),
+            _c("Reported by", doc="Force that recorded it.", example="Greater Manchester Police"),
+            _c("Falls within", doc="Force whose area it falls in.", example="Greater Manchester Police"),
+            _c(
+                "Longitude",
+                "float",
+                required=False,
+                minimum=-180,
+                maximum=180,
+                doc="Anonymised snap point; blank when unknown.",
+                example="-2.153095",
+            ),
+            _c(
+                "Latitude",
+                "float",
+                required=False,
+                minimum=-90,
+                maximum=90,
+                doc="Anonymised snap point; blank when unknown.",
+                example="53.445729",
+            ),
+            _c("Location", required=False, doc="Snap point description.", example="On or near Park Street"),
+            _c(
+                "LSOA code",
+                "lsoa_code",
+                required=False,
+                doc="Blank when the location is unknown (the row is then left out).",
+                example="E01005867",
+            ),
+            _c("LSOA name", required=False, doc="For example `Stockport 008C`.", example="Stockport 008C"),
+            _c("Crime type", doc="police.uk category.", example="Burglary"),
+            _c(
+                "Last outcome category",
+                required=False,
+                doc="Blank for ASB.",
+                example="Investigation complete; no suspect identified",
+            ),
+            _c("Context", required=False, doc="Almost always blank.", example=""),
+        ),
+    )
+)
 
-_add(FileSpec(
-    "police_uk_releases.csv",
-    grain="one row per force per month written by `python -m safer ingest`",
-    key=("force", "month"),
-    required=False,
-    doc="Written by `python -m safer ingest`, not by hand: which release each police.uk month came from, so that "
+_add(
+    FileSpec(
+        "police_uk_releases.csv",
+        grain="one row per force per month written by `python -m safer ingest`",
+        key=("force", "month"),
+        required=False,
+        doc="Written by `python -m safer ingest`, not by hand: which release each police.uk month came from, so that "
         "a month is only ever replaced by the same or a newer release.",
-    columns=(
-        _c("force", "id", doc="Force slug from `Falls within`.", example="greater-manchester-police"),
-        _c("month", "month", doc="YYYY-MM.", example="2023-05"),
-        _c("release", "month", doc="Latest month of the file or archive the month was read from.", example="2023-08"),
-        _c("source", doc="File (or archive!member) it was read from.", example="2023-08.zip!2023-05/2023-05-greater-manchester-street.csv"),
-        _c("rows_read", "int", minimum=0, doc="police.uk rows read for the month.", example="35120"),
-        _c("rows_in_area", "int", minimum=0, doc="Rows inside the partnership's area, written.", example="3011"),
-        _c("ingested_at", required=False, doc="When it was ingested (UTC, ISO 8601).", example="2026-11-23T13:20:00+00:00"),
-    ),
-))
+        columns=(
+            _c("force", "id", doc="Force slug from `Falls within`.", example="greater-manchester-police"),
+            _c("month", "month", doc="YYYY-MM.", example="2023-05"),
+            _c(
+                "release",
+                "month",
+                doc="Latest month of the file or archive the month was read from.",
+                example="2023-08",
+            ),
+            _c(
+                "source",
+                doc="File (or archive!member) it was read from.",
+                example="2023-08.zip!2023-05/2023-05-greater-manchester-street.csv",
+            ),
+            _c("rows_read", "int", minimum=0, doc="police.uk rows read for the month.", example="35120"),
+            _c("rows_in_area", "int", minimum=0, doc="Rows inside the partnership's area, written.", example="3011"),
+            _c(
+                "ingested_at",
+                required=False,
+                doc="When it was ingested (UTC, ISO 8601).",
+                example="2026-11-23T13:20:00+00:00",
+            ),
+        ),
+    )
+)
 
-_add(FileSpec(
-    "status_rules.csv",
-    grain="one row per rule; a rule applies to a cycle, an indicator, both, or (both blank) everything",
-    key=("rule_id",),
-    required=False,
-    doc="How a target's status (on track / at risk / off track) is worked out, so that no status is typed in by hand. "
+_add(
+    FileSpec(
+        "status_rules.csv",
+        grain="one row per rule; a rule applies to a cycle, an indicator, both, or (both blank) everything",
+        key=("rule_id",),
+        required=False,
+        doc="How a target's status (on track / at risk / off track) is worked out, so that no status is typed in by hand. "
         "Progress is how far the latest 12-month monthly mean has moved from the baseline towards the target: "
         "(latest - baseline) / (target - baseline) x 100, so 100% means the target is reached and a negative value "
         "means worse than the baseline, whichever way the target points. A target uses the most specific rule "
         "that applies to it (cycle and indicator, then indicator, then cycle, then the rule with both blank).",
-    columns=(
-        _c("rule_id", "id", doc="Short id.", example="default"),
-        _c("cycle_id", "id", required=False, doc="A `plan_cycles.csv` id; blank: every cycle.", example=""),
-        _c("indicator_id", "id", required=False, doc="An `indicators.csv` id; blank: every indicator.", example=""),
-        _c("description", doc="The rule in words, shown next to every status it decides.",
-           example="On track at 75% of the way to the target or beyond; at risk between the baseline and that; off track worse than the baseline."),
-        _c("on_track_min_progress_pct", "float", doc="On track when progress is at least this (100: the target is met).", example="75"),
-        _c("at_risk_min_progress_pct", "float",
-           doc="At risk when progress is at least this but below the on-track threshold; off track below it "
-               "(0: no worse than the baseline). Not above `on_track_min_progress_pct`.", example="0"),
-        _c("min_months_with_data", "int", minimum=1, maximum=12,
-           doc="Fewer months with data than this in the latest 12 gives status `no data`, never a guess.", example="9"),
-    ),
-))
+        columns=(
+            _c("rule_id", "id", doc="Short id.", example="default"),
+            _c("cycle_id", "id", required=False, doc="A `plan_cycles.csv` id; blank: every cycle.", example=""),
+            _c("indicator_id", "id", required=False, doc="An `indicators.csv` id; blank: every indicator.", example=""),
+            _c(
+                "description",
+                doc="The rule in words, shown next to every status it decides.",
+                example="On track at 75% of the way to the target or beyond; at risk between the baseline and that; off track worse than the baseline.",
+            ),
+            _c(
+                "on_track_min_progress_pct",
+                "float",
+                doc="On track when progress is at least this (100: the target is met).",
+                example="75",
+            ),
+            _c(
+                "at_risk_min_progress_pct",
+                "float",
+                doc="At risk when progress is at least this but below the on-track threshold; off track below it "
+                "(0: no worse than the baseline). Not above `on_track_min_progress_pct`.",
+                example="0",
+            ),
+            _c(
+                "min_months_with_data",
+                "int",
+                minimum=1,
+                maximum=12,
+                doc="Fewer months with data than this in the latest 12 gives status `no data`, never a guess.",
+                example="9",
+            ),
+        ),
+    )
+)
 
-_add(FileSpec(
-    "scrutiny_concerns.csv",
-    grain="one row per concern raised at a scrutiny meeting",
-    key=("concern_id",),
-    required=False,
-    doc="Concerns raised at scrutiny, what was said in response, and the follow-up asked for. "
+_add(
+    FileSpec(
+        "scrutiny_concerns.csv",
+        grain="one row per concern raised at a scrutiny meeting",
+        key=("concern_id",),
+        required=False,
+        doc="Concerns raised at scrutiny, what was said in response, and the follow-up asked for. "
         "Every text is shown literally (never as HTML or markdown).",
-    columns=(
-        _c("concern_id", "id", doc="Short id.", example="2017-12-cse-rise"),
-        _c("meeting_date", "date", doc="Date of the meeting (YYYY-MM-DD).", example="2017-12-04"),
-        _c("committee", doc="The committee.", example="Communities & Transport Scrutiny Committee"),
-        _c("topic", doc="A few words.", example="Child sexual exploitation"),
-        _c("indicator_id", "id", required=False, doc="The `indicators.csv` id whose trend answers the concern; blank when none does.", example="cse"),
-        _c("concern", doc="The concern as raised (paraphrased from the minutes).", example="The rise in reported child sexual exploitation."),
-        _c("response", required=False, doc="The response given at the meeting; blank when not recorded.",
-           example="Put down largely to historical under-reporting."),
-        _c("follow_up", required=False, doc="What the committee asked to come back; blank when nothing was asked for.",
-           example="An update after the three-month review."),
-        _c("follow_up_status", "enum", required=False, allowed=("open", "answered", "closed"),
-           doc="Required when `follow_up` is given: `open` (still owed), `answered` or `closed`.", example="open"),
-        _c("source", required=False, doc="Where the concern is recorded (minutes, item).", example="Minutes, 4 December 2017"),
-        _c("illustrative", "bool", doc="`true` where the wording, response or status is illustrative, not from the minutes.", example="false"),
-    ),
-))
+        columns=(
+            _c("concern_id", "id", doc="Short id.", example="2017-12-cse-rise"),
+            _c("meeting_date", "date", doc="Date of the meeting (YYYY-MM-DD).", example="2017-12-04"),
+            _c("committee", doc="The committee.", example="Communities & Transport Scrutiny Committee"),
+            _c("topic", doc="A few words.", example="Child sexual exploitation"),
+            _c(
+                "indicator_id",
+                "id",
+                required=False,
+                doc="The `indicators.csv` id whose trend answers the concern; blank when none does.",
+                example="cse",
+            ),
+            _c(
+                "concern",
+                doc="The concern as raised (paraphrased from the minutes).",
+                example="The rise in reported child sexual exploitation.",
+            ),
+            _c(
+                "response",
+                required=False,
+                doc="The response given at the meeting; blank when not recorded.",
+                example="Put down largely to historical under-reporting.",
+            ),
+            _c(
+                "follow_up",
+                required=False,
+                doc="What the committee asked to come back; blank when nothing was asked for.",
+                example="An update after the three-month review.",
+            ),
+            _c(
+                "follow_up_status",
+                "enum",
+                required=False,
+                allowed=("open", "answered", "closed"),
+                doc="Required when `follow_up` is given: `open` (still owed), `answered` or `closed`.",
+                example="open",
+            ),
+            _c(
+                "source",
+                required=False,
+                doc="Where the concern is recorded (minutes, item).",
+                example="Minutes, 4 December 2017",
+            ),
+            _c(
+                "illustrative",
+                "bool",
+                doc="`true` where the wording, response or status is illustrative, not from the minutes.",
+                example="false",
+            ),
+        ),
+    )
+)
 
-_add(FileSpec(
-    "consultation.csv",
-    grain="one row per survey question per period per source, or per point raised at an event or group",
-    required=False,
-    doc="Consultation inputs: survey results (a base and the number giving the answer counted, from which the page "
+_add(
+    FileSpec(
+        "consultation.csv",
+        grain="one row per survey question per period per source, or per point raised at an event or group",
+        required=False,
+        doc="Consultation inputs: survey results (a base and the number giving the answer counted, from which the page "
         "works out the percentage and its 95% Wilson score interval) and points raised at events and groups.",
-    columns=(
-        _c("source", doc="Who was consulted.", example="GM Community Safety Survey (Stockport cohort)"),
-        _c("source_type", "enum", allowed=("survey", "event", "group"),
-           doc="`survey` rows need `respondents` and `agreeing`; `event` and `group` rows need `summary`.", example="survey"),
-        _c("period", doc="The period in words.", example="2019/20"),
-        _c("start_month", "month", doc="First month of fieldwork or of the period (YYYY-MM).", example="2019-04"),
-        _c("end_month", "month", doc="Last month (YYYY-MM), not before `start_month`.", example="2020-03"),
-        _c("theme", doc="Theme, for grouping.", example="Anti-social behaviour"),
-        _c("question", doc="The survey question, or the heading of the point raised.",
-           example="How much of a problem is anti-social behaviour in your local area?"),
-        _c("answer", required=False, doc="Which answers `agreeing` counts (surveys).", example="Very or fairly big problem"),
-        _c("respondents", "int", required=False, minimum=1, doc="Base: respondents who answered the question.", example="1180"),
-        _c("agreeing", "int", required=False, minimum=0, doc="Respondents giving the answer counted; not above `respondents`.", example="331"),
-        _c("indicator_id", "id", required=False, doc="The `indicators.csv` id the question can be set against (perception against recorded).", example="asb"),
-        _c("summary", required=False, doc="What was said (events and groups).", example="Residents want visible patrols."),
-        _c("synthetic", "bool", doc="`true` when the row is synthetic (demo) rather than a real result.", example="true"),
-    ),
-))
+        columns=(
+            _c("source", doc="Who was consulted.", example="GM Community Safety Survey (Stockport cohort)"),
+            _c(
+                "source_type",
+                "enum",
+                allowed=("survey", "event", "group"),
+                doc="`survey` rows need `respondents` and `agreeing`; `event` and `group` rows need `summary`.",
+                example="survey",
+            ),
+            _c("period", doc="The period in words.", example="2019/20"),
+            _c("start_month", "month", doc="First month of fieldwork or of the period (YYYY-MM).", example="2019-04"),
+            _c("end_month", "month", doc="Last month (YYYY-MM), not before `start_month`.", example="2020-03"),
+            _c("theme", doc="Theme, for grouping.", example="Anti-social behaviour"),
+            _c(
+                "question",
+                doc="The survey question, or the heading of the point raised.",
+                example="How much of a problem is anti-social behaviour in your local area?",
+            ),
+            _c(
+                "answer",
+                required=False,
+                doc="Which answers `agreeing` counts (surveys).",
+                example="Very or fairly big problem",
+            ),
+            _c(
+                "respondents",
+                "int",
+                required=False,
+                minimum=1,
+                doc="Base: respondents who answered the question.",
+                example="1180",
+            ),
+            _c(
+                "agreeing",
+                "int",
+                required=False,
+                minimum=0,
+                doc="Respondents giving the answer counted; not above `respondents`.",
+                example="331",
+            ),
+            _c(
+                "indicator_id",
+                "id",
+                required=False,
+                doc="The `indicators.csv` id the question can be set against (perception against recorded).",
+                example="asb",
+            ),
+            _c(
+                "summary",
+                required=False,
+                doc="What was said (events and groups).",
+                example="Residents want visible patrols.",
+            ),
+            _c(
+                "synthetic",
+                "bool",
+                doc="`true` when the row is synthetic (demo) rather than a real result.",
+                example="true",
+            ),
+        ),
+    )
+)
 
-_add(FileSpec(
-    "comparator_monthly.csv",
-    grain="one row per comparator area per indicator per month with data",
-    key=("area_code", "indicator_id", "month"),
-    required=False,
-    doc="Counts for similar areas (for example the other boroughs of the force), for the Compare page. The partnership's "
+_add(
+    FileSpec(
+        "comparator_monthly.csv",
+        grain="one row per comparator area per indicator per month with data",
+        key=("area_code", "indicator_id", "month"),
+        required=False,
+        doc="Counts for similar areas (for example the other boroughs of the force), for the Compare page. The partnership's "
         "own area may be listed too; every area needs a `comparator_population.csv` row. A month not listed for an "
         "area and indicator is missing, never 0.",
-    columns=(
-        _c("area_code", "area_code", doc="ONS code of the comparator area (a local authority).", example="E08000003"),
-        _c("area_name", doc="Its name, shown on the Compare page.", example="Manchester"),
-        _c("indicator_id", "id", doc="An `indicators.csv` id.", example="asb"),
-        _c("month", "month", doc="YYYY-MM.", example="2023-05"),
-        _c("value", "int", minimum=0, doc="Count in that area and month.", example="1620"),
-    ),
-))
+        columns=(
+            _c(
+                "area_code",
+                "area_code",
+                doc="ONS code of the comparator area (a local authority).",
+                example="E08000003",
+            ),
+            _c("area_name", doc="Its name, shown on the Compare page.", example="Manchester"),
+            _c("indicator_id", "id", doc="An `indicators.csv` id.", example="asb"),
+            _c("month", "month", doc="YYYY-MM.", example="2023-05"),
+            _c("value", "int", minimum=0, doc="Count in that area and month.", example="1620"),
+        ),
+    )
+)
 
-_add(FileSpec(
-    "comparator_population.csv",
-    grain="one row per comparator area per year",
-    key=("area_code", "year"),
-    required=False,
-    doc="Residents of each comparator area, for rates per 1,000. A period uses the year of its last month, else the "
+_add(
+    FileSpec(
+        "comparator_population.csv",
+        grain="one row per comparator area per year",
+        key=("area_code", "year"),
+        required=False,
+        doc="Residents of each comparator area, for rates per 1,000. A period uses the year of its last month, else the "
         "nearest earlier year, else the nearest later one.",
-    columns=(
-        _c("area_code", "area_code", doc="A `comparator_monthly.csv` area.", example="E08000003"),
-        _c("year", "int", minimum=1990, maximum=2100, doc="Year of the mid-year (30 June) estimate.", example="2021"),
-        _c("population", "int", minimum=1, doc="Residents.", example="549853"),
-        _c("source", required=False, doc="Where the figure comes from.", example="ONS mid-2021 estimate"),
-    ),
-))
+        columns=(
+            _c("area_code", "area_code", doc="A `comparator_monthly.csv` area.", example="E08000003"),
+            _c(
+                "year",
+                "int",
+                minimum=1990,
+                maximum=2100,
+                doc="Year of the mid-year (30 June) estimate.",
+                example="2021",
+            ),
+            _c("population", "int", minimum=1, doc="Residents.", example="549853"),
+            _c("source", required=False, doc="Where the figure comes from.", example="ONS mid-2021 estimate"),
+        ),
+    )
+)
 
 OPTIONAL_FILES = {
     "ward_boundaries.geojson": "Ward boundaries (WGS84 GeoJSON FeatureCollection, property `area_code`) for the Areas map.",
@@ -414,6 +731,7 @@ class Problem:
 @dataclass
 class Table:
     """A validated file: its header and rows as dicts, each with its line number."""
+
     spec: FileSpec
     path: Path
     rel: str
@@ -453,8 +771,10 @@ class Report:
     def summary(self) -> str:
         e, w = len(self.errors), len(self.warnings)
         verdict = "valid" if self.ok else "NOT valid"
-        return (f"{self.files_checked} files, {self.rows_checked} rows checked: "
-                f"{e} error{'s' if e != 1 else ''}, {w} warning{'s' if w != 1 else ''}; data is {verdict}")
+        return (
+            f"{self.files_checked} files, {self.rows_checked} rows checked: "
+            f"{e} error{'s' if e != 1 else ''}, {w} warning{'s' if w != 1 else ''}; data is {verdict}"
+        )
 
 
 # --------------------------------------------------------------------------- value checks
@@ -467,6 +787,7 @@ def month_ok(v: str) -> bool:
 
 def date_ok(v: str) -> bool:
     import datetime as _dt
+
     if not DATE_RE.match(v):
         return False
     try:
@@ -534,8 +855,9 @@ def check_file(path: Path, rel: str, spec: FileSpec, problems: list[Problem], ke
         problems.append(Problem(rel, 1, "", f"cannot be read: {exc}"))
         return None
     if not raw.strip():
-        problems.append(Problem(rel, 1, "", f"file is empty ({len(raw)} bytes); expected a header: "
-                                            + ",".join(spec.column_names)))
+        problems.append(
+            Problem(rel, 1, "", f"file is empty ({len(raw)} bytes); expected a header: " + ",".join(spec.column_names))
+        )
         return None
     try:
         text = raw.decode("utf-8-sig")
@@ -559,8 +881,7 @@ def check_file(path: Path, rel: str, spec: FileSpec, problems: list[Problem], ke
         problems.append(Problem(rel, 1, c, "column is missing from the header"))
         bad_header = True
     for h in extra:
-        problems.append(Problem(rel, 1, h or "(blank)", "column is not in the contract ("
-                                + ", ".join(expected) + ")"))
+        problems.append(Problem(rel, 1, h or "(blank)", "column is not in the contract (" + ", ".join(expected) + ")"))
         bad_header = True
     dupes = {h for h in header if header.count(h) > 1}
     for h in sorted(dupes):
@@ -578,11 +899,17 @@ def check_file(path: Path, rel: str, spec: FileSpec, problems: list[Problem], ke
     line = 1
     # Checks in header order. Free text that may be blank is never wrong, so it is not checked;
     # other values repeat a lot (months, LSOA codes, snap points), so each verdict is memoised.
-    checks = [(header.index(c.name), c, c.type == "text", {}) for c in spec.columns
-              if not (c.type == "text" and not c.required)]
+    checks = [
+        (header.index(c.name), c, c.type == "text", {})
+        for c in spec.columns
+        if not (c.type == "text" and not c.required)
+    ]
     month_cols = [header.index(c.name) for c in spec.columns if c.type in ("month", "date")]
-    keys = ([header.index("Falls within"), header.index("Month")]
-            if not keep_rows and "Falls within" in header and "Month" in header else None)
+    keys = (
+        [header.index("Falls within"), header.index("Month")]
+        if not keep_rows and "Falls within" in header and "Month" in header
+        else None
+    )
     month_keys: dict[tuple[str, str], int] = {}
     first = last = None
     count = 0
@@ -634,8 +961,15 @@ def check_file(path: Path, rel: str, spec: FileSpec, problems: list[Problem], ke
         trailing = _trailing(empty_lines, line)
         where = f"lines {empty_lines[0]}-{empty_lines[-1]}" if len(empty_lines) > 1 else f"line {empty_lines[0]}"
         kind = "trailing " if trailing else ""
-        problems.append(Problem(rel, empty_lines[0], "", f"{len(empty_lines)} {kind}all-empty row"
-                                f"{'s' if len(empty_lines) > 1 else ''} ({where}) skipped", "warning"))
+        problems.append(
+            Problem(
+                rel,
+                empty_lines[0],
+                "",
+                f"{len(empty_lines)} {kind}all-empty row{'s' if len(empty_lines) > 1 else ''} ({where}) skipped",
+                "warning",
+            )
+        )
     if not keep_rows:
         table.row_count, table.period, table.month_keys = count, (first, last), month_keys
     if not table.n_rows and not any(p.file == rel and p.severity == "error" for p in problems):
@@ -715,15 +1049,22 @@ def _police_result(path: str, rel: str) -> tuple[list[tuple], dict | None]:
     """Check one police.uk file (run in a worker process): its problems and a summary, as plain data."""
     problems: list[Problem] = []
     t = check_file(Path(path), rel, SPECS["police_uk/"], problems, keep_rows=False)
-    summary = None if t is None else {
-        "header": t.header, "row_count": t.row_count, "period": list(t.period or (None, None)),
-        "month_keys": [[f, m, line] for (f, m), line in t.month_keys.items()],
-    }
+    summary = (
+        None
+        if t is None
+        else {
+            "header": t.header,
+            "row_count": t.row_count,
+            "period": list(t.period or (None, None)),
+            "month_keys": [[f, m, line] for (f, m), line in t.month_keys.items()],
+        }
+    )
     return [(p.file, p.line, p.column, p.message, p.severity) for p in problems], summary
 
 
-def _check_police_files(data_dir: Path, problems: list[Problem], cache_dir: Path | None,
-                        workers: int | None) -> list[Table]:
+def _check_police_files(
+    data_dir: Path, problems: list[Problem], cache_dir: Path | None, workers: int | None
+) -> list[Table]:
     pspec = SPECS["police_uk/"]
     files = police_files(data_dir)
     code = _contract_hash()
@@ -750,11 +1091,18 @@ def _check_police_files(data_dir: Path, problems: list[Problem], cache_dir: Path
     if n_workers > 1 and len(todo) > 1 and size >= PARALLEL_MIN_BYTES:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
+
         # spawn, not fork: the dashboard's process has threads, and forking those is unsafe.
         try:
             with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-                done = list(pool.map(_police_result, [str(p) for p, _r, _k in todo], [r for _p, r, _k in todo],
-                                     chunksize=max(1, len(todo) // (n_workers * 4))))
+                done = list(
+                    pool.map(
+                        _police_result,
+                        [str(p) for p, _r, _k in todo],
+                        [r for _p, r, _k in todo],
+                        chunksize=max(1, len(todo) // (n_workers * 4)),
+                    )
+                )
         except Exception:  # noqa: BLE001 - no pool here (for example a __main__ a child cannot import): one process
             done = [_police_result(str(p), r) for p, r, _k in todo]
     else:
@@ -777,9 +1125,17 @@ def _check_police_files(data_dir: Path, problems: list[Problem], cache_dir: Path
         probs, summary = results[rel]
         problems.extend(Problem(*p) for p in probs)
         if summary is not None:
-            tables.append(Table(pspec, path, rel, summary["header"], row_count=summary["row_count"],
-                                period=tuple(summary["period"]),
-                                month_keys={(f, m): line for f, m, line in summary["month_keys"]}))
+            tables.append(
+                Table(
+                    pspec,
+                    path,
+                    rel,
+                    summary["header"],
+                    row_count=summary["row_count"],
+                    period=tuple(summary["period"]),
+                    month_keys={(f, m): line for f, m, line in summary["month_keys"]},
+                )
+            )
     return tables
 
 
@@ -791,8 +1147,9 @@ def _check_keys(rep: Report) -> None:
         for line, row in t.rows:
             k = tuple(row[c] for c in t.spec.key)
             if k in seen:
-                rep.problems.append(Problem(name, line, ",".join(t.spec.key),
-                                            f"duplicate of line {seen[k]} ({', '.join(k)})"))
+                rep.problems.append(
+                    Problem(name, line, ",".join(t.spec.key), f"duplicate of line {seen[k]} ({', '.join(k)})")
+                )
             else:
                 seen[k] = line
 
@@ -838,7 +1195,11 @@ def _check_references(rep: Report) -> None:
         for line, r in rep.tables["population.csv"].rows:
             ref("population.csv", line, "area_code", r["area_code"], set(areas), "an area in areas.csv")
 
-    indicators = {row["indicator_id"]: row for _, row in rep.tables["indicators.csv"].rows} if "indicators.csv" in rep.tables else {}
+    indicators = (
+        {row["indicator_id"]: row for _, row in rep.tables["indicators.csv"].rows}
+        if "indicators.csv" in rep.tables
+        else {}
+    )
     cycles = _col(rep, "plan_cycles.csv", "cycle_id")
     have_ind, have_cyc = "indicators.csv" in rep.tables, "plan_cycles.csv" in rep.tables
 
@@ -846,14 +1207,25 @@ def _check_references(rep: Report) -> None:
         spans = []
         for line, r in rep.tables["plan_cycles.csv"].rows:
             if r["end_month"] < r["start_month"]:
-                P.append(Problem("plan_cycles.csv", line, "end_month", f"{r['end_month']} is before start_month {r['start_month']}"))
+                P.append(
+                    Problem(
+                        "plan_cycles.csv",
+                        line,
+                        "end_month",
+                        f"{r['end_month']} is before start_month {r['start_month']}",
+                    )
+                )
             spans.append((r["start_month"], r["end_month"], line, r["cycle_id"]))
         spans.sort()
-        for (s1, e1, l1, c1), (s2, e2, l2, c2) in zip(spans, spans[1:]):
+        for (_s1, e1, l1, c1), (s2, _e2, l2, c2) in zip(spans, spans[1:]):
             if s2 <= e1:
                 P.append(Problem("plan_cycles.csv", l2, "start_month", f"cycle {c2} overlaps cycle {c1} (line {l1})"))
 
-    prio_keys = {(r["cycle_id"], r["priority_id"]) for _, r in rep.tables["priorities.csv"].rows} if "priorities.csv" in rep.tables else set()
+    prio_keys = (
+        {(r["cycle_id"], r["priority_id"]) for _, r in rep.tables["priorities.csv"].rows}
+        if "priorities.csv" in rep.tables
+        else set()
+    )
     for name in ("priorities.csv", "priority_indicators.csv", "targets.csv"):
         t = rep.tables.get(name)
         if not t:
@@ -865,10 +1237,19 @@ def _check_references(rep: Report) -> None:
                 ref(name, line, "indicator_id", r["indicator_id"], set(indicators), "an indicator in indicators.csv")
             if name == "priority_indicators.csv" and "priorities.csv" in rep.tables:
                 if (r["cycle_id"], r["priority_id"]) not in prio_keys:
-                    P.append(Problem(name, line, "priority_id", f"'{r['priority_id']}' is not a priority of cycle {r['cycle_id']} in priorities.csv"))
+                    P.append(
+                        Problem(
+                            name,
+                            line,
+                            "priority_id",
+                            f"'{r['priority_id']}' is not a priority of cycle {r['cycle_id']} in priorities.csv",
+                        )
+                    )
     if "events.csv" in rep.tables and have_ind:
         for line, r in rep.tables["events.csv"].rows:
-            ref("events.csv", line, "indicator_id", r["indicator_id"], set(indicators), "an indicator in indicators.csv")
+            ref(
+                "events.csv", line, "indicator_id", r["indicator_id"], set(indicators), "an indicator in indicators.csv"
+            )
     _check_story_files(rep, set(indicators) if have_ind else None, cycles if have_cyc else None)
     _check_comparators(rep, set(indicators) if have_ind else None)
 
@@ -876,16 +1257,35 @@ def _check_references(rep: Report) -> None:
         for line, r in rep.tables["partner_monthly.csv"].rows:
             ind = indicators.get(r["indicator_id"])
             if ind is None:
-                P.append(Problem("partner_monthly.csv", line, "indicator_id", f"'{r['indicator_id']}' is not an indicator in indicators.csv"))
+                P.append(
+                    Problem(
+                        "partner_monthly.csv",
+                        line,
+                        "indicator_id",
+                        f"'{r['indicator_id']}' is not an indicator in indicators.csv",
+                    )
+                )
                 continue
             if ind["police_uk_crime_type"]:
-                P.append(Problem("partner_monthly.csv", line, "indicator_id",
-                                 f"'{r['indicator_id']}' is counted from police_uk/ (police_uk_crime_type is set)"))
+                P.append(
+                    Problem(
+                        "partner_monthly.csv",
+                        line,
+                        "indicator_id",
+                        f"'{r['indicator_id']}' is counted from police_uk/ (police_uk_crime_type is set)",
+                    )
+                )
                 continue
             if have_areas:
                 want = wards if ind["geography"] == "ward" else boroughs
-                ref("partner_monthly.csv", line, "area_code", r["area_code"], want,
-                    f"a {ind['geography']} in areas.csv (indicator {r['indicator_id']} is recorded by {ind['geography']})")
+                ref(
+                    "partner_monthly.csv",
+                    line,
+                    "area_code",
+                    r["area_code"],
+                    want,
+                    f"a {ind['geography']} in areas.csv (indicator {r['indicator_id']} is recorded by {ind['geography']})",
+                )
 
     # One police.uk month of one force must come from one file only, or it would be counted twice.
     seen: dict[tuple[str, str], str] = {}
@@ -896,8 +1296,15 @@ def _check_references(rep: Report) -> None:
                 keys.setdefault((r["Falls within"], r["Month"]), line)
         for k, line in sorted(keys.items(), key=lambda kv: kv[1]):
             if k in seen and seen[k] != t.rel:
-                P.append(Problem(t.rel, line, "Month", f"{k[1]} for {k[0]} is also in {seen[k]}: it would be counted twice; "
-                                                       "keep one release of each month"))
+                P.append(
+                    Problem(
+                        t.rel,
+                        line,
+                        "Month",
+                        f"{k[1]} for {k[0]} is also in {seen[k]}: it would be counted twice; "
+                        "keep one release of each month",
+                    )
+                )
             else:
                 seen.setdefault(k, t.rel)
 
@@ -912,14 +1319,24 @@ def _check_comparators(rep: Report, indicators: set[str] | None) -> None:
     names: dict[str, tuple[str, int]] = {}
     for line, r in t.rows:
         if indicators is not None and r["indicator_id"] not in indicators:
-            rep.problems.append(Problem(t.rel, line, "indicator_id", f"'{r['indicator_id']}' is not an indicator in indicators.csv"))
+            rep.problems.append(
+                Problem(t.rel, line, "indicator_id", f"'{r['indicator_id']}' is not an indicator in indicators.csv")
+            )
         if r["area_code"] not in pop_areas:
-            rep.problems.append(Problem(t.rel, line, "area_code", f"'{r['area_code']}' has no row in comparator_population.csv"))
+            rep.problems.append(
+                Problem(t.rel, line, "area_code", f"'{r['area_code']}' has no row in comparator_population.csv")
+            )
             pop_areas.add(r["area_code"])  # once per area is enough
         first = names.setdefault(r["area_code"], (r["area_name"], line))
         if first[0] != r["area_name"]:
-            rep.problems.append(Problem(t.rel, line, "area_name", f"'{r['area_name']}' differs from '{first[0]}' "
-                                                                  f"(line {first[1]}) for the same area_code"))
+            rep.problems.append(
+                Problem(
+                    t.rel,
+                    line,
+                    "area_name",
+                    f"'{r['area_name']}' differs from '{first[0]}' (line {first[1]}) for the same area_code",
+                )
+            )
             names[r["area_code"]] = (r["area_name"], line)
 
 
@@ -938,12 +1355,24 @@ def _check_story_files(rep: Report, indicators: set[str] | None, cycles: set[str
             ref(t.rel, line, "cycle_id", r["cycle_id"], cycles, "a cycle in plan_cycles.csv")
             ref(t.rel, line, "indicator_id", r["indicator_id"], indicators, "an indicator in indicators.csv")
             if float(r["at_risk_min_progress_pct"]) > float(r["on_track_min_progress_pct"]):
-                P.append(Problem(t.rel, line, "at_risk_min_progress_pct",
-                                 f"{r['at_risk_min_progress_pct']} is above on_track_min_progress_pct {r['on_track_min_progress_pct']}"))
+                P.append(
+                    Problem(
+                        t.rel,
+                        line,
+                        "at_risk_min_progress_pct",
+                        f"{r['at_risk_min_progress_pct']} is above on_track_min_progress_pct {r['on_track_min_progress_pct']}",
+                    )
+                )
             scope = (r["cycle_id"], r["indicator_id"])
             if scope in scopes:
-                P.append(Problem(t.rel, line, "cycle_id,indicator_id",
-                                 f"applies to the same cycle and indicator as line {scopes[scope]}: a target must have one rule"))
+                P.append(
+                    Problem(
+                        t.rel,
+                        line,
+                        "cycle_id,indicator_id",
+                        f"applies to the same cycle and indicator as line {scopes[scope]}: a target must have one rule",
+                    )
+                )
             else:
                 scopes[scope] = line
 
@@ -952,7 +1381,14 @@ def _check_story_files(rep: Report, indicators: set[str] | None, cycles: set[str
         for line, r in t.rows:
             ref(t.rel, line, "indicator_id", r["indicator_id"], indicators, "an indicator in indicators.csv")
             if r["follow_up"].strip() and not r["follow_up_status"]:
-                P.append(Problem(t.rel, line, "follow_up_status", "is empty; a follow-up needs a status (open, answered or closed)"))
+                P.append(
+                    Problem(
+                        t.rel,
+                        line,
+                        "follow_up_status",
+                        "is empty; a follow-up needs a status (open, answered or closed)",
+                    )
+                )
             if r["follow_up_status"] and not r["follow_up"].strip():
                 P.append(Problem(t.rel, line, "follow_up", "is empty, but follow_up_status is set"))
 
@@ -961,12 +1397,18 @@ def _check_story_files(rep: Report, indicators: set[str] | None, cycles: set[str
         for line, r in t.rows:
             ref(t.rel, line, "indicator_id", r["indicator_id"], indicators, "an indicator in indicators.csv")
             if r["end_month"] < r["start_month"]:
-                P.append(Problem(t.rel, line, "end_month", f"{r['end_month']} is before start_month {r['start_month']}"))
+                P.append(
+                    Problem(t.rel, line, "end_month", f"{r['end_month']} is before start_month {r['start_month']}")
+                )
             if r["source_type"] == "survey":
                 for col in ("respondents", "agreeing"):
                     if not r[col]:
                         P.append(Problem(t.rel, line, col, "is empty; a survey row needs respondents and agreeing"))
                 if r["respondents"] and r["agreeing"] and int(r["agreeing"]) > int(r["respondents"]):
-                    P.append(Problem(t.rel, line, "agreeing", f"{r['agreeing']} is more than respondents {r['respondents']}"))
+                    P.append(
+                        Problem(t.rel, line, "agreeing", f"{r['agreeing']} is more than respondents {r['respondents']}")
+                    )
             elif not r["summary"].strip():
-                P.append(Problem(t.rel, line, "summary", "is empty; event and group rows need a summary of what was said"))
+                P.append(
+                    Problem(t.rel, line, "summary", "is empty; event and group rows need a summary of what was said")
+                )

@@ -13,6 +13,7 @@ What is synthetic: every count, the population series, baselines and targets, th
 burglary level follows the real police.uk Stockport monthly counts for 2016-02 to 2019-01, and ward
 populations are calibrated on the real ONS mid-2020 ward estimates.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,32 +50,77 @@ CRIME_TYPES = (ASB, BURGLARY, ROBBERY, VEHICLE)
 
 # Real 36-month police.uk burglary totals by ward, 2016-02 to 2019-01 (PROVENANCE.md, section A).
 REAL_WARD_BURGLARY_36M = {
-    "Brinnington and Central": 731, "Cheadle and Gatley": 717, "Heatons North": 692, "Heatons South": 580,
-    "Stepping Hill": 511, "Reddish South": 475, "Cheadle Hulme North": 459, "Bredbury and Woodley": 437,
-    "Bredbury Green and Romiley": 432, "Edgeley and Cheadle Heath": 428, "Davenport and Cale Green": 426,
-    "Marple South and High Lane": 409, "Cheadle Hulme South": 400, "Hazel Grove": 396, "Manor": 395,
-    "Marple North": 386, "Heald Green": 383, "Reddish North": 373, "Offerton": 358, "Bramhall North": 352,
+    "Brinnington and Central": 731,
+    "Cheadle and Gatley": 717,
+    "Heatons North": 692,
+    "Heatons South": 580,
+    "Stepping Hill": 511,
+    "Reddish South": 475,
+    "Cheadle Hulme North": 459,
+    "Bredbury and Woodley": 437,
+    "Bredbury Green and Romiley": 432,
+    "Edgeley and Cheadle Heath": 428,
+    "Davenport and Cale Green": 426,
+    "Marple South and High Lane": 409,
+    "Cheadle Hulme South": 400,
+    "Hazel Grove": 396,
+    "Manor": 395,
+    "Marple North": 386,
+    "Heald Green": 383,
+    "Reddish North": 373,
+    "Offerton": 358,
+    "Bramhall North": 352,
     "Bramhall South and Woodford": 305,
 }
 
 # Synthetic relative ASB (and robbery) rate per resident, by ward: higher in the town centre and
 # the more deprived estates, lower in the suburban south and east.
 ASB_RATE_FACTOR = {
-    "Brinnington and Central": 2.7, "Edgeley and Cheadle Heath": 1.35, "Reddish North": 1.25, "Offerton": 1.2,
-    "Manor": 1.15, "Davenport and Cale Green": 1.1, "Reddish South": 1.05, "Heatons North": 0.95,
-    "Heatons South": 0.9, "Stepping Hill": 0.95, "Bredbury and Woodley": 1.0, "Cheadle and Gatley": 0.85,
-    "Hazel Grove": 0.9, "Heald Green": 0.85, "Bredbury Green and Romiley": 0.75, "Cheadle Hulme North": 0.8,
-    "Marple North": 0.65, "Marple South and High Lane": 0.65, "Cheadle Hulme South": 0.6,
-    "Bramhall North": 0.55, "Bramhall South and Woodford": 0.5,
+    "Brinnington and Central": 2.7,
+    "Edgeley and Cheadle Heath": 1.35,
+    "Reddish North": 1.25,
+    "Offerton": 1.2,
+    "Manor": 1.15,
+    "Davenport and Cale Green": 1.1,
+    "Reddish South": 1.05,
+    "Heatons North": 0.95,
+    "Heatons South": 0.9,
+    "Stepping Hill": 0.95,
+    "Bredbury and Woodley": 1.0,
+    "Cheadle and Gatley": 0.85,
+    "Hazel Grove": 0.9,
+    "Heald Green": 0.85,
+    "Bredbury Green and Romiley": 0.75,
+    "Cheadle Hulme North": 0.8,
+    "Marple North": 0.65,
+    "Marple South and High Lane": 0.65,
+    "Cheadle Hulme South": 0.6,
+    "Bramhall North": 0.55,
+    "Bramhall South and Woodford": 0.5,
 }
 # Synthetic relative rates for the partner indicators (children at risk), by ward.
 CHILD_RISK_FACTOR = {
-    "Brinnington and Central": 2.6, "Edgeley and Cheadle Heath": 1.4, "Reddish North": 1.4, "Offerton": 1.3,
-    "Manor": 1.2, "Davenport and Cale Green": 1.1, "Reddish South": 1.0, "Heatons North": 0.8,
-    "Heatons South": 0.8, "Stepping Hill": 0.9, "Bredbury and Woodley": 1.1, "Cheadle and Gatley": 0.7,
-    "Hazel Grove": 0.9, "Heald Green": 0.8, "Bredbury Green and Romiley": 0.7, "Cheadle Hulme North": 0.7,
-    "Marple North": 0.6, "Marple South and High Lane": 0.6, "Cheadle Hulme South": 0.5,
-    "Bramhall North": 0.45, "Bramhall South and Woodford": 0.45,
+    "Brinnington and Central": 2.6,
+    "Edgeley and Cheadle Heath": 1.4,
+    "Reddish North": 1.4,
+    "Offerton": 1.3,
+    "Manor": 1.2,
+    "Davenport and Cale Green": 1.1,
+    "Reddish South": 1.0,
+    "Heatons North": 0.8,
+    "Heatons South": 0.8,
+    "Stepping Hill": 0.9,
+    "Bredbury and Woodley": 1.1,
+    "Cheadle and Gatley": 0.7,
+    "Hazel Grove": 0.9,
+    "Heald Green": 0.8,
+    "Bredbury Green and Romiley": 0.7,
+    "Cheadle Hulme North": 0.7,
+    "Marple North": 0.6,
+    "Marple South and High Lane": 0.6,
+    "Cheadle Hulme South": 0.5,
+    "Bramhall North": 0.45,
+    "Bramhall South and Woodford": 0.45,
 }
 
 # Synthetic LSOAs of neighbouring boroughs: GMP's files cover all of Greater Manchester, and a few
@@ -92,22 +138,129 @@ NEIGHBOUR_LSOAS = (
 )
 
 GENERIC_PLACES = (
-    "Parking Area", "Supermarket", "Petrol Station", "Shopping Area", "Sports/Recreation Area", "Nightclub",
-    "Further/Higher Educational Building", "Hospital", "Police Station", "Bus/Coach Station", "Theatre/Concert Hall",
+    "Parking Area",
+    "Supermarket",
+    "Petrol Station",
+    "Shopping Area",
+    "Sports/Recreation Area",
+    "Nightclub",
+    "Further/Higher Educational Building",
+    "Hospital",
+    "Police Station",
+    "Bus/Coach Station",
+    "Theatre/Concert Hall",
 )
 STREET_STEMS = (
-    "Park", "Church", "Mill", "Station", "Moor", "Hall", "Green", "Brook", "Chapel", "Grove", "Oak", "Ash", "Beech",
-    "Elm", "Willow", "Heath", "Bank", "Meadow", "Orchard", "Cedar", "Lime", "Rowan", "Hazel", "Holly", "Larch",
-    "Birch", "Thorn", "Fern", "Clover", "Heather", "Primrose", "Bluebell", "Kingsway", "Queens", "Albert",
-    "Victoria", "Wellington", "Nelson", "Grange", "Manor", "Priory", "Abbey", "Castle", "Tower", "Bridge", "Canal",
-    "River", "Weir", "Ford", "Valley", "Hill", "Ridge", "Edge", "Cliff", "Dale", "Fold", "Croft", "Field", "Acre",
-    "Barn", "Farm", "Stable", "Forge", "Smithy", "Tannery", "Hatter", "Weaver", "Spinner", "Cotton", "Wool",
-    "Market", "School", "College", "Vicarage", "Rectory", "Cross", "Well", "Spring", "Lark", "Swallow", "Wren",
-    "Linnet", "Heron", "Kestrel", "Ashfield", "Oakfield", "Brookfield", "Springfield", "Greenfield", "Highfield",
+    "Park",
+    "Church",
+    "Mill",
+    "Station",
+    "Moor",
+    "Hall",
+    "Green",
+    "Brook",
+    "Chapel",
+    "Grove",
+    "Oak",
+    "Ash",
+    "Beech",
+    "Elm",
+    "Willow",
+    "Heath",
+    "Bank",
+    "Meadow",
+    "Orchard",
+    "Cedar",
+    "Lime",
+    "Rowan",
+    "Hazel",
+    "Holly",
+    "Larch",
+    "Birch",
+    "Thorn",
+    "Fern",
+    "Clover",
+    "Heather",
+    "Primrose",
+    "Bluebell",
+    "Kingsway",
+    "Queens",
+    "Albert",
+    "Victoria",
+    "Wellington",
+    "Nelson",
+    "Grange",
+    "Manor",
+    "Priory",
+    "Abbey",
+    "Castle",
+    "Tower",
+    "Bridge",
+    "Canal",
+    "River",
+    "Weir",
+    "Ford",
+    "Valley",
+    "Hill",
+    "Ridge",
+    "Edge",
+    "Cliff",
+    "Dale",
+    "Fold",
+    "Croft",
+    "Field",
+    "Acre",
+    "Barn",
+    "Farm",
+    "Stable",
+    "Forge",
+    "Smithy",
+    "Tannery",
+    "Hatter",
+    "Weaver",
+    "Spinner",
+    "Cotton",
+    "Wool",
+    "Market",
+    "School",
+    "College",
+    "Vicarage",
+    "Rectory",
+    "Cross",
+    "Well",
+    "Spring",
+    "Lark",
+    "Swallow",
+    "Wren",
+    "Linnet",
+    "Heron",
+    "Kestrel",
+    "Ashfield",
+    "Oakfield",
+    "Brookfield",
+    "Springfield",
+    "Greenfield",
+    "Highfield",
 )
 STREET_SUFFIXES = (
-    "Street", "Road", "Lane", "Avenue", "Close", "Drive", "Grove", "Way", "Crescent", "Walk", "Place", "Terrace",
-    "Court", "Gardens", "Mews", "Rise", "View", "Brow",
+    "Street",
+    "Road",
+    "Lane",
+    "Avenue",
+    "Close",
+    "Drive",
+    "Grove",
+    "Way",
+    "Crescent",
+    "Walk",
+    "Place",
+    "Terrace",
+    "Court",
+    "Gardens",
+    "Mews",
+    "Rise",
+    "View",
+    "Brow",
 )
 
 OUTCOMES = (
@@ -167,6 +320,7 @@ def _season(month: str, peak_month: int, amplitude: float) -> float:
 
 def _month_name(month: str) -> str:
     import calendar
+
     return f"{calendar.month_name[int(month[5:7])]} {month[:4]}"
 
 
@@ -231,8 +385,12 @@ def load_reference(real_dir: Path = REAL_DIR) -> dict:
     codes11 = sorted(r["lsoa11cd"] for r in l11)
     codes21 = sorted(r["lsoa21cd"] for r in l21)
 
-    pop2020 = {r["ward_code"]: int(r["population"]) for r in rows("stockport_ward_population.csv") if r["year"] == "2020"}
-    burglary_real = {r["month"]: int(r["burglary_count"]) for r in rows("stockport_burglary_monthly_2016-02_2019-01.csv")}
+    pop2020 = {
+        r["ward_code"]: int(r["population"]) for r in rows("stockport_ward_population.csv") if r["year"] == "2020"
+    }
+    burglary_real = {
+        r["month"]: int(r["burglary_count"]) for r in rows("stockport_burglary_monthly_2016-02_2019-01.csv")
+    }
 
     geo = json.loads((real_dir / "stockport_wards_2017_generalised.geojson").read_text(encoding="utf-8"))
     shapes, centroids = {}, {}
@@ -245,8 +403,15 @@ def load_reference(real_dir: Path = REAL_DIR) -> dict:
     if missing:
         raise ValueError(f"reference data lacks wards {sorted(missing)}")
     return {
-        "wards": wards, "ward_codes": ward_codes, "lookup": lookup, "codes11": codes11, "codes21": codes21,
-        "pop2020": pop2020, "burglary_real": burglary_real, "shapes": shapes, "centroids": centroids,
+        "wards": wards,
+        "ward_codes": ward_codes,
+        "lookup": lookup,
+        "codes11": codes11,
+        "codes21": codes21,
+        "pop2020": pop2020,
+        "burglary_real": burglary_real,
+        "shapes": shapes,
+        "centroids": centroids,
     }
 
 
@@ -311,10 +476,16 @@ def build_snap_points(ref: dict, per_ward: int = 60) -> dict[str, list[dict]]:
             # A 2021 code that did not exist in 2011 replaces a 2011 code of the same ward.
             code11 = code21 if code21 in codes11 else (lsoas11_only[0] if lsoas11_only else code21)
             place = generic[int(rng.integers(len(generic)))] if rng.random() < 0.1 else next(streets)
-            points.append({
-                "lon": f"{lon:.6f}", "lat": f"{lat:.6f}", "location": f"On or near {place}",
-                "lsoa11": code11, "lsoa21": code21, "weight": float(weights[i]),
-            })
+            points.append(
+                {
+                    "lon": f"{lon:.6f}",
+                    "lat": f"{lat:.6f}",
+                    "location": f"On or near {place}",
+                    "lsoa11": code11,
+                    "lsoa21": code21,
+                    "weight": float(weights[i]),
+                }
+            )
         out[ward] = points
     # Neighbouring boroughs: a handful of snap points around each synthetic LSOA.
     nb = []
@@ -322,11 +493,17 @@ def build_snap_points(ref: dict, per_ward: int = 60) -> dict[str, list[dict]]:
         if code in lookup:
             raise ValueError(f"neighbour LSOA {code} is in the Stockport lookup")
         for _ in range(3):
-            nb.append({
-                "lon": f"{lon + rng.normal(0, 0.003):.6f}", "lat": f"{lat + rng.normal(0, 0.002):.6f}",
-                "location": f"On or near {next(streets)}", "lsoa11": code, "lsoa21": code, "name": name,
-                "weight": 1.0,
-            })
+            nb.append(
+                {
+                    "lon": f"{lon + rng.normal(0, 0.003):.6f}",
+                    "lat": f"{lat + rng.normal(0, 0.002):.6f}",
+                    "location": f"On or near {next(streets)}",
+                    "lsoa11": code,
+                    "lsoa21": code,
+                    "name": name,
+                    "weight": 1.0,
+                }
+            )
     out["_neighbours"] = nb
     return out
 
@@ -344,10 +521,24 @@ def build_police_counts(ref: dict) -> dict[str, np.ndarray]:
     rob_share = asb_share * 0.6 + burg_share * 0.4
     veh_share = burg_share * 0.7 + pop / pop.sum() * 0.3
 
-    asb_anchor = {"2015-04": 930, "2016-12": 880, "2018-06": 790, "2019-06": 730, "2021-01": 640,
-                  "2023-01": 540, "2026-09": 400}
-    burg_anchor = {"2015-04": 215, "2016-01": 195, "2019-02": 250, "2019-06": 238, "2021-01": 195,
-                   "2022-06": 182, "2026-09": 165}
+    asb_anchor = {
+        "2015-04": 930,
+        "2016-12": 880,
+        "2018-06": 790,
+        "2019-06": 730,
+        "2021-01": 640,
+        "2023-01": 540,
+        "2026-09": 400,
+    }
+    burg_anchor = {
+        "2015-04": 215,
+        "2016-01": 195,
+        "2019-02": 250,
+        "2019-06": 238,
+        "2021-01": 195,
+        "2022-06": 182,
+        "2026-09": 165,
+    }
     veh_anchor = {"2015-04": 115, "2018-06": 130, "2021-01": 110, "2026-09": 120}
 
     counts = {}
@@ -429,46 +620,69 @@ def build_partner_counts(ref: dict) -> dict[str, dict[str, np.ndarray]]:
 
 INDICATORS = (
     {
-        "indicator_id": "asb", "label": "Anti-social behaviour", "unit": "incidents", "good_direction": "down",
-        "suppress_below": "0", "geography": "ward", "police_uk_crime_type": ASB,
+        "indicator_id": "asb",
+        "label": "Anti-social behaviour",
+        "unit": "incidents",
+        "good_direction": "down",
+        "suppress_below": "0",
+        "geography": "ward",
+        "police_uk_crime_type": ASB,
         "source": "police.uk street-level data (Greater Manchester Police)",
         "caveats": "Demo figures are synthetic, not real. Incidents reported to the police only: the council and "
-                   "housing providers record more. Locations are approximate (anonymised snap points). Greater "
-                   "Manchester Police supplied no data to police.uk from July 2019 for many months: those months "
-                   "are missing, not zero.",
+        "housing providers record more. Locations are approximate (anonymised snap points). Greater "
+        "Manchester Police supplied no data to police.uk from July 2019 for many months: those months "
+        "are missing, not zero.",
     },
     {
-        "indicator_id": "burglary", "label": "Burglary", "unit": "crimes", "good_direction": "down",
-        "suppress_below": "0", "geography": "ward", "police_uk_crime_type": BURGLARY,
+        "indicator_id": "burglary",
+        "label": "Burglary",
+        "unit": "crimes",
+        "good_direction": "down",
+        "suppress_below": "0",
+        "geography": "ward",
+        "police_uk_crime_type": BURGLARY,
         "source": "police.uk street-level data (Greater Manchester Police)",
         "caveats": "Demo figures are synthetic, calibrated on real police.uk Stockport burglary counts for "
-                   "February 2016 to January 2019. police.uk does not split residential and business burglary. "
-                   "Locations are approximate (anonymised snap points). Greater Manchester Police supplied no data "
-                   "to police.uk from July 2019 for many months: those months are missing, not zero.",
+        "February 2016 to January 2019. police.uk does not split residential and business burglary. "
+        "Locations are approximate (anonymised snap points). Greater Manchester Police supplied no data "
+        "to police.uk from July 2019 for many months: those months are missing, not zero.",
     },
     {
-        "indicator_id": "cse", "label": "Child sexual exploitation reports", "unit": "reports",
-        "good_direction": "up", "suppress_below": "5", "geography": "ward", "police_uk_crime_type": "",
+        "indicator_id": "cse",
+        "label": "Child sexual exploitation reports",
+        "unit": "reports",
+        "good_direction": "up",
+        "suppress_below": "5",
+        "geography": "ward",
+        "police_uk_crime_type": "",
         "source": "Partner data: children's safeguarding referrals flagged for child sexual exploitation (demo extract)",
         "caveats": "Demo figures are synthetic. CSE has long been under-reported, so more reports mostly reflect "
-                   "better recognition by professionals, not more abuse: a rise is treated as good news. Ward "
-                   "counts from 1 to 4 are suppressed. The extract lacks November and December 2019.",
+        "better recognition by professionals, not more abuse: a rise is treated as good news. Ward "
+        "counts from 1 to 4 are suppressed. The extract lacks November and December 2019.",
     },
     {
-        "indicator_id": "missing_episodes", "label": "Missing from home or care episodes (children)",
-        "unit": "episodes", "good_direction": "down", "suppress_below": "5", "geography": "ward",
+        "indicator_id": "missing_episodes",
+        "label": "Missing from home or care episodes (children)",
+        "unit": "episodes",
+        "good_direction": "down",
+        "suppress_below": "5",
+        "geography": "ward",
         "police_uk_crime_type": "",
         "source": "Partner data: missing from home and care return-interview service (demo extract)",
         "caveats": "Demo figures are synthetic. Episodes, not children: one child can go missing many times. "
-                   "Ward counts from 1 to 4 are suppressed. The extract lacks October to December 2023.",
+        "Ward counts from 1 to 4 are suppressed. The extract lacks October to December 2023.",
     },
     {
-        "indicator_id": "modern_slavery", "label": "Modern slavery referrals (National Referral Mechanism)",
-        "unit": "referrals", "good_direction": "up", "suppress_below": "0", "geography": "borough",
+        "indicator_id": "modern_slavery",
+        "label": "Modern slavery referrals (National Referral Mechanism)",
+        "unit": "referrals",
+        "good_direction": "up",
+        "suppress_below": "0",
+        "geography": "borough",
         "police_uk_crime_type": "",
         "source": "Partner data: National Referral Mechanism referrals for people found in Stockport (demo extract)",
         "caveats": "Demo figures are synthetic. Modern slavery is under-reported, so more referrals mostly mean "
-                   "better identification. Borough level only; available from April 2017.",
+        "better identification. Borough level only; available from April 2017.",
     },
 )
 
@@ -479,32 +693,87 @@ PLAN_CYCLES = (
 )
 
 PRIORITIES = (
-    ("2018-21", "vulnerable-people", "Protecting Vulnerable People",
-     "Safeguarding children and adults at risk of harm, exploitation or going missing.", "false"),
-    ("2018-21", "public-safety", "Public Safety and Protection",
-     "Reducing crime and anti-social behaviour that affect people where they live, work and visit.", "false"),
-    ("2018-21", "serious-organised-crime", "Serious and Organised Crime",
-     "Disrupting organised criminality, including exploitation and modern slavery.", "false"),
-    ("2018-21", "transforming-justice", "Transforming Justice",
-     "Reducing reoffending and supporting victims through the justice system. No indicator in the demo "
-     "catalogue evidences it.", "false"),
-    ("2018-21", "communities-places", "Focus on Communities and Places",
-     "A cross-cutting theme that runs through all the others: working with communities in the places "
-     "that need it most.", "false"),
-    ("2022-25", "vulnerable-people", "Protecting vulnerable people",
-     "Illustrative wording: safeguarding children and adults at risk of harm or going missing.", "true"),
-    ("2022-25", "public-safety", "Safer neighbourhoods",
-     "Illustrative wording: reducing neighbourhood crime and anti-social behaviour.", "true"),
-    ("2022-25", "exploitation", "Tackling exploitation",
-     "Illustrative wording (new theme): identifying and disrupting criminal and sexual exploitation and "
-     "modern slavery.", "true"),
-    ("2025-28", "vulnerable-people", "Protecting vulnerable people",
-     "Illustrative wording: safeguarding children and adults at risk, including from exploitation and "
-     "modern slavery.", "true"),
-    ("2025-28", "public-safety", "Safer neighbourhoods",
-     "Illustrative wording: reducing neighbourhood crime and anti-social behaviour.", "true"),
-    ("2025-28", "community-confidence", "Confident, connected communities",
-     "Illustrative wording (new theme): helping residents feel safe and confident to report.", "true"),
+    (
+        "2018-21",
+        "vulnerable-people",
+        "Protecting Vulnerable People",
+        "Safeguarding children and adults at risk of harm, exploitation or going missing.",
+        "false",
+    ),
+    (
+        "2018-21",
+        "public-safety",
+        "Public Safety and Protection",
+        "Reducing crime and anti-social behaviour that affect people where they live, work and visit.",
+        "false",
+    ),
+    (
+        "2018-21",
+        "serious-organised-crime",
+        "Serious and Organised Crime",
+        "Disrupting organised criminality, including exploitation and modern slavery.",
+        "false",
+    ),
+    (
+        "2018-21",
+        "transforming-justice",
+        "Transforming Justice",
+        "Reducing reoffending and supporting victims through the justice system. No indicator in the demo "
+        "catalogue evidences it.",
+        "false",
+    ),
+    (
+        "2018-21",
+        "communities-places",
+        "Focus on Communities and Places",
+        "A cross-cutting theme that runs through all the others: working with communities in the places "
+        "that need it most.",
+        "false",
+    ),
+    (
+        "2022-25",
+        "vulnerable-people",
+        "Protecting vulnerable people",
+        "Illustrative wording: safeguarding children and adults at risk of harm or going missing.",
+        "true",
+    ),
+    (
+        "2022-25",
+        "public-safety",
+        "Safer neighbourhoods",
+        "Illustrative wording: reducing neighbourhood crime and anti-social behaviour.",
+        "true",
+    ),
+    (
+        "2022-25",
+        "exploitation",
+        "Tackling exploitation",
+        "Illustrative wording (new theme): identifying and disrupting criminal and sexual exploitation and "
+        "modern slavery.",
+        "true",
+    ),
+    (
+        "2025-28",
+        "vulnerable-people",
+        "Protecting vulnerable people",
+        "Illustrative wording: safeguarding children and adults at risk, including from exploitation and "
+        "modern slavery.",
+        "true",
+    ),
+    (
+        "2025-28",
+        "public-safety",
+        "Safer neighbourhoods",
+        "Illustrative wording: reducing neighbourhood crime and anti-social behaviour.",
+        "true",
+    ),
+    (
+        "2025-28",
+        "community-confidence",
+        "Confident, connected communities",
+        "Illustrative wording (new theme): helping residents feel safe and confident to report.",
+        "true",
+    ),
 )
 
 PRIORITY_INDICATORS = (
@@ -530,37 +799,86 @@ PRIORITY_INDICATORS = (
 )
 
 EVENTS = (
-    ("2017-09-01", "Missing from Home hubs launched", "service", "missing_episodes",
-     "Multi-agency Missing from Home hubs began working with children who go missing. The date is illustrative."),
-    ("2017-12-01", "Ring-fenced resources for burglary", "resourcing", "burglary",
-     "Resources were ring-fenced for burglary prevention and investigation. The date is illustrative."),
-    ("2017-12-04", "Scrutiny of partnership priorities", "scrutiny", "",
-     "Communities and Transport Scrutiny Committee considered the partnership's priorities."),
-    ("2018-03-13", "Partnership Plan 2018/21 approved", "plan", "",
-     "The Safer Stockport Partnership Plan 2018/21 was approved."),
-    ("2019-03-18", "CSE awareness campaign", "service", "cse",
-     "A child sexual exploitation awareness campaign for professionals and families. The date is illustrative."),
-    ("2019-07-01", "GMP new records system: no police.uk data", "recording", "",
-     "Greater Manchester Police moved to a new records system and supplied no data to police.uk from July 2019 "
-     "for many months. Those months are missing, not zero."),
+    (
+        "2017-09-01",
+        "Missing from Home hubs launched",
+        "service",
+        "missing_episodes",
+        "Multi-agency Missing from Home hubs began working with children who go missing. The date is illustrative.",
+    ),
+    (
+        "2017-12-01",
+        "Ring-fenced resources for burglary",
+        "resourcing",
+        "burglary",
+        "Resources were ring-fenced for burglary prevention and investigation. The date is illustrative.",
+    ),
+    (
+        "2017-12-04",
+        "Scrutiny of partnership priorities",
+        "scrutiny",
+        "",
+        "Communities and Transport Scrutiny Committee considered the partnership's priorities.",
+    ),
+    (
+        "2018-03-13",
+        "Partnership Plan 2018/21 approved",
+        "plan",
+        "",
+        "The Safer Stockport Partnership Plan 2018/21 was approved.",
+    ),
+    (
+        "2019-03-18",
+        "CSE awareness campaign",
+        "service",
+        "cse",
+        "A child sexual exploitation awareness campaign for professionals and families. The date is illustrative.",
+    ),
+    (
+        "2019-07-01",
+        "GMP new records system: no police.uk data",
+        "recording",
+        "",
+        "Greater Manchester Police moved to a new records system and supplied no data to police.uk from July 2019 "
+        "for many months. Those months are missing, not zero.",
+    ),
     ("2020-03-23", "First national COVID-19 lockdown", "covid", "", "Stay-at-home order across England."),
     ("2020-11-05", "Second national COVID-19 lockdown", "covid", "", "Four-week national lockdown in England."),
     ("2021-01-06", "Third national COVID-19 lockdown", "covid", "", "Stay-at-home order across England."),
-    ("2022-03-15", "Partnership Plan 2022/25 approved", "plan", "",
-     "The Safer Stockport Partnership Plan 2022/25 was approved (decision CAB265)."),
+    (
+        "2022-03-15",
+        "Partnership Plan 2022/25 approved",
+        "plan",
+        "",
+        "The Safer Stockport Partnership Plan 2022/25 was approved (decision CAB265).",
+    ),
 )
 
 
 # Status rules: how on track / at risk / off track is worked out (never typed in by hand).
 STATUS_RULES = (
-    ("default", "", "",
-     "On track: at least 75% of the way from the baseline to the target, or beyond it. At risk: no worse than "
-     "the baseline but less than 75% of the way. Off track: worse than the baseline. Needs at least 9 of the "
-     "latest 12 months with data. Illustrative rule for the demo.", "75", "0", "9"),
-    ("small-counts", "", "modern_slavery",
-     "Small monthly counts vary a lot, so the bands are wider: on track at 50% of the way to the target or "
-     "beyond; at risk down to 50% of the gap the wrong side of the baseline; off track beyond that. Needs all "
-     "12 of the latest months with data. Illustrative rule for the demo.", "50", "-50", "12"),
+    (
+        "default",
+        "",
+        "",
+        "On track: at least 75% of the way from the baseline to the target, or beyond it. At risk: no worse than "
+        "the baseline but less than 75% of the way. Off track: worse than the baseline. Needs at least 9 of the "
+        "latest 12 months with data. Illustrative rule for the demo.",
+        "75",
+        "0",
+        "9",
+    ),
+    (
+        "small-counts",
+        "",
+        "modern_slavery",
+        "Small monthly counts vary a lot, so the bands are wider: on track at 50% of the way to the target or "
+        "beyond; at risk down to 50% of the gap the wrong side of the baseline; off track beyond that. Needs all "
+        "12 of the latest months with data. Illustrative rule for the demo.",
+        "50",
+        "-50",
+        "12",
+    ),
 )
 
 SCRUTINY_COMMITTEE = "Communities & Transport Scrutiny Committee"
@@ -568,24 +886,97 @@ SCRUTINY_SOURCE = "Minutes of the Communities & Transport Scrutiny Committee, 4 
 
 # Concerns raised on the partnership's proposed priorities, 4 December 2017 (paraphrased).
 SCRUTINY_CONCERNS = (
-    ("2017-12-police-resources", "2017-12-04", SCRUTINY_COMMITTEE, "Police resources", "asb",
-     "Whether police resources can keep up neighbourhood policing and work on anti-social behaviour.",
-     "", "", "", SCRUTINY_SOURCE, "false"),
-    ("2017-12-cse-rise", "2017-12-04", SCRUTINY_COMMITTEE, "Child sexual exploitation", "cse",
-     "The rise in reported child sexual exploitation.",
-     "The rise was put down largely to historical under-reporting coming to light.", "", "", SCRUTINY_SOURCE, "false"),
-    ("2017-12-missing-hubs", "2017-12-04", SCRUTINY_COMMITTEE, "Children missing from home or care", "missing_episodes",
-     "Children going missing from home or care.", "",
-     "An update on the Missing from Home hubs after their three-month review.", "open", SCRUTINY_SOURCE, "true"),
-    ("2017-12-modern-slavery", "2017-12-04", SCRUTINY_COMMITTEE, "Modern slavery", "modern_slavery",
-     "Modern slavery is likely to be under-reported.", "", "", "", SCRUTINY_SOURCE, "false"),
-    ("2017-12-youth-services", "2017-12-04", SCRUTINY_COMMITTEE, "Youth services", "asb",
-     "Under-resourced youth services put pressure on reactive services.", "", "", "", SCRUTINY_SOURCE, "false"),
-    ("2017-12-asb-perception", "2017-12-04", SCRUTINY_COMMITTEE, "Anti-social behaviour", "asb",
-     "Falling reports of anti-social behaviour do not match what the public perceive.", "", "", "", SCRUTINY_SOURCE,
-     "false"),
-    ("2017-12-burglary", "2017-12-04", SCRUTINY_COMMITTEE, "Burglary", "burglary",
-     "The rise in burglary.", "Resources had been ring-fenced to respond to the rise.", "", "", SCRUTINY_SOURCE, "false"),
+    (
+        "2017-12-police-resources",
+        "2017-12-04",
+        SCRUTINY_COMMITTEE,
+        "Police resources",
+        "asb",
+        "Whether police resources can keep up neighbourhood policing and work on anti-social behaviour.",
+        "",
+        "",
+        "",
+        SCRUTINY_SOURCE,
+        "false",
+    ),
+    (
+        "2017-12-cse-rise",
+        "2017-12-04",
+        SCRUTINY_COMMITTEE,
+        "Child sexual exploitation",
+        "cse",
+        "The rise in reported child sexual exploitation.",
+        "The rise was put down largely to historical under-reporting coming to light.",
+        "",
+        "",
+        SCRUTINY_SOURCE,
+        "false",
+    ),
+    (
+        "2017-12-missing-hubs",
+        "2017-12-04",
+        SCRUTINY_COMMITTEE,
+        "Children missing from home or care",
+        "missing_episodes",
+        "Children going missing from home or care.",
+        "",
+        "An update on the Missing from Home hubs after their three-month review.",
+        "open",
+        SCRUTINY_SOURCE,
+        "true",
+    ),
+    (
+        "2017-12-modern-slavery",
+        "2017-12-04",
+        SCRUTINY_COMMITTEE,
+        "Modern slavery",
+        "modern_slavery",
+        "Modern slavery is likely to be under-reported.",
+        "",
+        "",
+        "",
+        SCRUTINY_SOURCE,
+        "false",
+    ),
+    (
+        "2017-12-youth-services",
+        "2017-12-04",
+        SCRUTINY_COMMITTEE,
+        "Youth services",
+        "asb",
+        "Under-resourced youth services put pressure on reactive services.",
+        "",
+        "",
+        "",
+        SCRUTINY_SOURCE,
+        "false",
+    ),
+    (
+        "2017-12-asb-perception",
+        "2017-12-04",
+        SCRUTINY_COMMITTEE,
+        "Anti-social behaviour",
+        "asb",
+        "Falling reports of anti-social behaviour do not match what the public perceive.",
+        "",
+        "",
+        "",
+        SCRUTINY_SOURCE,
+        "false",
+    ),
+    (
+        "2017-12-burglary",
+        "2017-12-04",
+        SCRUTINY_COMMITTEE,
+        "Burglary",
+        "burglary",
+        "The rise in burglary.",
+        "Resources had been ring-fenced to respond to the rise.",
+        "",
+        "",
+        SCRUTINY_SOURCE,
+        "false",
+    ),
 )
 
 SURVEY_SOURCE = "GM Community Safety Survey (Stockport cohort)"
@@ -597,21 +988,56 @@ SURVEY_SAFE = (0.89, 0.90, 0.89, 0.88, 0.88, 0.89, 0.88)
 SURVEY_UNSAFE_ASB = (0.38, 0.39, 0.40, 0.41, 0.42, 0.43, 0.44)
 
 CONSULTATION_INPUTS = (
-    ("SIA stakeholder events", "event", "2021/22", "2021-10", "2021-11", "Exploitation",
-     "A shared picture of exploitation",
-     "Illustrative: partners asked for one picture of child and adult exploitation across children's and adult services."),
-    ("SIA stakeholder events", "event", "2021/22", "2021-10", "2021-11", "Anti-social behaviour",
-     "ASB that does not reach the police",
-     "Illustrative: housing providers said much of the anti-social behaviour they deal with is never reported to the police."),
-    ("SIA stakeholder events", "event", "2024/25", "2024-10", "2024-11", "Youth provision",
-     "Reactive demand and youth services",
-     "Illustrative: partners linked pressure on reactive services to gaps in youth provision."),
-    ("Equity Network", "group", "2022/23", "2022-09", "2022-09", "Confidence to report",
-     "Confidence that reporting leads to action",
-     "Illustrative: members described low confidence that reporting hate incidents leads to action."),
-    ("Member Working Group", "group", "2024/25", "2025-01", "2025-01", "Neighbourhood policing",
-     "Ward figures alongside residents' views",
-     "Illustrative: members asked to see recorded anti-social behaviour by ward alongside what residents say."),
+    (
+        "SIA stakeholder events",
+        "event",
+        "2021/22",
+        "2021-10",
+        "2021-11",
+        "Exploitation",
+        "A shared picture of exploitation",
+        "Illustrative: partners asked for one picture of child and adult exploitation across children's and adult services.",
+    ),
+    (
+        "SIA stakeholder events",
+        "event",
+        "2021/22",
+        "2021-10",
+        "2021-11",
+        "Anti-social behaviour",
+        "ASB that does not reach the police",
+        "Illustrative: housing providers said much of the anti-social behaviour they deal with is never reported to the police.",
+    ),
+    (
+        "SIA stakeholder events",
+        "event",
+        "2024/25",
+        "2024-10",
+        "2024-11",
+        "Youth provision",
+        "Reactive demand and youth services",
+        "Illustrative: partners linked pressure on reactive services to gaps in youth provision.",
+    ),
+    (
+        "Equity Network",
+        "group",
+        "2022/23",
+        "2022-09",
+        "2022-09",
+        "Confidence to report",
+        "Confidence that reporting leads to action",
+        "Illustrative: members described low confidence that reporting hate incidents leads to action.",
+    ),
+    (
+        "Member Working Group",
+        "group",
+        "2024/25",
+        "2025-01",
+        "2025-01",
+        "Neighbourhood policing",
+        "Ward figures alongside residents' views",
+        "Illustrative: members asked to see recorded anti-social behaviour by ward alongside what residents say.",
+    ),
 )
 
 
@@ -630,14 +1056,66 @@ def consultation_rows() -> list[list]:
         unsafe_asb = int(rng.binomial(unsafe, SURVEY_UNSAFE_ASB[i]))
         q_safe = "How safe or unsafe do you feel in your local area?"
         rows += [
-            [SURVEY_SOURCE, "survey", year, start, end, "Feeling safe", q_safe, "Very or fairly safe", n, safe, "", "", "true"],
-            [SURVEY_SOURCE, "survey", year, start, end, "Feeling safe", q_safe, "Very or fairly unsafe", n, unsafe, "", "", "true"],
-            [SURVEY_SOURCE, "survey", year, start, end, "Anti-social behaviour",
-             "How much of a problem is anti-social behaviour in your local area?", "Very or fairly big problem",
-             n_asb, asb, "asb", "", "true"],
-            [SURVEY_SOURCE, "survey", year, start, end, "Anti-social behaviour",
-             "Why do you feel unsafe? (asked of those who feel unsafe)", "Awareness of anti-social behaviour",
-             unsafe, unsafe_asb, "", "", "true"],
+            [
+                SURVEY_SOURCE,
+                "survey",
+                year,
+                start,
+                end,
+                "Feeling safe",
+                q_safe,
+                "Very or fairly safe",
+                n,
+                safe,
+                "",
+                "",
+                "true",
+            ],
+            [
+                SURVEY_SOURCE,
+                "survey",
+                year,
+                start,
+                end,
+                "Feeling safe",
+                q_safe,
+                "Very or fairly unsafe",
+                n,
+                unsafe,
+                "",
+                "",
+                "true",
+            ],
+            [
+                SURVEY_SOURCE,
+                "survey",
+                year,
+                start,
+                end,
+                "Anti-social behaviour",
+                "How much of a problem is anti-social behaviour in your local area?",
+                "Very or fairly big problem",
+                n_asb,
+                asb,
+                "asb",
+                "",
+                "true",
+            ],
+            [
+                SURVEY_SOURCE,
+                "survey",
+                year,
+                start,
+                end,
+                "Anti-social behaviour",
+                "Why do you feel unsafe? (asked of those who feel unsafe)",
+                "Awareness of anti-social behaviour",
+                unsafe,
+                unsafe_asb,
+                "",
+                "",
+                "true",
+            ],
         ]
     for source, kind, period, start, end, theme, heading, summary in CONSULTATION_INPUTS:
         rows.append([source, kind, period, start, end, theme, heading, "", "", "", "", summary, "true"])
@@ -715,15 +1193,30 @@ def generate(out_dir: Path, real_dir: Path = REAL_DIR) -> dict:
         _write(out_dir / name, _csv_bytes(header, rows))
         summary[name] = len(rows)
 
-    put("partnership.csv", contract.SPECS["partnership.csv"].column_names, [[
-        PARTNERSHIP_NAME, BOROUGH_CODE, FORCE, "true",
-        "The counts are synthetic demo data calibrated on real police.uk burglary levels, not real figures; "
-        "ward and LSOA codes and names are real ONS reference data.",
-    ]])
-    put("areas.csv", contract.SPECS["areas.csv"].column_names,
-        [[BOROUGH_CODE, BOROUGH_NAME, "borough", ""]] + [[w, ref["wards"][w], "ward", BOROUGH_CODE] for w in wards])
-    put("lsoa_ward_lookup.csv", contract.SPECS["lsoa_ward_lookup.csv"].column_names,
-        [[c, lookup[c]["name"], lookup[c]["ward"]] for c in sorted(lookup)])
+    put(
+        "partnership.csv",
+        contract.SPECS["partnership.csv"].column_names,
+        [
+            [
+                PARTNERSHIP_NAME,
+                BOROUGH_CODE,
+                FORCE,
+                "true",
+                "The counts are synthetic demo data calibrated on real police.uk burglary levels, not real figures; "
+                "ward and LSOA codes and names are real ONS reference data.",
+            ]
+        ],
+    )
+    put(
+        "areas.csv",
+        contract.SPECS["areas.csv"].column_names,
+        [[BOROUGH_CODE, BOROUGH_NAME, "borough", ""]] + [[w, ref["wards"][w], "ward", BOROUGH_CODE] for w in wards],
+    )
+    put(
+        "lsoa_ward_lookup.csv",
+        contract.SPECS["lsoa_ward_lookup.csv"].column_names,
+        [[c, lookup[c]["name"], lookup[c]["ward"]] for c in sorted(lookup)],
+    )
 
     # Population: real mid-2020 ward estimates grown smoothly at ~0.3% a year (synthetic series).
     rng = _rng("population")
@@ -745,8 +1238,11 @@ def generate(out_dir: Path, real_dir: Path = REAL_DIR) -> dict:
     put("indicators.csv", icols, [[ind[c] for c in icols] for ind in INDICATORS])
     put("plan_cycles.csv", contract.SPECS["plan_cycles.csv"].column_names, [list(r) for r in PLAN_CYCLES])
     put("priorities.csv", contract.SPECS["priorities.csv"].column_names, [list(r) for r in PRIORITIES])
-    put("priority_indicators.csv", contract.SPECS["priority_indicators.csv"].column_names,
-        [list(r) for r in PRIORITY_INDICATORS])
+    put(
+        "priority_indicators.csv",
+        contract.SPECS["priority_indicators.csv"].column_names,
+        [list(r) for r in PRIORITY_INDICATORS],
+    )
     put("events.csv", contract.SPECS["events.csv"].column_names, [list(r) for r in EVENTS])
 
     # Police.uk street files, one per month outside the gap.
@@ -806,13 +1302,21 @@ def generate(out_dir: Path, real_dir: Path = REAL_DIR) -> dict:
             if direction[iid] == "down":
                 tgt, note = base * 0.9, "Illustrative: 10% below the baseline (not a published target)."
             else:
-                tgt, note = base * 1.1, ("Illustrative: 10% above the baseline, since more reports mean better "
-                                         "recognition (not a published target).")
+                tgt, note = (
+                    base * 1.1,
+                    (
+                        "Illustrative: 10% above the baseline, since more reports mean better "
+                        "recognition (not a published target)."
+                    ),
+                )
             trows.append([cid, iid, _fmt_float(base), per, _fmt_float(tgt), note])
     put("targets.csv", contract.SPECS["targets.csv"].column_names, trows)
     put("status_rules.csv", contract.SPECS["status_rules.csv"].column_names, [list(r) for r in STATUS_RULES])
-    put("scrutiny_concerns.csv", contract.SPECS["scrutiny_concerns.csv"].column_names,
-        [list(r) for r in SCRUTINY_CONCERNS])
+    put(
+        "scrutiny_concerns.csv",
+        contract.SPECS["scrutiny_concerns.csv"].column_names,
+        [list(r) for r in SCRUTINY_CONCERNS],
+    )
     put("consultation.csv", contract.SPECS["consultation.csv"].column_names, consultation_rows())
     crows, cpop = comparator_rows(totals, Path(real_dir))
     put("comparator_monthly.csv", contract.SPECS["comparator_monthly.csv"].column_names, crows)
@@ -828,13 +1332,40 @@ def generate(out_dir: Path, real_dir: Path = REAL_DIR) -> dict:
 # Relative level of each borough's rate against Stockport's, and a yearly drift (SYNTHETIC, illustrative:
 # inner and older industrial boroughs higher, as in published GM figures, but these numbers are invented).
 COMPARATOR_LEVEL = {
-    "asb": {"Bolton": 1.05, "Bury": 0.92, "Manchester": 1.45, "Oldham": 1.12, "Rochdale": 1.18, "Salford": 1.28,
-            "Tameside": 1.10, "Trafford": 0.80, "Wigan": 1.0},
-    "burglary": {"Bolton": 1.0, "Bury": 0.90, "Manchester": 1.55, "Oldham": 1.08, "Rochdale": 1.05, "Salford": 1.30,
-                 "Tameside": 1.0, "Trafford": 0.95, "Wigan": 0.85},
+    "asb": {
+        "Bolton": 1.05,
+        "Bury": 0.92,
+        "Manchester": 1.45,
+        "Oldham": 1.12,
+        "Rochdale": 1.18,
+        "Salford": 1.28,
+        "Tameside": 1.10,
+        "Trafford": 0.80,
+        "Wigan": 1.0,
+    },
+    "burglary": {
+        "Bolton": 1.0,
+        "Bury": 0.90,
+        "Manchester": 1.55,
+        "Oldham": 1.08,
+        "Rochdale": 1.05,
+        "Salford": 1.30,
+        "Tameside": 1.0,
+        "Trafford": 0.95,
+        "Wigan": 0.85,
+    },
 }
-COMPARATOR_DRIFT = {"Bolton": 0.01, "Bury": -0.01, "Manchester": -0.015, "Oldham": 0.015, "Rochdale": 0.0,
-                    "Salford": 0.01, "Tameside": 0.005, "Trafford": -0.005, "Wigan": -0.01}
+COMPARATOR_DRIFT = {
+    "Bolton": 0.01,
+    "Bury": -0.01,
+    "Manchester": -0.015,
+    "Oldham": 0.015,
+    "Rochdale": 0.0,
+    "Salford": 0.01,
+    "Tameside": 0.005,
+    "Trafford": -0.005,
+    "Wigan": -0.01,
+}
 
 
 def comparator_rows(totals: dict[str, dict[str, int]], real_dir: Path) -> tuple[list[list], list[list]]:
@@ -855,8 +1386,13 @@ def comparator_rows(totals: dict[str, dict[str, int]], real_dir: Path) -> tuple[
                 if code == BOROUGH_CODE:
                     v = totals[iid][m]
                 else:
-                    lam = (totals[iid][m] * pop / stock_pop * COMPARATOR_LEVEL[iid][name]
-                           * (1 + COMPARATOR_DRIFT[name]) ** (_frac_year(m) - 2015))
+                    lam = (
+                        totals[iid][m]
+                        * pop
+                        / stock_pop
+                        * COMPARATOR_LEVEL[iid][name]
+                        * (1 + COMPARATOR_DRIFT[name]) ** (_frac_year(m) - 2015)
+                    )
                     v = int(rng.poisson(lam))
                 rows.append([code, name, iid, m, v])
     pops = [[c, y, p, "ONS mid-2021 estimate via NOMIS (real; gm_la_population.csv)"] for c, _n, p, y in las]

@@ -4,6 +4,7 @@ Every export carries its stamp: title, filters, data period, source and data ver
 header block and an "About" sheet, images in a footer line; CSV keeps a plain header row so that it
 loads anywhere, and carries the data version in its file name). Suppressed small numbers show as `<N`.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -20,6 +21,7 @@ SUPPRESSED_SUFFIX = "_suppressed"
 @dataclass
 class Meta:
     """What a view shows, for stamps and citations."""
+
     title: str
     period: str
     source: str
@@ -49,8 +51,10 @@ def citation(meta: Meta, accessed: _dt.date | None = None) -> str:
     filt = f" ({meta.filters_text()})" if meta.filters else ""
     synth = " Synthetic demo data, not real figures." if meta.synthetic else ""
     link = f" Available at: {meta.url}" if meta.url else ""
-    return (f"{who}{meta.title}{filt}. Data period {meta.period}. Source: {meta.source}. "
-            f"Data version {meta.data_version}.{synth}{link} (accessed {accessed:%d %B %Y}).")
+    return (
+        f"{who}{meta.title}{filt}. Data period {meta.period}. Source: {meta.source}. "
+        f"Data version {meta.data_version}.{synth}{link} (accessed {accessed:%d %B %Y})."
+    )
 
 
 def slug(text: str) -> str:
@@ -82,9 +86,20 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame], meta: Meta) -> bytes:
     buf = io.BytesIO()
     used: set[str] = set()
     with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-        about = pd.DataFrame({"": ["Title", "Filters", "Data period", "Source", "Data version", "Link", "Citation"],
-                              " ": [meta.title, meta.filters_text(), meta.period, meta.source, meta.data_version,
-                                    meta.url, citation(meta)]})
+        about = pd.DataFrame(
+            {
+                "": ["Title", "Filters", "Data period", "Source", "Data version", "Link", "Citation"],
+                " ": [
+                    meta.title,
+                    meta.filters_text(),
+                    meta.period,
+                    meta.source,
+                    meta.data_version,
+                    meta.url,
+                    citation(meta),
+                ],
+            }
+        )
         if meta.synthetic:
             about.loc[len(about)] = ["Note", "SYNTHETIC DEMO DATA: these are not real figures."]
         about.to_excel(xl, sheet_name="About", index=False, header=False)
@@ -125,9 +140,20 @@ def stamped_figure(fig, meta: Meta, width: int = 1400):
     f.update_layout(margin=dict(b=margin_b), height=height)
     if f.layout.legend and f.layout.legend.yref == "container":
         f.update_layout(legend=dict(y=(f.layout.legend.y or 0) + extra / height))
-    f.add_annotation(text=stamp, xref="paper", yref="paper", x=0, y=0, yanchor="bottom",
-                     yshift=-(margin_b - 6), xanchor="left", showarrow=False, align="left",
-                     font=dict(size=12, color="#333333"), name="stamp")
+    f.add_annotation(
+        text=stamp,
+        xref="paper",
+        yref="paper",
+        x=0,
+        y=0,
+        yanchor="bottom",
+        yshift=-(margin_b - 6),
+        xanchor="left",
+        showarrow=False,
+        align="left",
+        font=dict(size=12, color="#333333"),
+        name="stamp",
+    )
     return f
 
 

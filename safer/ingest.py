@@ -20,6 +20,7 @@ Overlapping police.uk releases never double count: each force-month is written t
 month came from (the latest month of the file or archive it was read from) is kept in
 `police_uk_releases.csv`, and a month is replaced only by the same or a newer release.
 """
+
 from __future__ import annotations
 
 import csv
@@ -76,7 +77,9 @@ class Report:
             if m.action == "added":
                 out.append(f"added    {m.month} {m.force}: {m.rows_in_area} rows")
             elif m.action == "replaced":
-                out.append(f"replaced {m.month} {m.force}: {m.rows_before} rows -> {m.rows_in_area} rows (release {m.release})")
+                out.append(
+                    f"replaced {m.month} {m.force}: {m.rows_before} rows -> {m.rows_in_area} rows (release {m.release})"
+                )
             else:
                 out.append(f"kept     {m.month} {m.force}: {m.note}")
         out += self.partner
@@ -84,9 +87,11 @@ class Report:
         added = sum(m.action == "added" for m in self.months)
         replaced = sum(m.action == "replaced" for m in self.months)
         kept = sum(m.action == "kept" for m in self.months)
-        out.append(f"{self.rows_read} police.uk rows read: {added} months added, {replaced} replaced, {kept} kept; "
-                   f"{self.rows_outside_area} rows outside the area and {self.rows_without_location} rows without a "
-                   f"location left out")
+        out.append(
+            f"{self.rows_read} police.uk rows read: {added} months added, {replaced} replaced, {kept} kept; "
+            f"{self.rows_outside_area} rows outside the area and {self.rows_without_location} rows without a "
+            f"location left out"
+        )
         return out
 
 
@@ -105,7 +110,9 @@ class Progress:
         if self.enabled:
             width = 30
             done = int(width * self.n / self.total)
-            sys.stderr.write(f"\r{self.label} [{'#' * done}{'.' * (width - done)}] {self.n}/{self.total} {what[:40]:<40}")
+            sys.stderr.write(
+                f"\r{self.label} [{'#' * done}{'.' * (width - done)}] {self.n}/{self.total} {what[:40]:<40}"
+            )
             if self.n >= self.total:
                 sys.stderr.write("\n")
             sys.stderr.flush()
@@ -117,6 +124,7 @@ class Progress:
 @dataclass
 class Member:
     """One CSV to ingest: its display name (archive!member) and its bytes (decompressed)."""
+
     name: str
     data: bytes
     release: str = ""
@@ -226,6 +234,7 @@ def _write_bytes(path: Path, data: bytes) -> None:
 def locked(data_dir: Path):
     """One ingest (or recovery) at a time per data directory; the lock file lives in the cache, not the data."""
     from .store import file_lock
+
     return file_lock(config.cache_dir(Path(data_dir)) / "ingest.lock")
 
 
@@ -293,8 +302,9 @@ def _ingest(paths: list[Path], data_dir: Path, progress: bool) -> Report:
         bar.step(m.name)
         spec = _spec_for(m.data)
         if spec is None:
-            problems.append(contract.Problem(m.name, 1, "", "header matches no file of the data contract "
-                                                            "(see data/README.md)"))
+            problems.append(
+                contract.Problem(m.name, 1, "", "header matches no file of the data contract (see data/README.md)")
+            )
             continue
         t = _check_bytes(m.name, m.data, spec, problems)
         if t is None:
@@ -306,8 +316,15 @@ def _ingest(paths: list[Path], data_dir: Path, progress: bool) -> Report:
                 key = (_slug(r["Falls within"]), r["Month"])
                 slot = police_in.setdefault(key, {"rows": [], "release": "", "source": m.name, "read": 0})
                 if slot["source"] != m.name:
-                    problems.append(contract.Problem(m.name, line, "Month", f"{r['Month']} for {r['Falls within']} "
-                                                     f"is also in {slot['source']}: give one release of each month"))
+                    problems.append(
+                        contract.Problem(
+                            m.name,
+                            line,
+                            "Month",
+                            f"{r['Month']} for {r['Falls within']} "
+                            f"is also in {slot['source']}: give one release of each month",
+                        )
+                    )
                     break
                 slot["rows"].append([r[c] for c in pspec.column_names])
                 slot["read"] += 1
@@ -318,8 +335,14 @@ def _ingest(paths: list[Path], data_dir: Path, progress: bool) -> Report:
                 police_in[key]["release"] = release
         else:
             if spec.name in new_contract:
-                problems.append(contract.Problem(m.name, 1, "", f"a second {spec.name} in the same ingest "
-                                                                f"(first: {new_contract[spec.name][0].name})"))
+                problems.append(
+                    contract.Problem(
+                        m.name,
+                        1,
+                        "",
+                        f"a second {spec.name} in the same ingest (first: {new_contract[spec.name][0].name})",
+                    )
+                )
             new_contract[spec.name] = (m, t)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
@@ -336,7 +359,9 @@ def _ingest(paths: list[Path], data_dir: Path, progress: bool) -> Report:
             else:
                 _replace_link(staging / name, m.data)
                 rep.files_replaced.append(name)
-        lookup = _lsoa_set(staging / "lsoa_ward_lookup.csv" if (staging / "lsoa_ward_lookup.csv").exists() else lookup_path)
+        lookup = _lsoa_set(
+            staging / "lsoa_ward_lookup.csv" if (staging / "lsoa_ward_lookup.csv").exists() else lookup_path
+        )
         _stage_police(staging, data_dir, police_in, lookup, rep, progress)
         check = contract.validate(staging)
         errors = check.errors
@@ -402,14 +427,16 @@ def _merge_partner(path: Path, new: contract.Table) -> list[str]:
     return lines
 
 
-def _stage_police(staging: Path, data_dir: Path, police_in: dict, lookup: set[str], rep: Report, progress: bool) -> None:
+def _stage_police(
+    staging: Path, data_dir: Path, police_in: dict, lookup: set[str], rep: Report, progress: bool
+) -> None:
     if not police_in:
         return
     pspec = contract.SPECS["police_uk/"]
     i_lsoa = pspec.column_names.index("LSOA code")
     releases = _releases(data_dir)
     existing, keys_of_file = _existing_police(staging)
-    now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     bar = Progress(len(police_in), "staging", progress)
     for (force, month), slot in sorted(police_in.items()):
         bar.step(f"{month} {force}")
@@ -420,8 +447,17 @@ def _stage_police(staging: Path, data_dir: Path, police_in: dict, lookup: set[st
         rep.rows_outside_area += len(slot["rows"]) - len(keep) - no_loc
         old_release = releases.get((force, month), {}).get("release", "")
         if old_release and old_release > slot["release"]:
-            rep.months.append(MonthChange(force, month, "kept", len(keep), note=(
-                f"the data directory has it from a newer release ({old_release}) than {slot['source']} ({slot['release']})")))
+            rep.months.append(
+                MonthChange(
+                    force,
+                    month,
+                    "kept",
+                    len(keep),
+                    note=(
+                        f"the data directory has it from a newer release ({old_release}) than {slot['source']} ({slot['release']})"
+                    ),
+                )
+            )
             continue
         before = existing.get((force, month), [])
         target = staging / "police_uk" / f"{month}-{force}-street.csv.gz"
@@ -431,17 +467,35 @@ def _stage_police(staging: Path, data_dir: Path, police_in: dict, lookup: set[st
             if path != target:
                 _drop_month(path, force, month)
         if not keep:
-            rep.months.append(MonthChange(force, month, "kept", 0, note=(
-                "no rows inside the area, so nothing was written: check lsoa_ward_lookup.csv covers this force")))
+            rep.months.append(
+                MonthChange(
+                    force,
+                    month,
+                    "kept",
+                    0,
+                    note=(
+                        "no rows inside the area, so nothing was written: check lsoa_ward_lookup.csv covers this force"
+                    ),
+                )
+            )
             continue
-        data = _gzip_csv(pspec.column_names, keep) if target.name.endswith(".gz") else _csv_bytes(pspec.column_names, keep)
+        data = (
+            _gzip_csv(pspec.column_names, keep) if target.name.endswith(".gz") else _csv_bytes(pspec.column_names, keep)
+        )
         _replace_link(target, data)
         action = "replaced" if before else "added"
-        rep.months.append(MonthChange(force, month, action, len(keep), sum(n for _, n in before) if before else None,
-                                      slot["release"]))
-        releases[(force, month)] = {"force": force, "month": month, "release": slot["release"],
-                                    "source": slot["source"], "rows_read": str(slot["read"]),
-                                    "rows_in_area": str(len(keep)), "ingested_at": now}
+        rep.months.append(
+            MonthChange(force, month, action, len(keep), sum(n for _, n in before) if before else None, slot["release"])
+        )
+        releases[(force, month)] = {
+            "force": force,
+            "month": month,
+            "release": slot["release"],
+            "source": slot["source"],
+            "rows_read": str(slot["read"]),
+            "rows_in_area": str(len(keep)),
+            "ingested_at": now,
+        }
     cols = contract.SPECS[RELEASES].column_names
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")

@@ -3,14 +3,27 @@
 Pure functions: numbers in, sentences out. Every sentence names its period and, where it
 says a change is real or not, the test behind it.
 """
+
 from __future__ import annotations
 
 import pandas as pd
 
 from . import stats
 
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December"]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 
 def month_name(ym: str) -> str:
@@ -48,12 +61,16 @@ def latest_change(ch: dict, indicator: dict, area_name: str) -> str:
     if ch.get("last_month") is None or not ch["latest_months_with_data"]:
         return f"There are no months with data for {indicator['label'].lower()} in {area_name}."
     unit = indicator["unit"]
-    s = (f"{indicator['label']} in {area_name}: {_num(ch['latest_mean'])} {unit} a month in the 12 months to "
-         f"{month_name(ch['last_month'])}{_coverage(ch['latest_months_with_data'])}")
+    s = (
+        f"{indicator['label']} in {area_name}: {_num(ch['latest_mean'])} {unit} a month in the 12 months to "
+        f"{month_name(ch['last_month'])}{_coverage(ch['latest_months_with_data'])}"
+    )
     if not ch["previous_months_with_data"]:
         return s + "; the 12 months before have no data to compare with."
-    return (s + f", against {_num(ch['previous_mean'])} a month in the 12 months before"
-            f"{_coverage(ch['previous_months_with_data'])}: {_direction(ch['change_pct'])}.")
+    return (
+        s + f", against {_num(ch['previous_mean'])} a month in the 12 months before"
+        f"{_coverage(ch['previous_months_with_data'])}: {_direction(ch['change_pct'])}."
+    )
 
 
 def chance_sentence(ch: dict, indicator: dict) -> str:
@@ -70,12 +87,16 @@ def previous_cycle_sentence(same: dict | None, indicator: dict) -> str:
     if same is None:
         return "There is no earlier plan cycle to compare the same months with."
     if not same["previous_months_with_data"]:
-        return (f"The same months of the {same['previous_cycle_id']} plan cycle "
-                f"({month_name(same['previous_first_month'])} to {month_name(same['previous_last_month'])}) have no data.")
-    return (f"Against the same months of the {same['previous_cycle_id']} plan cycle "
-            f"({month_name(same['previous_first_month'])} to {month_name(same['previous_last_month'])}, "
-            f"{_num(same['previous_mean'])} a month{_coverage(same['previous_months_with_data'])}) it is "
-            f"{_direction(same['change_pct'])}, {_chance(same['comparison'])}.")
+        return (
+            f"The same months of the {same['previous_cycle_id']} plan cycle "
+            f"({month_name(same['previous_first_month'])} to {month_name(same['previous_last_month'])}) have no data."
+        )
+    return (
+        f"Against the same months of the {same['previous_cycle_id']} plan cycle "
+        f"({month_name(same['previous_first_month'])} to {month_name(same['previous_last_month'])}, "
+        f"{_num(same['previous_mean'])} a month{_coverage(same['previous_months_with_data'])}) it is "
+        f"{_direction(same['change_pct'])}, {_chance(same['comparison'])}."
+    )
 
 
 def caveat_sentence(monthly: pd.DataFrame, indicator: dict) -> str:
@@ -83,7 +104,9 @@ def caveat_sentence(monthly: pd.DataFrame, indicator: dict) -> str:
     missing = int(vals.isna().sum())
     parts = []
     if missing:
-        parts.append(f"{missing} of {len(monthly)} months in the series have no data and are left out, not counted as zero.")
+        parts.append(
+            f"{missing} of {len(monthly)} months in the series have no data and are left out, not counted as zero."
+        )
     cav = indicator.get("caveats")
     if isinstance(cav, str) and cav.strip():
         parts.append("Caveats: " + cav.strip())

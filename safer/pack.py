@@ -4,6 +4,7 @@ Per priority of the plan cycle: its charts (PNG), its tables (CSV, and one Excel
 per table), and a plain-English paragraph per indicator; an `index.html` ties it together. Every number
 comes from the named queries, the same ones the dashboard and `python -m safer query` use.
 """
+
 from __future__ import annotations
 
 import html
@@ -37,12 +38,34 @@ def _indicator_part(store, indicator: dict, area: dict, cycles: pd.DataFrame, sy
     comparison = stats.compare_cycles(summary, months)
     monthly_table = monthly.assign(rolling_12_mean=stats.rolling_mean(monthly["value"]))
     limits = stats.control_limits(monthly[["month", "value"]], cycles)
-    trend = charts.trend_chart(monthly[["month", "value"]], monthly_table["rolling_12_mean"], limits, cycles, events,
-                               indicator, area["area_name"], synthetic)
+    trend = charts.trend_chart(
+        monthly[["month", "value"]],
+        monthly_table["rolling_12_mean"],
+        limits,
+        cycles,
+        events,
+        indicator,
+        area["area_name"],
+        synthetic,
+    )
     means = charts.cycle_means_chart(comparison, indicator, synthetic)
-    cycle_table = comparison[["cycle_id", "months_in_cycle", "months_with_data", "total", "monthly_mean", "ci_low",
-                              "ci_high", "change_vs_previous_pct", "rate_ratio", "p_value", "dispersion", "p_adjusted",
-                              "beyond_chance"]]
+    cycle_table = comparison[
+        [
+            "cycle_id",
+            "months_in_cycle",
+            "months_with_data",
+            "total",
+            "monthly_mean",
+            "ci_low",
+            "ci_high",
+            "change_vs_previous_pct",
+            "rate_ratio",
+            "p_value",
+            "dispersion",
+            "p_adjusted",
+            "beyond_chance",
+        ]
+    ]
     period = f"{monthly.month.iloc[0]} to {monthly.month.iloc[-1]}" if len(monthly) else "no data"
     return IndicatorPart(
         indicator=indicator,
@@ -83,10 +106,15 @@ def build_pack(store, cycle_id: str, out_dir: Path, images: bool = True) -> dict
         items = []
         for iid in iids:
             part = parts[iid]
-            meta = export.Meta(title=f"{part.indicator['label']}, {area['area_name']}", period=part.period,
-                               source=str(part.indicator["source"]), data_version=version, partnership=p["name"],
-                               filters={"indicator": iid, "area": area["area_code"], "plan cycle": cycle_id},
-                               synthetic=synthetic)
+            meta = export.Meta(
+                title=f"{part.indicator['label']}, {area['area_name']}",
+                period=part.period,
+                source=str(part.indicator["source"]),
+                data_version=version,
+                partnership=p["name"],
+                filters={"indicator": iid, "area": area["area_code"], "plan cycle": cycle_id},
+                synthetic=synthetic,
+            )
             for tname, df in part.tables.items():
                 fname = f"{export.slug(tname)}.csv"
                 (folder / fname).write_bytes(export.csv_bytes(df))
@@ -103,20 +131,33 @@ def build_pack(store, cycle_id: str, out_dir: Path, images: bool = True) -> dict
             files.append(f"{folder.name}/{iid}.txt")
             items.append((part, imgs, [f"{folder.name}/{export.slug(t)}.csv" for t in part.tables]))
         if sheets:
-            meta = export.Meta(title=f"{ptitle}: tables", period=f"{cycle['start_month']} to {cycle['end_month']}",
-                               source="see each indicator", data_version=version, partnership=p["name"],
-                               filters={"plan cycle": cycle_id}, synthetic=synthetic)
+            meta = export.Meta(
+                title=f"{ptitle}: tables",
+                period=f"{cycle['start_month']} to {cycle['end_month']}",
+                source="see each indicator",
+                data_version=version,
+                partnership=p["name"],
+                filters={"plan cycle": cycle_id},
+                synthetic=synthetic,
+            )
             (folder / "tables.xlsx").write_bytes(export.xlsx_bytes(sheets, meta))
             files.append(f"{folder.name}/tables.xlsx")
         sections.append((ptitle, bool(illustrative), items, f"{folder.name}/tables.xlsx" if sheets else None))
 
     if images and figs:
         import plotly.io as pio
-        pio.write_images(figs, [str(x) for x in fig_paths], width=[1400] * len(figs),
-                         height=[int(f.layout.height or 640) for f in figs], scale=1)
 
-    (out_dir / "index.html").write_text(_index_html(p, cycle_id, cycle, sections, version, synthetic, images),
-                                        encoding="utf-8")
+        pio.write_images(
+            figs,
+            [str(x) for x in fig_paths],
+            width=[1400] * len(figs),
+            height=[int(f.layout.height or 640) for f in figs],
+            scale=1,
+        )
+
+    (out_dir / "index.html").write_text(
+        _index_html(p, cycle_id, cycle, sections, version, synthetic, images), encoding="utf-8"
+    )
     files.append("index.html")
     return {"files": files, "priorities": len(priorities), "indicators": len(parts)}
 
@@ -124,7 +165,8 @@ def build_pack(store, cycle_id: str, out_dir: Path, images: bool = True) -> dict
 def _index_html(p: dict, cycle_id: str, cycle: dict, sections, version: str, synthetic: bool, images: bool) -> str:
     e = html.escape
     out = [
-        "<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
+        "<!doctype html>",
+        '<html lang="en"><head><meta charset="utf-8">',
         f"<title>{e(p['name'])}: SIA data pack, plan cycle {e(cycle_id)}</title>",
         "<style>body{font-family:sans-serif;max-width:70em;margin:2em auto;line-height:1.5;color:#222}"
         "img{max-width:100%;border:1px solid #ccc}.synthetic{background:#B84F00;color:#fff;padding:.5em 1em;"

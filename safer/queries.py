@@ -12,6 +12,7 @@ Values are always bound (`$name`), never pasted into SQL. Query names are checke
 the files in `queries/`, and values of the well-known parameters against the store's own
 lists (indicators, areas, cycles), so a typo gets a clear error instead of an empty table.
 """
+
 from __future__ import annotations
 
 import re
@@ -55,7 +56,7 @@ class Query:
     params: tuple[Param, ...]
     sql: str
     path: Path = field(compare=False)
-    suppress: tuple[str, ...] = ()       # count columns subject to small-number suppression
+    suppress: tuple[str, ...] = ()  # count columns subject to small-number suppression
     suppress_also: tuple[str, ...] = ()  # columns derived from them, blanked with them
 
     def usage(self) -> str:
@@ -101,7 +102,9 @@ def parse(path: Path) -> Query:
     if not description_lines or not grain:
         raise QueryError(f"{path.name}: the header must say what the query answers and its 'Grain:'")
     if body_params != declared:
-        raise QueryError(f"{path.name}: parameters used {sorted(body_params)} differ from those declared {sorted(declared)}")
+        raise QueryError(
+            f"{path.name}: parameters used {sorted(body_params)} differ from those declared {sorted(declared)}"
+        )
     return Query(path.stem, " ".join(description_lines), grain, tuple(params), text, path, suppress, also)
 
 
@@ -130,7 +133,9 @@ def bind(store, q: Query, values: dict[str, object]) -> dict[str, object]:
     declared = {p.name: p for p in q.params}
     unknown = sorted(set(values) - set(declared))
     if unknown:
-        raise QueryError(f"query '{q.name}' has no parameter {', '.join('--' + u for u in unknown)}; usage: {q.usage()}")
+        raise QueryError(
+            f"query '{q.name}' has no parameter {', '.join('--' + u for u in unknown)}; usage: {q.usage()}"
+        )
     bound: dict[str, object] = {}
     for p in q.params:
         v = values.get(p.name)
@@ -164,15 +169,18 @@ def run(store, name: str, **values) -> pd.DataFrame:
 def suppress(store, q: Query, bound: dict, df: pd.DataFrame) -> pd.DataFrame:
     if not q.suppress or not bound.get("indicator") or df.empty:
         return df
-    threshold = int(store.sql("SELECT suppress_below FROM indicators WHERE indicator_id = $i",
-                              {"i": bound["indicator"]}).iloc[0, 0])
+    threshold = int(
+        store.sql("SELECT suppress_below FROM indicators WHERE indicator_id = $i", {"i": bound["indicator"]}).iloc[0, 0]
+    )
     if threshold <= 1:
         return df
     if "area_type" in df.columns:
         ward = df["area_type"].eq("ward")
     else:
-        area_type = store.sql("SELECT area_type FROM areas WHERE area_code = coalesce($a, (SELECT area_code FROM partnership))",
-                              {"a": bound.get("area")}).iloc[0, 0]
+        area_type = store.sql(
+            "SELECT area_type FROM areas WHERE area_code = coalesce($a, (SELECT area_code FROM partnership))",
+            {"a": bound.get("area")},
+        ).iloc[0, 0]
         ward = pd.Series(area_type == "ward", index=df.index)
     if not ward.any():
         return df  # suppression applies below borough level only

@@ -23,6 +23,7 @@ Methods, so that analysts can cite them:
 * 95% CI of a monthly mean: the exact (Garwood, chi-square based) Poisson
   interval for the total, divided by the months with data.
 """
+
 from __future__ import annotations
 
 import math
@@ -171,8 +172,8 @@ def _phase_labels(months: pd.Series, cycles: pd.DataFrame) -> list[str]:
 
 LIMITS_METHODS = {
     "laney": "Laney c'-chart: 3-sigma limits around each plan cycle's monthly mean, with the Poisson sigma "
-             "widened by the month-to-month variation actually seen (Laney 2002), so that ordinary "
-             "over-dispersion and seasonality are not flagged as signals",
+    "widened by the month-to-month variation actually seen (Laney 2002), so that ordinary "
+    "over-dispersion and seasonality are not flagged as signals",
     "poisson": "c-chart: exact Poisson 99.73% limits around each plan cycle's monthly mean",
 }
 
@@ -302,7 +303,10 @@ def _method_text(dispersion_: float) -> str:
         "95% interval of the rate ratio is exact (conditional binomial, Clopper-Pearson)."
     )
     if _isnan(dispersion_) or dispersion_ <= 1.0:
-        return base + " Monthly counts showed no extra variation beyond Poisson (dispersion 1.0), so no adjustment was needed."
+        return (
+            base
+            + " Monthly counts showed no extra variation beyond Poisson (dispersion 1.0), so no adjustment was needed."
+        )
     return base + (
         f" Monthly counts vary {dispersion_:.1f} times more than a Poisson process would (quasi-Poisson dispersion), "
         "so the verdict uses a Wald test on the log rate ratio with its variance multiplied by "
@@ -339,10 +343,23 @@ def compare_rates(k1: int, n1: float, k2: int, n2: float, dispersion: float = 1.
 
     def empty(rate1=nan, rate2=nan):
         return RateComparison(
-            k1=_finite_or_nan(k1), n1=_finite_or_nan(n1), k2=_finite_or_nan(k2), n2=_finite_or_nan(n2),
-            rate1=rate1, rate2=rate2, change_pct=nan, rate_ratio=nan, ci_low=nan, ci_high=nan,
-            p_value=nan, dispersion=disp, p_adjusted=nan, ci_low_adjusted=nan, ci_high_adjusted=nan,
-            beyond_chance=False, method=method,
+            k1=_finite_or_nan(k1),
+            n1=_finite_or_nan(n1),
+            k2=_finite_or_nan(k2),
+            n2=_finite_or_nan(n2),
+            rate1=rate1,
+            rate2=rate2,
+            change_pct=nan,
+            rate_ratio=nan,
+            ci_low=nan,
+            ci_high=nan,
+            p_value=nan,
+            dispersion=disp,
+            p_adjusted=nan,
+            ci_low_adjusted=nan,
+            ci_high_adjusted=nan,
+            beyond_chance=False,
+            method=method,
         )
 
     if c1 is None or c2 is None or not (e1 > 0) or not (e2 > 0) or not math.isfinite(e1) or not math.isfinite(e2):
@@ -393,11 +410,23 @@ def compare_rates(k1: int, n1: float, k2: int, n2: float, dispersion: float = 1.
 
     beyond = bool(not math.isnan(p_adjusted) and p_adjusted < ALPHA)
     return RateComparison(
-        k1=float(c1), n1=e1, k2=float(c2), n2=e2,
-        rate1=rate1, rate2=rate2, change_pct=change_pct, rate_ratio=rate_ratio,
-        ci_low=ci_low, ci_high=ci_high, p_value=p_value, dispersion=disp,
-        p_adjusted=p_adjusted, ci_low_adjusted=_finite_or_nan(ci_low_adj),
-        ci_high_adjusted=_finite_or_nan(ci_high_adj), beyond_chance=beyond, method=method,
+        k1=float(c1),
+        n1=e1,
+        k2=float(c2),
+        n2=e2,
+        rate1=rate1,
+        rate2=rate2,
+        change_pct=change_pct,
+        rate_ratio=rate_ratio,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        p_value=p_value,
+        dispersion=disp,
+        p_adjusted=p_adjusted,
+        ci_low_adjusted=_finite_or_nan(ci_low_adj),
+        ci_high_adjusted=_finite_or_nan(ci_high_adj),
+        beyond_chance=beyond,
+        method=method,
     )
 
 
@@ -487,8 +516,10 @@ def compare_cycles(cycle_summary: pd.DataFrame, cycle_months: pd.DataFrame) -> p
     else:
         disp = 1.0
     n = len(out)
-    cols = {c: [math.nan] * n for c in (
-        "ci_low", "ci_high", "ci_low_adjusted", "ci_high_adjusted", "rate_ratio", "p_value", "p_adjusted")}
+    cols = {
+        c: [math.nan] * n
+        for c in ("ci_low", "ci_high", "ci_low_adjusted", "ci_high_adjusted", "rate_ratio", "p_value", "p_adjusted")
+    }
     beyond = [False] * n
     for i, row in out.iterrows():
         lo, hi = garwood_interval(row["total"], row["months_with_data"])
@@ -509,7 +540,10 @@ def compare_cycles(cycle_summary: pd.DataFrame, cycle_months: pd.DataFrame) -> p
         out[c] = pd.Series(v, dtype="float64")
     out["dispersion"] = float(disp)
     out["beyond_chance"] = pd.Series(beyond, dtype=bool)
-    out["method"] = _method_text(disp) + " Each cycle is compared with the one before it; missing months are left out, not counted as zero."
+    out["method"] = (
+        _method_text(disp)
+        + " Each cycle is compared with the one before it; missing months are left out, not counted as zero."
+    )
     return out
 
 
@@ -539,10 +573,18 @@ def change_between(monthly: pd.DataFrame, months: int = 12) -> dict:
     nan = math.nan
     if has.empty:
         return {
-            "last_month": None, "latest_first_month": None, "previous_first_month": None,
-            "previous_last_month": None, "latest_total": nan, "latest_months_with_data": 0,
-            "previous_total": nan, "previous_months_with_data": 0, "latest_mean": nan,
-            "previous_mean": nan, "change_pct": nan, "dispersion": 1.0,
+            "last_month": None,
+            "latest_first_month": None,
+            "previous_first_month": None,
+            "previous_last_month": None,
+            "latest_total": nan,
+            "latest_months_with_data": 0,
+            "previous_total": nan,
+            "previous_months_with_data": 0,
+            "latest_mean": nan,
+            "previous_mean": nan,
+            "change_pct": nan,
+            "dispersion": 1.0,
             "comparison": compare_rates(0, 0, 0, 0),
         }
     last_i = int(has["_i"].iloc[-1])
@@ -629,9 +671,11 @@ def rate_per_1000(total, months_with_data, population) -> float:
 # --------------------------------------------------------------------------- 10. survey percentages
 
 SMALL_BASE = 100
-SURVEY_METHOD = ("95% confidence intervals: Wilson score interval for a proportion, from the base (respondents "
-                 "who answered) and the number giving the answer counted. Bases below 100 are flagged: their "
-                 "intervals are wide, so compare them with care.")
+SURVEY_METHOD = (
+    "95% confidence intervals: Wilson score interval for a proportion, from the base (respondents "
+    "who answered) and the number giving the answer counted. Bases below 100 are flagged: their "
+    "intervals are wide, so compare them with care."
+)
 
 
 def wilson_interval(k, n, confidence: float = 0.95) -> tuple[float, float]:
@@ -713,18 +757,27 @@ def same_months_previous_cycle(monthly: pd.DataFrame, cycles: pd.DataFrame, mont
     lmean = lt / ln if ln else math.nan
     pmean = pt / pn if pn else math.nan
     both = pd.DataFrame({"value": pd.to_numeric(df["value"], errors="coerce")})
-    both["_g"] = ["latest" if first_i <= _month_index(m) <= last_i else
-                  ("previous" if first_i - shift <= _month_index(m) <= last_i - shift else None)
-                  for m in df["month"].astype(str)]
+    both["_g"] = [
+        "latest"
+        if first_i <= _month_index(m) <= last_i
+        else ("previous" if first_i - shift <= _month_index(m) <= last_i - shift else None)
+        for m in df["month"].astype(str)
+    ]
     both = both[both["_g"].notna()]
     disp = dispersion(both["value"], both["_g"])
     return {
-        "cycle_id": cyc[pos][2], "previous_cycle_id": cyc[pos - 1][2],
-        "latest_first_month": lab(first_i), "last_month": lab(last_i),
-        "previous_first_month": lab(first_i - shift), "previous_last_month": lab(last_i - shift),
-        "latest_total": lt if ln else math.nan, "latest_months_with_data": ln,
-        "previous_total": pt if pn else math.nan, "previous_months_with_data": pn,
-        "latest_mean": lmean, "previous_mean": pmean,
+        "cycle_id": cyc[pos][2],
+        "previous_cycle_id": cyc[pos - 1][2],
+        "latest_first_month": lab(first_i),
+        "last_month": lab(last_i),
+        "previous_first_month": lab(first_i - shift),
+        "previous_last_month": lab(last_i - shift),
+        "latest_total": lt if ln else math.nan,
+        "latest_months_with_data": ln,
+        "previous_total": pt if pn else math.nan,
+        "previous_months_with_data": pn,
+        "latest_mean": lmean,
+        "previous_mean": pmean,
         "change_pct": (lmean - pmean) / pmean * 100 if (ln and pn and pmean > 0) else math.nan,
         "dispersion": disp,
         "comparison": compare_rates(pt if pn else 0, pn, lt if ln else 0, ln, disp),
@@ -735,16 +788,22 @@ def same_months_previous_cycle(monthly: pd.DataFrame, cycles: pd.DataFrame, mont
 
 FUNNEL_LEVELS = (0.95, 0.998)  # z = 1.96 and 3.09
 FUNNEL_METHODS = {
-    "poisson": ("Funnel limits: exact Poisson quantiles around the group rate (scipy.stats.poisson.ppf, "
-                "interpolated between whole counts as in Spiegelhalter 2005, 'Funnel plots for comparing "
-                "institutional performance'), for 95% and 99.8% of areas with the group's true rate."),
-    "normal": ("Funnel limits: normal approximation to the Poisson, group rate ± z × √(group rate ÷ person-years), "
-               "z = 1.96 (95%) and 3.09 (99.8%) (Spiegelhalter 2005, 'Funnel plots for comparing institutional "
-               "performance')."),
+    "poisson": (
+        "Funnel limits: exact Poisson quantiles around the group rate (scipy.stats.poisson.ppf, "
+        "interpolated between whole counts as in Spiegelhalter 2005, 'Funnel plots for comparing "
+        "institutional performance'), for 95% and 99.8% of areas with the group's true rate."
+    ),
+    "normal": (
+        "Funnel limits: normal approximation to the Poisson, group rate ± z × √(group rate ÷ person-years), "
+        "z = 1.96 (95%) and 3.09 (99.8%) (Spiegelhalter 2005, 'Funnel plots for comparing institutional "
+        "performance')."
+    ),
 }
 
 
-def funnel_limits(p0: float, exposure, coverage: float = 0.95, method: str = "poisson") -> tuple[np.ndarray, np.ndarray]:
+def funnel_limits(
+    p0: float, exposure, coverage: float = 0.95, method: str = "poisson"
+) -> tuple[np.ndarray, np.ndarray]:
     """Lower and upper funnel limits for a rate (events per unit of exposure) around the group rate `p0`.
 
     `exposure` is the denominator (for a rate per resident per year: person-years). `method`:
@@ -800,7 +859,16 @@ def funnel(rates: pd.DataFrame, method: str = "poisson", per: float = 1000.0, po
         r = ki / ni
         lo95, hi95 = (x[0] for x in funnel_limits(p0, ni, 0.95, method))
         lo998, hi998 = (x[0] for x in funnel_limits(p0, ni, 0.998, method))
-        positions.append("above 99.8%" if r > hi998 else "above 95%" if r > hi95 else
-                         "below 99.8%" if r < lo998 else "below 95%" if r < lo95 else "within 95%")
+        positions.append(
+            "above 99.8%"
+            if r > hi998
+            else "above 95%"
+            if r > hi95
+            else "below 99.8%"
+            if r < lo998
+            else "below 95%"
+            if r < lo95
+            else "within 95%"
+        )
     df["position"] = positions
     return {"group_rate": p0 * per, "curve": curve, "areas": df, "method": FUNNEL_METHODS[method]}

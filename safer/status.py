@@ -19,6 +19,7 @@ data than the rule needs, is ``no data``. A target equal to its baseline ("hold 
 percentage: it is on track when the latest value is at the target or better in the indicator's good
 direction, else off track.
 """
+
 from __future__ import annotations
 
 import math
@@ -41,9 +42,11 @@ STATUSES = {
     "not started": ("○", "#595959"),
 }
 
-RULE_METHOD = ("Progress = (latest − baseline) ÷ (target − baseline) × 100: 0% at the baseline, 100% at the target, "
-               "negative when worse than the baseline. Latest = mean per month of the latest 12 months with data "
-               "(to the cycle's end for a finished cycle); months with no data are left out, never counted as 0.")
+RULE_METHOD = (
+    "Progress = (latest − baseline) ÷ (target − baseline) × 100: 0% at the baseline, 100% at the target, "
+    "negative when worse than the baseline. Latest = mean per month of the latest 12 months with data "
+    "(to the cycle's end for a finished cycle); months with no data are left out, never counted as 0."
+)
 
 
 def _num(x) -> float:
@@ -73,15 +76,30 @@ def status_from_progress(progress: float, on_track_min: float, at_risk_min: floa
 
 def _result(status: str, reason: str, **figures) -> dict:
     symbol, colour = STATUSES[status]
-    out = {"status": status, "symbol": symbol, "colour": colour, "reason": reason,
-           "latest_mean": math.nan, "latest_first_month": None, "latest_last_month": None,
-           "latest_months_with_data": 0, "progress_pct": math.nan}
+    out = {
+        "status": status,
+        "symbol": symbol,
+        "colour": colour,
+        "reason": reason,
+        "latest_mean": math.nan,
+        "latest_first_month": None,
+        "latest_last_month": None,
+        "latest_months_with_data": 0,
+        "progress_pct": math.nan,
+    }
     out.update(figures)
     return out
 
 
-def assess(monthly: pd.DataFrame, baseline, target, rule: dict | None, good_direction: str = "down",
-           cycle_start: str | None = None, cycle_end: str | None = None) -> dict:
+def assess(
+    monthly: pd.DataFrame,
+    baseline,
+    target,
+    rule: dict | None,
+    good_direction: str = "down",
+    cycle_start: str | None = None,
+    cycle_end: str | None = None,
+) -> dict:
     """Status of one target.
 
     ``monthly``: the ``monthly`` query result (``month`` YYYY-MM, ``value`` NULL for a month with no data),
@@ -104,34 +122,49 @@ def assess(monthly: pd.DataFrame, baseline, target, rule: dict | None, good_dire
         return _result("no data", "No month with data up to the cycle's end.")
     as_of = df["month"].iloc[-1]
     if pd.isna(df["value"].iloc[-1]):
-        return _result("no data", f"The latest month ({as_of}) has no data, so there is no current value.",
-                       latest_last_month=as_of)
+        return _result(
+            "no data", f"The latest month ({as_of}) has no data, so there is no current value.", latest_last_month=as_of
+        )
     ch = stats.change_between(df)
-    figures = {"latest_mean": ch["latest_mean"], "latest_first_month": ch["latest_first_month"],
-               "latest_last_month": ch["last_month"], "latest_months_with_data": ch["latest_months_with_data"]}
+    figures = {
+        "latest_mean": ch["latest_mean"],
+        "latest_first_month": ch["latest_first_month"],
+        "latest_last_month": ch["last_month"],
+        "latest_months_with_data": ch["latest_months_with_data"],
+    }
     baseline, target = _num(baseline), _num(target)
     if math.isnan(target):
         return _result("no target", "No target is set for this indicator in this cycle.", **figures)
     if math.isnan(baseline):
-        return _result("no baseline", "No baseline is recorded, so progress towards the target cannot be measured.",
-                       **figures)
+        return _result(
+            "no baseline", "No baseline is recorded, so progress towards the target cannot be measured.", **figures
+        )
     if rule is None:
         return _result("no rule", "No rule in status_rules.csv applies to this target.", **figures)
     need = int(rule["min_months_with_data"])
     have = ch["latest_months_with_data"]
     if have < need:
-        return _result("no data", f"Only {have} of the 12 months {ch['latest_first_month']} to {ch['last_month']} "
-                                  f"have data; the rule needs {need}.", **figures)
+        return _result(
+            "no data",
+            f"Only {have} of the 12 months {ch['latest_first_month']} to {ch['last_month']} "
+            f"have data; the rule needs {need}.",
+            **figures,
+        )
     latest = ch["latest_mean"]
     if target == baseline:
         gd = (good_direction or "neither").lower()
         ok = latest == target or (gd == "down" and latest < target) or (gd == "up" and latest > target)
         word = "on track" if ok else "off track"
-        return _result(word, "The target equals the baseline (hold steady): on track when the latest value is "
-                             "at the target or better.", **figures)
+        return _result(
+            word,
+            "The target equals the baseline (hold steady): on track when the latest value is at the target or better.",
+            **figures,
+        )
     prog = progress_pct(latest, baseline, target)
     on_min, risk_min = float(rule["on_track_min_progress_pct"]), float(rule["at_risk_min_progress_pct"])
     word = status_from_progress(prog, on_min, risk_min)
-    reason = (f"Progress {prog:+.0f}% of the way from the baseline to the target: on track from {on_min:g}%, "
-              f"at risk from {risk_min:g}%, off track below.")
+    reason = (
+        f"Progress {prog:+.0f}% of the way from the baseline to the target: on track from {on_min:g}%, "
+        f"at risk from {risk_min:g}%, off track below."
+    )
     return _result(word, reason, progress_pct=prog, **figures)

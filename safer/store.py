@@ -8,6 +8,7 @@ changes nothing: the last good database keeps serving and the problems are kept 
 Connections: one read-only connection per store, and a cursor per query, so that Streamlit's
 threads never share a cursor.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -35,8 +36,11 @@ class BuildError(Exception):
 
     def __init__(self, report: contract.Report):
         self.report = report
-        super().__init__(f"{len(report.errors)} problems in the extracts; first: {report.errors[0]}"
-                         if report.errors else "extracts are not valid")
+        super().__init__(
+            f"{len(report.errors)} problems in the extracts; first: {report.errors[0]}"
+            if report.errors
+            else "extracts are not valid"
+        )
 
 
 @functools.lru_cache(maxsize=1)
@@ -86,8 +90,10 @@ def _cast(col: contract.Column, as_name: str) -> str:
 def _read_csv(columns: list[str], param: str, filename: bool = False) -> str:
     cols = ", ".join(f"'{c}': 'VARCHAR'" for c in columns if _qi(c))
     extra = ", filename=true" if filename else ""
-    return (f"read_csv(${param}, auto_detect=false, header=true, delim=',', quote='\"', escape='\"', "
-            f"columns={{{cols}}}{extra})")
+    return (
+        f"read_csv(${param}, auto_detect=false, header=true, delim=',', quote='\"', escape='\"', "
+        f"columns={{{cols}}}{extra})"
+    )
 
 
 def _not_all_empty(columns: list[str]) -> str:
@@ -161,8 +167,9 @@ CREATE MACRO population_for(ar, yr) AS (
 """
 
 
-def build(data_dir: Path, out_path: Path, report: contract.Report | None = None,
-          cache_dir: Path | None = None) -> contract.Report:
+def build(
+    data_dir: Path, out_path: Path, report: contract.Report | None = None, cache_dir: Path | None = None
+) -> contract.Report:
     """Validate `data_dir` and build a fresh database at `out_path` (written aside, then renamed).
 
     With `cache_dir` (the store's cache), police.uk validation results and the police.uk rows are kept
@@ -192,7 +199,7 @@ def build(data_dir: Path, out_path: Path, report: contract.Report | None = None,
         meta = {
             "fingerprint": fingerprint(data_dir),
             "data_dir": str(data_dir),
-            "built_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "built_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
             "rows_checked": str(report.rows_checked),
             "files_checked": str(report.files_checked),
             "warnings": json.dumps([str(p) for p in report.warnings]),
@@ -235,10 +242,14 @@ def _sync_police_cache(con, report: contract.Report, db: Path) -> str:
     spec = contract.SPECS["police_uk/"]
     cols = ", ".join(f"{c.name.lower().replace(' ', '_')} {_SQL_TYPE.get(c.type, 'VARCHAR')}" for c in spec.columns)
     con.execute(f"ATTACH '{str(db).replace(chr(39), chr(39) * 2)}' AS pc")
-    con.execute("CREATE TABLE IF NOT EXISTS pc.files (source_path VARCHAR PRIMARY KEY, size BIGINT, mtime_ns BIGINT, code VARCHAR)")
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS pc.files (source_path VARCHAR PRIMARY KEY, size BIGINT, mtime_ns BIGINT, code VARCHAR)"
+    )
     con.execute(f"CREATE TABLE IF NOT EXISTS pc.rows ({cols}, source_path VARCHAR)")
     code = _code_hash()
-    have = {r[0]: tuple(r[1:]) for r in con.execute("SELECT source_path, size, mtime_ns, code FROM pc.files").fetchall()}
+    have = {
+        r[0]: tuple(r[1:]) for r in con.execute("SELECT source_path, size, mtime_ns, code FROM pc.files").fetchall()
+    }
     want = {}
     for t in report.police_files:
         st = t.path.stat()
@@ -256,11 +267,14 @@ def _sync_police_cache(con, report: contract.Report, db: Path) -> str:
             con.execute(
                 f"""INSERT INTO pc.rows
                 SELECT {_police_select(spec)}, m.rel
-                FROM {_read_csv(spec.column_names, 'files', filename=True)} r
+                FROM {_read_csv(spec.column_names, "files", filename=True)} r
                 JOIN (SELECT unnest($paths) AS path, unnest($rels) AS rel) m ON m.path = r.filename
                 WHERE {_not_all_empty(spec.column_names)}""",
-                {"files": [str(t.path) for t in new], "paths": [str(t.path) for t in new],
-                 "rels": [t.rel for t in new]},
+                {
+                    "files": [str(t.path) for t in new],
+                    "paths": [str(t.path) for t in new],
+                    "rels": [t.rel for t in new],
+                },
             )
             con.executemany("INSERT INTO pc.files VALUES (?, ?, ?, ?)", [[t.rel, *want[t.rel]] for t in new])
         con.execute("COMMIT")
@@ -294,7 +308,7 @@ def _load_police(con, report: contract.Report, data_dir: Path, cache_dir: Path |
         con.execute(
             f"""CREATE TABLE police_uk_all AS
             SELECT {_police_select(spec)}, m.rel AS source_path
-            FROM {_read_csv(spec.column_names, 'files', filename=True)} r
+            FROM {_read_csv(spec.column_names, "files", filename=True)} r
             JOIN (SELECT unnest($paths) AS path, unnest($rels) AS rel) m ON m.path = r.filename
             WHERE {_not_all_empty(spec.column_names)}""",
             {"files": files, "paths": files, "rels": [t.rel for t in report.police_files]},
@@ -335,6 +349,7 @@ def _police_tables(con, src: str) -> None:
 @dataclass
 class Status:
     """What the store is serving, and what went wrong with the newest extracts, if anything."""
+
     data_dir: Path
     serving: Path | None = None
     fingerprint: str | None = None
@@ -367,11 +382,19 @@ class Store:
         """
         with self._lock:
             from .ingest import JOURNAL, interrupted
+
             if interrupted(self.data_dir) and self._con is not None:
                 # An ingest is being applied (or was killed while applied): keep the last good build.
                 self.status.current = False
-                self.status.problems = [contract.Problem(JOURNAL, 0, "", "an ingest is in progress or was interrupted; "
-                                                         "run `python -m safer recover` if no ingest is running")]
+                self.status.problems = [
+                    contract.Problem(
+                        JOURNAL,
+                        0,
+                        "",
+                        "an ingest is in progress or was interrupted; "
+                        "run `python -m safer recover` if no ingest is running",
+                    )
+                ]
                 return self.status
             fp = fingerprint(self.data_dir)
             if self._con is not None and self.status.fingerprint == fp:

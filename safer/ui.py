@@ -4,6 +4,7 @@ This is the only module of `safer` that imports Streamlit; everything it shows c
 `safer.queries`, `safer.stats` and `safer.charts`. Text from extracts is never passed to
 `unsafe_allow_html`; markdown is only used for text written here.
 """
+
 from __future__ import annotations
 
 import runpy
@@ -40,8 +41,10 @@ def store() -> Store:
     try:
         s = _store_for(d)
     except BuildError as exc:
-        st.error("The extracts in the data directory cannot be loaded, and there is no earlier good build to show. "
-                 "Fix these problems (also listed by `python -m safer validate`):")
+        st.error(
+            "The extracts in the data directory cannot be loaded, and there is no earlier good build to show. "
+            "Fix these problems (also listed by `python -m safer validate`):"
+        )
         st.code("\n".join(str(p) for p in exc.report.problems[:50]), language=None)
         st.stop()
     s.refresh()
@@ -76,8 +79,11 @@ def header(title: str, question: str) -> dict:
         if isinstance(note, str) and note:
             st.text(note)  # text from an extract: shown literally, never as markdown
     if s.status.problems:
-        st.error(f"The newest extracts have problems, so this page shows the last good data "
-                 f"(built {s.status.built_at}). Fix these and the page updates by itself:", icon=":material/error:")
+        st.error(
+            f"The newest extracts have problems, so this page shows the last good data "
+            f"(built {s.status.built_at}). Fix these and the page updates by itself:",
+            icon=":material/error:",
+        )
         st.code("\n".join(str(pr) for pr in s.status.problems[:10]), language=None)
     return p
 
@@ -91,8 +97,15 @@ def _shared() -> dict:
     return st.session_state.setdefault("_shared_filters", {})
 
 
-def url_select(key: str, label: str, options: list[str], labels: dict[str, str] | None = None,
-               default: str | None = None, help: str | None = None, sidebar: bool = False) -> str:
+def url_select(
+    key: str,
+    label: str,
+    options: list[str],
+    labels: dict[str, str] | None = None,
+    default: str | None = None,
+    help: str | None = None,
+    sidebar: bool = False,
+) -> str:
     """A select box whose value lives in the URL (`?key=value`), so a copied link reopens the view.
 
     The choice is also remembered for the session, so moving to another page keeps it.
@@ -139,10 +152,17 @@ def area_picker(indicator: dict) -> dict:
     areas = run("areas")
     if indicator["geography"] == "borough":
         areas = areas[areas.area_type == "borough"]
-    labels = {r.area_code: (r.area_name if r.area_type == "ward" else f"{r.area_name} (whole borough)")
-              for r in areas.itertuples()}
-    code = url_select("area", "Area", list(areas.area_code), labels,
-                      help=None if indicator["geography"] == "ward" else "This indicator is recorded for the borough only.")
+    labels = {
+        r.area_code: (r.area_name if r.area_type == "ward" else f"{r.area_name} (whole borough)")
+        for r in areas.itertuples()
+    }
+    code = url_select(
+        "area",
+        "Area",
+        list(areas.area_code),
+        labels,
+        help=None if indicator["geography"] == "ward" else "This indicator is recorded for the borough only.",
+    )
     row = areas.set_index("area_code").loc[code]
     return {"area_code": code, "area_name": row.area_name, "area_type": row.area_type}
 
@@ -159,8 +179,16 @@ def view_url() -> str:
 
 def meta(title: str, period: str, source: str, filters: dict[str, str]) -> export.Meta:
     p = partnership()
-    return export.Meta(title=title, period=period, source=source, data_version=store().version, filters=filters,
-                       url=view_url(), partnership=p["name"], synthetic=bool(p["synthetic"]))
+    return export.Meta(
+        title=title,
+        period=period,
+        source=source,
+        data_version=store().version,
+        filters=filters,
+        url=view_url(),
+        partnership=p["name"],
+        synthetic=bool(p["synthetic"]),
+    )
 
 
 def exports(tables: dict[str, pd.DataFrame], figures: dict[str, object], m: export.Meta, cite: bool = True) -> None:
@@ -174,19 +202,38 @@ def exports(tables: dict[str, pd.DataFrame], figures: dict[str, object], m: expo
         for tname, df in tables.items():
             label = "Download CSV" if len(tables) == 1 else f"CSV: {tname}"
             fname = f"{name}-{export.slug(tname)}-{v}.csv"
-            st.download_button(label, export.csv_bytes(df), file_name=fname, key=f"dl-{fname}",
-                               mime="text/csv", on_click="ignore", icon=":material/table:")
+            st.download_button(
+                label,
+                export.csv_bytes(df),
+                file_name=fname,
+                key=f"dl-{fname}",
+                mime="text/csv",
+                on_click="ignore",
+                icon=":material/table:",
+            )
         if tables:
             fname = f"{name}-{v}.xlsx"
-            st.download_button("Excel workbook", lambda: export.xlsx_bytes(tables, m), file_name=fname, key=f"dl-{fname}",
-                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                               on_click="ignore", icon=":material/grid_on:")
+            st.download_button(
+                "Excel workbook",
+                lambda: export.xlsx_bytes(tables, m),
+                file_name=fname,
+                key=f"dl-{fname}",
+                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                on_click="ignore",
+                icon=":material/grid_on:",
+            )
         for figname, fig in figures.items():
             for fmt, mime in (("png", "image/png"), ("svg", "image/svg+xml")):
                 fname = f"{name}-{export.slug(figname)}-{v}.{fmt}"
-                st.download_button(f"{figname}: {fmt.upper()}", lambda fig=fig, fmt=fmt: export.image_bytes(fig, fmt, m),
-                                   file_name=fname, key=f"dl-{fname}", mime=mime, on_click="ignore",
-                                   icon=":material/image:")
+                st.download_button(
+                    f"{figname}: {fmt.upper()}",
+                    lambda fig=fig, fmt=fmt: export.image_bytes(fig, fmt, m),
+                    file_name=fname,
+                    key=f"dl-{fname}",
+                    mime=mime,
+                    on_click="ignore",
+                    icon=":material/image:",
+                )
     if cite:
         with st.expander("Cite this view"):
             st.code(export.citation(m), language=None, wrap_lines=True)
@@ -213,6 +260,7 @@ def url_mark() -> dict | None:
     The label is plain text (at most 40 characters, HTML special characters escaped for Plotly)."""
     import datetime as _dt
     import html as _html
+
     raw = st.query_params.get("mark")
     if not raw:
         return None
@@ -227,7 +275,13 @@ def url_mark() -> dict | None:
 def pack_download(cycle_id: str) -> None:
     """The SIA data pack of a plan cycle as a zip, made only when asked for."""
     from . import pack
+
     s = store()
-    st.download_button(f"Download the SIA data pack for {cycle_id} (zip)", lambda: pack.pack_zip(s, cycle_id),
-                       file_name=f"sia-pack-{cycle_id}-{s.version}.zip", mime="application/zip",
-                       on_click="ignore", icon=":material/folder_zip:")
+    st.download_button(
+        f"Download the SIA data pack for {cycle_id} (zip)",
+        lambda: pack.pack_zip(s, cycle_id),
+        file_name=f"sia-pack-{cycle_id}-{s.version}.zip",
+        mime="application/zip",
+        on_click="ignore",
+        icon=":material/folder_zip:",
+    )

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Install everything the tests need: the Python packages into .venv, axe-core from the npm registry
 # into node_modules/, and Debian's chromium (chart export and browser tests) when it is missing;
-# then run every test, the browser tests included. Usage: bash scripts/test.sh [pytest args]
+# then lint, check the format and run every test, the browser tests included.
+# Usage: bash scripts/test.sh [pytest args]   (the fast loop: bash scripts/test.sh -m "not browser")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ "${#missing[@]}" -gt 0 ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   echo "== installing Debian packages: ${missing[*]} (chart export and browser tests)"
@@ -23,6 +23,11 @@ fi
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+
+# House habits: lint and format are part of the test command, so CI fails on them.
+echo "== ruff check and ruff format --check"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
 
 set +e
 .venv/bin/python -m pytest "$@"

@@ -3,6 +3,7 @@
 Nothing here is a test. The browser is Debian's Chromium driven by Playwright for Python;
 axe-core comes from the npm registry (package.json at the project root, `npm ci`).
 """
+
 from __future__ import annotations
 
 import ast
@@ -21,8 +22,14 @@ AXE_JS = PROJECT / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = PROJECT / "test-artifacts" / "browser"
 
 # Without the networking flags Chromium keeps trying to reach hosts CI cannot reach.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 # True once the Streamlit script has finished its run, no element is still loading, and every chart is drawn
 # (or an exception is on screen, which the caller then reports). Argument: the least number
@@ -64,11 +71,13 @@ SVG_TEXT_JS = """() => Array.from(document.querySelectorAll(
 
 def contrast(rgb: str, background: tuple[int, int, int] = (255, 255, 255)) -> float:
     """WCAG 2.1 contrast ratio of a CSS 'rgb(r, g, b)' colour against a background."""
+
     def lum(c) -> float:
         c = [x / 255 for x in c]
         c = [x / 12.92 if x <= 0.04045 else ((x + 0.055) / 1.055) ** 2.4 for x in c]
         return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
-    fg = [int(float(v)) for v in rgb[rgb.index("(") + 1:rgb.index(")")].split(",")[:3]]
+
+    fg = [int(float(v)) for v in rgb[rgb.index("(") + 1 : rgb.index(")")].split(",")[:3]]
     hi, lo = sorted([lum(fg), lum(background)], reverse=True)
     return (hi + 0.05) / (lo + 0.05)
 
@@ -90,8 +99,8 @@ def chromium_path() -> str | None:
 
 @dataclass(frozen=True)
 class PageInfo:
-    script: str      # pages/trends.py
-    url_path: str    # trends
+    script: str  # pages/trends.py
+    url_path: str  # trends
     title: str
 
 
@@ -122,11 +131,29 @@ class Dashboard:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
-        env = dict(os.environ, SAFER_DATA_DIR=str(data_dir), SAFER_CACHE_DIR=str(cache_dir),
-                   STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
-        cmd = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-               "--server.port", str(self.port), "--server.address", "127.0.0.1",
-               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+        env = dict(
+            os.environ,
+            SAFER_DATA_DIR=str(data_dir),
+            SAFER_CACHE_DIR=str(cache_dir),
+            STREAMLIT_BROWSER_GATHER_USAGE_STATS="false",
+        )
+        cmd = [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "dashboard.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(self.port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ]
         self._log = open(log_path, "wb")
         self.proc = subprocess.Popen(cmd, cwd=PROJECT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
 

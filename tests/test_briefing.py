@@ -1,13 +1,14 @@
 """Briefings: reading and checking a briefing file, each slide's sentences from the data, the
 briefing view in AppTest, and the PDF export (one page per slide)."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
+from conftest import PROJECT
 from streamlit.testing.v1 import AppTest
 
-from conftest import PROJECT
 from safer import briefing, charts, narrative, queries, stats
 from safer.cli import main
 
@@ -50,20 +51,27 @@ def test_a_good_file_gives_its_slides_with_their_lines(tmp_path):
     b = briefing.load("test-briefing", write(tmp_path, GOOD))
     assert [(s.title, s.page, s.filters, s.line) for s in b.slides] == [
         ("ASB", "trends", {"indicator": "asb"}, 3),
-        ("CSE by cycle", "plan_cycles", {"indicator": "cse", "area": "E05000002"}, 8)]
+        ("CSE by cycle", "plan_cycles", {"indicator": "cse", "area": "E05000002"}, 8),
+    ]
 
 
-@pytest.mark.parametrize("change, line, words", [
-    (('page = "trends"\nindicator = "asb"', 'page = "maps"\nindicator = "asb"'), 5, "unknown page 'maps'"),
-    (('area = "E05000002"', 'ward = "E05000002"'), 12, "unknown filter 'ward' for page 'plan_cycles'"),
-    (('page = "trends"\nindicator = "asb"', 'page = "consultation"\nindicator = "asb"\narea = "x"'), 7,
-     "unknown filter 'area' for page 'consultation'"),
-    (('indicator = "cse"\n', ''), 8, "filter 'indicator' is required"),
-    (('title = "ASB"\n', ''), 3, "needs a title"),
-    (('indicator = "asb"', 'indicator = 3'), 6, "must be a non-empty string"),
-    (('title = "Test briefing"', 'title = "Test briefing"\nauthor = "me"'), 2, "unknown key 'author'"),
-    (('page = "trends"', 'page = trends'), 5, "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "change, line, words",
+    [
+        (('page = "trends"\nindicator = "asb"', 'page = "maps"\nindicator = "asb"'), 5, "unknown page 'maps'"),
+        (('area = "E05000002"', 'ward = "E05000002"'), 12, "unknown filter 'ward' for page 'plan_cycles'"),
+        (
+            ('page = "trends"\nindicator = "asb"', 'page = "consultation"\nindicator = "asb"\narea = "x"'),
+            7,
+            "unknown filter 'area' for page 'consultation'",
+        ),
+        (('indicator = "cse"\n', ""), 8, "filter 'indicator' is required"),
+        (('title = "ASB"\n', ""), 3, "needs a title"),
+        (('indicator = "asb"', "indicator = 3"), 6, "must be a non-empty string"),
+        (('title = "Test briefing"', 'title = "Test briefing"\nauthor = "me"'), 2, "unknown key 'author'"),
+        (('page = "trends"', "page = trends"), 5, "not valid TOML"),
+    ],
+)
 def test_a_broken_file_names_the_file_and_line(tmp_path, change, line, words):
     old, new = change
     assert old in GOOD
@@ -74,15 +82,26 @@ def test_a_broken_file_names_the_file_and_line(tmp_path, change, line, words):
     assert words in str(exc.value)
 
 
-@pytest.mark.parametrize("name", ["../dashboard", "scrutiny-current-cycle.toml", "/etc/passwd", "..", "",
-                                  "Scrutiny-Current-Cycle", "x" * 500])
+@pytest.mark.parametrize(
+    "name",
+    ["../dashboard", "scrutiny-current-cycle.toml", "/etc/passwd", "..", "", "Scrutiny-Current-Cycle", "x" * 500],
+)
 def test_only_names_of_files_in_the_folder_open(name):
     with pytest.raises(briefing.BriefingError, match="There is no briefing called"):
         briefing.load(name)
 
 
 def test_the_step_is_kept_within_the_slides():
-    assert [briefing.parse_step(x, 4) for x in ("1", "3", "9", "0", "-2", "two", None, " 2 ")] == [1, 3, 4, 1, 1, 1, 1, 2]
+    assert [briefing.parse_step(x, 4) for x in ("1", "3", "9", "0", "-2", "two", None, " 2 ")] == [
+        1,
+        3,
+        4,
+        1,
+        1,
+        1,
+        1,
+        2,
+    ]
 
 
 # --------------------------------------------------------------------------- slides from the data
@@ -97,8 +116,11 @@ def test_slide_sentences_come_from_the_narrative_on_the_same_numbers(store, tmp_
     monthly = queries.run(store, "monthly", indicator="asb")
     ch = stats.change_between(monthly)
     # seven months: no 12 months before to compare with, so no test to name
-    assert s1.sentences == [narrative.latest_change(ch, asb, "Testborough"), briefing.NO_TEST,
-                            narrative.caveat_sentence(monthly, asb)]
+    assert s1.sentences == [
+        narrative.latest_change(ch, asb, "Testborough"),
+        briefing.NO_TEST,
+        narrative.caveat_sentence(monthly, asb),
+    ]
     assert "1 of 7 months in the series have no data" in s1.sentences[2]  # 2020-03: no file at all
     assert s1.meta.period == "2020-01 to 2020-07" and s1.meta.data_version == store.version
     assert s1.stamp == (f"Data period: 2020-01 to 2020-07 · Source: police.uk · Data version {store.version}")
@@ -115,6 +137,7 @@ def test_slide_sentences_come_from_the_narrative_on_the_same_numbers(store, tmp_
 
 def test_shipped_slides_say_what_changed_whether_beyond_chance_and_the_caveat():
     from safer.store import Store
+
     store = Store(PROJECT / "data")
     try:
         b = briefing.load(NAME)
@@ -125,8 +148,11 @@ def test_shipped_slides_say_what_changed_whether_beyond_chance_and_the_caveat():
             ind = inds.loc[iid].to_dict() | {"indicator_id": iid}
             monthly = queries.run(store, "monthly", indicator=iid)
             ch = stats.change_between(monthly)
-            assert slide.sentences == [narrative.latest_change(ch, ind, "Stockport"), narrative.chance_sentence(ch, ind),
-                                       narrative.caveat_sentence(monthly, ind)], spec.title
+            assert slide.sentences == [
+                narrative.latest_change(ch, ind, "Stockport"),
+                narrative.chance_sentence(ch, ind),
+                narrative.caveat_sentence(monthly, ind),
+            ], spec.title
             assert slide.meta.synthetic and slide.stamp.endswith("SYNTHETIC DEMO DATA")
             assert f"Data version {store.version}" in slide.stamp
     finally:
@@ -152,12 +178,16 @@ def test_a_filter_value_not_in_the_data_names_the_file_and_line(store, tmp_path)
     with pytest.raises(briefing.BriefingError, match=r"^test-briefing\.toml:11: indicator 'arson' is not in"):
         briefing.build_slide(store, b, 2)
     d = write(tmp_path, GOOD.replace('indicator = "asb"', 'indicator = "slavery"\narea = "E05000001"'))
-    with pytest.raises(briefing.BriefingError, match=r"^test-briefing\.toml:7: slavery is recorded for the borough only"):
+    with pytest.raises(
+        briefing.BriefingError, match=r"^test-briefing\.toml:7: slavery is recorded for the borough only"
+    ):
         briefing.build_slide(store, briefing.load("test-briefing", d), 1)
 
 
 def test_printed_html_escapes_every_text(store, tmp_path):
-    b = briefing.load("test-briefing", write(tmp_path, GOOD.replace('title = "ASB"', 'title = "<script>x</script> & co"')))
+    b = briefing.load(
+        "test-briefing", write(tmp_path, GOOD.replace('title = "ASB"', 'title = "<script>x</script> & co"'))
+    )
     slides = briefing.build_slides(store, b)
     page = briefing.slides_html(b, slides, svgs=["<svg></svg>"] * len(slides))
     assert "<script>" not in page and "&lt;script&gt;x&lt;/script&gt; &amp; co" in page

@@ -6,6 +6,7 @@ These tests need Chromium (/usr/bin/chromium, or $SAFER_CHROMIUM) and axe-core
 missing the tests FAIL: set SAFER_SKIP_BROWSER=1 to skip them on purpose.
 Screenshots go to test-artifacts/browser/.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -17,9 +18,10 @@ import threading
 import time
 from urllib.parse import parse_qs, urlparse
 
+import browser_support as bs
 import pytest
 
-import browser_support as bs
+pytestmark = pytest.mark.browser  # `pytest -m "not browser"` is the fast loop
 
 PAGES = bs.registered_pages()
 # The least number of charts each known page draws (a page not listed here may have none, but
@@ -55,15 +57,23 @@ def playwright_api():
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as exc:  # not a skip: CI must really run these tests
-        pytest.fail(f"Playwright for Python is not installed ({exc}); run: pip install -r requirements-dev.txt "
-                    "(or set SAFER_SKIP_BROWSER=1 to skip the browser tests on purpose)", pytrace=False)
+        pytest.fail(
+            f"Playwright for Python is not installed ({exc}); run: pip install -r requirements-dev.txt "
+            "(or set SAFER_SKIP_BROWSER=1 to skip the browser tests on purpose)",
+            pytrace=False,
+        )
     if bs.chromium_path() is None:
-        pytest.fail("Chromium is missing (/usr/bin/chromium or $SAFER_CHROMIUM): apt-get install chromium "
-                    "(scripts/test.sh does), or set SAFER_SKIP_BROWSER=1 to skip the browser tests on purpose",
-                    pytrace=False)
+        pytest.fail(
+            "Chromium is missing (/usr/bin/chromium or $SAFER_CHROMIUM): apt-get install chromium "
+            "(scripts/test.sh does), or set SAFER_SKIP_BROWSER=1 to skip the browser tests on purpose",
+            pytrace=False,
+        )
     if not bs.AXE_JS.is_file():
-        pytest.fail(f"axe-core is missing ({bs.AXE_JS}): run `npm ci` in the project root (scripts/test.sh does), "
-                    "or set SAFER_SKIP_BROWSER=1 to skip the browser tests on purpose", pytrace=False)
+        pytest.fail(
+            f"axe-core is missing ({bs.AXE_JS}): run `npm ci` in the project root (scripts/test.sh does), "
+            "or set SAFER_SKIP_BROWSER=1 to skip the browser tests on purpose",
+            pytrace=False,
+        )
     with sync_playwright() as p:
         yield p
 
@@ -71,8 +81,7 @@ def playwright_api():
 @pytest.fixture(scope="session")
 def dashboard(playwright_api, tmp_path_factory):
     bs.ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    server = bs.Dashboard(bs.PROJECT / "data", tmp_path_factory.mktemp("browser-cache"),
-                          bs.ARTIFACTS / "streamlit.log")
+    server = bs.Dashboard(bs.PROJECT / "data", tmp_path_factory.mktemp("browser-cache"), bs.ARTIFACTS / "streamlit.log")
     try:
         TIMINGS["server start"] = server.wait_until_up(timeout=90)
     except RuntimeError as exc:
@@ -229,7 +238,9 @@ def test_dark_theme_keeps_text_and_charts_readable(dashboard, browser, capsys, p
         page.add_script_tag(path=str(bs.AXE_JS))
         serious = [v for v in page.evaluate(bs.AXE_RUN_JS) if v["impact"] in ("serious", "critical")]
         page.screenshot(path=str(bs.ARTIFACTS / f"dark-{path}.png"))
-        _say(capsys, f"dark {path}: background {bg}, {len(big)} chart backgrounds white, {len(serious)} serious/critical")
+        _say(
+            capsys, f"dark {path}: background {bg}, {len(big)} chart backgrounds white, {len(serious)} serious/critical"
+        )
         assert not serious, bs.format_violations(serious)
     finally:
         ctx.close()
@@ -241,15 +252,17 @@ def test_filters_and_downloads_work_from_the_keyboard_alone(dashboard, context, 
     reached, labels = None, []
     for _ in range(60):
         page.keyboard.press("Tab")
-        label = page.evaluate("() => document.activeElement && (document.activeElement.getAttribute('aria-label') || "
-                              "document.activeElement.innerText || '').trim()")
+        label = page.evaluate(
+            "() => document.activeElement && (document.activeElement.getAttribute('aria-label') || "
+            "document.activeElement.innerText || '').trim()"
+        )
         labels.append(label)
         if label == "Indicator":
             reached = label
             break
     assert reached, f"Tab never reached the indicator filter; focus went through: {labels}"
     page.keyboard.press("ArrowDown")  # opens the list
-    page.keyboard.type("Burg")        # filters it
+    page.keyboard.type("Burg")  # filters it
     page.keyboard.press("Enter")
     page.wait_for_function("() => location.search.includes('indicator=burglary')", timeout=TIMEOUT_MS)
     wait_ready(page, 1)
@@ -318,6 +331,7 @@ def test_download_csv_gives_the_monthly_numbers_with_gaps_empty(dashboard, conte
 
 def test_a_briefing_moves_on_with_the_arrow_key_at_projector_size(dashboard, browser, capsys):
     from safer import briefing
+
     b = briefing.load("scrutiny-current-cycle")
     ctx = browser.new_context(viewport={"width": 1280, "height": 720})  # a projector
     ctx.set_default_timeout(TIMEOUT_MS)
@@ -339,8 +353,11 @@ def test_a_briefing_moves_on_with_the_arrow_key_at_projector_size(dashboard, bro
         page.locator("h1").first.click()  # focus in the page, not in a widget
         page.keyboard.press("ArrowRight")
         page.wait_for_url(lambda u: "step=2" in u)
-        page.wait_for_function("(t) => { const h = document.querySelector('[data-testid=\"stMain\"] h1');"
-                               " return h && h.innerText.trim() === t; }", arg=b.slides[1].title)
+        page.wait_for_function(
+            "(t) => { const h = document.querySelector('[data-testid=\"stMain\"] h1');"
+            " return h && h.innerText.trim() === t; }",
+            arg=b.slides[1].title,
+        )
         wait_ready(page, 1)
         assert_no_exception(page)
         page.screenshot(path=str(bs.ARTIFACTS / "briefing-slide-2.png"))
@@ -354,9 +371,12 @@ def test_a_briefing_moves_on_with_the_arrow_key_at_projector_size(dashboard, bro
 
 async def _one_session(browser, base: str, i: int, areas: dict[str, str], log: list, timeout_ms: float) -> None:
     wards = [c for c in areas if c.startswith("E05")]
-    indicators = [("asb", "Anti-social behaviour"), ("burglary", "Burglary"),
-                  ("cse", "Child sexual exploitation reports"),
-                  ("missing_episodes", "Missing from home or care episodes (children)")]
+    indicators = [
+        ("asb", "Anti-social behaviour"),
+        ("burglary", "Burglary"),
+        ("cse", "Child sexual exploitation reports"),
+        ("missing_episodes", "Missing from home or care episodes (children)"),
+    ]
     path = ("trends", "plan_cycles")[i % 2]
     ctx = await browser.new_context(viewport={"width": 1000, "height": 700})
     ctx.set_default_timeout(timeout_ms)
@@ -365,9 +385,11 @@ async def _one_session(browser, base: str, i: int, areas: dict[str, str], log: l
         iid = indicators[i % len(indicators)][0]
         area = wards[i % len(wards)]
         await page.goto(f"{base}/{path}?indicator={iid}&area={area}")
-        steps = [("Indicator", *indicators[(i + 1) % len(indicators)]),
-                 ("Area", wards[(i + 7) % len(wards)], areas[wards[(i + 7) % len(wards)]]),
-                 ("Indicator", *indicators[(i + 2) % len(indicators)])]
+        steps = [
+            ("Indicator", *indicators[(i + 1) % len(indicators)]),
+            ("Area", wards[(i + 7) % len(wards)], areas[wards[(i + 7) % len(wards)]]),
+            ("Indicator", *indicators[(i + 2) % len(indicators)]),
+        ]
         await page.wait_for_function(bs.READY_JS, arg=MIN_CHARTS[path], polling=bs.POLL_MS)
         for label, value, text in [(None, None, None)] + steps:
             if label:
@@ -393,6 +415,7 @@ async def _one_session(browser, base: str, i: int, areas: dict[str, str], log: l
 
 async def _twenty_sessions(base: str, n: int, areas: dict[str, str], log: list, budget: float) -> None:
     from playwright.async_api import async_playwright
+
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=bs.chromium_path(), args=bs.CHROMIUM_ARGS)
         try:
@@ -438,5 +461,7 @@ def test_twenty_sessions_at_once_change_filters_without_errors(dashboard, contex
     assert len(log) == n * 4  # each session: the first view and three filter changes
     assert dashboard.proc.poll() is None, "the dashboard died under load:\n" + dashboard.log_tail()
     cpu = _cpu_seconds(dashboard.proc.pid) - cpu0
-    _say(capsys, f"{n} sessions x 4 views, all served without error in {elapsed:.1f} s "
-                 f"(dashboard process: {cpu:.1f} s of CPU)")
+    _say(
+        capsys,
+        f"{n} sessions x 4 views, all served without error in {elapsed:.1f} s (dashboard process: {cpu:.1f} s of CPU)",
+    )

@@ -1,4 +1,5 @@
 """Tests for safer.charts: gaps stay gaps, every chart is labelled, figures serialise."""
+
 from __future__ import annotations
 
 import json
@@ -33,19 +34,25 @@ def monthly():
 
 @pytest.fixture
 def cycles():
-    return pd.DataFrame({
-        "cycle_id": ["2018-21", "2022-25"], "title": ["Plan one", "Plan two"],
-        "start_month": ["2018-04", "2022-04"], "end_month": ["2021-03", "2025-03"],
-    })
+    return pd.DataFrame(
+        {
+            "cycle_id": ["2018-21", "2022-25"],
+            "title": ["Plan one", "Plan two"],
+            "start_month": ["2018-04", "2022-04"],
+            "end_month": ["2021-03", "2025-03"],
+        }
+    )
 
 
 @pytest.fixture
 def events():
-    return pd.DataFrame({
-        "event_date": ["2018-05-10", "2018-05-20", "2020-03-23", "2030-01-01"],
-        "title": ["New ASB team", "Town centre operation with a very long title", "First lockdown", "Out of range"],
-        "category": ["local", "local", "national", "local"],
-    })
+    return pd.DataFrame(
+        {
+            "event_date": ["2018-05-10", "2018-05-20", "2020-03-23", "2030-01-01"],
+            "title": ["New ASB team", "Town centre operation with a very long title", "First lockdown", "Out of range"],
+            "category": ["local", "local", "national", "local"],
+        }
+    )
 
 
 def _trend(monthly, cycles, events, synthetic=False):
@@ -124,8 +131,14 @@ def test_trend_chart_one_rect_per_cycle_and_per_missing_run(monthly, cycles, eve
 
 
 def test_trend_chart_two_cycles_in_range(monthly):
-    cyc = pd.DataFrame({"cycle_id": ["A", "B"], "title": ["", ""],
-                        "start_month": ["2018-01", "2019-04"], "end_month": ["2019-03", "2020-12"]})
+    cyc = pd.DataFrame(
+        {
+            "cycle_id": ["A", "B"],
+            "title": ["", ""],
+            "start_month": ["2018-01", "2019-04"],
+            "end_month": ["2019-03", "2020-12"],
+        }
+    )
     fig = charts.trend_chart(monthly, None, None, cyc, None, IND, "Stockport", False)
     assert len(_rects(fig)) == 2 + 2
 
@@ -172,8 +185,10 @@ def test_trend_chart_synthetic_annotation_iff_synthetic(monthly, cycles, events)
 @pytest.fixture
 def cycle_months():
     rows = []
-    for cid, start, vals in (("2018-21", "2018-04", [10, 12, NAN, 14, 11]),
-                             ("2022-25", "2022-04", [20, 18, 22, 20, 19])):
+    for cid, start, vals in (
+        ("2018-21", "2018-04", [10, 12, NAN, 14, 11]),
+        ("2022-25", "2022-04", [20, 18, 22, 20, 19]),
+    ):
         for i, (m, v) in enumerate(zip(months(start, 5), vals)):
             rows.append((cid, i + 1, m, float(v)))
     return pd.DataFrame(rows, columns=["cycle_id", "month_of_cycle", "month", "value"])
@@ -195,8 +210,14 @@ def test_cycle_lines_chart(cycle_months):
 
 def test_cycle_means_chart(cycle_months):
     g = cycle_months.groupby("cycle_id", sort=False)["value"]
-    summary = pd.DataFrame({"cycle_id": ["2018-21", "2022-25"], "months_in_cycle": 36,
-                            "months_with_data": g.count().values, "total": g.sum().values})
+    summary = pd.DataFrame(
+        {
+            "cycle_id": ["2018-21", "2022-25"],
+            "months_in_cycle": 36,
+            "months_with_data": g.count().values,
+            "total": g.sum().values,
+        }
+    )
     summary["monthly_mean"] = summary.total / summary.months_with_data
     summary["change_vs_previous_pct"] = NAN
     comp = stats.compare_cycles(summary, cycle_months)
@@ -220,21 +241,25 @@ def test_cycle_means_chart(cycle_months):
 
 @pytest.fixture
 def ward_rates():
-    return pd.DataFrame({
-        "area_code": ["E05000001", "E05000002", "E05000003", "E05000004", "E08000007"],
-        "area_name": ["Alpha", "Bravo", "Charlie", "Delta", "Stockport"],
-        "area_type": ["ward", "ward", "ward", "ward", "borough"],
-        "total": [120, 360, 240, 0, 720],
-        "months_with_data": [12, 12, 12, 0, 12],
-        "population": [10000, 12000, 9600, 9000, 39000],
-        # 120/12*12/10000*1000 = 12.0 ; 360/12*12/12000*1000 = 30.0 ; 240/12*12/9600*1000 = 25.0 ;
-        # Delta has no months with data -> NaN ; borough 720/39000*1000 = 18.46
-        "rate_per_1000": [12.0, 30.0, 25.0, NAN, 720 / 39000 * 1000],
-    })
+    return pd.DataFrame(
+        {
+            "area_code": ["E05000001", "E05000002", "E05000003", "E05000004", "E08000007"],
+            "area_name": ["Alpha", "Bravo", "Charlie", "Delta", "Stockport"],
+            "area_type": ["ward", "ward", "ward", "ward", "borough"],
+            "total": [120, 360, 240, 0, 720],
+            "months_with_data": [12, 12, 12, 0, 12],
+            "population": [10000, 12000, 9600, 9000, 39000],
+            # 120/12*12/10000*1000 = 12.0 ; 360/12*12/12000*1000 = 30.0 ; 240/12*12/9600*1000 = 25.0 ;
+            # Delta has no months with data -> NaN ; borough 720/39000*1000 = 18.46
+            "rate_per_1000": [12.0, 30.0, 25.0, NAN, 720 / 39000 * 1000],
+        }
+    )
 
 
 def test_ward_rates_fixture_matches_rate_per_1000(ward_rates):
-    got = [stats.rate_per_1000(*r) for r in ward_rates[["total", "months_with_data", "population"]].itertuples(index=False)]
+    got = [
+        stats.rate_per_1000(*r) for r in ward_rates[["total", "months_with_data", "population"]].itertuples(index=False)
+    ]
     assert got[:3] == pytest.approx([12.0, 30.0, 25.0]) and math.isnan(got[3])
     assert got[4] == pytest.approx(ward_rates.rate_per_1000[4])
 
@@ -257,28 +282,51 @@ def test_ward_rank_chart_orders_by_rate(ward_rates):
 
 def test_ward_rank_chart_height_grows():
     def wr(n):
-        return pd.DataFrame({"area_code": [f"E05{i:06d}" for i in range(n)], "area_name": [f"W{i}" for i in range(n)],
-                             "area_type": "ward", "total": 1, "months_with_data": 12, "population": 1000,
-                             "rate_per_1000": np.arange(n, dtype=float)})
+        return pd.DataFrame(
+            {
+                "area_code": [f"E05{i:06d}" for i in range(n)],
+                "area_name": [f"W{i}" for i in range(n)],
+                "area_type": "ward",
+                "total": 1,
+                "months_with_data": 12,
+                "population": 1000,
+                "rate_per_1000": np.arange(n, dtype=float),
+            }
+        )
+
     h5 = charts.ward_rank_chart(wr(5), IND, False).layout.height
     h21 = charts.ward_rank_chart(wr(21), IND, False).layout.height
     assert h21 > h5 and h21 / 21 >= 25  # at least 25 px per ward label
 
 
 def _square(code, x, y, d=0.02):
-    return {"type": "Feature", "properties": {"area_code": code, "area_name": code},
-            "geometry": {"type": "Polygon", "coordinates": [[[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]]}}
+    return {
+        "type": "Feature",
+        "properties": {"area_code": code, "area_name": code},
+        "geometry": {"type": "Polygon", "coordinates": [[[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]]},
+    }
 
 
 def test_ward_map(ward_rates):
-    gj = {"type": "FeatureCollection", "features": [
-        _square("E05000001", -2.2, 53.4), _square("E05000002", -2.18, 53.4),
-        _square("E05000003", -2.16, 53.4),
-        {"type": "Feature", "properties": {"area_code": "E05000004"},
-         "geometry": {"type": "MultiPolygon", "coordinates": [
-             [[[-2.2, 53.42], [-2.19, 53.42], [-2.19, 53.43], [-2.2, 53.42]]],
-             [[[-2.18, 53.42], [-2.17, 53.42], [-2.17, 53.43], [-2.18, 53.42]]]]}},
-    ]}
+    gj = {
+        "type": "FeatureCollection",
+        "features": [
+            _square("E05000001", -2.2, 53.4),
+            _square("E05000002", -2.18, 53.4),
+            _square("E05000003", -2.16, 53.4),
+            {
+                "type": "Feature",
+                "properties": {"area_code": "E05000004"},
+                "geometry": {
+                    "type": "MultiPolygon",
+                    "coordinates": [
+                        [[[-2.2, 53.42], [-2.19, 53.42], [-2.19, 53.43], [-2.2, 53.42]]],
+                        [[[-2.18, 53.42], [-2.17, 53.42], [-2.17, 53.43], [-2.18, 53.42]]],
+                    ],
+                },
+            },
+        ],
+    }
     fig = charts.ward_map(ward_rates, gj, IND, synthetic=False)
     # drawn offline: no geo subplot (plotly.js would fetch a world topojson from a CDN)
     assert not any(t.type in ("choropleth", "choroplethmap", "choroplethmapbox") for t in fig.data)
@@ -348,11 +396,16 @@ def test_empty_monthly_does_not_raise():
 
 
 def test_describe_cycles():
-    comp = pd.DataFrame({
-        "cycle_id": ["2018-21", "2022-25", "2025-28"], "months_in_cycle": [36, 36, 36],
-        "months_with_data": [18, 36, 0], "monthly_mean": [747.56, 512.9, NAN],
-        "change_vs_previous_pct": [NAN, -31.4, NAN], "beyond_chance": [False, True, False],
-    })
+    comp = pd.DataFrame(
+        {
+            "cycle_id": ["2018-21", "2022-25", "2025-28"],
+            "months_in_cycle": [36, 36, 36],
+            "months_with_data": [18, 36, 0],
+            "monthly_mean": [747.56, 512.9, NAN],
+            "change_vs_previous_pct": [NAN, -31.4, NAN],
+            "beyond_chance": [False, True, False],
+        }
+    )
     text = charts.describe_cycles(comp, IND)
     assert text.startswith("Recorded ASB incidents, average incidents per month in each plan cycle:")
     assert "2018-21: 747.6 (18 of 36 months with data)" in text
@@ -379,17 +432,21 @@ def test_describe_ward_rates(ward_rates):
 
 def _contrast(fg: str, bg: str) -> float:
     def lum(h: str) -> float:
-        c = [int(h.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+        c = [int(h.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
         c = [x / 12.92 if x <= 0.04045 else ((x + 0.055) / 1.055) ** 2.4 for x in c]
         return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+
     hi, lo = sorted([lum(fg), lum(bg)], reverse=True)
     return (hi + 0.05) / (lo + 0.05)
 
 
 def test_text_in_figures_meets_wcag_aa_contrast(monthly, cycles, events, cycle_months, ward_rates):
     """Every annotation we colour (captions, stamps, labels) is at least 4.5:1 against its box or white."""
-    figs = [_trend(monthly, cycles, events, True), charts.cycle_lines_chart(cycle_months, IND, True),
-            charts.ward_rank_chart(ward_rates, IND, True)]
+    figs = [
+        _trend(monthly, cycles, events, True),
+        charts.cycle_lines_chart(cycle_months, IND, True),
+        charts.ward_rank_chart(ward_rates, IND, True),
+    ]
     checked = 0
     for fig in figs:
         for a in fig.layout.annotations:

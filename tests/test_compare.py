@@ -1,26 +1,28 @@
 """The Compare page (funnel plot against similar areas), its queries, and any borough from the same force files."""
+
 from __future__ import annotations
 
 import csv
 import json
 
+from conftest import PROJECT
 from streamlit.testing.v1 import AppTest
 
-from conftest import PROJECT
 from safer import queries
 from safer.contract import validate
 from safer.store import Store
 
-COMPARATOR_MONTHLY = ("area_code,area_name,indicator_id,month,value\n"
-                      "E08000099,Testborough,asb,2020-01,40\n"
-                      "E08000099,Testborough,asb,2020-02,20\n"
-                      "E08000098,Otherton,asb,2020-01,100\n"
-                      "E08000098,Otherton,asb,2020-02,110\n"
-                      "E08000098,Otherton,burglary,2020-02,9\n")
-COMPARATOR_POPULATION = ("area_code,year,population,source\n"
-                         "E08000099,2019,3900,test\n"
-                         "E08000099,2021,4100,test\n"
-                         "E08000098,2020,10000,test\n")
+COMPARATOR_MONTHLY = (
+    "area_code,area_name,indicator_id,month,value\n"
+    "E08000099,Testborough,asb,2020-01,40\n"
+    "E08000099,Testborough,asb,2020-02,20\n"
+    "E08000098,Otherton,asb,2020-01,100\n"
+    "E08000098,Otherton,asb,2020-02,110\n"
+    "E08000098,Otherton,burglary,2020-02,9\n"
+)
+COMPARATOR_POPULATION = (
+    "area_code,year,population,source\nE08000099,2019,3900,test\nE08000099,2021,4100,test\nE08000098,2020,10000,test\n"
+)
 
 
 def _open(page: str, params: dict | None = None) -> AppTest:
@@ -43,8 +45,14 @@ def test_comparator_rates_by_hand(data_dir):
     # Testborough: 60 in 2 months, population for 2020 = nearest earlier year 2019 = 3900:
     # 60 / 2 * 12 / 3900 * 1000 = 92.31; person-years = 3900 * 2 / 12 = 650.
     t = df.loc["Testborough"]
-    assert (t.total, t.months_with_data, t.population, t.person_years, t.rate_per_1000, bool(t.is_partnership)) == \
-        (60, 2, 3900, 650.0, 92.31, True)
+    assert (t.total, t.months_with_data, t.population, t.person_years, t.rate_per_1000, bool(t.is_partnership)) == (
+        60,
+        2,
+        3900,
+        650.0,
+        92.31,
+        True,
+    )
     o = df.loc["Otherton"]
     assert (o.total, o.population, o.rate_per_1000, bool(o.is_partnership)) == (210, 10000, 126.0, False)
     assert df.index.tolist() == ["Otherton", "Testborough"]  # highest rate first
@@ -56,7 +64,9 @@ def test_comparator_rates_by_hand(data_dir):
 
 def test_comparator_area_without_population_is_an_error(data_dir):
     (data_dir / "comparator_monthly.csv").write_text(COMPARATOR_MONTHLY)
-    (data_dir / "comparator_population.csv").write_text(COMPARATOR_POPULATION.replace("E08000098,2020,10000,test\n", ""))
+    (data_dir / "comparator_population.csv").write_text(
+        COMPARATOR_POPULATION.replace("E08000098,2020,10000,test\n", "")
+    )
     msgs = [str(p) for p in validate(data_dir).errors]
     assert msgs == ["comparator_monthly.csv:4: area_code: 'E08000098' has no row in comparator_population.csv"]
 
@@ -96,8 +106,10 @@ def test_compare_page_without_comparator_data_says_so(data_dir, monkeypatch):
 
 # --------------------------------------------------------------------------- any borough, same force files
 
+
 def test_two_boroughs_over_the_same_force_files_count_only_their_own_lsoas(tmp_path):
     from bench import gm
+
     force = tmp_path / "force"
     gm.generate(force, months=3, rows_per_month=3000)
     files = sorted((force / "police_uk").glob("*.csv"))
@@ -105,11 +117,15 @@ def test_two_boroughs_over_the_same_force_files_count_only_their_own_lsoas(tmp_p
     geo = gm.geography()
     expected = {}
     for code in ("E08000007", "E08000003"):
-        lsoas = {l[0] for l in geo[code]["lsoas"]}
+        lsoas = {x[0] for x in geo[code]["lsoas"]}
         n = 0
         for f in files:
             with open(f, encoding="utf-8") as fh:
-                n += sum(1 for r in csv.DictReader(fh) if r["LSOA code"] in lsoas and r["Crime type"] == "Anti-social behaviour")
+                n += sum(
+                    1
+                    for r in csv.DictReader(fh)
+                    if r["LSOA code"] in lsoas and r["Crime type"] == "Anti-social behaviour"
+                )
         expected[code] = n
     got = {}
     for code in ("E08000007", "E08000003"):

@@ -1,4 +1,5 @@
 """Survey percentages with Wilson 95% intervals, small bases, and perception against recorded."""
+
 from __future__ import annotations
 
 import math

@@ -1,11 +1,13 @@
 """Validation: every kind of broken extract gives FILE:LINE: COLUMN: message, and good ones pass."""
+
 from __future__ import annotations
 
 import gzip
 
+from conftest import FILES, POLICE_ROWS
+
 from safer import contract
 from safer.cli import main
-from conftest import FILES, POLICE_ROWS
 
 
 def problems(d, severity="error"):
@@ -28,7 +30,9 @@ def test_extra_column(data_dir):
     text = FILES["population.csv"].replace("source\n", "source,notes\n", 1)
     text = text.replace(",test\n", ",test,x\n")
     (data_dir / "population.csv").write_text(text)
-    assert problems(data_dir) == ["population.csv:1: notes: column is not in the contract (area_code, year, population, source)"]
+    assert problems(data_dir) == [
+        "population.csv:1: notes: column is not in the contract (area_code, year, population, source)"
+    ]
 
 
 def test_wrong_type_names_line_and_column(data_dir):
@@ -54,7 +58,9 @@ def test_impossible_month_in_police_file(data_dir):
     lines = p.read_text().splitlines()
     lines[3] = lines[3].replace("2020-02", "2023-13", 1)
     p.write_text("\n".join(lines) + "\n")
-    assert problems(data_dir) == ["police_uk/2020-02-test-street.csv:4: Month: '2023-13' is not a month (YYYY-MM, month 01-12)"]
+    assert problems(data_dir) == [
+        "police_uk/2020-02-test-street.csv:4: Month: '2023-13' is not a month (YYYY-MM, month 01-12)"
+    ]
 
 
 def test_header_only_file(data_dir):
@@ -86,13 +92,16 @@ def test_trailing_empty_rows_from_a_spreadsheet_are_skipped_with_a_warning(data_
 
 def test_bom_and_crlf_are_read_correctly(data_dir, tmp_path):
     from safer.store import Store
+
     text = FILES["partner_monthly.csv"].replace("\n", "\r\n")
     (data_dir / "partner_monthly.csv").write_bytes(b"\xef\xbb\xbf" + text.encode())
     rep = contract.validate(data_dir)
     assert rep.problems == []
     assert rep.tables["partner_monthly.csv"].header[0] == "indicator_id"
     store = Store(data_dir)
-    rows = store.rows("SELECT indicator_id, strftime(month, '%Y-%m'), area_code, value FROM partner_monthly ORDER BY rowid")[1]
+    rows = store.rows(
+        "SELECT indicator_id, strftime(month, '%Y-%m'), area_code, value FROM partner_monthly ORDER BY rowid"
+    )[1]
     assert rows[0] == ("cse", "2020-01", "E05000001", 2)
     assert rows[-1] == ("slavery", "2020-02", "E08000099", 2)
     store.close()
@@ -115,7 +124,8 @@ def test_broken_reference(data_dir):
     text = FILES["partner_monthly.csv"] + "cse,2020-05,E05999999,1\n"
     (data_dir / "partner_monthly.csv").write_text(text)
     assert problems(data_dir) == [
-        "partner_monthly.csv:8: area_code: 'E05999999' is not a ward in areas.csv (indicator cse is recorded by ward)"]
+        "partner_monthly.csv:8: area_code: 'E05999999' is not a ward in areas.csv (indicator cse is recorded by ward)"
+    ]
 
 
 def test_same_police_month_in_two_files_would_double_count(data_dir):
@@ -132,7 +142,9 @@ def test_police_header_must_be_the_published_one(data_dir):
     p.write_text(p.read_text().replace("Crime type", "Crime category", 1))
     out = problems(data_dir)
     assert "police_uk/2020-06-test-street.csv:1: Crime type: column is missing from the header" in out
-    assert any(o.startswith("police_uk/2020-06-test-street.csv:1: Crime category: column is not in the contract") for o in out)
+    assert any(
+        o.startswith("police_uk/2020-06-test-street.csv:1: Crime category: column is not in the contract") for o in out
+    )
     assert len(out) == 2
 
 
@@ -157,8 +169,12 @@ def test_validation_leaves_the_directory_untouched(data_dir):
     import hashlib
 
     def tree():
-        return {p.relative_to(data_dir).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-                for p in sorted(data_dir.rglob("*")) if p.is_file()}
+        return {
+            p.relative_to(data_dir).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(data_dir.rglob("*"))
+            if p.is_file()
+        }
+
     (data_dir / "areas.csv").write_text("area_code,area_name\n")
     before = tree()
     assert main(["validate", "--data", str(data_dir)]) == 1

@@ -1,13 +1,14 @@
 """The Data page: coverage and missing months by indicator, the catalogue of files, the store's status."""
+
 from __future__ import annotations
 
 import os
 
 import pandas as pd
-
 from conftest import POLICE_ROWS
-from safer import catalog, queries
 from test_pages import open_page
+
+from safer import catalog, queries
 
 
 def test_extract_coverage_gives_the_missing_ranges_counted_by_hand(store):
@@ -20,8 +21,12 @@ def test_extract_coverage_gives_the_missing_ranges_counted_by_hand(store):
         assert (r.months_with_data, r.months_missing, r.missing_ranges) == (6, 1, "2020-03")
     # cse: partner rows for 2020-01, -02 and -04
     r = cov.loc["cse"]
-    assert (r.extract, r.source, r.first_month, r.last_month) == ("partner_monthly.csv", "Children's services",
-                                                                  "2020-01", "2020-04")
+    assert (r.extract, r.source, r.first_month, r.last_month) == (
+        "partner_monthly.csv",
+        "Children's services",
+        "2020-01",
+        "2020-04",
+    )
     assert (r.months_with_data, r.months_missing, r.missing_ranges) == (3, 1, "2020-03")
     # slavery: 2020-01 and -02, nothing missing
     r = cov.loc["slavery"]
@@ -31,6 +36,7 @@ def test_extract_coverage_gives_the_missing_ranges_counted_by_hand(store):
 
 def test_extract_coverage_joins_consecutive_missing_months_into_ranges(data_dir):
     from safer.store import Store
+
     text = (data_dir / "partner_monthly.csv").read_text()
     text += "".join(f"cse,{m},E05000001,1\n" for m in ("2020-08", "2020-12", "2021-02"))
     (data_dir / "partner_monthly.csv").write_text(text)
@@ -61,8 +67,11 @@ def test_catalog_lists_every_file_with_rows_period_status_and_licence(data_dir):
     assert df.loc["partner_monthly.csv", "rows"] == 6
     assert (df.loc["partner_monthly.csv", "first"], df.loc["partner_monthly.csv", "last"]) == ("2020-01", "2020-04")
     assert df.loc["partner_monthly.csv", "source"] == "Children's services; Home Office"
-    assert (df.loc["population.csv", "first"], df.loc["population.csv", "last"], df.loc["population.csv", "source"]) \
-        == ("2019", "2021", "test")
+    assert (
+        df.loc["population.csv", "first"],
+        df.loc["population.csv", "last"],
+        df.loc["population.csv", "source"],
+    ) == ("2019", "2021", "test")
     assert df.loc["areas.csv", "source"] == catalog.OWN_SOURCE
     assert df.loc["areas.csv", "licence"] == catalog.LICENCE_NOT_RECORDED
     assert (df.status == "ok").all()
@@ -123,7 +132,9 @@ def test_data_page_with_a_broken_file_shows_the_problem_and_serves_the_last_good
     files = next(df for df in _frames(at) if "licence" in df.columns).set_index("file")
     assert files.loc["areas.csv", "status"] == "1 error"
     probs = next(df for df in _frames(at) if "problem" in df.columns)
-    assert list(probs[["file", "line", "column"]].itertuples(index=False, name=None)) == [("areas.csv", 5, "parent_code")]
+    assert list(probs[["file", "line", "column"]].itertuples(index=False, name=None)) == [
+        ("areas.csv", 5, "parent_code")
+    ]
     # the served build is the last good one: coverage still comes from it
     cov = next(df for df in _frames(at) if "missing_ranges" in df.columns).set_index("indicator_id")
     assert cov.loc["asb", "missing_ranges"] == "2020-03"

@@ -1,4 +1,5 @@
 """The committed demo data: valid, reproducible, honest about the police.uk gap, documented."""
+
 from __future__ import annotations
 
 import csv
@@ -57,7 +58,7 @@ def test_police_uk_gap_and_coverage():
 
 
 def test_police_files_have_the_published_header_and_their_own_month():
-    for p in contract.police_files(DATA)[:: 17]:
+    for p in contract.police_files(DATA)[::17]:
         text = gzip.decompress(p.read_bytes()).decode("utf-8")
         rows = list(csv.reader(io.StringIO(text)))
         assert tuple(rows[0]) == contract.POLICE_UK_COLUMNS
@@ -106,8 +107,9 @@ def test_burglary_follows_the_real_series():
     for m in real:
         path = DATA / "police_uk" / f"{m}-greater-manchester-street.csv.gz"
         text = gzip.decompress(path.read_bytes()).decode("utf-8")
-        ours[m] = sum(1 for r in csv.DictReader(io.StringIO(text))
-                      if r["Crime type"] == "Burglary" and r["LSOA code"] in lsoas)
+        ours[m] = sum(
+            1 for r in csv.DictReader(io.StringIO(text)) if r["Crime type"] == "Burglary" and r["LSOA code"] in lsoas
+        )
     x = np.array([real[m] for m in real], dtype=float)
     y = np.array([ours[m] for m in real], dtype=float)
     r = float(np.corrcoef(x, y)[0, 1])

@@ -1,4 +1,5 @@
 """`query cycle_summary` on the demo data agrees with an independent count of the police_uk/ files."""
+
 from __future__ import annotations
 
 import csv
@@ -6,8 +7,9 @@ import gzip
 import io
 from collections import Counter
 
-from safer.cli import main
 from conftest import PROJECT
+
+from safer.cli import main
 
 DATA = PROJECT / "data"
 
@@ -35,7 +37,12 @@ def test_cycle_summary_for_asb_matches_an_independent_count(capsys, tmp_path, mo
         total = sum(counts[m] for m in ms)
         mean = total / len(ms) if ms else None
         change = "" if prev is None or mean is None else repr(round((mean - prev) / prev * 100, 1))
-        n_months = (int(c["end_month"][:4]) - int(c["start_month"][:4])) * 12 + int(c["end_month"][5:]) - int(c["start_month"][5:]) + 1
+        n_months = (
+            (int(c["end_month"][:4]) - int(c["start_month"][:4])) * 12
+            + int(c["end_month"][5:])
+            - int(c["start_month"][5:])
+            + 1
+        )
         expected.append(f"{c['cycle_id']},{n_months},{len(ms)},{total},{round(mean, 2)!r},{change}")
         prev = mean
     assert main(["query", "cycle_summary", "--indicator", "asb", "--data", str(DATA)]) == 0

@@ -1,4 +1,5 @@
 """Exports, suppression, citations and the SIA data pack."""
+
 from __future__ import annotations
 
 import csv
@@ -7,19 +8,26 @@ import zipfile
 
 import pandas as pd
 import pytest
+from conftest import PROJECT
 from openpyxl import load_workbook
 
 from safer import export, narrative, pack, queries, stats
 from safer.cli import main
-from conftest import PROJECT
 
-
-META = export.Meta(title="ASB, Testborough", period="2020-01 to 2020-07", source="police.uk", data_version="abc123",
-                   filters={"indicator": "asb", "area": "E08000099"}, url="http://localhost/trends?indicator=asb",
-                   partnership="Testshire Safety Partnership", synthetic=True)
+META = export.Meta(
+    title="ASB, Testborough",
+    period="2020-01 to 2020-07",
+    source="police.uk",
+    data_version="abc123",
+    filters={"indicator": "asb", "area": "E08000099"},
+    url="http://localhost/trends?indicator=asb",
+    partnership="Testshire Safety Partnership",
+    synthetic=True,
+)
 
 
 # --------------------------------------------------------------------------- suppression
+
 
 def test_ward_counts_below_the_threshold_never_leave_the_store(store):
     # cse has suppress_below 5. North: 2 (Jan), 4 (Feb), missing (Mar), 0 (Apr).
@@ -61,13 +69,17 @@ def test_suppressed_values_never_appear_in_exports(store):
 
 # --------------------------------------------------------------------------- stamps and citations
 
+
 def test_citation_names_everything_an_sia_footnote_needs():
     import datetime as dt
+
     text = export.citation(META, accessed=dt.date(2026, 11, 23))
-    assert text == ("Testshire Safety Partnership. ASB, Testborough (indicator: asb; area: E08000099). "
-                    "Data period 2020-01 to 2020-07. Source: police.uk. Data version abc123. "
-                    "Synthetic demo data, not real figures. Available at: http://localhost/trends?indicator=asb "
-                    "(accessed 23 November 2026).")
+    assert text == (
+        "Testshire Safety Partnership. ASB, Testborough (indicator: asb; area: E08000099). "
+        "Data period 2020-01 to 2020-07. Source: police.uk. Data version abc123. "
+        "Synthetic demo data, not real figures. Available at: http://localhost/trends?indicator=asb "
+        "(accessed 23 November 2026)."
+    )
 
 
 def test_excel_has_the_stamp_and_an_about_sheet(store):
@@ -85,9 +97,18 @@ def test_excel_has_the_stamp_and_an_about_sheet(store):
 
 def test_chart_images_carry_the_stamp(store):
     from safer import charts
+
     monthly = queries.run(store, "monthly", indicator="asb")
-    fig = charts.trend_chart(monthly, None, None, None, None, {"label": "ASB", "unit": "incidents",
-                                                                "good_direction": "down"}, "Testborough", False)
+    fig = charts.trend_chart(
+        monthly,
+        None,
+        None,
+        None,
+        None,
+        {"label": "ASB", "unit": "incidents", "good_direction": "down"},
+        "Testborough",
+        False,
+    )
     stamped = export.stamped_figure(fig, META)
     texts = [a.text for a in stamped.layout.annotations]
     assert any("Data version abc123" in t and "Data period: 2020-01 to 2020-07" in t for t in texts)
@@ -100,11 +121,19 @@ def test_chart_images_carry_the_stamp(store):
 
 # --------------------------------------------------------------------------- narrative
 
+
 def test_same_months_of_the_previous_cycle_by_hand():
-    monthly = pd.DataFrame({"month": [f"2020-{m:02d}" for m in range(1, 13)],
-                            "value": [10, 12, None, 14, 20, 22, 24, 26, 28, 30, 32, 34]})
-    cycles = pd.DataFrame({"cycle_id": ["a", "b"], "title": ["a", "b"], "start_month": ["2020-01", "2020-07"],
-                           "end_month": ["2020-06", "2020-12"]})
+    monthly = pd.DataFrame(
+        {"month": [f"2020-{m:02d}" for m in range(1, 13)], "value": [10, 12, None, 14, 20, 22, 24, 26, 28, 30, 32, 34]}
+    )
+    cycles = pd.DataFrame(
+        {
+            "cycle_id": ["a", "b"],
+            "title": ["a", "b"],
+            "start_month": ["2020-01", "2020-07"],
+            "end_month": ["2020-06", "2020-12"],
+        }
+    )
     same = stats.same_months_previous_cycle(monthly, cycles, months=3)
     # latest: Oct-Dec (30+32+34=96 over 3); same months of cycle a: Apr-Jun (14+20+22=56 over 3)
     assert (same["latest_first_month"], same["last_month"]) == ("2020-10", "2020-12")
@@ -117,28 +146,38 @@ def test_same_months_of_the_previous_cycle_by_hand():
 
 
 def test_paragraph_sentences_name_period_test_and_caveat():
-    monthly = pd.DataFrame({"month": [f"{y}-{m:02d}" for y in (2021, 2022) for m in range(1, 13)],
-                            "value": [100.0] * 12 + [150.0] * 11 + [None]})
+    monthly = pd.DataFrame(
+        {
+            "month": [f"{y}-{m:02d}" for y in (2021, 2022) for m in range(1, 13)],
+            "value": [100.0] * 12 + [150.0] * 11 + [None],
+        }
+    )
     cycles = pd.DataFrame({"cycle_id": ["x"], "title": ["x"], "start_month": ["2021-01"], "end_month": ["2022-12"]})
     ind = {"label": "Burglary", "unit": "crimes", "good_direction": "down", "caveats": "Approximate locations."}
     text = narrative.indicator_paragraph(monthly, cycles, ind, "Testborough")
     # Latest: Dec 2021 (100) + Jan-Nov 2022 (11 x 150) = 1750 over 12 months = 145.8 a month.
     # Before: Dec 2020 is outside the series, Jan-Nov 2021 = 1100 over 11 months = 100 a month.
-    assert text[0] == ("Burglary in Testborough: 146 crimes a month in the 12 months to November 2022, against "
-                       "100 a month in the 12 months before (11 of 12 months with data): up 45.8%.")
+    assert text[0] == (
+        "Burglary in Testborough: 146 crimes a month in the 12 months to November 2022, against "
+        "100 a month in the 12 months before (11 of 12 months with data): up 45.8%."
+    )
     assert "beyond chance (E-test for two Poisson rates" in text[1] and "for the worse" in text[1]
     assert text[2] == "There is no earlier plan cycle to compare the same months with."
-    assert text[3] == ("1 of 24 months in the series have no data and are left out, not counted as zero. "
-                       "Caveats: Approximate locations.")
+    assert text[3] == (
+        "1 of 24 months in the series have no data and are left out, not counted as zero. "
+        "Caveats: Approximate locations."
+    )
 
 
 # --------------------------------------------------------------------------- the SIA pack
+
 
 @pytest.fixture(scope="module")
 def demo_pack(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("SAFER_CACHE_DIR", str(tmp_path_factory.mktemp("pack-cache")))
     from safer.store import Store
+
     s = Store(PROJECT / "data")
     out = tmp_path_factory.mktemp("pack") / "sia"
     done = pack.build_pack(s, "2022-25", out)
@@ -183,6 +222,7 @@ def test_pack_numbers_match_the_queries(demo_pack):
 
 def test_pack_zip_and_cli(data_dir, tmp_path, capsys):
     from safer.store import Store
+
     s = Store(data_dir)
     z = zipfile.ZipFile(io.BytesIO(pack.pack_zip(s, "c2", images=False)))
     names = z.namelist()

@@ -1,4 +1,5 @@
 """`python -m safer ingest`: validate first, never double count, atomic, and a kill leaves valid data."""
+
 from __future__ import annotations
 
 import gzip
@@ -9,16 +10,19 @@ import sys
 import zipfile
 
 import pytest
+from conftest import PROJECT, police_csv
 
 from safer import contract, queries
 from safer.cli import main
 from safer.store import Store
-from conftest import PROJECT, police_csv
 
 
 def tree(d):
-    return {p.relative_to(d).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(d.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(d).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(d.rglob("*"))
+        if p.is_file()
+    }
 
 
 def asb(store):
@@ -50,13 +54,21 @@ def test_unknown_header_changes_nothing(data_dir, tmp_path, capsys):
 def test_new_month_is_added_and_rows_outside_the_area_are_counted(data_dir, tmp_path, capsys):
     s = Store(data_dir)
     f = tmp_path / "2020-08-test-street.csv"
-    f.write_text(police_csv("2020-08", [("E01000001", "Anti-social behaviour")] * 4 + [("E01099999", "Anti-social behaviour")] * 2
-                            + [("", "Anti-social behaviour")]))
+    f.write_text(
+        police_csv(
+            "2020-08",
+            [("E01000001", "Anti-social behaviour")] * 4
+            + [("E01099999", "Anti-social behaviour")] * 2
+            + [("", "Anti-social behaviour")],
+        )
+    )
     assert main(["ingest", str(f), "--data", str(data_dir), "--quiet"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert "added    2020-08 test-police: 4 rows" in out
-    assert out[-1] == ("7 police.uk rows read: 1 months added, 0 replaced, 0 kept; 2 rows outside the area and "
-                       "1 rows without a location left out")
+    assert out[-1] == (
+        "7 police.uk rows read: 1 months added, 0 replaced, 0 kept; 2 rows outside the area and "
+        "1 rows without a location left out"
+    )
     assert asb(s)["2020-08"] == 4
     assert contract.validate(data_dir).ok
     s.close()
@@ -95,8 +107,10 @@ def test_archive_of_several_months_in_one_call_and_older_releases_do_not_win(dat
     old = tmp_path / "2020-08-test-street.csv"
     old.write_text(police_csv("2020-08", [("E01000002", "Anti-social behaviour")] * 50))
     assert main(["ingest", str(old), "--data", str(data_dir), "--quiet"]) == 0
-    assert any(l.startswith("kept     2020-08 test-police: the data directory has it from a newer release (2020-09)")
-               for l in capsys.readouterr().out.splitlines())
+    assert any(
+        ln.startswith("kept     2020-08 test-police: the data directory has it from a newer release (2020-09)")
+        for ln in capsys.readouterr().out.splitlines()
+    )
     assert asb(s)["2020-08"] == 5
     rel = queries.run(s, "monthly", indicator="asb")  # still one row per month
     assert rel.month.is_unique
@@ -136,8 +150,13 @@ def test_killed_ingest_leaves_valid_data(data_dir, tmp_path, fail_after):
         for m, n in (("2020-02", 11), ("2020-08", 5), ("2020-09", 1)):
             zf.writestr(f"{m}/{m}-test-street.csv", police_csv(m, [("E01000002", "Anti-social behaviour")] * n))
     env = dict(os.environ, SAFER_INGEST_FAIL_AFTER=str(fail_after), PYTHONPATH=str(PROJECT))
-    r = subprocess.run([sys.executable, "-m", "safer", "ingest", str(z), "--data", str(data_dir), "--quiet"],
-                       env=env, capture_output=True, text=True, cwd=PROJECT)
+    r = subprocess.run(
+        [sys.executable, "-m", "safer", "ingest", str(z), "--data", str(data_dir), "--quiet"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=PROJECT,
+    )
     assert r.returncode == 137, r.stderr
     # Killed part-way: the dashboard keeps serving the last good build, complete.
     st = s.refresh()
@@ -155,6 +174,7 @@ def test_killed_ingest_leaves_valid_data(data_dir, tmp_path, fail_after):
 
 def test_demo_month_can_be_re_ingested_without_double_counting(tmp_path, capsys):
     import shutil
+
     d = tmp_path / "demo"
     shutil.copytree(PROJECT / "data", d)
     s = Store(d)

@@ -1,16 +1,16 @@
 """Every page, run in-process with Streamlit's AppTest, on the demo data and on the small fixture."""
+
 from __future__ import annotations
 
 import json
 import shutil
 
 import pytest
+from conftest import PROJECT, REAL
 from streamlit.testing.v1 import AppTest
 
-from conftest import PROJECT, REAL
-
 PAGES = {
-    "pages/overview.py": 3,   # at least this many charts (sparklines)
+    "pages/overview.py": 3,  # at least this many charts (sparklines)
     "pages/trends.py": 1,
     "pages/plan_cycles.py": 2,
     "pages/areas.py": 1,
@@ -142,11 +142,21 @@ def test_areas_page_for_a_plan_cycle_counts_the_police_gap_out(demo_env):
     assert set(table["months_with_data"]) == {18}
 
 
-@pytest.mark.parametrize("page", ["pages/trends.py", "pages/plan_cycles.py", "pages/areas.py", "pages/priorities.py",
-                                  "pages/scrutiny.py", "pages/consultation.py", "pages/data.py"])
+@pytest.mark.parametrize(
+    "page",
+    [
+        "pages/trends.py",
+        "pages/plan_cycles.py",
+        "pages/areas.py",
+        "pages/priorities.py",
+        "pages/scrutiny.py",
+        "pages/consultation.py",
+        "pages/data.py",
+    ],
+)
 def test_every_table_page_offers_csv_and_excel(demo_env, page):
     at = open_page(page)
     assert not at.exception, [e.value for e in at.exception]
     labels = [b.proto.label for b in at.get("download_button")]
-    assert any(l == "Download CSV" or l.startswith("CSV: ") for l in labels), labels
+    assert any(x == "Download CSV" or x.startswith("CSV: ") for x in labels), labels
     assert "Excel workbook" in labels, labels

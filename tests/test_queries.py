@@ -1,4 +1,5 @@
 """Named queries against the hand-countable fixture in conftest.py (gaps included)."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -24,14 +25,28 @@ def test_every_query_file_declares_what_it_answers_its_grain_and_params():
 def test_monthly_borough_counts_rows_in_area_and_leaves_the_missing_month_empty(store):
     df = queries.run(store, "monthly", indicator="asb")
     # 2020-01: 3 North + 2 South in area; one outside, one without location are left out.
-    assert as_rows(df) == [("2020-01", 5), ("2020-02", 4), ("2020-03", None), ("2020-04", 6),
-                           ("2020-05", 1), ("2020-06", 2), ("2020-07", 7)]
+    assert as_rows(df) == [
+        ("2020-01", 5),
+        ("2020-02", 4),
+        ("2020-03", None),
+        ("2020-04", 6),
+        ("2020-05", 1),
+        ("2020-06", 2),
+        ("2020-07", 7),
+    ]
 
 
 def test_monthly_ward_has_zero_in_a_month_with_data_but_none_recorded(store):
     df = queries.run(store, "monthly", indicator="burglary", area="E05000001")
-    assert as_rows(df) == [("2020-01", 1), ("2020-02", 0), ("2020-03", None), ("2020-04", 1),
-                           ("2020-05", 0), ("2020-06", 0), ("2020-07", 0)]
+    assert as_rows(df) == [
+        ("2020-01", 1),
+        ("2020-02", 0),
+        ("2020-03", None),
+        ("2020-04", 1),
+        ("2020-05", 0),
+        ("2020-06", 0),
+        ("2020-07", 0),
+    ]
 
 
 def test_monthly_partner_indicator_gap_and_bounds(store):
@@ -104,11 +119,22 @@ def test_values_are_bound_not_pasted(store):
 def test_cli_query_prints_csv_with_empty_missing_values(data_dir, capsys):
     assert main(["query", "monthly", "--indicator", "asb", "--data", str(data_dir)]) == 0
     assert capsys.readouterr().out.splitlines() == [
-        "month,value", "2020-01,5", "2020-02,4", "2020-03,", "2020-04,6", "2020-05,1", "2020-06,2", "2020-07,7"]
+        "month,value",
+        "2020-01,5",
+        "2020-02,4",
+        "2020-03,",
+        "2020-04,6",
+        "2020-05,1",
+        "2020-06,2",
+        "2020-07,7",
+    ]
     assert main(["query", "cycle_summary", "--indicator=asb", "--data", str(data_dir)]) == 0
     assert capsys.readouterr().out.splitlines() == [
         "cycle_id,months_in_cycle,months_with_data,total,monthly_mean,change_vs_previous_pct",
-        "c1,3,2,9,4.5,", "c2,3,3,9,3.0,-33.3", "c3,6,1,7,7.0,133.3"]
+        "c1,3,2,9,4.5,",
+        "c2,3,3,9,3.0,-33.3",
+        "c3,6,1,7,7.0,133.3",
+    ]
 
 
 def test_cli_query_list_and_errors(data_dir, capsys):

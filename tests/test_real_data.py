@@ -4,6 +4,7 @@ The real points are written out as police.uk street files (one per month, Stockp
 Stockport LSOA of their ward, the rest of Greater Manchester in an LSOA outside the area), and the
 store's answers are checked against figures computed here, independently, from the published counts.
 """
+
 from __future__ import annotations
 
 import csv
@@ -11,15 +12,16 @@ import shutil
 from collections import defaultdict
 
 import pytest
+from conftest import POLICE_HEADER, PROJECT
 
 from safer import contract, queries, stats
 from safer.store import Store
-from conftest import PROJECT, POLICE_HEADER
 
 
 @pytest.fixture(scope="module")
 def real_store(tmp_path_factory):
     from conftest import REAL
+
     if not REAL.is_dir():
         pytest.skip("../shared/data/real is not present")
     d = tmp_path_factory.mktemp("real") / "data"
@@ -28,7 +30,8 @@ def real_store(tmp_path_factory):
     (d / "partner_monthly.csv").unlink()
     (d / "partnership.csv").write_text(
         "name,area_code,police_force,synthetic,data_note\n"
-        "Safer Stockport Partnership,E08000007,Greater Manchester Police,false,Real police.uk burglary 2016-02 to 2019-01\n")
+        "Safer Stockport Partnership,E08000007,Greater Manchester Police,false,Real police.uk burglary 2016-02 to 2019-01\n"
+    )
     lsoa_of_ward = {}
     for r in csv.DictReader(open(d / "lsoa_ward_lookup.csv")):
         lsoa_of_ward.setdefault(r["ward_code"], r["lsoa_code"])
@@ -43,11 +46,15 @@ def real_store(tmp_path_factory):
     for month, rows in by_month.items():
         lines = [POLICE_HEADER]
         for i, (lon, lat, lsoa) in enumerate(rows):
-            lines.append(f"id{month}{i},{month},Greater Manchester Police,Greater Manchester Police,{lon},{lat},"
-                         f"On or near a street,{lsoa},,Burglary,Under investigation,")
+            lines.append(
+                f"id{month}{i},{month},Greater Manchester Police,Greater Manchester Police,{lon},{lat},"
+                f"On or near a street,{lsoa},,Burglary,Under investigation,"
+            )
         for i in range(gm[month] - len(rows)):
-            lines.append(f"gm{month}{i},{month},Greater Manchester Police,Greater Manchester Police,-2.2,53.5,"
-                         f"On or near a street,E01099999,Elsewhere 001A,Burglary,Under investigation,")
+            lines.append(
+                f"gm{month}{i},{month},Greater Manchester Police,Greater Manchester Police,-2.2,53.5,"
+                f"On or near a street,E01099999,Elsewhere 001A,Burglary,Under investigation,"
+            )
         (d / "police_uk" / f"{month}-greater-manchester-street.csv").write_text("\n".join(lines) + "\n")
     rep = contract.validate(d)
     assert rep.ok, [str(p) for p in rep.errors[:5]]
@@ -58,7 +65,11 @@ def real_store(tmp_path_factory):
 
 def published_monthly():
     from conftest import REAL
-    return {r["month"]: int(r["burglary_count"]) for r in csv.DictReader(open(REAL / "stockport_burglary_monthly_2016-02_2019-01.csv"))}
+
+    return {
+        r["month"]: int(r["burglary_count"])
+        for r in csv.DictReader(open(REAL / "stockport_burglary_monthly_2016-02_2019-01.csv"))
+    }
 
 
 def test_monthly_equals_the_published_stockport_counts(real_store):
@@ -71,6 +82,7 @@ def test_monthly_equals_the_published_stockport_counts(real_store):
 
 def test_ward_counts_equal_the_published_ward_counts_with_zeros_filled(real_store):
     from conftest import REAL
+
     rows = list(csv.DictReader(open(REAL / "stockport_burglary_ward_monthly_2016-02_2019-01.csv")))
     ward = "E05000788"  # Edgeley and Cheadle Heath
     pub = {r["month"]: int(r["burglary_count"]) for r in rows if r["ward_code_2017"] == ward}
@@ -100,7 +112,7 @@ def test_rolling_12_month_mean_by_hand(real_store):
     roll = stats.rolling_mean(df.value)
     assert roll.iloc[:11].isna().all()
     for i in range(11, len(months)):
-        expected = sum(pub[m] for m in months[i - 11:i + 1]) / 12
+        expected = sum(pub[m] for m in months[i - 11 : i + 1]) / 12
         assert roll.iloc[i] == pytest.approx(expected)
 
 

@@ -1,4 +1,5 @@
 """Validation and building at scale: police.uk rows are not kept, results are cached per file, rebuilds are incremental."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -45,7 +46,8 @@ def test_cached_results_are_reused_and_a_changed_file_is_checked_again(data_dir,
 def test_parallel_validation_reports_the_same_problems(data_dir, monkeypatch):
     _break(data_dir / "police_uk" / "2020-04-test-street.csv", 4)
     (data_dir / "police_uk" / "2020-05-test-street.csv").write_text(
-        (data_dir / "police_uk" / "2020-05-test-street.csv").read_text() + "x,2020-05,too,few\n")
+        (data_dir / "police_uk" / "2020-05-test-street.csv").read_text() + "x,2020-05,too,few\n"
+    )
     serial = [str(p) for p in contract.validate(data_dir, workers=1).problems]
     monkeypatch.setattr(contract, "PARALLEL_MIN_BYTES", 0)
     assert [str(p) for p in contract.validate(data_dir, workers=2).problems] == serial
@@ -57,15 +59,19 @@ def test_double_counted_month_is_still_found_without_rows(data_dir):
     (data_dir / "police_uk" / "again").mkdir()
     (data_dir / "police_uk" / "again" / "2020-06-copy-street.csv").write_text(src.read_text())
     errs = [str(p) for p in contract.validate(data_dir).errors]
-    assert errs == ["police_uk/again/2020-06-copy-street.csv:2: Month: 2020-06 for Test Police is also in "
-                    "police_uk/2020-06-test-street.csv: it would be counted twice; keep one release of each month"]
+    assert errs == [
+        "police_uk/again/2020-06-copy-street.csv:2: Month: 2020-06 for Test Police is also in "
+        "police_uk/2020-06-test-street.csv: it would be counted twice; keep one release of each month"
+    ]
 
 
 def test_incremental_rebuild_follows_added_changed_and_removed_files(data_dir):
     s = Store(data_dir)
     assert _values(s, indicator="asb") == [5, 4, None, 6, 1, 2, 7]
     pol = data_dir / "police_uk"
-    (pol / "2020-03-test-street.csv").write_text((pol / "2020-06-test-street.csv").read_text().replace("2020-06", "2020-03"))
+    (pol / "2020-03-test-street.csv").write_text(
+        (pol / "2020-06-test-street.csv").read_text().replace("2020-06", "2020-03")
+    )
     s.refresh()
     assert _values(s, indicator="asb") == [5, 4, 2, 6, 1, 2, 7]
     (pol / "2020-07-test-street.csv").unlink()

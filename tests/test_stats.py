@@ -1,4 +1,5 @@
 """Tests for safer.stats, against numbers worked out by hand (gaps included)."""
+
 from __future__ import annotations
 
 import math
@@ -79,10 +80,14 @@ def test_poisson_limits_edge_cases():
 
 def _control_fixture():
     ms = months("2018-01", 26)  # 2018-01 .. 2020-02
-    cycles = pd.DataFrame({
-        "cycle_id": ["A", "B"], "title": ["Plan A", "Plan B"],
-        "start_month": ["2018-04", "2019-01"], "end_month": ["2018-09", "2019-12"],
-    })
+    cycles = pd.DataFrame(
+        {
+            "cycle_id": ["A", "B"],
+            "title": ["Plan A", "Plan B"],
+            "start_month": ["2018-04", "2019-01"],
+            "end_month": ["2018-09", "2019-12"],
+        }
+    )
     v = pd.Series(100.0, index=range(26))
     # B (2019-01 .. 2019-12 = rows 12..23): one month of 150, one missing
     v[15] = 150.0  # 2019-04
@@ -175,9 +180,17 @@ def test_compare_rates_unequal_exposure():
     assert r.ci_low == pytest.approx(ci.low / (1 - ci.low) * 3 / 4)
 
 
-@pytest.mark.parametrize("args", [
-    (0, 10, 0, 10), (10, 0, 5, 10), (10, 10, 5, 0), (NAN, 10, 5, 10), (10, NAN, 5, 10), (-3, 10, 5, 10),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        (0, 10, 0, 10),
+        (10, 0, 5, 10),
+        (10, 10, 5, 0),
+        (NAN, 10, 5, 10),
+        (10, NAN, 5, 10),
+        (-3, 10, 5, 10),
+    ],
+)
 def test_compare_rates_degenerate_never_raises(args):
     r = stats.compare_rates(*args)
     assert math.isnan(r.rate_ratio)
@@ -226,10 +239,14 @@ def _cycle_fixture(b_values=(20, 18, 22, 20)):
             rows.append((cid, i + 1, m, float(v)))
     cm = pd.DataFrame(rows, columns=["cycle_id", "month_of_cycle", "month", "value"])
     g = cm.groupby("cycle_id", sort=False)["value"]
-    summary = pd.DataFrame({
-        "cycle_id": ["A", "B", "C"], "months_in_cycle": 4,
-        "months_with_data": g.count().values, "total": g.sum(min_count=1).values,
-    })
+    summary = pd.DataFrame(
+        {
+            "cycle_id": ["A", "B", "C"],
+            "months_in_cycle": 4,
+            "months_with_data": g.count().values,
+            "total": g.sum(min_count=1).values,
+        }
+    )
     summary["monthly_mean"] = summary["total"] / summary["months_with_data"]
     summary["change_vs_previous_pct"] = [NAN, 100 * (summary.monthly_mean[1] / summary.monthly_mean[0] - 1), NAN]
     return summary, cm
@@ -302,18 +319,21 @@ def test_change_between_no_data():
 # --------------------------------------------------------------------------- verdict
 
 
-@pytest.mark.parametrize("change, direction, beyond, word, symbol, colour", [
-    (-12.0, "down", True, "better", "▼", "#009E73"),  # fewer burglaries
-    (12.0, "down", True, "worse", "▲", "#D55E00"),
-    (20.0, "up", True, "better", "▲", "#009E73"),  # more CSE reports: better recognition
-    (-20.0, "up", True, "worse", "▼", "#D55E00"),
-    (8.0, "neither", True, "up", "▲", "#595959"),
-    (-8.0, "neither", True, "down", "▼", "#595959"),
-    (-12.0, "down", False, "no clear change", "●", "#595959"),
-    (20.0, "up", False, "no clear change", "●", "#595959"),
-    (8.0, "neither", False, "no clear change", "●", "#595959"),
-    (NAN, "down", True, "no clear change", "●", "#595959"),
-])
+@pytest.mark.parametrize(
+    "change, direction, beyond, word, symbol, colour",
+    [
+        (-12.0, "down", True, "better", "▼", "#009E73"),  # fewer burglaries
+        (12.0, "down", True, "worse", "▲", "#D55E00"),
+        (20.0, "up", True, "better", "▲", "#009E73"),  # more CSE reports: better recognition
+        (-20.0, "up", True, "worse", "▼", "#D55E00"),
+        (8.0, "neither", True, "up", "▲", "#595959"),
+        (-8.0, "neither", True, "down", "▼", "#595959"),
+        (-12.0, "down", False, "no clear change", "●", "#595959"),
+        (20.0, "up", False, "no clear change", "●", "#595959"),
+        (8.0, "neither", False, "no clear change", "●", "#595959"),
+        (NAN, "down", True, "no clear change", "●", "#595959"),
+    ],
+)
 def test_verdict(change, direction, beyond, word, symbol, colour):
     assert stats.verdict(change, direction, beyond) == {"word": word, "symbol": symbol, "colour": colour}
 
@@ -337,13 +357,13 @@ def test_laney_limits_by_hand_and_never_across_a_gap():
     cycles = pd.DataFrame({"cycle_id": ["c"], "title": ["c"], "start_month": ["2020-01"], "end_month": ["2020-08"]})
     out = stats.control_limits(pd.DataFrame({"month": ms, "value": v}), cycles)
     c = (100 + 140 + 60 + 100 + 100 + 180 + 100) / 7
-    z = [(x - c) / c ** 0.5 for x in v]
+    z = [(x - c) / c**0.5 for x in v]
     # moving ranges only between adjacent months with data: 1-2, 2-3, 3-4, 6-7, 7-8 (not 4-6 across the gap)
     mr = [abs(z[1] - z[0]), abs(z[2] - z[1]), abs(z[3] - z[2]), abs(z[6] - z[5]), abs(z[7] - z[6])]
     sz = max(1.0, sum(mr) / len(mr) / 1.128)
     assert out.sigma_z.iloc[0] == pytest.approx(sz)
-    assert out.upper.iloc[0] == pytest.approx(c + 3 * sz * c ** 0.5)
-    assert out.lower.iloc[0] == pytest.approx(max(0.0, c - 3 * sz * c ** 0.5))
+    assert out.upper.iloc[0] == pytest.approx(c + 3 * sz * c**0.5)
+    assert out.lower.iloc[0] == pytest.approx(max(0.0, c - 3 * sz * c**0.5))
     assert sz > 1  # these months vary far more than Poisson
     # Plain Poisson limits flag months that the Laney limits accept.
     pois = stats.control_limits(pd.DataFrame({"month": ms, "value": v}), cycles, method="poisson")
@@ -357,8 +377,10 @@ def test_laney_sigma_is_never_below_poisson():
 
 # --------------------------------------------------------------------------- funnel plots
 
+
 def test_funnel_limits_normal_by_hand():
     from safer.stats import funnel_limits
+
     # p0 = 0.05 a person-year, 10,000 person-years: sd = sqrt(0.05 / 10000) = 0.00223607.
     lo, hi = funnel_limits(0.05, 10_000, 0.95, "normal")
     assert lo[0] == pytest.approx(0.05 - 1.959964 * 0.00223607, abs=1e-7)  # 0.0456174
@@ -369,6 +391,7 @@ def test_funnel_limits_normal_by_hand():
 
 def test_funnel_limits_exact_poisson_by_hand():
     from safer.stats import funnel_limits
+
     # Expected count E = 0.004 * 1000 = 4. F(0)=0.018316, F(1)=0.091578, F(7)=0.948866, F(8)=0.978637.
     # Upper 97.5%: r = 8, a = (0.978637 - 0.975) / (0.978637 - 0.948866) = 0.12217 -> (8 - 0.12217) / 1000.
     # Lower 2.5%:  r = 1, a = (0.091578 - 0.025) / (0.091578 - 0.018316) = 0.90877 -> (1 - 0.90877) / 1000.
@@ -379,6 +402,7 @@ def test_funnel_limits_exact_poisson_by_hand():
 
 def test_funnel_limits_narrow_with_exposure_and_poisson_meets_normal():
     from safer.stats import funnel_limits
+
     lo1, hi1 = funnel_limits(0.02, [1e4, 1e6], 0.998, "poisson")
     assert hi1[1] - lo1[1] < hi1[0] - lo1[0]
     nlo, nhi = funnel_limits(0.02, 1e6, 0.998, "normal")
@@ -387,8 +411,10 @@ def test_funnel_limits_narrow_with_exposure_and_poisson_meets_normal():
 
 def test_funnel_group_rate_and_positions():
     from safer.stats import funnel
-    rates = pd.DataFrame({"area_name": ["A", "B", "C"], "total": [100, 300, 2000],
-                          "person_years": [10_000, 10_000, 100_000]})
+
+    rates = pd.DataFrame(
+        {"area_name": ["A", "B", "C"], "total": [100, 300, 2000], "person_years": [10_000, 10_000, 100_000]}
+    )
     f = funnel(rates, "normal")
     assert f["group_rate"] == pytest.approx(2400 / 120_000 * 1000)  # 20 per 1,000
     pos = dict(zip(f["areas"].area_name, f["areas"].position))

@@ -1,4 +1,5 @@
 """Status from a stored rule, carried/new/dropped priorities, and the contract rules of the new files."""
+
 from __future__ import annotations
 
 import math
@@ -95,26 +96,33 @@ def test_carried_new_and_dropped_between_consecutive_cycles(store):
     assert not df.reworded.any()
 
 
-RULES = ("rule_id,cycle_id,indicator_id,description,on_track_min_progress_pct,at_risk_min_progress_pct,min_months_with_data\n"
-         "everything,,,All,75,0,9\n"
-         "c2-only,c2,,Cycle two,80,0,6\n"
-         "asb-only,,asb,ASB,90,-10,3\n"
-         "c2-asb,c2,asb,Cycle two ASB,100,0,1\n")
+RULES = (
+    "rule_id,cycle_id,indicator_id,description,on_track_min_progress_pct,at_risk_min_progress_pct,min_months_with_data\n"
+    "everything,,,All,75,0,9\n"
+    "c2-only,c2,,Cycle two,80,0,6\n"
+    "asb-only,,asb,ASB,90,-10,3\n"
+    "c2-asb,c2,asb,Cycle two ASB,100,0,1\n"
+)
 
 
 def test_the_most_specific_rule_applies(data_dir):
     (data_dir / "status_rules.csv").write_text(RULES)
     (data_dir / "priority_indicators.csv").write_text(
-        (data_dir / "priority_indicators.csv").read_text() + "c1,safety,cse,false\n")
+        (data_dir / "priority_indicators.csv").read_text() + "c1,safety,cse,false\n"
+    )
     s = Store(data_dir)
     try:
         df = queries.run(s, "priority_targets")
     finally:
         s.close()
     got = {(r.cycle_id, r.priority_id, r.indicator_id): r.rule_id for r in df.itertuples()}
-    assert got == {("c1", "safety", "asb"): "asb-only", ("c1", "safety", "cse"): "everything",
-                   ("c2", "safety", "asb"): "c2-asb", ("c2", "safety", "burglary"): "c2-only",
-                   ("c2", "vulnerable", "cse"): "c2-only"}
+    assert got == {
+        ("c1", "safety", "asb"): "asb-only",
+        ("c1", "safety", "cse"): "everything",
+        ("c2", "safety", "asb"): "c2-asb",
+        ("c2", "safety", "burglary"): "c2-only",
+        ("c2", "vulnerable", "cse"): "c2-only",
+    }
     row = df[(df.cycle_id == "c2") & (df.indicator_id == "asb")].iloc[0]
     assert row.baseline_monthly_mean == 5 and row.target_monthly_mean == 4 and row.min_months_with_data == 1
 
@@ -134,8 +142,15 @@ def test_status_of_a_fixture_target_from_the_query(data_dir):
     finally:
         s.close()
     # ASB months to c2's end (2020-06): 5, 4, (2020-03 missing), 6, 1, 2 -> 18 / 5 = 3.6 a month.
-    a = status.assess(monthly, t["baseline_monthly_mean"], t["target_monthly_mean"], t, t["good_direction"],
-                      t["cycle_start"], t["cycle_end"])
+    a = status.assess(
+        monthly,
+        t["baseline_monthly_mean"],
+        t["target_monthly_mean"],
+        t,
+        t["good_direction"],
+        t["cycle_start"],
+        t["cycle_end"],
+    )
     assert a["latest_mean"] == pytest.approx(3.6) and a["latest_months_with_data"] == 5
     assert a["progress_pct"] == pytest.approx(140)  # (3.6 - 5) / (4 - 5)
     assert a["status"] == "on track"
@@ -144,30 +159,63 @@ def test_status_of_a_fixture_target_from_the_query(data_dir):
 # --------------------------------------------------------------------------- contract
 
 
-@pytest.mark.parametrize("name,text,where", [
-    ("status_rules.csv", RULES.replace("c2-only,c2,", "c2-only,c9,"), "status_rules.csv:3: cycle_id: 'c9' is not a cycle"),
-    ("status_rules.csv", RULES.replace("Cycle two,80,0", "Cycle two,80,90"), "status_rules.csv:3: at_risk_min_progress_pct"),
-    ("status_rules.csv", RULES + "again,c2,asb,Duplicate,1,0,1\n", "status_rules.csv:6: cycle_id,indicator_id"),
-    ("status_rules.csv", RULES.replace("ASB,90,-10,3", "ASB,90,-10,13"), "status_rules.csv:4: min_months_with_data"),
-    ("scrutiny_concerns.csv",
-     "concern_id,meeting_date,committee,topic,indicator_id,concern,response,follow_up,follow_up_status,source,illustrative\n"
-     "a,2017-12-04,C,T,nope,X,,,,,false\n", "scrutiny_concerns.csv:2: indicator_id: 'nope'"),
-    ("scrutiny_concerns.csv",
-     "concern_id,meeting_date,committee,topic,indicator_id,concern,response,follow_up,follow_up_status,source,illustrative\n"
-     "a,2017-12-04,C,T,asb,X,,Come back,,,false\n", "scrutiny_concerns.csv:2: follow_up_status: is empty"),
-    ("scrutiny_concerns.csv",
-     "concern_id,meeting_date,committee,topic,indicator_id,concern,response,follow_up,follow_up_status,source,illustrative\n"
-     "a,2017-12-04,C,T,asb,X,,Come back,pending,,false\n", "scrutiny_concerns.csv:2: follow_up_status: 'pending'"),
-    ("consultation.csv",
-     "source,source_type,period,start_month,end_month,theme,question,answer,respondents,agreeing,indicator_id,summary,synthetic\n"
-     "S,survey,2020,2020-01,2020-12,T,Q,A,100,101,,,true\n", "consultation.csv:2: agreeing: 101 is more than respondents"),
-    ("consultation.csv",
-     "source,source_type,period,start_month,end_month,theme,question,answer,respondents,agreeing,indicator_id,summary,synthetic\n"
-     "S,survey,2020,2020-01,2020-12,T,Q,A,,,,,true\n", "consultation.csv:2: agreeing: is empty"),
-    ("consultation.csv",
-     "source,source_type,period,start_month,end_month,theme,question,answer,respondents,agreeing,indicator_id,summary,synthetic\n"
-     "S,event,2020,2020-01,2020-12,T,Q,,,,,,true\n", "consultation.csv:2: summary: is empty"),
-])
+@pytest.mark.parametrize(
+    "name,text,where",
+    [
+        (
+            "status_rules.csv",
+            RULES.replace("c2-only,c2,", "c2-only,c9,"),
+            "status_rules.csv:3: cycle_id: 'c9' is not a cycle",
+        ),
+        (
+            "status_rules.csv",
+            RULES.replace("Cycle two,80,0", "Cycle two,80,90"),
+            "status_rules.csv:3: at_risk_min_progress_pct",
+        ),
+        ("status_rules.csv", RULES + "again,c2,asb,Duplicate,1,0,1\n", "status_rules.csv:6: cycle_id,indicator_id"),
+        (
+            "status_rules.csv",
+            RULES.replace("ASB,90,-10,3", "ASB,90,-10,13"),
+            "status_rules.csv:4: min_months_with_data",
+        ),
+        (
+            "scrutiny_concerns.csv",
+            "concern_id,meeting_date,committee,topic,indicator_id,concern,response,follow_up,follow_up_status,source,illustrative\n"
+            "a,2017-12-04,C,T,nope,X,,,,,false\n",
+            "scrutiny_concerns.csv:2: indicator_id: 'nope'",
+        ),
+        (
+            "scrutiny_concerns.csv",
+            "concern_id,meeting_date,committee,topic,indicator_id,concern,response,follow_up,follow_up_status,source,illustrative\n"
+            "a,2017-12-04,C,T,asb,X,,Come back,,,false\n",
+            "scrutiny_concerns.csv:2: follow_up_status: is empty",
+        ),
+        (
+            "scrutiny_concerns.csv",
+            "concern_id,meeting_date,committee,topic,indicator_id,concern,response,follow_up,follow_up_status,source,illustrative\n"
+            "a,2017-12-04,C,T,asb,X,,Come back,pending,,false\n",
+            "scrutiny_concerns.csv:2: follow_up_status: 'pending'",
+        ),
+        (
+            "consultation.csv",
+            "source,source_type,period,start_month,end_month,theme,question,answer,respondents,agreeing,indicator_id,summary,synthetic\n"
+            "S,survey,2020,2020-01,2020-12,T,Q,A,100,101,,,true\n",
+            "consultation.csv:2: agreeing: 101 is more than respondents",
+        ),
+        (
+            "consultation.csv",
+            "source,source_type,period,start_month,end_month,theme,question,answer,respondents,agreeing,indicator_id,summary,synthetic\n"
+            "S,survey,2020,2020-01,2020-12,T,Q,A,,,,,true\n",
+            "consultation.csv:2: agreeing: is empty",
+        ),
+        (
+            "consultation.csv",
+            "source,source_type,period,start_month,end_month,theme,question,answer,respondents,agreeing,indicator_id,summary,synthetic\n"
+            "S,event,2020,2020-01,2020-12,T,Q,,,,,,true\n",
+            "consultation.csv:2: summary: is empty",
+        ),
+    ],
+)
 def test_new_files_are_checked_with_file_line_and_column(data_dir, name, text, where):
     (data_dir / name).write_text(text)
     rep = validate(data_dir)

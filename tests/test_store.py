@@ -1,11 +1,13 @@
 """The store: kept on disk, rebuilt when extracts change, and the last good build keeps serving."""
+
 from __future__ import annotations
 
 import pytest
-
-from safer import queries, store as store_mod
-from safer.store import BuildError, Store
 from conftest import FILES
+
+from safer import queries
+from safer import store as store_mod
+from safer.store import BuildError, Store
 
 
 def test_restart_with_unchanged_extracts_does_not_rebuild(data_dir, monkeypatch):
@@ -15,6 +17,7 @@ def test_restart_with_unchanged_extracts_does_not_rebuild(data_dir, monkeypatch)
 
     def no_build(*a, **k):
         raise AssertionError("rebuilt although nothing changed")
+
     monkeypatch.setattr(store_mod, "build", no_build)
     second = Store(data_dir)
     assert second.status.serving == path
@@ -26,7 +29,8 @@ def test_changed_or_added_file_triggers_a_rebuild(data_dir):
     s = Store(data_dir)
     old = s.status.serving
     (data_dir / "police_uk" / "2020-03-test-street.csv").write_text(
-        (data_dir / "police_uk" / "2020-06-test-street.csv").read_text().replace("2020-06", "2020-03"))
+        (data_dir / "police_uk" / "2020-06-test-street.csv").read_text().replace("2020-06", "2020-03")
+    )
     s.refresh()
     assert s.status.serving != old and s.status.current
     assert queries.run(s, "monthly", indicator="asb").value.tolist()[:3] == [5, 4, 2]
@@ -64,6 +68,7 @@ def test_building_never_writes_into_the_data_directory(data_dir, tmp_path):
 
 def test_threads_each_get_their_own_cursor(store):
     from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(lambda i: queries.run(store, "cycle_summary", indicator="asb").total.sum(), range(40)))
     assert results == [25] * 40

@@ -1,11 +1,11 @@
 """The plan-cycle story pages (Priorities, Scrutiny, Consultation) in AppTest, and hostile text shown literally."""
+
 from __future__ import annotations
 
 import re
 from urllib.parse import parse_qs
 
 import pytest
-
 from test_pages import figures, open_page
 
 STORY_PAGES = ("pages/priorities.py", "pages/scrutiny.py", "pages/consultation.py")
@@ -47,11 +47,11 @@ def test_each_scrutiny_concern_links_to_its_evidence_with_the_meeting_marked(dem
     at = open_page("pages/scrutiny.py")
     assert not at.exception
     links = [el.proto for el in at.get("page_link")]
-    trend_links = [parse_qs(l.query_string) for l in links if "mark=" in l.query_string]
+    trend_links = [parse_qs(x.query_string) for x in links if "mark=" in x.query_string]
     assert len(trend_links) == 7
     assert all(q["mark"] == ["2017-12-04"] and q["mark_label"] == ["Scrutiny 4 Dec 2017"] for q in trend_links)
     assert {q["indicator"][0] for q in trend_links} == {"asb", "cse", "missing_episodes", "modern_slavery", "burglary"}
-    assert any("consultation" in l.page.lower() or "indicator=asb" == l.query_string for l in links)
+    assert any("consultation" in x.page.lower() or "indicator=asb" == x.query_string for x in links)
     # The open follow-up stands out with a word and a symbol, not colour alone.
     assert any("⚠ OPEN follow-up" in w.value for w in at.warning)
     assert any("1 open follow-up" in w.value for w in at.warning)
@@ -73,9 +73,13 @@ def test_a_bad_mark_is_ignored_and_a_hostile_label_is_escaped(demo_env):
     at = open_page("pages/trends.py", {"indicator": "asb", "mark": "not-a-date"})
     assert not at.exception
     assert not any(s.get("name") == "marked date" for s in figures(at)[0]["layout"].get("shapes", []))
-    at = open_page("pages/trends.py", {"indicator": "asb", "mark": "2018-01-01", "mark_label": "<b onmouseover=x>hi</b>"})
+    at = open_page(
+        "pages/trends.py", {"indicator": "asb", "mark": "2018-01-01", "mark_label": "<b onmouseover=x>hi</b>"}
+    )
     assert not at.exception
-    labels = [a.get("text", "") for a in figures(at)[0]["layout"]["annotations"] if a.get("name") == "marked date label"]
+    labels = [
+        a.get("text", "") for a in figures(at)[0]["layout"]["annotations"] if a.get("name") == "marked date label"
+    ]
     assert labels and "<b onmouseover" not in labels[0] and "&lt;b onmouseover=x&gt;" in labels[0]
     assert "<b onmouseover=x>hi</b>" in [t.value for t in at.text]
 
@@ -104,18 +108,24 @@ HOSTILE = ["<script>alert('x')</script>", "<img src=x onerror=alert(1)>", "**bol
 
 def _hostile_dir(data_dir):
     concern_rows = "".join(
-        f"h{i},2020-02-0{i + 1},Committee {h.replace(',', ' ')},Topic {i} {h.replace(',', ' ')},asb,\"{h}\",\"{h}\",\"{h}\",open,\"{h}\",false\n"
-        for i, h in enumerate(HOSTILE))
+        f'h{i},2020-02-0{i + 1},Committee {h.replace(",", " ")},Topic {i} {h.replace(",", " ")},asb,"{h}","{h}","{h}",open,"{h}",false\n'
+        for i, h in enumerate(HOSTILE)
+    )
     (data_dir / "scrutiny_concerns.csv").write_text(
         "concern_id,meeting_date,committee,topic,indicator_id,concern,response,follow_up,follow_up_status,source,illustrative\n"
-        + concern_rows)
+        + concern_rows
+    )
     (data_dir / "consultation.csv").write_text(
         "source,source_type,period,start_month,end_month,theme,question,answer,respondents,agreeing,indicator_id,summary,synthetic\n"
-        + "".join(f"Group,group,2020,2020-05,2020-05,T,Point {i},,,,,\"{h}\",false\n" for i, h in enumerate(HOSTILE))
-        + "Survey,survey,2020,2020-01,2020-03,ASB,\"" + HOSTILE[2] + "\",Yes,80,30,asb,,false\n")
+        + "".join(f'Group,group,2020,2020-05,2020-05,T,Point {i},,,,,"{h}",false\n' for i, h in enumerate(HOSTILE))
+        + 'Survey,survey,2020,2020-01,2020-03,ASB,"'
+        + HOSTILE[2]
+        + '",Yes,80,30,asb,,false\n'
+    )
     (data_dir / "status_rules.csv").write_text(
         "rule_id,cycle_id,indicator_id,description,on_track_min_progress_pct,at_risk_min_progress_pct,min_months_with_data\n"
-        f"r,,,\"{HOSTILE[0]} {HOSTILE[2]}\",75,0,1\n")
+        f'r,,,"{HOSTILE[0]} {HOSTILE[2]}",75,0,1\n'
+    )
     pri = (data_dir / "priorities.csv").read_text().replace("Vulnerable people", HOSTILE[1] + " **bold**")
     (data_dir / "priorities.csv").write_text(pri)
     return data_dir
@@ -126,7 +136,11 @@ def _assert_literal(at):
     shown = [str(e.value) for e in at.text] + [str(c.value) for c in at.code]
     for df in at.dataframe:
         shown += [str(v) for v in df.value.to_numpy().ravel()]
-    md = [str(e.value) for kind in ("markdown", "caption", "warning", "success", "info", "subheader") for e in getattr(at, kind)]
+    md = [
+        str(e.value)
+        for kind in ("markdown", "caption", "warning", "success", "info", "subheader")
+        for e in getattr(at, kind)
+    ]
     for m in md:  # markdown only ever carries escaped text from the extracts
         assert not re.search(r"(?<!\\)<(script|img)", m) and "**bold**" not in m and "](http" not in m, m
     return shown, md

@@ -1,0 +1,140 @@
+"""One place for months, numbers, plurals and missing values, written for the audience.
+
+Months travel as ``YYYY-MM`` text between queries, statistics and charts, and are shown as ``Sep 2026``;
+p-values are shown as ``p = 0.03`` or ``p < 0.001``, never ``5.39e-19``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+MONTHS_SHORT = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTHS_LONG = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+# --------------------------------------------------------------------------- missing values
+
+
+def is_missing(x) -> bool:
+    """True for None, NaN, pandas NA/NaT; False for anything else (text included)."""
+    if x is None:
+        return True
+    try:
+        return bool(pd.isna(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def finite_or_none(x) -> float | None:
+    """A finite float, or None (for JSON and for "no value")."""
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+# --------------------------------------------------------------------------- months
+
+
+def ym(month: str) -> tuple[int, int]:
+    """'2026-09' (or '2026-09-01') -> (2026, 9)."""
+    y, m = str(month).split("-")[:2]
+    return int(y), int(m)
+
+
+def month_index(month: str) -> int:
+    """A month as a whole number (year × 12 + month − 1), so months can be subtracted."""
+    y, m = ym(month)
+    return y * 12 + m - 1
+
+
+def month_from_index(i: int) -> str:
+    return f"{i // 12:04d}-{i % 12 + 1:02d}"
+
+
+def shift_month(month: str, k: int) -> str:
+    """'2026-09', -12 -> '2025-09'."""
+    return month_from_index(month_index(month) + k)
+
+
+def months_between(first: str, last: str) -> list[str]:
+    """Every month from `first` to `last` inclusive (empty when last < first)."""
+    return [month_from_index(i) for i in range(month_index(first), month_index(last) + 1)]
+
+
+def month_to_date(month: str) -> str:
+    """'YYYY-MM' -> 'YYYY-MM-01'."""
+    y, m = ym(month)
+    return f"{y:04d}-{m:02d}-01"
+
+
+def month_label(month: str | None, long: bool = False) -> str:
+    """'2026-09' -> 'Sep 2026' ('September 2026' with long=True); '' for no month."""
+    if is_missing(month) or not str(month):
+        return ""
+    y, m = ym(month)
+    return f"{(MONTHS_LONG if long else MONTHS_SHORT)[m - 1]} {y}"
+
+
+def period_label(first: str | None, last: str | None, long: bool = False) -> str:
+    """'2025-10', '2026-09' -> 'Oct 2025 to Sep 2026'."""
+    if is_missing(first) or is_missing(last):
+        return "no months"
+    if first == last:
+        return month_label(first, long)
+    return f"{month_label(first, long)} to {month_label(last, long)}"
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def number(x, decimals: int | None = None) -> str:
+    """A count or mean for people: '5,026', '418.8', '1.7'; '–' for no value."""
+    v = finite_or_none(x)
+    if v is None:
+        return "–"
+    if decimals is None:
+        decimals = 0 if (abs(v) >= 100 or float(v).is_integer()) else 1
+    return f"{v:,.{decimals}f}"
+
+
+def percent_change(x, decimals: int = 1) -> str:
+    """'+19.1%', '−6.9%' (a true minus sign), '–' for no value."""
+    v = finite_or_none(x)
+    if v is None:
+        return "–"
+    s = f"{abs(v):,.{decimals}f}%"
+    return ("+" if v > 0 else "−" if v < 0 else "") + s
+
+
+def p_value(p) -> str:
+    """'p = 0.03', 'p = 0.12', 'p < 0.001'; '' for no test."""
+    v = finite_or_none(p)
+    if v is None:
+        return ""
+    if v < 0.001:
+        return "p < 0.001"
+    if v < 0.01:
+        return f"p = {v:.3f}"
+    return f"p = {v:.2f}"
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """plural(1, 'month') -> '1 month'; plural(3, 'month') -> '3 months'."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"

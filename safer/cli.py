@@ -7,7 +7,7 @@ import csv
 import sys
 from pathlib import Path
 
-from . import config, contract, queries
+from . import config, contract, export, queries
 from .store import BuildError, Store
 
 
@@ -87,7 +87,7 @@ def _query(args, extra: list[str]) -> int:
     w = csv.writer(sys.stdout, lineterminator="\n")
     w.writerow(names)
     for r in rows:
-        w.writerow(["" if v is None else _fmt(v) for v in r])
+        w.writerow(["" if v is None else export.neutralise(_fmt(v)) if isinstance(v, str) else _fmt(v) for v in r])
     return 0
 
 

@@ -75,8 +75,44 @@ def display_table(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+# OWASP, "CSV Injection": a text cell beginning with one of these is read as a formula by spreadsheets.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """Text that a spreadsheet would run as a formula, made inert (OWASP's rule: prefix a single quote).
+
+    Only text is changed: numbers (negative ones included) stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def safe_table(df: pd.DataFrame) -> pd.DataFrame:
+    """The table with every text cell and column name neutralised for spreadsheets."""
+    out = df.copy()
+    out.columns = [neutralise(str(c)) for c in out.columns]
+    for col in out.columns:
+        if not (pd.api.types.is_numeric_dtype(out[col]) or pd.api.types.is_bool_dtype(out[col])):
+            out[col] = out[col].map(neutralise)
+    return out
+
+
 def csv_bytes(df: pd.DataFrame) -> bytes:
-    return display_table(df).to_csv(index=False).encode("utf-8")
+    # RFC 4180 line endings: a carriage return inside a text cell is then quoted, never a row break.
+    return safe_table(display_table(df)).to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+
+
+def _inert_workbook(wb) -> None:
+    """Every cell of every sheet that would run as a formula is written as text instead."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                v = cell.value
+                if isinstance(v, str) and (cell.data_type == "f" or v.startswith(FORMULA_TRIGGERS)):
+                    cell.value = v
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
 
 
 def xlsx_bytes(sheets: dict[str, pd.DataFrame], meta: Meta) -> bytes:
@@ -107,7 +143,7 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame], meta: Meta) -> bytes:
             sheet = _sheet_name(name, used)
             table = display_table(df)
             table.to_excel(xl, sheet_name=sheet, index=False, startrow=3)
-            ws = xl.sheets[sheet]
+            ws = xl.book.worksheets[-1]  # openpyxl may rename a sheet (e.g. "sheet" -> "sheet1")
             ws["A1"] = f"{meta.title}: {name}"
             ws["A1"].font = Font(bold=True, size=13)
             ws["A2"] = meta.stamp()
@@ -116,11 +152,12 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame], meta: Meta) -> bytes:
                 ws.column_dimensions[ws.cell(row=4, column=i).column_letter].width = min(60, max(8, width))
         xl.sheets["About"].column_dimensions["A"].width = 14
         xl.sheets["About"].column_dimensions["B"].width = 110
+        _inert_workbook(xl.book)
     return buf.getvalue()
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
-    base = re.sub(r"[\[\]:*?/\\]", "-", name)[:31] or "Sheet"
+    base = re.sub(r"[\[\]:*?/\\]", "-", name).lstrip("=+-@'\t\r ")[:31] or "Sheet"
     out, i = base, 2
     while out.lower() in used:
         out = f"{base[:28]}-{i}"

@@ -21,10 +21,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 
+import numpy as np
 import pandas as pd
+import scipy.stats as _st
+import statsmodels.api as sm
 from statsmodels.stats.multitest import multipletests
 
-from . import stats
+from . import fmt, stats
 
 ALPHA = 0.05  # two-sided significance level of one verdict, and the false discovery rate of a family
 MIN_MONTHS = 9  # a 12-month window with fewer months with data gets "not enough data"
@@ -127,6 +130,7 @@ class Funnel:
 
 
 def _period_text(first: str | None, last: str | None) -> str:
+    """Months as `explain` prints them: '2025-10 to 2026-09'."""
     return f"{first} to {last}" if first and last else "no months"
 
 
@@ -150,52 +154,194 @@ def _f(x) -> float | None:
     return v if math.isfinite(v) else None
 
 
-# --------------------------------------------------------------------------- comparisons
+# --------------------------------------------------------------------------- the model
+
+QUASI_POISSON_REF = (
+    "McCullagh & Nelder (1989), Generalized Linear Models, 2nd ed., ch. 6 (quasi-likelihood); "
+    "statsmodels GLM with a Poisson family and Pearson scale"
+)
+
+
+@dataclass(frozen=True)
+class _Fit:
+    rate_ratio: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    dispersion: float
+    seasonal: bool
+    n_obs: int
+    how: str  # "glm" | "exact" | "none"
+
+
+def _series(monthly: pd.DataFrame) -> dict[str, float]:
+    """month -> true count, for months with data only."""
+    vals = pd.to_numeric(monthly["value"], errors="coerce")
+    return {str(m)[:7]: float(v) for m, v in zip(monthly["month"], vals) if pd.notna(v)}
+
+
+def _fit_pair(cur: list[float], prev: list[float], seasonal: bool) -> _Fit:
+    """Quasi-Poisson GLM on matched months: log E[y] = month effect + β·current, dispersion from Pearson χ².
+
+    With `seasonal` each matched pair shares its calendar-month term (a paired design, so the season
+    cancels out); without it a single intercept. The dispersion is floored at 1 (never less cautious than
+    Poisson) and, when estimated, the test uses Student's t with the residual degrees of freedom. When one
+    period has no events at all the GLM has no finite estimate: the exact conditional test of two Poisson
+    counts with equal exposure (binomial, Clopper–Pearson interval) is used instead.
+    """
+    n = len(cur)
+    tc, tp = float(sum(cur)), float(sum(prev))
+    if tc + tp == 0:
+        return _Fit(math.nan, math.nan, math.nan, 1.0, 1.0, seasonal, 2 * n, "none")
+    if tc == 0 or tp == 0:
+        k, tot = int(round(tc)), int(round(tc + tp))
+        res = _st.binomtest(k, tot, 0.5)
+        ci = res.proportion_ci(0.95, method="exact")
+        to_rr = lambda q: q / (1 - q) if q < 1 else math.inf  # noqa: E731
+        return _Fit(
+            tc / tp if tp else math.inf, to_rr(ci.low), to_rr(ci.high), float(res.pvalue), 1.0, seasonal, 2 * n, "exact"
+        )
+    y = np.asarray(prev + cur, dtype=float)
+    after = np.r_[np.zeros(n), np.ones(n)]
+    if seasonal:
+        pair = np.r_[np.arange(n), np.arange(n)]
+        X = np.column_stack([np.eye(n)[pair], after])
+    else:
+        X = np.column_stack([np.ones(2 * n), after])
+    model = sm.GLM(y, X, family=sm.families.Poisson())
+    base = model.fit()
+    df_resid = max(int(base.df_resid), 1)
+    phi = float(base.pearson_chi2 / df_resid) if base.df_resid > 0 else 1.0
+    scale = max(1.0, phi)
+    res = model.fit(scale=scale)
+    beta, se = float(res.params[-1]), float(res.bse[-1])
+    if scale > 1.0:
+        q = _st.t.ppf(0.975, df_resid)
+        p = float(2 * _st.t.sf(abs(beta / se), df_resid))
+    else:
+        q = _st.norm.ppf(0.975)
+        p = float(2 * _st.norm.sf(abs(beta / se)))
+    return _Fit(math.exp(beta), math.exp(beta - q * se), math.exp(beta + q * se), p, phi, seasonal, 2 * n, "glm")
+
+
+def _method(fit: _Fit, n_pairs: int, cur_period: str, prev_period: str) -> str:
+    if fit.how == "none":
+        return f"No test: no events in either period ({cur_period}; {prev_period})."
+    ci = f"rate ratio {fit.rate_ratio:.2f} (95% CI {fit.ci_low:.2f}–{fit.ci_high:.2f}), {fmt.p_value(fit.p_value)}"
+    if fit.how == "exact":
+        return (
+            f"Exact conditional test of two Poisson counts over {n_pairs} matched months "
+            f"({cur_period} against {prev_period}), as one period had no events; {ci}."
+        )
+    what = "with a term for each calendar month (so the season cancels out)" if fit.seasonal else "(no seasonal terms)"
+    disp = (
+        f"dispersion {fit.dispersion:.1f} (the test allows for it)"
+        if fit.dispersion > 1
+        else f"dispersion {fit.dispersion:.1f} (no extra variation beyond Poisson)"
+    )
+    return f"Quasi-Poisson GLM {what} on {n_pairs} matched months, {cur_period} against {prev_period}; {disp}; {ci}."
+
+
+def _compare(
+    values: dict[str, float],
+    cur_months: list[str],
+    prev_months: list[str],
+    *,
+    indicator_id: str,
+    area_code: str,
+    good_direction: str,
+    compare: str,
+    basis: str,
+    months_not_yet: int = 0,
+    min_months: int = MIN_MONTHS,
+) -> Comparison:
+    """Compare two equally long lists of months, pair by pair (month i of one with month i of the other)."""
+    pairs = [(c, p) for c, p in zip(cur_months, prev_months) if c in values and p in values]
+    cm = tuple(c for c, _ in pairs)
+    pm = tuple(p for _, p in pairs)
+    cur_period = fmt.period_label(cur_months[0], cur_months[-1]) if cur_months else "no months"
+    prev_period = fmt.period_label(prev_months[0], prev_months[-1]) if prev_months else "no months"
+    cur_text = _period_text(cur_months[0], cur_months[-1]) if cur_months else "no months"
+    prev_text = _period_text(prev_months[0], prev_months[-1]) if prev_months else "no months"
+    c_vals = [values[m] for m in cm]
+    p_vals = [values[m] for m in pm]
+    cmean = sum(c_vals) / len(c_vals) if c_vals else None
+    pmean = sum(p_vals) / len(p_vals) if p_vals else None
+    change = (cmean - pmean) / pmean * 100 if (cmean is not None and pmean) else None
+    common = dict(
+        indicator_id=indicator_id,
+        area_code=area_code,
+        compare=compare,
+        good_direction=good_direction,
+        current_period=cur_text,
+        previous_period=prev_text,
+        basis=basis,
+        current_months=cm,
+        previous_months=pm,
+        current_months_with_data=sum(m in values for m in cur_months),
+        previous_months_with_data=sum(m in values for m in prev_months),
+        current_mean=cmean,
+        previous_mean=pmean,
+        change_pct=change,
+        months_not_yet=months_not_yet,
+    )
+    if len(pairs) < min_months:
+        why = (
+            f"only {len(pairs)} calendar months have data in both periods ({cur_period}; {prev_period}); "
+            f"a verdict needs at least {min_months}"
+        )
+        return Comparison(
+            **common,
+            rate_ratio=None,
+            ci_low=None,
+            ci_high=None,
+            p_value=None,
+            dispersion=None,
+            verdict="not enough data",
+            method=f"No test: {why}.",
+            note=why,
+        )
+    fit = _fit_pair(c_vals, p_vals, seasonal=True)
+    significant = fit.how != "none" and fit.p_value < ALPHA
+    return Comparison(
+        **common,
+        rate_ratio=_f(fit.rate_ratio),
+        ci_low=_f(fit.ci_low),
+        ci_high=_f(fit.ci_high),
+        p_value=_f(fit.p_value),
+        dispersion=_f(fit.dispersion),
+        # direction from the means: a rise from a previous mean of 0 has no percentage but is still a rise
+        verdict=_word(change if change is not None else (cmean or 0) - (pmean or 0), good_direction, significant),
+        method=_method(fit, len(pairs), cur_period, prev_period),
+    )
 
 
 def compare_latest12(
     monthly: pd.DataFrame, *, indicator_id: str, area_code: str, good_direction: str, end_month: str | None = None
 ) -> Comparison:
-    """The latest 12 months (ending at `end_month`, default the last month with data) against the 12 before.
+    """The latest 12 months (ending at `end_month`, default the last month with data) against the same
+    12 calendar months a year before, on the calendar months that have data in both (matched months).
 
-    PROVISIONAL implementation (E-test with a flat-mean dispersion): to be replaced by the seasonal,
-    matched-month model of issue 9. The fields and their meanings stay.
+    Fewer than `MIN_MONTHS` matched months gives "not enough data"; across a gap, different calendar
+    months are never compared. The test is a quasi-Poisson GLM with a term for each calendar month.
     """
-    df = monthly[["month", "value"]].copy()
+    values = _series(monthly)
     if end_month:
-        df = df[df["month"].astype(str) <= end_month]
-    ch = stats.change_between(df)
-    n_cur, n_prev = int(ch["latest_months_with_data"]), int(ch["previous_months_with_data"])
-    comp = ch["comparison"]
-    enough = n_cur >= MIN_MONTHS and n_prev >= MIN_MONTHS
-    change = _f(ch["change_pct"])
-    verdict = _word(change, good_direction, bool(comp.beyond_chance)) if enough else "not enough data"
-    cur = tuple(
-        m for m, v in zip(df["month"], df["value"]) if ch["latest_first_month"] and ch["latest_first_month"] <= m
-    )
-    return Comparison(
+        values = {m: v for m, v in values.items() if m <= end_month}
+    if not values:
+        return _no_comparison(indicator_id, area_code, good_direction, "latest12", "there is no month with data")
+    last = end_month or max(values)
+    cur = fmt.months_between(fmt.shift_month(last, -11), last)
+    prev = [fmt.shift_month(m, -12) for m in cur]
+    return _compare(
+        values,
+        cur,
+        prev,
         indicator_id=indicator_id,
         area_code=area_code,
-        compare="latest12",
         good_direction=good_direction,
-        current_period=_period_text(ch["latest_first_month"], ch["last_month"]),
-        previous_period=_period_text(ch["previous_first_month"], ch["previous_last_month"]),
-        basis="the latest 12 months against the 12 months before",
-        current_months=cur,
-        previous_months=(),
-        current_months_with_data=n_cur,
-        previous_months_with_data=n_prev,
-        current_mean=_f(ch["latest_mean"]),
-        previous_mean=_f(ch["previous_mean"]),
-        change_pct=change,
-        rate_ratio=_f(comp.rate_ratio),
-        ci_low=None,
-        ci_high=None,
-        p_value=_f(comp.p_adjusted),
-        dispersion=_f(ch["dispersion"]),
-        verdict=verdict,
-        method=comp.method,
-        note="" if enough else f"fewer than {MIN_MONTHS} of 12 months with data",
+        compare="latest12",
+        basis="the latest 12 months against the same months a year before",
     )
 
 
@@ -207,74 +353,51 @@ def compare_cycle(
     indicator_id: str,
     area_code: str,
     good_direction: str,
+    last_month: str | None = None,
 ) -> Comparison:
-    """Plan cycle `cycle_id` against the cycle before it, on matched months.
+    """Plan cycle `cycle_id` against the cycle before it, month 1 with month 1, month 2 with month 2 ….
 
-    While `cycle_id` is under way: its months 1..n (n = months that have happened, up to the last month
-    with data) against months 1..n of the previous cycle, named "first n months of each cycle"; once both
-    cycles are complete, the whole cycles. Months that have not happened yet are counted in `months_not_yet`,
-    never as missing data.
-
-    PROVISIONAL implementation: to be replaced by the seasonal model of issue 9.
+    While `cycle_id` is under way (its months after `last_month`, default the last month with data,
+    have not happened yet): its months 1..n against months 1..n of the previous cycle, named "first n
+    months of each cycle"; once it is complete, the whole cycles (as many months as the shorter has).
+    Months not yet happened are counted in `months_not_yet`, never as missing data.
     """
     cyc = cycles.sort_values("start_month").reset_index(drop=True)
-    idx = cyc.index[cyc["cycle_id"] == cycle_id]
-    df = monthly[["month", "value"]].copy()
-    df["value"] = pd.to_numeric(df["value"], errors="coerce")
-    if len(idx) == 0 or idx[0] == 0:
+    idx = list(cyc.index[cyc["cycle_id"].astype(str) == str(cycle_id)])
+    if not idx:
+        raise ValueError(f"no plan cycle {cycle_id!r}")
+    if idx[0] == 0:
         return _no_comparison(indicator_id, area_code, good_direction, "cycle", "there is no earlier plan cycle")
     cur, prev = cyc.iloc[idx[0]], cyc.iloc[idx[0] - 1]
-    has = df[df["value"].notna()]
-    last = str(has["month"].max()) if len(has) else None
-    months_cur = _months(cur.start_month, cur.end_month)
+    values = _series(monthly)
+    last = last_month or (max(values) if values else None)
+    months_cur = fmt.months_between(str(cur.start_month)[:7], str(cur.end_month)[:7])
+    months_prev = fmt.months_between(str(prev.start_month)[:7], str(prev.end_month)[:7])
     happened = [m for m in months_cur if last and m <= last]
-    n = len(happened)
-    months_prev = _months(prev.start_month, prev.end_month)[:n]
-    vals = dict(zip(df["month"].astype(str), df["value"]))
-    cm = tuple(m for m in happened if pd.notna(vals.get(m)))
-    pm = tuple(m for m in months_prev if pd.notna(vals.get(m)))
-    ct, pt = sum(vals[m] for m in cm), sum(vals[m] for m in pm)
-    cmean = float(ct / len(cm)) if cm else None
-    pmean = float(pt / len(pm)) if pm else None
-    change = (cmean - pmean) / pmean * 100 if (cmean is not None and pmean) else None
-    comp = stats.compare_rates(pt, len(pm), ct, len(cm))
-    enough = len(cm) >= MIN_MONTHS and len(pm) >= MIN_MONTHS
-    whole = n == len(months_cur)
-    return Comparison(
+    n = min(len(happened), len(months_prev))
+    whole = len(happened) == len(months_cur)
+    if n == 0:
+        c = _no_comparison(
+            indicator_id, area_code, good_direction, "cycle", f"plan cycle {cur.cycle_id} has not started yet"
+        )
+        return replace(c, months_not_yet=len(months_cur))
+    if whole and n == len(months_cur) == len(months_prev):
+        basis = f"{cur.cycle_id} against {prev.cycle_id}, whole cycles"
+    elif whole:
+        basis = f"{cur.cycle_id} against {prev.cycle_id}, first {n} months of each cycle (the shorter cycle's length)"
+    else:
+        basis = f"{cur.cycle_id} against {prev.cycle_id}, first {n} months of each cycle"
+    return _compare(
+        values,
+        happened[:n],
+        months_prev[:n],
         indicator_id=indicator_id,
         area_code=area_code,
-        compare="cycle",
         good_direction=good_direction,
-        current_period=_period_text(happened[0] if happened else None, happened[-1] if happened else None),
-        previous_period=_period_text(months_prev[0] if months_prev else None, months_prev[-1] if months_prev else None),
-        basis=f"{cur.cycle_id} against {prev.cycle_id}, "
-        + ("whole cycles" if whole else f"first {n} months of each cycle"),
-        current_months=cm,
-        previous_months=pm,
-        current_months_with_data=len(cm),
-        previous_months_with_data=len(pm),
-        current_mean=cmean,
-        previous_mean=pmean,
-        change_pct=change,
-        rate_ratio=None,
-        ci_low=None,
-        ci_high=None,
-        p_value=_f(comp.p_value),
-        dispersion=None,
-        verdict=_word(change, good_direction, bool(comp.beyond_chance)) if enough else "not enough data",
-        method=comp.method,
-        note="" if enough else f"fewer than {MIN_MONTHS} months with data in a period",
-        months_not_yet=len(months_cur) - n,
+        compare="cycle",
+        basis=basis,
+        months_not_yet=len(months_cur) - len(happened),
     )
-
-
-def _months(first: str, last: str) -> list[str]:
-    out = []
-    y, m = int(str(first)[:4]), int(str(first)[5:7])
-    while f"{y:04d}-{m:02d}" <= str(last)[:7]:
-        out.append(f"{y:04d}-{m:02d}")
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
 
 
 def _no_comparison(indicator_id, area_code, good_direction, compare, note) -> Comparison:
@@ -305,7 +428,8 @@ def _no_comparison(indicator_id, area_code, good_direction, compare, note) -> Co
 
 
 def adjust_family(comparisons: Sequence[Comparison], alpha: float = ALPHA) -> list[Comparison]:
-    """The same comparisons with Benjamini–Hochberg adjusted p-values and verdicts (shown together)."""
+    """The same comparisons with Benjamini–Hochberg adjusted p-values and verdicts, for a family shown together
+    (statsmodels `multipletests(method="fdr_bh")`): the false discovery rate is kept at `alpha`."""
     tested = [i for i, c in enumerate(comparisons) if c.p_value is not None and c.verdict != "not enough data"]
     out = list(comparisons)
     if not tested:
@@ -324,50 +448,152 @@ def adjust_family(comparisons: Sequence[Comparison], alpha: float = ALPHA) -> li
 
 # --------------------------------------------------------------------------- control limits
 
-LIMITS_METHOD = stats.LIMITS_METHODS["laney"]
+LIMITS_COVERAGE = 0.9973  # the usual 3-sigma coverage: 0.27% of ordinary months flagged
+MIN_MONTHS_FOR_LIMITS = 12
+LIMITS_METHOD = (
+    "Limits around each month's expected count from a quasi-Poisson GLM with a term for each calendar month "
+    "(where there are 24 months or more with data) and a level for each plan cycle; exact Poisson quantiles "
+    "(99.73%), or negative binomial ones with the same over-dispersion when months vary more than Poisson, "
+    "so a usual summer peak is not a signal"
+)
 
 
 def control_limits(monthly: pd.DataFrame, cycles: pd.DataFrame) -> pd.DataFrame:
-    """Limits for each month: columns month, phase, centre (the expected count), lower, upper, signal.
+    """Limits for each month: columns month, value, phase, centre (the expected count), lower, upper, signal.
 
-    PROVISIONAL (Laney c'-chart per cycle): to be replaced by limits around the seasonal expectation.
+    The expected count comes from one quasi-Poisson GLM over every month with data: a level for each
+    phase (plan cycle, or before / between / after cycles) and, with 24 or more months with data, a term for
+    each calendar month. The limits are the 0.135% and 99.865% quantiles of a Poisson distribution with that
+    mean, or, when the months vary more than Poisson (Pearson dispersion φ > 1), of a negative binomial with
+    the same mean and variance φ × mean. A phase with fewer than 6 months of data gets no limits.
     """
-    return stats.control_limits(monthly[["month", "value"]], cycles)
+    out = monthly[["month", "value"]].copy()
+    out["month"] = out["month"].astype(str).str.slice(0, 7)
+    out["value"] = pd.to_numeric(out["value"], errors="coerce").astype("float64")
+    out["phase"] = stats._phase_labels(out["month"], cycles)
+    out["centre"] = math.nan
+    out["lower"] = math.nan
+    out["upper"] = math.nan
+    out["signal"] = ""
+    have = out[out["value"].notna()]
+    counts = have.groupby("phase")["value"].count()
+    usable = have[have["phase"].map(counts).ge(6)]
+    if len(usable) < MIN_MONTHS_FOR_LIMITS or usable["value"].sum() == 0:
+        out["dispersion"] = math.nan
+        return out
+    seasonal = len(usable) >= 24
+    moy = usable["month"].str.slice(5, 7)
+    phases = sorted(usable["phase"].unique())
+    cols = [np.ones(len(usable))]
+    cols += [(usable["phase"] == ph).to_numpy(float) for ph in phases[1:]]
+    if seasonal:
+        months_present = sorted(moy.unique())
+        cols += [(moy == mm).to_numpy(float) for mm in months_present[1:]]
+    X = np.column_stack(cols)
+    model = sm.GLM(usable["value"].to_numpy(float), X, family=sm.families.Poisson())
+    res = model.fit()
+    phi = float(res.pearson_chi2 / res.df_resid) if res.df_resid > 0 else 1.0
+    mu = res.predict(X)
+    q_lo, q_hi = (1 - LIMITS_COVERAGE) / 2, 1 - (1 - LIMITS_COVERAGE) / 2
+    if phi > 1:
+        size = mu / (phi - 1)
+        prob = size / (size + mu)
+        lo, hi = _st.nbinom.ppf(q_lo, size, prob), _st.nbinom.ppf(q_hi, size, prob)
+    else:
+        lo, hi = _st.poisson.ppf(q_lo, mu), _st.poisson.ppf(q_hi, mu)
+    idx = usable.index
+    out.loc[idx, "centre"] = mu
+    out.loc[idx, "lower"] = lo
+    out.loc[idx, "upper"] = hi
+    v = out.loc[idx, "value"]
+    out.loc[idx, "signal"] = np.where(v > hi, "above", np.where(v < lo, "below", ""))
+    out["dispersion"] = phi
+    return out
 
 
 # --------------------------------------------------------------------------- funnel
 
+FUNNEL_REF = "Spiegelhalter (2005), 'Funnel plots for comparing institutional performance', Statistics in Medicine 24"
 
-def funnel(rates: pd.DataFrame, *, indicator_id: str, period: str, per: float = 1000.0) -> Funnel:
+
+def _winsorised_phi(z: np.ndarray, tail: float = 0.1) -> float:
+    """Spiegelhalter's over-dispersion estimate: the mean of the squared z-scores after winsorising the
+    `tail` most extreme at each end (10% by default)."""
+    if len(z) == 0:
+        return 1.0
+    lo, hi = np.quantile(z, [tail, 1 - tail])
+    zw = np.clip(z, lo, hi)
+    return float(np.mean(zw**2))
+
+
+def funnel(rates: pd.DataFrame, *, indicator_id: str, period: str, per: float = 1000.0, points: int = 200) -> Funnel:
     """Funnel plot from one row per area: area_code, area_name, is_partnership, total, person_years.
 
-    PROVISIONAL (exact Poisson limits, no over-dispersion): to be replaced by Spiegelhalter (2005)
-    limits adjusted for between-area over-dispersion.
+    Limits around the group rate p0 = Σ counts ÷ Σ person-years. Spiegelhalter (2005): z-scores
+    (count − expected) ÷ √expected, winsorised at 10%, give the over-dispersion φ = mean z²; when φ is
+    significantly above 1 (φ × areas above the 95th percentile of χ² with areas − 1 degrees of freedom) the
+    limits are p0 ± z·√(φ·p0 ÷ person-years) (multiplicative over-dispersion), else exact Poisson limits.
+    `position` is where each area falls against the 99.8% limits as drawn.
     """
-    f = stats.funnel(rates, per=per)
+    df = rates.dropna(subset=["total", "person_years"]).copy()
+    df = df[df["person_years"] > 0]
+    if df.empty:
+        return Funnel(indicator_id, period, None, None, (), pd.DataFrame(), "No funnel: no area has a rate.")
+    k = df["total"].astype(float).to_numpy()
+    n = df["person_years"].astype(float).to_numpy()
+    p0 = float(k.sum() / n.sum())
+    expected = p0 * n
+    z = (k - expected) / np.sqrt(np.where(expected > 0, expected, 1.0))
+    phi = _winsorised_phi(z)
+    over = len(df) >= 3 and phi * len(df) > _st.chi2.ppf(0.95, len(df) - 1) and phi > 1
+
+    def limits(level: float, exposure: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if over:
+            zq = _st.norm.ppf(1 - (1 - level) / 2)
+            half = zq * np.sqrt(phi * p0 / exposure)
+            return np.maximum(p0 - half, 0.0), p0 + half
+        return stats.funnel_limits(p0, exposure, level, "poisson")
+
+    grid = np.unique(np.concatenate([np.geomspace(n.min() * 0.5, n.max() * 1.25, points), n]))
+    curve = pd.DataFrame({"exposure": grid})
+    for level, tag in ((0.95, "95"), (0.998, "998")):
+        lo, hi = limits(level, grid)
+        curve[f"lo_{tag}"], curve[f"hi_{tag}"] = lo * per, hi * per
+    lo95, hi95 = limits(0.95, n)
+    lo998, hi998 = limits(0.998, n)
+    r = k / n
     areas = []
-    for r in f["areas"].itertuples():
-        pos = str(r.position)
+    for i, row in enumerate(df.itertuples()):
         areas.append(
             AreaPosition(
-                area_code=str(r.area_code),
-                area_name=str(r.area_name),
-                is_partnership=bool(getattr(r, "is_partnership", False)),
-                count=float(r.total),
-                person_years=float(r.person_years),
-                rate_per_1000=_f(r.rate),
-                position="above" if pos == "above 99.8%" else "below" if pos == "below 99.8%" else "within",
-                position_95="above" if pos.startswith("above") else "below" if pos.startswith("below") else "within",
+                area_code=str(row.area_code),
+                area_name=str(row.area_name),
+                is_partnership=bool(getattr(row, "is_partnership", False)),
+                count=float(k[i]),
+                person_years=float(n[i]),
+                rate_per_1000=_f(r[i] * per),
+                position="above" if r[i] > hi998[i] else "below" if r[i] < lo998[i] else "within",
+                position_95="above" if r[i] > hi95[i] else "below" if r[i] < lo95[i] else "within",
             )
+        )
+    if over:
+        method = (
+            f"Funnel limits (95% and 99.8%) around the group rate, widened for over-dispersion between areas "
+            f"(φ = {phi:.1f} from z-scores winsorised at 10%; multiplicative adjustment, {FUNNEL_REF})"
+        )
+    else:
+        method = (
+            f"Funnel limits (95% and 99.8%) from exact Poisson quantiles around the group rate; the areas vary "
+            f"no more than chance allows (φ = {phi:.1f}), so no over-dispersion adjustment ({FUNNEL_REF})"
         )
     return Funnel(
         indicator_id=indicator_id,
         period=period,
-        group_rate_per_1000=_f(f["group_rate"]),
-        dispersion=None,
+        group_rate_per_1000=_f(p0 * per),
+        dispersion=phi,
         areas=tuple(areas),
-        curve=f["curve"],
-        method=f["method"],
+        curve=curve,
+        method=method,
     )
 
 
@@ -378,6 +604,7 @@ __all__ = [
     "NEUTRAL_VERDICTS",
     "FAMILY_NOTE",
     "LIMITS_METHOD",
+    "FUNNEL_REF",
     "Comparison",
     "AreaPosition",
     "Funnel",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import sys
 from pathlib import Path
 
@@ -173,6 +174,25 @@ def _demo(args) -> int:
     return demo.main(["--out", args.out])
 
 
+def _explain(args) -> int:
+    from .views import comparisons
+
+    if not args.indicator:
+        print("explain: --indicator is required (an indicator id, or all)", file=sys.stderr)
+        return 1
+    try:
+        store = Store(args.data)
+        lines = comparisons.explain_lines(store, args.indicator, args.area, args.compare, args.cycle)
+    except comparisons.ExplainError as exc:
+        print(f"explain: {exc}", file=sys.stderr)
+        return 1
+    except BuildError as exc:
+        return _build_failed(exc)
+    for line in lines:
+        sys.stdout.write(json.dumps(line, ensure_ascii=False, allow_nan=False) + "\n")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m safer", description="Community safety dashboard engine.")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -210,12 +230,26 @@ def main(argv: list[str] | None = None) -> int:
     br.add_argument("--pdf", metavar="OUT", help="write the briefing to this PDF, one view per page (needs Chromium)")
     br.add_argument("--data", help=data_help)
 
+    e = sub.add_parser(
+        "explain",
+        help="reproduce a verdict outside the dashboard: one JSON object per line (JSON Lines) on stdout",
+    )
+    e.add_argument("--indicator", help="an indicator id from indicators.csv, or all (required)")
+    e.add_argument("--area", help="an area code from areas.csv (default: the partnership's area)")
+    e.add_argument("--compare", default="latest12", help="latest12 (default), cycle or areas")
+    e.add_argument("--cycle", help="with --compare cycle: a cycle id (default: the current cycle)")
+    e.add_argument("--json", action="store_true", help="JSON Lines (the only format; accepted for clarity)")
+    e.add_argument("--data", help=data_help)
+
     d = sub.add_parser("demo", help="write the synthetic demo data into a directory")
     d.add_argument("--out", required=True)
 
     args, extra = ap.parse_known_args(argv)
     if args.cmd == "query":
         return _query(args, extra)
+    if args.cmd == "explain" and extra:
+        print(f"explain: unrecognised arguments: {' '.join(extra)}", file=sys.stderr)
+        return 1
     if extra:
         ap.error(f"unrecognised arguments: {' '.join(extra)}")
     return {
@@ -223,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         "build": _build,
         "ingest": _ingest,
         "recover": _recover,
+        "explain": _explain,
         "pack": _pack,
         "demo": _demo,
         "briefing": _briefing,

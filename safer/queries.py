@@ -166,6 +166,16 @@ def run(store, name: str, **values) -> pd.DataFrame:
     return suppress(store, q, bound, store.sql(q.sql, bound))
 
 
+def run_true(store, name: str, **values) -> pd.DataFrame:
+    """Run `queries/NAME.sql` with bound values and NO small-number suppression: true counts.
+
+    For the statistics engine and the view layer only, which compute on true counts and suppress what they
+    show. What this returns must never reach a screen, an export or the command line's `query` output.
+    """
+    q = get(name)
+    return store.sql(q.sql, bind(store, q, values))
+
+
 def suppress(store, q: Query, bound: dict, df: pd.DataFrame) -> pd.DataFrame:
     if not q.suppress or not bound.get("indicator") or df.empty:
         return df

@@ -9,6 +9,7 @@ true counts inside the engine; the tables and figures it holds are already what 
 
 from __future__ import annotations
 
+import inspect
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -52,21 +53,27 @@ _CACHE_LOCK = threading.Lock()
 CACHE_SIZE = 512
 
 
-def cached(fn: Callable[..., View]) -> Callable[..., View]:
-    """Compute a view once per (view, filters, data version) and share it across sessions and threads.
+def cached(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Compute a view (or a verdict) once per (function, filters, data version) and share it across
+    sessions and threads.
 
     The store's version (a fingerprint of the extracts and the build code) is part of the key, so new
-    extracts give new views; old entries fall out least-recently-used.
+    extracts give new views; old entries fall out least-recently-used. Callers must not mutate what
+    they get back: it is shared.
     """
+    sig = inspect.signature(fn)
 
-    def wrapper(store, **filters) -> View:
-        key = (fn.__name__, str(store.data_dir), store.status.fingerprint, tuple(sorted(filters.items())))
+    def wrapper(store, *args, **kwargs):
+        bound = sig.bind(store, *args, **kwargs)
+        bound.apply_defaults()
+        filters = tuple((k, v) for k, v in bound.arguments.items() if k != "store")
+        key = (fn.__module__, fn.__name__, str(store.data_dir), store.status.fingerprint, filters)
         with _CACHE_LOCK:
             hit = _CACHE.get(key)
             if hit is not None:
                 _CACHE.move_to_end(key)
                 return hit
-        view = fn(store, **filters)
+        view = fn(*bound.args, **bound.kwargs)
         with _CACHE_LOCK:
             _CACHE[key] = view
             while len(_CACHE) > CACHE_SIZE:

@@ -1,0 +1,257 @@
+"""Every verdict the dashboard shows, computed once from the store's true counts.
+
+The Overview cards, Plan cycles, the Compare funnel, briefing sentences, the SIA pack and
+`python -m safer explain` all call these functions, so the same comparison can never get two verdicts.
+Counts are read unsuppressed (`queries.run_true`) because the statistics need true counts; what leaves
+here for display is the verdict and figures that reveal no small count (see `withheld`).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import fmt, queries, verdicts
+from .base import cached
+
+KINDS = ("latest12", "cycle", "areas")
+
+
+class ExplainError(ValueError):
+    """An argument that names nothing in the data (indicator, area, cycle, comparison)."""
+
+
+def indicators(store) -> pd.DataFrame:
+    return queries.run(store, "indicators")
+
+
+def indicator(store, indicator_id: str) -> dict:
+    inds = indicators(store).set_index("indicator_id")
+    if indicator_id not in inds.index:
+        raise ExplainError(f"unknown indicator {indicator_id!r} (known: {', '.join(inds.index)})")
+    return inds.loc[indicator_id].to_dict() | {"indicator_id": indicator_id}
+
+
+def partnership_area(store) -> str:
+    return str(queries.run(store, "partnership").iloc[0]["area_code"])
+
+
+def area(store, area_code: str | None) -> dict:
+    areas = queries.run(store, "areas").set_index("area_code")
+    code = area_code or partnership_area(store)
+    if code not in areas.index:
+        raise ExplainError(f"unknown area {code!r} (known: {', '.join(areas.index)})")
+    return areas.loc[code].to_dict() | {"area_code": code}
+
+
+def cycles(store) -> pd.DataFrame:
+    return queries.run(store, "plan_cycles")
+
+
+def true_monthly(store, indicator_id: str, area_code: str | None = None) -> pd.DataFrame:
+    """The true monthly counts (no suppression): for the engine only."""
+    return queries.run_true(store, "monthly", indicator=indicator_id, area=area_code)
+
+
+def withheld(store, indicator_id: str, area_code: str | None) -> bool:
+    """True when means and changes must not be shown: a small-number indicator below borough level.
+
+    Two windows' means would give their totals, and the difference of two overlapping windows' totals a
+    small count; the verdict itself (better / worse / no clear change) reveals none."""
+    ind = indicator(store, indicator_id)
+    a = area(store, area_code)
+    return int(ind.get("suppress_below") or 0) > 1 and a.get("area_type") != "borough"
+
+
+def _shown(c: verdicts.Comparison, hide: bool) -> verdicts.Comparison:
+    if not hide:
+        return c
+    import dataclasses
+
+    return dataclasses.replace(
+        c,
+        current_mean=None,
+        previous_mean=None,
+        change_pct=None,
+        rate_ratio=None,
+        ci_low=None,
+        ci_high=None,
+        method=c.method.split("; rate ratio")[0].split("; dispersion")[0] + " (figures withheld).",
+        note=(c.note + "; " if c.note else "")
+        + "means and change withheld: small numbers below borough level (the verdict is computed on true counts)",
+    )
+
+
+def current_cycle_id(store, indicator_id: str) -> str | None:
+    """The plan cycle holding the indicator's last month with data (else the last one started before it)."""
+    inds = indicators(store).set_index("indicator_id")
+    last = inds.loc[indicator_id, "last_month"] if indicator_id in inds.index else None
+    cyc = cycles(store)
+    if cyc.empty:
+        return None
+    if not isinstance(last, str):
+        return str(cyc.iloc[-1]["cycle_id"])
+    inside = cyc[(cyc.start_month <= last) & (cyc.end_month >= last)]
+    if len(inside):
+        return str(inside.iloc[0]["cycle_id"])
+    started = cyc[cyc.start_month <= last]
+    return str(started.iloc[-1]["cycle_id"]) if len(started) else str(cyc.iloc[0]["cycle_id"])
+
+
+@cached
+def latest12(store, indicator_id: str, area_code: str | None = None, end_month: str | None = None):
+    """The latest 12 months against the same months a year before (one comparison, not adjusted)."""
+    ind = indicator(store, indicator_id)
+    a = area(store, area_code)
+    c = verdicts.compare_latest12(
+        true_monthly(store, indicator_id, a["area_code"]),
+        indicator_id=indicator_id,
+        area_code=a["area_code"],
+        good_direction=str(ind["good_direction"]),
+        end_month=end_month,
+    )
+    return c
+
+
+@cached
+def cycle(store, indicator_id: str, area_code: str | None = None, cycle_id: str | None = None):
+    """A plan cycle against the one before it, on matched months (first n months while under way)."""
+    ind = indicator(store, indicator_id)
+    a = area(store, area_code)
+    cyc = cycles(store)
+    cid = cycle_id or current_cycle_id(store, indicator_id)
+    if cid is None or cid not in set(cyc.cycle_id):
+        raise ExplainError(f"unknown plan cycle {cid!r} (known: {', '.join(cyc.cycle_id)})")
+    return verdicts.compare_cycle(
+        true_monthly(store, indicator_id, a["area_code"]),
+        cyc,
+        cid,
+        indicator_id=indicator_id,
+        area_code=a["area_code"],
+        good_direction=str(ind["good_direction"]),
+        last_month=ind.get("last_month") if isinstance(ind.get("last_month"), str) else None,
+    )
+
+
+@cached
+def family(
+    store, kind: str, area_code: str | None = None, cycle_id: str | None = None, end_month: str | None = None
+) -> tuple[verdicts.Comparison, ...]:
+    """Every indicator's comparison of one kind for one area, adjusted together for many tests
+    (Benjamini–Hochberg): the family the Overview, the pack and `explain --indicator all` show."""
+    if kind not in ("latest12", "cycle"):
+        raise ExplainError(f"--compare must be one of {', '.join(KINDS)}, not {kind!r}")
+    a = area(store, area_code)
+    out = []
+    for iid in indicators(store).indicator_id:
+        ind = indicator(store, iid)
+        if ind.get("geography") == "borough" and a.get("area_type") != "borough":
+            continue  # a borough-only indicator has no ward figures
+        if kind == "latest12":
+            out.append(latest12(store, iid, a["area_code"], end_month))
+        else:
+            cid = cycle_id or current_cycle_id(store, iid)
+            out.append(cycle(store, iid, a["area_code"], cid))
+    return tuple(verdicts.adjust_family(out))
+
+
+def in_family(
+    store,
+    kind: str,
+    indicator_id: str,
+    area_code: str | None = None,
+    cycle_id: str | None = None,
+    end_month: str | None = None,
+) -> verdicts.Comparison:
+    """One indicator's comparison as shown among the family (with its adjusted p-value and verdict),
+    means withheld where they would reveal small numbers."""
+    fam = family(store, kind, area_code, cycle_id, end_month)
+    for c in fam:
+        if c.indicator_id == indicator_id:
+            return _shown(c, withheld(store, indicator_id, c.area_code))
+    raise ExplainError(f"indicator {indicator_id!r} has no figures for area {area_code!r}")
+
+
+@cached
+def areas(store, indicator_id: str, end_month: str | None = None) -> verdicts.Funnel:
+    """The partnership against similar areas: rates per 1,000 over 12 months on a funnel plot."""
+    ind = indicator(store, indicator_id)
+    rates = queries.run_true(store, "comparator_rates", indicator=indicator_id, end_month=end_month)
+    period = f"{rates.start_month.iloc[0]} to {rates.end_month.iloc[0]}" if len(rates) else "no months"
+    if rates.empty:
+        raise ExplainError(f"indicator {ind['indicator_id']!r} has no rows in comparator_monthly.csv")
+    return verdicts.funnel(rates, indicator_id=indicator_id, period=period)
+
+
+def explain_lines(
+    store, indicator_id: str, area_code: str | None = None, compare: str = "latest12", cycle_id: str | None = None
+) -> list[dict]:
+    """What `python -m safer explain --json` prints: one dict per line."""
+    if compare not in KINDS:
+        raise ExplainError(f"--compare must be one of {', '.join(KINDS)}, not {compare!r}")
+    ids = (
+        list(indicators(store).indicator_id)
+        if indicator_id == "all"
+        else [indicator(store, indicator_id)["indicator_id"]]
+    )
+    if area_code is not None:
+        area(store, area_code)
+    if cycle_id is not None and cycle_id not in set(cycles(store).cycle_id):
+        raise ExplainError(f"unknown plan cycle {cycle_id!r} (known: {', '.join(cycles(store).cycle_id)})")
+    if cycle_id is not None and compare != "cycle":
+        raise ExplainError("--cycle goes with --compare cycle")
+    lines: list[dict] = []
+    if compare == "areas":
+        if area_code is not None and area_code != partnership_area(store):
+            raise ExplainError("--compare areas compares the partnership's own area; leave out --area")
+        for iid in ids:
+            try:
+                f = areas(store, iid)
+            except ExplainError:
+                if indicator_id == "all":
+                    continue
+                raise
+            for a in f.areas:
+                lines.append(
+                    {
+                        "indicator_id": iid,
+                        "compare": "areas",
+                        "period": f.period,
+                        "area_code": a.area_code,
+                        "area_name": a.area_name,
+                        "is_partnership": a.is_partnership,
+                        "rate_per_1000": a.rate_per_1000,
+                        "position": a.position,
+                        "position_95": a.position_95,
+                        "dispersion": f.dispersion,
+                        "method": f.method,
+                    }
+                )
+        return lines
+    a = area(store, area_code)
+    for iid in ids:
+        ind = indicator(store, iid)
+        if ind.get("geography") == "borough" and a.get("area_type") != "borough":
+            if indicator_id == "all":
+                continue
+            raise ExplainError(f"indicator {iid!r} is recorded for the borough only, not for {a['area_code']}")
+        c = in_family(store, compare, iid, a["area_code"], cycle_id)
+        lines.append(c.to_json())
+    return lines
+
+
+def verdict_sentence(c: verdicts.Comparison, unit: str) -> str:
+    """One plain sentence for a committee: what changed and whether it is beyond chance."""
+    v = c.shown_verdict
+    if v == "not enough data":
+        return f"Not enough data to say whether it changed: {c.note}."
+    if c.current_mean is None:
+        head = f"{fmt.period_label(*c.current_period.split(' to '))}: "
+    else:
+        head = (
+            f"{fmt.number(c.current_mean)} {unit} a month in {fmt.period_label(*c.current_period.split(' to '))}, "
+            f"against {fmt.number(c.previous_mean)} in {fmt.period_label(*c.previous_period.split(' to '))} "
+            f"({fmt.percent_change(c.change_pct)}): "
+        )
+    if v == "no clear change":
+        return head + "no clear change; the difference is within what chance would give."
+    return head + f"{v}, beyond what chance would give."

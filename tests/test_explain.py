@@ -1,0 +1,114 @@
+"""`python -m safer explain`: every verdict reproducible outside the dashboard, as JSON Lines."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from helpers import PROJECT
+
+from safer import queries, verdicts
+from safer.store import Store
+
+KEYS = {
+    "indicator_id", "area_code", "compare", "current_period", "previous_period", "current_months_with_data",
+    "previous_months_with_data", "current_mean", "previous_mean", "change_pct", "p_value", "verdict", "method",
+}  # fmt: skip
+WORDS = {"better", "worse", "no clear change", "not enough data"}
+NEUTRAL = {"up", "down", "no clear change", "not enough data"}
+
+
+def explain(*args, data=None, cache=None):
+    env = dict(os.environ)
+    if cache:
+        env["SAFER_CACHE_DIR"] = str(cache)
+    cmd = [sys.executable, "-m", "safer", "explain", *args] + (["--data", str(data)] if data else [])
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=PROJECT, env=env)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    cache = tmp_path_factory.mktemp("cache")
+    return PROJECT / "data", cache
+
+
+@pytest.mark.parametrize("compare", ["latest12", "cycle"])
+def test_every_line_is_json_with_the_required_keys_and_words(demo, compare):
+    data, cache = demo
+    r = explain("--indicator", "all", "--compare", compare, "--json", data=data, cache=cache)
+    assert r.returncode == 0, r.stderr
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [x["indicator_id"] for x in lines] == ["asb", "burglary", "cse", "missing_episodes", "modern_slavery"]
+    for x in lines:
+        assert KEYS <= set(x), KEYS - set(x)
+        assert x["compare"] == compare and x["area_code"] == "E08000007"
+        assert x["verdict"] in (NEUTRAL if x["good_direction"] == "neither" else WORDS)
+        assert x["family_verdict"] in WORDS | NEUTRAL and 0 <= x["family_p_value"] <= 1
+        assert x["family_p_value"] >= x["p_value"]  # adjusting for many tests never makes p smaller
+        assert len(x["current_period"]) == len("2025-10 to 2026-09")
+    if compare == "cycle":
+        assert all(x["current_period"] == "2025-04 to 2026-09" for x in lines)
+        assert all(x["basis"].endswith("first 18 months of each cycle") for x in lines)
+
+
+def test_explain_equals_the_engine_on_true_counts(demo):
+    data, cache = demo
+    r = explain("--indicator", "asb", data=data, cache=cache)
+    (line,) = [json.loads(x) for x in r.stdout.splitlines()]
+    s = Store(data, cache=cache / "own")
+    try:
+        q = queries.get("monthly")
+        monthly = s.sql(q.sql, queries.bind(s, q, {"indicator": "asb", "area": None}))
+    finally:
+        s.close()
+    c = verdicts.compare_latest12(monthly, indicator_id="asb", area_code="E08000007", good_direction="down")
+    assert line["verdict"] == c.verdict and line["p_value"] == pytest.approx(c.p_value)
+    assert line["current_mean"] == pytest.approx(c.current_mean) and line["change_pct"] == pytest.approx(c.change_pct)
+    counts = monthly.set_index("month")["value"]
+    assert line["current_mean"] == pytest.approx(counts.loc["2025-10":"2026-09"].mean())
+    assert line["previous_mean"] == pytest.approx(counts.loc["2024-10":"2025-09"].mean())
+
+
+def test_areas_lines_place_every_comparator(demo):
+    data, cache = demo
+    r = explain("--indicator", "asb", "--compare", "areas", data=data, cache=cache)
+    lines = [json.loads(x) for x in r.stdout.splitlines()]
+    assert len(lines) == 10 and sum(x["is_partnership"] for x in lines) == 1
+    for x in lines:
+        assert {"area_code", "area_name", "rate_per_1000", "position", "method"} <= set(x)
+        assert x["position"] in {"above", "within", "below"}
+
+
+def test_a_ward_verdict_on_a_small_number_indicator_withholds_its_means(demo):
+    data, cache = demo
+    r = explain("--indicator", "cse", "--area", "E05000784", data=data, cache=cache)
+    (x,) = [json.loads(line) for line in r.stdout.splitlines()]
+    assert x["verdict"] in WORDS and x["current_mean"] is None and x["change_pct"] is None
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--indicator", "nope"),
+        ("--indicator", "asb", "--area", "E00000000"),
+        ("--indicator", "asb", "--compare", "sideways"),
+        ("--indicator", "asb", "--compare", "cycle", "--cycle", "1999-01"),
+        ("--indicator", "modern_slavery", "--area", "E05000784"),
+        (),
+    ],
+)
+def test_a_bad_argument_exits_1_with_one_line(demo, args):
+    data, cache = demo
+    r = explain(*args, data=data, cache=cache)
+    assert r.returncode == 1 and r.stdout == ""
+    assert len(r.stderr.strip().splitlines()) == 1 and r.stderr.startswith("explain: ")
+
+
+def test_on_the_small_fixture(data_dir, tmp_path):
+    r = explain("--indicator", "all", data=data_dir, cache=tmp_path / "c")
+    lines = [json.loads(x) for x in r.stdout.splitlines()]
+    # six months of data: no 12-month window has a year before it, so nothing is guessed
+    assert {x["verdict"] for x in lines} == {"not enough data"}

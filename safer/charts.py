@@ -318,7 +318,7 @@ def trend_chart(
     area_name: str,
     synthetic: bool,
     note: str | None = None,
-    limits_method: str = "Laney c'-chart, 3 sigma widened for over-dispersion",
+    limits_method: str = "99.73% limits around the expected count for the season and the plan cycle",
     suppressed: pd.Series | None = None,
     suppress_below: int | None = None,
 ) -> go.Figure:
@@ -508,7 +508,7 @@ def trend_chart(
                 go.Scatter(
                     x=lx,
                     y=_num_list(lim["centre"]),
-                    name="Phase mean (centre line)",
+                    name="Expected (season and plan cycle)",
                     line=dict(color=NEUTRAL, width=1.5, dash="dot"),
                     legendrank=40,
                     **common,
@@ -518,7 +518,7 @@ def trend_chart(
             go.Scatter(
                 x=lx,
                 y=_num_list(lim["upper"]),
-                name="Control limits (per plan cycle)",
+                name="Limits (99.73%)",
                 line=dict(color=NEUTRAL, width=2, dash="dash"),
                 legendgroup="limits",
                 legendrank=30,
@@ -539,8 +539,8 @@ def trend_chart(
         if "signal" in lim:
             sig = lim["signal"].fillna("").astype(str)
             for kind, name, symbol, colour in (
-                ("above", "Above upper control limit", "diamond", "#CC79A7"),
-                ("below", "Below lower control limit", "triangle-down", "#56B4E9"),
+                ("above", "Above the upper limit", "diamond", "#CC79A7"),
+                ("below", "Below the lower limit", "triangle-down", "#56B4E9"),
             ):
                 mask = (sig == kind) & df["value"].notna()
                 if mask.any():
@@ -620,17 +620,14 @@ def trend_chart(
         f"{label} in {area_name}, by month",
         subtitle,
         height=660,
-        margin=dict(l=90, r=40, t=130, b=190 + (20 if note else 0)),
+        margin=dict(l=90, r=40, t=130, b=150 + (40 if note else 0)),
     )
     _legend_at_bottom(fig)
     fig.update_layout(hovermode="closest")
-    caption = (
-        "Gaps and grey bands are months with no data: they are not zero and are not joined up. "
-        f"Limits: {limits_method}, recalculated for each plan cycle."
-    )
+    # The footnote (gaps, the limits' method) is shown by the page under the chart, not inside the figure,
+    # so it can never be printed over the legend at any width.
     if note:
-        caption += "<br>" + note
-    _add_caption(fig, caption, below_px=78)
+        _add_caption(fig, note, below_px=78)
     _add_synthetic(fig, synthetic)
     return fig
 

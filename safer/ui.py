@@ -285,3 +285,44 @@ def pack_download(cycle_id: str) -> None:
         on_click="ignore",
         icon=":material/folder_zip:",
     )
+
+
+# --------------------------------------------------------------------------- laying out a view
+
+
+def group_cards(cards: list) -> list[tuple[tuple[str, str, bool], list]]:
+    """Cards grouped by priority, in the plan's order."""
+    groups: dict[tuple[str, str, bool], list] = {}
+    for c in cards:
+        groups.setdefault((c.priority_id, c.priority_title, c.illustrative), []).append(c)
+    return list(groups.items())
+
+
+def view_tables(v, label: str = "The same numbers as a table", figures: dict | None = None) -> None:
+    """A view's tables one click away, its downloads (CSV, Excel, images) and its citation."""
+    for name, df in v.tables.items():
+        with st.expander(label if len(v.tables) == 1 else f"{label}: {name}"):
+            st.dataframe(export.display_table(df), hide_index=True, width="stretch")
+    m = v.meta
+    m = export.Meta(**{**m.__dict__, "url": view_url()})
+    exports(v.tables, figures if figures is not None else v.figures, m)
+
+
+def view_sources(v) -> None:
+    """The commands behind a view's numbers, one click away."""
+    if not v.queries:
+        return
+    with st.expander("Where these numbers come from"):
+        st.caption("The same numbers from the command line (each query is a file in queries/):")
+        st.code("\n".join(v.queries), language="bash", wrap_lines=True)
+
+
+def with_marked_date(fig, mark: dict):
+    """A copy of a (shared, cached) figure with the date from the link marked on it."""
+    import plotly.graph_objects as go
+
+    from . import charts
+
+    f = go.Figure(fig)
+    charts.add_marked_date(f, mark["date"], mark["plotly_label"])
+    return f

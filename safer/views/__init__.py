@@ -1,8 +1,26 @@
 """One function per view: each takes the store and the filters and returns a `View` (see `base.py`).
 
-Pages, briefing slides, the SIA pack and the command line are built from these objects only.
+Pages, briefing slides, the SIA pack and the command line are built from these objects only. Modules are
+named for what they hold (headlines, trends, ...), functions for the view they build.
 """
 
 from .base import View, cached, clear_cache
+from .comparisons import ExplainError, explain_lines
+from .headlines import Card, default_cycle, overview
+from .headlines import cycle_choices as overview_cycles
+from .trends import HOW_TO_READ as TREND_HOW_TO_READ
+from .trends import trend
 
-__all__ = ["View", "cached", "clear_cache"]
+__all__ = [
+    "View",
+    "cached",
+    "clear_cache",
+    "ExplainError",
+    "explain_lines",
+    "Card",
+    "overview",
+    "overview_cycles",
+    "default_cycle",
+    "trend",
+    "TREND_HOW_TO_READ",
+]

@@ -1,0 +1,214 @@
+"""The Overview: is each priority of a plan cycle improving, and is the change real?
+
+For the current cycle the cards compare the latest 12 months with the same months a year before; for a
+past cycle, that cycle's own last 12 months with the 12 before them, and the cycle with the one before
+it. Each card says in one line why its direction is good or bad. The verdicts are one family adjusted
+for many tests (Benjamini–Hochberg), the same family `python -m safer explain --indicator all` prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .. import charts, export, fmt, queries, stats, verdicts
+from . import comparisons
+from .base import View, cached
+
+VERDICT_STYLE = {
+    "better": ("▲▼", stats.COLOUR_BETTER),
+    "worse": ("▲▼", stats.COLOUR_WORSE),
+    "no clear change": ("●", stats.COLOUR_NEUTRAL),
+    "not enough data": ("○", stats.COLOUR_NEUTRAL),
+    "up": ("▲", stats.COLOUR_NEUTRAL),
+    "down": ("▼", stats.COLOUR_NEUTRAL),
+}
+
+
+@dataclass(frozen=True)
+class Card:
+    priority_id: str
+    priority_title: str
+    illustrative: bool
+    indicator_id: str
+    label: str
+    unit: str
+    headline: str  # "418.8 incidents a month"
+    period: str  # "Oct 2025 to Sep 2026"
+    change: str  # "−6.9% on the same months a year before"
+    verdict: str  # the family verdict shown
+    symbol: str
+    colour: str
+    why: str  # one line: why this direction is good or bad
+    detail: str  # the method, months compared, p-values (one click away)
+    cycle_line: str  # against the previous plan cycle, in one line
+    comparison: verdicts.Comparison
+    sparkline: object  # a Plotly figure
+    trend_link: dict  # query params for the Trends page
+
+
+def why_line(indicator: dict) -> str:
+    """Why a rise or a fall is good news for this indicator, in one line, from its good direction."""
+    gd = str(indicator.get("good_direction") or "neither")
+    label = str(indicator.get("label", "")).lower()
+    unit = str(indicator.get("unit", "cases"))
+    if gd == "up":
+        return (
+            f"More {unit} is good news here: this has long been under-reported, so a rise mostly means better "
+            "recognition and reporting."
+        )
+    if gd == "down":
+        return f"Fewer {unit} is good news here: a fall means less {label or 'of it'} recorded."
+    return "Neither direction is good or bad in itself: the change is shown as up or down."
+
+
+def _symbol(c: verdicts.Comparison) -> tuple[str, str]:
+    v = c.shown_verdict
+    sym, colour = VERDICT_STYLE.get(v, ("●", stats.COLOUR_NEUTRAL))
+    if sym == "▲▼":
+        sym = "▲" if (c.change_pct or 0) > 0 or ((c.current_mean or 0) > (c.previous_mean or 0)) else "▼"
+    return sym, colour
+
+
+def cycle_choices(store) -> pd.DataFrame:
+    return queries.run(store, "plan_cycles")
+
+
+def default_cycle(store) -> str | None:
+    h = queries.run(store, "headline_indicators")
+    if len(h):
+        return str(h.cycle_id.iloc[0])
+    cyc = cycle_choices(store)
+    return str(cyc.cycle_id.iloc[-1]) if len(cyc) else None
+
+
+@cached
+def overview(store, cycle: str | None = None) -> View:
+    """The cards of one plan cycle's headline indicators, grouped by priority."""
+    cyc = cycle_choices(store)
+    cycle = cycle or default_cycle(store)
+    p = queries.run(store, "partnership").iloc[0].to_dict()
+    headlines = queries.run(store, "headline_indicators", cycle=cycle)
+    row = cyc.set_index("cycle_id").loc[cycle] if cycle in set(cyc.cycle_id) else None
+    inds = comparisons.indicators(store).set_index("indicator_id")
+    last_data = inds["last_month"].dropna().max() if len(inds) else None
+    # A past cycle is judged on its own months: its last 12 months, and against the cycle before it.
+    end = None
+    if row is not None and isinstance(last_data, str) and row.end_month < last_data:
+        end = str(row.end_month)
+    is_past = end is not None
+    cards: list[Card] = []
+    area_code = str(p["area_code"])
+    for h in headlines.to_dict("records"):
+        iid = h["indicator_id"]
+        c = comparisons.in_family(store, "latest12", iid, area_code, end_month=end)
+        cyc_c = comparisons.in_family(store, "cycle", iid, area_code, cycle_id=cycle)
+        sym, colour = _symbol(c)
+        unit = str(h["unit"])
+        period = fmt.period_label(*c.current_period.split(" to ")) if " to " in c.current_period else "no months"
+        if c.verdict == "not enough data":
+            headline = f"Not enough data ({c.current_months_with_data} of 12 months)"
+        elif c.current_mean is None:
+            headline = "Figures withheld (small numbers)"
+        else:
+            headline = f"{fmt.number(c.current_mean)} {unit} a month"
+        change = (
+            f"{fmt.percent_change(c.change_pct)} on the same months a year before"
+            if c.change_pct is not None
+            else c.note or "no change can be worked out"
+        )
+        detail = c.method
+        if c.family_p_value is not None:
+            detail += (
+                f" Shown among {c.family_size} indicators, so the p-value is adjusted for many tests: "
+                f"{fmt.p_value(c.family_p_value)} (Benjamini–Hochberg)."
+            )
+        cycle_line = _cycle_line(cyc_c)
+        monthly = queries.run(store, "monthly", indicator=iid)
+        if end:
+            monthly = monthly[monthly["month"] <= end]
+        cards.append(
+            Card(
+                priority_id=str(h["priority_id"]),
+                priority_title=str(h["priority_title"]),
+                illustrative=bool(h["illustrative"]),
+                indicator_id=iid,
+                label=str(h["label"]),
+                unit=unit,
+                headline=headline,
+                period=period,
+                change=change,
+                verdict=c.shown_verdict,
+                symbol=sym,
+                colour=colour,
+                why=why_line(h),
+                detail=detail,
+                cycle_line=cycle_line,
+                comparison=c,
+                sparkline=charts.sparkline(monthly.tail(36), colour),
+                trend_link={"indicator": iid},
+            )
+        )
+    title = f"Headline indicators of the {cycle} plan" if cycle else "Headline indicators"
+    if is_past:
+        question = (
+            f"How did each priority of {cycle} move by the end of that plan ({fmt.month_label(end)}): its last "
+            "12 months against the 12 before, and against the plan before it?"
+        )
+    else:
+        question = "Is each priority improving: the latest 12 months against the same months a year before?"
+    table = pd.DataFrame(
+        [
+            {
+                "Priority": k.priority_title,
+                "Indicator": k.label,
+                "Months compared": k.period,
+                "A month now": k.comparison.current_mean,
+                "A month a year before": k.comparison.previous_mean,
+                "Change, %": k.comparison.change_pct,
+                "p-value": k.comparison.p_value,
+                "p-value adjusted for many tests": k.comparison.family_p_value,
+                "Verdict": k.verdict,
+                "Against the previous plan": k.cycle_line,
+            }
+            for k in cards
+        ]
+    )
+    meta = export.Meta(
+        title=title,
+        period=", ".join(sorted({k.period for k in cards})) or "no data",
+        source="; ".join(sorted({str(s) for s in inds.loc[[k.indicator_id for k in cards], "source"]}))
+        if cards
+        else "",
+        data_version=store.version,
+        filters={"cycle": cycle or ""},
+        partnership=str(p["name"]),
+        synthetic=bool(p["synthetic"]),
+    )
+    return View(
+        name="overview",
+        title=title,
+        question=question,
+        meta=meta,
+        tables={"headline indicators": table},
+        sentences=[f"{k.label}: {k.verdict} ({k.change})." for k in cards],
+        detail=[verdicts.FAMILY_NOTE],
+        notes=["Priorities marked (illustrative) are worded for the demo where the plan's exact wording is not known."]
+        if any(k.illustrative for k in cards)
+        else [],
+        queries=[
+            "python -m safer explain --indicator all --compare latest12 --json",
+            f"python -m safer explain --indicator all --compare cycle --cycle {cycle}",
+            f"python -m safer query headline_indicators --cycle {cycle}",
+        ],
+        data={"cards": cards, "cycle": cycle, "cycles": cyc, "past": is_past, "end_month": end},
+    )
+
+
+def _cycle_line(c: verdicts.Comparison) -> str:
+    if c.verdict == "not enough data":
+        return f"Against the previous plan: not enough data ({c.note})."
+    basis = c.basis.split(", ", 1)[-1]
+    change = f"{fmt.percent_change(c.change_pct)}, " if c.change_pct is not None else ""
+    return f"Against the previous plan ({basis}): {change}{c.shown_verdict}."

@@ -1,0 +1,103 @@
+"""Trends: one indicator in one area, month by month, across plan cycles, with limits around the season."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import charts, export, fmt, queries, stats, verdicts
+from . import comparisons
+from .base import View, cached
+
+HOW_TO_READ = (
+    "Points are monthly counts; gaps are months with no data (never zero). The dashed orange line is the mean "
+    "of the last 12 months, shown only where all 12 have data. The shaded band is where a month is expected to "
+    "fall given the season and the plan cycle; marked points lie outside it."
+)
+
+
+@cached
+def trend(store, indicator_id: str, area_code: str | None = None) -> View:
+    ind = comparisons.indicator(store, indicator_id)
+    a = comparisons.area(store, area_code)
+    code = a["area_code"]
+    p = queries.run(store, "partnership").iloc[0].to_dict()
+    monthly = queries.run(store, "monthly", indicator=indicator_id, area=code)  # what may be shown
+    cycles = queries.run(store, "plan_cycles")
+    events = queries.run(store, "events", indicator=indicator_id)
+    suppressed = monthly["value_suppressed"] if "value_suppressed" in monthly else None
+    n_suppressed = int(suppressed.sum()) if suppressed is not None else 0
+    n_missing = int((monthly["value"].isna() & ~(suppressed if suppressed is not None else False)).sum())
+    notes = []
+    if n_suppressed:
+        threshold = monthly.attrs.get("suppress_below")
+        notes.append(
+            f"{fmt.plural(n_suppressed, 'month')} with fewer than {threshold} {ind['unit']} in this ward "
+            f"{'is' if n_suppressed == 1 else 'are'} suppressed (marked on the chart, <{threshold} in the table); "
+            f"{fmt.plural(n_missing, 'month')} {'has' if n_missing == 1 else 'have'} no data. No rolling mean or "
+            "limits are drawn for this ward: they would reveal the suppressed counts."
+        )
+        monthly = monthly.assign(rolling_12_mean=float("nan"))
+        limits = None
+    else:
+        monthly = monthly.assign(rolling_12_mean=stats.rolling_mean(monthly["value"]))
+        if n_missing:
+            notes.append(f"{fmt.plural(n_missing, 'month')} of {len(monthly)} have no data: gaps, never zero.")
+        limits = verdicts.control_limits(comparisons.true_monthly(store, indicator_id, code), cycles)
+    fig = charts.trend_chart(
+        monthly[["month", "value"]],
+        monthly["rolling_12_mean"],
+        limits,
+        cycles,
+        events,
+        ind,
+        a["area_name"],
+        bool(p["synthetic"]),
+        suppressed=suppressed,
+        suppress_below=monthly.attrs.get("suppress_below"),
+    )
+    c = comparisons.in_family(store, "latest12", indicator_id, code)
+    period = f"{monthly.month.iloc[0]} to {monthly.month.iloc[-1]}" if len(monthly) else "no data"
+    table = monthly
+    if limits is not None:
+        lim = limits[["month", "phase", "centre", "lower", "upper", "signal"]].rename(
+            columns={"centre": "expected", "lower": "lower_limit", "upper": "upper_limit"}
+        )
+        table = monthly.merge(lim, on="month", how="left")
+    table.attrs = monthly.attrs
+    detail = [c.method]
+    if limits is not None:
+        detail.append("Limits: " + verdicts.LIMITS_METHOD + ".")
+    meta = export.Meta(
+        title=f"{ind['label']} in {a['area_name']}, by month",
+        period=period,
+        source=str(ind["source"]),
+        data_version=store.version,
+        filters={"indicator": indicator_id, "area": code},
+        partnership=str(p["name"]),
+        synthetic=bool(p["synthetic"]),
+    )
+    caveats = ind.get("caveats") if isinstance(ind.get("caveats"), str) else ""
+    return View(
+        name="trend",
+        title=meta.title,
+        question="How has this indicator moved month by month, and which months stand out?",
+        meta=meta,
+        tables={"monthly": table},
+        figures={"trend chart": fig},
+        sentences=[
+            comparisons.verdict_sentence(c, str(ind["unit"])),
+            charts.describe_trend(monthly, ind, a["area_name"]),
+        ],
+        detail=detail,
+        notes=notes + ([caveats] if caveats else []),
+        queries=[
+            f"python -m safer query monthly --indicator {indicator_id} --area {code}",
+            f"python -m safer query events --indicator {indicator_id}",
+            f"python -m safer explain --indicator {indicator_id} --area {code} --json",
+        ],
+        data={"indicator": ind, "area": a, "comparison": c, "monthly": monthly, "limits": limits},
+    )
+
+
+def monthly_table(v: View) -> pd.DataFrame:
+    return v.tables["monthly"]

@@ -71,7 +71,10 @@ def test_changing_a_filter_updates_the_url(demo_env):
     at.selectbox(key="url_indicator").set_value("cse").run()
     assert not at.exception
     assert at.query_params["indicator"] in ("cse", ["cse"])
-    assert "Method." in " ".join(m.value for m in at.markdown)
+    text = " ".join(m.value for m in at.markdown).replace("\\", "")
+    # the current cycle is compared with the same months of the one before, and says so
+    assert "2025-28 against the plan before (first 18 months of each cycle)" in text
+    assert "18 months of 36 have not happened yet (not missing data)" in text
 
 
 def test_borough_only_indicator_offers_only_the_borough(demo_env):

@@ -6,6 +6,7 @@ named for what they hold (headlines, trends, ...), functions for the view they b
 
 from .base import View, cached, clear_cache
 from .comparisons import ExplainError, explain_lines
+from .cycles import cycle_comparison
 from .headlines import Card, default_cycle, overview
 from .headlines import cycle_choices as overview_cycles
 from .trends import HOW_TO_READ as TREND_HOW_TO_READ
@@ -22,5 +23,6 @@ __all__ = [
     "overview_cycles",
     "default_cycle",
     "trend",
+    "cycle_comparison",
     "TREND_HOW_TO_READ",
 ]

@@ -86,15 +86,31 @@ def test_compare_page_draws_the_funnel_with_the_partnership_labelled(demo_env):
     assert "per 1,000 residents" in funnel["layout"]["yaxis"]["title"]["text"]
     assert "Residents" in funnel["layout"]["xaxis"]["title"]["text"]
     captions = " ".join(c.value for c in at.caption)
-    assert "exact Poisson quantiles" in captions and "Spiegelhalter 2005" in captions
+    # the demo's boroughs differ far more than Poisson chance: the limits are widened, and the page says so
+    assert "widened for over-dispersion between areas" in captions and "Spiegelhalter (2005)" in captions
     assert any("Synthetic" in w.value for w in at.warning)
 
 
-def test_compare_page_normal_limits_from_the_url(demo_env):
-    at = _open("pages/compare.py", {"indicator": "burglary", "limits": "normal"})
+def test_compare_page_positions_are_the_ones_explain_prints(demo_env):
+    from safer.store import Store
+    from safer.views import comparisons
+
+    at = _open("pages/compare.py", {"indicator": "burglary"})
     assert not at.exception, [e.value for e in at.exception]
-    assert "normal approximation" in " ".join(c.value for c in at.caption)
-    assert at.query_params["limits"] == ["normal"] or at.query_params["limits"] == "normal"
+    funnel = json.loads(at.get("plotly_chart")[0].proto.spec)
+    drawn = {}
+    for t in funnel["data"]:
+        for cd in t.get("customdata") or []:
+            drawn[cd[0]] = cd[3]
+    s = Store()
+    lines = comparisons.explain_lines(s, "burglary", compare="areas")
+    assert len(drawn) == len(lines) == 10
+    for line in lines:
+        page = drawn[line["area_name"]]
+        assert page.split(" ")[0] == line["position"] or (line["position"] == "within" and "95%" in page)
+    headline = " ".join(m.value for m in at.markdown)
+    mine = next(x for x in lines if x["is_partnership"])
+    assert f"{mine['rate_per_1000']:,.1f}" in headline.replace("\\", "")
 
 
 def test_compare_page_without_comparator_data_says_so(data_dir, monkeypatch):

@@ -1,7 +1,8 @@
 """Briefings: `?briefing=NAME` shows a briefing one view per screen, for a projector.
 
-Each slide: one chart in large type, three sentences from the data (what changed, whether it is beyond
-chance, the caveat), the data period, source and data version, and Previous / Next (buttons, or the
+Each slide: one chart filling the screen, at most three plain sentences in large type from the same view
+as the chart (what changed, against the previous plan, the caveat), the method one click away, the data
+period, source and data version, and Previous / Next (buttons, or the
 left and right arrow keys). The step is kept in the URL (`&step=2`), so a link reopens the same slide.
 dashboard.py hides the navigation while a briefing is open. Without `?briefing=` this page lists the
 briefings in `briefings/`. Everything shown comes from `safer.briefing`.
@@ -15,9 +16,12 @@ from safer import briefing, config, ui
 
 # Projector type for the sentences and the stamp (the chart's own type is set in safer.briefing).
 # Constant CSS only: no text from the data or the URL goes into it.
+# No Streamlit chrome on a projector: no header bar, toolbar, Deploy button or main menu.
 PROJECTOR_CSS = """<style>
-[data-testid="stMainBlockContainer"] { padding: 2.5rem 2rem 1rem 2rem; }
-.st-key-briefing_text p { font-size: 1.25rem; line-height: 1.3; margin-bottom: 0.5rem; }
+[data-testid="stMainBlockContainer"] { padding: 1rem 1.5rem 0.5rem 1.5rem; max-width: 100%; }
+[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"], #MainMenu,
+[data-testid="stAppDeployButton"], [data-testid="stMainMenu"] { display: none !important; }
+.st-key-briefing_text p { font-size: 1.75rem; line-height: 1.35; margin-bottom: 0.9rem; }
 .st-key-briefing_stamp p { font-size: 1rem; line-height: 1.3; }
 </style>"""
 
@@ -83,7 +87,7 @@ def _show(name: str) -> None:
     st.html(PROJECTOR_CSS)
 
     st.title(slide.title)
-    chart, text = st.columns([3, 2], gap="medium")
+    chart, text = st.columns([2, 1], gap="medium")
     chart.plotly_chart(slide.figure, width="stretch", theme=None, config={"displayModeBar": False}, alt=slide.alt)
     with text:
         with st.container(horizontal=True, vertical_alignment="center", gap="small"):
@@ -129,6 +133,10 @@ def _show(name: str) -> None:
                 st.markdown(ui.md_escape(sentence))
         with st.container(key="briefing_stamp"):
             st.caption(ui.md_escape(slide.stamp))
+        if slide.detail:
+            with st.expander("How this was worked out (for analysts)"):
+                for line in slide.detail:
+                    st.caption(ui.md_escape(line))
 
 
 name = st.query_params.get("briefing")

@@ -14,8 +14,8 @@ It is opened with `?briefing=NAME` (NAME is the file name without `.toml`, check
 in `briefings/`, never used to build a path) and exported with `python -m safer briefing NAME --pdf OUT`.
 
 Pure functions, no Streamlit: `load` reads and checks a briefing, `build_slide` makes one slide's
-figure, its three sentences (from `safer.narrative`: what changed, whether it is beyond chance, the
-caveat) and its stamp, `slides_html` and `pdf_bytes` make the printable version.
+figure, its three sentences (from the same view as the chart, `safer.views`: what changed, whether it
+is beyond chance, the caveat) and its stamp, `slides_html` and `pdf_bytes` make the printable version.
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import charts, config, export, narrative, queries, stats
+from . import charts, config, export, queries, stats, views
+from .views import comparisons
 
 BRIEFINGS_DIR = config.PROJECT_ROOT / "briefings"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
@@ -93,9 +94,10 @@ class Slide:
     title: str
     page: str
     figure: go.Figure
-    sentences: list[str]  # [what changed, beyond chance or not, the caveat]
+    sentences: list[str]  # at most three plain sentences, from the same view as the chart
     meta: export.Meta  # period, source, data version, filters
     alt: str  # a text alternative to the chart
+    detail: list[str] = field(default_factory=list)  # the method, one click away for the analyst
 
     @property
     def stamp(self) -> str:
@@ -207,17 +209,6 @@ def parse_step(raw, n: int) -> int:
 # --------------------------------------------------------------------------- one slide
 
 
-def sentences(monthly: pd.DataFrame, indicator: dict, area_name: str) -> list[str]:
-    """Three sentences from the data: what changed, whether it is beyond chance, the caveat."""
-    ch = stats.change_between(monthly)
-    first = narrative.latest_change(ch, indicator, area_name)
-    if ch.get("last_month") is not None and ch["previous_months_with_data"]:
-        second = narrative.chance_sentence(ch, indicator)
-    else:
-        second = NO_TEST
-    return [first, second, narrative.caveat_sentence(monthly, indicator)]
-
-
 def _legend_rows(fig: go.Figure, width: int) -> int:
     """Rows a horizontal legend takes at PROJECTOR_FONT in a figure `width` px wide (an estimate)."""
     names = [str(t.name or "") for t in fig.data if t.showlegend is not False and t.name]
@@ -238,7 +229,7 @@ def _wrap_name(name: str, width: int = 56) -> str:
     return export._wrap(name, width) if len(name) > width and "<br>" not in name else name
 
 
-def for_projector(fig: go.Figure, height: int = 540, width: int = 760, y_title: str | None = None) -> go.Figure:
+def for_projector(fig: go.Figure, height: int = 760, width: int = 1200, y_title: str | None = None) -> go.Figure:
     """The figure for a projector: nothing below PROJECTOR_FONT px, and nothing a slide says anyway.
 
     The slide's own heading replaces the chart's title and subtitle; the long method caption under a
@@ -337,40 +328,27 @@ def build_slide(store, briefing: Briefing, step: int) -> Slide:
     monthly = queries.run(store, "monthly", indicator=iid, area=code)
     y_title = None
 
+    detail: list[str] = []
     if spec.page == "trends":
-        cycles = queries.run(store, "plan_cycles")
-        suppressed = monthly["value_suppressed"] if "value_suppressed" in monthly else None
-        if suppressed is not None and bool(suppressed.any()):
-            rolling = pd.Series([float("nan")] * len(monthly))
-        else:
-            rolling = stats.rolling_mean(monthly["value"])
-        # one story on a projector: the months, the rolling mean, plan cycles and gaps (the Trends page
-        # has the control limits and events)
-        fig = charts.trend_chart(
-            monthly[["month", "value"]],
-            rolling,
-            None,
-            cycles,
-            None,
-            indicator,
-            area["area_name"],
-            synthetic,
-            suppressed=suppressed,
-            suppress_below=monthly.attrs.get("suppress_below"),
-        )
-        alt = charts.describe_trend(monthly, indicator, area["area_name"])
+        v = views.trend(store, iid, code)
+        fig = v.figures["trend chart"]
+        alt = v.sentences[1]
         y_title = f"{str(indicator['unit']).capitalize()} per month"
         period = _period(*(monthly.month.iloc[[0, -1]] if len(monthly) else (None, None)))
         source = indicator["source"]
+        said = comparisons.plain_sentences(store, iid, code)
+        detail = comparisons.method_sentences(store, iid, code)
     elif spec.page == "plan_cycles":
-        summary = queries.run(store, "cycle_summary", indicator=iid, area=code)
-        months = queries.run(store, "cycle_months", indicator=iid, area=code)
-        comparison = stats.compare_cycles(summary, months)
-        fig = charts.cycle_means_chart(comparison, indicator, synthetic)
-        alt = charts.describe_cycles(comparison, indicator)
+        v = views.cycle_comparison(store, iid, code)
+        fig = v.figures["cycle means chart"]
+        alt = v.notes[0]
+        months = v.tables["month by month"]
         has = months[pd.to_numeric(months["value"], errors="coerce").notna()]
         period = _period(has.month.min(), has.month.max()) + " (plan cycles)"
         source = indicator["source"]
+        # the words say what the chart shows: the cycles, each against the one before on matched months
+        said = v.sentences[-3:]
+        detail = v.detail
     else:  # consultation: what residents say against what is recorded
         pv = stats.survey_estimates(queries.run(store, "perception_vs_recorded", indicator=iid))
         if pv.empty:
@@ -386,6 +364,12 @@ def build_slide(store, briefing: Briefing, step: int) -> Slide:
         )
         period = _period(pv.start_month.min(), pv.end_month.max())
         source = f"consultation.csv; {indicator['source']}"
+        said = [
+            alt,
+            comparisons.verdict_sentence(comparisons.in_family(store, "latest12", iid, code), str(indicator["unit"])),
+            comparisons.first_sentence(indicator.get("caveats")) or stats.SURVEY_METHOD.split(". ")[0] + ".",
+        ]
+        detail = [stats.SURVEY_METHOD]
 
     meta = export.Meta(
         title=spec.title,
@@ -402,9 +386,10 @@ def build_slide(store, briefing: Briefing, step: int) -> Slide:
         title=spec.title,
         page=spec.page,
         figure=for_projector(fig, y_title=y_title),
-        sentences=sentences(monthly, indicator, area["area_name"]),
+        sentences=[x for x in said if x][:3],
         meta=meta,
         alt=alt,
+        detail=detail,
     )
 
 

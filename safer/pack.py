@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import charts, export, narrative, queries, stats
+from . import export, fmt, queries, views
 
 
 @dataclass
@@ -29,50 +29,42 @@ class IndicatorPart:
     period: str
 
 
-def _indicator_part(store, indicator: dict, area: dict, cycles: pd.DataFrame, synthetic: bool) -> IndicatorPart:
+def _indicator_part(store, indicator: dict, cycle_id: str, end_month: str | None) -> IndicatorPart:
+    """One indicator's part of the pack, built from the same views as its pages: the trend and the plan
+    cycles, and a paragraph from the same verdicts (one family for the pack, adjusted for many tests)."""
+    from .views import comparisons
+
     iid = indicator["indicator_id"]
-    monthly = queries.run(store, "monthly", indicator=iid)
-    summary = queries.run(store, "cycle_summary", indicator=iid)
-    months = queries.run(store, "cycle_months", indicator=iid)
-    events = queries.run(store, "events", indicator=iid)
-    comparison = stats.compare_cycles(summary, months)
-    monthly_table = monthly.assign(rolling_12_mean=stats.rolling_mean(monthly["value"]))
-    limits = stats.control_limits(monthly[["month", "value"]], cycles)
-    trend = charts.trend_chart(
-        monthly[["month", "value"]],
-        monthly_table["rolling_12_mean"],
-        limits,
-        cycles,
-        events,
-        indicator,
-        area["area_name"],
-        synthetic,
-    )
-    means = charts.cycle_means_chart(comparison, indicator, synthetic)
-    cycle_table = comparison[
-        [
-            "cycle_id",
-            "months_in_cycle",
-            "months_with_data",
-            "total",
-            "monthly_mean",
-            "ci_low",
-            "ci_high",
-            "change_vs_previous_pct",
-            "rate_ratio",
-            "p_value",
-            "dispersion",
-            "p_adjusted",
-            "beyond_chance",
-        ]
+    trend = views.trend(store, iid, None)
+    cyc = views.cycle_comparison(store, iid, None)
+    unit = str(indicator["unit"])
+    latest = comparisons.in_family(store, "latest12", iid, None, end_month=end_month)
+    against = comparisons.in_family(store, "cycle", iid, None, cycle_id=cycle_id)
+    paragraph = [
+        f"{indicator['label']}: " + comparisons.verdict_sentence(latest, unit),
+        "How: " + latest.method,
+        comparisons.cycle_sentence(against, unit),
+        "How: " + against.method,
     ]
-    period = f"{monthly.month.iloc[0]} to {monthly.month.iloc[-1]}" if len(monthly) else "no data"
+    if latest.family_size:
+        paragraph.append(
+            f"The pack compares {latest.family_size} indicators at once, so each verdict uses the p-value adjusted "
+            f"for many tests (Benjamini–Hochberg): here {fmt.p_value(latest.family_p_value)} for the latest 12 "
+            "months."
+        )
+    caveats = indicator.get("caveats")
+    if isinstance(caveats, str) and caveats.strip():
+        paragraph.append("Caveats: " + caveats.strip())
+    slug = export.slug(iid)
     return IndicatorPart(
         indicator=indicator,
-        tables={f"{iid} monthly": monthly_table, f"{iid} plan cycles": cycle_table},
-        figures={f"{iid}-trend": trend, f"{iid}-plan-cycles": means},
-        paragraph=narrative.indicator_paragraph(monthly, cycles, indicator, area["area_name"]),
-        period=period,
+        tables={f"{iid} monthly": trend.tables["monthly"], f"{iid} plan cycles": cyc.tables["plan cycles"]},
+        figures={
+            f"{slug}-trend": trend.figures["trend chart"],
+            f"{slug}-plan-cycles": cyc.figures["cycle means chart"],
+        },
+        paragraph=paragraph,
+        period=trend.meta.period,
     )
 
 
@@ -89,10 +81,12 @@ def build_pack(store, cycle_id: str, out_dir: Path, images: bool = True) -> dict
     area = {"area_code": p["area_code"], "area_name": p["area_name"]}
     version = store.version
 
+    last = catalogue["last_month"].dropna().max() if len(catalogue) else None
+    end_month = str(cycle["end_month"]) if isinstance(last, str) and str(cycle["end_month"]) < last else None
     parts: dict[str, IndicatorPart] = {}
     for iid in rows.indicator_id.dropna().unique():
         ind = catalogue.loc[iid].to_dict() | {"indicator_id": iid}
-        parts[iid] = _indicator_part(store, ind, area, cycles, synthetic)
+        parts[iid] = _indicator_part(store, ind, cycle_id, end_month)
 
     files: list[str] = []
     figs, fig_paths = [], []
@@ -127,8 +121,8 @@ def build_pack(store, cycle_id: str, out_dir: Path, images: bool = True) -> dict
                     fig_paths.append(folder / f"{fname}.png")
                     files.append(f"{folder.name}/{fname}.png")
                 imgs.append(f"{folder.name}/{fname}.png")
-            (folder / f"{iid}.txt").write_text("\n".join(part.paragraph) + "\n", encoding="utf-8")
-            files.append(f"{folder.name}/{iid}.txt")
+            (folder / f"{export.slug(iid)}.txt").write_text("\n".join(part.paragraph) + "\n", encoding="utf-8")
+            files.append(f"{folder.name}/{export.slug(iid)}.txt")
             items.append((part, imgs, [f"{folder.name}/{export.slug(t)}.csv" for t in part.tables]))
         if sheets:
             meta = export.Meta(

@@ -235,8 +235,8 @@ def _method(fit: _Fit, n_pairs: int, cur_period: str, prev_period: str) -> str:
         )
     what = "with a term for each calendar month (so the season cancels out)" if fit.seasonal else "(no seasonal terms)"
     disp = (
-        f"dispersion {fit.dispersion:.1f} (the test allows for it)"
-        if fit.dispersion > 1
+        f"months vary {fit.dispersion:.1f} times as much as chance alone (over-dispersion, allowed for in the test)"
+        if fit.dispersion >= 1.05
         else f"dispersion {fit.dispersion:.1f} (no extra variation beyond Poisson)"
     )
     return f"Quasi-Poisson GLM {what} on {n_pairs} matched months, {cur_period} against {prev_period}; {disp}; {ci}."

@@ -9,7 +9,7 @@ import pytest
 from conftest import PROJECT
 from streamlit.testing.v1 import AppTest
 
-from safer import briefing, charts, narrative, queries, stats
+from safer import briefing
 from safer.cli import main
 
 NAME = "scrutiny-current-cycle"
@@ -107,54 +107,45 @@ def test_the_step_is_kept_within_the_slides():
 # --------------------------------------------------------------------------- slides from the data
 
 
-def test_slide_sentences_come_from_the_narrative_on_the_same_numbers(store, tmp_path):
-    b = briefing.load("test-briefing", write(tmp_path, GOOD))
-    inds = queries.run(store, "indicators").set_index("indicator_id")
+def test_slide_sentences_come_from_the_same_view_as_the_chart(store, tmp_path):
+    from safer import views
+    from safer.views import comparisons
 
+    b = briefing.load("test-briefing", write(tmp_path, GOOD))
     s1 = briefing.build_slide(store, b, 1)
-    asb = inds.loc["asb"].to_dict() | {"indicator_id": "asb"}
-    monthly = queries.run(store, "monthly", indicator="asb")
-    ch = stats.change_between(monthly)
-    # seven months: no 12 months before to compare with, so no test to name
-    assert s1.sentences == [
-        narrative.latest_change(ch, asb, "Testborough"),
-        briefing.NO_TEST,
-        narrative.caveat_sentence(monthly, asb),
-    ]
-    assert "1 of 7 months in the series have no data" in s1.sentences[2]  # 2020-03: no file at all
+    # seven months: no year before to compare with, so no verdict is guessed
+    assert s1.sentences == comparisons.plain_sentences(store, "asb", None)
+    assert s1.sentences[0].startswith("Not enough data to say whether it changed")
     assert s1.meta.period == "2020-01 to 2020-07" and s1.meta.data_version == store.version
     assert s1.stamp == (f"Data period: 2020-01 to 2020-07 · Source: police.uk · Data version {store.version}")
-    assert s1.alt == charts.describe_trend(monthly, asb, "Testborough")
+    v = views.trend(store, "asb", None)
+    assert s1.alt == v.sentences[1]
+    assert s1.detail and all("No test" in d or "GLM" in d for d in s1.detail)
 
-    s2 = briefing.build_slide(store, b, 2)  # a ward: small numbers stay suppressed
-    cse = inds.loc["cse"].to_dict() | {"indicator_id": "cse"}
-    monthly = queries.run(store, "monthly", indicator="cse", area="E05000002")
-    ch = stats.change_between(monthly)
-    assert s2.sentences[0] == narrative.latest_change(ch, cse, "South")
-    assert s2.sentences[2] == narrative.caveat_sentence(monthly, cse)
+    s2 = briefing.build_slide(store, b, 2)  # a ward, plan cycles: the words are the cycle view's own
+    v2 = views.cycle_comparison(store, "cse", "E05000002")
+    assert s2.sentences == v2.sentences[-3:]
     assert (s2.number, s2.of, s2.title, s2.page) == (2, 2, "CSE by cycle", "plan_cycles")
 
 
-def test_shipped_slides_say_what_changed_whether_beyond_chance_and_the_caveat():
+def test_shipped_slides_are_three_plain_sentences_with_the_method_one_click_away():
     from safer.store import Store
 
     store = Store(PROJECT / "data")
     try:
         b = briefing.load(NAME)
-        inds = queries.run(store, "indicators").set_index("indicator_id")
         for step, spec in enumerate(b.slides, start=1):
             slide = briefing.build_slide(store, b, step)
-            iid = spec.filters["indicator"]
-            ind = inds.loc[iid].to_dict() | {"indicator_id": iid}
-            monthly = queries.run(store, "monthly", indicator=iid)
-            ch = stats.change_between(monthly)
-            assert slide.sentences == [
-                narrative.latest_change(ch, ind, "Stockport"),
-                narrative.chance_sentence(ch, ind),
-                narrative.caveat_sentence(monthly, ind),
-            ], spec.title
+            assert 1 <= len(slide.sentences) <= 3, spec.title
+            text = " ".join(slide.sentences)
+            for technical in ("E-test", "GLM", "dispersion", "p = ", "p < ", "Benjamini"):
+                assert technical not in text, (spec.title, technical)
+            assert slide.detail, spec.title
             assert slide.meta.synthetic and slide.stamp.endswith("SYNTHETIC DEMO DATA")
             assert f"Data version {store.version}" in slide.stamp
+        cse = briefing.build_slide(store, b, 2)
+        assert "first 18 months of each cycle" in " ".join(cse.sentences)
+        assert cse.figure.layout.height >= 700  # the chart fills a projector's screen
     finally:
         store.close()
 

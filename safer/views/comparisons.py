@@ -244,14 +244,75 @@ def verdict_sentence(c: verdicts.Comparison, unit: str) -> str:
     v = c.shown_verdict
     if v == "not enough data":
         return f"Not enough data to say whether it changed: {c.note}."
+    period = fmt.period_label(*c.current_period.split(" to "))
     if c.current_mean is None:
-        head = f"{fmt.period_label(*c.current_period.split(' to '))}: "
+        head = f"{period}: "
     else:
         head = (
-            f"{fmt.number(c.current_mean)} {unit} a month in {fmt.period_label(*c.current_period.split(' to '))}, "
-            f"against {fmt.number(c.previous_mean)} in {fmt.period_label(*c.previous_period.split(' to '))} "
-            f"({fmt.percent_change(c.change_pct)}): "
+            f"{fmt.number(c.current_mean)} {unit} a month from {period}, against {fmt.number(c.previous_mean)} "
+            f"in the same months a year before ({fmt.percent_change(c.change_pct)}): "
         )
     if v == "no clear change":
         return head + "no clear change; the difference is within what chance would give."
     return head + f"{v}, beyond what chance would give."
+
+
+def cycle_sentence(c: verdicts.Comparison, unit: str) -> str:
+    """The current plan cycle against the one before, in one plain sentence."""
+    basis = c.basis.split(", ", 1)[-1] if c.basis else ""
+    v = c.shown_verdict
+    if v == "not enough data":
+        return f"Against the previous plan: not enough data to say ({c.note})."
+    if c.current_mean is None:
+        return f"Against the previous plan ({basis}): {v}."
+    change = fmt.percent_change(c.change_pct)
+    tail = "no clear change" if v == "no clear change" else f"{v}, beyond what chance would give"
+    return (
+        f"Against the previous plan ({basis}): {fmt.number(c.current_mean)} against {fmt.number(c.previous_mean)} "
+        f"{unit} a month ({change}), {tail}."
+    )
+
+
+def first_sentence(text) -> str:
+    """The first caveat sentence that is not the synthetic-data label (every screen carries that already)."""
+    if not isinstance(text, str) or not text.strip():
+        return ""
+    for sentence in text.strip().split(". "):
+        sentence = sentence.strip().rstrip(".")
+        if sentence and "synthetic" not in sentence.lower():
+            return sentence + "."
+    return ""
+
+
+def plain_sentences(store, indicator_id: str, area_code: str | None = None) -> list[str]:
+    """At most three plain sentences for a committee: the latest change, against the previous plan, and
+    the indicator's first caveat. The technical detail is in `method_sentences`."""
+    ind = indicator(store, indicator_id)
+    unit = str(ind["unit"])
+    out = [verdict_sentence(in_family(store, "latest12", indicator_id, area_code), unit)]
+    try:
+        out.append(cycle_sentence(in_family(store, "cycle", indicator_id, area_code), unit))
+    except ExplainError:
+        pass
+    cav = first_sentence(ind.get("caveats"))
+    if cav:
+        out.append(cav)
+    return out[:3]
+
+
+def method_sentences(store, indicator_id: str, area_code: str | None = None) -> list[str]:
+    """How each verdict was reached: the model, the months compared, the adjustment for many tests."""
+    out = []
+    for kind in ("latest12", "cycle"):
+        try:
+            c = in_family(store, kind, indicator_id, area_code)
+        except ExplainError:
+            continue
+        line = c.method
+        if c.family_p_value is not None:
+            line += (
+                f" Among {c.family_size} indicators compared together, the p-value adjusted for many tests "
+                f"(Benjamini–Hochberg) is {fmt.p_value(c.family_p_value).removeprefix('p ').removeprefix('= ')}."
+            )
+        out.append(line)
+    return out

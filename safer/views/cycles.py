@@ -80,7 +80,7 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
             sentences.append(
                 f"{cid} against the plan before ({c.basis.split(', ', 1)[-1]}): "
                 f"{fmt.number(c.current_mean)} against {fmt.number(c.previous_mean)} {ind['unit']} a month, "
-                f"{fmt.percent_change(c.change_pct)}, {c.verdict} ({fmt.p_value(c.p_value)})."
+                f"{fmt.percent_change(c.change_pct)}: {c.verdict}."
             )
     for r in rows:
         if r["months_not_yet"]:

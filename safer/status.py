@@ -32,6 +32,7 @@ __all__ = ["STATUSES", "assess", "progress_pct", "status_from_progress", "RULE_M
 
 # word -> (symbol, colour). The word and symbol carry the meaning, never the colour alone (Okabe-Ito).
 STATUSES = {
+    "too early to tell": ("?", "#595959"),
     "on track": ("✔", "#009E73"),
     "at risk": ("⚠", "#E69F00"),
     "off track": ("✖", "#D55E00"),
@@ -163,8 +164,55 @@ def assess(
     prog = progress_pct(latest, baseline, target)
     on_min, risk_min = float(rule["on_track_min_progress_pct"]), float(rule["at_risk_min_progress_pct"])
     word = status_from_progress(prog, on_min, risk_min)
+    lo, hi = progress_interval(ch, baseline, target, df)
+    figures |= {"progress_low": lo, "progress_high": hi}
+    bands = f"on track from {on_min:g}%, at risk from {risk_min:g}%, off track below"
+    if not math.isnan(lo) and status_from_progress(lo, on_min, risk_min) != status_from_progress(hi, on_min, risk_min):
+        reason = (
+            f"Progress {_pct(prog)} of the way from the baseline to the target, but chance variation alone could "
+            f"put it anywhere from {_pct(lo)} to {_pct(hi)} (95% interval), which spans more than one status "
+            f"({bands})."
+        )
+        return _result("too early to tell", reason, progress_pct=prog, **figures)
     reason = (
-        f"Progress {prog:+.0f}% of the way from the baseline to the target: on track from {on_min:g}%, "
-        f"at risk from {risk_min:g}%, off track below."
+        f"Progress {_pct(prog)} of the way from the baseline to the target (95% interval {_pct(lo)} to {_pct(hi)}): "
+        f"{bands}."
     )
     return _result(word, reason, progress_pct=prog, **figures)
+
+
+CAP = 200.0  # progress beyond ±200% is shown as "over 200%": the size of the gap, not of the change, drives it
+
+
+def _pct(x: float) -> str:
+    """A progress percentage for people: '+75%', '−40%', 'over +200%'."""
+    if math.isnan(x):
+        return "n/a"
+    if x > CAP:
+        return f"over +{CAP:.0f}%"
+    if x < -CAP:
+        return f"below −{CAP:.0f}%"
+    return f"{x:+.0f}%".replace("-", "−")
+
+
+def progress_interval(ch: dict, baseline: float, target: float, monthly: pd.DataFrame) -> tuple[float, float]:
+    """The 95% interval of progress from the latest mean's uncertainty.
+
+    The latest 12-month mean is total ÷ months; its interval is the exact Poisson (Garwood) interval of the
+    total, widened by √φ when the months vary more than Poisson around their seasonal pattern (φ from the
+    engine's quasi-Poisson model of the latest 12 months against the same months a year before)."""
+    n = int(ch["latest_months_with_data"])
+    mean = ch["latest_mean"]
+    if not n or math.isnan(mean):
+        return math.nan, math.nan
+    total = mean * n
+    total = float(round(total))
+    lo_t, hi_t = stats.garwood_interval(total, 1)  # the interval of the total count
+    from . import verdicts
+
+    c = verdicts.compare_latest12(monthly, indicator_id="", area_code="", good_direction="down")
+    phi = max(1.0, c.dispersion or 1.0)
+    lo_t = total - (total - lo_t) * math.sqrt(phi)
+    hi_t = total + (hi_t - total) * math.sqrt(phi)
+    ends = [progress_pct(max(lo_t, 0.0) / n, baseline, target), progress_pct(hi_t / n, baseline, target)]
+    return min(ends), max(ends)

@@ -18,6 +18,7 @@ The public API (names, arguments and the fields of the returned objects) is what
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 
@@ -26,6 +27,7 @@ import pandas as pd
 import scipy.stats as _st
 import statsmodels.api as sm
 from statsmodels.stats.multitest import multipletests
+from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 from . import fmt, stats
 
@@ -209,11 +211,16 @@ def _fit_pair(cur: list[float], prev: list[float], seasonal: bool) -> _Fit:
     else:
         X = np.column_stack([np.ones(2 * n), after])
     model = sm.GLM(y, X, family=sm.families.Poisson())
-    base = model.fit()
+    with warnings.catch_warnings():
+        # a month pair fitted exactly (e.g. equal counts) is not a problem for the estimate of β
+        warnings.simplefilter("ignore", PerfectSeparationWarning)
+        base = model.fit()
     df_resid = max(int(base.df_resid), 1)
     phi = float(base.pearson_chi2 / df_resid) if base.df_resid > 0 else 1.0
     scale = max(1.0, phi)
-    res = model.fit(scale=scale)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PerfectSeparationWarning)
+        res = model.fit(scale=scale)
     beta, se = float(res.params[-1]), float(res.bse[-1])
     if scale > 1.0:
         q = _st.t.ppf(0.975, df_resid)

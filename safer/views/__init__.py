@@ -9,6 +9,7 @@ from .comparisons import ExplainError, explain_lines
 from .cycles import cycle_comparison
 from .headlines import Card, default_cycle, overview
 from .headlines import cycle_choices as overview_cycles
+from .priorities import priorities
 from .similar_areas import comparator_indicators, compare
 from .trends import HOW_TO_READ as TREND_HOW_TO_READ
 from .trends import trend
@@ -26,6 +27,7 @@ __all__ = [
     "trend",
     "cycle_comparison",
     "compare",
+    "priorities",
     "comparator_indicators",
     "TREND_HOW_TO_READ",
 ]

@@ -1,0 +1,133 @@
+"""Priorities across plan cycles: carried forward, new or dropped, each target's status with its uncertainty.
+
+A status (on track / at risk / off track / too early to tell) compares the latest 12 months with the
+plan's baseline and target under the rule stored in `status_rules.csv`; "too early to tell" when chance
+variation alone could put progress in more than one band. It answers a different question from the
+Overview's verdict (did it change beyond chance, against the same months a year before), so both can be
+true at once: the page says so beside every status.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from .. import export, fmt, queries, status
+from . import comparisons
+from .base import View, cached
+
+CHANGE_SYMBOL = {"first plan": "●", "carried forward": "→", "new": "✚", "dropped": "✖"}
+BOTH_TRUE = (
+    "The status measures progress from the plan's baseline towards its target; the Overview asks whether the "
+    "latest 12 months differ from the same months a year before beyond chance. An indicator can be off track "
+    "for its target and show no clear change on the year, or the other way round."
+)
+
+
+def _num(x, unit: str = "") -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "no data"
+    return fmt.number(x, 1) + (f" {unit}" if unit else "")
+
+
+def _progress(a: dict) -> str:
+    p = a.get("progress_pct")
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "not worked out"
+    return status._pct(p)
+
+
+@cached
+def priorities(store) -> View:
+    changes = queries.run(store, "priority_cycles")
+    targets = queries.run(store, "priority_targets")
+    p = queries.run(store, "partnership").iloc[0].to_dict()
+    assessed = []
+    for t in targets.to_dict("records"):
+        iid = t["indicator_id"]
+        rule = None if t["rule_id"] is None or t["rule_id"] != t["rule_id"] else t
+        a = status.assess(
+            comparisons.true_monthly(store, iid),
+            t["baseline_monthly_mean"],
+            t["target_monthly_mean"],
+            rule,
+            t["good_direction"],
+            t["cycle_start"],
+            t["cycle_end"],
+        )
+        a = t | a
+        latest = fmt.period_label(a["latest_first_month"], a["latest_last_month"])
+        a["card_line"] = (
+            f"Latest {_num(a['latest_mean'])} a month ({latest}"
+            f", {a['latest_months_with_data']} of 12 months with data) · baseline {_num(a['baseline_monthly_mean'])}"
+            f" · target {_num(a['target_monthly_mean'])} · progress {_progress(a)}"
+        )
+        lo, hi = a.get("progress_low", math.nan), a.get("progress_high", math.nan)
+        a["interval_line"] = (
+            f"Progress {_progress(a)}, 95% interval {status._pct(lo)} to {status._pct(hi)}."
+            if isinstance(lo, float) and not math.isnan(lo)
+            else "No interval: progress is not worked out."
+        )
+        assessed.append(a)
+    assessed_df = pd.DataFrame(assessed)
+    cycles = changes.drop_duplicates("cycle_id")[["cycle_id", "cycle_title", "previous_cycle_id"]].to_dict("records")
+    matrix = pd.DataFrame()
+    if len(changes):
+        titled = [
+            str(r["title"]) + (" (illustrative)" if r["illustrative"] else "") for r in changes.to_dict("records")
+        ]
+        matrix = (
+            changes.assign(cell=[f"{CHANGE_SYMBOL[c]} {c}: {t}" for c, t in zip(changes.change, titled)])
+            .pivot(index="priority_id", columns="cycle_id", values="cell")
+            .reindex(index=list(dict.fromkeys(changes.priority_id)), columns=[c["cycle_id"] for c in cycles])
+            .fillna("")
+            .reset_index(drop=True)
+        )
+    table = pd.DataFrame()
+    if len(assessed_df):
+        table = pd.DataFrame(
+            {
+                "Plan cycle": assessed_df["cycle_id"],
+                "Priority": assessed_df["priority_title"],
+                "Illustrative": assessed_df["illustrative"],
+                "Indicator": assessed_df["label"],
+                "Baseline a month": assessed_df["baseline_monthly_mean"],
+                "Baseline period": assessed_df["baseline_period"],
+                "Target a month": assessed_df["target_monthly_mean"],
+                "Latest months": [
+                    fmt.period_label(a, b)
+                    for a, b in zip(assessed_df["latest_first_month"], assessed_df["latest_last_month"])
+                ],
+                "Months with data": assessed_df["latest_months_with_data"],
+                "Latest a month": assessed_df["latest_mean"].round(2),
+                "Progress, %": assessed_df["progress_pct"].round(1),
+                "Progress, 95% low": assessed_df.get("progress_low", pd.Series(dtype=float)).round(1),
+                "Progress, 95% high": assessed_df.get("progress_high", pd.Series(dtype=float)).round(1),
+                "Status": assessed_df["status"],
+                "Why": assessed_df["reason"],
+                "Rule": assessed_df["rule_id"],
+            }
+        )
+    meta = export.Meta(
+        title="Priorities: status of every target",
+        period="latest 12 months with data for each indicator (to the cycle's end for a finished cycle)",
+        source="priorities.csv, targets.csv, status_rules.csv and the indicators' monthly counts",
+        data_version=store.version,
+        partnership=str(p["name"]),
+        synthetic=bool(p["synthetic"]),
+    )
+    return View(
+        name="priorities",
+        title=meta.title,
+        question="Which priorities did each plan carry forward, add or drop, and is each on track?",
+        meta=meta,
+        tables={"priority status": table} if len(table) else {},
+        notes=[BOTH_TRUE, status.RULE_METHOD],
+        queries=[
+            "python -m safer query priority_cycles",
+            "python -m safer query priority_targets",
+            "python -m safer query monthly --indicator ID",
+        ],
+        data={"changes": changes, "cycles": cycles, "assessed": assessed_df, "matrix": matrix},
+    )

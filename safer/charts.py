@@ -17,6 +17,7 @@ Rules every chart follows:
 
 from __future__ import annotations
 
+import html
 import math
 
 import pandas as pd
@@ -139,12 +140,18 @@ def _fmt(v: float, decimals: int | None = None) -> str:
     return f"{v:,.{decimals}f}"
 
 
+def text(value) -> str:
+    """Text from an extract made safe for Plotly, which renders a subset of HTML in every string
+    (`<b>`, `<br>`, `<a href>`): special characters become entities, so they show as typed."""
+    return html.escape("" if value is None else str(value), quote=False)
+
+
 def _label(indicator: dict) -> str:
-    return str(indicator.get("label") or indicator.get("indicator_id") or "Count")
+    return text(indicator.get("label") or indicator.get("indicator_id") or "Count")
 
 
 def _unit(indicator: dict) -> str:
-    return str(indicator.get("unit") or "")
+    return text(indicator.get("unit") or "")
 
 
 def _per_month_title(indicator: dict) -> str:
@@ -333,6 +340,7 @@ def trend_chart(
     * ``limits`` (output of ``stats.control_limits``): stepped dashed lines per phase,
       and months beyond them marked with a diamond (above) / triangle-down (below).
     """
+    area_name = text(area_name)
     df = _prepare_monthly(monthly)
     x = [month_to_date(m) for m in df["month"]]
     label = _label(indicator)
@@ -457,7 +465,7 @@ def trend_chart(
             px_per_day = 1000.0 / span_days  # approximate plot width in px
             short = []
             for t in ev["title"].astype(str):
-                short.append(t if len(t) <= 24 else t[:23].rstrip() + "…")
+                short.append(text(t if len(t) <= 24 else t[:23].rstrip() + "…"))
             xs = [(pd.Timestamp(d) - t0).days for d in ev["event_date"]]
             widths = [(len(s) * 8.5 + 12) / px_per_day for s in short]
             levels = _stagger_levels(xs, widths)
@@ -487,7 +495,7 @@ def trend_chart(
                     font=dict(size=14, color="#222222"),
                     bgcolor="rgba(255,255,255,0.85)",
                     borderpad=1,
-                    hovertext=f"{full} ({d}; {cat})",
+                    hovertext=f"{text(full)} ({d}; {text(cat)})",
                     name="event label",
                 )
             n_events_shown = len(ev)
@@ -863,8 +871,8 @@ def ward_rank_chart(ward_rates: pd.DataFrame, indicator: dict, synthetic: bool) 
     b_rate = (
         float(borough["rate_per_1000"].iloc[0]) if len(borough) and borough["rate_per_1000"].notna().any() else math.nan
     )
-    b_name = str(borough["area_name"].iloc[0]) if len(borough) else "Borough"
-    names = wards["area_name"].astype(str).tolist()
+    b_name = text(borough["area_name"].iloc[0]) if len(borough) else "Borough"
+    names = [text(n) for n in wards["area_name"]]
     rates = _num_list(wards["rate_per_1000"])
     fig = go.Figure(
         go.Bar(
@@ -1001,13 +1009,13 @@ def ward_map(ward_rates: pd.DataFrame, geojson: dict, indicator: dict, synthetic
             xs.append(None)
             ys.append(None)
         if _isnan(r.rate_per_1000):
-            colour, text, name = "#D9D9D9", f"<b>{r.area_name}</b><br>No data", "No data"
+            colour, text_, name = "#D9D9D9", f"<b>{text(r.area_name)}</b><br>No data", "No data"
             showlegend = not shown_nodata
             shown_nodata = True
         else:
             colour = sample_colorscale(scale, [(float(r.rate_per_1000) - zmin) / (zmax - zmin)])[0]
-            text = f"<b>{r.area_name}</b><br>{float(r.rate_per_1000):,.1f} a year per 1,000 residents"
-            name, showlegend = str(r.area_name), False
+            text_ = f"<b>{text(r.area_name)}</b><br>{float(r.rate_per_1000):,.1f} a year per 1,000 residents"
+            name, showlegend = text(r.area_name), False
         fig.add_trace(
             go.Scatter(
                 x=xs,
@@ -1017,7 +1025,7 @@ def ward_map(ward_rates: pd.DataFrame, geojson: dict, indicator: dict, synthetic
                 fillcolor=colour,
                 line=dict(color="#FFFFFF", width=1.2),
                 hoveron="fills",
-                text=text,
+                text=text_,
                 hoverinfo="text",
                 name=name,
                 showlegend=showlegend,
@@ -1271,7 +1279,7 @@ def perception_chart(survey: pd.DataFrame, monthly: pd.DataFrame, indicator: dic
                 x=xs,
                 y=pct,
                 mode="lines+markers",
-                name=f"Residents: {answer} (%)",
+                name=f"Residents: {text(answer)} (%)",
                 line=dict(color=colour, width=2.5),
                 marker=dict(
                     size=12,
@@ -1461,7 +1469,9 @@ def funnel_chart(f: dict, indicator: dict, synthetic: bool, period: str) -> go.F
         a = areas[sel]
         if not len(a):
             continue
-        texts = [f"<b>{n} (this partnership)</b>" if name == "This partnership" else str(n) for n in a["area_name"]]
+        texts = [
+            f"<b>{text(n)} (this partnership)</b>" if name == "This partnership" else text(n) for n in a["area_name"]
+        ]
         fig.add_trace(
             go.Scatter(
                 x=_num_list(a["population"]),
@@ -1473,7 +1483,7 @@ def funnel_chart(f: dict, indicator: dict, synthetic: bool, period: str) -> go.F
                 textposition="middle right",
                 textfont=text_font,
                 cliponaxis=False,
-                customdata=list(zip(a["area_name"], a["total"], a["months_with_data"], a["position"])),
+                customdata=list(zip(map(text, a["area_name"]), a["total"], a["months_with_data"], a["position"])),
                 hovertemplate="%{customdata[0]}: %{y:,.1f} a year per 1,000 residents<br>"
                 "Residents %{x:,.0f}; %{customdata[1]:,} "
                 + _unit(indicator)
@@ -1527,7 +1537,7 @@ def comparator_trend_chart(trend: pd.DataFrame, indicator: dict, synthetic: bool
                 showlegend=first_other,
                 line=dict(color="#9E9E9E", width=1.5),
                 connectgaps=False,
-                hovertemplate=f"{a['area_name'].iloc[0]}: " + "%{y:,.1f} (%{x|%b %Y})<extra></extra>",
+                hovertemplate=f"{text(a['area_name'].iloc[0])}: " + "%{y:,.1f} (%{x|%b %Y})<extra></extra>",
             )
         )
         first_other = False
@@ -1545,7 +1555,7 @@ def comparator_trend_chart(trend: pd.DataFrame, indicator: dict, synthetic: bool
     )
     m = t[t["is_partnership"].astype(bool)]
     if len(m):
-        name = str(m["area_name"].iloc[0])
+        name = text(m["area_name"].iloc[0])
         fig.add_trace(
             go.Scatter(
                 x=m["date"].tolist(),

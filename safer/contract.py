@@ -15,15 +15,17 @@ import gzip
 import hashlib
 import io
 import json
+import math
 import os
 import re
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 # --------------------------------------------------------------------------- specs
 
-MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
-DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+MONTH_RE = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+DATE_RE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 AREA_CODE_RE = re.compile(r"^[A-Z][0-9]{8}$")
 LSOA_CODE_RE = re.compile(r"^[EW]01[0-9]{6}$")
@@ -780,6 +782,22 @@ class Report:
 # --------------------------------------------------------------------------- value checks
 
 
+INT_RE = re.compile(r"^-?[0-9]+$", re.ASCII)
+FLOAT_RE = re.compile(r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]{1,3})?$", re.ASCII)
+MAX_NUMBER = 1e12  # no count, population or target is larger; 1e308 and inf are mistakes
+MAX_INT = 2**62
+FIRST_YEAR, LAST_YEAR = 1990, 2100  # months of plans and data (plans may end in the future)
+FIRST_POLICE_UK_MONTH = "2010-12"  # data.police.uk's first street-level release
+
+
+def _next_month() -> str:
+    import datetime as _dt
+
+    today = _dt.date.today()
+    y, m = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+    return f"{y:04d}-{m:02d}"
+
+
 def month_ok(v: str) -> bool:
     m = MONTH_RE.match(v)
     return bool(m) and 1 <= int(m.group(2)) <= 12
@@ -803,7 +821,16 @@ def check_value(col: Column, v: str) -> str | None:
         return None if not col.required else "is empty; a value is required"
     t = col.type
     if t == "month":
-        return None if month_ok(v) else f"'{v}' is not a month (YYYY-MM, month 01-12)"
+        if not month_ok(v):
+            return f"'{v}' is not a month (YYYY-MM, month 01-12)"
+        if not (FIRST_YEAR <= int(v[:4]) <= LAST_YEAR):
+            return f"'{v}' is not a month between {FIRST_YEAR} and {LAST_YEAR}"
+        if col.name.lower() == "month":  # a month of data: never after next month
+            if v > _next_month():
+                return f"'{v}' is after next month ({_next_month()}): data cannot come from the future"
+            if col.name == "Month" and v < FIRST_POLICE_UK_MONTH:
+                return f"'{v}' is before the first police.uk release ({FIRST_POLICE_UK_MONTH})"
+        return None
     if t == "date":
         return None if date_ok(v) else f"'{v}' is not a date (YYYY-MM-DD)"
     if t == "id":
@@ -817,14 +844,17 @@ def check_value(col: Column, v: str) -> str | None:
     if t == "enum":
         return None if v in col.allowed else f"'{v}' is not one of {', '.join(col.allowed)}"
     if t in ("int", "float"):
-        try:
-            x = int(v) if t == "int" else float(v)
-        except ValueError:
+        # ASCII digits only, as DuckDB reads them: Python's int() and float() also accept '٣', '1_0',
+        # ' 7 ', 'inf' and 'nan', which the load would then reject or keep as a non-number.
+        if not (INT_RE if t == "int" else FLOAT_RE).match(v):
             kind = "a whole number" if t == "int" else "a number"
             hint = " (decimal comma?)" if "," in v else ""
             return f"'{v}' is not {kind}{hint}"
-        if t == "float" and x != x:
-            return f"'{v}' is not a number"
+        x = int(v) if t == "int" else float(v)
+        if t == "float" and (not math.isfinite(x) or abs(x) > MAX_NUMBER):
+            return f"'{v}' is not a number within ±{MAX_NUMBER:g}"
+        if t == "int" and abs(x) > MAX_INT:
+            return f"'{v}' is too large a whole number"
         if col.minimum is not None and x < col.minimum:
             return f"{v} is below the minimum {col.minimum:g}"
         if col.maximum is not None and x > col.maximum:
@@ -833,6 +863,10 @@ def check_value(col: Column, v: str) -> str | None:
 
 
 # --------------------------------------------------------------------------- reading one file
+
+
+# Everything reading an extract can raise: I/O and permissions, a truncated or corrupt gzip stream.
+READ_ERRORS = (OSError, EOFError, zlib.error, gzip.BadGzipFile)
 
 
 def read_text(path: Path) -> bytes:
@@ -851,8 +885,11 @@ def check_file(path: Path, rel: str, spec: FileSpec, problems: list[Problem], ke
     """
     try:
         raw = read_text(path)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        problems.append(Problem(rel, 1, "", f"cannot be read: {exc}"))
+    except READ_ERRORS as exc:
+        what = (
+            "cannot be decompressed" if path.name.endswith(".gz") and not isinstance(exc, OSError) else "cannot be read"
+        )
+        problems.append(Problem(rel, 1, "", f"{what}: {exc or type(exc).__name__}"))
         return None
     if not raw.strip():
         problems.append(

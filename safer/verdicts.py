@@ -457,9 +457,10 @@ def adjust_family(comparisons: Sequence[Comparison], alpha: float = ALPHA) -> li
 
 LIMITS_COVERAGE = 0.9973  # the usual 3-sigma coverage: 0.27% of ordinary months flagged
 MIN_MONTHS_FOR_LIMITS = 12
+SEASONAL_MIN_MONTHS = 36  # three of each calendar month, so one unusual month cannot pass for the season
 LIMITS_METHOD = (
     "Limits around each month's expected count from a quasi-Poisson GLM with a term for each calendar month "
-    "(where there are 24 months or more with data) and a level for each plan cycle; exact Poisson quantiles "
+    "(where there are 36 months or more with data) and a level for each plan cycle; exact Poisson quantiles "
     "(99.73%), or negative binomial ones with the same over-dispersion when months vary more than Poisson, "
     "so a usual summer peak is not a signal"
 )
@@ -469,7 +470,7 @@ def control_limits(monthly: pd.DataFrame, cycles: pd.DataFrame) -> pd.DataFrame:
     """Limits for each month: columns month, value, phase, centre (the expected count), lower, upper, signal.
 
     The expected count comes from one quasi-Poisson GLM over every month with data: a level for each
-    phase (plan cycle, or before / between / after cycles) and, with 24 or more months with data, a term for
+    phase (plan cycle, or before / between / after cycles) and, with 36 or more months with data, a term for
     each calendar month. The limits are the 0.135% and 99.865% quantiles of a Poisson distribution with that
     mean, or, when the months vary more than Poisson (Pearson dispersion φ > 1), of a negative binomial with
     the same mean and variance φ × mean. A phase with fewer than 6 months of data gets no limits.
@@ -488,7 +489,7 @@ def control_limits(monthly: pd.DataFrame, cycles: pd.DataFrame) -> pd.DataFrame:
     if len(usable) < MIN_MONTHS_FOR_LIMITS or usable["value"].sum() == 0:
         out["dispersion"] = math.nan
         return out
-    seasonal = len(usable) >= 24
+    seasonal = len(usable) >= SEASONAL_MIN_MONTHS
     moy = usable["month"].str.slice(5, 7)
     phases = sorted(usable["phase"].unique())
     cols = [np.ones(len(usable))]

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from safer import charts, stats
+from safer import charts, stats, verdicts
 
 NAN = float("nan")
 IND = {"indicator_id": "asb", "label": "Recorded ASB incidents", "unit": "incidents", "good_direction": "down"}
@@ -55,12 +55,6 @@ def events():
     )
 
 
-def _trend(monthly, cycles, events, synthetic=False):
-    roll = stats.rolling_mean(monthly["value"], 12)
-    lim = stats.control_limits(monthly, cycles)
-    return charts.trend_chart(monthly, roll, lim, cycles, events, IND, "Stockport", synthetic)
-
-
 def _annotation_texts(fig: go.Figure) -> list[str]:
     return [a.text or "" for a in fig.layout.annotations]
 
@@ -84,6 +78,41 @@ def test_missing_runs(monthly):
 
 
 # --------------------------------------------------------------------------- trend chart
+
+
+def _trend(monthly, cycles, events, synthetic=False):
+    roll = stats.rolling_mean(monthly["value"], 12)
+    lim = verdicts.control_limits(monthly, cycles)
+    return charts.trend_chart(monthly, roll, lim, cycles, events, IND, "Stockport", synthetic)
+
+
+def test_cycle_means_chart(cycle_months):
+    g = cycle_months.groupby("cycle_id", sort=False)["value"]
+    comp = pd.DataFrame(
+        {
+            "cycle_id": ["2018-21", "2022-25"],
+            "months_in_cycle": 36,
+            "months_with_data": g.count().values,
+            "total": g.sum().values,
+        }
+    )
+    comp["monthly_mean"] = comp.total / comp.months_with_data
+    cis = [stats.garwood_interval(t, n) for t, n in zip(comp.total, comp.months_with_data)]
+    comp["ci_low"], comp["ci_high"] = [c[0] for c in cis], [c[1] for c in cis]
+    comp["dispersion"] = 1.0
+    fig = charts.cycle_means_chart(comp, IND, synthetic=False)
+    bar = fig.data[0]
+    assert bar.type == "bar" and list(bar.x) == ["2018-21", "2022-25"]
+    assert list(bar.y) == pytest.approx([47 / 4, 99 / 5])
+    # error bars reach the 95% CI
+    assert bar.error_y.array[0] == pytest.approx(comp.ci_high[0] - comp.monthly_mean[0])
+    assert bar.error_y.arrayminus[1] == pytest.approx(comp.monthly_mean[1] - comp.ci_low[1])
+    texts = _annotation_texts(fig)
+    assert any("4 of 36 months with data" in t and "11.8" in t for t in texts)
+    assert any("5 of 36 months with data" in t and "19.8" in t for t in texts)
+    assert not _synthetic_present(fig)
+    assert fig.layout.yaxis.title.text == "Average incidents per month"
+    fig.to_json()
 
 
 def test_trend_chart_missing_months_are_gaps_not_zero(monthly, cycles, events):
@@ -154,10 +183,10 @@ def test_trend_chart_events_and_signals(monthly, cycles, events):
     may = [a for a in ev_labels if str(a.x).startswith("2018-05")]
     assert may[0].y != may[1].y
     names = [t.name for t in fig.data]
-    assert "Above upper control limit" in names
-    above = [t for t in fig.data if t.name == "Above upper control limit"][0]
+    assert "Above the upper limit" in names
+    above = [t for t in fig.data if t.name == "Above the upper limit"][0]
     assert above.marker.symbol == "diamond" and list(above.x) == ["2018-06-01"]
-    limits = [t for t in fig.data if t.name and t.name.startswith("Control limits")][0]
+    limits = [t for t in fig.data if t.name and t.name.startswith("Limits (99.73%)")][0]
     assert limits.line.dash == "dash" and limits.line.shape == "hv"
 
 
@@ -205,34 +234,6 @@ def test_cycle_lines_chart(cycle_months):
     assert sorted(a.text for a in direct) == ["<b>2018-21</b>", "<b>2022-25</b>"]
     assert all(a.x == 5 for a in direct)
     assert _synthetic_present(fig)
-    fig.to_json()
-
-
-def test_cycle_means_chart(cycle_months):
-    g = cycle_months.groupby("cycle_id", sort=False)["value"]
-    summary = pd.DataFrame(
-        {
-            "cycle_id": ["2018-21", "2022-25"],
-            "months_in_cycle": 36,
-            "months_with_data": g.count().values,
-            "total": g.sum().values,
-        }
-    )
-    summary["monthly_mean"] = summary.total / summary.months_with_data
-    summary["change_vs_previous_pct"] = NAN
-    comp = stats.compare_cycles(summary, cycle_months)
-    fig = charts.cycle_means_chart(comp, IND, synthetic=False)
-    bar = fig.data[0]
-    assert bar.type == "bar" and list(bar.x) == ["2018-21", "2022-25"]
-    assert list(bar.y) == pytest.approx([47 / 4, 99 / 5])
-    # error bars reach the 95% CI
-    assert bar.error_y.array[0] == pytest.approx(comp.ci_high[0] - comp.monthly_mean[0])
-    assert bar.error_y.arrayminus[1] == pytest.approx(comp.monthly_mean[1] - comp.ci_low[1])
-    texts = _annotation_texts(fig)
-    assert any("4 of 36 months with data" in t and "11.8" in t for t in texts)
-    assert any("5 of 36 months with data" in t and "19.8" in t for t in texts)
-    assert not _synthetic_present(fig)
-    assert fig.layout.yaxis.title.text == "Average incidents per month"
     fig.to_json()
 
 

@@ -11,7 +11,7 @@ import pytest
 from conftest import PROJECT
 from openpyxl import load_workbook
 
-from safer import export, narrative, pack, queries, stats
+from safer import export, pack, queries
 from safer.cli import main
 
 META = export.Meta(
@@ -120,53 +120,6 @@ def test_chart_images_carry_the_stamp(store):
 
 
 # --------------------------------------------------------------------------- narrative
-
-
-def test_same_months_of_the_previous_cycle_by_hand():
-    monthly = pd.DataFrame(
-        {"month": [f"2020-{m:02d}" for m in range(1, 13)], "value": [10, 12, None, 14, 20, 22, 24, 26, 28, 30, 32, 34]}
-    )
-    cycles = pd.DataFrame(
-        {
-            "cycle_id": ["a", "b"],
-            "title": ["a", "b"],
-            "start_month": ["2020-01", "2020-07"],
-            "end_month": ["2020-06", "2020-12"],
-        }
-    )
-    same = stats.same_months_previous_cycle(monthly, cycles, months=3)
-    # latest: Oct-Dec (30+32+34=96 over 3); same months of cycle a: Apr-Jun (14+20+22=56 over 3)
-    assert (same["latest_first_month"], same["last_month"]) == ("2020-10", "2020-12")
-    assert (same["previous_first_month"], same["previous_last_month"]) == ("2020-04", "2020-06")
-    assert (same["latest_total"], same["previous_total"]) == (96, 56)
-    assert same["change_pct"] == pytest.approx((32 - 56 / 3) / (56 / 3) * 100)
-    # Sep-Dec against Mar-Jun: March has no data, so 3 months (14 + 20 + 22), not 4 with a zero.
-    same2 = stats.same_months_previous_cycle(monthly, cycles, months=4)
-    assert same2["previous_months_with_data"] == 3 and same2["previous_total"] == 14 + 20 + 22
-
-
-def test_paragraph_sentences_name_period_test_and_caveat():
-    monthly = pd.DataFrame(
-        {
-            "month": [f"{y}-{m:02d}" for y in (2021, 2022) for m in range(1, 13)],
-            "value": [100.0] * 12 + [150.0] * 11 + [None],
-        }
-    )
-    cycles = pd.DataFrame({"cycle_id": ["x"], "title": ["x"], "start_month": ["2021-01"], "end_month": ["2022-12"]})
-    ind = {"label": "Burglary", "unit": "crimes", "good_direction": "down", "caveats": "Approximate locations."}
-    text = narrative.indicator_paragraph(monthly, cycles, ind, "Testborough")
-    # Latest: Dec 2021 (100) + Jan-Nov 2022 (11 x 150) = 1750 over 12 months = 145.8 a month.
-    # Before: Dec 2020 is outside the series, Jan-Nov 2021 = 1100 over 11 months = 100 a month.
-    assert text[0] == (
-        "Burglary in Testborough: 146 crimes a month in the 12 months to November 2022, against "
-        "100 a month in the 12 months before (11 of 12 months with data): up 45.8%."
-    )
-    assert "beyond chance (E-test for two Poisson rates" in text[1] and "for the worse" in text[1]
-    assert text[2] == "There is no earlier plan cycle to compare the same months with."
-    assert text[3] == (
-        "1 of 24 months in the series have no data and are left out, not counted as zero. "
-        "Caveats: Approximate locations."
-    )
 
 
 # --------------------------------------------------------------------------- the SIA pack

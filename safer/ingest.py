@@ -36,9 +36,9 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import config, contract
+from . import contract, datadir
 
-JOURNAL = ".ingest-journal.json"
+JOURNAL = datadir.JOURNAL
 STAGING_PREFIX = ".ingest-staging-"
 RELEASES = "police_uk_releases.csv"
 STREET_RE = re.compile(r"(?:^|/)(\d{4}-\d{2})-([a-z0-9-]+)-street\.csv(?:\.gz)?$")
@@ -232,15 +232,11 @@ def _write_bytes(path: Path, data: bytes) -> None:
 
 
 def locked(data_dir: Path):
-    """One ingest (or recovery) at a time per data directory; the lock file lives in the cache, not the data."""
-    from .store import file_lock
-
-    return file_lock(config.cache_dir(Path(data_dir)) / "ingest.lock")
+    """One ingest (or recovery) at a time per data directory: the lock lives in the data directory."""
+    return datadir.lock(Path(data_dir))
 
 
-def interrupted(data_dir: Path) -> bool:
-    """True while an ingest is being applied (or was killed while being applied)."""
-    return (Path(data_dir) / JOURNAL).exists()
+interrupted = datadir.interrupted
 
 
 def recover(data_dir: Path) -> bool:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import fcntl
 import functools
 import hashlib
 import json
@@ -25,7 +24,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import config, contract
+from . import config, contract, datadir
 
 # Bump when the shape of the built database changes; the source hash below covers code edits.
 STORE_VERSION = "1"
@@ -217,16 +216,7 @@ def build(
 POLICE_ROWS_DB = Path("police") / "rows.duckdb"  # inside the cache: not *.duckdb at top level, so never pruned
 
 
-@contextlib.contextmanager
-def file_lock(path: Path):
-    """Hold an exclusive lock on `path` (across processes and threads): one builder, or one ingest, at a time."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+file_lock = datadir.file_lock  # one builder of a cache at a time (filelock: any OS)
 
 
 def _police_select(spec: contract.FileSpec) -> str:
@@ -381,14 +371,12 @@ class Store:
         record the problems in `status.problems`; raise BuildError only when nothing can be served.
         """
         with self._lock:
-            from .ingest import JOURNAL, interrupted
-
-            if interrupted(self.data_dir) and self._con is not None:
+            if datadir.interrupted(self.data_dir) and self._con is not None:
                 # An ingest is being applied (or was killed while applied): keep the last good build.
                 self.status.current = False
                 self.status.problems = [
                     contract.Problem(
-                        JOURNAL,
+                        datadir.JOURNAL,
                         0,
                         "",
                         "an ingest is in progress or was interrupted; "

@@ -415,6 +415,33 @@ def load_reference(real_dir: Path = REAL_DIR) -> dict:
     }
 
 
+BOUNDARIES_ATTRIBUTION = (
+    "Ward boundaries: ONS Wards (December 2017) Generalised Clipped Boundaries, via Trafford Data Lab. "
+    "Source: Office for National Statistics licensed under the Open Government Licence v3.0. "
+    "Contains OS data © Crown copyright and database right 2017."
+)
+
+
+def ward_boundaries_bytes(ref: dict) -> bytes:
+    """The real ONS ward boundaries of Stockport (reference geography, not crime data) as the Areas map's
+    GeoJSON: one feature per ward with `area_code` and `area_name`, coordinates to 5 decimals (about 1 m)."""
+
+    def rnd(c):
+        return [rnd(x) for x in c] if isinstance(c[0], list) else [round(c[0], 5), round(c[1], 5)]
+
+    names = ref["wards"]
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"area_code": code, "area_name": names.get(code, code)},
+            "geometry": {"type": geom["type"], "coordinates": rnd(geom["coordinates"])},
+        }
+        for code, geom in sorted(ref["shapes"].items())
+    ]
+    doc = {"type": "FeatureCollection", "attribution": BOUNDARIES_ATTRIBUTION, "features": features}
+    return (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
 def _inside(lon: np.ndarray, lat: np.ndarray, geometry: dict) -> np.ndarray:
     """Even-odd point-in-polygon test against every ring of a (Multi)Polygon."""
     polys = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
@@ -1322,6 +1349,8 @@ def generate(out_dir: Path, real_dir: Path = REAL_DIR) -> dict:
     put("comparator_monthly.csv", contract.SPECS["comparator_monthly.csv"].column_names, crows)
     put("comparator_population.csv", contract.SPECS["comparator_population.csv"].column_names, cpop)
 
+    _write(out_dir / "ward_boundaries.geojson", ward_boundaries_bytes(ref))
+    summary["ward_boundaries.geojson"] = len(ref["shapes"])
     _write(out_dir / "README.md", readme_text().encode("utf-8"))
     summary["README.md"] = 1
     return summary
@@ -1541,8 +1570,10 @@ its name is blank). These are licensed under the Open Government Licence v3.0:
 > Contains National Statistics data © Crown copyright and database right.
 > Contains OS data © Crown copyright and database right.
 
-Ward boundaries (`ward_boundaries.geojson`) are not shipped. Put a GeoJSON of your wards (property
-`area_code`) in the data directory and the Areas page draws a map.
+Ward boundaries (`ward_boundaries.geojson`) are the real ONS Wards (December 2017) Generalised Clipped
+Boundaries for Stockport, via Trafford Data Lab (reference geography, not crime data; Open Government
+Licence v3.0; contains OS data © Crown copyright and database right 2017). For your own area put a
+GeoJSON of your wards (property `area_code`) in the data directory and the Areas page draws a map.
 
 **Synthetic (not real figures):** every count in `police_uk/` and `partner_monthly.csv`, the population
 series, the baselines and targets in `targets.csv`, the wording of the 2022-25 and 2025-28 priorities

@@ -83,11 +83,14 @@ def test_borough_only_indicator_offers_only_the_borough(demo_env):
     assert at.selectbox(key="url_area").options == ["Stockport (whole borough)"]
 
 
-def test_areas_page_without_boundaries_has_no_map(demo_env):
+def test_areas_page_draws_the_shipped_ward_map_with_its_attribution(demo_env):
     at = open_page("pages/areas.py", {"indicator": "burglary"})
     assert not at.exception
-    assert len(at.get("plotly_chart")) == 1
-    assert any("No ward boundaries" in c.value for c in at.caption)
+    figs = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    assert len(figs) == 2  # the map and the ranking
+    assert max(sum(1 for t in f["data"] if t.get("fill") == "toself") for f in figs) == 21  # a shape per ward
+    captions = " ".join(c.value for c in at.caption)
+    assert "Open Government Licence" in captions and "OS data" in captions
 
 
 def test_areas_page_draws_a_map_with_the_real_boundaries(tmp_path, monkeypatch):
@@ -139,8 +142,8 @@ def test_ward_trend_with_suppressed_months_marks_them_and_draws_no_limits(demo_e
 def test_areas_page_for_a_plan_cycle_counts_the_police_gap_out(demo_env):
     at = open_page("pages/areas.py", {"indicator": "asb", "period": "2018-21"})
     assert not at.exception, [e.value for e in at.exception]
-    text = " ".join(m.value for m in at.markdown)
-    assert "2018-04 to 2021-03" in text and "(18 of 36 months with data)" in text
+    text = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert "Apr 2018 to Mar 2021" in text and "(18 of 36 months with data)" in text
     table = at.dataframe[0].value
     assert set(table["months_with_data"]) == {18}
 

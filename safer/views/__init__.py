@@ -13,6 +13,8 @@ from .priorities import priorities
 from .similar_areas import comparator_indicators, compare
 from .trends import HOW_TO_READ as TREND_HOW_TO_READ
 from .trends import trend
+from .wards import areas
+from .wards import periods as area_periods
 
 __all__ = [
     "View",
@@ -28,6 +30,8 @@ __all__ = [
     "cycle_comparison",
     "compare",
     "priorities",
+    "areas",
+    "area_periods",
     "comparator_indicators",
     "TREND_HOW_TO_READ",
 ]

@@ -90,10 +90,12 @@ def test_consultation_page_shows_intervals_small_bases_and_perception_against_re
     text = _all_text(at)
     assert "Wilson score interval" in text
     survey = at.dataframe[0].value
-    assert {"percent", "ci_low_pct", "ci_high_pct", "respondents"} <= set(survey.columns)
-    assert (survey.ci_low_pct <= survey.percent).all() and (survey.percent <= survey.ci_high_pct).all()
-    small = survey[survey.respondents < 100]
-    assert len(small) and (small.base_note.str.contains("small base")).all()
+    low, high, base = "95% interval, low (%)", "95% interval, high (%)", "Base (respondents)"
+    assert {"%", low, high, base} <= set(survey.columns)  # human column names
+    assert not [c for c in survey.columns if "_" in c]
+    assert (survey[low] <= survey["%"]).all() and (survey["%"] <= survey[high]).all()
+    small = survey[survey[base] < 100]
+    assert len(small) and (small["Base"].str.contains("small base")).all()
     fig = figures(at)[0]
     assert fig["layout"]["yaxis"]["title"]["text"] == "% of residents"
     assert fig["layout"]["yaxis2"]["title"]["text"] == "Incidents per month"

@@ -6,6 +6,8 @@ named for what they hold (headlines, trends, ...), functions for the view they b
 
 from .base import View, cached, clear_cache
 from .comparisons import ExplainError, explain_lines
+from .consultation import choices as consultation_choices
+from .consultation import consultation
 from .cycles import cycle_comparison
 from .headlines import Card, default_cycle, overview
 from .headlines import cycle_choices as overview_cycles
@@ -31,6 +33,8 @@ __all__ = [
     "compare",
     "priorities",
     "areas",
+    "consultation",
+    "consultation_choices",
     "area_periods",
     "comparator_indicators",
     "TREND_HOW_TO_READ",

@@ -1,0 +1,120 @@
+"""Consultation: what residents and partners said, by source and theme, and perception against recorded."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import charts, export, fmt, queries, stats
+from .base import View, cached
+
+SURVEY_COLUMNS = {
+    "source": "Source",
+    "period": "Period",
+    "theme": "Theme",
+    "question": "Question",
+    "answer": "Answer",
+    "respondents": "Base (respondents)",
+    "agreeing": "Giving the answer",
+    "percent": "%",
+    "ci_low_pct": "95% interval, low (%)",
+    "ci_high_pct": "95% interval, high (%)",
+    "base_note": "Base",
+    "synthetic": "Synthetic",
+}
+
+
+def choices(store) -> tuple[list[str], list[str], pd.DataFrame]:
+    everything = queries.run(store, "consultation")
+    linked = everything[(everything.source_type == "survey") & everything.indicator_id.notna()]
+    inds = queries.run(store, "indicators")
+    inds = inds[inds.indicator_id.isin(set(linked.indicator_id))]
+    return list(dict.fromkeys(everything.source)), sorted(set(everything.theme)), inds
+
+
+@cached
+def consultation(store, source: str = "all", theme: str = "all", indicator_id: str | None = None) -> View:
+    p = queries.run(store, "partnership").iloc[0].to_dict()
+    synthetic = bool(p["synthetic"])
+    everything = queries.run(store, "consultation")
+    rows = queries.run(
+        store, "consultation", source=None if source == "all" else source, theme=None if theme == "all" else theme
+    )
+    survey = stats.survey_estimates(rows[rows.source_type == "survey"])
+    tables, figures, notes, sentences = {}, {}, [], []
+    if everything.synthetic.any():
+        notes.append(
+            "Rows marked synthetic in consultation.csv are demo figures, not real survey results or real consultation."
+        )
+    if len(survey):
+        table = survey.assign(
+            base_note=[f"⚠ small base (under {stats.SMALL_BASE})" if s else "" for s in survey.small_base]
+        )[list(SURVEY_COLUMNS)].rename(columns=SURVEY_COLUMNS)
+        table["%"] = table["%"].round(1)
+        table["95% interval, low (%)"] = table["95% interval, low (%)"].round(1)
+        table["95% interval, high (%)"] = table["95% interval, high (%)"].round(1)
+        tables["survey results"] = table
+        if survey.small_base.any():
+            n = int(survey.small_base.sum())
+            notes.append(
+                f"{fmt.plural(n, 'result')} {'has' if n == 1 else 'have'} a base under {stats.SMALL_BASE}: the "
+                "interval is wide, so compare with care."
+            )
+    said = rows[rows.source_type != "survey"][["source", "source_type", "period", "theme", "question", "summary"]]
+    said = said.rename(
+        columns={
+            "source": "Source",
+            "source_type": "Kind",
+            "period": "Period",
+            "theme": "Theme",
+            "question": "Point raised",
+            "summary": "What was said",
+        }
+    )
+    _s, _t, inds = choices(store)
+    data = {"said": said, "indicators": inds, "indicator": None}
+    if indicator_id is not None and indicator_id in set(inds.indicator_id):
+        ind = inds.set_index("indicator_id").loc[indicator_id].to_dict() | {"indicator_id": indicator_id}
+        pv = stats.survey_estimates(queries.run(store, "perception_vs_recorded", indicator=indicator_id))
+        monthly = queries.run(store, "monthly", indicator=indicator_id)
+        figures["perception chart"] = charts.perception_chart(pv, monthly, ind, synthetic)
+        first, last = pv.iloc[0], pv.iloc[-1]
+
+        def rec(r) -> str:
+            return "no data" if pd.isna(r.recorded_monthly_mean) else fmt.number(r.recorded_monthly_mean, 1)
+
+        sentences.append(
+            f"Residents: {first.percent:.1f}% in {first.period} (95% interval {first.ci_low_pct:.1f}–"
+            f"{first.ci_high_pct:.1f}%) and {last.percent:.1f}% in {last.period} ({last.ci_low_pct:.1f}–"
+            f"{last.ci_high_pct:.1f}%). Recorded: {rec(first)} a month in {first.period} ({first.months_with_data} of "
+            f"{first.months_in_period} months with data) and {rec(last)} in {last.period} ({last.months_with_data} "
+            f"of {last.months_in_period} months with data). Where the intervals of two years do not overlap, the "
+            "change in what residents say is beyond chance."
+        )
+        tables["perception against recorded"] = pv
+        data["indicator"] = ind
+        data["period"] = f"{pv.start_month.min()} to {pv.end_month.max()}"
+    meta = export.Meta(
+        title="Consultation: survey results with 95% intervals, and what residents say against what is recorded",
+        period=(f"{survey.period.min()} to {survey.period.max()}" if len(survey) else data.get("period", "no survey")),
+        source="consultation.csv",
+        data_version=store.version,
+        filters={"source": source, "theme": theme, "indicator": indicator_id or ""},
+        partnership=str(p["name"]),
+        synthetic=synthetic,
+    )
+    return View(
+        name="consultation",
+        title=meta.title,
+        question="What do residents and partners say, and does it match what is recorded?",
+        meta=meta,
+        tables=tables,
+        figures=figures,
+        sentences=sentences,
+        detail=[stats.SURVEY_METHOD],
+        notes=notes,
+        queries=[
+            "python -m safer query consultation [--source S] [--theme T]",
+            f"python -m safer query perception_vs_recorded --indicator {indicator_id or 'ID'}",
+        ],
+        data=data,
+    )

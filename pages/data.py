@@ -1,34 +1,15 @@
 """Data: every extract with its rows, period, gaps, last change, source, licence and validation status,
 the police.uk files, the store's status, and the caveats a reader must know."""
 
-from pathlib import Path
-
-import pandas as pd
 import streamlit as st
 
-from safer import catalog, ui
-from safer.contract import validate
-from safer.store import fingerprint
-
-
-@st.cache_data(show_spinner="Checking every extract…", max_entries=4)
-def extracts(data_dir: str, fingerprint_: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The catalogue and the validation problems of the files on disk (recomputed when a file changes)."""
-    report = validate(Path(data_dir), cache_dir=ui.store().cache)
-    problems = pd.DataFrame(
-        [
-            {"file": p.file, "line": p.line, "column": p.column, "severity": p.severity, "problem": p.message}
-            for p in report.problems
-        ],
-        columns=["file", "line", "column", "severity", "problem"],
-    )
-    return catalog.extract_files_info(data_dir, report), problems
-
+from safer import ui, views
 
 p = ui.header("Data", "Where does every figure come from, what period does it cover, and what is missing?")
 s = ui.store()
-fp = fingerprint(s.data_dir)
-files, problems = extracts(str(s.data_dir), fp)
+with st.spinner("Checking every extract…"):
+    v = views.catalogue(s, views.disk_fingerprint(s))
+files, problems = v.tables["extracts"], v.tables["validation problems"]
 
 # ----------------------------------------------------------------------------- store status
 st.subheader("What the dashboard is showing")
@@ -72,7 +53,7 @@ if s.status.warnings:
 
 # ----------------------------------------------------------------------------- coverage
 st.subheader("Months with data, and months missing")
-coverage = ui.run("extract_coverage")
+coverage = v.tables["extract coverage"]
 st.caption(
     "One row per indicator: the first and last month with data, and every month missing in between. "
     "A missing month is shown as a gap on every chart and left out of totals and means, never counted as zero."
@@ -143,7 +124,7 @@ ui.exports(
 
 # ----------------------------------------------------------------------------- police.uk files
 st.subheader("police.uk files: rows read, placed and left out")
-pol = ui.run("police_uk_files")
+pol = v.tables["police.uk files"]
 if pol.empty:
     st.info("The build being served has no police.uk files.")
 else:

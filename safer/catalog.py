@@ -136,6 +136,8 @@ def extract_files_info(data_dir: str | Path, report: contract.Report | None = No
         first, last = _period(table)
         st = path.stat()
         source, licence = _source(kind, table, report)
+        if rel.endswith(".geojson"):
+            source, licence = _geojson_attribution(path)
         out.append(
             {
                 "file": rel,
@@ -154,6 +156,18 @@ def extract_files_info(data_dir: str | Path, report: contract.Report | None = No
     df["rows"] = df["rows"].astype("Int64")
     df["size_bytes"] = df["size_bytes"].astype("Int64")
     return df
+
+
+def _geojson_attribution(path: Path) -> tuple[str, str]:
+    """Boundaries carry their own attribution (the demo's: ONS, Open Government Licence v3.0)."""
+    try:
+        text = json.loads(path.read_text(encoding="utf-8")).get("attribution") or ""
+    except (OSError, ValueError, AttributeError):
+        text = ""
+    if not text:
+        return OWN_SOURCE, LICENCE_NOT_RECORDED
+    licence = "Open Government Licence v3.0" if "Open Government Licence" in text else LICENCE_NOT_RECORDED
+    return str(text), licence
 
 
 def _count_features(path: Path) -> int | None:

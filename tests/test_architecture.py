@@ -95,7 +95,7 @@ def test_views_never_reach_back_into_pages_or_ui():
             assert "safer.ui" not in deps, name
 
 
-VIEW_PAGES = ("overview", "trends", "plan_cycles", "compare", "priorities", "areas", "consultation")
+VIEW_PAGES = ("overview", "trends", "plan_cycles", "compare", "priorities", "areas", "consultation", "data", "scrutiny")
 
 
 def test_converted_pages_import_only_the_ui_and_the_views():

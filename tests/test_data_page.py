@@ -105,7 +105,9 @@ def test_data_page_on_the_demo_data_lists_the_police_uk_gap(demo_env, monkeypatc
     for ind in ("asb", "burglary"):
         assert "2019-07 to 2020-12" in cov.loc[ind, "missing_ranges"]
     files = next(df for df in _frames(at) if "licence" in df.columns)
-    assert len(files) == 136 and (files.status == "ok").all()  # 134 + the two comparator files
+    assert len(files) == 137 and (files.status == "ok").all()  # 134 + the two comparator files + boundaries
+    bounds = files[files.file == "ward_boundaries.geojson"].iloc[0]
+    assert bounds.rows == 21 and bounds.licence == "Open Government Licence v3.0"
     police = files[files.kind == "police_uk/"]
     assert len(police) == 120 and (police.licence == "Open Government Licence v3.0").all()
     pol = next(df for df in _frames(at) if "rows_in_area" in df.columns)

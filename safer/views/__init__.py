@@ -5,6 +5,7 @@ named for what they hold (headlines, trends, ...), functions for the view they b
 """
 
 from .base import View, cached, clear_cache
+from .catalogue import catalogue, disk_fingerprint
 from .comparisons import ExplainError, explain_lines
 from .consultation import choices as consultation_choices
 from .consultation import consultation
@@ -34,6 +35,8 @@ __all__ = [
     "priorities",
     "areas",
     "consultation",
+    "catalogue",
+    "disk_fingerprint",
     "consultation_choices",
     "area_periods",
     "comparator_indicators",

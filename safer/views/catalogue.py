@@ -1,0 +1,55 @@
+"""Data: every extract with its rows, period, gaps, last change, source, licence and validation status."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import catalog, contract, export, queries
+from ..store import fingerprint
+from .base import View, cached
+
+
+def disk_fingerprint(store) -> str:
+    """The fingerprint of the extracts now on disk (which differs from the served build's when they broke)."""
+    return fingerprint(store.data_dir)
+
+
+@cached
+def catalogue(store, disk_fingerprint: str) -> View:
+    """The catalogue and the validation problems of the files on disk (recomputed when a file changes)."""
+    report = contract.validate(store.data_dir, cache_dir=store.cache)
+    problems = pd.DataFrame(
+        [
+            {"file": p.file, "line": p.line, "column": p.column, "severity": p.severity, "problem": p.message}
+            for p in report.problems
+        ],
+        columns=["file", "line", "column", "severity", "problem"],
+    )
+    files = catalog.extract_files_info(str(store.data_dir), report)
+    p = queries.run(store, "partnership").iloc[0].to_dict()
+    meta = export.Meta(
+        title="Data: every extract, its coverage and validation",
+        period="as on disk now",
+        source="the data directory",
+        data_version=store.version,
+        partnership=str(p["name"]),
+        synthetic=bool(p["synthetic"]),
+    )
+    return View(
+        name="catalogue",
+        title=meta.title,
+        question="Where does every figure come from, what period does it cover, and what is missing?",
+        meta=meta,
+        tables={
+            "extracts": files,
+            "validation problems": problems,
+            "extract coverage": queries.run(store, "extract_coverage"),
+            "police.uk files": queries.run(store, "police_uk_files"),
+        },
+        queries=[
+            "python -m safer validate",
+            "python -m safer query extract_coverage",
+            "python -m safer query police_uk_files",
+        ],
+        data={"disk_fingerprint": disk_fingerprint},
+    )

@@ -8,11 +8,11 @@ dashboard.py hides the navigation while a briefing is open. Without `?briefing=`
 briefings in `briefings/`. Everything shown comes from `safer.briefing`.
 """
 
-import runpy
-
 import streamlit as st
 
-from safer import briefing, config, ui
+from safer import ui
+
+briefing = ui.briefings  # the briefing files and slides (built from the same views as the pages)
 
 # Projector type for the sentences and the stamp (the chart's own type is set in safer.briefing).
 # Constant CSS only: no text from the data or the URL goes into it.
@@ -64,8 +64,7 @@ def _go(step: int) -> None:
 
 def _show(name: str) -> None:
     if not getattr(ui.NAV, "active", False):  # opened on its own: run the dashboard, which routes here
-        runpy.run_path(str(config.PROJECT_ROOT / "dashboard.py"), run_name="__main__")
-        st.stop()
+        ui.run_dashboard()
     s = ui.store()
     try:
         b = briefing.load(name)

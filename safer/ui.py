@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from . import briefing as briefings  # noqa: F401 - re-exported: the briefing page reads its slides here
 from . import config, export, queries
 from .store import BuildError, Store
 
@@ -326,3 +327,9 @@ def with_marked_date(fig, mark: dict):
     f = go.Figure(fig)
     charts.add_marked_date(f, mark["date"], mark["plotly_label"])
     return f
+
+
+def run_dashboard() -> None:
+    """Run dashboard.py (which routes to the page asked for) when a page was opened on its own, then stop."""
+    runpy.run_path(str(config.PROJECT_ROOT / "dashboard.py"), run_name="__main__")
+    st.stop()

@@ -33,7 +33,9 @@ for (_pid, ptitle, illustrative), group in ui.group_cards(cards):
     for col, card in zip(cols, group):
         with col.container(border=True):
             st.markdown(f"**{ui.md_escape(card.label)}**")
-            st.metric(card.period, card.headline, f"{card.symbol} {card.verdict}", delta_color="off")
+            st.metric(
+                card.metric_label, card.headline, f"{card.symbol} {card.verdict}", delta_color="off", delta_arrow="off"
+            )
             st.caption(card.change)
             st.caption(card.why)
             st.plotly_chart(

@@ -229,7 +229,7 @@ def _wrap_name(name: str, width: int = 56) -> str:
     return export._wrap(name, width) if len(name) > width and "<br>" not in name else name
 
 
-def for_projector(fig: go.Figure, height: int = 760, width: int = 1200, y_title: str | None = None) -> go.Figure:
+def for_projector(fig: go.Figure, height: int = 800, width: int = 1200, y_title: str | None = None) -> go.Figure:
     """The figure for a projector: nothing below PROJECTOR_FONT px, and nothing a slide says anyway.
 
     The slide's own heading replaces the chart's title and subtitle; the long method caption under a
@@ -331,7 +331,21 @@ def build_slide(store, briefing: Briefing, step: int) -> Slide:
     detail: list[str] = []
     if spec.page == "trends":
         v = views.trend(store, iid, code)
-        fig = v.figures["trend chart"]
+        m = v.data["monthly"]
+        # one story on a projector: the months, the rolling mean, plan cycles and gaps, from the same view
+        # (the Trends page adds the limits and events)
+        fig = charts.trend_chart(
+            m[["month", "value"]],
+            m["rolling_12_mean"],
+            None,
+            queries.run(store, "plan_cycles"),
+            None,
+            indicator,
+            area["area_name"],
+            synthetic,
+            suppressed=m["value_suppressed"] if "value_suppressed" in m else None,
+            suppress_below=m.attrs.get("suppress_below"),
+        )
         alt = v.sentences[1]
         y_title = f"{str(indicator['unit']).capitalize()} per month"
         period = _period(*(monthly.month.iloc[[0, -1]] if len(monthly) else (None, None)))

@@ -34,7 +34,8 @@ class Card:
     indicator_id: str
     label: str
     unit: str
-    headline: str  # "418.8 incidents a month"
+    headline: str  # "419" (the mean a month), "Not enough data" or "Withheld"
+    metric_label: str  # "Incidents a month, Oct 2025 to Sep 2026"
     period: str  # "Oct 2025 to Sep 2026"
     change: str  # "−6.9% on the same months a year before"
     verdict: str  # the family verdict shown
@@ -108,11 +109,14 @@ def overview(store, cycle: str | None = None) -> View:
         unit = str(h["unit"])
         period = fmt.period_label(*c.current_period.split(" to ")) if " to " in c.current_period else "no months"
         if c.verdict == "not enough data":
-            headline = f"Not enough data ({c.current_months_with_data} of 12 months)"
+            headline = "Not enough data"
+            metric_label = f"{c.current_months_with_data} of 12 months with data"
         elif c.current_mean is None:
-            headline = "Figures withheld (small numbers)"
+            headline = "Withheld"
+            metric_label = "small numbers"
         else:
-            headline = f"{fmt.number(c.current_mean)} {unit} a month"
+            headline = fmt.number(c.current_mean)
+            metric_label = f"{unit.capitalize()} a month, {period}"
         change = (
             f"{fmt.percent_change(c.change_pct)} on the same months a year before"
             if c.change_pct is not None
@@ -137,6 +141,7 @@ def overview(store, cycle: str | None = None) -> View:
                 label=str(h["label"]),
                 unit=unit,
                 headline=headline,
+                metric_label=metric_label,
                 period=period,
                 change=change,
                 verdict=c.shown_verdict,

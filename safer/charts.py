@@ -23,6 +23,8 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
+from . import fmt
+
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
 # Order used for series on white: the yellow (#F0E442) has too little contrast for lines.
 SERIES_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000"]
@@ -35,21 +37,7 @@ BASE_FONT = 16
 TITLE_FONT = 22
 TEMPLATE = "plotly_white"
 
-_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-_MONTHS_LONG = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
+_MONTHS, _MONTHS_LONG = fmt.MONTHS_SHORT, fmt.MONTHS_LONG  # one list of month names
 
 __all__ = [
     "OKABE_ITO",

@@ -315,7 +315,7 @@ def view_sources(v) -> None:
         return
     with st.expander("Where these numbers come from"):
         st.caption("The same numbers from the command line (each query is a file in queries/):")
-        st.code("\n".join(v.queries), language="bash", wrap_lines=True)
+        st.code("\n".join(v.queries), language=None, wrap_lines=True)  # plain: highlighting fails contrast
 
 
 def with_marked_date(fig, mark: dict):

@@ -46,6 +46,23 @@ class View:
         return export.citation(self.meta)
 
 
+def stamp(store, title: str, period: str, source: str, filters: dict | None = None) -> export.Meta:
+    """A view's stamp: what it shows, its filters, data period, source, data version and partnership
+    (synthetic demo data says so)."""
+    from .. import queries
+
+    p = queries.run(store, "partnership").iloc[0]
+    return export.Meta(
+        title=title,
+        period=period,
+        source=source,
+        data_version=store.version,
+        filters=dict(filters or {}),
+        partnership=str(p["name"]),
+        synthetic=bool(p["synthetic"]),
+    )
+
+
 # --------------------------------------------------------------------------- cache
 
 _CACHE: OrderedDict[tuple, View] = OrderedDict()

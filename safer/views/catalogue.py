@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import catalog, contract, export, queries
+from .. import catalog, contract, queries
 from ..store import fingerprint
-from .base import View, cached
+from .base import View, cached, stamp
 
 
 def disk_fingerprint(store) -> str:
@@ -26,15 +26,7 @@ def catalogue(store, disk_fingerprint: str) -> View:
         columns=["file", "line", "column", "severity", "problem"],
     )
     files = catalog.extract_files_info(str(store.data_dir), report)
-    p = queries.run(store, "partnership").iloc[0].to_dict()
-    meta = export.Meta(
-        title="Data: every extract, its coverage and validation",
-        period="as on disk now",
-        source="the data directory",
-        data_version=store.version,
-        partnership=str(p["name"]),
-        synthetic=bool(p["synthetic"]),
-    )
+    meta = stamp(store, "Data: every extract, its coverage and validation", "as on disk now", "the data directory")
     return View(
         name="catalogue",
         title=meta.title,

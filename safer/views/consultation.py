@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import charts, export, fmt, queries, stats
-from .base import View, cached
+from .. import charts, fmt, queries, stats
+from .base import View, cached, stamp
 
 SURVEY_COLUMNS = {
     "source": "Source",
@@ -93,14 +93,12 @@ def consultation(store, source: str = "all", theme: str = "all", indicator_id: s
         tables["perception against recorded"] = pv
         data["indicator"] = ind
         data["period"] = f"{pv.start_month.min()} to {pv.end_month.max()}"
-    meta = export.Meta(
-        title="Consultation: survey results with 95% intervals, and what residents say against what is recorded",
-        period=(f"{survey.period.min()} to {survey.period.max()}" if len(survey) else data.get("period", "no survey")),
-        source="consultation.csv",
-        data_version=store.version,
-        filters={"source": source, "theme": theme, "indicator": indicator_id or ""},
-        partnership=str(p["name"]),
-        synthetic=synthetic,
+    meta = stamp(
+        store,
+        "Consultation: survey results with 95% intervals, and what residents say against what is recorded",
+        (f"{survey.period.min()} to {survey.period.max()}" if len(survey) else data.get("period", "no survey")),
+        "consultation.csv",
+        {"source": source, "theme": theme, "indicator": indicator_id or ""},
     )
     return View(
         name="consultation",

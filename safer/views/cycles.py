@@ -11,9 +11,9 @@ import math
 
 import pandas as pd
 
-from .. import charts, export, fmt, queries, stats
+from .. import charts, fmt, queries, stats
 from . import comparisons
-from .base import View, cached
+from .base import View, cached, stamp
 
 
 @cached
@@ -108,14 +108,12 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
         table["Total_suppressed"] = summary["total_suppressed"].to_numpy()
     table.attrs = summary.attrs
     period = f"{months.month.min()} to {months.month.max()}" if len(months) else "no data"
-    meta = export.Meta(
-        title=f"{ind['label']} in {a['area_name']}, by plan cycle",
-        period=period,
-        source=str(ind["source"]),
-        data_version=store.version,
-        filters={"indicator": indicator_id, "area": code},
-        partnership=str(p["name"]),
-        synthetic=synthetic,
+    meta = stamp(
+        store,
+        f"{ind['label']} in {a['area_name']}, by plan cycle",
+        period,
+        str(ind["source"]),
+        {"indicator": indicator_id, "area": code},
     )
     detail = [c.method for _cid, c in verdict_lines if c.method] + [
         "Bars: mean per month over the months with data so far; error bars: exact Poisson (Garwood) 95% intervals."

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .. import charts, export, fmt, queries, stats, verdicts
+from .. import charts, fmt, queries, stats, verdicts
 from . import comparisons
-from .base import View, cached
+from .base import View, cached, stamp
 
 VERDICT_STYLE = {
     "better": ("▲▼", stats.COLOUR_BETTER),
@@ -180,16 +180,12 @@ def overview(store, cycle: str | None = None) -> View:
             for k in cards
         ]
     )
-    meta = export.Meta(
-        title=title,
-        period=", ".join(sorted({k.period for k in cards})) or "no data",
-        source="; ".join(sorted({str(s) for s in inds.loc[[k.indicator_id for k in cards], "source"]}))
-        if cards
-        else "",
-        data_version=store.version,
-        filters={"cycle": cycle or ""},
-        partnership=str(p["name"]),
-        synthetic=bool(p["synthetic"]),
+    meta = stamp(
+        store,
+        title,
+        ", ".join(sorted({k.period for k in cards})) or "no data",
+        "; ".join(sorted({str(s) for s in inds.loc[[k.indicator_id for k in cards], "source"]})) if cards else "",
+        {"cycle": cycle or ""},
     )
     return View(
         name="overview",

@@ -13,9 +13,9 @@ import math
 
 import pandas as pd
 
-from .. import export, fmt, queries, status
+from .. import fmt, queries, status
 from . import comparisons
-from .base import View, cached
+from .base import View, cached, stamp
 
 CHANGE_SYMBOL = {"first plan": "●", "carried forward": "→", "new": "✚", "dropped": "✖"}
 BOTH_TRUE = (
@@ -42,7 +42,6 @@ def _progress(a: dict) -> str:
 def priorities(store) -> View:
     changes = queries.run(store, "priority_cycles")
     targets = queries.run(store, "priority_targets")
-    p = queries.run(store, "partnership").iloc[0].to_dict()
     assessed = []
     for t in targets.to_dict("records"):
         iid = t["indicator_id"]
@@ -109,13 +108,11 @@ def priorities(store) -> View:
                 "Rule": assessed_df["rule_id"],
             }
         )
-    meta = export.Meta(
-        title="Priorities: status of every target",
-        period="latest 12 months with data for each indicator (to the cycle's end for a finished cycle)",
-        source="priorities.csv, targets.csv, status_rules.csv and the indicators' monthly counts",
-        data_version=store.version,
-        partnership=str(p["name"]),
-        synthetic=bool(p["synthetic"]),
+    meta = stamp(
+        store,
+        "Priorities: status of every target",
+        "latest 12 months with data for each indicator (to the cycle's end for a finished cycle)",
+        "priorities.csv, targets.csv, status_rules.csv and the indicators' monthly counts",
     )
     return View(
         name="priorities",

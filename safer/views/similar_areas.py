@@ -7,9 +7,9 @@ widened for over-dispersion between areas when the areas differ more than chance
 
 from __future__ import annotations
 
-from .. import charts, export, fmt, queries
+from .. import charts, fmt, queries
 from . import comparisons
-from .base import View, cached
+from .base import View, cached, stamp
 
 POSITION_WORDS = {
     "above": "above the 99.8% limit: higher than the variation between similar areas would explain",
@@ -65,14 +65,12 @@ def compare(store, indicator_id: str) -> View:
         "Rate per 1,000 a year",
         "Against the 99.8% limits",
     ]
-    meta = export.Meta(
-        title=f"{ind['label']}: annual rate per 1,000 residents against similar areas",
-        period=f.period,
-        source="comparator_monthly.csv and comparator_population.csv",
-        data_version=store.version,
-        filters={"indicator": indicator_id},
-        partnership=str(p["name"]),
-        synthetic=synthetic,
+    meta = stamp(
+        store,
+        f"{ind['label']}: annual rate per 1,000 residents against similar areas",
+        f.period,
+        "comparator_monthly.csv and comparator_population.csv",
+        {"indicator": indicator_id},
     )
     return View(
         name="compare",

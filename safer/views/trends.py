@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import charts, export, fmt, queries, stats, verdicts
+from .. import charts, fmt, queries, stats, verdicts
 from . import comparisons
-from .base import View, cached
+from .base import View, cached, stamp
 
 HOW_TO_READ = (
     "Points are monthly counts; gaps are months with no data (never zero). The dashed orange line is the mean "
@@ -67,14 +67,12 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
     detail = [c.method]
     if limits is not None:
         detail.append("Limits: " + verdicts.LIMITS_METHOD + ".")
-    meta = export.Meta(
-        title=f"{ind['label']} in {a['area_name']}, by month",
-        period=period,
-        source=str(ind["source"]),
-        data_version=store.version,
-        filters={"indicator": indicator_id, "area": code},
-        partnership=str(p["name"]),
-        synthetic=bool(p["synthetic"]),
+    meta = stamp(
+        store,
+        f"{ind['label']} in {a['area_name']}, by month",
+        period,
+        str(ind["source"]),
+        {"indicator": indicator_id, "area": code},
     )
     caveats = ind.get("caveats") if isinstance(ind.get("caveats"), str) else ""
     return View(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from .. import charts, export, fmt, queries
+from .. import charts, fmt, queries
 from . import comparisons
-from .base import View, cached
+from .base import View, cached, stamp
 
 RATE_NOTE = (
     "Rates are annualised: total ÷ months with data × 12 ÷ residents × 1,000, using the population estimate for "
@@ -84,14 +84,12 @@ def areas(store, indicator_id: str, period: str = "latest") -> View:
                 f"the period: their counts and rates are suppressed (<{t})."
             )
         tables["ward rates"] = rates
-    meta = export.Meta(
-        title=f"{ind['label']}: annual rate per 1,000 residents by ward",
-        period=meta_period,
-        source=str(ind["source"]) + "; residents from population.csv",
-        data_version=store.version,
-        filters={"indicator": indicator_id, "period": period},
-        partnership=str(p["name"]),
-        synthetic=synthetic,
+    meta = stamp(
+        store,
+        f"{ind['label']}: annual rate per 1,000 residents by ward",
+        meta_period,
+        str(ind["source"]) + "; residents from population.csv",
+        {"indicator": indicator_id, "period": period},
     )
     return View(
         name="areas",

@@ -1,5 +1,5 @@
 -- How the partnership's rate of an indicator per 1,000 residents compares with similar areas, over 12 months.
--- Grain: one row per comparator area (from comparator_monthly.csv) with data in the period, highest rate first. total is the count over the months with data; person_years = population * months_with_data / 12 (the exposure for the funnel plot); rate_per_1000 is annualised: total / months_with_data * 12 / population * 1000. Population is the comparator_population.csv estimate for the year of the period's last month (else the nearest earlier year, else the nearest later). is_partnership marks the partnership's own area.
+-- Grain: one row per comparator area (from comparator_monthly.csv) with data in the period, highest rate first. total is the count over the months with data; person_years adds up, over those months, each month's population estimate / 12 (the exposure for the funnel plot), and rate_per_1000 = total / person_years * 1000: the same denominator as the Areas page. Each month's estimate is for that month's year (else the nearest earlier year, else the nearest later); the partnership's own area takes its estimates from population.csv (as every other page does), the other areas from comparator_population.csv. population is the estimate for the period's last year, for reference. is_partnership marks the partnership's own area.
 -- Params:
 --   $indicator (required): an indicator id from indicators.csv with rows in comparator_monthly.csv
 --   $end_month (optional): last month YYYY-MM of the 12-month period; default the indicator's last month in comparator_monthly.csv
@@ -13,11 +13,30 @@ WITH period AS (
     FROM comparator_monthly c, span
     WHERE c.indicator_id = $indicator AND c.month BETWEEN span.start_m AND span.end_m
     GROUP BY c.area_code
+), comparator_months AS (
+    SELECT c.area_code, c.month
+    FROM comparator_monthly c, span
+    WHERE c.indicator_id = $indicator AND c.month BETWEEN span.start_m AND span.end_m
+), exposure AS (
+    SELECT m.area_code,
+           sum(coalesce(
+               CASE WHEN m.area_code = (SELECT area_code FROM partnership)
+                    THEN population_for(m.area_code, year(m.month)) END,
+               (SELECT p.population FROM comparator_population p
+                WHERE p.area_code = m.area_code
+                ORDER BY (p.year > year(m.month)), abs(p.year - year(m.month)) LIMIT 1)
+           )) / 12.0 AS person_years
+    FROM comparator_months m
+    GROUP BY m.area_code
 ), pops AS (
     SELECT k.area_code,
-           (SELECT p.population FROM comparator_population p
-            WHERE p.area_code = k.area_code
-            ORDER BY (p.year > year(s.end_m)), abs(p.year - year(s.end_m)) LIMIT 1) AS population
+           coalesce(
+               CASE WHEN k.area_code = (SELECT area_code FROM partnership)
+                    THEN population_for(k.area_code, year(s.end_m)) END,
+               (SELECT p.population FROM comparator_population p
+                WHERE p.area_code = k.area_code
+                ORDER BY (p.year > year(s.end_m)), abs(p.year - year(s.end_m)) LIMIT 1)
+           ) AS population
     FROM counts k, span s
 )
 SELECT k.area_code, k.area_name,
@@ -27,7 +46,7 @@ SELECT k.area_code, k.area_name,
        k.total::BIGINT AS total,
        k.months_with_data::BIGINT AS months_with_data,
        p.population::BIGINT AS population,
-       round(p.population * k.months_with_data / 12.0, 1) AS person_years,
-       round(k.total / k.months_with_data * 12 / p.population * 1000, 2) AS rate_per_1000
-FROM counts k JOIN pops p USING (area_code)
+       round(e.person_years, 1) AS person_years,
+       round(k.total / e.person_years * 1000, 2) AS rate_per_1000
+FROM counts k JOIN pops p USING (area_code) JOIN exposure e USING (area_code)
 ORDER BY rate_per_1000 DESC, k.area_name

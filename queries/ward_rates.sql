@@ -1,5 +1,5 @@
 -- Which wards have the highest rate of an indicator per 1,000 residents, with the borough for reference.
--- Grain: one row per ward and one for the borough (area_type 'borough'), highest ward rate first. rate_per_1000 is annualised: total / months_with_data * 12 / population * 1000. Population is the estimate for the year of the period's last month (else the nearest earlier year, else the nearest later). Totals are NULL for wards when the indicator is recorded for the borough only.
+-- Grain: one row per ward and one for the borough (area_type 'borough'), highest ward rate first. rate_per_1000 = total / person_years * 1000, where person_years adds up, over the months with data, each month's population estimate (for that month's year, else the nearest earlier year, else the nearest later) / 12: the same denominator on every page. population is the estimate for the period's last year, for reference. Totals are NULL for wards when the indicator is recorded for the borough only.
 -- Suppress: total (also rate_per_1000)
 -- Params:
 --   $indicator (required): an indicator id from indicators.csv
@@ -26,12 +26,17 @@ WITH period_end AS (
     JOIN fact_monthly f ON f.area_code = a.area_code AND f.indicator_id = $indicator
     JOIN covered c ON c.month = f.month
     GROUP BY t.area_code
+), exposure AS (
+    SELECT t.area_code, sum(population_for(t.area_code, year(c.month))) / 12.0 AS person_years
+    FROM targets t, covered c
+    GROUP BY t.area_code
 ), joined AS (
     SELECT t.area_code, t.area_name, t.area_type,
            CASE WHEN t.usable THEN coalesce(c.total, 0) END AS total,
            CASE WHEN t.usable THEN (SELECT count(*) FROM covered) END AS months_with_data,
-           population_for(t.area_code, (SELECT year(end_m) FROM span)) AS population
-    FROM targets t LEFT JOIN counts c USING (area_code)
+           population_for(t.area_code, (SELECT year(end_m) FROM span)) AS population,
+           CASE WHEN t.usable THEN e.person_years END AS person_years
+    FROM targets t LEFT JOIN counts c USING (area_code) LEFT JOIN exposure e USING (area_code)
 )
 SELECT area_code, area_name, area_type,
        strftime((SELECT start_m FROM span), '%Y-%m') AS start_month,
@@ -40,6 +45,7 @@ SELECT area_code, area_name, area_type,
        total::BIGINT AS total,
        months_with_data::BIGINT AS months_with_data,
        population::BIGINT AS population,
-       round(total / nullif(months_with_data, 0) * 12 / nullif(population, 0) * 1000, 2) AS rate_per_1000
+       round(person_years, 1) AS person_years,
+       round(total / nullif(person_years, 0) * 1000, 2) AS rate_per_1000
 FROM joined
 ORDER BY area_type = 'borough', rate_per_1000 DESC NULLS LAST, area_name

@@ -1,15 +1,13 @@
 """Shared fixtures: a small, hand-countable data directory, the demo data, and the real data when present.
 
-The helpers behind them are in `tests/helpers.py`; they are re-exported here for older imports."""
+The helpers behind them are in `tests/helpers.py` (test modules import them from there, never from here)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from helpers import FILES, POLICE_HEADER, POLICE_ROWS, PROJECT, REAL, copy_tree, police_csv, write_data_dir
-
-__all__ = ["FILES", "POLICE_HEADER", "POLICE_ROWS", "PROJECT", "REAL", "copy_tree", "police_csv", "write_data_dir"]
+from helpers import PROJECT, REAL, write_data_dir
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import PROJECT
+from helpers import PROJECT
 from streamlit.testing.v1 import AppTest
 
 from safer import briefing

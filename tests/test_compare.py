@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import json
 
-from conftest import PROJECT
+import pytest
+from helpers import PROJECT
 from streamlit.testing.v1 import AppTest
 
 from safer import queries
@@ -158,3 +159,30 @@ def test_two_boroughs_over_the_same_force_files_count_only_their_own_lsoas(tmp_p
         assert int(files_q.rows.sum()) == sum(sum(1 for _ in open(f)) - 1 for f in files)  # every row read
         s.close()
     assert got == expected and got["E08000003"] > got["E08000007"] > 0
+
+
+def test_one_denominator_person_years_from_each_months_year(store):
+    """Rates divide by person-years: each month with data adds its year's population / 12."""
+    df = queries.run(store, "ward_rates", indicator="asb", start_month="2020-01", end_month="2020-04")
+    b = df[df.area_type == "borough"].iloc[0]
+    # months with data: 2020-01, 2020-02, 2020-04 (2020-03 has no file); 2020 has no estimate, the nearest
+    # earlier one is 2019's 3,900: 3 × 3,900 / 12 = 975 person-years
+    assert b.months_with_data == 3 and b.person_years == pytest.approx(975.0)
+    assert b.rate_per_1000 == pytest.approx(round(b.total / 975.0 * 1000, 2))
+    north = df[df.area_code == "E05000001"].iloc[0]
+    assert north.person_years == pytest.approx(3 * 1000 / 12)
+
+
+def test_the_partnership_has_the_same_rate_on_areas_and_compare(demo_env):
+    from safer.store import Store
+    from safer.views import comparisons
+
+    s = Store()
+    try:
+        areas = queries.run(s, "ward_rates", indicator="asb")
+        borough = areas[areas.area_type == "borough"].iloc[0]
+        lines = comparisons.explain_lines(s, "asb", compare="areas")
+        mine = next(x for x in lines if x["is_partnership"])
+        assert mine["rate_per_1000"] == pytest.approx(borough.rate_per_1000, abs=0.01)
+    finally:
+        s.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 
-from conftest import FILES, POLICE_ROWS
+from helpers import FILES, POLICE_ROWS
 
 from safer import contract
 from safer.cli import main

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import pandas as pd
-from conftest import POLICE_ROWS
+from helpers import POLICE_ROWS
 from test_pages import open_page
 
 from safer import catalog, queries

@@ -7,7 +7,7 @@ import gzip
 import io
 from collections import Counter
 
-from conftest import PROJECT
+from helpers import PROJECT
 
 from safer.cli import main
 

@@ -8,7 +8,7 @@ import zipfile
 
 import pandas as pd
 import pytest
-from conftest import PROJECT
+from helpers import PROJECT
 from openpyxl import load_workbook
 
 from safer import export, pack, queries

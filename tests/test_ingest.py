@@ -10,7 +10,7 @@ import sys
 import zipfile
 
 import pytest
-from conftest import PROJECT, police_csv
+from helpers import PROJECT, police_csv
 
 from safer import contract, datadir, queries
 from safer.cli import main

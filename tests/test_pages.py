@@ -6,7 +6,7 @@ import json
 import shutil
 
 import pytest
-from conftest import PROJECT, REAL
+from helpers import PROJECT, REAL
 from streamlit.testing.v1 import AppTest
 
 PAGES = {

@@ -12,7 +12,7 @@ import shutil
 from collections import defaultdict
 
 import pytest
-from conftest import POLICE_HEADER, PROJECT
+from helpers import POLICE_HEADER, PROJECT
 
 from safer import contract, queries, stats
 from safer.store import Store
@@ -20,7 +20,7 @@ from safer.store import Store
 
 @pytest.fixture(scope="module")
 def real_store(tmp_path_factory):
-    from conftest import REAL
+    from helpers import REAL
 
     if not REAL.is_dir():
         pytest.skip("../shared/data/real is not present")
@@ -64,7 +64,7 @@ def real_store(tmp_path_factory):
 
 
 def published_monthly():
-    from conftest import REAL
+    from helpers import REAL
 
     return {
         r["month"]: int(r["burglary_count"])
@@ -81,7 +81,7 @@ def test_monthly_equals_the_published_stockport_counts(real_store):
 
 
 def test_ward_counts_equal_the_published_ward_counts_with_zeros_filled(real_store):
-    from conftest import REAL
+    from helpers import REAL
 
     rows = list(csv.DictReader(open(REAL / "stockport_burglary_ward_monthly_2016-02_2019-01.csv")))
     ward = "E05000788"  # Edgeley and Cheadle Heath

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import FILES
+from helpers import FILES
 
 from safer import queries
 from safer import store as store_mod

@@ -176,7 +176,24 @@ def run_true(store, name: str, **values) -> pd.DataFrame:
     return store.sql(q.sql, bind(store, q, values))
 
 
+ROUND_TO = 5  # ward counts of small-number indicators are published rounded to the nearest 5 (as ONS does)
+
+
+def _round_base(v: pd.Series, base: int = ROUND_TO) -> pd.Series:
+    """Round half up to the nearest multiple of `base` (7 -> 5, 8 -> 10, 12.5 -> 15)."""
+    return (pd.to_numeric(v, errors="coerce") / base + 0.5).apply(lambda x: x // 1 if pd.notna(x) else x) * base
+
+
 def suppress(store, q: Query, bound: dict, df: pd.DataFrame) -> pd.DataFrame:
+    """Statistical disclosure control at the one exit where figures leave the engine (see docs/disclosure.md).
+
+    Below borough level, for an indicator whose `suppress_below` (t) is above 1: a count under t — zero
+    included, so that "0" cannot be told from a small number — is withheld (`<t`), and every other count is
+    rounded to the nearest 5. Figures derived from a count (rates, means) are recomputed from the rounded
+    count; changes between periods are withheld. A difference between two published figures (two periods,
+    a borough and its wards, a cycle and its months) is then a difference of rounded or withheld figures,
+    which cannot pin a count from 1 to t − 1.
+    """
     if not q.suppress or not bound.get("indicator") or df.empty:
         return df
     threshold = int(
@@ -196,22 +213,30 @@ def suppress(store, q: Query, bound: dict, df: pd.DataFrame) -> pd.DataFrame:
         return df  # suppression applies below borough level only
     df = df.copy()
     hidden = pd.Series(False, index=df.index)
-    for col in q.suppress:
-        v = pd.to_numeric(df[col], errors="coerce")
-        mask = (ward & v.ge(1) & v.lt(threshold)).fillna(False).astype(bool)
-        if pd.api.types.is_integer_dtype(df[col]):
-            df[col] = df[col].astype("Int64")  # stays whole numbers once a value is withheld
-        df[col] = df[col].mask(mask)
+    factor = pd.Series(1.0, index=df.index)
+    for i, col in enumerate(q.suppress):
+        v = pd.to_numeric(df[col], errors="coerce").astype("float64")
+        mask = (ward & v.notna() & v.lt(threshold)).fillna(False).astype(bool)
+        rounded = v.where(~ward, _round_base(v))
+        if i == 0:
+            factor = (rounded / v).where(v > 0, 1.0)
+        df[col] = rounded.mask(mask).round().astype("Int64")  # stays whole numbers once a value is withheld
         df[f"{col}_suppressed"] = mask
         hidden |= mask
     for col in q.suppress_also:
-        df[col] = df[col].mask(hidden)
+        v = pd.to_numeric(df[col], errors="coerce").astype("float64")
+        if "pct" in col:
+            df[col] = v.mask(ward)  # a change between two rounded figures would mislead: withheld below borough
+        else:
+            df[col] = (v * factor.where(ward, 1.0)).round(2).mask(hidden)
     df.attrs["suppress_below"] = threshold
+    df.attrs["rounded_to"] = ROUND_TO
     return df
 
 
 def run_rows(store, name: str, **values) -> tuple[list[str], list[tuple]]:
-    """Like `run`, but rows of Python values for exact CSV output; a suppressed count prints as `<N`."""
+    """Like `run`, but rows of Python values for exact CSV output; a withheld count prints as `<N`, and
+    counts below borough level of small-number indicators are the rounded ones (see `suppress`)."""
     q = get(name)
     bound = bind(store, q, values)
     names, rows = store.rows(q.sql, bound)
@@ -224,11 +249,11 @@ def run_rows(store, name: str, **values) -> tuple[list[str], list[tuple]]:
     out = []
     for i, r in enumerate(rows):
         r = list(r)
+        for col in (*q.suppress, *q.suppress_also):
+            v = df[col].iloc[i]
+            r[names.index(col)] = None if pd.isna(v) else (int(v) if col in q.suppress else float(v))
         for col in q.suppress:
             if df[f"{col}_suppressed"].iloc[i]:
                 r[names.index(col)] = marker
-        for col in q.suppress_also:
-            if any(df[f"{c}_suppressed"].iloc[i] for c in q.suppress):
-                r[names.index(col)] = None
         out.append(tuple(r))
     return names, out

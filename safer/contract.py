@@ -217,7 +217,8 @@ _add(
                 "suppress_below",
                 "int",
                 minimum=0,
-                doc="Counts from 1 up to this number minus one are shown as `<N` below borough level (0: no suppression).",
+                doc="Below borough level, counts under this number (zero included) show as `<N` and other counts are "
+                "rounded to the nearest 5 (0 or 1: no suppression).",
                 example="0",
             ),
             _c(

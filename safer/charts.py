@@ -147,18 +147,45 @@ def _per_month_title(indicator: dict) -> str:
     return label if "per month" in label.lower() else f"{label} per month"
 
 
+TITLE_WRAP = 34  # characters a line at the title's 22 px: a 40% column or a phone
+SUBTITLE_WRAP = 48
+
+
+def _wrap_words(text: str, width: int) -> str:
+    """Break text into lines of at most `width` characters at spaces, joined with Plotly's <br>."""
+    if not text or len(text) <= width or "<br>" in text:
+        return text
+    lines, line = [], ""
+    for word in text.split(" "):
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    return "<br>".join(lines)
+
+
 def _base_layout(
     fig: go.Figure, title: str, subtitle: str | None = None, height: int = 600, margin: dict | None = None
 ) -> None:
+    # Titles and subtitles are wrapped so that they fit a half-width column or a phone instead of being
+    # cut off at the figure's edge; the top margin grows with the extra lines.
+    title = _wrap_words(title, TITLE_WRAP)
     t = dict(text=title, x=0.01, xanchor="left", font=dict(size=TITLE_FONT))
+    extra = title.count("<br>") * 28
     if subtitle:
+        subtitle = _wrap_words(subtitle, SUBTITLE_WRAP)
         t["subtitle"] = dict(text=subtitle, font=dict(size=15, color=NEUTRAL))
+        extra += subtitle.count("<br>") * 20
+    margin = dict(margin or dict(l=80, r=40, t=110, b=150))
+    margin["t"] = margin.get("t", 110) + extra
     fig.update_layout(
         template=TEMPLATE,
         title=t,
         font=dict(size=BASE_FONT, color="#222222"),
-        height=height,
-        margin=margin or dict(l=80, r=40, t=110, b=150),
+        height=height + extra,
+        margin=margin,
         hoverlabel=dict(font_size=15),
         legend=dict(orientation="h", yanchor="top", y=-0.14, xanchor="left", x=0, font=dict(size=15)),
     )
@@ -801,10 +828,13 @@ def cycle_means_chart(comparison: pd.DataFrame, indicator: dict, synthetic: bool
         mwd = comp.loc[i, "months_with_data"]
         mwd = 0 if _isnan(mwd) else int(mwd)
         mic = int(comp.loc[i, "months_in_cycle"])
+        not_yet = int(comp.loc[i, "months_not_yet"]) if "months_not_yet" in comp else 0
+        # months not yet happened are not missing data: say "so far" and count only the months gone by
+        months = f"{mwd} of {mic - not_yet} months so far with data" if not_yet else f"{mwd} of {mic} months with data"
         if _isnan(means[i]):
-            txt, yv = f"<b>No data</b><br>0 of {mic} months with data", 0
+            txt, yv = ("<b>Not started</b>" if not_yet == mic else f"<b>No data</b><br>{months}"), 0
         else:
-            txt = f"<b>{_fmt(means[i], 1)}</b> a month<br>{mwd} of {mic} months with data"
+            txt = f"<b>{_fmt(means[i], 1)}</b> a month<br>{months}"
             yv = float(hi[i]) if not _isnan(hi[i]) else float(means[i])
         fig.add_annotation(
             x=cid,

@@ -799,6 +799,11 @@ def _next_month() -> str:
     return f"{y:04d}-{m:02d}"
 
 
+def force_key(name: str) -> str:
+    """A police force's name as one key whatever its spacing, case or punctuation ('greater-manchester-police')."""
+    return re.sub(r"[^a-z0-9]+", "-", str(name).lower()).strip("-") or "force"
+
+
 def month_ok(v: str) -> bool:
     m = MONTH_RE.match(v)
     return bool(m) and 1 <= int(m.group(2)) <= 12
@@ -1325,13 +1330,21 @@ def _check_references(rep: Report) -> None:
                     f"a {ind['geography']} in areas.csv (indicator {r['indicator_id']} is recorded by {ind['geography']})",
                 )
 
-    # One police.uk month of one force must come from one file only, or it would be counted twice.
+    # One police.uk month of one force must come from one file only, or it would be counted twice. The
+    # force is compared by the same normalised name the ingest uses ("Greater Manchester Police " and
+    # "greater manchester police" are one force).
     seen: dict[tuple[str, str], str] = {}
     for t in rep.police_files:
-        keys = t.month_keys if t.month_keys is not None else {}
+        raw = t.month_keys if t.month_keys is not None else {}
         if t.month_keys is None:
             for line, r in t.rows:
-                keys.setdefault((r["Falls within"], r["Month"]), line)
+                raw.setdefault((r["Falls within"], r["Month"]), line)
+        keys: dict[tuple[str, str], int] = {}
+        names: dict[tuple[str, str], str] = {}
+        for (force, month), line in raw.items():
+            k = (force_key(force), month)
+            keys[k] = min(line, keys.get(k, line))
+            names.setdefault(k, str(force).strip())
         for k, line in sorted(keys.items(), key=lambda kv: kv[1]):
             if k in seen and seen[k] != t.rel:
                 P.append(
@@ -1339,7 +1352,7 @@ def _check_references(rep: Report) -> None:
                         t.rel,
                         line,
                         "Month",
-                        f"{k[1]} for {k[0]} is also in {seen[k]}: it would be counted twice; "
+                        f"{k[1]} for {names[k]} is also in {seen[k]}: it would be counted twice; "
                         "keep one release of each month",
                     )
                 )

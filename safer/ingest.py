@@ -175,7 +175,7 @@ def _check_bytes(name: str, data: bytes, spec: contract.FileSpec, problems: list
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "force"
+    return contract.force_key(text)  # one normalisation for the ingest and the double-count check
 
 
 # --------------------------------------------------------------------------- the data directory as it is

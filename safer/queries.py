@@ -151,6 +151,9 @@ def bind(store, q: Query, values: dict[str, object]) -> dict[str, object]:
         if p.name.endswith("month") and not MONTH_RE.match(str(v)):
             raise QueryError(f"--{p.name} '{v}' is not a month (YYYY-MM)")
         bound[p.name] = v
+    start, end = bound.get("start_month"), bound.get("end_month")
+    if start and end and str(start) > str(end):
+        raise QueryError(f"--start_month {start} is after --end_month {end}")
     return bound
 
 

@@ -114,3 +114,17 @@ def test_check_value_agrees_with_python_only_on_ascii():
     col = contract.Column("value", "int", minimum=0)
     assert contract.check_value(col, "12") is None
     assert contract.check_value(col, "１２")  # full-width digits
+
+
+def test_the_same_force_month_with_a_trailing_space_is_still_counted_once(data_dir):
+    text = police_csv("2020-01", POLICE_ROWS["2020-01"]).replace("Test Police,Test Police", "Test Police,Test Police ")
+    (data_dir / "police_uk" / "2020-01-again-street.csv").write_text(text)
+    problems = _problems(data_dir)
+    assert any("2020-01 for Test Police is also in" in p and "counted twice" in p for p in problems), problems
+
+
+def test_a_period_that_ends_before_it_starts_is_refused(store):
+    from safer import queries
+
+    with pytest.raises(queries.QueryError, match="is after --end_month"):
+        queries.run(store, "ward_rates", indicator="asb", start_month="2020-05", end_month="2020-02")

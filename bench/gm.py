@@ -267,10 +267,14 @@ def make_borough_dir(borough: str, force_dir: Path, out_dir: Path, demo_dir: Pat
     write("lsoa_ward_lookup.csv", ["lsoa_code", "lsoa_name", "ward_code"], [list(x) for x in g["lsoas"]])
     ward_pop = g["population"] // len(g["wards"])
     pop_rows = []
+    kids = "Synthetic: 21% of residents (children aged 0-17)"
     for y in range(2015, 2027):
-        pop_rows.append([borough, y, g["population"], "ONS mid-2021 estimate (real), used for every year"])
-        pop_rows += [[c, y, ward_pop, "Synthetic: the borough population shared equally"] for c, _n in g["wards"]]
-    write("population.csv", ["area_code", "year", "population", "source"], pop_rows)
+        pop_rows.append([borough, y, g["population"], "ONS mid-2021 estimate (real), used for every year", "all"])
+        pop_rows.append([borough, y, round(g["population"] * 0.21), kids, "children"])
+        for c, _n in g["wards"]:
+            pop_rows.append([c, y, ward_pop, "Synthetic: the borough population shared equally", "all"])
+            pop_rows.append([c, y, round(ward_pop * 0.21), kids, "children"])
+    write("population.csv", ["area_code", "year", "population", "source", "population_group"], pop_rows)
     # Partner counts: Stockport's wards moved onto this borough's wards (i -> i mod n), the borough code swapped.
     stock_wards = [c for c, _n in geo[STOCKPORT]["wards"]]
     wmap = {c: g["wards"][i % len(g["wards"])][0] for i, c in enumerate(stock_wards)}

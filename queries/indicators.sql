@@ -1,4 +1,4 @@
--- The indicator catalogue: what each indicator counts, its unit, its good direction and its caveats.
+-- The indicator catalogue: what each indicator counts, its unit, its good direction, its caveats and whom its rates are per 1,000 of (rate_per).
 -- Grain: one row per indicator, with the first and last month that has data.
 -- Params: none
 WITH coverage AS (
@@ -6,7 +6,8 @@ WITH coverage AS (
     FROM indicator_months GROUP BY indicator_id
 )
 SELECT i.indicator_id, i.label, i.unit, i.good_direction, i.suppress_below, i.geography,
-       i.police_uk_crime_type, i.source, i.caveats,
+       i.police_uk_crime_type, i.source, i.caveats, i.population_group,
+       CASE WHEN i.population_group = 'all' THEN 'residents' ELSE i.population_group END AS rate_per,
        strftime(c.first_m, '%Y-%m') AS first_month,
        strftime(c.last_m, '%Y-%m') AS last_month,
        coalesce(c.n, 0)::BIGINT AS months_with_data

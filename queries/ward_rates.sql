@@ -1,11 +1,13 @@
 -- Which wards have the highest rate of an indicator per 1,000 residents, with the borough for reference.
--- Grain: one row per ward and one for the borough (area_type 'borough'), highest ward rate first. rate_per_1000 = total / person_years * 1000, where person_years adds up, over the months with data, each month's population estimate (for that month's year, else the nearest earlier year, else the nearest later) / 12: the same denominator on every page. population is the estimate for the period's last year, for reference. Totals are NULL for wards when the indicator is recorded for the borough only.
+-- Grain: one row per ward and one for the borough (area_type 'borough'), highest ward rate first. rate_per_1000 = total / person_years * 1000, where person_years adds up, over the months with data, each month's population estimate (for that month's year, else the nearest earlier year, else the nearest later) / 12: the same denominator on every page. Populations are of the indicator's population_group (all residents, or e.g. children). population is the estimate for the period's last year, for reference. Totals are NULL for wards when the indicator is recorded for the borough only.
 -- Suppress: total (also rate_per_1000)
 -- Params:
 --   $indicator (required): an indicator id from indicators.csv
 --   $start_month (optional): first month YYYY-MM; default 11 months before the end month
 --   $end_month (optional): last month YYYY-MM; default the indicator's last month with data
-WITH period_end AS (
+WITH pop_group AS (
+    SELECT population_group AS grp FROM indicators WHERE indicator_id = $indicator
+), period_end AS (
     SELECT coalesce(strptime($end_month || '-01', '%Y-%m-%d')::DATE, max(month)) AS end_m
     FROM indicator_months WHERE indicator_id = $indicator
 ), span AS (
@@ -27,14 +29,14 @@ WITH period_end AS (
     JOIN covered c ON c.month = f.month
     GROUP BY t.area_code
 ), exposure AS (
-    SELECT t.area_code, sum(population_for(t.area_code, year(c.month))) / 12.0 AS person_years
+    SELECT t.area_code, sum(population_of(t.area_code, year(c.month), (SELECT grp FROM pop_group))) / 12.0 AS person_years
     FROM targets t, covered c
     GROUP BY t.area_code
 ), joined AS (
     SELECT t.area_code, t.area_name, t.area_type,
            CASE WHEN t.usable THEN coalesce(c.total, 0) END AS total,
            CASE WHEN t.usable THEN (SELECT count(*) FROM covered) END AS months_with_data,
-           population_for(t.area_code, (SELECT year(end_m) FROM span)) AS population,
+           population_of(t.area_code, (SELECT year(end_m) FROM span), (SELECT grp FROM pop_group)) AS population,
            CASE WHEN t.usable THEN e.person_years END AS person_years
     FROM targets t LEFT JOIN counts c USING (area_code) LEFT JOIN exposure e USING (area_code)
 )

@@ -142,6 +142,11 @@ def _unit(indicator: dict) -> str:
     return text(indicator.get("unit") or "")
 
 
+def _per(indicator: dict) -> str:
+    """Whom a rate is per 1,000 of: residents, or the indicator's population group (e.g. children)."""
+    return text(indicator.get("rate_per") or "residents")
+
+
 def _per_month_title(indicator: dict) -> str:
     label = _label(indicator)
     return label if "per month" in label.lower() else f"{label} per month"
@@ -876,7 +881,7 @@ def cycle_means_chart(comparison: pd.DataFrame, indicator: dict, synthetic: bool
 
 
 def ward_rank_chart(ward_rates: pd.DataFrame, indicator: dict, synthetic: bool) -> go.Figure:
-    """Horizontal bars of wards by annual rate per 1,000 residents, highest at the top,
+    """Horizontal bars of wards by annual rate per 1,000 residents (or the indicator's group), highest at the top,
     with a vertical reference line for the borough rate. Height grows with the number
     of wards. Wards with no rate are listed in the caption, not drawn as 0."""
     label = _label(indicator)
@@ -905,7 +910,7 @@ def ward_rank_chart(ward_rates: pd.DataFrame, indicator: dict, synthetic: bool) 
             customdata=list(
                 zip(wards["total"].tolist(), wards["months_with_data"].tolist(), wards["population"].tolist())
             ),
-            hovertemplate="%{y}: %{x:,.1f} a year per 1,000 residents<br>"
+            hovertemplate=f"%{{y}}: %{{x:,.1f}} a year per 1,000 {_per(indicator)}<br>"
             "Total %{customdata[0]:,.0f} over %{customdata[1]} months with data; population %{customdata[2]:,.0f}"
             "<extra></extra>",
             showlegend=False,
@@ -934,7 +939,7 @@ def ward_rank_chart(ward_rates: pd.DataFrame, indicator: dict, synthetic: bool) 
             text=f"<b>Borough: {b_rate:,.1f}</b>",
             showarrow=False,
             font=dict(size=16),
-            hovertext=f"{b_name}: {b_rate:,.1f} a year per 1,000 residents",
+            hovertext=f"{b_name}: {b_rate:,.1f} a year per 1,000 {_per(indicator)}",
             name="borough label",
         )
     n = max(len(names), 1)
@@ -943,14 +948,14 @@ def ward_rank_chart(ward_rates: pd.DataFrame, indicator: dict, synthetic: bool) 
         title_text="Ward", categoryorder="array", categoryarray=names, automargin=True, tickfont=dict(size=15)
     )
     fig.update_xaxes(
-        title_text="Annual rate per 1,000 residents",
+        title_text=f"Annual rate per 1,000 {_per(indicator)}",
         rangemode="tozero",
         range=[0, xmax * 1.15 if xmax > 0 else 1],
         tickformat=",",
     )
     _base_layout(
         fig,
-        f"{label}: annual rate per 1,000 residents by ward",
+        f"{label}: annual rate per 1,000 {_per(indicator)} by ward",
         "Highest at the top; dashed line = whole borough. Rates use only months with data.",
         height=height,
         margin=dict(l=60, r=40, t=130, b=120),
@@ -982,7 +987,7 @@ def _outer_rings(geometry: dict) -> list[list]:
 
 
 def ward_map(ward_rates: pd.DataFrame, geojson: dict, indicator: dict, synthetic: bool) -> go.Figure:
-    """Ward map of annual rates per 1,000 residents, drawn without any map service.
+    """Ward map of annual rates per 1,000 residents (or the indicator's group), drawn without any map service.
 
     Why not ``go.Choropleth``: plotly.js fetches a world topojson file from its CDN
     for every geo choropleth (``locationmode='geojson-id'`` triggers it even with
@@ -1032,7 +1037,7 @@ def ward_map(ward_rates: pd.DataFrame, geojson: dict, indicator: dict, synthetic
             shown_nodata = True
         else:
             colour = sample_colorscale(scale, [(float(r.rate_per_1000) - zmin) / (zmax - zmin)])[0]
-            text_ = f"<b>{text(r.area_name)}</b><br>{float(r.rate_per_1000):,.1f} a year per 1,000 residents"
+            text_ = f"<b>{text(r.area_name)}</b><br>{float(r.rate_per_1000):,.1f} a year per 1,000 {_per(indicator)}"
             name, showlegend = text(r.area_name), False
         fig.add_trace(
             go.Scatter(
@@ -1066,7 +1071,7 @@ def ward_map(ward_rates: pd.DataFrame, geojson: dict, indicator: dict, synthetic
                 color=[zmin],
                 showscale=True,
                 colorbar=dict(
-                    title=dict(text="Annual rate<br>per 1,000<br>residents", font=dict(size=15)),
+                    title=dict(text=f"Annual rate<br>per 1,000<br>{_per(indicator)}", font=dict(size=15)),
                     tickfont=dict(size=14),
                     tickformat=",.1f",
                     thickness=22,
@@ -1085,7 +1090,7 @@ def ward_map(ward_rates: pd.DataFrame, geojson: dict, indicator: dict, synthetic
     )
     _base_layout(
         fig,
-        f"{label}: annual rate per 1,000 residents by ward",
+        f"{label}: annual rate per 1,000 {_per(indicator)} by ward",
         "Darker = higher rate. Hover over a ward for its name and rate.",
         height=620,
         margin=dict(l=10, r=10, t=120, b=60),
@@ -1240,7 +1245,7 @@ def describe_ward_rates(rates: pd.DataFrame, indicator: dict, n: int = 3) -> str
 
     k = min(n, len(with_rate))
     s = (
-        f"{label}, annual rate per 1,000 residents by ward: highest {_list(with_rate.head(k))}"
+        f"{label}, annual rate per 1,000 {_per(indicator)} by ward: highest {_list(with_rate.head(k))}"
         + (f"; lowest {_list(with_rate.tail(min(n, len(with_rate) - k)).iloc[::-1])}" if len(with_rate) > k else "")
         + "."
     )

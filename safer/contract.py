@@ -42,6 +42,8 @@ class Column:
     maximum: float | None = None
     doc: str = ""
     example: str = ""
+    optional: bool = False  # the column may be left out of the file altogether (then `default` everywhere)
+    default: str = ""  # the value of a left-out column, or of an empty cell
 
 
 @dataclass(frozen=True)
@@ -172,7 +174,7 @@ _add(
     FileSpec(
         "population.csv",
         grain="one row per area per year",
-        key=("area_code", "year"),
+        key=("area_code", "year", "population_group"),
         doc="Residents (mid-year estimate) for rates per 1,000. A period uses the year of its last month; "
         "where that year is missing the nearest earlier year, else the nearest later one.",
         columns=(
@@ -187,6 +189,16 @@ _add(
             ),
             _c("population", "int", minimum=1, doc="Residents.", example="12807"),
             _c("source", required=False, doc="Where the figure comes from.", example="ONS mid-year estimate"),
+            _c(
+                "population_group",
+                "id",
+                required=False,
+                optional=True,
+                default="all",
+                doc="Who is counted: `all` residents (the default, also when the column is left out) or a group "
+                "an indicator names, such as `children` (aged 0-17).",
+                example="all",
+            ),
         ),
     )
 )
@@ -244,6 +256,16 @@ _add(
                 required=False,
                 doc="What a reader must know before drawing conclusions.",
                 example="Reports, not incidents; recording practice changed in 2019.",
+            ),
+            _c(
+                "population_group",
+                "id",
+                required=False,
+                optional=True,
+                default="all",
+                doc="Whom its rate is per 1,000 of: `all` residents (the default, also when the column is left out) "
+                "or a group with its own rows in population.csv, such as `children`.",
+                example="children",
             ),
         ),
     )
@@ -917,7 +939,7 @@ def check_file(path: Path, rel: str, spec: FileSpec, problems: list[Problem], ke
         return None
     header = [h.strip() for h in header]
     expected = spec.column_names
-    missing = [c for c in expected if c not in header]
+    missing = [c.name for c in spec.columns if c.name not in header and not c.optional]
     extra = [h for h in header if h not in expected]
     bad_header = False
     for c in missing:
@@ -945,8 +967,9 @@ def check_file(path: Path, rel: str, spec: FileSpec, problems: list[Problem], ke
     checks = [
         (header.index(c.name), c, c.type == "text", {})
         for c in spec.columns
-        if not (c.type == "text" and not c.required)
+        if c.name in header and not (c.type == "text" and not c.required)
     ]
+    defaults = {c.name: c.default for c in spec.columns if c.optional}
     month_cols = [header.index(c.name) for c in spec.columns if c.type in ("month", "date")]
     keys = (
         [header.index("Falls within"), header.index("Month")]
@@ -982,7 +1005,11 @@ def check_file(path: Path, rel: str, spec: FileSpec, problems: list[Problem], ke
             if bad:
                 continue
             if keep_rows:
-                table.rows.append((line, dict(zip(header, record))))
+                row = dict(zip(header, record))
+                for name, default in defaults.items():
+                    if not row.get(name):
+                        row[name] = default
+                table.rows.append((line, row))
                 continue
             count += 1
             for i in month_cols:
@@ -1074,6 +1101,7 @@ def validate(data_dir: Path, cache_dir: Path | None = None, workers: int | None 
     rep.files_checked += len(police_files(data_dir))
     _check_keys(rep)
     _check_references(rep)
+    _check_population_groups(rep)
     rep.problems.sort(key=lambda p: (p.file, p.line, p.column))
     return rep
 
@@ -1200,6 +1228,30 @@ def _check_keys(rep: Report) -> None:
 def _col(rep: Report, name: str, col: str) -> set[str]:
     t = rep.tables.get(name)
     return {row[col] for _, row in t.rows} if t else set()
+
+
+def _check_population_groups(rep: Report) -> None:
+    """An indicator's population group needs estimates for the partnership's area in population.csv."""
+    if "indicators.csv" not in rep.tables or "population.csv" not in rep.tables or "partnership.csv" not in rep.tables:
+        return
+    partnership = {r["area_code"] for _, r in rep.tables["partnership.csv"].rows}
+    have = {
+        r.get("population_group") or "all"
+        for _, r in rep.tables["population.csv"].rows
+        if r["area_code"] in partnership
+    }
+    for line, r in rep.tables["indicators.csv"].rows:
+        group = r.get("population_group") or "all"
+        if group != "all" and group not in have:
+            rep.problems.append(
+                Problem(
+                    "indicators.csv",
+                    line,
+                    "population_group",
+                    f"'{group}' has no rows for the partnership's area in population.csv, so no rate per 1,000 "
+                    f"{group} can be worked out",
+                )
+            )
 
 
 def _check_references(rep: Report) -> None:

@@ -676,6 +676,7 @@ INDICATORS = (
     },
     {
         "indicator_id": "cse",
+        "population_group": "children",
         "label": "Child sexual exploitation reports",
         "unit": "reports",
         "good_direction": "up",
@@ -689,6 +690,7 @@ INDICATORS = (
     },
     {
         "indicator_id": "missing_episodes",
+        "population_group": "children",
         "label": "Missing from home or care episodes (children)",
         "unit": "episodes",
         "good_direction": "down",
@@ -1248,21 +1250,32 @@ def generate(out_dir: Path, real_dir: Path = REAL_DIR) -> dict:
     # Population: real mid-2020 ward estimates grown smoothly at ~0.3% a year (synthetic series).
     rng = _rng("population")
     growth = {w: 0.003 + float(rng.uniform(-0.0015, 0.0015)) for w in wards}
-    pop_rows, pop_by_year = [], {}
+    # Children aged 0-17 (for rates of child indicators): a synthetic share of about 21% in each ward.
+    child_share = {w: 0.21 + float(rng.uniform(-0.03, 0.03)) for w in wards}
+    pop_rows, pop_by_year, child_by_year = [], {}, {}
     src = "Synthetic, calibrated on ONS mid-2020 ward estimates"
+    src_children = "Synthetic: about 21% of residents (children aged 0-17), not an ONS estimate"
     for y in YEARS:
-        tot = 0
+        tot = kids = 0
         for w in wards:
             p = int(round(ref["pop2020"][w] * (1 + growth[w]) ** (y - 2020)))
-            pop_rows.append([w, y, p, src])
+            c = int(round(p * child_share[w]))
+            pop_rows.append([w, y, p, src, "all"])
+            pop_rows.append([w, y, c, src_children, "children"])
             tot += p
-        pop_by_year[y] = tot
-    pop_rows = [[BOROUGH_CODE, y, pop_by_year[y], src] for y in YEARS] + pop_rows
-    pop_rows.sort(key=lambda r: (r[0], r[1]))
+            kids += c
+        pop_by_year[y], child_by_year[y] = tot, kids
+    pop_rows = (
+        [[BOROUGH_CODE, y, pop_by_year[y], src, "all"] for y in YEARS]
+        + [[BOROUGH_CODE, y, child_by_year[y], src_children, "children"] for y in YEARS]
+        + pop_rows
+    )
+    pop_rows.sort(key=lambda r: (r[0], r[1], r[4] != "all"))
     put("population.csv", contract.SPECS["population.csv"].column_names, pop_rows)
 
     icols = contract.SPECS["indicators.csv"].column_names
-    put("indicators.csv", icols, [[ind[c] for c in icols] for ind in INDICATORS])
+    spec = contract.SPECS["indicators.csv"]
+    put("indicators.csv", icols, [[ind.get(c, spec.column(c).default) for c in icols] for ind in INDICATORS])
     put("plan_cycles.csv", contract.SPECS["plan_cycles.csv"].column_names, [list(r) for r in PLAN_CYCLES])
     put("priorities.csv", contract.SPECS["priorities.csv"].column_names, [list(r) for r in PRIORITIES])
     put(

@@ -86,6 +86,14 @@ def _cast(col: contract.Column, as_name: str) -> str:
     return f"{expr} AS {_qi(as_name)}"
 
 
+def _cast_or_default(col: contract.Column, as_name: str, header: list[str]) -> str:
+    if col.optional and col.name not in header:
+        return f"'{col.default}' AS {_qi(as_name)}"
+    if col.optional and col.default:
+        return f"coalesce(nullif({_qi(col.name)}, ''), '{col.default}') AS {_qi(as_name)}"
+    return _cast(col, as_name)
+
+
 def _read_csv(columns: list[str], param: str, filename: bool = False) -> str:
     cols = ", ".join(f"'{c}': 'VARCHAR'" for c in columns if _qi(c))
     extra = ", filename=true" if filename else ""
@@ -100,8 +108,9 @@ def _not_all_empty(columns: list[str]) -> str:
 
 
 def _load_table(con, table: str, spec: contract.FileSpec, path: Path, header: list[str]) -> None:
-    """Staging: read the file as text with an explicit header, then cast to the contract's types."""
-    casts = ", ".join(_cast(spec.column(c), c) for c in spec.column_names)
+    """Staging: read the file as text with an explicit header, then cast to the contract's types. A column
+    the contract allows to be left out takes its default (and so does an empty cell of it)."""
+    casts = ", ".join(_cast_or_default(spec.column(c), c, header) for c in spec.column_names)
     con.execute(
         f"CREATE TABLE {table} AS SELECT {casts} FROM {_read_csv(header, 'path')} WHERE {_not_all_empty(header)}",
         {"path": str(path)},
@@ -156,10 +165,18 @@ CREATE MACRO series(ind, ar) AS TABLE
     WHERE im.indicator_id = ind AND (SELECT ok FROM usable)
     ORDER BY im.month;
 
--- population_for(area, year): the estimate for that year, else the nearest earlier, else nearest later.
+-- population_for(area, year): all residents, the estimate for that year, else the nearest earlier, else later.
 CREATE MACRO population_for(ar, yr) AS (
     SELECT population FROM population
-    WHERE area_code = ar
+    WHERE area_code = ar AND population_group = 'all'
+    ORDER BY (year > yr), abs(year - yr)
+    LIMIT 1
+);
+
+-- population_of(area, year, group): the same for one population group (e.g. children), by the same rule.
+CREATE MACRO population_of(ar, yr, grp) AS (
+    SELECT population FROM population
+    WHERE area_code = ar AND population_group = grp
     ORDER BY (year > yr), abs(year - yr)
     LIMIT 1
 );

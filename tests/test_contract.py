@@ -31,7 +31,7 @@ def test_extra_column(data_dir):
     text = text.replace(",test\n", ",test,x\n")
     (data_dir / "population.csv").write_text(text)
     assert problems(data_dir) == [
-        "population.csv:1: notes: column is not in the contract (area_code, year, population, source)"
+        "population.csv:1: notes: column is not in the contract (area_code, year, population, source, population_group)"
     ]
 
 

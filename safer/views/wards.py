@@ -9,8 +9,9 @@ from . import comparisons
 from .base import View, cached, stamp
 
 RATE_NOTE = (
-    "Rates are annualised: total ÷ months with data × 12 ÷ residents × 1,000, using the population estimate for "
-    "the period's last year (or the nearest year available)."
+    "Rates are per 1,000 residents (or per 1,000 of the indicator's population group, such as children) a year: "
+    "total ÷ person-years × 1,000, where each month with data adds its own year's population estimate ÷ 12 "
+    "(the nearest year available where a year has none)."
 )
 
 
@@ -35,6 +36,7 @@ def boundaries(store) -> tuple[dict | None, str]:
 @cached
 def areas(store, indicator_id: str, period: str = "latest") -> View:
     ind = comparisons.indicator(store, indicator_id)
+    per = ind.get("rate_per") or "residents"
     p = queries.run(store, "partnership").iloc[0].to_dict()
     synthetic = bool(p["synthetic"])
     notes: list[str] = []
@@ -67,7 +69,7 @@ def areas(store, indicator_id: str, period: str = "latest") -> View:
         sentences.append(
             f"{ind['label']}, {fmt.period_label(borough.start_month, borough.end_month)} "
             f"({borough.months_with_data} of {borough.months_in_period} months with data). Borough: "
-            f"{fmt.number(borough.rate_per_1000, 1)} {ind['unit']} a year per 1,000 residents."
+            f"{fmt.number(borough.rate_per_1000, 1)} {ind['unit']} a year per 1,000 {per}."
         )
         geo, attribution = boundaries(store)
         if geo is not None:
@@ -86,9 +88,9 @@ def areas(store, indicator_id: str, period: str = "latest") -> View:
         tables["ward rates"] = rates
     meta = stamp(
         store,
-        f"{ind['label']}: annual rate per 1,000 residents by ward",
+        f"{ind['label']}: annual rate per 1,000 {per} by ward",
         meta_period,
-        str(ind["source"]) + "; residents from population.csv",
+        str(ind["source"]) + f"; {per} from population.csv",
         {"indicator": indicator_id, "period": period},
     )
     return View(

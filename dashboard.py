@@ -10,8 +10,11 @@ from safer import ui
 
 st.set_page_config(page_title="Community safety dashboard", page_icon=":material/query_stats:", layout="wide")
 
+# The default page lives at the root URL; Streamlit gives it no path of its own, so its own address
+# (/overview, as in a copied link) is a hidden second entry for the same file.
 pages = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True, url_path="overview"),
+    st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True, url_path="home"),
+    st.Page("pages/overview.py", title="Overview", url_path="overview", visibility="hidden"),
     st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
     st.Page("pages/plan_cycles.py", title="Plan cycles", icon=":material/compare_arrows:", url_path="plan_cycles"),
     st.Page("pages/areas.py", title="Areas", icon=":material/map:", url_path="areas"),
@@ -26,7 +29,12 @@ pages.append(briefings)
 # `?briefing=NAME` opens a briefing: one view per screen, no navigation (see pages/briefing.py)
 briefing_open = bool(st.query_params.get("briefing"))
 ui.NAV.active = True  # pages check this: see ui.header
+# In briefing mode the briefing is the only (so the default, root) page; /briefing?briefing=NAME reaches it too.
+briefing_only = [
+    st.Page("pages/briefing.py", title="Briefings", url_path="briefings", default=True),
+    st.Page("pages/briefing.py", title="Briefings", url_path="briefing", visibility="hidden"),
+]
 try:
-    st.navigation([briefings] if briefing_open else pages, position="hidden" if briefing_open else "sidebar").run()
+    st.navigation(briefing_only if briefing_open else pages, position="hidden" if briefing_open else "sidebar").run()
 finally:
     ui.NAV.active = False

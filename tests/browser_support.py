@@ -114,7 +114,11 @@ def registered_pages(dashboard: Path = PROJECT / "dashboard.py") -> list[PageInf
             continue
         script = str(node.args[0].value)
         kw = {k.arg: k.value.value for k in node.keywords if isinstance(k.value, ast.Constant)}
-        out.append(PageInfo(script, kw.get("url_path") or Path(script).stem, kw.get("title") or Path(script).stem))
+        if kw.get("default"):
+            continue  # the default page is at the root; its own address is its hidden twin's
+        info = PageInfo(script, kw.get("url_path") or Path(script).stem, kw.get("title") or Path(script).stem)
+        if info.url_path not in {o.url_path for o in out}:
+            out.append(info)
     return out
 
 

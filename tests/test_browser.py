@@ -183,6 +183,9 @@ def test_page_renders_in_the_browser(dashboard, page_cache, capsys, info):
     assert not low, f"chart text below 4.5:1 on white or below 14 px: {low[:10]}"
     main_text = page.locator('[data-testid="stMain"]').inner_text()
     assert SYNTHETIC_BANNER in main_text
+    # the page's own address opens it (a copied link), never "Page not found" and a move to the root
+    assert "Page not found" not in page.locator("body").inner_text()
+    assert urlparse(page.url).path.strip("/") == info.url_path
     assert info.title in page.locator("h1").first.inner_text() or info.title in main_text
     fit_viewport(page)
     page.screenshot(path=str(bs.ARTIFACTS / f"{info.url_path}.png"))
@@ -328,6 +331,13 @@ def test_download_csv_gives_the_monthly_numbers_with_gaps_empty(dashboard, conte
     gap = [r for r in rows if "2019-07" <= r["month"] <= "2020-12"]
     assert len(gap) == 18 and all(r["value"] == "" for r in gap), gap[:3]
     assert sum(1 for r in rows if r["value"] != "") > 24
+
+
+def test_a_briefing_opens_from_its_page_address_too(dashboard, context):
+    page = open_page(context, f"{dashboard.url}/briefing?briefing=scrutiny-current-cycle&step=2", 1)
+    assert_no_exception(page)
+    assert "Page not found" not in page.locator("body").inner_text()
+    assert query(page).get("step") == "2"
 
 
 def test_a_briefing_moves_on_with_the_arrow_key_at_projector_size(dashboard, browser, capsys):

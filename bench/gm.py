@@ -214,6 +214,14 @@ def generate(
     return {"months": ms, "next_month": plan[-1][0], "rows_written": rows}
 
 
+def write_csv(path: Path, header: list[str], rows: list[list]) -> None:
+    """A small extract as the contract reads it: UTF-8, a header row, '\\n' line ends."""
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(rows)
+
+
 def make_borough_dir(borough: str, force_dir: Path, out_dir: Path, demo_dir: Path = DEMO_DIR) -> Path:
     """A data directory for one GM borough over the same force-wide police.uk files (hard links).
 
@@ -241,10 +249,7 @@ def make_borough_dir(borough: str, force_dir: Path, out_dir: Path, demo_dir: Pat
     (out_dir / "ward_boundaries.geojson").unlink(missing_ok=True)
 
     def write(name: str, header: list[str], rows: list[list]) -> None:
-        with open(out_dir / name, "w", encoding="utf-8", newline="") as f:
-            w = csv.writer(f, lineterminator="\n")
-            w.writerow(header)
-            w.writerows(rows)
+        write_csv(out_dir / name, header, rows)
 
     write(
         "partnership.csv",

@@ -29,7 +29,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from bench.gm import CRIME_TYPES, HEADER, OUTCOMES, _months, _next_month
+from bench.gm import CRIME_TYPES, HEADER, OUTCOMES, _months, _next_month, write_csv
 
 PROJECT = Path(__file__).resolve().parent.parent
 DEMO_DIR = PROJECT / "data"
@@ -284,10 +284,7 @@ def make_authority_dir(authority: str, national_dir: Path, out_dir: Path, demo_d
     force = FORCES[int(geo["authority"]["force"][a])][0]
 
     def write(fname: str, header: list[str], rows: list[list]) -> None:
-        with open(out_dir / fname, "w", encoding="utf-8", newline="") as f:
-            w = csv.writer(f, lineterminator="\n")
-            w.writerow(header)
-            w.writerows(rows)
+        write_csv(out_dir / fname, header, rows)
 
     write(
         "partnership.csv",

@@ -54,7 +54,6 @@ SLIDE_KEYS = ("title", "page")
 PROJECTOR_FONT = 20
 PROJECTOR_TITLE_FONT = 28
 SYNTHETIC_NOTE = "Synthetic demo data: these are not real figures."
-NO_TEST = "There is nothing earlier to compare with, so whether it changed beyond chance cannot be tested."
 
 
 class BriefingError(ValueError):

@@ -345,7 +345,6 @@ def trend_chart(
     area_name: str,
     synthetic: bool,
     note: str | None = None,
-    limits_method: str = "99.73% limits around the expected count for the season and the plan cycle",
     suppressed: pd.Series | None = None,
     suppress_below: int | None = None,
 ) -> go.Figure:

@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+from . import fmt
+
 ALPHA = 0.05
-MIN_MONTHS_FOR_LIMITS = 6
 
 # Okabe-Ito colours used for verdicts (the word and symbol carry the meaning too).
 COLOUR_BETTER = "#009E73"  # bluish green
@@ -32,7 +33,6 @@ COLOUR_NEUTRAL = "#595959"  # dark grey
 
 __all__ = [
     "rolling_mean",
-    "poisson_limits",
     "garwood_interval",
     "change_between",
     "rate_per_1000",
@@ -54,14 +54,6 @@ def _isnan(x) -> bool:
         return False
 
 
-def _finite_or_nan(x) -> float:
-    """float(x), with inf / None / NA turned into NaN (keeps output JSON-friendly)."""
-    if _isnan(x):
-        return math.nan
-    x = float(x)
-    return x if math.isfinite(x) else math.nan
-
-
 def _as_count(x) -> int | None:
     """A non-negative count as int, or None when it is missing or negative."""
     if _isnan(x):
@@ -70,14 +62,6 @@ def _as_count(x) -> int | None:
     if not math.isfinite(x) or x < 0:
         return None
     return int(round(x))
-
-
-def _month_index(month: str) -> int:
-    y, m = str(month).split("-")[:2]
-    return int(y) * 12 + int(m) - 1
-
-
-# --------------------------------------------------------------------------- 1. rolling mean
 
 
 def rolling_mean(values: pd.Series, window: int = 12) -> pd.Series:
@@ -94,29 +78,6 @@ def rolling_mean(values: pd.Series, window: int = 12) -> pd.Series:
     return s.rolling(window=window, min_periods=window).mean()
 
 
-# --------------------------------------------------------------------------- 2. Poisson limits
-
-
-def poisson_limits(mean: float, coverage: float = 0.9973) -> tuple[float, float]:
-    """Exact Poisson control limits for a monthly count with the given mean.
-
-    ``lower = poisson.ppf((1 - coverage) / 2, mean)`` and
-    ``upper = poisson.ppf(1 - (1 - coverage) / 2, mean)``. With the default coverage
-    of 99.73% this is the exact c-chart equivalent of mean ± 3 sigma. A month is a
-    signal when its count is strictly above ``upper`` or strictly below ``lower``.
-    Returns (NaN, NaN) when the mean is missing or negative, (0, 0) when it is 0.
-    """
-    if _isnan(mean) or not math.isfinite(float(mean)) or float(mean) < 0:
-        return (math.nan, math.nan)
-    mean = float(mean)
-    if mean == 0:
-        return (0.0, 0.0)
-    tail = (1.0 - coverage) / 2.0
-    lower = float(_st.poisson.ppf(tail, mean))
-    upper = float(_st.poisson.ppf(1.0 - tail, mean))
-    return (lower, upper)
-
-
 # --------------------------------------------------------------------------- 3. control limits
 
 
@@ -125,11 +86,11 @@ def _phase_labels(months: pd.Series, cycles: pd.DataFrame) -> list[str]:
     cyc = []
     if cycles is not None and len(cycles):
         for row in cycles.itertuples(index=False):
-            cyc.append((_month_index(row.start_month), _month_index(row.end_month), str(row.cycle_id)))
+            cyc.append((fmt.month_index(row.start_month), fmt.month_index(row.end_month), str(row.cycle_id)))
     cyc.sort()
     out: list[str] = []
     for m in months:
-        i = _month_index(m)
+        i = fmt.month_index(m)
         label = None
         for s, e, cid in cyc:
             if s <= i <= e:
@@ -193,7 +154,7 @@ def change_between(monthly: pd.DataFrame, months: int = 12) -> dict:
     """
     df = monthly[["month", "value"]].copy()
     df["value"] = pd.to_numeric(df["value"], errors="coerce").astype("float64")
-    df["_i"] = [_month_index(m) for m in df["month"].astype(str)]
+    df["_i"] = [fmt.month_index(m) for m in df["month"].astype(str)]
     df = df.sort_values("_i")
     has = df[df["value"].notna()]
     nan = math.nan

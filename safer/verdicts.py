@@ -74,6 +74,7 @@ class Comparison:
     method: str  # one sentence naming the model and the test
     note: str = ""  # why "not enough data", or what a reader must know (months not yet happened, ...)
     months_not_yet: int = 0  # months of the current period that have not happened yet (cycle comparisons)
+    model: str = ""  # `method` without the figures it gave (the model and the months compared)
     family_p_value: float | None = None  # Benjamini–Hochberg adjusted, when shown among many
     family_verdict: str | None = None
     family_size: int | None = None
@@ -182,6 +183,14 @@ def _series(monthly: pd.DataFrame) -> dict[str, float]:
     return {str(m)[:7]: float(v) for m, v in zip(monthly["month"], vals) if pd.notna(v)}
 
 
+def _fit(model, **kw):
+    """Fit a GLM. Months fitted exactly (equal counts, a flat series) make statsmodels warn of "perfect
+    separation"; for a Poisson model of counts that is not a problem for the estimates, so it is not shown."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PerfectSeparationWarning)
+        return model.fit(**kw)
+
+
 def _fit_pair(cur: list[float], prev: list[float], seasonal: bool) -> _Fit:
     """Quasi-Poisson GLM on matched months: log E[y] = month effect + β·current, dispersion from Pearson χ².
 
@@ -211,16 +220,11 @@ def _fit_pair(cur: list[float], prev: list[float], seasonal: bool) -> _Fit:
     else:
         X = np.column_stack([np.ones(2 * n), after])
     model = sm.GLM(y, X, family=sm.families.Poisson())
-    with warnings.catch_warnings():
-        # a month pair fitted exactly (e.g. equal counts) is not a problem for the estimate of β
-        warnings.simplefilter("ignore", PerfectSeparationWarning)
-        base = model.fit()
+    base = _fit(model)
     df_resid = max(int(base.df_resid), 1)
     phi = float(base.pearson_chi2 / df_resid) if base.df_resid > 0 else 1.0
     scale = max(1.0, phi)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PerfectSeparationWarning)
-        res = model.fit(scale=scale)
+    res = _fit(model, scale=scale)
     beta, se = float(res.params[-1]), float(res.bse[-1])
     if scale > 1.0:
         q = _st.t.ppf(0.975, df_resid)
@@ -231,22 +235,41 @@ def _fit_pair(cur: list[float], prev: list[float], seasonal: bool) -> _Fit:
     return _Fit(math.exp(beta), math.exp(beta - q * se), math.exp(beta + q * se), p, phi, seasonal, 2 * n, "glm")
 
 
-def _method(fit: _Fit, n_pairs: int, cur_period: str, prev_period: str) -> str:
+def _method(fit: _Fit, n_pairs: int, cur_period: str, prev_period: str) -> tuple[str, str]:
+    """The method in one sentence, as (the model and the months compared, the figures it gave)."""
     if fit.how == "none":
-        return f"No test: no events in either period ({cur_period}; {prev_period})."
-    ci = f"rate ratio {fit.rate_ratio:.2f} (95% CI {fit.ci_low:.2f}–{fit.ci_high:.2f}), {fmt.p_value(fit.p_value)}"
+        return f"No test: no events in either period ({cur_period}; {prev_period})", ""
+    figures = f"rate ratio {fit.rate_ratio:.2f} (95% CI {fit.ci_low:.2f}–{fit.ci_high:.2f}), {fmt.p_value(fit.p_value)}"
     if fit.how == "exact":
         return (
             f"Exact conditional test of two Poisson counts over {n_pairs} matched months "
-            f"({cur_period} against {prev_period}), as one period had no events; {ci}."
-        )
+            f"({cur_period} against {prev_period}), as one period had no events"
+        ), figures
     what = "with a term for each calendar month (so the season cancels out)" if fit.seasonal else "(no seasonal terms)"
     disp = (
         f"months vary {fit.dispersion:.1f} times as much as chance alone (over-dispersion, allowed for in the test)"
         if fit.dispersion >= 1.05
         else f"dispersion {fit.dispersion:.1f} (no extra variation beyond Poisson)"
     )
-    return f"Quasi-Poisson GLM {what} on {n_pairs} matched months, {cur_period} against {prev_period}; {disp}; {ci}."
+    return f"Quasi-Poisson GLM {what} on {n_pairs} matched months, {cur_period} against {prev_period}", (
+        f"{disp}; {figures}"
+    )
+
+
+def _untested(note: str, **fields) -> Comparison:
+    """A comparison with no test: not enough data, named in `note`."""
+    return Comparison(
+        **fields,
+        rate_ratio=None,
+        ci_low=None,
+        ci_high=None,
+        p_value=None,
+        dispersion=None,
+        verdict="not enough data",
+        method=f"No test: {note}.",
+        model=f"No test: {note}",
+        note=note,
+    )
 
 
 def _compare(
@@ -297,18 +320,9 @@ def _compare(
             f"only {len(pairs)} calendar months have data in both periods ({cur_period}; {prev_period}); "
             f"a verdict needs at least {min_months}"
         )
-        return Comparison(
-            **common,
-            rate_ratio=None,
-            ci_low=None,
-            ci_high=None,
-            p_value=None,
-            dispersion=None,
-            verdict="not enough data",
-            method=f"No test: {why}.",
-            note=why,
-        )
+        return _untested(why, **common)
     fit = _fit_pair(c_vals, p_vals, seasonal=True)
+    model, figures = _method(fit, len(pairs), cur_period, prev_period)
     significant = fit.how != "none" and fit.p_value < ALPHA
     return Comparison(
         **common,
@@ -319,7 +333,8 @@ def _compare(
         dispersion=_f(fit.dispersion),
         # direction from the means: a rise from a previous mean of 0 has no percentage but is still a rise
         verdict=_word(change if change is not None else (cmean or 0) - (pmean or 0), good_direction, significant),
-        method=_method(fit, len(pairs), cur_period, prev_period),
+        method=f"{model}; {figures}." if figures else f"{model}.",
+        model=model,
     )
 
 
@@ -408,7 +423,8 @@ def compare_cycle(
 
 
 def _no_comparison(indicator_id, area_code, good_direction, compare, note) -> Comparison:
-    return Comparison(
+    return _untested(
+        note,
         indicator_id=indicator_id,
         area_code=area_code,
         compare=compare,
@@ -423,14 +439,6 @@ def _no_comparison(indicator_id, area_code, good_direction, compare, note) -> Co
         current_mean=None,
         previous_mean=None,
         change_pct=None,
-        rate_ratio=None,
-        ci_low=None,
-        ci_high=None,
-        p_value=None,
-        dispersion=None,
-        verdict="not enough data",
-        method="No test: " + note + ".",
-        note=note,
     )
 
 
@@ -499,7 +507,7 @@ def control_limits(monthly: pd.DataFrame, cycles: pd.DataFrame) -> pd.DataFrame:
         cols += [(moy == mm).to_numpy(float) for mm in months_present[1:]]
     X = np.column_stack(cols)
     model = sm.GLM(usable["value"].to_numpy(float), X, family=sm.families.Poisson())
-    res = model.fit()
+    res = _fit(model)
     phi = float(res.pearson_chi2 / res.df_resid) if res.df_resid > 0 else 1.0
     mu = res.predict(X)
     q_lo, q_hi = (1 - LIMITS_COVERAGE) / 2, 1 - (1 - LIMITS_COVERAGE) / 2

@@ -56,7 +56,9 @@ POLL_MS = 200  # how often READY_JS is checked (every animation frame is costly 
 CHARTS_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(p => ({
   svgs: p.querySelectorAll('svg.main-svg').length,
   traces: p.querySelectorAll('svg.main-svg g.trace').length,
-  title: (p.querySelector('.gtitle') || {}).textContent || '',
+  // a wrapped title is one <tspan> a line: join the lines with a space, as a reader sees them
+  title: Array.from(p.querySelectorAll('.gtitle tspan.line')).map(t => t.textContent).join(' ')
+         || (p.querySelector('.gtitle') || {}).textContent || '',
 }))"""
 
 # The colour and size of the text Plotly draws as SVG (axe-core does not check SVG text): axis titles,

@@ -87,6 +87,7 @@ def test_a_ward_verdict_on_a_small_number_indicator_withholds_its_means(demo):
     r = explain("--indicator", "cse", "--area", "E05000784", data=data, cache=cache)
     (x,) = [json.loads(line) for line in r.stdout.splitlines()]
     assert x["verdict"] in WORDS and x["current_mean"] is None and x["change_pct"] is None
+    assert "rate ratio" not in x["method"] and "figures withheld" in x["method"]
 
 
 @pytest.mark.parametrize(

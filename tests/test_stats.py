@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats as st
 
 from safer import stats
 
@@ -53,26 +52,6 @@ def test_rolling_mean_short_window_by_hand():
     assert r[4:7].isna().all()
     assert r[7] == pytest.approx(7.0)  # (6+7+8)/3
     assert r[13] == pytest.approx(13.0)  # (12+13+14)/3
-
-
-# --------------------------------------------------------------------------- poisson_limits
-
-
-def test_poisson_limits_100():
-    # scipy.stats.poisson.ppf(0.00135, 100) = 71 and ppf(0.99865, 100) = 131
-    lo, hi = stats.poisson_limits(100)
-    assert (lo, hi) == (71.0, 131.0)
-    # the defining property of the quantiles
-    assert st.poisson.cdf(70, 100) < 0.00135 <= st.poisson.cdf(71, 100)
-    assert st.poisson.cdf(130, 100) < 0.99865 <= st.poisson.cdf(131, 100)
-
-
-def test_poisson_limits_edge_cases():
-    assert stats.poisson_limits(0) == (0.0, 0.0)
-    lo, hi = stats.poisson_limits(NAN)
-    assert math.isnan(lo) and math.isnan(hi)
-    lo, hi = stats.poisson_limits(-1)
-    assert math.isnan(lo) and math.isnan(hi)
 
 
 # --------------------------------------------------------------------------- control_limits

@@ -287,3 +287,15 @@ def test_demo_cycles_line_up_on_their_first_18_months(demo_store, indicator, cha
     )  # fmt: skip
     assert c.basis.endswith("first 18 months of each cycle")
     assert round(c.change_pct, 1) == change
+
+
+def test_control_limits_at_poisson_dispersion_are_the_exact_poisson_quantiles():
+    """Twelve months at exactly 100 vary less than Poisson: the limits are Poisson's 0.135% and 99.865%
+    quantiles of 100, i.e. 71 and 131 (the exact c-chart for mean ± 3 sigma)."""
+    df = pd.DataFrame({"month": [fmt.shift_month("2020-04", i) for i in range(12)], "value": [100.0] * 12})
+    lim = verdicts.control_limits(df, CYCLES)
+    assert (lim["lower"] == 71).all() and (lim["upper"] == 131).all() and (lim["signal"] == "").all()
+    # 95 and 105 around a mean of 100 vary less than Poisson (dispersion 3/11): the same limits
+    df["value"] = [95.0, 105.0] * 6
+    lim = verdicts.control_limits(df, CYCLES)
+    assert (lim["upper"] == 131).all() and (lim["signal"] == "").all()

@@ -8,6 +8,8 @@ here for display is the verdict and figures that reveal no small count (see `wit
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 
 from .. import fmt, queries, verdicts
@@ -20,8 +22,15 @@ class ExplainError(ValueError):
     """An argument that names nothing in the data (indicator, area, cycle, comparison)."""
 
 
+@cached
 def indicators(store) -> pd.DataFrame:
+    """The indicator catalogue, read once per data version (shared: do not change it)."""
     return queries.run(store, "indicators")
+
+
+@cached
+def _areas(store) -> pd.DataFrame:
+    return queries.run(store, "areas").set_index("area_code")
 
 
 def indicator(store, indicator_id: str) -> dict:
@@ -36,13 +45,14 @@ def partnership_area(store) -> str:
 
 
 def area(store, area_code: str | None) -> dict:
-    areas = queries.run(store, "areas").set_index("area_code")
+    areas = _areas(store)
     code = area_code or partnership_area(store)
     if code not in areas.index:
         raise ExplainError(f"unknown area {code!r} (known: {', '.join(areas.index)})")
     return areas.loc[code].to_dict() | {"area_code": code}
 
 
+@cached
 def cycles(store) -> pd.DataFrame:
     return queries.run(store, "plan_cycles")
 
@@ -65,8 +75,6 @@ def withheld(store, indicator_id: str, area_code: str | None) -> bool:
 def _shown(c: verdicts.Comparison, hide: bool) -> verdicts.Comparison:
     if not hide:
         return c
-    import dataclasses
-
     return dataclasses.replace(
         c,
         current_mean=None,
@@ -75,7 +83,7 @@ def _shown(c: verdicts.Comparison, hide: bool) -> verdicts.Comparison:
         rate_ratio=None,
         ci_low=None,
         ci_high=None,
-        method=c.method.split("; rate ratio")[0].split("; dispersion")[0] + " (figures withheld).",
+        method=f"{c.model or c.method.rstrip('.')} (figures withheld).",
         note=(c.note + "; " if c.note else "")
         + "means and change withheld: small numbers below borough level (the verdict is computed on true counts)",
     )

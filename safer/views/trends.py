@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 from .. import charts, fmt, queries, stats, verdicts
 from . import comparisons
 from .base import View, cached, stamp
@@ -95,7 +93,3 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
         ],
         data={"indicator": ind, "area": a, "comparison": c, "monthly": monthly, "limits": limits},
     )
-
-
-def monthly_table(v: View) -> pd.DataFrame:
-    return v.tables["monthly"]

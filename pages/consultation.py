@@ -27,7 +27,7 @@ if "survey results" not in v.tables:
     st.info("No survey results for this source and theme.")
 else:
     st.caption(v.detail[0])
-    st.dataframe(v.tables["survey results"], hide_index=True, width="stretch")
+    ui.table(v.tables["survey results"])
 
 st.subheader("What residents say against what is recorded")
 if v.data["indicator"] is None:
@@ -41,6 +41,6 @@ st.subheader("What partners, groups and events said")
 if v.data["said"].empty:
     st.info("No event or group inputs for this source and theme.")
 else:
-    st.dataframe(v.data["said"], hide_index=True, width="stretch")
+    ui.table(v.data["said"])
 ui.view_tables(v)
 ui.view_sources(v)

@@ -40,7 +40,7 @@ if len(problems):
         "**Validation problems in the extracts on disk** (file, line and column; also listed by "
         "`python -m safer validate`)"
     )
-    st.dataframe(problems, hide_index=True, width="stretch")
+    ui.table(problems)
     ui.exports(
         {"validation problems": problems},
         {},
@@ -58,10 +58,8 @@ st.caption(
     "One row per indicator: the first and last month with data, and every month missing in between. "
     "A missing month is shown as a gap on every chart and left out of totals and means, never counted as zero."
 )
-st.dataframe(
+ui.table(
     coverage.fillna({"missing_ranges": "none"}),
-    hide_index=True,
-    width="stretch",
     column_order=[
         "indicator_id",
         "label",
@@ -99,11 +97,9 @@ st.caption(
     "its size and last change (UTC), whether it passes the data contract (data/README.md), its source and "
     "licence. Files with problems come first; their rows are counted as read, before checks."
 )
-st.dataframe(
+ui.table(
     # files with problems first, then in contract order
     files.sort_values("status", key=lambda s: s.eq("ok"), kind="stable").fillna({"first": "—", "last": "—"}),
-    hide_index=True,
-    width="stretch",
     column_order=["file", "rows", "first", "last", "status", "modified_utc", "size_bytes", "source", "licence", "kind"],
     column_config={
         "file": st.column_config.TextColumn("File", width="medium"),
@@ -146,10 +142,8 @@ else:
         f"From {len(pol)} files, {pol.first_month.min()} to {pol.last_month.max()}, in the build being served. "
         "Only rows placed in the area are counted, and only crime types named in indicators.csv."
     )
-    st.dataframe(
+    ui.table(
         pol,
-        hide_index=True,
-        width="stretch",
         column_config={
             "file": st.column_config.TextColumn("File", width="large"),
             "first_month": "First month",

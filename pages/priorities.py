@@ -18,7 +18,7 @@ st.caption(
     "→ carried forward (the same priority in the previous plan) · ✚ new · ✖ dropped (in the previous plan, "
     "not in this one) · ● in the first plan shown."
 )
-st.dataframe(v.data["matrix"], hide_index=True, width="stretch")
+ui.table(v.data["matrix"])
 
 st.subheader("Each plan's priorities, indicators and status")
 st.caption(v.notes[0])

@@ -89,7 +89,7 @@ for c in view.to_dict("records"):
             st.caption("Source: " + ui.md_escape(c["source"]))
 
 with st.expander("Every concern as a table"):
-    st.dataframe(view, hide_index=True, width="stretch")
+    ui.table(view)
 ui.exports(
     {"scrutiny concerns": view},
     {},

@@ -16,6 +16,9 @@ if mark:
     st.text(mark["label"])
     fig = ui.with_marked_date(fig, mark)
 st.plotly_chart(fig, width="stretch", theme=None)
+if v.data["events"]:
+    st.markdown("**Events marked on the chart**")
+    st.markdown("\n".join(f"- {ui.md_escape(e)}" for e in v.data["events"]))
 for sentence in v.sentences:
     st.caption(sentence)
 for note in v.notes[:-1] if v.data["indicator"].get("caveats") else v.notes:

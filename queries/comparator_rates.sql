@@ -1,5 +1,6 @@
 -- How the partnership's rate of an indicator per 1,000 residents compares with similar areas, over 12 months.
 -- Grain: one row per comparator area (from comparator_monthly.csv) with data in the period, highest rate first. total is the count over the months with data; person_years adds up, over those months, each month's population estimate / 12 (the exposure for the funnel plot), and rate_per_1000 = total / person_years * 1000: the same denominator as the Areas page. Each month's estimate is for that month's year (else the nearest earlier year, else the nearest later); the partnership's own area takes its estimates from population.csv (as every other page does), the other areas from comparator_population.csv. population is the estimate for the period's last year, for reference. is_partnership marks the partnership's own area.
+-- Reads: partnership, comparator_monthly, comparator_population, population_for
 -- Params:
 --   $indicator (required): an indicator id from indicators.csv with rows in comparator_monthly.csv
 --   $end_month (optional): last month YYYY-MM of the 12-month period; default the indicator's last month in comparator_monthly.csv

@@ -1,5 +1,6 @@
 -- How the partnership's rate of an indicator per 1,000 residents moved against similar areas, month by month.
 -- Grain: one row per comparator area per month with data in comparator_monthly.csv. rate_12m_per_1000 is the annualised rate over the 12 months ending that month (total of those months * 1000 / population), NULL unless all 12 months have data (a missing month is never 0); population is the comparator_population.csv estimate for that month's year (else the nearest earlier, else the nearest later). group_rate_12m_per_1000 is the same for all the areas together (their totals over their populations). is_partnership marks the partnership's own area.
+-- Reads: partnership, comparator_monthly, comparator_population
 -- Params:
 --   $indicator (required): an indicator id from indicators.csv with rows in comparator_monthly.csv
 WITH base AS (

@@ -1,5 +1,6 @@
 -- Consultation inputs by source and theme: survey results with their base, and points raised at events and groups.
 -- Grain: one row per row of consultation.csv, by source, theme, question, answer and period. respondents and agreeing are NULL for events and groups (never 0).
+-- Reads: consultation
 -- Params:
 --   $source (optional): a source as written in consultation.csv; default every source
 --   $theme (optional): a theme as written in consultation.csv; default every theme

@@ -1,6 +1,7 @@
 -- One indicator's months lined up by month of plan cycle, so that cycles can be compared on one axis.
 -- Grain: one row per plan cycle per month of the cycle (1 = the cycle's first month); value is NULL where the month has no data or has not happened yet.
 -- Suppress: value
+-- Reads: plan_cycles, series
 -- Params:
 --   $indicator (required): an indicator id from indicators.csv
 --   $area (optional): an area code from areas.csv; default the partnership's area

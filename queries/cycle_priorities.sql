@@ -1,5 +1,6 @@
 -- The priorities of one plan cycle and every indicator that evidences each of them.
 -- Grain: one row per indicator per priority of the cycle, in the plan's order; a priority with no indicator has one row with an empty indicator_id.
+-- Reads: indicators, priorities, priority_indicators
 -- Params:
 --   $cycle (required): a cycle id from plan_cycles.csv
 SELECT p.cycle_id, p.priority_id, p.title AS priority_title, p.description, p.illustrative,

@@ -1,5 +1,6 @@
 -- Which months each indicator has data for: its source, first and last month with data, and the months missing inside that period, as ranges.
 -- Grain: one row per indicator in indicators.csv order; an indicator with no data has blank months and 0 months with data. missing_ranges lists each run of consecutive missing months as 'YYYY-MM to YYYY-MM' (or 'YYYY-MM' for one month), separated by '; '; blank when none is missing.
+-- Reads: indicators, indicator_months
 -- Params: none
 WITH bounds AS (
     SELECT indicator_id, min(month) AS first_m, max(month) AS last_m, count(DISTINCT month) AS n

@@ -1,5 +1,6 @@
 -- Which indicators evidence each priority of a plan cycle, with what the Overview needs to colour them.
 -- Grain: one row per indicator per priority of the cycle, headline indicators only, in the plan's order.
+-- Reads: indicators, plan_cycles, priorities, priority_indicators, indicator_months
 -- Params:
 --   $cycle (optional): a cycle id from plan_cycles.csv; default the latest cycle with headline indicators that has started by the last month with data
 WITH chosen AS (

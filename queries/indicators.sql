@@ -1,5 +1,6 @@
 -- The indicator catalogue: what each indicator counts, its unit, its good direction, its caveats and whom its rates are per 1,000 of (rate_per).
 -- Grain: one row per indicator, with the first and last month that has data.
+-- Reads: indicators, indicator_months
 -- Params: none
 WITH coverage AS (
     SELECT indicator_id, min(month) AS first_m, max(month) AS last_m, count(*) AS n

@@ -1,6 +1,7 @@
 -- Monthly count of one indicator in one area, with missing months left empty.
 -- Grain: one row per calendar month from the indicator's first to its last month with data; value is NULL for a month with no data (never 0).
 -- Suppress: value
+-- Reads: indicator_months, series
 -- Params:
 --   $indicator (required): an indicator id from indicators.csv, e.g. asb
 --   $area (optional): an area code from areas.csv (the borough or a ward); default the partnership's area

@@ -1,5 +1,6 @@
 -- What each police.uk file contributed: rows read, rows placed in the area, rows left out and why.
 -- Grain: one row per police.uk file, in month order.
+-- Reads: police_uk_files
 -- Params: none
 SELECT source_path AS file, strftime(first_month, '%Y-%m') AS first_month, strftime(last_month, '%Y-%m') AS last_month,
        rows::BIGINT AS rows, rows_in_area::BIGINT AS rows_in_area,

@@ -1,5 +1,6 @@
 -- Which priorities each plan cycle carried forward from the previous cycle, which are new, and which it dropped.
 -- Grain: one row per plan cycle per priority that is in the cycle or was in the previous cycle, in cycle order. change is 'first plan' (the first cycle), 'carried forward' (same priority_id in the previous cycle), 'new' (not in the previous cycle) or 'dropped' (in the previous cycle, not in this one; title and illustrative are the previous cycle's). reworded is true when a carried-forward priority's title changed.
+-- Reads: plan_cycles, priorities
 -- Params: none
 WITH c AS (
     SELECT cycle_id, title AS cycle_title, start_month, row_number() OVER (ORDER BY start_month) AS n

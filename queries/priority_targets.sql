@@ -1,5 +1,6 @@
 -- Each plan cycle's priorities with the indicators that evidence them, their baseline and target, and the status rule that applies.
 -- Grain: one row per indicator per priority per plan cycle, in plan order. Baseline and target are monthly means for the whole area (NULL when not set). The rule is the most specific row of status_rules.csv for the cycle and indicator (cycle and indicator, then indicator, then cycle, then the rule for everything); rule columns are NULL when none applies.
+-- Reads: indicators, plan_cycles, priorities, priority_indicators, targets, status_rules
 -- Params:
 --   $cycle (optional): a cycle id from plan_cycles.csv; default every cycle
 WITH ranked AS (

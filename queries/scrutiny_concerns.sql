@@ -1,5 +1,6 @@
 -- Concerns raised at scrutiny, the response, the follow-up asked for and its status, with the indicator whose trend answers each.
 -- Grain: one row per concern, by meeting date then file order. label is NULL when the concern has no indicator. has_consultation is true when consultation.csv has survey rows set against the same indicator.
+-- Reads: indicators, scrutiny_concerns, consultation
 -- Params:
 --   $follow_up_status (optional): open, answered or closed; default every concern
 SELECT s.concern_id, strftime(s.meeting_date, '%Y-%m-%d') AS meeting_date, s.committee, s.topic,

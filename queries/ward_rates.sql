@@ -1,6 +1,7 @@
 -- Which wards have the highest rate of an indicator per 1,000 residents, with the borough for reference.
 -- Grain: one row per ward and one for the borough (area_type 'borough'), highest ward rate first. rate_per_1000 = total / person_years * 1000, where person_years adds up, over the months with data, each month's population estimate (for that month's year, else the nearest earlier year, else the nearest later) / 12: the same denominator on every page. Populations are of the indicator's population_group (all residents, or e.g. children). population is the estimate for the period's last year, for reference. Totals are NULL for wards when the indicator is recorded for the borough only.
 -- Suppress: total (also rate_per_1000)
+-- Reads: partnership, areas, indicators, indicator_months, population_of, fact_monthly
 -- Params:
 --   $indicator (required): an indicator id from indicators.csv
 --   $start_month (optional): first month YYYY-MM; default 11 months before the end month

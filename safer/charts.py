@@ -335,6 +335,23 @@ def _stagger_levels(xs_days: list[float], widths_days: list[float], n_levels: in
     return levels
 
 
+def numbered_events(events: pd.DataFrame | None, first_month: str, last_month: str) -> pd.DataFrame:
+    """The events that fall within the months shown, in date order, numbered from 1 as on the chart.
+
+    Columns: number, event_date (YYYY-MM-DD), title, category. The chart shows only the number (its
+    label is listed beneath the chart), so no label can overlap another or the data at any width.
+    """
+    cols = ["number", "event_date", "title", "category"]
+    if events is None or not len(events):
+        return pd.DataFrame(columns=cols)
+    lo, hi = _month_edge(first_month)[:10], _month_edge(_shift_month(last_month, 1))[:10]
+    ev = events.assign(event_date=events["event_date"].astype(str).str.slice(0, 10))
+    ev = ev[(ev["event_date"] >= lo) & (ev["event_date"] < hi)].sort_values(["event_date", "title"], kind="stable")
+    ev = ev.reset_index(drop=True)
+    ev.insert(0, "number", range(1, len(ev) + 1))
+    return ev.reindex(columns=cols)
+
+
 def trend_chart(
     monthly: pd.DataFrame,
     rolling: pd.Series | None,
@@ -348,266 +365,43 @@ def trend_chart(
     suppressed: pd.Series | None = None,
     suppress_below: int | None = None,
 ) -> go.Figure:
-    """Monthly counts over time with plan cycles, gaps, events and control limits.
+    """Monthly counts over time with plan cycles, gaps, events and control limits, drawn in layers:
 
-    * monthly values: line + markers, ``connectgaps=False`` (None at missing months);
-    * ``rolling``: 12-month rolling mean (aligned with ``monthly`` rows), dash-dot orange;
-    * each plan cycle shaded and labelled with its cycle_id at the top (clipped to the
-      months shown; cycles wholly outside them are left out);
-    * each run of missing months shaded grey and labelled 'No data' with the months;
-    * events: dotted vertical lines with short, staggered labels (full title on hover);
-    * ``limits`` (output of ``stats.control_limits``): stepped dashed lines per phase,
-      and months beyond them marked with a diamond (above) / triangle-down (below).
+    * each plan cycle shaded and labelled with its cycle_id at the top (`_cycle_layer`);
+    * months whose small counts are withheld marked at the foot, one legend entry (`_suppressed_layer`);
+    * each run of missing months shaded grey and labelled 'No data' with the months (`_gap_layer`);
+    * events: a dotted line with a numbered marker at the top, listed by number beneath the chart
+      (`_event_layer`, numbered by `numbered_events`);
+    * ``limits`` (from ``verdicts.control_limits``): stepped dashed lines per phase, months beyond them
+      marked with a diamond (above) or a triangle (below) (`_limits_layer`);
+    * ``rolling``: the 12-month rolling mean, dash-dot orange (`_rolling_layer`);
+    * the monthly values on top: line and markers, gaps left open (``connectgaps=False``).
     """
     area_name = text(area_name)
     df = _prepare_monthly(monthly)
-    x = [month_to_date(m) for m in df["month"]]
     label = _label(indicator)
-    unit = _unit(indicator)
     fig = go.Figure()
     if df.empty:
         _base_layout(fig, f"{label} in {area_name}", "No months to show")
         _add_synthetic(fig, synthetic)
         return fig
-
     first_m, last_m = df["month"].iloc[0], df["month"].iloc[-1]
     x_lo, x_hi = _month_edge(first_m), _month_edge(_shift_month(last_m, 1))
     vals = df["value"]
     ymax = float(vals.max()) if vals.notna().any() else 1.0
     if limits is not None and "upper" in limits and pd.to_numeric(limits["upper"], errors="coerce").notna().any():
         ymax = max(ymax, float(pd.to_numeric(limits["upper"], errors="coerce").max()))
-    n_events_shown = 0
 
-    # --- plan cycles (shaded, labelled at the top)
-    if cycles is not None and len(cycles):
-        cyc = cycles.sort_values("start_month").reset_index(drop=True)
-        for i, row in cyc.iterrows():
-            s, e = str(row["start_month"])[:7], str(row["end_month"])[:7]
-            if e < first_m or s > last_m:
-                continue
-            s_c, e_c = max(s, first_m), min(e, last_m)
-            fig.add_shape(
-                type="rect",
-                xref="x",
-                yref="paper",
-                x0=_month_edge(s_c),
-                x1=_month_edge(_shift_month(e_c, 1)),
-                y0=0,
-                y1=1,
-                fillcolor=SERIES_COLOURS[(i + 1) % len(SERIES_COLOURS)],
-                opacity=0.10,
-                line_width=0,
-                layer="below",
-                name=f"cycle {row['cycle_id']}",
-            )
-            title = str(row.get("title") or "")
-            fig.add_annotation(
-                x=_month_edge(s_c),
-                xref="x",
-                y=1.0,
-                yref="paper",
-                xanchor="left",
-                yanchor="bottom",
-                text=f"<b>{row['cycle_id']}</b>",
-                showarrow=False,
-                font=dict(size=15, color="#222222"),
-                hovertext=f"Plan cycle {row['cycle_id']}: {title} ({month_label(s)} to {month_label(e)})",
-                name="cycle label",
-            )
-
-    # --- suppressed months (small numbers withheld): marked at the foot, never shaded as missing
-    hidden: list[str] = []
-    if suppressed is not None and bool(pd.Series(suppressed).any()):
-        flags = pd.DataFrame(
-            {
-                "month": monthly["month"].astype(str).str.slice(0, 7),
-                "hidden": pd.Series(suppressed).astype(bool).to_numpy(),
-            }
-        )
-        hidden = sorted(flags.loc[flags["hidden"], "month"])
-        fig.add_trace(
-            go.Scatter(
-                x=[month_to_date(m) for m in hidden],
-                y=[0] * len(hidden),
-                mode="markers+text",
-                text=[f"<{suppress_below}"] * len(hidden),
-                textposition="top center",
-                textfont=dict(size=11),
-                marker=dict(symbol="line-ew-open", size=12, color="#595959", line=dict(width=2)),
-                name=f"Fewer than {suppress_below} (suppressed)",
-                legendrank=5,
-                hovertemplate="%{x|%b %Y}: fewer than " + str(suppress_below) + " (suppressed)<extra></extra>",
-            )
-        )
-
-    # --- missing-month runs
-    runs = missing_runs(df.assign(value=df["value"].where(~df["month"].isin(hidden), 0.0)) if hidden else df)
-    for first, last in runs:
-        fig.add_shape(
-            type="rect",
-            xref="x",
-            yref="paper",
-            x0=_month_edge(first),
-            x1=_month_edge(_shift_month(last, 1)),
-            y0=0,
-            y1=1,
-            fillcolor=GAP_FILL,
-            opacity=0.45,
-            line_width=0,
-            layer="below",
-            name="no data",
-        )
-        fig.add_annotation(
-            x=_month_edge(first),
-            xref="x",
-            y=0.5,
-            yref="paper",
-            xanchor="left",
-            yanchor="middle",
-            xshift=2,
-            text=f"<b>No data</b><br>{_run_text(first, last).replace(' – ', ' –<br>')}",
-            showarrow=False,
-            align="left",
-            font=dict(size=14, color="#333333"),
-            name="no data label",
-            bgcolor="rgba(255,255,255,0.7)",
-        )
-
-    # --- events (dotted lines + staggered labels)
-    if events is not None and len(events):
-        ev = events.copy()
-        ev["event_date"] = ev["event_date"].astype(str).str.slice(0, 10)
-        ev = ev[(ev["event_date"] >= x_lo[:10]) & (ev["event_date"] <= x_hi[:10])].sort_values("event_date")
-        if len(ev):
-            t0 = pd.Timestamp(x_lo)
-            span_days = max((pd.Timestamp(x_hi) - t0).days, 1)
-            px_per_day = 1000.0 / span_days  # approximate plot width in px
-            short = []
-            for t in ev["title"].astype(str):
-                short.append(text(t if len(t) <= 24 else t[:23].rstrip() + "…"))
-            xs = [(pd.Timestamp(d) - t0).days for d in ev["event_date"]]
-            widths = [(len(s) * 8.5 + 12) / px_per_day for s in short]
-            levels = _stagger_levels(xs, widths)
-            for (d, full, cat), s_, lev in zip(
-                ev[["event_date", "title", "category"]].itertuples(index=False, name=None), short, levels
-            ):
-                fig.add_shape(
-                    type="line",
-                    xref="x",
-                    yref="paper",
-                    x0=d,
-                    x1=d,
-                    y0=0,
-                    y1=1,
-                    line=dict(color="#333333", width=1.5, dash="dot"),
-                    name="event",
-                )
-                fig.add_annotation(
-                    x=d,
-                    xref="x",
-                    y=0.985 - 0.065 * lev,
-                    yref="paper",
-                    xanchor="left",
-                    yanchor="top",
-                    text=s_,
-                    showarrow=False,
-                    font=dict(size=14, color="#222222"),
-                    bgcolor="rgba(255,255,255,0.85)",
-                    borderpad=1,
-                    hovertext=f"{text(full)} ({d}; {text(cat)})",
-                    name="event label",
-                )
-            n_events_shown = len(ev)
-
-    # --- control limits (stepped, per phase) and signals
-    if limits is not None and len(limits) and {"upper", "lower"}.issubset(limits.columns):
-        lim = limits.copy()
-        lim["month"] = lim["month"].astype(str).str.slice(0, 7)
-        lim = df[["month"]].merge(lim.drop(columns=["value"], errors="ignore"), on="month", how="left")
-        lx = [month_to_date(m) for m in lim["month"]]
-        gap = df["value"].isna().to_numpy()
-        for col in ("centre", "upper", "lower"):
-            if col in lim:
-                lim[col] = pd.to_numeric(lim[col], errors="coerce").mask(gap)
-        common = dict(mode="lines", line_shape="hv", connectgaps=False, hoverinfo="skip")
-        if "centre" in lim:
-            fig.add_trace(
-                go.Scatter(
-                    x=lx,
-                    y=_num_list(lim["centre"]),
-                    name="Expected (season and plan cycle)",
-                    line=dict(color=NEUTRAL, width=1.5, dash="dot"),
-                    legendrank=40,
-                    **common,
-                )
-            )
-        fig.add_trace(
-            go.Scatter(
-                x=lx,
-                y=_num_list(lim["upper"]),
-                name="Limits (99.73%)",
-                line=dict(color=NEUTRAL, width=2, dash="dash"),
-                legendgroup="limits",
-                legendrank=30,
-                **common,
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=lx,
-                y=_num_list(lim["lower"]),
-                name="Lower control limit",
-                showlegend=False,
-                line=dict(color=NEUTRAL, width=2, dash="dash"),
-                legendgroup="limits",
-                **common,
-            )
-        )
-        if "signal" in lim:
-            sig = lim["signal"].fillna("").astype(str)
-            for kind, name, symbol, colour in (
-                ("above", "Above the upper limit", "diamond", "#CC79A7"),
-                ("below", "Below the lower limit", "triangle-down", "#56B4E9"),
-            ):
-                mask = (sig == kind) & df["value"].notna()
-                if mask.any():
-                    fig.add_trace(
-                        go.Scatter(
-                            x=[month_to_date(m) for m in df.loc[mask, "month"]],
-                            y=_num_list(df.loc[mask, "value"]),
-                            mode="markers",
-                            name=name,
-                            legendrank=20,
-                            marker=dict(symbol=symbol, size=16, color=colour, line=dict(color="#000000", width=1.5)),
-                            hovertemplate="%{x|%b %Y}: %{y:,.0f} – " + name.lower() + "<extra></extra>",
-                        )
-                    )
-
-    # --- rolling mean
-    if rolling is not None:
-        r = pd.to_numeric(pd.Series(list(rolling)), errors="coerce")
-        if len(r) == len(monthly):
-            # align with monthly's original order, then sort as df
-            order = monthly["month"].astype(str).str.slice(0, 7).reset_index(drop=True)
-            r = pd.DataFrame({"month": order, "r": r}).sort_values("month")["r"].reset_index(drop=True)
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=_num_list(r),
-                name="12-month rolling mean (only when all 12 months have data)",
-                # #C17A00: Okabe-Ito orange darkened to 3.5:1 on white (WCAG 1.4.11 non-text contrast; #E69F00 is 2.3:1)
-                mode="lines",
-                connectgaps=False,
-                line=dict(color="#C17A00", width=3.5, dash="dashdot"),
-                legendrank=10,
-                hovertemplate="%{x|%b %Y}: 12-month mean %{y:,.1f}<extra></extra>",
-            )
-        )
-
-    # --- monthly values (on top)
+    _cycle_layer(fig, cycles, first_m, last_m)
+    hidden = _suppressed_layer(fig, monthly, suppressed, suppress_below)
+    _gap_layer(fig, df, hidden)
+    levels = _event_layer(fig, numbered_events(events, first_m, last_m), x_lo, x_hi)
+    _limits_layer(fig, df, limits)
+    _rolling_layer(fig, monthly, rolling)
+    unit = _unit(indicator)
     fig.add_trace(
         go.Scatter(
-            x=x,
+            x=[month_to_date(m) for m in df["month"]],
             y=_num_list(vals),
             name=f"{label} (monthly)",
             mode="lines+markers",
@@ -619,7 +413,7 @@ def trend_chart(
         )
     )
 
-    headroom = 1.12 + (0.065 * 4 if n_events_shown else 0.0)
+    headroom = 1.12 + EVENT_ROW * levels
     fig.update_xaxes(
         title_text="Month",
         type="date",
@@ -657,6 +451,242 @@ def trend_chart(
         _add_caption(fig, note, below_px=78)
     _add_synthetic(fig, synthetic)
     return fig
+
+
+def _cycle_layer(fig: go.Figure, cycles: pd.DataFrame | None, first_m: str, last_m: str) -> None:
+    """Each plan cycle shaded (clipped to the months shown) and its id at the top left of its band."""
+    if cycles is None or not len(cycles):
+        return
+    cyc = cycles.sort_values("start_month").reset_index(drop=True)
+    for i, row in cyc.iterrows():
+        s, e = str(row["start_month"])[:7], str(row["end_month"])[:7]
+        if e < first_m or s > last_m:
+            continue
+        s_c, e_c = max(s, first_m), min(e, last_m)
+        fig.add_shape(
+            type="rect",
+            xref="x",
+            yref="paper",
+            x0=_month_edge(s_c),
+            x1=_month_edge(_shift_month(e_c, 1)),
+            y0=0,
+            y1=1,
+            fillcolor=SERIES_COLOURS[(i + 1) % len(SERIES_COLOURS)],
+            opacity=0.10,
+            line_width=0,
+            layer="below",
+            name=f"cycle {row['cycle_id']}",
+        )
+        title = str(row.get("title") or "")
+        fig.add_annotation(
+            x=_month_edge(s_c),
+            xref="x",
+            y=1.0,
+            yref="paper",
+            xanchor="left",
+            yanchor="bottom",
+            text=f"<b>{text(row['cycle_id'])}</b>",
+            showarrow=False,
+            font=dict(size=15, color="#222222"),
+            hovertext=text(f"Plan cycle {row['cycle_id']}: {title} ({month_label(s)} to {month_label(e)})"),
+            name="cycle label",
+        )
+
+
+def _suppressed_layer(fig: go.Figure, monthly: pd.DataFrame, suppressed, suppress_below) -> list[str]:
+    """Months whose small counts are withheld: one marker each at the foot of the plot, with one legend
+    entry and no text beside each (a row of '<5' labels would smear along the axis). Returns the months."""
+    if suppressed is None or not bool(pd.Series(suppressed).any()):
+        return []
+    flags = pd.DataFrame(
+        {
+            "month": monthly["month"].astype(str).str.slice(0, 7),
+            "hidden": pd.Series(suppressed).astype(bool).to_numpy(),
+        }
+    )
+    hidden = sorted(flags.loc[flags["hidden"], "month"])
+    fig.add_trace(
+        go.Scatter(
+            x=[month_to_date(m) for m in hidden],
+            y=[0] * len(hidden),
+            mode="markers",
+            marker=dict(symbol="line-ew-open", size=12, color="#595959", line=dict(width=3)),
+            name=f"Fewer than {suppress_below} (suppressed)",
+            legendrank=5,
+            cliponaxis=False,
+            hovertemplate="%{x|%b %Y}: fewer than " + str(suppress_below) + " (suppressed)<extra></extra>",
+        )
+    )
+    return hidden
+
+
+def _gap_layer(fig: go.Figure, df: pd.DataFrame, hidden: list[str]) -> None:
+    """Each run of months with no data (suppressed months are not gaps): shaded, labelled with its months."""
+    runs = missing_runs(df.assign(value=df["value"].where(~df["month"].isin(hidden), 0.0)) if hidden else df)
+    for first, last in runs:
+        fig.add_shape(
+            type="rect",
+            xref="x",
+            yref="paper",
+            x0=_month_edge(first),
+            x1=_month_edge(_shift_month(last, 1)),
+            y0=0,
+            y1=1,
+            fillcolor=GAP_FILL,
+            opacity=0.45,
+            line_width=0,
+            layer="below",
+            name="no data",
+        )
+        fig.add_annotation(
+            x=_month_edge(first),
+            xref="x",
+            y=0.5,
+            yref="paper",
+            xanchor="left",
+            yanchor="middle",
+            xshift=2,
+            text=f"<b>No data</b><br>{_run_text(first, last).replace(' – ', ' –<br>')}",
+            showarrow=False,
+            align="left",
+            font=dict(size=14, color="#333333"),
+            name="no data label",
+            bgcolor="rgba(255,255,255,0.7)",
+        )
+
+
+EVENT_ROW = 0.07  # the height of one row of event numbers, as a share of the plot
+EVENT_LEVELS = 3
+
+
+def _event_layer(fig: go.Figure, ev: pd.DataFrame, x_lo: str, x_hi: str) -> int:
+    """Each event: a dotted line and its number in a small box at the top (full title on hover). Numbers
+    close together are staggered over up to three rows, spaced for a phone-width plot (about 300 px).
+    Returns the rows used (the y range is raised by that much so no number sits on the data)."""
+    if not len(ev):
+        return 0
+    t0 = pd.Timestamp(x_lo)
+    px_per_day = 300.0 / max((pd.Timestamp(x_hi) - t0).days, 1)
+    xs = [(pd.Timestamp(d) - t0).days for d in ev["event_date"]]
+    widths = [(9 * len(str(n)) + 14) / px_per_day for n in ev["number"]]
+    levels = _stagger_levels(xs, widths, n_levels=EVENT_LEVELS)
+    for (n, d, full, cat), lev in zip(ev.itertuples(index=False, name=None), levels):
+        fig.add_shape(
+            type="line",
+            xref="x",
+            yref="paper",
+            x0=d,
+            x1=d,
+            y0=0,
+            y1=1,
+            line=dict(color="#333333", width=1.5, dash="dot"),
+            name="event",
+        )
+        fig.add_annotation(
+            x=d,
+            xref="x",
+            y=0.99 - EVENT_ROW * lev,
+            yref="paper",
+            xanchor="center",
+            yanchor="top",
+            text=f"<b>{n}</b>",
+            showarrow=False,
+            font=dict(size=14, color="#222222"),
+            bgcolor="#FFFFFF",
+            bordercolor="#333333",
+            borderwidth=1.5,
+            borderpad=2,
+            hovertext=f"{n}. {text(full)} ({d}; {text(cat)})",
+            name="event number",
+        )
+    return max(levels) + 1
+
+
+def _limits_layer(fig: go.Figure, df: pd.DataFrame, limits: pd.DataFrame | None) -> None:
+    """Control limits, stepped per phase, left open at missing months; months beyond them marked."""
+    if limits is None or not len(limits) or not {"upper", "lower"}.issubset(limits.columns):
+        return
+    lim = limits.copy()
+    lim["month"] = lim["month"].astype(str).str.slice(0, 7)
+    lim = df[["month"]].merge(lim.drop(columns=["value"], errors="ignore"), on="month", how="left")
+    lx = [month_to_date(m) for m in lim["month"]]
+    gap = df["value"].isna().to_numpy()
+    for col in ("centre", "upper", "lower"):
+        if col in lim:
+            lim[col] = pd.to_numeric(lim[col], errors="coerce").mask(gap)
+    common = dict(mode="lines", line_shape="hv", connectgaps=False, hoverinfo="skip")
+    if "centre" in lim:
+        fig.add_trace(
+            go.Scatter(
+                x=lx,
+                y=_num_list(lim["centre"]),
+                name="Expected (season and plan cycle)",
+                line=dict(color=NEUTRAL, width=1.5, dash="dot"),
+                legendrank=40,
+                **common,
+            )
+        )
+    for col, name, show in (("upper", "Limits (99.73%)", True), ("lower", "Lower control limit", False)):
+        fig.add_trace(
+            go.Scatter(
+                x=lx,
+                y=_num_list(lim[col]),
+                name=name,
+                showlegend=show,
+                line=dict(color=NEUTRAL, width=2, dash="dash"),
+                legendgroup="limits",
+                legendrank=30,
+                **common,
+            )
+        )
+    if "signal" not in lim:
+        return
+    sig = lim["signal"].fillna("").astype(str)
+    for kind, name, symbol, colour in (
+        ("above", "Above the upper limit", "diamond", "#CC79A7"),
+        ("below", "Below the lower limit", "triangle-down", "#56B4E9"),
+    ):
+        mask = (sig == kind) & df["value"].notna()
+        if mask.any():
+            fig.add_trace(
+                go.Scatter(
+                    x=[month_to_date(m) for m in df.loc[mask, "month"]],
+                    y=_num_list(df.loc[mask, "value"]),
+                    mode="markers",
+                    name=name,
+                    legendrank=20,
+                    marker=dict(symbol=symbol, size=16, color=colour, line=dict(color="#000000", width=1.5)),
+                    hovertemplate="%{x|%b %Y}: %{y:,.0f} – " + name.lower() + "<extra></extra>",
+                )
+            )
+
+
+def _rolling_layer(fig: go.Figure, monthly: pd.DataFrame, rolling: pd.Series | None) -> None:
+    """The 12-month rolling mean (aligned with `monthly`'s rows); drawn only where it has values, so the
+    legend never lists a line that is not there."""
+    if rolling is None:
+        return
+    r = pd.to_numeric(pd.Series(list(rolling)), errors="coerce")
+    if not r.notna().any():
+        return
+    months = monthly["month"].astype(str).str.slice(0, 7).reset_index(drop=True)
+    if len(r) == len(monthly):
+        frame = pd.DataFrame({"month": months, "r": r}).sort_values("month")
+    else:
+        frame = pd.DataFrame({"month": sorted(months)[: len(r)], "r": r})
+    fig.add_trace(
+        go.Scatter(
+            x=[month_to_date(m) for m in frame["month"]],
+            y=_num_list(frame["r"]),
+            name="12-month rolling mean (only when all 12 months have data)",
+            # #C17A00: Okabe-Ito orange darkened to 3.5:1 on white (WCAG 1.4.11 non-text contrast; #E69F00 is 2.3:1)
+            mode="lines",
+            connectgaps=False,
+            line=dict(color="#C17A00", width=3.5, dash="dashdot"),
+            legendrank=10,
+            hovertemplate="%{x|%b %Y}: 12-month mean %{y:,.1f}<extra></extra>",
+        )
+    )
 
 
 # --------------------------------------------------------------------------- 3. cycle lines

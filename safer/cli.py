@@ -1,4 +1,5 @@
-"""Command line: `python -m safer validate | query | build | demo | briefing`."""
+"""Command line: `python -m safer validate | build | query | ingest | recover | pack | briefing | explain`,
+`contract-doc` (the data contract as Markdown) and `demo`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import config, contract, export, queries
+from . import config, contract, contract_doc, export, queries
 from .store import BuildError, Store
 
 
@@ -51,11 +52,20 @@ def _build(args) -> int:
 
 def _query(args, extra: list[str]) -> int:
     if args.list:
+        print("Questions (queries/NAME.sql): run with `python -m safer query NAME --param value`")
         for q in queries.list_queries():
             print(f"{q.name}: {q.description}")
             print(f"    grain: {q.grain}")
             for p in q.params:
                 print(f"    --{p.name} ({'required' if p.required else 'optional'}): {p.doc}")
+            print(f"    reads: {', '.join(q.reads)}")
+        print()
+        print("The model (queries/model/NAME.sql): built into the store from the extracts, in this order")
+        for q in queries.list_models():
+            print(f"{q.name}: {q.description}")
+            print(f"    grain: {q.grain}")
+            print(f"    builds: {q.builds}")
+            print(f"    reads: {', '.join(q.reads)}")
         return 0
     if not args.name:
         print("query: give a query NAME or --list", file=sys.stderr)
@@ -241,10 +251,17 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--json", action="store_true", help="JSON Lines (the only format; accepted for clarity)")
     e.add_argument("--data", help=data_help)
 
+    sub.add_parser(
+        "contract-doc", help="print the data contract as Markdown (data/README.md is exactly this: > data/README.md)"
+    )
+
     d = sub.add_parser("demo", help="write the synthetic demo data into a directory")
     d.add_argument("--out", required=True)
 
     args, extra = ap.parse_known_args(argv)
+    if args.cmd == "contract-doc":
+        sys.stdout.write(contract_doc.markdown())
+        return 0
     if args.cmd == "query":
         return _query(args, extra)
     if args.cmd == "explain" and extra:

@@ -1,7 +1,7 @@
 """The data contract: every extract the data directory may hold, its columns and rules.
 
-`data/README.md` documents the same contract for people: its column tables are generated from
-`SPECS` by `safer.demo`, and `tests/test_demo_data.py` checks that every file and column is there.
+`data/README.md` documents the same contract for people: it is generated from `SPECS` by
+`safer.contract_doc` (`python -m safer contract-doc`), and a test checks that the file is exactly that text.
 
 This module only describes and checks files. It reads CSV with Python's `csv`
 module so that every problem can be reported as FILE:LINE: COLUMN: message;
@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
-import io
 import json
 import math
 import os
@@ -159,7 +158,8 @@ _add(
         "lsoa_ward_lookup.csv",
         grain="one row per LSOA code (2011 and 2021 codes; an LSOA whose code did not change appears once)",
         key=("lsoa_code",),
-        doc="Places police.uk rows in wards. A police.uk row whose LSOA code is not listed lies outside the area and is left out.",
+        doc="Places police.uk rows in wards. A police.uk row whose LSOA code is not listed lies outside the "
+        "area and is left out.",
         columns=(
             _c(
                 "lsoa_code", "lsoa_code", doc="LSOA code as it appears in police.uk's `LSOA code`.", example="E01005743"
@@ -222,7 +222,8 @@ _add(
                 "good_direction",
                 "enum",
                 allowed=("down", "up", "neither"),
-                doc="Which direction of change is good news. `up` where more reports mean better reporting (for example CSE).",
+                doc="Which direction of change is good news. `up` where more reports mean better reporting (for "
+                "example CSE).",
                 example="down",
             ),
             _c(
@@ -299,7 +300,8 @@ _add(
         "priorities.csv",
         grain="one row per priority per plan cycle",
         key=("cycle_id", "priority_id"),
-        doc="The priorities (themes) of each plan. The same `priority_id` in two cycles means the priority was carried forward.",
+        doc="The priorities (themes) of each plan. The same `priority_id` in two cycles means the priority was "
+        "carried forward.",
         columns=(
             _c("cycle_id", "id", doc="A `plan_cycles.csv` id.", example="2022-25"),
             _c("priority_id", "id", doc="Short id, stable across cycles.", example="vulnerable-people"),
@@ -406,7 +408,8 @@ _add(
         grain="one row per indicator per month per area",
         key=("indicator_id", "month", "area_code"),
         required=False,
-        doc="Counts from partners for indicators police.uk lacks. A month listed for an indicator is a month with data: "
+        doc="Counts from partners for indicators police.uk lacks. A month listed for an indicator is a month "
+        "with data: "
         "areas not listed in that month had none (0). A month not listed at all is missing, never 0.",
         columns=(
             _c("indicator_id", "id", doc="An `indicators.csv` id with a blank `police_uk_crime_type`.", example="cse"),
@@ -427,7 +430,8 @@ _add(
         "police_uk/",
         grain="one row per crime or ASB incident, as published by data.police.uk",
         exact_header_order=True,
-        doc="Street-level files exactly as downloaded (`YYYY-MM-<force>-street.csv`, optionally gzipped, in any sub-folder). "
+        doc="Street-level files exactly as downloaded (`YYYY-MM-<force>-street.csv`, optionally gzipped, in any "
+        "sub-folder). "
         "A month present in any file is a month with data for every police.uk indicator.",
         columns=(
             _c("Crime ID", required=False, doc="Blank for anti-social behaviour.", example="8f0c…"),
@@ -513,7 +517,8 @@ _add(
         grain="one row per rule; a rule applies to a cycle, an indicator, both, or (both blank) everything",
         key=("rule_id",),
         required=False,
-        doc="How a target's status (on track / at risk / off track) is worked out, so that no status is typed in by hand. "
+        doc="How a target's status (on track / at risk / off track) is worked out, so that no status is typed "
+        "in by hand. "
         "Progress is how far the latest 12-month monthly mean has moved from the baseline towards the target: "
         "(latest - baseline) / (target - baseline) x 100, so 100% means the target is reached and a negative value "
         "means worse than the baseline, whichever way the target points. A target uses the most specific rule "
@@ -525,7 +530,8 @@ _add(
             _c(
                 "description",
                 doc="The rule in words, shown next to every status it decides.",
-                example="On track at 75% of the way to the target or beyond; at risk between the baseline and that; off track worse than the baseline.",
+                example="On track at 75% of the way to the target or beyond; at risk between the baseline and "
+                "that; off track worse than the baseline.",
             ),
             _c(
                 "on_track_min_progress_pct",
@@ -689,7 +695,8 @@ _add(
         grain="one row per comparator area per indicator per month with data",
         key=("area_code", "indicator_id", "month"),
         required=False,
-        doc="Counts for similar areas (for example the other boroughs of the force), for the Compare page. The partnership's "
+        doc="Counts for similar areas (for example the other boroughs of the force), for the Compare page. The "
+        "partnership's "
         "own area may be listed too; every area needs a `comparator_population.csv` row. A month not listed for an "
         "area and indicator is missing, never 0.",
         columns=(
@@ -713,7 +720,8 @@ _add(
         grain="one row per comparator area per year",
         key=("area_code", "year"),
         required=False,
-        doc="Residents of each comparator area, for rates per 1,000. A period uses the year of its last month, else the "
+        doc="Residents of each comparator area, for rates per 1,000. A period uses the year of its last month, "
+        "else the "
         "nearest earlier year, else the nearest later one.",
         columns=(
             _c("area_code", "area_code", doc="A `comparator_monthly.csv` area.", example="E08000003"),
@@ -732,7 +740,8 @@ _add(
 )
 
 OPTIONAL_FILES = {
-    "ward_boundaries.geojson": "Ward boundaries (WGS84 GeoJSON FeatureCollection, property `area_code`) for the Areas map.",
+    "ward_boundaries.geojson": "Ward boundaries (WGS84 GeoJSON FeatureCollection, property `area_code`) for the "
+    "Areas map.",
 }
 
 POLICE_DIR = "police_uk"
@@ -895,70 +904,120 @@ def check_value(col: Column, v: str) -> str | None:
 
 # Everything reading an extract can raise: I/O and permissions, a truncated or corrupt gzip stream.
 READ_ERRORS = (OSError, EOFError, zlib.error, gzip.BadGzipFile)
+MAX_LINE_BYTES = 1 << 20  # a CSV line longer than 1 MiB is not an extract (and is never held whole)
 
 
 def read_text(path: Path) -> bytes:
+    """The whole file as bytes (gunzipped): for small files and lenient reads; validation streams instead."""
     raw = path.read_bytes()
     if path.name.endswith(".gz") and raw:
         raw = gzip.decompress(raw)
     return raw
 
 
+class Unreadable(Exception):
+    """A file that cannot be read as UTF-8 CSV text, at `line`."""
+
+    def __init__(self, line: int, message: str):
+        self.line = line
+        super().__init__(message)
+
+
+def text_lines(path: Path):
+    """The file's lines as text, read as a stream (gunzipped as read, never whole in memory).
+
+    Raises `Unreadable` naming the line for text that is not UTF-8, a line over `MAX_LINE_BYTES`, or a
+    compressed stream that is corrupt or cut short.
+    """
+    gz = path.name.endswith(".gz")
+    line, offset = 0, 0
+    try:
+        with gzip.open(path, "rb") if gz else open(path, "rb") as f:
+            while True:
+                b = f.readline(MAX_LINE_BYTES + 1)
+                if not b:
+                    return
+                line += 1
+                if len(b) > MAX_LINE_BYTES:
+                    raise Unreadable(line, f"line is longer than {MAX_LINE_BYTES:,} bytes: this is not a CSV extract")
+                try:
+                    text = b.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    msg = f"is not UTF-8 text (byte {offset + exc.start}); save the file as UTF-8"
+                    raise Unreadable(line, msg) from None
+                offset += len(b)
+                yield text.removeprefix("\ufeff") if line == 1 else text
+    except READ_ERRORS as exc:
+        what = "cannot be decompressed" if gz and not isinstance(exc, OSError | EOFError) else "cannot be read"
+        if gz and isinstance(exc, EOFError):
+            what = "cannot be decompressed (the compressed stream is cut short)"
+        raise Unreadable(max(line, 1), f"{what}: {exc or type(exc).__name__}") from None
+
+
 def check_file(path: Path, rel: str, spec: FileSpec, problems: list[Problem], keep_rows: bool = True) -> Table | None:
     """Check one CSV file against its spec; append problems; return the table if readable.
 
-    With `keep_rows=False` the rows are checked one at a time and not kept (police.uk files hold
-    millions of rows, and the store reads them with DuckDB): the table then carries only its row
-    count, its first and last month and the first line of each (Falls within, Month) it holds.
+    The file is read as a stream, one line at a time. With `keep_rows=False` the rows are checked one at
+    a time and not kept (police.uk files hold millions of rows, and the store reads them with DuckDB): the
+    table then carries only its row count, its first and last month and the first line of each
+    (Falls within, Month) it holds.
     """
+    reader = csv.reader(text_lines(path), delimiter=",", quotechar='"', strict=True)
     try:
-        raw = read_text(path)
-    except READ_ERRORS as exc:
-        what = (
-            "cannot be decompressed" if path.name.endswith(".gz") and not isinstance(exc, OSError) else "cannot be read"
-        )
-        problems.append(Problem(rel, 1, "", f"{what}: {exc or type(exc).__name__}"))
+        header = _read_header(reader, path, rel, spec, problems)
+        if header is None:
+            return None
+        table = Table(spec, path, rel, header)
+        empty_lines, line = _check_rows(reader, table, problems, keep_rows)
+    except Unreadable as exc:
+        problems.append(Problem(rel, exc.line, "", str(exc)))
         return None
-    if not raw.strip():
-        problems.append(
-            Problem(rel, 1, "", f"file is empty ({len(raw)} bytes); expected a header: " + ",".join(spec.column_names))
-        )
-        return None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        problems.append(Problem(rel, line, "", f"is not UTF-8 text (byte {exc.start}); save the file as UTF-8"))
-        return None
-
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=",", quotechar='"', strict=True)
-    try:
-        header = next(reader)
     except csv.Error as exc:
-        problems.append(Problem(rel, 1, "", f"header cannot be parsed: {exc}"))
+        problems.append(Problem(rel, reader.line_num or 1, "", f"cannot be parsed: {exc}"))
+        return None
+    if empty_lines:
+        trailing = _trailing(empty_lines, line)
+        where = f"lines {empty_lines[0]}-{empty_lines[-1]}" if len(empty_lines) > 1 else f"line {empty_lines[0]}"
+        kind = "trailing " if trailing else ""
+        msg = f"{len(empty_lines)} {kind}all-empty row{'s' if len(empty_lines) > 1 else ''} ({where}) skipped"
+        problems.append(Problem(rel, empty_lines[0], "", msg, "warning"))
+    if not table.n_rows and not any(p.file == rel and p.severity == "error" for p in problems):
+        problems.append(Problem(rel, 2, "", "no data rows after the header"))
+    return table
+
+
+def _read_header(reader, path: Path, rel: str, spec: FileSpec, problems: list[Problem]) -> list[str] | None:
+    """The header row, checked against the spec (missing, extra, repeated, out of order); None if bad."""
+    header = next(reader, None)
+    while header is not None and not "".join(header).strip() and reader.line_num < 1000:
+        header = next(reader, None)  # blank lines before the header: a file of blank lines is empty
+    if header is None or not "".join(header).strip():
+        size = path.stat().st_size
+        msg = f"file is empty ({size} bytes); expected a header: " + ",".join(spec.column_names)
+        problems.append(Problem(rel, 1, "", msg))
         return None
     header = [h.strip() for h in header]
     expected = spec.column_names
-    missing = [c.name for c in spec.columns if c.name not in header and not c.optional]
-    extra = [h for h in header if h not in expected]
-    bad_header = False
-    for c in missing:
-        problems.append(Problem(rel, 1, c, "column is missing from the header"))
-        bad_header = True
-    for h in extra:
-        problems.append(Problem(rel, 1, h or "(blank)", "column is not in the contract (" + ", ".join(expected) + ")"))
-        bad_header = True
-    dupes = {h for h in header if header.count(h) > 1}
-    for h in sorted(dupes):
-        problems.append(Problem(rel, 1, h, "column appears more than once in the header"))
-        bad_header = True
-    if not bad_header and spec.exact_header_order and header != expected:
-        problems.append(Problem(rel, 1, "", "columns are not in the published order: " + ",".join(expected)))
-        bad_header = True
-    if bad_header:
-        return None
+    bad = []
+    bad += [
+        (c.name, "column is missing from the header") for c in spec.columns if c.name not in header and not c.optional
+    ]
+    bad += [
+        (h or "(blank)", f"column is not in the contract ({', '.join(expected)})") for h in header if h not in expected
+    ]
+    bad += [
+        (h, "column appears more than once in the header") for h in sorted({h for h in header if header.count(h) > 1})
+    ]
+    if not bad and spec.exact_header_order and header != expected:
+        bad.append(("", "columns are not in the published order: " + ",".join(expected)))
+    problems.extend(Problem(rel, 1, col, msg) for col, msg in bad)
+    return None if bad else header
 
-    table = Table(spec, path, rel, header)
+
+def _check_rows(reader, table: Table, problems: list[Problem], keep_rows: bool) -> tuple[list[int], int]:
+    """Check every row of `table`'s file; keep the rows, or (keep_rows=False) only the table's summary.
+    Returns the all-empty lines and the last line read."""
+    header, spec, rel = table.header, table.spec, table.rel
     n = len(header)
     empty_lines: list[int] = []
     line = 1
@@ -979,72 +1038,53 @@ def check_file(path: Path, rel: str, spec: FileSpec, problems: list[Problem], ke
     month_keys: dict[tuple[str, str], int] = {}
     first = last = None
     count = 0
-    try:
-        for record in reader:
-            line = reader.line_num
-            if not record or not "".join(record).strip():
-                empty_lines.append(line)
-                continue
-            if len(record) != n:
-                problems.append(Problem(rel, line, "", f"row has {len(record)} fields, the header has {n}"))
-                continue
-            bad = False
-            for i, col, is_text, memo in checks:
-                v = record[i]
-                if is_text:
-                    msg = "is empty; a value is required" if v == "" else None
-                else:
-                    msg = memo.get(v, 0)
-                    if msg == 0:
-                        msg = check_value(col, v)
-                        if len(memo) < 200_000:
-                            memo[v] = msg
-                if msg:
-                    problems.append(Problem(rel, line, col.name, msg))
-                    bad = True
-            if bad:
-                continue
-            if keep_rows:
-                row = dict(zip(header, record))
-                for name, default in defaults.items():
-                    if not row.get(name):
-                        row[name] = default
-                table.rows.append((line, row))
-                continue
-            count += 1
-            for i in month_cols:
-                v = record[i][:7]
-                if v:
-                    if first is None or v < first:
-                        first = v
-                    if last is None or v > last:
-                        last = v
-            if keys is not None:
-                k = (record[keys[0]], record[keys[1]])
-                if k not in month_keys:
-                    month_keys[k] = line
-    except csv.Error as exc:
-        problems.append(Problem(rel, reader.line_num or line, "", f"cannot be parsed: {exc}"))
-        return None
-
-    if empty_lines:
-        trailing = _trailing(empty_lines, line)
-        where = f"lines {empty_lines[0]}-{empty_lines[-1]}" if len(empty_lines) > 1 else f"line {empty_lines[0]}"
-        kind = "trailing " if trailing else ""
-        problems.append(
-            Problem(
-                rel,
-                empty_lines[0],
-                "",
-                f"{len(empty_lines)} {kind}all-empty row{'s' if len(empty_lines) > 1 else ''} ({where}) skipped",
-                "warning",
-            )
-        )
+    for record in reader:
+        line = reader.line_num
+        if not record or not "".join(record).strip():
+            empty_lines.append(line)
+            continue
+        if len(record) != n:
+            problems.append(Problem(rel, line, "", f"row has {len(record)} fields, the header has {n}"))
+            continue
+        if _bad_values(record, checks, rel, line, problems):
+            continue
+        if keep_rows:
+            row = dict(zip(header, record))
+            for name, default in defaults.items():
+                if not row.get(name):
+                    row[name] = default
+            table.rows.append((line, row))
+            continue
+        count += 1
+        for i in month_cols:
+            v = record[i][:7]
+            if v:
+                first = v if first is None or v < first else first
+                last = v if last is None or v > last else last
+        if keys is not None:
+            month_keys.setdefault((record[keys[0]], record[keys[1]]), line)
     if not keep_rows:
         table.row_count, table.period, table.month_keys = count, (first, last), month_keys
-    if not table.n_rows and not any(p.file == rel and p.severity == "error" for p in problems):
-        problems.append(Problem(rel, 2, "", "no data rows after the header"))
-    return table
+    return empty_lines, line
+
+
+def _bad_values(record: list[str], checks, rel: str, line: int, problems: list[Problem]) -> bool:
+    """Check each value of a row (verdicts memoised per column); append a problem for each bad one."""
+    bad = False
+    for i, col, is_text, memo in checks:
+        v = record[i]
+        if is_text:
+            msg = "is empty; a value is required" if v == "" else None
+        else:
+            msg = memo.get(v, 0)
+            if msg == 0:
+                msg = check_value(col, v)
+                if len(memo) < 200_000:
+                    memo[v] = msg
+        if msg:
+            problems.append(Problem(rel, line, col.name, msg))
+            bad = True
+    return bad
 
 
 def _trailing(empty_lines: list[int], last_line: int) -> bool:
@@ -1254,137 +1294,140 @@ def _check_population_groups(rep: Report) -> None:
             )
 
 
-def _check_references(rep: Report) -> None:
-    P = rep.problems
-    areas = {row["area_code"]: row for _, row in rep.tables["areas.csv"].rows} if "areas.csv" in rep.tables else {}
-    boroughs = {c for c, r in areas.items() if r["area_type"] == "borough"}
-    wards = {c for c, r in areas.items() if r["area_type"] == "ward"}
-    have_areas = "areas.csv" in rep.tables
+@dataclass
+class _Keys:
+    """What other files refer to; None when the file that holds it is absent (its own error is reported)."""
 
-    def ref(name, line, col, value, allowed, what):
-        if value and value not in allowed:
-            P.append(Problem(name, line, col, f"'{value}' is not {what}"))
+    areas: set[str] | None
+    boroughs: set[str] | None
+    wards: set[str] | None
+    indicators: dict[str, dict] | None
+    cycles: set[str] | None
+    priorities: set[tuple[str, str]] | None
 
-    if have_areas:
-        for line, r in rep.tables["areas.csv"].rows:
-            if r["area_type"] == "ward":
-                if not r["parent_code"]:
-                    P.append(Problem("areas.csv", line, "parent_code", "a ward needs its borough's code"))
-                else:
-                    ref("areas.csv", line, "parent_code", r["parent_code"], boroughs, "a borough in areas.csv")
-            elif r["parent_code"]:
-                P.append(Problem("areas.csv", line, "parent_code", "must be blank for the borough"))
 
-    if "partnership.csv" in rep.tables:
-        t = rep.tables["partnership.csv"]
-        if len(t.rows) > 1:
-            P.append(Problem("partnership.csv", t.rows[1][0], "", "must have exactly one row"))
-        if have_areas:
-            for line, r in t.rows[:1]:
-                ref("partnership.csv", line, "area_code", r["area_code"], boroughs, "a borough in areas.csv")
+def _ref(rep: Report, name: str, line: int, col: str, value: str, allowed, what: str) -> None:
+    """A reference that must resolve: a non-empty `value` is in `allowed` (None: nothing to check against)."""
+    if value and allowed is not None and value not in allowed:
+        rep.problems.append(Problem(name, line, col, f"'{value}' is not {what}"))
 
-    if have_areas and "lsoa_ward_lookup.csv" in rep.tables:
-        for line, r in rep.tables["lsoa_ward_lookup.csv"].rows:
-            ref("lsoa_ward_lookup.csv", line, "ward_code", r["ward_code"], wards, "a ward in areas.csv")
-    if have_areas and "population.csv" in rep.tables:
-        for line, r in rep.tables["population.csv"].rows:
-            ref("population.csv", line, "area_code", r["area_code"], set(areas), "an area in areas.csv")
 
-    indicators = (
-        {row["indicator_id"]: row for _, row in rep.tables["indicators.csv"].rows}
-        if "indicators.csv" in rep.tables
-        else {}
-    )
-    cycles = _col(rep, "plan_cycles.csv", "cycle_id")
-    have_ind, have_cyc = "indicators.csv" in rep.tables, "plan_cycles.csv" in rep.tables
-
-    if have_cyc:
-        spans = []
-        for line, r in rep.tables["plan_cycles.csv"].rows:
-            if r["end_month"] < r["start_month"]:
-                P.append(
-                    Problem(
-                        "plan_cycles.csv",
-                        line,
-                        "end_month",
-                        f"{r['end_month']} is before start_month {r['start_month']}",
-                    )
-                )
-            spans.append((r["start_month"], r["end_month"], line, r["cycle_id"]))
-        spans.sort()
-        for (_s1, e1, l1, c1), (s2, _e2, l2, c2) in zip(spans, spans[1:]):
-            if s2 <= e1:
-                P.append(Problem("plan_cycles.csv", l2, "start_month", f"cycle {c2} overlaps cycle {c1} (line {l1})"))
-
-    prio_keys = (
-        {(r["cycle_id"], r["priority_id"]) for _, r in rep.tables["priorities.csv"].rows}
-        if "priorities.csv" in rep.tables
-        else set()
-    )
-    for name in ("priorities.csv", "priority_indicators.csv", "targets.csv"):
+def _keys(rep: Report) -> _Keys:
+    def rows(name):
         t = rep.tables.get(name)
-        if not t:
-            continue
-        for line, r in t.rows:
-            if have_cyc:
-                ref(name, line, "cycle_id", r["cycle_id"], cycles, "a cycle in plan_cycles.csv")
-            if "indicator_id" in r and have_ind:
-                ref(name, line, "indicator_id", r["indicator_id"], set(indicators), "an indicator in indicators.csv")
-            if name == "priority_indicators.csv" and "priorities.csv" in rep.tables:
-                if (r["cycle_id"], r["priority_id"]) not in prio_keys:
-                    P.append(
-                        Problem(
-                            name,
-                            line,
-                            "priority_id",
-                            f"'{r['priority_id']}' is not a priority of cycle {r['cycle_id']} in priorities.csv",
-                        )
-                    )
-    if "events.csv" in rep.tables and have_ind:
-        for line, r in rep.tables["events.csv"].rows:
-            ref(
-                "events.csv", line, "indicator_id", r["indicator_id"], set(indicators), "an indicator in indicators.csv"
-            )
-    _check_story_files(rep, set(indicators) if have_ind else None, cycles if have_cyc else None)
-    _check_comparators(rep, set(indicators) if have_ind else None)
+        return [r for _, r in t.rows] if t else None
 
-    if "partner_monthly.csv" in rep.tables and have_ind:
-        for line, r in rep.tables["partner_monthly.csv"].rows:
-            ind = indicators.get(r["indicator_id"])
-            if ind is None:
-                P.append(
-                    Problem(
-                        "partner_monthly.csv",
-                        line,
-                        "indicator_id",
-                        f"'{r['indicator_id']}' is not an indicator in indicators.csv",
-                    )
-                )
-                continue
-            if ind["police_uk_crime_type"]:
-                P.append(
-                    Problem(
-                        "partner_monthly.csv",
-                        line,
-                        "indicator_id",
-                        f"'{r['indicator_id']}' is counted from police_uk/ (police_uk_crime_type is set)",
-                    )
-                )
-                continue
-            if have_areas:
-                want = wards if ind["geography"] == "ward" else boroughs
-                ref(
-                    "partner_monthly.csv",
-                    line,
-                    "area_code",
-                    r["area_code"],
-                    want,
-                    f"a {ind['geography']} in areas.csv (indicator {r['indicator_id']} is recorded by {ind['geography']})",
-                )
+    areas, inds, prios = rows("areas.csv"), rows("indicators.csv"), rows("priorities.csv")
+    return _Keys(
+        areas=None if areas is None else {r["area_code"] for r in areas},
+        boroughs=None if areas is None else {r["area_code"] for r in areas if r["area_type"] == "borough"},
+        wards=None if areas is None else {r["area_code"] for r in areas if r["area_type"] == "ward"},
+        indicators=None if inds is None else {r["indicator_id"]: r for r in inds},
+        cycles=_col(rep, "plan_cycles.csv", "cycle_id") if "plan_cycles.csv" in rep.tables else None,
+        priorities=None if prios is None else {(r["cycle_id"], r["priority_id"]) for r in prios},
+    )
 
-    # One police.uk month of one force must come from one file only, or it would be counted twice. The
-    # force is compared by the same normalised name the ingest uses ("Greater Manchester Police " and
-    # "greater manchester police" are one force).
+
+def _check_references(rep: Report) -> None:
+    """Every reference between files resolves, and the rules that span rows hold; one check per file."""
+    k = _keys(rep)
+    _check_areas(rep, k)
+    _check_area_references(rep, k)
+    _check_plan_cycles(rep)
+    _check_plans(rep, k)
+    ind_ids = None if k.indicators is None else set(k.indicators)
+    _check_story_files(rep, ind_ids, k.cycles)
+    _check_comparators(rep, ind_ids)
+    _check_partner_monthly(rep, k)
+    _check_police_months(rep)
+
+
+def _check_areas(rep: Report, k: _Keys) -> None:
+    """areas.csv: a ward names its borough; the borough has no parent."""
+    t = rep.tables.get("areas.csv")
+    for line, r in t.rows if t else []:
+        if r["area_type"] == "ward":
+            if not r["parent_code"]:
+                rep.problems.append(Problem(t.rel, line, "parent_code", "a ward needs its borough's code"))
+            _ref(rep, t.rel, line, "parent_code", r["parent_code"], k.boroughs, "a borough in areas.csv")
+        elif r["parent_code"]:
+            rep.problems.append(Problem(t.rel, line, "parent_code", "must be blank for the borough"))
+
+
+def _check_area_references(rep: Report, k: _Keys) -> None:
+    """partnership.csv (one row, a borough), lsoa_ward_lookup.csv (wards) and population.csv (areas)."""
+    t = rep.tables.get("partnership.csv")
+    if t and len(t.rows) > 1:
+        rep.problems.append(Problem(t.rel, t.rows[1][0], "", "must have exactly one row"))
+    for line, r in t.rows[:1] if t else []:
+        _ref(rep, t.rel, line, "area_code", r["area_code"], k.boroughs, "a borough in areas.csv")
+    for name, col, allowed, what in (
+        ("lsoa_ward_lookup.csv", "ward_code", k.wards, "a ward in areas.csv"),
+        ("population.csv", "area_code", k.areas, "an area in areas.csv"),
+    ):
+        t = rep.tables.get(name)
+        for line, r in t.rows if t else []:
+            _ref(rep, t.rel, line, col, r[col], allowed, what)
+
+
+def _check_plan_cycles(rep: Report) -> None:
+    """plan_cycles.csv: each cycle ends after it starts, and no two cycles overlap."""
+    t = rep.tables.get("plan_cycles.csv")
+    if not t:
+        return
+    spans = []
+    for line, r in t.rows:
+        if r["end_month"] < r["start_month"]:
+            msg = f"{r['end_month']} is before start_month {r['start_month']}"
+            rep.problems.append(Problem(t.rel, line, "end_month", msg))
+        spans.append((r["start_month"], r["end_month"], line, r["cycle_id"]))
+    spans.sort()
+    for (_s1, e1, l1, c1), (s2, _e2, l2, c2) in zip(spans, spans[1:]):
+        if s2 <= e1:
+            rep.problems.append(Problem(t.rel, l2, "start_month", f"cycle {c2} overlaps cycle {c1} (line {l1})"))
+
+
+def _check_plans(rep: Report, k: _Keys) -> None:
+    """priorities.csv, priority_indicators.csv, targets.csv and events.csv name known cycles, indicators and
+    priorities (a priority of the same cycle)."""
+    inds = None if k.indicators is None else set(k.indicators)
+    for name in ("priorities.csv", "priority_indicators.csv", "targets.csv", "events.csv"):
+        t = rep.tables.get(name)
+        for line, r in t.rows if t else []:
+            if "cycle_id" in r:
+                _ref(rep, name, line, "cycle_id", r["cycle_id"], k.cycles, "a cycle in plan_cycles.csv")
+            if "indicator_id" in r:
+                _ref(rep, name, line, "indicator_id", r["indicator_id"], inds, "an indicator in indicators.csv")
+            if name == "priority_indicators.csv" and k.priorities is not None:
+                if (r["cycle_id"], r["priority_id"]) not in k.priorities:
+                    msg = f"'{r['priority_id']}' is not a priority of cycle {r['cycle_id']} in priorities.csv"
+                    rep.problems.append(Problem(name, line, "priority_id", msg))
+
+
+def _check_partner_monthly(rep: Report, k: _Keys) -> None:
+    """partner_monthly.csv: a partner indicator (not counted from police.uk), in an area of its geography."""
+    t = rep.tables.get("partner_monthly.csv")
+    if not t or k.indicators is None:
+        return
+    for line, r in t.rows:
+        ind = k.indicators.get(r["indicator_id"])
+        if ind is None:
+            msg = f"'{r['indicator_id']}' is not an indicator in indicators.csv"
+            rep.problems.append(Problem(t.rel, line, "indicator_id", msg))
+        elif ind["police_uk_crime_type"]:
+            msg = f"'{r['indicator_id']}' is counted from police_uk/ (police_uk_crime_type is set)"
+            rep.problems.append(Problem(t.rel, line, "indicator_id", msg))
+        else:
+            geo = ind["geography"]
+            want = k.wards if geo == "ward" else k.boroughs
+            what = f"a {geo} in areas.csv (indicator {r['indicator_id']} is recorded by {geo})"
+            _ref(rep, t.rel, line, "area_code", r["area_code"], want, what)
+
+
+def _check_police_months(rep: Report) -> None:
+    """One police.uk month of one force must come from one file only, or it would be counted twice. The
+    force is compared by the same normalised name the ingest uses ("Greater Manchester Police " and
+    "greater manchester police" are one force)."""
     seen: dict[tuple[str, str], str] = {}
     for t in rep.police_files:
         raw = t.month_keys if t.month_keys is not None else {}
@@ -1394,22 +1437,18 @@ def _check_references(rep: Report) -> None:
         keys: dict[tuple[str, str], int] = {}
         names: dict[tuple[str, str], str] = {}
         for (force, month), line in raw.items():
-            k = (force_key(force), month)
-            keys[k] = min(line, keys.get(k, line))
-            names.setdefault(k, str(force).strip())
-        for k, line in sorted(keys.items(), key=lambda kv: kv[1]):
-            if k in seen and seen[k] != t.rel:
-                P.append(
-                    Problem(
-                        t.rel,
-                        line,
-                        "Month",
-                        f"{k[1]} for {names[k]} is also in {seen[k]}: it would be counted twice; "
-                        "keep one release of each month",
-                    )
+            key = (force_key(force), month)
+            keys[key] = min(line, keys.get(key, line))
+            names.setdefault(key, str(force).strip())
+        for key, line in sorted(keys.items(), key=lambda kv: kv[1]):
+            if key in seen and seen[key] != t.rel:
+                msg = (
+                    f"{key[1]} for {names[key]} is also in {seen[key]}: it would be counted twice; "
+                    "keep one release of each month"
                 )
+                rep.problems.append(Problem(t.rel, line, "Month", msg))
             else:
-                seen.setdefault(k, t.rel)
+                seen.setdefault(key, t.rel)
 
 
 def _check_comparators(rep: Report, indicators: set[str] | None) -> None:
@@ -1447,23 +1486,20 @@ def _check_story_files(rep: Report, indicators: set[str] | None, cycles: set[str
     """References and cross-column rules of status_rules.csv, scrutiny_concerns.csv and consultation.csv."""
     P = rep.problems
 
-    def ref(name, line, col, value, allowed, what):
-        if value and allowed is not None and value not in allowed:
-            P.append(Problem(name, line, col, f"'{value}' is not {what}"))
-
     t = rep.tables.get("status_rules.csv")
     if t:
         scopes: dict[tuple[str, str], int] = {}
         for line, r in t.rows:
-            ref(t.rel, line, "cycle_id", r["cycle_id"], cycles, "a cycle in plan_cycles.csv")
-            ref(t.rel, line, "indicator_id", r["indicator_id"], indicators, "an indicator in indicators.csv")
+            _ref(rep, t.rel, line, "cycle_id", r["cycle_id"], cycles, "a cycle in plan_cycles.csv")
+            _ref(rep, t.rel, line, "indicator_id", r["indicator_id"], indicators, "an indicator in indicators.csv")
             if float(r["at_risk_min_progress_pct"]) > float(r["on_track_min_progress_pct"]):
                 P.append(
                     Problem(
                         t.rel,
                         line,
                         "at_risk_min_progress_pct",
-                        f"{r['at_risk_min_progress_pct']} is above on_track_min_progress_pct {r['on_track_min_progress_pct']}",
+                        f"{r['at_risk_min_progress_pct']} is above on_track_min_progress_pct "
+                        f"{r['on_track_min_progress_pct']}",
                     )
                 )
             scope = (r["cycle_id"], r["indicator_id"])
@@ -1482,7 +1518,7 @@ def _check_story_files(rep: Report, indicators: set[str] | None, cycles: set[str
     t = rep.tables.get("scrutiny_concerns.csv")
     if t:
         for line, r in t.rows:
-            ref(t.rel, line, "indicator_id", r["indicator_id"], indicators, "an indicator in indicators.csv")
+            _ref(rep, t.rel, line, "indicator_id", r["indicator_id"], indicators, "an indicator in indicators.csv")
             if r["follow_up"].strip() and not r["follow_up_status"]:
                 P.append(
                     Problem(
@@ -1498,7 +1534,7 @@ def _check_story_files(rep: Report, indicators: set[str] | None, cycles: set[str
     t = rep.tables.get("consultation.csv")
     if t:
         for line, r in t.rows:
-            ref(t.rel, line, "indicator_id", r["indicator_id"], indicators, "an indicator in indicators.csv")
+            _ref(rep, t.rel, line, "indicator_id", r["indicator_id"], indicators, "an indicator in indicators.csv")
             if r["end_month"] < r["start_month"]:
                 P.append(
                     Problem(t.rel, line, "end_month", f"{r['end_month']} is before start_month {r['start_month']}")

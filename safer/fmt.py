@@ -138,3 +138,30 @@ def p_value(p) -> str:
 def plural(n: int, one: str, many: str | None = None) -> str:
     """plural(1, 'month') -> '1 month'; plural(3, 'month') -> '3 months'."""
     return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+# Words spelt out or capitalised in column headings; any other word keeps its letters.
+COLUMN_WORDS = {
+    "id": "ID",
+    "pct": "%",
+    "lsoa": "LSOA",
+    "utc": "(UTC)",
+    "nrm": "NRM",
+    "asb": "ASB",
+    "cse": "CSE",
+    "ci": "CI",
+    "1000": "1,000",
+    "12": "12",
+}
+
+
+def column_label(name) -> str:
+    """A column heading people read: `rate_per_1000` -> `Rate per 1,000`, `area_code` -> `Area code`.
+
+    A name that is not snake_case (it has a capital or a space) is already a heading and is kept."""
+    name = str(name)
+    if name != name.lower() or " " in name or not name:
+        return name
+    words = [COLUMN_WORDS.get(w, w) for w in name.split("_") if w]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]

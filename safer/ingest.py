@@ -450,7 +450,8 @@ def _stage_police(
                     "kept",
                     len(keep),
                     note=(
-                        f"the data directory has it from a newer release ({old_release}) than {slot['source']} ({slot['release']})"
+                        f"the data directory has it from a newer release ({old_release}) than {slot['source']} "
+                        f"({slot['release']})"
                     ),
                 )
             )

@@ -7,6 +7,12 @@ Each file opens with a comment block:
     -- Params:
     --   $indicator (required): an indicator id from indicators.csv
     --   $area (optional): an area code; default the partnership's area
+    -- Reads: the tables, model tables and macros it reads, e.g. series, indicators
+
+The model the store builds from the extracts (`fact_monthly`, `series`, ...) is SQL too, one file per
+table or macro in `queries/model/`, with the same header and a `Builds:` line; the store runs them in the
+order their `Reads:` lines give. A number on a page is then two hops from its extract: the named query,
+whose header names the model tables it reads, and the model file, whose header names the extracts.
 
 Values are always bound (`$name`), never pasted into SQL. Query names are checked against
 the files in `queries/`, and values of the well-known parameters against the store's own
@@ -15,6 +21,7 @@ lists (indicators, areas, cycles), so a typo gets a clear error instead of an em
 
 from __future__ import annotations
 
+import graphlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +34,7 @@ NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 PARAM_LINE_RE = re.compile(r"^\$([a-z_][a-z0-9_]*)\s*\((required|optional)\)\s*:\s*(.*)$")
 PARAM_USE_RE = re.compile(r"\$([a-z_][a-z0-9_]*)")
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+BUILDS_RE = re.compile(r"^(table [a-z][a-z0-9_]*|macro [a-z][a-z0-9_]*\([a-z0-9_, ]*\))$")
 SUPPRESS_RE = re.compile(r"^Suppress:\s*([a-z0-9_, ]+?)\s*(?:\(also\s+([a-z0-9_, ]+)\))?\s*$", re.I)
 
 # Well-known parameters: values must be in the store's own lists.
@@ -58,6 +66,13 @@ class Query:
     path: Path = field(compare=False)
     suppress: tuple[str, ...] = ()  # count columns subject to small-number suppression
     suppress_also: tuple[str, ...] = ()  # columns derived from them, blanked with them
+    reads: tuple[str, ...] = ()  # the tables, model tables and macros it reads (its `Reads:` line)
+    builds: str = ""  # for a model file: what it creates, e.g. "table fact_monthly" or "macro series(ind, ar)"
+
+    @property
+    def builds_name(self) -> str:
+        """The name a model file creates (`fact_monthly`, `series`); empty for a question."""
+        return re.split(r"[\s(]", self.builds.split(maxsplit=1)[-1])[0] if self.builds else ""
 
     def usage(self) -> str:
         ps = " ".join(f"--{p.name} V" if p.required else f"[--{p.name} V]" for p in self.params)
@@ -75,8 +90,21 @@ def parse(path: Path) -> Query:
     description_lines, grain, params, in_params = [], "", [], False
     suppress: tuple[str, ...] = ()
     also: tuple[str, ...] = ()
+    reads: tuple[str, ...] = ()
+    builds = ""
     for h in header:
-        if h.lower().startswith("suppress:"):
+        low = h.lower()
+        if low.startswith("reads:"):
+            reads = tuple(n.strip() for n in h[6:].split(",") if n.strip())
+            if not all(NAME_RE.match(n) for n in reads):
+                raise QueryError(f"{path.name}: 'Reads:' lists table or macro names separated by commas: {h!r}")
+            in_params = False
+        elif low.startswith("builds:"):
+            builds = h[7:].strip()
+            if not BUILDS_RE.match(builds):
+                raise QueryError(f"{path.name}: write 'Builds: table NAME' or 'Builds: macro NAME(args)', not {h!r}")
+            in_params = False
+        elif low.startswith("suppress:"):
             m = SUPPRESS_RE.match(h)
             if not m:
                 raise QueryError(f"{path.name}: cannot read {h!r}; write 'Suppress: col[, col] (also col, col)'")
@@ -99,13 +127,16 @@ def parse(path: Path) -> Query:
             description_lines.append(h)
     body_params = set(PARAM_USE_RE.findall(_strip_comments(text)))
     declared = {p.name for p in params}
-    if not description_lines or not grain:
-        raise QueryError(f"{path.name}: the header must say what the query answers and its 'Grain:'")
+    if not description_lines or not grain or not reads:
+        raise QueryError(f"{path.name}: the header must say what the query answers, its 'Grain:' and what it 'Reads:'")
     if body_params != declared:
         raise QueryError(
             f"{path.name}: parameters used {sorted(body_params)} differ from those declared {sorted(declared)}"
         )
-    return Query(path.stem, " ".join(description_lines), grain, tuple(params), text, path, suppress, also)
+    q = Query(path.stem, " ".join(description_lines), grain, tuple(params), text, path, suppress, also, reads, builds)
+    if builds and q.builds_name != path.stem:
+        raise QueryError(f"{path.name}: a model file is named for what it builds ({q.builds_name})")
+    return q
 
 
 def _strip_comments(sql: str) -> str:
@@ -115,6 +146,21 @@ def _strip_comments(sql: str) -> str:
 def list_queries(queries_dir: Path | None = None) -> list[Query]:
     d = queries_dir or config.QUERIES_DIR
     return [parse(p) for p in sorted(d.glob("*.sql"))]
+
+
+def list_models(queries_dir: Path | None = None) -> list[Query]:
+    """The model files in `queries/model/`, in the order they must run: each after everything it reads."""
+    d = (queries_dir or config.QUERIES_DIR) / "model"
+    models = {q.name: q for q in (parse(p) for p in sorted(d.glob("*.sql")))}
+    for q in models.values():
+        if not q.builds:
+            raise QueryError(f"model/{q.path.name}: a model file says what it 'Builds:'")
+    graph = {name: [r for r in q.reads if r in models] for name, q in models.items()}
+    try:
+        order = list(graphlib.TopologicalSorter(graph).static_order())
+    except graphlib.CycleError as exc:
+        raise QueryError(f"model files read each other in a circle: {' -> '.join(exc.args[1])}") from None
+    return [models[n] for n in order]
 
 
 def get(name: str, queries_dir: Path | None = None) -> Query:

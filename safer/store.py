@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import config, contract, datadir
+from . import config, contract, datadir, queries
 
 # Bump when the shape of the built database changes; the source hash below covers code edits.
 STORE_VERSION = "1"
@@ -47,6 +47,8 @@ def _code_hash() -> str:
     h = hashlib.sha256(STORE_VERSION.encode())
     for mod in ("store.py", "contract.py"):
         h.update((Path(__file__).parent / mod).read_bytes())
+    for model in sorted((config.QUERIES_DIR / "model").glob("*.sql")):  # the model the build runs
+        h.update(model.name.encode() + model.read_bytes())
     return h.hexdigest()
 
 
@@ -122,67 +124,6 @@ def _empty_table(con, table: str, spec: contract.FileSpec) -> None:
     con.execute(f"CREATE TABLE {table} ({cols})")
 
 
-MODEL_SQL = """
--- Months each indicator has data for. police.uk: every month present in any file.
-CREATE TABLE indicator_months AS
-    SELECT i.indicator_id, m.month
-    FROM indicators i, police_uk_months m
-    WHERE i.police_uk_crime_type IS NOT NULL
-    UNION ALL
-    SELECT DISTINCT p.indicator_id, p.month
-    FROM partner_monthly p JOIN indicators i USING (indicator_id)
-    WHERE i.police_uk_crime_type IS NULL;
-
--- Counts by indicator, month and the finest area each indicator has (ward or borough).
-CREATE TABLE fact_monthly AS
-    SELECT i.indicator_id, r.month, r.ward_code AS area_code, count(*)::BIGINT AS value
-    FROM police_uk_rows r JOIN indicators i ON i.police_uk_crime_type = r.crime_type
-    GROUP BY ALL
-    UNION ALL
-    SELECT indicator_id, month, area_code, sum(value)::BIGINT
-    FROM partner_monthly
-    GROUP BY ALL;
-
--- series(indicator, area): one row per month WITH data for the indicator; value is the count
--- in the area (its own rows plus its wards' rows; 0 when none were recorded that month).
--- No row for a month without data: a missing month is never 0.
--- An area finer than the indicator's geography (a ward for a borough-only indicator) has no rows.
-CREATE MACRO series(ind, ar) AS TABLE
-    WITH target AS (
-        SELECT area_code, area_type FROM areas
-        WHERE area_code = coalesce(ar, (SELECT area_code FROM partnership))
-    ), usable AS (
-        SELECT count(*) > 0 AS ok FROM indicators i, target t
-        WHERE i.indicator_id = ind AND (i.geography = 'ward' OR t.area_type = 'borough')
-    ), counts AS (
-        SELECT f.month, sum(f.value) AS value
-        FROM fact_monthly f JOIN areas a USING (area_code), target t
-        WHERE f.indicator_id = ind AND (a.area_code = t.area_code OR a.parent_code = t.area_code)
-        GROUP BY f.month
-    )
-    SELECT im.month, coalesce(c.value, 0)::BIGINT AS value
-    FROM indicator_months im LEFT JOIN counts c USING (month)
-    WHERE im.indicator_id = ind AND (SELECT ok FROM usable)
-    ORDER BY im.month;
-
--- population_for(area, year): all residents, the estimate for that year, else the nearest earlier, else later.
-CREATE MACRO population_for(ar, yr) AS (
-    SELECT population FROM population
-    WHERE area_code = ar AND population_group = 'all'
-    ORDER BY (year > yr), abs(year - yr)
-    LIMIT 1
-);
-
--- population_of(area, year, group): the same for one population group (e.g. children), by the same rule.
-CREATE MACRO population_of(ar, yr, grp) AS (
-    SELECT population FROM population
-    WHERE area_code = ar AND population_group = grp
-    ORDER BY (year > yr), abs(year - yr)
-    LIMIT 1
-);
-"""
-
-
 def build(
     data_dir: Path, out_path: Path, report: contract.Report | None = None, cache_dir: Path | None = None
 ) -> contract.Report:
@@ -210,8 +151,9 @@ def build(
                 _empty_table(con, table, spec)
             else:
                 _load_table(con, table, spec, t.path, t.header)
-        _load_police(con, report, data_dir, cache_dir)
-        con.execute(MODEL_SQL)
+        with _police_source(con, report, cache_dir):
+            for model in queries.list_models():  # queries/model/*.sql, each after what it reads
+                con.execute(model.sql)
         meta = {
             "fingerprint": fingerprint(data_dir),
             "data_dir": str(data_dir),
@@ -236,6 +178,15 @@ POLICE_ROWS_DB = Path("police") / "rows.duckdb"  # inside the cache: not *.duckd
 file_lock = datadir.file_lock  # one builder of a cache at a time (filelock: any OS)
 
 
+def police_columns_sql() -> str:
+    """The columns of the police.uk rows as loaded (`police_uk_source` while the model runs), as SQL."""
+    cols = [
+        f"{c.name.lower().replace(' ', '_')} {_SQL_TYPE.get(c.type, 'VARCHAR')}"
+        for c in contract.SPECS["police_uk/"].columns
+    ]
+    return ", ".join([*cols, "source_path VARCHAR"])
+
+
 def _police_select(spec: contract.FileSpec) -> str:
     return ", ".join(_cast(c, c.name.lower().replace(" ", "_")) for c in spec.columns)
 
@@ -247,12 +198,12 @@ def _sync_police_cache(con, report: contract.Report, db: Path) -> str:
     only files that are new or changed are read; rows of changed or removed files are deleted.
     """
     spec = contract.SPECS["police_uk/"]
-    cols = ", ".join(f"{c.name.lower().replace(' ', '_')} {_SQL_TYPE.get(c.type, 'VARCHAR')}" for c in spec.columns)
     con.execute(f"ATTACH '{str(db).replace(chr(39), chr(39) * 2)}' AS pc")
     con.execute(
-        "CREATE TABLE IF NOT EXISTS pc.files (source_path VARCHAR PRIMARY KEY, size BIGINT, mtime_ns BIGINT, code VARCHAR)"
+        "CREATE TABLE IF NOT EXISTS pc.files (source_path VARCHAR PRIMARY KEY, size BIGINT, mtime_ns BIGINT, "
+        "code VARCHAR)"
     )
-    con.execute(f"CREATE TABLE IF NOT EXISTS pc.rows ({cols}, source_path VARCHAR)")
+    con.execute(f"CREATE TABLE IF NOT EXISTS pc.rows ({police_columns_sql()})")
     code = _code_hash()
     have = {
         r[0]: tuple(r[1:]) for r in con.execute("SELECT source_path, size, mtime_ns, code FROM pc.files").fetchall()
@@ -291,9 +242,14 @@ def _sync_police_cache(con, report: contract.Report, db: Path) -> str:
     return "pc"
 
 
-def _load_police(con, report: contract.Report, data_dir: Path, cache_dir: Path | None = None) -> None:
+@contextlib.contextmanager
+def _police_source(con, report: contract.Report, cache_dir: Path | None = None):
+    """While the model runs, `police_uk_source` is every police.uk row as loaded (typed, with its file's path).
+
+    With a cache, the rows come from the per-file cache (only new or changed files read); without, every
+    police.uk file is read into a staging table, dropped once the model has what it needs.
+    """
     spec = contract.SPECS["police_uk/"]
-    files = [str(t.path) for t in report.police_files]
     if cache_dir is not None:
         db = Path(cache_dir) / POLICE_ROWS_DB
         with file_lock(db.with_suffix(".lock")):
@@ -306,11 +262,14 @@ def _load_police(con, report: contract.Report, data_dir: Path, cache_dir: Path |
                 for p in (db, Path(str(db) + ".wal")):
                     p.unlink(missing_ok=True)
                 _sync_police_cache(con, report, db)
+            con.execute("CREATE TEMP VIEW police_uk_source AS SELECT * FROM pc.rows")
             try:
-                _police_tables(con, "pc.rows")
+                yield
             finally:
+                con.execute("DROP VIEW police_uk_source")
                 con.execute("DETACH pc")
         return
+    files = [str(t.path) for t in report.police_files]
     if files:
         con.execute(
             f"""CREATE TABLE police_uk_all AS
@@ -321,33 +280,13 @@ def _load_police(con, report: contract.Report, data_dir: Path, cache_dir: Path |
             {"files": files, "paths": files, "rels": [t.rel for t in report.police_files]},
         )
     else:
-        cols = ", ".join(f"{c.name.lower().replace(' ', '_')} {_SQL_TYPE.get(c.type, 'VARCHAR')}" for c in spec.columns)
-        con.execute(f"CREATE TABLE police_uk_all ({cols}, source_path VARCHAR)")
-    _police_tables(con, "police_uk_all")
-    # The all-rows staging table is only needed for the file summary and the month list.
-    con.execute("DROP TABLE police_uk_all")
-
-
-def _police_tables(con, src: str) -> None:
-    """police_uk_rows (rows placed in a ward), police_uk_files (per-file summary), police_uk_months."""
-    assert src in ("pc.rows", "police_uk_all")
-    con.execute(
-        f"""CREATE TABLE police_uk_rows AS
-        SELECT p.crime_id, p.month, p.crime_type, l.ward_code, p.lsoa_code, p.longitude, p.latitude,
-               p.location, p.last_outcome_category, p.source_path
-        FROM {src} p JOIN lsoa_ward_lookup l ON l.lsoa_code = p.lsoa_code"""
-    )
-    con.execute(
-        f"""CREATE TABLE police_uk_files AS
-        SELECT p.source_path, min(p.month) AS first_month, max(p.month) AS last_month, count(*) AS rows,
-               count(l.ward_code) AS rows_in_area,
-               count(*) FILTER (WHERE p.lsoa_code IS NULL) AS rows_without_location,
-               count(*) FILTER (WHERE p.lsoa_code IS NOT NULL AND l.ward_code IS NULL) AS rows_outside_area
-        FROM {src} p LEFT JOIN lsoa_ward_lookup l ON l.lsoa_code = p.lsoa_code
-        GROUP BY p.source_path ORDER BY first_month"""
-    )
-    # A month present in any file is a month with data for every police.uk indicator.
-    con.execute(f"CREATE TABLE police_uk_months AS SELECT DISTINCT month FROM {src} ORDER BY month")
+        con.execute(f"CREATE TABLE police_uk_all ({police_columns_sql()})")
+    con.execute("CREATE TEMP VIEW police_uk_source AS SELECT * FROM police_uk_all")
+    try:
+        yield
+    finally:
+        con.execute("DROP VIEW police_uk_source")
+        con.execute("DROP TABLE police_uk_all")  # only the model's input: what is kept is in the model's tables
 
 
 # --------------------------------------------------------------------------- serving

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from . import briefing as briefings  # noqa: F401 - re-exported: the briefing page reads its slides here
-from . import config, export, queries
+from . import config, export, fmt, queries
 from .store import BuildError, Store
 
 
@@ -299,11 +299,29 @@ def group_cards(cards: list) -> list[tuple[tuple[str, str, bool], list]]:
     return list(groups.items())
 
 
+def table(df: pd.DataFrame, column_order: list[str] | None = None, column_config: dict | None = None) -> None:
+    """A table as people read it: suppressed counts as `<N`, headings in words (`rate_per_1000` reads
+    `Rate per 1,000`, or the label `column_config` gives), the full width of the page. `column_order` and
+    `column_config` use the data's own column names; the table shown has the headings as its columns."""
+    out = export.display_table(df)
+    config = column_config or {}
+
+    def heading(c: str) -> str:
+        cfg = config.get(c)
+        label = cfg if isinstance(cfg, str) else (cfg or {}).get("label")
+        return label or fmt.column_label(c)
+
+    names = {c: heading(c) for c in out.columns}
+    shown = {names[k]: v for k, v in config.items() if k in names and not isinstance(v, str)}
+    order = [names[c] for c in column_order if c in names] if column_order else None
+    st.dataframe(out.rename(columns=names), hide_index=True, width="stretch", column_order=order, column_config=shown)
+
+
 def view_tables(v, label: str = "The same numbers as a table", figures: dict | None = None) -> None:
     """A view's tables one click away, its downloads (CSV, Excel, images) and its citation."""
     for name, df in v.tables.items():
         with st.expander(label if len(v.tables) == 1 else f"{label}: {name}"):
-            st.dataframe(export.display_table(df), hide_index=True, width="stretch")
+            table(df)
     m = v.meta
     m = export.Meta(**{**m.__dict__, "url": view_url()})
     exports(v.tables, figures if figures is not None else v.figures, m)

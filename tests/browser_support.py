@@ -65,10 +65,12 @@ CHARTS_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).ma
 # tick labels, legend, chart titles and bar labels. Annotations are left out: they may sit on a box
 # of their own colour (tests/test_charts.py checks those against their box).
 SVG_TEXT_JS = """() => Array.from(document.querySelectorAll(
-    '.js-plotly-plot svg :is(.xtick, .ytick, .g-xtitle, .g-ytitle, .legendtext, .gtitle, .bartext, .cbtitle, .cbaxis) text,'
+    '.js-plotly-plot svg :is(.xtick, .ytick, .g-xtitle, .g-ytitle, .legendtext, .gtitle, .bartext, .cbtitle, '
+    + '.cbaxis) text,'
     + '.js-plotly-plot svg text:is(.legendtext, .gtitle, .bartext, .xtitle, .ytitle)'))
   .filter(t => t.textContent.trim())
-  .map(t => ({text: t.textContent.slice(0, 40), fill: getComputedStyle(t).fill, size: parseFloat(getComputedStyle(t).fontSize)}))"""
+  .map(t => ({text: t.textContent.slice(0, 40), fill: getComputedStyle(t).fill,
+              size: parseFloat(getComputedStyle(t).fontSize)}))"""
 
 
 def contrast(rgb: str, background: tuple[int, int, int] = (255, 255, 255)) -> float:

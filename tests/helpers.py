@@ -48,7 +48,8 @@ FILES = {
     "E08000099,2021,4100,test\n"
     "E05000001,2020,1000,test\n"
     "E05000002,2020,3000,test\n",
-    "indicators.csv": "indicator_id,label,unit,good_direction,suppress_below,geography,police_uk_crime_type,source,caveats\n"
+    "indicators.csv": "indicator_id,label,unit,good_direction,suppress_below,geography,police_uk_crime_type,"
+    "source,caveats\n"
     "asb,Anti-social behaviour,incidents,down,0,ward,Anti-social behaviour,police.uk,\n"
     "burglary,Burglary,crimes,down,0,ward,Burglary,police.uk,\n"
     "cse,Child sexual exploitation reports,reports,up,5,ward,,Children's services,Rises reflect recognition.\n"

@@ -144,3 +144,22 @@ def test_two_ingests_with_different_caches_wait_for_the_data_directory_lock(data
     assert proc.returncode == 0, err
     assert [p.name for p in (data_dir / "police_uk").rglob("2020-08-*")] == ["2020-08-test-police-street.csv.gz"]
     assert (data_dir / datadir.LOCK).exists()
+
+
+def test_the_readme_module_map_matches_the_tree():
+    """Every module of `safer`, every view and every top-level folder is in the README's map, and every path
+    the map names exists."""
+    import re
+
+    text = (PROJECT / "README.md").read_text(encoding="utf-8")
+    rows = [line for line in text.splitlines() if line.startswith("| `")]
+    named = {p.rstrip("/") for line in rows for p in re.findall(r"`([a-z_./]+)`", line.split("|")[1])}
+    for p in named:
+        assert (PROJECT / p).exists(), f"the README's map names {p}, which is not in the tree"
+    modules = {f"safer/{p.name}" for p in SAFER.glob("*.py") if p.name not in ("__init__.py", "__main__.py")}
+    modules |= {"safer/views", "queries", "queries/model", "pages", "bench", "tests", "briefings"}
+    missing = sorted(m for m in modules if m not in named)
+    assert not missing, f"not in the README's module map: {missing}"
+    views = {p.name for p in (SAFER / "views").glob("*.py") if p.name != "__init__.py"}
+    views_row = next(line for line in rows if line.startswith("| `safer/views/`"))
+    assert set(re.findall(r"`([a-z_]+\.py)`", views_row)) == views, "the views row must name each file in safer/views"

@@ -198,8 +198,9 @@ def test_page_passes_the_axe_scan(dashboard, page_cache, capsys, info):
     fit_viewport(page)
     # open every expander ("The same numbers as a table", ...), so what is inside is scanned too; clicked
     # from the page's own script, as Playwright waits about a second for each click to settle
-    opened = page.evaluate("""() => { const s = document.querySelectorAll('[data-testid="stExpander"] details:not([open]) > summary');
-                                      s.forEach(e => e.click()); return s.length; }""")
+    opened = page.evaluate("""() => {
+        const s = document.querySelectorAll('[data-testid="stExpander"] details:not([open]) > summary');
+        s.forEach(e => e.click()); return s.length; }""")
     page.wait_for_timeout(500 + 50 * opened)
     fit_viewport(page)
     page.add_script_tag(path=str(bs.AXE_JS))

@@ -177,9 +177,13 @@ def test_trend_chart_events_and_signals(monthly, cycles, events):
     lines = [s for s in fig.layout.shapes if s.type == "line"]
     assert len(lines) == 3  # the 2030 event is outside the months shown
     assert all(s.line.dash == "dot" for s in lines)
-    ev_labels = [a for a in fig.layout.annotations if a.name == "event label"]
-    assert len(ev_labels) == 3
-    # the two May 2018 events are ten days apart: their labels are staggered
+    ev_labels = [a for a in fig.layout.annotations if a.name == "event number"]
+    # numbered in date order on the chart; the titles are listed beneath it (numbered_events), on hover too
+    assert [a.text for a in ev_labels] == ["<b>1</b>", "<b>2</b>", "<b>3</b>"]
+    listed = charts.numbered_events(events, "2018-01", "2020-12")
+    assert listed["number"].tolist() == [1, 2, 3]
+    assert [h.split(". ", 1)[1].split(" (")[0] for h in (a.hovertext for a in ev_labels)] == listed["title"].tolist()
+    # the two May 2018 events are ten days apart: their numbers are staggered
     may = [a for a in ev_labels if str(a.x).startswith("2018-05")]
     assert may[0].y != may[1].y
     names = [t.name for t in fig.data]

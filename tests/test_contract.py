@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import gzip
 
-from helpers import FILES, POLICE_ROWS
+from helpers import FILES, POLICE_ROWS, PROJECT
 
-from safer import contract
+from safer import contract, contract_doc
 from safer.cli import main
 
 
@@ -179,3 +179,15 @@ def test_validation_leaves_the_directory_untouched(data_dir):
     before = tree()
     assert main(["validate", "--data", str(data_dir)]) == 1
     assert tree() == before
+
+
+def test_data_readme_is_exactly_what_the_contract_generates(capsys):
+    """`data/README.md` is the contract for people: generated from `contract.SPECS`, never edited by hand."""
+    text = (PROJECT / "data" / "README.md").read_text(encoding="utf-8")
+    assert text == contract_doc.markdown(), "data/README.md differs: run python -m safer contract-doc > data/README.md"
+    assert main(["contract-doc"]) == 0
+    assert capsys.readouterr().out == text
+    for name, spec in contract.SPECS.items():  # and it documents every column with its rule
+        section = text.split(f"### `{name}`", 1)[1].split("\n### ", 1)[0]
+        for c in spec.columns:
+            assert f"| `{c.name}` | {c.type} | {'yes' if c.required else 'no'} |" in section, (name, c.name)

@@ -101,16 +101,16 @@ def test_data_page_on_the_demo_data_lists_the_police_uk_gap(demo_env, monkeypatc
     assert not at.exception, [e.value for e in at.exception]
     assert any("Synthetic demo data" in w.value for w in at.warning)
     assert any("Current: built at" in s.value for s in at.success)
-    cov = next(df for df in _frames(at) if "missing_ranges" in df.columns).set_index("indicator_id")
+    cov = next(df for df in _frames(at) if "Missing months" in df.columns).set_index("Indicator")
     for ind in ("asb", "burglary"):
-        assert "2019-07 to 2020-12" in cov.loc[ind, "missing_ranges"]
-    files = next(df for df in _frames(at) if "licence" in df.columns)
-    assert len(files) == 137 and (files.status == "ok").all()  # 134 + the two comparator files + boundaries
-    bounds = files[files.file == "ward_boundaries.geojson"].iloc[0]
-    assert bounds.rows == 21 and bounds.licence == "Open Government Licence v3.0"
-    police = files[files.kind == "police_uk/"]
-    assert len(police) == 120 and (police.licence == "Open Government Licence v3.0").all()
-    pol = next(df for df in _frames(at) if "rows_in_area" in df.columns)
+        assert "2019-07 to 2020-12" in cov.loc[ind, "Missing months"]
+    files = next(df for df in _frames(at) if "Licence" in df.columns)
+    assert len(files) == 137 and (files["Validation"] == "ok").all()  # 134 + the two comparator files + boundaries
+    bounds = files[files["File"] == "ward_boundaries.geojson"].iloc[0]
+    assert bounds["Rows"] == 21 and bounds["Licence"] == "Open Government Licence v3.0"
+    police = files[files["Contract entry"] == "police_uk/"]
+    assert len(police) == 120 and (police["Licence"] == "Open Government Licence v3.0").all()
+    pol = next(df for df in _frames(at) if "Placed in the area" in df.columns)
     assert len(pol) == 120
     text = " ".join(m.value for m in at.markdown)
     for caveat in ("locations are approximate", "from July 2019", "Recording practice changes"):
@@ -131,12 +131,12 @@ def test_data_page_with_a_broken_file_shows_the_problem_and_serves_the_last_good
     assert any("last good data" in e.value for e in at.error)
     assert any("Serving the last good build" in e.value for e in at.error)
     assert any("areas.csv:5: parent_code" in c.value for c in at.code)
-    files = next(df for df in _frames(at) if "licence" in df.columns).set_index("file")
-    assert files.loc["areas.csv", "status"] == "1 error"
-    probs = next(df for df in _frames(at) if "problem" in df.columns)
-    assert list(probs[["file", "line", "column"]].itertuples(index=False, name=None)) == [
+    files = next(df for df in _frames(at) if "Licence" in df.columns).set_index("File")
+    assert files.loc["areas.csv", "Validation"] == "1 error"
+    probs = next(df for df in _frames(at) if "Problem" in df.columns)
+    assert list(probs[["File", "Line", "Column"]].itertuples(index=False, name=None)) == [
         ("areas.csv", 5, "parent_code")
     ]
     # the served build is the last good one: coverage still comes from it
-    cov = next(df for df in _frames(at) if "missing_ranges" in df.columns).set_index("indicator_id")
-    assert cov.loc["asb", "missing_ranges"] == "2020-03"
+    cov = next(df for df in _frames(at) if "Missing months" in df.columns).set_index("Indicator")
+    assert cov.loc["asb", "Missing months"] == "2020-03"

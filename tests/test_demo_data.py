@@ -78,8 +78,10 @@ def test_readme_documents_every_file_and_column():
             assert f"`{col}`" in text, f"{name}: column {col} is not documented"
     for name in contract.OPTIONAL_FILES:
         assert f"`{name}`" in text
-    assert "Open Government Licence v3.0" in text
-    assert "synthetic" in text.lower()
+    assert "synthetic" in text.lower() and "[DEMO.md](DEMO.md)" in text
+    notes = (DATA / "DEMO.md").read_text(encoding="utf-8")
+    assert "Open Government Licence v3.0" in notes and "Crown copyright" in notes
+    assert "**Synthetic (not real figures):**" in notes
 
 
 def test_partner_data_has_gaps_and_explicit_months():

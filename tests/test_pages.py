@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import pytest
@@ -134,7 +135,7 @@ def test_ward_trend_with_suppressed_months_marks_them_and_draws_no_limits(demo_e
     assert not any("limit" in n.lower() or "expected" in n.lower() for n in names)
     assert any("suppressed" in i.value for i in at.info)
     table = at.dataframe[0].value
-    assert "<5" in set(table["value"].astype(str)) and "value_suppressed" not in table.columns
+    assert "<5" in set(table["Value"].astype(str)) and not any("suppressed" in c for c in table.columns)
     monthly = next(t for t in fig["data"] if t.get("name", "").endswith("(monthly)"))
     assert all(y is None or y >= 5 or y == 0 for y in monthly["y"])  # nothing from 1 to 4 reaches the browser
 
@@ -145,7 +146,7 @@ def test_areas_page_for_a_plan_cycle_counts_the_police_gap_out(demo_env):
     text = " ".join(m.value for m in at.markdown).replace("\\", "")
     assert "Apr 2018 to Mar 2021" in text and "(18 of 36 months with data)" in text
     table = at.dataframe[0].value
-    assert set(table["months_with_data"]) == {18}
+    assert set(table["Months with data"]) == {18}
 
 
 @pytest.mark.parametrize(
@@ -166,3 +167,14 @@ def test_every_table_page_offers_csv_and_excel(demo_env, page):
     labels = [b.proto.label for b in at.get("download_button")]
     assert any(x == "Download CSV" or x.startswith("CSV: ") for x in labels), labels
     assert "Excel workbook" in labels, labels
+
+
+@pytest.mark.parametrize("page", sorted(p.name for p in (PROJECT / "pages").glob("*.py")))
+def test_every_table_on_every_page_has_headings_people_read(demo_env, page):
+    """No `priority_id` or `rate_per_1000` on screen: every table's headings are words (`Rate per 1,000`)."""
+    params = {"indicator": "cse", "area": "E05000794"} if page == "trends.py" else {}
+    at = open_page(f"pages/{page}", params)
+    assert not at.exception, [e.value for e in at.exception]
+    for df in (el.value for el in at.dataframe):
+        raw = [c for c in df.columns if "_" in str(c) or re.fullmatch(r"[a-z0-9]+", str(c))]
+        assert not raw, f"{page}: raw column names on screen: {raw}"

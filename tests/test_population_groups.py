@@ -68,7 +68,11 @@ def test_duplicate_population_rows_are_caught_per_group(data_dir):
 
 def test_the_demo_child_indicators_are_per_1000_children(demo_env):
     with open(PROJECT / "data" / "population.csv", encoding="utf-8") as f:
-        children = {(r["area_code"], int(r["year"])): int(r["population"]) for r in csv.DictReader(f) if r["population_group"] == "children"}  # fmt: skip
+        children = {
+            (r["area_code"], int(r["year"])): int(r["population"])
+            for r in csv.DictReader(f)
+            if r["population_group"] == "children"
+        }
     s = Store()
     try:
         r = queries.run(s, "ward_rates", indicator="cse")

@@ -30,7 +30,8 @@ def real_store(tmp_path_factory):
     (d / "partner_monthly.csv").unlink()
     (d / "partnership.csv").write_text(
         "name,area_code,police_force,synthetic,data_note\n"
-        "Safer Stockport Partnership,E08000007,Greater Manchester Police,false,Real police.uk burglary 2016-02 to 2019-01\n"
+        "Safer Stockport Partnership,E08000007,Greater Manchester Police,false,Real police.uk burglary 2016-02 "
+        "to 2019-01\n"
     )
     lsoa_of_ward = {}
     for r in csv.DictReader(open(d / "lsoa_ward_lookup.csv")):

@@ -1,4 +1,5 @@
-"""Validation and building at scale: police.uk rows are not kept, results are cached per file, rebuilds are incremental."""
+"""Validation and building at scale: police.uk rows are not kept, results are cached per file, rebuilds are
+incremental."""
 
 from __future__ import annotations
 

@@ -110,7 +110,8 @@ HOSTILE = ["<script>alert('x')</script>", "<img src=x onerror=alert(1)>", "**bol
 
 def _hostile_dir(data_dir):
     concern_rows = "".join(
-        f'h{i},2020-02-0{i + 1},Committee {h.replace(",", " ")},Topic {i} {h.replace(",", " ")},asb,"{h}","{h}","{h}",open,"{h}",false\n'
+        f"h{i},2020-02-0{i + 1},Committee {h.replace(',', ' ')},Topic {i} {h.replace(',', ' ')},asb,"
+        f'"{h}","{h}","{h}",open,"{h}",false\n'
         for i, h in enumerate(HOSTILE)
     )
     (data_dir / "scrutiny_concerns.csv").write_text(

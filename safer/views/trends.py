@@ -9,7 +9,8 @@ from .base import View, cached, stamp
 HOW_TO_READ = (
     "Points are monthly counts; gaps are months with no data (never zero). The dashed orange line is the mean "
     "of the last 12 months, shown only where all 12 have data. The shaded band is where a month is expected to "
-    "fall given the season and the plan cycle; marked points lie outside it."
+    "fall given the season and the plan cycle; marked points lie outside it. A numbered box at the top marks "
+    "an event (a change in recording, a campaign, a new service): the numbers are listed under the chart."
 )
 
 
@@ -53,6 +54,7 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
         suppressed=suppressed,
         suppress_below=monthly.attrs.get("suppress_below"),
     )
+    marked = charts.numbered_events(events, monthly.month.iloc[0], monthly.month.iloc[-1]) if len(monthly) else None
     c = comparisons.in_family(store, "latest12", indicator_id, code)
     period = f"{monthly.month.iloc[0]} to {monthly.month.iloc[-1]}" if len(monthly) else "no data"
     table = monthly
@@ -62,6 +64,14 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
         )
         table = monthly.merge(lim, on="month", how="left")
     table.attrs = monthly.attrs
+    tables = {"monthly": table}
+    event_lines = []
+    if marked is not None and len(marked):
+        tables["events"] = marked
+        event_lines = [
+            f"{r.number}. {fmt.month_label(r.event_date[:7])}: {r.title}" + (f" ({r.category})" if r.category else "")
+            for r in marked.itertuples()
+        ]
     detail = [c.method]
     if limits is not None:
         detail.append("Limits: " + verdicts.LIMITS_METHOD + ".")
@@ -78,7 +88,7 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
         title=meta.title,
         question="How has this indicator moved month by month, and which months stand out?",
         meta=meta,
-        tables={"monthly": table},
+        tables=tables,
         figures={"trend chart": fig},
         sentences=[
             comparisons.verdict_sentence(c, str(ind["unit"])),
@@ -91,5 +101,12 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
             f"python -m safer query events --indicator {indicator_id}",
             f"python -m safer explain --indicator {indicator_id} --area {code} --json",
         ],
-        data={"indicator": ind, "area": a, "comparison": c, "monthly": monthly, "limits": limits},
+        data={
+            "indicator": ind,
+            "area": a,
+            "comparison": c,
+            "monthly": monthly,
+            "limits": limits,
+            "events": event_lines,  # numbered as on the chart, for the list beneath it
+        },
     )

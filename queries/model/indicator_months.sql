@@ -1,0 +1,17 @@
+-- The months each indicator has data for: for police.uk indicators every month in any police.uk file, for partner indicators every month partner_monthly.csv has a row for.
+-- Grain: one row per indicator and month with data. A month without a row is a month without data, never a zero.
+-- Builds: table indicator_months
+-- Reads: indicators, police_uk_months, partner_monthly
+CREATE TABLE indicator_months AS
+SELECT
+    i.indicator_id,
+    m.month
+FROM indicators AS i, police_uk_months AS m
+WHERE i.police_uk_crime_type IS NOT NULL
+UNION ALL
+SELECT DISTINCT
+    p.indicator_id,
+    p.month
+FROM partner_monthly AS p
+INNER JOIN indicators AS i ON p.indicator_id = i.indicator_id
+WHERE i.police_uk_crime_type IS NULL;

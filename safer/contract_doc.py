@@ -1,0 +1,136 @@
+"""The data contract for people: `data/README.md`, generated from `safer.contract.SPECS`.
+
+`python -m safer contract-doc` prints it; a test checks that `data/README.md` is exactly this text, so the
+documented contract and the validated one cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from . import contract
+
+
+def _rule(col: contract.Column) -> str:
+    t = col.type
+    parts = []
+    if t == "enum":
+        parts.append("one of " + ", ".join(f"`{a}`" for a in col.allowed))
+    elif t == "bool":
+        parts.append("`true` or `false`")
+    elif t == "month":
+        parts.append("month `YYYY-MM`")
+    elif t == "date":
+        parts.append("date `YYYY-MM-DD`")
+    elif t == "id":
+        parts.append("lower-case letters, digits, `-`, `_`")
+    elif t == "area_code":
+        parts.append("ONS code: a capital letter and 8 digits")
+    elif t == "lsoa_code":
+        parts.append("`E01` or `W01` and 6 digits")
+    elif t == "int":
+        parts.append("whole number")
+    elif t == "float":
+        parts.append("number (decimal point)")
+    if col.minimum is not None:
+        parts.append(f"at least {col.minimum:g}")
+    if col.maximum is not None:
+        parts.append(f"at most {col.maximum:g}")
+    rule = "; ".join(parts)
+    if col.doc:
+        rule = f"{rule}. {col.doc}" if rule else col.doc
+    return rule.replace("|", "\\|")
+
+
+def contract_tables_markdown() -> str:
+    """One section per contract file, with its column table, generated from `contract.SPECS`."""
+    out = []
+    for name, spec in contract.SPECS.items():
+        out.append(f"### `{name}`\n")
+        out.append(spec.doc + "\n")
+        out.append(f"- Grain: {spec.grain}.")
+        out.append(f"- Required: {'yes' if spec.required else 'no'}.")
+        out.append("- Key: " + (", ".join(f"`{k}`" for k in spec.key) + " (unique)" if spec.key else "none") + ".")
+        if spec.exact_header_order:
+            out.append("- The header must list the columns in exactly this order.")
+        out.append("")
+        out.append("| column | type | required | allowed values / rules | example |")
+        out.append("|---|---|---|---|---|")
+        for c in spec.columns:
+            ex = f"`{c.example}`" if c.example else ""
+            out.append(f"| `{c.name}` | {c.type} | {'yes' if c.required else 'no'} | {_rule(c)} | {ex} |")
+        out.append("")
+    for name, doc in contract.OPTIONAL_FILES.items():
+        out.append(f"### `{name}`\n")
+        out.append(doc + "\n")
+        out.append("- Grain: one feature per ward.")
+        out.append("- Required: no.")
+        out.append("- Key: the feature property `area_code` (an `areas.csv` ward code).")
+        out.append("")
+    return "\n".join(out)
+
+
+HEAD = """# Data directory: the data contract
+
+This directory holds every extract the dashboard reads. The files here now are **synthetic demo data**
+for Stockport (see [DEMO.md](DEMO.md)); a partnership replaces them with its own extracts
+that follow the same contract. The contract is defined in code in `safer/contract.py` (`SPECS`);
+this file is generated from it (`python -m safer contract-doc > data/README.md`), and a test checks that
+they agree. What the demo files are, and where their reference geography comes from (ONS, Open Government
+Licence v3.0), is in [DEMO.md](DEMO.md).
+
+Check a directory with:
+
+    python -m safer validate --data data
+
+Every problem is reported as `FILE:LINE: COLUMN: message`.
+
+## General rules
+
+- Text is UTF-8 (a byte-order mark is fine), comma-separated, with `"` double-quote quoting where a value
+  contains a comma, a quote or a line break, and a header row. Lines may end in CRLF or LF.
+- Column names must match the contract exactly (surrounding spaces are ignored). Extra or missing columns
+  are errors. Columns may come in any order, except in police.uk files, which keep the published order.
+- Months are `YYYY-MM`; dates are `YYYY-MM-DD`; booleans are `true` or `false`; numbers use a decimal
+  point (never a decimal comma) and no thousands separators.
+- **Missing months are missing, never zero.** A month with no police.uk file, or a month with no row for
+  an indicator in `partner_monthly.csv`, is shown as a gap, never as 0. Within a month that has data, an
+  area with no row in `partner_monthly.csv` had 0.
+- Rows that are entirely empty (spreadsheet exports often end in `,,,` lines) are skipped with a warning.
+  Any other bad value is an error that names the file, line and column.
+- Keys are unique: a duplicated key is an error.
+- References must resolve: ward codes to `areas.csv`, indicators to `indicators.csv`, cycles to
+  `plan_cycles.csv`, priorities to `priorities.csv` of the same cycle.
+
+## How police.uk rows are placed in wards
+
+- Every `*.csv` or `*.csv.gz` file under `police_uk/` (in any sub-folder) is read; a file keeps the published
+  header order `POLICE_HEADER`.
+- A row is placed in a ward through its `LSOA code` and `lsoa_ward_lookup.csv` (2011 and 2021 LSOA codes
+  both appear there, so files from before and after the 2021 LSOA change both work).
+- Left out: rows with a blank `LSOA code` (no location), and rows whose LSOA code is not in the lookup
+  (they lie in another borough: a force's file covers the whole force area).
+- Only crime types named in `indicators.csv` (`police_uk_crime_type`) are counted; other types are ignored.
+- A month present in any police.uk file is a month with data for every police.uk indicator; one month of
+  one force must come from one file only (police.uk archives overlap: keep one release of each month).
+- Locations are anonymised snap points, so a few rows near a boundary fall in the neighbouring ward or borough.
+
+## Bringing your own extracts
+
+Replace the files in this directory with your own, keeping the file names and columns:
+
+1. `partnership.csv`, `areas.csv` and `lsoa_ward_lookup.csv` for your area (ONS codes and a best-fit LSOA lookup).
+2. Download your force's street-level files from data.police.uk and put them, unchanged (zipped or
+   unzipped, `.csv` or `.csv.gz`), under `police_uk/`.
+3. Partner counts (for indicators police.uk lacks) go in `partner_monthly.csv`, one row per indicator,
+   month and area; list a month only when you have data for it.
+4. Your catalogue, plans, priorities, targets and events go in the remaining files. Set `synthetic` in
+   `partnership.csv` to `false` once no figure is synthetic.
+5. Run the validation above until it reports no errors.
+
+## Files
+
+"""
+
+
+def markdown() -> str:
+    """The whole of `data/README.md`: the general rules, then one section per contract file."""
+    return HEAD.replace("POLICE_HEADER", ",".join(contract.POLICE_UK_COLUMNS)) + contract_tables_markdown()

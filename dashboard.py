@@ -4,11 +4,15 @@ Registers the pages with st.navigation; each page lives in pages/ and only lays 
 widgets and calls into safer/.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from safer import ui
 
-st.set_page_config(page_title="Community safety dashboard", page_icon=":material/query_stats:", layout="wide")
+# The tab's icon is a file served by the dashboard itself: a Material icon here would be fetched from Google.
+ICON = Path(__file__).parent / "assets" / "favicon.png"
+st.set_page_config(page_title="Community safety dashboard", page_icon=str(ICON), layout="wide")
 
 # The default page lives at the root URL; Streamlit gives it no path of its own, so its own address
 # (/overview, as in a copied link) is a hidden second entry for the same file.

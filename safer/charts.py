@@ -268,8 +268,19 @@ def _add_caption(fig: go.Figure, text: str, below_px: int = 80) -> None:
     )
 
 
+LEGEND_WRAP = 34  # characters a legend line: one entry fits a phone's width (Plotly does not wrap them)
+
+
+def _wrap_legend(fig: go.Figure) -> None:
+    """Legend names longer than a phone's width (an answer or a label from an extract) wrapped in lines."""
+    for t in fig.data:
+        if t.name and len(t.name) > LEGEND_WRAP and "<br>" not in t.name:
+            t.name = _wrap_words(t.name, LEGEND_WRAP)
+
+
 def _legend_at_bottom(fig: go.Figure) -> None:
     """Horizontal legend pinned to the bottom of the figure (container coordinates)."""
+    _wrap_legend(fig)
     fig.update_layout(
         legend=dict(
             orientation="h", yref="container", y=0.01, yanchor="bottom", xanchor="left", x=0.01, font=dict(size=15)
@@ -678,7 +689,7 @@ def _rolling_layer(fig: go.Figure, monthly: pd.DataFrame, rolling: pd.Series | N
         go.Scatter(
             x=[month_to_date(m) for m in frame["month"]],
             y=_num_list(frame["r"]),
-            name="12-month rolling mean (only when all 12 months have data)",
+            name="12-month rolling mean",
             # #C17A00: Okabe-Ito orange darkened to 3.5:1 on white (WCAG 1.4.11 non-text contrast; #E69F00 is 2.3:1)
             mode="lines",
             connectgaps=False,
@@ -708,7 +719,6 @@ def cycle_lines_chart(cycle_months: pd.DataFrame, indicator: dict, synthetic: bo
     cm = cycle_months.copy()
     cm["value"] = pd.to_numeric(cm["value"], errors="coerce").astype("float64")
     order = list(dict.fromkeys(cm.sort_values("month")["cycle_id"].astype(str)))
-    end_labels = []
     ymax = float(cm["value"].max()) if cm["value"].notna().any() else 1.0
     for i, cid in enumerate(order):
         d = cm[cm["cycle_id"].astype(str) == cid].sort_values("month_of_cycle")
@@ -728,35 +738,8 @@ def cycle_lines_chart(cycle_months: pd.DataFrame, indicator: dict, synthetic: bo
                 + "<extra></extra>",
             )
         )
-        has = d[d["value"].notna()]
-        if len(has):
-            end_labels.append([cid, int(has["month_of_cycle"].iloc[-1]), float(has["value"].iloc[-1]), colour])
-    # nudge direct labels apart (in data units) so they do not overlap
-    gap = 0.07 * (ymax if ymax > 0 else 1)
-    end_labels.sort(key=lambda r: r[2])
-    ys = [r[2] for r in end_labels]
-    for j in range(1, len(ys)):
-        if ys[j] - ys[j - 1] < gap:
-            ys[j] = ys[j - 1] + gap
-    for (cid, xm, _yv, colour), yl in zip(end_labels, ys):
-        fig.add_annotation(
-            x=xm,
-            y=yl,
-            xref="x",
-            yref="y",
-            text=f"<b>{cid}</b>",
-            showarrow=False,
-            xanchor="left",
-            xshift=10,
-            font=dict(size=16, color="#222222"),
-            name="direct label",
-            # dark text (the lighter Okabe-Ito colours are below 4.5:1 as text on white),
-            # boxed in the line's colour
-            bgcolor="#FFFFFF",
-            bordercolor=colour,
-            borderwidth=2,
-            borderpad=2,
-        )
+    # No labels at the lines' ends: on a phone they fall off the plot or sit on another cycle's points. The
+    # legend names each cycle with its colour and marker.
     for b, txt in ((0.5, "Year 1"), (12.5, "Year 2"), (24.5, "Year 3")):
         if b > 0.5:
             fig.add_shape(
@@ -782,26 +765,27 @@ def cycle_lines_chart(cycle_months: pd.DataFrame, indicator: dict, synthetic: bo
             font=dict(size=14, color=NEUTRAL),
         )
     fig.update_xaxes(
-        title_text="Month of plan cycle (1 = April of the first year)",
-        range=[0.5, 40.5],
+        title_text="Month of plan cycle",
+        range=[0.5, 36.5],
         tickmode="array",
-        tickvals=[1, 4, 7, 10, 13, 16, 19, 22, 25, 28, 31, 34, 36],
+        tickvals=[1, 7, 13, 19, 25, 31, 36],
         showgrid=False,
         ticks="outside",
     )
     fig.update_yaxes(
         title_text=_per_month_title(indicator),
         rangemode="tozero",
-        range=[0, max(ymax, max(ys) if ys else 0) * 1.12 or 1],
+        range=[0, ymax * 1.12 or 1],
         tickformat=",",
     )
     _base_layout(
         fig,
         f"{label}: each plan cycle month by month",
-        "Lines start in April of each cycle's first year; gaps are months with no data (not zero)",
+        "Month 1 is April of each cycle's first year; gaps are months with no data (not zero)",
         height=600,
-        margin=dict(l=90, r=40, t=130, b=150),
+        margin=dict(l=90, r=30, t=130, b=150),
     )
+    _legend_at_bottom(fig)
     _add_synthetic(fig, synthetic)
     return fig
 
@@ -844,12 +828,14 @@ def cycle_means_chart(comparison: pd.DataFrame, indicator: dict, synthetic: bool
         hover.append(h)
     fig = go.Figure(
         go.Bar(
-            x=cids,
-            y=_num_list(means),
+            y=cids,
+            x=_num_list(means),
+            orientation="h",
+            width=0.4,
             name="Average per month",
             marker=dict(color=[_cycle_colour(i) for i in range(len(cids))], line=dict(color="#000000", width=1)),
-            error_y=dict(
-                type="data", symmetric=False, array=plus, arrayminus=minus, color="#000000", thickness=2.5, width=14
+            error_x=dict(
+                type="data", symmetric=False, array=plus, arrayminus=minus, color="#000000", thickness=2.5, width=10
             ),
             hovertext=hover,
             hoverinfo="text",
@@ -858,7 +844,7 @@ def cycle_means_chart(comparison: pd.DataFrame, indicator: dict, synthetic: bool
     )
     top = pd.concat([hi, means]).max()
     top = float(top) if not _isnan(top) else 1.0
-    for i, cid in enumerate(cids):
+    for i in range(len(cids)):
         mwd = comp.loc[i, "months_with_data"]
         mwd = 0 if _isnan(mwd) else int(mwd)
         mic = int(comp.loc[i, "months_in_cycle"])
@@ -866,27 +852,35 @@ def cycle_means_chart(comparison: pd.DataFrame, indicator: dict, synthetic: bool
         # months not yet happened are not missing data: say "so far" and count only the months gone by
         months = f"{mwd} of {mic - not_yet} months so far with data" if not_yet else f"{mwd} of {mic} months with data"
         if _isnan(means[i]):
-            txt, yv = ("<b>Not started</b>" if not_yet == mic else f"<b>No data</b><br>{months}"), 0
+            txt = "<b>Not started</b>" if not_yet == mic else f"<b>No data</b> · {months}"
         else:
             txt = f"<b>{_fmt(means[i], 1)}</b> a month<br>{months}"
-            yv = float(hi[i]) if not _isnan(hi[i]) else float(means[i])
-        fig.add_annotation(
-            x=cid,
-            y=yv,
-            xref="x",
+        fig.add_annotation(  # above its bar, from the left edge: never over another bar's label at any width
+            x=0,
+            xref="paper",
+            y=i - 0.22,  # the bar's upper edge (the axis runs downwards)
             yref="y",
             text=txt,
             showarrow=False,
+            xanchor="left",
             yanchor="bottom",
-            yshift=6,
+            align="left",
             font=dict(size=15),
             name="bar label",
         )
-    fig.update_xaxes(title_text="Plan cycle", type="category")
+    n = max(len(cids), 1)
     fig.update_yaxes(
+        title_text="Plan cycle",
+        type="category",
+        categoryorder="array",
+        categoryarray=cids,
+        autorange=False,
+        range=[n - 0.6, -0.95],  # first cycle at the top, with room above it for its label
+    )
+    fig.update_xaxes(
         title_text=f"Average {_unit(indicator) or 'count'} per month",
         rangemode="tozero",
-        range=[0, top * 1.3 if top > 0 else 1],
+        range=[0, top * 1.08 if top > 0 else 1],
         tickformat=",",
     )
     ci_note = (
@@ -897,11 +891,10 @@ def cycle_means_chart(comparison: pd.DataFrame, indicator: dict, synthetic: bool
     _base_layout(
         fig,
         f"{label}: average per month in each plan cycle",
-        "Months with no data are left out of each average (not counted as zero)",
-        height=560,
-        margin=dict(l=90, r=40, t=130, b=130),
+        "Months with no data are left out of each average (not counted as zero). " + ci_note,
+        height=260 + 130 * n,
+        margin=dict(l=110, r=30, t=130, b=100),
     )
-    _add_caption(fig, ci_note, below_px=70)
     _add_synthetic(fig, synthetic)
     return fig
 
@@ -911,8 +904,10 @@ def cycle_means_chart(comparison: pd.DataFrame, indicator: dict, synthetic: bool
 
 def ward_rank_chart(ward_rates: pd.DataFrame, indicator: dict, synthetic: bool) -> go.Figure:
     """Horizontal bars of wards by annual rate per 1,000 residents (or the indicator's group), highest at the top,
-    with a vertical reference line for the borough rate. Height grows with the number
-    of wards. Wards with no rate are listed in the caption, not drawn as 0."""
+    with a dashed line for the borough rate (named in the legend). Each ward's name and rate are written above
+    its bar, from the left edge, so the names never squeeze the bars on a phone and no value label sits on the
+    borough line. Height grows with the number of wards. Wards with no rate are named in the subtitle, not
+    drawn as 0."""
     label = _label(indicator)
     wr = ward_rates.copy()
     wr["rate_per_1000"] = pd.to_numeric(wr["rate_per_1000"], errors="coerce")
@@ -931,11 +926,8 @@ def ward_rank_chart(ward_rates: pd.DataFrame, indicator: dict, synthetic: bool) 
             x=rates,
             y=names,
             orientation="h",
+            width=0.45,
             marker=dict(color="#0072B2"),
-            text=[f"{r:,.1f}" for r in rates],
-            textposition="outside",
-            textfont=dict(size=15),
-            cliponaxis=False,
             customdata=list(
                 zip(wards["total"].tolist(), wards["months_with_data"].tolist(), wards["population"].tolist())
             ),
@@ -945,52 +937,60 @@ def ward_rank_chart(ward_rates: pd.DataFrame, indicator: dict, synthetic: bool) 
             showlegend=False,
         )
     )
+    for name, rate in zip(names, rates):
+        fig.add_annotation(
+            x=0,
+            xref="paper",
+            y=name,
+            yref="y",
+            yshift=12,
+            xanchor="left",
+            yanchor="bottom",
+            text=f"{name}: <b>{rate:,.1f}</b>",
+            showarrow=False,
+            font=dict(size=15, color="#222222"),
+            bgcolor="rgba(255,255,255,0.9)",
+            borderpad=0,
+            name="ward label",
+        )
     xmax = max([r for r in rates if r is not None] + ([b_rate] if not _isnan(b_rate) else []) + [0])
     if not _isnan(b_rate):
-        fig.add_shape(
-            type="line",
-            xref="x",
-            yref="paper",
-            x0=b_rate,
-            x1=b_rate,
-            y0=0,
-            y1=1,
-            line=dict(color="#000000", width=2.5, dash="dash"),
-            name="borough",
-        )
-        fig.add_annotation(
-            x=b_rate,
-            xref="x",
-            y=1.0,
-            yref="paper",
-            yanchor="bottom",
-            xanchor="left",
-            text=f"<b>Borough: {b_rate:,.1f}</b>",
-            showarrow=False,
-            font=dict(size=16),
-            hovertext=f"{b_name}: {b_rate:,.1f} a year per 1,000 {_per(indicator)}",
-            name="borough label",
+        fig.add_trace(  # the borough's line, drawn as a trace so that the legend names it with its rate
+            go.Scatter(
+                x=[b_rate, b_rate],
+                y=[names[0], names[-1]] if names else [],
+                mode="lines",
+                line=dict(color="#000000", width=2.5, dash="dash"),
+                name=f"{b_name} (whole borough): {b_rate:,.1f}",
+                hovertemplate=f"{b_name}: {b_rate:,.1f} a year per 1,000 {_per(indicator)}<extra></extra>",
+            )
         )
     n = max(len(names), 1)
-    height = int(200 + 34 * n)
+    height = int(230 + 46 * n)
     fig.update_yaxes(
-        title_text="Ward", categoryorder="array", categoryarray=names, automargin=True, tickfont=dict(size=15)
+        title_text=None,
+        categoryorder="array",
+        categoryarray=names,
+        showticklabels=False,
+        range=[-0.6, n - 0.1],
     )
     fig.update_xaxes(
         title_text=f"Annual rate per 1,000 {_per(indicator)}",
         rangemode="tozero",
-        range=[0, xmax * 1.15 if xmax > 0 else 1],
+        range=[0, xmax * 1.08 if xmax > 0 else 1],
         tickformat=",",
     )
+    subtitle = "Highest at the top; the dashed line is the whole borough. Rates use only months with data."
+    if no_rate:
+        subtitle += " No rate (no data or no population): " + ", ".join(text(w) for w in no_rate) + "."
     _base_layout(
         fig,
         f"{label}: annual rate per 1,000 {_per(indicator)} by ward",
-        "Highest at the top; dashed line = whole borough. Rates use only months with data.",
+        subtitle,
         height=height,
-        margin=dict(l=60, r=40, t=130, b=120),
+        margin=dict(l=24, r=24, t=130, b=130),
     )
-    if no_rate:
-        _add_caption(fig, "No rate (no data or no population): " + ", ".join(no_rate), below_px=70)
+    _legend_at_bottom(fig)
     _add_synthetic(fig, synthetic)
     return fig
 
@@ -1314,7 +1314,7 @@ def perception_chart(survey: pd.DataFrame, monthly: pd.DataFrame, indicator: dic
         cols=1,
         shared_xaxes=True,
         vertical_spacing=0.16,
-        subplot_titles=("What residents say (survey, % with 95% interval)", f"What is recorded ({unit} per month)"),
+        subplot_titles=("What residents say (%)", f"What is recorded ({unit} a month)"),
     )
     sv = survey.copy()
     for i, ((_question, answer), g) in enumerate(sv.groupby(["question", "answer"], sort=False)):
@@ -1381,7 +1381,7 @@ def perception_chart(survey: pd.DataFrame, monthly: pd.DataFrame, indicator: dic
                 x=[x0, x1],
                 y=[float(m), float(m)],
                 mode="lines+markers",
-                name="Recorded: mean per month in each survey year (dotted: some months have no data)",
+                name="Recorded: survey-year mean (dotted: months missing)",
                 line=dict(
                     color="#000000",
                     width=3,
@@ -1411,9 +1411,7 @@ def perception_chart(survey: pd.DataFrame, monthly: pd.DataFrame, indicator: dic
         title_font=dict(size=16),
     )
     fig.update_xaxes(type="date", tickformat="%b<br>%Y", ticks="outside", showgrid=False)
-    fig.update_xaxes(
-        title_text="Month (survey results at the middle of each survey year)", row=2, col=1, title_font=dict(size=16)
-    )
+    fig.update_xaxes(title_text="Month", row=2, col=1, title_font=dict(size=16))
     fig.update_annotations(font=dict(size=16))
     _base_layout(
         fig,
@@ -1514,6 +1512,14 @@ def funnel_chart(f: dict, indicator: dict, synthetic: bool, period: str) -> go.F
         )
     )
     mine = areas["is_partnership"].astype(bool) if "is_partnership" in areas else pd.Series(False, index=areas.index)
+    x_lo_edge, x_hi_edge = x[0], x[-1] * 1.12
+
+    def towards_middle(px: float, vertical: str) -> str:
+        """A label's position that points into the plot: it is never cut at either edge."""
+        third = (px - x_lo_edge) / ((x_hi_edge - x_lo_edge) or 1)
+        side = "right" if third < 0.2 else "left" if third > 0.8 else "center"
+        return f"{vertical} {side}" if vertical == "top" or side != "center" else "middle right"
+
     for sel, name, colour, symbol, size, text_font in (
         (~mine, "Other areas", _OTHERS, "circle", 13, dict(size=14, color="#333333")),
         (mine, "This partnership", _PARTNERSHIP, "diamond", 22, dict(size=17, color="#000000")),
@@ -1521,8 +1527,14 @@ def funnel_chart(f: dict, indicator: dict, synthetic: bool, period: str) -> go.F
         a = areas[sel]
         if not len(a):
             continue
+        # Named on the chart: the partnership, and any area outside the 95% limits; every other area is named
+        # on hover and in the table (a name for every point would pile up where areas are alike).
+        outside = (
+            a["position"].astype(str).str.startswith(("above", "below")) if "position" in a else a["rate"] != a["rate"]
+        )
         texts = [
-            f"<b>{text(n)} (this partnership)</b>" if name == "This partnership" else text(n) for n in a["area_name"]
+            f"<b>{text(n)}</b><br>(this partnership)" if name == "This partnership" else (text(n) if out else "")
+            for n, out in zip(a["area_name"], outside)
         ]
         fig.add_trace(
             go.Scatter(
@@ -1532,7 +1544,10 @@ def funnel_chart(f: dict, indicator: dict, synthetic: bool, period: str) -> go.F
                 name=name,
                 marker=dict(color=colour, symbol=symbol, size=size, line=dict(color="#000000", width=1.5)),
                 text=texts,
-                textposition="middle right",
+                # a label points into the plot, so it is never cut at the right-hand edge
+                textposition=[
+                    towards_middle(px, "top" if name == "This partnership" else "middle") for px in a["population"]
+                ],
                 textfont=text_font,
                 cliponaxis=False,
                 customdata=list(zip(map(text, a["area_name"]), a["total"], a["months_with_data"], a["position"])),
@@ -1556,12 +1571,12 @@ def funnel_chart(f: dict, indicator: dict, synthetic: bool, period: str) -> go.F
     _base_layout(
         fig,
         f"{label}: annual rate per 1,000 residents against similar areas",
-        f"{period}. Points outside the funnel differ from the group rate by more than chance would explain.",
+        f"{period}. Points outside the funnel differ from the group rate by more than chance would explain; "
+        "areas outside the 95% limits are named. " + f["method"].split(" (")[0] + ".",
         height=660,
-        margin=dict(l=90, r=40, t=130, b=170),
+        margin=dict(l=90, r=30, t=130, b=150),
     )
     _legend_at_bottom(fig)
-    _add_caption(fig, f["method"].split(" (")[0] + ".", below_px=62)
     _add_synthetic(fig, synthetic)
     return fig
 

@@ -311,6 +311,10 @@ def table(df: pd.DataFrame, column_order: list[str] | None = None, column_config
         label = cfg if isinstance(cfg, str) else (cfg or {}).get("label")
         return label or fmt.column_label(c)
 
+    for c in out.columns:  # "<5" beside numbers: text throughout, or Arrow logs a traceback at each display
+        kinds = {type(v) for v in out[c] if not fmt.is_missing(v)}
+        if str in kinds and len(kinds) > 1:
+            out[c] = out[c].map(lambda v: None if fmt.is_missing(v) else str(v)).astype("string")
     names = {c: heading(c) for c in out.columns}
     shown = {names[k]: v for k, v in config.items() if k in names and not isinstance(v, str)}
     order = [names[c] for c in column_order if c in names] if column_order else None

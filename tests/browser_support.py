@@ -16,6 +16,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 PROJECT = Path(__file__).resolve().parent.parent
 AXE_JS = PROJECT / "node_modules" / "axe-core" / "axe.min.js"
@@ -203,3 +204,43 @@ def format_violations(violations: list[dict]) -> str:
         for n in v["nodes"][:10]:
             lines.append(f"    {n['target']}\n      {n['html']}\n      {(n['summary'] or '').replace(chr(10), ' ')}")
     return "\n".join(lines)
+
+
+# Every text Plotly draws in each chart (hover labels left out), with its box on screen: two texts whose
+# boxes overlap by more than 2 px both ways, or a text reaching more than 1 px outside its chart, is a
+# defect a reader sees (a label on a label, a legend cut at a phone's edge).
+TEXT_LAYOUT_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map((plot, i) => {
+  const box = plot.getBoundingClientRect();
+  const items = [];
+  plot.querySelectorAll('svg text').forEach(t => {
+    if (t.closest('.hoverlayer')) return;
+    const s = (t.textContent || '').trim();
+    const st = getComputedStyle(t);
+    if (!s || st.visibility === 'hidden' || st.display === 'none' || parseFloat(st.opacity) === 0) return;
+    const r = t.getBoundingClientRect();
+    if (!r.width || !r.height) return;
+    const kind = t.closest('.annotation') ? 'annotation' : t.closest('.legend') ? 'legend'
+      : t.closest('.xtick, .x2tick') ? 'x tick' : t.closest('.ytick, .y2tick') ? 'y tick'
+      : t.closest('.g-gtitle') ? 'title' : t.closest('.textpoint') ? 'point label'
+      : t.closest('.bartext') ? 'bar label' : (t.getAttribute('class') || 'text');
+    items.push({what: kind + ' "' + s.slice(0, 40) + '"', x0: r.left, y0: r.top, x1: r.right, y1: r.bottom});
+  });
+  const overlaps = [];
+  for (let a = 0; a < items.length; a++) for (let b = a + 1; b < items.length; b++) {
+    const p = items[a], q = items[b];
+    const w = Math.min(p.x1, q.x1) - Math.max(p.x0, q.x0), h = Math.min(p.y1, q.y1) - Math.max(p.y0, q.y0);
+    if (w > 2 && h > 2) overlaps.push(p.what + ' overlaps ' + q.what + ` by ${Math.round(w)}x${Math.round(h)} px`);
+  }
+  const out = p => p.x0 < box.left - 1 || p.x1 > box.right + 1 || p.y0 < box.top - 1 || p.y1 > box.bottom + 1;
+  const px = v => Math.round(v);
+  const cut = items.filter(out).map(p => p.what
+    + ` runs outside the chart (${px(p.x0)}-${px(p.x1)} of ${px(box.left)}-${px(box.right)} px)`);
+  const title = (plot.querySelector('.gtitle') || {}).textContent || `chart ${i + 1}`;
+  return {chart: title.slice(0, 60), texts: items.length, overlaps, cut};
+})"""
+
+
+def is_the_dashboard(url: str, base: str) -> bool:
+    """A request the page may make: to the dashboard itself, or data the page holds (data:, blob:)."""
+    u = urlparse(url)
+    return u.scheme in ("data", "blob", "about") or f"{u.scheme}://{u.netloc}" == base.rstrip("/")

@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import os
+import re
 import threading
 import time
 from urllib.parse import parse_qs, urlparse
@@ -29,6 +30,12 @@ PAGES = bs.registered_pages()
 MIN_CHARTS = {"overview": 3, "trends": 1, "plan_cycles": 2, "areas": 1}
 SYNTHETIC_BANNER = "Synthetic demo data: these are not real figures."
 TIMEOUT_MS = 60_000
+OUTSIDE: list[str] = []  # requests a page made to any host but the dashboard (a council deployment must not call out)
+
+
+def _watch_requests(ctx, base: str) -> None:
+    ctx.on("request", lambda r: None if bs.is_the_dashboard(r.url, base) else OUTSIDE.append(r.url))
+
 
 # axe-core findings we cannot fix in our code, as (rule id, a CSS selector fragment of the one
 # element): each must say why. Everything else serious or critical fails the test.
@@ -100,9 +107,10 @@ def browser(playwright_api):
 
 
 @pytest.fixture
-def context(browser):
+def context(browser, dashboard):
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     ctx.set_default_timeout(TIMEOUT_MS)
+    _watch_requests(ctx, dashboard.url)
     yield ctx
     ctx.close()
 
@@ -152,10 +160,11 @@ def test_dashboard_registers_the_known_pages():
 
 
 @pytest.fixture(scope="session")
-def page_cache(browser):
+def page_cache(browser, dashboard):
     """Each page opened once, by the render test, and scanned by the axe test after it."""
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
     ctx.set_default_timeout(TIMEOUT_MS)
+    _watch_requests(ctx, dashboard.url)
     yield ctx, {}
     ctx.close()
 
@@ -272,14 +281,51 @@ def test_filters_and_downloads_work_from_the_keyboard_alone(dashboard, context, 
     wait_ready(page, 1)
     assert combobox_value(page, "Indicator") == "Burglary"
     buttons = []
-    for _ in range(80):
+    for _ in range(160):  # past the chart, the events listed under it and the tables' expanders
         page.keyboard.press("Tab")
         txt = page.evaluate("() => (document.activeElement && document.activeElement.innerText || '').trim()")
         buttons.append(txt)
-        if "Download CSV" in txt:
+        if "CSV" in txt.split("\n")[-1]:  # "Download CSV", or "CSV: monthly" where a view has two tables
             break
-    assert any("Download CSV" in b for b in buttons), f"Tab never reached the CSV download: {buttons[-15:]}"
+    assert any("CSV" in b.split("\n")[-1] for b in buttons), f"Tab never reached the CSV download: {buttons[-15:]}"
     _say(capsys, f"keyboard: indicator changed to Burglary; download reached after {len(buttons)} tabs")
+
+
+# --------------------------------------------------------------------------- text that fits
+
+
+SIZES = {"desktop 1440x900": (1440, 900), "projector 1920x1080": (1920, 1080), "phone 390x844": (390, 844)}
+# Every page, and the views whose charts carry the most text: a ward with suppressed months, a partner
+# indicator with its events, the briefing's later slides.
+LAYOUT_URLS = [p.url_path for p in PAGES] + [
+    "trends?indicator=cse&area=E05000794",
+    "trends?indicator=burglary",
+    "plan_cycles?indicator=missing_episodes",
+]
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_no_chart_text_overlaps_or_is_cut_at_desktop_projector_and_phone_sizes(dashboard, browser, capsys, size):
+    """Compares the boxes of every text element Plotly draws (titles, ticks, legend, labels, annotations)."""
+    w, h = SIZES[size]
+    ctx = browser.new_context(viewport={"width": w, "height": h})
+    ctx.set_default_timeout(TIMEOUT_MS)
+    _watch_requests(ctx, dashboard.url)
+    problems, checked = [], 0
+    try:
+        for url in LAYOUT_URLS:
+            page = open_page(ctx, f"{dashboard.url}/{url}")
+            assert_no_exception(page)
+            page.wait_for_timeout(300)  # Plotly's own relayout after the first draw
+            for chart in page.evaluate(bs.TEXT_LAYOUT_JS):
+                checked += chart["texts"]
+                problems += [f"{url} · {chart['chart']}: {p}" for p in chart["overlaps"] + chart["cut"]]
+            page.close()
+    finally:
+        ctx.close()
+    assert checked > 100, f"only {checked} chart texts found at {size}: are the charts drawn?"
+    assert not problems, f"{len(problems)} chart texts overlap or are cut at {size}:\n" + "\n".join(problems[:30])
+    _say(capsys, f"{size}: {checked} chart texts on {len(LAYOUT_URLS)} views, none overlapping or cut")
 
 
 # --------------------------------------------------------------------------- links and downloads
@@ -319,7 +365,7 @@ def test_a_copied_url_reopens_the_same_filters(dashboard, context, browser):
 def test_download_csv_gives_the_monthly_numbers_with_gaps_empty(dashboard, context):
     page = open_page(context, f"{dashboard.url}/trends?indicator=asb&area=E08000007", 1)
     with page.expect_download() as dl:
-        page.get_by_role("button", name="Download CSV").click()
+        page.get_by_role("button", name="CSV: monthly").click()
     download = dl.value
     name = download.suggested_filename
     assert name.endswith(".csv") and "monthly" in name, name
@@ -476,3 +522,20 @@ def test_twenty_sessions_at_once_change_filters_without_errors(dashboard, contex
         capsys,
         f"{n} sessions x 4 views, all served without error in {elapsed:.1f} s (dashboard process: {cpu:.1f} s of CPU)",
     )
+
+
+# --------------------------------------------------------------------------- last: what the run left behind
+
+
+def test_zz_no_page_called_any_host_but_the_dashboard(dashboard):
+    """Usage statistics are off and nothing is fetched from elsewhere (fonts, scripts, telemetry): every
+    request every page made during these tests went to the dashboard itself."""
+    assert not OUTSIDE, f"{len(OUTSIDE)} requests left the machine, e.g. {sorted(set(OUTSIDE))[:10]}"
+
+
+def test_zz_the_server_log_has_no_errors_or_warnings(dashboard):
+    """Every page, filter, download and briefing above ran without an error or a warning in the server's log
+    (a traceback a user never sees is still a defect)."""
+    log = (bs.ARTIFACTS / "streamlit.log").read_text(encoding="utf-8", errors="replace")
+    bad = [line for line in log.splitlines() if re.search(r"Traceback|\bERROR\b|\bWARNING\b|Exception", line)]
+    assert not bad, "the server logged:\n" + "\n".join(bad[:20]) + "\n...\n" + dashboard.log_tail()

@@ -102,16 +102,19 @@ def test_cycle_means_chart(cycle_months):
     comp["dispersion"] = 1.0
     fig = charts.cycle_means_chart(comp, IND, synthetic=False)
     bar = fig.data[0]
-    assert bar.type == "bar" and list(bar.x) == ["2018-21", "2022-25"]
-    assert list(bar.y) == pytest.approx([47 / 4, 99 / 5])
+    # horizontal bars, first cycle at the top, so each bar's label (above it) fits a phone's width
+    assert bar.type == "bar" and bar.orientation == "h" and list(bar.y) == ["2018-21", "2022-25"]
+    assert list(bar.x) == pytest.approx([47 / 4, 99 / 5])
+    assert fig.layout.yaxis.range[0] > fig.layout.yaxis.range[1]
     # error bars reach the 95% CI
-    assert bar.error_y.array[0] == pytest.approx(comp.ci_high[0] - comp.monthly_mean[0])
-    assert bar.error_y.arrayminus[1] == pytest.approx(comp.monthly_mean[1] - comp.ci_low[1])
+    assert bar.error_x.array[0] == pytest.approx(comp.ci_high[0] - comp.monthly_mean[0])
+    assert bar.error_x.arrayminus[1] == pytest.approx(comp.monthly_mean[1] - comp.ci_low[1])
     texts = _annotation_texts(fig)
     assert any("4 of 36 months with data" in t and "11.8" in t for t in texts)
     assert any("5 of 36 months with data" in t and "19.8" in t for t in texts)
     assert not _synthetic_present(fig)
-    assert fig.layout.yaxis.title.text == "Average incidents per month"
+    assert fig.layout.xaxis.title.text == "Average incidents per month"
+    assert "Error bars: exact 95% Poisson interval" in fig.layout.title.subtitle.text.replace("<br>", " ")
     fig.to_json()
 
 
@@ -232,11 +235,12 @@ def test_cycle_lines_chart(cycle_months):
     assert [t.name for t in fig.data] == ["2018-21", "2022-25"]
     assert fig.data[0].marker.symbol != fig.data[1].marker.symbol
     assert list(fig.data[0].y)[2] is None and fig.data[0].connectgaps is False
-    assert fig.layout.xaxis.title.text == "Month of plan cycle (1 = April of the first year)"
+    assert fig.layout.xaxis.title.text == "Month of plan cycle"
+    assert "April" in fig.layout.title.subtitle.text
     assert "per month" in fig.layout.yaxis.title.text
-    direct = [a for a in fig.layout.annotations if a.name == "direct label"]
-    assert sorted(a.text for a in direct) == ["<b>2018-21</b>", "<b>2022-25</b>"]
-    assert all(a.x == 5 for a in direct)
+    # no labels at the lines' ends (they fell off a phone's plot): the legend names each line
+    assert not [a for a in fig.layout.annotations if a.name == "direct label"]
+    assert fig.layout.legend.yref == "container" and all(t.showlegend is not False for t in fig.data)
     assert _synthetic_present(fig)
     fig.to_json()
 
@@ -278,9 +282,18 @@ def test_ward_rank_chart_orders_by_rate(ward_rates):
     assert list(bar.x) == [12.0, 25.0, 30.0]
     assert list(fig.layout.yaxis.categoryarray) == ["Alpha", "Charlie", "Bravo"]
     assert "Stockport" not in list(bar.y)  # the borough is the reference line, not a bar
-    assert any(t == "<b>Borough: 18.5</b>" for t in _annotation_texts(fig))
+    borough = [t for t in fig.data if t.type == "scatter"]
+    assert [t.name for t in borough] == ["Stockport (whole borough): 18.5"]
+    assert list(borough[0].x) == pytest.approx([ward_rates.rate_per_1000[4]] * 2)
+    # each ward named with its rate above its bar, not as a tick label that squeezes the bars on a phone
+    assert sorted(a.text for a in fig.layout.annotations if a.name == "ward label") == [
+        "Alpha: <b>12.0</b>",
+        "Bravo: <b>30.0</b>",
+        "Charlie: <b>25.0</b>",
+    ]
+    assert fig.layout.yaxis.showticklabels is False
     assert fig.layout.xaxis.title.text == "Annual rate per 1,000 residents"
-    assert any("Delta" in t for t in _annotation_texts(fig))  # no rate: named, not drawn as 0
+    assert "Delta" in fig.layout.title.subtitle.text  # no rate: named, not drawn as 0
     assert _synthetic_present(fig)
     fig.to_json()
 

@@ -81,7 +81,7 @@ def test_compare_page_draws_the_funnel_with_the_partnership_labelled(demo_env):
     names = [t.get("name") for t in funnel["data"]]
     assert {"95% limits", "99.8% limits", "This partnership", "Other areas"} <= set(names)
     mine = next(t for t in funnel["data"] if t.get("name") == "This partnership")
-    assert mine["marker"]["symbol"] == "diamond" and "Stockport (this partnership)" in mine["text"][0]
+    assert mine["marker"]["symbol"] == "diamond" and "<b>Stockport</b><br>(this partnership)" == mine["text"][0]
     others = next(t for t in funnel["data"] if t.get("name") == "Other areas")
     assert len(others["x"]) == 9
     assert "per 1,000 residents" in funnel["layout"]["yaxis"]["title"]["text"]

@@ -121,6 +121,12 @@ def _ingest(args) -> int:
             print(p)
         print(f"{d}: {len(exc.problems)} error{'s' if len(exc.problems) != 1 else ''}: nothing was changed")
         return 1
+    except ingest.RecoveryError as exc:
+        print(f"ingest: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: before the renames nothing changed; after, all did
+        print(f"ingest: {exc or 'interrupted before any change: nothing was changed'}", file=sys.stderr)
+        return 130
     for w in rep.warnings:
         print(w)
     for line in rep.lines():
@@ -132,8 +138,12 @@ def _recover(args) -> int:
     from . import ingest
 
     d = config.data_dir(args.data)
-    did = ingest.recover(d)
-    print(f"{d}: " + ("completed an interrupted ingest" if did else "nothing to recover"))
+    try:
+        did = ingest.recover(d)
+    except ingest.RecoveryError as exc:
+        print(f"recover: {exc}", file=sys.stderr)
+        return 1
+    print(f"{d}: " + ("finished an interrupted ingest" if did else "nothing to recover"))
     return 0
 
 

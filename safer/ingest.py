@@ -11,28 +11,42 @@ How it keeps the data safe:
 1. Every input is validated first, with FILE:LINE: COLUMN messages; on any error nothing changes.
 2. The new state is staged in a hidden folder beside the extracts (unchanged files are hard links) and the
    whole staged directory is validated, references and double counting included.
-3. A journal listing the renames is written (atomically), then the renames are done. Each rename is atomic;
-   if the process is killed part-way, the next ingest, validate or store refresh completes the journal, so
-   the data directory always ends up either as it was or with the whole ingest applied.
+3. Hard links to every file it will replace or delete are kept in the staging folder, a journal listing
+   the renames (and each new file's SHA-256) is written atomically, then the renames are done. Until the
+   journal exists nothing has changed; once it does, the staging folder stays until the journal is done.
+4. Ctrl-C and SIGTERM wait until the renames are done (before them they stop the ingest, which changes
+   nothing). An OSError part-way (a folder not writable, a full disk) undoes the renames done so far from
+   the kept links: the directory is exactly as before, and the error is reported.
+5. If the process is killed part-way (kill -9, power loss), the next ingest, or `python -m safer recover`,
+   completes the journal; if a staged file is gone, it undoes it instead; if it can do neither, it says so,
+   keeps the journal and changes nothing more (the dashboard keeps serving the last good build meanwhile).
+   The directory always ends up either exactly as it was or with the whole ingest applied.
+6. Archives are read member by member, each refused with a message beyond 256 MiB (declared or actual) or
+   when it inflates more than 200 times (a zip bomb); a corrupt member is a message, not a traceback.
 
 Overlapping police.uk releases never double count: each force-month is written to one file,
 `police_uk/YYYY-MM-<force>-street.csv.gz`, holding the rows inside the partnership's area; the release a
-month came from (the latest month of the file or archive it was read from) is kept in
+month came from (the newest month the rows of its file or archive hold: never a file or folder name) is kept in
 `police_uk_releases.csv`, and a month is replaced only by the same or a newer release.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as _dt
 import gzip
+import hashlib
 import io
 import json
 import os
 import re
 import shutil
+import signal
 import sys
+import threading
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -127,7 +141,27 @@ class Member:
 
     name: str
     data: bytes
-    release: str = ""
+    archive: str = ""  # the zip it came from: its release is the newest month any of its files holds
+
+
+MAX_MEMBER_BYTES = 256 * 1024 * 1024  # one police.uk force-month is tens of MB; more is not an extract
+MAX_RATIO = 200  # a member that inflates more than this from its compressed size is a zip bomb
+
+
+def _read_member(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """A zip member's bytes, refused (ValueError) when its declared or actual size is beyond the limits."""
+    if info.file_size > MAX_MEMBER_BYTES:
+        raise ValueError(f"declares {info.file_size:,} bytes, more than the {MAX_MEMBER_BYTES:,} allowed")
+    if info.compress_size and info.file_size > 1_000_000 and info.file_size / info.compress_size > MAX_RATIO:
+        raise ValueError(f"inflates {info.file_size / info.compress_size:,.0f} times: refused as a zip bomb")
+    out, n = [], 0
+    with z.open(info) as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            n += len(chunk)
+            if n > MAX_MEMBER_BYTES:  # a size header can lie
+                raise ValueError(f"holds more than the {MAX_MEMBER_BYTES:,} bytes allowed")
+            out.append(chunk)
+    return b"".join(out)
 
 
 def _expand(paths: list[Path]) -> tuple[list[Member], list[contract.Problem]]:
@@ -138,13 +172,20 @@ def _expand(paths: list[Path]) -> tuple[list[Member], list[contract.Problem]]:
             problems.append(contract.Problem(str(p), 0, "", "no such file"))
             continue
         if zipfile.is_zipfile(p):
-            with zipfile.ZipFile(p) as z:
-                names = [n for n in z.namelist() if STREET_RE.search(n)]
-                if not names:
-                    problems.append(contract.Problem(p.name, 0, "", "archive holds no police.uk *-street.csv file"))
-                release = max(STREET_RE.search(n).group(1) for n in names) if names else ""
-                for n in sorted(names):
-                    members.append(Member(f"{p.name}!{n}", z.read(n), release))
+            try:
+                with zipfile.ZipFile(p) as z:
+                    infos = sorted((i for i in z.infolist() if STREET_RE.search(i.filename)), key=lambda i: i.filename)
+                    if not infos:
+                        msg = "archive holds no police.uk *-street.csv file"
+                        problems.append(contract.Problem(p.name, 0, "", msg))
+                    for info in infos:
+                        where = f"{p.name}!{info.filename}"
+                        try:
+                            members.append(Member(where, _read_member(z, info), p.name))
+                        except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+                            problems.append(contract.Problem(where, 0, "", f"cannot be read from the archive: {exc}"))
+            except (OSError, zipfile.BadZipFile) as exc:
+                problems.append(contract.Problem(p.name, 0, "", f"cannot be read as a zip archive: {exc}"))
             continue
         try:
             data = contract.read_text(p)
@@ -230,6 +271,12 @@ def _write_bytes(path: Path, data: bytes) -> None:
 
 # --------------------------------------------------------------------------- journal
 
+BEFORE = ".before"  # inside the staging folder: hard links to every file the ingest replaces or deletes
+
+
+class RecoveryError(RuntimeError):
+    """An interrupted ingest that can be neither completed nor undone: the message says what to do."""
+
 
 def locked(data_dir: Path):
     """One ingest (or recovery) at a time per data directory: the lock lives in the data directory."""
@@ -240,19 +287,39 @@ interrupted = datadir.interrupted
 
 
 def recover(data_dir: Path) -> bool:
-    """Complete an interrupted ingest (roll forward its journal); clear stale staging. True if it did work."""
+    """Finish an interrupted ingest: complete it (roll its journal forward), or, where a staged file is
+    gone, undo it from the copies kept of what it replaced; clear stale staging. True if it did work.
+    Raises `RecoveryError` (and changes nothing more) when it can do neither."""
     data_dir = Path(data_dir)
     with locked(data_dir):
         return _recover(data_dir)
 
 
+def _read_journal(data_dir: Path) -> dict:
+    raw = json.loads((data_dir / JOURNAL).read_text(encoding="utf-8"))
+    return raw if isinstance(raw, dict) else {"staging": None, "ops": raw}  # a journal of an earlier version
+
+
 def _recover(data_dir: Path) -> bool:
-    jpath = data_dir / JOURNAL
     did = False
-    if jpath.exists():
-        ops = json.loads(jpath.read_text())
-        _apply(data_dir, ops, fail_after=None)
-        jpath.unlink()
+    if (data_dir / JOURNAL).exists():
+        journal = _read_journal(data_dir)
+        staging = data_dir / journal["staging"] if journal.get("staging") else None
+        try:
+            _apply(data_dir, journal["ops"])
+        except (OSError, RecoveryError) as forward:
+            if staging is None or not staging.is_dir():
+                msg = f"{data_dir / JOURNAL}: the interrupted ingest cannot be completed: {forward}"
+                raise RecoveryError(msg) from None
+            try:
+                _undo(data_dir, journal["ops"], staging)
+            except (OSError, RecoveryError) as back:
+                raise RecoveryError(
+                    f"{data_dir / JOURNAL}: the interrupted ingest can be neither completed ({forward}) nor undone "
+                    f"({back}); nothing more was changed. Fix the cause (permissions, disk space) and run "
+                    f"`python -m safer recover --data {data_dir}` again."
+                ) from None
+        (data_dir / JOURNAL).unlink()
         did = True
     for st in data_dir.glob(STAGING_PREFIX + "*"):
         shutil.rmtree(st, ignore_errors=True)
@@ -260,18 +327,138 @@ def _recover(data_dir: Path) -> bool:
     return did
 
 
-def _apply(data_dir: Path, ops: list[dict], fail_after: int | None) -> None:
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _fault(i: int | str) -> None:
+    """Fault injection for tests, at the i-th rename (or at "staged", before any): SAFER_INGEST_FAIL_AFTER=N
+    is a kill (exit 137); SAFER_INGEST_FAULT=KIND:N raises an OSError (KIND oserror) or sends this process
+    SIGINT or SIGTERM."""
+    fail = os.environ.get("SAFER_INGEST_FAIL_AFTER")
+    if fail and isinstance(i, int) and i >= int(fail):
+        os._exit(137)  # as if killed here (kill -9)
+    kind, _, at = os.environ.get("SAFER_INGEST_FAULT", "").partition(":")
+    if kind and at == str(i):
+        if kind == "oserror":
+            raise PermissionError(13, "Permission denied (injected)", f"rename {i}")
+        os.kill(os.getpid(), {"sigint": signal.SIGINT, "sigterm": signal.SIGTERM}[kind])
+
+
+def _apply(data_dir: Path, ops: list[dict], inject: bool = False) -> None:
+    """Do the journal's renames in order. Each step is idempotent, so a second run finishes a first one;
+    a staged file that is gone is accepted only if its target already holds it (same SHA-256)."""
     for i, op in enumerate(ops):
-        if fail_after is not None and i >= fail_after:
-            os._exit(137)  # fault injection for tests: as if killed here
+        if inject:
+            _fault(i)
         target = data_dir / op["target"]
         if op["op"] == "replace":
             src = data_dir / op["source"]
             if src.exists():
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(src, target)
+            elif not (target.exists() and op.get("sha256") in (None, _sha256(target))):
+                raise RecoveryError(f"{op['source']} (the new {op['target']}) is missing from the staging folder")
         elif op["op"] == "delete":
             target.unlink(missing_ok=True)
+
+
+def _undo(data_dir: Path, ops: list[dict], staging: Path) -> None:
+    """Put back every file the journal replaced or deleted (from the hard links kept in `staging/.before`),
+    and take back every file it added: the data directory as it was before the ingest. Checks first that
+    every step can be undone (raising `RecoveryError` if not, having changed nothing), then does them."""
+    before = staging / BEFORE
+    steps = []
+    for op in reversed(ops):
+        target, kept = data_dir / op["target"], before / op["target"]
+        if kept.exists():
+            steps.append((kept, target))
+        elif op.get("before_sha256"):  # it had a file: still there unchanged, or it cannot be put back
+            if not (target.exists() and _sha256(target) == op["before_sha256"]):
+                raise RecoveryError(f"the copy kept of {op['target']} as it was is gone")
+        elif op["op"] == "replace" and target.exists():
+            steps.append((target, data_dir / op["source"]))  # a file this ingest added goes back to staging
+    for src, dst in steps:
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(src, dst)
+
+
+@contextlib.contextmanager
+def _signals_held():
+    """SIGINT and SIGTERM wait until the renames are done (then act): they cannot stop an ingest half-way.
+    Outside the main thread signals cannot be caught, and none are delivered there."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    got: list[int] = []
+    old = {s: signal.signal(s, lambda signum, _frame: got.append(signum)) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+    if got:
+        raise KeyboardInterrupt(f"interrupted by signal {got[0]} after the ingest was applied") from None
+
+
+@contextlib.contextmanager
+def _sigterm_as_exit():
+    """SIGTERM (a service stopping, `kill`) unwinds like Ctrl-C, so staging is cleaned up before exit."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, _frame):
+        raise SystemExit(128 + signum)
+
+    old = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+def _commit(data_dir: Path, staging: Path) -> None:
+    """Swap the staged directory in: keep hard links to what is replaced, write the journal, rename.
+
+    Until the journal is written nothing in the data directory has changed. Once it is, the staging
+    folder stays until the journal is finished: by these renames, or by `recover` (which completes them,
+    or undoes them from the kept links). An OSError part-way (a folder not writable, a full disk) undoes
+    the renames done so far, so the directory is as before and the error is reported.
+    """
+    ops = _plan(data_dir, staging)
+    for op in ops:
+        if op["op"] == "replace":
+            op["sha256"] = _sha256(data_dir / op["source"])
+        old = data_dir / op["target"]
+        if old.exists():
+            op["before_sha256"] = _sha256(old)
+            keep = staging / BEFORE / op["target"]
+            keep.parent.mkdir(parents=True, exist_ok=True)
+            os.link(old, keep)
+    _write_bytes(data_dir / (JOURNAL + ".tmp"), json.dumps({"staging": staging.name, "ops": ops}).encode())
+    with _signals_held():
+        os.replace(data_dir / (JOURNAL + ".tmp"), data_dir / JOURNAL)
+        try:
+            _apply(data_dir, ops, inject=True)
+        except OSError as exc:
+            try:
+                _undo(data_dir, ops, staging)
+            except OSError:
+                raise RecoveryError(
+                    f"{data_dir}: the ingest stopped part-way ({exc}) and could not be undone; the journal "
+                    f"{JOURNAL} is kept: fix the cause and run `python -m safer recover --data {data_dir}`"
+                ) from exc
+            (data_dir / JOURNAL).unlink()
+            raise IngestError(
+                [contract.Problem(data_dir.name, 0, "", f"could not be changed ({exc}); it is as it was before")]
+            ) from exc
+        (data_dir / JOURNAL).unlink()
+    shutil.rmtree(staging, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- ingest
@@ -280,7 +467,7 @@ def _apply(data_dir: Path, ops: list[dict], fail_after: int | None) -> None:
 def ingest(paths: list[Path], data_dir: Path, progress: bool = True) -> Report:
     """Validate the inputs, stage the new data directory, validate it whole, then swap it in."""
     data_dir = Path(data_dir)
-    with locked(data_dir):
+    with _sigterm_as_exit(), locked(data_dir):
         _recover(data_dir)
         return _ingest(paths, data_dir, progress)
 
@@ -292,6 +479,7 @@ def _ingest(paths: list[Path], data_dir: Path, progress: bool) -> Report:
     lookup_path = data_dir / "lsoa_ward_lookup.csv"
     new_contract: dict[str, tuple[Member, contract.Table]] = {}
     police_in: dict[tuple[str, str], dict] = {}  # (force, month) -> {"rows", "release", "source", "read"}
+    newest: dict[str, str] = {}  # archive (or file) -> the newest month its rows hold: its release
 
     bar = Progress(len(members), "checking", progress)
     for m in members:
@@ -325,10 +513,12 @@ def _ingest(paths: list[Path], data_dir: Path, progress: bool) -> Report:
                 slot["rows"].append([r[c] for c in pspec.column_names])
                 slot["read"] += 1
                 mine.add(key)
-            # The release of a file is the latest month in it, or in the archive it came from.
-            release = m.release or max(k[1] for k in mine)
+            # The release of a file is the newest month in it, or in the archive it came from: taken from
+            # the rows (validated: never after next month), never from a file or folder name.
+            group = m.archive or m.name
+            newest[group] = max([newest.get(group, ""), *(k[1] for k in mine)])
             for key in mine:
-                police_in[key]["release"] = release
+                police_in[key]["group"] = group
         else:
             if spec.name in new_contract:
                 problems.append(
@@ -340,12 +530,15 @@ def _ingest(paths: list[Path], data_dir: Path, progress: bool) -> Report:
                     )
                 )
             new_contract[spec.name] = (m, t)
+    for slot in police_in.values():
+        slot["release"] = newest[slot["group"]]
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise IngestError(errors)
 
     staging = data_dir / f"{STAGING_PREFIX}{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
+    committing = False
     try:
         _stage_copy(data_dir, staging)
         # Contract files first: a new lookup decides which police rows are in the area.
@@ -363,14 +556,13 @@ def _ingest(paths: list[Path], data_dir: Path, progress: bool) -> Report:
         errors = check.errors
         if errors:
             raise IngestError([_unstage(p, staging) for p in errors])
-        ops = _plan(data_dir, staging)
-        _write_bytes(data_dir / (JOURNAL + ".tmp"), json.dumps(ops).encode())
-        os.replace(data_dir / (JOURNAL + ".tmp"), data_dir / JOURNAL)
-        fail = os.environ.get("SAFER_INGEST_FAIL_AFTER")
-        _apply(data_dir, ops, int(fail) if fail else None)
-        (data_dir / JOURNAL).unlink(missing_ok=True)
+        _fault("staged")  # tests: a signal once everything is staged, before anything changes
+        committing = True
+        _commit(data_dir, staging)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        # Before the journal exists the staging folder is only a draft; after, it belongs to the journal.
+        if not committing or not (data_dir / JOURNAL).exists():
+            shutil.rmtree(staging, ignore_errors=True)
     return rep
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -188,3 +189,200 @@ def test_demo_month_can_be_re_ingested_without_double_counting(tmp_path, capsys)
     assert asb(s) == before
     assert sorted(p.name for p in (d / "police_uk").iterdir() if p.name.startswith("2026-09")) == [src.name]
     s.close()
+
+
+# --------------------------------------------------------------------------- interrupted at every step
+
+
+def _content(d):
+    """The data directory's content: `tree`, with the release log's `ingested_at` times left out (a second
+    run of the same ingest is the same data at another time)."""
+    import csv
+    import io
+
+    out = tree(d)
+    rel = d / "police_uk_releases.csv"
+    if rel.exists():
+        rows = list(csv.DictReader(io.StringIO(rel.read_text(encoding="utf-8"))))
+        out["police_uk_releases.csv"] = [{k: v for k, v in r.items() if k != "ingested_at"} for r in rows]
+    return out
+
+
+def _archive(tmp_path):
+    z = tmp_path / "2020-09.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        for m, n in (("2020-02", 11), ("2020-08", 5), ("2020-09", 1)):
+            zf.writestr(f"{m}/{m}-test-street.csv", police_csv(m, [("E01000002", "Anti-social behaviour")] * n))
+        zf.writestr("areas.csv", _areas_with_a_new_name())
+    return z
+
+
+def _areas_with_a_new_name() -> str:
+    from helpers import FILES
+
+    return FILES["areas.csv"].replace("North", "North Ward")  # a replaced file, beside the added ones
+
+
+def _run_ingest(z, data_dir, **env):
+    return subprocess.run(
+        [sys.executable, "-m", "safer", "ingest", str(z), "--data", str(data_dir), "--quiet"],
+        env=dict(os.environ, PYTHONPATH=str(PROJECT), **env),
+        capture_output=True,
+        text=True,
+        cwd=PROJECT,
+    )
+
+
+@pytest.fixture
+def states(data_dir, tmp_path):
+    """The directory before the ingest, and after it when nothing goes wrong (on a copy)."""
+    import shutil
+
+    z = _archive(tmp_path)
+    before = _content(data_dir)
+    ref = tmp_path / "reference"
+    shutil.copytree(data_dir, ref)
+    r = _run_ingest(z, ref)
+    assert r.returncode == 0, r.stdout + r.stderr
+    after = _content(ref)
+    assert after != before
+    return z, before, after
+
+
+def _n_renames(states, data_dir):
+    return sum(1 for k in set(states[1]) | set(states[2]) if states[1].get(k) != states[2].get(k))
+
+
+def _clean(d):
+    return not any(p.name.startswith(".ingest") for p in d.iterdir())
+
+
+@pytest.mark.parametrize("at", range(6))
+def test_an_io_error_at_any_rename_leaves_the_directory_exactly_as_before(data_dir, states, at):
+    z, before, after = states
+    r = _run_ingest(z, data_dir, SAFER_INGEST_FAULT=f"oserror:{at}")
+    if at >= _n_renames(states, data_dir):  # no rename left to fail: the ingest simply completes
+        assert r.returncode == 0 and _content(data_dir) == after
+        return
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "Permission denied (injected)" in r.stdout and "as it was before" in r.stdout
+    assert _content(data_dir) == before and _clean(data_dir)
+    assert contract.validate(data_dir).ok
+
+
+@pytest.mark.parametrize("sig", ["sigint", "sigterm"])
+@pytest.mark.parametrize("at", range(6))
+def test_ctrl_c_or_sigterm_during_the_renames_waits_for_them_all(data_dir, states, sig, at):
+    z, _before, after = states
+    r = _run_ingest(z, data_dir, SAFER_INGEST_FAULT=f"{sig}:{at}")
+    if at >= _n_renames(states, data_dir):  # no rename left to interrupt: the ingest simply completes
+        assert r.returncode == 0, r.stdout + r.stderr
+    else:
+        assert r.returncode == 130, r.stdout + r.stderr
+        assert "after the ingest was applied" in r.stderr
+    assert _content(data_dir) == after and _clean(data_dir)
+
+
+@pytest.mark.parametrize("sig", ["sigint", "sigterm"])
+def test_ctrl_c_or_sigterm_before_the_renames_changes_nothing(data_dir, states, sig):
+    z, before, _after = states
+    r = _run_ingest(z, data_dir, SAFER_INGEST_FAULT=f"{sig}:staged")
+    assert r.returncode in (130, 143, -2, -15), r.stdout + r.stderr
+    assert _content(data_dir) == before and _clean(data_dir)
+
+
+@pytest.mark.parametrize("at", range(5))
+def test_killed_at_any_rename_recover_completes_it_exactly(data_dir, states, at):
+    z, _before, after = states
+    r = _run_ingest(z, data_dir, SAFER_INGEST_FAIL_AFTER=str(at))
+    if at >= _n_renames(states, data_dir):  # no rename left to kill it at: the ingest simply completes
+        assert r.returncode == 0 and _content(data_dir) == after
+        return
+    assert r.returncode == 137, r.stdout + r.stderr
+    assert datadir.interrupted(data_dir)
+    assert main(["recover", "--data", str(data_dir)]) == 0
+    assert _content(data_dir) == after and _clean(data_dir)
+
+
+@pytest.mark.parametrize("at", range(1, 4))
+def test_killed_then_a_staged_file_lost_recover_undoes_it_exactly(data_dir, states, at, capsys):
+    """The case that was signed off half-applied: a staged file gone before recovery. Recovery cannot
+    finish, so it undoes the renames from the links it kept, and the directory is as before."""
+    z, before, _after = states
+    r = _run_ingest(z, data_dir, SAFER_INGEST_FAIL_AFTER=str(at))
+    assert r.returncode == 137
+    journal = json.loads((data_dir / datadir.JOURNAL).read_text())
+    pending = [op for op in journal["ops"][at:] if op["op"] == "replace"]
+    if not pending:
+        pytest.skip("no staged file left to lose at this step")
+    (data_dir / pending[-1]["source"]).unlink()
+    assert main(["recover", "--data", str(data_dir)]) == 0
+    assert _content(data_dir) == before and _clean(data_dir)
+
+
+def test_recover_that_can_neither_finish_nor_undo_refuses_loudly_and_keeps_the_journal(data_dir, states, capsys):
+    import shutil
+
+    z, _before, _after = states
+    assert _run_ingest(z, data_dir, SAFER_INGEST_FAIL_AFTER="1").returncode == 137
+    journal = json.loads((data_dir / datadir.JOURNAL).read_text())
+    shutil.rmtree(data_dir / journal["staging"])  # the staged files and the kept links both gone
+    assert main(["recover", "--data", str(data_dir)]) == 1
+    err = capsys.readouterr().err
+    assert "cannot be completed" in err or "neither completed" in err
+    assert datadir.interrupted(data_dir)  # the journal stays: nothing is signed off half-applied
+    assert main(["validate", "--data", str(data_dir)]) == 1
+
+
+# --------------------------------------------------------------------------- archives: releases and bombs
+
+
+def test_a_release_is_the_newest_month_an_archive_holds_never_a_folder_name(data_dir, tmp_path, capsys):
+    """A member under `2099-12/` is not a release from 2099: that would block every genuine later release."""
+    poisoned = tmp_path / "odd.zip"
+    with zipfile.ZipFile(poisoned, "w") as zf:
+        zf.writestr("2099-12/2099-12-test-street.csv", police_csv("2020-08", [("E01000002", "Burglary")] * 2))
+    assert main(["ingest", str(poisoned), "--data", str(data_dir), "--quiet"]) == 0
+    import csv
+
+    with open(data_dir / "police_uk_releases.csv", encoding="utf-8") as f:
+        releases = {r["month"]: r["release"] for r in csv.DictReader(f)}
+    assert releases["2020-08"] == "2020-08" and "2099-12" not in releases.values()
+    genuine = tmp_path / "2020-09.zip"
+    with zipfile.ZipFile(genuine, "w") as zf:
+        for m, n in (("2020-08", 3), ("2020-09", 1)):
+            zf.writestr(f"{m}/{m}-test-street.csv", police_csv(m, [("E01000002", "Burglary")] * n))
+    capsys.readouterr()
+    assert main(["ingest", str(genuine), "--data", str(data_dir), "--quiet"]) == 0
+    assert "replaced 2020-08 test-police: 2 rows -> 3 rows (release 2020-09)" in capsys.readouterr().out
+
+
+def test_zip_bombs_and_corrupt_members_are_messages_and_change_nothing(data_dir, tmp_path, capsys, monkeypatch):
+    from safer import ingest
+
+    before = tree(data_dir)
+    bomb = tmp_path / "bomb.zip"
+    row = police_csv("2020-08", [("E01000002", "Burglary")])
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("2020-08/2020-08-test-street.csv", row + row.split("\n", 1)[1] * 40_000)  # ~5 MB, ~1000:1
+    assert main(["ingest", str(bomb), "--data", str(data_dir), "--quiet"]) == 1
+    out = capsys.readouterr().out
+    assert "bomb.zip!2020-08/2020-08-test-street.csv:0: -: cannot be read from the archive: inflates" in out
+    assert "zip bomb" in out and tree(data_dir) == before
+    monkeypatch.setattr(ingest, "MAX_MEMBER_BYTES", 100)  # a declared size beyond the limit
+    big = tmp_path / "big.zip"
+    with zipfile.ZipFile(big, "w") as zf:
+        zf.writestr("2020-08/2020-08-test-street.csv", row)
+    assert main(["ingest", str(big), "--data", str(data_dir), "--quiet"]) == 1
+    assert "more than the 100 allowed" in capsys.readouterr().out and tree(data_dir) == before
+    monkeypatch.undo()
+    broken = tmp_path / "broken.zip"
+    with zipfile.ZipFile(broken, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("2020-08/2020-08-test-street.csv", row * 50)
+    raw = bytearray(broken.read_bytes())
+    raw[60:90] = bytes(b ^ 0xFF for b in raw[60:90])  # damage the compressed stream, keep the directory
+    broken.write_bytes(bytes(raw))
+    assert main(["ingest", str(broken), "--data", str(data_dir), "--quiet"]) == 1
+    out = capsys.readouterr().out
+    assert "broken.zip!2020-08/2020-08-test-street.csv:0: -: cannot be read from the archive" in out
+    assert tree(data_dir) == before

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from helpers import FILES
 
@@ -72,3 +74,25 @@ def test_threads_each_get_their_own_cursor(store):
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(lambda i: queries.run(store, "cycle_summary", indicator="asb").total.sum(), range(40)))
     assert results == [25] * 40
+
+
+def test_a_killed_build_leaves_no_temporary_file_behind_for_long(data_dir, tmp_path):
+    """A build killed mid-write leaves `NAME.duckdb.tmp-PID-THREAD` (and its .wal); the next build prunes it
+    once its process is gone, and leaves a live builder's file alone."""
+    import subprocess
+    import sys
+
+    s = Store(data_dir)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(dead.stdout)
+    killed = [s.cache / f"abc.duckdb.tmp-{dead_pid}-1", s.cache / f"abc.duckdb.tmp-{dead_pid}-1.wal"]
+    live = s.cache / f"def.duckdb.tmp-{os.getppid()}-1"  # a process that is running
+    for p in [*killed, live]:
+        p.write_bytes(b"x" * 1000)
+    ev = data_dir / "events.csv"
+    st = ev.stat()
+    os.utime(ev, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # a changed file: the next refresh builds anew
+    s.refresh()
+    assert not any(p.exists() for p in killed)
+    assert live.exists()
+    s.close()

@@ -44,6 +44,7 @@ import re
 import shutil
 import signal
 import sys
+import tempfile
 import threading
 import zipfile
 import zlib
@@ -137,10 +138,10 @@ class Progress:
 
 @dataclass
 class Member:
-    """One CSV to ingest: its display name (archive!member) and its bytes (decompressed)."""
+    """One CSV to ingest: its display name (archive!member) and where its text is."""
 
     name: str
-    data: bytes
+    path: Path  # the file itself, or an archive member copied out to a temporary file (never held in memory)
     archive: str = ""  # the zip it came from: its release is the newest month any of its files holds
 
 
@@ -148,23 +149,24 @@ MAX_MEMBER_BYTES = 256 * 1024 * 1024  # one police.uk force-month is tens of MB;
 MAX_RATIO = 200  # a member that inflates more than this from its compressed size is a zip bomb
 
 
-def _read_member(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    """A zip member's bytes, refused (ValueError) when its declared or actual size is beyond the limits."""
+def _copy_member(z: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path) -> None:
+    """Copy a zip member to `dest` in 1 MiB chunks; ValueError when its declared or actual size is beyond the
+    limits (a size header can lie), or it inflates like a zip bomb."""
     if info.file_size > MAX_MEMBER_BYTES:
         raise ValueError(f"declares {info.file_size:,} bytes, more than the {MAX_MEMBER_BYTES:,} allowed")
     if info.compress_size and info.file_size > 1_000_000 and info.file_size / info.compress_size > MAX_RATIO:
         raise ValueError(f"inflates {info.file_size / info.compress_size:,.0f} times: refused as a zip bomb")
-    out, n = [], 0
-    with z.open(info) as f:
+    n = 0
+    with z.open(info) as f, open(dest, "wb") as out:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             n += len(chunk)
-            if n > MAX_MEMBER_BYTES:  # a size header can lie
+            if n > MAX_MEMBER_BYTES:
                 raise ValueError(f"holds more than the {MAX_MEMBER_BYTES:,} bytes allowed")
-            out.append(chunk)
-    return b"".join(out)
+            out.write(chunk)
 
 
-def _expand(paths: list[Path]) -> tuple[list[Member], list[contract.Problem]]:
+def _expand(paths: list[Path], tmp: Path) -> tuple[list[Member], list[contract.Problem]]:
+    """The CSVs to ingest: files as they are, and each police.uk member of a zip copied out under `tmp`."""
     members, problems = [], []
     for p in paths:
         p = Path(p)
@@ -180,39 +182,34 @@ def _expand(paths: list[Path]) -> tuple[list[Member], list[contract.Problem]]:
                         problems.append(contract.Problem(p.name, 0, "", msg))
                     for info in infos:
                         where = f"{p.name}!{info.filename}"
+                        dest = tmp / f"{len(members)}.csv"
                         try:
-                            members.append(Member(where, _read_member(z, info), p.name))
+                            _copy_member(z, info, dest)
                         except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+                            dest.unlink(missing_ok=True)
                             problems.append(contract.Problem(where, 0, "", f"cannot be read from the archive: {exc}"))
+                            continue
+                        members.append(Member(where, dest, p.name))
             except (OSError, zipfile.BadZipFile) as exc:
                 problems.append(contract.Problem(p.name, 0, "", f"cannot be read as a zip archive: {exc}"))
             continue
-        try:
-            data = contract.read_text(p)
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
-            problems.append(contract.Problem(p.name, 1, "", f"cannot be read: {exc}"))
-            continue
-        members.append(Member(p.name, data))
+        members.append(Member(p.name, p))
     return members, problems
 
 
-def _spec_for(data: bytes) -> contract.FileSpec | None:
-    first = data.decode("utf-8-sig", errors="replace").splitlines()[0] if data.strip() else ""
-    header = [h.strip() for h in next(csv.reader([first]))] if first else []
+def _spec_for(m: Member, problems: list) -> contract.FileSpec | None:
+    """The contract file whose header the member's first line is (None with a problem if unreadable)."""
+    try:
+        first = next(contract.text_lines(m.path), "")
+    except contract.Unreadable as exc:
+        problems.append(contract.Problem(m.name, exc.line, "", str(exc)))
+        return None
+    header = [h.strip() for h in next(csv.reader([first]), [])] if first.strip() else []
     for spec in contract.SPECS.values():
         if set(header) == set(spec.column_names):
             return spec
+    problems.append(contract.Problem(m.name, 1, "", "header matches no file of the data contract (see data/README.md)"))
     return None
-
-
-def _check_bytes(name: str, data: bytes, spec: contract.FileSpec, problems: list) -> contract.Table | None:
-    """contract.check_file on bytes (inputs may be archive members)."""
-    tmp = Path(os.environ.get("TMPDIR", "/tmp")) / f"safer-ingest-{os.getpid()}.csv"
-    tmp.write_bytes(data)
-    try:
-        return contract.check_file(tmp, name, spec, problems)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _slug(text: str) -> str:
@@ -473,85 +470,105 @@ def ingest(paths: list[Path], data_dir: Path, progress: bool = True) -> Report:
 
 
 def _ingest(paths: list[Path], data_dir: Path, progress: bool) -> Report:
-    rep = Report()
-    members, problems = _expand(paths)
-    pspec = contract.SPECS["police_uk/"]
-    lookup_path = data_dir / "lsoa_ward_lookup.csv"
-    new_contract: dict[str, tuple[Member, contract.Table]] = {}
-    police_in: dict[tuple[str, str], dict] = {}  # (force, month) -> {"rows", "release", "source", "read"}
-    newest: dict[str, str] = {}  # archive (or file) -> the newest month its rows hold: its release
+    with tempfile.TemporaryDirectory(prefix="safer-ingest-") as tmp:
+        rep = Report()
+        members, problems = _expand(paths, Path(tmp))
+        police, new_contract = _check_members(members, problems, rep, progress)
+        # A new lookup in the same ingest decides which police.uk rows are in the area.
+        lookup_file = new_contract["lsoa_ward_lookup.csv"][0].path if "lsoa_ward_lookup.csv" in new_contract else None
+        lookup = _lsoa_set(lookup_file or data_dir / "lsoa_ward_lookup.csv")
+        police_in = _read_police(police, lookup, problems)
+        errors = [p for p in problems if p.severity == "error"]
+        if errors:
+            raise IngestError(errors)
+        return _stage_and_commit(data_dir, new_contract, police_in, rep, progress)
 
+
+def _check_members(members: list[Member], problems: list, rep: Report, progress: bool):
+    """Validate every member as a stream (FILE:LINE: COLUMN); police.uk files are only checked here, and
+    contract files kept as tables. Returns (valid police.uk members, {contract file: (member, table)})."""
+    pspec = contract.SPECS["police_uk/"]
+    police: list[Member] = []
+    new_contract: dict[str, tuple[Member, contract.Table]] = {}
     bar = Progress(len(members), "checking", progress)
     for m in members:
         bar.step(m.name)
-        spec = _spec_for(m.data)
+        spec = _spec_for(m, problems)
         if spec is None:
-            problems.append(
-                contract.Problem(m.name, 1, "", "header matches no file of the data contract (see data/README.md)")
-            )
             continue
-        t = _check_bytes(m.name, m.data, spec, problems)
-        if t is None:
+        t = contract.check_file(m.path, m.name, spec, problems, keep_rows=spec is not pspec)
+        if t is None or any(p.file == m.name and p.severity == "error" for p in problems):
             continue
         rep.warnings += [p for p in problems if p.file == m.name and p.severity == "warning"]
         if spec is pspec:
-            mine: set[tuple[str, str]] = set()
-            for line, r in t.rows:
-                key = (_slug(r["Falls within"]), r["Month"])
-                slot = police_in.setdefault(key, {"rows": [], "release": "", "source": m.name, "read": 0})
-                if slot["source"] != m.name:
-                    problems.append(
-                        contract.Problem(
-                            m.name,
-                            line,
-                            "Month",
-                            f"{r['Month']} for {r['Falls within']} "
-                            f"is also in {slot['source']}: give one release of each month",
-                        )
-                    )
-                    break
-                slot["rows"].append([r[c] for c in pspec.column_names])
-                slot["read"] += 1
-                mine.add(key)
-            # The release of a file is the newest month in it, or in the archive it came from: taken from
-            # the rows (validated: never after next month), never from a file or folder name.
-            group = m.archive or m.name
-            newest[group] = max([newest.get(group, ""), *(k[1] for k in mine)])
-            for key in mine:
-                police_in[key]["group"] = group
+            police.append(m)
+        elif spec.name in new_contract:
+            first = new_contract[spec.name][0].name
+            problems.append(
+                contract.Problem(m.name, 1, "", f"a second {spec.name} in the same ingest (first: {first})")
+            )
         else:
-            if spec.name in new_contract:
-                problems.append(
-                    contract.Problem(
-                        m.name,
-                        1,
-                        "",
-                        f"a second {spec.name} in the same ingest (first: {new_contract[spec.name][0].name})",
-                    )
-                )
             new_contract[spec.name] = (m, t)
+    return police, new_contract
+
+
+def _read_police(police: list[Member], lookup: set[str], problems: list) -> dict[tuple[str, str], dict]:
+    """Each (force, month) in the police.uk members: its rows inside the area (only those are kept in
+    memory), the rows read, without a location and outside the area, its source and its release.
+
+    A release is the newest month the rows of its file, or of the archive it came from, hold (validated:
+    never after next month), never a file or folder name. A force-month in two inputs is an error."""
+    pspec = contract.SPECS["police_uk/"]
+    cols = pspec.column_names
+    police_in: dict[tuple[str, str], dict] = {}
+    newest: dict[str, str] = {}
+    for m in police:
+        reader = csv.reader(contract.text_lines(m.path), strict=True)
+        header = [h.strip() for h in next(reader)]
+        i_f, i_m, i_l = header.index("Falls within"), header.index("Month"), header.index("LSOA code")
+        order = [header.index(c) for c in cols]
+        group = m.archive or m.name
+        mine: set[tuple[str, str]] = set()
+        for rec in reader:
+            if not rec or not "".join(rec).strip():
+                continue
+            key = (_slug(rec[i_f]), rec[i_m])
+            slot = police_in.setdefault(
+                key, {"rows": [], "source": m.name, "read": 0, "no_loc": 0, "outside": 0, "group": group}
+            )
+            if slot["source"] != m.name:
+                msg = f"{rec[i_m]} for {rec[i_f]} is also in {slot['source']}: give one release of each month"
+                problems.append(contract.Problem(m.name, reader.line_num, "Month", msg))
+                break
+            slot["read"] += 1
+            mine.add(key)
+            if not rec[i_l]:
+                slot["no_loc"] += 1
+            elif rec[i_l] in lookup:
+                slot["rows"].append([rec[i] for i in order])
+            else:
+                slot["outside"] += 1
+        newest[group] = max([newest.get(group, ""), *(k[1] for k in mine)])
     for slot in police_in.values():
         slot["release"] = newest[slot["group"]]
-    errors = [p for p in problems if p.severity == "error"]
-    if errors:
-        raise IngestError(errors)
+    return police_in
 
+
+def _stage_and_commit(data_dir: Path, new_contract: dict, police_in: dict, rep: Report, progress: bool) -> Report:
+    """Stage the new data directory beside the old (hard links for what is unchanged), validate it whole, and
+    commit it (see `_commit`)."""
     staging = data_dir / f"{STAGING_PREFIX}{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     committing = False
     try:
         _stage_copy(data_dir, staging)
-        # Contract files first: a new lookup decides which police rows are in the area.
         for name, (m, t) in new_contract.items():
             if name == "partner_monthly.csv" and (staging / name).exists():
                 rep.partner += _merge_partner(staging / name, t)
             else:
-                _replace_link(staging / name, m.data)
+                _replace_link(staging / name, contract.read_text(m.path))
                 rep.files_replaced.append(name)
-        lookup = _lsoa_set(
-            staging / "lsoa_ward_lookup.csv" if (staging / "lsoa_ward_lookup.csv").exists() else lookup_path
-        )
-        _stage_police(staging, data_dir, police_in, lookup, rep, progress)
+        _stage_police(staging, data_dir, police_in, rep, progress)
         check = contract.validate(staging)
         errors = check.errors
         if errors:
@@ -615,13 +632,10 @@ def _merge_partner(path: Path, new: contract.Table) -> list[str]:
     return lines
 
 
-def _stage_police(
-    staging: Path, data_dir: Path, police_in: dict, lookup: set[str], rep: Report, progress: bool
-) -> None:
+def _stage_police(staging: Path, data_dir: Path, police_in: dict, rep: Report, progress: bool) -> None:
     if not police_in:
         return
     pspec = contract.SPECS["police_uk/"]
-    i_lsoa = pspec.column_names.index("LSOA code")
     releases = _releases(data_dir)
     existing, keys_of_file = _existing_police(staging)
     now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
@@ -629,10 +643,9 @@ def _stage_police(
     for (force, month), slot in sorted(police_in.items()):
         bar.step(f"{month} {force}")
         rep.rows_read += slot["read"]
-        keep = [r for r in slot["rows"] if r[i_lsoa] in lookup]
-        no_loc = sum(1 for r in slot["rows"] if not r[i_lsoa])
-        rep.rows_without_location += no_loc
-        rep.rows_outside_area += len(slot["rows"]) - len(keep) - no_loc
+        keep = slot["rows"]  # only the rows inside the area were kept (`_read_police`)
+        rep.rows_without_location += slot["no_loc"]
+        rep.rows_outside_area += slot["outside"]
         old_release = releases.get((force, month), {}).get("release", "")
         if old_release and old_release > slot["release"]:
             rep.months.append(

@@ -124,6 +124,10 @@ def _ingest(args) -> int:
     except ingest.RecoveryError as exc:
         print(f"ingest: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # staging could not be written (read-only folder, full disk): nothing was changed
+        where = exc.filename or d
+        print(f"{where}: {exc.strerror or exc}: nothing was changed", file=sys.stderr)
+        return 1
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: before the renames nothing changed; after, all did
         print(f"ingest: {exc or 'interrupted before any change: nothing was changed'}", file=sys.stderr)
         return 130

@@ -386,3 +386,23 @@ def test_zip_bombs_and_corrupt_members_are_messages_and_change_nothing(data_dir,
     out = capsys.readouterr().out
     assert "broken.zip!2020-08/2020-08-test-street.csv:0: -: cannot be read from the archive" in out
     assert tree(data_dir) == before
+
+
+@pytest.mark.parametrize("errno_, text", [(28, "No space left on device"), (30, "Read-only file system")])
+def test_a_full_disk_or_read_only_folder_while_staging_is_a_message(
+    data_dir, tmp_path, capsys, monkeypatch, errno_, text
+):
+    """Root ignores permissions, so the failure is injected where staging writes: the first file it links."""
+    from safer import ingest
+
+    z = _archive(tmp_path)
+    before = tree(data_dir)
+
+    def fail(src, dst, *a, **k):
+        raise OSError(errno_, text, str(dst))
+
+    monkeypatch.setattr(ingest.os, "link", fail)
+    assert main(["ingest", str(z), "--data", str(data_dir), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert f"{text}: nothing was changed" in err and ".ingest-staging-" in err
+    assert tree(data_dir) == before and _clean(data_dir)

@@ -37,7 +37,6 @@ BASE_FONT = 16
 TITLE_FONT = 22
 TEMPLATE = "plotly_white"
 
-_MONTHS, _MONTHS_LONG = fmt.MONTHS_SHORT, fmt.MONTHS_LONG  # one list of month names
 
 __all__ = [
     "OKABE_ITO",
@@ -63,34 +62,17 @@ __all__ = [
 # --------------------------------------------------------------------------- helpers
 
 
-def _isnan(x) -> bool:
-    try:
-        return x is None or bool(pd.isna(x))
-    except (TypeError, ValueError):
-        return False
+# Months, numbers and missing values: one set of helpers, in safer.fmt.
+_isnan = fmt.is_missing
+_ym = fmt.ym
+_shift_month = fmt.shift_month
+month_to_date = fmt.month_to_date
+month_label = fmt.month_label
 
 
-def _ym(month: str) -> tuple[int, int]:
-    y, m = str(month).split("-")[:2]
-    return int(y), int(m)
-
-
-def month_to_date(month: str) -> str:
-    """'YYYY-MM' -> 'YYYY-MM-01' (a plain string, so figures stay JSON-friendly)."""
-    y, m = _ym(month)
-    return f"{y:04d}-{m:02d}-01"
-
-
-def month_label(month: str, long: bool = False) -> str:
-    """'2019-07' -> 'Jul 2019' (or 'July 2019' with long=True)."""
-    y, m = _ym(month)
-    return f"{(_MONTHS_LONG if long else _MONTHS)[m - 1]} {y}"
-
-
-def _shift_month(month: str, k: int) -> str:
-    y, m = _ym(month)
-    i = y * 12 + (m - 1) + k
-    return f"{i // 12:04d}-{i % 12 + 1:02d}"
+def _vline(fig: go.Figure, x, line: dict, name: str) -> None:
+    """A vertical line across the whole plot at `x` (an event, a boundary, a marked date)."""
+    fig.add_shape(type="line", xref="x", yref="paper", x0=x, x1=x, y0=0, y1=1, line=line, name=name)
 
 
 def _month_edge(month: str) -> str:
@@ -582,17 +564,7 @@ def _event_layer(fig: go.Figure, ev: pd.DataFrame, x_lo: str, x_hi: str) -> int:
     widths = [(9 * len(str(n)) + 14) / px_per_day for n in ev["number"]]
     levels = _stagger_levels(xs, widths, n_levels=EVENT_LEVELS)
     for (n, d, full, cat), lev in zip(ev.itertuples(index=False, name=None), levels):
-        fig.add_shape(
-            type="line",
-            xref="x",
-            yref="paper",
-            x0=d,
-            x1=d,
-            y0=0,
-            y1=1,
-            line=dict(color="#333333", width=1.5, dash="dot"),
-            name="event",
-        )
+        _vline(fig, d, dict(color="#333333", width=1.5, dash="dot"), "event")
         fig.add_annotation(
             x=d,
             xref="x",
@@ -742,16 +714,7 @@ def cycle_lines_chart(cycle_months: pd.DataFrame, indicator: dict, synthetic: bo
     # legend names each cycle with its colour and marker.
     for b, txt in ((0.5, "Year 1"), (12.5, "Year 2"), (24.5, "Year 3")):
         if b > 0.5:
-            fig.add_shape(
-                type="line",
-                xref="x",
-                yref="paper",
-                x0=b,
-                x1=b,
-                y0=0,
-                y1=1,
-                line=dict(color="#BDBDBD", width=1, dash="dot"),
-            )
+            _vline(fig, b, dict(color="#BDBDBD", width=1, dash="dot"), "year boundary")
         fig.add_annotation(
             x=b,
             xref="x",
@@ -1430,17 +1393,7 @@ def add_marked_date(fig: go.Figure, date: str, label: str) -> go.Figure:
     """Mark one date (for example the scrutiny meeting a link came from) on a time chart: a solid black
     line with its label boxed at the foot of the plot, apart from the event labels at the top.
     ``label`` is drawn as Plotly text: escape HTML special characters before passing text from a URL."""
-    fig.add_shape(
-        type="line",
-        xref="x",
-        yref="paper",
-        x0=date,
-        x1=date,
-        y0=0,
-        y1=1,
-        line=dict(color="#000000", width=3),
-        name="marked date",
-    )
+    _vline(fig, date, dict(color="#000000", width=3), "marked date")
     fig.add_annotation(
         x=date,
         xref="x",

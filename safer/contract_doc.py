@@ -8,28 +8,25 @@ from __future__ import annotations
 
 from . import contract
 
+TYPE_RULES = {
+    "bool": "`true` or `false`",
+    "month": "month `YYYY-MM`",
+    "date": "date `YYYY-MM-DD`",
+    "id": "lower-case letters, digits, `-`, `_`",
+    "area_code": "ONS code: a capital letter and 8 digits",
+    "lsoa_code": "`E01` or `W01` and 6 digits",
+    "int": "whole number",
+    "float": "number (decimal point)",
+}
+
 
 def _rule(col: contract.Column) -> str:
-    t = col.type
+    """What a column accepts, in words: its type's rule, its allowed values or range, and its own note."""
     parts = []
-    if t == "enum":
+    if col.type == "enum":
         parts.append("one of " + ", ".join(f"`{a}`" for a in col.allowed))
-    elif t == "bool":
-        parts.append("`true` or `false`")
-    elif t == "month":
-        parts.append("month `YYYY-MM`")
-    elif t == "date":
-        parts.append("date `YYYY-MM-DD`")
-    elif t == "id":
-        parts.append("lower-case letters, digits, `-`, `_`")
-    elif t == "area_code":
-        parts.append("ONS code: a capital letter and 8 digits")
-    elif t == "lsoa_code":
-        parts.append("`E01` or `W01` and 6 digits")
-    elif t == "int":
-        parts.append("whole number")
-    elif t == "float":
-        parts.append("number (decimal point)")
+    elif col.type in TYPE_RULES:
+        parts.append(TYPE_RULES[col.type])
     if col.minimum is not None:
         parts.append(f"at least {col.minimum:g}")
     if col.maximum is not None:

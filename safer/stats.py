@@ -47,11 +47,7 @@ __all__ = [
 # --------------------------------------------------------------------------- helpers
 
 
-def _isnan(x) -> bool:
-    try:
-        return x is None or bool(pd.isna(x))
-    except (TypeError, ValueError):
-        return False
+_isnan = fmt.is_missing  # one missing-value check, in safer.fmt
 
 
 def _as_count(x) -> int | None:

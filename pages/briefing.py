@@ -23,6 +23,12 @@ PROJECTOR_CSS = """<style>
 [data-testid="stAppDeployButton"], [data-testid="stMainMenu"] { display: none !important; }
 .st-key-briefing_text p { font-size: 1.75rem; line-height: 1.35; margin-bottom: 0.9rem; }
 .st-key-briefing_stamp p { font-size: 1rem; line-height: 1.3; }
+/* A phone: projector type does not fit its width, so the slide shows the chart as its page draws it. */
+.st-key-briefing_chart_phone { display: none; }
+@media (max-width: 639px) {
+  .st-key-briefing_chart { display: none; }
+  .st-key-briefing_chart_phone { display: block; }
+}
 </style>"""
 
 
@@ -87,7 +93,9 @@ def _show(name: str) -> None:
 
     st.title(slide.title)
     chart, text = st.columns([2, 1], gap="medium")
-    chart.plotly_chart(slide.figure, width="stretch", theme=None, config={"displayModeBar": False}, alt=slide.alt)
+    for key, fig in (("briefing_chart", slide.figure), ("briefing_chart_phone", slide.phone_figure)):
+        with chart.container(key=key):
+            st.plotly_chart(fig, width="stretch", theme=None, config={"displayModeBar": False}, alt=slide.alt)
     with text:
         with st.container(horizontal=True, vertical_alignment="center", gap="small"):
             st.button(

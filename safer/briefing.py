@@ -97,6 +97,7 @@ class Slide:
     meta: export.Meta  # period, source, data version, filters
     alt: str  # a text alternative to the chart
     detail: list[str] = field(default_factory=list)  # the method, one click away for the analyst
+    phone_figure: go.Figure | None = None  # the same chart as its page draws it: for a phone's width
 
     @property
     def stamp(self) -> str:
@@ -257,11 +258,6 @@ def for_projector(fig: go.Figure, height: int = 800, width: int = 1200, y_title:
     f.layout.annotations = [a for a in f.layout.annotations if a.name not in ("caption", "synthetic")]
     for a in f.layout.annotations:
         a.font.size = big(a.font.size)
-        if a.name == "bar label" and a.text:  # three short lines fit over a bar at this size
-            a.text = a.text.replace(" months with data", "<br>months with data")
-    if any(a.name == "bar label" for a in f.layout.annotations) and f.layout.yaxis.range:
-        lo, hi = f.layout.yaxis.range
-        f.update_yaxes(range=[lo, hi * 1.2])
     rows = _legend_rows(f, width)
     band = 44 if synthetic else 0
     top = band + 44  # the band, then room for labels on top of the plot (plan cycles, subplot titles)
@@ -399,6 +395,7 @@ def build_slide(store, briefing: Briefing, step: int) -> Slide:
         title=spec.title,
         page=spec.page,
         figure=for_projector(fig, y_title=y_title),
+        phone_figure=fig,
         sentences=[x for x in said if x][:3],
         meta=meta,
         alt=alt,

@@ -134,7 +134,7 @@ def _per_month_title(indicator: dict) -> str:
     return label if "per month" in label.lower() else f"{label} per month"
 
 
-TITLE_WRAP = 34  # characters a line at the title's 22 px: a 40% column or a phone
+TITLE_WRAP = 30  # characters a line at the title's 22 px: a 40% column or a phone (about 340 px)
 SUBTITLE_WRAP = 48
 
 

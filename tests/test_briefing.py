@@ -211,10 +211,14 @@ def test_a_briefing_opens_on_slide_one_with_one_chart_and_no_filters(demo):
     assert not at.exception, [e.value for e in at.exception]
     b = briefing.load(NAME)
     assert [t.value for t in at.title] == [b.slides[0].title]
-    assert len(at.get("plotly_chart")) == 1
+    # one chart, drawn twice: in projector type, and as its page draws it for a phone (CSS shows one)
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert len(charts) == 2
+    assert charts[0]["layout"]["font"]["size"] == briefing.PROJECTOR_FONT > charts[1]["layout"]["font"]["size"]
+    assert [t.get("y") for t in charts[0]["data"]] == [t.get("y") for t in charts[1]["data"]]
     assert not at.selectbox and not at.multiselect and not at.text_input and not at.radio
     assert any("Synthetic demo data" in w.value for w in at.warning)
-    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    fig = charts[0]
     assert any("SYNTHETIC" in a.get("text", "") for a in fig["layout"]["annotations"])
     assert any("Data version" in c.value and "Data period" in c.value for c in at.caption)
     assert _param(at, "step") == "1"

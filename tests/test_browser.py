@@ -295,12 +295,13 @@ def test_filters_and_downloads_work_from_the_keyboard_alone(dashboard, context, 
 
 
 SIZES = {"desktop 1440x900": (1440, 900), "projector 1920x1080": (1920, 1080), "phone 390x844": (390, 844)}
-# Every page, and the views whose charts carry the most text: a ward with suppressed months, a partner
-# indicator with its events, the briefing's later slides.
+# Every page, the views whose charts carry the most text (a ward with suppressed months, a partner indicator
+# with its events), and every slide of the shipped briefing (on a phone a slide shows its page's chart).
 LAYOUT_URLS = [p.url_path for p in PAGES] + [
     "trends?indicator=cse&area=E05000794",
     "trends?indicator=burglary",
     "plan_cycles?indicator=missing_episodes",
+    *(f"briefing?briefing=scrutiny-current-cycle&step={i}" for i in range(1, 5)),  # every slide
 ]
 
 

@@ -53,7 +53,7 @@ def test_trends_filters_come_from_the_url(demo_env):
     assert at.selectbox(key="url_indicator").value == "burglary"
     assert at.selectbox(key="url_area").value == "E05000784"
     fig = figures(at)[0]
-    assert "Cheadle and Gatley" in json.dumps(fig["layout"]["title"])
+    assert "Cheadle and Gatley" in fig["layout"]["title"]["text"].replace("<br>", " ")  # a wrapped title
     assert at.query_params["indicator"] == ["burglary"] or at.query_params["indicator"] == "burglary"
 
 

@@ -647,372 +647,37 @@ def build_partner_counts(ref: dict) -> dict[str, dict[str, np.ndarray]]:
 
 # --------------------------------------------------------------------------- catalogue tables
 
-INDICATORS = (
-    {
-        "indicator_id": "asb",
-        "label": "Anti-social behaviour",
-        "unit": "incidents",
-        "good_direction": "down",
-        "suppress_below": "0",
-        "geography": "ward",
-        "police_uk_crime_type": ASB,
-        "source": "police.uk street-level data (Greater Manchester Police)",
-        "caveats": "Demo figures are synthetic, not real. Incidents reported to the police only: the council and "
-        "housing providers record more. Locations are approximate (anonymised snap points). Greater "
-        "Manchester Police supplied no data to police.uk from July 2019 for many months: those months "
-        "are missing, not zero.",
-    },
-    {
-        "indicator_id": "burglary",
-        "label": "Burglary",
-        "unit": "crimes",
-        "good_direction": "down",
-        "suppress_below": "0",
-        "geography": "ward",
-        "police_uk_crime_type": BURGLARY,
-        "source": "police.uk street-level data (Greater Manchester Police)",
-        "caveats": "Demo figures are synthetic, calibrated on real police.uk Stockport burglary counts for "
-        "February 2016 to January 2019. police.uk does not split residential and business burglary. "
-        "Locations are approximate (anonymised snap points). Greater Manchester Police supplied no data "
-        "to police.uk from July 2019 for many months: those months are missing, not zero.",
-    },
-    {
-        "indicator_id": "cse",
-        "population_group": "children",
-        "label": "Child sexual exploitation reports",
-        "unit": "reports",
-        "good_direction": "up",
-        "suppress_below": "5",
-        "geography": "ward",
-        "police_uk_crime_type": "",
-        "source": "Partner data: children's safeguarding referrals flagged for child sexual exploitation (demo "
-        "extract)",
-        "caveats": "Demo figures are synthetic. CSE has long been under-reported, so more reports mostly reflect "
-        "better recognition by professionals, not more abuse: a rise is treated as good news. Ward "
-        "counts from 1 to 4 are suppressed. The extract lacks November and December 2019.",
-    },
-    {
-        "indicator_id": "missing_episodes",
-        "population_group": "children",
-        "label": "Missing from home or care episodes (children)",
-        "unit": "episodes",
-        "good_direction": "down",
-        "suppress_below": "5",
-        "geography": "ward",
-        "police_uk_crime_type": "",
-        "source": "Partner data: missing from home and care return-interview service (demo extract)",
-        "caveats": "Demo figures are synthetic. Episodes, not children: one child can go missing many times. "
-        "Ward counts from 1 to 4 are suppressed. The extract lacks October to December 2023.",
-    },
-    {
-        "indicator_id": "modern_slavery",
-        "label": "Modern slavery referrals (National Referral Mechanism)",
-        "unit": "referrals",
-        "good_direction": "up",
-        "suppress_below": "0",
-        "geography": "borough",
-        "police_uk_crime_type": "",
-        "source": "Partner data: National Referral Mechanism referrals for people found in Stockport (demo extract)",
-        "caveats": "Demo figures are synthetic. Modern slavery is under-reported, so more referrals mostly mean "
-        "better identification. Borough level only; available from April 2017.",
-    },
-)
-
-PLAN_CYCLES = (
-    ("2018-21", "Safer Stockport Partnership Plan 2018/21", "2018-04", "2021-03", "2018-03-13", ""),
-    ("2022-25", "Safer Stockport Partnership Plan 2022/25", "2022-04", "2025-03", "2022-03-15", "CAB265"),
-    ("2025-28", "One Stockport Safety Partnership Plan 2025/28", "2025-04", "2028-03", "", ""),
-)
-
-PRIORITIES = (
-    (
-        "2018-21",
-        "vulnerable-people",
-        "Protecting Vulnerable People",
-        "Safeguarding children and adults at risk of harm, exploitation or going missing.",
-        "false",
-    ),
-    (
-        "2018-21",
-        "public-safety",
-        "Public Safety and Protection",
-        "Reducing crime and anti-social behaviour that affect people where they live, work and visit.",
-        "false",
-    ),
-    (
-        "2018-21",
-        "serious-organised-crime",
-        "Serious and Organised Crime",
-        "Disrupting organised criminality, including exploitation and modern slavery.",
-        "false",
-    ),
-    (
-        "2018-21",
-        "transforming-justice",
-        "Transforming Justice",
-        "Reducing reoffending and supporting victims through the justice system. No indicator in the demo "
-        "catalogue evidences it.",
-        "false",
-    ),
-    (
-        "2018-21",
-        "communities-places",
-        "Focus on Communities and Places",
-        "A cross-cutting theme that runs through all the others: working with communities in the places "
-        "that need it most.",
-        "false",
-    ),
-    (
-        "2022-25",
-        "vulnerable-people",
-        "Protecting vulnerable people",
-        "Illustrative wording: safeguarding children and adults at risk of harm or going missing.",
-        "true",
-    ),
-    (
-        "2022-25",
-        "public-safety",
-        "Safer neighbourhoods",
-        "Illustrative wording: reducing neighbourhood crime and anti-social behaviour.",
-        "true",
-    ),
-    (
-        "2022-25",
-        "exploitation",
-        "Tackling exploitation",
-        "Illustrative wording (new theme): identifying and disrupting criminal and sexual exploitation and "
-        "modern slavery.",
-        "true",
-    ),
-    (
-        "2025-28",
-        "vulnerable-people",
-        "Protecting vulnerable people",
-        "Illustrative wording: safeguarding children and adults at risk, including from exploitation and "
-        "modern slavery.",
-        "true",
-    ),
-    (
-        "2025-28",
-        "public-safety",
-        "Safer neighbourhoods",
-        "Illustrative wording: reducing neighbourhood crime and anti-social behaviour.",
-        "true",
-    ),
-    (
-        "2025-28",
-        "community-confidence",
-        "Confident, connected communities",
-        "Illustrative wording (new theme): helping residents feel safe and confident to report.",
-        "true",
-    ),
-)
-
-PRIORITY_INDICATORS = (
-    ("2018-21", "vulnerable-people", "cse", "true"),
-    ("2018-21", "vulnerable-people", "missing_episodes", "true"),
-    ("2018-21", "vulnerable-people", "modern_slavery", "false"),
-    ("2018-21", "public-safety", "asb", "true"),
-    ("2018-21", "public-safety", "burglary", "true"),
-    ("2018-21", "serious-organised-crime", "modern_slavery", "true"),
-    ("2018-21", "communities-places", "asb", "false"),
-    ("2022-25", "vulnerable-people", "cse", "true"),
-    ("2022-25", "vulnerable-people", "missing_episodes", "true"),
-    ("2022-25", "public-safety", "asb", "true"),
-    ("2022-25", "public-safety", "burglary", "true"),
-    ("2022-25", "exploitation", "modern_slavery", "true"),
-    ("2022-25", "exploitation", "cse", "false"),
-    ("2025-28", "vulnerable-people", "cse", "true"),
-    ("2025-28", "vulnerable-people", "missing_episodes", "true"),
-    ("2025-28", "vulnerable-people", "modern_slavery", "true"),
-    ("2025-28", "public-safety", "asb", "true"),
-    ("2025-28", "public-safety", "burglary", "true"),
-    ("2025-28", "community-confidence", "asb", "false"),
-)
-
-EVENTS = (
-    (
-        "2017-09-01",
-        "Missing from Home hubs launched",
-        "service",
-        "missing_episodes",
-        "Multi-agency Missing from Home hubs began working with children who go missing. The date is illustrative.",
-    ),
-    (
-        "2017-12-01",
-        "Ring-fenced resources for burglary",
-        "resourcing",
-        "burglary",
-        "Resources were ring-fenced for burglary prevention and investigation. The date is illustrative.",
-    ),
-    (
-        "2017-12-04",
-        "Scrutiny of partnership priorities",
-        "scrutiny",
-        "",
-        "Communities and Transport Scrutiny Committee considered the partnership's priorities.",
-    ),
-    (
-        "2018-03-13",
-        "Partnership Plan 2018/21 approved",
-        "plan",
-        "",
-        "The Safer Stockport Partnership Plan 2018/21 was approved.",
-    ),
-    (
-        "2019-03-18",
-        "CSE awareness campaign",
-        "service",
-        "cse",
-        "A child sexual exploitation awareness campaign for professionals and families. The date is illustrative.",
-    ),
-    (
-        "2019-07-01",
-        "GMP new records system: no police.uk data",
-        "recording",
-        "",
-        "Greater Manchester Police moved to a new records system and supplied no data to police.uk from July 2019 "
-        "for many months. Those months are missing, not zero.",
-    ),
-    ("2020-03-23", "First national COVID-19 lockdown", "covid", "", "Stay-at-home order across England."),
-    ("2020-11-05", "Second national COVID-19 lockdown", "covid", "", "Four-week national lockdown in England."),
-    ("2021-01-06", "Third national COVID-19 lockdown", "covid", "", "Stay-at-home order across England."),
-    (
-        "2022-03-15",
-        "Partnership Plan 2022/25 approved",
-        "plan",
-        "",
-        "The Safer Stockport Partnership Plan 2022/25 was approved (decision CAB265).",
-    ),
+# The catalogue, plans, priorities, events, status rules and scrutiny concerns are written as they are:
+# they are kept as CSV seed files in safer/seeds/ (one per data file, in the contract's columns), so they are
+# edited as data, not as Python. The generator copies them and reads them where it needs their values.
+SEEDS = Path(__file__).resolve().parent / "seeds"
+SEED_FILES = (
+    "indicators.csv",
+    "plan_cycles.csv",
+    "priorities.csv",
+    "priority_indicators.csv",
+    "events.csv",
+    "status_rules.csv",
+    "scrutiny_concerns.csv",
 )
 
 
-# Status rules: how on track / at risk / off track is worked out (never typed in by hand).
-STATUS_RULES = (
-    (
-        "default",
-        "",
-        "",
-        "On track: at least 75% of the way from the baseline to the target, or beyond it. At risk: no worse than "
-        "the baseline but less than 75% of the way. Off track: worse than the baseline. Needs at least 9 of the "
-        "latest 12 months with data. Illustrative rule for the demo.",
-        "75",
-        "0",
-        "9",
-    ),
-    (
-        "small-counts",
-        "",
-        "modern_slavery",
-        "Small monthly counts vary a lot, so the bands are wider: on track at 50% of the way to the target or "
-        "beyond; at risk down to 50% of the gap the wrong side of the baseline; off track beyond that. Needs all "
-        "12 of the latest months with data. Illustrative rule for the demo.",
-        "50",
-        "-50",
-        "12",
-    ),
-)
+def seed_rows(name: str) -> list[tuple[str, ...]]:
+    """The rows of a seed file (header left out), as tuples of text, in the contract's column order."""
+    with open(SEEDS / name, encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == contract.SPECS[name].column_names, f"safer/seeds/{name}: columns differ from the contract"
+    return [tuple(r) for r in rows[1:]]
 
-SCRUTINY_COMMITTEE = "Communities & Transport Scrutiny Committee"
-SCRUTINY_SOURCE = (
-    "Minutes of the Communities & Transport Scrutiny Committee, 4 December 2017: Safer Stockport "
-    "Partnership priorities (paraphrased)"
-)
 
-# Concerns raised on the partnership's proposed priorities, 4 December 2017 (paraphrased).
-SCRUTINY_CONCERNS = (
-    (
-        "2017-12-police-resources",
-        "2017-12-04",
-        SCRUTINY_COMMITTEE,
-        "Police resources",
-        "asb",
-        "Whether police resources can keep up neighbourhood policing and work on anti-social behaviour.",
-        "",
-        "",
-        "",
-        SCRUTINY_SOURCE,
-        "false",
-    ),
-    (
-        "2017-12-cse-rise",
-        "2017-12-04",
-        SCRUTINY_COMMITTEE,
-        "Child sexual exploitation",
-        "cse",
-        "The rise in reported child sexual exploitation.",
-        "The rise was put down largely to historical under-reporting coming to light.",
-        "",
-        "",
-        SCRUTINY_SOURCE,
-        "false",
-    ),
-    (
-        "2017-12-missing-hubs",
-        "2017-12-04",
-        SCRUTINY_COMMITTEE,
-        "Children missing from home or care",
-        "missing_episodes",
-        "Children going missing from home or care.",
-        "",
-        "An update on the Missing from Home hubs after their three-month review.",
-        "open",
-        SCRUTINY_SOURCE,
-        "true",
-    ),
-    (
-        "2017-12-modern-slavery",
-        "2017-12-04",
-        SCRUTINY_COMMITTEE,
-        "Modern slavery",
-        "modern_slavery",
-        "Modern slavery is likely to be under-reported.",
-        "",
-        "",
-        "",
-        SCRUTINY_SOURCE,
-        "false",
-    ),
-    (
-        "2017-12-youth-services",
-        "2017-12-04",
-        SCRUTINY_COMMITTEE,
-        "Youth services",
-        "asb",
-        "Under-resourced youth services put pressure on reactive services.",
-        "",
-        "",
-        "",
-        SCRUTINY_SOURCE,
-        "false",
-    ),
-    (
-        "2017-12-asb-perception",
-        "2017-12-04",
-        SCRUTINY_COMMITTEE,
-        "Anti-social behaviour",
-        "asb",
-        "Falling reports of anti-social behaviour do not match what the public perceive.",
-        "",
-        "",
-        "",
-        SCRUTINY_SOURCE,
-        "false",
-    ),
-    (
-        "2017-12-burglary",
-        "2017-12-04",
-        SCRUTINY_COMMITTEE,
-        "Burglary",
-        "burglary",
-        "The rise in burglary.",
-        "Resources had been ring-fenced to respond to the rise.",
-        "",
-        "",
-        SCRUTINY_SOURCE,
-        "false",
-    ),
-)
+def _seed_dicts(name: str) -> tuple[dict[str, str], ...]:
+    return tuple(dict(zip(contract.SPECS[name].column_names, r)) for r in seed_rows(name))
+
+
+INDICATORS = _seed_dicts("indicators.csv")
+PLAN_CYCLES = seed_rows("plan_cycles.csv")
+PRIORITY_INDICATORS = seed_rows("priority_indicators.csv")
+
 
 SURVEY_SOURCE = "GM Community Safety Survey (Stockport cohort)"
 SURVEY_YEARS = ("2019/20", "2020/21", "2021/22", "2022/23", "2023/24", "2024/25", "2025/26")
@@ -1281,17 +946,8 @@ def generate(out_dir: Path, real_dir: Path = REAL_DIR) -> dict:
     pop_rows.sort(key=lambda r: (r[0], r[1], r[4] != "all"))
     put("population.csv", contract.SPECS["population.csv"].column_names, pop_rows)
 
-    icols = contract.SPECS["indicators.csv"].column_names
-    spec = contract.SPECS["indicators.csv"]
-    put("indicators.csv", icols, [[ind.get(c, spec.column(c).default) for c in icols] for ind in INDICATORS])
-    put("plan_cycles.csv", contract.SPECS["plan_cycles.csv"].column_names, [list(r) for r in PLAN_CYCLES])
-    put("priorities.csv", contract.SPECS["priorities.csv"].column_names, [list(r) for r in PRIORITIES])
-    put(
-        "priority_indicators.csv",
-        contract.SPECS["priority_indicators.csv"].column_names,
-        [list(r) for r in PRIORITY_INDICATORS],
-    )
-    put("events.csv", contract.SPECS["events.csv"].column_names, [list(r) for r in EVENTS])
+    for name in SEED_FILES:  # written as kept: one seed file per data file
+        put(name, contract.SPECS[name].column_names, [list(r) for r in seed_rows(name)])
 
     # Police.uk street files, one per month outside the gap.
     counts = build_police_counts(ref)
@@ -1359,12 +1015,6 @@ def generate(out_dir: Path, real_dir: Path = REAL_DIR) -> dict:
                 )
             trows.append([cid, iid, _fmt_float(base), per, _fmt_float(tgt), note])
     put("targets.csv", contract.SPECS["targets.csv"].column_names, trows)
-    put("status_rules.csv", contract.SPECS["status_rules.csv"].column_names, [list(r) for r in STATUS_RULES])
-    put(
-        "scrutiny_concerns.csv",
-        contract.SPECS["scrutiny_concerns.csv"].column_names,
-        [list(r) for r in SCRUTINY_CONCERNS],
-    )
     put("consultation.csv", contract.SPECS["consultation.csv"].column_names, consultation_rows())
     crows, cpop = comparator_rows(totals, Path(real_dir))
     put("comparator_monthly.csv", contract.SPECS["comparator_monthly.csv"].column_names, crows)

@@ -20,6 +20,7 @@ is beyond chance, the caveat) and its stamp, `slides_html` and `pdf_bytes` make 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import html
 import os
@@ -31,11 +32,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
 import plotly.graph_objects as go
 
-from . import charts, config, export, queries, stats, views
-from .views import comparisons
+from . import config, export, queries, views
 
 BRIEFINGS_DIR = config.PROJECT_ROOT / "briefings"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
@@ -306,100 +305,31 @@ def _area(store, spec: SlideSpec, path: Path, indicator: dict, partnership: dict
     return {"area_code": code, "area_name": row.area_name, "area_type": row.area_type}
 
 
-def _period(first, last) -> str:
-    return f"{first} to {last}" if isinstance(first, str) and isinstance(last, str) else "no data"
-
-
 def build_slide(store, briefing: Briefing, step: int) -> Slide:
-    """Slide STEP (1-based) of the briefing: its figure, its three sentences and its stamp."""
+    """Slide STEP (1-based) of the briefing: the slide view of its kind (`safer.views.slides`, built from the
+    page's own view), its chart in projector type, its three sentences and its stamp."""
     n = len(briefing.slides)
     step = parse_step(step, n)
     spec = briefing.slides[step - 1]
     p = queries.run(store, "partnership").iloc[0].to_dict()
-    synthetic = bool(p["synthetic"])
     indicator = _indicator(store, spec, briefing.path)
     area = _area(store, spec, briefing.path, indicator, p)
-    iid, code = indicator["indicator_id"], area["area_code"]
-    monthly = queries.run(store, "monthly", indicator=iid, area=code)
-    y_title = None
-
-    detail: list[str] = []
-    if spec.page == "trends":
-        v = views.trend(store, iid, code)
-        m = v.data["monthly"]
-        # one story on a projector: the months, the rolling mean, plan cycles and gaps, from the same view
-        # (the Trends page adds the limits and events)
-        fig = charts.trend_chart(
-            m[["month", "value"]],
-            m["rolling_12_mean"],
-            None,
-            queries.run(store, "plan_cycles"),
-            None,
-            indicator,
-            area["area_name"],
-            synthetic,
-            suppressed=m["value_suppressed"] if "value_suppressed" in m else None,
-            suppress_below=m.attrs.get("suppress_below"),
-        )
-        alt = v.sentences[1]
-        y_title = f"{str(indicator['unit']).capitalize()} per month"
-        period = _period(*(monthly.month.iloc[[0, -1]] if len(monthly) else (None, None)))
-        source = indicator["source"]
-        said = comparisons.plain_sentences(store, iid, code)
-        detail = comparisons.method_sentences(store, iid, code)
-    elif spec.page == "plan_cycles":
-        v = views.cycle_comparison(store, iid, code)
-        fig = v.figures["cycle means chart"]
-        alt = v.notes[0]
-        months = v.tables["month by month"]
-        has = months[pd.to_numeric(months["value"], errors="coerce").notna()]
-        period = _period(has.month.min(), has.month.max()) + " (plan cycles)"
-        source = indicator["source"]
-        # the words say what the chart shows: the cycles, each against the one before on matched months
-        said = v.sentences[-3:]
-        detail = v.detail
-    else:  # consultation: what residents say against what is recorded
-        pv = stats.survey_estimates(queries.run(store, "perception_vs_recorded", indicator=iid))
-        if pv.empty:
-            raise BriefingError(
-                f"{spec.where(briefing.path, 'indicator')}: no survey question in consultation.csv "
-                f"is set against {iid!r}, so there is no perception to show"
-            )
-        fig = charts.perception_chart(pv, monthly, indicator, synthetic)
-        first, last = pv.iloc[0], pv.iloc[-1]
-        alt = (
-            f"Residents: {first.percent:.1f}% in {first.period} and {last.percent:.1f}% in {last.period} "
-            f"({first.answer.lower()}). Recorded {indicator['label'].lower()} per month is drawn below."
-        )
-        period = _period(pv.start_month.min(), pv.end_month.max())
-        source = f"consultation.csv; {indicator['source']}"
-        said = [
-            alt,
-            comparisons.verdict_sentence(comparisons.in_family(store, "latest12", iid, code), str(indicator["unit"])),
-            comparisons.first_sentence(indicator.get("caveats")) or stats.SURVEY_METHOD.split(". ")[0] + ".",
-        ]
-        detail = [stats.SURVEY_METHOD]
-
-    meta = export.Meta(
-        title=spec.title,
-        period=period,
-        source=source,
-        data_version=store.version,
-        filters=dict(spec.filters) | {"area": code},
-        partnership=p["name"],
-        synthetic=synthetic,
-    )
+    v = views.SLIDE_KINDS[spec.page](store, indicator["indicator_id"], area["area_code"])
+    if "missing" in v.data:
+        raise BriefingError(f"{spec.where(briefing.path, 'indicator')}: {v.data['missing']}")
+    fig = v.figures["chart"]
+    meta = dataclasses.replace(v.meta, title=spec.title, filters=dict(spec.filters) | {"area": area["area_code"]})
     return Slide(
         number=step,
         of=n,
         title=spec.title,
         page=spec.page,
-        figure=for_projector(fig, y_title=y_title),
+        figure=for_projector(fig, y_title=v.data.get("y_title")),
         phone_figure=fig,
-        sentences=[x for x in said if x][:3],
+        sentences=[x for x in v.sentences if x][:3],
         meta=meta,
-        alt=alt,
-        detail=detail,
+        alt=v.data["alt"],
+        detail=v.detail,
     )
 
 

@@ -14,6 +14,7 @@ from .headlines import Card, default_cycle, overview
 from .headlines import cycle_choices as overview_cycles
 from .priorities import priorities
 from .similar_areas import comparator_indicators, compare
+from .slides import SLIDE_KINDS, cycles_slide, perception_slide, trend_slide
 from .trends import HOW_TO_READ as TREND_HOW_TO_READ
 from .trends import trend
 from .wards import areas
@@ -41,4 +42,8 @@ __all__ = [
     "area_periods",
     "comparator_indicators",
     "TREND_HOW_TO_READ",
+    "SLIDE_KINDS",
+    "trend_slide",
+    "cycles_slide",
+    "perception_slide",
 ]

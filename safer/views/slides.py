@@ -1,0 +1,112 @@
+"""Briefing slides: one view per slide kind, built from the page's own view, for a projector.
+
+Each function returns a `View` whose figure ("chart") is the chart as its page draws it (the briefing puts
+it in projector type), whose sentences are at most three plain ones, whose detail is the method (one click
+away for the analyst), and whose `data["alt"]` is a text alternative to the chart. A slide and its page
+cannot disagree: the slide takes its numbers from the same view.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import charts, queries, stats
+from . import comparisons
+from .base import View, cached, stamp
+from .consultation import consultation
+from .cycles import cycle_comparison
+from .trends import trend
+
+
+def _period(first, last) -> str:
+    return f"{first} to {last}" if isinstance(first, str) and isinstance(last, str) else "no data"
+
+
+@cached
+def trend_slide(store, indicator_id: str, area_code: str) -> View:
+    """The months, the rolling mean, plan cycles and gaps: one story (the Trends page adds limits and events)."""
+    v = trend(store, indicator_id, area_code)
+    ind, m = v.data["indicator"], v.data["monthly"]
+    fig = charts.trend_chart(
+        m[["month", "value"]],
+        m["rolling_12_mean"],
+        None,
+        queries.run(store, "plan_cycles"),
+        None,
+        ind,
+        v.data["area"]["area_name"],
+        v.meta.synthetic,
+        suppressed=m["value_suppressed"] if "value_suppressed" in m else None,
+        suppress_below=m.attrs.get("suppress_below"),
+    )
+    period = _period(*(m.month.iloc[[0, -1]] if len(m) else (None, None)))
+    return View(
+        name="trend_slide",
+        title=v.title,
+        question=v.question,
+        meta=stamp(store, v.title, period, str(ind["source"]), {"indicator": indicator_id, "area": area_code}),
+        figures={"chart": fig},
+        sentences=comparisons.plain_sentences(store, indicator_id, area_code),
+        detail=comparisons.method_sentences(store, indicator_id, area_code),
+        queries=v.queries,
+        data={"alt": v.sentences[1], "y_title": f"{str(ind['unit']).capitalize()} per month"},
+    )
+
+
+@cached
+def cycles_slide(store, indicator_id: str, area_code: str) -> View:
+    """Each plan cycle's monthly mean; the words compare each cycle with the one before on matched months."""
+    v = cycle_comparison(store, indicator_id, area_code)
+    months = v.tables["month by month"]
+    has = months[pd.to_numeric(months["value"], errors="coerce").notna()]
+    period = _period(has.month.min(), has.month.max()) + " (plan cycles)"
+    return View(
+        name="cycles_slide",
+        title=v.title,
+        question=v.question,
+        meta=stamp(store, v.title, period, v.meta.source, {"indicator": indicator_id, "area": area_code}),
+        figures={"chart": v.figures["cycle means chart"]},
+        sentences=v.sentences[-3:],
+        detail=v.detail,
+        queries=v.queries,
+        data={"alt": v.notes[0]},
+    )
+
+
+@cached
+def perception_slide(store, indicator_id: str, area_code: str) -> View:
+    """What residents say against what is recorded. `data["missing"]` says why there is no slide, if so."""
+    c = consultation(store, "all", "all", indicator_id)  # the Consultation page's view of this indicator
+    ind = comparisons.indicator(store, indicator_id)
+    pv = c.tables.get("perception against recorded")
+    if pv is None or pv.empty:
+        msg = f"no survey question in consultation.csv is set against {indicator_id!r}, so there is no perception"
+        return View("perception_slide", "", "", c.meta, data={"missing": msg + " to show"})
+    first, last = pv.iloc[0], pv.iloc[-1]
+    alt = (
+        f"Residents: {first.percent:.1f}% in {first.period} and {last.percent:.1f}% in {last.period} "
+        f"({first.answer.lower()}). Recorded {ind['label'].lower()} per month is drawn below."
+    )
+    monthly = queries.run(store, "monthly", indicator=indicator_id, area=area_code)
+    fig = charts.perception_chart(pv, monthly, ind, c.meta.synthetic)
+    verdict = comparisons.in_family(store, "latest12", indicator_id, area_code)
+    period = _period(pv.start_month.min(), pv.end_month.max())
+    source = f"consultation.csv; {ind['source']}"
+    return View(
+        name="perception_slide",
+        title=f"{ind['label']}: what residents say against what is recorded",
+        question="Do residents' views match what is recorded?",
+        meta=stamp(store, ind["label"], period, source, {"indicator": indicator_id, "area": area_code}),
+        figures={"chart": fig},
+        sentences=[
+            alt,
+            comparisons.verdict_sentence(verdict, str(ind["unit"])),
+            comparisons.first_sentence(ind.get("caveats")) or stats.SURVEY_METHOD.split(". ")[0] + ".",
+        ],
+        detail=[stats.SURVEY_METHOD],
+        queries=[f"python -m safer query perception_vs_recorded --indicator {indicator_id}"],
+        data={"alt": alt},
+    )
+
+
+SLIDE_KINDS = {"trends": trend_slide, "plan_cycles": cycles_slide, "consultation": perception_slide}

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from . import config, contract, contract_doc, export, queries
-from .store import BuildError, Store
+from .store import BuildError, Store, publish_parquet
 
 
 def _build_failed(exc: BuildError) -> int:
@@ -47,6 +47,9 @@ def _build(args) -> int:
         print(w, file=sys.stderr)
     state = "current" if st.current else "NOT current: serving the last good build"
     print(f"store {st.serving} ({state}), built {st.built_at}, data version {store.version}")
+    if args.parquet:
+        out = publish_parquet(store, args.parquet)
+        print(f"published as Parquet: {out} (serve it with SAFER_PARQUET={out} streamlit run dashboard.py)")
     return 0 if st.current else 1
 
 
@@ -227,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
 
     b = sub.add_parser("build", help="build (or reuse) the DuckDB store for the data directory")
     b.add_argument("--data", help=data_help)
+    b.add_argument("--parquet", metavar="DIR", help="also publish the build as Parquet files in DIR (one per table)")
 
     q = sub.add_parser("query", help="run queries/NAME.sql and print CSV; --list lists the queries")
     q.add_argument("name", nargs="?")

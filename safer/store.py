@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import threading
 import time
 from dataclasses import dataclass, field
@@ -445,3 +446,80 @@ class Store:
             if self._con is not None:
                 self._con.close()
                 self._con = None
+
+
+# --------------------------------------------------------------------------- published as Parquet
+
+
+def publish_parquet(store: Store, out_dir: str | os.PathLike) -> Path:
+    """Write the build `store` is serving as Parquet: one file per table (the extracts as loaded, the model's
+    tables, `meta`), written beside `out_dir` and renamed into place, so a reader never sees half of it.
+
+    This is the first step beyond one machine (docs/scaling.md): the same files in object storage are read by
+    DuckDB over `read_parquet('s3://...')`, by any number of dashboard processes (`ParquetStore`).
+    """
+    out = Path(out_dir)
+    tmp = out.with_name(out.name + f".tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    cur = store.cursor()
+    try:
+        tables = [
+            r[0] for r in cur.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()
+        ]
+        for t in tables:
+            target = str(tmp / f"{t}.parquet").replace("'", "''")
+            cur.execute(f"COPY {_qi(t)} TO '{target}' (FORMAT parquet)")
+    finally:
+        cur.close()
+    if out.exists():
+        old = out.with_name(out.name + f".old-{os.getpid()}")
+        os.replace(out, old)
+        os.replace(tmp, out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, out)
+    return out
+
+
+class ParquetStore:
+    """A build published as Parquet (`publish_parquet`), served read-only by another process, unchanged:
+    each table is a view over its file, and the model's macros (`series`, ...) are made from
+    queries/model/ as the build makes them. It answers `sql`, `rows`, `cursor` and `version` as `Store` does,
+    so every named query and view runs on it."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        if not (self.path / "meta.parquet").is_file():
+            raise FileNotFoundError(f"{self.path}: not a published build (no meta.parquet)")
+        self.data_dir = self.path
+        self.cache = None
+        self._con = duckdb.connect()
+        self._con.execute("SET threads TO 2")
+        for f in sorted(self.path.glob("*.parquet")):
+            literal = str(f).replace("'", "''")
+            # rowid is a row's place in its file, as in the build (queries keep the extracts' order by it)
+            self._con.execute(
+                f"CREATE VIEW {_qi(f.stem)} AS SELECT * EXCLUDE (file_row_number), file_row_number AS rowid "
+                f"FROM read_parquet('{literal}', file_row_number = true)"
+            )
+        for model in queries.list_models():
+            if model.builds.startswith("macro"):
+                self._con.execute(model.sql)
+        meta = dict(self._con.execute("SELECT key, value FROM meta").fetchall())
+        self.status = Status(self.path, serving=self.path, fingerprint=meta.get("fingerprint"), current=True)
+        self.status.built_at = meta.get("built_at")
+        self.status.warnings = json.loads(meta.get("warnings", "[]"))
+
+    def refresh(self) -> Status:
+        return self.status  # a published build does not change under its readers
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        return self._con.cursor()
+
+    sql = Store.sql
+    rows = Store.rows
+    version = Store.version
+
+    def close(self) -> None:
+        self._con.close()

@@ -7,6 +7,7 @@ This is the only module of `safer` that imports Streamlit; everything it shows c
 
 from __future__ import annotations
 
+import os
 import runpy
 import sys
 import threading
@@ -17,7 +18,7 @@ import streamlit as st
 
 from . import briefing as briefings  # noqa: F401 - re-exported: the briefing page reads its slides here
 from . import config, export, fmt, queries
-from .store import BuildError, Store
+from .store import BuildError, ParquetStore, Store
 
 
 def _data_dir_arg() -> str | None:
@@ -36,8 +37,17 @@ def _store_for(data_dir: str) -> Store:
     return Store(data_dir)
 
 
+@st.cache_resource(show_spinner="Opening the published build…")
+def _parquet_store(path: str) -> ParquetStore:
+    return ParquetStore(path)
+
+
 def store() -> Store:
-    """The store for this data directory, refreshed if the extracts changed since the last run."""
+    """The store for this data directory, refreshed if the extracts changed since the last run; or, with
+    $SAFER_PARQUET set, a build another process published as Parquet (`python -m safer build --parquet DIR`)."""
+    published = os.environ.get("SAFER_PARQUET")
+    if published:
+        return _parquet_store(published)
     d = str(config.data_dir(_data_dir_arg()))
     try:
         s = _store_for(d)

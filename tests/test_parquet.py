@@ -1,0 +1,70 @@
+"""The first step beyond one machine: a build published as Parquet, served unchanged by a second process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pandas as pd
+from helpers import PROJECT
+
+from safer import queries, views
+from safer.cli import main
+from safer.store import ParquetStore, Store
+
+SECOND_PROCESS = """
+import json, sys
+from safer import queries, views
+from safer.store import ParquetStore
+s = ParquetStore(sys.argv[1])
+v = views.trend(s, "cse", "E05000794")
+print(json.dumps({
+    "version": s.version,
+    "monthly": queries.run_rows(s, "monthly", indicator="burglary")[1],
+    "ward_rates": queries.run_rows(s, "ward_rates", indicator="cse")[1],
+    "sentences": v.sentences,
+}, default=str))
+"""
+
+
+def test_a_published_build_is_served_unchanged_by_a_second_process(demo_env, tmp_path, capsys):
+    out = tmp_path / "published"
+    assert main(["build", "--parquet", str(out)]) == 0
+    assert "published as Parquet" in capsys.readouterr().out
+    names = {p.stem for p in out.glob("*.parquet")}
+    assert {"fact_monthly", "indicator_months", "police_uk_rows", "indicators", "meta"} <= names
+    s = Store(demo_env)
+    r = subprocess.run(
+        [sys.executable, "-c", SECOND_PROCESS, str(out)],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT,
+        env=dict(os.environ, PYTHONPATH=str(PROJECT)),
+    )
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)
+    assert got["version"] == s.version  # the same build: the same data version on every stamp
+    assert got["monthly"] == json.loads(
+        json.dumps(queries.run_rows(s, "monthly", indicator="burglary")[1], default=str)
+    )
+    assert got["ward_rates"] == json.loads(
+        json.dumps(queries.run_rows(s, "ward_rates", indicator="cse")[1], default=str)
+    )
+    assert got["sentences"] == views.trend(s, "cse", "E05000794").sentences  # suppression and wording too
+    s.close()
+
+
+def test_every_named_query_runs_on_the_published_build(demo_env, tmp_path):
+    s = Store(demo_env)
+    from safer.store import publish_parquet
+
+    p = ParquetStore(publish_parquet(s, tmp_path / "pub"))
+    for q in queries.list_queries():
+        params = {x.name: "asb" for x in q.params if x.required and x.name == "indicator"}
+        params |= {x.name: "2018-21" for x in q.params if x.required and x.name == "cycle"}
+        a, b = queries.run(s, q.name, **params), queries.run(p, q.name, **params)
+        pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_dtype=False)
+    p.close()
+    s.close()

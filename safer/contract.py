@@ -923,6 +923,18 @@ class Unreadable(Exception):
         super().__init__(message)
 
 
+class RecordError(Exception):
+    """A CSV record that cannot be parsed, named by the line it begins on (a quote never closed runs on to the
+    end of the file, so the line where the reader gave up is not the line to fix)."""
+
+    def __init__(self, line: int, exc: csv.Error):
+        self.line = line
+        text = str(exc)
+        if "unexpected end of data" in text:
+            text = "a quoted value opened on this line is never closed (unexpected end of data)"
+        super().__init__(text)
+
+
 def text_lines(path: Path):
     """The file's lines as text, read as a stream (gunzipped as read, never whole in memory).
 
@@ -971,6 +983,9 @@ def check_file(path: Path, rel: str, spec: FileSpec, problems: list[Problem], ke
         empty_lines, line = _check_rows(reader, table, problems, keep_rows)
     except Unreadable as exc:
         problems.append(Problem(rel, exc.line, "", str(exc)))
+        return None
+    except RecordError as exc:
+        problems.append(Problem(rel, exc.line, "", f"cannot be parsed: {exc}"))
         return None
     except csv.Error as exc:
         problems.append(Problem(rel, reader.line_num or 1, "", f"cannot be parsed: {exc}"))
@@ -1038,7 +1053,15 @@ def _check_rows(reader, table: Table, problems: list[Problem], keep_rows: bool) 
     month_keys: dict[tuple[str, str], int] = {}
     first = last = None
     count = 0
-    for record in reader:
+    records = iter(reader)
+    while True:
+        start = reader.line_num + 1  # where the next record begins (a quoted value may span lines)
+        try:
+            record = next(records)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise RecordError(start, exc) from None
         line = reader.line_num
         if not record or not "".join(record).strip():
             empty_lines.append(line)

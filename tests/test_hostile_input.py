@@ -128,3 +128,18 @@ def test_a_period_that_ends_before_it_starts_is_refused(store):
 
     with pytest.raises(queries.QueryError, match="is after --end_month"):
         queries.run(store, "ward_rates", indicator="asb", start_month="2020-05", end_month="2020-02")
+
+
+def test_an_unterminated_quote_is_reported_at_the_line_it_opens(data_dir):
+    """The reader only gives up at the end of the file; the line to fix is where the quote opened."""
+    (data_dir / "events.csv").write_text(
+        "event_date,title,category,indicator_id,description\n"
+        "2020-01-01,fine,plan,,ok\n"
+        '2020-02-01,"never closed,plan,,runs on\n'
+        "2020-03-01,after,plan,,x\n"
+        "2020-04-01,after again,plan,,y\n"
+    )
+    problems = [str(p) for p in contract.validate(data_dir).errors]
+    assert problems == [
+        "events.csv:3: -: cannot be parsed: a quoted value opened on this line is never closed (unexpected end of data)"
+    ]

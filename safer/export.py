@@ -98,9 +98,20 @@ def safe_table(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def csv_bytes(df: pd.DataFrame) -> bytes:
+STAMP_COLUMNS = ("data_period", "data_source", "data_version", "partnership")
+
+
+def csv_bytes(df: pd.DataFrame, meta: Meta | None = None) -> bytes:
+    """The table as CSV (small numbers as shown, text made inert for spreadsheets). With `meta`, the stamp
+    travels with the numbers: the data period, source, data version and partnership (marked SYNTHETIC for
+    demo data) as the last columns of every row, so a CSV copied out of its folder still says what it is."""
+    out = display_table(df)
+    if meta is not None:
+        partnership = meta.partnership + (" (SYNTHETIC DEMO DATA)" if meta.synthetic else "")
+        values = (meta.period, meta.source, meta.data_version, partnership)
+        out = out.assign(**{c: v for c, v in zip(STAMP_COLUMNS, values) if c not in out.columns})
     # RFC 4180 line endings: a carriage return inside a text cell is then quoted, never a row break.
-    return safe_table(display_table(df)).to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+    return safe_table(out).to_csv(index=False, lineterminator="\r\n").encode("utf-8")
 
 
 def _inert_workbook(wb) -> None:

@@ -111,7 +111,7 @@ def build_pack(store, cycle_id: str, out_dir: Path, images: bool = True) -> dict
             )
             for tname, df in part.tables.items():
                 fname = f"{export.slug(tname)}.csv"
-                (folder / fname).write_bytes(export.csv_bytes(df))
+                (folder / fname).write_bytes(export.csv_bytes(df, meta))
                 files.append(f"{folder.name}/{fname}")
                 sheets[tname] = df
             imgs = []

@@ -215,7 +215,7 @@ def exports(tables: dict[str, pd.DataFrame], figures: dict[str, object], m: expo
             fname = f"{name}-{export.slug(tname)}-{v}.csv"
             st.download_button(
                 label,
-                export.csv_bytes(df),
+                export.csv_bytes(df, m),
                 file_name=fname,
                 key=f"dl-{fname}",
                 mime="text/csv",

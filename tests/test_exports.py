@@ -190,3 +190,21 @@ def test_pack_zip_and_cli(data_dir, tmp_path, capsys):
     assert main(["pack", "--cycle", "nope", "--out", str(tmp_path / "q"), "--data", str(data_dir)]) == 2
     assert "'nope' is not known" in capsys.readouterr().err
     s.close()
+
+
+def test_a_csv_download_carries_its_stamp_in_every_row(store):
+    """A CSV copied out of its folder still says its period, source, data version and partnership."""
+    df = queries.run(store, "monthly", indicator="asb")
+    meta = export.Meta(
+        title="ASB",
+        period="2020-01 to 2020-07",
+        source="police.uk",
+        data_version=store.version,
+        partnership="Test Partnership",
+        synthetic=True,
+    )
+    rows = list(csv.DictReader(io.StringIO(export.csv_bytes(df, meta).decode())))
+    assert list(rows[0]) == ["month", "value", "data_period", "data_source", "data_version", "partnership"]
+    assert {r["data_version"] for r in rows} == {store.version} and len(store.version) == 10
+    assert {r["partnership"] for r in rows} == {"Test Partnership (SYNTHETIC DEMO DATA)"}
+    assert [r["value"] for r in rows][:3] == ["5", "4", ""]  # the numbers unchanged, the gap still empty

@@ -516,6 +516,10 @@ def _suppressed_layer(fig: go.Figure, monthly: pd.DataFrame, suppressed, suppres
 def _gap_layer(fig: go.Figure, df: pd.DataFrame, hidden: list[str]) -> None:
     """Each run of months with no data (suppressed months are not gaps): shaded, labelled with its months."""
     runs = missing_runs(df.assign(value=df["value"].where(~df["month"].isin(hidden), 0.0)) if hidden else df)
+    # The label goes at the foot of its band when no month comes near the foot (on a phone a narrow band's
+    # label spills over the months beside it); otherwise half-way up, as before.
+    v = pd.to_numeric(df["value"], errors="coerce")
+    low_clear = not hidden and v.notna().any() and float(v.min()) > 0.25 * float(v.max())
     for first, last in runs:
         fig.add_shape(
             type="rect",
@@ -534,10 +538,10 @@ def _gap_layer(fig: go.Figure, df: pd.DataFrame, hidden: list[str]) -> None:
         fig.add_annotation(
             x=_month_edge(first),
             xref="x",
-            y=0.5,
+            y=0.01 if low_clear else 0.5,
             yref="paper",
             xanchor="left",
-            yanchor="middle",
+            yanchor="bottom" if low_clear else "middle",
             xshift=2,
             text=f"<b>No data</b><br>{_run_text(first, last).replace(' – ', ' –<br>')}",
             showarrow=False,

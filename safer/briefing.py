@@ -254,7 +254,7 @@ def for_projector(fig: go.Figure, height: int = 800, width: int = 1200, y_title:
         if tf is not None and tf.size is not None:
             tf.size = big(tf.size)
     synthetic = [a for a in f.layout.annotations if a.name == "synthetic"]
-    f.layout.annotations = [a for a in f.layout.annotations if a.name not in ("caption", "synthetic")]
+    f.layout.annotations = [a for a in f.layout.annotations if a.name != "synthetic"]
     for a in f.layout.annotations:
         a.font.size = big(a.font.size)
     rows = _legend_rows(f, width)

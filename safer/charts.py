@@ -232,24 +232,6 @@ def _add_synthetic(fig: go.Figure, synthetic: bool) -> None:
     )
 
 
-def _add_caption(fig: go.Figure, text: str, below_px: int = 80) -> None:
-    """A source/caveat line ``below_px`` pixels under the plot area (independent of height)."""
-    fig.add_annotation(
-        text=text,
-        xref="paper",
-        yref="paper",
-        x=0,
-        y=0,
-        yshift=-below_px,
-        xanchor="left",
-        yanchor="top",
-        showarrow=False,
-        align="left",
-        font=dict(size=14, color=NEUTRAL),
-        name="caption",
-    )
-
-
 LEGEND_WRAP = 34  # characters a legend line: one entry fits a phone's width (Plotly does not wrap them)
 
 
@@ -354,7 +336,6 @@ def trend_chart(
     indicator: dict,
     area_name: str,
     synthetic: bool,
-    note: str | None = None,
     suppressed: pd.Series | None = None,
     suppress_below: int | None = None,
 ) -> go.Figure:
@@ -434,14 +415,10 @@ def trend_chart(
         f"{label} in {area_name}, by month",
         subtitle,
         height=660,
-        margin=dict(l=90, r=40, t=130, b=150 + (40 if note else 0)),
+        margin=dict(l=90, r=40, t=130, b=150),
     )
     _legend_at_bottom(fig)
     fig.update_layout(hovermode="closest")
-    # The footnote (gaps, the limits' method) is shown by the page under the chart, not inside the figure,
-    # so it can never be printed over the legend at any width.
-    if note:
-        _add_caption(fig, note, below_px=78)
     _add_synthetic(fig, synthetic)
     return fig
 

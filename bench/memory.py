@@ -7,7 +7,10 @@ Police, October 2026), then measures, each in a fresh process (peak resident mem
 
 - `python -m safer validate` of the demo data directory with that file added under `police_uk/`;
 - `python -m safer ingest` of that file into a copy of the demo data directory;
-- `python -m safer ingest` of a 4 MB zip bomb (one member inflating to about 1 GB): refused with a message.
+- `python -m safer ingest` of a 4 MB zip bomb (one member inflating to about 1 GB): refused with a message;
+- `python -m safer validate` of the demo data with a 200 MB `partner_monthly.csv` (SYNTHETIC: 1,700 partner
+  indicators added to `indicators.csv`, every ward every month), and `python -m safer ingest` of that file
+  (merged with the demo's partner rows).
 
 It prints each target beside its measurement. Everything is written under `--work`, never into the project.
 """
@@ -22,6 +25,8 @@ import sys
 import time
 import zipfile
 from pathlib import Path
+
+import numpy as np
 
 from bench import gm
 
@@ -79,6 +84,33 @@ def demo_copy(dest: Path) -> Path:
     return dest
 
 
+PARTNER_INDICATORS = 1_700  # x 21 wards x ~190 months: about 6.8 million rows, 200 MB
+
+
+def big_partner(work: Path, data: Path) -> tuple[Path, Path]:
+    """A SYNTHETIC partner extract of about 200 MB and the `indicators.csv` that declares its indicators."""
+    path, inds = work / "partner_monthly.csv", work / "indicators.csv"
+    if path.exists() and inds.exists():
+        return path, inds
+    base = (data / "indicators.csv").read_text(encoding="utf-8")
+    template = next(line for line in base.splitlines() if line.startswith("missing_episodes,"))
+    rest = template.split(",", 2)[2]
+    ids = [f"partner_{i:04d}" for i in range(PARTNER_INDICATORS)]
+    extra = "".join(f"{i},Synthetic partner indicator {i},{rest}\n" for i in ids)
+    inds.write_text(base + ("" if base.endswith("\n") else "\n") + extra, encoding="utf-8")
+    wards = [line.split(",")[0] for line in (data / "areas.csv").read_text().splitlines() if ",ward," in line]
+    months = [f"{y}-{m:02d}" for y in range(2011, 2027) for m in range(1, 13) if f"{y}-{m:02d}" <= "2026-09"]
+    rng = np.random.default_rng(11)
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write("indicator_id,month,area_code,value\n")
+        for i in ids:
+            vals = rng.poisson(6, size=(len(months), len(wards)))
+            f.write("".join(f"{i},{m},{w},{v}\n" for r, m in zip(vals, months) for w, v in zip(wards, r)))
+    os.replace(tmp, path)
+    return path, inds
+
+
 def zip_bomb(work: Path) -> Path:
     path = work / "bomb.zip"
     if not path.exists():
@@ -110,6 +142,20 @@ def main(argv=None) -> int:
     results.append(("ingest of the 200 MB file", *measure(["ingest", str(big), "--data", str(d), "--quiet"])))
     d = demo_copy(a.work / "bomb")
     results.append(("ingest of the zip bomb (refused)", *measure(["ingest", str(bomb), "--data", str(d), "--quiet"])))
+    partner, inds = big_partner(a.work, PROJECT / "data")
+    print(f"partner extract: {partner.stat().st_size / 1e6:.0f} MB")
+    d = demo_copy(a.work / "partner-validate")
+    (d / "indicators.csv").unlink()
+    os.link(inds, d / "indicators.csv")
+    (d / "partner_monthly.csv").unlink()
+    os.link(partner, d / "partner_monthly.csv")
+    results.append(("validate, 200 MB partner_monthly.csv", *measure(["validate", "--data", str(d)])))
+    d = demo_copy(a.work / "partner-ingest")
+    (d / "indicators.csv").unlink()
+    os.link(inds, d / "indicators.csv")
+    results.append(
+        ("ingest of the 200 MB partner file", *measure(["ingest", str(partner), "--data", str(d), "--quiet"]))
+    )
     print("\n| run | exit | peak memory | target | time | last line |\n|---|---|---|---|---|---|")
     for name, code, peak, secs, last in results:
         ok = "met" if peak <= TARGET_MB else "NOT met"

@@ -235,8 +235,7 @@ def _existing_police(data_dir: Path) -> tuple[dict, dict]:
     by_file: dict[Path, set] = {}
     for p in contract.police_files(data_dir):
         counts: dict[tuple[str, str], int] = {}
-        text = contract.read_text(p).decode("utf-8-sig", errors="replace")
-        for r in csv.DictReader(io.StringIO(text, newline="")):
+        for r in csv.DictReader(contract.text_lines(p)):  # a stream: a force-wide file is never whole in memory
             if r.get("Month"):
                 k = (_slug(r.get("Falls within") or ""), r["Month"])
                 counts[k] = counts.get(k, 0) + 1
@@ -495,7 +494,8 @@ def _check_members(members: list[Member], problems: list, rep: Report, progress:
         spec = _spec_for(m, problems)
         if spec is None:
             continue
-        t = contract.check_file(m.path, m.name, spec, problems, keep_rows=spec is not pspec)
+        # Rows are not kept: the staged directory is validated whole (cross-file checks) before it is used.
+        t = contract.check_file(m.path, m.name, spec, problems, keep_rows=False)
         if t is None or any(p.file == m.name and p.severity == "error" for p in problems):
             continue
         rep.warnings += [p for p in problems if p.file == m.name and p.severity == "warning"]
@@ -565,7 +565,7 @@ def _stage_and_commit(data_dir: Path, new_contract: dict, police_in: dict, rep: 
             if name == "partner_monthly.csv" and (staging / name).exists():
                 rep.partner += _merge_partner(staging / name, t)
             else:
-                _replace_link(staging / name, contract.read_text(m.path))
+                _stage_file(m.path, staging / name)
                 rep.files_replaced.append(name)
         _stage_police(staging, data_dir, police_in, rep, progress)
         check = contract.validate(staging)
@@ -594,6 +594,17 @@ def _stage_copy(data_dir: Path, staging: Path) -> None:
         os.link(p, dst)
 
 
+def _stage_file(src: Path, dst: Path) -> None:
+    """A contract file from the ingest into the staging folder, gunzipped, in chunks (never whole in memory);
+    the staged hard link is broken first, so the live file is never written through."""
+    dst.unlink(missing_ok=True)
+    opener = gzip.open if src.name.endswith(".gz") else open
+    with opener(src, "rb") as fin, open(dst, "wb") as fout:
+        shutil.copyfileobj(fin, fout, 1 << 20)
+        fout.flush()
+        os.fsync(fout.fileno())
+
+
 def _replace_link(path: Path, data: bytes) -> None:
     path.unlink(missing_ok=True)  # break the hard link: never write through to the live file
     _write_bytes(path, data)
@@ -607,19 +618,32 @@ def _lsoa_set(path: Path) -> set[str]:
 
 
 def _merge_partner(path: Path, new: contract.Table) -> list[str]:
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        old = list(csv.DictReader(f))
+    """Replace, in the staged `partner_monthly.csv`, every (indicator, month) the new file holds by the new
+    file's rows: the old rows of other months stay as and where they were, the new rows follow in their
+    own order. Both files are read as streams and only the new file's (indicator, month) pairs are held, so
+    a 200 MB partner extract is merged in a few MB."""
     cols = contract.SPECS["partner_monthly.csv"].column_names
-    new_rows = [r for _, r in new.rows]
-    new_keys = {(r["indicator_id"], r["month"]) for r in new_rows}
-    old_keys = {(r["indicator_id"], r["month"]) for r in old if any(r.values())}
-    kept = [r for r in old if any(r.values()) and (r["indicator_id"], r["month"]) not in new_keys]
-    merged = sorted(kept + new_rows, key=lambda r: (r["indicator_id"], r["month"], r["area_code"]))
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(cols)
-    w.writerows([[r[c] for c in cols] for r in merged])
-    _replace_link(path, buf.getvalue().encode("utf-8"))
+    new_keys: set[tuple[str, str]] = set()
+    for r in csv.DictReader(contract.text_lines(new.path)):
+        if any(r.values()):
+            new_keys.add((r["indicator_id"], r["month"]))
+    old_keys: set[tuple[str, str]] = set()  # only those the new file replaces
+    merged = path.with_name(path.name + ".merging")
+    with open(merged, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(cols)
+        for r in csv.DictReader(contract.text_lines(path)):
+            k = (r.get("indicator_id") or "", r.get("month") or "")
+            if k in new_keys:
+                old_keys.add(k)
+            elif any(r.values()):
+                w.writerow([r.get(c) or "" for c in cols])
+        for r in csv.DictReader(contract.text_lines(new.path)):
+            if any(r.values()):
+                w.writerow([r.get(c) or "" for c in cols])
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(merged, path)  # replaces the staged hard link: the live file is never written through
     lines = []
     for ind in sorted({k[0] for k in new_keys}):
         added = sorted(m for i, m in new_keys - old_keys if i == ind)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 
+import pytest
 from helpers import FILES, POLICE_ROWS, PROJECT
 
 from safer import contract, contract_doc
@@ -118,6 +119,23 @@ def test_gzipped_police_file_is_read(data_dir):
 def test_duplicate_key_names_both_lines(data_dir):
     (data_dir / "areas.csv").write_text(FILES["areas.csv"] + "E05000001,North again,ward,E08000099\n")
     assert problems(data_dir) == ["areas.csv:5: area_code: duplicate of line 3 (E05000001)"]
+
+
+@pytest.mark.parametrize("collide", [False, True], ids=["hashes", "every-hash-equal"])
+def test_every_repeated_key_names_the_first_line_even_when_hashes_collide(data_dir, monkeypatch, collide):
+    """Keys are found by their hashes; rows behind equal hashes are compared, so a collision never makes a
+    false duplicate and never hides a true one."""
+    if collide:
+        monkeypatch.setattr(contract, "hash", lambda k: 7, raising=False)
+    extra = "cse,2020-01,E05000001,9\ncse,2020-01,E05000002,4\ncse,2020-01,E05000001,3\n"
+    (data_dir / "partner_monthly.csv").write_text(FILES["partner_monthly.csv"] + extra)  # lines 8, 9, 10
+    key = "indicator_id,month,area_code"
+    want = [
+        f"partner_monthly.csv:8: {key}: duplicate of line 2 (cse, 2020-01, E05000001)",
+        f"partner_monthly.csv:9: {key}: duplicate of line 3 (cse, 2020-01, E05000002)",
+        f"partner_monthly.csv:10: {key}: duplicate of line 2 (cse, 2020-01, E05000001)",
+    ]
+    assert [p for p in problems(data_dir) if "duplicate" in p] == want
 
 
 def test_broken_reference(data_dir):

@@ -135,6 +135,30 @@ def test_partner_extract_merges_by_indicator_month(data_dir, tmp_path, capsys):
     s.close()
 
 
+def test_partner_merge_keeps_every_other_row_exactly_whatever_the_new_files_encoding(data_dir, tmp_path, capsys):
+    """The merged file is the old rows of months the new file does not hold, as and where they were, then the
+    new rows in their order; a byte-order mark, CRLF line ends, a blank line and reordered columns in the new
+    file change nothing."""
+    import csv as _csv
+
+    old = list(_csv.DictReader(open(data_dir / "partner_monthly.csv")))
+    f = tmp_path / "update.csv"
+    f.write_bytes(
+        b"\xef\xbb\xbfmonth,area_code,indicator_id,value\r\n2020-02,E05000002,cse,6\r\n\r\n2020-06,E08000099,slavery,3\r\n"
+    )
+    assert main(["ingest", str(f), "--data", str(data_dir), "--quiet"]) == 0
+    new = [
+        {"indicator_id": "cse", "month": "2020-02", "area_code": "E05000002", "value": "6"},
+        {"indicator_id": "slavery", "month": "2020-06", "area_code": "E08000099", "value": "3"},
+    ]
+    kept = [r for r in old if (r["indicator_id"], r["month"]) not in {("cse", "2020-02"), ("slavery", "2020-06")}]
+    want = kept + new
+    text = (data_dir / "partner_monthly.csv").read_text()
+    assert text == "indicator_id,month,area_code,value\n" + "".join(
+        f"{r['indicator_id']},{r['month']},{r['area_code']},{r['value']}\n" for r in want
+    )
+
+
 def test_ingest_that_would_break_references_changes_nothing(data_dir, tmp_path, capsys):
     f = tmp_path / "p.csv"
     f.write_text("indicator_id,month,area_code,value\ncse,2020-05,E05000777,2\n")

@@ -1774,13 +1774,30 @@ def _check_area_lookup(rep: Report) -> dict[str, str]:
         if first[0] != r["lad_name"]:
             msg = f"'{r['lad_name']}' differs from '{first[0]}' (line {first[1]}) for the same {lad}"
             rep.problems.append(Problem(t.rel, line, named.get("lad_name", "lad_name"), msg))
-        if r["lsoa_code"] in own and home and lad != home:
-            msg = (
-                f"{r['lsoa_code']} is the partnership's (lsoa_ward_lookup.csv line {own[r['lsoa_code']]}), but "
-                f"here it is in {lad}, not the partnership's own area {home}"
-            )
-            rep.problems.append(Problem(t.rel, line, named.get("lad_code", "lad_code"), msg))
+        if own and home and (r["lsoa_code"] in own) != (lad == home):
+            rep.problems.append(Problem(t.rel, line, named.get("lad_code", "lad_code"), _not_same_area(r, own, home)))
+    if own and home in lads:
+        listed = {r["lsoa_code"] for _, r in t.rows}
+        for code, line in own.items():
+            if code not in listed:
+                msg = f"{code} is not in {AREA_LOOKUP}, which lists the partnership's area {home}: {SAME_AREA}"
+                rep.problems.append(Problem("lsoa_ward_lookup.csv", line, "lsoa_code", msg))
     return {code: name for code, (name, _line) in lads.items()}
+
+
+SAME_AREA = (
+    "the partnership's LSOAs must be the same in both lookups, or the Compare page's count and every other "
+    "page's would differ (and the difference would show a count below ward level)"
+)
+
+
+def _not_same_area(r: dict, own: dict[str, int], home: str) -> str:
+    if r["lsoa_code"] in own:
+        return (
+            f"{r['lsoa_code']} is the partnership's (lsoa_ward_lookup.csv line {own[r['lsoa_code']]}), but here it "
+            f"is in {r['lad_code']}, not the partnership's own area {home}"
+        )
+    return f"{r['lsoa_code']} is in the partnership's area {home} here but not in lsoa_ward_lookup.csv: {SAME_AREA}"
 
 
 def _check_groups_file(rep: Report, lads: dict[str, str], monthly_areas: set[str]) -> set[str]:
@@ -1830,10 +1847,12 @@ def check_comparator_groups(rep: Report, indicators: dict[str, dict] | None) -> 
     """The area lookup and the comparator groups; a comparator_monthly.csv row never counts what the police.uk
     files count (same area, police.uk indicator and a month any police.uk file holds)."""
     lads = _check_area_lookup(rep)
+    if AREA_LOOKUP not in rep.tables and any(p.file == AREA_LOOKUP for p in rep.errors):
+        return  # the lookup is unreadable, and says why: what refers to it cannot be checked
     if (
         "comparator_groups.csv" in rep.tables
         and AREA_LOOKUP not in rep.tables
-        and "comparator_monthly.csv" not in (rep.tables)
+        and "comparator_monthly.csv" not in rep.tables
     ):
         msg = f"needs {AREA_LOOKUP} (to count its areas from police_uk/) or comparator_monthly.csv"
         rep.problems.append(Problem("comparator_groups.csv", 1, "", msg))

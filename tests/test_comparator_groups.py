@@ -296,6 +296,7 @@ def test_the_demo_neighbours_group_counts_equal_an_independent_count_of_the_file
     assert "2026-01" not in set(t[t.area_name == "High Peak"].month)
     assert "2026-01" in set(t[t.area_name == "Cheshire East"].month)
     assert v.tables["comparator rates"].set_index("Area").loc["High Peak", "Months with data"] == 11
+    assert any(x.startswith("Months with data out of 12: High Peak 11.") for x in v.sentences)
     s.close()
 
 

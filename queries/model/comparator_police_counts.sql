@@ -12,7 +12,7 @@ placed AS (
         l.lad_code AS area_code,
         p.month,
         p.crime_type,
-        trim(regexp_replace(lower(p.falls_within), '[^a-z0-9]+', '-', 'g'), '-') AS force
+        p.falls_within
     FROM police_uk_source AS p
     INNER JOIN area_lookup AS l ON p.lsoa_code = l.lsoa_code
     WHERE l.lad_code IN (SELECT area_code FROM areas_counted)
@@ -22,8 +22,15 @@ force_rows AS (
     SELECT
         area_code,
         force,
-        row_number() OVER (PARTITION BY area_code ORDER BY count(*) DESC, force) AS rank
-    FROM placed
+        row_number() OVER (PARTITION BY area_code ORDER BY sum(n) DESC, force) AS rank
+    FROM (
+        SELECT
+            area_code,
+            trim(regexp_replace(lower(falls_within), '[^a-z0-9]+', '-', 'g'), '-') AS force,
+            count(*) AS n
+        FROM placed
+        GROUP BY area_code, falls_within
+    )
     GROUP BY area_code, force
 ),
 
@@ -31,7 +38,7 @@ force_months AS (
     SELECT DISTINCT
         trim(regexp_replace(lower(falls_within), '[^a-z0-9]+', '-', 'g'), '-') AS force,
         month
-    FROM police_uk_source
+    FROM (SELECT DISTINCT falls_within, month FROM police_uk_source)
 ),
 
 area_months AS (

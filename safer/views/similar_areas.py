@@ -50,6 +50,13 @@ def _gaps(members, rates) -> list[str]:
             f"{', '.join(none['area_name'])} (a month without a police.uk file for an area's force is missing, "
             "not 0)."
         )
+    short = rates[rates["months_with_data"] < 12]
+    if len(short):
+        listed = ", ".join(f"{r.area_name} {r.months_with_data}" for r in short.itertuples())
+        out.append(
+            f"Months with data out of 12: {listed}. A missing month (no police.uk file for the area's force, or "
+            "no comparator_monthly.csv row) adds neither count nor population, never 0."
+        )
     no_pop = rates[rates["rate_per_1000"].isna()]
     if len(no_pop):
         out.append(

@@ -376,3 +376,17 @@ def test_ingest_keeps_the_rows_of_the_comparator_areas_counted_from_the_files(gr
     assert asb["Otherton"]["2020-08"] == 2 and asb["Testborough"]["2020-08"] == 4
     assert _monthly(s, "burglary")["Otherton"]["2020-08"] == 0
     s.close()
+
+
+def test_explain_compares_within_the_group_asked_for(groups_dir, capsys):
+    from safer.cli import main
+
+    assert (
+        main(["explain", "--indicator", "asb", "--compare", "areas", "--group", "g2", "--data", str(groups_dir)]) == 0
+    )
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert {x["area_name"] for x in lines} == {"Otherton", "Testborough"} and {x["group_id"] for x in lines} == {"g2"}
+    assert (
+        main(["explain", "--indicator", "asb", "--compare", "areas", "--group", "nope", "--data", str(groups_dir)]) == 1
+    )
+    assert "unknown comparator group 'nope' (known: g1, g2)" in capsys.readouterr().err

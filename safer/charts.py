@@ -1121,33 +1121,60 @@ def sparkline(monthly: pd.DataFrame, colour: str) -> go.Figure:
 
 
 def describe_trend(monthly: pd.DataFrame, indicator: dict, area_name: str) -> str:
-    """A one- or two-sentence text alternative to the trend chart, generated from the data."""
+    """A one- or two-sentence text alternative to the trend chart, generated from the data.
+
+    A month whose count is withheld as a small number (`value_suppressed`) is told apart from a month with
+    no data: one has a count too small to publish, the other has none."""
     df = _prepare_monthly(monthly)
+    withheld = (
+        monthly.set_index(monthly["month"].astype(str).str.slice(0, 7))["value_suppressed"]
+        .reindex(df["month"])
+        .fillna(False)
+        .astype(bool)
+        .to_numpy()
+        if "value_suppressed" in monthly.columns
+        else pd.Series(False, index=df.index).to_numpy()
+    )
+    n_withheld = int(withheld.sum())
+    small = f" {n_withheld} of {len(df)} months have a count too small to publish (withheld, not missing)."
     label = _label(indicator)
     has = df[df["value"].notna()]
     if df.empty or has.empty:
         span = f" ({month_label(df['month'].iloc[0])} to {month_label(df['month'].iloc[-1])})" if len(df) else ""
-        return f"{label} in {area_name}: no months with data{span}."
+        if not n_withheld:
+            return f"{label} in {area_name}: no months with data{span}."
+        s = f"{label} in {area_name}: no month's count can be shown{span}." + small
+        return s + _gap_sentence(df, withheld)
     f_m, f_v = has["month"].iloc[0], has["value"].iloc[0]
     l_m, l_v = has["month"].iloc[-1], has["value"].iloc[-1]
     unit = _unit(indicator)
     u = f" {unit}" if unit else ""
     s = (
-        f"{label} in {area_name}: {_fmt(f_v)}{u} in {month_label(f_m, True)} (first month with data) "
+        f"{label} in {area_name}: {_fmt(f_v)}{u} in {month_label(f_m, True)} (first month shown) "
+        f"and {_fmt(l_v)}{u} in {month_label(l_m, True)} (latest month shown)."
+        if n_withheld
+        else f"{label} in {area_name}: {_fmt(f_v)}{u} in {month_label(f_m, True)} (first month with data) "
         f"and {_fmt(l_v)}{u} in {month_label(l_m, True)} (latest month with data)."
     )
-    n_missing = int(df["value"].isna().sum())
-    if n_missing:
-        runs = missing_runs(df)
-        parts = [
-            (month_label(a, True) if a == b else f"{month_label(a, True)} to {month_label(b, True)}") for a, b in runs
-        ]
-        if len(parts) > 3:
-            parts = parts[:3] + [f"{len(runs) - 3} more"]
-        s += f" {n_missing} of {len(df)} months have no data ({'; '.join(parts)}); they are shown as gaps, not zero."
-    else:
+    if n_withheld:
+        s += small
+    s += _gap_sentence(df, withheld)
+    if not n_withheld and not df["value"].isna().any():
         s += f" All {len(df)} months have data."
     return s
+
+
+def _gap_sentence(df: pd.DataFrame, withheld) -> str:
+    """The months with no data (withheld months are not gaps), as a sentence; empty when there are none."""
+    gaps = df.assign(value=df["value"].where(~withheld, 0.0))
+    n_missing = int(gaps["value"].isna().sum())
+    if not n_missing:
+        return ""
+    runs = missing_runs(gaps)
+    parts = [(month_label(a, True) if a == b else f"{month_label(a, True)} to {month_label(b, True)}") for a, b in runs]
+    if len(parts) > 3:
+        parts = parts[:3] + [f"{len(runs) - 3} more"]
+    return f" {n_missing} of {len(df)} months have no data ({'; '.join(parts)}); they are shown as gaps, not zero."
 
 
 def describe_cycles(comparison: pd.DataFrame, indicator: dict) -> str:

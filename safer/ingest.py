@@ -45,7 +45,6 @@ import re
 import shutil
 import signal
 import sys
-import tempfile
 import threading
 import zipfile
 import zlib
@@ -471,7 +470,7 @@ def ingest(paths: list[Path], data_dir: Path, progress: bool = True) -> Report:
 
 
 def _ingest(paths: list[Path], data_dir: Path, progress: bool) -> Report:
-    with tempfile.TemporaryDirectory(prefix="safer-ingest-") as tmp:
+    with datadir.ingest_tmp() as tmp:
         rep = Report()
         members, problems = _expand(paths, Path(tmp))
         police, new_contract = _check_members(members, problems, rep, progress)

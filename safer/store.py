@@ -17,10 +17,8 @@ import functools
 import hashlib
 import json
 import os
-import re
 import shutil
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -295,22 +293,6 @@ def _police_source(con, report: contract.Report, cache_dir: Path | None = None):
 # --------------------------------------------------------------------------- serving
 
 
-def _abandoned(tmp: Path) -> bool:
-    """A build's temporary file (`NAME.duckdb.tmp-PID-THREAD[.wal]`) whose process is gone: it was killed."""
-    m = re.search(r"\.tmp-(\d+)-", tmp.name)
-    if not m or int(m.group(1)) == os.getpid():
-        return False
-    if os.name == "nt":  # no cheap liveness check there: an hour-old temporary file is abandoned
-        return time.time() - tmp.stat().st_mtime > 3600
-    try:
-        os.kill(int(m.group(1)), 0)
-    except ProcessLookupError:
-        return True
-    except OSError:
-        return False
-    return False
-
-
 @dataclass
 class Status:
     """What the store is serving, and what went wrong with the newest extracts, if anything."""
@@ -407,7 +389,7 @@ class Store:
     def _prune(self, keep: Path) -> None:
         """Remove older builds, and what builds that were killed left behind (their temporary files)."""
         stale = [p for p in self.cache.glob("*.duckdb") if p != keep]
-        stale += [p for p in self.cache.glob("*.duckdb.tmp-*") if _abandoned(p)]
+        stale += [p for p in self.cache.glob("*.duckdb.tmp-*") if datadir.abandoned(p)]
         for p in stale:
             with contextlib.suppress(OSError):
                 p.unlink()

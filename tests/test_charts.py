@@ -480,3 +480,23 @@ def test_text_in_figures_meets_wcag_aa_contrast(monthly, cycles, events, cycle_m
         for ax in (fig.layout.xaxis, fig.layout.yaxis):
             assert _contrast(ax.tickfont.color, "#FFFFFF") >= 4.5 and ax.tickfont.size >= 14
             assert _contrast(ax.title.font.color, "#FFFFFF") >= 4.5 and ax.title.font.size >= 14
+
+
+def test_describe_trend_tells_a_withheld_small_count_from_a_month_with_no_data():
+    """A month withheld as a small number has a count; a month with no data has none: the words differ."""
+    m = months("2020-01", 6)
+    df = pd.DataFrame(
+        {
+            "month": m,
+            "value": pd.array([None, None, 10, None, None, 15], dtype="Int64"),
+            "value_suppressed": [True, True, False, False, False, False],
+        }
+    )
+    text = charts.describe_trend(df, IND, "Heald Green")
+    assert "10" in text and "(first month shown)" in text and "15" in text
+    assert "2 of 6 months have a count too small to publish (withheld, not missing)" in text
+    assert "2 of 6 months have no data (April 2020 to May 2020)" in text
+    every = df.assign(value=pd.array([None] * 6, dtype="Int64"), value_suppressed=[True] * 6)
+    text = charts.describe_trend(every, IND, "Heald Green")
+    assert "no month's count can be shown" in text and "no months with data" not in text
+    assert "6 of 6 months have a count too small to publish" in text and "have no data" not in text

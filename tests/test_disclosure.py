@@ -139,3 +139,44 @@ def test_a_plan_cycle_total_minus_its_months_never_pins_a_month(demo):
                 if lo == hi and len(tv) and 1 <= int(tv.iloc[0]) < T:
                     pinned.append((w, cid, r["month"]))
     assert not pinned, pinned[:10]
+
+
+def _ward_counts_shown(v) -> list[tuple[str, str, object]]:
+    """Every count a view shows for a ward: (table, column, value)."""
+    out = []
+    for name, t in v.tables.items():
+        for col in ("value", "total", "Total"):
+            if col in t.columns:
+                out += [(name, col, x) for x in t[col]]
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("published", [False, True], ids=["store", "parquet"])
+def test_every_view_shows_a_ward_count_only_rounded_or_withheld(demo, tmp_path, published):
+    """What the pages, slides, pack and exports show is a view's tables: for every small-number indicator,
+    every ward and every period a view offers, each ward count is withheld or a multiple of 5, and each
+    rate is the rate of the published count (so it cannot be turned back into the true count) — on the
+    build and on the same build served from Parquet by another store."""
+    from safer import views
+    from safer.store import ParquetStore, publish_parquet
+
+    s = ParquetStore(publish_parquet(demo, tmp_path / "pub")) if published else demo
+    views.clear_cache()
+    sensitive = s.sql("SELECT indicator_id FROM indicators WHERE suppress_below > 1").indicator_id.tolist()
+    wards = s.sql("SELECT area_code FROM areas WHERE area_type = 'ward' ORDER BY area_code").area_code.tolist()
+    assert sensitive and wards
+    shown = []
+    for ind in sensitive:
+        for w in wards:
+            shown += _ward_counts_shown(views.trend(s, ind, w)) + _ward_counts_shown(views.cycle_comparison(s, ind, w))
+        for period in views.area_periods(s)[0]:
+            t = views.areas(s, ind, period).tables["ward rates"]
+            t = t[t.area_type == "ward"]
+            shown += [("ward rates", "total", x) for x in t.total]
+            rated = t[t.total.notna() & t.rate_per_1000.notna() & (t.person_years > 0)]
+            implied = rated.rate_per_1000 * rated.person_years / 1000
+            assert ((implied - rated.total.astype(float)).abs() < 0.01 * rated.total.astype(float) + 0.05).all()
+    bad = [x for x in shown if not (pd.isna(x[2]) or x[2] == "<5" or int(x[2]) % 5 == 0)]
+    assert len(shown) > 1000 and not bad, bad[:10]
+    views.clear_cache()

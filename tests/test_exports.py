@@ -157,6 +157,25 @@ def test_pack_has_every_priority_with_charts_tables_workbook_and_paragraphs(demo
     assert "SYNTHETIC DEMO DATA" in html and "<img src=" in html and "<script" not in html
 
 
+def test_the_pack_is_laid_out_from_the_same_view_objects_as_the_pages(demo_pack):
+    """Change a view once and the page, the slide and the pack change with it: the pack's tables and charts
+    are the trend and plan-cycle views' own objects, and its files are exactly those objects written out."""
+    from safer import views
+
+    s, out, _ = demo_pack
+    v = views.sia_pack(s, "2022-25")
+    part = next(p for sec in v.data["sections"] for p in sec.parts if p.indicator["indicator_id"] == "burglary")
+    trend, cyc = views.trend(s, "burglary", None), views.cycle_comparison(s, "burglary", None)
+    assert part.tables["burglary monthly"] is trend.tables["monthly"]
+    assert part.tables["burglary plan cycles"] is cyc.tables["plan cycles"]
+    assert part.figures["burglary-trend"] is trend.figures["trend chart"]
+    folder = next(out.glob("*-public-safety"))
+    assert (folder / "burglary-monthly.csv").read_bytes() == export.csv_bytes(trend.tables["monthly"], part.meta)
+    assert part.meta.filters == trend.meta.filters | {"plan cycle": "2022-25"}
+    html = (out / "index.html").read_text()
+    assert html.count("<h3>") == sum(len(sec.parts) for sec in v.data["sections"])
+
+
 def test_pack_numbers_match_the_queries(demo_pack):
     s, out, _ = demo_pack
     folder = next(out.glob("*-public-safety"))

@@ -408,3 +408,21 @@ def test_a_full_disk_or_read_only_folder_while_staging_is_a_message(
     err = capsys.readouterr().err
     assert f"{text}: nothing was changed" in err and ".ingest-staging-" in err
     assert tree(data_dir) == before and _clean(data_dir)
+
+
+def test_a_killed_ingests_unpacked_files_are_removed_by_the_next_ingest(data_dir, tmp_path):
+    """`kill -9` cannot clean up: the unpacked members stay in the temporary folder until the next ingest
+    finds that their process is gone. A running ingest's folder (a live process) is never touched."""
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    env = {"TMPDIR": str(tmpdir)}
+    r = _run_ingest(_archive(tmp_path), data_dir, SAFER_INGEST_FAIL_AFTER="0", **env)
+    assert r.returncode == 137, r.stdout + r.stderr
+    left = [p for p in tmpdir.iterdir() if p.name.startswith(datadir.INGEST_TMP)]
+    assert len(left) == 1 and any(left[0].iterdir())  # what the killed ingest had unpacked
+    live = tmpdir / f"{datadir.INGEST_TMP}{os.getppid()}-running"  # a live process (this test's parent)
+    live.mkdir()
+    assert main(["recover", "--data", str(data_dir)]) == 0
+    r = _run_ingest(_archive(tmp_path), data_dir, **env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert sorted(p.name for p in tmpdir.iterdir()) == [live.name]

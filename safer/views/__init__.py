@@ -12,6 +12,7 @@ from .consultation import consultation
 from .cycles import cycle_comparison
 from .headlines import Card, default_cycle, overview
 from .headlines import cycle_choices as overview_cycles
+from .pack import sia_pack
 from .priorities import priorities
 from .similar_areas import comparator_groups, comparator_indicators, compare
 from .slides import SLIDE_KINDS, cycles_slide, perception_slide, trend_slide
@@ -34,6 +35,7 @@ __all__ = [
     "cycle_comparison",
     "compare",
     "priorities",
+    "sia_pack",
     "areas",
     "consultation",
     "catalogue",

@@ -1,0 +1,121 @@
+"""The SIA data pack as one view: per priority of a plan cycle, each linked indicator's tables, charts and
+paragraph, each with its own stamp. Built from the trend and plan-cycle views (the same objects as their
+pages) and the same verdicts, adjusted as one family for the pack; `safer.pack` only writes it to files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .. import export, fmt, queries
+from . import comparisons
+from .base import View, cached, stamp
+from .cycles import cycle_comparison
+from .trends import trend
+
+
+@dataclass
+class PackPart:
+    """One indicator's part: tables and figures named as their files will be, a paragraph, a stamp."""
+
+    indicator: dict
+    tables: dict[str, pd.DataFrame]
+    figures: dict[str, object]  # file stem -> Plotly figure
+    paragraph: list[str]
+    meta: export.Meta
+
+
+@dataclass
+class PackSection:
+    """One priority: its title, whether its wording is illustrative, its indicators' parts, the stamp of its
+    workbook (all its tables)."""
+
+    priority_id: str
+    title: str
+    illustrative: bool
+    parts: list[PackPart] = field(default_factory=list)
+    meta: export.Meta | None = None
+
+
+def _paragraph(store, indicator: dict, cycle_id: str, end_month: str | None) -> list[str]:
+    iid, unit = indicator["indicator_id"], str(indicator["unit"])
+    latest = comparisons.in_family(store, "latest12", iid, None, end_month=end_month)
+    against = comparisons.in_family(store, "cycle", iid, None, cycle_id=cycle_id)
+    out = [
+        f"{indicator['label']}: " + comparisons.verdict_sentence(latest, unit),
+        "How: " + latest.method,
+        comparisons.cycle_sentence(against, unit),
+        "How: " + against.method,
+    ]
+    if latest.family_size:
+        out.append(
+            f"The pack compares {latest.family_size} indicators at once, so each verdict uses the p-value adjusted "
+            f"for many tests (Benjamini–Hochberg): here {fmt.p_value(latest.family_p_value)} for the latest 12 "
+            "months."
+        )
+    caveats = indicator.get("caveats")
+    if isinstance(caveats, str) and caveats.strip():
+        out.append("Caveats: " + caveats.strip())
+    return out
+
+
+def _part(store, indicator: dict, cycle_id: str, end_month: str | None, area: dict) -> PackPart:
+    iid = indicator["indicator_id"]
+    tr = trend(store, iid, None)
+    cyc = cycle_comparison(store, iid, None)
+    slug = export.slug(iid)
+    meta = stamp(
+        store,
+        f"{indicator['label']}, {area['area_name']}",
+        tr.meta.period,
+        str(indicator["source"]),
+        {"indicator": iid, "area": area["area_code"], "plan cycle": cycle_id},
+    )
+    return PackPart(
+        indicator=indicator,
+        tables={f"{iid} monthly": tr.tables["monthly"], f"{iid} plan cycles": cyc.tables["plan cycles"]},
+        figures={f"{slug}-trend": tr.figures["trend chart"], f"{slug}-plan-cycles": cyc.figures["cycle means chart"]},
+        paragraph=_paragraph(store, indicator, cycle_id, end_month),
+        meta=meta,
+    )
+
+
+@cached
+def sia_pack(store, cycle_id: str) -> View:
+    """Every priority of plan cycle `cycle_id`, with its indicators' parts, in the cycle's order."""
+    p = queries.run(store, "partnership").iloc[0].to_dict()
+    cycle = queries.run(store, "plan_cycles").set_index("cycle_id").loc[cycle_id].to_dict()
+    rows = queries.run(store, "cycle_priorities", cycle=cycle_id)
+    catalogue = queries.run(store, "indicators").set_index("indicator_id")
+    area = {"area_code": p["area_code"], "area_name": p["area_name"]}
+    # Verdicts compare the latest 12 months up to the cycle's end when the data run past it.
+    last = catalogue["last_month"].dropna().max() if len(catalogue) else None
+    end_month = str(cycle["end_month"]) if isinstance(last, str) and str(cycle["end_month"]) < last else None
+    parts = {
+        iid: _part(store, catalogue.loc[iid].to_dict() | {"indicator_id": iid}, cycle_id, end_month, area)
+        for iid in rows.indicator_id.dropna().unique()
+    }
+    period = f"{cycle['start_month']} to {cycle['end_month']}"
+    sections = []
+    for pid, ptitle, illustrative in dict.fromkeys(zip(rows.priority_id, rows.priority_title, rows.illustrative)):
+        sec = PackSection(str(pid), str(ptitle), bool(illustrative))
+        sec.parts = [parts[i] for i in rows[rows.priority_id == pid].indicator_id if isinstance(i, str)]
+        if sec.parts:
+            sec.meta = stamp(store, f"{ptitle}: tables", period, "see each indicator", {"plan cycle": cycle_id})
+        sections.append(sec)
+    meta = stamp(store, f"SIA data pack, plan cycle {cycle_id}", period, "see each indicator", {"plan cycle": cycle_id})
+    return View(
+        name="sia_pack",
+        title=f"{p['name']}: SIA data pack, plan cycle {cycle_id}",
+        question=f"What does the evidence say about each priority of {cycle['title']}?",
+        meta=meta,
+        data={
+            "partnership": p,
+            "cycle": cycle | {"cycle_id": cycle_id},
+            "sections": sections,
+            "indicators": len(parts),
+        },
+        queries=[f"python -m safer pack --cycle {cycle_id} --out DIR"],
+    )

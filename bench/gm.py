@@ -222,10 +222,36 @@ def write_csv(path: Path, header: list[str], rows: list[list]) -> None:
         w.writerows(rows)
 
 
+def area_lookup_rows(geo: dict) -> list[list]:
+    """Every borough's LSOAs in ONS's layout (LSOA → ward → local authority), as the force-wide files hold them."""
+    rows = []
+    for code, g in geo.items():
+        ward_names = dict(g["wards"])
+        rows += [[lsoa, name, ward, ward_names.get(ward, ""), code, g["name"]] for lsoa, name, ward in g["lsoas"]]
+    return rows
+
+
+AREA_LOOKUP_HEADER = ["LSOA21CD", "LSOA21NM", "WD24CD", "WD24NM", "LAD24CD", "LAD24NM"]
+
+
+def write_comparators(out_dir: Path, geo: dict) -> None:
+    """The ten boroughs as one comparator group counted from the force-wide files: `area_lookup.csv` for all ten,
+    `comparator_groups.csv`, and no `comparator_monthly.csv` (the demo's holds only police.uk indicators, which
+    the files now count). Populations stay the demo's `comparator_population.csv` (real, mid-2021)."""
+    write_csv(out_dir / "area_lookup.csv", AREA_LOOKUP_HEADER, area_lookup_rows(geo))
+    write_csv(
+        out_dir / "comparator_groups.csv",
+        ["group_id", "group_name", "area_code", "area_name"],
+        [["gm", "Greater Manchester boroughs", code, g["name"]] for code, g in geo.items()],
+    )
+    (out_dir / "comparator_monthly.csv").unlink(missing_ok=True)
+
+
 def make_borough_dir(borough: str, force_dir: Path, out_dir: Path, demo_dir: Path = DEMO_DIR) -> Path:
     """A data directory for one GM borough over the same force-wide police.uk files (hard links).
 
-    Stockport gets the demo data directory as it is (real ward and LSOA codes). Any other borough gets
+    Stockport gets the demo data directory as it is (real ward and LSOA codes), and every borough the ten
+    boroughs as its comparator group counted from the same files (`write_comparators`). Any other borough gets
     its own partnership.csv, areas.csv, lsoa_ward_lookup.csv and population.csv (synthetic wards and LSOAs),
     the demo's catalogue, plans and story files, and the demo's partner counts moved onto its wards.
     """
@@ -243,6 +269,7 @@ def make_borough_dir(borough: str, force_dir: Path, out_dir: Path, demo_dir: Pat
     pol.mkdir()
     for p in sorted((Path(force_dir) / "police_uk").glob("*.csv*")):
         os.link(p, pol / p.name)
+    write_comparators(out_dir, geo)
     if borough == STOCKPORT:
         return out_dir
     g = geo[borough]

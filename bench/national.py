@@ -262,6 +262,7 @@ def make_authority_dir(authority: str, national_dir: Path, out_dir: Path, demo_d
         police = {r["indicator_id"] for r in csv.DictReader(f) if r["police_uk_crime_type"]}
     skip = {"partnership.csv", "areas.csv", "lsoa_ward_lookup.csv", "population.csv", "partner_monthly.csv"}
     skip |= {"comparator_monthly.csv", "comparator_population.csv", "ward_boundaries.geojson"}
+    skip |= {"area_lookup.csv", "comparator_groups.csv"}  # written below from the national lookup
     for p in sorted(demo_dir.glob("*.csv")):
         if p.name in skip:
             continue
@@ -309,7 +310,30 @@ def make_authority_dir(authority: str, national_dir: Path, out_dir: Path, demo_d
         [[authority, 2021, pop, "synthetic"]]
         + [[geo["ward"]["code"][w], 2021, pop // len(wards), "synthetic"] for w in wards],
     )
+    write_comparators(geo, a, out_dir)
     return out_dir
+
+
+def write_comparators(geo: dict, a: int, out_dir: Path) -> None:
+    """Comparator groups counted from the national files: the national lookup as `area_lookup.csv`, and two
+    groups, the 10 authorities nearest in population (a stand-in for a most similar group, SYNTHETIC) and the
+    authorities of the same force; `comparator_population.csv` for all of them."""
+    write_lookup(geo, out_dir / "area_lookup.csv")
+    codes, names = geo["authority"]["code"], geo["authority"]["name"]
+    pops, forces = geo["authority"]["population"], geo["authority"]["force"]
+    nearest = [int(i) for i in np.argsort(np.abs(pops - pops[a]), kind="stable") if i != a]
+    similar = sorted([a, *nearest[:9]])
+    force = list(np.flatnonzero(forces == forces[a]))
+    similar_name = "Nearest in population (synthetic stand-in for a most similar group)"
+    rows = [["similar", similar_name, codes[i], names[i]] for i in similar]
+    rows += [["force", "The other authorities of the force", codes[i], names[i]] for i in force]
+    write_csv(out_dir / "comparator_groups.csv", ["group_id", "group_name", "area_code", "area_name"], rows)
+    members = sorted(set(similar) | set(force))
+    write_csv(
+        out_dir / "comparator_population.csv",
+        ["area_code", "year", "population", "source"],
+        [[codes[i], 2021, int(pops[i]), "synthetic"] for i in members],
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,22 +8,34 @@ p = ui.header(
     "Compare", "Is our rate per 1,000 residents unusual among similar areas, or within the variation between them?"
 )
 s = ui.store()
-inds = views.comparator_indicators(s)
+groups = views.comparator_groups(s).drop_duplicates("group_id")
+if groups.empty:
+    st.info(
+        "No comparator data in the data directory: add `area_lookup.csv` and `comparator_groups.csv` (counts from "
+        "the police.uk files), or `comparator_monthly.csv`, with `comparator_population.csv` (see data/README.md), "
+        "to compare with similar areas."
+    )
+    st.stop()
+gid = None
+if len(groups) > 1:
+    gid = ui.url_select(
+        "group", "Comparator group", list(groups.group_id), dict(zip(groups.group_id, groups.group_name))
+    )
+inds = views.comparator_indicators(s, gid)
 if inds.empty:
     st.info(
-        "No comparator data in the data directory: add `comparator_monthly.csv` and `comparator_population.csv` "
-        "(see data/README.md) to compare with similar areas."
+        "This comparator group has no counts yet: none of its areas has police.uk rows or comparator_monthly.csv rows."
     )
     st.stop()
 iid = ui.url_select("indicator", "Indicator", list(inds.indicator_id), dict(zip(inds.indicator_id, inds.label)))
-v = views.compare(s, iid)
+v = views.compare(s, iid, gid)
 
 if v.data["funnel"].areas and not any(a.is_partnership for a in v.data["funnel"].areas):
-    st.info("The partnership's own area has no rows in comparator_monthly.csv, so only the other areas are shown.")
+    st.info("The partnership's own area has no counts in this comparator group, so only the other areas are shown.")
 st.markdown("**" + ui.md_escape(v.sentences[0]) + "**")
 st.plotly_chart(v.figures["funnel plot"], width="stretch", theme=None)
 for sentence in v.sentences[1:]:
-    st.caption(sentence)
+    st.caption(ui.md_escape(sentence))
 st.caption(v.detail[0])
 ui.stamp(v.meta.period, v.meta.source)
 

@@ -1,10 +1,17 @@
 -- How the partnership's rate of an indicator per 1,000 residents compares with similar areas, over 12 months.
--- Grain: one row per comparator area (from comparator_monthly.csv) with data in the period, highest rate first. total is the count over the months with data; person_years adds up, over those months, each month's population estimate / 12 (the exposure for the funnel plot), and rate_per_1000 = total / person_years * 1000: the same denominator as the Areas page. Each month's estimate is for that month's year (else the nearest earlier year, else the nearest later); the partnership's own area takes its estimates from population.csv (as every other page does), the other areas from comparator_population.csv. population is the estimate for the period's last year, for reference. is_partnership marks the partnership's own area.
--- Reads: partnership, comparator_monthly, comparator_population, population_for
+-- Grain: one row per area of the comparator group with data in the period (counts from the police.uk files or comparator_monthly.csv: comparator_counts), highest rate first; an area with no population estimate has a NULL population, person_years and rate (last). total is the count over the months with data; person_years adds up, over those months, each month's population estimate / 12 (the exposure for the funnel plot), and rate_per_1000 = total / person_years * 1000: the same denominator as the Areas page. Each month's estimate is for that month's year (else the nearest earlier year, else the nearest later); the partnership's own area takes its estimates from population.csv (as every other page does), the other areas from comparator_population.csv. population is the estimate for the period's last year, for reference. is_partnership marks the partnership's own area.
+-- Reads: partnership, comparator_counts, comparator_group_areas, comparator_population, population_for
 -- Params:
---   $indicator (required): an indicator id from indicators.csv with rows in comparator_monthly.csv
---   $end_month (optional): last month YYYY-MM of the 12-month period; default the indicator's last month in comparator_monthly.csv
-WITH period AS (
+--   $indicator (required): an indicator id from indicators.csv with comparator counts
+--   $end_month (optional): last month YYYY-MM of the 12-month period; default the indicator's last month with counts in the group
+--   $group (optional): a group id from comparator_groups.csv; default the first group
+WITH members AS (
+    SELECT area_code, area_name FROM comparator_group_areas
+    WHERE group_id = coalesce($group, (SELECT group_id FROM comparator_group_areas ORDER BY group_order, group_id LIMIT 1))
+), comparator_monthly AS (
+    SELECT c.area_code, m.area_name, c.indicator_id, c.month, c.value
+    FROM comparator_counts c JOIN members m USING (area_code)
+), period AS (
     SELECT coalesce(strptime($end_month || '-01', '%Y-%m-%d')::DATE, max(month)) AS end_m
     FROM comparator_monthly WHERE indicator_id = $indicator
 ), span AS (
@@ -50,4 +57,4 @@ SELECT k.area_code, k.area_name,
        round(e.person_years, 1) AS person_years,
        round(k.total / e.person_years * 1000, 2) AS rate_per_1000
 FROM counts k JOIN pops p USING (area_code) JOIN exposure e USING (area_code)
-ORDER BY rate_per_1000 DESC, k.area_name
+ORDER BY rate_per_1000 DESC NULLS LAST, k.area_name

@@ -209,7 +209,7 @@ def _explain(args) -> int:
         return 1
     try:
         store = Store(args.data)
-        lines = comparisons.explain_lines(store, args.indicator, args.area, args.compare, args.cycle)
+        lines = comparisons.explain_lines(store, args.indicator, args.area, args.compare, args.cycle, args.group)
     except comparisons.ExplainError as exc:
         print(f"explain: {exc}", file=sys.stderr)
         return 1
@@ -266,6 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--area", help="an area code from areas.csv (default: the partnership's area)")
     e.add_argument("--compare", default="latest12", help="latest12 (default), cycle or areas")
     e.add_argument("--cycle", help="with --compare cycle: a cycle id (default: the current cycle)")
+    e.add_argument("--group", help="with --compare areas: a comparator group id (default: the first group)")
     e.add_argument("--json", action="store_true", help="JSON Lines (the only format; accepted for clarity)")
     e.add_argument("--data", help=data_help)
 

@@ -742,6 +742,75 @@ _add(
     )
 )
 
+_add(
+    FileSpec(
+        "area_lookup.csv",
+        grain="one row per LSOA code (list a 2011 code and its 2021 code both when they differ: police.uk rows "
+        "use 2011 codes until about 2023)",
+        key=("lsoa_code",),
+        required=False,
+        doc="Places police.uk rows in local authorities, so the Compare page counts each comparator area from the "
+        "police.uk files themselves (`comparator_groups.csv` says which areas). ONS's published LSOA lookups "
+        "(Open Geography Portal) are read as they are: a header column may be named as here or in ONS's layout, "
+        "`LSOA21CD`, `LSOA21NM`, `WD24CD`, `WD24NM`, `LAD24CD`, `LAD24NM`, with any two-digit year (`LSOA11CD`, "
+        "`LAD22CD`, ...; a code and its name must share the year); ONS's `ObjectId`/`FID` columns and Welsh "
+        "names (`...NMW`) are ignored. A problem names the column as the file names it. Only rows in the "
+        "police.uk files are counted: list the LSOAs of every comparator area, in full.",
+        columns=(
+            _c("lsoa_code", "lsoa_code", doc="LSOA code (ONS: `LSOA21CD`).", example="E01005743"),
+            _c("lsoa_name", required=False, doc="LSOA name (ONS: `LSOA21NM`).", example="Stockport 009A"),
+            _c(
+                "ward_code",
+                "area_code",
+                required=False,
+                optional=True,
+                doc="Ward code (ONS: `WD24CD`); may be left out. An `E05`/`W05` code when given.",
+                example="E05000781",
+            ),
+            _c("ward_name", required=False, optional=True, doc="Ward name (ONS: `WD24NM`).", example="Bredbury Green"),
+            _c(
+                "lad_code",
+                "area_code",
+                doc="Local authority code (ONS: `LAD24CD`): `E06`, `E07`, `E08`, `E09` or `W06` and 6 digits. "
+                "The partnership's LSOAs in `lsoa_ward_lookup.csv` must lie in the partnership's own authority.",
+                example="E08000007",
+            ),
+            _c("lad_name", doc="Local authority name (ONS: `LAD24NM`), one per code.", example="Stockport"),
+        ),
+    )
+)
+
+_add(
+    FileSpec(
+        "comparator_groups.csv",
+        grain="one row per comparator group per local authority in it",
+        key=("group_id", "area_code"),
+        required=False,
+        doc="Groups of similar areas for the Compare page (for example the Home Office's most similar groups, or "
+        "the other boroughs of the force); the page offers a choice when there is more than one. Each group "
+        "must include the partnership's own area. For an area in `area_lookup.csv`, the police.uk indicators "
+        "are counted from `police_uk/` for every month its force has a file (a month without its force's file "
+        "is missing, never 0; its force is the one with most of its rows); other areas, and partner "
+        "indicators, come from `comparator_monthly.csv`. A `comparator_monthly.csv` row for an area and "
+        "police.uk indicator counted from the files is rejected for any month that has a police.uk file (so "
+        "nothing is counted twice); it may fill a month no police.uk file covers. Without this file the page "
+        "compares every area of `comparator_monthly.csv`.",
+        columns=(
+            _c("group_id", "id", doc="Group id, used in links (`?group=`).", example="msg-stockport"),
+            _c("group_name", doc="Group name, shown on the page; one per group_id.", example="Most similar group"),
+            _c(
+                "area_code",
+                "area_code",
+                doc="A local authority in `area_lookup.csv` (`lad_code`) or an area of `comparator_monthly.csv`. "
+                "Rates need its row in `comparator_population.csv` (the partnership's own area uses "
+                "`population.csv`); without one the page shows its counts and says it has no rate.",
+                example="E08000008",
+            ),
+            _c("area_name", doc="Its name, shown on the page; one per area_code.", example="Tameside"),
+        ),
+    )
+)
+
 OPTIONAL_FILES = {
     "ward_boundaries.geojson": "Ward boundaries (WGS84 GeoJSON FeatureCollection, property `area_code`) for the "
     "Areas map.",
@@ -823,6 +892,10 @@ class Rows:
     def line(self, i: int) -> int:
         return self._lines[i]
 
+    def rename(self, names: dict[str, str]) -> None:
+        """Give columns new names (old name -> new), in place."""
+        self.names = tuple(names.get(n, n) for n in self.names)
+
     def __iter__(self):
         names, values = self.names, self._values
         for line, codes in zip(self._lines, zip(*self._cols)):
@@ -854,6 +927,7 @@ class Table:
     row_count: int | None = None
     period: tuple[str | None, str | None] | None = None
     month_keys: dict[tuple[str, str], int] | None = None
+    named: dict[str, str] = field(default_factory=dict)  # contract column -> its name in the file, where they differ
 
     @property
     def n_rows(self) -> int:
@@ -1232,7 +1306,11 @@ def validate(data_dir: Path, cache_dir: Path | None = None, workers: int | None 
                 rep.problems.append(Problem(name, 0, "", "required file is missing"))
             continue
         rep.files_checked += 1
-        t = check_file(path, name, spec, rep.problems)
+        t = (
+            check_file(path, name, spec, rep.problems)
+            if name != AREA_LOOKUP
+            else check_ons_file(path, name, rep.problems)
+        )
         if t is not None:
             rep.tables[name] = t
             rep.rows_checked += len(t.rows)
@@ -1374,7 +1452,7 @@ def _check_keys(rep: Report) -> None:
                 line = t.rows.line(i)
                 if k in first:
                     msg = f"duplicate of line {first[k]} ({', '.join(k)})"
-                    found.append((line, Problem(name, line, ",".join(t.spec.key), msg)))
+                    found.append((line, Problem(name, line, ",".join(t.named.get(c, c) for c in t.spec.key), msg)))
                 else:
                     first[k] = line
         rep.problems += [p for _, p in sorted(found, key=lambda x: x[0])]
@@ -1453,6 +1531,7 @@ def _check_references(rep: Report) -> None:
     ind_ids = None if k.indicators is None else set(k.indicators)
     _check_story_files(rep, ind_ids, k.cycles)
     _check_comparators(rep, ind_ids)
+    check_comparator_groups(rep, k.indicators)
     _check_partner_monthly(rep, k)
     _check_police_months(rep)
 
@@ -1666,3 +1745,218 @@ def _check_story_files(rep: Report, indicators: set[str] | None, cycles: set[str
                 P.append(
                     Problem(t.rel, line, "summary", "is empty; event and group rows need a summary of what was said")
                 )
+
+
+# --------------------------------------------------------------------------- area lookup and comparator groups
+
+AREA_LOOKUP = "area_lookup.csv"
+ONS_COLUMN_RE = re.compile(r"^(LSOA|WD|LAD)([0-9]{2})(CD|NMW|NM)$", re.IGNORECASE)
+ONS_FAMILY = {"LSOA": "lsoa", "WD": "ward", "LAD": "lad"}
+ONS_IGNORED = ("objectid", "fid", "globalid")
+LAD_CODE_RE = re.compile(r"^(E06|E07|E08|E09|W06)[0-9]{6}$")
+WARD_CODE_RE = re.compile(r"^[EW]05[0-9]{6}$")
+
+
+def _first_record(path: Path) -> list[str] | None:
+    """The file's header record, or None when it cannot be read (check_file then says why)."""
+    try:
+        for record in csv.reader(text_lines(path), delimiter=",", quotechar='"', strict=True):
+            if "".join(record).strip():
+                return [h.strip() for h in record]
+    except (Unreadable, csv.Error):
+        return None
+    return None
+
+
+def _ons_names(header: list[str], rel: str, problems: list[Problem]) -> dict[str, str] | None:
+    """The contract's name for each header column of an ONS-layout lookup (LSOA21CD -> lsoa_code; '' for a
+    column that is ignored); None, with problems at line 1, when two columns give the same one or a code and its
+    name are of different years."""
+    names: dict[str, str] = {}
+    years: dict[str, tuple[str, str]] = {}
+    bad = False
+    for h in header:
+        m = ONS_COLUMN_RE.match(h)
+        if h.lower() in ONS_IGNORED or (m and m.group(3).upper() == "NMW"):
+            names[h] = ""
+            continue
+        if not m:
+            names[h] = h
+            continue
+        family = ONS_FAMILY[m.group(1).upper()]
+        names[h] = f"{family}_{'code' if m.group(3).upper() == 'CD' else 'name'}"
+        first = years.setdefault(family, (m.group(2), h))
+        if first[0] != m.group(2):
+            problems.append(Problem(rel, 1, h, f"its year ({m.group(2)}) differs from {first[1]}'s ({first[0]})"))
+            bad = True
+    for canon in sorted({v for v in names.values() if v}):
+        given = [h for h, v in names.items() if v == canon]
+        if len(given) > 1:
+            problems.append(Problem(rel, 1, given[1], f"gives {canon} as {given[0]} does: keep one of them"))
+            bad = True
+    return None if bad else names
+
+
+def check_ons_file(path: Path, rel: str, problems: list[Problem]) -> Table | None:
+    """Check a lookup in ONS's published layout (`area_lookup.csv`) against its spec.
+
+    The file is checked under its own column names (so each problem names the column as the file does), then
+    returned under the contract's names: the store reads it by position under those names.
+    """
+    spec = SPECS[rel]
+    header = _first_record(path)
+    names = _ons_names(header, rel, problems) if header else {}
+    if names is None:
+        return None
+    own = {v: h for h, v in names.items() if v}
+    cols = [replace_column(c, own.get(c.name, c.name)) for c in spec.columns]
+    cols += [Column(h, "text", required=False, optional=True) for h, v in names.items() if not v]
+    t = check_file(path, rel, FileSpec(spec.name, tuple(cols), spec.grain, spec.doc, spec.key), problems)
+    if t is None:
+        return None
+    canon = {h: v for h, v in names.items() if v and v != h}
+    t.spec, t.named = spec, {v: h for h, v in canon.items()}
+    t.header = [canon.get(h, h) for h in t.header]
+    t.rows.rename(canon)
+    return t
+
+
+def replace_column(col: Column, name: str) -> Column:
+    from dataclasses import replace
+
+    return replace(col, name=name)
+
+
+def _police_months(rep: Report) -> set[str]:
+    """Every month any police.uk file holds."""
+    months: set[str] = set()
+    for t in rep.police_files:
+        if t.month_keys is not None:
+            months.update(m for _f, m in t.month_keys)
+        else:
+            months.update(r["Month"] for _, r in t.rows)
+    return months
+
+
+def _check_area_lookup(rep: Report) -> dict[str, str]:
+    """area_lookup.csv: local authority and ward codes, one name per authority, the partnership's LSOAs in its
+    own authority. Returns each authority's name."""
+    t = rep.tables.get(AREA_LOOKUP)
+    if not t:
+        return {}
+    named = t.named
+    lads: dict[str, tuple[str, int]] = {}
+    own = (
+        {r["lsoa_code"]: line for line, r in rep.tables["lsoa_ward_lookup.csv"].rows}
+        if ("lsoa_ward_lookup.csv" in rep.tables)
+        else {}
+    )
+    part = rep.tables.get("partnership.csv")
+    home = part.rows[0][1]["area_code"] if part and part.rows else None
+    for line, r in t.rows:
+        lad = r["lad_code"]
+        if not LAD_CODE_RE.match(lad):
+            msg = f"'{lad}' is not a local authority code (E06, E07, E08, E09 or W06 and 6 digits)"
+            rep.problems.append(Problem(t.rel, line, named.get("lad_code", "lad_code"), msg))
+        if r.get("ward_code") and not WARD_CODE_RE.match(r["ward_code"]):
+            msg = f"'{r['ward_code']}' is not a ward code (E05 or W05 and 6 digits)"
+            rep.problems.append(Problem(t.rel, line, named.get("ward_code", "ward_code"), msg))
+        first = lads.setdefault(lad, (r["lad_name"], line))
+        if first[0] != r["lad_name"]:
+            msg = f"'{r['lad_name']}' differs from '{first[0]}' (line {first[1]}) for the same {lad}"
+            rep.problems.append(Problem(t.rel, line, named.get("lad_name", "lad_name"), msg))
+        if own and home and (r["lsoa_code"] in own) != (lad == home):
+            rep.problems.append(Problem(t.rel, line, named.get("lad_code", "lad_code"), _not_same_area(r, own, home)))
+    if own and home in lads:
+        listed = {r["lsoa_code"] for _, r in t.rows}
+        for code, line in own.items():
+            if code not in listed:
+                msg = f"{code} is not in {AREA_LOOKUP}, which lists the partnership's area {home}: {SAME_AREA}"
+                rep.problems.append(Problem("lsoa_ward_lookup.csv", line, "lsoa_code", msg))
+    return {code: name for code, (name, _line) in lads.items()}
+
+
+SAME_AREA = (
+    "the partnership's LSOAs must be the same in both lookups, or the Compare page's count and every other "
+    "page's would differ (and the difference would show a count below ward level)"
+)
+
+
+def _not_same_area(r: dict, own: dict[str, int], home: str) -> str:
+    if r["lsoa_code"] in own:
+        return (
+            f"{r['lsoa_code']} is the partnership's (lsoa_ward_lookup.csv line {own[r['lsoa_code']]}), but here it "
+            f"is in {r['lad_code']}, not the partnership's own area {home}"
+        )
+    return f"{r['lsoa_code']} is in the partnership's area {home} here but not in lsoa_ward_lookup.csv: {SAME_AREA}"
+
+
+def _check_groups_file(rep: Report, lads: dict[str, str], monthly_areas: set[str]) -> set[str]:
+    """comparator_groups.csv: names, references, the partnership in every group, populations. Returns the
+    areas counted from the police.uk files (in a group and in the lookup)."""
+    t = rep.tables.get("comparator_groups.csv")
+    if not t:
+        return set()
+    P = rep.problems
+    part = rep.tables.get("partnership.csv")
+    home = part.rows[0][1]["area_code"] if part and part.rows else None
+    pops = _col(rep, "comparator_population.csv", "area_code")
+    groups: dict[str, tuple[str, int, set[str]]] = {}
+    names: dict[str, tuple[str, int]] = {}
+    no_pop: set[str] = set()
+    for line, r in t.rows:
+        g = groups.setdefault(r["group_id"], (r["group_name"], line, set()))
+        g[2].add(r["area_code"])
+        if g[0] != r["group_name"]:
+            P.append(Problem(t.rel, line, "group_name", f"'{r['group_name']}' differs from '{g[0]}' (line {g[1]})"))
+        code = r["area_code"]
+        first = names.setdefault(code, (r["area_name"], line))
+        if first[0] != r["area_name"]:
+            P.append(
+                Problem(t.rel, line, "area_name", f"'{r['area_name']}' differs from '{first[0]}' (line {first[1]})")
+            )
+        if code not in lads and code not in monthly_areas:
+            where = f"a local authority in {AREA_LOOKUP}" if AREA_LOOKUP in rep.tables else f"in {AREA_LOOKUP} (absent)"
+            P.append(
+                Problem(t.rel, line, "area_code", f"'{code}' is not {where} nor an area of comparator_monthly.csv")
+            )
+        elif code in lads and lads[code] != r["area_name"]:
+            msg = f"'{r['area_name']}' is '{lads[code]}' in {AREA_LOOKUP}"
+            P.append(Problem(t.rel, line, "area_name", msg, "warning"))
+        if code != home and code not in pops and code not in no_pop:
+            no_pop.add(code)
+            msg = f"'{code}' has no row in comparator_population.csv: the Compare page shows its counts but no rate"
+            P.append(Problem(t.rel, line, "area_code", msg, "warning"))
+    for gid, (_name, line, members) in groups.items():
+        if home and home not in members:
+            msg = f"group '{gid}' does not include the partnership's own area {home}: add a row for it"
+            P.append(Problem(t.rel, line, "group_id", msg))
+    return {code for code in names if code in lads}
+
+
+def check_comparator_groups(rep: Report, indicators: dict[str, dict] | None) -> None:
+    """The area lookup and the comparator groups; a comparator_monthly.csv row never counts what the police.uk
+    files count (same area, police.uk indicator and a month any police.uk file holds)."""
+    lads = _check_area_lookup(rep)
+    if AREA_LOOKUP not in rep.tables and any(p.file == AREA_LOOKUP for p in rep.errors):
+        return  # the lookup is unreadable, and says why: what refers to it cannot be checked
+    if (
+        "comparator_groups.csv" in rep.tables
+        and AREA_LOOKUP not in rep.tables
+        and "comparator_monthly.csv" not in rep.tables
+    ):
+        msg = f"needs {AREA_LOOKUP} (to count its areas from police_uk/) or comparator_monthly.csv"
+        rep.problems.append(Problem("comparator_groups.csv", 1, "", msg))
+    monthly = rep.tables.get("comparator_monthly.csv")
+    from_files = _check_groups_file(rep, lads, _col(rep, "comparator_monthly.csv", "area_code"))
+    if not monthly or not from_files or indicators is None:
+        return
+    months = _police_months(rep)
+    for line, r in monthly.rows:
+        ind = indicators.get(r["indicator_id"])
+        if r["area_code"] in from_files and ind and ind["police_uk_crime_type"] and r["month"] in months:
+            msg = (
+                f"{r['area_code']} {r['indicator_id']} {r['month']} is counted from police_uk/ (the area is in "
+                f"comparator_groups.csv and {AREA_LOOKUP}); it would be counted twice: remove this row"
+            )
+            rep.problems.append(Problem(monthly.rel, line, "month", msg))

@@ -954,8 +954,9 @@ def generate(out_dir: Path, real_dir: Path = REAL_DIR) -> dict:
     snaps = build_snap_points(ref)
     police_dir = out_dir / contract.POLICE_DIR
     police_dir.mkdir(parents=True, exist_ok=True)
-    for old in police_dir.glob(f"*-{FORCE_SLUG}-street.csv*"):
-        old.unlink()
+    for slug in (FORCE_SLUG, *(f[3] for f in NEIGHBOUR_FORCES)):
+        for old in police_dir.glob(f"*-{slug}-street.csv*"):
+            old.unlink()
     police_rows = 0
     for t, m in enumerate(months):
         if m not in pmonths:
@@ -963,6 +964,9 @@ def generate(out_dir: Path, real_dir: Path = REAL_DIR) -> dict:
         data, info = _police_file(m, ref, counts, snaps, t)
         _write(police_dir / f"{m}-{FORCE_SLUG}-street.csv.gz", data)
         police_rows += info["rows"]
+    for name, data in neighbour_force_files(counts, months).items():
+        _write(police_dir / name, data)
+        police_rows += len(gzip.decompress(data).splitlines()) - 1
     summary["police_uk/ files"] = len(pmonths)
     summary["police_uk/ rows"] = police_rows
 
@@ -1016,9 +1020,18 @@ def generate(out_dir: Path, real_dir: Path = REAL_DIR) -> dict:
             trows.append([cid, iid, _fmt_float(base), per, _fmt_float(tgt), note])
     put("targets.csv", contract.SPECS["targets.csv"].column_names, trows)
     put("consultation.csv", contract.SPECS["consultation.csv"].column_names, consultation_rows())
-    crows, cpop = comparator_rows(totals, Path(real_dir))
+    crows, cpop, las = comparator_rows(totals, Path(real_dir))
+    # Stockport is counted from police_uk/ (area_lookup.csv + comparator_groups.csv), so it has no rows here.
+    crows = [r for r in crows if r[0] != BOROUGH_CODE]
     put("comparator_monthly.csv", contract.SPECS["comparator_monthly.csv"].column_names, crows)
+    cpop += [
+        [c, 2021, pop, "Synthetic: invented, of about the right size (not an ONS estimate)"]
+        for c, _n, _f, _s, pop, *_rest in NEIGHBOUR_FORCES
+    ]
     put("comparator_population.csv", contract.SPECS["comparator_population.csv"].column_names, cpop)
+    _write(out_dir / contract.AREA_LOOKUP, _csv_bytes(AREA_LOOKUP_HEADER, area_lookup_rows(lookup)))
+    summary[contract.AREA_LOOKUP] = len(lookup) + len(neighbour_lsoas())
+    put("comparator_groups.csv", contract.SPECS["comparator_groups.csv"].column_names, comparator_group_rows(las))
 
     _write(out_dir / "ward_boundaries.geojson", ward_boundaries_bytes(ref))
     summary["ward_boundaries.geojson"] = len(ref["shapes"])
@@ -1097,7 +1110,101 @@ def comparator_rows(totals: dict[str, dict[str, int]], real_dir: Path) -> tuple[
                     v = int(rng.poisson(lam))
                 rows.append([code, name, iid, m, v])
     pops = [[c, y, p, "ONS mid-2021 estimate via NOMIS (real; gm_la_population.csv)"] for c, _n, p, y in las]
-    return rows, pops
+    return rows, pops, [(c, n) for c, n, _p, _y in las]
+
+
+# --------------------------------------------------------------------------- neighbouring forces
+
+# Two local authorities next to Stockport outside Greater Manchester, for a comparator group counted from the
+# police.uk files themselves (`area_lookup.csv` + `comparator_groups.csv`). Everything here is SYNTHETIC: the
+# LSOA codes (E01991…, E01992…: no real LSOA uses them) and names, every row, and the populations (invented, of about
+# the right size). Each force's files hold only that authority's rows (a real force file holds the whole force).
+# The authority codes and names are real ONS codes.
+NEIGHBOUR_FORCES = (
+    # code, name, force, file slug, population, level against Stockport's rate, LSOAs, centre (lon, lat)
+    ("E06000049", "Cheshire East", "Cheshire Constabulary", "cheshire", 398800, 0.72, 10, (-2.20, 53.22)),
+    ("E07000037", "High Peak", "Derbyshire Constabulary", "derbyshire", 91000, 0.85, 4, (-1.95, 53.35)),
+)
+NEIGHBOUR_FORCE_MONTHS = 24  # the last 24 demo months have these forces' files ...
+NEIGHBOUR_FORCE_GAP = {"derbyshire": ("2026-01",)}  # ... except these: missing months, not zeros
+
+
+def neighbour_lsoas() -> list[tuple[str, str, str, str, float, float]]:
+    """(LSOA code, name, authority code, authority name, lon, lat) of the synthetic LSOAs of each neighbour."""
+    out = []
+    for k, (code, name, _force, _slug, _pop, _level, n, (lon, lat)) in enumerate(NEIGHBOUR_FORCES):
+        for i in range(n):
+            lsoa = f"E0199{k + 1}{i + 1:03d}"
+            out.append(
+                (
+                    lsoa,
+                    f"{name} {i // 4 + 1:03d}{'ABCD'[i % 4]} (synthetic)",
+                    code,
+                    name,
+                    lon + 0.03 * (i % 5),
+                    lat + 0.02 * (i // 5),
+                )
+            )
+    return out
+
+
+def neighbour_force_files(counts: dict[str, np.ndarray], months: list[str]) -> dict[str, bytes]:
+    """The neighbouring forces' police.uk files (SYNTHETIC): each month's count of each crime type is a Poisson
+    draw around Stockport's count that month scaled by population and a fixed relative level."""
+    stock_pop = 294773  # Stockport at the 2021 Census
+    lsoas = neighbour_lsoas()
+    out = {}
+    recent = months[-NEIGHBOUR_FORCE_MONTHS:]
+    for code, _name, force, slug, pop, level, _n, _centre in NEIGHBOUR_FORCES:
+        mine = [x for x in lsoas if x[2] == code]
+        for m in recent:
+            if m in NEIGHBOUR_FORCE_GAP.get(slug, ()):
+                continue
+            t = months.index(m)
+            rng = _rng(f"police-{slug}-{m}")
+            rows = []
+            for ctype in CRIME_TYPES:
+                n = int(rng.poisson(float(counts[ctype][t].sum()) * pop / stock_pop * level))
+                for _ in range(n):
+                    lsoa, lname, _c, _n2, lon, lat = mine[int(rng.integers(len(mine)))]
+                    lon_s = f"{lon + rng.normal(0, 0.004):.6f}"
+                    lat_s = f"{lat + rng.normal(0, 0.003):.6f}"
+                    street = f"On or near {STREET_STEMS[int(rng.integers(len(STREET_STEMS)))]} Road"
+                    rows.append([lon_s, lat_s, street, lsoa, lname, ctype])
+            body = []
+            for seq, i in enumerate(rng.permutation(len(rows))):
+                lon_s, lat_s, street, lsoa, lname, ctype = rows[int(i)]
+                if ctype == ASB:
+                    crime_id, outcome = "", ""
+                else:
+                    crime_id = hashlib.sha256(f"safer-demo|{slug}|{m}|{seq}".encode()).hexdigest()
+                    probs = np.array(OUTCOME_WEIGHTS[ctype])
+                    outcome = OUTCOMES[int(rng.choice(len(OUTCOMES), p=probs / probs.sum()))]
+                body.append([crime_id, m, force, force, lon_s, lat_s, street, lsoa, lname, ctype, outcome, ""])
+            out[f"{m}-{slug}-street.csv.gz"] = _gzip_bytes(_csv_bytes(list(contract.POLICE_UK_COLUMNS), body))
+    return out
+
+
+def area_lookup_rows(lookup: dict) -> list[list]:
+    """`area_lookup.csv` in ONS's layout: Stockport's real LSOAs (both vintages) and the neighbours' synthetic
+    ones. Only authorities whose rows the demo's police.uk files hold in full are listed."""
+    rows = [[c, lookup[c]["name"], BOROUGH_CODE, BOROUGH_NAME] for c in sorted(lookup)]
+    rows += [[lsoa, name, code, la] for lsoa, name, code, la, _lon, _lat in neighbour_lsoas()]
+    return rows
+
+
+AREA_LOOKUP_HEADER = ["LSOA21CD", "LSOA21NM", "LAD24CD", "LAD24NM"]
+
+
+def comparator_group_rows(las: list[tuple[str, str]]) -> list[list]:
+    """Two groups: the ten Greater Manchester boroughs, and Stockport with its two neighbours outside GM."""
+    rows = [["gm-boroughs", "Greater Manchester boroughs", c, n] for c, n in las]
+    rows += [["neighbours", "Stockport and its neighbours outside Greater Manchester", BOROUGH_CODE, BOROUGH_NAME]]
+    rows += [
+        ["neighbours", "Stockport and its neighbours outside Greater Manchester", c, n]
+        for c, n, *_rest in NEIGHBOUR_FORCES
+    ]
+    return rows
 
 
 DEMO_NOTES = """# The demo data
@@ -1164,10 +1271,22 @@ How it is calibrated:
   behaviour), with a base of 1,000-1,300 a year and smaller bases for questions asked of those who feel unsafe.
   The share seeing anti-social behaviour as a problem drifts up from about 24% to 29% while recorded
   anti-social behaviour falls. The event and group rows are illustrative summaries, not real consultation.
-- Comparators (`comparator_monthly.csv`, `comparator_population.csv`): the ten Greater Manchester boroughs,
-  for anti-social behaviour and burglary, in the months police.uk has data. The populations are **real**
-  (ONS mid-2021 estimates, via NOMIS; `../shared/data/real/gm_la_population.csv`). Stockport's counts are
-  the demo's own police.uk counts; the other nine boroughs' counts are **synthetic**: Stockport's monthly
+- Comparator groups (`comparator_groups.csv`): the ten Greater Manchester boroughs, and Stockport with two
+  neighbours outside Greater Manchester (Cheshire East, Cheshire Constabulary; High Peak, Derbyshire
+  Constabulary). The groups are illustrative, not the Home Office's most similar groups.
+- Counted from the police.uk files (`area_lookup.csv`, in ONS's column layout `LSOA21CD,LSOA21NM,LAD24CD,
+  LAD24NM`): Stockport (its real LSOAs, both vintages, from `lsoa_ward_lookup.csv`) and the two neighbours,
+  whose LSOAs (`E01991…`, `E01992…`, names ending "(synthetic)") and police.uk files
+  (`police_uk/YYYY-MM-cheshire-street.csv.gz`, `…-derbyshire-street.csv.gz`, the last 24 months only, each
+  holding only that authority's rows) are **synthetic**: each month's count of each crime type is a Poisson
+  draw around Stockport's count scaled by population and an invented level (0.72 and 0.85 of Stockport's
+  rate). Derbyshire has no file for January 2026, so High Peak's January 2026 is missing, not 0. Their
+  populations are invented, of about the right size (`comparator_population.csv` says so). The lookup lists
+  only the authorities whose rows the demo's police.uk files hold in full (the Greater Manchester files hold
+  only Stockport's rows and a few just over its edge).
+- From `comparator_monthly.csv`: the other nine Greater Manchester boroughs, for anti-social behaviour and
+  burglary, in the months police.uk has data. Their populations are **real** (ONS mid-2021 estimates, via
+  NOMIS; `../shared/data/real/gm_la_population.csv`); their counts are **synthetic**: Stockport's monthly
   count scaled by the population ratio, an invented relative level (for example Manchester 1.45 times
   Stockport's anti-social behaviour rate, Trafford 0.8) and a small yearly drift, drawn from a Poisson.
 """

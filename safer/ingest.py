@@ -25,7 +25,8 @@ How it keeps the data safe:
    when it inflates more than 200 times (a zip bomb); a corrupt member is a message, not a traceback.
 
 Overlapping police.uk releases never double count: each force-month is written to one file,
-`police_uk/YYYY-MM-<force>-street.csv.gz`, holding the rows inside the partnership's area; the release a
+`police_uk/YYYY-MM-<force>-street.csv.gz`, holding the rows inside the partnership's area (and inside the
+comparator areas counted from police.uk: `area_lookup.csv` with `comparator_groups.csv`); the release a
 month came from (the newest month the rows of its file or archive hold: never a file or folder name) is kept in
 `police_uk_releases.csv`, and a month is replaced only by the same or a newer release.
 """
@@ -474,7 +475,7 @@ def _ingest(paths: list[Path], data_dir: Path, progress: bool) -> Report:
         police, new_contract = _check_members(members, problems, rep, progress)
         # A new lookup in the same ingest decides which police.uk rows are in the area.
         lookup_file = new_contract["lsoa_ward_lookup.csv"][0].path if "lsoa_ward_lookup.csv" in new_contract else None
-        lookup = _lsoa_set(lookup_file or data_dir / "lsoa_ward_lookup.csv")
+        lookup = _lsoa_set(lookup_file or data_dir / "lsoa_ward_lookup.csv") | comparator_lsoas(data_dir)
         police_in = _read_police(police, lookup, problems)
         errors = [p for p in problems if p.severity == "error"]
         if errors:
@@ -608,6 +609,18 @@ def _stage_file(src: Path, dst: Path) -> None:
 def _replace_link(path: Path, data: bytes) -> None:
     path.unlink(missing_ok=True)  # break the hard link: never write through to the live file
     _write_bytes(path, data)
+
+
+def comparator_lsoas(data_dir: Path) -> set[str]:
+    """The LSOAs of the comparator areas counted from police.uk (in area_lookup.csv and comparator_groups.csv):
+    their rows are kept too, or the Compare page would count them as 0."""
+    lookup, groups = data_dir / contract.AREA_LOOKUP, data_dir / "comparator_groups.csv"
+    if not lookup.exists() or not groups.exists():
+        return set()
+    t = contract.check_ons_file(lookup, contract.AREA_LOOKUP, [])
+    with open(groups, encoding="utf-8-sig", newline="") as f:
+        las = {r.get("area_code") for r in csv.DictReader(f)}
+    return {r["lsoa_code"] for _, r in t.rows if r["lad_code"] in las} if t else set()
 
 
 def _lsoa_set(path: Path) -> set[str]:

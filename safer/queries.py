@@ -42,6 +42,7 @@ ALLOWED_VALUES_SQL = {
     "indicator": "SELECT indicator_id FROM indicators",
     "area": "SELECT area_code FROM areas",
     "cycle": "SELECT cycle_id FROM plan_cycles",
+    "group": "SELECT group_id FROM comparator_group_areas",
 }
 
 

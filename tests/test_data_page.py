@@ -105,13 +105,15 @@ def test_data_page_on_the_demo_data_lists_the_police_uk_gap(demo_env, monkeypatc
     for ind in ("asb", "burglary"):
         assert "2019-07 to 2020-12" in cov.loc[ind, "Missing months"]
     files = next(df for df in _frames(at) if "Licence" in df.columns)
-    assert len(files) == 137 and (files["Validation"] == "ok").all()  # 134 + the two comparator files + boundaries
+    # 120 GMP files, 24 Cheshire and 23 Derbyshire files (the comparator group's neighbours), 18 CSV extracts
+    # (with the two comparator files, the area lookup and the groups) and the boundaries.
+    assert len(files) == 186 and (files["Validation"] == "ok").all()
     bounds = files[files["File"] == "ward_boundaries.geojson"].iloc[0]
     assert bounds["Rows"] == 21 and bounds["Licence"] == "Open Government Licence v3.0"
     police = files[files["Contract entry"] == "police_uk/"]
-    assert len(police) == 120 and (police["Licence"] == "Open Government Licence v3.0").all()
+    assert len(police) == 167 and (police["Licence"] == "Open Government Licence v3.0").all()
     pol = next(df for df in _frames(at) if "Placed in the area" in df.columns)
-    assert len(pol) == 120
+    assert len(pol) == 167
     text = " ".join(m.value for m in at.markdown)
     for caveat in ("locations are approximate", "from July 2019", "Recording practice changes"):
         assert caveat in text

@@ -53,8 +53,14 @@ def test_police_uk_gap_and_coverage():
     assert len(have) == len(set(have)), "a month has more than one file"
     assert set(have) == set(all_months) - gap
     assert not gap & set(have)
-    # Nothing else under police_uk/ that the store would read.
-    assert len(contract.police_files(DATA)) == len(have)
+    # Besides them, only the neighbouring forces' files of the comparator group (the last 24 months, less
+    # Derbyshire's January 2026): nothing else under police_uk/ that the store would read.
+    others = sorted(p.name for p in contract.police_files(DATA) if "greater-manchester" not in p.name)
+    cheshire = [n[:7] for n in others if n.endswith("-cheshire-street.csv.gz")]
+    derbyshire = [n[:7] for n in others if n.endswith("-derbyshire-street.csv.gz")]
+    assert cheshire == all_months[-24:]
+    assert derbyshire == [m for m in all_months[-24:] if m != "2026-01"]
+    assert len(others) == len(cheshire) + len(derbyshire)
 
 
 def test_police_files_have_the_published_header_and_their_own_month():

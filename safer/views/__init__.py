@@ -14,7 +14,7 @@ from .headlines import Card, default_cycle, overview
 from .headlines import cycle_choices as overview_cycles
 from .pack import sia_pack
 from .priorities import priorities
-from .similar_areas import comparator_indicators, compare
+from .similar_areas import comparator_groups, comparator_indicators, compare
 from .slides import SLIDE_KINDS, cycles_slide, perception_slide, trend_slide
 from .trends import HOW_TO_READ as TREND_HOW_TO_READ
 from .trends import trend
@@ -42,6 +42,7 @@ __all__ = [
     "disk_fingerprint",
     "consultation_choices",
     "area_periods",
+    "comparator_groups",
     "comparator_indicators",
     "TREND_HOW_TO_READ",
     "SLIDE_KINDS",

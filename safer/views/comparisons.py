@@ -179,19 +179,36 @@ def in_family(
     raise ExplainError(f"indicator {indicator_id!r} has no figures for area {area_code!r}")
 
 
+def comparator_group(store, group_id: str | None = None) -> str | None:
+    """A comparator group's id, checked (None: the first group; None too when there is no comparator data)."""
+    groups = queries.run(store, "comparator_groups").drop_duplicates("group_id")
+    if group_id is None:
+        return None if groups.empty else str(groups.group_id.iloc[0])
+    if group_id not in set(groups.group_id):
+        raise ExplainError(f"unknown comparator group {group_id!r} (known: {', '.join(groups.group_id)})")
+    return group_id
+
+
 @cached
-def areas(store, indicator_id: str, end_month: str | None = None) -> verdicts.Funnel:
-    """The partnership against similar areas: rates per 1,000 over 12 months on a funnel plot."""
+def areas(store, indicator_id: str, end_month: str | None = None, group_id: str | None = None) -> verdicts.Funnel:
+    """The partnership against similar areas of a comparator group: rates per 1,000 over 12 months on a funnel
+    plot (areas without a population estimate have no rate and are left off)."""
     ind = indicator(store, indicator_id)
-    rates = queries.run_true(store, "comparator_rates", indicator=indicator_id, end_month=end_month)
+    group_id = comparator_group(store, group_id)
+    rates = queries.run_true(store, "comparator_rates", indicator=indicator_id, end_month=end_month, group=group_id)
     period = f"{rates.start_month.iloc[0]} to {rates.end_month.iloc[0]}" if len(rates) else "no months"
     if rates.empty:
-        raise ExplainError(f"indicator {ind['indicator_id']!r} has no rows in comparator_monthly.csv")
+        raise ExplainError(f"indicator {ind['indicator_id']!r} has no comparator counts in group {group_id!r}")
     return verdicts.funnel(rates, indicator_id=indicator_id, period=period)
 
 
 def explain_lines(
-    store, indicator_id: str, area_code: str | None = None, compare: str = "latest12", cycle_id: str | None = None
+    store,
+    indicator_id: str,
+    area_code: str | None = None,
+    compare: str = "latest12",
+    cycle_id: str | None = None,
+    group_id: str | None = None,
 ) -> list[dict]:
     """What `python -m safer explain --json` prints: one dict per line."""
     if compare not in KINDS:
@@ -207,13 +224,16 @@ def explain_lines(
         raise ExplainError(f"unknown plan cycle {cycle_id!r} (known: {', '.join(cycles(store).cycle_id)})")
     if cycle_id is not None and compare != "cycle":
         raise ExplainError("--cycle goes with --compare cycle")
+    if group_id is not None and compare != "areas":
+        raise ExplainError("--group goes with --compare areas")
     lines: list[dict] = []
     if compare == "areas":
         if area_code is not None and area_code != partnership_area(store):
             raise ExplainError("--compare areas compares the partnership's own area; leave out --area")
+        group_id = comparator_group(store, group_id)
         for iid in ids:
             try:
-                f = areas(store, iid)
+                f = areas(store, iid, group_id=group_id)
             except ExplainError:
                 if indicator_id == "all":
                     continue
@@ -223,6 +243,7 @@ def explain_lines(
                     {
                         "indicator_id": iid,
                         "compare": "areas",
+                        "group_id": group_id,
                         "period": f.period,
                         "area_code": a.area_code,
                         "area_name": a.area_name,

@@ -1,8 +1,10 @@
 """Compare: the partnership's rate per 1,000 residents against similar areas, on a funnel plot and over time.
 
-The funnel's limits and every area's position come from the engine (`verdicts.funnel`: Spiegelhalter 2005,
-widened for over-dispersion between areas when the areas differ more than chance), the same object
-`python -m safer explain --compare areas` prints.
+The areas are a comparator group's (`comparator_groups.csv`; without it, every area of `comparator_monthly.csv`):
+police.uk indicators are counted from the police.uk files for the areas in `area_lookup.csv`, the rest come from
+`comparator_monthly.csv` (the `comparator_counts` model table). The funnel's limits and every area's position come
+from the engine (`verdicts.funnel`: Spiegelhalter 2005, widened for over-dispersion between areas when the areas
+differ more than chance), the same object `python -m safer explain --compare areas` prints.
 """
 
 from __future__ import annotations
@@ -16,31 +18,78 @@ POSITION_WORDS = {
     "within": "within the limits: no different from similar areas beyond the variation between them",
     "below": "below the 99.8% limit: lower than the variation between similar areas would explain",
 }
+NO_RATE = "no rate: no population estimate"
 
 
-def comparator_indicators(store):
-    return queries.run(store, "comparator_indicators")
+def comparator_groups(store):
+    """Every comparator group and its areas (one row per group and area), first group first."""
+    return queries.run(store, "comparator_groups")
+
+
+def comparator_indicators(store, group_id: str | None = None):
+    return queries.run(store, "comparator_indicators", group=group_id)
+
+
+def _source(members) -> str:
+    parts = []
+    if members["from_police_uk"].any():
+        parts.append("police.uk street files (areas placed by area_lookup.csv)")
+    if not members["from_police_uk"].all() or not parts:
+        parts.append("comparator_monthly.csv")
+    return ", ".join(parts) + " and comparator_population.csv"
+
+
+def _gaps(members, rates) -> list[str]:
+    """Sentences naming the group's areas without a rate (no population) or without data in the period."""
+    out = []
+    shown = set(rates["area_code"])
+    none = members[~members["area_code"].isin(shown)]
+    if len(none):
+        out.append(
+            f"No data in the period for {fmt.plural(len(none), 'area')} of the group: "
+            f"{', '.join(none['area_name'])} (a month without a police.uk file for an area's force is missing, "
+            "not 0)."
+        )
+    short = rates[rates["months_with_data"] < 12]
+    if len(short):
+        listed = ", ".join(f"{r.area_name} {r.months_with_data}" for r in short.itertuples())
+        out.append(
+            f"Months with data out of 12: {listed}. A missing month (no police.uk file for the area's force, or "
+            "no comparator_monthly.csv row) adds neither count nor population, never 0."
+        )
+    no_pop = rates[rates["rate_per_1000"].isna()]
+    if len(no_pop):
+        out.append(
+            f"{', '.join(no_pop['area_name'])}: no population estimate in comparator_population.csv, so no rate "
+            "per 1,000; the counts are in the table, and the area is left off the funnel plot."
+        )
+    return out
 
 
 @cached
-def compare(store, indicator_id: str) -> View:
-    inds = comparator_indicators(store).set_index("indicator_id")
+def compare(store, indicator_id: str, group_id: str | None = None) -> View:
+    group_id = comparisons.comparator_group(store, group_id)
+    groups = comparator_groups(store)
+    members = groups[groups["group_id"] == group_id]
+    group_name = str(members["group_name"].iloc[0])
+    inds = comparator_indicators(store, group_id).set_index("indicator_id")
     ind = inds.loc[indicator_id].to_dict() | {"indicator_id": indicator_id}
     p = queries.run(store, "partnership").iloc[0].to_dict()
     synthetic = bool(p["synthetic"])
-    rates = queries.run_true(store, "comparator_rates", indicator=indicator_id)
-    f = comparisons.areas(store, indicator_id)
+    rates = queries.run_true(store, "comparator_rates", indicator=indicator_id, group=group_id)
+    f = comparisons.areas(store, indicator_id, group_id=group_id)
     pos = {a.area_code: a for a in f.areas}
-    areas = rates.assign(
-        rate=rates["total"] / rates["person_years"] * 1000,
+    rated = rates[rates["area_code"].isin(pos)]
+    areas = rated.assign(
+        rate=rated["total"] / rated["person_years"] * 1000,
         position=[
             {"above": "above 99.8%", "below": "below 99.8%"}.get(pos[c].position, pos[c].position_95 + " 95%")
-            for c in rates["area_code"]
+            for c in rated["area_code"]
         ],
     )
     chart_input = {"group_rate": f.group_rate_per_1000, "curve": f.curve, "areas": areas, "method": f.method}
     funnel_fig = charts.funnel_chart(chart_input, ind, synthetic, f.period)
-    trend = queries.run(store, "comparator_trend", indicator=indicator_id)
+    trend = queries.run(store, "comparator_trend", indicator=indicator_id, group=group_id)
     trend_fig = charts.comparator_trend_chart(trend, ind, synthetic)
     mine = [a for a in f.areas if a.is_partnership]
     sentences = []
@@ -49,12 +98,13 @@ def compare(store, indicator_id: str) -> View:
         sentences.append(
             f"{m.area_name}: {fmt.number(m.rate_per_1000, 1)} {ind['unit']} a year per 1,000 residents "
             f"({fmt.period_label(*f.period.split(' to '))}), against {fmt.number(f.group_rate_per_1000, 1)} for "
-            f"the {len(f.areas)} areas together: {POSITION_WORDS[m.position]}."
+            f"the {len(f.areas)} areas of {group_name} together: {POSITION_WORDS[m.position]}."
         )
     outside = sum(a.position != "within" for a in f.areas)
     sentences.append(f"{outside} of {len(f.areas)} areas fall outside the 99.8% limits as drawn.")
+    sentences += _gaps(members, rates)
     table = rates[["area_name", "total", "months_with_data", "population", "person_years", "rate_per_1000"]].assign(
-        position=[pos[c].position for c in rates["area_code"]]
+        position=[pos[c].position if c in pos else NO_RATE for c in rates["area_code"]]
     )
     table.columns = [
         "Area",
@@ -65,13 +115,15 @@ def compare(store, indicator_id: str) -> View:
         "Rate per 1,000 a year",
         "Against the 99.8% limits",
     ]
+    filters = {"indicator": indicator_id} | ({"group": group_id} if len(groups.group_id.unique()) > 1 else {})
     meta = stamp(
         store,
-        f"{ind['label']}: annual rate per 1,000 residents against similar areas",
+        f"{ind['label']}: annual rate per 1,000 residents against similar areas ({group_name})",
         f.period,
-        "comparator_monthly.csv and comparator_population.csv",
-        {"indicator": indicator_id},
+        _source(members),
+        filters,
     )
+    g = f" --group {group_id}" if "group" in filters else ""
     return View(
         name="compare",
         title=meta.title,
@@ -82,9 +134,9 @@ def compare(store, indicator_id: str) -> View:
         sentences=sentences,
         detail=[f.method + "."],
         queries=[
-            f"python -m safer query comparator_rates --indicator {indicator_id}",
-            f"python -m safer query comparator_trend --indicator {indicator_id}",
-            f"python -m safer explain --indicator {indicator_id} --compare areas --json",
+            f"python -m safer query comparator_rates --indicator {indicator_id}{g}",
+            f"python -m safer query comparator_trend --indicator {indicator_id}{g}",
+            f"python -m safer explain --indicator {indicator_id} --compare areas{g} --json",
         ],
-        data={"indicator": ind, "funnel": f},
+        data={"indicator": ind, "funnel": f, "group": {"group_id": group_id, "group_name": group_name}},
     )

@@ -18,6 +18,7 @@ POSITION_WORDS = {
 }
 
 
+@cached
 def comparator_indicators(store):
     return queries.run(store, "comparator_indicators")
 

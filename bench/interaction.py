@@ -12,7 +12,9 @@ For each data directory (the demo data; ten years of Greater Manchester served f
 1. **Page reruns (AppTest).** In a fresh process, each page at its default filters is run, then rerun
    three times warm: the median rerun, and the **engine** share of it: wall time inside `safer`'s views,
    `safer.queries.run`, `Store.refresh` and `safer.ui.store` (outermost calls only, so nothing is counted
-   twice). Targets: GM-10y rerun ≤ 1.2 × the demo's; engine ≤ 150 ms. The figures each page sends are
+   twice). Targets: GM-10y rerun ≤ 1.2 × the demo's; engine ≤ 150 ms. The processes for the two data
+   directories alternate, `--rounds` times each, and each page keeps its lowest median (the machine is
+   shared: other work should not land on one side of the ratio only). The figures each page sends are
    written to `--work/bare-figures/` for the bare app.
 2. **The browser** (Playwright driving /usr/bin/chromium, headless): `streamlit run dashboard.py` on a free
    port, its store built beforehand. A page is **settled** when its `<h1>` is the page's title, Streamlit's
@@ -437,6 +439,7 @@ def main(argv=None) -> int:
     ap.add_argument("--skip-browser", action="store_true")
     ap.add_argument("--skip-demo", action="store_true", help="GM only (the demo reruns are still measured)")
     ap.add_argument("--sessions", type=int, default=20)
+    ap.add_argument("--rounds", type=int, default=3, help="AppTest rounds per data directory (best median kept)")
     ap.add_argument("--crowd-seconds", type=float, default=60)
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--child-args", help=argparse.SUPPRESS)
@@ -454,17 +457,19 @@ def main(argv=None) -> int:
     dirs = [("demo", PROJECT / "data"), (f"gm-{a.months}", large)]
     load0 = os.getloadavg()
     results: dict = {"load_before": load0}
-    for tag, data in dirs:
-        cache = work / f"cache-interaction-{tag}"
-        print(f"[{tag}] AppTest reruns…", file=sys.stderr, flush=True)
-        results[tag] = {
-            "reruns": _child(
-                "reruns",
-                data=str(data),
-                cache=str(cache),
-                figures_out=str(work / "bare-figures") if tag == "demo" else None,
-            )
-        }
+    # The reruns of the two data directories alternate (demo, GM, demo, GM, ...), and each page keeps its best
+    # round's median: other work on the machine comes and goes, and should not land on one side only.
+    for r in range(a.rounds):
+        for tag, data in dirs:
+            cache = work / f"cache-interaction-{tag}"
+            print(f"[{tag}] AppTest reruns, round {r + 1}…", file=sys.stderr, flush=True)
+            figs = str(work / "bare-figures") if tag == "demo" and r == 0 else None
+            got = _child("reruns", data=str(data), cache=str(cache), figures_out=figs)
+            best = results.setdefault(tag, {"reruns": dict(got), "rounds": []})
+            best["rounds"].append(got)
+            for page, m in got.items():
+                if m["rerun_ms"] < best["reruns"][page]["rerun_ms"]:
+                    best["reruns"][page] = m
     for tag, data in dirs:
         if a.skip_browser or (a.skip_demo and tag == "demo"):
             continue

@@ -11,13 +11,15 @@ import os
 import runpy
 import sys
 import threading
+import weakref
+from collections import OrderedDict
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from . import briefing as briefings  # noqa: F401 - re-exported: the briefing page reads its slides here
-from . import config, export, fmt, queries
+from . import config, export, fmt, views
 from .store import BuildError, ParquetStore, Store
 
 
@@ -34,20 +36,49 @@ def _data_dir_arg() -> str | None:
 
 @st.cache_resource(show_spinner="Loading the extracts…")
 def _store_for(data_dir: str) -> Store:
-    return Store(data_dir)
+    s = Store(data_dir)
+    _warm_in_background(s)
+    return s
+
+
+def _warm_in_background(s) -> threading.Thread | None:
+    """Every page's default view computed in a thread as the store opens (`safer.views.warm`), so the first
+    visitor does not wait for it; a session asking meanwhile waits for the same computation. SAFER_WARM=0
+    turns it off (the tests do, so that no thread computes beside them)."""
+    if os.environ.get("SAFER_WARM", "1") == "0":
+        return None
+
+    def work():
+        try:
+            views.warm(s)
+        except Exception:  # noqa: BLE001 - a page computes its own view (and shows its error) on demand
+            pass
+
+    # Not a daemon: the process waits for it at exit rather than stopping it inside DuckDB.
+    t = threading.Thread(target=work, name="safer-warm", daemon=False)
+    t.start()
+    return t
 
 
 @st.cache_resource(show_spinner="Opening the published build…")
 def _parquet_store(path: str) -> ParquetStore:
-    return ParquetStore(path)
+    s = ParquetStore(path)
+    _warm_in_background(s)
+    return s
 
 
 def store() -> Store:
     """The store for this data directory, refreshed if the extracts changed since the last run; or, with
-    $SAFER_PARQUET set, a build another process published as Parquet (`python -m safer build --parquet DIR`)."""
+    $SAFER_PARQUET set, a build another process published as Parquet (`python -m safer build --parquet DIR`).
+
+    The extracts on disk are checked once per script run (a page asks for the store many times; each check
+    reads the size and time of every extract)."""
     published = os.environ.get("SAFER_PARQUET")
     if published:
         return _parquet_store(published)
+    checked = getattr(NAV, "store", None)
+    if checked is not None and getattr(NAV, "active", False):
+        return checked
     d = str(config.data_dir(_data_dir_arg()))
     try:
         s = _store_for(d)
@@ -59,18 +90,32 @@ def store() -> Store:
         st.code("\n".join(str(p) for p in exc.report.problems[:50]), language=None)
         st.stop()
     s.refresh()
+    if getattr(NAV, "active", False):
+        NAV.store = s
     return s
 
 
 def run(name: str, **params) -> pd.DataFrame:
-    return queries.run(store(), name, **params)
+    """A named query's result, run once per data version and shared across sessions: never mutate it."""
+    return views.table(store(), name, tuple(sorted(params.items())))
 
 
 def partnership() -> dict:
     return run("partnership").iloc[0].to_dict()
 
 
-NAV = threading.local()
+NAV = threading.local()  # this thread's script run: `active` inside dashboard.py, `store` once checked
+
+
+def start_run() -> None:
+    """Called by dashboard.py as each script run starts (and `end_run` as it ends)."""
+    NAV.store = None
+    NAV.active = True
+
+
+def end_run() -> None:
+    NAV.active = False
+    NAV.store = None
 
 
 def header(title: str, question: str) -> dict:
@@ -205,8 +250,8 @@ def meta(title: str, period: str, source: str, filters: dict[str, str]) -> expor
 def exports(tables: dict[str, pd.DataFrame], figures: dict[str, object], m: export.Meta, cite: bool = True) -> None:
     """Downloads for a view: each table as CSV, all tables as Excel, each chart as PNG and SVG, and a citation.
 
-    The workbook and the images are made only when asked for (kaleido starts Chromium, which takes a few
-    seconds), never on a rerun."""
+    Every file is made only when asked for (kaleido starts Chromium for an image, which takes a few seconds),
+    never on a rerun."""
     name = export.slug(m.title)
     v = m.data_version
     with st.container(horizontal=True):
@@ -215,7 +260,7 @@ def exports(tables: dict[str, pd.DataFrame], figures: dict[str, object], m: expo
             fname = f"{name}-{export.slug(tname)}-{v}.csv"
             st.download_button(
                 label,
-                export.csv_bytes(df, m),
+                lambda df=df: export.csv_bytes(df, m),
                 file_name=fname,
                 key=f"dl-{fname}",
                 mime="text/csv",
@@ -313,6 +358,32 @@ def table(df: pd.DataFrame, column_order: list[str] | None = None, column_config
     """A table as people read it: suppressed counts as `<N`, headings in words (`rate_per_1000` reads
     `Rate per 1,000`, or the label `column_config` gives), the full width of the page. `column_order` and
     `column_config` use the data's own column names; the table shown has the headings as its columns."""
+    out, order, shown = _shown_table(df, column_order, column_config)
+    st.dataframe(out, hide_index=True, width="stretch", column_order=order, column_config=shown)
+
+
+_SHOWN: OrderedDict[tuple, tuple] = OrderedDict()  # (id of the table, options) -> (weakref to it, what is shown)
+_SHOWN_LOCK = threading.Lock()
+
+
+def _shown_table(df: pd.DataFrame, column_order, column_config) -> tuple:
+    """What `table` shows, made once per table object: a view's tables are shared and never change, so
+    the same object gives the same display on every rerun and in every session."""
+    key = (id(df), repr(column_order), repr(column_config))
+    with _SHOWN_LOCK:
+        hit = _SHOWN.get(key)
+        if hit is not None and hit[0]() is df:
+            _SHOWN.move_to_end(key)
+            return hit[1]
+    made = _make_shown_table(df, column_order, column_config)
+    with _SHOWN_LOCK:
+        _SHOWN[key] = (weakref.ref(df), made)
+        while len(_SHOWN) > 256:
+            _SHOWN.popitem(last=False)
+    return made
+
+
+def _make_shown_table(df: pd.DataFrame, column_order, column_config) -> tuple:
     out = export.display_table(df)
     config = column_config or {}
 
@@ -328,7 +399,7 @@ def table(df: pd.DataFrame, column_order: list[str] | None = None, column_config
     names = {c: heading(c) for c in out.columns}
     shown = {names[k]: v for k, v in config.items() if k in names and not isinstance(v, str)}
     order = [names[c] for c in column_order if c in names] if column_order else None
-    st.dataframe(out.rename(columns=names), hide_index=True, width="stretch", column_order=order, column_config=shown)
+    return out.rename(columns=names), order, shown
 
 
 def view_tables(v, label: str = "The same numbers as a table", figures: dict | None = None) -> None:

@@ -145,6 +145,7 @@ class Dashboard:
             SAFER_DATA_DIR=str(data_dir),
             SAFER_CACHE_DIR=str(cache_dir),
             STREAMLIT_BROWSER_GATHER_USAGE_STATS="false",
+            SAFER_WARM="1",  # as deployed: every page's default view computed as the store opens
         )
         cmd = [
             sys.executable,

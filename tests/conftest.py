@@ -24,7 +24,9 @@ def _demo_cache(tmp_path_factory) -> Path:
 @pytest.fixture(autouse=True)
 def _isolated_cache(request, tmp_path, monkeypatch):
     """Every test builds its stores in its own cache directory, except tests on the shipped demo data
-    (`demo_env`), which share one build of it."""
+    (`demo_env`), which share one build of it. The dashboard does not warm its view cache in a thread
+    beside the tests (SAFER_WARM=0; tests/test_view_cache.py warms it on purpose)."""
+    monkeypatch.setenv("SAFER_WARM", "0")
     if "demo_env" in request.fixturenames:
         monkeypatch.setenv("SAFER_CACHE_DIR", str(request.getfixturevalue("_demo_cache")))
         monkeypatch.setenv("SAFER_DATA_DIR", str(PROJECT / "data"))

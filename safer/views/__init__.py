@@ -4,7 +4,7 @@ Pages, briefing slides, the SIA pack and the command line are built from these o
 named for what they hold (headlines, trends, ...), functions for the view they build.
 """
 
-from .base import View, cached, clear_cache
+from .base import View, cached, clear_cache, table
 from .catalogue import catalogue, disk_fingerprint
 from .comparisons import ExplainError, explain_lines
 from .consultation import choices as consultation_choices
@@ -20,11 +20,13 @@ from .trends import HOW_TO_READ as TREND_HOW_TO_READ
 from .trends import trend
 from .wards import areas
 from .wards import periods as area_periods
+from .warm import warm
 
 __all__ = [
     "View",
     "cached",
     "clear_cache",
+    "table",
     "ExplainError",
     "explain_lines",
     "Card",
@@ -49,4 +51,5 @@ __all__ = [
     "trend_slide",
     "cycles_slide",
     "perception_slide",
+    "warm",
 ]

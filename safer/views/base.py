@@ -49,9 +49,7 @@ class View:
 def stamp(store, title: str, period: str, source: str, filters: dict | None = None) -> export.Meta:
     """A view's stamp: what it shows, its filters, data period, source, data version and partnership
     (synthetic demo data says so)."""
-    from .. import queries
-
-    p = queries.run(store, "partnership").iloc[0]
+    p = table(store, "partnership").iloc[0]
     return export.Meta(
         title=title,
         period=period,
@@ -65,18 +63,24 @@ def stamp(store, title: str, period: str, source: str, filters: dict | None = No
 
 # --------------------------------------------------------------------------- cache
 
-_CACHE: OrderedDict[tuple, View] = OrderedDict()
+_CACHE: OrderedDict[tuple, Any] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
+_RUNNING: dict[tuple, threading.Event] = {}  # keys being computed now: other callers wait for that result
 CACHE_SIZE = 512
 
 
+def _key(fn: Callable[..., Any], store, filters: tuple) -> tuple:
+    return (fn.__module__, fn.__name__, str(store.data_dir), store.status.fingerprint, filters)
+
+
 def cached(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Compute a view (or a verdict) once per (function, filters, data version) and share it across
-    sessions and threads.
+    """Compute a view (or a verdict, or a page's list of choices) once per (function, filters, data version)
+    and share it across sessions and threads.
 
     The store's version (a fingerprint of the extracts and the build code) is part of the key, so new
-    extracts give new views; old entries fall out least-recently-used. Callers must not mutate what
-    they get back: it is shared.
+    extracts give new views; old entries fall out least-recently-used. A view asked for by several
+    sessions at once is computed once: the others wait for it. Callers must not mutate what they get
+    back: it is shared.
     """
     sig = inspect.signature(fn)
 
@@ -84,20 +88,31 @@ def cached(fn: Callable[..., Any]) -> Callable[..., Any]:
         bound = sig.bind(store, *args, **kwargs)
         bound.apply_defaults()
         filters = tuple((k, v) for k, v in bound.arguments.items() if k != "store")
-        key = (fn.__module__, fn.__name__, str(store.data_dir), store.status.fingerprint, filters)
-        with _CACHE_LOCK:
-            hit = _CACHE.get(key)
-            if hit is not None:
-                _CACHE.move_to_end(key)
-                return hit
-        view = fn(*bound.args, **bound.kwargs)
-        with _CACHE_LOCK:
-            _CACHE[key] = view
-            while len(_CACHE) > CACHE_SIZE:
-                _CACHE.popitem(last=False)
+        key = _key(fn, store, filters)
+        while True:
+            with _CACHE_LOCK:
+                if key in _CACHE:
+                    _CACHE.move_to_end(key)
+                    return _CACHE[key]
+                running = _RUNNING.get(key)
+                if running is None:
+                    _RUNNING[key] = threading.Event()
+                    break
+            running.wait()  # then look again: it is in the cache, or it failed and this caller computes it
+        try:
+            view = fn(*bound.args, **bound.kwargs)
+            with _CACHE_LOCK:
+                _CACHE[key] = view
+                while len(_CACHE) > CACHE_SIZE:
+                    _CACHE.popitem(last=False)
+        finally:
+            with _CACHE_LOCK:
+                _RUNNING.pop(key).set()
         return view
 
     wrapper.__name__ = fn.__name__
+    wrapper.__qualname__ = fn.__qualname__
+    wrapper.__module__ = fn.__module__
     wrapper.__doc__ = fn.__doc__
     wrapper.__wrapped__ = fn  # the uncached function, for tests
     return wrapper
@@ -106,3 +121,12 @@ def cached(fn: Callable[..., Any]) -> Callable[..., Any]:
 def clear_cache() -> None:
     with _CACHE_LOCK:
         _CACHE.clear()
+
+
+@cached
+def table(store, name: str, params: tuple = ()) -> pd.DataFrame:
+    """A named query's result (`queries.run(store, name, **dict(params))`), run once per data version and shared:
+    the small lists a page's widgets and banners need (the partnership, indicators, areas). Never mutate it."""
+    from .. import queries
+
+    return queries.run(store, name, **dict(params))

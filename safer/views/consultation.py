@@ -23,6 +23,7 @@ SURVEY_COLUMNS = {
 }
 
 
+@cached
 def choices(store) -> tuple[list[str], list[str], pd.DataFrame]:
     everything = queries.run(store, "consultation")
     linked = everything[(everything.source_type == "survey") & everything.indicator_id.notna()]

@@ -72,10 +72,12 @@ def _symbol(c: verdicts.Comparison) -> tuple[str, str]:
     return sym, colour
 
 
+@cached
 def cycle_choices(store) -> pd.DataFrame:
     return queries.run(store, "plan_cycles")
 
 
+@cached
 def default_cycle(store) -> str | None:
     h = queries.run(store, "headline_indicators")
     if len(h):

@@ -21,11 +21,13 @@ POSITION_WORDS = {
 NO_RATE = "no rate: no population estimate"
 
 
+@cached
 def comparator_groups(store):
     """Every comparator group and its areas (one row per group and area), first group first."""
     return queries.run(store, "comparator_groups")
 
 
+@cached
 def comparator_indicators(store, group_id: str | None = None):
     return queries.run(store, "comparator_indicators", group=group_id)
 

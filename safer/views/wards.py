@@ -15,6 +15,7 @@ RATE_NOTE = (
 )
 
 
+@cached
 def periods(store) -> tuple[list[str], dict[str, str]]:
     cycles = queries.run(store, "plan_cycles")
     options = ["latest"] + list(cycles.cycle_id)

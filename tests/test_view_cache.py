@@ -1,0 +1,151 @@
+"""The view cache (issue 13, interaction speed): a view is computed once per (view, filters, data version) and
+shared by every session; a new data version never reuses an old view; sessions asking at once compute it once;
+the dashboard computes every page's default view before the first visitor asks."""
+
+from __future__ import annotations
+
+import threading
+import time
+from types import SimpleNamespace
+
+import pytest
+from helpers import FILES, PROJECT
+from streamlit.testing.v1 import AppTest
+
+from safer import queries, views
+from safer.store import Store
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """Every named query run, from any thread: (query name, parameters)."""
+    calls: list[tuple[str, dict]] = []
+    real = queries.run
+
+    def spy(store, name, **params):
+        calls.append((name, params))
+        return real(store, name, **params)
+
+    monkeypatch.setattr(queries, "run", spy)
+    return calls
+
+
+def test_a_second_session_gets_the_same_view_without_running_a_query(store, counted):
+    views.clear_cache()
+    first = views.trend(store, "asb", "E08000099")
+    assert counted, "the first call computes the view from its queries"
+    counted.clear()
+    again = views.trend(store, "asb", "E08000099")  # another session: the same store, the same filters
+    assert again is first and counted == []
+    other = views.trend(store, "cse", "E08000099")  # other filters: another view, from its own queries
+    assert other is not first and counted and other.data["indicator"]["indicator_id"] == "cse"
+
+
+def test_a_new_data_version_does_not_reuse_an_old_view(data_dir, counted):
+    views.clear_cache()
+    s = Store(data_dir)
+    try:
+        old = views.trend(s, "cse", "E08000099")
+        old_version = s.version
+        # Five more CSE reports in February 2020 (4 before): a new data version, whose view says 9.
+        (data_dir / "partner_monthly.csv").write_text(FILES["partner_monthly.csv"] + "cse,2020-02,E05000002,5\n")
+        s.refresh()
+        assert s.version != old_version and s.status.current
+        counted.clear()
+        new = views.trend(s, "cse", "E08000099")
+        assert new is not old and counted, "the new version's view is computed from the new build"
+        assert (new.meta.data_version, old.meta.data_version) == (s.version, old_version)
+        feb = lambda v: int(v.tables["monthly"].set_index("month").loc["2020-02", "value"])  # noqa: E731
+        assert (feb(old), feb(new)) == (4, 9)
+        assert views.trend(s, "cse", "E08000099") is new  # and the new one is shared in turn
+    finally:
+        s.close()
+
+
+def test_sessions_asking_at_once_compute_a_view_once():
+    runs = []
+
+    @views.cached
+    def slow(store, n: int):
+        runs.append(n)
+        time.sleep(0.3)
+        return object()
+
+    store = SimpleNamespace(data_dir="/nowhere", status=SimpleNamespace(fingerprint="v1"))
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(slow(store, 1))) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert runs == [1] and len(got) == 6 and all(g is got[0] for g in got)
+    store.status.fingerprint = "v2"  # a new data version: computed again
+    assert slow(store, 1) is not got[0] and runs == [1, 1]
+
+
+def test_a_failed_view_is_not_cached_and_the_next_caller_computes_it():
+    attempts = []
+
+    @views.cached
+    def flaky(store):
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise RuntimeError("the first attempt fails")
+        return "ok"
+
+    store = SimpleNamespace(data_dir="/nowhere", status=SimpleNamespace(fingerprint="v1"))
+    with pytest.raises(RuntimeError):
+        flaky(store)
+    assert flaky(store) == "ok" and flaky(store) == "ok" and len(attempts) == 2
+
+
+PAGES = [
+    "pages/overview.py",
+    "pages/trends.py",
+    "pages/plan_cycles.py",
+    "pages/areas.py",
+    "pages/compare.py",
+    "pages/priorities.py",
+    "pages/scrutiny.py",
+    "pages/consultation.py",
+    "pages/data.py",
+]
+
+
+def test_after_warming_every_page_opens_at_its_defaults_without_running_a_query(demo_env, counted):
+    views.clear_cache()
+    s = Store(PROJECT / "data")
+    try:
+        done = views.warm(s)
+    finally:
+        s.close()
+    assert {"overview", "trend", "cycle_comparison", "compare", "priorities", "consultation", "catalogue"} <= set(done)
+    counted.clear()
+    for page in PAGES:
+        at = AppTest.from_file(str(PROJECT / "dashboard.py"), default_timeout=60)
+        at.run()  # the Overview, the default page
+        assert not at.exception and counted == [], counted
+        if page != "pages/overview.py":  # (AppTest's switch to the Overview's file opens its hidden twin)
+            at.switch_page(page).run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        assert counted == [], f"{page} ran {counted}"
+    # Another filter is not warmed: that view is computed when asked for, from its queries.
+    at = AppTest.from_file(str(PROJECT / "dashboard.py"), default_timeout=60)
+    at.query_params["indicator"] = "burglary"
+    at.run()
+    at.switch_page("pages/trends.py").run()
+    assert not at.exception and any(name == "monthly" or "series" in name for name, _p in counted), counted
+
+
+def test_a_page_checks_the_extracts_on_disk_once_per_run(demo_env, monkeypatch):
+    from safer import store as store_module
+
+    at = AppTest.from_file(str(PROJECT / "dashboard.py"), default_timeout=60)
+    at.run()
+    at.switch_page("pages/trends.py").run()
+    checks = []
+    real = store_module.fingerprint
+    monkeypatch.setattr(store_module, "fingerprint", lambda d: checks.append(d) or real(d))
+    at.run()
+    assert not at.exception and len(at.get("plotly_chart")) == 1
+    assert checks == [PROJECT / "data"]  # once, though the page and its helpers ask for the store many times

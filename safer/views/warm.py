@@ -15,7 +15,7 @@ from .consultation import consultation
 from .cycles import cycle_comparison
 from .headlines import cycle_choices, default_cycle, overview
 from .priorities import priorities
-from .similar_areas import comparator_indicators, compare
+from .similar_areas import comparator_groups, comparator_indicators, compare
 from .trends import trend
 from .wards import areas
 from .wards import periods as area_periods
@@ -53,9 +53,11 @@ def warm(store) -> list[str]:
         options, _labels = area_periods(store)
         areas(store, iid, options[0])
         done += ["trend", "cycle_comparison", "areas"]
-    inds = comparator_indicators(store)
+    groups = comparator_groups(store).drop_duplicates("group_id")
+    gid = str(groups.group_id.iloc[0]) if len(groups) > 1 else None  # as the page picks it: the first group
+    inds = comparator_indicators(store, gid)
     if len(inds):
-        compare(store, str(inds.indicator_id.iloc[0]))
+        compare(store, str(inds.indicator_id.iloc[0]), gid)
         done.append("compare")
     priorities(store)
     sources, _themes, linked = consultation_choices(store)

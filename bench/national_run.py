@@ -42,9 +42,9 @@ def child_build(data: str, cache_base: str, next_dir: str) -> dict:
     cache = config.cache_dir(data_p)
     shutil.rmtree(cache, ignore_errors=True)
     shutil.rmtree(police_cache_dir(cache), ignore_errors=True)  # from nothing: no shared police.uk cache either
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     s = Store(data_p, cache=cache)
-    out = {"build_s": time.perf_counter() - t0}
+    out = {"build_s": time.perf_counter() - t0, "build_cpu_s": time.process_time() - c0}
     out["rows"] = int(s.sql("SELECT sum(rows) FROM police_uk_files").iloc[0, 0] or 0)
     out["rows_in_area"] = int(s.sql("SELECT count(*) FROM police_uk_rows").iloc[0, 0] or 0)
     out["build_peak_mb"] = _rss_mb()
@@ -61,9 +61,10 @@ def child_build(data: str, cache_base: str, next_dir: str) -> dict:
         target.unlink(missing_ok=True)
         os.link(p, target)
         linked.append(target)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     s.refresh()
     out["add_month_s"] = time.perf_counter() - t0
+    out["add_month_cpu_s"] = time.process_time() - c0
     out["add_month_files"] = len(linked)
     out["current_after_add"] = bool(s.status.current)
     s.close()
@@ -84,9 +85,9 @@ def child_second(data: str, cache_base: str) -> dict:
     data_p = Path(data)
     cache = config.cache_dir(data_p)
     shutil.rmtree(cache, ignore_errors=True)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     s = Store(data_p, cache=cache)
-    out = {"second_s": time.perf_counter() - t0, "second_peak_mb": _rss_mb()}
+    out = {"second_s": time.perf_counter() - t0, "second_cpu_s": time.process_time() - c0, "second_peak_mb": _rss_mb()}
     out["second_rows_in_area"] = int(s.sql("SELECT count(*) FROM police_uk_rows").iloc[0, 0] or 0)
     out["second_rows"] = int(s.sql("SELECT sum(rows) FROM police_uk_files").iloc[0, 0] or 0)
     s.close()
@@ -146,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
         est = f" (≈{v * scale:.0f} s at 120 months)" if key == "build_s" and scale != 1 else ""
         ok = (v * (scale if key == "build_s" else 1)) <= TARGETS[key]
         print(f"| {label} | {v:.1f}{est} | ≤ {TARGETS[key]:.0f} | {'met' if ok else 'MISSED'} |")
+        cpu = res[key.replace("_s", "_cpu_s")]
+        print(f"|   CPU time of the process (user + system, all threads), s | {cpu:.1f} |  |  |")
     print(
         f"| peak memory, building process, MB | {res['peak_mb']:.0f} | ≤ {TARGETS['peak_mb']:.0f} | "
         f"{'met' if res['peak_mb'] <= TARGETS['peak_mb'] else 'MISSED'} |"
@@ -155,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"| restart, unchanged extracts, s | {res['reopen_s']:.2f} |  |  |")
     print(
         f"| second authority at start ({second}: its own database from the shared cache), s | "
-        f"{res['second_s']:.1f} |  |  |"
+        f"{res['second_s']:.1f} (CPU {res['second_cpu_s']:.1f}) |  |  |"
     )
     print(f"| peak memory, second authority's process, MB | {res['second_peak_mb']:.0f} |  |  |")
     print(

@@ -5,7 +5,9 @@
 
 This module only describes and checks files. It reads CSV with Python's `csv`
 module so that every problem can be reported as FILE:LINE: COLUMN: message;
-loading into DuckDB happens in `safer.store`, after validation has passed.
+loading into DuckDB happens in `safer.store`, after validation has passed. police.uk files (millions of
+rows) are first checked by DuckDB (`safer.police_sql`), which only ever passes a file this module would
+pass; every other file is checked here, and every message comes from here.
 """
 
 from __future__ import annotations

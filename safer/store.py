@@ -1,7 +1,7 @@
 """The DuckDB store: validated extracts loaded with explicit schemas, kept on disk.
 
-A build is keyed by a fingerprint of the extracts (path, size, modification time) and of the
-code that builds it. A restart with unchanged extracts opens the existing database without
+A build is keyed by a fingerprint of the extracts (path and identity: device, inode, size, modification
+time) and of the code that builds it. A restart with unchanged extracts opens the existing database without
 reading a CSV; a changed or added file triggers a rebuild. A build that fails validation
 changes nothing: the last good database keeps serving and the problems are kept for display.
 
@@ -248,7 +248,10 @@ class _PoliceSink:
     def on_batch(self, con, clean: dict[int, dict]) -> None:
         rows = [[fid, *self.pending[fid], self.code] for fid in clean]
         if rows:
-            con.executemany("INSERT INTO pc.files (file_id, ident, path, code) VALUES (?, ?, ?, ?)", rows)
+            con.execute(
+                "INSERT INTO pc.files (file_id, ident, path, code) SELECT unnest($f), unnest($i), unnest($p), $c",
+                {"f": [r[0] for r in rows], "i": [r[1] for r in rows], "p": [r[2] for r in rows], "c": self.code},
+            )
             self.known.update({ident: fid for fid, ident, _p, _c in rows})
 
     def sync(self, report: contract.Report) -> dict[int, str]:
@@ -328,7 +331,10 @@ def _police_source(con, report: contract.Report, sink: _PoliceSink | None = None
     if sink is not None:
         here = sink.sync(report)
         con.execute("CREATE TEMP TABLE police_files_here (file_id BIGINT, source_path VARCHAR)")
-        con.executemany("INSERT INTO police_files_here VALUES (?, ?)", [[k, v] for k, v in here.items()])
+        con.execute(
+            "INSERT INTO police_files_here SELECT unnest($ids), unnest($paths)",
+            {"ids": list(here), "paths": list(here.values())},
+        )
         con.execute(
             f"CREATE TEMP VIEW police_uk_source AS SELECT {cols}, f.source_path "
             "FROM pc.rows r JOIN police_files_here f USING (file_id)"

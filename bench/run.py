@@ -211,6 +211,8 @@ def child_pandas(data: Path, repeat: int) -> dict:
     files = sorted((data / "police_uk").rglob("*.csv*"))
     lookup = pd.read_csv(data / "lsoa_ward_lookup.csv", dtype=str)
     pop = pd.read_csv(data / "population.csv")
+    if "population_group" in pop:  # all residents (the demo also has estimates of children)
+        pop = pop[pop.population_group.fillna("all") == "all"]
 
     def load():
         return pd.concat(

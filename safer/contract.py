@@ -5,7 +5,9 @@
 
 This module only describes and checks files. It reads CSV with Python's `csv`
 module so that every problem can be reported as FILE:LINE: COLUMN: message;
-loading into DuckDB happens in `safer.store`, after validation has passed.
+loading into DuckDB happens in `safer.store`, after validation has passed. police.uk files (millions of
+rows) are first checked by DuckDB (`safer.police_sql`), which only ever passes a file this module would
+pass; every other file is checked here, and every message comes from here.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from . import police_sql
 
 # --------------------------------------------------------------------------- specs
 
@@ -1284,13 +1288,16 @@ def extract_files(data_dir: Path) -> list[Path]:
     return files
 
 
-def validate(data_dir: Path, cache_dir: Path | None = None, workers: int | None = None) -> Report:
+def validate(data_dir: Path, cache_dir: Path | None = None, workers: int | None = None, sink=None) -> Report:
     """Check every extract in `data_dir` and the references between them.
 
-    police.uk files (millions of rows) are checked one row at a time without keeping their rows
-    (`check_file(keep_rows=False)`), in a pool of processes when there are many. With `cache_dir`,
-    each police.uk file's result is kept there keyed by its path, size and modification time, so an
-    unchanged file is not read again (the data directory itself is never written).
+    police.uk files (millions of rows) are checked by DuckDB (`safer.police_sql`); any file it does not find
+    clean is checked by Python one row at a time without keeping its rows (`check_file(keep_rows=False)`),
+    in a pool of processes when there are many, which writes the FILE:LINE messages. With `cache_dir`,
+    each police.uk file's result is kept there keyed by the file's identity (device, inode, size and
+    modification time), so an unchanged file is not read again, from this data directory or any other
+    linked to the same files (the data directory itself is never written). With `sink`, the rows DuckDB
+    read while checking are kept in the store's row cache.
     """
     data_dir = Path(data_dir)
     rep = Report()
@@ -1314,7 +1321,7 @@ def validate(data_dir: Path, cache_dir: Path | None = None, workers: int | None 
         if t is not None:
             rep.tables[name] = t
             rep.rows_checked += len(t.rows)
-    for t in _check_police_files(data_dir, rep.problems, cache_dir, workers):
+    for t in _check_police_files(data_dir, rep.problems, cache_dir, workers, sink):
         rep.police_files.append(t)
         rep.rows_checked += t.n_rows
     rep.files_checked += len(police_files(data_dir))
@@ -1352,31 +1359,54 @@ def _police_result(path: str, rel: str) -> tuple[list[tuple], dict | None]:
     return [(p.file, p.line, p.column, p.message, p.severity) for p in problems], summary
 
 
-def _check_police_files(
-    data_dir: Path, problems: list[Problem], cache_dir: Path | None, workers: int | None
-) -> list[Table]:
-    pspec = SPECS["police_uk/"]
-    files = police_files(data_dir)
-    code = _contract_hash()
-    cache_path = Path(cache_dir) / VALIDATION_CACHE if cache_dir else None
-    cached: dict = {}
+def police_rules() -> police_sql.Rules:
+    """The police.uk rules as `safer.police_sql` checks them in DuckDB."""
+    return police_sql.Rules(SPECS["police_uk/"], FIRST_POLICE_UK_MONTH, _next_month())
+
+
+def file_identity(st: os.stat_result) -> str:
+    """A file's identity for the caches: device, inode, size and modification time (ns).
+
+    Hard links to one file share it, so data directories linked to the same national files share their
+    checks and rows; a file rewritten in place gets a new modification time, and one replaced (renamed over)
+    a new inode, so a changed file never reuses what was found for the old one. A copy is a new file.
+    """
+    return f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
+
+
+def _read_cache(cache_path: Path | None) -> dict:
     if cache_path and cache_path.exists():
         try:
             cached = json.loads(cache_path.read_text())
+            return cached if isinstance(cached, dict) else {}
         except (OSError, ValueError):
-            cached = {}
-    results: dict[str, tuple] = {}
-    todo: list[tuple[Path, str, list]] = []
-    for path in files:
-        rel = path.relative_to(data_dir).as_posix()
-        st = path.stat()
-        key = [st.st_size, st.st_mtime_ns, code]
-        hit = cached.get(rel)
-        if hit and hit.get("key") == key:
-            results[rel] = (hit["problems"], hit["summary"])
-        else:
-            todo.append((path, rel, key))
-    size = sum(k[0] for _p, _r, k in todo)
+            pass
+    return {}
+
+
+def _still_there(ident: str, entry: dict) -> bool:
+    """Whether a cached file's path still names the same file (else its entry is dropped)."""
+    try:
+        return file_identity(os.stat(entry.get("path", ""))) == ident
+    except OSError:
+        return False
+
+
+def _write_cache(cache_path: Path, cached: dict, used: set[str]) -> None:
+    """Keep the entries used now and those whose file is still where it was (another data directory's)."""
+    cached = {k: v for k, v in cached.items() if k in used or _still_there(k, v)}
+    try:
+        cache_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache_path.with_name(f"{cache_path.name}.tmp-{os.getpid()}-{id(cached)}")
+        tmp.write_text(json.dumps(cached))
+        os.replace(tmp, cache_path)
+    except OSError:
+        pass  # the cache only saves time
+
+
+def _python_check(todo: list[tuple[Path, str, str]], workers: int | None) -> list[tuple]:
+    """The Python checker over `todo` (path, rel, identity), in a pool of processes when there is a lot."""
+    size = sum(p.stat().st_size for p, _r, _k in todo)
     n_workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
     if n_workers > 1 and len(todo) > 1 and size >= PARALLEL_MIN_BYTES:
         import multiprocessing
@@ -1385,7 +1415,7 @@ def _check_police_files(
         # spawn, not fork: the dashboard's process has threads, and forking those is unsafe.
         try:
             with ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-                done = list(
+                return list(
                     pool.map(
                         _police_result,
                         [str(p) for p, _r, _k in todo],
@@ -1394,21 +1424,50 @@ def _check_police_files(
                     )
                 )
         except Exception:  # noqa: BLE001 - no pool here (for example a __main__ a child cannot import): one process
-            done = [_police_result(str(p), r) for p, r, _k in todo]
-    else:
-        done = [_police_result(str(p), r) for p, r, _k in todo]
-    for (_p, rel, key), res in zip(todo, done):
+            pass
+    return [_police_result(str(p), r) for p, r, _k in todo]
+
+
+def _check_police_files(
+    data_dir: Path, problems: list[Problem], cache_dir: Path | None, workers: int | None, sink=None
+) -> list[Table]:
+    """Check every police.uk file: DuckDB first (`safer.police_sql`), the Python checker for any file DuckDB
+    does not find clean (it writes the messages). With `cache_dir`, each file's result is kept in
+    `police-validation.json` keyed by its identity (`file_identity`) and the contract's code, so data
+    directories over the same (hard-linked) files share it. With `sink` (the store's row cache: `con`, `table`,
+    `file_id(identity)`, `on_batch`), the rows DuckDB reads while checking are kept."""
+    pspec = SPECS["police_uk/"]
+    rules = police_rules()
+    files = police_files(data_dir)
+    code = _contract_hash()
+    cache_path = Path(cache_dir) / VALIDATION_CACHE if cache_dir else None
+    cached = _read_cache(cache_path)
+    results: dict[str, tuple] = {}
+    todo: list[tuple[Path, str, str]] = []
+    for path in files:
+        rel = path.relative_to(data_dir).as_posix()
+        ident = file_identity(path.stat())
+        hit = cached.get(ident)
+        if hit and hit.get("code") == code:
+            results[rel] = ([(rel, *p[1:]) for p in hit["problems"]], hit["summary"])
+        else:
+            todo.append((path, rel, ident))
+    ids = {ident: (sink.file_id(ident, p) if sink else n) for n, (p, _r, ident) in enumerate(todo)}
+    found = police_sql.check_files(
+        [(p, ids[ident]) for p, _r, ident in todo],
+        rules,
+        *((sink.con, sink.table, sink.on_batch) if sink else ()),
+    )
+    rest = [t for t in todo if ids[t[2]] not in found]
+    done = dict(zip([r for _p, r, _k in rest], _python_check(rest, workers))) if rest else {}
+    for path, rel, ident in todo:
+        fid = ids[ident]
+        res = ([], police_sql.summary_for_contract(found[fid], rules.columns)) if fid in found else done[rel]
         results[rel] = res
-        cached[rel] = {"key": key, "problems": res[0], "summary": res[1]}
+        kept = [("", *p[1:]) for p in res[0]]
+        cached[ident] = {"code": code, "path": str(path.resolve()), "problems": kept, "summary": res[1]}
     if cache_path and todo:
-        cached = {rel: v for rel, v in cached.items() if rel in results}
-        try:
-            cache_path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache_path.with_name(f"{cache_path.name}.tmp-{os.getpid()}-{id(results)}")
-            tmp.write_text(json.dumps(cached))
-            os.replace(tmp, cache_path)
-        except OSError:
-            pass  # the cache only saves time
+        _write_cache(cache_path, cached, {file_identity(p.stat()) for p in files})
     tables = []
     for path in files:
         rel = path.relative_to(data_dir).as_posix()
@@ -1618,11 +1677,28 @@ def _check_partner_monthly(rep: Report, k: _Keys) -> None:
             _ref(rep, t.rel, line, "area_code", r["area_code"], want, what)
 
 
+def _exact_month_lines(rep: Report) -> None:
+    """Files checked by DuckDB know their (force, month) pairs but not the line each first appears on (0). Only
+    when a pair is in two files is that line said: then the Python checker reads those files for it."""
+    where: dict[tuple[str, str], set[int]] = {}
+    for n, t in enumerate(rep.police_files):
+        for force, month in t.month_keys or {}:
+            where.setdefault((force_key(force), month), set()).add(n)
+    twice = {n for ns in where.values() if len(ns) > 1 for n in ns}
+    for n in sorted(twice):
+        t = rep.police_files[n]
+        if t.month_keys and 0 in t.month_keys.values():
+            exact = check_file(t.path, t.rel, t.spec, [], keep_rows=False)
+            if exact is not None and exact.month_keys:
+                t.month_keys = exact.month_keys
+
+
 def _check_police_months(rep: Report) -> None:
     """One police.uk month of one force must come from one file only, or it would be counted twice. The
     force is compared by the same normalised name the ingest uses ("Greater Manchester Police " and
     "greater manchester police" are one force)."""
     seen: dict[tuple[str, str], str] = {}
+    _exact_month_lines(rep)
     for t in rep.police_files:
         raw = t.month_keys if t.month_keys is not None else {}
         if t.month_keys is None:

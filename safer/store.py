@@ -1,7 +1,7 @@
 """The DuckDB store: validated extracts loaded with explicit schemas, kept on disk.
 
-A build is keyed by a fingerprint of the extracts (path, size, modification time) and of the
-code that builds it. A restart with unchanged extracts opens the existing database without
+A build is keyed by a fingerprint of the extracts (path and identity: device, inode, size, modification
+time) and of the code that builds it. A restart with unchanged extracts opens the existing database without
 reading a CSV; a changed or added file triggers a rebuild. A build that fails validation
 changes nothing: the last good database keeps serving and the problems are kept for display.
 
@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import config, contract, datadir, queries
+from . import config, contract, datadir, police_sql, queries
 
 # Bump when the shape of the built database changes; the source hash below covers code edits.
 STORE_VERSION = "1"
@@ -54,11 +54,10 @@ def _code_hash() -> str:
 
 
 def fingerprint(data_dir: Path) -> str:
-    """Hash of every extract's path, size and modification time, and of the build code."""
+    """Hash of every extract's path and identity (device, inode, size, modification time), and of the build code."""
     items = []
-    for p in contract.extract_files(data_dir):
-        st = p.stat()
-        items.append((p.relative_to(data_dir).as_posix(), st.st_size, st.st_mtime_ns))
+    for p in contract.extract_files(data_dir):  # a file replaced by another (a new inode) is a change too
+        items.append((p.relative_to(data_dir).as_posix(), contract.file_identity(p.stat())))
     h = hashlib.sha256(_code_hash().encode())
     h.update(json.dumps(items).encode())
     return h.hexdigest()
@@ -130,31 +129,41 @@ def build(
 ) -> contract.Report:
     """Validate `data_dir` and build a fresh database at `out_path` (written aside, then renamed).
 
-    With `cache_dir` (the store's cache), police.uk validation results and the police.uk rows are kept
-    there per file, so a rebuild reads again only the files that were added or changed.
+    With `cache_dir` (the shared police.uk cache, `police_cache_dir`), police.uk validation results and rows
+    are kept there per file, keyed by the file's identity, so a rebuild reads again only the files that were
+    added or changed, and another data directory over the same (hard-linked) files reads none of them. One
+    DuckDB read both checks a file and keeps its rows. Nothing is served from a build that failed.
     """
     data_dir = Path(data_dir)
-    report = report or contract.validate(data_dir, cache_dir=cache_dir)
-    if not report.ok:
-        raise BuildError(report)
     tmp = out_path.with_name(out_path.name + f".tmp-{os.getpid()}-{threading.get_ident()}")
     for p in (tmp, Path(str(tmp) + ".wal")):
         p.unlink(missing_ok=True)
     con = duckdb.connect(str(tmp))
+    ok = False
     try:
         con.execute("SET threads TO 2")
-        for name, spec in contract.SPECS.items():
-            if name.endswith("/"):
-                continue
-            table = name.removesuffix(".csv")
-            t = report.tables.get(name)
-            if t is None:
-                _empty_table(con, table, spec)
-            else:
-                _load_table(con, table, spec, t.path, t.header)
-        with _police_source(con, report, cache_dir):
-            for model in queries.list_models():  # queries/model/*.sql, each after what it reads
-                con.execute(model.sql)
+        con.execute(f"SET memory_limit = '{BUILD_MEMORY_LIMIT}'")
+        with _police_cache(con, Path(cache_dir) if cache_dir is not None else None) as sink:
+            if report is None:
+                con.execute("SET preserve_insertion_order = false")  # police.uk rows: order is not kept
+                try:
+                    report = contract.validate(data_dir, cache_dir=cache_dir, sink=sink)
+                finally:
+                    con.execute("SET preserve_insertion_order = true")  # the extracts keep their order
+            if not report.ok:
+                raise BuildError(report)
+            for name, spec in contract.SPECS.items():
+                if name.endswith("/"):
+                    continue
+                table = name.removesuffix(".csv")
+                t = report.tables.get(name)
+                if t is None:
+                    _empty_table(con, table, spec)
+                else:
+                    _load_table(con, table, spec, t.path, t.header)
+            with _police_source(con, report, sink):
+                for model in queries.list_models():  # queries/model/*.sql, each after what it reads
+                    con.execute(model.sql)
         meta = {
             "fingerprint": fingerprint(data_dir),
             "data_dir": str(data_dir),
@@ -166,14 +175,25 @@ def build(
         con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
         con.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
         con.execute("CHECKPOINT")
+        ok = True
     finally:
         con.close()
+        if not ok:
+            for p in (tmp, Path(str(tmp) + ".wal")):
+                p.unlink(missing_ok=True)
     os.replace(tmp, out_path)
     Path(str(tmp) + ".wal").unlink(missing_ok=True)
     return report
 
 
-POLICE_ROWS_DB = Path("police") / "rows.duckdb"  # inside the cache: not *.duckdb at top level, so never pruned
+BUILD_MEMORY_LIMIT = "900MB"  # DuckDB's share of a build (issue 13: the whole process within 2 GB)
+POLICE_SHARED = "police-shared"  # one police.uk cache for every store under a cache base
+POLICE_ROWS_DB = "rows.duckdb"
+
+
+def police_cache_dir(store_cache: Path) -> Path:
+    """The police.uk cache shared by every store beside `store_cache` (under the same cache base)."""
+    return Path(store_cache).parent / POLICE_SHARED
 
 
 file_lock = datadir.file_lock  # one builder of a cache at a time (filelock: any OS)
@@ -181,94 +201,149 @@ file_lock = datadir.file_lock  # one builder of a cache at a time (filelock: any
 
 def police_columns_sql() -> str:
     """The columns of the police.uk rows as loaded (`police_uk_source` while the model runs), as SQL."""
-    cols = [
-        f"{c.name.lower().replace(' ', '_')} {_SQL_TYPE.get(c.type, 'VARCHAR')}"
-        for c in contract.SPECS["police_uk/"].columns
-    ]
-    return ", ".join([*cols, "source_path VARCHAR"])
+    return ", ".join([police_sql.columns_sql(contract.SPECS["police_uk/"]), "source_path VARCHAR"])
 
 
 def _police_select(spec: contract.FileSpec) -> str:
     return ", ".join(_cast(c, c.name.lower().replace(" ", "_")) for c in spec.columns)
 
 
-def _sync_police_cache(con, report: contract.Report, db: Path) -> str:
-    """Bring the per-file police.uk rows kept in `db` up to date; return the attached name.
+class _PoliceSink:
+    """The shared per-file police.uk row cache, attached as `pc`: `pc.files` (one row per file identity and
+    build code, with the path it was last seen at) and `pc.rows` (each row with its file's id). Validation
+    (`contract.validate(..., sink=)`) keeps the rows it read through `file_id` and `on_batch`."""
 
-    Each file's rows are kept with its path, size and modification time (and the build code's hash):
-    only files that are new or changed are read; rows of changed or removed files are deleted.
-    """
-    spec = contract.SPECS["police_uk/"]
-    con.execute(f"ATTACH '{str(db).replace(chr(39), chr(39) * 2)}' AS pc")
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS pc.files (source_path VARCHAR PRIMARY KEY, size BIGINT, mtime_ns BIGINT, "
-        "code VARCHAR)"
-    )
-    con.execute(f"CREATE TABLE IF NOT EXISTS pc.rows ({police_columns_sql()})")
-    code = _code_hash()
-    have = {
-        r[0]: tuple(r[1:]) for r in con.execute("SELECT source_path, size, mtime_ns, code FROM pc.files").fetchall()
-    }
-    want = {}
-    for t in report.police_files:
-        st = t.path.stat()
-        want[t.rel] = (st.st_size, st.st_mtime_ns, code)
-    stale = [rel for rel, k in have.items() if want.get(rel) != k]
-    new = [t for t in report.police_files if have.get(t.rel) != want[t.rel]]
-    if not stale and not new:
-        return "pc"
-    con.execute("BEGIN TRANSACTION")
-    try:
-        if stale:
-            con.execute("DELETE FROM pc.rows WHERE list_contains($s, source_path)", {"s": stale})
-            con.execute("DELETE FROM pc.files WHERE list_contains($s, source_path)", {"s": stale})
-        if new:
+    table = "pc.rows"
+
+    def __init__(self, con):
+        self.con = con
+        self.code = _code_hash()
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS pc.files (file_id BIGINT PRIMARY KEY, ident VARCHAR, code VARCHAR, "
+            "path VARCHAR)"
+        )
+        cols = police_sql.columns_sql(contract.SPECS["police_uk/"])
+        con.execute(f"CREATE TABLE IF NOT EXISTS pc.rows (file_id BIGINT, {cols}, ok BOOLEAN)")
+        old = con.execute("SELECT file_id FROM pc.files WHERE code <> $c", {"c": self.code}).fetchall()
+        old = [r[0] for r in old]
+        self._forget(old)  # rows read by other code
+        self.known = dict(con.execute("SELECT ident, file_id FROM pc.files").fetchall())
+        self.next_id = (con.execute("SELECT max(file_id) FROM pc.files").fetchone()[0] or 0) + 1
+        self.pending: dict[int, tuple[str, str]] = {}
+
+    def _forget(self, ids: list[int]) -> None:
+        if ids:
+            self.con.execute("DELETE FROM pc.rows WHERE list_contains($ids, file_id)", {"ids": ids})
+            self.con.execute("DELETE FROM pc.files WHERE list_contains($ids, file_id)", {"ids": ids})
+
+    def file_id(self, ident: str, path: Path) -> int:
+        """A new id for a file about to be read (rows already kept for it are dropped: it is read again)."""
+        if ident in self.known:
+            self._forget([self.known.pop(ident)])
+        fid = self.next_id
+        self.next_id += 1
+        self.pending[fid] = (ident, str(Path(path).resolve()))
+        return fid
+
+    def on_batch(self, con, clean: dict[int, dict]) -> None:
+        rows = [[fid, *self.pending[fid], self.code] for fid in clean]
+        if rows:
             con.execute(
-                f"""INSERT INTO pc.rows
-                SELECT {_police_select(spec)}, m.rel
-                FROM {_read_csv(spec.column_names, "files", filename=True)} r
-                JOIN (SELECT unnest($paths) AS path, unnest($rels) AS rel) m ON m.path = r.filename
-                WHERE {_not_all_empty(spec.column_names)}""",
-                {
-                    "files": [str(t.path) for t in new],
-                    "paths": [str(t.path) for t in new],
-                    "rels": [t.rel for t in new],
-                },
+                "INSERT INTO pc.files (file_id, ident, path, code) SELECT unnest($f), unnest($i), unnest($p), $c",
+                {"f": [r[0] for r in rows], "i": [r[1] for r in rows], "p": [r[2] for r in rows], "c": self.code},
             )
-            con.executemany("INSERT INTO pc.files VALUES (?, ?, ?, ?)", [[t.rel, *want[t.rel]] for t in new])
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    return "pc"
+            self.known.update({ident: fid for fid, ident, _p, _c in rows})
+
+    def sync(self, report: contract.Report) -> dict[int, str]:
+        """Load the rows of validated files not yet kept (those the Python checker passed, or kept results whose
+        rows are gone); drop files no data directory has any more. Returns {file id: path under police_uk/}."""
+        here: dict[int, str] = {}
+        missing: list[tuple[contract.Table, str]] = []
+        for t in report.police_files:
+            ident = contract.file_identity(t.path.stat())
+            if ident in self.known:
+                here[self.known[ident]] = t.rel
+            else:
+                missing.append((t, ident))
+        for batch in police_sql.batches(missing, lambda m: m[0].path.stat().st_size):
+            self.con.execute("BEGIN TRANSACTION")
+            try:
+                files = [(self.file_id(ident, t.path), str(t.path)) for t, ident in batch]
+                police_sql.load_files(self.con, self.table, files, contract.police_rules())
+                self.on_batch(self.con, {fid: {} for fid, _p in files})
+                self.con.execute("COMMIT")
+            except Exception:
+                self.con.execute("ROLLBACK")
+                raise
+            here.update({fid: t.rel for (fid, _p), (t, _i) in zip(files, batch)})
+        gone = [
+            fid
+            for fid, ident, path in self.con.execute("SELECT file_id, ident, path FROM pc.files").fetchall()
+            if fid not in here and not _same_file(path, ident)
+        ]
+        self._forget(gone)
+        return here
+
+
+def _same_file(path: str, ident: str) -> bool:
+    try:
+        return contract.file_identity(os.stat(path)) == ident
+    except OSError:
+        return False
 
 
 @contextlib.contextmanager
-def _police_source(con, report: contract.Report, cache_dir: Path | None = None):
+def _police_cache(con, cache_dir: Path | None):
+    """The shared police.uk row cache attached to `con`, its lock held; None without a cache."""
+    if cache_dir is None:
+        yield None
+        return
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    db = cache_dir / POLICE_ROWS_DB
+    with file_lock(cache_dir / "rows.lock"):
+        try:
+            con.execute(f"ATTACH '{str(db).replace(chr(39), chr(39) * 2)}' AS pc")
+            sink = _PoliceSink(con)
+        except duckdb.Error:
+            # A damaged cache is only a cache: start it again.
+            with contextlib.suppress(duckdb.Error):
+                con.execute("DETACH pc")
+            for p in (db, Path(str(db) + ".wal")):
+                p.unlink(missing_ok=True)
+            con.execute(f"ATTACH '{str(db).replace(chr(39), chr(39) * 2)}' AS pc")
+            sink = _PoliceSink(con)
+        try:
+            yield sink
+        finally:
+            with contextlib.suppress(duckdb.Error):
+                con.execute("DETACH pc")
+
+
+@contextlib.contextmanager
+def _police_source(con, report: contract.Report, sink: _PoliceSink | None = None):
     """While the model runs, `police_uk_source` is every police.uk row as loaded (typed, with its file's path).
 
-    With a cache, the rows come from the per-file cache (only new or changed files read); without, every
+    With the shared cache, the rows come from it (only new or changed files read); without, every
     police.uk file is read into a staging table, dropped once the model has what it needs.
     """
     spec = contract.SPECS["police_uk/"]
-    if cache_dir is not None:
-        db = Path(cache_dir) / POLICE_ROWS_DB
-        with file_lock(db.with_suffix(".lock")):
-            try:
-                _sync_police_cache(con, report, db)
-            except duckdb.Error:
-                # A damaged cache is only a cache: start it again.
-                with contextlib.suppress(duckdb.Error):
-                    con.execute("DETACH pc")
-                for p in (db, Path(str(db) + ".wal")):
-                    p.unlink(missing_ok=True)
-                _sync_police_cache(con, report, db)
-            con.execute("CREATE TEMP VIEW police_uk_source AS SELECT * FROM pc.rows")
-            try:
-                yield
-            finally:
-                con.execute("DROP VIEW police_uk_source")
-                con.execute("DETACH pc")
+    cols = ", ".join(f"r.{c.name.lower().replace(' ', '_')}" for c in spec.columns)
+    if sink is not None:
+        here = sink.sync(report)
+        con.execute("CREATE TEMP TABLE police_files_here (file_id BIGINT, source_path VARCHAR)")
+        con.execute(
+            "INSERT INTO police_files_here SELECT unnest($ids), unnest($paths)",
+            {"ids": list(here), "paths": list(here.values())},
+        )
+        con.execute(
+            f"CREATE TEMP VIEW police_uk_source AS SELECT {cols}, f.source_path "
+            "FROM pc.rows r JOIN police_files_here f USING (file_id)"
+        )
+        try:
+            yield
+        finally:
+            con.execute("DROP VIEW police_uk_source")
+            con.execute("DROP TABLE police_files_here")
         return
     files = [str(t.path) for t in report.police_files]
     if files:
@@ -312,6 +387,7 @@ class Store:
     def __init__(self, data_dir: str | os.PathLike | None = None, cache: str | os.PathLike | None = None):
         self.data_dir = config.data_dir(data_dir)
         self.cache = Path(cache) if cache else config.cache_dir(self.data_dir)
+        self.police_cache = police_cache_dir(self.cache)
         self._lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
         self.status = Status(self.data_dir)
@@ -349,10 +425,12 @@ class Store:
             problems: list[contract.Problem] = []
             if not path.exists():
                 try:
-                    build(self.data_dir, path, cache_dir=self.cache)
+                    build(self.data_dir, path, cache_dir=self.police_cache)
                 except BuildError as exc:
                     problems = exc.report.errors
             if path.exists():
+                for legacy in (self.cache / "police", self.cache / contract.VALIDATION_CACHE):  # per-store caches
+                    shutil.rmtree(legacy, ignore_errors=True) if legacy.is_dir() else legacy.unlink(missing_ok=True)
                 self._open(path)
                 self._pointer().write_text(path.name)
                 self._prune(keep=path)

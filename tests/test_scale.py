@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from safer import contract, queries
+from safer import contract, police_sql, queries
 from safer.store import Store
 
 
@@ -34,14 +34,22 @@ def test_cached_results_are_reused_and_a_changed_file_is_checked_again(data_dir,
     _break(f, 3)
     first = [str(p) for p in contract.validate(data_dir, cache_dir=cache).errors]
     assert first == ["police_uk/2020-02-test-street.csv:3: Month: '2020-13' is not a month (YYYY-MM, month 01-12)"]
-    calls = []
-    real = contract._police_result
+    calls, sql_calls = [], []
+    real, real_sql = contract._police_result, police_sql.check_files
     monkeypatch.setattr(contract, "_police_result", lambda p, r: calls.append(r) or real(p, r))
+    monkeypatch.setattr(
+        police_sql, "check_files", lambda files, *a: sql_calls.extend(p.name for p, _i in files) or real_sql(files, *a)
+    )
     assert [str(p) for p in contract.validate(data_dir, cache_dir=cache).errors] == first
-    assert calls == []  # nothing read again
+    assert calls == [] and sql_calls == []  # nothing read again
     f.write_text(f.read_text().replace("2020-13", "2020-02"))
     assert contract.validate(data_dir, cache_dir=cache).ok
-    assert calls == ["police_uk/2020-02-test-street.csv"]  # only the changed file
+    assert sql_calls == ["2020-02-test-street.csv"]  # only the changed file, found clean by DuckDB
+    assert calls == []
+    _break(f, 4)
+    errs = [str(p) for p in contract.validate(data_dir, cache_dir=cache).errors]
+    assert errs == ["police_uk/2020-02-test-street.csv:4: Month: '2020-13' is not a month (YYYY-MM, month 01-12)"]
+    assert calls == ["police_uk/2020-02-test-street.csv"]  # a bad file: the Python checker says where
 
 
 def test_parallel_validation_reports_the_same_problems(data_dir, monkeypatch):

@@ -17,7 +17,7 @@ def disk_fingerprint(store) -> str:
 @cached
 def catalogue(store, disk_fingerprint: str) -> View:
     """The catalogue and the validation problems of the files on disk (recomputed when a file changes)."""
-    report = contract.validate(store.data_dir, cache_dir=store.cache)
+    report = contract.validate(store.data_dir, cache_dir=getattr(store, "police_cache", None))
     problems = pd.DataFrame(
         [
             {"file": p.file, "line": p.line, "column": p.column, "severity": p.severity, "problem": p.message}

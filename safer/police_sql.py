@@ -1,0 +1,353 @@
+"""police.uk street files checked (and loaded) by DuckDB, at national scale.
+
+Python's `csv` module checks about 250,000 rows a second a core, which is what keeps every message
+`FILE:LINE: COLUMN: message` exact; sixty million rows need something faster. DuckDB reads the files and
+checks, in SQL, every rule `safer.contract` applies to a police.uk row. The rule is one-sided: a file DuckDB
+finds clean is accepted as it is; a file with any problem, or anything DuckDB could not be sure it read the
+way Python's reader would, is handed back to the Python checker, which writes the messages (so every message
+and line number is exactly as before). The SQL check is never less strict than the Python one
+(`tests/test_police_sql.py` runs both over every bad file the tests know).
+
+What sends a file back to Python (each is cheap to see, and each is something where the two readers could
+differ or where a line number is needed):
+
+- it is gzipped (DuckDB would read it, but the byte checks below would not see through the compression);
+- its first line is not exactly the published header (a byte-order mark allowed);
+- it holds a double quote, a carriage return, a NUL byte or an empty line anywhere (quoting is where
+  Python's and DuckDB's CSV readers disagree, quoted values may span lines, and DuckDB skips empty lines
+  silently where Python reports them);
+- DuckDB rejects a row (wrong number of fields, bad UTF-8, an over-long line) or cannot read the file;
+- it has no data rows;
+- any value breaks a rule: Month `YYYY-MM` (ASCII digits, month 01-12) from the first police.uk release to next
+  month; Reported by, Falls within and Crime type present; Longitude and Latitude blank or an ASCII decimal
+  number (`-?[0-9]+(.[0-9]+)?(e±NNN)?`) within ±180 / ±90; LSOA code blank or `[EW]01` and six digits; a line
+  of at most 1,000,000 bytes (Python allows 1 MiB).
+
+With a target table (the store's per-file row cache) the rows DuckDB read while checking are kept for the
+files it found clean, so one read both checks and loads. Files go through in batches of about
+`BATCH_BYTES`, so memory stays bounded whatever the number of files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+BATCH_BYTES = 256 * 1024 * 1024  # CSV bytes per DuckDB statement
+TEXT_SCAN_BYTES = 32 * 1024 * 1024  # bytes read as text per DuckDB statement (each file whole)
+TEXT_SCAN_MAX_BYTES = 64 * 1024 * 1024  # bigger files are scanned in chunks by Python, not held whole
+OWN_MEMORY_LIMIT = "1GB"  # checking without a row cache (`safer validate`)
+MAX_LINE_SIZE = 1_000_000  # DuckDB rejects a longer line: below contract.MAX_LINE_BYTES, whatever it counts
+
+FLOAT_PATTERN = r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]{1,3})?"  # contract.FLOAT_RE
+MONTH_GLOB = "[0-9][0-9][0-9][0-9]-[0-9][0-9]"  # contract.MONTH_RE (and the month 01-12 beside it)
+LSOA_GLOB = "[EW]01[0-9][0-9][0-9][0-9][0-9][0-9]"  # contract.LSOA_CODE_RE
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What the contract says of a police.uk file (given by `safer.contract`, which this module does not import):
+    its FileSpec (columns in the published order, with types), the first police.uk month and next month."""
+
+    spec: Any
+    first_month: str
+    next_month: str
+
+    @property
+    def columns(self) -> list[str]:
+        return [c.name for c in self.spec.columns]
+
+
+def _name(col: str) -> str:
+    return col.lower().replace(" ", "_")
+
+
+def columns_sql(spec) -> str:
+    """The typed columns a police.uk row (`spec`: the contract's police.uk FileSpec) is loaded as."""
+    types = {"month": "DATE", "float": "DOUBLE"}
+    return ", ".join(f"{_name(c.name)} {types.get(c.type, 'VARCHAR')}" for c in spec.columns)
+
+
+def _q(col: str) -> str:
+    return '"' + col + '"'
+
+
+def _typed_select(spec) -> str:
+    """Each raw value cast to its type; `try_` so that a bad value gives NULL (its file is then rejected)."""
+    out = []
+    for c in spec.columns:
+        src = f"nullif({_q(c.name)}, '')"
+        if c.type == "month":
+            expr = f"TRY_CAST({src} || '-01' AS DATE)"
+        elif c.type == "float":
+            expr = f"TRY_CAST({src} AS DOUBLE)"
+        else:
+            expr = src
+        out.append(f"{expr} AS {_name(c.name)}")
+    return ", ".join(out)
+
+
+def _float_ok(col: str, limit: int) -> str:
+    v = _q(col)
+    return (
+        f"({v} IS NULL OR (regexp_full_match({v}, '{FLOAT_PATTERN}') "
+        f"AND TRY_CAST({v} AS DOUBLE) BETWEEN -{limit} AND {limit}))"
+    )
+
+
+def row_ok_sql(first_month: str) -> str:
+    """True for a row every Python check passes (empty values are NULL as DuckDB reads them). GLOB patterns
+    where they say exactly what the regular expression says (they are cheaper); a line's length is left to
+    DuckDB's `max_line_size` (a longer line is rejected, so its file goes to Python)."""
+    m = _q("Month")
+    lsoa = _q("LSOA code")
+    return (
+        "coalesce("
+        + " AND ".join(
+            [
+                f"{m} GLOB '{MONTH_GLOB}'",
+                f"substr({m}, 6, 2) BETWEEN '01' AND '12'",
+                f"{m} BETWEEN '{first_month}' AND $next_month",
+                *(f"{_q(c)} IS NOT NULL" for c in ("Reported by", "Falls within", "Crime type")),
+                _float_ok("Longitude", 180),
+                _float_ok("Latitude", 90),
+                f"({lsoa} IS NULL OR {lsoa} GLOB '{LSOA_GLOB}')",
+            ]
+        )
+        + ", false)"
+    )
+
+
+def _read_csv(columns: list[str], param: str, rejects: bool) -> str:
+    cols = ", ".join(f"'{c}': 'VARCHAR'" for c in columns)
+    extra = (
+        ", store_rejects=true, rejects_table='police_rejects', rejects_scan='police_reject_scans'" if rejects else ""
+    )
+    return (
+        f"read_csv(${param}, auto_detect=false, header=true, delim=',', quote='\"', escape='\"', "
+        f"columns={{{cols}}}, filename=true, max_line_size={MAX_LINE_SIZE}{extra})"
+    )
+
+
+# --------------------------------------------------------------------------- the bytes
+
+
+def _bytes_ok_python(path: Path, header: str) -> bool:
+    """The byte checks for a big file, in chunks (never the whole file in memory)."""
+    head = header.encode() + b"\n"
+    with open(path, "rb") as f:
+        prev = b""
+        first = True
+        while chunk := f.read(1 << 24):
+            if first and not (chunk.startswith(head) or chunk.startswith(b"\xef\xbb\xbf" + head)):
+                return False
+            first = False
+            if any(b in chunk for b in (b'"', b"\r", b"\0", b"\n\n")) or (prev == b"\n" and chunk[:1] == b"\n"):
+                return False
+            prev = chunk[-1:]
+    return not first
+
+
+def _bytes_ok(con, paths: list[Path], header: str) -> set[str]:
+    """The files (as str) whose bytes allow DuckDB's reading to stand in for Python's (see the module doc)."""
+    ok: set[str] = set()
+    small = []
+    for p in paths:
+        if p.name.endswith(".gz"):
+            continue
+        try:
+            size = p.stat().st_size
+        except OSError:
+            continue
+        if size > TEXT_SCAN_MAX_BYTES:
+            with contextlib.suppress(OSError):
+                if _bytes_ok_python(p, header):
+                    ok.add(str(p))
+        else:
+            small.append(str(p))
+    if not small:
+        return ok
+    head = header + "\n"
+    sql = (
+        "SELECT filename FROM read_text($files) WHERE (starts_with(content, $head) "
+        "OR starts_with(content, chr(65279) || $head)) AND NOT contains(content, '\"') "
+        "AND NOT contains(content, chr(13)) AND NOT contains(content, chr(0)) "
+        "AND NOT contains(content, chr(10) || chr(10))"
+    )
+    # read_text holds a file whole, and a whole statement's files at once: a few MB at a time
+    for group in batches(small, lambda f: Path(f).stat().st_size, TEXT_SCAN_BYTES):
+        try:
+            ok.update(r[0] for r in con.execute(sql, {"files": group, "head": head}).fetchall())
+        except duckdb.Error:  # one unreadable file (not UTF-8, gone): each on its own
+            for f in group:
+                with contextlib.suppress(duckdb.Error):
+                    ok.update(r[0] for r in con.execute(sql, {"files": [f], "head": head}).fetchall())
+    return ok
+
+
+# --------------------------------------------------------------------------- checking (and loading)
+
+
+def batches(items: list, size_of: Callable, limit: int = BATCH_BYTES) -> Iterable[list]:
+    """`items` in consecutive groups of about `limit` bytes (each group at least one item)."""
+    group, total = [], 0
+    for it in items:
+        s = size_of(it)
+        if group and total + s > limit:
+            yield group
+            group, total = [], 0
+        group.append(it)
+        total += s
+    if group:
+        yield group
+
+
+def _insert(con, table: str, files: list[tuple[int, str]], rules: Rules, check: bool) -> None:
+    where = "" if check else f"WHERE {_not_all_empty(rules.columns)}"
+    con.execute(
+        f"""INSERT INTO {table}
+        SELECT m.file_id, {_typed_select(rules.spec)}, {row_ok_sql(rules.first_month) if check else "true"}
+        FROM {_read_csv(rules.columns, "files", rejects=check)} r
+        JOIN (SELECT unnest($paths) AS path, unnest($ids) AS file_id) m ON m.path = r.filename {where}""",
+        {
+            "files": [p for _i, p in files],
+            "paths": [p for _i, p in files],
+            "ids": [i for i, _p in files],
+            **({"next_month": rules.next_month} if check else {}),
+        },
+    )
+
+
+def _not_all_empty(columns: list[str]) -> str:
+    return "NOT (" + " AND ".join(f"nullif({_q(c)}, '') IS NULL" for c in columns) + ")"
+
+
+def _summaries(con, table: str, ids: list[int]) -> dict[int, dict]:
+    """Per file: its row count, first and last month, (Falls within, Month) pairs, and whether every row was ok."""
+    rows = con.execute(
+        f"""SELECT file_id, count(*), bool_and(ok), strftime(min(month), '%Y-%m'), strftime(max(month), '%Y-%m'),
+            list(DISTINCT [falls_within, strftime(month, '%Y-%m')])
+        FROM {table} WHERE file_id BETWEEN $lo AND $hi AND list_contains($ids, file_id) GROUP BY file_id""",
+        {"lo": min(ids), "hi": max(ids), "ids": ids},
+    ).fetchall()
+    return {
+        fid: {"rows": n, "ok": bool(ok), "period": [first, last], "keys": keys}
+        for fid, n, ok, first, last, keys in rows
+    }
+
+
+def _rejected(con) -> set[str]:
+    """The files DuckDB rejected a row of in the last read (and the reject tables emptied). No error is raised
+    here: inside a transaction one would abort it."""
+    have = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
+    if not {"police_rejects", "police_reject_scans"} <= have:
+        return set()
+    bad = {
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT s.file_path FROM police_rejects e JOIN police_reject_scans s "
+            "ON e.scan_id = s.scan_id AND e.file_id = s.file_id"
+        ).fetchall()
+    }
+    con.execute("DELETE FROM police_rejects")
+    con.execute("DELETE FROM police_reject_scans")
+    return bad
+
+
+def _check_batch(con, table: str, files: list[tuple[int, str]], rules: Rules) -> dict[int, dict]:
+    """Read `files` into `table` checking every row; return the summaries of the files found clean (the rows of
+    the others are deleted again). Raises duckdb.Error when the batch cannot be read as a whole."""
+    ids = [i for i, _p in files]
+    _rejected(con)  # no rejects left over from an earlier failed statement
+    _insert(con, table, files, rules, check=True)
+    rejected = _rejected(con)
+    summaries = _summaries(con, table, ids)
+    clean = {i: summaries[i] for i, p in files if p not in rejected and i in summaries and summaries[i]["ok"]}
+    dirty = [i for i in ids if i not in clean]
+    if dirty:
+        con.execute(f"DELETE FROM {table} WHERE list_contains($ids, file_id)", {"ids": dirty})
+    return clean
+
+
+def summary_for_contract(s: dict, columns: list[str]) -> dict:
+    """A clean file's summary as `contract._police_result` gives it, with the line each (Falls within, Month)
+    pair first appears on: line 2 when the file holds one pair (its first line is the header and it has no empty
+    line and no value over two lines, or DuckDB would not have passed it); otherwise 0, not known, and
+    `contract._check_police_months` asks the Python checker for the lines if a pair is in two files."""
+    line = 2 if len(s["keys"]) == 1 else 0
+    return {
+        "header": list(columns),
+        "row_count": s["rows"],
+        "period": s["period"],
+        "month_keys": sorted([f, m, line] for f, m in s["keys"]),
+    }
+
+
+def check_files(
+    files: list[tuple[Path, int]],
+    rules: Rules,
+    con: duckdb.DuckDBPyConnection | None = None,
+    table: str | None = None,
+    on_batch: Callable[[duckdb.DuckDBPyConnection, dict[int, dict]], None] | None = None,
+) -> dict[int, dict]:
+    """Check `files` (path, id) in DuckDB; return {id: summary} for the files found clean (see the module doc).
+
+    With `con` and `table` (a table of `file_id BIGINT`, the columns of `columns_sql()` and `ok BOOLEAN`), the
+    rows of clean files are kept in `table`, each batch in its own transaction, `on_batch(con, clean)` called
+    inside it (to record the files beside their rows). Without, a temporary table is used and emptied.
+    """
+    own = con is None
+    if own:
+        con = duckdb.connect()
+        con.execute("SET threads TO 2")
+        con.execute("SET preserve_insertion_order = false")
+        con.execute(f"SET memory_limit = '{OWN_MEMORY_LIMIT}'")
+        table = "police_check"
+        con.execute(f"CREATE TEMP TABLE {table} (file_id BIGINT, {columns_sql(rules.spec)}, ok BOOLEAN)")
+    assert table is not None
+    clean: dict[int, dict] = {}
+    try:
+        sizes = {str(p): p.stat().st_size for p, _i in files}
+        for group in batches([(i, str(p)) for p, i in files], lambda f: sizes[f[1]]):
+            byte_ok = _bytes_ok(con, [Path(p) for _i, p in group], ",".join(rules.columns))
+            batch = [f for f in group if f[1] in byte_ok]
+            if not batch:
+                continue
+            got = _run_batch(con, table, batch, rules, None if own else on_batch)
+            if got is None and len(batch) > 1:
+                for one in batch:  # a file DuckDB cannot read fails its whole statement: each on its own
+                    clean.update(_run_batch(con, table, [one], rules, None if own else on_batch) or {})
+            else:
+                clean.update(got or {})
+            if own:
+                con.execute(f"DELETE FROM {table}")
+    finally:
+        if own:
+            con.close()
+    return clean
+
+
+def _run_batch(con, table: str, part: list[tuple[int, str]], rules: Rules, on_batch) -> dict[int, dict] | None:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        got = _check_batch(con, table, part, rules)
+        if on_batch is not None:
+            on_batch(con, got)
+        con.execute("COMMIT")
+    except duckdb.Error:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
+        return None
+    return got
+
+
+def load_files(con, table: str, files: list[tuple[int, str]], rules: Rules) -> None:
+    """Read already validated files into `table` (no checks; all-empty rows left out, as Python skips them)."""
+    sizes = {p: Path(p).stat().st_size for _i, p in files}
+    for batch in batches(files, lambda f: sizes[f[1]]):
+        _insert(con, table, batch, rules, check=False)

@@ -1,0 +1,192 @@
+"""DuckDB's check of police.uk files (safer.police_sql) is never less strict than the Python checker, and every
+message and line number is the Python checker's.
+
+Each variant below is one police.uk file; the Python checker (`contract._police_result`) and DuckDB
+(`police_sql.check_files`) both look at it. Whatever Python finds (an error or a warning), DuckDB must not pass
+the file; a file DuckDB passes must be one Python passes, with the same row count, months and (force, month)
+pairs. Then the whole data directory is validated with DuckDB first and with Python alone: the messages are
+identical.
+"""
+
+from __future__ import annotations
+
+import gzip
+
+import pytest
+from helpers import POLICE_ROWS, police_csv
+
+from safer import contract, police_sql
+from safer.store import Store
+
+REL = "police_uk/2020-06-test-street.csv"
+GOOD = police_csv("2020-06", POLICE_ROWS["2020-06"] + POLICE_ROWS["2020-04"])  # 9 data rows, lines 2-10
+HEADER = ",".join(contract.POLICE_UK_COLUMNS)
+
+
+def _row(month="2020-06", lon="-2.1", lat="53.4", lsoa="E01000001", ctype="Burglary", force="Test Police", **kw):
+    v = {"cid": "x1", "loc": "On or near Test Street", "name": "Testborough 001A", "outcome": "Under investigation"}
+    v |= kw
+    return f"{v['cid']},{month},{force},{force},{lon},{lat},{v['loc']},{lsoa},{v['name']},{ctype},{v['outcome']},"
+
+
+def _replace_line(text: str, line: int, new: str) -> str:
+    lines = text.split("\n")
+    lines[line - 1] = new
+    return "\n".join(lines)
+
+
+def _last(new: str) -> str:
+    return GOOD.rstrip("\n") + "\n" + new  # a bad value on the last line, no newline after it
+
+
+VARIANTS: dict[str, bytes | str] = {
+    "good": GOOD,
+    "bom": "\ufeff" + GOOD,
+    "no final newline": GOOD.rstrip("\n"),
+    "crlf": GOOD.replace("\n", "\r\n"),
+    "lone cr": GOOD.replace("\n", "\r"),
+    "cr inside a value": _replace_line(GOOD, 3, _row(loc="On or\rnear")),
+    "quoted newline": _replace_line(GOOD, 3, _row(loc='"On or\nnear Test Street"')),
+    "quoted value": _replace_line(GOOD, 3, _row(loc='"On or near, Test Street"')),
+    "quoted month": _replace_line(GOOD, 3, _row(month='"2020-06"')),
+    "space before quote": _replace_line(GOOD, 3, _row(month=' "2020-06"')),
+    "text after closing quote": _replace_line(GOOD, 3, _row(loc='"On or near"x')),
+    "quote inside a value": _replace_line(GOOD, 3, _row(loc='On or "near"')),
+    "unterminated quote": _replace_line(GOOD, 3, _row(loc='"On or near')),
+    "trailing blank lines": GOOD + "\n\n",
+    "blank line in the middle": _replace_line(GOOD, 4, "\n" + _row()),
+    "blank lines before the header": "\n\n" + GOOD,
+    "all-empty row": _replace_line(GOOD, 5, "," * 11),
+    "whitespace-only row": _replace_line(GOOD, 5, "   "),
+    "whitespace-only last line": GOOD + "   ",
+    "empty file": "",
+    "header only": HEADER + "\n",
+    "header with spaces": GOOD.replace("Crime ID,Month", " Crime ID , Month", 1),
+    "quoted header": GOOD.replace("Crime ID,Month", '"Crime ID",Month', 1),
+    "wrong header order": GOOD.replace("Crime ID,Month", "Month,Crime ID", 1),
+    "missing column": GOOD.replace(",Context", "", 1),
+    "extra column": GOOD.replace(",Context", ",Context,Extra", 1),
+    "too many fields": _replace_line(GOOD, 4, _row() + ",extra"),
+    "too few fields": _replace_line(GOOD, 4, "x,2020-06,Test Police"),
+    "bad month on the last line": _last(_row(month="2020-13")),
+    "month 00": _replace_line(GOOD, 6, _row(month="2020-00")),
+    "year 0": _replace_line(GOOD, 6, _row(month="0000-06")),
+    "future month": _replace_line(GOOD, 6, _row(month="2099-01")),
+    "before the first release": _replace_line(GOOD, 6, _row(month="2009-05")),
+    "month with a day": _replace_line(GOOD, 6, _row(month="2020-06-01")),
+    "month with a space": _replace_line(GOOD, 6, _row(month="2020-06 ")),
+    "month in Arabic-Indic digits": _replace_line(GOOD, 6, _row(month="٢٠٢٠-٠٦")),
+    "empty month": _replace_line(GOOD, 6, _row(month="")),
+    "longitude ٣": _replace_line(GOOD, 7, _row(lon="-٣.1")),
+    "latitude 1_0": _replace_line(GOOD, 7, _row(lat="5_3.4")),
+    "longitude inf": _replace_line(GOOD, 7, _row(lon="inf")),
+    "longitude nan": _replace_line(GOOD, 7, _row(lon="nan")),
+    "longitude 1e999": _replace_line(GOOD, 7, _row(lon="1e999")),
+    "longitude 181": _replace_line(GOOD, 7, _row(lon="181")),
+    "latitude -90.5": _replace_line(GOOD, 7, _row(lat="-90.5")),
+    "longitude +2.1": _replace_line(GOOD, 7, _row(lon="+2.1")),
+    "longitude .5": _replace_line(GOOD, 7, _row(lon=".5")),
+    "longitude 5.": _replace_line(GOOD, 7, _row(lon="5.")),
+    "longitude with a space": _replace_line(GOOD, 7, _row(lon=" -2.1")),
+    "longitude 0x10": _replace_line(GOOD, 7, _row(lon="0x10")),
+    "longitude decimal comma": _replace_line(GOOD, 7, _row(lon='"-2,1"')),
+    "longitude 1e2 (fine)": _replace_line(GOOD, 7, _row(lon="1e2", lat="-5E-1")),
+    "lsoa lower case": _replace_line(GOOD, 8, _row(lsoa="e01000001")),
+    "lsoa too long": _replace_line(GOOD, 8, _row(lsoa="E010000011")),
+    "lsoa ١": _replace_line(GOOD, 8, _row(lsoa="E0100000١")),
+    "lsoa S01 (Scotland)": _replace_line(GOOD, 8, _row(lsoa="S01000001")),
+    "empty crime type": _replace_line(GOOD, 9, _row(ctype="")),
+    "empty falls within": _replace_line(GOOD, 9, _row(force="")),
+    "space crime type (fine)": _replace_line(GOOD, 9, _row(ctype=" ")),
+    "unknown crime type (fine)": _replace_line(GOOD, 9, _row(ctype="Pickpocketing")),
+    "two forces in one file (fine)": _replace_line(GOOD, 9, _row(force="Other Police")),
+    "two months in one file (fine)": _replace_line(GOOD, 9, _row(month="2020-05")),
+    "not UTF-8": GOOD.encode().replace(b"Test Street", b"Test Stra\xdfe", 1),
+    "UTF-8 surrogate": GOOD.encode().replace(b"Test Street", b"Test \xed\xa0\x80Street", 1),
+    "NUL byte": GOOD.replace("Test Street", "Test\x00Street", 1),
+    "line over 1 MiB": _replace_line(GOOD, 3, _row(loc="x" * (1 << 20))),
+    "line of 1,040,000 bytes": _replace_line(GOOD, 3, _row(loc="x" * 1_040_000)),
+}
+GZIPPED = {"gzip": GOOD, "gzip with a bad month": _last(_row(month="2020-13"))}
+
+
+def _write(data_dir, name: str):
+    pol = data_dir / "police_uk"
+    (pol / "2020-06-test-street.csv").unlink()
+    if name in GZIPPED:
+        path = pol / "2020-06-test-street.csv.gz"
+        path.write_bytes(gzip.compress(GZIPPED[name].encode()))
+    else:
+        path = pol / "2020-06-test-street.csv"
+        v = VARIANTS[name]
+        path.write_bytes(v if isinstance(v, bytes) else v.encode())
+    return path
+
+
+def _python_only(data_dir, monkeypatch) -> list[str]:
+    with monkeypatch.context() as m:
+        m.setattr(police_sql, "check_files", lambda *a, **k: {})
+        return [str(p) for p in contract.validate(data_dir).problems]
+
+
+@pytest.mark.parametrize("name", [*VARIANTS, *GZIPPED])
+def test_duckdb_never_passes_what_python_refuses_and_messages_are_unchanged(data_dir, monkeypatch, name):
+    path = _write(data_dir, name)
+    rel = path.relative_to(data_dir).as_posix()
+    py_problems, py_summary = contract._police_result(str(path), rel)
+    found = police_sql.check_files([(path, 7)], contract.police_rules())
+    if py_problems:
+        assert 7 not in found, (name, py_problems)
+    if 7 in found:
+        sql = police_sql.summary_for_contract(found[7], contract.POLICE_UK_COLUMNS)
+        assert py_summary is not None
+        assert sql["row_count"] == py_summary["row_count"] and sql["period"] == py_summary["period"]
+        py_keys = sorted(py_summary["month_keys"])
+        assert [k[:2] for k in sql["month_keys"]] == [k[:2] for k in py_keys]
+        assert all(s[2] in (0, p[2]) for s, p in zip(sql["month_keys"], py_keys))  # a line said is exact
+    assert [str(p) for p in contract.validate(data_dir).problems] == _python_only(data_dir, monkeypatch)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "good",
+        "bom",
+        "no final newline",
+        "longitude 1e2 (fine)",
+        "space crime type (fine)",
+        "two months in one file (fine)",
+    ],
+)
+def test_clean_files_are_passed_by_duckdb_without_python(data_dir, name):
+    path = _write(data_dir, name)
+    assert 7 in police_sql.check_files([(path, 7)], contract.police_rules())  # so the fast path is the one tested above
+
+
+def test_a_month_in_two_files_names_the_exact_lines_even_when_duckdb_checked_them(data_dir, monkeypatch):
+    """DuckDB does not know the line of each (force, month) pair in a file holding several: the Python checker
+    is asked for them only when a pair is in two files, and the message is the one Python alone gives."""
+    _write(data_dir, "two months in one file (fine)")  # 2020-06, and 2020-05 first on line 9
+    (data_dir / "police_uk" / "again").mkdir()
+    (data_dir / "police_uk" / "again" / "2020-05-copy-street.csv").write_text(police_csv("2020-05", [("", "Drugs")]))
+    errs = [str(p) for p in contract.validate(data_dir).errors]
+    assert errs == [
+        "police_uk/2020-06-test-street.csv:9: Month: 2020-05 for Test Police is also in "
+        "police_uk/2020-05-test-street.csv: it would be counted twice; keep one release of each month",
+        "police_uk/again/2020-05-copy-street.csv:2: Month: 2020-05 for Test Police is also in "
+        "police_uk/2020-05-test-street.csv: it would be counted twice; keep one release of each month",
+    ]
+    assert [str(p) for p in contract.validate(data_dir).problems] == _python_only(data_dir, monkeypatch)
+
+
+def test_a_file_python_passes_but_duckdb_does_not_is_still_loaded(data_dir):
+    """Quoted values send a file to the Python checker; its rows still reach the store (loaded on their own)."""
+    _write(data_dir, "quoted newline")
+    s = Store(data_dir)
+    files = s.sql("SELECT source_path, rows FROM police_uk_files WHERE source_path = $p", {"p": REL})
+    assert files.rows.tolist() == [9]
+    loc = s.sql(
+        "SELECT location FROM police_uk_rows WHERE source_path = $p AND location LIKE 'On or%near%'", {"p": REL}
+    )
+    assert "On or\nnear Test Street" in loc.location.tolist()
+    s.close()

@@ -51,6 +51,8 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tqdm import tqdm
+
 from . import contract, datadir
 
 JOURNAL = datadir.JOURNAL
@@ -114,23 +116,16 @@ class Report:
 
 
 class Progress:
-    """A one-line progress bar on standard error (nothing when quiet)."""
+    """A progress bar on standard error (tqdm; nothing when quiet or for a single item)."""
 
     def __init__(self, total: int, label: str, enabled: bool = True):
-        self.total, self.label, self.n = max(total, 1), label, 0
-        self.enabled = enabled and total > 1
+        self.bar = tqdm(total=total, desc=label, unit="file", file=sys.stderr, disable=not enabled or total <= 1)
 
     def step(self, what: str = "") -> None:
-        self.n += 1
-        if self.enabled:
-            width = 30
-            done = int(width * self.n / self.total)
-            sys.stderr.write(
-                f"\r{self.label} [{'#' * done}{'.' * (width - done)}] {self.n}/{self.total} {what[:40]:<40}"
-            )
-            if self.n >= self.total:
-                sys.stderr.write("\n")
-            sys.stderr.flush()
+        self.bar.set_postfix_str(what[:40], refresh=False)
+        self.bar.update()
+        if self.bar.n >= self.bar.total:
+            self.bar.close()
 
 
 # --------------------------------------------------------------------------- inputs

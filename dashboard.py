@@ -32,12 +32,12 @@ briefings = st.Page("pages/briefing.py", title="Briefings", icon=":material/slid
 pages.append(briefings)
 # `?briefing=NAME` opens a briefing: one view per screen, no navigation (see pages/briefing.py)
 briefing_open = bool(st.query_params.get("briefing"))
-ui.start_run()  # pages check this (see ui.header); the store is checked once per run
 # In briefing mode the briefing is the only (so the default, root) page; /briefing?briefing=NAME reaches it too.
 briefing_only = [
     st.Page("pages/briefing.py", title="Briefings", url_path="briefings", default=True),
     st.Page("pages/briefing.py", title="Briefings", url_path="briefing", visibility="hidden"),
 ]
+ui.start_run()  # pages check this (see ui.header); the store is checked once per run
 try:
     st.navigation(briefing_only if briefing_open else pages, position="hidden" if briefing_open else "sidebar").run()
 finally:

@@ -8,19 +8,16 @@ p = ui.header(
     "Compare", "Is our rate per 1,000 residents unusual among similar areas, or within the variation between them?"
 )
 s = ui.store()
-groups = views.comparator_groups(s).drop_duplicates("group_id")
-if groups.empty:
+ids, names, gid = views.group_choices(s)
+if not ids:
     st.info(
         "No comparator data in the data directory: add `area_lookup.csv` and `comparator_groups.csv` (counts from "
         "the police.uk files), or `comparator_monthly.csv`, with `comparator_population.csv` (see data/README.md), "
         "to compare with similar areas."
     )
     st.stop()
-gid = None
-if len(groups) > 1:
-    gid = ui.url_select(
-        "group", "Comparator group", list(groups.group_id), dict(zip(groups.group_id, groups.group_name))
-    )
+if len(ids) > 1:
+    gid = ui.url_select("group", "Comparator group", ids, names, default=gid)
 inds = views.comparator_indicators(s, gid)
 if inds.empty:
     st.info(

@@ -1515,7 +1515,7 @@ def funnel_chart(f: dict, indicator: dict, synthetic: bool, period: str) -> go.F
                 hovertemplate="%{customdata[0]}: %{y:,.1f} a year per 1,000 residents<br>"
                 "Residents %{x:,.0f}; %{customdata[1]:,} "
                 + _unit(indicator)
-                + " in %{customdata[2]} months with data<br>%{customdata[3]} limits<extra></extra>",
+                + " in %{customdata[2]} months with data<br>Against the limits: %{customdata[3]}<extra></extra>",
             )
         )
     ys = _num_list(areas["rate"]) + [
@@ -1532,14 +1532,24 @@ def funnel_chart(f: dict, indicator: dict, synthetic: bool, period: str) -> go.F
     _base_layout(
         fig,
         f"{label}: annual rate per 1,000 residents against similar areas",
-        f"{period}. Points outside the funnel differ from the group rate by more than chance would explain; "
-        "areas outside the 95% limits are named. " + f["method"].split(" (")[0] + ".",
+        f"{period}. " + _funnel_note(f["method"]),
         height=660,
         margin=dict(l=90, r=30, t=130, b=150),
     )
     _legend_at_bottom(fig)
     _add_synthetic(fig, synthetic)
     return fig
+
+
+def _funnel_note(method: str) -> str:
+    """The funnel's subtitle: how to read it, and the method the engine used (up to its reference)."""
+    how = method.replace(" (95% and 99.8%)", "").split(" (")[0] + "."
+    if "no area is judged" in method:
+        return how
+    return (
+        "Points outside the funnel differ from the group rate by more than chance would explain; areas outside "
+        "the 95% limits are named. " + how
+    )
 
 
 def comparator_trend_chart(trend: pd.DataFrame, indicator: dict, synthetic: bool) -> go.Figure:

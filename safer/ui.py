@@ -43,14 +43,16 @@ def _store_for(data_dir: str) -> Store:
 
 def _warm_in_background(s) -> threading.Thread | None:
     """Every page's default view computed in a thread as the store opens (`safer.views.warm`), so the first
-    visitor does not wait for it; a session asking meanwhile waits for the same computation. SAFER_WARM=0
-    turns it off (the tests do, so that no thread computes beside them)."""
+    visitor does not wait for it; a session asking meanwhile waits for the same computation. Then, between
+    script runs, the views one choice away (`safer.views.warm_next`), so a filter change finds its view ready.
+    SAFER_WARM=0 turns it off (the tests do, so that no thread computes beside them)."""
     if os.environ.get("SAFER_WARM", "1") == "0":
         return None
 
     def work():
         try:
             views.warm(s)
+            views.warm_next(s)
         except Exception:  # noqa: BLE001 - a page computes its own view (and shows its error) on demand
             pass
 
@@ -108,14 +110,17 @@ NAV = threading.local()  # this thread's script run: `active` inside dashboard.p
 
 
 def start_run() -> None:
-    """Called by dashboard.py as each script run starts (and `end_run` as it ends)."""
+    """Called by dashboard.py as each script run starts (and `end_run` as it ends, always): the warm-up thread
+    computes views one choice away only between runs (`views.ACTIVITY`)."""
     NAV.store = None
     NAV.active = True
+    views.ACTIVITY.begin()
 
 
 def end_run() -> None:
     NAV.active = False
     NAV.store = None
+    views.ACTIVITY.end()
 
 
 def header(title: str, question: str) -> dict:

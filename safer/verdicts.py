@@ -112,8 +112,8 @@ class AreaPosition:
     count: float
     person_years: float
     rate_per_1000: float | None
-    position: str  # "above" | "within" | "below" the 99.8% limits as drawn
-    position_95: str  # "above" | "within" | "below" the 95% limits as drawn
+    position: str  # "above" | "within" | "below" the 99.8% limits as drawn; "not judged" in a small group
+    position_95: str  # "above" | "within" | "below" the 95% limits as drawn; "not judged" in a small group
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ class Funnel:
     indicator_id: str
     period: str
     group_rate_per_1000: float | None
-    dispersion: float | None  # between-area over-dispersion allowed for (1 = none)
+    dispersion: float | None  # between-area over-dispersion allowed for (1 = none; None = too few areas to tell)
     areas: tuple[AreaPosition, ...]
     curve: pd.DataFrame  # exposure (person-years), lo_95, hi_95, lo_998, hi_998 (per 1,000)
     method: str
@@ -530,6 +530,11 @@ def control_limits(monthly: pd.DataFrame, cycles: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- funnel
 
 FUNNEL_REF = "Spiegelhalter (2005), 'Funnel plots for comparing institutional performance', Statistics in Medicine 24"
+# Below this many areas the between-area over-dispersion cannot be estimated: φ from k z-scores has a relative
+# standard error of about √(2 ÷ (k − 1)) (over 50% below 10 areas; 100% for 3), and with real between-area
+# variation exact Poisson limits would call most areas unusual. A smaller group is drawn, but no area is judged.
+MIN_FUNNEL_AREAS = 10
+NOT_JUDGED = "not judged"
 
 
 def _winsorised_phi(z: np.ndarray, tail: float = 0.1) -> float:
@@ -549,7 +554,9 @@ def funnel(rates: pd.DataFrame, *, indicator_id: str, period: str, per: float = 
     (count − expected) ÷ √expected, winsorised at 10%, give the over-dispersion φ = mean z²; when φ is
     significantly above 1 (φ × areas above the 95th percentile of χ² with areas − 1 degrees of freedom) the
     limits are p0 ± z·√(φ·p0 ÷ person-years) (multiplicative over-dispersion), else exact Poisson limits.
-    `position` is where each area falls against the 99.8% limits as drawn.
+    `position` is where each area falls against the 99.8% limits as drawn. With fewer than `MIN_FUNNEL_AREAS`
+    areas φ is not estimated (`dispersion` None): the limits drawn are exact Poisson ones and every
+    position is "not judged".
     """
     df = rates.dropna(subset=["total", "person_years"]).copy()
     df = df[df["person_years"] > 0]
@@ -560,8 +567,9 @@ def funnel(rates: pd.DataFrame, *, indicator_id: str, period: str, per: float = 
     p0 = float(k.sum() / n.sum())
     expected = p0 * n
     z = (k - expected) / np.sqrt(np.where(expected > 0, expected, 1.0))
-    phi = _winsorised_phi(z)
-    over = len(df) >= 3 and phi * len(df) > _st.chi2.ppf(0.95, len(df) - 1) and phi > 1
+    judged = len(df) >= MIN_FUNNEL_AREAS
+    phi = _winsorised_phi(z) if judged else None
+    over = phi is not None and phi * len(df) > _st.chi2.ppf(0.95, len(df) - 1) and phi > 1
 
     def limits(level: float, exposure: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if over:
@@ -578,6 +586,12 @@ def funnel(rates: pd.DataFrame, *, indicator_id: str, period: str, per: float = 
     lo95, hi95 = limits(0.95, n)
     lo998, hi998 = limits(0.998, n)
     r = k / n
+
+    def where(i: int, lo: np.ndarray, hi: np.ndarray) -> str:
+        if not judged:
+            return NOT_JUDGED
+        return "above" if r[i] > hi[i] else "below" if r[i] < lo[i] else "within"
+
     areas = []
     for i, row in enumerate(df.itertuples()):
         areas.append(
@@ -588,11 +602,17 @@ def funnel(rates: pd.DataFrame, *, indicator_id: str, period: str, per: float = 
                 count=float(k[i]),
                 person_years=float(n[i]),
                 rate_per_1000=_f(r[i] * per),
-                position="above" if r[i] > hi998[i] else "below" if r[i] < lo998[i] else "within",
-                position_95="above" if r[i] > hi95[i] else "below" if r[i] < lo95[i] else "within",
+                position=where(i, lo998, hi998),
+                position_95=where(i, lo95, hi95),
             )
         )
-    if over:
+    if not judged:
+        method = (
+            f"Funnel limits (95% and 99.8%) from exact Poisson quantiles around the group rate, showing chance "
+            f"variation alone: with {len(df)} areas, fewer than {MIN_FUNNEL_AREAS}, the variation between similar "
+            f"areas cannot be estimated, so no area is judged above or below them ({FUNNEL_REF})"
+        )
+    elif over:
         method = (
             f"Funnel limits (95% and 99.8%) around the group rate, widened for over-dispersion between areas "
             f"(φ = {phi:.1f} from z-scores winsorised at 10%; multiplicative adjustment, {FUNNEL_REF})"
@@ -621,6 +641,8 @@ __all__ = [
     "FAMILY_NOTE",
     "LIMITS_METHOD",
     "FUNNEL_REF",
+    "MIN_FUNNEL_AREAS",
+    "NOT_JUDGED",
     "Comparison",
     "AreaPosition",
     "Funnel",

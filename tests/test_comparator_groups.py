@@ -359,6 +359,13 @@ def test_compare_page_offers_the_groups_and_keeps_the_choice_in_the_url(demo_env
     text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
     assert "Stockport and its neighbours outside Greater Manchester" in text
     assert "police.uk street files (areas placed by area_lookup.csv)" in text
+    # Three areas: too few to estimate the variation between them, so none is judged, and the page says so.
+    text = text.replace("\\", "")  # the page escapes Markdown
+    assert "Only 3 areas with a rate: too few to estimate how much similar areas differ beyond chance" in text
+    assert "not judged: a group needs at least 10 areas" in text
+    assert "fall outside the 99.8% limits" not in text
+    subtitle = funnel["layout"]["title"]["subtitle"]["text"].replace("<br>", " ")
+    assert "no area is judged above or below them" in subtitle and "Points outside the funnel" not in subtitle
 
 
 def test_ingest_keeps_the_rows_of_the_comparator_areas_counted_from_the_files(groups_dir, tmp_path, capsys):

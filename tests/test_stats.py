@@ -156,23 +156,27 @@ def test_funnel_limits_narrow_with_exposure_and_poisson_meets_normal():
     assert hi1[1] == pytest.approx(nhi[0], rel=2e-3) and lo1[1] == pytest.approx(nlo[0], rel=2e-3)
 
 
-def test_funnel_group_rate_and_positions_with_and_without_over_dispersion():
+def test_funnel_group_rate_and_the_hand_worked_dispersion_of_ten_areas():
     from safer import verdicts
 
+    # Ten areas of 10,000 person-years around 20 per 1,000 (200 expected each): z = (count − 200) ÷ √200.
+    counts = [100, 300, 200, 200, 200, 200, 200, 200, 200, 200]
     rates = pd.DataFrame(
         {
-            "area_code": ["A", "B", "C"],
-            "area_name": ["A", "B", "C"],
-            "total": [100, 300, 2000],
-            "person_years": [10_000, 10_000, 100_000],
+            "area_code": list("ABCDEFGHIJ"),
+            "area_name": list("ABCDEFGHIJ"),
+            "total": counts,
+            "person_years": [10_000] * 10,
         }
     )
     f = verdicts.funnel(rates, indicator_id="x", period="p")
-    assert f.group_rate_per_1000 == pytest.approx(2400 / 120_000 * 1000)  # 20 per 1,000
-    # z-scores: A (100-200)/√200 = -√50, B +√50, C 0. Winsorised at the 10% and 90% quantiles (linear
-    # interpolation: ∓0.8·√50), squared: 32, 32, 0, so φ = 64/3, far above chance for 3 areas; the limits
-    # are widened by √φ and A and B fall within the 99.8% limits.
-    assert f.dispersion == pytest.approx(64 / 3)
-    assert {a.area_code: a.position for a in f.areas} == {"A": "within", "B": "within", "C": "within"}
-    assert "widened for over-dispersion" in f.method
+    assert f.group_rate_per_1000 == pytest.approx(2000 / 100_000 * 1000)  # 20 per 1,000
+    # z: A −√50, B +√50, the rest 0. The 10% and 90% quantiles (linear interpolation over ten values) are
+    # −0.1·√50 and +0.1·√50, so winsorised A and B are ∓√0.5: φ = (0.5 + 0.5) ÷ 10 = 0.1, no over-dispersion,
+    # and against exact Poisson 99.8% limits (about 200 ± 44) A is below and B above.
+    assert f.dispersion == pytest.approx(0.1)
+    assert "exact Poisson" in f.method
+    assert {a.area_code: a.position for a in f.areas} == {"A": "below", "B": "above"} | {
+        c: "within" for c in "CDEFGHIJ"
+    }
     assert {"exposure", "lo_95", "hi_95", "lo_998", "hi_998"} <= set(f.curve.columns)

@@ -257,6 +257,29 @@ def test_funnel_without_over_dispersion_keeps_exact_poisson_limits():
     assert {a.position for a in f.areas} <= {"above", "within", "below"}
 
 
+def test_a_group_too_small_to_estimate_the_variation_between_areas_is_drawn_but_not_judged():
+    """With fewer than MIN_FUNNEL_AREAS areas φ is not estimated: exact Poisson limits are drawn, and no area is
+    called above or below them, however far out it lies (here with between-area variation no Poisson limit
+    allows for, so Poisson limits alone would call most areas unusual)."""
+    rng = np.random.default_rng(41)
+    small = _areas(rng, verdicts.MIN_FUNNEL_AREAS - 1, 0.3)
+    f = verdicts.funnel(small, indicator_id="x", period="p")
+    assert f.dispersion is None
+    assert {a.position for a in f.areas} == {a.position_95 for a in f.areas} == {verdicts.NOT_JUDGED}
+    assert f"with {verdicts.MIN_FUNNEL_AREAS - 1} areas, fewer than {verdicts.MIN_FUNNEL_AREAS}" in f.method
+    assert "no area is judged" in f.method
+    # The limits drawn are the exact Poisson ones around the group rate.
+    from safer import stats
+
+    p0 = small["total"].sum() / small["person_years"].sum()
+    lo, hi = stats.funnel_limits(p0, f.curve["exposure"].to_numpy(), 0.998, "poisson")
+    assert np.allclose(f.curve["lo_998"], lo * 1000) and np.allclose(f.curve["hi_998"], hi * 1000)
+    # One more area and the group is judged, with the over-dispersion allowed for.
+    f10 = verdicts.funnel(_areas(rng, verdicts.MIN_FUNNEL_AREAS, 0.3), indicator_id="x", period="p")
+    assert f10.dispersion is not None and f10.dispersion > 1
+    assert {a.position for a in f10.areas} <= {"above", "within", "below"}
+
+
 # --------------------------------------------------------------------------- the demo data
 
 

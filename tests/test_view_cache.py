@@ -120,12 +120,77 @@ def test_after_warming_every_page_opens_at_its_defaults_without_running_a_query(
             at.switch_page(page).run()
         assert not at.exception, (page, [e.value for e in at.exception])
         assert counted == [], f"{page} ran {counted}"
-    # Another filter is not warmed: that view is computed when asked for, from its queries.
+    # Another filter is not warmed by `warm`: that view is computed when asked for, from its queries.
     at = AppTest.from_file(str(PROJECT / "dashboard.py"), default_timeout=60)
     at.query_params["indicator"] = "burglary"
     at.run()
     at.switch_page("pages/trends.py").run()
     assert not at.exception and any(name == "monthly" or "series" in name for name, _p in counted), counted
+
+
+# A page, and the select box `warm_next` covers every option of (with the page's other filters at their defaults).
+ONE_CHOICE_AWAY = [
+    ("pages/overview.py", "cycle"),
+    ("pages/trends.py", "indicator"),
+    ("pages/plan_cycles.py", "indicator"),
+    ("pages/areas.py", "indicator"),
+    ("pages/areas.py", "period"),
+    ("pages/compare.py", "group"),
+    ("pages/compare.py", "indicator"),
+    ("pages/consultation.py", "source"),
+    ("pages/consultation.py", "theme"),
+]
+
+
+def test_after_warming_the_next_views_every_choice_of_a_pages_select_box_runs_no_query(demo_env, counted):
+    views.clear_cache()
+    s = Store(PROJECT / "data")
+    waits = []
+    try:
+        views.warm(s)
+        n = views.warm_next(s, wait=lambda: waits.append(1))
+    finally:
+        s.close()
+    assert n == len(waits) > 40  # it waited for quiet before each view
+    counted.clear()
+    for page, key in ONE_CHOICE_AWAY:
+        at = AppTest.from_file(str(PROJECT / "dashboard.py"), default_timeout=60)
+        at.run()
+        if page != "pages/overview.py":
+            at.switch_page(page).run()
+        box = next(b for b in at.selectbox if b.key == f"url_{key}")
+        assert len(box.options) > 1, (page, key)
+        for i in range(1, len(box.options)):
+            box.select_index(i).run()
+            assert not at.exception, (page, key, i, [e.value for e in at.exception])
+            box = next(b for b in at.selectbox if b.key == f"url_{key}")
+            assert box.index == i
+        assert counted == [], f"{page} {key}: ran {counted}"
+    # Two choices away (another indicator at a ward) is not warmed: computed when asked for.
+    at = AppTest.from_file(str(PROJECT / "dashboard.py"), default_timeout=60)
+    at.query_params["indicator"] = "burglary"
+    at.query_params["area"] = "E05000794"
+    at.run()
+    at.switch_page("pages/trends.py").run()
+    assert not at.exception and counted
+
+
+def test_activity_waits_for_quiet_between_runs():
+    from safer.views.warm import Activity
+
+    a = Activity()
+    a.wait_idle(quiet=0)  # nothing has run: idle at once
+    a.begin()
+    done = threading.Event()
+    t = threading.Thread(target=lambda: (a.wait_idle(quiet=0.2), done.set()))
+    t.start()
+    time.sleep(0.3)
+    assert not done.is_set(), "a run is going: the warm-up waits"
+    ended = time.monotonic()
+    a.end()
+    assert done.wait(5)
+    assert time.monotonic() - ended >= 0.19, "and then for a quiet moment after it ended"
+    t.join()
 
 
 def test_a_page_checks_the_extracts_on_disk_once_per_run(demo_env, monkeypatch):

@@ -14,13 +14,13 @@ from .headlines import Card, default_cycle, overview
 from .headlines import cycle_choices as overview_cycles
 from .pack import sia_pack
 from .priorities import priorities
-from .similar_areas import comparator_groups, comparator_indicators, compare
+from .similar_areas import comparator_groups, comparator_indicators, compare, group_choices
 from .slides import SLIDE_KINDS, cycles_slide, perception_slide, trend_slide
 from .trends import HOW_TO_READ as TREND_HOW_TO_READ
 from .trends import trend
 from .wards import areas
 from .wards import periods as area_periods
-from .warm import warm
+from .warm import ACTIVITY, warm, warm_next
 
 __all__ = [
     "View",
@@ -45,6 +45,7 @@ __all__ = [
     "consultation_choices",
     "area_periods",
     "comparator_groups",
+    "group_choices",
     "comparator_indicators",
     "TREND_HOW_TO_READ",
     "SLIDE_KINDS",
@@ -52,4 +53,6 @@ __all__ = [
     "cycles_slide",
     "perception_slide",
     "warm",
+    "warm_next",
+    "ACTIVITY",
 ]

@@ -13,7 +13,7 @@ import dataclasses
 import pandas as pd
 
 from .. import fmt, queries, verdicts
-from .base import cached
+from .base import cached, table
 
 KINDS = ("latest12", "cycle", "areas")
 
@@ -181,7 +181,7 @@ def in_family(
 
 def comparator_group(store, group_id: str | None = None) -> str | None:
     """A comparator group's id, checked (None: the first group; None too when there is no comparator data)."""
-    groups = queries.run(store, "comparator_groups").drop_duplicates("group_id")
+    groups = table(store, "comparator_groups").drop_duplicates("group_id")
     if group_id is None:
         return None if groups.empty else str(groups.group_id.iloc[0])
     if group_id not in set(groups.group_id):

@@ -9,22 +9,41 @@ differ more than chance), the same object `python -m safer explain --compare are
 
 from __future__ import annotations
 
-from .. import charts, fmt, queries
+from .. import charts, fmt, queries, verdicts
 from . import comparisons
-from .base import View, cached, stamp
+from .base import View, cached, stamp, table
 
 POSITION_WORDS = {
     "above": "above the 99.8% limit: higher than the variation between similar areas would explain",
     "within": "within the limits: no different from similar areas beyond the variation between them",
     "below": "below the 99.8% limit: lower than the variation between similar areas would explain",
+    verdicts.NOT_JUDGED: (
+        f"not judged: a group needs at least {verdicts.MIN_FUNNEL_AREAS} areas to tell how much similar areas "
+        "differ beyond chance"
+    ),
 }
 NO_RATE = "no rate: no population estimate"
 
 
-@cached
+def _position_label(a) -> str:
+    """Where an area falls, as the chart's hover and its labels say it: the 99.8% limits first, then the 95%."""
+    if a.position == verdicts.NOT_JUDGED:
+        return "not judged (too few areas)"
+    return {"above": "above 99.8%", "below": "below 99.8%"}.get(a.position, a.position_95 + " 95%")
+
+
 def comparator_groups(store):
-    """Every comparator group and its areas (one row per group and area), first group first."""
-    return queries.run(store, "comparator_groups")
+    """Every comparator group and its areas (one row per group and area), first group first (run once per data
+    version and shared: never mutate it)."""
+    return table(store, "comparator_groups")
+
+
+def group_choices(store) -> tuple[list[str], dict[str, str], str | None]:
+    """The comparator groups offered (ids in file order, their names) and the one shown when none is asked for:
+    the first (`comparisons.comparator_group`); None when there is no comparator data."""
+    groups = comparator_groups(store).drop_duplicates("group_id")
+    ids = [str(g) for g in groups.group_id]
+    return ids, dict(zip(ids, map(str, groups.group_name))), comparisons.comparator_group(store)
 
 
 @cached
@@ -84,10 +103,7 @@ def compare(store, indicator_id: str, group_id: str | None = None) -> View:
     rated = rates[rates["area_code"].isin(pos)]
     areas = rated.assign(
         rate=rated["total"] / rated["person_years"] * 1000,
-        position=[
-            {"above": "above 99.8%", "below": "below 99.8%"}.get(pos[c].position, pos[c].position_95 + " 95%")
-            for c in rated["area_code"]
-        ],
+        position=[_position_label(pos[c]) for c in rated["area_code"]],
     )
     chart_input = {"group_rate": f.group_rate_per_1000, "curve": f.curve, "areas": areas, "method": f.method}
     funnel_fig = charts.funnel_chart(chart_input, ind, synthetic, f.period)
@@ -102,8 +118,15 @@ def compare(store, indicator_id: str, group_id: str | None = None) -> View:
             f"({fmt.period_label(*f.period.split(' to '))}), against {fmt.number(f.group_rate_per_1000, 1)} for "
             f"the {len(f.areas)} areas of {group_name} together: {POSITION_WORDS[m.position]}."
         )
-    outside = sum(a.position != "within" for a in f.areas)
-    sentences.append(f"{outside} of {len(f.areas)} areas fall outside the 99.8% limits as drawn.")
+    if f.dispersion is None:
+        sentences.append(
+            f"Only {fmt.plural(len(f.areas), 'area')} with a rate: too few to estimate how much similar areas differ "
+            f"beyond chance (at least {verdicts.MIN_FUNNEL_AREAS} are needed), so no area is called unusual. The "
+            "limits drawn show chance variation alone; most real groups of areas differ by more than that."
+        )
+    else:
+        outside = sum(a.position != "within" for a in f.areas)
+        sentences.append(f"{outside} of {len(f.areas)} areas fall outside the 99.8% limits as drawn.")
     sentences += _gaps(members, rates)
     table = rates[["area_name", "total", "months_with_data", "population", "person_years", "rate_per_1000"]].assign(
         position=[pos[c].position if c in pos else NO_RATE for c in rates["area_code"]]

@@ -1,12 +1,24 @@
-"""Every page's view at its default filters, computed before the first visitor asks (the view cache is shared).
+"""Every page's view at its default filters, computed before the first visitor asks (the view cache is shared);
+then, while no session is running a page, the views one choice away.
 
 `warm(store)` is run by the dashboard in a background thread when it opens a store, so the first session
 finds its first page ready instead of computing it; a session that asks while warming is under way waits
 for the same computation (see `cached`), it never repeats it. The defaults are the ones the pages use: the
 first option of each select box (`safer.ui.url_select`), the plan cycle of the headline indicators.
+
+`warm_next(store)` follows it in the same thread: each page's views with one select box changed from its
+default (every plan cycle of the Overview, every indicator of Trends, Plan cycles and Areas at its default
+area or period, every area of the default indicator, every period, every comparator indicator and group,
+every consultation source and theme). Before each view it waits until no script run has been going for a
+moment (`ACTIVITY`, told by the dashboard as each run starts and ends), so it uses time between clicks and
+never competes with a page being drawn.
 """
 
 from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
 
 from .base import table
 from .catalogue import catalogue, disk_fingerprint
@@ -15,7 +27,7 @@ from .consultation import consultation
 from .cycles import cycle_comparison
 from .headlines import cycle_choices, default_cycle, overview
 from .priorities import priorities
-from .similar_areas import comparator_groups, comparator_indicators, compare
+from .similar_areas import comparator_indicators, compare, group_choices
 from .trends import trend
 from .wards import areas
 from .wards import periods as area_periods
@@ -24,17 +36,60 @@ from .wards import periods as area_periods
 PAGE_QUERIES = ("partnership", "indicators", "areas", "scrutiny_concerns", "recording_changes")
 
 
+class Activity:
+    """How many script runs are going on now, and when the last one ended (for `wait_idle`)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._running = 0
+        self._last = 0.0
+
+    def begin(self) -> None:
+        with self._cond:
+            self._running += 1
+
+    def end(self) -> None:
+        with self._cond:
+            self._running = max(0, self._running - 1)
+            self._last = time.monotonic()
+            self._cond.notify_all()
+
+    def wait_idle(self, quiet: float = 0.3) -> None:
+        """Return once no run is going and none has ended for `quiet` seconds."""
+        with self._cond:
+            while True:
+                if self._running == 0:
+                    left = self._last + quiet - time.monotonic()
+                    if left <= 0:
+                        return
+                    self._cond.wait(left)
+                else:
+                    self._cond.wait()
+
+
+ACTIVITY = Activity()
+
+
+def _indicators(store):
+    inds = table(store, "indicators")
+    return inds[inds.months_with_data > 0]
+
+
+def default_area(store, indicator: dict | None = None) -> str | None:
+    """The first area an indicator is recorded for (as `safer.ui.area_picker` offers them)."""
+    places = table(store, "areas")
+    if indicator is not None and indicator["geography"] == "borough":
+        places = places[places.area_type == "borough"]
+    return str(places.area_code.iloc[0]) if len(places) else None
+
+
 def default_indicator_and_area(store) -> tuple[str | None, str | None]:
     """The first indicator with data, and the first area it is recorded for (as `safer.ui.indicator_and_area`)."""
-    inds = table(store, "indicators")
-    inds = inds[inds.months_with_data > 0]
+    inds = _indicators(store)
     if inds.empty:
         return None, None
     first = inds.iloc[0]
-    places = table(store, "areas")
-    if first["geography"] == "borough":
-        places = places[places.area_type == "borough"]
-    return str(first["indicator_id"]), (str(places.area_code.iloc[0]) if len(places) else None)
+    return str(first["indicator_id"]), default_area(store, first)
 
 
 def warm(store) -> list[str]:
@@ -53,10 +108,9 @@ def warm(store) -> list[str]:
         options, _labels = area_periods(store)
         areas(store, iid, options[0])
         done += ["trend", "cycle_comparison", "areas"]
-    groups = comparator_groups(store).drop_duplicates("group_id")
-    gid = str(groups.group_id.iloc[0]) if len(groups) > 1 else None  # as the page picks it: the first group
+    _ids, _names, gid = group_choices(store)
     inds = comparator_indicators(store, gid)
-    if len(inds):
+    if gid is not None and len(inds):
         compare(store, str(inds.indicator_id.iloc[0]), gid)
         done.append("compare")
     priorities(store)
@@ -67,3 +121,49 @@ def warm(store) -> list[str]:
     catalogue(store, disk_fingerprint(store))
     done += ["priorities", "catalogue"]
     return done
+
+
+def next_views(store) -> Iterator[Callable[[], object]]:
+    """The views one select box away from each page's defaults, as calls to make (see `warm_next`)."""
+    for cycle in cycle_choices(store).cycle_id:
+        yield lambda c=str(cycle): overview(store, c)
+    inds = _indicators(store)
+    iid, area = default_indicator_and_area(store)
+    if iid is None:
+        return
+    options, _labels = area_periods(store)
+    for ind in inds.itertuples():
+        a = default_area(store, ind._asdict())
+        for view in (trend, cycle_comparison):
+            yield lambda v=view, i=str(ind.indicator_id), a=a: v(store, i, a)
+        yield lambda i=str(ind.indicator_id): areas(store, i, options[0])
+    for period in options[1:]:
+        yield lambda p=period: areas(store, iid, p)
+    first = inds.iloc[0].to_dict()
+    if first["geography"] == "ward":
+        for code in table(store, "areas").area_code:
+            for view in (trend, cycle_comparison):
+                yield lambda v=view, c=str(code): v(store, iid, c)
+    ids, _names, gid = group_choices(store)
+    for group in ids:
+        group_inds = comparator_indicators(store, group)
+        for ind_id in group_inds.indicator_id if group == gid else group_inds.indicator_id[:1]:
+            yield lambda g=group, i=str(ind_id): compare(store, i, g)
+    sources, themes, linked = consultation_choices(store)
+    linked_id = str(linked.indicator_id.iloc[0]) if len(linked) else None
+    for source in sources:
+        yield lambda s=source: consultation(store, s, "all", linked_id)
+    for theme in themes:
+        yield lambda t=theme: consultation(store, "all", t, linked_id)
+
+
+def warm_next(store, wait: Callable[[], None] | None = None) -> int:
+    """Compute `next_views`, calling `wait` (by default: until no script run is going) before each; returns
+    how many were computed. A view already in the cache costs a look-up."""
+    wait = wait or ACTIVITY.wait_idle
+    n = 0
+    for make in next_views(store):
+        wait()
+        make()
+        n += 1
+    return n

@@ -331,6 +331,9 @@ async def _browser_run(base: str, bare: str | None, charts: dict, crowd_n: int, 
                 res["bare_new_session_s"] = [await _new_session(browser, bare, charts) for _ in range(3)]
                 res["bare_switch"] = await _bare_switches(browser, bare, charts)
             res |= await _switches_and_filters(browser, base, charts)
+            # Again, once the warm-up thread has computed the views one choice away (it runs between clicks
+            # in the first seconds after start, so the sessions above may share the CPU with it).
+            res["new_session_later_s"] = [await _new_session(browser, base, charts) for _ in range(3)]
             if crowd_s > 0:
                 res["crowd"] = await _crowd(browser, base, charts, crowd_n, crowd_s)
                 if bare:
@@ -410,11 +413,20 @@ def report(label: str, reruns: dict, demo_reruns: dict, browser: dict | None) ->
         ns, bare = _median(browser["new_session_s"]), _median(browser.get("bare_new_session_s", []))
         row("browser: the first session after start, Overview settled, s", f"{browser['first_session_s']:.2f}")
         row(
-            "browser: a new session's Overview settled, median of 3, s (bare app)",
+            "browser: a new session's Overview settled, median of 3, s (bare app): just after the first",
             f"{ns:.2f} ({bare:.2f}; {ns / bare:.2f}×)",
             f"≤ {TARGET_RATIO}× bare",
             ns / bare <= TARGET_RATIO,
         )
+        later = browser.get("new_session_later_s")
+        if later:
+            ns = _median(later)
+            row(
+                "browser: a new session's Overview settled, median of 3, s (bare app): after the clicks above",
+                f"{ns:.2f} ({bare:.2f}; {ns / bare:.2f}×)",
+                f"≤ {TARGET_RATIO}× bare",
+                ns / bare <= TARGET_RATIO,
+            )
         for key, who in (("crowd", "dashboard"), ("bare_crowd", "bare app")):
             c = browser.get(key)
             if not c:

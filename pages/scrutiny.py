@@ -88,8 +88,9 @@ for c in view.to_dict("records"):
         if isinstance(c["source"], str) and c["source"]:
             st.caption("Source: " + ui.md_escape(c["source"]))
 
-with st.expander("Every concern as a table"):
-    ui.table(view)
+with ui.on_demand("Every concern as a table", "table:scrutiny") as shown:
+    if shown:
+        ui.table(view)
 ui.exports(
     {"scrutiny concerns": view},
     {},

@@ -13,6 +13,8 @@ import sys
 import threading
 import weakref
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -41,6 +43,16 @@ def _store_for(data_dir: str) -> Store:
     return s
 
 
+def _lower_this_threads_priority() -> None:
+    """On Linux the nice value is per thread: the calling thread gives way to the sessions being served (and
+    to anything else on the machine) while it computes what nobody has asked for yet."""
+    if sys.platform.startswith("linux"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        except OSError:
+            pass
+
+
 def _warm_in_background(s) -> threading.Thread | None:
     """Every page's default view computed in a thread as the store opens (`safer.views.warm`), so the first
     visitor does not wait for it; a session asking meanwhile waits for the same computation. Then, between
@@ -52,6 +64,7 @@ def _warm_in_background(s) -> threading.Thread | None:
     def work():
         try:
             views.warm(s)
+            _lower_this_threads_priority()
             views.warm_next(s)
         except Exception:  # noqa: BLE001 - a page computes its own view (and shows its error) on demand
             pass
@@ -296,8 +309,9 @@ def exports(tables: dict[str, pd.DataFrame], figures: dict[str, object], m: expo
                     icon=":material/image:",
                 )
     if cite:
-        with st.expander("Cite this view"):
-            st.code(export.citation(m), language=None, wrap_lines=True)
+        with on_demand("Cite this view", f"cite:{name}") as shown:
+            if shown:
+                st.code(export.citation(m), language=None, wrap_lines=True)
 
 
 def project_path(*parts: str) -> Path:
@@ -407,11 +421,25 @@ def _make_shown_table(df: pd.DataFrame, column_order, column_config) -> tuple:
     return out.rename(columns=names), order, shown
 
 
+ON_DEMAND = "open:"  # the session-state key prefix of every `on_demand` expander
+
+
+@contextmanager
+def on_demand(label: str, key: str) -> Iterator[bool]:
+    """An expander whose content is drawn only once it is opened (opening it reruns the page, from the view
+    cache): a table grid, a code block or a citation costs a page nothing until someone asks for it, which
+    keeps a new session's first page and every rerun light. Yields whether to draw the content; it stays
+    open for the session (its state is kept under `open:KEY`), across filters."""
+    with st.expander(label, key=ON_DEMAND + key, on_change="rerun") as box:
+        yield bool(box.open)
+
+
 def view_tables(v, label: str = "The same numbers as a table", figures: dict | None = None) -> None:
     """A view's tables one click away, its downloads (CSV, Excel, images) and its citation."""
     for name, df in v.tables.items():
-        with st.expander(label if len(v.tables) == 1 else f"{label}: {name}"):
-            table(df)
+        with on_demand(label if len(v.tables) == 1 else f"{label}: {name}", f"table:{v.name}:{name}") as shown:
+            if shown:
+                table(df)
     m = v.meta
     m = export.Meta(**{**m.__dict__, "url": view_url()})
     exports(v.tables, figures if figures is not None else v.figures, m)
@@ -421,9 +449,10 @@ def view_sources(v) -> None:
     """The commands behind a view's numbers, one click away."""
     if not v.queries:
         return
-    with st.expander("Where these numbers come from"):
-        st.caption("The same numbers from the command line (each query is a file in queries/):")
-        st.code("\n".join(v.queries), language=None, wrap_lines=True)  # plain: highlighting fails contrast
+    with on_demand("Where these numbers come from", f"sources:{v.name}") as shown:
+        if shown:
+            st.caption("The same numbers from the command line (each query is a file in queries/):")
+            st.code("\n".join(v.queries), language=None, wrap_lines=True)  # plain: highlighting fails contrast
 
 
 def with_marked_date(fig, mark: dict):

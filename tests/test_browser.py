@@ -211,6 +211,7 @@ def test_page_passes_the_axe_scan(dashboard, page_cache, capsys, info):
         const s = document.querySelectorAll('[data-testid="stExpander"] details:not([open]) > summary');
         s.forEach(e => e.click()); return s.length; }""")
     page.wait_for_timeout(500 + 50 * opened)
+    wait_ready(page)  # tables, citations and commands are drawn once their expander opens (a rerun)
     fit_viewport(page)
     page.add_script_tag(path=str(bs.AXE_JS))
     t0 = time.monotonic()

@@ -10,6 +10,8 @@ import pytest
 from helpers import PROJECT, REAL
 from streamlit.testing.v1 import AppTest
 
+from safer import ui
+
 PAGES = {
     "pages/overview.py": 3,  # at least this many charts (sparklines)
     "pages/trends.py": 1,
@@ -18,7 +20,9 @@ PAGES = {
 }
 
 
-def open_page(page: str | None = None, params: dict | None = None) -> AppTest:
+def open_page(page: str | None = None, params: dict | None = None, details: bool = True) -> AppTest:
+    """A page as a user sees it after opening every expander whose content is drawn on demand (tables,
+    citations, the commands behind the numbers): `details=False` leaves them closed, as a page first opens."""
     at = AppTest.from_file(str(PROJECT / "dashboard.py"), default_timeout=60)
     for k, v in (params or {}).items():
         at.query_params[k] = v
@@ -27,6 +31,18 @@ def open_page(page: str | None = None, params: dict | None = None) -> AppTest:
         for k, v in (params or {}).items():
             at.query_params[k] = v
         at.switch_page(page).run()
+    if details:
+        open_details(at)
+    return at
+
+
+def open_details(at: AppTest) -> AppTest:
+    """Open every on-demand expander of the page (`safer.ui.on_demand`), as clicking each would, and rerun."""
+    keys = [k for k in at.session_state.keys() if str(k).startswith(ui.ON_DEMAND)]
+    if keys:
+        for k in keys:
+            at.session_state[k] = True
+        at.run()
     return at
 
 
@@ -147,6 +163,27 @@ def test_areas_page_for_a_plan_cycle_counts_the_police_gap_out(demo_env):
     assert "Apr 2018 to Mar 2021" in text and "(18 of 36 months with data)" in text
     table = at.dataframe[0].value
     assert set(table["Months with data"]) == {18}
+
+
+def test_tables_citations_and_commands_are_drawn_only_when_their_expander_is_opened(demo_env):
+    """A page first sends no table grid and no code block for what sits in its on-demand expanders (a new
+    session's first page stays light); opening one draws its content, with the same numbers, and it stays
+    open when the filters change."""
+    at = open_page("pages/trends.py", {"indicator": "asb"}, details=False)
+    assert not at.exception, [e.value for e in at.exception]
+    labels = [e.label for e in at.expander]
+    assert "The same numbers as a table: monthly" in labels and "Cite this view" in labels, labels
+    assert len(at.dataframe) == 0 and len(at.code) == 0
+    key = ui.ON_DEMAND + "table:trend:monthly"
+    assert at.session_state[key] is False
+    at.session_state[key] = True
+    at.run()
+    assert len(at.dataframe) == 1 and len(at.code) == 0  # that one table, nothing else opened
+    table = at.dataframe[0].value
+    assert "month" in " ".join(map(str, table.columns)).lower() and len(table) > 24
+    box = next(b for b in at.selectbox if b.key == "url_indicator")
+    box.select_index(1).run()
+    assert not at.exception and len(at.dataframe) == 1 and at.session_state[key] is True
 
 
 @pytest.mark.parametrize(

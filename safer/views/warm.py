@@ -6,12 +6,12 @@ finds its first page ready instead of computing it; a session that asks while wa
 for the same computation (see `cached`), it never repeats it. The defaults are the ones the pages use: the
 first option of each select box (`safer.ui.url_select`), the plan cycle of the headline indicators.
 
-`warm_next(store)` follows it in the same thread: each page's views with one select box changed from its
-default (every plan cycle of the Overview, every indicator of Trends, Plan cycles and Areas at its default
-area or period, every area of the default indicator, every period, every comparator indicator and group,
-every consultation source and theme). Before each view it waits until no script run has been going for a
-moment (`ACTIVITY`, told by the dashboard as each run starts and ends), so it uses time between clicks and
-never competes with a page being drawn.
+`warm_next(store)` follows it in the same thread, at the lowest priority: each page's views with one select
+box changed from its default (every plan cycle of the Overview, every indicator of Trends, Plan cycles and
+Areas at its default area or period, every period, every comparator indicator and group, every consultation
+source and theme; not every ward, which would double the work for a second choice). Before each view it waits
+until no script run has been going for a moment (`ACTIVITY`, told by the dashboard as each run starts and
+ends), so it uses time between clicks and does not compete with a page being drawn.
 """
 
 from __future__ import annotations
@@ -139,11 +139,6 @@ def next_views(store) -> Iterator[Callable[[], object]]:
         yield lambda i=str(ind.indicator_id): areas(store, i, options[0])
     for period in options[1:]:
         yield lambda p=period: areas(store, iid, p)
-    first = inds.iloc[0].to_dict()
-    if first["geography"] == "ward":
-        for code in table(store, "areas").area_code:
-            for view in (trend, cycle_comparison):
-                yield lambda v=view, c=str(code): v(store, iid, c)
     ids, _names, gid = group_choices(store)
     for group in ids:
         group_inds = comparator_indicators(store, group)

@@ -1488,10 +1488,13 @@ def funnel_chart(f: dict, indicator: dict, synthetic: bool, period: str) -> go.F
         a = areas[sel]
         if not len(a):
             continue
-        # Named on the chart: the partnership, and any area outside the 95% limits; every other area is named
-        # on hover and in the table (a name for every point would pile up where areas are alike).
+        # Named on the chart: the partnership, any area outside the 95% limits, and every area of a group too
+        # small to judge (a few points); every other area is named on hover and in the table (a name for every
+        # point would pile up where areas are alike).
         outside = (
-            a["position"].astype(str).str.startswith(("above", "below")) if "position" in a else a["rate"] != a["rate"]
+            a["position"].astype(str).str.startswith(("above", "below", "not judged"))
+            if "position" in a
+            else a["rate"] != a["rate"]
         )
         texts = [
             f"<b>{text(n)}</b><br>(this partnership)" if name == "This partnership" else (text(n) if out else "")
@@ -1545,7 +1548,7 @@ def _funnel_note(method: str) -> str:
     """The funnel's subtitle: how to read it, and the method the engine used (up to its reference)."""
     how = method.replace(" (95% and 99.8%)", "").split(" (")[0] + "."
     if "no area is judged" in method:
-        return how
+        return how + " Every area is named."
     return (
         "Points outside the funnel differ from the group rate by more than chance would explain; areas outside "
         "the 95% limits are named. " + how

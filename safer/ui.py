@@ -378,7 +378,8 @@ def table(df: pd.DataFrame, column_order: list[str] | None = None, column_config
     `Rate per 1,000`, or the label `column_config` gives), the full width of the page. `column_order` and
     `column_config` use the data's own column names; the table shown has the headings as its columns."""
     out, order, shown = _shown_table(df, column_order, column_config)
-    st.dataframe(out, hide_index=True, width="stretch", column_order=order, column_config=shown)
+    # a missing value (a month without data, a mean without 12 months) reads as a dash, not "None"
+    st.dataframe(out, hide_index=True, width="stretch", column_order=order, column_config=shown, placeholder="–")
 
 
 _SHOWN: OrderedDict[tuple, tuple] = OrderedDict()  # (id of the table, options) -> (weakref to it, what is shown)

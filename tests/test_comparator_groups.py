@@ -366,6 +366,7 @@ def test_compare_page_offers_the_groups_and_keeps_the_choice_in_the_url(demo_env
     assert "fall outside the 99.8% limits" not in text
     subtitle = funnel["layout"]["title"]["subtitle"]["text"].replace("<br>", " ")
     assert "no area is judged above or below them" in subtitle and "Points outside the funnel" not in subtitle
+    assert sorted(others["text"]) == ["Cheshire East", "High Peak"]  # a small group: every area named
 
 
 def test_ingest_keeps_the_rows_of_the_comparator_areas_counted_from_the_files(groups_dir, tmp_path, capsys):

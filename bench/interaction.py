@@ -353,7 +353,16 @@ def browser_measure(data: Path, cache: Path, work: Path, charts: dict, crowd_n: 
     try:
         dash.wait_until_up(timeout=300)
         bare.wait_until_up(timeout=120)
-        return asyncio.run(_browser_run(dash.url, bare.url, charts, crowd_n, crowd_s))
+        res = asyncio.run(_browser_run(dash.url, bare.url, charts, crowd_n, crowd_s))
+        if crowd_s > 0:
+            # The same crowd without twenty browsers on the server's cores: Streamlit's websocket protocol.
+            from bench import ws_crowd
+
+            pages = [u for u, _t, _s in PAGES]  # (the dashboard's Overview also answers at /overview)
+            for key, url in (("ws", dash.url), ("bare_ws", bare.url)):
+                res[f"{key}_single"] = asyncio.run(ws_crowd.single(url, pages))
+                res[f"{key}_crowd"] = asyncio.run(ws_crowd.crowd(url, pages, crowd_n, crowd_s))
+        return res
     finally:
         dash.stop()
         bare.stop()
@@ -438,6 +447,24 @@ def report(label: str, reruns: dict, demo_reruns: dict, browser: dict | None) ->
                 f"{c['median_s'] * 1000:,.0f} / {c['p95_s'] * 1000:,.0f}",
                 f"p95 ≤ {TARGET_CROWD_P95_MS:,} ms" if key == "crowd" else "(reference)",
                 (c["p95_s"] * 1000 <= TARGET_CROWD_P95_MS and not c["errors"]) if key == "crowd" else None,
+            )
+            for e in c["errors"][:3]:
+                row(f"  {who}: {e}", "")
+        for key, who in (("ws", "dashboard"), ("bare_ws", "bare app")):
+            one, c = browser.get(f"{key}_single"), browser.get(f"{key}_crowd")
+            if not c:
+                continue
+            row(
+                f"server, one session alone: page served, median / p95, ms ({who}; protocol client, no drawing)",
+                f"{one['median_s'] * 1000:,.0f} / {one['p95_s'] * 1000:,.0f}",
+            )
+            row(
+                f"server, 20 sessions clicking: page served, median / p95, ms ({who}, {c['switches']} switches"
+                + (f", {len(c['errors'])} sessions failed" if c["errors"] else "")
+                + "; websocket clients, no browser on the server's cores)",
+                f"{c['median_s'] * 1000:,.0f} / {c['p95_s'] * 1000:,.0f}",
+                f"p95 ≤ {TARGET_CROWD_P95_MS:,} ms" if key == "ws" else "(reference)",
+                (c["p95_s"] * 1000 <= TARGET_CROWD_P95_MS and not c["errors"]) if key == "ws" else None,
             )
             for e in c["errors"][:3]:
                 row(f"  {who}: {e}", "")

@@ -11,6 +11,7 @@ import os
 import runpy
 import sys
 import threading
+import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -86,8 +87,10 @@ def store() -> Store:
     """The store for this data directory, refreshed if the extracts changed since the last run; or, with
     $SAFER_PARQUET set, a build another process published as Parquet (`python -m safer build --parquet DIR`).
 
-    The extracts on disk are checked once per script run (a page asks for the store many times; each check
-    reads the size and time of every extract)."""
+    The extracts on disk are checked at most once per script run (a page asks for the store many times; each
+    check reads the size and time of every extract), and at most once a second for all sessions together
+    (`SAFER_DISK_CHECK_SECONDS`, default 1; 0 checks at every run): new extracts are picked up within a second,
+    and twenty sessions clicking do not each walk the data directory."""
     published = os.environ.get("SAFER_PARQUET")
     if published:
         return _parquet_store(published)
@@ -104,10 +107,22 @@ def store() -> Store:
         )
         st.code("\n".join(str(p) for p in exc.report.problems[:50]), language=None)
         st.stop()
-    s.refresh()
+    _refresh_now_and_then(s)
     if getattr(NAV, "active", False):
         NAV.store = s
     return s
+
+
+_LAST_DISK_CHECK: dict[int, float] = {}  # id(store) -> when its extracts were last checked (time.monotonic)
+
+
+def _refresh_now_and_then(s: Store) -> None:
+    every = float(os.environ.get("SAFER_DISK_CHECK_SECONDS", "1"))
+    last = _LAST_DISK_CHECK.get(id(s))
+    if last is not None and time.monotonic() - last < every:
+        return
+    s.refresh()
+    _LAST_DISK_CHECK[id(s)] = time.monotonic()
 
 
 def run(name: str, **params) -> pd.DataFrame:

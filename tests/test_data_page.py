@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pandas as pd
 from helpers import POLICE_ROWS
@@ -128,6 +129,7 @@ def test_data_page_with_a_broken_file_shows_the_problem_and_serves_the_last_good
     assert not at.exception, [e.value for e in at.exception]
     assert not any("Synthetic" in w.value for w in at.warning)
     (data_dir / "areas.csv").write_text((data_dir / "areas.csv").read_text() + "E05000009,Bad,ward,E0800\n")
+    time.sleep(1.05)  # the extracts on disk are checked at most once a second (SAFER_DISK_CHECK_SECONDS)
     at = open_page("pages/data.py")
     assert not at.exception, [e.value for e in at.exception]
     assert any("last good data" in e.value for e in at.error)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import time
 
 import pytest
 from helpers import PROJECT, REAL
@@ -135,6 +136,7 @@ def test_broken_extract_shows_a_banner_and_keeps_the_last_good_data(data_dir, mo
     at = open_page("pages/trends.py")
     assert not at.exception
     (data_dir / "areas.csv").write_text((data_dir / "areas.csv").read_text() + "E05000009,Bad,ward,E0800\n")
+    time.sleep(1.05)  # the extracts on disk are checked at most once a second (SAFER_DISK_CHECK_SECONDS)
     at = open_page("pages/trends.py")
     assert not at.exception
     assert any("last good data" in e.value for e in at.error)

@@ -196,6 +196,7 @@ def test_activity_waits_for_quiet_between_runs():
 def test_a_page_checks_the_extracts_on_disk_once_per_run(demo_env, monkeypatch):
     from safer import store as store_module
 
+    monkeypatch.setenv("SAFER_DISK_CHECK_SECONDS", "0")  # every run checks (the default: once a second)
     at = AppTest.from_file(str(PROJECT / "dashboard.py"), default_timeout=60)
     at.run()
     at.switch_page("pages/trends.py").run()
@@ -205,3 +206,25 @@ def test_a_page_checks_the_extracts_on_disk_once_per_run(demo_env, monkeypatch):
     at.run()
     assert not at.exception and len(at.get("plotly_chart")) == 1
     assert checks == [PROJECT / "data"]  # once, though the page and its helpers ask for the store many times
+
+
+def test_sessions_check_the_extracts_on_disk_at_most_once_a_second_together(demo_env, monkeypatch):
+    """Twenty sessions clicking do not each walk the data directory: one check a second serves them all,
+    and a change on disk is seen by the first run after that second."""
+    from safer import store as store_module
+
+    monkeypatch.setenv("SAFER_DISK_CHECK_SECONDS", "1")
+    checks = []
+    real = store_module.fingerprint
+    monkeypatch.setattr(store_module, "fingerprint", lambda d: checks.append(d) or real(d))
+    sessions = [AppTest.from_file(str(PROJECT / "dashboard.py"), default_timeout=60) for _ in range(3)]
+    time.sleep(1.05)  # past any check made before this test
+    t0 = time.monotonic()
+    for at in sessions:
+        at.run()
+        assert not at.exception
+    if time.monotonic() - t0 < 1:  # (on a slow machine the three runs may straddle a second)
+        assert len(checks) == 1, checks
+    time.sleep(1.05)
+    sessions[0].run()
+    assert checks[-1] == PROJECT / "data" and len(checks) in (2, 3)

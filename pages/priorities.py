@@ -6,7 +6,7 @@ from safer import ui, views
 
 p = ui.header("Priorities", "Which priorities did each plan carry forward, add or drop, and is each on track?")
 v = views.priorities(ui.store())
-changes, cycles, assessed = v.data["changes"], v.data["cycles"], v.data["assessed"]
+changes = v.data["changes"]
 if changes.empty:
     st.info("There are no priorities in priorities.csv.")
     st.stop()
@@ -24,31 +24,17 @@ st.subheader("Each plan's priorities, indicators and status")
 st.caption(v.notes[0])
 with st.expander("How a status is worked out"):
     st.caption(v.notes[1])
-columns = st.columns(len(cycles))
-for col, cyc in zip(columns, cycles):
+plans = v.data["columns"]
+for col, cyc in zip(st.columns(len(plans)), plans):
     with col:
         st.markdown(f"#### {ui.md_escape(cyc['cycle_title'])}")
-        rows = changes[changes.cycle_id == cyc["cycle_id"]]
-        for r in rows[rows.change != "dropped"].to_dict("records"):
+        for r in cyc["kept"]:
             with st.container(border=True):
                 st.markdown(f"**{ui.md_escape(r['title'])}**" + (" (illustrative)" if r["illustrative"] else ""))
-                if r["change"] == "carried forward":
-                    note = f"→ Carried forward from {cyc['previous_cycle_id']}"
-                    if r["reworded"]:
-                        note += " (reworded; was: " + str(r["previous_title"]) + ")"
-                elif r["change"] == "new":
-                    note = f"✚ New in {cyc['cycle_id']}"
-                else:
-                    note = "● In the first plan shown"
-                st.caption(ui.md_escape(note))
-                inds = (
-                    assessed[(assessed.cycle_id == cyc["cycle_id"]) & (assessed.priority_id == r["priority_id"])]
-                    if len(assessed)
-                    else assessed
-                )
-                if inds.empty:
+                st.caption(ui.md_escape(r["note"]))
+                if not r["indicators"]:
                     st.caption("No indicator evidences this priority in priority_indicators.csv.")
-                for a in inds.to_dict("records"):
+                for a in r["indicators"]:
                     st.markdown(f"{a['symbol']} **{a['status']}** · {ui.md_escape(a['label'])}")
                     st.caption(ui.md_escape(a["reason"]))
                     st.caption(ui.md_escape(a["card_line"]))
@@ -63,7 +49,7 @@ for col, cyc in zip(columns, cycles):
                             icon=":material/show_chart:",
                             query_params={"indicator": a["indicator_id"]},
                         )
-        for r in rows[rows.change == "dropped"].to_dict("records"):
+        for r in cyc["dropped"]:
             with st.container(border=True):
                 st.markdown(f"✖ **Dropped:** {ui.md_escape(r['title'])}")
                 st.caption(f"In {cyc['previous_cycle_id']}, not in {cyc['cycle_id']}.")

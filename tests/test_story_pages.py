@@ -6,6 +6,7 @@ import re
 from urllib.parse import parse_qs
 
 import pytest
+from helpers import PROJECT
 from test_pages import figures, open_page
 
 STORY_PAGES = ("pages/priorities.py", "pages/scrutiny.py", "pages/consultation.py")
@@ -182,3 +183,41 @@ def test_story_pages_without_the_optional_files_say_so(data_dir, monkeypatch):
     assert any("scrutiny_concerns.csv" in i.value for i in at.info)
     at = open_page("pages/priorities.py")
     assert "○ **no rule**" in _all_text(at)
+
+
+def test_the_priorities_view_lays_out_each_plan_from_the_csvs(demo_env):
+    """Each plan cycle's column (the page only lays it out): a priority in the previous plan is carried forward,
+    one that was not is new, one of the previous plan missing from this one is dropped, the first plan's are
+    'in the first plan shown'; each kept priority lists the indicators priority_indicators.csv ties to it."""
+    import csv
+
+    from safer import views
+    from safer.store import Store
+
+    plans = list(csv.DictReader(open(PROJECT / "data" / "plan_cycles.csv", encoding="utf-8")))
+    pri = list(csv.DictReader(open(PROJECT / "data" / "priorities.csv", encoding="utf-8")))
+    links = list(csv.DictReader(open(PROJECT / "data" / "priority_indicators.csv", encoding="utf-8")))
+    ids = {c["cycle_id"]: [p["priority_id"] for p in pri if p["cycle_id"] == c["cycle_id"]] for c in plans}
+    s = Store(PROJECT / "data")
+    try:
+        columns = views.priorities(s).data["columns"]
+    finally:
+        s.close()
+    assert [c["cycle_id"] for c in columns] == [c["cycle_id"] for c in plans]
+    previous = None
+    for col in columns:
+        cid = col["cycle_id"]
+        assert [r["priority_id"] for r in col["kept"]] == ids[cid]
+        for r in col["kept"]:
+            if previous is None:
+                assert r["note"] == "● In the first plan shown"
+            elif r["priority_id"] in ids[previous]:
+                assert r["note"].startswith(f"→ Carried forward from {previous}")
+            else:
+                assert r["note"] == f"✚ New in {cid}"
+            linked = {x["indicator_id"] for x in links if x["cycle_id"] == cid and x["priority_id"] == r["priority_id"]}
+            assert {a["indicator_id"] for a in r["indicators"]} == linked
+        dropped = [] if previous is None else [p for p in ids[previous] if p not in ids[cid]]
+        assert [r["priority_id"] for r in col["dropped"]] == dropped
+        previous = cid
+    assert any(col["dropped"] for col in columns) and any(r["indicators"] for c in columns for r in c["kept"])

@@ -126,5 +126,37 @@ def priorities(store) -> View:
             "python -m safer query priority_targets",
             "python -m safer query monthly --indicator ID",
         ],
-        data={"changes": changes, "cycles": cycles, "assessed": assessed_df, "matrix": matrix},
+        data={
+            "changes": changes,
+            "cycles": cycles,
+            "assessed": assessed_df,
+            "matrix": matrix,
+            "columns": _columns(changes, cycles, assessed_df),
+        },
     )
+
+
+def _columns(changes: pd.DataFrame, cycles: list[dict], assessed: pd.DataFrame) -> list[dict]:
+    """Each plan cycle as the page lays it out, in plain lists (a rerun then does no pandas work): its kept
+    priorities, each with the note saying where it came from and its assessed indicators, then its dropped ones."""
+    out = []
+    for cyc in cycles:
+        rows = changes[changes.cycle_id == cyc["cycle_id"]]
+        kept = []
+        for r in rows[rows.change != "dropped"].to_dict("records"):
+            if r["change"] == "carried forward":
+                note = f"→ Carried forward from {cyc['previous_cycle_id']}"
+                if r["reworded"]:
+                    note += " (reworded; was: " + str(r["previous_title"]) + ")"
+            elif r["change"] == "new":
+                note = f"✚ New in {cyc['cycle_id']}"
+            else:
+                note = "● In the first plan shown"
+            inds = (
+                assessed[(assessed.cycle_id == cyc["cycle_id"]) & (assessed.priority_id == r["priority_id"])]
+                if len(assessed)
+                else assessed
+            )
+            kept.append(r | {"note": note, "indicators": inds.to_dict("records")})
+        out.append(cyc | {"kept": kept, "dropped": rows[rows.change == "dropped"].to_dict("records")})
+    return out

@@ -391,6 +391,7 @@ class Store:
         self._lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
         self.status = Status(self.data_dir)
+        self.disk_fingerprint: str | None = None  # the extracts on disk at the last check (see refresh)
         self.refresh()
 
     # -- building
@@ -418,6 +419,7 @@ class Store:
                 ]
                 return self.status
             fp = fingerprint(self.data_dir)
+            self.disk_fingerprint = fp  # what is on disk now, served or not (the Data page compares)
             if self._con is not None and self.status.fingerprint == fp:
                 return self.status
             self.cache.mkdir(parents=True, exist_ok=True)

@@ -10,8 +10,10 @@ from .base import View, cached, stamp
 
 
 def disk_fingerprint(store) -> str:
-    """The fingerprint of the extracts now on disk (which differs from the served build's when they broke)."""
-    return fingerprint(store.data_dir)
+    """The fingerprint of the extracts now on disk (which differs from the served build's when they broke): the
+    one the store's last check of the disk found (`Store.refresh`, at most once a second from the dashboard),
+    else worked out now."""
+    return getattr(store, "disk_fingerprint", None) or fingerprint(store.data_dir)
 
 
 @cached

@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -358,10 +359,16 @@ def browser_measure(data: Path, cache: Path, work: Path, charts: dict, crowd_n: 
             # The same crowd without twenty browsers on the server's cores: Streamlit's websocket protocol.
             from bench import ws_crowd
 
-            pages = [u for u, _t, _s in PAGES]  # (the dashboard's Overview also answers at /overview)
+            # The Overview is each app's default page: the root address ("").
+            pages = ["" if u == "overview" else u for u, _t, _s in PAGES]
             for key, url in (("ws", dash.url), ("bare_ws", bare.url)):
-                res[f"{key}_single"] = asyncio.run(ws_crowd.single(url, pages))
-                res[f"{key}_crowd"] = asyncio.run(ws_crowd.crowd(url, pages, crowd_n, crowd_s))
+                try:
+                    res[f"{key}_single"] = asyncio.run(ws_crowd.single(url, pages))
+                    res[f"{key}_crowd"] = asyncio.run(ws_crowd.crowd(url, pages, crowd_n, crowd_s))
+                except Exception as exc:  # noqa: BLE001 - the browser figures above are still reported
+                    res[f"{key}_crowd"] = {"switches": 0, "median_s": math.nan, "p95_s": math.nan}
+                    res[f"{key}_crowd"]["errors"] = [f"{type(exc).__name__}: {exc}"]
+                    res[f"{key}_single"] = {"median_s": math.nan, "p95_s": math.nan}
         return res
     finally:
         dash.stop()

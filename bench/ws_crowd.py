@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import statistics
 import time
 
@@ -111,7 +112,10 @@ async def crowd(base: str, pages: list[str], n: int, seconds: float) -> dict:
         "median_s": statistics.median(ts) if ts else float("nan"),
         "p95_s": _p95(ts),
         "errors": errors,
-        "by_page_median_s": {p: statistics.median([t for q, t in out if q == p]) for p in dict.fromkeys(pages)},
+        "by_page_median_s": {
+            p or "(default page)": statistics.median([t for q, t in out if q == p] or [math.nan])
+            for p in dict.fromkeys(pages)
+        },
     }
 
 
@@ -131,7 +135,9 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--url", required=True)
     ap.add_argument(
-        "--pages", default="overview,trends,plan_cycles,areas,compare,priorities,scrutiny,consultation,data"
+        "--pages",
+        default=",trends,plan_cycles,areas,compare,priorities,scrutiny,consultation,data",
+        help="URL paths, comma-separated; empty for the default page",
     )
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=60)

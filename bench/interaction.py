@@ -52,6 +52,9 @@ sys.path.insert(0, str(PROJECT / "tests"))
 
 import browser_support as bs  # noqa: E402 - tests/ holds the Playwright helpers the browser tests use
 
+from bench import ws_crowd  # noqa: E402
+from bench.ws_crowd import Start, p95  # noqa: E402 - one start line and one percentile for both crowds
+
 PAGES = [(p.url_path, p.title, p.script) for p in bs.registered_pages() if p.url_path != "briefing"]
 # What a page's <h1> says (the page's title in the navigation, except the hidden twin of the Overview).
 H1 = {"overview": "Overview"}
@@ -71,11 +74,6 @@ TARGET_RATIO = 1.2
 TARGET_ENGINE_MS = 150
 TARGET_SETTLED_MS = 500
 TARGET_CROWD_P95_MS = 3000
-
-
-def _p95(xs: list[float]) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(0.95 * (len(xs) - 1))))] if xs else float("nan")
 
 
 def _median(xs: list[float]) -> float:
@@ -283,25 +281,13 @@ async def _crowd_session(browser, base: str, i: int, charts: dict, start, second
         await ctx.close()
 
 
-class _Start:
-    """Opens when every session has its first page."""
-
-    def __init__(self, n: int):
-        self.n, self.event = n, asyncio.Event()
-
-    def arrived(self) -> None:
-        self.n -= 1
-        if self.n <= 0:
-            self.event.set()
-
-
 async def _crowd(browser, base: str, charts: dict, n: int, seconds: float) -> dict:
     out: list = []
     errors: list = []
-    start = _Start(n)
+    start = Start(n)
     await asyncio.gather(*(_crowd_session(browser, base, i, charts, start, seconds, out, errors) for i in range(n)))
     ts = [t for _u, t in out]
-    return {"switches": len(ts), "median_s": _median(ts), "p95_s": _p95(ts), "errors": errors}
+    return {"switches": len(ts), "median_s": _median(ts), "p95_s": p95(ts), "errors": errors}
 
 
 async def _bare_switches(browser, base: str, charts: dict, rounds: int = 3) -> dict:
@@ -357,8 +343,6 @@ def browser_measure(data: Path, cache: Path, work: Path, charts: dict, crowd_n: 
         res = asyncio.run(_browser_run(dash.url, bare.url, charts, crowd_n, crowd_s))
         if crowd_s > 0:
             # The same crowd without twenty browsers on the server's cores: Streamlit's websocket protocol.
-            from bench import ws_crowd
-
             # The Overview is each app's default page: the root address ("").
             pages = ["" if u == "overview" else u for u, _t, _s in PAGES]
             for key, url in (("ws", dash.url), ("bare_ws", bare.url)):
@@ -410,15 +394,15 @@ def report(label: str, reruns: dict, demo_reruns: dict, browser: dict | None) ->
         for name, xs in (("page switch", sw), ("filter change", fi)):
             row(
                 f"browser: {name} to settled, median / p95 over every page, ms ({len(xs)} clicks)",
-                f"{_median(xs) * 1000:.0f} / {_p95(xs) * 1000:.0f}",
+                f"{_median(xs) * 1000:.0f} / {p95(xs) * 1000:.0f}",
                 f"≤ {TARGET_SETTLED_MS} ms",
-                _p95(xs) * 1000 <= TARGET_SETTLED_MS,
+                p95(xs) * 1000 <= TARGET_SETTLED_MS,
             )
         if browser.get("bare_switch"):
             bsw = [x for xs in browser["bare_switch"].values() for x in xs]
             row(
                 "browser: bare app's page switch, median / p95, ms",
-                f"{_median(bsw) * 1000:.0f} / {_p95(bsw) * 1000:.0f}",
+                f"{_median(bsw) * 1000:.0f} / {p95(bsw) * 1000:.0f}",
                 "(reference)",
             )
         slow = sorted(((_median(v), k) for k, v in browser["switch"].items()), reverse=True)[:3]
@@ -443,20 +427,22 @@ def report(label: str, reruns: dict, demo_reruns: dict, browser: dict | None) ->
                 f"≤ {TARGET_RATIO}× bare",
                 ns / bare <= TARGET_RATIO,
             )
-        for key, who in (("crowd", "dashboard"), ("bare_crowd", "bare app")):
-            c = browser.get(key)
-            if not c:
-                continue
+
+        def crowd_row(what: str, c: dict, target: bool) -> None:
+            failed = f", {len(c['errors'])} sessions failed" if c["errors"] else ""
             row(
-                f"browser, 20 sessions clicking: page switch median / p95, ms ({who}, {c['switches']} switches"
-                + (f", {len(c['errors'])} sessions failed" if c["errors"] else "")
-                + ")",
+                what.format(switches=f"{c['switches']} switches{failed}"),
                 f"{c['median_s'] * 1000:,.0f} / {c['p95_s'] * 1000:,.0f}",
-                f"p95 ≤ {TARGET_CROWD_P95_MS:,} ms" if key == "crowd" else "(reference)",
-                (c["p95_s"] * 1000 <= TARGET_CROWD_P95_MS and not c["errors"]) if key == "crowd" else None,
+                f"p95 ≤ {TARGET_CROWD_P95_MS:,} ms" if target else "(reference)",
+                (c["p95_s"] * 1000 <= TARGET_CROWD_P95_MS and not c["errors"]) if target else None,
             )
             for e in c["errors"][:3]:
-                row(f"  {who}: {e}", "")
+                row(f"  {e}", "")
+
+        for key, who in (("crowd", "dashboard"), ("bare_crowd", "bare app")):
+            if browser.get(key):
+                what = f"browser, 20 sessions clicking: page switch median / p95, ms ({who}, {{switches}})"
+                crowd_row(what, browser[key], key == "crowd")
         for key, who in (("ws", "dashboard"), ("bare_ws", "bare app")):
             one, c = browser.get(f"{key}_single"), browser.get(f"{key}_crowd")
             if not c:
@@ -465,16 +451,11 @@ def report(label: str, reruns: dict, demo_reruns: dict, browser: dict | None) ->
                 f"server, one session alone: page served, median / p95, ms ({who}; protocol client, no drawing)",
                 f"{one['median_s'] * 1000:,.0f} / {one['p95_s'] * 1000:,.0f}",
             )
-            row(
-                f"server, 20 sessions clicking: page served, median / p95, ms ({who}, {c['switches']} switches"
-                + (f", {len(c['errors'])} sessions failed" if c["errors"] else "")
-                + "; websocket clients, no browser on the server's cores)",
-                f"{c['median_s'] * 1000:,.0f} / {c['p95_s'] * 1000:,.0f}",
-                f"p95 ≤ {TARGET_CROWD_P95_MS:,} ms" if key == "ws" else "(reference)",
-                (c["p95_s"] * 1000 <= TARGET_CROWD_P95_MS and not c["errors"]) if key == "ws" else None,
+            what = (
+                f"server, 20 sessions clicking: page served, median / p95, ms ({who}, {{switches}}; websocket "
+                "clients, no browser on the server's cores)"
             )
-            for e in c["errors"][:3]:
-                row(f"  {who}: {e}", "")
+            crowd_row(what, c, key == "ws")
     return f"**{label}**\n\n" + "\n".join(rows)
 
 

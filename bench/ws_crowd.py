@@ -83,7 +83,7 @@ async def _session(base: str, pages: list[str], i: int, seconds: float, start, o
         start.arrived()
 
 
-class _Start:
+class Start:
     """Opens when every session has its first page (or has failed)."""
 
     def __init__(self, n: int):
@@ -95,7 +95,7 @@ class _Start:
             self.event.set()
 
 
-def _p95(xs: list[float]) -> float:
+def p95(xs: list[float]) -> float:
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(round(0.95 * (len(xs) - 1))))] if xs else float("nan")
 
@@ -104,13 +104,13 @@ async def crowd(base: str, pages: list[str], n: int, seconds: float) -> dict:
     """`n` sessions open at once, then each switching page after page for `seconds`: every switch's time."""
     out: list = []
     errors: list = []
-    start = _Start(n)
+    start = Start(n)
     await asyncio.gather(*(_session(base, pages, i, seconds, start, out, errors) for i in range(n)))
     ts = [t for _p, t in out]
     return {
         "switches": len(ts),
         "median_s": statistics.median(ts) if ts else float("nan"),
-        "p95_s": _p95(ts),
+        "p95_s": p95(ts),
         "errors": errors,
         "by_page_median_s": {
             p or "(default page)": statistics.median([t for q, t in out if q == p] or [math.nan])
@@ -128,7 +128,7 @@ async def single(base: str, pages: list[str], rounds: int = 3) -> dict:
             for p in pages:
                 times.setdefault(p, []).append((await _run_page(ws, p))[0])
     allt = [t for ts in times.values() for t in ts]
-    return {"median_s": statistics.median(allt), "p95_s": _p95(allt)}
+    return {"median_s": statistics.median(allt), "p95_s": p95(allt)}
 
 
 def main(argv=None) -> int:

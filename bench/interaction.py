@@ -220,17 +220,23 @@ async def _click_page(page, url_path: str, title: str, charts: dict, timeout_ms:
     return time.perf_counter() - t0
 
 
+async def _switch_rounds(page, charts: dict, rounds: int) -> dict[str, list[float]]:
+    """Round every page `rounds` times by its sidebar link (the Overview last): each switch's time, by page."""
+    out: dict[str, list[float]] = {}
+    order = [(u, t) for u, t, _s in PAGES if u != "overview"] + [("overview", "Overview")]
+    for _ in range(rounds):
+        for u, t in order:
+            out.setdefault(u, []).append(await _click_page(page, u, _title(u, t), charts))
+    return out
+
+
 async def _switches_and_filters(browser, base: str, charts: dict, rounds: int = 3) -> dict:
     ctx = await browser.new_context(viewport={"width": 1400, "height": 1000})
     ctx.set_default_timeout(120_000)
     page = await ctx.new_page()
     await page.goto(base + "/")
     await _settle(page, "Overview", charts["overview"])
-    switches: dict[str, list[float]] = {}
-    order = [(u, t) for u, t, _s in PAGES if u != "overview"] + [("overview", "Overview")]
-    for _ in range(rounds):
-        for u, t in order:
-            switches.setdefault(u, []).append(await _click_page(page, u, _title(u, t), charts))
+    switches = await _switch_rounds(page, charts, rounds)
     filters: dict[str, list[float]] = {}
     for u, t, _s in PAGES:
         await _click_page(page, u, _title(u, t), charts)
@@ -295,11 +301,7 @@ async def _bare_switches(browser, base: str, charts: dict, rounds: int = 3) -> d
     page = await ctx.new_page()
     await page.goto(base + "/")
     await _settle(page, "Overview", charts["overview"])
-    out: dict[str, list[float]] = {}
-    order = [(u, t) for u, t, _s in PAGES if u != "overview"] + [("overview", "Overview")]
-    for _ in range(rounds):
-        for u, t in order:
-            out.setdefault(u, []).append(await _click_page(page, u, _title(u, t), charts))
+    out = await _switch_rounds(page, charts, rounds)
     await ctx.close()
     return out
 

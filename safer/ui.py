@@ -113,16 +113,17 @@ def store() -> Store:
     return s
 
 
-_LAST_DISK_CHECK: dict[int, float] = {}  # id(store) -> when its extracts were last checked (time.monotonic)
+# store -> when its extracts were last checked (time.monotonic), for every session of this process
+_LAST_DISK_CHECK: weakref.WeakKeyDictionary[Store, float] = weakref.WeakKeyDictionary()
 
 
 def _refresh_now_and_then(s: Store) -> None:
     every = float(os.environ.get("SAFER_DISK_CHECK_SECONDS", "1"))
-    last = _LAST_DISK_CHECK.get(id(s))
+    last = _LAST_DISK_CHECK.get(s)
     if last is not None and time.monotonic() - last < every:
         return
     s.refresh()
-    _LAST_DISK_CHECK[id(s)] = time.monotonic()
+    _LAST_DISK_CHECK[s] = time.monotonic()
 
 
 def run(name: str, **params) -> pd.DataFrame:
@@ -222,8 +223,7 @@ def url_select(
 
 
 def indicator_picker(default: str | None = None) -> dict:
-    inds = run("indicators")
-    inds = inds[inds.months_with_data > 0]
+    inds = views.indicator_choices(store())
     ids = list(inds.indicator_id)
     chosen = url_select("indicator", "Indicator", ids, dict(zip(inds.indicator_id, inds.label)), default=default)
     return inds.set_index("indicator_id").loc[chosen].to_dict() | {"indicator_id": chosen}
@@ -238,9 +238,7 @@ def indicator_and_area() -> tuple[dict, dict]:
 
 
 def area_picker(indicator: dict) -> dict:
-    areas = run("areas")
-    if indicator["geography"] == "borough":
-        areas = areas[areas.area_type == "borough"]
+    areas = views.area_choices(store(), indicator["geography"])
     labels = {
         r.area_code: (r.area_name if r.area_type == "ward" else f"{r.area_name} (whole borough)")
         for r in areas.itertuples()

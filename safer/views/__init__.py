@@ -6,6 +6,7 @@ named for what they hold (headlines, trends, ...), functions for the view they b
 
 from .base import View, cached, clear_cache, table
 from .catalogue import catalogue, disk_fingerprint
+from .choices import area_choices, indicator_choices
 from .comparisons import ExplainError, explain_lines
 from .consultation import choices as consultation_choices
 from .consultation import consultation
@@ -53,6 +54,8 @@ __all__ = [
     "cycles_slide",
     "perception_slide",
     "warm",
+    "indicator_choices",
+    "area_choices",
     "warm_next",
     "ACTIVITY",
 ]

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 
 from .base import table
 from .catalogue import catalogue, disk_fingerprint
+from .choices import area_choices, indicator_choices
 from .consultation import choices as consultation_choices
 from .consultation import consultation
 from .cycles import cycle_comparison
@@ -70,22 +71,15 @@ class Activity:
 ACTIVITY = Activity()
 
 
-def _indicators(store):
-    inds = table(store, "indicators")
-    return inds[inds.months_with_data > 0]
-
-
-def default_area(store, indicator: dict | None = None) -> str | None:
-    """The first area an indicator is recorded for (as `safer.ui.area_picker` offers them)."""
-    places = table(store, "areas")
-    if indicator is not None and indicator["geography"] == "borough":
-        places = places[places.area_type == "borough"]
+def default_area(store, indicator: dict) -> str | None:
+    """The first area an indicator is recorded for (the area select box's default)."""
+    places = area_choices(store, indicator["geography"])
     return str(places.area_code.iloc[0]) if len(places) else None
 
 
 def default_indicator_and_area(store) -> tuple[str | None, str | None]:
-    """The first indicator with data, and the first area it is recorded for (as `safer.ui.indicator_and_area`)."""
-    inds = _indicators(store)
+    """The first indicator with data, and the first area it is recorded for (the pages' default filters)."""
+    inds = indicator_choices(store)
     if inds.empty:
         return None, None
     first = inds.iloc[0]
@@ -127,8 +121,8 @@ def next_views(store) -> Iterator[Callable[[], object]]:
     """The views one select box away from each page's defaults, as calls to make (see `warm_next`)."""
     for cycle in cycle_choices(store).cycle_id:
         yield lambda c=str(cycle): overview(store, c)
-    inds = _indicators(store)
-    iid, area = default_indicator_and_area(store)
+    inds = indicator_choices(store)
+    iid, _area = default_indicator_and_area(store)
     if iid is None:
         return
     options, _labels = area_periods(store)

@@ -191,6 +191,9 @@ class BareApp(bs.Dashboard):
 async def _settle(page, title: str, min_charts: int, search: str = "", timeout_ms: float = 120_000) -> None:
     arg = {"title": title, "minCharts": min_charts, "search": search}
     await page.wait_for_function(SETTLED_JS, arg=arg, timeout=timeout_ms, polling="raf")
+    # READY_JS also stops at an exception (the tests want it fast): here a page with one is a failure, not a time.
+    if await page.locator('[data-testid="stException"]').count():
+        raise RuntimeError(f"the {title} page shows an exception")
 
 
 def _title(url_path: str, title: str) -> str:
@@ -240,13 +243,19 @@ async def _switches_and_filters(browser, base: str, charts: dict, rounds: int = 
     filters: dict[str, list[float]] = {}
     for u, t, _s in PAGES:
         await _click_page(page, u, _title(u, t), charts)
-        boxes = page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]')
-        if await boxes.count() == 0:
+        # the page's first filter: a select box, or a row of buttons (the Overview's plan cycles)
+        first = page.locator(
+            '[data-testid="stMain"] :is([data-testid="stSelectbox"], [data-testid="stButtonGroup"])'
+        ).first
+        if await first.count() == 0:
             continue
+        buttons = await first.get_attribute("data-testid") == "stButtonGroup"
         for k in range(3):
-            box = boxes.first
-            await box.locator('[role="combobox"]').click()
-            options = page.get_by_role("option")
+            if buttons:
+                options = first.locator('[role="radio"]')
+            else:
+                await first.locator('[role="combobox"]').click()
+                options = page.get_by_role("option")
             n = await options.count()
             before = await page.evaluate("location.search")
             pick = options.nth((k + 1) % max(n, 1))

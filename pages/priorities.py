@@ -30,16 +30,24 @@ for col, cyc in zip(st.columns(len(plans)), plans):
         st.markdown(f"#### {ui.md_escape(cyc['cycle_title'])}")
         for r in cyc["kept"]:
             with st.container(border=True):
-                st.markdown(f"**{ui.md_escape(r['title'])}**" + (" (illustrative)" if r["illustrative"] else ""))
-                st.caption(ui.md_escape(r["note"]))
+                # One markdown block per priority (a page of 19 indicators drew 180 elements, the browser's
+                # cost of a page switch): the title, where it came from, each indicator's status and reasons.
+                lines = [f"**{ui.md_escape(r['title'])}**" + (" (illustrative)" if r["illustrative"] else "")]
+                lines.append(ui.small(ui.md_escape(r["note"])))
                 if not r["indicators"]:
-                    st.caption("No indicator evidences this priority in priority_indicators.csv.")
+                    lines.append(ui.small("No indicator evidences this priority in priority_indicators.csv."))
                 for a in r["indicators"]:
-                    st.markdown(f"{a['symbol']} **{a['status']}** · {ui.md_escape(a['label'])}")
-                    st.caption(ui.md_escape(a["reason"]))
-                    st.caption(ui.md_escape(a["card_line"]))
-                    with st.expander("Rule, figures and uncertainty"):
-                        st.caption(ui.md_escape(a["interval_line"]))
+                    lines.append(f"{a['symbol']} **{a['status']}** · {ui.md_escape(a['label'])}")
+                    lines += [ui.small(ui.md_escape(a["reason"])), ui.small(ui.md_escape(a["card_line"]))]
+                st.markdown("  \n".join(lines))
+                if not r["indicators"]:
+                    continue
+                key = f"rule:{cyc['cycle_id']}:{r['priority_id']}"
+                with ui.on_demand("Rules, figures and uncertainty", key) as shown:
+                    if not shown:
+                        continue
+                    for a in r["indicators"]:
+                        st.markdown(f"**{ui.md_escape(a['label'])}**  \n" + ui.small(ui.md_escape(a["interval_line"])))
                         if a["rule_id"] == a["rule_id"] and a["rule_id"] is not None:
                             st.caption(f"Rule {ui.md_escape(a['rule_id'])} (status_rules.csv):")
                             st.text(a["rule_description"])
@@ -51,8 +59,10 @@ for col, cyc in zip(st.columns(len(plans)), plans):
                         )
         for r in cyc["dropped"]:
             with st.container(border=True):
-                st.markdown(f"✖ **Dropped:** {ui.md_escape(r['title'])}")
-                st.caption(f"In {cyc['previous_cycle_id']}, not in {cyc['cycle_id']}.")
+                st.markdown(
+                    f"✖ **Dropped:** {ui.md_escape(r['title'])}  \n"
+                    + ui.small(ui.md_escape(f"In {cyc['previous_cycle_id']}, not in {cyc['cycle_id']}."))
+                )
 
 ui.view_tables(v, label="Every target's status as a table")
 ui.stamp(v.meta.period, v.meta.source)

@@ -43,24 +43,33 @@ if view.empty:
 for c in view.to_dict("records"):
     day = dt.date.fromisoformat(c["meeting_date"])
     with st.container(border=True):
-        st.markdown(f"### {ui.md_escape(c['topic'])}")
-        st.caption(f"{day:%-d %B %Y} · " + ui.md_escape(c["committee"]))
-        st.markdown("**Concern**")
-        st.text(c["concern"])
-        st.markdown("**Response**")
-        st.text(c["response"] if isinstance(c["response"], str) and c["response"] else "Not recorded in the extract.")
-        st.markdown("**Follow-up asked for**")
-        if isinstance(c["follow_up"], str) and c["follow_up"].strip():
+        # A few markdown blocks per concern (one element per line made this page 90 elements, the browser's
+        # cost of a page switch); text from the extract is escaped line by line (`ui.md_text`), shown literally.
+        response = c["response"] if isinstance(c["response"], str) and c["response"] else "Not recorded in the extract."
+        has_follow_up = isinstance(c["follow_up"], str) and c["follow_up"].strip()
+        st.markdown(
+            f"### {ui.md_escape(c['topic'])}\n\n"
+            + ui.small(f"{day:%-d %B %Y} · " + ui.md_escape(c["committee"]))
+            + "\n\n**Concern**  \n"
+            + ui.md_text(c["concern"])
+            + "\n\n**Response**  \n"
+            + ui.md_text(response)
+            + "\n\n**Follow-up asked for**"
+            + ("" if has_follow_up else "  \nNone asked for.")
+        )
+        if has_follow_up:
             word = FOLLOW_UP.get(c["follow_up_status"], "Follow-up status not given")
             if c["follow_up_status"] == "open":
                 st.warning(f"**{word}**", icon=":material/pending_actions:")
             else:
                 st.success(word, icon=":material/check_circle:")
-            st.text(c["follow_up"])
-        else:
-            st.text("None asked for.")
-        st.markdown("**Evidence**")
-        if isinstance(c["indicator_id"], str) and c["indicator_id"]:
+        evidence = isinstance(c["indicator_id"], str) and c["indicator_id"]
+        st.markdown(
+            (ui.md_text(c["follow_up"]) + "\n\n" if has_follow_up else "")
+            + "**Evidence**"
+            + ("" if evidence else "  \nNo indicator in the catalogue answers this concern.")
+        )
+        if evidence:
             with st.container(horizontal=True):
                 st.page_link(
                     "pages/trends.py",
@@ -79,14 +88,15 @@ for c in view.to_dict("records"):
                         label="What residents say against what is recorded",
                         query_params={"indicator": c["indicator_id"]},
                     )
-        else:
-            st.text("No indicator in the catalogue answers this concern.")
+        notes = []
         if c["illustrative"]:
-            st.caption(
+            notes.append(
                 "Illustrative: some of this row (wording, response or follow-up status) is not from the minutes."
             )
         if isinstance(c["source"], str) and c["source"]:
-            st.caption("Source: " + ui.md_escape(c["source"]))
+            notes.append("Source: " + ui.md_escape(c["source"]))
+        if notes:
+            st.caption("  \n".join(notes))
 
 with ui.on_demand("Every concern as a table", "table:scrutiny") as shown:
     if shown:

@@ -164,10 +164,12 @@ def header(title: str, question: str) -> dict:
     st.title(title)
     st.caption(f"{p['name']} · {question}")
     if p["synthetic"]:
-        st.warning("**Synthetic demo data: these are not real figures.**", icon=":material/warning:")
-        note = p.get("data_note")
-        if isinstance(note, str) and note:
-            st.text(note)  # text from an extract: shown literally, never as markdown
+        # The note is text from an extract: escaped, so it shows literally (one element, not two: see `small`).
+        note = md_text(p.get("data_note"))
+        st.warning(
+            "**Synthetic demo data: these are not real figures.**" + (f"  \n{note}" if note else ""),
+            icon=":material/warning:",
+        )
     if s.status.problems:
         st.error(
             f"The newest extracts have problems, so this page shows the last good data "
@@ -195,10 +197,14 @@ def url_select(
     default: str | None = None,
     help: str | None = None,
     sidebar: bool = False,
+    buttons: bool = False,
 ) -> str:
     """A select box whose value lives in the URL (`?key=value`), so a copied link reopens the view.
 
-    The choice is also remembered for the session, so moving to another page keeps it.
+    The choice is also remembered for the session, so moving to another page keeps it. `buttons=True` shows
+    a few options as one row of buttons (`st.segmented_control`, one always chosen): every choice in sight and
+    one click to change it, and a first page that loads none of the select box's 20 scripts (a new session's
+    Overview settled about 0.15 s sooner, bench/README.md).
     """
     labels = labels or {}
     shared = _shared()
@@ -215,7 +221,13 @@ def url_select(
     # the widget's own state does.
     if wkey not in st.session_state or (in_url is not None and in_url != written.get(key)):
         st.session_state[wkey] = wanted
-    choice = box.selectbox(label, options, format_func=lambda o: labels.get(o, o), key=wkey, help=help)
+    if buttons:
+        choice = box.segmented_control(
+            label, options, format_func=lambda o: labels.get(o, o), key=wkey, help=help, required=True
+        )
+        choice = choice if choice in options else wanted
+    else:
+        choice = box.selectbox(label, options, format_func=lambda o: labels.get(o, o), key=wkey, help=help)
     st.query_params[key] = choice
     written[key] = choice
     shared[key] = choice
@@ -278,53 +290,64 @@ def meta(title: str, period: str, source: str, filters: dict[str, str]) -> expor
     )
 
 
-def exports(tables: dict[str, pd.DataFrame], figures: dict[str, object], m: export.Meta, cite: bool = True) -> None:
-    """Downloads for a view: each table as CSV, all tables as Excel, each chart as PNG and SVG, and a citation.
+def exports(
+    tables: dict[str, pd.DataFrame], figures: dict[str, object], m: export.Meta, cite: bool = True, key: str = ""
+) -> None:
+    """Downloads for a view: each table as CSV, all tables as Excel, each chart as PNG and SVG, and a citation,
+    in one expander drawn on demand (`on_demand`, kept open across filters under `key`).
 
-    Every file is made only when asked for (kaleido starts Chromium for an image, which takes a few seconds),
-    never on a rerun."""
+    A row of download buttons cost the browser about a quarter of a page switch while nobody used it, so the
+    buttons are sent only once the expander opens; each file is made only when its button is clicked (kaleido
+    starts Chromium for an image, which takes a few seconds), never on a rerun."""
     name = export.slug(m.title)
     v = m.data_version
-    with st.container(horizontal=True):
-        for tname, df in tables.items():
-            label = "Download CSV" if len(tables) == 1 else f"CSV: {tname}"
-            fname = f"{name}-{export.slug(tname)}-{v}.csv"
-            st.download_button(
-                label,
-                lambda df=df: export.csv_bytes(df, m),
-                file_name=fname,
-                key=f"dl-{fname}",
-                mime="text/csv",
-                on_click="ignore",
-                icon=":material/table:",
-            )
-        if tables:
-            fname = f"{name}-{v}.xlsx"
-            st.download_button(
-                "Excel workbook",
-                lambda: export.xlsx_bytes(tables, m),
-                file_name=fname,
-                key=f"dl-{fname}",
-                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                on_click="ignore",
-                icon=":material/grid_on:",
-            )
-        for figname, fig in figures.items():
-            for fmt, mime in (("png", "image/png"), ("svg", "image/svg+xml")):
-                fname = f"{name}-{export.slug(figname)}-{v}.{fmt}"
+    what = (["tables (CSV, Excel)"] if tables else []) + (["charts (PNG, SVG)"] if figures else [])
+    if not what and not cite:
+        return
+    label = "Download " + " and ".join(what) if what else ""
+    label = (f"{label}, or cite this view" if label else "Cite this view") if cite else label
+    with on_demand(label, f"exports:{key or name}") as shown:
+        if not shown:
+            return
+        with st.container(horizontal=True):
+            for tname, df in tables.items():
+                blabel = "Download CSV" if len(tables) == 1 else f"CSV: {tname}"
+                fname = f"{name}-{export.slug(tname)}-{v}.csv"
                 st.download_button(
-                    f"{figname}: {fmt.upper()}",
-                    lambda fig=fig, fmt=fmt: export.image_bytes(fig, fmt, m),
+                    blabel,
+                    lambda df=df: export.csv_bytes(df, m),
                     file_name=fname,
                     key=f"dl-{fname}",
-                    mime=mime,
+                    mime="text/csv",
                     on_click="ignore",
-                    icon=":material/image:",
+                    icon=":material/table:",
                 )
-    if cite:
-        with on_demand("Cite this view", f"cite:{name}") as shown:
-            if shown:
-                st.code(export.citation(m), language=None, wrap_lines=True)
+            if tables:
+                fname = f"{name}-{v}.xlsx"
+                st.download_button(
+                    "Excel workbook",
+                    lambda: export.xlsx_bytes(tables, m),
+                    file_name=fname,
+                    key=f"dl-{fname}",
+                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    on_click="ignore",
+                    icon=":material/grid_on:",
+                )
+            for figname, fig in figures.items():
+                for fmt, mime in (("png", "image/png"), ("svg", "image/svg+xml")):
+                    fname = f"{name}-{export.slug(figname)}-{v}.{fmt}"
+                    st.download_button(
+                        f"{figname}: {fmt.upper()}",
+                        lambda fig=fig, fmt=fmt: export.image_bytes(fig, fmt, m),
+                        file_name=fname,
+                        key=f"dl-{fname}",
+                        mime=mime,
+                        on_click="ignore",
+                        icon=":material/image:",
+                    )
+        if cite:
+            st.caption("Cite this view:")
+            st.code(export.citation(m), language=None, wrap_lines=True)
 
 
 def project_path(*parts: str) -> Path:
@@ -340,6 +363,19 @@ def md_escape(text) -> str:
     s = "" if text is None or (isinstance(text, float) and text != text) else str(text)
     s = " ".join(s.split())  # no line structure (headings, lists) from an extract
     return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in s)
+
+
+def md_text(text) -> str:
+    """Text from an extract for `st.markdown`, kept literal as `md_escape` keeps it, but with its own line
+    breaks kept (each line escaped on its own, joined by hard breaks), as `st.text` would show them."""
+    s = "" if text is None or (isinstance(text, float) and text != text) else str(text)
+    return "  \n".join(md_escape(line) for line in s.splitlines() if line.strip())
+
+
+def small(markdown: str) -> str:
+    """A line of small grey text inside a markdown block, as `st.caption` shows it on its own: several lines in
+    one element instead of one element each (every element costs the browser a React component)."""
+    return f":small[:gray[{markdown}]]"
 
 
 def url_mark() -> dict | None:
@@ -456,7 +492,7 @@ def view_tables(v, label: str = "The same numbers as a table", figures: dict | N
                 table(df)
     m = v.meta
     m = export.Meta(**{**m.__dict__, "url": view_url()})
-    exports(v.tables, figures if figures is not None else v.figures, m)
+    exports(v.tables, figures if figures is not None else v.figures, m, key=v.name)
 
 
 def view_sources(v) -> None:

@@ -281,11 +281,15 @@ def test_filters_and_downloads_work_from_the_keyboard_alone(dashboard, context, 
     page.wait_for_function("() => location.search.includes('indicator=burglary')", timeout=TIMEOUT_MS)
     wait_ready(page, 1)
     assert combobox_value(page, "Indicator") == "Burglary"
-    buttons = []
+    buttons, opened = [], False
     for _ in range(160):  # past the chart, the events listed under it and the tables' expanders
         page.keyboard.press("Tab")
         txt = page.evaluate("() => (document.activeElement && document.activeElement.innerText || '').trim()")
         buttons.append(txt)
+        if not opened and txt.startswith("Download tables"):  # the downloads' expander: Enter opens it
+            page.keyboard.press("Enter")
+            page.wait_for_selector('[data-testid="stDownloadButton"]', timeout=TIMEOUT_MS)
+            opened = True
         if "CSV" in txt.split("\n")[-1]:  # "Download CSV", or "CSV: monthly" where a view has two tables
             break
     assert any("CSV" in b.split("\n")[-1] for b in buttons), f"Tab never reached the CSV download: {buttons[-15:]}"
@@ -367,6 +371,7 @@ def test_a_copied_url_reopens_the_same_filters(dashboard, context, browser):
 
 def test_download_csv_gives_the_monthly_numbers_with_gaps_empty(dashboard, context):
     page = open_page(context, f"{dashboard.url}/trends?indicator=asb&area=E08000007", 1)
+    page.get_by_text("Download tables (CSV, Excel) and charts (PNG, SVG), or cite this view").click()
     with page.expect_download() as dl:
         page.get_by_role("button", name="CSV: monthly").click()
     download = dl.value

@@ -174,8 +174,9 @@ def test_tables_citations_and_commands_are_drawn_only_when_their_expander_is_ope
     at = open_page("pages/trends.py", {"indicator": "asb"}, details=False)
     assert not at.exception, [e.value for e in at.exception]
     labels = [e.label for e in at.expander]
-    assert "The same numbers as a table: monthly" in labels and "Cite this view" in labels, labels
-    assert len(at.dataframe) == 0 and len(at.code) == 0
+    downloads = "Download tables (CSV, Excel) and charts (PNG, SVG), or cite this view"
+    assert "The same numbers as a table: monthly" in labels and downloads in labels, labels
+    assert len(at.dataframe) == 0 and len(at.code) == 0 and len(at.get("download_button")) == 0
     key = ui.ON_DEMAND + "table:trend:monthly"
     assert at.session_state[key] is False
     at.session_state[key] = True
@@ -186,6 +187,14 @@ def test_tables_citations_and_commands_are_drawn_only_when_their_expander_is_ope
     box = next(b for b in at.selectbox if b.key == "url_indicator")
     box.select_index(1).run()
     assert not at.exception and len(at.dataframe) == 1 and at.session_state[key] is True
+    # the downloads and the citation: sent once their expander is opened, and for the view shown
+    at.session_state[ui.ON_DEMAND + "exports:trend"] = True
+    at.run()
+    buttons = [b.proto.label for b in at.get("download_button")]
+    assert buttons[:2] == ["CSV: monthly", "CSV: events"] and "Excel workbook" in buttons, buttons
+    assert any(x.endswith(": PNG") for x in buttons) and any(x.endswith(": SVG") for x in buttons), buttons
+    assert len(at.code) == 1, [c.value for c in at.code]
+    assert "Data version" in at.code[0].value and "Synthetic demo data" in at.code[0].value
 
 
 @pytest.mark.parametrize(

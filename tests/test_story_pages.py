@@ -9,6 +9,8 @@ import pytest
 from helpers import PROJECT
 from test_pages import figures, open_page
 
+from safer import ui
+
 STORY_PAGES = ("pages/priorities.py", "pages/scrutiny.py", "pages/consultation.py")
 
 
@@ -56,7 +58,8 @@ def test_each_scrutiny_concern_links_to_its_evidence_with_the_meeting_marked(dem
     # The open follow-up stands out with a word and a symbol, not colour alone.
     assert any("⚠ OPEN follow-up" in w.value for w in at.warning)
     assert any("1 open follow-up" in w.value for w in at.warning)
-    texts = [t.value for t in at.text]
+    # text from the extract is escaped for markdown, so it shows literally
+    texts = " ".join(re.sub(r"\\(.)", r"\1", m.value) for m in at.markdown)
     assert "An update on the Missing from Home hubs after their three-month review." in texts
 
 
@@ -221,3 +224,15 @@ def test_the_priorities_view_lays_out_each_plan_from_the_csvs(demo_env):
         assert [r["priority_id"] for r in col["dropped"]] == dropped
         previous = cid
     assert any(col["dropped"] for col in columns) and any(r["indicators"] for c in columns for r in c["kept"])
+
+
+def test_extract_text_in_markdown_keeps_its_lines_and_nothing_else():
+    """`ui.md_text`: a concern or a note from an extract shown in a markdown block reads exactly as written,
+    line by line (hard breaks), and none of its characters can make a heading, a list, a tag, bold or a link."""
+    text = "Update due\n# not a heading\n\n   - not a list\n1. nor this\n<b>x</b> **y** [l](http://e.x)"
+    assert ui.md_text(text) == (
+        "Update due  \n\\# not a heading  \n\\- not a list  \n1\\. nor this  \n"
+        "\\<b\\>x\\</b\\> \\*\\*y\\*\\* \\[l\\]\\(http\\://e\\.x\\)"
+    )
+    assert ui.md_text(None) == ui.md_text(float("nan")) == ui.md_text("  \n ") == ""
+    assert ui.small("a \\*b\\*") == ":small[:gray[a \\*b\\*]]"

@@ -26,14 +26,8 @@ else:
         "Fix them (the status column below names each file) and the dashboard rebuilds by itself.",
         icon=":material/error:",
     )
-c1, c2, c3 = st.columns(3)
-c1.metric("Extract files", f"{len(files):,}")
-c2.metric("Data rows", f"{int(files['rows'].fillna(0).sum()):,}")
-n_err = int((problems.severity == "error").sum())
-n_warn = len(problems) - n_err
-c3.metric(
-    "Validation problems", f"{n_err:,} error{'s' if n_err != 1 else ''}, {n_warn:,} warning{'s' if n_warn != 1 else ''}"
-)
+for col, (label, value) in zip(st.columns(3), v.data["counts"].items()):
+    col.metric(label, value)
 st.caption(f"Data directory: {s.data_dir}")
 if len(problems):
     st.markdown(
@@ -53,13 +47,13 @@ if s.status.warnings:
 
 # ----------------------------------------------------------------------------- coverage
 st.subheader("Months with data, and months missing")
-coverage = v.tables["extract coverage"]
+coverage = v.tables["extract coverage"]  # exported as it is
 st.caption(
     "One row per indicator: the first and last month with data, and every month missing in between. "
     "A missing month is shown as a gap on every chart and left out of totals and means, never counted as zero."
 )
 ui.table(
-    coverage.fillna({"missing_ranges": "none"}),
+    v.data["coverage shown"],
     column_order=[
         "indicator_id",
         "label",
@@ -98,8 +92,7 @@ st.caption(
     "licence. Files with problems come first; their rows are counted as read, before checks."
 )
 ui.table(
-    # files with problems first, then in contract order
-    files.sort_values("status", key=lambda s: s.eq("ok"), kind="stable").fillna({"first": "—", "last": "—"}),
+    v.data["extracts shown"],
     column_order=["file", "rows", "first", "last", "status", "modified_utc", "size_bytes", "source", "licence", "kind"],
     column_config={
         "file": st.column_config.TextColumn("File", width="medium"),
@@ -121,27 +114,13 @@ ui.exports(
 # ----------------------------------------------------------------------------- police.uk files
 st.subheader("police.uk files: rows read, placed and left out")
 pol = v.tables["police.uk files"]
-if pol.empty:
+totals = v.data["police totals"]
+if totals is None:
     st.info("The build being served has no police.uk files.")
 else:
-    totals = pol[["rows", "rows_in_area", "rows_outside_area", "rows_without_location"]].sum()
-    c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Rows read", f"{int(totals['rows']):,}", help=f"From {len(pol)} files")
-    c2.metric(
-        "Placed in the area",
-        f"{int(totals['rows_in_area']):,}",
-        help=f"{totals['rows_in_area'] / totals['rows']:.1%} of the rows read",
-    )
-    c3.metric(
-        "Outside the area",
-        f"{int(totals['rows_outside_area']):,}",
-        help="LSOA code not in lsoa_ward_lookup.csv: a force's file covers the whole force area",
-    )
-    c4.metric("Without a location", f"{int(totals['rows_without_location']):,}", help="Blank LSOA code")
-    st.caption(
-        f"From {len(pol)} files, {pol.first_month.min()} to {pol.last_month.max()}, in the build being served. "
-        "Only rows placed in the area are counted, and only crime types named in indicators.csv."
-    )
+    for col, (label, value, help_) in zip(st.columns(4), totals["metrics"]):
+        col.metric(label, value, help=help_)
+    st.caption(totals["note"])
     ui.table(
         pol,
         column_config={
@@ -178,19 +157,12 @@ st.markdown(
     "- **police.uk is not the official crime statistics.** Street-level counts differ from ONS police recorded "
     "crime, and a month can be re-released with corrections; rates use mid-year population estimates."
 )
-changes = ui.run("recording_changes")
 st.markdown("**Recording changes** (from events.csv, category `recording`)")
-if changes.empty:
+if not v.data["recording changes"]:
     st.caption("events.csv records no recording changes.")
-for r in changes.itertuples():
-    applies = r.indicator_id if isinstance(r.indicator_id, str) else "every indicator"
-    desc = f": {r.description}" if isinstance(r.description, str) and r.description else ""
-    st.text(f"{r.event_date} · {r.title} ({applies}){desc}")  # text from an extract: shown literally
+for line in v.data["recording changes"]:
+    st.text(line)  # text from an extract: shown literally
 st.markdown("**Each indicator's caveats** (from indicators.csv)")
-for r in ui.run("indicators").itertuples():
-    caveats = r.caveats if isinstance(r.caveats, str) and r.caveats else "None recorded."
-    st.text(f"{r.label} ({r.indicator_id}): {caveats}")
-ui.stamp(
-    f"{coverage.first_month.min()} to {coverage.last_month.max()}" if coverage.first_month.notna().any() else "no data",
-    "the extracts in the data directory",
-)
+for line in v.data["caveats"]:
+    st.text(line)
+ui.stamp(v.data["period"], "the extracts in the data directory")

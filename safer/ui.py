@@ -126,13 +126,9 @@ def _refresh_now_and_then(s: Store) -> None:
     _LAST_DISK_CHECK[s] = time.monotonic()
 
 
-def run(name: str, **params) -> pd.DataFrame:
-    """A named query's result, run once per data version and shared across sessions: never mutate it."""
-    return views.table(store(), name, tuple(sorted(params.items())))
-
-
 def partnership() -> dict:
-    return run("partnership").iloc[0].to_dict()
+    """The partnership's name and whether its data is synthetic (every page's banner), shared: never mutate it."""
+    return views.table(store(), "partnership").iloc[0].to_dict()
 
 
 NAV = threading.local()  # this thread's script run: `active` inside dashboard.py, `store` once checked

@@ -108,6 +108,8 @@ def test_every_page_imports_only_the_ui_and_the_views():
                 assert all(not a.name.startswith("safer") for a in node.names), page
         src = (PROJECT / "pages" / f"{page}.py").read_text(encoding="utf-8")
         assert "SELECT" not in src and "import pandas" not in src, page
+        # a page asks for a view, never for a query's rows: what it shows is the view's (cached, one place)
+        assert "queries" not in src and "views.table(" not in src, page
 
 
 def test_two_ingests_with_different_caches_wait_for_the_data_directory_lock(data_dir, tmp_path):

@@ -236,3 +236,65 @@ def test_extract_text_in_markdown_keeps_its_lines_and_nothing_else():
     )
     assert ui.md_text(None) == ui.md_text(float("nan")) == ui.md_text("  \n ") == ""
     assert ui.small("a \\*b\\*") == ":small[:gray[a \\*b\\*]]"
+
+
+def test_the_scrutiny_view_holds_each_concern_as_the_extract_says_it(demo_env):
+    """`views.scrutiny` against scrutiny_concerns.csv read with the csv module: every concern once, in meeting
+    order; the follow-up words and the open ones named; the meeting marked on the trend it links to; a filter
+    keeps only its status, and an unknown one is refused."""
+    import csv
+    import datetime as dt
+
+    from safer import views
+    from safer.store import Store
+
+    rows = list(csv.DictReader((demo_env / "scrutiny_concerns.csv").open(encoding="utf-8")))
+    store = Store(demo_env)
+    try:
+        v = views.scrutiny(store)
+        got = v.data["concerns"]
+        assert [c["concern_id"] for c in got] == [
+            r["concern_id"] for r in sorted(rows, key=lambda r: r["meeting_date"])
+        ]  # a stable sort: file order within a meeting
+        assert v.data["open_topics"] == [r["topic"] for r in got if r["follow_up_status"] == "open"]
+        assert v.data["open_topics"] == [r["topic"] for r in rows if r["follow_up_status"] == "open" and r["follow_up"]]
+        n_open = len(v.data["open_topics"])
+        assert v.notes == (
+            [f"{n_open} open follow-up{'s' if n_open != 1 else ''} (marked ⚠ OPEN below)"] if n_open else []
+        )
+        by_id = {r["concern_id"]: r for r in rows}
+        for c in got:
+            r = by_id[c["concern_id"]]
+            day = dt.date.fromisoformat(r["meeting_date"])
+            assert c["concern"] == r["concern"] and c["topic"] == r["topic"]
+            assert c["response"] == (r["response"] or "Not recorded in the extract.")
+            if r["follow_up"]:
+                word = {"open": "⚠ OPEN follow-up: still owed", "answered": "✔ Follow-up answered"}
+                word["closed"] = "✔ Follow-up closed"
+                assert c["follow_up"] == r["follow_up"]
+                assert c["follow_up_word"] == word.get(r["follow_up_status"], "Follow-up status not given")
+            else:
+                assert c["follow_up"] is None and c["follow_up_word"] == "None asked for."
+            if r["indicator_id"]:
+                assert c["trend_link"] == {
+                    "indicator": r["indicator_id"],
+                    "mark": r["meeting_date"],
+                    "mark_label": f"Scrutiny {day:%-d %b %Y}",
+                }
+            else:
+                assert c["trend_link"] is None and not c["has_consultation"]
+        assert (
+            v.meta.period
+            == f"meetings {min(r['meeting_date'] for r in rows)} to {max(r['meeting_date'] for r in rows)}"
+        )
+        answered = views.scrutiny(store, "answered")
+        assert [c["concern_id"] for c in answered.data["concerns"]] == [
+            c["concern_id"] for c in got if by_id[c["concern_id"]]["follow_up_status"] == "answered"
+        ]
+        assert answered.meta.filters == {"Show": "Answered follow-ups"}
+        assert len(answered.tables["scrutiny concerns"]) == len(answered.data["concerns"])
+        with pytest.raises(ValueError, match="shown must be one of"):
+            views.scrutiny(store, "everything")
+
+    finally:
+        store.close()

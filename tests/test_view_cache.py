@@ -140,6 +140,7 @@ ONE_CHOICE_AWAY = [
     ("pages/compare.py", "indicator"),
     ("pages/consultation.py", "source"),
     ("pages/consultation.py", "theme"),
+    ("pages/scrutiny.py", "follow_up"),
 ]
 
 

@@ -15,6 +15,9 @@ from .headlines import Card, default_cycle, overview
 from .headlines import cycle_choices as overview_cycles
 from .pack import sia_pack
 from .priorities import priorities
+from .scrutiny import QUESTION as SCRUTINY_QUESTION
+from .scrutiny import SHOWN as SCRUTINY_SHOWN
+from .scrutiny import scrutiny
 from .similar_areas import comparator_groups, comparator_indicators, compare, group_choices
 from .slides import SLIDE_KINDS, cycles_slide, perception_slide, trend_slide
 from .trends import HOW_TO_READ as TREND_HOW_TO_READ
@@ -38,6 +41,9 @@ __all__ = [
     "cycle_comparison",
     "compare",
     "priorities",
+    "scrutiny",
+    "SCRUTINY_SHOWN",
+    "SCRUTINY_QUESTION",
     "sia_pack",
     "areas",
     "consultation",

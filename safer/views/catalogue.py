@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import catalog, contract, queries
+from .. import catalog, contract, fmt, queries
 from ..store import fingerprint
 from .base import View, cached, stamp
 
@@ -28,7 +28,17 @@ def catalogue(store, disk_fingerprint: str) -> View:
         columns=["file", "line", "column", "severity", "problem"],
     )
     files = catalog.extract_files_info(str(store.data_dir), report)
+    coverage = queries.run(store, "extract_coverage")
+    police = queries.run(store, "police_uk_files")
     meta = stamp(store, "Data: every extract, its coverage and validation", "as on disk now", "the data directory")
+    n_err = int((problems.severity == "error").sum())
+    n_warn = len(problems) - n_err
+    counts = {
+        "Extract files": f"{len(files):,}",
+        "Data rows": f"{int(files['rows'].fillna(0).sum()):,}",
+        "Validation problems": f"{fmt.plural(n_err, 'error')}, {fmt.plural(n_warn, 'warning')}",
+    }
+    with_data = coverage.first_month.notna().any()
     return View(
         name="catalogue",
         title=meta.title,
@@ -37,13 +47,66 @@ def catalogue(store, disk_fingerprint: str) -> View:
         tables={
             "extracts": files,
             "validation problems": problems,
-            "extract coverage": queries.run(store, "extract_coverage"),
-            "police.uk files": queries.run(store, "police_uk_files"),
+            "extract coverage": coverage,
+            "police.uk files": police,
         },
         queries=[
             "python -m safer validate",
             "python -m safer query extract_coverage",
             "python -m safer query police_uk_files",
         ],
-        data={"disk_fingerprint": disk_fingerprint},
+        data={
+            "disk_fingerprint": disk_fingerprint,
+            "counts": counts,
+            # as shown: files with problems first (then in contract order), no empty cells
+            "extracts shown": files.sort_values("status", key=lambda c: c.eq("ok"), kind="stable").fillna(
+                {"first": "—", "last": "—"}
+            ),
+            "coverage shown": coverage.fillna({"missing_ranges": "none"}),
+            "police totals": _police_totals(police),
+            "recording changes": _recording_changes(queries.run(store, "recording_changes")),
+            "caveats": [
+                f"{r.label} ({r.indicator_id}): "
+                + (r.caveats if isinstance(r.caveats, str) and r.caveats else "None recorded.")
+                for r in queries.run(store, "indicators").itertuples()
+            ],
+            "period": f"{coverage.first_month.min()} to {coverage.last_month.max()}" if with_data else "no data",
+        },
     )
+
+
+def _police_totals(pol: pd.DataFrame) -> dict | None:
+    """The police.uk rows read, placed in the area, outside it and without a location, with their help texts."""
+    if pol.empty:
+        return None
+    t = pol[["rows", "rows_in_area", "rows_outside_area", "rows_without_location"]].sum()
+    return {
+        "metrics": [
+            ("Rows read", f"{int(t['rows']):,}", f"From {fmt.plural(len(pol), 'file')}"),
+            (
+                "Placed in the area",
+                f"{int(t['rows_in_area']):,}",
+                f"{t['rows_in_area'] / t['rows']:.1%} of the rows read",
+            ),
+            (
+                "Outside the area",
+                f"{int(t['rows_outside_area']):,}",
+                "LSOA code not in lsoa_ward_lookup.csv: a force's file covers the whole force area",
+            ),
+            ("Without a location", f"{int(t['rows_without_location']):,}", "Blank LSOA code"),
+        ],
+        "note": (
+            f"From {fmt.plural(len(pol), 'file')}, {pol.first_month.min()} to {pol.last_month.max()}, in the build "
+            "being served. Only rows placed in the area are counted, and only crime types named in indicators.csv."
+        ),
+    }
+
+
+def _recording_changes(changes: pd.DataFrame) -> list[str]:
+    """Each recording change in events.csv as one line of plain text (the page shows it literally)."""
+    out = []
+    for r in changes.itertuples():
+        applies = r.indicator_id if isinstance(r.indicator_id, str) else "every indicator"
+        desc = f": {r.description}" if isinstance(r.description, str) and r.description else ""
+        out.append(f"{r.event_date} · {r.title} ({applies}){desc}")
+    return out

@@ -28,13 +28,15 @@ from .consultation import consultation
 from .cycles import cycle_comparison
 from .headlines import cycle_choices, default_cycle, overview
 from .priorities import priorities
+from .scrutiny import SHOWN as SCRUTINY_SHOWN
+from .scrutiny import scrutiny
 from .similar_areas import comparator_indicators, compare, group_choices
 from .trends import trend
 from .wards import areas
 from .wards import periods as area_periods
 
-# The named queries the pages run themselves (through `safer.ui.run`), with no parameters.
-PAGE_QUERIES = ("partnership", "indicators", "areas", "scrutiny_concerns", "recording_changes")
+# The named queries every page's banner and pickers read (`safer.ui.partnership`, `views.choices`).
+PAGE_QUERIES = ("partnership", "indicators", "areas")
 
 
 class Activity:
@@ -108,12 +110,13 @@ def warm(store) -> list[str]:
         compare(store, str(inds.indicator_id.iloc[0]), gid)
         done.append("compare")
     priorities(store)
+    scrutiny(store)
     sources, _themes, linked = consultation_choices(store)
     if sources:
         consultation(store, "all", "all", str(linked.indicator_id.iloc[0]) if len(linked) else None)
         done.append("consultation")
     catalogue(store, disk_fingerprint(store))
-    done += ["priorities", "catalogue"]
+    done += ["priorities", "scrutiny", "catalogue"]
     return done
 
 
@@ -138,6 +141,8 @@ def next_views(store) -> Iterator[Callable[[], object]]:
         group_inds = comparator_indicators(store, group)
         for ind_id in group_inds.indicator_id if group == gid else group_inds.indicator_id[:1]:
             yield lambda g=group, i=str(ind_id): compare(store, i, g)
+    for shown in list(SCRUTINY_SHOWN)[1:]:
+        yield lambda s=shown: scrutiny(store, s)
     sources, themes, linked = consultation_choices(store)
     linked_id = str(linked.indicator_id.iloc[0]) if len(linked) else None
     for source in sources:

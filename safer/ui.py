@@ -57,8 +57,9 @@ def _lower_this_threads_priority() -> None:
 def _warm_in_background(s) -> threading.Thread | None:
     """Every page's default view computed in a thread as the store opens (`safer.views.warm`), so the first
     visitor does not wait for it; a session asking meanwhile waits for the same computation. Then, between
-    script runs, the views one choice away (`safer.views.warm_next`), so a filter change finds its view ready.
-    SAFER_WARM=0 turns it off (the tests do, so that no thread computes beside them)."""
+    script runs, the views one choice away (`safer.views.warm_next`, resting between them so that it takes at
+    most a quarter of the CPU), so a filter change finds its view ready. SAFER_WARM=0 turns it off (the tests
+    do, so that no thread computes beside them)."""
     if os.environ.get("SAFER_WARM", "1") == "0":
         return None
 

@@ -170,11 +170,14 @@ def test_after_warming_the_next_views_every_choice_of_a_pages_select_box_runs_no
     waits = []
     try:
         views.warm(s)
-        n = views.warm_next(s, wait=lambda: waits.append(1))
+        rests = []
+        n = views.warm_next(s, wait=lambda: waits.append(1), sleep=rests.append)
         cycle_ids = list(views.overview_cycles(s).cycle_id)
     finally:
         s.close()
     assert n == len(waits) > 20  # it waited for quiet before each view
+    # and rested after each, three times as long as it took (computing a view takes some time)
+    assert len(rests) == n and all(r >= 0 for r in rests) and sum(rests) > 0
     counted.clear()
     for page, key in ONE_CHOICE_AWAY:
         at = AppTest.from_file(str(PROJECT / "dashboard.py"), default_timeout=60)
@@ -252,3 +255,21 @@ def test_sessions_check_the_extracts_on_disk_at_most_once_a_second_together(demo
     sessions[0].run()
     sessions[1].run()
     assert checks == [PROJECT / "data"] * 2, "the first run after the interval checks, the next does not"
+
+
+def test_the_warm_up_rests_three_times_as_long_as_each_view_took(monkeypatch):
+    """Between views one choice away the warm-up thread rests, so it takes at most a quarter of the CPU and a
+    browser loading the dashboard at that moment is served as by an idle server."""
+    import sys
+
+    warm_module = sys.modules["safer.views.warm"]
+    took = [0.02, 0.05, 0.01]
+    monkeypatch.setattr(warm_module, "next_views", lambda store: (lambda t=t: time.sleep(t) for t in took))
+    rests: list[float] = []
+    assert views.warm_next(None, wait=lambda: None, sleep=rests.append) == 3
+    assert len(rests) == 3
+    for t, r in zip(took, rests):
+        assert 3 * t <= r < 3 * t + 0.03, (t, r)  # three times the view's own time (and a little scheduling)
+    rests.clear()
+    views.warm_next(None, wait=lambda: None, rest=0, sleep=rests.append)
+    assert rests == []

@@ -32,14 +32,22 @@ for col, cyc in zip(st.columns(len(plans)), plans):
             with st.container(border=True):
                 # One markdown block per priority (a page of 19 indicators drew 180 elements, the browser's
                 # cost of a page switch): the title, where it came from, each indicator's status and reasons.
-                lines = [f"**{ui.md_escape(r['title'])}**" + (" (illustrative)" if r["illustrative"] else "")]
-                lines.append(ui.small(ui.md_escape(r["note"])))
+                # A paragraph for the priority and one for each indicator; lines within a paragraph.
+                head = [f"**{ui.md_escape(r['title'])}**" + (" (illustrative)" if r["illustrative"] else "")]
+                head.append(ui.small(ui.md_escape(r["note"])))
                 if not r["indicators"]:
-                    lines.append(ui.small("No indicator evidences this priority in priority_indicators.csv."))
-                for a in r["indicators"]:
-                    lines.append(f"{a['symbol']} **{a['status']}** · {ui.md_escape(a['label'])}")
-                    lines += [ui.small(ui.md_escape(a["reason"])), ui.small(ui.md_escape(a["card_line"]))]
-                st.markdown("  \n".join(lines))
+                    head.append(ui.small("No indicator evidences this priority in priority_indicators.csv."))
+                paragraphs = ["  \n".join(head)] + [
+                    "  \n".join(
+                        [
+                            f"{a['symbol']} **{a['status']}** · {ui.md_escape(a['label'])}",
+                            ui.small(ui.md_escape(a["reason"])),
+                            ui.small(ui.md_escape(a["card_line"])),
+                        ]
+                    )
+                    for a in r["indicators"]
+                ]
+                st.markdown("\n\n".join(paragraphs))
                 if not r["indicators"]:
                     continue
                 key = f"rule:{cyc['cycle_id']}:{r['priority_id']}"

@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import zipfile
@@ -249,6 +250,14 @@ def _areas_with_a_new_name() -> str:
     return FILES["areas.csv"].replace("North", "North Ward")  # a replaced file, beside the added ones
 
 
+def _default_signals() -> None:
+    """In the child, before Python starts: Ctrl-C and SIGTERM as at a terminal. A test run started in the
+    background by a shell (`... &`) inherits SIGINT ignored, and Python then leaves it ignored, so the
+    injected Ctrl-C would do nothing (seen once: the ingest completed)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _run_ingest(z, data_dir, **env):
     return subprocess.run(
         [sys.executable, "-m", "safer", "ingest", str(z), "--data", str(data_dir), "--quiet"],
@@ -256,6 +265,7 @@ def _run_ingest(z, data_dir, **env):
         capture_output=True,
         text=True,
         cwd=PROJECT,
+        preexec_fn=_default_signals,
     )
 
 

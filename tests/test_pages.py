@@ -226,3 +226,25 @@ def test_every_table_on_every_page_has_headings_people_read(demo_env, page):
     for df in (el.value for el in at.dataframe):
         raw = [c for c in df.columns if "_" in str(c) or re.fullmatch(r"[a-z0-9]+", str(c))]
         assert not raw, f"{page}: raw column names on screen: {raw}"
+
+
+def test_the_overview_offers_a_few_plan_cycles_as_buttons_and_many_as_a_select_box(data_dir, monkeypatch):
+    """Up to four plan cycles are one row of buttons named by their ids, the chosen plan's title above the
+    cards; a partnership with more gets a select box of the plans' titles. Either way the choice is in the URL."""
+    monkeypatch.setenv("SAFER_DATA_DIR", str(data_dir))
+    at = open_page()
+    assert not at.exception, [e.value for e in at.exception]
+    row = next(b for b in at.get("button_group") if b.key == "url_cycle")
+    assert [o.content for o in row.proto.options] == ["c1", "c2", "c3"] and not at.selectbox
+    row.set_value("c2").run()
+    assert not at.exception and at.query_params["cycle"] == "c2"
+    assert any(m.value.startswith("Plan two  \n") for m in at.markdown), [m.value for m in at.markdown][:5]
+
+    cycles = data_dir / "plan_cycles.csv"
+    cycles.write_text(cycles.read_text() + "c4,Plan four,2021-01,2021-06,,\nc5,Plan five,2021-07,2021-12,,\n")
+    time.sleep(1.05)  # the extracts on disk are checked at most once a second (SAFER_DISK_CHECK_SECONDS)
+    at = open_page(params={"cycle": "c2"})
+    assert not at.exception, [e.value for e in at.exception]
+    box = at.selectbox(key="url_cycle")
+    assert box.options == ["Plan one", "Plan two", "Plan three", "Plan four", "Plan five"]
+    assert box.value == "c2" and not at.get("button_group")

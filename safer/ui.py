@@ -200,8 +200,8 @@ def url_select(
 
     The choice is also remembered for the session, so moving to another page keeps it. `buttons=True` shows
     a few options as one row of buttons (`st.segmented_control`, one always chosen): every choice in sight and
-    one click to change it, and a first page that loads none of the select box's 20 scripts (a new session's
-    Overview settled about 0.15 s sooner, bench/README.md).
+    one click to change it, and a first page that loads none of the select box's 20 scripts (in a new session
+    the charts' script then arrives 100-150 ms sooner, bench/README.md).
     """
     labels = labels or {}
     shared = _shared()
@@ -293,9 +293,9 @@ def exports(
     """Downloads for a view: each table as CSV, all tables as Excel, each chart as PNG and SVG, and a citation,
     in one expander drawn on demand (`on_demand`, kept open across filters under `key`).
 
-    A row of download buttons cost the browser about a quarter of a page switch while nobody used it, so the
-    buttons are sent only once the expander opens; each file is made only when its button is clicked (kaleido
-    starts Chromium for an image, which takes a few seconds), never on a rerun."""
+    The 2-7 buttons of a view were drawn by the browser at every page switch and rarely used, so they are sent
+    only once the expander opens; each file is made only when its button is clicked (kaleido starts Chromium
+    for an image, which takes a few seconds), never on a rerun."""
     name = export.slug(m.title)
     v = m.data_version
     what = (["tables (CSV, Excel)"] if tables else []) + (["charts (PNG, SVG)"] if figures else [])

@@ -28,7 +28,7 @@ else:
     )
 for col, (label, value) in zip(st.columns(3), v.data["counts"].items()):
     col.metric(label, value)
-st.caption(f"Data directory: {s.data_dir}")
+st.caption(f"Data directory: {ui.md_escape(s.data_dir)}")  # a path's _ or * would otherwise format it
 if len(problems):
     st.markdown(
         "**Validation problems in the extracts on disk** (file, line and column; also listed by "

@@ -301,8 +301,8 @@ def exports(
     what = (["tables (CSV, Excel)"] if tables else []) + (["charts (PNG, SVG)"] if figures else [])
     if not what and not cite:
         return
-    label = "Download " + " and ".join(what) if what else ""
-    label = (f"{label}, or cite this view" if label else "Cite this view") if cite else label
+    label = ", or ".join((["Download " + " and ".join(what)] if what else []) + (["cite this view"] if cite else []))
+    label = label[0].upper() + label[1:]
     with on_demand(label, f"exports:{key or name}") as shown:
         if not shown:
             return

@@ -11,11 +11,11 @@ and line number is exactly as before). The SQL check is never less strict than t
 What sends a file back to Python (each is cheap to see, and each is something where the two readers could
 differ or where a line number is needed):
 
-- it is gzipped (DuckDB would read it, but the byte checks below would not see through the compression);
 - its first line is not exactly the published header (a byte-order mark allowed);
-- it holds a double quote, a carriage return, a NUL byte or an empty line anywhere (quoting is where
-  Python's and DuckDB's CSV readers disagree, quoted values may span lines, and DuckDB skips empty lines
-  silently where Python reports them);
+- it holds a double quote, a carriage return that does not end a line (`\r\n` and `\n` endings both
+  pass, mixed or not), a NUL byte or an empty line anywhere (quoting is where Python's and DuckDB's CSV
+  readers disagree, quoted values may span lines, a lone `\r` ends a line for Python, and DuckDB skips empty
+  lines silently where Python reports them); a gzipped file's bytes are checked as they are decompressed;
 - DuckDB rejects a row (wrong number of fields, bad UTF-8, an over-long line) or cannot read the file;
 - it has no data rows;
 - any value breaks a rule: Month `YYYY-MM` (ASCII digits, month 01-12) from the first police.uk release to next
@@ -31,6 +31,8 @@ files it found clean, so one read both checks and loads. Files go through in bat
 from __future__ import annotations
 
 import contextlib
+import gzip
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,20 +139,43 @@ def _read_csv(columns: list[str], param: str, rejects: bool) -> str:
 # --------------------------------------------------------------------------- the bytes
 
 
+def _bytes_clean(chunks: Iterable[bytes], header: str) -> bool:
+    """The byte checks (see the module doc) over a file given as consecutive chunks, never whole in memory."""
+    head = header.encode()
+    start = b""  # the file's first bytes, until they hold the header line (a BOM and "\r\n" at most)
+    carry = b""  # the last two bytes of what came before: a line ending or an empty line may span chunks
+    for chunk in chunks:
+        if start is not None:
+            start += chunk
+            if len(start) < len(head) + 5:
+                continue
+            body = start[3:] if start.startswith(b"\xef\xbb\xbf") else start
+            if not (body.startswith(head + b"\n") or body.startswith(head + b"\r\n")):
+                return False
+            chunk, start = start, None
+        if b'"' in chunk or b"\0" in chunk:
+            return False
+        text = (carry + chunk).replace(b"\r\n", b"\n")
+        if b"\r" in text[:-1] or b"\n\n" in text:  # a final \r may end a line with the next chunk's \n
+            return False
+        carry = (carry + chunk)[-2:]
+    if start is not None:  # a file shorter than its header line and a few bytes: no data row
+        return False
+    return not carry.endswith(b"\r")
+
+
+def _chunks(path: Path, size: int = 1 << 24) -> Iterable[bytes]:
+    with gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb") as f:
+        while chunk := f.read(size):
+            yield chunk
+
+
 def _bytes_ok_python(path: Path, header: str) -> bool:
-    """The byte checks for a big file, in chunks (never the whole file in memory)."""
-    head = header.encode() + b"\n"
-    with open(path, "rb") as f:
-        prev = b""
-        first = True
-        while chunk := f.read(1 << 24):
-            if first and not (chunk.startswith(head) or chunk.startswith(b"\xef\xbb\xbf" + head)):
-                return False
-            first = False
-            if any(b in chunk for b in (b'"', b"\r", b"\0", b"\n\n")) or (prev == b"\n" and chunk[:1] == b"\n"):
-                return False
-            prev = chunk[-1:]
-    return not first
+    """The byte checks for a big or gzipped file, a few MB at a time."""
+    try:
+        return _bytes_clean(_chunks(path), header)
+    except (OSError, EOFError, zlib.error):  # unreadable or a corrupt gzip stream: Python's checker says why
+        return False
 
 
 def _bytes_ok(con, paths: list[Path], header: str) -> set[str]:
@@ -158,27 +183,25 @@ def _bytes_ok(con, paths: list[Path], header: str) -> set[str]:
     ok: set[str] = set()
     small = []
     for p in paths:
-        if p.name.endswith(".gz"):
-            continue
         try:
             size = p.stat().st_size
         except OSError:
             continue
-        if size > TEXT_SCAN_MAX_BYTES:
-            with contextlib.suppress(OSError):
-                if _bytes_ok_python(p, header):
-                    ok.add(str(p))
+        if size > TEXT_SCAN_MAX_BYTES or p.name.endswith(".gz"):
+            if _bytes_ok_python(p, header):
+                ok.add(str(p))
         else:
             small.append(str(p))
     if not small:
         return ok
-    head = header + "\n"
+    lf = "replace(content, chr(13) || chr(10), chr(10))"  # \r\n endings read as \n
     sql = (
-        "SELECT filename FROM read_text($files) WHERE (starts_with(content, $head) "
-        "OR starts_with(content, chr(65279) || $head)) AND NOT contains(content, '\"') "
-        "AND NOT contains(content, chr(13)) AND NOT contains(content, chr(0)) "
-        "AND NOT contains(content, chr(10) || chr(10))"
+        f"SELECT filename FROM read_text($files) WHERE (starts_with({lf}, $head) "
+        f"OR starts_with({lf}, chr(65279) || $head)) AND NOT contains(content, '\"') "
+        f"AND NOT contains(content, chr(0)) AND NOT contains({lf}, chr(13)) "
+        f"AND NOT contains({lf}, chr(10) || chr(10))"
     )
+    head = header + "\n"
     # read_text holds a file whole, and a whole statement's files at once: a few MB at a time
     for group in batches(small, lambda f: Path(f).stat().st_size, TEXT_SCAN_BYTES):
         try:

@@ -44,6 +44,11 @@ VARIANTS: dict[str, bytes | str] = {
     "bom": "\ufeff" + GOOD,
     "no final newline": GOOD.rstrip("\n"),
     "crlf": GOOD.replace("\n", "\r\n"),
+    "crlf, no final newline": GOOD.rstrip("\n").replace("\n", "\r\n"),
+    "crlf and lf mixed": _replace_line(GOOD, 4, GOOD.split("\n")[3] + "\r"),
+    "crlf with a blank line": GOOD.replace("\n", "\r\n") + "\r\n",
+    "crlf header, then a blank line": GOOD.replace("\n", "\r\n", 1).replace("\r\n", "\r\n\r\n", 1),
+    "cr at the very end": GOOD + "\r",
     "lone cr": GOOD.replace("\n", "\r"),
     "cr inside a value": _replace_line(GOOD, 3, _row(loc="On or\rnear")),
     "quoted newline": _replace_line(GOOD, 3, _row(loc='"On or\nnear Test Street"')),
@@ -107,15 +112,26 @@ VARIANTS: dict[str, bytes | str] = {
     "line over 1 MiB": _replace_line(GOOD, 3, _row(loc="x" * (1 << 20))),
     "line of 1,040,000 bytes": _replace_line(GOOD, 3, _row(loc="x" * 1_040_000)),
 }
-GZIPPED = {"gzip": GOOD, "gzip with a bad month": _last(_row(month="2020-13"))}
+GZIPPED = {
+    "gzip": GOOD,
+    "gzip, crlf": GOOD.replace("\n", "\r\n"),
+    "gzip with a bad month": _last(_row(month="2020-13")),
+    "gzip with a quoted value": _replace_line(GOOD, 3, _row(loc='"On or near, Test Street"')),
+    "gzip with a blank line": GOOD + "\n",
+}
+BROKEN_GZIP = {
+    "gzip cut short": gzip.compress(GOOD.encode())[:-12],
+    "gzip with a corrupt stream": gzip.compress(GOOD.encode())[:20] + b"\xff" * 40,
+    "gzip header only, no stream": gzip.compress(GOOD.encode())[:10],
+}
 
 
 def _write(data_dir, name: str):
     pol = data_dir / "police_uk"
     (pol / "2020-06-test-street.csv").unlink()
-    if name in GZIPPED:
+    if name in GZIPPED or name in BROKEN_GZIP:
         path = pol / "2020-06-test-street.csv.gz"
-        path.write_bytes(gzip.compress(GZIPPED[name].encode()))
+        path.write_bytes(BROKEN_GZIP[name] if name in BROKEN_GZIP else gzip.compress(GZIPPED[name].encode()))
     else:
         path = pol / "2020-06-test-street.csv"
         v = VARIANTS[name]
@@ -129,7 +145,7 @@ def _python_only(data_dir, monkeypatch) -> list[str]:
         return [str(p) for p in contract.validate(data_dir).problems]
 
 
-@pytest.mark.parametrize("name", [*VARIANTS, *GZIPPED])
+@pytest.mark.parametrize("name", [*VARIANTS, *GZIPPED, *BROKEN_GZIP])
 def test_duckdb_never_passes_what_python_refuses_and_messages_are_unchanged(data_dir, monkeypatch, name):
     path = _write(data_dir, name)
     rel = path.relative_to(data_dir).as_posix()
@@ -153,6 +169,11 @@ def test_duckdb_never_passes_what_python_refuses_and_messages_are_unchanged(data
         "good",
         "bom",
         "no final newline",
+        "crlf",
+        "crlf, no final newline",
+        "crlf and lf mixed",
+        "gzip",
+        "gzip, crlf",
         "longitude 1e2 (fine)",
         "space crime type (fine)",
         "two months in one file (fine)",
@@ -161,6 +182,37 @@ def test_duckdb_never_passes_what_python_refuses_and_messages_are_unchanged(data
 def test_clean_files_are_passed_by_duckdb_without_python(data_dir, name):
     path = _write(data_dir, name)
     assert 7 in police_sql.check_files([(path, 7)], contract.police_rules())  # so the fast path is the one tested above
+
+
+@pytest.mark.parametrize("name", [*VARIANTS])
+def test_the_byte_checks_give_the_same_answer_whatever_the_chunks(name):
+    """Big and gzipped files are checked a few MB at a time: a line ending, an empty line or the header split
+    across two chunks is seen as in one piece."""
+    v = VARIANTS[name]
+    data = v if isinstance(v, bytes) else v.encode()
+    whole = police_sql._bytes_clean([data], HEADER)
+    for size in (1, 2, 3, 5, 64):
+        chunks = [data[i : i + size] for i in range(0, len(data), size)]
+        assert police_sql._bytes_clean(chunks, HEADER) == whole, (name, size)
+
+
+def test_crlf_and_gzipped_files_load_the_same_rows_as_plain_ones(data_dir):
+    """A file saved with Windows line endings, or gzipped, goes through DuckDB and its rows are the plain file's
+    (no carriage return left in the last column)."""
+
+    def rows(name):
+        path = _write(data_dir, name)
+        s = Store(data_dir)
+        got = s.sql("SELECT * EXCLUDE (source_path) FROM police_uk_rows WHERE source_path LIKE $p", {"p": REL + "%"})
+        s.close()
+        path.unlink()
+        (data_dir / "police_uk" / "2020-06-test-street.csv").write_text(GOOD)
+        return got.sort_values(list(got.columns)).reset_index(drop=True)
+
+    plain = rows("good")
+    assert len(plain) == 9
+    for name in ("crlf", "crlf and lf mixed", "gzip, crlf"):
+        assert rows(name).equals(plain), name
 
 
 def test_a_month_in_two_files_names_the_exact_lines_even_when_duckdb_checked_them(data_dir, monkeypatch):

@@ -194,12 +194,11 @@ def _bytes_ok(con, paths: list[Path], header: str) -> set[str]:
             small.append(str(p))
     if not small:
         return ok
-    lf = "replace(content, chr(13) || chr(10), chr(10))"  # \r\n endings read as \n
-    sql = (
-        f"SELECT filename FROM read_text($files) WHERE (starts_with({lf}, $head) "
-        f"OR starts_with({lf}, chr(65279) || $head)) AND NOT contains(content, '\"') "
-        f"AND NOT contains(content, chr(0)) AND NOT contains({lf}, chr(13)) "
-        f"AND NOT contains({lf}, chr(10) || chr(10))"
+    sql = (  # lf: the content with \r\n endings read as \n (a file without \r is not copied)
+        "SELECT filename FROM (SELECT filename, content, CASE WHEN contains(content, chr(13)) "
+        "THEN replace(content, chr(13) || chr(10), chr(10)) ELSE content END AS lf FROM read_text($files)) "
+        "WHERE (starts_with(lf, $head) OR starts_with(lf, chr(65279) || $head)) AND NOT contains(content, '\"') "
+        "AND NOT contains(content, chr(0)) AND NOT contains(lf, chr(13)) AND NOT contains(lf, chr(10) || chr(10))"
     )
     head = header + "\n"
     # read_text holds a file whole, and a whole statement's files at once: a few MB at a time

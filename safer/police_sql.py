@@ -21,7 +21,8 @@ differ or where a line number is needed):
 - any value breaks a rule: Month `YYYY-MM` (ASCII digits, month 01-12) from the first police.uk release to next
   month; Reported by, Falls within and Crime type present; Longitude and Latitude blank or an ASCII decimal
   number (`-?[0-9]+(.[0-9]+)?(e±NNN)?`) within ±180 / ±90; LSOA code blank or `[EW]01` and six digits; a line
-  of at most 1,000,000 bytes (Python allows 1 MiB).
+  of at most 1,000,000 bytes (Python allows 1 MiB; a gzipped file's lines are measured before DuckDB reads
+  it, so a gzip bomb of one endless line is not inflated by DuckDB).
 
 With a target table (the store's per-file row cache) the rows DuckDB read while checking are kept for the
 files it found clean, so one read both checks and loads. Files go through in batches of about
@@ -44,6 +45,7 @@ BATCH_BYTES = 256 * 1024 * 1024  # CSV bytes per DuckDB statement
 TEXT_SCAN_BYTES = 32 * 1024 * 1024  # bytes read as text per DuckDB statement (each file whole)
 TEXT_SCAN_MAX_BYTES = 64 * 1024 * 1024  # bigger files are scanned in chunks by Python, not held whole
 OWN_MEMORY_LIMIT = "1GB"  # checking without a row cache (`safer validate`)
+GZIP_RATIO = 8  # a police.uk street file gzipped is about an eighth of its size (batches are sized in CSV bytes)
 MAX_LINE_SIZE = 1_000_000  # DuckDB rejects a longer line: below contract.MAX_LINE_BYTES, whatever it counts
 
 FLOAT_PATTERN = r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]{1,3})?"  # contract.FLOAT_RE
@@ -139,11 +141,14 @@ def _read_csv(columns: list[str], param: str, rejects: bool) -> str:
 # --------------------------------------------------------------------------- the bytes
 
 
-def _bytes_clean(chunks: Iterable[bytes], header: str) -> bool:
-    """The byte checks (see the module doc) over a file given as consecutive chunks, never whole in memory."""
+def _bytes_clean(chunks: Iterable[bytes], header: str, longest: int | None = None) -> bool:
+    """The byte checks (see the module doc) over a file given as consecutive chunks, never whole in memory; with
+    `longest`, also no line longer than that (a gzipped file: DuckDB would inflate the whole of a gzip bomb of
+    one endless line before finding it too long, Python's checker names it at once)."""
     head = header.encode()
     start = b""  # the file's first bytes, until they hold the header line (a BOM and "\r\n" at most)
     carry = b""  # the last two bytes of what came before: a line ending or an empty line may span chunks
+    line = 0  # bytes of the line still open at the end of the chunks so far
     for chunk in chunks:
         if start is not None:
             start += chunk
@@ -155,10 +160,24 @@ def _bytes_clean(chunks: Iterable[bytes], header: str) -> bool:
             chunk, start = start, None
         if b'"' in chunk or b"\0" in chunk:
             return False
-        text = (carry + chunk).replace(b"\r\n", b"\n")
-        if b"\r" in text[:-1] or b"\n\n" in text:  # a final \r may end a line with the next chunk's \n
+        if b"\r" in chunk or carry.endswith(b"\r"):
+            text = (carry + chunk).replace(b"\r\n", b"\n")
+            if b"\r" in text[:-1] or b"\n\n" in text:  # a final \r may end a line with the next chunk's \n
+                return False
+        elif b"\n\n" in chunk or (carry.endswith(b"\n") and chunk.startswith(b"\n")):
             return False
-        carry = (carry + chunk)[-2:]
+        carry = (carry + chunk[-2:])[-2:]
+        if longest is None:
+            continue
+        first_nl = chunk.find(b"\n")
+        if first_nl < 0:
+            line += len(chunk)
+        else:
+            line, before = len(chunk) - chunk.rfind(b"\n") - 1, line + first_nl
+            if before > longest or max(map(len, chunk.split(b"\n"))) > longest:
+                return False
+        if line > longest:
+            return False
     if start is not None:  # a file shorter than its header line and a few bytes: no data row
         return False
     return not carry.endswith(b"\r")
@@ -173,7 +192,7 @@ def _chunks(path: Path, size: int = 1 << 24) -> Iterable[bytes]:
 def _bytes_ok_python(path: Path, header: str) -> bool:
     """The byte checks for a big or gzipped file, a few MB at a time."""
     try:
-        return _bytes_clean(_chunks(path), header)
+        return _bytes_clean(_chunks(path), header, MAX_LINE_SIZE if path.name.endswith(".gz") else None)
     except (OSError, EOFError, zlib.error):  # unreadable or a corrupt gzip stream: Python's checker says why
         return False
 
@@ -213,6 +232,12 @@ def _bytes_ok(con, paths: list[Path], header: str) -> set[str]:
 
 
 # --------------------------------------------------------------------------- checking (and loading)
+
+
+def csv_bytes(path: Path) -> int:
+    """About how many bytes of CSV DuckDB reads from `path` (a gzipped police.uk file inflates about 8 times)."""
+    size = path.stat().st_size
+    return size * GZIP_RATIO if path.name.endswith(".gz") else size
 
 
 def batches(items: list, size_of: Callable, limit: int = BATCH_BYTES) -> Iterable[list]:
@@ -334,7 +359,7 @@ def check_files(
     assert table is not None
     clean: dict[int, dict] = {}
     try:
-        sizes = {str(p): p.stat().st_size for p, _i in files}
+        sizes = {str(p): csv_bytes(p) for p, _i in files}
         for group in batches([(i, str(p)) for p, i in files], lambda f: sizes[f[1]]):
             byte_ok = _bytes_ok(con, [Path(p) for _i, p in group], ",".join(rules.columns))
             batch = [f for f in group if f[1] in byte_ok]
@@ -370,6 +395,6 @@ def _run_batch(con, table: str, part: list[tuple[int, str]], rules: Rules, on_ba
 
 def load_files(con, table: str, files: list[tuple[int, str]], rules: Rules) -> None:
     """Read already validated files into `table` (no checks; all-empty rows left out, as Python skips them)."""
-    sizes = {p: Path(p).stat().st_size for _i, p in files}
+    sizes = {p: csv_bytes(Path(p)) for _i, p in files}
     for batch in batches(files, lambda f: sizes[f[1]]):
         _insert(con, table, batch, rules, check=False)

@@ -265,7 +265,7 @@ class _PoliceSink:
                 here[self.known[ident]] = t.rel
             else:
                 missing.append((t, ident))
-        for batch in police_sql.batches(missing, lambda m: m[0].path.stat().st_size):
+        for batch in police_sql.batches(missing, lambda m: police_sql.csv_bytes(m[0].path)):
             self.con.execute("BEGIN TRANSACTION")
             try:
                 files = [(self.file_id(ident, t.path), str(t.path)) for t, ident in batch]

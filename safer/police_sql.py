@@ -44,7 +44,7 @@ import duckdb
 BATCH_BYTES = 256 * 1024 * 1024  # CSV bytes per DuckDB statement
 TEXT_SCAN_BYTES = 32 * 1024 * 1024  # bytes read as text per DuckDB statement (each file whole)
 TEXT_SCAN_MAX_BYTES = 64 * 1024 * 1024  # bigger files are scanned in chunks by Python, not held whole
-OWN_MEMORY_LIMIT = "1GB"  # checking without a row cache (`safer validate`)
+OWN_MEMORY_LIMIT = "256MB"  # checking without a row cache (`safer validate`: issue 11 keeps it within 500 MB)
 GZIP_RATIO = 8  # a police.uk street file gzipped is about an eighth of its size (batches are sized in CSV bytes)
 MAX_LINE_SIZE = 1_000_000  # DuckDB rejects a longer line: below contract.MAX_LINE_BYTES, whatever it counts
 
@@ -254,34 +254,45 @@ def batches(items: list, size_of: Callable, limit: int = BATCH_BYTES) -> Iterabl
         yield group
 
 
-def _insert(con, table: str, files: list[tuple[int, str]], rules: Rules, check: bool) -> None:
+def _rows_sql(rules: Rules, check: bool) -> str:
+    """Every row of the files `$files` as typed columns (file_id first; with `check`, `ok` last)."""
     where = "" if check else f"WHERE {_not_all_empty(rules.columns)}"
-    con.execute(
-        f"""INSERT INTO {table}
-        SELECT m.file_id, {_typed_select(rules.spec)}, {row_ok_sql(rules.first_month) if check else "true"}
+    return f"""SELECT m.file_id, {_typed_select(rules.spec)}, {row_ok_sql(rules.first_month) if check else "true"} AS ok
         FROM {_read_csv(rules.columns, "files", rejects=check)} r
-        JOIN (SELECT unnest($paths) AS path, unnest($ids) AS file_id) m ON m.path = r.filename {where}""",
-        {
-            "files": [p for _i, p in files],
-            "paths": [p for _i, p in files],
-            "ids": [i for i, _p in files],
-            **({"next_month": rules.next_month} if check else {}),
-        },
-    )
+        JOIN (SELECT unnest($paths) AS path, unnest($ids) AS file_id) m ON m.path = r.filename {where}"""
+
+
+def _params(files: list[tuple[int, str]], rules: Rules, check: bool) -> dict:
+    return {
+        "files": [p for _i, p in files],
+        "paths": [p for _i, p in files],
+        "ids": [i for i, _p in files],
+        **({"next_month": rules.next_month} if check else {}),
+    }
+
+
+def _insert(con, table: str, files: list[tuple[int, str]], rules: Rules, check: bool) -> None:
+    con.execute(f"INSERT INTO {table} {_rows_sql(rules, check)}", _params(files, rules, check))
 
 
 def _not_all_empty(columns: list[str]) -> str:
     return "NOT (" + " AND ".join(f"nullif({_q(c)}, '') IS NULL" for c in columns) + ")"
 
 
+SUMMARY = """SELECT file_id, count(*), bool_and(ok), strftime(min(month), '%Y-%m'), strftime(max(month), '%Y-%m'),
+    list(DISTINCT [falls_within, strftime(month, '%Y-%m')])"""
+
+
 def _summaries(con, table: str, ids: list[int]) -> dict[int, dict]:
     """Per file: its row count, first and last month, (Falls within, Month) pairs, and whether every row was ok."""
     rows = con.execute(
-        f"""SELECT file_id, count(*), bool_and(ok), strftime(min(month), '%Y-%m'), strftime(max(month), '%Y-%m'),
-            list(DISTINCT [falls_within, strftime(month, '%Y-%m')])
-        FROM {table} WHERE file_id BETWEEN $lo AND $hi AND list_contains($ids, file_id) GROUP BY file_id""",
+        f"{SUMMARY} FROM {table} WHERE file_id BETWEEN $lo AND $hi AND list_contains($ids, file_id) GROUP BY file_id",
         {"lo": min(ids), "hi": max(ids), "ids": ids},
     ).fetchall()
+    return _summary_dict(rows)
+
+
+def _summary_dict(rows: list[tuple]) -> dict[int, dict]:
     return {
         fid: {"rows": n, "ok": bool(ok), "period": [first, last], "keys": keys}
         for fid, n, ok, first, last, keys in rows
@@ -306,17 +317,23 @@ def _rejected(con) -> set[str]:
     return bad
 
 
-def _check_batch(con, table: str, files: list[tuple[int, str]], rules: Rules) -> dict[int, dict]:
+def _check_batch(con, table: str | None, files: list[tuple[int, str]], rules: Rules) -> dict[int, dict]:
     """Read `files` into `table` checking every row; return the summaries of the files found clean (the rows of
-    the others are deleted again). Raises duckdb.Error when the batch cannot be read as a whole."""
+    the others are deleted again). Without a table the rows are only summarised as they are read (memory
+    bounded by the summaries, not the rows). Raises duckdb.Error when the batch cannot be read as a whole."""
     ids = [i for i, _p in files]
     _rejected(con)  # no rejects left over from an earlier failed statement
-    _insert(con, table, files, rules, check=True)
-    rejected = _rejected(con)
-    summaries = _summaries(con, table, ids)
+    if table is None:
+        sql = f"{SUMMARY} FROM ({_rows_sql(rules, check=True)}) GROUP BY file_id"
+        summaries = _summary_dict(con.execute(sql, _params(files, rules, check=True)).fetchall())
+        rejected = _rejected(con)
+    else:
+        _insert(con, table, files, rules, check=True)
+        rejected = _rejected(con)
+        summaries = _summaries(con, table, ids)
     clean = {i: summaries[i] for i, p in files if p not in rejected and i in summaries and summaries[i]["ok"]}
     dirty = [i for i in ids if i not in clean]
-    if dirty:
+    if dirty and table is not None:
         con.execute(f"DELETE FROM {table} WHERE list_contains($ids, file_id)", {"ids": dirty})
     return clean
 
@@ -346,7 +363,7 @@ def check_files(
 
     With `con` and `table` (a table of `file_id BIGINT`, the columns of `columns_sql()` and `ok BOOLEAN`), the
     rows of clean files are kept in `table`, each batch in its own transaction, `on_batch(con, clean)` called
-    inside it (to record the files beside their rows). Without, a temporary table is used and emptied.
+    inside it (to record the files beside their rows). Without, the rows are summarised as they are read.
     """
     own = con is None
     if own:
@@ -354,9 +371,7 @@ def check_files(
         con.execute("SET threads TO 2")
         con.execute("SET preserve_insertion_order = false")
         con.execute(f"SET memory_limit = '{OWN_MEMORY_LIMIT}'")
-        table = "police_check"
-        con.execute(f"CREATE TEMP TABLE {table} (file_id BIGINT, {columns_sql(rules.spec)}, ok BOOLEAN)")
-    assert table is not None
+        table = None  # rows summarised as they are read, not kept
     clean: dict[int, dict] = {}
     try:
         sizes = {str(p): csv_bytes(p) for p, _i in files}
@@ -371,15 +386,13 @@ def check_files(
                     clean.update(_run_batch(con, table, [one], rules, None if own else on_batch) or {})
             else:
                 clean.update(got or {})
-            if own:
-                con.execute(f"DELETE FROM {table}")
     finally:
         if own:
             con.close()
     return clean
 
 
-def _run_batch(con, table: str, part: list[tuple[int, str]], rules: Rules, on_batch) -> dict[int, dict] | None:
+def _run_batch(con, table: str | None, part: list[tuple[int, str]], rules: Rules, on_batch) -> dict[int, dict] | None:
     con.execute("BEGIN TRANSACTION")
     try:
         got = _check_batch(con, table, part, rules)

@@ -900,6 +900,11 @@ class Rows:
         """Give columns new names (old name -> new), in place."""
         self.names = tuple(names.get(n, n) for n in self.names)
 
+    def columns(self, start: int, stop: int) -> dict[str, list[str]]:
+        """Rows `start` to `stop` (not included) as {column: values}, for loading a chunk at a time."""
+        values = self._values
+        return {n: [values[c] for c in col[start:stop]] for n, col in zip(self.names, self._cols)}
+
     def __iter__(self):
         names, values = self.names, self._values
         for line, codes in zip(self._lines, zip(*self._cols)):
@@ -1079,6 +1084,12 @@ class Unreadable(Exception):
         super().__init__(message)
 
 
+LONE_CR = (
+    "a carriage return (\\r) ends a line or sits inside a value without quotes: save the file with Windows "
+    "(\\r\\n) or Unix (\\n) line endings"
+)
+
+
 class RecordError(Exception):
     """A CSV record that cannot be parsed, named by the line it begins on (a quote never closed runs on to the
     end of the file, so the line where the reader gave up is not the line to fix)."""
@@ -1088,6 +1099,8 @@ class RecordError(Exception):
         text = str(exc)
         if "unexpected end of data" in text:
             text = "a quoted value opened on this line is never closed (unexpected end of data)"
+        elif "new-line character seen in unquoted field" in text:
+            text = LONE_CR
         super().__init__(text)
 
 
@@ -1144,7 +1157,8 @@ def check_file(path: Path, rel: str, spec: FileSpec, problems: list[Problem], ke
         problems.append(Problem(rel, exc.line, "", f"cannot be parsed: {exc}"))
         return None
     except csv.Error as exc:
-        problems.append(Problem(rel, reader.line_num or 1, "", f"cannot be parsed: {exc}"))
+        text = LONE_CR if "new-line character seen in unquoted field" in str(exc) else str(exc)
+        problems.append(Problem(rel, reader.line_num or 1, "", f"cannot be parsed: {text}"))
         return None
     if empty_lines:
         trailing = _trailing(empty_lines, line)

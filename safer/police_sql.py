@@ -406,6 +406,20 @@ def _run_batch(con, table: str | None, part: list[tuple[int, str]], rules: Rules
     return got
 
 
+def insert_frame(con, table: str, file_id: int, frame, rules: Rules) -> None:
+    """Rows read by Python (a DataFrame of text, the published column names) into `table`, typed as DuckDB
+    would type them: for a valid file DuckDB cannot read (a line ending in a lone carriage return, a row of
+    spaces, zero bytes after a gzip stream), which Python's reader accepts."""
+    con.register("police_rows_read", frame)
+    try:
+        con.execute(
+            f"INSERT INTO {table} SELECT $fid, {_typed_select(rules.spec)}, true FROM police_rows_read",
+            {"fid": file_id},
+        )
+    finally:
+        con.unregister("police_rows_read")
+
+
 def load_files(con, table: str, files: list[tuple[int, str]], rules: Rules) -> None:
     """Read already validated files into `table` (no checks; all-empty rows left out, as Python skips them)."""
     sizes = {p: csv_bytes(Path(p)) for _i, p in files}

@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 import threading
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,14 +110,37 @@ def _not_all_empty(columns: list[str]) -> str:
     return "NOT (" + " AND ".join(f"nullif({_qi(c)}, '') IS NULL" for c in columns) + ")"
 
 
-def _load_table(con, table: str, spec: contract.FileSpec, path: Path, header: list[str]) -> None:
+LOAD_CHUNK = 100_000  # rows a statement when rows read by Python are loaded
+
+
+def _load_table(con, table: str, spec: contract.FileSpec, t: contract.Table) -> None:
     """Staging: read the file as text with an explicit header, then cast to the contract's types. A column
-    the contract allows to be left out takes its default (and so does an empty cell of it)."""
-    casts = ", ".join(_cast_or_default(spec.column(c), c, header) for c in spec.column_names)
-    con.execute(
-        f"CREATE TABLE {table} AS SELECT {casts} FROM {_read_csv(header, 'path')} WHERE {_not_all_empty(header)}",
-        {"path": str(path)},
-    )
+    the contract allows to be left out takes its default (and so does an empty cell of it).
+
+    DuckDB reads the file; where it cannot, or counts other rows than validation did (Python's reader accepts
+    a few lines DuckDB's refuses, such as a row of spaces), the rows validation read are loaded instead, so
+    what is served is always what was validated."""
+    casts = ", ".join(_cast_or_default(spec.column(c), c, t.header) for c in spec.column_names)
+    try:
+        con.execute(
+            f"CREATE TABLE {table} AS SELECT {casts} FROM {_read_csv(t.header, 'path')} "
+            f"WHERE {_not_all_empty(t.header)}",
+            {"path": str(t.path)},
+        )
+        if con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == t.n_rows:
+            return
+    except duckdb.Error:
+        pass
+    con.execute(f"DROP TABLE IF EXISTS {table}")
+    _empty_table(con, table, spec)
+    casts = ", ".join(_cast(spec.column(c), c) for c in spec.column_names)  # defaults are in the rows
+    for start in range(0, len(t.rows), LOAD_CHUNK):
+        frame = pd.DataFrame(t.rows.columns(start, start + LOAD_CHUNK), dtype=object)
+        con.register("rows_read", frame)
+        try:
+            con.execute(f"INSERT INTO {table} SELECT {casts} FROM rows_read")
+        finally:
+            con.unregister("rows_read")
 
 
 def _empty_table(con, table: str, spec: contract.FileSpec) -> None:
@@ -160,7 +184,7 @@ def build(
                 if t is None:
                     _empty_table(con, table, spec)
                 else:
-                    _load_table(con, table, spec, t.path, t.header)
+                    _load_table(con, table, spec, t)
             with _police_source(con, report, sink):
                 for model in queries.list_models():  # queries/model/*.sql, each after what it reads
                     con.execute(model.sql)
@@ -254,6 +278,9 @@ class _PoliceSink:
             )
             self.known.update({ident: fid for fid, ident, _p, _c in rows})
 
+    def _load(self, batch: list[tuple[contract.Table, str]], python: bool = False) -> dict[int, str]:
+        return _police_load(self, batch, python)
+
     def sync(self, report: contract.Report) -> dict[int, str]:
         """Load the rows of validated files not yet kept (those the Python checker passed, or kept results whose
         rows are gone); drop files no data directory has any more. Returns {file id: path under police_uk/}."""
@@ -266,16 +293,14 @@ class _PoliceSink:
             else:
                 missing.append((t, ident))
         for batch in police_sql.batches(missing, lambda m: police_sql.csv_bytes(m[0].path)):
-            self.con.execute("BEGIN TRANSACTION")
             try:
-                files = [(self.file_id(ident, t.path), str(t.path)) for t, ident in batch]
-                police_sql.load_files(self.con, self.table, files, contract.police_rules())
-                self.on_batch(self.con, {fid: {} for fid, _p in files})
-                self.con.execute("COMMIT")
-            except Exception:
-                self.con.execute("ROLLBACK")
-                raise
-            here.update({fid: t.rel for (fid, _p), (t, _i) in zip(files, batch)})
+                here.update(self._load(batch))
+            except (duckdb.Error, _RowsDiffer):  # one file DuckDB cannot read as Python did: each on its own
+                for one in batch:
+                    try:
+                        here.update(self._load([one]))
+                    except (duckdb.Error, _RowsDiffer):
+                        here.update(self._load([one], python=True))
         gone = [
             fid
             for fid, ident, path in self.con.execute("SELECT file_id, ident, path FROM pc.files").fetchall()
@@ -283,6 +308,43 @@ class _PoliceSink:
         ]
         self._forget(gone)
         return here
+
+
+class _RowsDiffer(Exception):
+    """DuckDB read another number of rows from a file than validation counted."""
+
+
+def _police_load(sink: _PoliceSink, batch: list[tuple[contract.Table, str]], python: bool = False) -> dict[int, str]:
+    """Load a batch of validated police.uk files into the row cache in one transaction: read by DuckDB, each
+    file's row count checked against validation's (raises `_RowsDiffer`, nothing kept); with `python`, the
+    rows as Python's reader reads them (what validation read)."""
+    con, rules = sink.con, contract.police_rules()
+    con.execute("BEGIN TRANSACTION")
+    try:
+        files = [(sink.file_id(ident, t.path), str(t.path)) for t, ident in batch]
+        if python:
+            for (fid, _p), (t, _i) in zip(files, batch):
+                read = contract.check_file(t.path, t.rel, t.spec, [], keep_rows=True)
+                rows = read.rows if read is not None else contract.Rows()
+                for start in range(0, len(rows), LOAD_CHUNK):
+                    frame = pd.DataFrame(rows.columns(start, start + LOAD_CHUNK), dtype=object)
+                    police_sql.insert_frame(con, sink.table, fid, frame, rules)
+        else:
+            police_sql.load_files(con, sink.table, files, rules)
+            counts = dict(
+                con.execute(
+                    f"SELECT file_id, count(*) FROM {sink.table} WHERE list_contains($ids, file_id) GROUP BY ALL",
+                    {"ids": [fid for fid, _p in files]},
+                ).fetchall()
+            )
+            if any(counts.get(fid, 0) != t.n_rows for (fid, _p), (t, _i) in zip(files, batch)):
+                raise _RowsDiffer
+        sink.on_batch(con, {fid: {} for fid, _p in files})
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return {fid: t.rel for (fid, _p), (t, _i) in zip(files, batch)}
 
 
 def _same_file(path: str, ident: str) -> bool:
@@ -430,6 +492,10 @@ class Store:
                     build(self.data_dir, path, cache_dir=self.police_cache)
                 except BuildError as exc:
                     problems = exc.report.errors
+                except (duckdb.Error, OSError) as exc:  # not foreseen by validation: the last good build serves
+                    traceback.print_exc()
+                    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                    problems = [contract.Problem("(build)", 0, "", f"the build failed: {first}")]
             if path.exists():
                 for legacy in (self.cache / "police", self.cache / contract.VALIDATION_CACHE):  # per-store caches
                     shutil.rmtree(legacy, ignore_errors=True) if legacy.is_dir() else legacy.unlink(missing_ok=True)

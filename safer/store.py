@@ -20,6 +20,7 @@ import os
 import shutil
 import threading
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,6 +114,12 @@ def _not_all_empty(columns: list[str]) -> str:
 LOAD_CHUNK = 100_000  # rows a statement when rows read by Python are loaded
 
 
+def _frames(rows: contract.Rows) -> Iterator[pd.DataFrame]:
+    """Rows read by Python, as DataFrames of text, `LOAD_CHUNK` rows at a time."""
+    for start in range(0, len(rows), LOAD_CHUNK):
+        yield pd.DataFrame(rows.columns(start, start + LOAD_CHUNK), dtype=object)
+
+
 def _load_table(con, table: str, spec: contract.FileSpec, t: contract.Table) -> None:
     """Staging: read the file as text with an explicit header, then cast to the contract's types. A column
     the contract allows to be left out takes its default (and so does an empty cell of it).
@@ -134,8 +141,7 @@ def _load_table(con, table: str, spec: contract.FileSpec, t: contract.Table) -> 
     con.execute(f"DROP TABLE IF EXISTS {table}")
     _empty_table(con, table, spec)
     casts = ", ".join(_cast(spec.column(c), c) for c in spec.column_names)  # defaults are in the rows
-    for start in range(0, len(t.rows), LOAD_CHUNK):
-        frame = pd.DataFrame(t.rows.columns(start, start + LOAD_CHUNK), dtype=object)
+    for frame in _frames(t.rows):
         con.register("rows_read", frame)
         try:
             con.execute(f"INSERT INTO {table} SELECT {casts} FROM rows_read")
@@ -232,6 +238,10 @@ def _police_select(spec: contract.FileSpec) -> str:
     return ", ".join(_cast(c, c.name.lower().replace(" ", "_")) for c in spec.columns)
 
 
+class _RowsDiffer(Exception):
+    """DuckDB read another number of rows from a file than validation counted."""
+
+
 class _PoliceSink:
     """The shared per-file police.uk row cache, attached as `pc`: `pc.files` (one row per file identity and
     build code, with the path it was last seen at) and `pc.rows` (each row with its file's id). Validation
@@ -279,7 +289,36 @@ class _PoliceSink:
             self.known.update({ident: fid for fid, ident, _p, _c in rows})
 
     def _load(self, batch: list[tuple[contract.Table, str]], python: bool = False) -> dict[int, str]:
-        return _police_load(self, batch, python)
+        """Load a batch of validated police.uk files into the row cache in one transaction: read by DuckDB, each
+        file's row count checked against validation's (raises `_RowsDiffer`, nothing kept); with `python`, the
+        rows as Python's reader reads them (what validation read)."""
+        con, rules = self.con, contract.police_rules()
+        con.execute("BEGIN TRANSACTION")
+        try:
+            files = [(self.file_id(ident, t.path), str(t.path)) for t, ident in batch]
+            if python:
+                for (fid, _p), (t, _i) in zip(files, batch):
+                    read = contract.check_file(t.path, t.rel, t.spec, [], keep_rows=True)
+                    for frame in _frames(read.rows if read is not None else contract.Rows()):
+                        police_sql.insert_frame(con, self.table, fid, frame, rules)
+            else:
+                police_sql.load_files(con, self.table, files, rules)
+                ids = [fid for fid, _p in files]
+                counts = dict(
+                    con.execute(  # the range first: new ids are the highest, so DuckDB skips the rest of the cache
+                        f"SELECT file_id, count(*) FROM {self.table} WHERE file_id BETWEEN $lo AND $hi "
+                        "AND list_contains($ids, file_id) GROUP BY ALL",
+                        {"ids": ids, "lo": min(ids), "hi": max(ids)},
+                    ).fetchall()
+                )
+                if any(counts.get(fid, 0) != t.n_rows for (fid, _p), (t, _i) in zip(files, batch)):
+                    raise _RowsDiffer
+            self.on_batch(con, {fid: {} for fid, _p in files})
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        return {fid: t.rel for (fid, _p), (t, _i) in zip(files, batch)}
 
     def sync(self, report: contract.Report) -> dict[int, str]:
         """Load the rows of validated files not yet kept (those the Python checker passed, or kept results whose
@@ -308,43 +347,6 @@ class _PoliceSink:
         ]
         self._forget(gone)
         return here
-
-
-class _RowsDiffer(Exception):
-    """DuckDB read another number of rows from a file than validation counted."""
-
-
-def _police_load(sink: _PoliceSink, batch: list[tuple[contract.Table, str]], python: bool = False) -> dict[int, str]:
-    """Load a batch of validated police.uk files into the row cache in one transaction: read by DuckDB, each
-    file's row count checked against validation's (raises `_RowsDiffer`, nothing kept); with `python`, the
-    rows as Python's reader reads them (what validation read)."""
-    con, rules = sink.con, contract.police_rules()
-    con.execute("BEGIN TRANSACTION")
-    try:
-        files = [(sink.file_id(ident, t.path), str(t.path)) for t, ident in batch]
-        if python:
-            for (fid, _p), (t, _i) in zip(files, batch):
-                read = contract.check_file(t.path, t.rel, t.spec, [], keep_rows=True)
-                rows = read.rows if read is not None else contract.Rows()
-                for start in range(0, len(rows), LOAD_CHUNK):
-                    frame = pd.DataFrame(rows.columns(start, start + LOAD_CHUNK), dtype=object)
-                    police_sql.insert_frame(con, sink.table, fid, frame, rules)
-        else:
-            police_sql.load_files(con, sink.table, files, rules)
-            counts = dict(
-                con.execute(
-                    f"SELECT file_id, count(*) FROM {sink.table} WHERE list_contains($ids, file_id) GROUP BY ALL",
-                    {"ids": [fid for fid, _p in files]},
-                ).fetchall()
-            )
-            if any(counts.get(fid, 0) != t.n_rows for (fid, _p), (t, _i) in zip(files, batch)):
-                raise _RowsDiffer
-        sink.on_batch(con, {fid: {} for fid, _p in files})
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    return {fid: t.rel for (fid, _p), (t, _i) in zip(files, batch)}
 
 
 def _same_file(path: str, ident: str) -> bool:

@@ -1096,12 +1096,17 @@ class RecordError(Exception):
 
     def __init__(self, line: int, exc: csv.Error):
         self.line = line
-        text = str(exc)
-        if "unexpected end of data" in text:
-            text = "a quoted value opened on this line is never closed (unexpected end of data)"
-        elif "new-line character seen in unquoted field" in text:
-            text = LONE_CR
-        super().__init__(text)
+        super().__init__(csv_message(exc))
+
+
+def csv_message(exc: csv.Error) -> str:
+    """What Python's CSV reader found, in the words of someone fixing the file."""
+    text = str(exc)
+    if "unexpected end of data" in text:
+        return "a quoted value opened on this line is never closed (unexpected end of data)"
+    if "new-line character seen in unquoted field" in text:
+        return LONE_CR
+    return text
 
 
 def text_lines(path: Path):
@@ -1157,8 +1162,7 @@ def check_file(path: Path, rel: str, spec: FileSpec, problems: list[Problem], ke
         problems.append(Problem(rel, exc.line, "", f"cannot be parsed: {exc}"))
         return None
     except csv.Error as exc:
-        text = LONE_CR if "new-line character seen in unquoted field" in str(exc) else str(exc)
-        problems.append(Problem(rel, reader.line_num or 1, "", f"cannot be parsed: {text}"))
+        problems.append(Problem(rel, reader.line_num or 1, "", f"cannot be parsed: {csv_message(exc)}"))
         return None
     if empty_lines:
         trailing = _trailing(empty_lines, line)

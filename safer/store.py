@@ -98,13 +98,9 @@ def _cast_or_default(col: contract.Column, as_name: str, header: list[str]) -> s
     return _cast(col, as_name)
 
 
-def _read_csv(columns: list[str], param: str, filename: bool = False) -> str:
+def _read_csv(columns: list[str], param: str) -> str:
     cols = ", ".join(f"'{c}': 'VARCHAR'" for c in columns if _qi(c))
-    extra = ", filename=true" if filename else ""
-    return (
-        f"read_csv(${param}, auto_detect=false, header=true, delim=',', quote='\"', escape='\"', "
-        f"columns={{{cols}}}{extra})"
-    )
+    return f"read_csv(${param}, auto_detect=false, header=true, delim=',', quote='\"', escape='\"', columns={{{cols}}})"
 
 
 def _not_all_empty(columns: list[str]) -> str:
@@ -154,13 +150,11 @@ def _empty_table(con, table: str, spec: contract.FileSpec) -> None:
     con.execute(f"CREATE TABLE {table} ({cols})")
 
 
-def build(
-    data_dir: Path, out_path: Path, report: contract.Report | None = None, cache_dir: Path | None = None
-) -> contract.Report:
+def build(data_dir: Path, out_path: Path, cache_dir: Path, report: contract.Report | None = None) -> contract.Report:
     """Validate `data_dir` and build a fresh database at `out_path` (written aside, then renamed).
 
-    With `cache_dir` (the shared police.uk cache, `police_cache_dir`), police.uk validation results and rows
-    are kept there per file, keyed by the file's identity, so a rebuild reads again only the files that were
+    In `cache_dir` (the shared police.uk cache, `police_cache_dir`), police.uk validation results and rows
+    are kept per file, keyed by the file's identity, so a rebuild reads again only the files that were
     added or changed, and another data directory over the same (hard-linked) files reads none of them. One
     DuckDB read both checks a file and keeps its rows. Nothing is served from a build that failed.
     """
@@ -173,7 +167,7 @@ def build(
     try:
         con.execute("SET threads TO 2")
         con.execute(f"SET memory_limit = '{BUILD_MEMORY_LIMIT}'")
-        with _police_cache(con, Path(cache_dir) if cache_dir is not None else None) as sink:
+        with _police_cache(con, Path(cache_dir)) as sink:
             if report is None:
                 con.execute("SET preserve_insertion_order = false")  # police.uk rows: order is not kept
                 try:
@@ -232,10 +226,6 @@ file_lock = datadir.file_lock  # one builder of a cache at a time (filelock: any
 def police_columns_sql() -> str:
     """The columns of the police.uk rows as loaded (`police_uk_source` while the model runs), as SQL."""
     return ", ".join([police_sql.columns_sql(contract.SPECS["police_uk/"]), "source_path VARCHAR"])
-
-
-def _police_select(spec: contract.FileSpec) -> str:
-    return ", ".join(_cast(c, c.name.lower().replace(" ", "_")) for c in spec.columns)
 
 
 class _RowsDiffer(Exception):
@@ -357,11 +347,8 @@ def _same_file(path: str, ident: str) -> bool:
 
 
 @contextlib.contextmanager
-def _police_cache(con, cache_dir: Path | None):
-    """The shared police.uk row cache attached to `con`, its lock held; None without a cache."""
-    if cache_dir is None:
-        yield None
-        return
+def _police_cache(con, cache_dir: Path):
+    """The shared police.uk row cache attached to `con`, its lock held."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     db = cache_dir / POLICE_ROWS_DB
     with file_lock(cache_dir / "rows.lock"):
@@ -384,49 +371,26 @@ def _police_cache(con, cache_dir: Path | None):
 
 
 @contextlib.contextmanager
-def _police_source(con, report: contract.Report, sink: _PoliceSink | None = None):
-    """While the model runs, `police_uk_source` is every police.uk row as loaded (typed, with its file's path).
-
-    With the shared cache, the rows come from it (only new or changed files read); without, every
-    police.uk file is read into a staging table, dropped once the model has what it needs.
-    """
+def _police_source(con, report: contract.Report, sink: _PoliceSink):
+    """While the model runs, `police_uk_source` is every police.uk row as loaded (typed, with its file's path),
+    from the shared cache (only new or changed files read)."""
     spec = contract.SPECS["police_uk/"]
     cols = ", ".join(f"r.{c.name.lower().replace(' ', '_')}" for c in spec.columns)
-    if sink is not None:
-        here = sink.sync(report)
-        con.execute("CREATE TEMP TABLE police_files_here (file_id BIGINT, source_path VARCHAR)")
-        con.execute(
-            "INSERT INTO police_files_here SELECT unnest($ids), unnest($paths)",
-            {"ids": list(here), "paths": list(here.values())},
-        )
-        con.execute(
-            f"CREATE TEMP VIEW police_uk_source AS SELECT {cols}, f.source_path "
-            "FROM pc.rows r JOIN police_files_here f USING (file_id)"
-        )
-        try:
-            yield
-        finally:
-            con.execute("DROP VIEW police_uk_source")
-            con.execute("DROP TABLE police_files_here")
-        return
-    files = [str(t.path) for t in report.police_files]
-    if files:
-        con.execute(
-            f"""CREATE TABLE police_uk_all AS
-            SELECT {_police_select(spec)}, m.rel AS source_path
-            FROM {_read_csv(spec.column_names, "files", filename=True)} r
-            JOIN (SELECT unnest($paths) AS path, unnest($rels) AS rel) m ON m.path = r.filename
-            WHERE {_not_all_empty(spec.column_names)}""",
-            {"files": files, "paths": files, "rels": [t.rel for t in report.police_files]},
-        )
-    else:
-        con.execute(f"CREATE TABLE police_uk_all ({police_columns_sql()})")
-    con.execute("CREATE TEMP VIEW police_uk_source AS SELECT * FROM police_uk_all")
+    here = sink.sync(report)
+    con.execute("CREATE TEMP TABLE police_files_here (file_id BIGINT, source_path VARCHAR)")
+    con.execute(
+        "INSERT INTO police_files_here SELECT unnest($ids), unnest($paths)",
+        {"ids": list(here), "paths": list(here.values())},
+    )
+    con.execute(
+        f"CREATE TEMP VIEW police_uk_source AS SELECT {cols}, f.source_path "
+        "FROM pc.rows r JOIN police_files_here f USING (file_id)"
+    )
     try:
         yield
     finally:
         con.execute("DROP VIEW police_uk_source")
-        con.execute("DROP TABLE police_uk_all")  # only the model's input: what is kept is in the model's tables
+        con.execute("DROP TABLE police_files_here")
 
 
 # --------------------------------------------------------------------------- serving

@@ -1,5 +1,6 @@
 """Command line: `python -m safer validate | build | query | ingest | recover | pack | briefing | explain`,
-`contract-doc` (the data contract as Markdown) and `demo`."""
+`init` (a partnership's data directory from ONS's lookup and the police.uk files), `contract-doc` (the data
+contract as Markdown) and `demo`."""
 
 from __future__ import annotations
 
@@ -201,6 +202,48 @@ def _demo(args) -> int:
     return demo.main(["--out", args.out])
 
 
+def _init(args) -> int:
+    from . import partnership_dir
+
+    try:
+        made = partnership_dir.make(
+            args.authority,
+            [Path(p) for p in args.lookup],
+            Path(args.police_uk),
+            [Path(p) for p in args.population],
+            Path(args.out),
+            groups=Path(args.groups) if args.groups else None,
+            name=args.name,
+            synthetic=args.synthetic,
+            note=args.note or "",
+        )
+    except partnership_dir.InitError as exc:
+        for p in exc.problems:
+            print(p, file=sys.stderr)
+        print("init: nothing written", file=sys.stderr)
+        return 1
+    code, name = made.authority
+    print(f"{made.out}: {name} ({code}), {made.wards} wards, {made.lsoas} LSOAs, force {made.force}")
+    how = (
+        "hard-linked" if made.linked == made.files else f"{made.linked} hard-linked, {made.files - made.linked} copied"
+    )
+    print(f"police_uk/: {made.files} street files ({how}); {len(made.indicators)} indicators")
+    for g, members in made.groups.items():
+        print(f"comparator group {g!r}: {len(members)} authorities")
+    for n in made.notes:
+        print(f"note: {n}")
+    print(
+        "next: replace the starter plan_cycles.csv and priorities.csv with the partnership's own, add targets.csv, "
+        "events.csv and partner extracts (data/README.md), then run "
+        f"`python -m safer validate --data {made.out}`"
+    )
+    rep = contract.validate(made.out)
+    for p in rep.problems:
+        print(p)
+    print(f"{made.out}: {rep.summary()}")
+    return 0 if rep.ok else 1
+
+
 def _explain(args) -> int:
     from .views import comparisons
 
@@ -274,6 +317,39 @@ def main(argv: list[str] | None = None) -> int:
         "contract-doc", help="print the data contract as Markdown (data/README.md is exactly this: > data/README.md)"
     )
 
+    n = sub.add_parser(
+        "init",
+        help="make a partnership's data directory from ONS's lookup, police.uk street files and population estimates",
+    )
+    n.add_argument("--authority", required=True, help="the partnership's local authority: ONS code or name")
+    n.add_argument(
+        "--lookup",
+        required=True,
+        action="append",
+        metavar="FILE",
+        help="ONS's LSOA to ward to local authority lookup as published (LSOA21CD,...,WD24CD,...,LAD24CD,...); "
+        "again for an older one (2011 LSOA codes), whose LSOAs are placed in the first one's wards",
+    )
+    n.add_argument("--police-uk", required=True, metavar="DIR", help="folder of police.uk street files as downloaded")
+    n.add_argument(
+        "--population",
+        required=True,
+        action="append",
+        metavar="FILE",
+        help="mid-year estimates for the authority, its wards and comparators: NOMIS's download "
+        "(GEOGRAPHY_CODE, DATE, OBS_VALUE) or area_code,year,population; may be given more than once",
+    )
+    n.add_argument(
+        "--groups",
+        metavar="FILE",
+        help="comparator groups (comparator_groups.csv's columns, e.g. the Home Office's most similar groups); "
+        "default: the authorities of the partnership's force",
+    )
+    n.add_argument("--name", help="the partnership's name (default: '<authority> Community Safety Partnership')")
+    n.add_argument("--synthetic", action="store_true", help="the files are synthetic: every screen says so")
+    n.add_argument("--note", help="one sentence shown under the title on every page")
+    n.add_argument("--out", required=True, metavar="DIR", help="a new (or empty) folder to write the directory into")
+
     d = sub.add_parser("demo", help="write the synthetic demo data into a directory")
     d.add_argument("--out", required=True)
 
@@ -296,5 +372,6 @@ def main(argv: list[str] | None = None) -> int:
         "explain": _explain,
         "pack": _pack,
         "demo": _demo,
+        "init": _init,
         "briefing": _briefing,
     }[args.cmd](args)

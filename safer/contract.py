@@ -61,6 +61,7 @@ class FileSpec:
     key: tuple[str, ...] = ()
     required: bool = True
     exact_header_order: bool = False
+    may_be_empty: bool = False  # a header with no rows is valid (a partnership with no targets or events yet)
 
     @property
     def column_names(self) -> list[str]:
@@ -76,6 +77,10 @@ class FileSpec:
 def _c(name, type_="text", **kw) -> Column:
     return Column(name, type_, **kw)
 
+
+# A police.uk street file's name as data.police.uk serves it (month, force slug), in a folder or a zip archive;
+# the archives also hold `-outcomes.csv` and `-stop-and-search.csv` files, which are not street files.
+STREET_RE = re.compile(r"(?:^|/)(\d{4}-\d{2})-([a-z0-9-]+)-street\.csv(?:\.gz)?$")
 
 POLICE_UK_COLUMNS = (
     "Crime ID",
@@ -349,7 +354,9 @@ _add(
         "targets.csv",
         grain="one row per indicator per plan cycle",
         key=("cycle_id", "indicator_id"),
-        doc="Baselines and targets, as monthly means for the whole area.",
+        may_be_empty=True,
+        doc="Baselines and targets, as monthly means for the whole area. An indicator without a row has no "
+        "target; the file may hold only its header.",
         columns=(
             _c("cycle_id", "id", doc="A `plan_cycles.csv` id.", example="2022-25"),
             _c("indicator_id", "id", doc="An `indicators.csv` id.", example="burglary"),
@@ -384,7 +391,8 @@ _add(
     FileSpec(
         "events.csv",
         grain="one row per event",
-        doc="Dated events drawn on charts.",
+        may_be_empty=True,
+        doc="Dated events drawn on charts; the file may hold only its header.",
         columns=(
             _c("event_date", "date", doc="YYYY-MM-DD.", example="2020-03-23"),
             _c("title", doc="Short label drawn on charts.", example="First national COVID-19 lockdown"),
@@ -762,7 +770,13 @@ _add(
         "police.uk files are counted: list the LSOAs of every comparator area, in full.",
         columns=(
             _c("lsoa_code", "lsoa_code", doc="LSOA code (ONS: `LSOA21CD`).", example="E01005743"),
-            _c("lsoa_name", required=False, doc="LSOA name (ONS: `LSOA21NM`).", example="Stockport 009A"),
+            _c(
+                "lsoa_name",
+                required=False,
+                optional=True,
+                doc="LSOA name (ONS: `LSOA21NM`); may be left out (best-fit lookups often do).",
+                example="Stockport 009A",
+            ),
             _c(
                 "ward_code",
                 "area_code",
@@ -1170,7 +1184,11 @@ def check_file(path: Path, rel: str, spec: FileSpec, problems: list[Problem], ke
         kind = "trailing " if trailing else ""
         msg = f"{len(empty_lines)} {kind}all-empty row{'s' if len(empty_lines) > 1 else ''} ({where}) skipped"
         problems.append(Problem(rel, empty_lines[0], "", msg, "warning"))
-    if not table.n_rows and not any(p.file == rel and p.severity == "error" for p in problems):
+    if (
+        not table.n_rows
+        and not spec.may_be_empty
+        and not any(p.file == rel and p.severity == "error" for p in problems)
+    ):
         problems.append(Problem(rel, 2, "", "no data rows after the header"))
     return table
 
@@ -1892,12 +1910,13 @@ def _ons_names(header: list[str], rel: str, problems: list[Problem]) -> dict[str
 
 
 def check_ons_file(path: Path, rel: str, problems: list[Problem]) -> Table | None:
-    """Check a lookup in ONS's published layout (`area_lookup.csv`) against its spec.
+    """Check a lookup in ONS's published layout (`area_lookup.csv`, or a lookup given to `safer init`, whose
+    problems name it as `rel`) against `area_lookup.csv`'s spec.
 
     The file is checked under its own column names (so each problem names the column as the file does), then
     returned under the contract's names: the store reads it by position under those names.
     """
-    spec = SPECS[rel]
+    spec = SPECS["area_lookup.csv"]
     header = _first_record(path)
     names = _ons_names(header, rel, problems) if header else {}
     if names is None:

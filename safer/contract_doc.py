@@ -44,7 +44,10 @@ def contract_tables_markdown() -> str:
         out.append(f"### `{name}`\n")
         out.append(spec.doc + "\n")
         out.append(f"- Grain: {spec.grain}.")
-        out.append(f"- Required: {'yes' if spec.required else 'no'}.")
+        out.append(
+            f"- Required: {'yes' if spec.required else 'no'}"
+            + (" (may hold only its header)." if spec.may_be_empty else ".")
+        )
         out.append("- Key: " + (", ".join(f"`{k}`" for k in spec.key) + " (unique)" if spec.key else "none") + ".")
         if spec.exact_header_order:
             out.append("- The header must list the columns in exactly this order.")
@@ -112,7 +115,10 @@ Every problem is reported as `FILE:LINE: COLUMN: message`.
 
 ## Bringing your own extracts
 
-Replace the files in this directory with your own, keeping the file names and columns:
+The quickest start is `python -m safer init`: from ONS's LSOA → ward → local authority lookup as published,
+a folder of police.uk street files as downloaded and population estimates (NOMIS), it writes a directory
+that validates, with starter plans and priorities labelled as such (see the project's README). Otherwise,
+or after it, replace the files in this directory with your own, keeping the file names and columns:
 
 1. `partnership.csv`, `areas.csv` and `lsoa_ward_lookup.csv` for your area (ONS codes and a best-fit LSOA lookup).
 2. Download your force's street-level files from data.police.uk and put them, unchanged (zipped or

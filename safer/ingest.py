@@ -41,7 +41,6 @@ import hashlib
 import io
 import json
 import os
-import re
 import shutil
 import signal
 import sys
@@ -58,7 +57,6 @@ from . import contract, datadir
 JOURNAL = datadir.JOURNAL
 STAGING_PREFIX = ".ingest-staging-"
 RELEASES = "police_uk_releases.csv"
-STREET_RE = re.compile(r"(?:^|/)(\d{4}-\d{2})-([a-z0-9-]+)-street\.csv(?:\.gz)?$")
 
 
 class IngestError(Exception):
@@ -171,7 +169,9 @@ def _expand(paths: list[Path], tmp: Path) -> tuple[list[Member], list[contract.P
         if zipfile.is_zipfile(p):
             try:
                 with zipfile.ZipFile(p) as z:
-                    infos = sorted((i for i in z.infolist() if STREET_RE.search(i.filename)), key=lambda i: i.filename)
+                    infos = sorted(
+                        (i for i in z.infolist() if contract.STREET_RE.search(i.filename)), key=lambda i: i.filename
+                    )
                     if not infos:
                         msg = "archive holds no police.uk *-street.csv file"
                         problems.append(contract.Problem(p.name, 0, "", msg))

@@ -110,9 +110,22 @@ def overview(store, cycle: str | None = None) -> View:
         sym, colour = _symbol(c)
         unit = str(h["unit"])
         period = fmt.period_label(*c.current_period.split(" to ")) if " to " in c.current_period else "no months"
+        monthly = queries.run(store, "monthly", indicator=iid)
         if c.verdict == "not enough data":
-            headline = "Not enough data"
-            metric_label = f"{c.current_months_with_data} of 12 months with data"
+            # No verdict, but the latest 12 months' own mean is still a figure (the card's badge says why
+            # there is no verdict; a headline of words would not fit the card).
+            start, stop = c.current_period.split(" to ") if " to " in c.current_period else ("", "")
+            window = pd.to_numeric(
+                monthly[(monthly["month"] >= start) & (monthly["month"] <= stop)]["value"], errors="coerce"
+            ).dropna()
+            if len(window):
+                headline = fmt.number(float(window.mean()))
+                metric_label = f"{unit.capitalize()} a month, {period}"
+                if len(window) < 12:
+                    metric_label += f" ({len(window)} of 12 months with data)"
+            else:
+                headline = "No data"
+                metric_label = f"no month of {period} has data"
         elif c.current_mean is None:
             headline = "Withheld"
             metric_label = "small numbers"
@@ -131,7 +144,6 @@ def overview(store, cycle: str | None = None) -> View:
                 f"{fmt.p_value(c.family_p_value)} (Benjamini–Hochberg)."
             )
         cycle_line = _cycle_line(cyc_c)
-        monthly = queries.run(store, "monthly", indicator=iid)
         if end:
             monthly = monthly[monthly["month"] <= end]
         cards.append(

@@ -1,0 +1,609 @@
+"""A partnership's data directory made from what an analyst downloads: `python -m safer init`.
+
+Given a local authority (code or name), ONS's LSOA → ward → local authority lookup as published (Open
+Geography Portal; an older one too, for police.uk files that use 2011 LSOA codes), a folder of police.uk
+street files as downloaded (one force or the whole national archive), and population estimates (NOMIS's
+download or a plain `area_code,year,population` table), `init` writes a data directory that validates:
+
+- `partnership.csv`, `areas.csv` (the authority and its wards), `lsoa_ward_lookup.csv` and `population.csv`,
+  from the lookup and the estimates;
+- `police_uk/`: the street files of every force the partnership and its comparators need, hard-linked (no
+  copy of the archive; copied only where a link cannot be made);
+- `indicators.csv`: one indicator per police.uk crime type in the files;
+- a comparator group counted from the same files (`comparator_groups.csv` given, else the authorities of the
+  partnership's force), with `area_lookup.csv` and `comparator_population.csv`;
+- starter `plan_cycles.csv` and `priorities.csv`, each labelled as a starter on screen, and `targets.csv` and
+  `events.csv` with no rows, for the analyst to replace with the partnership's own.
+
+Nothing is invented: a count, population or boundary comes from the files given, and what is not known
+(plans, priorities, targets) is labelled or left empty. Every problem with a file given names its line and
+column. The directory is written beside `out` and renamed into place when complete, and an existing
+non-empty `out` is never touched.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import os
+import re
+import shutil
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import contract
+from .contract import Problem
+
+# police.uk's crime types, in the order police.uk lists them: (indicator id, unit, good direction, caveat)
+POLICE_TYPES = {
+    "Anti-social behaviour": (
+        "asb",
+        "incidents",
+        "down",
+        "Incidents reported to the police only: councils and housing providers record more.",
+    ),
+    "Bicycle theft": ("bicycle_theft", "crimes", "down", ""),
+    "Burglary": ("burglary", "crimes", "down", "police.uk does not split residential and business burglary."),
+    "Criminal damage and arson": ("criminal_damage_arson", "crimes", "down", ""),
+    "Drugs": (
+        "drugs",
+        "crimes",
+        "neither",
+        "Found mostly by police activity (stop and search, warrants): a rise can mean more enforcement, not "
+        "more offending.",
+    ),
+    "Other theft": ("other_theft", "crimes", "down", ""),
+    "Possession of weapons": (
+        "weapons",
+        "crimes",
+        "neither",
+        "Found mostly by police activity (stop and search): a rise can mean more enforcement, not more carrying.",
+    ),
+    "Public order": ("public_order", "crimes", "down", ""),
+    "Robbery": ("robbery", "crimes", "down", ""),
+    "Shoplifting": ("shoplifting", "crimes", "down", "Depends on shops reporting to the police."),
+    "Theft from the person": ("theft_from_person", "crimes", "down", ""),
+    "Vehicle crime": ("vehicle_crime", "crimes", "down", ""),
+    "Violence and sexual offences": (
+        "violence_sexual",
+        "crimes",
+        "down",
+        "Includes domestic abuse and sexual offences, where more reports can mean more confidence to report.",
+    ),
+    "Other crime": ("other_crime", "crimes", "down", ""),
+}
+HEADLINE = ("asb", "burglary", "violence_sexual", "vehicle_crime")  # the starter priority's Overview indicators
+POLICE_CAVEAT = (
+    "Recorded by the police and published by police.uk. Locations are approximate (anonymised snap points), so "
+    "a few rows near a boundary fall in a neighbouring ward. A month with no file from the force is missing, "
+    "not zero."
+)
+STARTER = "starter written by `python -m safer init`: replace it with the partnership's own"
+
+# Population tables: NOMIS's download (DATE, GEOGRAPHY_CODE, OBS_VALUE, one row per sex, age and measure) or a
+# plain table; header names compared in lower case.
+POP_CODE = ("area_code", "geography_code", "ward_code", "la_code", "lad_code")
+POP_CODE_RE = re.compile(r"^(wd|lad)\d{2}cd$")
+POP_YEAR = ("year", "date")
+POP_VALUE = ("population", "obs_value")
+POP_KEEP = {"gender_name": "total", "c_age_name": "all ages", "measures_name": "value"}  # NOMIS: the total only
+
+
+class InitError(Exception):
+    """What stops `init`: each problem names the file, line and column given."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(map(str, problems)))
+
+
+def _fail(file: str, line: int, column: str, message: str) -> InitError:
+    return InitError([Problem(file, line, column, message)])
+
+
+@dataclass
+class Lookup:
+    """The lookups given, merged: each LSOA's row (the first lookup that lists it wins)."""
+
+    rows: dict[str, dict[str, str]] = field(default_factory=dict)  # lsoa_code -> row (contract column names)
+    source: dict[str, int] = field(default_factory=dict)  # lsoa_code -> which lookup (0 = the first)
+
+    def authorities(self) -> dict[str, str]:
+        return {r["lad_code"]: r["lad_name"] for r in self.rows.values()}
+
+
+def read_lookups(paths: list[Path]) -> Lookup:
+    """ONS lookups as published (any year's column names), checked as `area_lookup.csv` is."""
+    out = Lookup()
+    for i, path in enumerate(paths):
+        problems: list[Problem] = []
+        t = contract.check_ons_file(Path(path), str(path), problems)
+        errors = [p for p in problems if p.severity == "error"]
+        if errors or t is None:
+            raise InitError(errors or problems)
+        for _line, row in t.rows:
+            if row["lsoa_code"] not in out.rows:
+                out.rows[row["lsoa_code"]] = row
+                out.source[row["lsoa_code"]] = i
+    return out
+
+
+def find_authority(lookup: Lookup, wanted: str, first: str) -> tuple[str, str]:
+    """The authority named by its ONS code or its name (any case), as (code, name)."""
+    lads = lookup.authorities()
+    if wanted in lads:
+        return wanted, lads[wanted]
+    by_name = [c for c, n in lads.items() if n.casefold() == wanted.strip().casefold()]
+    if len(by_name) == 1:
+        return by_name[0], lads[by_name[0]]
+    folded = {n.casefold(): n for n in lads.values()}
+    close = [folded[n] for n in difflib.get_close_matches(wanted.strip().casefold(), list(folded), n=3, cutoff=0.6)]
+    hint = f"; did you mean {', '.join(close)}?" if close else f" ({len(lads)} authorities there)"
+    raise _fail(first, 0, "LAD code", f"no local authority {wanted!r} in the lookup{hint}")
+
+
+@dataclass
+class Force:
+    slug: str  # as in the file names: `greater-manchester`
+    files: list[Path] = field(default_factory=list)
+    names: Counter = field(default_factory=Counter)  # `Falls within` values in its newest file
+    lsoa_rows: Counter = field(default_factory=Counter)  # rows per LSOA code in its newest file
+    crime_types: set[str] = field(default_factory=set)
+
+    @property
+    def name(self) -> str:
+        return self.names.most_common(1)[0][0] if self.names else self.slug.replace("-", " ").title()
+
+    @property
+    def months(self) -> list[str]:
+        return sorted({contract.STREET_RE.search(p.as_posix()).group(1) for p in self.files})
+
+
+def scan_forces(police_dir: Path) -> tuple[dict[str, Force], int]:
+    """Every force's street files under `police_dir`, and what its newest file holds (where its rows lie, its
+    name, its crime types); files that are not street files (outcomes, stop and search) are counted, not used."""
+    police_dir = Path(police_dir)
+    if not police_dir.is_dir():
+        raise _fail(str(police_dir), 0, "-", "is not a folder of police.uk files")
+    forces: dict[str, Force] = {}
+    other = 0
+    for p in sorted(police_dir.rglob("*")):
+        if not p.is_file():
+            continue
+        m = contract.STREET_RE.search(p.relative_to(police_dir).as_posix())
+        if not m:
+            other += p.name.endswith((".csv", ".csv.gz"))
+            continue
+        forces.setdefault(m.group(2), Force(m.group(2))).files.append(p)
+    if not forces:
+        raise _fail(str(police_dir), 0, "-", "holds no police.uk street file (YYYY-MM-<force>-street.csv)")
+    for f in forces.values():
+        newest = max(f.files, key=lambda p: (contract.STREET_RE.search(p.as_posix()).group(1), p.as_posix()))
+        _scan_file(newest, f)
+    return forces, other
+
+
+def _scan_file(path: Path, force: Force) -> None:
+    cols = contract.POLICE_UK_COLUMNS
+    where, lsoa, ctype = cols.index("Falls within"), cols.index("LSOA code"), cols.index("Crime type")
+    try:
+        reader = csv.reader(contract.text_lines(path))
+        header = [h.strip() for h in next(reader, [])]
+        if tuple(header) != cols:
+            raise _fail(str(path), 1, "-", "is not a police.uk street file (its header differs)")
+        for rec in reader:
+            if len(rec) == len(cols):
+                force.names[rec[where]] += 1
+                force.lsoa_rows[rec[lsoa]] += 1
+                force.crime_types.add(rec[ctype])
+    except contract.Unreadable as exc:
+        raise _fail(str(path), exc.line, "-", str(exc)) from None
+    except csv.Error as exc:
+        raise _fail(str(path), reader.line_num or 1, "-", contract.csv_message(exc)) from None
+
+
+def forces_of(lookup: Lookup, forces: dict[str, Force]) -> dict[str, str]:
+    """Each authority's force: the one whose newest file holds most of its rows (as the store decides)."""
+    rows: dict[str, Counter] = defaultdict(Counter)
+    for f in forces.values():
+        for code, n in f.lsoa_rows.items():
+            row = lookup.rows.get(code)
+            if row:
+                rows[row["lad_code"]][f.slug] += n
+    return {lad: c.most_common(1)[0][0] for lad, c in rows.items()}
+
+
+def read_populations(paths: list[Path]) -> dict[tuple[str, int], tuple[int, str]]:
+    """(area code, year) -> (population, source) from NOMIS downloads or plain tables; the first file wins."""
+    out: dict[tuple[str, int], tuple[int, str]] = {}
+    for path in paths:
+        path = Path(path)
+        try:
+            reader = csv.DictReader(contract.text_lines(path))
+            header = {(h or "").strip().lower(): h for h in reader.fieldnames or []}
+        except contract.Unreadable as exc:
+            raise _fail(str(path), exc.line, "-", str(exc)) from None
+
+        code_col = _pick(header, POP_CODE, POP_CODE_RE)
+        year_col, pop_col = _pick(header, POP_YEAR), _pick(header, POP_VALUE)
+        for need, col in (("area code", code_col), ("year", year_col), ("population", pop_col)):
+            if col is None:
+                raise _fail(
+                    str(path),
+                    1,
+                    "-",
+                    f"has no {need} column: give `area_code,year,population` or NOMIS's "
+                    "`GEOGRAPHY_CODE,DATE,OBS_VALUE`",
+                )
+        keep = {header[k]: v for k, v in POP_KEEP.items() if k in header}
+        src_col, group_col = header.get("source"), header.get("population_group")
+        try:
+            for rec in reader:
+                line = reader.line_num
+                if any((rec.get(c) or "").strip().lower() != v for c, v in keep.items()):
+                    continue
+                if group_col and (rec.get(group_col) or "").strip() not in ("", "all"):
+                    continue  # a group's own rows (children, say): the rates of `all` residents only
+                code, year, pop = ((rec.get(c) or "").strip() for c in (code_col, year_col, pop_col))
+                if not code and not year and not pop:
+                    continue
+                if (msg := contract.check_value(contract.Column(code_col, "area_code"), code)) is not None:
+                    raise _fail(str(path), line, code_col, msg)
+                if (
+                    not re.fullmatch(r"\d{4}", year[:4])
+                    or not contract.FIRST_YEAR <= int(year[:4]) <= contract.LAST_YEAR
+                ):
+                    raise _fail(str(path), line, year_col, f"{year!r} is not a year (YYYY)")
+                if not pop.isdigit() or int(pop) < 1:
+                    raise _fail(str(path), line, pop_col, f"{pop!r} is not a whole number of residents (at least 1)")
+                src = (rec.get(src_col) or "").strip() if src_col else ""
+                out.setdefault((code, int(year[:4])), (int(pop), src or f"ONS mid-year estimate ({path.name})"))
+        except contract.Unreadable as exc:
+            raise _fail(str(path), exc.line, "-", str(exc)) from None
+        except csv.Error as exc:
+            raise _fail(str(path), reader.line_num or 1, "-", contract.csv_message(exc)) from None
+    return out
+
+
+def _pick(header: dict[str, str], names: tuple[str, ...], regex: re.Pattern | None = None) -> str | None:
+    """The column (as the file names it) for the first of `names` the header has (lower case), else one
+    matching `regex`."""
+    for n in names:
+        if n in header:
+            return header[n]
+    return next((h for k, h in header.items() if regex and regex.match(k)), None)
+
+
+def read_groups(path: Path, home: str, lookup: Lookup) -> tuple[list[list[str]], list[str]]:
+    """A `comparator_groups.csv` given (the Home Office's most similar groups, say): the groups that hold the
+    partnership's authority (a single group that does not gets it added, and says so), each member in the
+    lookup. Returns the rows and the notes to print."""
+    problems: list[Problem] = []
+    t = contract.check_file(Path(path), str(path), contract.SPECS["comparator_groups.csv"], problems)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors or t is None:
+        raise InitError(errors or problems)
+    lads = lookup.authorities()
+    groups: dict[str, list[tuple[int, dict]]] = defaultdict(list)
+    for line, r in t.rows:
+        groups[r["group_id"]].append((line, r))
+    notes = []
+    if not any(r["area_code"] == home for g in groups.values() for _, r in g):
+        if len(groups) != 1:
+            raise _fail(str(path), 0, "area_code", f"no group holds the partnership's authority {home}")
+        ((gid, members),) = groups.items()
+        members.append(
+            (
+                0,
+                {
+                    "group_id": gid,
+                    "group_name": members[0][1]["group_name"],
+                    "area_code": home,
+                    "area_name": lads[home],
+                },
+            )
+        )
+        notes.append(f"{path}: the partnership's authority {home} added to group {gid!r}")
+    rows = []
+    for gid, members in groups.items():
+        if not any(r["area_code"] == home for _, r in members):
+            notes.append(f"{path}: group {gid!r} left out: it does not hold the partnership's authority {home}")
+            continue
+        for line, r in members:
+            if r["area_code"] not in lads:
+                raise _fail(
+                    str(path),
+                    line,
+                    "area_code",
+                    f"{r['area_code']} is not in the lookup: give ONS's lookup "
+                    "for every comparator authority (the national one has them all)",
+                )
+            rows.append([gid, r["group_name"], r["area_code"], lads[r["area_code"]]])
+    return rows, notes
+
+
+def starter_cycles(first: str, last: str) -> list[list[str]]:
+    """Three-year April-to-March periods covering the months `first` to `last`, as starter plan cycles."""
+    y = int(first[:4]) - (1 if int(first[5:7]) < 4 else 0)
+    out = []
+    while f"{y}-04" <= last:
+        out.append(
+            [
+                f"{y}-{(y + 3) % 100:02d}",
+                f"April {y} to March {y + 3} (starter: replace with the plan)",
+                f"{y}-04",
+                f"{y + 3}-03",
+                "",
+                "",
+            ]
+        )
+        y += 3
+    return out
+
+
+def _write(path: Path, header: list[str], rows: list[list]) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def _link(src: Path, dst: Path) -> bool:
+    """Hard-link `src` at `dst` (no copy of the archive); copy where a link cannot be made. True if linked."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, dst)
+        return True
+    except OSError:
+        shutil.copy2(src, dst)
+        return False
+
+
+@dataclass
+class Made:
+    out: Path
+    authority: tuple[str, str]
+    force: str
+    wards: int
+    lsoas: int
+    files: int
+    linked: int
+    groups: dict[str, list[str]]
+    indicators: list[str]
+    notes: list[str]
+
+
+def make(
+    authority: str,
+    lookups: list[Path],
+    police_dir: Path,
+    populations: list[Path],
+    out: Path,
+    groups: Path | None = None,
+    name: str | None = None,
+    synthetic: bool = False,
+    note: str = "",
+) -> Made:
+    """Write the data directory `out` for `authority` (see the module's doc). Raises `InitError`."""
+    out = Path(out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise _fail(str(out), 0, "-", "exists and is not empty: give a new folder (nothing in it was changed)")
+    if not lookups:
+        raise _fail("--lookup", 0, "-", "give ONS's LSOA to ward to local authority lookup")
+    lookup = read_lookups(lookups)
+    code, lad_name = find_authority(lookup, authority, str(lookups[0]))
+    notes: list[str] = []
+
+    # The partnership's LSOAs and wards: wards from the first lookup; an older lookup adds LSOA codes only.
+    mine = {c: r for c, r in lookup.rows.items() if r["lad_code"] == code}
+    wards = {r["ward_code"]: r["ward_name"] for c, r in mine.items() if lookup.source[c] == 0 and r["ward_code"]}
+    if not wards:
+        raise _fail(
+            str(lookups[0]),
+            1,
+            "WD code",
+            f"gives no ward for {lad_name} ({code}): give ONS's LSOA to ward "
+            "to local authority lookup (columns LSOA21CD, WD24CD, LAD24CD, ...)",
+        )
+    placed = {c: r["ward_code"] for c, r in mine.items() if r["ward_code"] in wards}
+    if dropped := len(mine) - len(placed):
+        notes.append(
+            f"{dropped} LSOAs of {lad_name} in the older lookups lie in wards the first lookup does not "
+            "have: their police.uk rows are left out (give a best-fit lookup to today's wards)"
+        )
+
+    forces, other = scan_forces(police_dir)
+    if other:
+        notes.append(f"{other} files under {police_dir} are not street files (outcomes, stop and search): not used")
+    force_of = forces_of(lookup, forces)
+    if code not in force_of:
+        raise _fail(
+            str(police_dir),
+            0,
+            "LSOA code",
+            f"no row of the newest police.uk files lies in {lad_name}: give "
+            "its force's street files, and a lookup of the LSOA codes they use (2021 codes from about 2023)",
+        )
+    home_force = forces[force_of[code]]
+
+    # Comparator groups: the file given, else the authorities of the partnership's force.
+    if groups:
+        group_rows, more = read_groups(groups, code, lookup)
+        notes += more
+    else:
+        same = sorted(lad for lad, slug in force_of.items() if slug == home_force.slug)
+        lads = lookup.authorities()
+        group_rows = [["force", f"Local authorities of {home_force.name}", lad, lads[lad]] for lad in same]
+        if len(same) < 2:
+            group_rows = []
+            notes.append(
+                "no comparator group: no other authority of the force is in the lookup (give ONS's "
+                "national lookup, or --groups)"
+            )
+    members = sorted({r[2] for r in group_rows})
+    for lad in members:
+        if lad not in force_of:
+            notes.append(
+                f"comparator {lookup.authorities()[lad]} ({lad}): no police.uk file given holds its rows "
+                "(download its force's street files): its police.uk counts are missing"
+            )
+    slugs = {home_force.slug} | {force_of[lad] for lad in members if lad in force_of}
+
+    pops = read_populations(populations)
+    own_pop = sorted((y, p, s) for (c, y), (p, s) in pops.items() if c == code)
+    if not own_pop:
+        raise _fail(
+            ",".join(map(str, populations)) or "--population",
+            0,
+            "area_code",
+            f"no population for {lad_name} ({code}): give ONS's mid-year estimates for it and its wards",
+        )
+    no_ward_pop = sorted(w for w in wards if not any(c == w for c, _ in pops))
+    if no_ward_pop:
+        notes.append(
+            f"{len(no_ward_pop)} of {len(wards)} wards have no population (e.g. {no_ward_pop[0]}): their "
+            "rates are not shown"
+        )
+
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    try:
+        files = linked = 0
+        for slug in sorted(slugs):
+            for p in forces[slug].files:
+                files += 1
+                linked += _link(p, tmp / "police_uk" / p.relative_to(police_dir))
+        months = sorted({m for slug in slugs for m in forces[slug].months})
+        types = set().union(*(forces[s].crime_types for s in slugs)) - {""}
+        order = list(POLICE_TYPES) + sorted(types - set(POLICE_TYPES))
+        indicators = []
+        for ctype in (t for t in order if t in types):
+            iid, unit, good, caveat = POLICE_TYPES.get(ctype) or (
+                re.sub(r"[^a-z0-9]+", "_", ctype.lower()).strip("_"),
+                "crimes",
+                "down",
+                "",
+            )
+            indicators.append(
+                [
+                    iid,
+                    ctype,
+                    unit,
+                    good,
+                    "0",
+                    "ward",
+                    ctype,
+                    f"police.uk street-level data ({home_force.name})",
+                    f"{POLICE_CAVEAT} {caveat}".strip(),
+                ]
+            )
+        _write(
+            tmp / "partnership.csv",
+            ["name", "area_code", "police_force", "synthetic", "data_note"],
+            [
+                [
+                    name or f"{lad_name} Community Safety Partnership",
+                    code,
+                    home_force.name,
+                    "true" if synthetic else "false",
+                    note,
+                ]
+            ],
+        )
+        _write(
+            tmp / "areas.csv",
+            ["area_code", "area_name", "area_type", "parent_code"],
+            [[code, lad_name, "borough", ""]] + [[w, n, "ward", code] for w, n in sorted(wards.items())],
+        )
+        _write(
+            tmp / "lsoa_ward_lookup.csv",
+            ["lsoa_code", "lsoa_name", "ward_code"],
+            [[c, mine[c]["lsoa_name"], w] for c, w in sorted(placed.items())],
+        )
+        _write(
+            tmp / "population.csv",
+            ["area_code", "year", "population", "source"],
+            [[c, y, p, s] for (c, y), (p, s) in sorted(pops.items()) if c == code or c in wards],
+        )
+        _write(
+            tmp / "indicators.csv",
+            [
+                "indicator_id",
+                "label",
+                "unit",
+                "good_direction",
+                "suppress_below",
+                "geography",
+                "police_uk_crime_type",
+                "source",
+                "caveats",
+            ],
+            indicators,
+        )
+        cycles = starter_cycles(months[0], months[-1])
+        _write(
+            tmp / "plan_cycles.csv",
+            ["cycle_id", "title", "start_month", "end_month", "approved_on", "decision_ref"],
+            cycles,
+        )
+        _write(
+            tmp / "priorities.csv",
+            ["cycle_id", "priority_id", "title", "description", "illustrative"],
+            [
+                [
+                    c[0],
+                    "police-recorded",
+                    "Crime and anti-social behaviour recorded by the police",
+                    f"A {STARTER} priorities.",
+                    "true",
+                ]
+                for c in cycles
+            ],
+        )
+        ids = [i[0] for i in indicators]
+        _write(
+            tmp / "priority_indicators.csv",
+            ["cycle_id", "priority_id", "indicator_id", "headline"],
+            [[c[0], "police-recorded", i, "true" if i in HEADLINE else "false"] for c in cycles for i in ids],
+        )
+        _write(
+            tmp / "targets.csv",
+            ["cycle_id", "indicator_id", "baseline_monthly_mean", "baseline_period", "target_monthly_mean", "note"],
+            [],
+        )
+        _write(tmp / "events.csv", ["event_date", "title", "category", "indicator_id", "description"], [])
+        if group_rows:
+            wanted = set(members) | {code}
+            _write(
+                tmp / "area_lookup.csv",
+                ["lsoa_code", "lsoa_name", "ward_code", "ward_name", "lad_code", "lad_name"],
+                [
+                    [c, r["lsoa_name"], r.get("ward_code", ""), r.get("ward_name", ""), r["lad_code"], r["lad_name"]]
+                    for c, r in sorted(lookup.rows.items())
+                    if r["lad_code"] in wanted
+                ],
+            )
+            _write(tmp / "comparator_groups.csv", ["group_id", "group_name", "area_code", "area_name"], group_rows)
+            comp = [[c, y, p, s] for (c, y), (p, s) in sorted(pops.items()) if c in wanted and c != code]
+            for lad in sorted(set(members) - {code} - {c for c, *_ in comp}):
+                notes.append(
+                    f"comparator {lookup.authorities()[lad]} ({lad}) has no population: the Compare page "
+                    "shows its counts without a rate"
+                )
+            if comp:
+                _write(tmp / "comparator_population.csv", ["area_code", "year", "population", "source"], comp)
+        if out.exists():
+            out.rmdir()  # empty, checked above
+        tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    by_group: dict[str, list[str]] = defaultdict(list)
+    for g, _n, a, _an in group_rows:
+        by_group[g].append(a)
+    return Made(
+        out, (code, lad_name), home_force.name, len(wards), len(placed), files, linked, dict(by_group), ids, notes
+    )

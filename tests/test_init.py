@@ -1,0 +1,267 @@
+"""`python -m safer init`: a partnership's data directory from ONS's lookup, police.uk files and populations.
+
+Checked as a new analyst would use it: on the real Stockport lookups from ../shared (every LSOA placed in
+the ward the demo places it in, so every count equals the demo's), on the synthetic national files (any
+authority, its force's other authorities as the comparator group, counted from the files by hand), and on
+each kind of bad input (file, line and column named; nothing written).
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from helpers import PROJECT, REAL
+
+from bench import national
+from safer import cli, fmt, queries
+from safer.contract import validate
+from safer.partnership_dir import InitError, make, read_populations, starter_cycles
+from safer.store import Store
+from safer.views import headlines
+
+DEMO = PROJECT / "data"
+
+
+def _rows(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture(scope="module")
+def nat(tmp_path_factory) -> dict:
+    """Three months of synthetic national files (all 43 forces), ONS's lookup layout, and populations."""
+    root = tmp_path_factory.mktemp("national")
+    made = national.generate(root, months=3, last_month="2026-03", rows_per_month=9000)
+    geo = national.geography()
+    a, w = geo["authority"], geo["ward"]
+    pop = root / "population.csv"
+    with open(pop, "w", encoding="utf-8", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(["area_code", "year", "population"])
+        for i, code in enumerate(a["code"]):
+            out.writerow([code, 2021, int(a["population"][i])])
+        for j, code in enumerate(w["code"]):
+            out.writerow([code, 2021, 1000 + j % 500])
+    return {"root": root, "months": made["months"], "geo": geo, "pop": pop, "lookup": root / "lsoa_ward_lad_lookup.csv"}
+
+
+def _init(nat: dict, out: Path, authority: str, *extra: str) -> int:
+    args = ["init", "--authority", authority, "--lookup", str(nat["lookup"])]
+    args += ["--police-uk", str(nat["root"] / "police_uk"), "--population", str(nat["pop"]), "--out", str(out)]
+    return cli.main([*args, "--synthetic", *extra])
+
+
+def test_any_national_authority_gets_a_valid_directory_and_its_force_as_comparators(nat, tmp_path, capsys):
+    geo = nat["geo"]
+    a = geo["authority"]
+    i = 200  # any authority: the 201st of the national lookup
+    code, name = str(a["code"][i]), str(a["name"][i])
+    out = tmp_path / "la"
+    assert _init(nat, out, code) == 0, capsys.readouterr()
+    said = capsys.readouterr().out
+    assert "data is valid" in said and f"{name} ({code})" in said
+
+    # Its wards and LSOAs are exactly the lookup's.
+    wards = np.flatnonzero(geo["ward"]["authority"] == i)
+    areas = _rows(out / "areas.csv")
+    assert [r["area_code"] for r in areas if r["area_type"] == "borough"] == [code]
+    assert {r["area_code"] for r in areas if r["area_type"] == "ward"} == {str(c) for c in geo["ward"]["code"][wards]}
+    lookup = pd.read_csv(nat["lookup"], dtype=str)
+    mine = lookup[lookup.LAD24CD == code]
+    got = {r["lsoa_code"]: r["ward_code"] for r in _rows(out / "lsoa_ward_lookup.csv")}
+    assert got == dict(zip(mine.LSOA21CD, mine.WD24CD))
+
+    # The comparator group: every authority of its force, and only its force's files are linked.
+    force = int(a["force"][i])
+    same = {str(c) for c in a["code"][a["force"] == force]}
+    groups = _rows(out / "comparator_groups.csv")
+    assert {r["area_code"] for r in groups} == same and len(same) > 1
+    slug = national.force_slug(national.FORCES[force][0])
+    files = sorted((out / "police_uk").rglob("*.csv"))
+    assert len(files) == len(nat["months"]) and all(f"-{slug}-street" in p.name for p in files)
+    assert all(p.stat().st_nlink > 1 for p in files)  # hard links, not copies
+    assert {r["police_force"] for r in _rows(out / "partnership.csv")} == {national.FORCES[force][0]}
+
+    # Every count equals the files counted by hand through the lookup, for the authority and each comparator.
+    rows = pd.concat(pd.read_csv(p, dtype=str) for p in files).merge(lookup, left_on="LSOA code", right_on="LSOA21CD")
+    s = Store(out, cache=tmp_path / "cache")
+    assert s.status.current
+    t = queries.run_true(s, "comparator_trend", indicator="burglary", group="force")
+    want = rows[rows["Crime type"] == "Burglary"].groupby(["LAD24CD", "Month"]).size()
+    assert len(t) == len(same) * len(nat["months"])
+    for r in t.itertuples():
+        assert int(r.value) == int(want.get((r.area_code, r.month), 0)), (r.area_code, r.month)
+    mine_rows = rows[(rows.LAD24CD == code) & (rows["Crime type"] == "Anti-social behaviour")]
+    m = queries.run_true(s, "monthly", indicator="asb")
+    assert dict(zip(m.month, m.value.astype(int))) == mine_rows.groupby("Month").size().to_dict()
+    # Three months cannot give a verdict, but the Overview card still shows their mean (a headline of words
+    # would not fit the card), saying how many of the 12 months have data.
+    card = next(c for c in headlines.overview(s).data["cards"] if c.indicator_id == "asb")
+    assert card.verdict == "not enough data"
+    assert card.headline == fmt.number(float(mine_rows.groupby("Month").size().mean()))
+    assert card.metric_label.endswith("(3 of 12 months with data)")
+    s.close()
+
+
+def test_a_group_file_brings_in_the_other_forces_files_and_their_populations(nat, tmp_path, capsys):
+    a = nat["geo"]["authority"]
+    home, other = 10, int(np.flatnonzero(a["force"] != a["force"][10])[5])
+    groups = tmp_path / "msg.csv"
+    groups.write_text(
+        "group_id,group_name,area_code,area_name\n"
+        f"msg,Most similar group,{a['code'][other]},x\n"  # the partnership's own authority not listed: added
+    )
+    out = tmp_path / "la"
+    assert _init(nat, out, str(a["code"][home]), "--groups", str(groups)) == 0
+    said = capsys.readouterr().out
+    assert f"the partnership's authority {a['code'][home]} added to group 'msg'" in said
+    slugs = {national.force_slug(national.FORCES[int(a["force"][k])][0]) for k in (home, other)}
+    linked = {p.name.split("-", 2)[2].removesuffix("-street.csv") for p in (out / "police_uk").rglob("*.csv")}
+    assert linked == slugs
+    pops = _rows(out / "comparator_population.csv")
+    assert [(r["area_code"], r["population"]) for r in pops] == [
+        (str(a["code"][other]), str(int(a["population"][other])))
+    ]
+    assert {r["area_name"] for r in _rows(out / "comparator_groups.csv")} == {
+        str(a["name"][home]),
+        str(a["name"][other]),
+    }
+
+
+def test_the_real_stockport_lookups_place_every_lsoa_as_the_demo_does_so_every_count_agrees(tmp_path, capsys):
+    if not (REAL / "stockport_lsoa21_to_ward22_bestfit.csv").exists():
+        pytest.skip("../shared/data/real is not here")
+    police = tmp_path / "police"
+    shutil.copytree(DEMO / "police_uk", police)
+    out = tmp_path / "stockport"
+    args = ["init", "--authority", "stockport", "--police-uk", str(police), "--out", str(out), "--synthetic"]
+    args += ["--lookup", str(REAL / "stockport_lsoa21_to_ward22_bestfit.csv")]
+    args += ["--lookup", str(REAL / "stockport_lsoa11_to_ward17_bestfit.csv")]  # 2011 codes, no LSOA names
+    args += [
+        "--population",
+        str(REAL / "stockport_ward_population.csv"),
+        "--population",
+        str(REAL / "gm_la_population.csv"),
+    ]
+    assert cli.main(args) == 0, capsys.readouterr()
+    said = capsys.readouterr().out
+    assert "Stockport (E08000007), 21 wards, 192 LSOAs, force Greater Manchester Police" in said
+    # Every LSOA in the demo's ward (the demo's lookup was made from the same ONS best-fit lookups).
+    demo = {r["lsoa_code"]: r["ward_code"] for r in _rows(DEMO / "lsoa_ward_lookup.csv")}
+    assert {r["lsoa_code"]: r["ward_code"] for r in _rows(out / "lsoa_ward_lookup.csv")} == demo
+    pops = {(r["area_code"], r["year"]): int(r["population"]) for r in _rows(out / "population.csv")}
+    assert pops[("E08000007", "2021")] == 295243 and pops[("E05000779", "2020")] == 12807
+    assert len(pops) == 22  # 21 wards in 2020, the borough in 2021; the other nine GM boroughs are not ours
+    # Only Greater Manchester's files: the demo's Derbyshire and Cheshire files hold no Stockport row.
+    assert {p.name[8:] for p in (out / "police_uk").iterdir()} == {"greater-manchester-street.csv.gz"}
+    a, b = Store(DEMO, cache=tmp_path / "c1"), Store(out, cache=tmp_path / "c2")
+    for indicator, area in (("burglary", None), ("asb", "E05000784"), ("burglary", "E05000799")):
+        want = queries.run_true(a, "monthly", indicator=indicator, area=area)
+        got = queries.run_true(b, "monthly", indicator=indicator, area=area)
+        pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True))
+    a.close()
+    b.close()
+
+
+def test_bad_input_names_file_line_and_column_and_writes_nothing(nat, tmp_path, capsys):
+    out = tmp_path / "la"
+    code = str(nat["geo"]["authority"]["code"][0])
+    # A lookup with a bad code on line 3.
+    bad = tmp_path / "lookup.csv"
+    lines = nat["lookup"].read_text().splitlines()
+    lines[2] = lines[2].replace(lines[2].split(",")[-2], "E0680")
+    bad.write_text("\n".join(lines) + "\n")
+    rc = cli.main(
+        [
+            "init",
+            "--authority",
+            code,
+            "--lookup",
+            str(bad),
+            "--police-uk",
+            str(nat["root"] / "police_uk"),
+            "--population",
+            str(nat["pop"]),
+            "--out",
+            str(out),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert rc == 1 and f"{bad}:3: LAD24CD: " in err and "nothing written" in err
+    assert not out.exists()
+    # An authority the lookup does not have, by name: the nearest names are offered.
+    with pytest.raises(InitError, match=r"no local authority 'Hampshire district 99' in the lookup; did you mean"):
+        make("Hampshire district 99", [nat["lookup"]], nat["root"] / "police_uk", [nat["pop"]], out)
+    # A population that is not a number, on line 4.
+    pop = tmp_path / "pop.csv"
+    pop.write_text(f"area_code,year,population\n{code},2021,100\n{code},2022,101\n{code},2023,1e5\n")
+    with pytest.raises(InitError) as e:
+        make(code, [nat["lookup"]], nat["root"] / "police_uk", [pop], out)
+    assert str(e.value).startswith(f"{pop}:4: population: '1e5' is not a whole number")
+    # No population for the authority at all.
+    pop.write_text("area_code,year,population\nE08000001,2021,100\n")
+    with pytest.raises(InitError, match=r"no population for .* \(E06800001\)"):
+        make(code, [nat["lookup"]], nat["root"] / "police_uk", [pop], out)
+    # No street file (the archive's outcomes files only).
+    outcomes = tmp_path / "outcomes"
+    outcomes.mkdir()
+    (outcomes / "2026-01-kent-outcomes.csv").write_text("Crime ID,Month\n")
+    with pytest.raises(InitError, match="holds no police.uk street file"):
+        make(code, [nat["lookup"]], outcomes, [nat["pop"]], out)
+    # Two groups, neither with the partnership's authority.
+    groups = tmp_path / "g.csv"
+    groups.write_text("group_id,group_name,area_code,area_name\na,A,E06800002,x\nb,B,E06800003,y\n")
+    with pytest.raises(InitError, match="no group holds the partnership's authority E06800001"):
+        make(code, [nat["lookup"]], nat["root"] / "police_uk", [nat["pop"]], out, groups=groups)
+    assert not out.exists() and not list(tmp_path.glob(".la.tmp-*"))
+
+
+def test_an_existing_folder_with_files_is_never_touched(nat, tmp_path):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    with pytest.raises(InitError, match="exists and is not empty"):
+        make(str(nat["geo"]["authority"]["code"][0]), [nat["lookup"]], nat["root"] / "police_uk", [nat["pop"]], out)
+    assert [p.name for p in out.iterdir()] == ["notes.txt"] and (out / "notes.txt").read_text() == "keep me"
+
+
+def test_nomis_downloads_give_the_total_of_all_ages_once(tmp_path):
+    """NOMIS's layout: one row per sex, age and measure, and metropolitan districts listed twice."""
+    nomis = tmp_path / "nomis.csv"
+    head = "DATE,GEOGRAPHY_NAME,GEOGRAPHY_CODE,GEOGRAPHY_TYPE,GENDER_NAME,C_AGE_NAME,MEASURES_NAME,OBS_VALUE\n"
+    rows = [
+        "2021,Stockport,E08000007,district,Total,All Ages,Value,295243",
+        "2021,Stockport,E08000007,district,Male,All Ages,Value,144000",
+        "2021,Stockport,E08000007,district,Total,Aged 0 to 4,Value,17000",
+        "2021,Stockport,E08000007,district,Total,All Ages,Percent,100",
+        "2021,Stockport,E08000007,county,Total,All Ages,Value,295243",
+        "2020,Stockport,E08000007,district,Total,All Ages,Value,294197",
+    ]
+    nomis.write_text(head + "\n".join(rows) + "\n")
+    got = read_populations([nomis])
+    assert got == {
+        ("E08000007", 2021): (295243, "ONS mid-year estimate (nomis.csv)"),
+        ("E08000007", 2020): (294197, "ONS mid-year estimate (nomis.csv)"),
+    }
+
+
+def test_starter_cycles_are_april_to_march_thirds_covering_the_months():
+    assert starter_cycles("2015-04", "2021-03") == [
+        ["2015-18", "April 2015 to March 2018 (starter: replace with the plan)", "2015-04", "2018-03", "", ""],
+        ["2018-21", "April 2018 to March 2021 (starter: replace with the plan)", "2018-04", "2021-03", "", ""],
+    ]
+    assert [c[0] for c in starter_cycles("2016-02", "2026-09")] == ["2015-18", "2018-21", "2021-24", "2024-27"]
+
+
+def test_targets_and_events_may_hold_only_their_header_but_priorities_may_not(tmp_path):
+    d = shutil.copytree(DEMO, tmp_path / "d", ignore=shutil.ignore_patterns("police_uk"))
+    for name in ("targets.csv", "events.csv"):
+        (d / name).write_text((DEMO / name).read_text().splitlines()[0] + "\n")
+    assert validate(d).ok, [str(p) for p in validate(d).errors]
+    (d / "priority_indicators.csv").write_text((DEMO / "priority_indicators.csv").read_text().splitlines()[0] + "\n")
+    assert [str(p) for p in validate(d).errors] == ["priority_indicators.csv:2: -: no data rows after the header"]

@@ -10,8 +10,8 @@ changes = v.data["changes"]
 if changes.empty:
     st.info("There are no priorities in priorities.csv.")
     st.stop()
-if changes.illustrative.any():
-    st.caption("Priorities marked (illustrative) are worded for the demo where the plan's exact wording is not known.")
+if v.data["illustrative_note"]:
+    st.caption(v.data["illustrative_note"])
 
 st.subheader("The plans side by side")
 st.caption(

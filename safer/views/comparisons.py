@@ -17,6 +17,11 @@ from .base import cached, table
 
 KINDS = ("latest12", "cycle", "areas")
 
+ILLUSTRATIVE = (
+    "Priorities marked (illustrative) are not the plan's own wording: its exact wording is not known here "
+    "(the demo's, or a starter written by `python -m safer init`)."
+)
+
 
 class ExplainError(ValueError):
     """An argument that names nothing in the data (indicator, area, cycle, comparison)."""

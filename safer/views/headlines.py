@@ -209,9 +209,7 @@ def overview(store, cycle: str | None = None) -> View:
         tables={"headline indicators": table},
         sentences=[f"{k.label}: {k.verdict} ({k.change})." for k in cards],
         detail=[verdicts.FAMILY_NOTE],
-        notes=["Priorities marked (illustrative) are worded for the demo where the plan's exact wording is not known."]
-        if any(k.illustrative for k in cards)
-        else [],
+        notes=[comparisons.ILLUSTRATIVE] if any(k.illustrative for k in cards) else [],
         queries=[
             "python -m safer explain --indicator all --compare latest12 --json",
             f"python -m safer explain --indicator all --compare cycle --cycle {cycle}",

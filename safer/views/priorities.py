@@ -127,6 +127,7 @@ def priorities(store) -> View:
             "python -m safer query monthly --indicator ID",
         ],
         data={
+            "illustrative_note": comparisons.ILLUSTRATIVE if changes.illustrative.any() else "",
             "changes": changes,
             "cycles": cycles,
             "assessed": assessed_df,

@@ -209,13 +209,14 @@ def _init(args) -> int:
         made = partnership_dir.make(
             args.authority,
             [Path(p) for p in args.lookup],
-            Path(args.police_uk),
+            [Path(p) for p in args.police_uk],
             [Path(p) for p in args.population],
             Path(args.out),
             groups=Path(args.groups) if args.groups else None,
             name=args.name,
             synthetic=args.synthetic,
             note=args.note or "",
+            boundaries=Path(args.boundaries) if args.boundaries else None,
         )
     except partnership_dir.InitError as exc:
         for p in exc.problems:
@@ -330,7 +331,14 @@ def main(argv: list[str] | None = None) -> int:
         help="ONS's LSOA to ward to local authority lookup as published (LSOA21CD,...,WD24CD,...,LAD24CD,...); "
         "again for an older one (2011 LSOA codes), whose LSOAs are placed in the first one's wards",
     )
-    n.add_argument("--police-uk", required=True, metavar="DIR", help="folder of police.uk street files as downloaded")
+    n.add_argument(
+        "--police-uk",
+        required=True,
+        action="append",
+        metavar="DIR_OR_ZIP",
+        help="police.uk street files as downloaded: a folder, or a zip archive from data.police.uk; may be given "
+        "more than once (a month found twice is taken from the newest download)",
+    )
     n.add_argument(
         "--population",
         required=True,
@@ -344,6 +352,12 @@ def main(argv: list[str] | None = None) -> int:
         metavar="FILE",
         help="comparator groups (comparator_groups.csv's columns, e.g. the Home Office's most similar groups); "
         "default: the authorities of the partnership's force",
+    )
+    n.add_argument(
+        "--boundaries",
+        metavar="FILE",
+        help="ONS's ward boundaries as GeoJSON in WGS84 (a generalised layer; property WD24CD, any year), for the "
+        "Areas map",
     )
     n.add_argument("--name", help="the partnership's name (default: '<authority> Community Safety Partnership')")
     n.add_argument("--synthetic", action="store_true", help="the files are synthetic: every screen says so")

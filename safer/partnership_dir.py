@@ -1,17 +1,21 @@
 """A partnership's data directory made from what an analyst downloads: `python -m safer init`.
 
 Given a local authority (code or name), ONS's LSOA → ward → local authority lookup as published (Open
-Geography Portal; an older one too, for police.uk files that use 2011 LSOA codes), a folder of police.uk
-street files as downloaded (one force or the whole national archive), and population estimates (NOMIS's
+Geography Portal; an older one too, for police.uk files that use 2011 LSOA codes), police.uk street files
+as downloaded (folders or data.police.uk's zip archives; one force or the whole national archive), and
+population estimates (NOMIS's
 download or a plain `area_code,year,population` table), `init` writes a data directory that validates:
 
 - `partnership.csv`, `areas.csv` (the authority and its wards), `lsoa_ward_lookup.csv` and `population.csv`,
   from the lookup and the estimates;
-- `police_uk/`: the street files of every force the partnership and its comparators need, hard-linked (no
-  copy of the archive; copied only where a link cannot be made);
+- `police_uk/`: the street files of every force the partnership and its comparators need, hard-linked from
+  a folder (no copy of the archive; copied only where a link cannot be made), copied out of a zip archive
+  (only those forces' street members, with the ingest's limits); a force-month given twice is taken from
+  the newest download;
 - `indicators.csv`: one indicator per police.uk crime type in the files;
 - a comparator group counted from the same files (`comparator_groups.csv` given, else the authorities of the
   partnership's force), with `area_lookup.csv` and `comparator_population.csv`;
+- `ward_boundaries.geojson` from ONS's ward boundaries (GeoJSON, WGS84) when given, for the Areas map;
 - starter `plan_cycles.csv` and `priorities.csv`, each labelled as a starter on screen, and `targets.csv` and
   `events.csv` with no rows, for the analyst to replace with the partnership's own.
 
@@ -25,12 +29,16 @@ from __future__ import annotations
 
 import csv
 import difflib
+import json
 import os
 import re
 import shutil
+import tempfile
+import zipfile
+import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from . import contract
 from .contract import Problem
@@ -143,10 +151,46 @@ def find_authority(lookup: Lookup, wanted: str, first: str) -> tuple[str, str]:
     raise _fail(first, 0, "LAD code", f"no local authority {wanted!r} in the lookup{hint}")
 
 
+@dataclass(frozen=True)
+class StreetFile:
+    """One police.uk street file given: in a folder, or a member of a zip archive data.police.uk served."""
+
+    source: Path  # the folder or the archive given
+    rel: str  # its path in the folder, or the member's name in the archive
+    month: str
+    slug: str  # the force as the file name spells it: `greater-manchester`
+    release: str  # the newest month its folder or archive holds: of two copies of a month, the newest wins
+
+    @property
+    def label(self) -> str:
+        return f"{self.source.name}!{self.rel}" if self.source.is_file() else str(self.source / self.rel)
+
+    @property
+    def dest(self) -> str:
+        """Where it goes under `police_uk/`: its own path in a folder; an archive member by its month and name
+        only (a member's path is never trusted: `../` in it would write outside the directory)."""
+        return f"{self.month}/{PurePosixPath(self.rel).name}" if self.source.is_file() else self.rel
+
+    def place(self, dest: Path) -> bool:
+        """Put the file at `dest`: a hard link where it can (True), else a copy; an archive's member is copied
+        out with the ingest's limits (size, zip bombs)."""
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if not self.source.is_file():
+            return _link(self.source / self.rel, dest)
+        from .ingest import _copy_member
+
+        try:
+            with zipfile.ZipFile(self.source) as z:
+                _copy_member(z, z.getinfo(self.rel), dest)
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+            raise _fail(self.label, 0, "-", f"cannot be read from the archive: {exc}") from None
+        return False
+
+
 @dataclass
 class Force:
-    slug: str  # as in the file names: `greater-manchester`
-    files: list[Path] = field(default_factory=list)
+    slug: str
+    files: list[StreetFile] = field(default_factory=list)
     names: Counter = field(default_factory=Counter)  # `Falls within` values in its newest file
     lsoa_rows: Counter = field(default_factory=Counter)  # rows per LSOA code in its newest file
     crime_types: set[str] = field(default_factory=set)
@@ -157,50 +201,84 @@ class Force:
 
     @property
     def months(self) -> list[str]:
-        return sorted({contract.STREET_RE.search(p.as_posix()).group(1) for p in self.files})
+        return sorted({f.month for f in self.files})
 
 
-def scan_forces(police_dir: Path) -> tuple[dict[str, Force], int]:
-    """Every force's street files under `police_dir`, and what its newest file holds (where its rows lie, its
-    name, its crime types); files that are not street files (outcomes, stop and search) are counted, not used."""
-    police_dir = Path(police_dir)
-    if not police_dir.is_dir():
-        raise _fail(str(police_dir), 0, "-", "is not a folder of police.uk files")
+def _street_files(source: Path) -> tuple[list[tuple[str, str, str]], int]:
+    """(rel, month, slug) of each street file in a folder or zip archive, and how many other CSVs it holds."""
+    if source.is_dir():
+        names = [p.relative_to(source).as_posix() for p in sorted(source.rglob("*")) if p.is_file()]
+    elif zipfile.is_zipfile(source):
+        try:
+            with zipfile.ZipFile(source) as z:
+                names = sorted(i.filename for i in z.infolist() if not i.is_dir())
+        except (OSError, zipfile.BadZipFile) as exc:
+            raise _fail(str(source), 0, "-", f"cannot be read as a zip archive: {exc}") from None
+    else:
+        raise _fail(str(source), 0, "-", "is neither a folder of police.uk files nor a zip archive of them")
+    found, other = [], 0
+    for rel in names:
+        m = contract.STREET_RE.search(rel)
+        if m:
+            found.append((rel, m.group(1), m.group(2)))
+        else:
+            other += rel.endswith((".csv", ".csv.gz"))
+    return found, other
+
+
+def scan_forces(sources: list[Path], notes: list[str] | None = None) -> tuple[dict[str, Force], int]:
+    """Every force's street files in the folders and zip archives given, and what its newest file holds (where
+    its rows lie, its name, its crime types). Files that are not street files (outcomes, stop and search) are
+    counted, not used. A force's month found twice (overlapping archives) is taken from the newest release."""
+    chosen: dict[tuple[str, str], StreetFile] = {}
+    other = twice = 0
+    for source in map(Path, sources):
+        found, n = _street_files(source)
+        other += n
+        release = max((month for _r, month, _s in found), default="")
+        for rel, month, slug in found:
+            f = StreetFile(source, rel, month, slug, release)
+            old = chosen.get((month, slug))
+            twice += old is not None
+            if old is None or f.release >= old.release:
+                chosen[(month, slug)] = f
+    if twice and notes is not None:
+        notes.append(f"{twice} force-months found twice (overlapping downloads): each taken from the newest release")
+    if not chosen:
+        where = ", ".join(map(str, sources)) or "--police-uk"
+        raise _fail(where, 0, "-", "holds no police.uk street file (YYYY-MM-<force>-street.csv)")
     forces: dict[str, Force] = {}
-    other = 0
-    for p in sorted(police_dir.rglob("*")):
-        if not p.is_file():
-            continue
-        m = contract.STREET_RE.search(p.relative_to(police_dir).as_posix())
-        if not m:
-            other += p.name.endswith((".csv", ".csv.gz"))
-            continue
-        forces.setdefault(m.group(2), Force(m.group(2))).files.append(p)
-    if not forces:
-        raise _fail(str(police_dir), 0, "-", "holds no police.uk street file (YYYY-MM-<force>-street.csv)")
-    for f in forces.values():
-        newest = max(f.files, key=lambda p: (contract.STREET_RE.search(p.as_posix()).group(1), p.as_posix()))
-        _scan_file(newest, f)
+    for (_month, slug), f in sorted(chosen.items()):
+        forces.setdefault(slug, Force(slug)).files.append(f)
+    with tempfile.TemporaryDirectory(prefix="safer-init-") as tmp:
+        for force in forces.values():
+            newest = max(force.files, key=lambda f: (f.month, f.release))
+            if newest.source.is_file():
+                path = Path(tmp) / f"{force.slug}.csv"
+                newest.place(path)
+            else:
+                path = newest.source / newest.rel
+            _scan_file(path, force, newest.label)
     return forces, other
 
 
-def _scan_file(path: Path, force: Force) -> None:
+def _scan_file(path: Path, force: Force, label: str) -> None:
     cols = contract.POLICE_UK_COLUMNS
     where, lsoa, ctype = cols.index("Falls within"), cols.index("LSOA code"), cols.index("Crime type")
     try:
         reader = csv.reader(contract.text_lines(path))
         header = [h.strip() for h in next(reader, [])]
         if tuple(header) != cols:
-            raise _fail(str(path), 1, "-", "is not a police.uk street file (its header differs)")
+            raise _fail(label, 1, "-", "is not a police.uk street file (its header differs)")
         for rec in reader:
             if len(rec) == len(cols):
                 force.names[rec[where]] += 1
                 force.lsoa_rows[rec[lsoa]] += 1
                 force.crime_types.add(rec[ctype])
     except contract.Unreadable as exc:
-        raise _fail(str(path), exc.line, "-", str(exc)) from None
+        raise _fail(label, exc.line, "-", str(exc)) from None
     except csv.Error as exc:
-        raise _fail(str(path), reader.line_num or 1, "-", contract.csv_message(exc)) from None
+        raise _fail(label, reader.line_num or 1, "-", contract.csv_message(exc)) from None
 
 
 def forces_of(lookup: Lookup, forces: dict[str, Force]) -> dict[str, str]:
@@ -323,6 +401,73 @@ def read_groups(path: Path, home: str, lookup: Lookup) -> tuple[list[list[str]],
     return rows, notes
 
 
+BOUNDARY_CODE_RE = re.compile(r"^(wd\d{2}cd|area_code)$", re.IGNORECASE)
+BOUNDARY_NAME_RE = re.compile(r"^(wd\d{2}nm|area_name)$", re.IGNORECASE)
+OGL_BOUNDARIES = (
+    "Ward boundaries: ONS ({name}). Source: Office for National Statistics licensed under the Open Government "
+    "Licence v3.0. Contains OS data © Crown copyright and database right."
+)
+
+
+def _points(coords):
+    """Every (x, y) of a GeoJSON geometry's coordinates, however deeply nested."""
+    if coords and isinstance(coords[0], int | float):
+        yield coords
+        return
+    for c in coords or []:
+        yield from _points(c)
+
+
+def read_boundaries(path: Path, wards: dict[str, str]) -> tuple[dict, list[str]]:
+    """The wards' boundaries from ONS's GeoJSON as published (property `WD24CD`, any year, or `area_code`), as
+    `ward_boundaries.geojson` wants them (property `area_code`, WGS84 longitude and latitude). Returns the
+    collection and the notes to print."""
+    path = Path(path)
+    try:
+        geo = json.loads(contract.read_text(path).decode("utf-8-sig"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise _fail(str(path), 1, "-", f"is not GeoJSON: {exc}") from None
+    feats = geo.get("features") if isinstance(geo, dict) else None
+    if not isinstance(feats, list):
+        raise _fail(str(path), 1, "features", "is not a GeoJSON FeatureCollection")
+    kept, seen = [], set()
+    for f in feats:
+        props = (f or {}).get("properties") or {}
+        code = next((str(v) for k, v in props.items() if BOUNDARY_CODE_RE.match(k)), None)
+        if code not in wards or code in seen or not (f.get("geometry") or {}).get("coordinates"):
+            continue
+        for x, y, *_ in _points(f["geometry"]["coordinates"]):
+            if not (-9.0 <= x <= 3.0 and 49.0 <= y <= 61.0):
+                raise _fail(
+                    str(path),
+                    1,
+                    "coordinates",
+                    f"{code}'s point ({x}, {y}) is not a longitude and latitude "
+                    "in Great Britain: download the boundaries as GeoJSON in WGS84, not British National Grid",
+                )
+        seen.add(code)
+        name = next((str(v) for k, v in props.items() if BOUNDARY_NAME_RE.match(k)), wards[code])
+        kept.append(
+            {"type": "Feature", "properties": {"area_code": code, "area_name": name}, "geometry": f["geometry"]}
+        )
+    if not kept:
+        raise _fail(
+            str(path),
+            1,
+            "WD code",
+            "holds no boundary of the partnership's wards (a property such as "
+            "WD24CD with their codes): give ward boundaries of the same year as the lookup's wards",
+        )
+    notes = []
+    if missing := sorted(set(wards) - seen):
+        notes.append(
+            f"{len(missing)} of {len(wards)} wards have no boundary in {path.name} (e.g. {missing[0]}): "
+            "not drawn on the map"
+        )
+    attribution = str(geo.get("attribution") or OGL_BOUNDARIES.format(name=path.name))
+    return {"type": "FeatureCollection", "attribution": attribution, "features": kept}, notes
+
+
 def starter_cycles(first: str, last: str) -> list[list[str]]:
     """Three-year April-to-March periods covering the months `first` to `last`, as starter plan cycles."""
     y = int(first[:4]) - (1 if int(first[5:7]) < 4 else 0)
@@ -377,13 +522,14 @@ class Made:
 def make(
     authority: str,
     lookups: list[Path],
-    police_dir: Path,
+    police: Path | list[Path],
     populations: list[Path],
     out: Path,
     groups: Path | None = None,
     name: str | None = None,
     synthetic: bool = False,
     note: str = "",
+    boundaries: Path | None = None,
 ) -> Made:
     """Write the data directory `out` for `authority` (see the module's doc). Raises `InitError`."""
     out = Path(out)
@@ -413,13 +559,14 @@ def make(
             "have: their police.uk rows are left out (give a best-fit lookup to today's wards)"
         )
 
-    forces, other = scan_forces(police_dir)
+    sources = [Path(police)] if isinstance(police, str | Path) else [Path(p) for p in police]
+    forces, other = scan_forces(sources, notes)
     if other:
-        notes.append(f"{other} files under {police_dir} are not street files (outcomes, stop and search): not used")
+        notes.append(f"{other} files given are not street files (outcomes, stop and search): not used")
     force_of = forces_of(lookup, forces)
     if code not in force_of:
         raise _fail(
-            str(police_dir),
+            ", ".join(map(str, sources)),
             0,
             "LSOA code",
             f"no row of the newest police.uk files lies in {lad_name}: give "
@@ -466,6 +613,11 @@ def make(
             "rates are not shown"
         )
 
+    shapes = None
+    if boundaries:
+        shapes, more = read_boundaries(boundaries, wards)
+        notes += more
+
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     if tmp.exists():
         shutil.rmtree(tmp)
@@ -473,9 +625,9 @@ def make(
     try:
         files = linked = 0
         for slug in sorted(slugs):
-            for p in forces[slug].files:
+            for f in forces[slug].files:
                 files += 1
-                linked += _link(p, tmp / "police_uk" / p.relative_to(police_dir))
+                linked += f.place(tmp / "police_uk" / f.dest)
         months = sorted({m for slug in slugs for m in forces[slug].months})
         types = set().union(*(forces[s].crime_types for s in slugs)) - {""}
         order = list(POLICE_TYPES) + sorted(types - set(POLICE_TYPES))
@@ -575,6 +727,8 @@ def make(
             [],
         )
         _write(tmp / "events.csv", ["event_date", "title", "category", "indicator_id", "description"], [])
+        if shapes:
+            (tmp / "ward_boundaries.geojson").write_text(json.dumps(shapes, separators=(",", ":")), encoding="utf-8")
         if group_rows:
             wanted = set(members) | {code}
             _write(

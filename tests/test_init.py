@@ -9,7 +9,9 @@ each kind of bad input (file, line and column named; nothing written).
 from __future__ import annotations
 
 import csv
+import json
 import shutil
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +24,7 @@ from safer import cli, fmt, queries
 from safer.contract import validate
 from safer.partnership_dir import InitError, make, read_populations, starter_cycles
 from safer.store import Store
-from safer.views import headlines
+from safer.views import headlines, wards
 
 DEMO = PROJECT / "data"
 
@@ -133,13 +135,54 @@ def test_a_group_file_brings_in_the_other_forces_files_and_their_populations(nat
     }
 
 
+def test_zip_archives_as_downloaded_are_read_member_by_member_and_the_newest_release_wins(nat, tmp_path, capsys):
+    """data.police.uk serves zip archives (months in folders, outcomes files beside the street files); two
+    downloads overlap by months: each force-month is taken from the newer download, never twice."""
+    a = nat["geo"]["authority"]
+    i = 30
+    slug = national.force_slug(national.FORCES[int(a["force"][i])][0])
+    months = nat["months"]
+    src = nat["root"] / "police_uk"
+    older, newer = tmp_path / "older.zip", tmp_path / "newer.zip"
+    with zipfile.ZipFile(older, "w") as z:  # the first two months, the second one altered (a row dropped)
+        z.write(src / months[0] / f"{months[0]}-{slug}-street.csv", f"{months[0]}/{months[0]}-{slug}-street.csv")
+        text = (src / months[1] / f"{months[1]}-{slug}-street.csv").read_text().splitlines(keepends=True)
+        z.writestr(f"{months[1]}/{months[1]}-{slug}-street.csv", "".join(text[:-1]))
+        z.writestr(f"{months[1]}/{months[1]}-{slug}-outcomes.csv", "Crime ID,Month\n")
+    with zipfile.ZipFile(newer, "w") as z:  # months 2 and 3, one member with a path that climbs out
+        z.write(src / months[1] / f"{months[1]}-{slug}-street.csv", f"{months[1]}/{months[1]}-{slug}-street.csv")
+        z.write(src / months[2] / f"{months[2]}-{slug}-street.csv", f"../../{months[2]}-{slug}-street.csv")
+    out = tmp_path / "la"
+    args = ["init", "--authority", str(a["code"][i]), "--lookup", str(nat["lookup"]), "--out", str(out)]
+    args += ["--police-uk", str(older), "--police-uk", str(newer), "--population", str(nat["pop"]), "--synthetic"]
+    assert cli.main(args) == 0, capsys.readouterr()
+    said = capsys.readouterr().out
+    assert "1 force-months found twice (overlapping downloads): each taken from the newest release" in said
+    assert "1 files given are not street files" in said
+    got = sorted(p.relative_to(out).as_posix() for p in (out / "police_uk").rglob("*") if p.is_file())
+    assert got == [f"police_uk/{m}/{m}-{slug}-street.csv" for m in months]
+    assert not list(tmp_path.glob(f"{months[2]}-*")) and not list(tmp_path.parent.glob(f"{months[2]}-*"))
+    for m in months:  # each month whole, the altered copy of the second month not taken
+        want = (src / m / f"{m}-{slug}-street.csv").read_bytes()
+        assert (out / "police_uk" / m / f"{m}-{slug}-street.csv").read_bytes() == want
+
+
 def test_the_real_stockport_lookups_place_every_lsoa_as_the_demo_does_so_every_count_agrees(tmp_path, capsys):
     if not (REAL / "stockport_lsoa21_to_ward22_bestfit.csv").exists():
         pytest.skip("../shared/data/real is not here")
     police = tmp_path / "police"
     shutil.copytree(DEMO / "police_uk", police)
+    # The real 2017 ward boundaries, with ONS's property names (as the Open Geography Portal publishes them).
+    geo = json.loads((REAL / "stockport_wards_2017_generalised.geojson").read_text(encoding="utf-8"))
+    for f in geo["features"]:
+        p = f["properties"]
+        f["properties"] = {"FID": 1, "WD17CD": p["area_code"], "WD17NM": p["area_name"], "LONG": p["lon"]}
+    geo["features"].append({"type": "Feature", "properties": {"WD17CD": "E05000800"}, "geometry": None})
+    ons = tmp_path / "Wards_December_2017_Generalised_Clipped_Boundaries.geojson"
+    ons.write_text(json.dumps(geo), encoding="utf-8")
     out = tmp_path / "stockport"
     args = ["init", "--authority", "stockport", "--police-uk", str(police), "--out", str(out), "--synthetic"]
+    args += ["--boundaries", str(ons)]
     args += ["--lookup", str(REAL / "stockport_lsoa21_to_ward22_bestfit.csv")]
     args += ["--lookup", str(REAL / "stockport_lsoa11_to_ward17_bestfit.csv")]  # 2011 codes, no LSOA names
     args += [
@@ -159,7 +202,12 @@ def test_the_real_stockport_lookups_place_every_lsoa_as_the_demo_does_so_every_c
     assert len(pops) == 22  # 21 wards in 2020, the borough in 2021; the other nine GM boroughs are not ours
     # Only Greater Manchester's files: the demo's Derbyshire and Cheshire files hold no Stockport row.
     assert {p.name[8:] for p in (out / "police_uk").iterdir()} == {"greater-manchester-street.csv.gz"}
+    shapes = json.loads((out / "ward_boundaries.geojson").read_text(encoding="utf-8"))
+    assert sorted(f["properties"]["area_code"] for f in shapes["features"]) == sorted(set(demo.values()))
+    assert "Open Government Licence" in shapes["attribution"] and ons.name in shapes["attribution"]
     a, b = Store(DEMO, cache=tmp_path / "c1"), Store(out, cache=tmp_path / "c2")
+    drawn = wards.areas(b, "burglary")
+    assert drawn.data["map"] is not None and drawn.data["attribution"] == shapes["attribution"]
     for indicator, area in (("burglary", None), ("asb", "E05000784"), ("burglary", "E05000799")):
         want = queries.run_true(a, "monthly", indicator=indicator, area=area)
         got = queries.run_true(b, "monthly", indicator=indicator, area=area)
@@ -213,6 +261,18 @@ def test_bad_input_names_file_line_and_column_and_writes_nothing(nat, tmp_path, 
     (outcomes / "2026-01-kent-outcomes.csv").write_text("Crime ID,Month\n")
     with pytest.raises(InitError, match="holds no police.uk street file"):
         make(code, [nat["lookup"]], outcomes, [nat["pop"]], out)
+    # Boundaries in British National Grid (metres), not longitude and latitude.
+    ward = str(nat["geo"]["ward"]["code"][0])
+    bng = tmp_path / "wards.geojson"
+    square = [[[380000, 390000], [381000, 390000], [381000, 391000], [380000, 390000]]]
+    feature = {
+        "type": "Feature",
+        "properties": {"WD24CD": ward},
+        "geometry": {"type": "Polygon", "coordinates": square},
+    }
+    bng.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    with pytest.raises(InitError, match=rf"{bng}:1: coordinates: {ward}'s point \(380000, 390000\) is not a longitude"):
+        make(code, [nat["lookup"]], nat["root"] / "police_uk", [nat["pop"]], out, boundaries=bng)
     # Two groups, neither with the partnership's authority.
     groups = tmp_path / "g.csv"
     groups.write_text("group_id,group_name,area_code,area_name\na,A,E06800002,x\nb,B,E06800003,y\n")

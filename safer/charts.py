@@ -1238,6 +1238,8 @@ def describe_ward_rates(rates: pd.DataFrame, indicator: dict, n: int = 3) -> str
         ["rate_per_1000", "area_name"], ascending=[False, True]
     )
     if with_rate.empty:
+        if len(wards) and "population" in wards and wards["population"].isna().all():
+            return f"{label}: no ward has a rate to show: population.csv has no population for any ward."
         return f"{label}: no ward has a rate to show."
 
     def _list(df: pd.DataFrame) -> str:

@@ -321,6 +321,10 @@ def main(argv: list[str] | None = None) -> int:
     n = sub.add_parser(
         "init",
         help="make a partnership's data directory from ONS's lookup, police.uk street files and population estimates",
+        description="Write a new partnership's data directory from what an analyst downloads: ONS's LSOA to ward "
+        "to local authority lookup, police.uk street files (folders or zip archives) and population estimates. "
+        "Plans and priorities are starters, titled as such, to replace; targets and events start empty. The "
+        "directory is validated before the command ends (exit 1 if it is not valid).",
     )
     n.add_argument("--authority", required=True, help="the partnership's local authority: ONS code or name")
     n.add_argument(

@@ -87,7 +87,7 @@ POLICE_CAVEAT = (
     "a few rows near a boundary fall in a neighbouring ward. A month with no file from the force is missing, "
     "not zero."
 )
-STARTER = "starter written by `python -m safer init`: replace it with the partnership's own"
+STARTER = "starter written by the command python -m safer init: replace it with the partnership's own"
 
 # Population tables: NOMIS's download (DATE, GEOGRAPHY_CODE, OBS_VALUE, one row per sex, age and measure) or a
 # plain table; header names compared in lower case.
@@ -253,18 +253,13 @@ def scan_forces(sources: list[Path], notes: list[str] | None = None) -> tuple[di
     with tempfile.TemporaryDirectory(prefix="safer-init-") as tmp:
         for force in forces.values():
             newest = max(force.files, key=lambda f: (f.month, f.release))
-            if newest.source.is_file():
-                path = Path(tmp) / f"{force.slug}.csv"
-                newest.place(path)
-            else:
-                path = newest.source / newest.rel
-            _scan_file(path, force, newest.label)
+            _scan_file(_local(newest, Path(tmp)), force, newest.label)
     return forces, other
 
 
-def _scan_file(path: Path, force: Force, label: str) -> None:
+def _records(path: Path, label: str):
+    """A street file's data rows (lists in police.uk's column order); a problem names the file as given."""
     cols = contract.POLICE_UK_COLUMNS
-    where, lsoa, ctype = cols.index("Falls within"), cols.index("LSOA code"), cols.index("Crime type")
     try:
         reader = csv.reader(contract.text_lines(path))
         header = [h.strip() for h in next(reader, [])]
@@ -272,13 +267,50 @@ def _scan_file(path: Path, force: Force, label: str) -> None:
             raise _fail(label, 1, "-", "is not a police.uk street file (its header differs)")
         for rec in reader:
             if len(rec) == len(cols):
-                force.names[rec[where]] += 1
-                force.lsoa_rows[rec[lsoa]] += 1
-                force.crime_types.add(rec[ctype])
+                yield rec
     except contract.Unreadable as exc:
         raise _fail(label, exc.line, "-", str(exc)) from None
     except csv.Error as exc:
         raise _fail(label, reader.line_num or 1, "-", contract.csv_message(exc)) from None
+
+
+def _scan_file(path: Path, force: Force, label: str) -> None:
+    cols = contract.POLICE_UK_COLUMNS
+    where, lsoa, ctype = cols.index("Falls within"), cols.index("LSOA code"), cols.index("Crime type")
+    for rec in _records(path, label):
+        force.names[rec[where]] += 1
+        force.lsoa_rows[rec[lsoa]] += 1
+        force.crime_types.add(rec[ctype])
+
+
+def _local(f: StreetFile, tmp: Path) -> Path:
+    """A path to read the file from: itself in a folder, a copy of an archive's member in `tmp`."""
+    if not f.source.is_file():
+        return f.source / f.rel
+    path = tmp / f"{f.slug}-{f.month}.csv"
+    f.place(path)
+    return path
+
+
+def unplaced(force: Force, lad_name: str, placed: set[str]) -> list[tuple[str, int, int]]:
+    """Rows of the force's oldest and newest files in an LSOA named for the authority (ONS names each LSOA
+    after its authority: `Stockport 008C`) whose code no lookup given places: police.uk used 2011 codes until
+    about 2023, so a lookup of the other year is missing. Returns (file, rows, LSOA codes) for each file."""
+    cols = contract.POLICE_UK_COLUMNS
+    code_i, name_i = cols.index("LSOA code"), cols.index("LSOA name")
+    prefix = f"{lad_name} "
+    ends = sorted(force.files, key=lambda f: (f.month, f.release))
+    out = []
+    with tempfile.TemporaryDirectory(prefix="safer-init-") as tmp:
+        for f in dict.fromkeys([ends[0], ends[-1]]):
+            codes = Counter(
+                rec[code_i]
+                for rec in _records(_local(f, Path(tmp)), f.label)
+                if rec[name_i].startswith(prefix) and rec[code_i] not in placed
+            )
+            if codes:
+                out.append((f.label, sum(codes.values()), len(codes)))
+    return out
 
 
 def forces_of(lookup: Lookup, forces: dict[str, Force]) -> dict[str, str]:
@@ -468,6 +500,33 @@ def read_boundaries(path: Path, wards: dict[str, str]) -> tuple[dict, list[str]]
     return {"type": "FeatureCollection", "attribution": attribution, "features": kept}, notes
 
 
+def comparator_groups(
+    lookup: Lookup, code: str, groups: Path | None, force_of: dict[str, str], home: Force, notes: list[str]
+) -> list[list[str]]:
+    """`comparator_groups.csv`'s rows: the groups file given, else the authorities of the partnership's force
+    (none when it is alone in the lookup). Notes a comparator no police.uk file given holds rows of."""
+    if groups:
+        group_rows, more = read_groups(groups, code, lookup)
+        notes += more
+    else:
+        same = sorted(lad for lad, slug in force_of.items() if slug == home.slug)
+        lads = lookup.authorities()
+        group_rows = [["force", f"Local authorities of {home.name}", lad, lads[lad]] for lad in same]
+        if len(same) < 2:
+            group_rows = []
+            notes.append(
+                "no comparator group: no other authority of the force is in the lookup (give ONS's "
+                "national lookup, or --groups)"
+            )
+    for lad in sorted({r[2] for r in group_rows}):
+        if lad not in force_of:
+            notes.append(
+                f"comparator {lookup.authorities()[lad]} ({lad}): no police.uk file given holds its rows "
+                "(download its force's street files): its police.uk counts are missing"
+            )
+    return group_rows
+
+
 def starter_cycles(first: str, last: str) -> list[list[str]]:
     """Three-year April-to-March periods covering the months `first` to `last`, as starter plan cycles."""
     y = int(first[:4]) - (1 if int(first[5:7]) < 4 else 0)
@@ -573,28 +632,14 @@ def make(
             "its force's street files, and a lookup of the LSOA codes they use (2021 codes from about 2023)",
         )
     home_force = forces[force_of[code]]
+    for label, n, codes in unplaced(home_force, lad_name, set(placed)):
+        notes.append(
+            f"{label}: {n} rows lie in {codes} LSOAs named for {lad_name} whose codes no lookup given places "
+            "(another year's LSOA codes?): they are left out; give that year's lookup too (--lookup again)"
+        )
 
-    # Comparator groups: the file given, else the authorities of the partnership's force.
-    if groups:
-        group_rows, more = read_groups(groups, code, lookup)
-        notes += more
-    else:
-        same = sorted(lad for lad, slug in force_of.items() if slug == home_force.slug)
-        lads = lookup.authorities()
-        group_rows = [["force", f"Local authorities of {home_force.name}", lad, lads[lad]] for lad in same]
-        if len(same) < 2:
-            group_rows = []
-            notes.append(
-                "no comparator group: no other authority of the force is in the lookup (give ONS's "
-                "national lookup, or --groups)"
-            )
+    group_rows = comparator_groups(lookup, code, groups, force_of, home_force, notes)
     members = sorted({r[2] for r in group_rows})
-    for lad in members:
-        if lad not in force_of:
-            notes.append(
-                f"comparator {lookup.authorities()[lad]} ({lad}): no police.uk file given holds its rows "
-                "(download its force's street files): its police.uk counts are missing"
-            )
     slugs = {home_force.slug} | {force_of[lad] for lad in members if lad in force_of}
 
     pops = read_populations(populations)

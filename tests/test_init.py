@@ -9,6 +9,7 @@ each kind of bad input (file, line and column named; nothing written).
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 import shutil
 import zipfile
@@ -214,6 +215,30 @@ def test_the_real_stockport_lookups_place_every_lsoa_as_the_demo_does_so_every_c
         pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True))
     a.close()
     b.close()
+
+
+def test_a_missing_lookup_year_is_named_with_the_rows_it_would_leave_out(tmp_path, capsys):
+    """The demo's newest files use two 2021 LSOA codes the 2011 lookup lacks (E01033947, E01033948: an LSOA
+    split in 2021): given the 2011 lookup alone, init says how many rows of which file it would leave out."""
+    if not (REAL / "stockport_lsoa11_to_ward17_bestfit.csv").exists():
+        pytest.skip("../shared/data/real is not here")
+    out = tmp_path / "stockport"
+    args = ["init", "--authority", "E08000007", "--police-uk", str(DEMO / "police_uk"), "--out", str(out)]
+    args += ["--lookup", str(REAL / "stockport_lsoa11_to_ward17_bestfit.csv"), "--synthetic"]
+    args += ["--population", str(REAL / "gm_la_population.csv")]
+    assert cli.main(args) == 0
+    said = capsys.readouterr().out
+    newest = DEMO / "police_uk" / "2026-09-greater-manchester-street.csv.gz"
+    with gzip.open(newest, "rt", encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if r["LSOA code"] in ("E01033947", "E01033948")]
+    assert rows and all(r["LSOA name"].startswith("Stockport ") for r in rows)
+    assert f"note: {newest}: {len(rows)} rows lie in 2 LSOAs named for Stockport whose codes no lookup given" in said
+    assert "21 of 21 wards have no population" in said  # the LA estimates alone: no ward rates, and why
+    s = Store(out, cache=tmp_path / "cache")
+    assert wards.areas(s, "burglary").sentences[1] == (
+        "Burglary: no ward has a rate to show: population.csv has no population for any ward."
+    )
+    s.close()
 
 
 def test_bad_input_names_file_line_and_column_and_writes_nothing(nat, tmp_path, capsys):

@@ -19,7 +19,7 @@ KINDS = ("latest12", "cycle", "areas")
 
 ILLUSTRATIVE = (
     "Priorities marked (illustrative) are not the plan's own wording: its exact wording is not known here "
-    "(the demo's, or a starter written by `python -m safer init`)."
+    "(the demo's, or a starter written by the init command)."
 )
 
 

@@ -65,6 +65,9 @@ class IngestError(Exception):
         super().__init__(f"{len(problems)} problems; nothing was changed")
 
 
+NO_ROWS = "no rows inside the area, so nothing was written: check lsoa_ward_lookup.csv covers this force"
+
+
 @dataclass
 class MonthChange:
     force: str
@@ -88,7 +91,13 @@ class Report:
 
     def lines(self) -> list[str]:
         out = []
+        # A national archive holds every force: when some months were written, the forces with no row inside
+        # the area (or its comparators) are one line, not a warning each (the warning stays when none was).
+        empty = [m for m in self.months if m.note == NO_ROWS]
+        group = bool(empty) and any(m.action != "kept" for m in self.months)
         for m in sorted(self.months, key=lambda m: (m.force, m.month)):
+            if group and m.note == NO_ROWS:
+                continue
             if m.action == "added":
                 out.append(f"added    {m.month} {m.force}: {m.rows_in_area} rows")
             elif m.action == "replaced":
@@ -97,6 +106,13 @@ class Report:
                 )
             else:
                 out.append(f"kept     {m.month} {m.force}: {m.note}")
+        if group:
+            forces = sorted({m.force for m in empty})
+            out.append(
+                f"kept     {len(empty)} force-month{'s' if len(empty) != 1 else ''} of {len(forces)} "
+                f"force{'s' if len(forces) != 1 else ''} with no row inside the area or its comparators, so "
+                f"nothing was written: {', '.join(forces[:5])}{', ...' if len(forces) > 5 else ''}"
+            )
         out += self.partner
         out += [f"replaced {f}" for f in self.files_replaced]
         added = sum(m.action == "added" for m in self.months)
@@ -706,9 +722,7 @@ def _stage_police(staging: Path, data_dir: Path, police_in: dict, rep: Report, p
                     month,
                     "kept",
                     0,
-                    note=(
-                        "no rows inside the area, so nothing was written: check lsoa_ward_lookup.csv covers this force"
-                    ),
+                    note=NO_ROWS,
                 )
             )
             continue

@@ -591,7 +591,9 @@ def make(
     boundaries: Path | None = None,
 ) -> Made:
     """Write the data directory `out` for `authority` (see the module's doc). Raises `InitError`."""
-    out = Path(out)
+    given, out = str(out), Path(out).resolve()
+    if out == Path.cwd().resolve() or out.parent == out:
+        raise _fail(given, 0, "-", "is the current folder: give a new folder to write the directory into")
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise _fail(str(out), 0, "-", "exists and is not empty: give a new folder (nothing in it was changed)")
     if not lookups:

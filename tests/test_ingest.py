@@ -460,3 +460,19 @@ def test_a_killed_ingests_unpacked_files_are_removed_by_the_next_ingest(data_dir
     r = _run_ingest(_archive(tmp_path), data_dir, **env)
     assert r.returncode == 0, r.stdout + r.stderr
     assert sorted(p.name for p in tmpdir.iterdir()) == [live.name]
+
+
+def test_forces_with_no_row_in_the_area_are_one_line_unless_no_month_was_written():
+    """A national archive holds 43 forces: when a month was written, the others are one line; when none was,
+    each force-month keeps its warning (the lookup may not cover the force)."""
+    from safer.ingest import NO_ROWS, MonthChange, Report
+
+    empty = [MonthChange(f, "2026-10", "kept", 0, note=NO_ROWS) for f in ("b-police", "a-police")]
+    rep = Report(months=[MonthChange("c-police", "2026-10", "added", 12), *empty])
+    assert rep.lines()[:2] == [
+        "added    2026-10 c-police: 12 rows",
+        "kept     2 force-months of 2 forces with no row inside the area or its comparators, so nothing was "
+        "written: a-police, b-police",
+    ]
+    alone = Report(months=empty).lines()
+    assert alone[:2] == [f"kept     2026-10 a-police: {NO_ROWS}", f"kept     2026-10 b-police: {NO_ROWS}"]

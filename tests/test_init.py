@@ -22,7 +22,7 @@ from helpers import PROJECT, REAL
 
 from bench import national
 from safer import cli, fmt, queries
-from safer.contract import validate
+from safer.contract import force_key, validate
 from safer.partnership_dir import InitError, make, read_populations, starter_cycles
 from safer.store import Store
 from safer.views import headlines, wards
@@ -166,6 +166,43 @@ def test_zip_archives_as_downloaded_are_read_member_by_member_and_the_newest_rel
     for m in months:  # each month whole, the altered copy of the second month not taken
         want = (src / m / f"{m}-{slug}-street.csv").read_bytes()
         assert (out / "police_uk" / m / f"{m}-{slug}-street.csv").read_bytes() == want
+
+
+def test_next_months_national_archive_ingests_into_an_init_directory(nat, tmp_path, capsys):
+    """The monthly refresh: data.police.uk's archive of a new month (all 43 forces) ingested into a directory
+    `init` made: the partnership's force-month written (its rows and its comparators'), the 42 others one line."""
+    a = nat["geo"]["authority"]
+    i = 77
+    out = tmp_path / "la"
+    assert _init(nat, out, str(a["code"][i])) == 0
+    nxt = sorted((nat["root"] / "next_month").rglob("*-street.csv"))
+    assert len(nxt) == 43
+    archive = tmp_path / "next.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for p in nxt:
+            z.write(p, f"{p.parent.name}/{p.name}")
+    capsys.readouterr()
+    assert cli.main(["ingest", str(archive), "--data", str(out), "--quiet"]) == 0
+    said = capsys.readouterr().out.splitlines()
+    month = nxt[0].name[:7]
+    force = force_key(national.FORCES[int(a["force"][i])][0])  # as the ingest names a force: its `Falls within`
+    assert said[0].startswith(f"added    {month} {force}: ")
+    assert said[1] == (
+        "kept     42 force-months of 42 forces with no row inside the area or its comparators, so nothing was "
+        "written: "
+        + ", ".join(sorted(force_key(f[0]) for f in national.FORCES if force_key(f[0]) != force)[:5])
+        + ", ..."
+    )
+    assert sum(line.startswith("added") for line in said) == 1 and len(said) == 3
+    s = Store(out, cache=tmp_path / "cache")
+    t = queries.run_true(s, "comparator_trend", indicator="burglary", group="force")
+    lookup = pd.read_csv(nat["lookup"], dtype=str)
+    rows = pd.concat(pd.read_csv(p, dtype=str) for p in nxt).merge(lookup, left_on="LSOA code", right_on="LSOA21CD")
+    want = rows[rows["Crime type"] == "Burglary"].groupby("LAD24CD").size()
+    got = t[t.month == month]
+    assert len(got) == len(set(a["code"][a["force"] == a["force"][i]]))
+    assert {r.area_code: int(r.value) for r in got.itertuples()} == {c: int(want.get(c, 0)) for c in got.area_code}
+    s.close()
 
 
 def test_the_real_stockport_lookups_place_every_lsoa_as_the_demo_does_so_every_count_agrees(tmp_path, capsys):

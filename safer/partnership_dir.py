@@ -140,8 +140,8 @@ def read_lookups(paths: list[Path]) -> Lookup:
 def find_authority(lookup: Lookup, wanted: str, first: str) -> tuple[str, str]:
     """The authority named by its ONS code or its name (any case), as (code, name)."""
     lads = lookup.authorities()
-    if wanted in lads:
-        return wanted, lads[wanted]
+    if wanted.strip().upper() in lads:
+        return wanted.strip().upper(), lads[wanted.strip().upper()]
     by_name = [c for c, n in lads.items() if n.casefold() == wanted.strip().casefold()]
     if len(by_name) == 1:
         return by_name[0], lads[by_name[0]]

@@ -340,6 +340,16 @@ def test_bad_input_names_file_line_and_column_and_writes_nothing(nat, tmp_path, 
     groups.write_text("group_id,group_name,area_code,area_name\na,A,E06800002,x\nb,B,E06800003,y\n")
     with pytest.raises(InitError, match="no group holds the partnership's authority E06800001"):
         make(code, [nat["lookup"]], nat["root"] / "police_uk", [nat["pop"]], out, groups=groups)
+    # A group member the lookup does not have, on line 3.
+    groups.write_text("group_id,group_name,area_code,area_name\na,A,E06800001,x\na,A,E06899999,y\n")
+    with pytest.raises(InitError, match=rf"^{groups}:3: area_code: E06899999 is not in the lookup"):
+        make(code, [nat["lookup"]], nat["root"] / "police_uk", [nat["pop"]], out, groups=groups)
+    # A lookup without wards (LSOA to local authority only).
+    no_wards = tmp_path / "lsoa_lad.csv"
+    lk = pd.read_csv(nat["lookup"], dtype=str)[["LSOA21CD", "LSOA21NM", "LAD24CD", "LAD24NM"]]
+    lk.to_csv(no_wards, index=False)
+    with pytest.raises(InitError, match=rf"^{no_wards}:1: WD code: gives no ward for .* \({code}\)"):
+        make(code, [no_wards], nat["root"] / "police_uk", [nat["pop"]], out)
     assert not out.exists() and not list(tmp_path.glob(".la.tmp-*"))
 
 

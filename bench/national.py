@@ -1,6 +1,6 @@
 """England and Wales at scale: a deterministic generator of SYNTHETIC police.uk street files for all 43
 territorial police forces, a synthetic national LSOA → ward → local authority lookup in the format ONS
-publishes, and a data directory for any one local authority over those files.
+publishes, and a data directory for any one local authority over those files (made by `safer init`).
 
 Real: the names of the 43 territorial forces of England and Wales and the file naming data.police.uk
 uses (`YYYY-MM-<force>-street.csv`, the published header). Synthetic: every row and count, every local
@@ -30,9 +30,6 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from bench.gm import CRIME_TYPES, HEADER, OUTCOMES, _months, _next_month, write_csv
-
-PROJECT = Path(__file__).resolve().parent.parent
-DEMO_DIR = PROJECT / "data"
 
 # The 43 territorial police forces of England and Wales (real names), with a synthetic size weight
 # (roughly proportional to the population they police) and a synthetic number of local authorities.
@@ -241,84 +238,23 @@ def generate(out_dir: Path, months: int = 120, last_month: str = "2026-09", rows
     return {"months": ms, "next_month": plan[-1][0], "rows_written": written, "forces": len(FORCES)}
 
 
-def make_authority_dir(authority: str, national_dir: Path, out_dir: Path, demo_dir: Path = DEMO_DIR) -> Path:
-    """A data directory for one local authority over ALL the national police.uk files (hard links).
-
-    Its areas, LSOA lookup and populations come from the national lookup (synthetic); the catalogue,
-    plans and story files are the demo's; partner counts are left out (they belong to Stockport's wards).
-    """
-    geo = geography()
-    codes = list(geo["authority"]["code"])
-    if authority not in codes:
-        raise SystemExit(f"{authority} is not in the synthetic national lookup (e.g. {codes[0]}, {codes[-1]})")
-    a = codes.index(authority)
-    out_dir = Path(out_dir)
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    out_dir.mkdir(parents=True)
-    # The demo's catalogue, plans and story files, keeping only rows about police.uk indicators: the
-    # partner extracts belong to the demo's own wards.
-    with open(demo_dir / "indicators.csv", encoding="utf-8") as f:
-        police = {r["indicator_id"] for r in csv.DictReader(f) if r["police_uk_crime_type"]}
-    skip = {"partnership.csv", "areas.csv", "lsoa_ward_lookup.csv", "population.csv", "partner_monthly.csv"}
-    skip |= {"comparator_monthly.csv", "comparator_population.csv", "ward_boundaries.geojson"}
-    skip |= {"area_lookup.csv", "comparator_groups.csv"}  # written below from the national lookup
-    for p in sorted(demo_dir.glob("*.csv")):
-        if p.name in skip:
-            continue
-        with open(p, encoding="utf-8", newline="") as f:
-            r = csv.DictReader(f)
-            rows = [row for row in r if row.get("indicator_id") in police or not row.get("indicator_id")]
-            fields = r.fieldnames or []
-        with open(out_dir / p.name, "w", encoding="utf-8", newline="") as f:
-            w = csv.DictWriter(f, fields, lineterminator="\n")
-            w.writeheader()
-            w.writerows(rows)
-    pol = out_dir / "police_uk"
-    for p in sorted((Path(national_dir) / "police_uk").rglob("*-street.csv")):
-        target = pol / p.parent.name / p.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.link(p, target)
-    wards = np.flatnonzero(geo["ward"]["authority"] == a)
-    name = geo["authority"]["name"][a]
-    pop = int(geo["authority"]["population"][a])
-    force = FORCES[int(geo["authority"]["force"][a])][0]
-
-    def write(fname: str, header: list[str], rows: list[list]) -> None:
-        write_csv(out_dir / fname, header, rows)
-
-    write(
-        "partnership.csv",
-        ["name", "area_code", "police_force", "synthetic", "data_note"],
-        [[f"{name} Community Safety Partnership", authority, force, "true", "Synthetic national benchmark data"]],
-    )
-    write(
-        "areas.csv",
-        ["area_code", "area_name", "area_type", "parent_code"],
-        [[authority, name, "borough", ""]]
-        + [[geo["ward"]["code"][w], geo["ward"]["name"][w], "ward", authority] for w in wards],
-    )
-    lsoas = np.flatnonzero(np.isin(geo["lsoa"]["ward"], wards))
-    write(
-        "lsoa_ward_lookup.csv",
-        ["lsoa_code", "lsoa_name", "ward_code"],
-        [[geo["lsoa"]["code"][i], geo["lsoa"]["name"][i], geo["ward"]["code"][geo["lsoa"]["ward"][i]]] for i in lsoas],
-    )
-    write(
-        "population.csv",
-        ["area_code", "year", "population", "source"],
-        [[authority, 2021, pop, "synthetic"]]
-        + [[geo["ward"]["code"][w], 2021, pop // len(wards), "synthetic"] for w in wards],
-    )
-    write_comparators(geo, a, out_dir)
-    return out_dir
+def write_populations(geo: dict, path: Path) -> Path:
+    """SYNTHETIC mid-year estimates (`area_code,year,population,source`) for every authority of the national
+    lookup and every ward (the authority's population shared equally), as `safer init --population` reads."""
+    a, w = geo["authority"], geo["ward"]
+    wards_of = np.bincount(w["authority"], minlength=len(a["code"]))
+    rows = [[a["code"][i], 2021, int(a["population"][i]), "synthetic"] for i in range(len(a["code"]))]
+    rows += [
+        [w["code"][j], 2021, int(a["population"][w["authority"][j]]) // int(wards_of[w["authority"][j]]), "synthetic"]
+        for j in range(len(w["code"]))
+    ]
+    write_csv(path, ["area_code", "year", "population", "source"], rows)
+    return path
 
 
-def write_comparators(geo: dict, a: int, out_dir: Path) -> None:
-    """Comparator groups counted from the national files: the national lookup as `area_lookup.csv`, and two
-    groups, the 10 authorities nearest in population (a stand-in for a most similar group, SYNTHETIC) and the
-    authorities of the same force; `comparator_population.csv` for all of them."""
-    write_lookup(geo, out_dir / "area_lookup.csv")
+def write_groups(geo: dict, a: int, path: Path) -> Path:
+    """Two comparator groups for authority `a`: the 10 authorities nearest in population (a SYNTHETIC stand-in
+    for a most similar group) and the authorities of its force, as `safer init --groups` reads them."""
     codes, names = geo["authority"]["code"], geo["authority"]["name"]
     pops, forces = geo["authority"]["population"], geo["authority"]["force"]
     nearest = [int(i) for i in np.argsort(np.abs(pops - pops[a]), kind="stable") if i != a]
@@ -327,13 +263,41 @@ def write_comparators(geo: dict, a: int, out_dir: Path) -> None:
     similar_name = "Nearest in population (synthetic stand-in for a most similar group)"
     rows = [["similar", similar_name, codes[i], names[i]] for i in similar]
     rows += [["force", "The other authorities of the force", codes[i], names[i]] for i in force]
-    write_csv(out_dir / "comparator_groups.csv", ["group_id", "group_name", "area_code", "area_name"], rows)
-    members = sorted(set(similar) | set(force))
-    write_csv(
-        out_dir / "comparator_population.csv",
-        ["area_code", "year", "population", "source"],
-        [[codes[i], 2021, int(pops[i]), "synthetic"] for i in members],
+    write_csv(path, ["group_id", "group_name", "area_code", "area_name"], rows)
+    return path
+
+
+def make_authority_dir(authority: str, national_dir: Path, out_dir: Path) -> Path:
+    """A data directory for one local authority over ALL the national police.uk files (hard links), made by
+    `python -m safer init` as an analyst would (the national lookup, synthetic populations, two comparator
+    groups), then given every other force's files too, so that a build validates and reads all of them."""
+    from safer import partnership_dir
+
+    geo = geography()
+    codes = list(geo["authority"]["code"])
+    if authority not in codes:
+        raise SystemExit(f"{authority} is not in the synthetic national lookup (e.g. {codes[0]}, {codes[-1]})")
+    out_dir, national_dir = Path(out_dir), Path(national_dir)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    inputs = out_dir.with_name(f"{out_dir.name}-inputs")
+    inputs.mkdir(parents=True, exist_ok=True)
+    partnership_dir.make(
+        authority,
+        [national_dir / "lsoa_ward_lad_lookup.csv"],
+        national_dir / "police_uk",
+        [write_populations(geo, inputs / "population.csv")],
+        out_dir,
+        groups=write_groups(geo, codes.index(authority), inputs / "groups.csv"),
+        synthetic=True,
+        note="Synthetic national benchmark data",
     )
+    for p in sorted((national_dir / "police_uk").rglob("*-street.csv")):
+        target = out_dir / "police_uk" / p.relative_to(national_dir / "police_uk")
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(p, target)
+    return out_dir
 
 
 def main(argv: list[str] | None = None) -> int:

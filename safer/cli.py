@@ -242,6 +242,8 @@ def _init(args) -> int:
     for p in rep.problems:
         print(p)
     print(f"{made.out}: {rep.summary()}")
+    if rep.ok:
+        print(f"open it: bash scripts/start.sh -- --data {made.out}")
     return 0 if rep.ok else 1
 
 

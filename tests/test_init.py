@@ -68,6 +68,7 @@ def test_any_national_authority_gets_a_valid_directory_and_its_force_as_comparat
     assert _init(nat, out, code) == 0, capsys.readouterr()
     said = capsys.readouterr().out
     assert "data is valid" in said and f"{name} ({code})" in said
+    assert said.splitlines()[-1] == f"open it: bash scripts/start.sh -- --data {out.resolve()}"
 
     # Its wards and LSOAs are exactly the lookup's.
     wards = np.flatnonzero(geo["ward"]["authority"] == i)

@@ -18,7 +18,6 @@ Prints one table, target beside measurement, and writes it to `--work`.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import resource
@@ -33,21 +32,6 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
 from bench import interaction, national  # noqa: E402
-
-
-def _populations(path: Path) -> Path:
-    """Synthetic mid-year estimates for every authority and ward of the national lookup."""
-    geo = national.geography()
-    a, w = geo["authority"], geo["ward"]
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        out = csv.writer(f)
-        out.writerow(["area_code", "year", "population", "source"])
-        for i, code in enumerate(a["code"]):
-            out.writerow([code, 2021, int(a["population"][i]), "synthetic"])
-        for j, code in enumerate(w["code"]):
-            n = int((w["authority"] == w["authority"][j]).sum())
-            out.writerow([code, 2021, int(a["population"][w["authority"][j]]) // n, "synthetic"])
-    return path
 
 
 def _timed(cmd: list[str], env: dict) -> tuple[float, float, str]:
@@ -73,7 +57,7 @@ def main(argv=None) -> int:
         print(f"generating the national files into {a.national_dir}…", file=sys.stderr, flush=True)
         national.generate(a.national_dir)
     a.work.mkdir(parents=True, exist_ok=True)
-    pops = _populations(a.work / "population.csv")
+    pops = national.write_populations(national.geography(), a.work / "population.csv")
     codes = list(national.geography()["authority"]["code"])
     chosen = [str(c) for c in np.random.default_rng(a.seed).choice(codes, size=a.authorities, replace=False)]
     cache = a.work / "cache"

@@ -158,7 +158,7 @@ MAX_MEMBER_BYTES = 256 * 1024 * 1024  # one police.uk force-month is tens of MB;
 MAX_RATIO = 200  # a member that inflates more than this from its compressed size is a zip bomb
 
 
-def _copy_member(z: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path) -> None:
+def copy_member(z: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path) -> None:
     """Copy a zip member to `dest` in 1 MiB chunks; ValueError when its declared or actual size is beyond the
     limits (a size header can lie), or it inflates like a zip bomb."""
     if info.file_size > MAX_MEMBER_BYTES:
@@ -195,7 +195,7 @@ def _expand(paths: list[Path], tmp: Path) -> tuple[list[Member], list[contract.P
                         where = f"{p.name}!{info.filename}"
                         dest = tmp / f"{len(members)}.csv"
                         try:
-                            _copy_member(z, info, dest)
+                            copy_member(z, info, dest)
                         except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
                             dest.unlink(missing_ok=True)
                             problems.append(contract.Problem(where, 0, "", f"cannot be read from the archive: {exc}"))

@@ -42,44 +42,36 @@ from pathlib import Path, PurePosixPath
 
 from . import contract
 from .contract import Problem
+from .ingest import copy_member
 
-# police.uk's crime types, in the order police.uk lists them: (indicator id, unit, good direction, caveat)
+# police.uk's crime types, in the order police.uk lists them: (indicator id, unit, good direction)
 POLICE_TYPES = {
-    "Anti-social behaviour": (
-        "asb",
-        "incidents",
-        "down",
-        "Incidents reported to the police only: councils and housing providers record more.",
-    ),
-    "Bicycle theft": ("bicycle_theft", "crimes", "down", ""),
-    "Burglary": ("burglary", "crimes", "down", "police.uk does not split residential and business burglary."),
-    "Criminal damage and arson": ("criminal_damage_arson", "crimes", "down", ""),
-    "Drugs": (
-        "drugs",
-        "crimes",
-        "neither",
-        "Found mostly by police activity (stop and search, warrants): a rise can mean more enforcement, not "
-        "more offending.",
-    ),
-    "Other theft": ("other_theft", "crimes", "down", ""),
-    "Possession of weapons": (
-        "weapons",
-        "crimes",
-        "neither",
-        "Found mostly by police activity (stop and search): a rise can mean more enforcement, not more carrying.",
-    ),
-    "Public order": ("public_order", "crimes", "down", ""),
-    "Robbery": ("robbery", "crimes", "down", ""),
-    "Shoplifting": ("shoplifting", "crimes", "down", "Depends on shops reporting to the police."),
-    "Theft from the person": ("theft_from_person", "crimes", "down", ""),
-    "Vehicle crime": ("vehicle_crime", "crimes", "down", ""),
-    "Violence and sexual offences": (
-        "violence_sexual",
-        "crimes",
-        "down",
-        "Includes domestic abuse and sexual offences, where more reports can mean more confidence to report.",
-    ),
-    "Other crime": ("other_crime", "crimes", "down", ""),
+    "Anti-social behaviour": ("asb", "incidents", "down"),
+    "Bicycle theft": ("bicycle_theft", "crimes", "down"),
+    "Burglary": ("burglary", "crimes", "down"),
+    "Criminal damage and arson": ("criminal_damage_arson", "crimes", "down"),
+    "Drugs": ("drugs", "crimes", "neither"),
+    "Other theft": ("other_theft", "crimes", "down"),
+    "Possession of weapons": ("weapons", "crimes", "neither"),
+    "Public order": ("public_order", "crimes", "down"),
+    "Robbery": ("robbery", "crimes", "down"),
+    "Shoplifting": ("shoplifting", "crimes", "down"),
+    "Theft from the person": ("theft_from_person", "crimes", "down"),
+    "Vehicle crime": ("vehicle_crime", "crimes", "down"),
+    "Violence and sexual offences": ("violence_sexual", "crimes", "down"),
+    "Other crime": ("other_crime", "crimes", "down"),
+}
+# What a reader must know of a type beyond POLICE_CAVEAT (every police.uk indicator's caveat).
+TYPE_CAVEATS = {
+    "Anti-social behaviour": "Incidents reported to the police only: councils and housing providers record more.",
+    "Burglary": "police.uk does not split residential and business burglary.",
+    "Drugs": "Found mostly by police activity (stop and search, warrants): a rise can mean more enforcement, not "
+    "more offending.",
+    "Possession of weapons": "Found mostly by police activity (stop and search): a rise can mean more "
+    "enforcement, not more carrying.",
+    "Shoplifting": "Depends on shops reporting to the police.",
+    "Violence and sexual offences": "Includes domestic abuse and sexual offences, where more reports can mean more "
+    "confidence to report.",
 }
 HEADLINE = ("asb", "burglary", "violence_sexual", "vehicle_crime")  # the starter priority's Overview indicators
 POLICE_CAVEAT = (
@@ -177,11 +169,9 @@ class StreetFile:
         dest.parent.mkdir(parents=True, exist_ok=True)
         if not self.source.is_file():
             return _link(self.source / self.rel, dest)
-        from .ingest import _copy_member
-
         try:
             with zipfile.ZipFile(self.source) as z:
-                _copy_member(z, z.getinfo(self.rel), dest)
+                copy_member(z, z.getinfo(self.rel), dest)
         except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
             raise _fail(self.label, 0, "-", f"cannot be read from the archive: {exc}") from None
         return False
@@ -314,7 +304,8 @@ def unplaced(force: Force, lad_name: str, placed: set[str]) -> list[tuple[str, i
 
 
 def forces_of(lookup: Lookup, forces: dict[str, Force]) -> dict[str, str]:
-    """Each authority's force: the one whose newest file holds most of its rows (as the store decides)."""
+    """Each authority's force: the one whose newest file holds most of its rows (the store decides on every
+    file's rows; the newest month is enough to know which files to link)."""
     rows: dict[str, Counter] = defaultdict(Counter)
     for f in forces.values():
         for code, n in f.lsoa_rows.items():
@@ -645,15 +636,15 @@ def make(
     slugs = {home_force.slug} | {force_of[lad] for lad in members if lad in force_of}
 
     pops = read_populations(populations)
-    own_pop = sorted((y, p, s) for (c, y), (p, s) in pops.items() if c == code)
-    if not own_pop:
+    with_pop = {c for c, _year in pops}
+    if code not in with_pop:
         raise _fail(
             ",".join(map(str, populations)) or "--population",
             0,
             "area_code",
             f"no population for {lad_name} ({code}): give ONS's mid-year estimates for it and its wards",
         )
-    no_ward_pop = sorted(w for w in wards if not any(c == w for c, _ in pops))
+    no_ward_pop = sorted(set(wards) - with_pop)
     if no_ward_pop:
         notes.append(
             f"{len(no_ward_pop)} of {len(wards)} wards have no population (e.g. {no_ward_pop[0]}): their "
@@ -680,12 +671,12 @@ def make(
         order = list(POLICE_TYPES) + sorted(types - set(POLICE_TYPES))
         indicators = []
         for ctype in (t for t in order if t in types):
-            iid, unit, good, caveat = POLICE_TYPES.get(ctype) or (
+            iid, unit, good = POLICE_TYPES.get(ctype) or (
                 re.sub(r"[^a-z0-9]+", "_", ctype.lower()).strip("_"),
                 "crimes",
                 "down",
-                "",
             )
+            caveat = TYPE_CAVEATS.get(ctype, "")
             indicators.append(
                 [
                     iid,

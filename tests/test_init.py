@@ -41,15 +41,7 @@ def nat(tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("national")
     made = national.generate(root, months=3, last_month="2026-03", rows_per_month=9000)
     geo = national.geography()
-    a, w = geo["authority"], geo["ward"]
-    pop = root / "population.csv"
-    with open(pop, "w", encoding="utf-8", newline="") as f:
-        out = csv.writer(f)
-        out.writerow(["area_code", "year", "population"])
-        for i, code in enumerate(a["code"]):
-            out.writerow([code, 2021, int(a["population"][i])])
-        for j, code in enumerate(w["code"]):
-            out.writerow([code, 2021, 1000 + j % 500])
+    pop = national.write_populations(geo, root / "population.csv")
     return {"root": root, "months": made["months"], "geo": geo, "pop": pop, "lookup": root / "lsoa_ward_lad_lookup.csv"}
 
 

@@ -109,12 +109,12 @@ def overview(store, cycle: str | None = None) -> View:
         cyc_c = comparisons.in_family(store, "cycle", iid, area_code, cycle_id=cycle)
         sym, colour = _symbol(c)
         unit = str(h["unit"])
-        period = fmt.period_label(*c.current_period.split(" to ")) if " to " in c.current_period else "no months"
+        start, stop = c.current_period.split(" to ") if " to " in c.current_period else ("", "")
+        period = fmt.period_label(start, stop) if start else "no months"
         monthly = queries.run(store, "monthly", indicator=iid)
         if c.verdict == "not enough data":
             # No verdict, but the latest 12 months' own mean is still a figure (the card's badge says why
             # there is no verdict; a headline of words would not fit the card).
-            start, stop = c.current_period.split(" to ") if " to " in c.current_period else ("", "")
             window = pd.to_numeric(
                 monthly[(monthly["month"] >= start) & (monthly["month"] <= stop)]["value"], errors="coerce"
             ).dropna()

@@ -38,7 +38,7 @@ for (_pid, ptitle, illustrative), group in ui.group_cards(cards):
             st.metric(
                 card.metric_label, card.headline, f"{card.symbol} {card.verdict}", delta_color="off", delta_arrow="off"
             )
-            st.caption(card.change + "  \n" + card.why)
+            st.caption(card.months_line + "  \n" + card.change + "  \n" + card.why)
             st.plotly_chart(
                 card.sparkline,
                 width="stretch",

@@ -100,7 +100,8 @@ def test_any_national_authority_gets_a_valid_directory_and_its_force_as_comparat
     card = next(c for c in headlines.overview(s).data["cards"] if c.indicator_id == "asb")
     assert card.verdict == "not enough data"
     assert card.headline == fmt.number(float(mine_rows.groupby("Month").size().mean()))
-    assert card.metric_label.endswith("(3 of 12 months with data)")
+    assert card.metric_label == "Incidents a month"  # short: four cards in a row cut a longer label
+    assert card.months_line.endswith("to Mar 2026 (3 of 12 months with data)")
     s.close()
 
 

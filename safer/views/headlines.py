@@ -34,9 +34,10 @@ class Card:
     indicator_id: str
     label: str
     unit: str
-    headline: str  # "419" (the mean a month), "Not enough data" or "Withheld"
-    metric_label: str  # "Incidents a month, Oct 2025 to Sep 2026"
+    headline: str  # "419" (the mean a month), "No data" or "Withheld"
+    metric_label: str  # "Incidents a month": short, so four cards in a row do not cut it
     period: str  # "Oct 2025 to Sep 2026"
+    months_line: str  # the months the headline covers: "Oct 2025 to Sep 2026 (9 of 12 months with data)"
     change: str  # "−6.9% on the same months a year before"
     verdict: str  # the family verdict shown
     symbol: str
@@ -112,26 +113,21 @@ def overview(store, cycle: str | None = None) -> View:
         start, stop = c.current_period.split(" to ") if " to " in c.current_period else ("", "")
         period = fmt.period_label(start, stop) if start else "no months"
         monthly = queries.run(store, "monthly", indicator=iid)
+        n = c.current_months_with_data
+        months_line = period + (f" ({n} of 12 months with data)" if n < 12 else "")
+        metric_label = f"{unit.capitalize()} a month"
         if c.verdict == "not enough data":
             # No verdict, but the latest 12 months' own mean is still a figure (the card's badge says why
             # there is no verdict; a headline of words would not fit the card).
             window = pd.to_numeric(
                 monthly[(monthly["month"] >= start) & (monthly["month"] <= stop)]["value"], errors="coerce"
             ).dropna()
-            if len(window):
-                headline = fmt.number(float(window.mean()))
-                metric_label = f"{unit.capitalize()} a month, {period}"
-                if len(window) < 12:
-                    metric_label += f" ({len(window)} of 12 months with data)"
-            else:
-                headline = "No data"
-                metric_label = f"no month of {period} has data"
+            headline = fmt.number(float(window.mean())) if len(window) else "No data"
         elif c.current_mean is None:
             headline = "Withheld"
             metric_label = "small numbers"
         else:
             headline = fmt.number(c.current_mean)
-            metric_label = f"{unit.capitalize()} a month, {period}"
         change = (
             f"{fmt.percent_change(c.change_pct)} on the same months a year before"
             if c.change_pct is not None
@@ -157,6 +153,7 @@ def overview(store, cycle: str | None = None) -> View:
                 headline=headline,
                 metric_label=metric_label,
                 period=period,
+                months_line=months_line,
                 change=change,
                 verdict=c.shown_verdict,
                 symbol=sym,

@@ -13,7 +13,7 @@ with st.container(horizontal=True):
 v = views.areas(s, indicator["indicator_id"], period)
 if not v.tables:
     for note in v.notes:
-        st.info(note)
+        ui.info(note)
     st.stop()
 
 st.markdown("**" + ui.md_escape(v.sentences[0]) + "**")
@@ -21,15 +21,15 @@ if v.data["map"] is not None:
     left, right = st.columns([3, 2])
     with right:
         st.plotly_chart(v.data["map"], width="stretch", theme=None)
-        st.caption(v.data["attribution"])
+        ui.caption(v.data["attribution"])
 else:
     left = st.container()
 with left:
     st.plotly_chart(v.figures["ward ranking chart"], width="stretch", theme=None)
-    st.caption(v.sentences[1])
+    ui.caption(*v.sentences[1:])
 for note in v.notes:
-    st.caption(note)
+    ui.caption(note)
 ui.stamp(v.meta.period, v.meta.source)
-st.caption(v.detail[0])
+ui.caption(*v.detail)
 ui.view_tables(v)
 ui.view_sources(v)

@@ -32,8 +32,8 @@ if v.data["funnel"].areas and not any(a.is_partnership for a in v.data["funnel"]
 st.markdown("**" + ui.md_escape(v.sentences[0]) + "**")
 st.plotly_chart(v.figures["funnel plot"], width="stretch", theme=None)
 for sentence in v.sentences[1:]:
-    st.caption(ui.md_escape(sentence))
-st.caption(v.detail[0])
+    ui.caption(sentence)
+ui.caption(v.detail[0])
 ui.stamp(v.meta.period, v.meta.source)
 
 st.subheader("Over time")

@@ -20,21 +20,24 @@ with st.container(horizontal=True):
     )
 v = views.consultation(s, source, theme, iid)
 for note in v.notes:
-    st.caption(note)
+    ui.caption(note)
 
 st.subheader("Survey results")
 if "survey results" not in v.tables:
     st.info("No survey results for this source and theme.")
 else:
-    st.caption(v.detail[0])
+    ui.caption(v.detail[0])
     ui.table(v.tables["survey results"])
 
 st.subheader("What residents say against what is recorded")
 if v.data["indicator"] is None:
-    st.info("No survey question in consultation.csv is set against an indicator (indicator_id).")
+    ui.info(
+        v.data.get("perception_missing")
+        or "No survey question in consultation.csv is set against an indicator (indicator_id)."
+    )
 else:
     st.plotly_chart(v.figures["perception chart"], width="stretch", theme=None)
-    st.caption(v.sentences[0])
+    ui.caption(v.sentences[0])
     ui.stamp(v.data["period"], f"consultation.csv; {v.data['indicator']['source']}")
 
 st.subheader("What partners, groups and events said")

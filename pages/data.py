@@ -120,7 +120,7 @@ if totals is None:
 else:
     for col, (label, value, help_) in zip(st.columns(4), totals["metrics"]):
         col.metric(label, value, help=help_)
-    st.caption(totals["note"])
+    ui.caption(totals["note"])
     ui.table(
         pol,
         column_config={

@@ -19,18 +19,13 @@ if not cards:
     st.info("This plan cycle has no headline indicators in priority_indicators.csv.")
     st.stop()
 st.markdown(f"{ui.md_escape(titles[cycle])}  \n**{v.question}**")
-st.caption(
-    "  \n".join(
-        [
-            *v.notes,
-            "Each card compares matched calendar months, so the season and missing months cannot make a change. "
-            + v.detail[0],
-        ]
-    )
+ui.caption(
+    *v.notes,
+    "Each card compares matched calendar months, so the season and missing months cannot make a change. " + v.detail[0],
 )
 
 for (_pid, ptitle, illustrative), group in ui.group_cards(cards):
-    st.subheader(ptitle + (" (illustrative)" if illustrative else ""))
+    ui.subheader(ptitle + (" (illustrative)" if illustrative else ""))
     cols = st.columns(max(len(group), 3))
     for col, card in zip(cols, group):
         with col.container(border=True):
@@ -38,7 +33,7 @@ for (_pid, ptitle, illustrative), group in ui.group_cards(cards):
             st.metric(
                 card.metric_label, card.headline, f"{card.symbol} {card.verdict}", delta_color="off", delta_arrow="off"
             )
-            st.caption(card.months_line + "  \n" + card.change + "  \n" + card.why)
+            ui.caption(card.months_line, card.change, card.why)
             st.plotly_chart(
                 card.sparkline,
                 width="stretch",
@@ -46,10 +41,10 @@ for (_pid, ptitle, illustrative), group in ui.group_cards(cards):
                 config={"displayModeBar": False},
                 key=f"spark-{card.priority_id}-{card.indicator_id}",
             )
-            st.caption(card.cycle_line)
+            ui.caption(card.cycle_line)
             with ui.on_demand("How this was worked out", f"card:{card.priority_id}:{card.indicator_id}") as shown:
                 if shown:
-                    st.caption(card.detail)
+                    ui.caption(card.detail)
             st.page_link("pages/trends.py", label="See the trend", query_params=card.trend_link)
 
 ui.view_tables(v)

@@ -12,14 +12,14 @@ v = views.cycle_comparison(ui.store(), indicator["indicator_id"], area["area_cod
 st.plotly_chart(v.figures["cycle means chart"], width="stretch", theme=None)
 for sentence in v.sentences:
     st.markdown("- " + ui.md_escape(sentence))
-st.caption(v.notes[0])
+ui.caption(v.notes[0])
 with st.expander("How the verdicts were worked out"):
     for d in v.detail:
-        st.caption(d)
+        ui.caption(d)
 ui.stamp(f"{v.meta.period} (plan cycles)", v.meta.source)
 
 st.subheader("Month by month, cycles lined up")
 st.plotly_chart(v.figures["cycles lined up chart"], width="stretch", theme=None)
-st.caption(v.notes[1])
+ui.caption(v.notes[1])
 ui.view_tables(v)
 ui.view_sources(v)

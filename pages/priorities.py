@@ -11,7 +11,7 @@ if changes.empty:
     st.info("There are no priorities in priorities.csv.")
     st.stop()
 if v.data["illustrative_note"]:
-    st.caption(v.data["illustrative_note"])
+    ui.caption(v.data["illustrative_note"])
 
 st.subheader("The plans side by side")
 st.caption(
@@ -21,9 +21,9 @@ st.caption(
 ui.table(v.data["matrix"])
 
 st.subheader("Each plan's priorities, indicators and status")
-st.caption(v.notes[0])
+ui.caption(v.notes[0])
 with st.expander("How a status is worked out"):
-    st.caption(v.notes[1])
+    ui.caption(v.notes[1])
 plans = v.data["columns"]
 for col, cyc in zip(st.columns(len(plans)), plans):
     with col:

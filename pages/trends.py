@@ -20,14 +20,14 @@ if v.data["events"]:
     st.markdown("**Events marked on the chart**")
     st.markdown("\n".join(f"- {ui.md_escape(e)}" for e in v.data["events"]))
 for sentence in v.sentences:
-    st.caption(sentence)
+    ui.caption(sentence)
 for note in v.notes[:-1] if v.data["indicator"].get("caveats") else v.notes:
-    st.info(note)
+    ui.info(note)
 ui.stamp(v.meta.period, v.meta.source)
-st.markdown("**How to read it.** " + views.TREND_HOW_TO_READ)
+st.markdown("**How to read it.** " + v.data["how_to_read"])
 with st.expander("How the verdict and the limits were worked out"):
     for d in v.detail:
-        st.caption(d)
+        ui.caption(d)
 caveats = v.data["indicator"].get("caveats")
 if isinstance(caveats, str) and caveats:
     st.markdown("**Caveats for this indicator**")

@@ -4,4 +4,4 @@
 -- Params: none
 SELECT a.area_code, a.area_name, a.area_type, a.parent_code
 FROM areas a
-ORDER BY a.area_type = 'ward', a.area_name
+ORDER BY a.area_type = 'ward', lower(a.area_name), a.area_name

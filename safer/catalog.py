@@ -125,6 +125,12 @@ def extract_files_info(data_dir: str | Path, report: contract.Report | None = No
             if kind in contract.SPECS and contract.SPECS[kind].required:
                 out.append({"file": rel, "kind": kind, "status": "missing (required)", "source": None, "licence": None})
             continue
+        if contract.outside_link(path, data_dir):  # refused by validation, and never read here either
+            out.append(
+                {"file": rel, "kind": kind, "status": "refused: a link outside the data directory", "source": None,
+                 "licence": None}
+            )  # fmt: skip
+            continue
         table = police.get(rel) if kind == "police_uk/" else report.tables.get(rel)
         problems = by_file.get(rel, [])
         if rel.endswith(".geojson"):

@@ -342,7 +342,7 @@ def trend_chart(
     """Monthly counts over time with plan cycles, gaps, events and control limits, drawn in layers:
 
     * each plan cycle shaded and labelled with its cycle_id at the top (`_cycle_layer`);
-    * months whose small counts are withheld marked at the foot, one legend entry (`_suppressed_layer`);
+    * months whose small counts are withheld: a band over 0 to the threshold less one (`_suppressed_layer`);
     * each run of missing months shaded grey and labelled 'No data' with the months (`_gap_layer`);
     * events: a dotted line with a numbered marker at the top, listed by number beneath the chart
       (`_event_layer`, numbered by `numbered_events`);
@@ -388,6 +388,8 @@ def trend_chart(
     )
 
     headroom = 1.12 + EVENT_ROW * levels
+    if hidden:  # the band of withheld counts (0 to the threshold less one) is always on the axis
+        ymax = max(ymax, float(max(int(suppress_below or 1) - 1, 0)))
     fig.update_xaxes(
         title_text="Month",
         type="date",
@@ -464,8 +466,9 @@ def _cycle_layer(fig: go.Figure, cycles: pd.DataFrame | None, first_m: str, last
 
 
 def _suppressed_layer(fig: go.Figure, monthly: pd.DataFrame, suppressed, suppress_below) -> list[str]:
-    """Months whose small counts are withheld: one marker each at the foot of the plot, with one legend
-    entry and no text beside each (a row of '<5' labels would smear along the axis). Returns the months."""
+    """Months whose small counts are withheld: a shaded band over the range their counts lie in (0 to the
+    threshold less one), with one legend entry and no text beside each (a row of '<5' labels would smear along
+    the axis). Returns the months."""
     if suppressed is None or not bool(pd.Series(suppressed).any()):
         return []
     flags = pd.DataFrame(
@@ -475,16 +478,31 @@ def _suppressed_layer(fig: go.Figure, monthly: pd.DataFrame, suppressed, suppres
         }
     )
     hidden = sorted(flags.loc[flags["hidden"], "month"])
+    top = max(int(suppress_below or 1) - 1, 0)
+    # each run of withheld months is a band from 0 to the threshold less one, where the counts lie (a mark on
+    # the axis would be read as zero), with a short dash in the middle of each month
+    runs, start = [], None
+    for i, m in enumerate(hidden):
+        if start is None:
+            start = m
+        if i + 1 == len(hidden) or hidden[i + 1] != _shift_month(m, 1):
+            runs.append((start, m))
+            start = None
+    for first, last in runs:
+        fig.add_shape(
+            type="rect", xref="x", yref="y", x0=_month_edge(first), x1=_month_edge(_shift_month(last, 1)),
+            y0=0, y1=top, fillcolor="#595959", opacity=0.18, line=dict(width=0), layer="below",
+        )  # fmt: skip
     fig.add_trace(
         go.Scatter(
             x=[month_to_date(m) for m in hidden],
-            y=[0] * len(hidden),
+            y=[top / 2] * len(hidden),
             mode="markers",
-            marker=dict(symbol="line-ew-open", size=12, color="#595959", line=dict(width=3)),
-            name=f"Fewer than {suppress_below} (suppressed)",
+            marker=dict(symbol="line-ew-open", size=7, color="#595959", line=dict(width=2)),
+            name=f"Fewer than {suppress_below} (withheld: 0 to {top})",
             legendrank=5,
             cliponaxis=False,
-            hovertemplate="%{x|%b %Y}: fewer than " + str(suppress_below) + " (suppressed)<extra></extra>",
+            hovertemplate="%{x|%b %Y}: fewer than " + str(suppress_below) + " (withheld)<extra></extra>",
         )
     )
     return hidden

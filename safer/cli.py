@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import config, contract, contract_doc, export, queries
+from . import config, contract, contract_doc, export, fmt, queries
 from .store import BuildError, Store, publish_parquet
 
 
@@ -18,7 +18,7 @@ def _build_failed(exc: BuildError) -> int:
     """The extracts cannot be loaded and no earlier build exists: every problem, then exit 1."""
     for p in exc.report.problems:
         print(p, file=sys.stderr)
-    print(f"not built: {len(exc.report.errors)} errors", file=sys.stderr)
+    print(f"not built: {fmt.plural(len(exc.report.errors), 'error')}", file=sys.stderr)
     return 1
 
 
@@ -278,8 +278,15 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--data", help=data_help)
     b.add_argument("--parquet", metavar="DIR", help="also publish the build as Parquet files in DIR (one per table)")
 
-    q = sub.add_parser("query", help="run queries/NAME.sql and print CSV; --list lists the queries")
-    q.add_argument("name", nargs="?")
+    q = sub.add_parser(
+        "query",
+        help="run queries/NAME.sql and print CSV; --list lists the queries",
+        description="Run a named query (queries/NAME.sql) and print its rows as CSV. Each query takes its own "
+        "parameters as --NAME VALUE (for example --indicator asb --area E05000787); --list shows every query "
+        "with what it answers and its parameters.",
+        epilog="queries: " + ", ".join(q.name for q in queries.list_queries()),
+    )
+    q.add_argument("name", nargs="?", help="the query's name (see --list)")
     q.add_argument("--list", action="store_true", help="list each query with its description and parameters")
     q.add_argument("--data", help=data_help)
 

@@ -991,8 +991,10 @@ class Report:
 
 INT_RE = re.compile(r"^-?[0-9]+$", re.ASCII)
 FLOAT_RE = re.compile(r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]{1,3})?$", re.ASCII)
-MAX_NUMBER = 1e12  # no count, population or target is larger; 1e308 and inf are mistakes
-MAX_INT = 2**62
+# No count, population or target is larger, either way; 1e308 and inf are mistakes. Whole numbers too: the model
+# sums counts as BIGINT, which a few counts near 2**62 would overflow (every page would fail on the query).
+MAX_NUMBER = 1e12
+MAX_DIGITS = len(str(int(MAX_NUMBER)))  # a whole number with more significant digits is above MAX_NUMBER
 FIRST_YEAR, LAST_YEAR = 1990, 2100  # months of plans and data (plans may end in the future)
 FIRST_POLICE_UK_MONTH = "2010-12"  # data.police.uk's first street-level release
 
@@ -1027,50 +1029,120 @@ def date_ok(v: str) -> bool:
     return True
 
 
+# Characters a value must not hold (the contract's own files; police.uk files, read as published, are not checked
+# for them: `safer.police_sql` would have to refuse them too). C0 and C1 control characters, and Unicode's
+# bidirectional controls, which reorder the text around them on screen (after U+202E, right-to-left override, a
+# name reads backwards). Free text may hold a tab, and a line break inside a quoted value (\n or \r\n); a
+# lone \r is refused. Other values (ids, codes, months, numbers) hold none at all.
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f" + BIDI_CONTROLS + "]")
+TEXT_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f" + BIDI_CONTROLS + "]|\r(?!\n)")
+C0_NAMES = (
+    "null",
+    "start of heading",
+    "start of text",
+    "end of text",
+    "end of transmission",
+    "enquiry",
+    "acknowledge",
+    "bell",
+    "backspace",
+    "tab",
+    "line feed",
+    "vertical tab",
+    "form feed",
+    "carriage return",
+    "shift out",
+    "shift in",
+    "data link escape",
+    "device control one",
+    "device control two",
+    "device control three",
+    "device control four",
+    "negative acknowledge",
+    "synchronous idle",
+    "end of transmission block",
+    "cancel",
+    "end of medium",
+    "substitute",
+    "escape",
+    "file separator",
+    "group separator",
+    "record separator",
+    "unit separator",
+)
+OTHER_CONTROL_NAMES = {"\x7f": "delete", "\x85": "next line"}
+SHOWN_CHARS = 80  # a value or header quoted in a message is cut to this many characters
+
+
+def char_name(ch: str) -> str:
+    """A character by its code point and name: 'U+202E (right-to-left override)'."""
+    import unicodedata
+
+    code = ord(ch)
+    name = C0_NAMES[code] if code < 32 else OTHER_CONTROL_NAMES.get(ch) or unicodedata.name(ch, "").lower()
+    return f"U+{code:04X}" + (f" ({name})" if name else "")
+
+
+def control_message(v: str, text: bool = True) -> str | None:
+    """What is wrong with a value holding a control character (see `CONTROL_RE`), or None. `text`: free text,
+    which may hold a tab and a line break inside a quoted value."""
+    m = (TEXT_CONTROL_RE if text else CONTROL_RE).search(v)
+    return None if m is None else f"holds the control character {char_name(m.group()[0])}"
+
+
+def shown(v: str, limit: int = SHOWN_CHARS) -> str:
+    """`v` as a message quotes it: at most `limit` characters (then '…'), each control character written as
+    \\uXXXX, so that a message is one line of text that no value can reorder or hide."""
+    v = str(v)
+    cut = v[:limit] + ("…" if len(v) > limit else "")
+    return CONTROL_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", cut)
+
+
 def check_value(col: Column, v: str) -> str | None:
-    """Return what is wrong with value `v` for column `col`, or None."""
+    """Return what is wrong with value `v` for column `col`, or None. A value quoted in a message is `shown`."""
     if v == "":
         return None if not col.required else "is empty; a value is required"
-    t = col.type
+    t, s = col.type, shown(v)
     if t == "month":
         if not month_ok(v):
-            return f"'{v}' is not a month (YYYY-MM, month 01-12)"
+            return f"'{s}' is not a month (YYYY-MM, month 01-12)"
         if not (FIRST_YEAR <= int(v[:4]) <= LAST_YEAR):
-            return f"'{v}' is not a month between {FIRST_YEAR} and {LAST_YEAR}"
+            return f"'{s}' is not a month between {FIRST_YEAR} and {LAST_YEAR}"
         if col.name.lower() == "month":  # a month of data: never after next month
             if v > _next_month():
-                return f"'{v}' is after next month ({_next_month()}): data cannot come from the future"
+                return f"'{s}' is after next month ({_next_month()}): data cannot come from the future"
             if col.name == "Month" and v < FIRST_POLICE_UK_MONTH:
-                return f"'{v}' is before the first police.uk release ({FIRST_POLICE_UK_MONTH})"
+                return f"'{s}' is before the first police.uk release ({FIRST_POLICE_UK_MONTH})"
         return None
     if t == "date":
-        return None if date_ok(v) else f"'{v}' is not a date (YYYY-MM-DD)"
+        return None if date_ok(v) else f"'{s}' is not a date (YYYY-MM-DD)"
     if t == "id":
-        return None if ID_RE.match(v) else f"'{v}' is not an id (lower-case letters, digits, '-' and '_')"
+        return None if ID_RE.match(v) else f"'{s}' is not an id (lower-case letters, digits, '-' and '_')"
     if t == "area_code":
-        return None if AREA_CODE_RE.match(v) else f"'{v}' is not an area code (like E05000779)"
+        return None if AREA_CODE_RE.match(v) else f"'{s}' is not an area code (like E05000779)"
     if t == "lsoa_code":
-        return None if LSOA_CODE_RE.match(v) else f"'{v}' is not an LSOA code (like E01005743)"
+        return None if LSOA_CODE_RE.match(v) else f"'{s}' is not an LSOA code (like E01005743)"
     if t == "bool":
-        return None if v in BOOL_VALUES else f"'{v}' is not true or false"
+        return None if v in BOOL_VALUES else f"'{s}' is not true or false"
     if t == "enum":
-        return None if v in col.allowed else f"'{v}' is not one of {', '.join(col.allowed)}"
+        return None if v in col.allowed else f"'{s}' is not one of {', '.join(col.allowed)}"
     if t in ("int", "float"):
         # ASCII digits only, as DuckDB reads them: Python's int() and float() also accept '٣', '1_0',
         # ' 7 ', 'inf' and 'nan', which the load would then reject or keep as a non-number.
         if not (INT_RE if t == "int" else FLOAT_RE).match(v):
             kind = "a whole number" if t == "int" else "a number"
             hint = " (decimal comma?)" if "," in v else ""
-            return f"'{v}' is not {kind}{hint}"
-        x = int(v) if t == "int" else float(v)
-        if t == "float" and (not math.isfinite(x) or abs(x) > MAX_NUMBER):
-            return f"'{v}' is not a number within ±{MAX_NUMBER:g}"
-        if t == "int" and abs(x) > MAX_INT:
-            return f"'{v}' is too large a whole number"
+            return f"'{s}' is not {kind}{hint}"
+        if t == "int":  # within the same bound as every number (and int() of 4,300 digits or more raises)
+            if len(v.lstrip("-").lstrip("0")) > MAX_DIGITS or abs(x := int(v)) > MAX_NUMBER:
+                return f"'{s}' is not a whole number within ±{MAX_NUMBER:g}"
+        elif not math.isfinite(x := float(v)) or abs(x) > MAX_NUMBER:
+            return f"'{s}' is not a number within ±{MAX_NUMBER:g}"
         if col.minimum is not None and x < col.minimum:
-            return f"{v} is below the minimum {col.minimum:g}"
+            return f"{s} is below the minimum {col.minimum:g}"
         if col.maximum is not None and x > col.maximum:
-            return f"{v} is above the maximum {col.maximum:g}"
+            return f"{s} is above the maximum {col.maximum:g}"
     return None
 
 
@@ -1210,10 +1282,13 @@ def _read_header(reader, path: Path, rel: str, spec: FileSpec, problems: list[Pr
         (c.name, "column is missing from the header") for c in spec.columns if c.name not in header and not c.optional
     ]
     bad += [
-        (h or "(blank)", f"column is not in the contract ({', '.join(expected)})") for h in header if h not in expected
+        (shown(h) or "(blank)", f"column is not in the contract ({', '.join(expected)})")
+        for h in header
+        if h not in expected
     ]
     bad += [
-        (h, "column appears more than once in the header") for h in sorted({h for h in header if header.count(h) > 1})
+        (shown(h), "column appears more than once in the header")
+        for h in sorted({h for h in header if header.count(h) > 1})
     ]
     if not bad and spec.exact_header_order and header != expected:
         bad.append(("", "columns are not in the published order: " + ",".join(expected)))
@@ -1228,12 +1303,15 @@ def _check_rows(reader, table: Table, problems: list[Problem], keep_rows: bool) 
     n = len(header)
     empty_lines: list[int] = []
     line = 1
-    # Checks in header order. Free text that may be blank is never wrong, so it is not checked;
-    # other values repeat a lot (months, LSOA codes, snap points), so each verdict is memoised.
+    # Checks in header order. In the contract's own files every value is checked for control characters
+    # (`control_message`); police.uk files are read as published, and there free text that may be blank is
+    # never wrong, so it is not checked (DuckDB checks the same rules: `safer.police_sql`). Other values repeat
+    # a lot (months, LSOA codes, snap points), so each verdict is memoised.
+    controls = not spec.name.endswith("/")
     checks = [
         (header.index(c.name), c, c.type == "text", {})
         for c in spec.columns
-        if c.name in header and not (c.type == "text" and not c.required)
+        if c.name in header and (controls or not (c.type == "text" and not c.required))
     ]
     defaults = {c.name: c.default for c in spec.columns if c.optional}
     month_cols = [header.index(c.name) for c in spec.columns if c.type in ("month", "date")]
@@ -1261,7 +1339,7 @@ def _check_rows(reader, table: Table, problems: list[Problem], keep_rows: bool) 
         if len(record) != n:
             problems.append(Problem(rel, line, "", f"row has {len(record)} fields, the header has {n}"))
             continue
-        if _bad_values(record, checks, rel, line, problems):
+        if _bad_values(record, checks, rel, line, problems, controls):
             continue
         if keep_rows:
             row = dict(zip(header, record))
@@ -1283,17 +1361,23 @@ def _check_rows(reader, table: Table, problems: list[Problem], keep_rows: bool) 
     return empty_lines, line
 
 
-def _bad_values(record: list[str], checks, rel: str, line: int, problems: list[Problem]) -> bool:
-    """Check each value of a row (verdicts memoised per column); append a problem for each bad one."""
+def _bad_values(
+    record: list[str], checks, rel: str, line: int, problems: list[Problem], controls: bool = False
+) -> bool:
+    """Check each value of a row (verdicts memoised per column); append a problem for each bad one. With
+    `controls`, no value may hold a control character (`control_message`)."""
     bad = False
     for i, col, is_text, memo in checks:
         v = record[i]
         if is_text:
-            msg = "is empty; a value is required" if v == "" else None
+            if v == "":
+                msg = "is empty; a value is required" if col.required else None
+            else:
+                msg = control_message(v) if controls else None
         else:
             msg = memo.get(v, 0)
             if msg == 0:
-                msg = check_value(col, v)
+                msg = (controls and control_message(v, text=False)) or check_value(col, v)
                 if len(memo) < 200_000:
                     memo[v] = msg
         if msg:
@@ -1309,18 +1393,69 @@ def _trailing(empty_lines: list[int], last_line: int) -> bool:
 # --------------------------------------------------------------------------- whole directory
 
 
-def police_files(data_dir: Path) -> list[Path]:
+OUTSIDE_LINK = {
+    "file": "is a link to a file outside the data directory: it is not read; put the file itself (or a hard link "
+    "to it) in the data directory",
+    "directory": "is a link to a directory outside the data directory: it is not read; put its files (or hard "
+    "links to them) in the data directory",
+}
+
+
+def outside_link(path: Path, data_dir: Path) -> bool:
+    """Whether `path` (a path in `data_dir`) is, or lies under, a symbolic link that resolves outside `data_dir`.
+
+    Such a file is never read: `ln -s /etc/passwd events.csv` would otherwise put the lines of that file in
+    messages on every page. Links within the directory, and hard links (which the project's own tools make),
+    are files of the directory like any other."""
+    try:
+        real, root = os.path.realpath(path), os.path.realpath(data_dir)
+    except (OSError, ValueError):
+        return True
+    return os.path.commonpath([real, root]) != root
+
+
+def _police_candidates(data_dir: Path) -> list[tuple[Path, bool]]:
+    """Every police.uk file name under `police_uk/` (links included, wherever they lead), each with whether it is
+    a link outside the data directory; none when `police_uk` is itself a link outside it. `rglob` does not enter
+    a linked sub-folder, so only a file's own name can be a link (one lstat a file; a link is resolved)."""
     base = data_dir / POLICE_DIR
-    if not base.is_dir():
+    if not base.is_dir() or outside_link(base, data_dir):
         return []
-    return sorted(p for p in base.rglob("*") if p.is_file() and (p.name.endswith(".csv") or p.name.endswith(".csv.gz")))
+    return [
+        (p, p.is_symlink() and outside_link(p, data_dir))
+        for p in sorted(base.rglob("*"))
+        if p.name.endswith(".csv") or p.name.endswith(".csv.gz")
+    ]
+
+
+def police_files(data_dir: Path) -> list[Path]:
+    """The police.uk files under `police_uk/`, leaving out links to files outside the data directory
+    (`outside_links` names them)."""
+    return [p for p, outside in _police_candidates(data_dir) if not outside and p.is_file()]
+
+
+def outside_links(data_dir: Path) -> list[tuple[str, str]]:
+    """The extracts that are links outside the data directory, as (path in the data directory, "file" or
+    "directory"): never read, never in `extract_files`; `validate` refuses each."""
+    data_dir = Path(data_dir)
+    names = [n for n in SPECS if not n.endswith("/")] + list(OPTIONAL_FILES)
+    found = [(n, "file") for n in names if outside_link(data_dir / n, data_dir)]
+    base = data_dir / POLICE_DIR
+    if base.is_dir() and outside_link(base, data_dir):
+        found.append((POLICE_DIR, "directory"))
+    found += [(p.relative_to(data_dir).as_posix(), "file") for p, outside in _police_candidates(data_dir) if outside]
+    return found
 
 
 def extract_files(data_dir: Path) -> list[Path]:
-    """Every file the store is built from (for fingerprints)."""
-    files = [data_dir / name for name in SPECS if not name.endswith("/") and (data_dir / name).exists()]
+    """Every file the store is built from (for fingerprints); a link outside the data directory is not one."""
+
+    def present(name: str) -> bool:
+        return (data_dir / name).exists() and not outside_link(data_dir / name, data_dir)
+
+    files = [data_dir / name for name in SPECS if not name.endswith("/") and present(name)]
     files += police_files(data_dir)
-    files += [data_dir / name for name in OPTIONAL_FILES if (data_dir / name).exists()]
+    files += [data_dir / name for name in OPTIONAL_FILES if present(name)]
     return files
 
 
@@ -1338,10 +1473,14 @@ def validate(data_dir: Path, cache_dir: Path | None = None, workers: int | None 
     data_dir = Path(data_dir)
     rep = Report()
     if not data_dir.is_dir():
-        rep.problems.append(Problem(str(data_dir), 0, "", "data directory does not exist"))
+        what = "is a file, not a data directory" if data_dir.exists() else "data directory does not exist"
+        rep.problems.append(Problem(str(data_dir), 0, "", what))
         return rep
+    links = outside_links(data_dir)
+    rep.problems += [Problem(rel, 0, "", OUTSIDE_LINK[what]) for rel, what in links]
+    refused = {rel for rel, _what in links}
     for name, spec in SPECS.items():
-        if name.endswith("/"):
+        if name.endswith("/") or name in refused:
             continue
         path = data_dir / name
         if not path.exists():
@@ -1749,7 +1888,7 @@ def _check_police_months(rep: Report) -> None:
         for key, line in sorted(keys.items(), key=lambda kv: kv[1]):
             if key in seen and seen[key] != t.rel:
                 msg = (
-                    f"{key[1]} for {names[key]} is also in {seen[key]}: it would be counted twice; "
+                    f"{key[1]} for {shown(names[key])} is also in {seen[key]}: it would be counted twice; "
                     "keep one release of each month"
                 )
                 rep.problems.append(Problem(t.rel, line, "Month", msg))
@@ -1782,7 +1921,8 @@ def _check_comparators(rep: Report, indicators: set[str] | None) -> None:
                     t.rel,
                     line,
                     "area_name",
-                    f"'{r['area_name']}' differs from '{first[0]}' (line {first[1]}) for the same area_code",
+                    f"'{shown(r['area_name'])}' differs from '{shown(first[0])}' (line {first[1]}) "
+                    "for the same area_code",
                 )
             )
             names[r["area_code"]] = (r["area_name"], line)
@@ -1976,7 +2116,7 @@ def _check_area_lookup(rep: Report) -> dict[str, str]:
             rep.problems.append(Problem(t.rel, line, named.get("ward_code", "ward_code"), msg))
         first = lads.setdefault(lad, (r["lad_name"], line))
         if first[0] != r["lad_name"]:
-            msg = f"'{r['lad_name']}' differs from '{first[0]}' (line {first[1]}) for the same {lad}"
+            msg = f"'{shown(r['lad_name'])}' differs from '{shown(first[0])}' (line {first[1]}) for the same {lad}"
             rep.problems.append(Problem(t.rel, line, named.get("lad_name", "lad_name"), msg))
         if own and home and (r["lsoa_code"] in own) != (lad == home):
             rep.problems.append(Problem(t.rel, line, named.get("lad_code", "lad_code"), _not_same_area(r, own, home)))
@@ -2021,12 +2161,18 @@ def _check_groups_file(rep: Report, lads: dict[str, str], monthly_areas: set[str
         g = groups.setdefault(r["group_id"], (r["group_name"], line, set()))
         g[2].add(r["area_code"])
         if g[0] != r["group_name"]:
-            P.append(Problem(t.rel, line, "group_name", f"'{r['group_name']}' differs from '{g[0]}' (line {g[1]})"))
+            msg = f"'{shown(r['group_name'])}' differs from '{shown(g[0])}' (line {g[1]})"
+            P.append(Problem(t.rel, line, "group_name", msg))
         code = r["area_code"]
         first = names.setdefault(code, (r["area_name"], line))
         if first[0] != r["area_name"]:
             P.append(
-                Problem(t.rel, line, "area_name", f"'{r['area_name']}' differs from '{first[0]}' (line {first[1]})")
+                Problem(
+                    t.rel,
+                    line,
+                    "area_name",
+                    f"'{shown(r['area_name'])}' differs from '{shown(first[0])}' (line {first[1]})",
+                )
             )
         if code not in lads and code not in monthly_areas:
             where = f"a local authority in {AREA_LOOKUP}" if AREA_LOOKUP in rep.tables else f"in {AREA_LOOKUP} (absent)"
@@ -2034,7 +2180,7 @@ def _check_groups_file(rep: Report, lads: dict[str, str], monthly_areas: set[str
                 Problem(t.rel, line, "area_code", f"'{code}' is not {where} nor an area of comparator_monthly.csv")
             )
         elif code in lads and lads[code] != r["area_name"]:
-            msg = f"'{r['area_name']}' is '{lads[code]}' in {AREA_LOOKUP}"
+            msg = f"'{shown(r['area_name'])}' is '{shown(lads[code])}' in {AREA_LOOKUP}"
             P.append(Problem(t.rel, line, "area_name", msg, "warning"))
         if code != home and code not in pops and code not in no_pop:
             no_pop.add(code)

@@ -90,7 +90,14 @@ Every problem is reported as `FILE:LINE: COLUMN: message`.
 - Column names must match the contract exactly (surrounding spaces are ignored). Extra or missing columns
   are errors. Columns may come in any order, except in police.uk files, which keep the published order.
 - Months are `YYYY-MM`; dates are `YYYY-MM-DD`; booleans are `true` or `false`; numbers use a decimal
-  point (never a decimal comma) and no thousands separators.
+  point (never a decimal comma) and no thousands separators. No number, whole or not, is beyond ±10^12
+  (`1e12`).
+- Text holds no control characters except a tab, and a line break inside a quoted value, and none of
+  Unicode's bidirectional controls (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069), which
+  reorder text on screen; codes, ids, months and numbers hold none at all. (police.uk files are read as
+  published and are not checked for these.)
+- A file may be a hard link, or a symbolic link to a file inside this directory; a symbolic link to
+  anything outside it (a file, or `police_uk/` itself) is an error and is not read.
 - **Missing months are missing, never zero.** A month with no police.uk file, or a month with no row for
   an indicator in `partner_monthly.csv`, is shown as a gap, never as 0. Within a month that has data, an
   area with no row in `partner_monthly.csv` had 0.

@@ -8,6 +8,7 @@ loads anywhere, and carries the data version in its file name). Suppressed small
 from __future__ import annotations
 
 import datetime as _dt
+import html
 import io
 import re
 from dataclasses import dataclass, field
@@ -181,7 +182,8 @@ def stamped_figure(fig, meta: Meta, width: int = 1400):
     """A copy of the figure with the stamp as a footer line under everything else (for PNG/SVG export),
     wrapped to the image's width."""
     f = go.Figure(fig.to_dict())
-    stamp = _wrap(meta.stamp(), max(60, int(width / 8.75)))
+    # the stamp holds extract text (titles, names, sources): Plotly reads `<b>`, `<a href>` in it, so escape it
+    stamp = _wrap(html.escape(meta.stamp(), quote=False), max(60, int(width / 8.75)))
     extra = 16 + 15 * (stamp.count("<br>") + 1)
     margin_b = (f.layout.margin.b or 80) + extra
     height = (f.layout.height or 600) + extra

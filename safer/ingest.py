@@ -22,7 +22,11 @@ How it keeps the data safe:
    keeps the journal and changes nothing more (the dashboard keeps serving the last good build meanwhile).
    The directory always ends up either exactly as it was or with the whole ingest applied.
 6. Archives are read member by member, each refused with a message beyond 256 MiB (declared or actual) or
-   when it inflates more than 200 times (a zip bomb); a corrupt member is a message, not a traceback.
+   when it inflates more than 200 times (a zip bomb); a corrupt member is a message, not a traceback. One
+   ingest copies out at most 5,000 members and 12 GiB in all, and no archive inflates to more than 200 times
+   its size on disk (many small members are a zip bomb too). Sizes are checked as declared before anything is
+   copied out, and as actually inflated before each chunk is written; a limit stops the ingest, and what was
+   copied out is removed.
 
 Overlapping police.uk releases never double count: each force-month is written to one file,
 `police_uk/YYYY-MM-<force>-street.csv.gz`, holding the rows inside the partnership's area (and inside the
@@ -155,28 +159,120 @@ class Member:
 
 
 MAX_MEMBER_BYTES = 256 * 1024 * 1024  # one police.uk force-month is tens of MB; more is not an extract
-MAX_RATIO = 200  # a member that inflates more than this from its compressed size is a zip bomb
+MAX_RATIO = 200  # a member inflating more than this from its compressed size (an archive: its size) is a zip bomb
+# Real police.uk files compress 5-10 times; only a member smaller than this may inflate more than MAX_RATIO
+# times (a header and a few rows can), and an archive of many such members is held to MAX_RATIO as a whole.
+RATIO_FLOOR = 64 * 1024
+# One ingest copies out at most this many street files: a 36-month national archive holds 43 forces x 36 months
+# = 1,548 of them (4,644 files with its outcomes and stop-and-search files, which are never copied out).
+MAX_MEMBERS = 5_000
+# ... and at most this many bytes in all: a 36-month national archive's street files are about 6 GB (some
+# 640,000 rows a month at about 250 bytes a row), so this is twice that.
+MAX_INFLATED_BYTES = 12 * 1024**3
 
 
-def copy_member(z: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path) -> None:
-    """Copy a zip member to `dest` in 1 MiB chunks; ValueError when its declared or actual size is beyond the
-    limits (a size header can lie), or it inflates like a zip bomb."""
+@dataclass
+class CopyBudget:
+    """What one ingest copies out of its archives, all of them together: members and bytes, against
+    `MAX_MEMBERS` and `MAX_INFLATED_BYTES`; and out of the archive being read, against `MAX_RATIO` times its
+    size on disk (many members each below `RATIO_FLOOR`, or members that share or misstate their compressed
+    data, each look harmless: the archive as a whole does not)."""
+
+    members: int = 0
+    total: int = 0
+    archive_size: int = 0
+    from_archive: int = 0
+
+    @property
+    def archive_limit(self) -> int:
+        return max(RATIO_FLOOR, MAX_RATIO * self.archive_size)
+
+    def start(self, archive_size: int, infos: list[zipfile.ZipInfo]) -> None:
+        """Start an archive whose members `infos` will be copied out: ValueError when their number or their
+        declared sizes are beyond the limits (nothing is copied out of it then)."""
+        self.archive_size, self.from_archive = archive_size, 0
+        before = f" with the {self.members:,} of the archives before it," if self.members else ""
+        if self.members + len(infos) > MAX_MEMBERS:
+            raise ValueError(
+                f"holds {len(infos):,} police.uk street files,{before} more than the {MAX_MEMBERS:,} one ingest "
+                "copies out: refused (ingest fewer archives, or months, at a time)"
+            )
+        declared = sum(i.file_size for i in infos)
+        if self.total + declared > MAX_INFLATED_BYTES:
+            before = f" with the {self.total:,} of the archives before it," if self.total else ""
+            raise ValueError(
+                f"its street files declare {declared:,} bytes,{before} more than the {MAX_INFLATED_BYTES:,} one "
+                "ingest copies out: refused (ingest fewer archives, or months, at a time)"
+            )
+        if declared > self.archive_limit:
+            raise ValueError(
+                f"its street files declare {declared:,} bytes, {declared / max(archive_size, 1):,.0f} times its "
+                f"{archive_size:,} bytes: refused as a zip bomb"
+            )
+        self.members += len(infos)
+
+    def add(self, n: int) -> None:
+        """Count `n` more bytes copied out, before they are written: ValueError beyond the limits."""
+        self.total += n
+        self.from_archive += n
+        if self.total > MAX_INFLATED_BYTES:
+            raise ValueError(f"inflates past the {MAX_INFLATED_BYTES:,} bytes one ingest copies out: refused")
+        if self.from_archive > self.archive_limit:
+            raise ValueError(
+                f"the archive inflates to more than {MAX_RATIO} times its {self.archive_size:,} bytes: refused as a "
+                "zip bomb"
+            )
+
+
+def check_declared(info: zipfile.ZipInfo) -> None:
+    """ValueError when a zip member's declared size is beyond `MAX_MEMBER_BYTES` or it declares it inflates
+    like a zip bomb (more than `MAX_RATIO` times, once beyond `RATIO_FLOOR`)."""
     if info.file_size > MAX_MEMBER_BYTES:
         raise ValueError(f"declares {info.file_size:,} bytes, more than the {MAX_MEMBER_BYTES:,} allowed")
-    if info.compress_size and info.file_size > 1_000_000 and info.file_size / info.compress_size > MAX_RATIO:
-        raise ValueError(f"inflates {info.file_size / info.compress_size:,.0f} times: refused as a zip bomb")
+    if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * info.compress_size:
+        raise ValueError(f"inflates {info.file_size / max(info.compress_size, 1):,.0f} times: refused as a zip bomb")
+
+
+def copy_member(z: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path, budget: CopyBudget | None = None) -> None:
+    """Copy a zip member to `dest` in 1 MiB chunks; ValueError when its declared or actual size is beyond the
+    limits (a size header can lie), or it inflates like a zip bomb, or (with an ingest's `budget`) its bytes
+    take the ingest beyond its limits. Each chunk is checked before it is written; on any error `dest` is
+    removed."""
+    check_declared(info)
     n = 0
-    with z.open(info) as f, open(dest, "wb") as out:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            n += len(chunk)
-            if n > MAX_MEMBER_BYTES:
-                raise ValueError(f"holds more than the {MAX_MEMBER_BYTES:,} bytes allowed")
-            out.write(chunk)
+    try:
+        with z.open(info) as f, open(dest, "wb") as out:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                n += len(chunk)
+                if n > MAX_MEMBER_BYTES:
+                    raise ValueError(f"holds more than the {MAX_MEMBER_BYTES:,} bytes allowed")
+                if n > RATIO_FLOOR and n > MAX_RATIO * info.compress_size:
+                    ratio = n / max(info.compress_size, 1)
+                    raise ValueError(f"inflates {ratio:,.0f} times or more: refused as a zip bomb")
+                if budget is not None:
+                    budget.add(len(chunk))
+                out.write(chunk)
+    except BaseException:
+        dest.unlink(missing_ok=True)
+        raise
 
 
 def _expand(paths: list[Path], tmp: Path) -> tuple[list[Member], list[contract.Problem]]:
-    """The CSVs to ingest: files as they are, and each police.uk member of a zip copied out under `tmp`."""
-    members, problems = [], []
+    """The CSVs to ingest: files as they are, and each police.uk member of a zip copied out under `tmp`.
+
+    A member beyond a limit (its size, a zip bomb, the members or bytes one ingest copies out: `CopyBudget`)
+    stops the ingest: every member copied out so far is removed and `IngestError` is raised, with the
+    problems found so far."""
+    members: list[Member] = []
+    problems: list[contract.Problem] = []
+    budget = CopyBudget()
+
+    def refuse(where: str, message: str) -> IngestError:
+        for m in members:
+            if m.archive:
+                m.path.unlink(missing_ok=True)
+        return IngestError([*problems, contract.Problem(where, 0, "", message)])
+
     for p in paths:
         p = Path(p)
         if not p.is_file():
@@ -191,13 +287,32 @@ def _expand(paths: list[Path], tmp: Path) -> tuple[list[Member], list[contract.P
                     if not infos:
                         msg = "archive holds no police.uk *-street.csv file"
                         problems.append(contract.Problem(p.name, 0, "", msg))
+                    for info in infos:  # every declared size first: nothing is copied out of a refused archive
+                        try:
+                            check_declared(info)
+                        except ValueError as exc:
+                            raise refuse(
+                                f"{p.name}!{info.filename}", f"cannot be read from the archive: {exc}"
+                            ) from None
+                    try:
+                        budget.start(p.stat().st_size, infos)
+                    except ValueError as exc:
+                        raise refuse(p.name, str(exc)) from None
                     for info in infos:
                         where = f"{p.name}!{info.filename}"
                         dest = tmp / f"{len(members)}.csv"
                         try:
-                            copy_member(z, info, dest)
-                        except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
-                            dest.unlink(missing_ok=True)
+                            copy_member(z, info, dest, budget)
+                        except ValueError as exc:
+                            raise refuse(where, f"cannot be read from the archive: {exc}") from None
+                        except (
+                            OSError,
+                            EOFError,
+                            zipfile.BadZipFile,
+                            zlib.error,
+                            NotImplementedError,
+                            RuntimeError,
+                        ) as exc:
                             problems.append(contract.Problem(where, 0, "", f"cannot be read from the archive: {exc}"))
                             continue
                         members.append(Member(where, dest, p.name))
@@ -215,7 +330,11 @@ def _spec_for(m: Member, problems: list) -> contract.FileSpec | None:
     except contract.Unreadable as exc:
         problems.append(contract.Problem(m.name, exc.line, "", str(exc)))
         return None
-    header = [h.strip() for h in next(csv.reader([first]), [])] if first.strip() else []
+    try:
+        header = [h.strip() for h in next(csv.reader([first]), [])] if first.strip() else []
+    except csv.Error as exc:  # a field beyond the csv module's limit: what validation says of the same file
+        problems.append(contract.Problem(m.name, 1, "", f"cannot be parsed: {contract.csv_message(exc)}"))
+        return None
     for spec in contract.SPECS.values():
         if set(header) == set(spec.column_names):
             return spec

@@ -172,7 +172,15 @@ class StreetFile:
         try:
             with zipfile.ZipFile(self.source) as z:
                 copy_member(z, z.getinfo(self.rel), dest)
-        except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        except (
+            ValueError,
+            OSError,
+            EOFError,
+            zipfile.BadZipFile,
+            zlib.error,
+            NotImplementedError,
+            RuntimeError,
+        ) as exc:
             raise _fail(self.label, 0, "-", f"cannot be read from the archive: {exc}") from None
         return False
 

@@ -261,6 +261,7 @@ def suppress(store, q: Query, bound: dict, df: pd.DataFrame) -> pd.DataFrame:
         ward = pd.Series(area_type == "ward", index=df.index)
     if not ward.any():
         return df  # suppression applies below borough level only
+    _check_published_window(store, q, bound, df)
     df = df.copy()
     hidden = pd.Series(False, index=df.index)
     factor = pd.Series(1.0, index=df.index)
@@ -282,6 +283,41 @@ def suppress(store, q: Query, bound: dict, df: pd.DataFrame) -> pd.DataFrame:
     df.attrs["suppress_below"] = threshold
     df.attrs["rounded_to"] = ROUND_TO
     return df
+
+
+# The periods a small-number indicator's ward figures are published for: the latest 12 months with data and
+# each plan cycle started by then (to its end or that month), as the Areas page offers them.
+PUBLISHED_WINDOWS_SQL = """
+WITH last AS (SELECT max(month) AS m FROM indicator_months WHERE indicator_id = $indicator)
+SELECT strftime((m - INTERVAL 11 MONTH)::DATE, '%Y-%m') AS start_month, strftime(m, '%Y-%m') AS end_month FROM last
+UNION ALL
+SELECT strftime(c.start_month, '%Y-%m'), strftime(least(c.end_month, l.m), '%Y-%m')
+FROM plan_cycles c, last l WHERE c.start_month <= l.m
+"""
+
+
+def _check_published_window(store, q: Query, bound: dict, df: pd.DataFrame) -> None:
+    """Below borough level a small-number indicator's totals are published for set periods only. Each total of
+    any window is rounded on its own, but hundreds of overlapping windows (any start, any end) together pin
+    the months inside them, even those published as `<5`: an attacker's integer program did so for 43 of 45
+    ward-months. So a window a query is asked for must be one the pages publish."""
+    if not {"start_month", "end_month"} <= {p.name for p in q.params}:
+        return
+    if not (bound.get("start_month") or bound.get("end_month")):
+        return  # the default: the latest 12 months
+    if not {"start_month", "end_month"} <= set(df.columns):
+        raise QueryError(f"query '{q.name}' takes a period but does not say which months it used")
+    window = (str(df["start_month"].iloc[0]), str(df["end_month"].iloc[0]))
+    allowed = [
+        tuple(r) for r in store.sql(PUBLISHED_WINDOWS_SQL, {"indicator": bound["indicator"]}).itertuples(index=False)
+    ]
+    if window not in allowed:
+        shown = "; ".join(f"--start_month {a} --end_month {b}" for a, b in allowed)
+        raise QueryError(
+            f"{bound['indicator']} is a small-number indicator: below borough level its figures are published for "
+            f"the latest 12 months and each plan cycle only, not {window[0]} to {window[1]} (many overlapping "
+            f"periods would give small counts away). Periods published: {shown}"
+        )
 
 
 def run_rows(store, name: str, **values) -> tuple[list[str], list[tuple]]:

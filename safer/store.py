@@ -60,6 +60,7 @@ def fingerprint(data_dir: Path) -> str:
     items = []
     for p in contract.extract_files(data_dir):  # a file replaced by another (a new inode) is a change too
         items.append((p.relative_to(data_dir).as_posix(), contract.file_identity(p.stat())))
+    items += [("link outside", name, kind) for name, kind in contract.outside_links(data_dir)]  # refused: a change
     h = hashlib.sha256(_code_hash().encode())
     h.update(json.dumps(items).encode())
     return h.hexdigest()

@@ -159,7 +159,7 @@ def header(title: str, question: str) -> dict:
     s = store()
     p = partnership()
     st.title(title)
-    st.caption(f"{p['name']} · {question}")
+    caption(f"{p['name']} · {question}")
     if p["synthetic"]:
         # The note is text from an extract: escaped, so it shows literally (one element, not two: see `small`).
         note = md_text(p.get("data_note"))
@@ -179,7 +179,7 @@ def header(title: str, question: str) -> dict:
 
 def stamp(period: str, source: str) -> None:
     """Data period, source and data version under a chart, for citing."""
-    st.caption(f"Data period: {period} · Source: {source} · Data version {store().version}")
+    caption(f"Data period: {period} · Source: {source} · Data version {store().version}")
 
 
 def _shared() -> dict:
@@ -360,6 +360,24 @@ def md_escape(text) -> str:
     s = "" if text is None or (isinstance(text, float) and text != text) else str(text)
     s = " ".join(s.split())  # no line structure (headings, lists) from an extract
     return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in s)
+
+
+def caption(*lines) -> None:
+    """A caption of text that holds extract values (names, labels, units, sources, periods): each line kept
+    literal (`md_escape`), the lines joined by hard breaks; empty lines left out."""
+    shown = [md_escape(line) for line in lines if line is not None and str(line).strip()]
+    if shown:
+        st.caption("  \n".join(shown))
+
+
+def info(text) -> None:
+    """A note that holds extract values, kept literal."""
+    st.info(md_escape(text))
+
+
+def subheader(text) -> None:
+    """A subheading that holds extract values (a priority's title), kept literal."""
+    st.subheader(md_escape(text))
 
 
 def md_text(text) -> str:

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import scipy.stats as _st
 import statsmodels.api as sm
+from statsmodels.stats.meta_analysis import combine_effects
 from statsmodels.stats.multitest import multipletests
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
@@ -123,7 +124,7 @@ class Funnel:
     indicator_id: str
     period: str
     group_rate_per_1000: float | None
-    dispersion: float | None  # between-area over-dispersion allowed for (1 = none; None = too few areas to tell)
+    dispersion: float | None  # how many times chance the areas vary (Cochran Q ÷ (areas − 1); None = too few areas)
     areas: tuple[AreaPosition, ...]
     curve: pd.DataFrame  # exposure (person-years), lo_95, hi_95, lo_998, hi_998 (per 1,000)
     method: str
@@ -147,6 +148,15 @@ def _word(change_pct: float | None, good_direction: str, significant: bool) -> s
     if gd == "up":
         return "better" if rise else "worse"
     return "up" if rise else "down"
+
+
+def _direction(c) -> float | None:
+    """The change a verdict's word follows (a Comparison or its fields): the percentage, or, from a previous mean
+    of 0, the difference of the means (a rise from nothing has no percentage but is still a rise)."""
+    get = c.get if isinstance(c, dict) else lambda k: getattr(c, k)
+    if get("change_pct") is not None:
+        return get("change_pct")
+    return (get("current_mean") or 0) - (get("previous_mean") or 0)
 
 
 def _f(x) -> float | None:
@@ -175,6 +185,11 @@ class _Fit:
     seasonal: bool
     n_obs: int
     how: str  # "glm" | "exact" | "none"
+    log_rr: float = math.nan  # β and its standard error (quasi-Poisson scale), for the GLM
+    se: float = math.nan
+    df: float = math.inf  # degrees of freedom of the test (infinite: normal)
+    year_to_year: str = ""  # how variation between years was allowed for, in words (empty: not asked)
+    year_figures: str = ""  # what that allowance was, in figures
 
 
 def _series(monthly: pd.DataFrame) -> dict[str, float]:
@@ -226,13 +241,94 @@ def _fit_pair(cur: list[float], prev: list[float], seasonal: bool) -> _Fit:
     scale = max(1.0, phi)
     res = _fit(model, scale=scale)
     beta, se = float(res.params[-1]), float(res.bse[-1])
-    if scale > 1.0:
-        q = _st.t.ppf(0.975, df_resid)
-        p = float(2 * _st.t.sf(abs(beta / se), df_resid))
-    else:
-        q = _st.norm.ppf(0.975)
-        p = float(2 * _st.norm.sf(abs(beta / se)))
-    return _Fit(math.exp(beta), math.exp(beta - q * se), math.exp(beta + q * se), p, phi, seasonal, 2 * n, "glm")
+    df = float(df_resid) if scale > 1.0 else math.inf
+    return _glm_fit(beta, se, df, phi, seasonal, 2 * n)
+
+
+def _glm_fit(beta: float, se: float, df: float, phi: float, seasonal: bool, n_obs: int, years=("", "")) -> _Fit:
+    """The rate ratio, its 95% interval and p-value from β and its standard error: Student's t on `df` degrees of
+    freedom (the normal distribution when `df` is infinite)."""
+    dist = _st.norm if math.isinf(df) else _st.t(df)
+    q = float(dist.ppf(0.975))
+    p = float(2 * dist.sf(abs(beta / se)))
+    return _Fit(
+        math.exp(beta), math.exp(beta - q * se), math.exp(beta + q * se), p, phi, seasonal, n_obs, "glm",
+        beta, se, df, *years,
+    )  # fmt: skip
+
+
+MIN_EARLIER_CHANGES = 2  # year-on-year changes before the months compared needed to estimate year-to-year variation
+MAX_EARLIER_CHANGES = 5  # the most recent ones only: how much years differ now, at a bounded cost
+DERSIMONIAN_LAIRD_REF = (
+    "DerSimonian & Laird (1986), Controlled Clinical Trials 7, 177-188 (between-year variance, statsmodels "
+    "combine_effects); Welch-Satterthwaite degrees of freedom"
+)
+
+
+def _year_to_year(values: dict[str, float], last_prev: str) -> tuple[float, int, str] | None:
+    """How much more consecutive years differ than the months within them suggest, from the history before the
+    comparison: the 12-month blocks ending at `last_prev` (the last month of the earlier period compared), each
+    compared with the block before it by the same paired model, give log rate ratios and their variances; the
+    DerSimonian-Laird estimate of their between-year variance τ² (statsmodels `combine_effects`) is what a
+    change between two years shows with no real change at all (crime series wander: a busy spring carries into
+    the summer). Returns (τ², how many changes, the months they span), or None with fewer than
+    `MIN_EARLIER_CHANGES` usable changes."""
+    blocks, end = [], last_prev
+    while len(blocks) <= MAX_EARLIER_CHANGES:
+        months = fmt.months_between(fmt.shift_month(end, -11), end)
+        if not any(m in values for m in months):
+            break
+        blocks.append(months)
+        end = fmt.shift_month(end, -12)
+    effects, variances, spans = [], [], []
+    for newer, older in zip(blocks, blocks[1:]):
+        pairs = [(c, p) for c, p in zip(newer, older) if c in values and p in values]
+        if len(pairs) < MIN_MONTHS:
+            continue
+        fit = _fit_pair([values[c] for c, _ in pairs], [values[p] for _, p in pairs], seasonal=True)
+        if fit.how != "glm" or not math.isfinite(fit.se) or fit.se <= 0:
+            continue
+        effects.append(fit.log_rr)
+        variances.append(fit.se**2)
+        spans += [older[0], newer[-1]]
+    if len(effects) < MIN_EARLIER_CHANGES:
+        return None
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # its Hartung-Knapp figures, not used, may be NaN
+        res = combine_effects(np.asarray(effects), np.asarray(variances), method_re="dl")
+    return max(0.0, float(res.tau2)), len(effects), fmt.period_label(min(spans), max(spans))
+
+
+def _allow_for_years(fit: _Fit, values: dict[str, float], last_prev: str, n_months: int) -> _Fit:
+    """The GLM's test widened by the variation between years estimated before the months compared (τ², for a
+    12-month mean; × 12 / n for an n-month one), on Welch-Satterthwaite degrees of freedom."""
+    if fit.how != "glm":
+        return fit
+    yy = _year_to_year(values, last_prev)
+    if yy is None:
+        return replace(
+            fit,
+            year_to_year=(
+                f"variation between years not allowed for: fewer than {MIN_EARLIER_CHANGES + 1} earlier years "
+                "with data to estimate it"
+            ),
+        )
+    tau2, k, span = yy
+    extra = tau2 * 12.0 / max(n_months, 1)
+    if extra <= 0:
+        return replace(
+            fit,
+            year_to_year=f"the {k} year-on-year changes up to the earlier period ({span}) varied no more than chance",
+        )
+    se = math.sqrt(fit.se**2 + extra)
+    # Welch-Satterthwaite: the GLM's variance on its residual degrees of freedom, τ² on k - 1
+    df = se**4 / ((fit.se**4 / fit.df if math.isfinite(fit.df) else 0.0) + extra**2 / max(k - 1, 1))
+    words = (
+        f"allowing for variation between years, estimated from the {k} year-on-year changes up to the earlier "
+        f"period ({span})"
+    )
+    figures = f"between-year SD {math.sqrt(tau2) * 100:.0f}% for a 12-month period, t on {df:.1f} degrees of freedom"
+    return _glm_fit(fit.log_rr, se, df, fit.dispersion, fit.seasonal, fit.n_obs, (words, figures))
 
 
 def _method(fit: _Fit, n_pairs: int, cur_period: str, prev_period: str) -> tuple[str, str]:
@@ -251,9 +347,10 @@ def _method(fit: _Fit, n_pairs: int, cur_period: str, prev_period: str) -> tuple
         if fit.dispersion >= 1.05
         else f"dispersion {fit.dispersion:.1f} (no extra variation beyond Poisson)"
     )
-    return f"Quasi-Poisson GLM {what} on {n_pairs} matched months, {cur_period} against {prev_period}", (
-        f"{disp}; {figures}"
-    )
+    model = f"Quasi-Poisson GLM {what} on {n_pairs} matched months, {cur_period} against {prev_period}"
+    if fit.year_to_year:
+        model += f"; {fit.year_to_year}"
+    return model, "; ".join(x for x in (disp, fit.year_figures, figures) if x)
 
 
 def _untested(note: str, **fields) -> Comparison:
@@ -270,6 +367,23 @@ def _untested(note: str, **fields) -> Comparison:
         model=f"No test: {note}",
         note=note,
     )
+
+
+OUTLIER_Z = 3.5  # a matched pair this many robust SDs from the others' median log ratio is left out of the test
+
+
+def _outlying_pair(cur: list[float], prev: list[float]) -> int | None:
+    """The matched pair whose log ratio lies furthest from the others', when it is more than `OUTLIER_Z` robust
+    standard deviations (1.4826 × the median absolute deviation) from their median, and the test keeps at least
+    `MIN_MONTHS` pairs without it: one unusual month (a data error, a one-off operation) would otherwise decide
+    the verdict (a tenfold month in one year of 24 gave "worse" half the time). None otherwise."""
+    if len(cur) <= MIN_MONTHS or min(sum(cur), sum(prev)) <= 0:
+        return None
+    lr = np.log((np.asarray(cur) + 0.5) / (np.asarray(prev) + 0.5))
+    med = float(np.median(lr))
+    mad = 1.4826 * float(np.median(np.abs(lr - med)))
+    i = int(np.argmax(np.abs(lr - med)))
+    return i if mad > 0 and abs(lr[i] - med) / mad > OUTLIER_Z else None
 
 
 def _compare(
@@ -293,6 +407,8 @@ def _compare(
     prev_period = fmt.period_label(prev_months[0], prev_months[-1]) if prev_months else "no months"
     cur_text = _period_text(cur_months[0], cur_months[-1]) if cur_months else "no months"
     prev_text = _period_text(prev_months[0], prev_months[-1]) if prev_months else "no months"
+    if len(pairs) < len(cur_months):  # say which months the means and the test rest on, not "whole cycles"
+        basis = f"{basis}; the {len(pairs)} of {len(cur_months)} months with data in both"
     c_vals = [values[m] for m in cm]
     p_vals = [values[m] for m in pm]
     cmean = sum(c_vals) / len(c_vals) if c_vals else None
@@ -317,12 +433,28 @@ def _compare(
     )
     if len(pairs) < min_months:
         why = (
-            f"only {len(pairs)} calendar months have data in both periods ({cur_period}; {prev_period}); "
+            f"only {fmt.plural(len(pairs), 'calendar month has', 'calendar months have')} data in both periods "
+            f"({cur_period}; {prev_period}); "
             f"a verdict needs at least {min_months}"
         )
         return _untested(why, **common)
-    fit = _fit_pair(c_vals, p_vals, seasonal=True)
-    model, figures = _method(fit, len(pairs), cur_period, prev_period)
+    fit = _allow_for_years(_fit_pair(c_vals, p_vals, seasonal=True), values, prev_months[-1], len(pairs))
+    n_test = len(pairs)
+    out = _outlying_pair(c_vals, p_vals) if fit.how == "glm" else None
+    if out is not None:
+        # one month far out of line: a change is beyond chance only if it is so with that month and without it
+        kept = [i for i in range(len(pairs)) if i != out]
+        without = _fit_pair([c_vals[i] for i in kept], [p_vals[i] for i in kept], seasonal=True)
+        without = _allow_for_years(without, values, prev_months[-1], len(kept))
+        if without.how == "glm" and without.p_value > fit.p_value:
+            fit, n_test = without, len(kept)
+    model, figures = _method(fit, n_test, cur_period, prev_period)
+    if out is not None:
+        model += (
+            f"; {fmt.month_label(cm[out])} against {fmt.month_label(pm[out])} ({fmt.number(c_vals[out])} against "
+            f"{fmt.number(p_vals[out])}) is far out of line with the other months, so the test is made with and "
+            "without it and the larger p-value is kept" + (" (without it)" if n_test < len(pairs) else " (with it)")
+        )
     significant = fit.how != "none" and fit.p_value < ALPHA
     return Comparison(
         **common,
@@ -331,8 +463,7 @@ def _compare(
         ci_high=_f(fit.ci_high),
         p_value=_f(fit.p_value),
         dispersion=_f(fit.dispersion),
-        # direction from the means: a rise from a previous mean of 0 has no percentage but is still a rise
-        verdict=_word(change if change is not None else (cmean or 0) - (pmean or 0), good_direction, significant),
+        verdict=_word(_direction(common), good_direction, significant),
         method=f"{model}; {figures}." if figures else f"{model}.",
         model=model,
     )
@@ -396,14 +527,23 @@ def compare_cycle(
     months_cur = fmt.months_between(str(cur.start_month)[:7], str(cur.end_month)[:7])
     months_prev = fmt.months_between(str(prev.start_month)[:7], str(prev.end_month)[:7])
     happened = [m for m in months_cur if last and m <= last]
-    n = min(len(happened), len(months_prev))
+    # month i of one cycle is paired with the same calendar month of the other: when the cycles start in
+    # different calendar months, the earlier cycle's months are taken from its first month of the same name
+    shift = (int(months_cur[0][5:7]) - int(months_prev[0][5:7])) % 12 if months_cur and months_prev else 0
+    aligned = months_prev[shift:]
+    n = min(len(happened), len(aligned))
     whole = len(happened) == len(months_cur)
     if n == 0:
         c = _no_comparison(
             indicator_id, area_code, good_direction, "cycle", f"plan cycle {cur.cycle_id} has not started yet"
         )
         return replace(c, months_not_yet=len(months_cur))
-    if whole and n == len(months_cur) == len(months_prev):
+    if shift:
+        basis = (
+            f"{cur.cycle_id} against {prev.cycle_id}, {n} months matched by calendar month (the cycles start in "
+            f"different months: {fmt.month_label(months_cur[0])} is set against {fmt.month_label(aligned[0])})"
+        )
+    elif whole and n == len(months_cur) == len(months_prev):
         basis = f"{cur.cycle_id} against {prev.cycle_id}, whole cycles"
     elif whole:
         basis = f"{cur.cycle_id} against {prev.cycle_id}, first {n} months of each cycle (the shorter cycle's length)"
@@ -412,7 +552,7 @@ def compare_cycle(
     return _compare(
         values,
         happened[:n],
-        months_prev[:n],
+        aligned[:n],
         indicator_id=indicator_id,
         area_code=area_code,
         good_direction=good_direction,
@@ -455,7 +595,7 @@ def adjust_family(comparisons: Sequence[Comparison], alpha: float = ALPHA) -> li
         out[i] = replace(
             c,
             family_p_value=float(p_adj[j]),
-            family_verdict=_word(c.change_pct, c.good_direction, bool(reject[j])),
+            family_verdict=_word(_direction(c), c.good_direction, bool(reject[j])),
             family_size=len(tested),
         )
     return out
@@ -537,26 +677,43 @@ MIN_FUNNEL_AREAS = 10
 NOT_JUDGED = "not judged"
 
 
-def _winsorised_phi(z: np.ndarray, tail: float = 0.1) -> float:
-    """Spiegelhalter's over-dispersion estimate: the mean of the squared z-scores after winsorising the
-    `tail` most extreme at each end (10% by default)."""
-    if len(z) == 0:
-        return 1.0
-    lo, hi = np.quantile(z, [tail, 1 - tail])
-    zw = np.clip(z, lo, hi)
-    return float(np.mean(zw**2))
+WINSOR_TAIL = 0.1  # the share of z-scores winsorised at each end (Spiegelhalter 2005)
+_Q = float(_st.norm.ppf(1 - WINSOR_TAIL))
+# E[z²] of a standard normal winsorised at ±q: (1 − 2·tail − 2·q·φ(q)) + 2·tail·q² = 0.679 at 10%. Dividing by it
+# makes the estimate consistent: without it the areas' variation is under-read by a third and limits too narrow.
+WINSOR_CONSISTENCY = (1 - 2 * WINSOR_TAIL - 2 * _Q * float(_st.norm.pdf(_Q))) + 2 * WINSOR_TAIL * _Q**2
+
+
+def _between_areas(k: np.ndarray, expected: np.ndarray) -> tuple[float, float, float]:
+    """How much more the areas differ than chance allows. Each area's z-score on the log scale, log(O ÷ E)·√E
+    (0.5 added to O and E when an area has no events), is winsorised at 10% at each end, so that the areas
+    being judged cannot widen the limits that judge them (Spiegelhalter 2005, §6), and the mean of the squared
+    winsorised z-scores, divided by its value for normal z-scores (`WINSOR_CONSISTENCY`), is φ. Returns (φ,
+    the χ² test's p-value of areas × φ on areas − 1 degrees of freedom, τ²: the DerSimonian-Laird moment
+    estimate of the variance of the log rate between areas, (areas·φ − (areas − 1)) ÷ (Σw − Σw² ÷ Σw) with
+    w = E, floored at 0)."""
+    zero = k <= 0
+    e = np.where(zero, expected + 0.5, expected)
+    z = np.log(np.where(zero, k + 0.5, k) / e) * np.sqrt(e)
+    lo, hi = np.quantile(z, [WINSOR_TAIL, 1 - WINSOR_TAIL])
+    phi = float(np.mean(np.clip(z, lo, hi) ** 2)) / WINSOR_CONSISTENCY
+    areas = len(k)
+    p_het = float(_st.chi2.sf(areas * phi, areas - 1))
+    tau2 = max(0.0, (areas * phi - (areas - 1)) / (e.sum() - (e**2).sum() / e.sum()))
+    return phi, p_het, tau2
 
 
 def funnel(rates: pd.DataFrame, *, indicator_id: str, period: str, per: float = 1000.0, points: int = 200) -> Funnel:
     """Funnel plot from one row per area: area_code, area_name, is_partnership, total, person_years.
 
-    Limits around the group rate p0 = Σ counts ÷ Σ person-years. Spiegelhalter (2005): z-scores
-    (count − expected) ÷ √expected, winsorised at 10%, give the over-dispersion φ = mean z²; when φ is
-    significantly above 1 (φ × areas above the 95th percentile of χ² with areas − 1 degrees of freedom) the
-    limits are p0 ± z·√(φ·p0 ÷ person-years) (multiplicative over-dispersion), else exact Poisson limits.
-    `position` is where each area falls against the 99.8% limits as drawn. With fewer than `MIN_FUNNEL_AREAS`
-    areas φ is not estimated (`dispersion` None): the limits drawn are exact Poisson ones and every
-    position is "not judged".
+    Limits around the group rate p0 = Σ counts ÷ Σ person-years. When the areas differ by more than chance
+    (areas × φ above the 95th percentile of χ² on areas − 1 degrees of freedom, `_between_areas`), the limits
+    allow for the real variation between similar areas as an additive random effect (Spiegelhalter 2005, §6): on the log
+    scale, log p0 ± z·√(1 ÷ expected + τ²), with τ² the DerSimonian-Laird variance between areas; so the
+    limits of a large area do not shrink onto the group rate, as a multiplicative φ makes them do. Else exact
+    Poisson limits. `position` is where each area falls against the 99.8% limits as drawn. With fewer than
+    `MIN_FUNNEL_AREAS` areas the variation between them is not estimated (`dispersion` None): the limits
+    drawn are exact Poisson ones and every position is "not judged".
     """
     df = rates.dropna(subset=["total", "person_years"]).copy()
     df = df[df["person_years"] > 0]
@@ -565,17 +722,15 @@ def funnel(rates: pd.DataFrame, *, indicator_id: str, period: str, per: float = 
     k = df["total"].astype(float).to_numpy()
     n = df["person_years"].astype(float).to_numpy()
     p0 = float(k.sum() / n.sum())
-    expected = p0 * n
-    z = (k - expected) / np.sqrt(np.where(expected > 0, expected, 1.0))
-    judged = len(df) >= MIN_FUNNEL_AREAS
-    phi = _winsorised_phi(z) if judged else None
-    over = phi is not None and phi * len(df) > _st.chi2.ppf(0.95, len(df) - 1) and phi > 1
+    judged = len(df) >= MIN_FUNNEL_AREAS and p0 > 0
+    phi, p_het, tau2 = _between_areas(k, p0 * n) if judged else (None, None, 0.0)
+    over = judged and p_het < 0.05 and tau2 > 0
 
     def limits(level: float, exposure: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if over:
             zq = _st.norm.ppf(1 - (1 - level) / 2)
-            half = zq * np.sqrt(phi * p0 / exposure)
-            return np.maximum(p0 - half, 0.0), p0 + half
+            half = zq * np.sqrt(1.0 / (p0 * exposure) + tau2)
+            return p0 * np.exp(-half), p0 * np.exp(half)
         return stats.funnel_limits(p0, exposure, level, "poisson")
 
     grid = np.unique(np.concatenate([np.geomspace(n.min() * 0.5, n.max() * 1.25, points), n]))
@@ -614,13 +769,16 @@ def funnel(rates: pd.DataFrame, *, indicator_id: str, period: str, per: float = 
         )
     elif over:
         method = (
-            f"Funnel limits (95% and 99.8%) around the group rate, widened for over-dispersion between areas "
-            f"(φ = {phi:.1f} from z-scores winsorised at 10%; multiplicative adjustment, {FUNNEL_REF})"
+            f"Funnel limits (95% and 99.8%) around the group rate, widened for the real variation between similar "
+            f"areas (over-dispersion: the areas vary {phi:.1f} times as much as chance alone, from z-scores "
+            f"winsorised at 10% and made consistent; between-area SD of the rate {math.sqrt(tau2) * 100:.0f}%, as an "
+            f"additive random effect on the log rate; {FUNNEL_REF}, §6)"
         )
     else:
         method = (
             f"Funnel limits (95% and 99.8%) from exact Poisson quantiles around the group rate; the areas vary "
-            f"no more than chance allows (φ = {phi:.1f}), so no over-dispersion adjustment ({FUNNEL_REF})"
+            f"no more than chance allows (φ = {phi:.1f} from z-scores winsorised at 10%, χ² p = {p_het:.2f}), so "
+            f"no allowance for over-dispersion ({FUNNEL_REF})"
         )
     return Funnel(
         indicator_id=indicator_id,

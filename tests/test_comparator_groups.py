@@ -356,7 +356,7 @@ def test_compare_page_offers_the_groups_and_keeps_the_choice_in_the_url(demo_env
     funnel = json.loads(at.get("plotly_chart")[0].proto.spec)
     others = next(t for t in funnel["data"] if t.get("name") == "Other areas")
     assert len(others["x"]) == 2  # Cheshire East and High Peak
-    text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    text = (" ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)).replace("\\", "")
     assert "Stockport and its neighbours outside Greater Manchester" in text
     assert "police.uk street files (areas placed by area_lookup.csv)" in text
     # Three areas: too few to estimate the variation between them, so none is judged, and the page says so.

@@ -88,6 +88,9 @@ def test_a_ward_verdict_on_a_small_number_indicator_withholds_its_means(demo):
     (x,) = [json.loads(line) for line in r.stdout.splitlines()]
     assert x["verdict"] in WORDS and x["current_mean"] is None and x["change_pct"] is None
     assert "rate ratio" not in x["method"] and "figures withheld" in x["method"]
+    # an exact test's p-value (0.25 = 0 against 3) or "no events" would give the counts away
+    assert x["p_value"] is None and x["dispersion"] is None and "no events" not in x["method"]
+    assert "Oct 2025 to Sep 2026 against Oct 2024 to Sep 2025" in x["method"]  # still names the months compared
 
 
 @pytest.mark.parametrize(

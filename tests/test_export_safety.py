@@ -71,3 +71,19 @@ def test_the_query_command_neutralises_text_from_an_extract(tmp_path):
     rows = list(csv.reader(io.StringIO(out.stdout)))
     titles = [r[rows[0].index("title")] for r in rows[1:]]
     assert '\'=HYPERLINK("http://evil.example")' in titles
+
+
+def test_the_stamp_on_an_exported_chart_is_text_not_plotly_html():
+    """Plotly reads `<a href>`, `<b>` and `<br>` in annotation text: the stamp under an exported chart (PNG, SVG,
+    the pack's charts, the briefing PDF) holds extract text, so each `<` and `&` is an entity and shows as typed."""
+    import plotly.graph_objects as go
+
+    src = '<a href="https://evil.example/phish">verify figures here</a> <b>big</b> & co'
+    meta = export.Meta(title="T <i>x</i>", period="2025", source=src, data_version="v1", partnership="P <br> Q")
+    f = export.stamped_figure(go.Figure(go.Scatter(x=[1], y=[1])), meta)
+    (stamp,) = [a.text for a in f.layout.annotations if a.name == "stamp"]
+    assert "<a " not in stamp and "<b>" not in stamp and "<i>" not in stamp and "<br> Q" not in stamp
+    assert '&lt;a href="https://evil.example/phish"&gt;verify figures here&lt;/a&gt;' in stamp
+    assert "&amp; co" in stamp and "&lt;b&gt;big&lt;/b&gt;" in stamp
+    lines = stamp.split("<br>")  # the only tags left are the stamp's own line breaks
+    assert len(lines) >= 1 and all("<" not in line for line in lines)

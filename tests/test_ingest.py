@@ -476,3 +476,263 @@ def test_forces_with_no_row_in_the_area_are_one_line_unless_no_month_was_written
     ]
     alone = Report(months=empty).lines()
     assert alone[:2] == [f"kept     2026-10 a-police: {NO_ROWS}", f"kept     2026-10 b-police: {NO_ROWS}"]
+
+
+# --------------------------------------------------------------------------- archives: limits across members
+
+
+def _spy_on_copies(monkeypatch):
+    """The bytes in the ingest's temporary folder after each member is copied out (its peak use of the disk)."""
+    from safer import ingest
+
+    written: list[int] = []
+    real = ingest.copy_member
+
+    def spy(z, info, dest, *a, **k):
+        try:
+            return real(z, info, dest, *a, **k)
+        finally:
+            written.append(sum(p.stat().st_size for p in dest.parent.iterdir() if p.is_file()))
+
+    monkeypatch.setattr(ingest, "copy_member", spy)
+    return written
+
+
+def _ingest_in(tmp_path, monkeypatch, *args):
+    """`main(["ingest", ...])` with the system's temporary folder in `tmp_path/tmp` (like TMPDIR)."""
+    import tempfile
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir(exist_ok=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    return main(["ingest", *map(str, args), "--quiet"]), tmp
+
+
+def test_an_archive_of_many_members_of_exactly_a_million_zeros_is_refused_before_any_is_copied_out(
+    data_dir, tmp_path, capsys, monkeypatch
+):
+    """The bomb that passed: 1,000,000 bytes was not `> 1_000_000`, so no member was held to the ratio, and
+    all were copied out before any was validated (400 of them: a 444 KB zip wrote 400 MB)."""
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for i in range(100):
+            zf.writestr(f"2024-01-f{i:05d}-street.csv", b"\0" * 1_000_000)
+        first = zf.infolist()[0]
+    written = _spy_on_copies(monkeypatch)
+    before = tree(data_dir)
+    rc, tmp = _ingest_in(tmp_path, monkeypatch, bomb, "--data", data_dir)
+    assert rc == 1
+    ratio = f"{first.file_size / first.compress_size:,.0f}"
+    assert capsys.readouterr().out.splitlines() == [
+        f"bomb.zip!2024-01-f00000-street.csv:0: -: cannot be read from the archive: inflates {ratio} times: "
+        "refused as a zip bomb",
+        f"{data_dir}: 1 error: nothing was changed",
+    ]
+    assert tree(data_dir) == before and _clean(data_dir)
+    assert max(written, default=0) < 1_000_000  # of the 100,000,000 bytes it inflates to: none was written
+    assert list(tmp.iterdir()) == []
+
+
+def _lying_archive(path, n, size):
+    """`n` members of `size` zero bytes whose central directory states a compressed size of `size / 200` (five
+    times what it is, the bytes that follow made part of it): each then looks like a file that inflates 200
+    times, no more, and Python's zipfile reads them all the same."""
+    import random
+    import struct
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for i in range(n):
+            zf.writestr(f"2024-01-f{i:03d}-street.csv", b"\0" * size)
+        # What the last member's stated compressed size runs on into (an archive ends with its directory).
+        zf.writestr("README.txt", random.Random(0).randbytes(size // 100), zipfile.ZIP_STORED)
+    raw = bytearray(path.read_bytes())
+    at = raw.find(b"PK\x01\x02")
+    for _ in range(n):
+        struct.pack_into("<I", raw, at + 20, size // 200)
+        at = raw.find(b"PK\x01\x02", at + 4)
+    path.write_bytes(bytes(raw))
+    return path
+
+
+@pytest.mark.parametrize("kind", ["members below the floor", "members that misstate their compressed size"])
+def test_an_archive_is_held_to_the_ratio_as_a_whole(data_dir, tmp_path, capsys, monkeypatch, kind):
+    """No member alone looks like a bomb (each is too small to be held to the ratio, or states a compressed
+    size that makes it look like a 200:1 file), but the archive inflates to hundreds of times its size."""
+    if kind == "members below the floor":
+        z = tmp_path / "small.zip"
+        with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+            for i in range(60):
+                zf.writestr(f"2024-01-f{i:02d}-street.csv", b"\0" * 65_536)  # each at most RATIO_FLOOR
+        declared = 60 * 65_536
+    else:
+        z = _lying_archive(tmp_path / "small.zip", 20, 2_000_000)
+        declared = 20 * 2_000_000
+    size = z.stat().st_size
+    assert declared > 200 * size  # all of it was copied out before the archive was held to the ratio
+    written = _spy_on_copies(monkeypatch)
+    before = tree(data_dir)
+    rc, tmp = _ingest_in(tmp_path, monkeypatch, z, "--data", data_dir)
+    assert rc == 1
+    assert capsys.readouterr().out.splitlines() == [
+        f"small.zip:0: -: its street files declare {declared:,} bytes, {declared / size:,.0f} times its {size:,} "
+        "bytes: refused as a zip bomb",
+        f"{data_dir}: 1 error: nothing was changed",
+    ]
+    assert tree(data_dir) == before and _clean(data_dir)
+    assert max(written, default=0) < declared / 100 and list(tmp.iterdir()) == []
+
+
+def test_the_bytes_actually_inflated_are_checked_not_only_the_sizes_a_member_states(tmp_path, monkeypatch):
+    """A member's stated sizes can lie: the bytes it inflates to are counted before each chunk is written, and a
+    refused member's partial copy is removed."""
+    import io
+
+    from safer import ingest
+
+    class Lying:  # a zip whose member inflates far beyond the sizes it states
+        def open(self, info):
+            return io.BytesIO(b"\0" * 5_000_000)
+
+    info = zipfile.ZipInfo("2024-01-x-street.csv")
+    info.file_size = info.compress_size = 1_000
+    dest = tmp_path / "0.csv"
+    with pytest.raises(ValueError, match=r"^inflates 1,049 times or more: refused as a zip bomb$"):
+        ingest.copy_member(Lying(), info, dest)
+    assert not dest.exists()
+    # A member that inflates within the ratio, but beyond what is left of the ingest's bytes.
+    monkeypatch.setattr(ingest, "MAX_INFLATED_BYTES", 3 << 20)
+    info.file_size = info.compress_size = 1_000_000
+    budget = ingest.CopyBudget()
+    budget.start(10_000_000, [info])
+    with pytest.raises(ValueError, match=r"^inflates past the 3,145,728 bytes one ingest copies out: refused$"):
+        ingest.copy_member(Lying(), info, dest, budget)
+    assert not dest.exists() and budget.total <= 4 << 20
+
+
+def test_members_and_bytes_are_capped_across_the_archives_of_one_ingest(data_dir, tmp_path, capsys, monkeypatch):
+    from safer import ingest
+
+    def archive(name, months):
+        z = tmp_path / name
+        with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zf:
+            for m in months:
+                zf.writestr(f"{m}/{m}-test-street.csv", police_csv(m, [("E01000002", "Burglary")] * 3))
+        return z
+
+    a, b = archive("a.zip", ("2020-07", "2020-08", "2020-09")), archive("b.zip", ("2020-10", "2020-11", "2020-12"))
+    before = tree(data_dir)
+    monkeypatch.setattr(ingest, "MAX_MEMBERS", 4)
+    rc, tmp = _ingest_in(tmp_path, monkeypatch, a, b, "--data", data_dir)
+    assert rc == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "b.zip:0: -: holds 3 police.uk street files, with the 3 of the archives before it, more than the 4 one "
+        "ingest copies out: refused (ingest fewer archives, or months, at a time)",
+        f"{data_dir}: 1 error: nothing was changed",
+    ]
+    assert tree(data_dir) == before and list(tmp.iterdir()) == []
+    monkeypatch.setattr(ingest, "MAX_MEMBERS", 6)
+    with zipfile.ZipFile(a) as za, zipfile.ZipFile(b) as zb:
+        in_a, in_b = (sum(i.file_size for i in z.infolist()) for z in (za, zb))
+    monkeypatch.setattr(ingest, "MAX_INFLATED_BYTES", in_a + in_b - 1)
+    rc, tmp = _ingest_in(tmp_path, monkeypatch, a, b, "--data", data_dir)
+    assert rc == 1
+    assert capsys.readouterr().out.splitlines() == [
+        f"b.zip:0: -: its street files declare {in_b:,} bytes, with the {in_a:,} of the archives before it, more "
+        f"than the {in_a + in_b - 1:,} one ingest copies out: refused (ingest fewer archives, or months, at a time)",
+        f"{data_dir}: 1 error: nothing was changed",
+    ]
+    assert tree(data_dir) == before and list(tmp.iterdir()) == []
+    monkeypatch.setattr(ingest, "MAX_INFLATED_BYTES", in_a + in_b)  # exactly enough
+    assert main(["ingest", str(a), str(b), "--data", str(data_dir), "--quiet"]) == 0
+    assert "added    2020-12 test-police: 3 rows" in capsys.readouterr().out
+
+
+def test_an_archive_of_real_format_street_files_ingests_within_the_limits(tmp_path, capsys):
+    """police.uk street files compress 5-10 times and are well beyond the floor: they are held to the ratio
+    and pass; the limits leave room for a 36-month national archive (43 forces, 3 files a month)."""
+    import shutil
+
+    from safer import ingest
+
+    assert ingest.MAX_MEMBERS >= 43 * 3 * 36 and ingest.MAX_INFLATED_BYTES >= 6 * 10**9
+    assert ingest.RATIO_FLOOR <= 64 * 1024
+    d = tmp_path / "demo"
+    shutil.copytree(PROJECT / "data", d)
+    z = tmp_path / "2026-09.zip"
+    months = ("2026-08", "2026-09")
+    forces = ("cheshire", "derbyshire", "greater-manchester")
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for m in months:
+            for f in forces:
+                zf.writestr(
+                    f"{m}/{m}-{f}-street.csv",
+                    gzip.decompress((d / "police_uk" / f"{m}-{f}-street.csv.gz").read_bytes()),
+                )
+                zf.writestr(f"{m}/{m}-{f}-outcomes.csv", "not,a,street,file\n")
+        infos = [i for i in zf.infolist() if i.filename.endswith("-street.csv")]
+    assert all(3 < i.file_size / i.compress_size < 20 for i in infos)
+    assert sum(i.file_size > ingest.RATIO_FLOOR for i in infos) >= len(months)  # these are held to the ratio
+    before = tree(d)
+    assert main(["ingest", str(z), "--data", str(d), "--quiet"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    changed = [ln for ln in out if ln.startswith(("added", "replaced"))]
+    assert len(changed) == len(months) * len(forces), out
+    assert contract.validate(d).ok and tree(d) != before
+
+
+def _long_header_file(tmp_path, in_zip):
+    text = "Crime ID,Month," + "A" * 200_000 + "\n"
+    f = tmp_path / "2024-01-x-street.csv"
+    f.write_text(text)
+    if not in_zip:
+        return f, "2024-01-x-street.csv"
+    z = tmp_path / "x.zip"
+    with zipfile.ZipFile(z, "w") as zf:  # stored: deflated, 200,000 "A" would be refused as a zip bomb
+        zf.writestr("2024-01/2024-01-x-street.csv", text)
+    return z, "x.zip!2024-01/2024-01-x-street.csv"
+
+
+@pytest.mark.parametrize("in_zip", [False, True])
+def test_a_header_with_a_field_beyond_the_csv_limit_is_a_message_not_a_traceback(data_dir, tmp_path, in_zip):
+    """`validate` says `FILE:1: -: cannot be parsed: ...` of this file; the ingest says the same, changes
+    nothing and exits 1, as for any bad input."""
+    f, name = _long_header_file(tmp_path, in_zip)
+    before = tree(data_dir)
+    r = _run_ingest(f, data_dir)
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert r.stdout.splitlines() == [
+        f"{name}:1: -: cannot be parsed: field larger than field limit (131072)",
+        f"{data_dir}: 1 error: nothing was changed",
+    ]
+    assert tree(data_dir) == before and _clean(data_dir)
+    # The same words as validation's for the same file in a data directory.
+    problems: list = []
+    contract.check_file(
+        f if not in_zip else tmp_path / "2024-01-x-street.csv", "x", contract.SPECS["police_uk/"], problems
+    )
+    assert [p.message for p in problems] == ["cannot be parsed: field larger than field limit (131072)"]
+
+
+def test_a_member_in_a_compression_python_cannot_read_is_a_message_not_a_traceback(data_dir, tmp_path):
+    """A zip member compressed by a method zipfile does not support (here PPMd, method 98) is reported against
+    the archive and member, with the exit code of bad input; the data directory is unchanged."""
+    import hashlib
+    import struct
+
+    z = tmp_path / "odd.zip"
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_STORED) as w:
+        w.writestr("2020-05/2020-05-test-police-street.csv", b"Crime ID,Month\n")
+    raw = bytearray(z.read_bytes())
+    for sig, offset in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):  # the method field of both headers
+        at = raw.index(sig)
+        raw[at + offset : at + offset + 2] = struct.pack("<H", 98)
+    z.write_bytes(bytes(raw))
+
+    def state():  # the extracts (not the ingest's lock file)
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in data_dir.rglob("[!.]*") if p.is_file()}
+
+    before = state()
+    r = _run_ingest(z, data_dir)
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert "odd.zip!2020-05/2020-05-test-police-street.csv:0: -: cannot be read from the archive" in r.stdout + r.stderr
+    assert before == state()

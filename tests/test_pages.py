@@ -149,9 +149,15 @@ def test_ward_trend_with_suppressed_months_marks_them_and_draws_no_limits(demo_e
     assert not at.exception, [e.value for e in at.exception]
     fig = figures(at)[0]
     names = [t.get("name", "") for t in fig["data"]]
-    assert any(n.startswith("Fewer than 5 (suppressed)") for n in names)
+    assert "Fewer than 5 (withheld: 0 to 4)" in names
+    # withheld months are shaded from 0 to 4 (where their counts lie), not a mark on the axis read as zero
+    marks = next(t for t in fig["data"] if t.get("name", "").startswith("Fewer than 5"))
+    assert set(marks["y"]) == {2.0} and len(marks["x"]) >= 1
+    bands = [sh for sh in fig["layout"]["shapes"] if sh.get("yref") == "y" and sh.get("y1") == 4]
+    assert bands and all(sh["y0"] == 0 for sh in bands)
     assert not any("limit" in n.lower() or "expected" in n.lower() for n in names)
     assert any("suppressed" in i.value for i in at.info)
+    assert any("somewhere in that band" in m.value for m in at.markdown)  # "How to read it" says what is drawn
     table = at.dataframe[0].value
     assert "<5" in set(table["Value"].astype(str)) and not any("suppressed" in c for c in table.columns)
     monthly = next(t for t in fig["data"] if t.get("name", "").endswith("(monthly)"))

@@ -171,10 +171,14 @@ def test_funnel_group_rate_and_the_hand_worked_dispersion_of_ten_areas():
     )
     f = verdicts.funnel(rates, indicator_id="x", period="p")
     assert f.group_rate_per_1000 == pytest.approx(2000 / 100_000 * 1000)  # 20 per 1,000
-    # z: A −√50, B +√50, the rest 0. The 10% and 90% quantiles (linear interpolation over ten values) are
-    # −0.1·√50 and +0.1·√50, so winsorised A and B are ∓√0.5: φ = (0.5 + 0.5) ÷ 10 = 0.1, no over-dispersion,
-    # and against exact Poisson 99.8% limits (about 200 ± 44) A is below and B above.
-    assert f.dispersion == pytest.approx(0.1)
+    # z on the log scale, log(O ÷ E)·√E: A log(0.5)·√200 = −9.80, B log(1.5)·√200 = +5.73, the rest 0. The 10%
+    # and 90% quantiles (linear interpolation over ten values) are 0.9·A and 0.1·B, so winsorised A and B are
+    # −0.980 and +0.573: φ = (0.980² + 0.573²) ÷ 10 ÷ 0.6787 (the mean of a winsorised standard normal's z²) =
+    # 0.19, no over-dispersion, and against exact Poisson 99.8% limits (about 200 ± 44) A is below and B above:
+    # the two areas being judged do not widen the limits that judge them.
+    za, zb = math.log(0.5) * math.sqrt(200), math.log(1.5) * math.sqrt(200)
+    assert f.dispersion == pytest.approx(((0.1 * za) ** 2 + (0.1 * zb) ** 2) / 10 / 0.6786545589528744)
+    assert f.dispersion == pytest.approx(0.19, abs=0.005)
     assert "exact Poisson" in f.method
     assert {a.area_code: a.position for a in f.areas} == {"A": "below", "B": "above"} | {
         c: "within" for c in "CDEFGHIJ"

@@ -283,10 +283,8 @@ def test_the_scrutiny_view_holds_each_concern_as_the_extract_says_it(demo_env):
                 }
             else:
                 assert c["trend_link"] is None and not c["has_consultation"]
-        assert (
-            v.meta.period
-            == f"meetings {min(r['meeting_date'] for r in rows)} to {max(r['meeting_date'] for r in rows)}"
-        )
+        first, last = min(r["meeting_date"] for r in rows), max(r["meeting_date"] for r in rows)
+        assert v.meta.period == (f"meetings {first} to {last}" if first != last else f"the meeting of {first}")
         answered = views.scrutiny(store, "answered")
         assert [c["concern_id"] for c in answered.data["concerns"]] == [
             c["concern_id"] for c in got if by_id[c["concern_id"]]["follow_up_status"] == "answered"
@@ -298,3 +296,37 @@ def test_the_scrutiny_view_holds_each_concern_as_the_extract_says_it(demo_env):
 
     finally:
         store.close()
+
+
+EVIL = "![x](http://127.0.0.1:9/i.png) [verify](http://evil.example) :red[alarm] **bold**"
+
+
+def test_extract_text_in_every_page_s_captions_and_headings_is_literal(data_dir, monkeypatch):
+    """Names, labels, units, sources and titles from the extracts reach captions, stamps, headings and notes on
+    every page: in markdown an image there would be fetched from another host and a link would be live. Each is
+    shown as typed (escaped), on every page."""
+    import pandas as pd
+
+    def edit(file, **cols):
+        f = data_dir / file
+        df = pd.read_csv(f, dtype=str, keep_default_na=False)
+        for col, fn in cols.items():
+            df[col] = df[col].map(fn)
+        df.to_csv(f, index=False)
+
+    edit("partnership.csv", name=lambda v: f"{v} {EVIL}")
+    edit("indicators.csv", label=lambda v: f"{v} {EVIL}", unit=lambda v: f"{v} {EVIL}", source=lambda v: f"{v} {EVIL}")
+    edit("areas.csv", area_name=lambda v: f"{v} {EVIL}")
+    edit("priorities.csv", title=lambda v: f"{v} {EVIL}")
+    monkeypatch.setenv("SAFER_DATA_DIR", str(data_dir))
+    seen = 0
+    for page in ("pages/overview.py", "pages/trends.py", "pages/plan_cycles.py", "pages/areas.py",
+                 "pages/priorities.py", "pages/data.py"):  # fmt: skip
+        at = open_page(page)
+        assert not at.exception, (page, [e.value for e in at.exception])
+        for kind in ("markdown", "caption", "warning", "success", "info", "subheader", "title"):
+            for e in getattr(at, kind):
+                m = str(e.value)
+                assert not re.search(r"(?<!\\)(!?\[[^\]]*(?<!\\)\]\(|:red\[|\*\*bold)", m), (page, kind, m)
+                seen += "\\!\\[x\\]\\(http\\:" in m
+    assert seen >= 6  # the escaped text is there, on each page

@@ -14,6 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.stats
 from helpers import PROJECT
 
 from safer import fmt, verdicts
@@ -77,6 +78,98 @@ def test_power_to_detect_a_real_fall_of_15_percent():
         _latest(_series(rng, 24, 150, phi=1.5, change=0.85, change_at=12)).verdict == "better" for _ in range(200)
     )
     assert hits / 200 >= 0.8, hits
+
+
+def _wandering(rng, months: int, mean: float, rho: float = 0.66, sd: float = 0.21) -> pd.DataFrame:
+    """A series with no change at all whose level wanders: AR(1) on the log scale, as real crime series do
+    (Stockport's burglary, 2016-2019: lag-1 autocorrelation 0.66 after the season and trend are taken out)."""
+    e = np.zeros(months + 24)
+    e[0] = rng.normal(0, sd)
+    for t in range(1, len(e)):
+        e[t] = rho * e[t - 1] + rng.normal(0, sd * math.sqrt(1 - rho**2))
+    mus = mean * np.exp(e[-months:]) * np.array([SEASON[i % 12] for i in range(months)])
+    month = [fmt.shift_month("2016-10", i) for i in range(months)]
+    return pd.DataFrame({"month": month, "value": rng.poisson(mus).astype(float)})
+
+
+def _months_only(df: pd.DataFrame):
+    """The paired test on the last 24 months alone, without the allowance for variation between years."""
+    v = list(df["value"])
+    return verdicts._fit_pair(v[-12:], v[-24:-12], seasonal=True)
+
+
+@pytest.mark.slow
+def test_a_wandering_level_is_not_taken_for_a_change():
+    """Months within a year are not independent: a busy spring carries into the summer, so two years differ by
+    more than their months suggest. With ten years of history the test allows for the variation between years
+    seen before (DerSimonian-Laird τ² of the earlier year-on-year changes): false alarms near 5%, where the
+    months-only test gives about 30%."""
+    rng = np.random.default_rng(20261205)
+    series = [_wandering(rng, 120, 200) for _ in range(300)]
+    runs = [_latest(df) for df in series]
+    alarms = sum(c.verdict != "no clear change" for c in runs)
+    assert alarms / 300 <= 0.08, alarms
+    months_only = sum(_months_only(df).p_value < 0.05 for df in series)
+    assert months_only / 300 >= 0.2, months_only  # what the allowance is for
+    assert all("5 year-on-year changes up to the earlier period (Oct 2019 to Sep 2025)" in c.method for c in runs)
+
+
+@pytest.mark.slow
+def test_the_year_to_year_allowance_keeps_the_power_to_see_a_real_change():
+    """Independent months (no wandering): the earlier years vary as chance allows, τ² is 0 or small, and a
+    real fall of 25% is still seen; no false alarm beyond the nominal rate."""
+    rng = np.random.default_rng(4)
+    hits = sum(
+        _latest(_series(rng, 72, 100, phi=1.5, change=0.75, change_at=60)).verdict == "better" for _ in range(150)
+    )
+    assert hits / 150 >= 0.8, hits
+    alarms = sum(_latest(_series(rng, 72, 100, phi=1.5)).verdict != "no clear change" for _ in range(300))
+    assert alarms / 300 <= 0.07, alarms
+
+
+def test_the_method_says_how_variation_between_years_was_allowed_for():
+    rng = np.random.default_rng(8)
+    short = _latest(_series(rng, 36, 100))  # one earlier change only
+    assert "variation between years not allowed for: fewer than 3 earlier years with data" in short.method
+    df = _wandering(rng, 72, 200, rho=0.9, sd=0.3)
+    long = _latest(df)
+    assert "variation between years, estimated from the 4 year-on-year changes up to the earlier period" in long.method
+    assert "(Oct 2016 to Sep 2021)" in long.method  # the 12-month blocks up to the earlier year compared
+    assert "between-year SD" in long.method and "degrees of freedom" in long.method
+    alone = _months_only(df)  # same rate ratio, a wider interval and a larger p-value with the allowance
+    assert long.rate_ratio == pytest.approx(alone.rate_ratio)
+    assert long.ci_high / long.ci_low > alone.ci_high / alone.ci_low and long.p_value > alone.p_value
+
+
+@pytest.mark.slow
+def test_one_month_far_out_of_line_does_not_decide_the_verdict():
+    """No change, but now and then a month ten times the usual (a data error, a one-off operation): the
+    quasi-Poisson test alone called a change in a quarter of such series; tested with and without the month
+    far out of line (robust z above 3.5), keeping the larger p-value, false alarms stay near 5%, and a real fall
+    of 15% in clean series is seen as often as before."""
+    rng = np.random.default_rng(12)
+    months = fmt.months_between("2024-10", "2026-09")
+    alarms = 0
+    for _ in range(400):
+        y = rng.poisson(100 * np.where(rng.random(24) < 0.03, 10, 1)).astype(float)
+        alarms += _latest(pd.DataFrame({"month": months, "value": y})).verdict != "no clear change"
+    assert alarms / 400 <= 0.07, alarms
+    hits = plain = 0
+    for _ in range(300):
+        y = rng.poisson(50 * np.r_[np.ones(12), np.full(12, 0.85)]).astype(float)
+        hits += _latest(pd.DataFrame({"month": months, "value": y})).verdict == "better"
+        plain += verdicts._fit_pair(list(y[12:]), list(y[:12]), True).p_value < 0.05
+    assert hits >= plain - 15, (hits, plain)
+
+
+def test_the_month_far_out_of_line_is_named():
+    months = fmt.months_between("2024-10", "2026-09")
+    y = [100.0, 96, 104, 99, 101, 97, 103, 98, 102, 100, 95, 105, 98, 101, 97, 104, 99, 1000, 96, 102, 100, 103, 97, 99]
+    assert months[17] == "2026-03"  # 1,000 in March 2026
+    c = _latest(pd.DataFrame({"month": months, "value": y}))
+    assert "Mar 2026 against Mar 2025 (1,000 against 97) is far out of line" in c.method
+    assert "the larger p-value is kept (without it)" in c.method and c.verdict == "no clear change"
+    assert c.current_mean == pytest.approx(sum(y[12:]) / 12)  # the means are still of every month
 
 
 def test_fewer_than_nine_matched_months_is_not_enough_data():
@@ -152,6 +245,26 @@ def test_benjamini_hochberg_against_hand_values():
     assert fam[1].verdict == "better"  # the unadjusted verdict is kept beside it
 
 
+def test_a_rise_from_nothing_keeps_its_direction_among_many():
+    """0 a month a year ago, 3 a month now: the exact test says the rise is real; adjusted among many it must
+    still be a rise (the percentage change has no value from 0, the means still say which way)."""
+    months = fmt.months_between("2024-10", "2026-09")
+    rise = verdicts.compare_latest12(
+        pd.DataFrame({"month": months, "value": [0] * 12 + [3] * 12}), indicator_id="r", area_code="A",
+        good_direction="up",
+    )  # fmt: skip
+    flat = verdicts.compare_latest12(
+        pd.DataFrame({"month": months, "value": [10] * 24}), indicator_id="f", area_code="A", good_direction="down"
+    )
+    assert rise.change_pct is None and rise.verdict == "better" and rise.p_value < 1e-9
+    fam = verdicts.adjust_family([rise, flat])
+    assert fam[0].family_verdict == "better" and fam[0].shown_verdict == "better"
+    fam = verdicts.adjust_family([dataclasses.replace(rise, good_direction="down"), flat])
+    assert fam[0].family_verdict == "worse"
+    fam = verdicts.adjust_family([dataclasses.replace(rise, good_direction="neither"), flat])
+    assert fam[0].family_verdict == "up" and fam[1].family_verdict == "no clear change"
+
+
 # --------------------------------------------------------------------------- plan cycles
 
 CYCLES = pd.DataFrame(
@@ -178,12 +291,32 @@ def test_a_complete_cycle_is_compared_whole_and_one_not_started_says_so():
     rng = np.random.default_rng(19)
     df = _series(rng, 90, 100, first="2019-04")
     c = verdicts.compare_cycle(df, CYCLES, "2022-25", indicator_id="x", area_code="A", good_direction="down")
-    assert c.basis == "2022-25 against 2018-21, whole cycles" and c.months_not_yet == 0
+    # 2018-21 has data from April 2019 only: the basis names the 24 months compared, not "whole cycles" alone
+    assert c.basis == "2022-25 against 2018-21, whole cycles; the 24 of 36 months with data in both"
+    assert c.months_not_yet == 0 and len(c.current_months) == 24
     assert c.previous_months_with_data == 24  # 2018-21 has data from 2019-04 only
     c = verdicts.compare_cycle(
         df, CYCLES, "2025-28", indicator_id="x", area_code="A", good_direction="down", last_month="2025-02"
     )
     assert c.verdict == "not enough data" and "not started" in c.note and c.months_not_yet == 36
+
+
+def test_cycles_starting_in_different_months_are_paired_by_calendar_month():
+    """A cycle of January 2019 to December 2021 and one from April 2022: April is set against April, so a
+    strong season with no change gives a rate ratio near 1, not the season's bias (1.16 when month 1 was
+    paired with month 1)."""
+    rng = np.random.default_rng(23)
+    df = _series(rng, 12 * 7, 300, first="2019-01")
+    cycles = pd.DataFrame(
+        {"cycle_id": ["A", "B"], "title": ["a", "b"], "start_month": ["2019-01", "2022-04"],
+         "end_month": ["2021-12", "2025-03"]}
+    )  # fmt: skip
+    c = verdicts.compare_cycle(df, cycles, "B", indicator_id="x", area_code="A", good_direction="down",
+                               last_month="2022-12")  # fmt: skip
+    assert c.current_months[0] == "2022-04" and c.previous_months[0] == "2019-04"
+    assert all(a[5:] == b[5:] for a, b in zip(c.current_months, c.previous_months))
+    assert "matched by calendar month" in c.basis and "Apr 2022 is set against Apr 2019" in c.basis
+    assert 0.93 < c.rate_ratio < 1.07
 
 
 # --------------------------------------------------------------------------- control limits
@@ -229,13 +362,43 @@ def _areas(rng, n_areas: int, between_sd: float) -> pd.DataFrame:
     )
 
 
-def test_winsorised_dispersion_against_a_hand_worked_example():
-    z = np.array([-3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 6.0])
-    lo, hi = np.quantile(z, [0.1, 0.9])  # -1.2 and 2.85 (numpy's linear interpolation)
-    assert (lo, hi) == pytest.approx((-1.2, 2.85))
-    expected = np.mean(np.clip(z, lo, hi) ** 2)
-    assert verdicts._winsorised_phi(z) == pytest.approx(expected)
-    assert expected == pytest.approx((1.44 + 1 + 0.25 + 0 + 0.25 + 1 + 2.25 + 4 + 6.25 + 8.1225) / 10)
+def test_between_area_variance_against_a_hand_worked_example():
+    """φ: the mean squared z-score on the log scale, log(O ÷ E)·√E, winsorised at 10% at each end and divided by
+    0.6787 (its mean for normal z-scores); τ² = (K·φ − (K − 1)) ÷ (Σw − Σw² ÷ Σw), w = E (DerSimonian & Laird's
+    moment estimate), worked by hand on ten areas."""
+    k = np.array([30.0, 55.0, 80.0, 20.0, 140.0, 61.0, 47.0, 90.0, 33.0, 75.0])
+    e = np.array([40.0, 50.0, 60.0, 35.0, 120.0, 60.0, 50.0, 70.0, 45.0, 60.0])
+    z = np.log(k / e) * np.sqrt(e)
+    lo, hi = np.quantile(z, [0.1, 0.9])
+    phi = np.mean(np.clip(z, lo, hi) ** 2) / 0.6786545589528744
+    tau2 = max(0.0, (10 * phi - 9) / (e.sum() - (e**2).sum() / e.sum()))
+    got_phi, p_het, got_tau2 = verdicts._between_areas(k, e)
+    assert got_phi == pytest.approx(phi) and got_tau2 == pytest.approx(tau2) and tau2 > 0
+    assert p_het == pytest.approx(scipy.stats.chi2.sf(10 * phi, 9))
+    assert verdicts.WINSOR_CONSISTENCY == pytest.approx(0.6786545589528744)
+
+
+@pytest.mark.slow
+def test_funnel_limits_hold_their_coverage_when_similar_areas_really_differ():
+    """15 similar areas whose true rates differ by 15% (the variation the limits say they allow for): about 5% of
+    areas outside the 95% limits and a few in a thousand outside the 99.8% ones. The first version (winsorised
+    z-scores without the consistency factor, a multiplicative φ) put 10% and 1.6% outside; and for areas of
+    very different sizes multiplicative limits shrink onto the group rate for the largest areas, additive ones
+    do not."""
+    rng = np.random.default_rng(2)
+    for sizes in (np.geomspace(150e3, 350e3, 15), np.geomspace(100e3, 1.1e6, 15)):
+        o998 = o95 = 0
+        for _ in range(600):
+            k = rng.poisson(0.03 * rng.gamma(1 / 0.15**2, 0.15**2, 15) * sizes)
+            rates = pd.DataFrame(
+                {"area_code": range(15), "area_name": range(15), "is_partnership": False, "total": k,
+                 "person_years": sizes}
+            )  # fmt: skip
+            f = verdicts.funnel(rates, indicator_id="x", period="p")
+            o998 += sum(a.position != "within" for a in f.areas)
+            o95 += sum(a.position_95 != "within" for a in f.areas)
+        assert 0.03 <= o95 / 9000 <= 0.075, o95  # 4.5% (similar sizes), 6.5-7% (sizes 1:11)
+        assert o998 / 9000 <= 0.008, o998
 
 
 def test_funnel_allows_for_between_area_over_dispersion():
@@ -322,3 +485,28 @@ def test_control_limits_at_poisson_dispersion_are_the_exact_poisson_quantiles():
     df["value"] = [95.0, 105.0] * 6
     lim = verdicts.control_limits(df, CYCLES)
     assert (lim["upper"] == 131).all() and (lim["signal"] == "").all()
+
+
+def test_the_areas_page_says_which_wards_lie_beyond_funnel_limits(demo_store):
+    """Ranking wards by rate alone puts a small ward on top by chance: the Areas view also judges each ward
+    against funnel limits around the rate of all wards (the engine's funnel, over the published counts), and
+    its sentence names exactly the wards beyond them."""
+    from safer import views
+
+    for ind in ("asb", "burglary", "cse"):
+        v = views.areas(demo_store, ind, "latest")
+        t = v.tables["ward rates"]
+        wards = t[(t.area_type == "ward") & t.total.notna()]
+        f = verdicts.funnel(
+            wards.assign(is_partnership=False)[["area_code", "area_name", "is_partnership", "total", "person_years"]],
+            indicator_id=ind,
+            period="p",
+        )
+        assert dict(zip(wards.area_code, wards.funnel_position)) == {a.area_code: a.position for a in f.areas}
+        above = [a.area_name for a in f.areas if a.position == "above"]
+        sentence = next(s for s in v.sentences if s.startswith("Allowing for chance"))
+        assert (f"above: {', '.join(above)}" in sentence) if above else ("all 21 are within" in sentence)
+        assert "funnel" in v.detail[-1].lower() and "wards" in v.detail[-1]
+    asb = views.areas(demo_store, "asb", "latest").tables["ward rates"]
+    top = asb[asb.area_type == "ward"].iloc[0]
+    assert top.area_name == "Brinnington and Central" and top.funnel_position == "above"

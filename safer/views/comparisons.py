@@ -77,9 +77,28 @@ def withheld(store, indicator_id: str, area_code: str | None) -> bool:
     return int(ind.get("suppress_below") or 0) > 1 and a.get("area_type") != "borough"
 
 
+WITHHELD_METHOD = (
+    "Compared on {n} matched months ({cur} against {prev}) by a quasi-Poisson GLM with a term for each calendar "
+    "month, or an exact conditional test where counts are very small (figures withheld: below borough level "
+    "the means, which test was used and its p-value would give small numbers away)"
+)
+
+
 def _shown(c: verdicts.Comparison, hide: bool) -> verdicts.Comparison:
+    """The comparison as a screen may show it. Below borough level a small-number indicator's verdict word is
+    shown (it is computed on the true counts and reveals none), but not its means, change, interval or p-value,
+    nor which test was used: an exact test's p-value of 0.25 says the two periods held 0 and 3, and "no events
+    in either period" says every month was 0."""
     if not hide:
         return c
+    if c.verdict == "not enough data":
+        model = c.model or c.method.rstrip(".")
+    else:
+        model = WITHHELD_METHOD.format(
+            n=len(c.current_months),
+            cur=fmt.period_label(c.current_months[0], c.current_months[-1]) if c.current_months else "no months",
+            prev=fmt.period_label(c.previous_months[0], c.previous_months[-1]) if c.previous_months else "no months",
+        )
     return dataclasses.replace(
         c,
         current_mean=None,
@@ -88,9 +107,14 @@ def _shown(c: verdicts.Comparison, hide: bool) -> verdicts.Comparison:
         rate_ratio=None,
         ci_low=None,
         ci_high=None,
-        method=f"{c.model or c.method.rstrip('.')} (figures withheld).",
+        p_value=None,
+        dispersion=None,
+        family_p_value=None,
+        method=f"{model}.",
+        model=model,
         note=(c.note + "; " if c.note else "")
-        + "means and change withheld: small numbers below borough level (the verdict is computed on true counts)",
+        + "means, change and p-value withheld: small numbers below borough level (the verdict is computed on "
+        "true counts)",
     )
 
 
@@ -342,11 +366,16 @@ def method_sentences(store, indicator_id: str, area_code: str | None = None) -> 
             c = in_family(store, kind, indicator_id, area_code)
         except ExplainError:
             continue
-        line = c.method
-        if c.family_p_value is not None:
-            line += (
-                f" Among {c.family_size} indicators compared together, the p-value adjusted for many tests "
-                f"(Benjamini–Hochberg) is {fmt.p_value(c.family_p_value).removeprefix('p ').removeprefix('= ')}."
-            )
-        out.append(line)
+        out.append(method_line(c))
     return out
+
+
+def method_line(c: verdicts.Comparison) -> str:
+    """The method of one comparison shown among many, with its p-value adjusted for many tests."""
+    line = c.method
+    if c.family_p_value is not None:
+        line += (
+            f" Among {c.family_size} indicators compared together, the p-value adjusted for many tests "
+            f"(Benjamini–Hochberg) is {fmt.p_value(c.family_p_value).removeprefix('p ').removeprefix('= ')}."
+        )
+    return line

@@ -73,9 +73,20 @@ def consultation(store, source: str = "all", theme: str = "all", indicator_id: s
     )
     _s, _t, inds = choices(store)
     data = {"said": said, "indicators": inds, "indicator": None}
-    if indicator_id is not None and indicator_id in set(inds.indicator_id):
+    shown = indicator_id if indicator_id is not None and indicator_id in set(inds.indicator_id) else None
+    if shown is not None and source != "all":
+        linked = everything[(everything.source == source) & (everything.source_type == "survey")]
+        if shown not in set(linked.indicator_id.dropna()):
+            label = inds.set_index("indicator_id").loc[shown, "label"]
+            data["perception_missing"] = (
+                f"No survey from {source} is set against {label}: choose all sources to see what residents say."
+            )
+            shown = None
+    if shown is not None:
         ind = inds.set_index("indicator_id").loc[indicator_id].to_dict() | {"indicator_id": indicator_id}
         pv = stats.survey_estimates(queries.run(store, "perception_vs_recorded", indicator=indicator_id))
+        if source != "all":  # the source filter applies here too
+            pv = pv[pv.source == source].reset_index(drop=True)
         monthly = queries.run(store, "monthly", indicator=indicator_id)
         figures["perception chart"] = charts.perception_chart(pv, monthly, ind, synthetic)
         first, last = pv.iloc[0], pv.iloc[-1]
@@ -93,7 +104,8 @@ def consultation(store, source: str = "all", theme: str = "all", indicator_id: s
         )
         tables["perception against recorded"] = pv
         data["indicator"] = ind
-        data["period"] = f"{pv.start_month.min()} to {pv.end_month.max()}"
+        recorded = monthly.month[pd.to_numeric(monthly["value"], errors="coerce").notna()]
+        data["period"] = f"{min(pv.start_month.min(), *recorded[:1])} to {max(pv.end_month.max(), *recorded[-1:])}"
     meta = stamp(
         store,
         "Consultation: survey results with 95% intervals, and what residents say against what is recorded",

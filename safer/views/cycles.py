@@ -11,9 +11,18 @@ import math
 
 import pandas as pd
 
-from .. import charts, fmt, queries, stats
+from .. import charts, fmt, queries, stats, verdicts
 from . import comparisons
 from .base import View, cached, stamp
+
+
+def _dispersion(monthly: pd.DataFrame, cycles: pd.DataFrame) -> float:
+    """φ of the seasonal model with a level for each plan cycle (at least 1; 1 with too few months to tell)."""
+    known = monthly[pd.to_numeric(monthly["value"], errors="coerce").notna()]
+    if len(known) < verdicts.MIN_MONTHS_FOR_LIMITS:
+        return 1.0
+    phi = verdicts.control_limits(known, cycles)["dispersion"]
+    return max(1.0, float(phi.iloc[0])) if len(phi) and pd.notna(phi.iloc[0]) else 1.0
 
 
 @cached
@@ -28,6 +37,13 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
     cycles = queries.run(store, "plan_cycles")
     last = ind.get("last_month") if isinstance(ind.get("last_month"), str) else None
     hide = comparisons.withheld(store, indicator_id, code)
+    # how much more months vary than Poisson, after the season and each cycle's level (the Trends model): the
+    # bars' intervals are widened by its square root; for a ward of a small-number indicator, from the counts as
+    # published
+    series = (
+        months[["month", "value"]].sort_values("month") if hide else comparisons.true_monthly(store, indicator_id, code)
+    )
+    phi = _dispersion(series, cycles)
     rows, verdict_lines = [], []
     for i, r in enumerate(summary.to_dict("records")):
         cyc = cycles[cycles.cycle_id == r["cycle_id"]].iloc[0]
@@ -38,6 +54,7 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
         shown = not pd.isna(total)  # a suppressed total stays hidden, and so does its mean
         mean = float(total) / n if (n and shown) else math.nan
         lo, hi = stats.garwood_interval(float(total), n) if shown and n else (math.nan, math.nan)
+        lo_adj, hi_adj = mean - (mean - lo) * math.sqrt(phi), mean + (hi - mean) * math.sqrt(phi)
         row = {
             "cycle_id": r["cycle_id"],
             "months_in_cycle": int(r["months_in_cycle"]),
@@ -47,7 +64,9 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
             "monthly_mean": mean,
             "ci_low": lo,
             "ci_high": hi,
-            "dispersion": 1.0,
+            "ci_low_adjusted": max(lo_adj, 0.0) if not math.isnan(lo_adj) else math.nan,
+            "ci_high_adjusted": hi_adj,
+            "dispersion": phi,
             "change_vs_previous_pct": math.nan,
             "rate_ratio": math.nan,
             "p_adjusted": math.nan,
@@ -56,14 +75,16 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
             "verdict": "",
         }
         if i > 0:
-            c = comparisons.cycle(store, indicator_id, code, r["cycle_id"])
+            # as shown among every indicator of this cycle (Benjamini–Hochberg): the Overview, the pack and
+            # `explain` show this comparison so, and one comparison never gets two verdicts
+            c = comparisons.in_family(store, "cycle", indicator_id, code, r["cycle_id"])
             row["compared_on"] = c.basis.split(", ", 1)[-1] if c.basis else c.note
-            row["verdict"] = c.verdict
-            if c.verdict != "not enough data" and not hide:
+            row["verdict"] = c.shown_verdict
+            if c.shown_verdict != "not enough data" and not hide:
                 row["change_vs_previous_pct"] = c.change_pct if c.change_pct is not None else math.nan
                 row["rate_ratio"] = c.rate_ratio if c.rate_ratio is not None else math.nan
-                row["p_adjusted"] = c.p_value if c.p_value is not None else math.nan
-                row["beyond_chance"] = c.verdict not in ("no clear change", "not enough data")
+                row["p_adjusted"] = c.shown_p_value if c.shown_p_value is not None else math.nan
+                row["beyond_chance"] = c.shown_verdict not in ("no clear change", "not enough data")
             verdict_lines.append((r["cycle_id"], c))
         rows.append(row)
     comparison = pd.DataFrame(rows)
@@ -72,15 +93,15 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
     lines_fig = charts.cycle_lines_chart(months, ind, synthetic)
     sentences = []
     for cid, c in verdict_lines:
-        if c.verdict == "not enough data":
+        if c.shown_verdict == "not enough data":
             sentences.append(f"{cid}: not enough data to compare with the plan before ({c.note}).")
         elif hide:
-            sentences.append(f"{cid} against the plan before ({c.basis.split(', ', 1)[-1]}): {c.verdict}.")
+            sentences.append(f"{cid} against the plan before ({c.basis.split(', ', 1)[-1]}): {c.shown_verdict}.")
         else:
             sentences.append(
                 f"{cid} against the plan before ({c.basis.split(', ', 1)[-1]}): "
                 f"{fmt.number(c.current_mean)} against {fmt.number(c.previous_mean)} {ind['unit']} a month, "
-                f"{fmt.percent_change(c.change_pct)}: {c.verdict}."
+                f"{fmt.percent_change(c.change_pct)}: {c.shown_verdict}."
             )
     for r in rows:
         if r["months_not_yet"]:
@@ -95,19 +116,21 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
             "Months not yet happened": comparison["months_not_yet"],
             "Months with data": comparison["months_with_data"],
             "Total": comparison["total"],
-            "Mean per month": comparison["monthly_mean"].round(2),
-            "95% interval, low": comparison["ci_low"].round(2),
-            "95% interval, high": comparison["ci_high"].round(2),
+            "Mean per month (all its months with data)": comparison["monthly_mean"].round(2),
+            "95% interval, low": comparison["ci_low_adjusted"].round(2),
+            "95% interval, high": comparison["ci_high_adjusted"].round(2),
             "Against the plan before": comparison["compared_on"],
-            "Change, %": comparison["change_vs_previous_pct"].round(1),
-            "p-value": comparison["p_adjusted"],
+            "Change on the months compared, %": comparison["change_vs_previous_pct"].round(1),
+            "p-value adjusted for many tests": comparison["p_adjusted"],
             "Verdict": comparison["verdict"],
         }
     )
     if "total_suppressed" in summary:
         table["Total_suppressed"] = summary["total_suppressed"].to_numpy()
     table.attrs = summary.attrs
-    period = f"{months.month.min()} to {months.month.max()}" if len(months) else "no data"
+    # the months with data (a withheld count is data): a cycle's months not yet happened are not in the period
+    has = months[pd.to_numeric(months["value"], errors="coerce").notna() | months.get("value_suppressed", False)]
+    period = f"{has.month.min()} to {has.month.max()}" if len(has) else "no data"
     meta = stamp(
         store,
         f"{ind['label']} in {a['area_name']}, by plan cycle",
@@ -115,8 +138,14 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
         str(ind["source"]),
         {"indicator": indicator_id, "area": code},
     )
-    detail = [c.method for _cid, c in verdict_lines if c.method] + [
-        "Bars: mean per month over the months with data so far; error bars: exact Poisson (Garwood) 95% intervals."
+    detail = [comparisons.method_line(c) for _cid, c in verdict_lines if c.method] + [
+        "Bars: mean per month over the months with data so far; error bars: exact Poisson (Garwood) 95% intervals"
+        + (
+            f", widened by √φ for months varying {phi:.1f} times as much as chance (after the season and each "
+            "cycle's level)."
+            if phi > 1
+            else "."
+        )
     ]
     return View(
         name="cycle_comparison",

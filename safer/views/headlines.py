@@ -50,6 +50,33 @@ class Card:
     trend_link: dict  # query params for the Trends page
 
 
+def _round(x: float | None, digits: int) -> float | None:
+    return None if x is None else round(float(x), digits)
+
+
+def _left_out(store, cycle: str | None, cards: list) -> list[str]:
+    """A note naming the plan's priorities and indicators that have no card: only headline indicators
+    (`headline` in priority_indicators.csv) are cards; the Priorities page lists every one."""
+    if not cycle:
+        return []
+    every = queries.run(store, "cycle_priorities", cycle=cycle)
+    shown = {(k.priority_id, k.indicator_id) for k in cards}
+    titles = list(dict.fromkeys(every.priority_title))
+    with_cards = {k.priority_title for k in cards}
+    missing = [t for t in titles if t not in with_cards]
+    others = sum(
+        1
+        for r in every.itertuples()
+        if isinstance(r.indicator_id, str) and (r.priority_id, r.indicator_id) not in shown
+    )
+    if not missing and not others:
+        return []
+    words = f"Cards show the plan's headline indicators only ({len(cards)} of {len(cards) + others})"
+    if missing:
+        words += f"; {fmt.plural(len(missing), 'priority', 'priorities')} without one ({'; '.join(missing)})"
+    return [words + ": the Priorities page lists every priority and indicator of the plan."]
+
+
 def why_line(indicator: dict) -> str:
     """Why a rise or a fall is good news for this indicator, in one line, from its good direction."""
     gd = str(indicator.get("good_direction") or "neither")
@@ -116,29 +143,24 @@ def overview(store, cycle: str | None = None) -> View:
         n = c.current_months_with_data
         months_line = period + (f" ({n} of 12 months with data)" if n < 12 else "")
         metric_label = f"{unit.capitalize()} a month"
-        if c.verdict == "not enough data":
-            # No verdict, but the latest 12 months' own mean is still a figure (the card's badge says why
-            # there is no verdict; a headline of words would not fit the card).
-            window = pd.to_numeric(
-                monthly[(monthly["month"] >= start) & (monthly["month"] <= stop)]["value"], errors="coerce"
-            ).dropna()
-            headline = fmt.number(float(window.mean())) if len(window) else "No data"
-        elif c.current_mean is None:
+        # The headline is the latest 12 months' own mean over every month with data (the figure the Priorities
+        # page shows for the same months); the change compares only the calendar months with data in both years.
+        window = pd.to_numeric(
+            monthly[(monthly["month"] >= start) & (monthly["month"] <= stop)]["value"], errors="coerce"
+        ).dropna()
+        if c.verdict != "not enough data" and c.current_mean is None:
             headline = "Withheld"
             metric_label = "small numbers"
         else:
-            headline = fmt.number(c.current_mean)
+            headline = fmt.number(float(window.mean())) if len(window) else "No data"
+        compared = len(c.current_months)
         change = (
             f"{fmt.percent_change(c.change_pct)} on the same months a year before"
+            + (f" (the {compared} months with data in both years)" if compared < n else "")
             if c.change_pct is not None
             else c.note or "no change can be worked out"
         )
-        detail = c.method
-        if c.family_p_value is not None:
-            detail += (
-                f" Shown among {c.family_size} indicators, so the p-value is adjusted for many tests: "
-                f"{fmt.p_value(c.family_p_value)} (Benjamini–Hochberg)."
-            )
+        detail = comparisons.method_line(c)
         cycle_line = _cycle_line(cyc_c)
         if end:
             monthly = monthly[monthly["month"] <= end]
@@ -180,9 +202,9 @@ def overview(store, cycle: str | None = None) -> View:
                 "Priority": k.priority_title,
                 "Indicator": k.label,
                 "Months compared": k.period,
-                "A month now": k.comparison.current_mean,
-                "A month a year before": k.comparison.previous_mean,
-                "Change, %": k.comparison.change_pct,
+                "A month now (months compared)": _round(k.comparison.current_mean, 1),
+                "A month a year before": _round(k.comparison.previous_mean, 1),
+                "Change, %": _round(k.comparison.change_pct, 1),
                 "p-value": k.comparison.p_value,
                 "p-value adjusted for many tests": k.comparison.family_p_value,
                 "Verdict": k.verdict,
@@ -206,7 +228,8 @@ def overview(store, cycle: str | None = None) -> View:
         tables={"headline indicators": table},
         sentences=[f"{k.label}: {k.verdict} ({k.change})." for k in cards],
         detail=[verdicts.FAMILY_NOTE],
-        notes=[comparisons.ILLUSTRATIVE] if any(k.illustrative for k in cards) else [],
+        notes=([comparisons.ILLUSTRATIVE] if any(k.illustrative for k in cards) else [])
+        + _left_out(store, cycle, cards),
         queries=[
             "python -m safer explain --indicator all --compare latest12 --json",
             f"python -m safer explain --indicator all --compare cycle --cycle {cycle}",

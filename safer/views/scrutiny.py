@@ -65,7 +65,8 @@ def scrutiny(store, shown: str = "all") -> View:
     everything = queries.run(store, "scrutiny_concerns")
     rows = everything if shown == "all" else queries.run(store, "scrutiny_concerns", follow_up_status=shown)
     if len(everything):
-        period = f"meetings {everything.meeting_date.min()} to {everything.meeting_date.max()}"
+        first, last = everything.meeting_date.min(), everything.meeting_date.max()
+        period = f"meetings {first} to {last}" if first != last else f"the meeting of {first}"
     else:
         period = "no meetings recorded"
     # open: a follow-up was asked for and is still owed (a status with no follow-up asked for is not counted)

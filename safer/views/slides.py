@@ -90,7 +90,9 @@ def perception_slide(store, indicator_id: str, area_code: str) -> View:
     monthly = queries.run(store, "monthly", indicator=indicator_id, area=area_code)
     fig = charts.perception_chart(pv, monthly, ind, c.meta.synthetic)
     verdict = comparisons.in_family(store, "latest12", indicator_id, area_code)
-    period = _period(pv.start_month.min(), pv.end_month.max())
+    recorded = monthly.month[pd.to_numeric(monthly["value"], errors="coerce").notna()]
+    # what the slide shows: the surveys' periods, the recorded months drawn and the verdict's latest months
+    period = _period(min(pv.start_month.min(), *recorded[:1]), max(pv.end_month.max(), *recorded[-1:]))
     source = f"consultation.csv; {ind['source']}"
     return View(
         name="perception_slide",

@@ -7,10 +7,20 @@ from . import comparisons
 from .base import View, cached, stamp
 
 HOW_TO_READ = (
-    "Points are monthly counts; gaps are months with no data (never zero). The dashed orange line is the mean "
-    "of the last 12 months, shown only where all 12 have data. The shaded band is where a month is expected to "
-    "fall given the season and the plan cycle; marked points lie outside it. A numbered box at the top marks "
-    "an event (a change in recording, a campaign, a new service): the numbers are listed under the chart."
+    "Points are monthly counts; gaps are months with no data (never zero). Each plan cycle is shaded and "
+    "labelled at the top. The dotted grey line is the count expected for the time of year and the plan cycle; "
+    "the dashed grey lines either side are the limits a month usually stays within, and a diamond (above) or a "
+    "triangle (below) marks a month beyond them. The dash-dot orange line is the mean of the last 12 months, "
+    "shown only where all 12 have data. A numbered box at the top marks an event (a change in recording, a "
+    "campaign, a new service): the numbers are listed under the chart."
+)
+HOW_TO_READ_WITHHELD = (
+    "Points are monthly counts, rounded to the nearest 5; gaps are months with no data (never zero). Each plan "
+    "cycle is shaded and labelled at the top. A grey band from 0 up to the threshold, with a dash in each month, "
+    "marks months whose counts are withheld (small numbers): each lies somewhere in that band. No expected line, "
+    "limits or rolling "
+    "mean are drawn here: they would reveal the withheld counts. A numbered box at the top marks an event: the "
+    "numbers are listed under the chart."
 )
 
 
@@ -41,7 +51,11 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
         monthly = monthly.assign(rolling_12_mean=stats.rolling_mean(monthly["value"]))
         if n_missing:
             notes.append(f"{fmt.plural(n_missing, 'month')} of {len(monthly)} have no data: gaps, never zero.")
-        limits = verdicts.control_limits(comparisons.true_monthly(store, indicator_id, code), cycles)
+        # a GLM's expected counts add up to the counts it was fitted to in each plan cycle, so in a ward of a
+        # small-number indicator they are fitted to the published (rounded) counts, not the true ones
+        rounded = comparisons.withheld(store, indicator_id, code)
+        source = monthly[["month", "value"]] if rounded else comparisons.true_monthly(store, indicator_id, code)
+        limits = verdicts.control_limits(source, cycles)
     fig = charts.trend_chart(
         monthly[["month", "value"]],
         monthly["rolling_12_mean"],
@@ -62,7 +76,7 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
         lim = limits[["month", "phase", "centre", "lower", "upper", "signal"]].rename(
             columns={"centre": "expected", "lower": "lower_limit", "upper": "upper_limit"}
         )
-        table = monthly.merge(lim, on="month", how="left")
+        table = monthly.merge(lim, on="month", how="left").assign(expected=lambda t: t["expected"].round(1))
     table.attrs = monthly.attrs
     tables = {"monthly": table}
     event_lines = []
@@ -75,6 +89,11 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
     detail = [c.method]
     if limits is not None:
         detail.append("Limits: " + verdicts.LIMITS_METHOD + ".")
+        if rounded:
+            detail.append(
+                "In a ward the limits and expected counts are worked out from the counts as published (rounded to "
+                "the nearest 5), so they give away no more than the counts shown."
+            )
     meta = stamp(
         store,
         f"{ind['label']} in {a['area_name']}, by month",
@@ -108,5 +127,6 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
             "monthly": monthly,
             "limits": limits,
             "events": event_lines,  # numbered as on the chart, for the list beneath it
+            "how_to_read": HOW_TO_READ if limits is not None else HOW_TO_READ_WITHHELD,
         },
     )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
-from .. import charts, fmt, queries
+import pandas as pd
+
+from .. import charts, contract, fmt, queries, verdicts
 from . import comparisons
 from .base import View, cached, stamp
 
@@ -28,10 +30,38 @@ def periods(store) -> tuple[list[str], dict[str, str]]:
 def boundaries(store) -> tuple[dict | None, str]:
     """The ward boundaries in the data directory, and their attribution (empty when none)."""
     path = store.data_dir / "ward_boundaries.geojson"
-    if not path.exists():
+    if not path.exists() or contract.outside_link(path, store.data_dir):  # a link outside is refused, never read
         return None, ""
     geo = json.loads(path.read_text(encoding="utf-8"))
     return geo, str(geo.get("attribution", ""))
+
+
+def _judge_wards(rates: pd.DataFrame, indicator_id: str, period: str):
+    """Which wards' rates differ from the rest by more than chance and the usual variation between wards: the
+    engine's funnel (`verdicts.funnel`) over the wards with a published count and a population. Returns the
+    rates with a `funnel_position` column (above / within / below the 99.8% limits), and (sentence, method);
+    None when too few wards have a rate to judge."""
+    wards = rates[(rates.area_type == "ward") & rates.total.notna() & (rates.person_years > 0)]
+    if len(wards) < verdicts.MIN_FUNNEL_AREAS:
+        return rates, None
+    f = verdicts.funnel(
+        wards.assign(is_partnership=False)[["area_code", "area_name", "is_partnership", "total", "person_years"]],
+        indicator_id=indicator_id,
+        period=period,
+    )
+    where = {a.area_code: a.position for a in f.areas}
+    rates = rates.assign(funnel_position=rates.area_code.map(where))
+    above = [a.area_name for a in f.areas if a.position == "above"]
+    below = [a.area_name for a in f.areas if a.position == "below"]
+    within = len(f.areas) - len(above) - len(below)
+    parts = [f"above: {', '.join(above)}" if above else "", f"below: {', '.join(below)}" if below else ""]
+    said = "; ".join(p for p in parts if p)
+    sentence = (
+        f"Allowing for chance and for how much wards usually differ (99.8% funnel limits around the rate of the "
+        f"{len(f.areas)} wards with a rate): "
+        + (f"{said}; the other {within} are within." if said else f"all {within} are within.")
+    )
+    return rates, (sentence, f.method.replace("similar areas", "wards") + ".")
 
 
 @cached
@@ -61,7 +91,7 @@ def areas(store, indicator_id: str, period: str = "latest") -> View:
                 store, "ward_rates", indicator=indicator_id, start_month=cyc.start_month,
                 end_month=min(cyc.end_month, last),
             )  # fmt: skip
-    tables, figures, sentences = {}, {}, []
+    tables, figures, sentences, detail = {}, {}, [], [RATE_NOTE]
     data = {"indicator": ind, "map": None, "attribution": ""}
     if rates is not None:
         wards = rates[rates.area_type == "ward"]
@@ -80,6 +110,10 @@ def areas(store, indicator_id: str, period: str = "latest") -> View:
             notes.append("No ward boundaries in the data directory (ward_boundaries.geojson), so no map is drawn.")
         figures["ward ranking chart"] = charts.ward_rank_chart(rates, ind, synthetic)
         sentences.append(charts.describe_ward_rates(rates, ind))
+        rates, judged = _judge_wards(rates, indicator_id, meta_period)
+        if judged is not None:
+            sentences.append(judged[0])
+            detail.append(judged[1])
         if "total_suppressed" in rates and rates.total_suppressed.any():
             t = rates.attrs["suppress_below"]
             notes.append(
@@ -102,7 +136,7 @@ def areas(store, indicator_id: str, period: str = "latest") -> View:
         tables=tables,
         figures=figures,
         sentences=sentences,
-        detail=[RATE_NOTE],
+        detail=detail,
         notes=notes,
         queries=[f"python -m safer query ward_rates --indicator {indicator_id}"]
         + ([] if period == "latest" else [f"    (--start_month and --end_month for plan cycle {period})"]),

@@ -23,6 +23,11 @@ PROJECTOR_CSS = """<style>
 [data-testid="stAppDeployButton"], [data-testid="stMainMenu"] { display: none !important; }
 .st-key-briefing_text p { font-size: 1.75rem; line-height: 1.35; margin-bottom: 0.9rem; }
 .st-key-briefing_stamp p { font-size: 1rem; line-height: 1.3; }
+/* A 720-line projector (1280x720): the whole slide on one screen. */
+@media (min-width: 640px) and (max-height: 820px) {
+  .st-key-briefing_text p { font-size: 1.4rem; line-height: 1.3; margin-bottom: 0.6rem; }
+  [data-testid="stMainBlockContainer"] h1 { font-size: 2.1rem; padding-top: 0; }
+}
 /* A phone: projector type does not fit its width, so the slide shows the chart as its page draws it. */
 .st-key-briefing_chart_phone { display: none; }
 @media (max-width: 639px) {

@@ -228,7 +228,7 @@ def _wrap_name(name: str, width: int = 56) -> str:
     return export._wrap(name, width) if len(name) > width and "<br>" not in name else name
 
 
-def for_projector(fig: go.Figure, height: int = 800, width: int = 1200, y_title: str | None = None) -> go.Figure:
+def for_projector(fig: go.Figure, height: int = 600, width: int = 1200, y_title: str | None = None) -> go.Figure:
     """The figure for a projector: nothing below PROJECTOR_FONT px, and nothing a slide says anyway.
 
     The slide's own heading replaces the chart's title and subtitle; the long method caption under a

@@ -911,20 +911,27 @@ def ward_rank_chart(ward_rates: pd.DataFrame, indicator: dict, synthetic: bool) 
             text=f"{name}: <b>{rate:,.1f}</b>",
             showarrow=False,
             font=dict(size=15, color="#222222"),
-            bgcolor="rgba(255,255,255,0.9)",
+            bgcolor="#FFFFFF",  # opaque: the borough's dashed line passes behind a label, not through it
             borderpad=0,
             name="ward label",
         )
     xmax = max([r for r in rates if r is not None] + ([b_rate] if not _isnan(b_rate) else []) + [0])
     if not _isnan(b_rate):
-        fig.add_trace(  # the borough's line, drawn as a trace so that the legend names it with its rate
+        # the borough's line: a dash across each ward's bar (shapes, by row index) with a gap at each label
+        # above it, so that it never runs through a name; an empty trace names it with its rate in the legend
+        for i in range(len(names)):
+            fig.add_shape(
+                type="line", xref="x", yref="y", x0=b_rate, x1=b_rate, y0=i - 0.3, y1=i + 0.3,
+                line=dict(color="#000000", width=2.5, dash="dash"),
+            )  # fmt: skip
+        fig.add_trace(
             go.Scatter(
-                x=[b_rate, b_rate],
-                y=[names[0], names[-1]] if names else [],
+                x=[None],
+                y=[None],
                 mode="lines",
                 line=dict(color="#000000", width=2.5, dash="dash"),
                 name=f"{b_name} (whole borough): {b_rate:,.1f}",
-                hovertemplate=f"{b_name}: {b_rate:,.1f} a year per 1,000 {_per(indicator)}<extra></extra>",
+                hoverinfo="skip",
             )
         )
     n = max(len(names), 1)
@@ -1499,7 +1506,37 @@ def funnel_chart(f: dict, indicator: dict, synthetic: bool, period: str) -> go.F
         """A label's position that points into the plot: it is never cut at either edge."""
         third = (px - x_lo_edge) / ((x_hi_edge - x_lo_edge) or 1)
         side = "right" if third < 0.2 else "left" if third > 0.8 else "center"
-        return f"{vertical} {side}" if vertical == "top" or side != "center" else "middle right"
+        return f"{vertical} {side}" if vertical in ("top", "bottom") or side != "center" else "middle right"
+
+    all_y = [v for v in _num_list(areas["rate"]) + _num_list(curve["hi_998"]) + _num_list(curve["lo_998"]) if v]
+    y_lo, y_hi = (min(all_y), max(all_y)) if all_y else (0.0, 1.0)
+    others = [
+        (px, r) for px, r, me in zip(_num_list(areas["population"]), _num_list(areas["rate"]), mine) if not me and r
+    ]
+
+    def clearest_side(px: float, rate: float | None) -> str:
+        """Where the partnership's two-line label covers the fewest other points and does not cross the group rate
+        line: above, below, right or left of its point (it was written over the line and the points nearby)."""
+        if rate is None:
+            return "top center"
+        sx, sy = (x_hi_edge - x_lo_edge) or 1.0, (y_hi - y_lo) or 1.0
+        x0, y0 = (px - x_lo_edge) / sx, (rate - y_lo) / sy
+        line = ((p0 or 0) - y_lo) / sy
+        boxes = {  # the label's box (centre x, centre y, half width, half height) in plot fractions
+            "top center": (x0, y0 + 0.11, 0.1, 0.06),
+            "bottom center": (x0, y0 - 0.11, 0.1, 0.06),
+            "middle right": (x0 + 0.12, y0, 0.1, 0.06),
+            "middle left": (x0 - 0.12, y0, 0.1, 0.06),
+        }
+
+        def cost(box) -> float:
+            cx, cy, hw, hh = box
+            hits = sum(abs((ox - x_lo_edge) / sx - cx) < hw and abs((oy - y_lo) / sy - cy) < hh for ox, oy in others)
+            crosses = abs(line - cy) < hh
+            outside = cx - hw < 0 or cx + hw > 1 or cy - hh < -0.05 or cy + hh > 1.05
+            return hits + 0.5 * crosses + 2 * outside
+
+        return min(boxes, key=lambda k: (cost(boxes[k]), list(boxes).index(k)))
 
     for sel, name, colour, symbol, size, text_font in (
         (~mine, "Other areas", _OTHERS, "circle", 13, dict(size=14, color="#333333")),
@@ -1530,7 +1567,8 @@ def funnel_chart(f: dict, indicator: dict, synthetic: bool, period: str) -> go.F
                 text=texts,
                 # a label points into the plot, so it is never cut at the right-hand edge
                 textposition=[
-                    towards_middle(px, "top" if name == "This partnership" else "middle") for px in a["population"]
+                    clearest_side(px, r) if name == "This partnership" else towards_middle(px, "middle")
+                    for px, r in zip(a["population"], _num_list(a["rate"]))
                 ],
                 textfont=text_font,
                 cliponaxis=False,

@@ -233,6 +233,11 @@ def check_declared(info: zipfile.ZipInfo) -> None:
         raise ValueError(f"inflates {info.file_size / max(info.compress_size, 1):,.0f} times: refused as a zip bomb")
 
 
+# What reading a zip member can raise besides a refusal: a damaged or truncated archive, a bad stream, a
+# compression method zipfile does not support (NotImplementedError), an encrypted member (RuntimeError).
+UNREADABLE_MEMBER = (OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError)
+
+
 def copy_member(z: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path, budget: CopyBudget | None = None) -> None:
     """Copy a zip member to `dest` in 1 MiB chunks; ValueError when its declared or actual size is beyond the
     limits (a size header can lie), or it inflates like a zip bomb, or (with an ingest's `budget`) its bytes
@@ -305,14 +310,7 @@ def _expand(paths: list[Path], tmp: Path) -> tuple[list[Member], list[contract.P
                             copy_member(z, info, dest, budget)
                         except ValueError as exc:
                             raise refuse(where, f"cannot be read from the archive: {exc}") from None
-                        except (
-                            OSError,
-                            EOFError,
-                            zipfile.BadZipFile,
-                            zlib.error,
-                            NotImplementedError,
-                            RuntimeError,
-                        ) as exc:
+                        except UNREADABLE_MEMBER as exc:
                             problems.append(contract.Problem(where, 0, "", f"cannot be read from the archive: {exc}"))
                             continue
                         members.append(Member(where, dest, p.name))

@@ -35,14 +35,13 @@ import re
 import shutil
 import tempfile
 import zipfile
-import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from . import contract
 from .contract import Problem
-from .ingest import copy_member
+from .ingest import UNREADABLE_MEMBER, copy_member
 
 # police.uk's crime types, in the order police.uk lists them: (indicator id, unit, good direction)
 POLICE_TYPES = {
@@ -172,15 +171,7 @@ class StreetFile:
         try:
             with zipfile.ZipFile(self.source) as z:
                 copy_member(z, z.getinfo(self.rel), dest)
-        except (
-            ValueError,
-            OSError,
-            EOFError,
-            zipfile.BadZipFile,
-            zlib.error,
-            NotImplementedError,
-            RuntimeError,
-        ) as exc:
+        except (ValueError, *UNREADABLE_MEMBER) as exc:
             raise _fail(self.label, 0, "-", f"cannot be read from the archive: {exc}") from None
         return False
 

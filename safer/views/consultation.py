@@ -23,6 +23,14 @@ SURVEY_COLUMNS = {
 }
 
 
+def perception_period(survey: pd.DataFrame, monthly: pd.DataFrame) -> str:
+    """The months the perception chart shows: the surveys' periods, and the recorded months it draws (from a
+    year before the first survey; `charts.perception_chart`) up to the last month with data."""
+    first = fmt.shift_month(str(survey.start_month.min()), -12)
+    months = monthly.month[pd.to_numeric(monthly["value"], errors="coerce").notna() & (monthly.month >= first)]
+    return f"{min(survey.start_month.min(), *months[:1])} to {max(survey.end_month.max(), *months[-1:])}"
+
+
 @cached
 def choices(store) -> tuple[list[str], list[str], pd.DataFrame]:
     everything = queries.run(store, "consultation")
@@ -104,8 +112,7 @@ def consultation(store, source: str = "all", theme: str = "all", indicator_id: s
         )
         tables["perception against recorded"] = pv
         data["indicator"] = ind
-        recorded = monthly.month[pd.to_numeric(monthly["value"], errors="coerce").notna()]
-        data["period"] = f"{min(pv.start_month.min(), *recorded[:1])} to {max(pv.end_month.max(), *recorded[-1:])}"
+        data["period"] = perception_period(pv, monthly)
     meta = stamp(
         store,
         "Consultation: survey results with 95% intervals, and what residents say against what is recorded",

@@ -201,13 +201,13 @@ def overview(store, cycle: str | None = None) -> View:
             {
                 "Priority": k.priority_title,
                 "Indicator": k.label,
-                "Months compared": k.period,
+                "Verdict": k.verdict,  # what a reader looks for first, before the figures behind it
+                "Change, %": _round(k.comparison.change_pct, 1),
                 "A month now (months compared)": _round(k.comparison.current_mean, 1),
                 "A month a year before": _round(k.comparison.previous_mean, 1),
-                "Change, %": _round(k.comparison.change_pct, 1),
-                "p-value": k.comparison.p_value,
+                "Months compared": k.period,
                 "p-value adjusted for many tests": k.comparison.family_p_value,
-                "Verdict": k.verdict,
+                "p-value": k.comparison.p_value,
                 "Against the previous plan": k.cycle_line,
             }
             for k in cards

@@ -13,7 +13,7 @@ import pandas as pd
 from .. import charts, queries, stats
 from . import comparisons
 from .base import View, cached, stamp
-from .consultation import consultation
+from .consultation import consultation, perception_period
 from .cycles import cycle_comparison
 from .trends import trend
 
@@ -90,9 +90,7 @@ def perception_slide(store, indicator_id: str, area_code: str) -> View:
     monthly = queries.run(store, "monthly", indicator=indicator_id, area=area_code)
     fig = charts.perception_chart(pv, monthly, ind, c.meta.synthetic)
     verdict = comparisons.in_family(store, "latest12", indicator_id, area_code)
-    recorded = monthly.month[pd.to_numeric(monthly["value"], errors="coerce").notna()]
-    # what the slide shows: the surveys' periods, the recorded months drawn and the verdict's latest months
-    period = _period(min(pv.start_month.min(), *recorded[:1]), max(pv.end_month.max(), *recorded[-1:]))
+    period = _period(*perception_period(pv, monthly).split(" to "))
     source = f"consultation.csv; {ind['source']}"
     return View(
         name="perception_slide",

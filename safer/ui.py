@@ -8,6 +8,7 @@ This is the only module of `safer` that imports Streamlit; everything it shows c
 from __future__ import annotations
 
 import os
+import re
 import runpy
 import sys
 import threading
@@ -359,7 +360,13 @@ def md_escape(text) -> str:
     backslash-escaped, so `**bold**`, links, `<tags>`, `:emoji:` and `$maths$` show literally."""
     s = "" if text is None or (isinstance(text, float) and text != text) else str(text)
     s = " ".join(s.split())  # no line structure (headings, lists) from an extract
+    # Streamlit's markdown links bare addresses after escapes are read (`http://…`, `www.…`, `a@b.c`): an
+    # invisible word joiner inside each keeps them text (the exports keep the extract's own text)
+    s = _AUTOLINK.sub(lambda m: m.group(0)[0] + "\u2060" + m.group(0)[1:], s)
     return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in s)
+
+
+_AUTOLINK = re.compile(r"(?i)(?:https?|ftp|www|mailto)|@")
 
 
 def caption(*lines) -> None:

@@ -232,7 +232,7 @@ def test_extract_text_in_markdown_keeps_its_lines_and_nothing_else():
     text = "Update due\n# not a heading\n\n   - not a list\n1. nor this\n<b>x</b> **y** [l](http://e.x)"
     assert ui.md_text(text) == (
         "Update due  \n\\# not a heading  \n\\- not a list  \n1\\. nor this  \n"
-        "\\<b\\>x\\</b\\> \\*\\*y\\*\\* \\[l\\]\\(http\\://e\\.x\\)"
+        "\\<b\\>x\\</b\\> \\*\\*y\\*\\* \\[l\\]\\(h\u2060ttp\\://e\\.x\\)"
     )
     assert ui.md_text(None) == ui.md_text(float("nan")) == ui.md_text("  \n ") == ""
     assert ui.small("a \\*b\\*") == ":small[:gray[a \\*b\\*]]"
@@ -328,5 +328,17 @@ def test_extract_text_in_every_page_s_captions_and_headings_is_literal(data_dir,
             for e in getattr(at, kind):
                 m = str(e.value)
                 assert not re.search(r"(?<!\\)(!?\[[^\]]*(?<!\\)\]\(|:red\[|\*\*bold)", m), (page, kind, m)
-                seen += "\\!\\[x\\]\\(http\\:" in m
+                seen += "\\!\\[x\\]\\(h\u2060ttp\\:" in m
     assert seen >= 6  # the escaped text is there, on each page
+
+
+def test_bare_addresses_in_extract_text_are_not_made_links():
+    """Streamlit's markdown turns a bare `http://…`, `www.…` or `name@host` into a link even when every markdown
+    character is escaped (seen in Chromium): escaped extract text carries a word joiner inside each, so it stays
+    text and looks the same."""
+    text = "Report at https://evil.example/x, www.evil.example or help@evil.example; HTTP://EVIL.EXAMPLE"
+    shown = ui.md_escape(text)
+    plain = shown.replace("\\", "")
+    assert plain.replace("\u2060", "") == text  # only escapes and invisible joiners added
+    assert not re.search(r"(?i)(https?://|www\.|mailto:|@\w)", plain)
+    assert ui.md_text("line http://a.example\nnext") == "line h\u2060ttp\\://a\\.example  \nnext"

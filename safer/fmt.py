@@ -124,13 +124,14 @@ def percent_change(x, decimals: int = 1) -> str:
 
 
 def p_value(p) -> str:
-    """'p = 0.03', 'p = 0.12', 'p < 0.001'; '' for no test."""
+    """'p = 0.032', 'p = 0.12', 'p < 0.001'; '' for no test. Three decimals below 0.1, so that a p-value either
+    side of 0.05 never prints as 'p = 0.05' beside two different verdicts."""
     v = finite_or_none(p)
     if v is None:
         return ""
     if v < 0.001:
         return "p < 0.001"
-    if v < 0.01:
+    if v < 0.1:
         return f"p = {v:.3f}"
     return f"p = {v:.2f}"
 

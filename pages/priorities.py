@@ -18,7 +18,7 @@ st.caption(
     "→ carried forward (the same priority in the previous plan) · ✚ new · ✖ dropped (in the previous plan, "
     "not in this one) · ● in the first plan shown."
 )
-ui.table(v.data["matrix"])
+ui.text_table(v.data["matrix"])
 
 st.subheader("Each plan's priorities, indicators and status")
 ui.caption(v.notes[0])

@@ -453,6 +453,15 @@ def table(df: pd.DataFrame, column_order: list[str] | None = None, column_config
     st.dataframe(out, hide_index=True, width="stretch", column_order=order, column_config=shown, placeholder="–")
 
 
+def text_table(df: pd.DataFrame) -> None:
+    """A small table of words (a few rows, long cells) that wraps its text to the page's width instead of cutting
+    it: `st.table`, which reads each cell as markdown, so every cell from an extract is kept literal
+    (`md_escape`) and missing cells are blank."""
+    cells = df.fillna("").astype(str).map(md_escape)
+    cells.columns = [md_escape(c) for c in cells.columns]
+    st.table(cells.style.hide(axis="index"))
+
+
 _SHOWN: OrderedDict[tuple, tuple] = OrderedDict()  # (id of the table, options) -> (weakref to it, what is shown)
 _SHOWN_LOCK = threading.Lock()
 

@@ -93,6 +93,32 @@ def test_a_ward_verdict_on_a_small_number_indicator_withholds_its_means(demo):
     assert "Oct 2025 to Sep 2026 against Oct 2024 to Sep 2025" in x["method"]  # still names the months compared
 
 
+def test_a_withheld_verdict_does_not_name_a_month_left_out_as_out_of_line():
+    """Which month of a ward's small counts was far out of line says something about that month's count: below
+    borough level a small-number indicator's basis and method do not name it."""
+    import dataclasses
+
+    from safer import verdicts
+    from safer.views import comparisons
+
+    c = verdicts.Comparison(
+        indicator_id="cse", area_code="W", compare="latest12", good_direction="up", current_period="2025-10 to 2026-09",
+        previous_period="2024-10 to 2025-09",
+        basis="the latest 12 months against the same months a year before; the 11 of 12 months with data in both "
+        "and in line with the others (Mar 2026 left out)",
+        current_months=tuple(f"2025-{m:02d}" for m in range(1, 12)),
+        previous_months=tuple(f"2024-{m:02d}" for m in range(1, 12)),
+        current_months_with_data=12, previous_months_with_data=12, current_mean=2.0, previous_mean=1.0,
+        change_pct=100.0, rate_ratio=2.0, ci_low=1.0, ci_high=4.0, p_value=0.04, dispersion=1.0, verdict="better",
+        method="Quasi-Poisson ...; Mar 2026 against Mar 2025 (9 against 1) is far out of line ... left out.",
+        model="Quasi-Poisson ...; Mar 2026 against Mar 2025 (9 against 1) is far out of line",
+    )  # fmt: skip
+    shown = comparisons._shown(c, hide=True)
+    assert "Mar 2026" not in shown.basis + shown.method + shown.model and shown.p_value is None
+    assert shown.basis.endswith("the 11 of 12 months with data in both")
+    assert comparisons._shown(c, hide=False) == c and dataclasses.asdict(shown)["verdict"] == "better"
+
+
 @pytest.mark.parametrize(
     "args",
     [

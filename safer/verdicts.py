@@ -125,7 +125,7 @@ class Funnel:
     indicator_id: str
     period: str
     group_rate_per_1000: float | None
-    dispersion: float | None  # how many times chance the areas vary (Cochran Q ÷ (areas − 1); None = too few areas)
+    dispersion: float | None  # how many times chance the areas vary (φ, winsorised; None = too few areas to judge)
     areas: tuple[AreaPosition, ...]
     curve: pd.DataFrame  # exposure (person-years), lo_95, hi_95, lo_998, hi_998 (per 1,000)
     method: str
@@ -151,13 +151,10 @@ def _word(change_pct: float | None, good_direction: str, significant: bool) -> s
     return "up" if rise else "down"
 
 
-def _direction(c) -> float | None:
-    """The change a verdict's word follows (a Comparison or its fields): the percentage, or, from a previous mean
-    of 0, the difference of the means (a rise from nothing has no percentage but is still a rise)."""
-    get = c.get if isinstance(c, dict) else lambda k: getattr(c, k)
-    if get("change_pct") is not None:
-        return get("change_pct")
-    return (get("current_mean") or 0) - (get("previous_mean") or 0)
+def _direction(change_pct: float | None, current_mean: float | None, previous_mean: float | None) -> float:
+    """The change a verdict's word follows: the percentage, or, from a previous mean of 0, the difference of the
+    means (a rise from nothing has no percentage but is still a rise)."""
+    return change_pct if change_pct is not None else (current_mean or 0) - (previous_mean or 0)
 
 
 def _f(x) -> float | None:
@@ -261,13 +258,9 @@ def _glm_fit(beta: float, se: float, df: float, phi: float, seasonal: bool, n_ob
 
 MIN_EARLIER_CHANGES = 2  # year-on-year changes before the months compared needed to estimate year-to-year variation
 MAX_EARLIER_CHANGES = 5  # the most recent ones only: how much years differ now, at a bounded cost
-DERSIMONIAN_LAIRD_REF = (
-    "DerSimonian & Laird (1986), Controlled Clinical Trials 7, 177-188 (between-year variance, statsmodels "
-    "combine_effects); Welch-Satterthwaite degrees of freedom"
-)
 
 
-def _year_to_year(values: dict[str, float], last_prev: str) -> tuple[float, int, str] | None:
+def _year_to_year(values: dict[str, float], last_prev: str) -> tuple[float, int, str, float] | None:
     """How much more consecutive years differ than the months within them suggest, from the history before the
     comparison: the 12-month blocks ending at `last_prev` (the last month of the earlier period compared), each
     compared with the block before it by the same paired model, give log rate ratios and their variances. Their
@@ -438,6 +431,7 @@ def _untested(note: str, **fields) -> Comparison:
 # A matched pair this many robust SDs from the others' median log ratio is left out of the test. Among 12 ordinary
 # pairs the largest robust z exceeds 3.5 one time in eight and 6 about one time in a hundred (simulated).
 OUTLIER_Z = 6.0
+LEFT_OUT = " and in line with the others ("  # how a basis names the months left out (views withhold it for wards)
 
 
 def _outlying_pair(cur: list[float], prev: list[float]) -> int | None:
@@ -486,7 +480,7 @@ def _compare(
     if len(pairs) < len(cur_months):  # say which months the means and the test rest on, not "whole cycles"
         basis = f"{basis}; the {len(pairs)} of {len(cur_months)} months with data in both"
         if left_out:
-            basis += f" and in line with the others ({'; '.join(fmt.month_label(c) for c, _p in left_out)} left out)"
+            basis += f"{LEFT_OUT}{'; '.join(fmt.month_label(c) for c, _p in left_out)} left out)"
     c_vals = [values[m] for m in cm]
     p_vals = [values[m] for m in pm]
     cmean = sum(c_vals) / len(c_vals) if c_vals else None
@@ -532,7 +526,7 @@ def _compare(
         ci_high=_f(fit.ci_high),
         p_value=_f(fit.p_value),
         dispersion=_f(fit.dispersion),
-        verdict=_word(_direction(common), good_direction, significant),
+        verdict=_word(_direction(change, cmean, pmean), good_direction, significant),
         method=f"{model}; {figures}." if figures else f"{model}.",
         model=model,
     )
@@ -664,7 +658,9 @@ def adjust_family(comparisons: Sequence[Comparison], alpha: float = ALPHA) -> li
         out[i] = replace(
             c,
             family_p_value=float(p_adj[j]),
-            family_verdict=_word(_direction(c), c.good_direction, bool(reject[j])),
+            family_verdict=_word(
+                _direction(c.change_pct, c.current_mean, c.previous_mean), c.good_direction, bool(reject[j])
+            ),
             family_size=len(tested),
         )
     return out
@@ -793,7 +789,7 @@ def funnel(rates: pd.DataFrame, *, indicator_id: str, period: str, per: float = 
     Limits around the group rate p0 = Σ counts ÷ Σ person-years. When the areas differ by more than chance
     (areas × φ above the 95th percentile of χ² on areas − 1 degrees of freedom, `_between_areas`), the limits
     allow for the real variation between similar areas as an additive random effect (Spiegelhalter 2005, §6): on the log
-    scale, log p0 ± z·√(1 ÷ expected + τ²), with τ² the DerSimonian-Laird variance between areas; so the
+    scale, log p0 ± z·√(1 ÷ expected + τ²), with τ² the variance between areas (`_between_areas`); so the
     limits of a large area do not shrink onto the group rate, as a multiplicative φ makes them do. Else exact
     Poisson limits. `position` is where each area falls against the 99.8% limits as drawn. With fewer than
     `MIN_FUNNEL_AREAS` areas the variation between them is not estimated (`dispersion` None): the limits

@@ -20,7 +20,6 @@ from .scrutiny import SHOWN as SCRUTINY_SHOWN
 from .scrutiny import scrutiny
 from .similar_areas import comparator_groups, comparator_indicators, compare, group_choices
 from .slides import SLIDE_KINDS, cycles_slide, perception_slide, trend_slide
-from .trends import HOW_TO_READ as TREND_HOW_TO_READ
 from .trends import trend
 from .wards import areas
 from .wards import periods as area_periods
@@ -54,7 +53,6 @@ __all__ = [
     "comparator_groups",
     "group_choices",
     "comparator_indicators",
-    "TREND_HOW_TO_READ",
     "SLIDE_KINDS",
     "trend_slide",
     "cycles_slide",

@@ -101,7 +101,7 @@ def _shown(c: verdicts.Comparison, hide: bool) -> verdicts.Comparison:
         )
     return dataclasses.replace(
         c,
-        basis=c.basis.split(" and in line with the others (")[0],  # which month was out of line says too much
+        basis=c.basis.split(verdicts.LEFT_OUT)[0],  # which month was out of line says too much
         current_mean=None,
         previous_mean=None,
         change_pct=None,

@@ -56,7 +56,7 @@ def _index() -> None:
             continue
         st.page_link(
             "pages/briefing.py",
-            label=f"{b.title} ({len(b.slides)} views)",
+            label=ui.md_escape(f"{b.title} ({len(b.slides)} views)"),
             icon=":material/slideshow:",
             query_params={"briefing": name, "step": "1"},
         )

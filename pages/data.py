@@ -50,7 +50,9 @@ st.subheader("Months with data, and months missing")
 coverage = v.tables["extract coverage"]  # exported as it is
 st.caption(
     "One row per indicator: the first and last month with data, and every month missing in between. "
-    "A missing month is shown as a gap on every chart and left out of totals and means, never counted as zero."
+    "A missing month is shown as a gap on every chart and left out of totals and means, never counted as zero. "
+    "A partner month that had not ended when partner_monthly.csv was last written is incomplete: it is left out "
+    "of every figure, as a missing month is, until a later extract holds the whole month."
 )
 ui.table(
     v.data["coverage shown"],
@@ -62,6 +64,7 @@ ui.table(
         "months_with_data",
         "months_missing",
         "missing_ranges",
+        "incomplete_months",
         "extract",
         "source",
     ],
@@ -75,6 +78,7 @@ ui.table(
         "months_with_data": st.column_config.NumberColumn("Months with data", format="%d"),
         "months_missing": st.column_config.NumberColumn("Months missing", format="%d"),
         "missing_ranges": st.column_config.TextColumn("Missing months", width="medium"),
+        "incomplete_months": st.column_config.TextColumn("Left out: month not over when written", width="medium"),
     },
 )
 ui.exports(

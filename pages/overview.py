@@ -31,7 +31,11 @@ for (_pid, ptitle, illustrative), group in ui.group_cards(cards):
         with col.container(border=True):
             st.markdown(f"**{ui.md_escape(card.label)}**")
             st.metric(
-                card.metric_label, card.headline, f"{card.symbol} {card.verdict}", delta_color="off", delta_arrow="off"
+                ui.md_escape(card.metric_label),
+                card.headline,
+                f"{card.symbol} {card.verdict}",
+                delta_color="off",
+                delta_arrow="off",
             )
             ui.caption(card.months_line, card.change, card.why)
             st.plotly_chart(

@@ -1,6 +1,6 @@
 -- Which months each indicator has data for: its source, first and last month with data, and the months missing inside that period, as ranges.
--- Grain: one row per indicator in indicators.csv order; an indicator with no data has blank months and 0 months with data. missing_ranges lists each run of consecutive missing months as 'YYYY-MM to YYYY-MM' (or 'YYYY-MM' for one month), separated by '; '; blank when none is missing.
--- Reads: indicators, indicator_months
+-- Grain: one row per indicator in indicators.csv order; an indicator with no data has blank months and 0 months with data. missing_ranges lists each run of consecutive missing months as 'YYYY-MM to YYYY-MM' (or 'YYYY-MM' for one month), separated by '; '; blank when none is missing. incomplete_months lists the partner months left out because they had not ended when partner_monthly.csv was last written ('; '-separated; blank when none).
+-- Reads: indicators, indicator_months, incomplete_months
 -- Params: none
 WITH bounds AS (
     SELECT indicator_id, min(month) AS first_m, max(month) AS last_m, count(DISTINCT month) AS n
@@ -24,6 +24,9 @@ WITH bounds AS (
                            ELSE strftime(run_first, '%Y-%m') || ' to ' || strftime(run_last, '%Y-%m') END,
                       '; ' ORDER BY run_first) AS missing_ranges
     FROM runs GROUP BY indicator_id
+), incomplete AS (
+    SELECT indicator_id, string_agg(strftime(month, '%Y-%m'), '; ' ORDER BY month) AS incomplete_months
+    FROM incomplete_months GROUP BY indicator_id
 )
 SELECT i.indicator_id, i.label,
        CASE WHEN i.police_uk_crime_type IS NULL THEN 'partner_monthly.csv' ELSE 'police_uk/' END AS extract,
@@ -32,8 +35,10 @@ SELECT i.indicator_id, i.label,
        strftime(b.last_m, '%Y-%m') AS last_month,
        coalesce(b.n, 0)::BIGINT AS months_with_data,
        coalesce(r.months_missing, 0)::BIGINT AS months_missing,
-       r.missing_ranges
+       r.missing_ranges,
+       x.incomplete_months
 FROM indicators i
 LEFT JOIN bounds b USING (indicator_id)
 LEFT JOIN ranges r USING (indicator_id)
+LEFT JOIN incomplete x USING (indicator_id)
 ORDER BY i.rowid

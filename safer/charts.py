@@ -1341,7 +1341,7 @@ def perception_chart(survey: pd.DataFrame, monthly: pd.DataFrame, indicator: dic
                     type="data", symmetric=False, array=up, arrayminus=down, color=colour, thickness=2, width=8
                 ),
                 customdata=[
-                    [p, int(n) if n == n else None, "small base" if s else ""]
+                    [text(p), int(n) if n == n else None, "small base" if s else ""]
                     for p, n, s in zip(g["period"], pd.to_numeric(g["respondents"], errors="coerce"), small)
                 ],
                 hovertemplate="%{customdata[0]}: %{y:.1f}% (base %{customdata[1]:,}) %{customdata[2]}<extra></extra>",

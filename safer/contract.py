@@ -13,6 +13,7 @@ pass; every other file is checked here, and every message comes from here.
 from __future__ import annotations
 
 import csv
+import datetime as _dt
 import gzip
 import hashlib
 import json
@@ -407,8 +408,20 @@ _add(
                 "indicator_id",
                 "id",
                 required=False,
-                doc="Blank: drawn on every indicator; else only on that indicator.",
+                doc="Blank: drawn on every indicator (or every indicator of `source`); else only on that indicator.",
                 example="",
+            ),
+            _c(
+                "source",
+                "enum",
+                allowed=("police_uk", "partner"),
+                required=False,
+                optional=True,
+                doc="Blank (or the column left out): any indicator. `police_uk`: only indicators counted from "
+                "police.uk files (a gap in police.uk's data is not drawn on a partner's series); `partner`: "
+                "only indicators from `partner_monthly.csv`. With an `indicator_id`, it must be that indicator's "
+                "source.",
+                example="police_uk",
             ),
             _c(
                 "description", required=False, doc="One or two sentences.", example="Stay-at-home order across England."
@@ -1000,8 +1013,6 @@ FIRST_POLICE_UK_MONTH = "2010-12"  # data.police.uk's first street-level release
 
 
 def _next_month() -> str:
-    import datetime as _dt
-
     today = _dt.date.today()
     y, m = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
     return f"{y:04d}-{m:02d}"
@@ -1018,8 +1029,6 @@ def month_ok(v: str) -> bool:
 
 
 def date_ok(v: str) -> bool:
-    import datetime as _dt
-
     if not DATE_RE.match(v):
         return False
     try:
@@ -1826,18 +1835,41 @@ def _check_plans(rep: Report, k: _Keys) -> None:
                 _ref(rep, name, line, "cycle_id", r["cycle_id"], k.cycles, "a cycle in plan_cycles.csv")
             if "indicator_id" in r:
                 _ref(rep, name, line, "indicator_id", r["indicator_id"], inds, "an indicator in indicators.csv")
+            if name == "events.csv" and r.get("source") and r["indicator_id"] and k.indicators is not None:
+                ind = k.indicators.get(r["indicator_id"])
+                actual = None if ind is None else ("police_uk" if ind["police_uk_crime_type"] else "partner")
+                if actual and actual != r["source"]:
+                    msg = (
+                        f"'{r['indicator_id']}' comes from {actual}, not {r['source']}: leave source blank or match it"
+                    )
+                    rep.problems.append(Problem(name, line, "source", msg))
             if name == "priority_indicators.csv" and k.priorities is not None:
                 if (r["cycle_id"], r["priority_id"]) not in k.priorities:
                     msg = f"'{r['priority_id']}' is not a priority of cycle {r['cycle_id']} in priorities.csv"
                     rep.problems.append(Problem(name, line, "priority_id", msg))
 
 
+def written_month(path: Path) -> str:
+    """The month (`YYYY-MM`, UTC) a file was last written: a month of data on or after it had not ended then."""
+    return _dt.datetime.fromtimestamp(path.stat().st_mtime, _dt.UTC).strftime("%Y-%m")
+
+
 def _check_partner_monthly(rep: Report, k: _Keys) -> None:
-    """partner_monthly.csv: a partner indicator (not counted from police.uk), in an area of its geography."""
+    """partner_monthly.csv: a partner indicator (not counted from police.uk), in an area of its geography; a
+    month that had not ended when the file was last written is incomplete (a warning: it is left out)."""
     t = rep.tables.get("partner_monthly.csv")
     if not t or k.indicators is None:
         return
+    written = written_month(t.path)
+    incomplete: set[tuple[str, str]] = set()
     for line, r in t.rows:
+        if r["month"] >= written and (r["indicator_id"], r["month"]) not in incomplete:
+            incomplete.add((r["indicator_id"], r["month"]))
+            msg = (
+                f"{r['month']} had not ended when this file was last written ({written}): {r['indicator_id']}'s "
+                f"{r['month']} is incomplete and left out of every figure"
+            )
+            rep.problems.append(Problem(t.rel, line, "month", msg, severity="warning"))
         ind = k.indicators.get(r["indicator_id"])
         if ind is None:
             msg = f"'{r['indicator_id']}' is not an indicator in indicators.csv"

@@ -763,7 +763,7 @@ def make(
             ["cycle_id", "indicator_id", "baseline_monthly_mean", "baseline_period", "target_monthly_mean", "note"],
             [],
         )
-        _write(tmp / "events.csv", ["event_date", "title", "category", "indicator_id", "description"], [])
+        _write(tmp / "events.csv", contract.SPECS["events.csv"].column_names, [])
         if shapes:
             (tmp / "ward_boundaries.geojson").write_text(json.dumps(shapes, separators=(",", ":")), encoding="utf-8")
         if group_rows:

@@ -92,8 +92,9 @@ def _cast(col: contract.Column, as_name: str) -> str:
 
 
 def _cast_or_default(col: contract.Column, as_name: str, header: list[str]) -> str:
-    if col.optional and col.name not in header:
-        return f"'{col.default}' AS {_qi(as_name)}"
+    if col.optional and col.name not in header:  # an empty default is NULL, as an empty cell is
+        value = f"'{col.default}'" if col.default else f"CAST(NULL AS {_SQL_TYPE.get(col.type, 'VARCHAR')})"
+        return f"{value} AS {_qi(as_name)}"
     if col.optional and col.default:
         return f"coalesce(nullif({_qi(col.name)}, ''), '{col.default}') AS {_qi(as_name)}"
     return _cast(col, as_name)
@@ -186,6 +187,12 @@ def build(data_dir: Path, out_path: Path, cache_dir: Path, report: contract.Repo
                     _empty_table(con, table, spec)
                 else:
                     _load_table(con, table, spec, t)
+            # when each extract was last written: a partner month not over by then is incomplete (the model)
+            con.execute("CREATE TABLE extract_files (file VARCHAR, written_month DATE)")
+            written = [
+                (n, contract.written_month(t.path) + "-01") for n, t in report.tables.items() if t.path.is_file()
+            ]
+            con.executemany("INSERT INTO extract_files VALUES (?, CAST(? AS DATE))", written)
             with _police_source(con, report, sink):
                 for model in queries.list_models():  # queries/model/*.sql, each after what it reads
                     con.execute(model.sql)

@@ -150,6 +150,20 @@ def test_broken_reference(data_dir):
     ]
 
 
+def test_an_event_source_must_be_its_indicators_own(data_dir):
+    (data_dir / "events.csv").write_text(
+        "event_date,title,category,indicator_id,source,description\n"
+        "2020-02-15,Campaign,service,cse,police_uk,\n"
+        "2020-02-16,Ok,service,cse,partner,\n"
+        "2020-03-23,Gap,recording,,police_uk,\n"
+        "2020-03-24,Bad,recording,,police,\n"
+    )
+    assert problems(data_dir) == [
+        "events.csv:2: source: 'cse' comes from partner, not police_uk: leave source blank or match it",
+        "events.csv:5: source: 'police' is not one of police_uk, partner",
+    ]
+
+
 def test_same_police_month_in_two_files_would_double_count(data_dir):
     src = data_dir / "police_uk" / "2020-04-test-street.csv"
     (data_dir / "police_uk" / "again").mkdir()

@@ -119,7 +119,9 @@ def test_data_page_on_the_demo_data_lists_the_police_uk_gap(demo_env, monkeypatc
     for caveat in ("locations are approximate", "from July 2019", "Recording practice changes"):
         assert caveat in text
     texts = [t.value for t in at.text]
-    assert any(t.startswith("2019-07-01 · GMP new records system") and "(every indicator)" in t for t in texts)
+    assert any(
+        t.startswith("2019-07-01 · GMP new records system") and "(every police.uk indicator)" in t for t in texts
+    )
     assert any(t.startswith("Burglary (burglary): ") for t in texts)
 
 

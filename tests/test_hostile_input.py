@@ -307,3 +307,27 @@ def test_a_police_uk_folder_linked_from_outside_is_refused_and_not_listed(data_d
         "hard links to them) in the data directory"
     ]
     assert contract.police_files(data_dir) == [] and rep.police_files == []
+
+
+def test_a_survey_period_from_an_extract_is_text_in_the_hover():
+    """consultation.csv's `period` reaches the perception chart's hover box, which Plotly reads as HTML."""
+    import pandas as pd
+
+    indicator = {"indicator_id": "asb", "label": "ASB", "unit": "incidents", "good_direction": "down"}
+    survey = pd.DataFrame(
+        {
+            "question": ["Q"],
+            "answer": ["Yes"],
+            "period": [HOSTILE],
+            "start_month": ["2020-01"],
+            "end_month": ["2020-03"],
+            "percent": [40.0],
+            "ci_low_pct": [35.0],
+            "ci_high_pct": [45.0],
+            "small_base": [False],
+            "respondents": [300],
+        }
+    )
+    monthly = pd.DataFrame({"month": ["2020-01", "2020-02"], "value": [3.0, 4.0]})
+    spec = json.dumps(charts.perception_chart(survey, monthly, indicator, False).to_plotly_json())
+    assert "<a href" not in spec and "&lt;a href" in spec

@@ -146,3 +146,55 @@ def test_a_build_failing_where_validation_did_not_foresee_keeps_the_last_good_bu
     assert [str(p) for p in status.problems] == ["(build):0: -: the build failed: IO Error: Input is not a GZIP stream"]
     assert queries.run(first, "monthly", indicator="asb").equals(before)
     first.close()
+
+
+def test_an_event_of_one_source_is_drawn_only_on_that_sources_indicators(data_dir):
+    """A police.uk gap names `source` police_uk: it marks burglary (police.uk) but not CSE (a partner's)."""
+    (data_dir / "events.csv").write_text(
+        "event_date,title,category,indicator_id,source,description\n"
+        "2020-02-15,Campaign,service,cse,,\n"
+        "2020-03-01,Force supplied no data,recording,,police_uk,\n"
+        "2020-03-23,Lockdown,covid,,,\n"
+        "2020-04-01,Partner system change,recording,,partner,\n"
+    )
+    s = Store(data_dir)
+    titles = {i: list(queries.run(s, "events", indicator=i).title) for i in ("asb", "cse", "slavery")}
+    assert titles == {
+        "asb": ["Force supplied no data", "Lockdown"],
+        "cse": ["Campaign", "Lockdown", "Partner system change"],
+        "slavery": ["Lockdown", "Partner system change"],
+    }
+    changes = queries.run(s, "recording_changes")
+    assert list(changes.source) == ["police_uk", "partner"]
+
+
+def test_a_partner_month_not_over_when_the_file_was_written_is_left_out_as_incomplete(data_dir):
+    """partner_monthly.csv last written on 15 April 2020: its April rows are a part month. They are named by a
+    warning (file, line, column) and left out of every figure, as a missing month is; March and before stay."""
+    from safer import views
+
+    pm = data_dir / "partner_monthly.csv"
+    written = 1586908800  # 2020-04-15 00:00 UTC
+    os.utime(pm, (written, written))
+    warnings = [str(p) for p in contract.validate(data_dir).problems if p.severity == "warning"]
+    assert warnings == [
+        "partner_monthly.csv:5: month: warning: 2020-04 had not ended when this file was last written (2020-04): "
+        "cse's 2020-04 is incomplete and left out of every figure"
+    ]
+    s = Store(data_dir)
+    cse = queries.run(s, "monthly", indicator="cse")
+    assert list(cse.month) == ["2020-01", "2020-02"] and list(cse.value) == [3, 4]
+    assert list(queries.run(s, "monthly", indicator="slavery").value) == [1, 2]  # earlier months kept
+    assert (
+        s.sql("SELECT count(*) AS n FROM fact_monthly WHERE month >= DATE '2020-04-01' AND indicator_id = 'cse'").n[0]
+        == 0
+    )
+    cov = queries.run(s, "extract_coverage").set_index("indicator_id")
+    assert (cov.loc["cse", "last_month"], cov.loc["cse", "incomplete_months"]) == ("2020-02", "2020-04")
+    assert cov.incomplete_months.isna().sum() == 3
+    notes = views.trend(s, "cse", None).notes
+    assert any(n.startswith("Apr 2020 is left out: partner_monthly.csv was last written in Apr 2020") for n in notes)
+    # written again after April ended: the month is whole, and is counted
+    os.utime(pm, (written + 40 * 86400,) * 2)
+    s2 = Store(data_dir)
+    assert list(queries.run(s2, "monthly", indicator="cse").month) == ["2020-01", "2020-02", "2020-03", "2020-04"]

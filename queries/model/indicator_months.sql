@@ -1,7 +1,7 @@
--- The months each indicator has data for: for police.uk indicators every month in any police.uk file, for partner indicators every month partner_monthly.csv has a row for.
+-- The months each indicator has data for: for police.uk indicators every month in any police.uk file, for partner indicators every month partner_monthly.csv has a row for, except a month not over when the file was written (incomplete_months).
 -- Grain: one row per indicator and month with data. A month without a row is a month without data, never a zero.
 -- Builds: table indicator_months
--- Reads: indicators, police_uk_months, partner_monthly
+-- Reads: indicators, police_uk_months, partner_monthly, incomplete_months
 CREATE TABLE indicator_months AS
 SELECT
     i.indicator_id,
@@ -14,4 +14,5 @@ SELECT DISTINCT
     p.month
 FROM partner_monthly AS p
 INNER JOIN indicators AS i ON p.indicator_id = i.indicator_id
+ANTI JOIN incomplete_months AS x ON p.indicator_id = x.indicator_id AND p.month = x.month
 WHERE i.police_uk_crime_type IS NULL;

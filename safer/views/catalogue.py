@@ -66,7 +66,7 @@ def catalogue(store, disk_fingerprint: str) -> View:
             "extracts shown": files.sort_values("status", key=lambda c: c.eq("ok"), kind="stable").fillna(
                 {"first": "—", "last": "—"}
             ),
-            "coverage shown": coverage.fillna({"missing_ranges": "none"}),
+            "coverage shown": coverage.fillna({"missing_ranges": "none", "incomplete_months": "none"}),
             "police totals": _police_totals(police),
             "recording changes": _recording_changes(queries.run(store, "recording_changes")),
             "caveats": [
@@ -110,7 +110,8 @@ def _recording_changes(changes: pd.DataFrame) -> list[str]:
     """Each recording change in events.csv as one line of plain text (the page shows it literally)."""
     out = []
     for r in changes.itertuples():
-        applies = r.indicator_id if isinstance(r.indicator_id, str) else "every indicator"
+        sources = {"police_uk": "every police.uk indicator", "partner": "every partner indicator"}
+        applies = r.indicator_id if isinstance(r.indicator_id, str) else sources.get(r.source, "every indicator")
         desc = f": {r.description}" if isinstance(r.description, str) and r.description else ""
         out.append(f"{r.event_date} · {r.title} ({applies}){desc}")
     return out

@@ -37,6 +37,15 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
     n_suppressed = int(suppressed.sum()) if suppressed is not None else 0
     n_missing = int((monthly["value"].isna() & ~(suppressed if suppressed is not None else False)).sum())
     notes = []
+    incomplete = queries.run(store, "incomplete_months", indicator=indicator_id)
+    if len(incomplete):
+        months = ", ".join(fmt.month_label(m) for m in incomplete.month)
+        notes.append(
+            f"{months} {'is' if len(incomplete) == 1 else 'are'} left out: partner_monthly.csv was last written in "
+            f"{fmt.month_label(incomplete.written_month.iloc[0])}, before "
+            f"{'that month' if len(incomplete) == 1 else 'those months'} ended, so the counts are incomplete (a "
+            "part month would read as a fall). They appear once an extract written later holds whole months."
+        )
     if n_suppressed:
         threshold = monthly.attrs.get("suppress_below")
         notes.append(
@@ -118,6 +127,7 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
         queries=[
             f"python -m safer query monthly --indicator {indicator_id} --area {code}",
             f"python -m safer query events --indicator {indicator_id}",
+            f"python -m safer query incomplete_months --indicator {indicator_id}",
             f"python -m safer explain --indicator {indicator_id} --area {code} --json",
         ],
         data={

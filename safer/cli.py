@@ -255,7 +255,9 @@ def _explain(args) -> int:
         return 1
     try:
         store = Store(args.data)
-        lines = comparisons.explain_lines(store, args.indicator, args.area, args.compare, args.cycle, args.group)
+        lines = comparisons.explain_lines(
+            store, args.indicator, args.area, args.compare, args.cycle, args.group, args.end_month
+        )
     except comparisons.ExplainError as exc:
         print(f"explain: {exc}", file=sys.stderr)
         return 1
@@ -320,6 +322,11 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--compare", default="latest12", help="latest12 (default), cycle or areas")
     e.add_argument("--cycle", help="with --compare cycle: a cycle id (default: the current cycle)")
     e.add_argument("--group", help="with --compare areas: a comparator group id (default: the first group)")
+    e.add_argument(
+        "--end-month",
+        help="with --compare latest12: the 12 months ending in this month (YYYY-MM), as the Overview shows a past "
+        "plan cycle (default: the last month with data)",
+    )
     e.add_argument("--json", action="store_true", help="JSON Lines (the only format; accepted for clarity)")
     e.add_argument("--data", help=data_help)
 

@@ -970,9 +970,51 @@ class Table:
         return self.row_count if self.row_count is not None else len(self.rows)
 
 
+MAX_PROBLEMS_PER_FILE = 100  # listed for one file; the rest are counted in one last line
+
+
+class Problems(list):
+    """A report's problems, at most `MAX_PROBLEMS_PER_FILE` for one file: the rest are counted and summarised
+    in one line by `close` (a file of a million bad rows would otherwise hold a message for each)."""
+
+    def __init__(self, items=()):
+        super().__init__()
+        self._kept: dict[str, int] = {}
+        self._over: dict[str, list[int]] = {}  # file -> [problems not listed, first such line, errors among them]
+        self.extend(items)
+
+    def append(self, p: Problem) -> None:
+        if self._kept.get(p.file, 0) < MAX_PROBLEMS_PER_FILE:
+            self._kept[p.file] = self._kept.get(p.file, 0) + 1
+            super().append(p)
+            return
+        over = self._over.setdefault(p.file, [0, p.line, 0])
+        over[0] += 1
+        over[1] = min(over[1], p.line)
+        over[2] += p.severity == "error"
+
+    def extend(self, items) -> None:
+        for p in items:
+            self.append(p)
+
+    def __iadd__(self, items):
+        self.extend(items)
+        return self
+
+    def close(self) -> None:
+        """One line for each file with problems not listed (an error if any of them is one)."""
+        for file, (n, first, errors) in self._over.items():
+            msg = (
+                f"and {n:,} more problem{'s' if n != 1 else ''} from this line on, not listed (only the first "
+                f"{MAX_PROBLEMS_PER_FILE} of a file are): fix these and validate again"
+            )
+            super().append(Problem(file, first, "", msg, "error" if errors else "warning"))
+        self._over.clear()
+
+
 @dataclass
 class Report:
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=Problems)
     tables: dict[str, Table] = field(default_factory=dict)
     police_files: list[Table] = field(default_factory=list)
     files_checked: int = 0
@@ -1512,6 +1554,8 @@ def validate(data_dir: Path, cache_dir: Path | None = None, workers: int | None 
     _check_keys(rep)
     _check_references(rep)
     _check_population_groups(rep)
+    if isinstance(rep.problems, Problems):
+        rep.problems.close()
     rep.problems.sort(key=lambda p: (p.file, p.line, p.column))
     return rep
 

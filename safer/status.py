@@ -174,6 +174,13 @@ def assess(
             f"({bands})."
         )
         return _result("too early to tell", reason, progress_pct=prog, **figures)
+    if not math.isnan(lo) and min(prog, lo) > 100:
+        # beyond the target, interval and all: say so, not "over +200% (over +200% to over +200%)"
+        reason = (
+            f"The target is already passed: the latest 12 months' mean ({latest:,.1f} a month) is beyond the target "
+            f"({target:,.1f}), from a baseline of {baseline:,.1f}, and so is the whole of its 95% interval ({bands})."
+        )
+        return _result(word, reason, progress_pct=prog, **figures)
     reason = (
         f"Progress {_pct(prog)} of the way from the baseline to the target (95% interval {_pct(lo)} to {_pct(hi)}): "
         f"{bands}."

@@ -161,6 +161,7 @@ def build(data_dir: Path, out_path: Path, cache_dir: Path, report: contract.Repo
     DuckDB read both checks a file and keeps its rows. Nothing is served from a build that failed.
     """
     data_dir = Path(data_dir)
+    before = fingerprint(data_dir)  # the extracts this build is of: if they change while it runs, it is thrown away
     tmp = out_path.with_name(out_path.name + f".tmp-{os.getpid()}-{threading.get_ident()}")
     for p in (tmp, Path(str(tmp) + ".wal")):
         p.unlink(missing_ok=True)
@@ -196,8 +197,12 @@ def build(data_dir: Path, out_path: Path, cache_dir: Path, report: contract.Repo
             with _police_source(con, report, sink):
                 for model in queries.list_models():  # queries/model/*.sql, each after what it reads
                     con.execute(model.sql)
+        if fingerprint(data_dir) != before:
+            # a file was rewritten after validation read it: what was loaded may not be what was validated
+            msg = "an extract changed while the build ran, so it was not used; it is built again at the next check"
+            raise BuildError(contract.Report(problems=[contract.Problem("(build)", 0, "", msg)]))
         meta = {
-            "fingerprint": fingerprint(data_dir),
+            "fingerprint": before,
             "data_dir": str(data_dir),
             "built_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
             "rows_checked": str(report.rows_checked),
@@ -217,6 +222,10 @@ def build(data_dir: Path, out_path: Path, cache_dir: Path, report: contract.Repo
     Path(str(tmp) + ".wal").unlink(missing_ok=True)
     return report
 
+
+# How long the dashboard's check of the disk waits for a build of new extracts before serving the last good
+# build while it runs (`Store.refresh(wait=False)`): a small directory is built by then, a large one is not.
+BUILD_WAIT_SECONDS = float(os.environ.get("SAFER_BUILD_WAIT_SECONDS", "3"))
 
 BUILD_MEMORY_LIMIT = "900MB"  # DuckDB's share of a build (issue 13: the whole process within 2 GB)
 POLICE_SHARED = "police-shared"  # one police.uk cache for every store under a cache base
@@ -415,6 +424,7 @@ class Status:
     current: bool = False  # True when the served build matches the extracts on disk
     problems: list[contract.Problem] = field(default_factory=list)  # from the last failed build
     warnings: list[str] = field(default_factory=list)
+    building: bool = False  # a build of newer extracts is running in the background (`Store.refresh`)
 
 
 class Store:
@@ -428,64 +438,120 @@ class Store:
         self._con: duckdb.DuckDBPyConnection | None = None
         self.status = Status(self.data_dir)
         self.disk_fingerprint: str | None = None  # the extracts on disk at the last check (see refresh)
+        # the fingerprint of the extracts validation last refused, and its problems (not checked again)
+        self._refused: tuple[str, list[contract.Problem]] | None = None
+        self._builder: threading.Thread | None = None  # a build running in the background (refresh(wait=False))
+        self._builder_lock = threading.Lock()
         self.refresh()
 
     # -- building
     def _pointer(self) -> Path:
         return self.cache / "last_good"
 
-    def refresh(self) -> Status:
+    def refresh(self, wait: bool = True) -> Status:
         """Serve a build matching the extracts on disk, building one if needed.
 
         If the extracts are broken, keep serving the last good build (if there is one) and
         record the problems in `status.problems`; raise BuildError only when nothing can be served.
+        Extracts validation refused are not checked again until a file changes.
+
+        With `wait=False` (the dashboard, whose every session checks the disk), a build runs in a background
+        thread while the last good build keeps serving every reader; the call waits for it at most
+        `BUILD_WAIT_SECONDS` (a small directory's build is done by then), and `status.building` says whether
+        it is still running. With nothing built yet, it waits as `refresh()` does.
         """
+        if not wait and self._con is not None:
+            return self._refresh_in_background()
         with self._lock:
-            if datadir.interrupted(self.data_dir) and self._con is not None:
-                # An ingest is being applied (or was killed while applied): keep the last good build.
-                self.status.current = False
-                self.status.problems = [
-                    contract.Problem(
-                        datadir.JOURNAL,
-                        0,
-                        "",
-                        "an ingest is in progress or was interrupted; "
-                        "run `python -m safer recover` if no ingest is running",
-                    )
-                ]
-                return self.status
-            fp = fingerprint(self.data_dir)
-            self.disk_fingerprint = fp  # what is on disk now, served or not (the Data page compares)
-            if self._con is not None and self.status.fingerprint == fp:
-                return self.status
-            self.cache.mkdir(parents=True, exist_ok=True)
-            path = self.cache / f"{fp[:24]}.duckdb"
-            problems: list[contract.Problem] = []
-            if not path.exists():
+            return self._refresh_locked()
+
+    def _refresh_in_background(self) -> Status:
+        with self._builder_lock:
+            builder = self._builder
+            if builder is None or not builder.is_alive():
+                if not self._lock.acquire(blocking=False):
+                    return self.status  # a refresh that waits (the command line) is building: serve as served
                 try:
-                    build(self.data_dir, path, cache_dir=self.police_cache)
-                except BuildError as exc:
-                    problems = exc.report.errors
-                except (duckdb.Error, OSError) as exc:  # not foreseen by validation: the last good build serves
-                    traceback.print_exc()
-                    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                    problems = [contract.Problem("(build)", 0, "", f"the build failed: {first}")]
-            if path.exists():
-                for legacy in (self.cache / "police", self.cache / contract.VALIDATION_CACHE):  # per-store caches
-                    shutil.rmtree(legacy, ignore_errors=True) if legacy.is_dir() else legacy.unlink(missing_ok=True)
-                self._open(path)
-                self._pointer().write_text(path.name)
-                self._prune(keep=path)
-            else:
-                last = self._last_good()
-                if last is None:
-                    self.status.problems = problems
-                    raise BuildError(contract.Report(problems=problems))
-                if self.status.serving != last:
-                    self._open(last)
-            self.status.current = not problems
-            self.status.problems = problems
+                    if not self._stale():
+                        return self.status
+                finally:
+                    self._lock.release()
+                builder = self._builder = threading.Thread(target=self._build_in_background, name="safer-build")
+                builder.daemon = True
+                self.status.building = True
+                builder.start()
+        builder.join(BUILD_WAIT_SECONDS)
+        return self.status
+
+    def _build_in_background(self) -> None:
+        try:
+            self.refresh()
+        except Exception:  # noqa: BLE001 - the last good build keeps serving; the reason is in status.problems
+            traceback.print_exc()
+        finally:
+            self.status.building = False
+
+    def _stale(self) -> bool:
+        """Whether the extracts on disk differ from what is served (and were not refused already); called with
+        the lock held. Records what is on disk (`disk_fingerprint`)."""
+        if datadir.interrupted(self.data_dir):
+            return True
+        fp = fingerprint(self.data_dir)
+        self.disk_fingerprint = fp
+        refused = self._refused is not None and fp == self._refused[0]
+        return not (self._con is not None and (fp == self.status.fingerprint or refused))
+
+    def _refresh_locked(self) -> Status:
+        if datadir.interrupted(self.data_dir) and self._con is not None:
+            # An ingest is being applied (or was killed while applied): keep the last good build.
+            self.status.current = False
+            self.status.problems = [
+                contract.Problem(
+                    datadir.JOURNAL,
+                    0,
+                    "",
+                    "an ingest is in progress or was interrupted; "
+                    "run `python -m safer recover` if no ingest is running",
+                )
+            ]
             return self.status
+        fp = fingerprint(self.data_dir)
+        self.disk_fingerprint = fp  # what is on disk now, served or not (the Data page compares)
+        if self._con is not None and fp == self.status.fingerprint:
+            return self.status
+        if self._con is not None and self._refused is not None and fp == self._refused[0]:
+            self.status.current, self.status.problems = False, self._refused[1]
+            return self.status
+        self.cache.mkdir(parents=True, exist_ok=True)
+        path = self.cache / f"{fp[:24]}.duckdb"
+        problems: list[contract.Problem] = []
+        if not path.exists():
+            try:
+                build(self.data_dir, path, cache_dir=self.police_cache)
+            except BuildError as exc:
+                problems = exc.report.errors
+                if not any(p.file == "(build)" for p in problems):
+                    self._refused = (fp, problems)  # refused by validation: not checked until a file changes
+            except (duckdb.Error, OSError) as exc:  # not foreseen by validation: the last good build serves
+                traceback.print_exc()
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                problems = [contract.Problem("(build)", 0, "", f"the build failed: {first}")]
+        if path.exists():
+            for legacy in (self.cache / "police", self.cache / contract.VALIDATION_CACHE):  # per-store caches
+                shutil.rmtree(legacy, ignore_errors=True) if legacy.is_dir() else legacy.unlink(missing_ok=True)
+            self._open(path)
+            self._pointer().write_text(path.name)
+            self._prune(keep=path)
+        else:
+            last = self._last_good()
+            if last is None:
+                self.status.problems = problems
+                raise BuildError(contract.Report(problems=problems))
+            if self.status.serving != last:
+                self._open(last)
+        self.status.current = not problems
+        self.status.problems = problems
+        return self.status
 
     def _last_good(self) -> Path | None:
         ptr = self._pointer()

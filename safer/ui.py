@@ -124,7 +124,7 @@ def _refresh_now_and_then(s: Store) -> None:
     last = _LAST_DISK_CHECK.get(s)
     if last is not None and time.monotonic() - last < every:
         return
-    s.refresh()
+    s.refresh(wait=False)  # a build of new extracts runs aside: every session keeps the last good data meanwhile
     _LAST_DISK_CHECK[s] = time.monotonic()
 
 
@@ -168,7 +168,13 @@ def header(title: str, question: str) -> dict:
             "**Synthetic demo data: these are not real figures.**" + (f"  \n{note}" if note else ""),
             icon=":material/warning:",
         )
-    if s.status.problems:
+    if s.status.building:
+        st.info(
+            f"New extracts were found and are being checked and loaded: this page shows the last good data "
+            f"(built {s.status.built_at}) until they are ready, then updates at your next click.",
+            icon=":material/hourglass_top:",
+        )
+    elif s.status.problems:
         st.error(
             f"The newest extracts have problems, so this page shows the last good data "
             f"(built {s.status.built_at}). Fix these and the page updates by itself:",

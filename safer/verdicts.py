@@ -80,6 +80,8 @@ class Comparison:
     family_p_value: float | None = None  # Benjamini–Hochberg adjusted, when shown among many
     family_verdict: str | None = None
     family_size: int | None = None
+    # months with data in both periods left out as far out of line with the others, as (current, previous) pairs
+    left_out: tuple[tuple[str, str], ...] = ()
 
     @property
     def shown_verdict(self) -> str:
@@ -345,12 +347,14 @@ def _correlation_factor(rho: float, cm: Sequence[str], pm: Sequence[str]) -> flo
     return max(1.0, true / assumed) if assumed > 0 else 1.0
 
 
-def _allow_for_years(fit: _Fit, values: dict[str, float], cm: Sequence[str], pm: Sequence[str]) -> _Fit:
+def _allow_for_years(fit: _Fit, values: dict[str, float], cm: Sequence[str], pm: Sequence[str]) -> _Fit | None:
     """The GLM's test widened for variation between years, the larger of two estimates: months correlated with
     the next (`_serial_correlation`, from every month's residual after the season and each year's level), and
     the spread of the earlier year-on-year changes (`_year_to_year`, τ² for a 12-month mean, × 12 ÷ n for n
     months), whose degrees of freedom (Welch-Satterthwaite, τ² and its sampling variance on changes − 1) are
-    then used."""
+    then used. None when the history is too short for either (fewer than `MIN_SERIAL_MONTHS` months): how much
+    years vary on their own cannot be told, and with series that wander as crime series do a verdict on so
+    little history would be wrong far more often than 1 in 20 (docs/statistics.md)."""
     if fit.how != "glm" or not cm:
         return fit
     n = len(cm)
@@ -361,13 +365,7 @@ def _allow_for_years(fit: _Fit, values: dict[str, float], cm: Sequence[str], pm:
     extra = yy[0] * 12.0 / n if yy else 0.0
     var_years = var_glm + extra
     if serial is None and yy is None:
-        return replace(
-            fit,
-            year_to_year=(
-                f"variation between years not allowed for: fewer than {MIN_SERIAL_MONTHS} months of history to "
-                "estimate it"
-            ),
-        )
+        return None
     parts = []
     if serial:
         parts.append(f"month-to-month correlation {serial[0]:.2f} from {serial[1]} months")
@@ -381,9 +379,11 @@ def _allow_for_years(fit: _Fit, values: dict[str, float], cm: Sequence[str], pm:
         figures = f"variance × {var_serial / var_glm:.2f} for the correlation between months"
     else:
         se = math.sqrt(var_years)
-        # τ²'s estimate rests on the changes less one, with its own sampling variance inside it
-        noise = (extra + yy[3] * 12.0 / n) ** 2 / max(yy[1] - 1, 1)
-        df = max(1.0, se**4 / ((fit.se**4 / fit.df if math.isfinite(fit.df) else 0.0) + noise))
+        # Welch-Satterthwaite over the two parts of the variance: the GLM's on its own degrees of freedom, the
+        # allowance for years on the changes less one. A small allowance leaves nearly the GLM's test (a t on 1
+        # degree of freedom for an allowance of 0.1% would make the test jump at τ² = 0).
+        glm_part = fit.se**4 / fit.df if math.isfinite(fit.df) else 0.0
+        df = max(1.0, se**4 / (glm_part + extra**2 / max(yy[1] - 1, 1)))
         figures = (
             f"between-year SD {math.sqrt(yy[0]) * 100:.0f}% for a 12-month period, t on {df:.1f} degrees of freedom"
         )
@@ -431,7 +431,7 @@ def _untested(note: str, **fields) -> Comparison:
 # A matched pair this many robust SDs from the others' median log ratio is left out of the test. Among 12 ordinary
 # pairs the largest robust z exceeds 3.5 one time in eight and 6 about one time in a hundred (simulated).
 OUTLIER_Z = 6.0
-LEFT_OUT = " and in line with the others ("  # how a basis names the months left out (views withhold it for wards)
+LEFT_OUT = "; compared without "  # how a basis names the months left out (views withhold it for wards)
 
 
 def _outlying_pair(cur: list[float], prev: list[float]) -> int | None:
@@ -477,10 +477,12 @@ def _compare(
     prev_period = fmt.period_label(prev_months[0], prev_months[-1]) if prev_months else "no months"
     cur_text = _period_text(cur_months[0], cur_months[-1]) if cur_months else "no months"
     prev_text = _period_text(prev_months[0], prev_months[-1]) if prev_months else "no months"
-    if len(pairs) < len(cur_months):  # say which months the means and the test rest on, not "whole cycles"
-        basis = f"{basis}; the {len(pairs)} of {len(cur_months)} months with data in both"
-        if left_out:
-            basis += f"{LEFT_OUT}{'; '.join(fmt.month_label(c) for c, _p in left_out)} left out)"
+    both = len(pairs) + len(left_out)
+    if both < len(cur_months):  # say which months the means and the test rest on, not "whole cycles"
+        basis = f"{basis}; the {both} of {len(cur_months)} months with data in both"
+    if left_out:
+        months = " and ".join(fmt.month_label(c) for c, _p in left_out)
+        basis += f"{LEFT_OUT}{months}, far out of line with the others"
     c_vals = [values[m] for m in cm]
     p_vals = [values[m] for m in pm]
     cmean = sum(c_vals) / len(c_vals) if c_vals else None
@@ -502,15 +504,27 @@ def _compare(
         previous_mean=pmean,
         change_pct=change,
         months_not_yet=months_not_yet,
+        left_out=tuple(left_out),
     )
     if len(pairs) < min_months:
         why = (
-            f"only {fmt.plural(len(pairs), 'calendar month has', 'calendar months have')} data in both periods "
-            f"({cur_period}; {prev_period}); "
-            f"a verdict needs at least {min_months}"
-        )
+            f"only {fmt.plural(len(pairs), 'calendar month has', 'calendar months have')}"
+            if pairs
+            else "no calendar month has"
+        ) + f" data in both periods ({cur_period}; {prev_period}); a verdict needs at least {min_months}"
         return _untested(why, **common)
     fit = _allow_for_years(_fit_pair(c_vals, p_vals, seasonal=True), values, cm, pm)
+    if fit is None:
+        last = max(cm + pm)
+        history = sum(m <= last for m in values)
+        why = (
+            f"{fmt.plural(history, 'month')} with data up to {fmt.month_label(last)}, and a verdict needs at least "
+            f"{MIN_SERIAL_MONTHS}: with less, how much years differ on their own cannot be told from a real change"
+            if history < MIN_SERIAL_MONTHS
+            else f"too few consecutive months with data up to {fmt.month_label(last)} to tell how much years differ "
+            "on their own from a real change"
+        )
+        return _untested(why, **common)
     model, figures = _method(fit, len(pairs), cur_period, prev_period)
     for c, p in left_out:
         model += (
@@ -596,11 +610,19 @@ def compare_cycle(
     aligned = months_prev[shift:]
     n = min(len(happened), len(aligned))
     whole = len(happened) == len(months_cur)
-    if n == 0:
+    if not happened:
         c = _no_comparison(
             indicator_id, area_code, good_direction, "cycle", f"plan cycle {cur.cycle_id} has not started yet"
         )
         return replace(c, months_not_yet=len(months_cur))
+    if n == 0:  # the earlier cycle holds none of the calendar months this one has reached
+        why = (
+            f"plan cycle {prev.cycle_id} ({fmt.period_label(months_prev[0], months_prev[-1])}) has none of the "
+            f"calendar months {cur.cycle_id} has reached ({fmt.period_label(happened[0], happened[-1])}) to "
+            "compare them with"
+        )
+        c = _no_comparison(indicator_id, area_code, good_direction, "cycle", why)
+        return replace(c, months_not_yet=len(months_cur) - len(happened))
     if shift:
         basis = (
             f"{cur.cycle_id} against {prev.cycle_id}, {n} months matched by calendar month (the cycles start in "
@@ -673,20 +695,39 @@ MIN_MONTHS_FOR_LIMITS = 12
 SEASONAL_MIN_MONTHS = 36  # three of each calendar month, so one unusual month cannot pass for the season
 LIMITS_METHOD = (
     "Limits around each month's expected count from a quasi-Poisson GLM with a term for each calendar month "
-    "(where there are 36 months or more with data) and a level for each plan cycle; exact Poisson quantiles "
-    "(99.73%), or negative binomial ones with the same over-dispersion when months vary more than Poisson, "
-    "so a usual summer peak is not a signal"
+    "(where there are 36 months or more with data) and a level for each plan cycle, fitted on the months before "
+    "the plan cycle under way; that cycle's months are judged against the plan before's level and season carried "
+    "forward, so a lasting change shows instead of moving its own line. Exact Poisson quantiles (99.73%), or "
+    "negative binomial ones with the same over-dispersion when months vary more than Poisson (estimated with "
+    "months far out of line set aside, so one spike does not widen every limit); a usual summer peak is not a "
+    "signal"
 )
+TRIM_Z = 3.5  # Pearson residuals beyond this many robust SDs are set aside when over-dispersion is estimated
+
+
+def _robust_dispersion(y: np.ndarray, mu: np.ndarray, n_params: int) -> float:
+    """Pearson's dispersion (χ² over residual degrees of freedom) over the months within `TRIM_Z` robust SDs
+    (1.4826 × the median absolute Pearson residual) of the fit, so a month far out of line, the very thing the
+    limits are to show, does not widen them all."""
+    r = (y - mu) / np.sqrt(np.maximum(mu, 1e-9))
+    spread = 1.4826 * float(np.median(np.abs(r)))
+    keep = np.abs(r) <= TRIM_Z * max(spread, 1.0)
+    df = int(keep.sum()) - n_params
+    return float(np.sum(r[keep] ** 2) / df) if df > 0 else 1.0
 
 
 def control_limits(monthly: pd.DataFrame, cycles: pd.DataFrame) -> pd.DataFrame:
     """Limits for each month: columns month, value, phase, centre (the expected count), lower, upper, signal.
 
-    The expected count comes from one quasi-Poisson GLM over every month with data: a level for each
-    phase (plan cycle, or before / between / after cycles) and, with 36 or more months with data, a term for
-    each calendar month. The limits are the 0.135% and 99.865% quantiles of a Poisson distribution with that
-    mean, or, when the months vary more than Poisson (Pearson dispersion φ > 1), of a negative binomial with
-    the same mean and variance φ × mean. A phase with fewer than 6 months of data gets no limits.
+    The expected count comes from a quasi-Poisson GLM: a level for each phase (plan cycle, or before / between /
+    after cycles) and, with 36 or more months with data, a term for each calendar month. It is fitted on the
+    months before the phase holding the last month (phase I) when they number at least
+    `MIN_MONTHS_FOR_LIMITS`; that last phase's months (phase II) are then judged against the level of the phase
+    before it and the season, carried forward, so a lasting rise or fall under the current plan is seen rather
+    than absorbed by a level of its own. (Without enough earlier months, every month is fitted together.) The
+    limits are the 0.135% and 99.865% quantiles of a Poisson distribution with that mean, or, when the months
+    vary more than Poisson (`_robust_dispersion` φ > 1), of a negative binomial with the same mean and variance
+    φ × mean. An earlier phase with fewer than 6 months of data gets no limits.
     """
     out = monthly[["month", "value"]].copy()
     out["month"] = out["month"].astype(str).str.slice(0, 7)
@@ -697,24 +738,34 @@ def control_limits(monthly: pd.DataFrame, cycles: pd.DataFrame) -> pd.DataFrame:
     out["upper"] = math.nan
     out["signal"] = ""
     have = out[out["value"].notna()]
+    order = list(have.groupby("phase")["month"].min().sort_values().index)  # phases in time order
+    current = order[-1] if order else None
     counts = have.groupby("phase")["value"].count()
-    usable = have[have["phase"].map(counts).ge(6)]
-    if len(usable) < MIN_MONTHS_FOR_LIMITS or usable["value"].sum() == 0:
+    earlier = have[(have["phase"] != current) & have["phase"].map(counts).ge(6)]
+    phase_two = len(earlier) >= MIN_MONTHS_FOR_LIMITS and earlier["value"].sum() > 0
+    fit_on = earlier if phase_two else have[have["phase"].map(counts).ge(6)]
+    if len(fit_on) < MIN_MONTHS_FOR_LIMITS or fit_on["value"].sum() == 0:
         out["dispersion"] = math.nan
         return out
-    seasonal = len(usable) >= SEASONAL_MIN_MONTHS
-    moy = usable["month"].str.slice(5, 7)
-    phases = sorted(usable["phase"].unique())
-    cols = [np.ones(len(usable))]
-    cols += [(usable["phase"] == ph).to_numpy(float) for ph in phases[1:]]
-    if seasonal:
-        months_present = sorted(moy.unique())
-        cols += [(moy == mm).to_numpy(float) for mm in months_present[1:]]
-    X = np.column_stack(cols)
-    model = sm.GLM(usable["value"].to_numpy(float), X, family=sm.families.Poisson())
-    res = _fit(model)
-    phi = float(res.pearson_chi2 / res.df_resid) if res.df_resid > 0 else 1.0
-    mu = res.predict(X)
+    judged = pd.concat([fit_on, have[have["phase"] == current]]) if phase_two else fit_on
+    seasonal = len(fit_on) >= SEASONAL_MIN_MONTHS
+    phases = [ph for ph in order if ph in set(fit_on["phase"])]
+    months_present = sorted(fit_on["month"].str.slice(5, 7).unique())
+
+    def design(rows: pd.DataFrame) -> np.ndarray:
+        # a phase-two month takes the level of the last phase fitted (the plan before) and its calendar month
+        ph = rows["phase"].where(rows["phase"].isin(phases), phases[-1])
+        moy = rows["month"].str.slice(5, 7)
+        cols = [np.ones(len(rows))] + [(ph == p).to_numpy(float) for p in phases[1:]]
+        if seasonal:
+            cols += [(moy == mm).to_numpy(float) for mm in months_present[1:]]
+        return np.column_stack(cols)
+
+    X = design(fit_on)
+    y = fit_on["value"].to_numpy(float)
+    res = _fit(sm.GLM(y, X, family=sm.families.Poisson()))
+    phi = _robust_dispersion(y, res.predict(X), X.shape[1])
+    mu = res.predict(design(judged))
     q_lo, q_hi = (1 - LIMITS_COVERAGE) / 2, 1 - (1 - LIMITS_COVERAGE) / 2
     if phi > 1:
         size = mu / (phi - 1)
@@ -722,7 +773,7 @@ def control_limits(monthly: pd.DataFrame, cycles: pd.DataFrame) -> pd.DataFrame:
         lo, hi = _st.nbinom.ppf(q_lo, size, prob), _st.nbinom.ppf(q_hi, size, prob)
     else:
         lo, hi = _st.poisson.ppf(q_lo, mu), _st.poisson.ppf(q_hi, mu)
-    idx = usable.index
+    idx = judged.index
     out.loc[idx, "centre"] = mu
     out.loc[idx, "lower"] = lo
     out.loc[idx, "upper"] = hi

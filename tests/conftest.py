@@ -27,6 +27,10 @@ def _isolated_cache(request, tmp_path, monkeypatch):
     (`demo_env`), which share one build of it. The dashboard does not warm its view cache in a thread
     beside the tests (SAFER_WARM=0; tests/test_view_cache.py warms it on purpose)."""
     monkeypatch.setenv("SAFER_WARM", "0")
+    # a page's check of the disk waits for a build of changed extracts (tests/test_store.py tests the build
+    # that runs aside while the last good one serves)
+    monkeypatch.setattr("safer.store.BUILD_WAIT_SECONDS", 120.0)
+    monkeypatch.setenv("SAFER_BUILD_WAIT_SECONDS", "120")
     if "demo_env" in request.fixturenames:
         monkeypatch.setenv("SAFER_CACHE_DIR", str(request.getfixturevalue("_demo_cache")))
         monkeypatch.setenv("SAFER_DATA_DIR", str(PROJECT / "data"))

@@ -227,3 +227,18 @@ def test_data_readme_is_exactly_what_the_contract_generates(capsys):
         section = text.split(f"### `{name}`", 1)[1].split("\n### ", 1)[0]
         for c in spec.columns:
             assert f"| `{c.name}` | {c.type} | {'yes' if c.required else 'no'} |" in section, (name, c.name)
+
+
+def test_a_file_lists_at_most_100_problems_and_counts_the_rest(data_dir):
+    """A file with a bad value on every one of 250 rows: the first 100 are listed with their lines, the other 150
+    in one last line (an error), so a million bad rows do not make a million messages."""
+    rows = "".join(f"cse,2019-{1 + i % 12:02d},E05000001,x{i}\n" for i in range(250))
+    (data_dir / "partner_monthly.csv").write_text("indicator_id,month,area_code,value\n" + rows)
+    found = [p for p in contract.validate(data_dir).problems if p.file == "partner_monthly.csv"]
+    assert len(found) == 101
+    assert [p.line for p in found[:100]] == list(range(2, 102))
+    assert str(found[100]) == (
+        "partner_monthly.csv:102: -: and 150 more problems from this line on, not listed (only the first 100 of a "
+        "file are): fix these and validate again"
+    )
+    assert found[100].severity == "error"

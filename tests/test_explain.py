@@ -104,10 +104,11 @@ def test_a_withheld_verdict_does_not_name_a_month_left_out_as_out_of_line():
     c = verdicts.Comparison(
         indicator_id="cse", area_code="W", compare="latest12", good_direction="up", current_period="2025-10 to 2026-09",
         previous_period="2024-10 to 2025-09",
-        basis="the latest 12 months against the same months a year before; the 11 of 12 months with data in both "
-        "and in line with the others (Mar 2026 left out)",
-        current_months=tuple(f"2025-{m:02d}" for m in range(1, 12)),
-        previous_months=tuple(f"2024-{m:02d}" for m in range(1, 12)),
+        basis="the latest 12 months against the same months a year before; compared without Mar 2026, far out of "
+        "line with the others",
+        current_months=tuple(f"2025-{m:02d}" for m in range(1, 13) if m != 3),
+        previous_months=tuple(f"2024-{m:02d}" for m in range(1, 13) if m != 3),
+        left_out=(("2025-03", "2024-03"),),
         current_months_with_data=12, previous_months_with_data=12, current_mean=2.0, previous_mean=1.0,
         change_pct=100.0, rate_ratio=2.0, ci_low=1.0, ci_high=4.0, p_value=0.04, dispersion=1.0, verdict="better",
         method="Quasi-Poisson ...; Mar 2026 against Mar 2025 (9 against 1) is far out of line ... left out.",
@@ -115,7 +116,10 @@ def test_a_withheld_verdict_does_not_name_a_month_left_out_as_out_of_line():
     )  # fmt: skip
     shown = comparisons._shown(c, hide=True)
     assert "Mar 2026" not in shown.basis + shown.method + shown.model and shown.p_value is None
-    assert shown.basis.endswith("the 11 of 12 months with data in both")
+    assert shown.basis == "the latest 12 months against the same months a year before"
+    # the months with data in both are published, not the 11 the test used: the missing one would name it
+    assert len(shown.current_months) == 12 and "2025-03" in shown.current_months and shown.left_out == ()
+    assert "12 matched months" in shown.method
     assert comparisons._shown(c, hide=False) == c and dataclasses.asdict(shown)["verdict"] == "better"
 
 
@@ -142,3 +146,49 @@ def test_on_the_small_fixture(data_dir, tmp_path):
     lines = [json.loads(x) for x in r.stdout.splitlines()]
     # six months of data: no 12-month window has a year before it, so nothing is guessed
     assert {x["verdict"] for x in lines} == {"not enough data"}
+
+
+def test_a_past_cycle_s_overview_is_reproduced_with_end_month(demo):
+    """The Overview of a past plan cycle judges the 12 months ending at that cycle's end; the command it prints
+    (`--end-month`) gives the same verdicts, and a bad month or kind is one line of error."""
+    from safer import views
+
+    data, cache = demo
+    os.environ["SAFER_CACHE_DIR"] = str(cache)
+    s = Store(data)
+    try:
+        v = views.overview(s, "2022-25")
+    finally:
+        s.close()
+    (cmd,) = [q for q in v.queries if "--compare latest12" in q]
+    assert cmd == "python -m safer explain --indicator all --compare latest12 --end-month 2025-03 --json"
+    r = explain(*cmd.split()[4:], data=data, cache=cache)
+    assert r.returncode == 0, r.stderr
+    lines = {x["indicator_id"]: x for x in map(json.loads, r.stdout.splitlines())}
+    for card in v.data["cards"]:
+        x = lines[card.indicator_id]
+        assert x["current_period"] == "2024-04 to 2025-03"
+        assert (x["family_verdict"] or x["verdict"]) == card.verdict, card.indicator_id
+    for bad, message in (("2025-13", "--end-month must be a month YYYY-MM"), ("x", "--end-month must be")):
+        r = explain("--indicator", "asb", "--end-month", bad, data=data, cache=cache)
+        assert r.returncode == 1 and r.stderr.startswith(f"explain: {message}"), r.stderr
+    r = explain("--indicator", "asb", "--compare", "cycle", "--end-month", "2025-03", data=data, cache=cache)
+    assert r.stderr == "explain: --end-month goes with --compare latest12\n"
+
+
+def test_one_current_cycle_for_every_indicator_even_where_an_extract_lags(store):
+    """The fixture's data ends in 2020-07 (police.uk) while CSE ends in 2020-04 and modern slavery in 2020-02:
+    plan cycle c3 (2020-07 to 2020-12) is current for all of them, so a family compares one pair of cycles, and
+    c3's months up to 2020-07 have happened for every indicator (a lagging extract's are missing, not "not yet")."""
+    from safer.views import comparisons
+
+    assert comparisons.data_end(store) == "2020-07"
+    assert {comparisons.current_cycle_id(store, i) for i in ("asb", "cse", "slavery")} == {"c3"}
+    fam = comparisons.family(store, "cycle")
+    assert [c.indicator_id for c in fam] == ["asb", "burglary", "cse", "slavery"]
+    # c3 starts in July, c2 ran April to June: no calendar month to pair, which is not "not started yet"
+    assert all(c.months_not_yet == 5 and c.verdict == "not enough data" for c in fam)
+    assert {c.note for c in fam} == {
+        "plan cycle c2 (Apr 2020 to Jun 2020) has none of the calendar months c3 has reached (Jul 2020) to compare "
+        "them with"
+    }

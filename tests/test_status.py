@@ -51,7 +51,15 @@ def test_a_status_whose_interval_spans_two_bands_is_too_early_to_tell():
 def test_progress_far_beyond_the_target_is_capped_in_words():
     a = status.assess(months("2020-01", [5000] * 12), baseline=1000, target=1010, rule=RULE, good_direction="up")
     assert a["progress_pct"] == pytest.approx(40000) and a["status"] == "on track"
-    assert "over +200%" in a["reason"] and "40000" not in a["reason"]
+    assert a["reason"] == (
+        "The target is already passed: the latest 12 months' mean (5,000.0 a month) is beyond the target (1,010.0), "
+        "from a baseline of 1,000.0, and so is the whole of its 95% interval (on track from 100%, at risk from 0%, "
+        "off track below)."
+    )
+    assert "40000" not in a["reason"] and "+200%" not in a["reason"]
+    # part of the way there, with an interval reaching beyond the target: still in progress words, capped
+    b = status.assess(months("2020-01", [1008] * 12), baseline=1000, target=1010, rule=RULE, good_direction="up")
+    assert b["reason"].startswith("Progress +80% of the way") and "over +200%" in b["reason"], b["reason"]
 
 
 def test_no_baseline_no_target_no_rule_are_never_guessed():

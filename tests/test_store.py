@@ -198,3 +198,70 @@ def test_a_partner_month_not_over_when_the_file_was_written_is_left_out_as_incom
     os.utime(pm, (written + 40 * 86400,) * 2)
     s2 = Store(data_dir)
     assert list(queries.run(s2, "monthly", indicator="cse").month) == ["2020-01", "2020-02", "2020-03", "2020-04"]
+
+
+def test_an_extract_rewritten_while_the_build_runs_is_not_served(data_dir, monkeypatch):
+    """Validation reads a file, then the build loads it again: a file rewritten in between (same row count,
+    unvalidated values) must not be served as current. The build is thrown away and the next check builds the
+    new files, which validation then refuses."""
+    s = Store(data_dir)
+    good = s.version
+    pm = data_dir / "partner_monthly.csv"
+    real_validate = contract.validate
+
+    def validate_then_rewrite(*args, **kwargs):
+        report = real_validate(*args, **kwargs)
+        pm.write_text(FILES["partner_monthly.csv"].replace("cse,2020-02,E05000001,4", "cse,2020-02,E05999999,-4"))
+        return report
+
+    monkeypatch.setattr(contract, "validate", validate_then_rewrite)
+    (data_dir / "events.csv").write_text(FILES["events.csv"] + "2020-05-01,New,other,,\n")
+    status = s.refresh()
+    assert not status.current and s.version == good
+    assert [str(p) for p in status.problems] == [
+        "(build):0: -: an extract changed while the build ran, so it was not used; it is built again at the next check"
+    ]
+    monkeypatch.setattr(contract, "validate", real_validate)
+    status = s.refresh()  # the rewritten file is validated now, and refused
+    assert not status.current and s.version == good
+    assert any(p.file == "partner_monthly.csv" and p.line == 4 for p in status.problems)
+    assert int(s.sql("SELECT min(value) AS v FROM partner_monthly").v[0]) >= 0
+
+
+def test_the_dashboard_s_check_builds_new_extracts_aside_while_the_last_good_build_serves(data_dir, monkeypatch):
+    """`refresh(wait=False)`: a build of changed extracts runs in a background thread; meanwhile every reader
+    gets the last good build at once (a large or broken extract no longer holds every session's page), and
+    `status.building` says so; when it is done, the new build serves. Extracts validation refused are not
+    validated again at every check."""
+    import threading
+
+    s = Store(data_dir)
+    old = s.version
+    release, started = threading.Event(), threading.Event()
+    real_build = store_mod.build
+
+    def slow_build(*args, **kwargs):
+        started.set()
+        release.wait(30)
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(store_mod, "build", slow_build)
+    monkeypatch.setattr(store_mod, "BUILD_WAIT_SECONDS", 0.05)
+    (data_dir / "events.csv").write_text(FILES["events.csv"] + "2020-05-01,New,other,,\n")
+    status = s.refresh(wait=False)
+    assert started.wait(10) and status.building and s.version == old
+    assert len(queries.run(s, "events", indicator="asb")) == 1  # the last good build answers meanwhile
+    assert s.refresh(wait=False).building  # one build at a time; the next check just waits a little
+    release.set()
+    s._builder.join(30)
+    assert not s.status.building and s.status.current and s.version != old
+    assert len(queries.run(s, "events", indicator="asb")) == 2
+    # a broken extract: validated once, then not again until a file changes
+    calls = []
+    monkeypatch.setattr(store_mod, "build", lambda *a, **k: (calls.append(1), real_build(*a, **k))[1])
+    (data_dir / "partner_monthly.csv").write_text(FILES["partner_monthly.csv"] + "cse,2020-05,E05999999,1\n")
+    for _ in range(3):
+        s.refresh(wait=False)
+        if s._builder:
+            s._builder.join(30)
+    assert len(calls) == 1 and not s.status.current and s.status.problems[0].file == "partner_monthly.csv"

@@ -55,7 +55,7 @@ def _latest(df, gd="down"):
 @pytest.mark.slow
 def test_false_alarms_near_the_nominal_rate_with_season_and_over_dispersion():
     rng = np.random.default_rng(20261123)
-    alarms = sum(_latest(_series(rng, 24, 60, phi=2.0)).verdict != "no clear change" for _ in range(400))
+    alarms = sum(_latest(_series(rng, 36, 60, phi=2.0)).verdict != "no clear change" for _ in range(400))
     # nominal 5%; binomial sd at n=400 is 1.1 points
     assert alarms / 400 <= 0.08, alarms
 
@@ -65,7 +65,7 @@ def test_a_flat_mean_model_would_cry_wolf_where_the_seasonal_one_does_not():
     """The seasonal pairing is what keeps false alarms down: the same series compared on shifted windows
     (different calendar months) would differ by the season alone."""
     rng = np.random.default_rng(7)
-    df = _series(rng, 24, 200, phi=1.0)
+    df = _series(rng, 36, 200, phi=1.0)
     c = _latest(df)
     assert c.dispersion < 2.0  # seasonal terms absorb the ±30% season
     assert c.rate_ratio == pytest.approx(c.current_mean / c.previous_mean)
@@ -75,7 +75,7 @@ def test_a_flat_mean_model_would_cry_wolf_where_the_seasonal_one_does_not():
 def test_power_to_detect_a_real_fall_of_15_percent():
     rng = np.random.default_rng(11)
     hits = sum(
-        _latest(_series(rng, 24, 150, phi=1.5, change=0.85, change_at=12)).verdict == "better" for _ in range(200)
+        _latest(_series(rng, 36, 150, phi=1.5, change=0.85, change_at=24)).verdict == "better" for _ in range(200)
     )
     assert hits / 200 >= 0.8, hits
 
@@ -155,7 +155,11 @@ def test_the_year_to_year_allowance_keeps_the_power_to_see_a_real_change():
 def test_the_method_says_how_variation_between_years_was_allowed_for():
     rng = np.random.default_rng(8)
     short = _latest(_series(rng, 30, 100))  # two and a half years
-    assert "variation between years not allowed for: fewer than 36 months of history to estimate it" in short.method
+    assert short.verdict == "not enough data" and short.p_value is None  # how much years vary cannot be told
+    assert short.note == (
+        "30 months with data up to Jun 2022, and a verdict needs at least 36: with less, how much years differ on "
+        "their own cannot be told from a real change"
+    )
     three = _latest(_series(rng, 36, 100))  # three years: the correlation between months, not yet the changes
     assert "(the larger of month-to-month correlation" in three.method and "year-on-year" not in three.method
     df = _wandering(rng, 72, 200, rho=0.9, sd=0.3)
@@ -175,30 +179,57 @@ def test_one_month_far_out_of_line_does_not_decide_the_verdict():
     (robust z above 6) left out, false alarms stay near 5%, and a real fall of 15% in clean series is seen as
     often as before."""
     rng = np.random.default_rng(12)
-    months = fmt.months_between("2024-10", "2026-09")
+    months = fmt.months_between("2023-10", "2026-09")
     alarms = 0
     for _ in range(400):
-        y = rng.poisson(100 * np.where(rng.random(24) < 0.03, 10, 1)).astype(float)
+        y = rng.poisson(100 * np.where(rng.random(36) < 0.03, 10, 1)).astype(float)
         alarms += _latest(pd.DataFrame({"month": months, "value": y})).verdict != "no clear change"
     assert alarms / 400 <= 0.07, alarms
     hits = plain = 0
     for _ in range(300):
-        y = rng.poisson(50 * np.r_[np.ones(12), np.full(12, 0.85)]).astype(float)
+        y = rng.poisson(50 * np.r_[np.ones(24), np.full(12, 0.85)]).astype(float)
         hits += _latest(pd.DataFrame({"month": months, "value": y})).verdict == "better"
-        plain += verdicts._fit_pair(list(y[12:]), list(y[:12]), True).p_value < 0.05
+        plain += verdicts._fit_pair(list(y[24:]), list(y[12:24]), True).p_value < 0.05
     assert hits >= plain - 15, (hits, plain)
 
 
 def test_the_month_far_out_of_line_is_named():
-    months = fmt.months_between("2024-10", "2026-09")
-    y = [100.0, 96, 104, 99, 101, 97, 103, 98, 102, 100, 95, 105, 98, 101, 97, 104, 99, 1000, 96, 102, 100, 103, 97, 99]
-    assert months[17] == "2026-03"  # 1,000 in March 2026
+    months = fmt.months_between("2023-10", "2026-09")
+    y = [101.0, 99, 98, 103, 100, 97, 102, 96, 104, 99, 101, 100]  # a year of history before the two compared
+    y += [
+        100.0,
+        96,
+        104,
+        99,
+        101,
+        97,
+        103,
+        98,
+        102,
+        100,
+        95,
+        105,
+        98,
+        101,
+        97,
+        104,
+        99,
+        1000,
+        96,
+        102,
+        100,
+        103,
+        97,
+        99,
+    ]
+    assert months[29] == "2026-03"  # 1,000 in March 2026
     c = _latest(pd.DataFrame({"month": months, "value": y}))
     assert "Mar 2026 against Mar 2025 (1,000 against 97) is far out of line" in c.method
     assert "left out: check that month's data" in c.method and c.verdict == "no clear change"
     assert "2026-03" not in c.current_months and len(c.current_months) == 11  # the means and test rest on 11
-    assert c.current_mean == pytest.approx((sum(y[12:]) - 1000) / 11)
-    assert c.basis.endswith("the 11 of 12 months with data in both and in line with the others (Mar 2026 left out)")
+    assert c.current_mean == pytest.approx((sum(y[24:]) - 1000) / 11)
+    assert c.basis.endswith("a year before; compared without Mar 2026, far out of line with the others")
+    assert c.left_out == (("2026-03", "2025-03"),)
 
 
 def test_one_month_keyed_ten_times_too_high_does_not_hide_a_real_fall():
@@ -207,20 +238,20 @@ def test_one_month_keyed_ten_times_too_high_does_not_hide_a_real_fall():
     season = 1 + 0.3 * np.cos((np.arange(12) - 6) / 12 * 2 * np.pi)
     prev, cur = np.round(300 * season), np.round(0.7 * 300 * season)
     cur[5] *= 10
-    months = fmt.months_between("2024-10", "2026-09")
-    c = _latest(pd.DataFrame({"month": months, "value": np.r_[prev, cur]}))
+    months = fmt.months_between("2023-10", "2026-09")
+    c = _latest(pd.DataFrame({"month": months, "value": np.r_[prev, prev, cur]}))
     assert c.verdict == "better" and c.change_pct == pytest.approx(-30, abs=1) and c.rate_ratio < 0.75
 
 
 def test_fewer_than_nine_matched_months_is_not_enough_data():
     rng = np.random.default_rng(3)
-    df = _series(rng, 24, 100)
-    df.loc[df.index[:4], "value"] = np.nan  # 4 of the previous year's months missing: 8 matched months
+    df = _series(rng, 40, 100, first="2019-09")  # to 2022-12: 36 months with data, as a verdict needs
+    df.loc[df.index[16:20], "value"] = np.nan  # 4 of the previous year's months missing: 8 matched months
     c = _latest(df)
     assert c.verdict == "not enough data" and c.p_value is None
     assert len(c.current_months) == 8 and c.current_months_with_data == 12 and c.previous_months_with_data == 8
     assert "at least 9" in c.note and "No test" in c.method
-    df.loc[df.index[3], "value"] = 100.0  # 9 matched months: a verdict
+    df.loc[df.index[19], "value"] = 100.0  # 9 matched months: a verdict
     assert _latest(df).verdict != "not enough data"
 
 
@@ -257,7 +288,7 @@ def test_one_period_with_no_events_uses_the_exact_test():
 
 def test_neutral_indicators_say_up_or_down():
     rng = np.random.default_rng(13)
-    df = _series(rng, 24, 300, change=1.4, change_at=12)
+    df = _series(rng, 36, 300, change=1.4, change_at=24)
     assert _latest(df, gd="neither").verdict == "up"
 
 
@@ -294,8 +325,9 @@ def test_a_rise_from_nothing_keeps_its_direction_among_many():
         good_direction="up",
     )  # fmt: skip
     flat = verdicts.compare_latest12(
-        pd.DataFrame({"month": months, "value": [10] * 24}), indicator_id="f", area_code="A", good_direction="down"
-    )
+        pd.DataFrame({"month": fmt.months_between("2023-10", "2026-09"), "value": [10] * 36}), indicator_id="f",
+        area_code="A", good_direction="down",
+    )  # fmt: skip
     assert rise.change_pct is None and rise.verdict == "better" and rise.p_value < 1e-9
     fam = verdicts.adjust_family([rise, flat])
     assert fam[0].family_verdict == "better" and fam[0].shown_verdict == "better"

@@ -9,6 +9,7 @@ here for display is the verdict and figures that reveal no small count (see `wit
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pandas as pd
 
@@ -91,17 +92,23 @@ def _shown(c: verdicts.Comparison, hide: bool) -> verdicts.Comparison:
     in either period" says every month was 0."""
     if not hide:
         return c
+    # which months were left out as far out of line says too much: the months with data in both are shown
+    cur = tuple(sorted(c.current_months + tuple(m for m, _p in c.left_out)))
+    prev = tuple(sorted(c.previous_months + tuple(p for _m, p in c.left_out)))
     if c.verdict == "not enough data":
         model = c.model or c.method.rstrip(".")
     else:
         model = WITHHELD_METHOD.format(
-            n=len(c.current_months),
-            cur=fmt.period_label(c.current_months[0], c.current_months[-1]) if c.current_months else "no months",
-            prev=fmt.period_label(c.previous_months[0], c.previous_months[-1]) if c.previous_months else "no months",
+            n=len(cur),
+            cur=fmt.period_label(cur[0], cur[-1]) if cur else "no months",
+            prev=fmt.period_label(prev[0], prev[-1]) if prev else "no months",
         )
     return dataclasses.replace(
         c,
-        basis=c.basis.split(verdicts.LEFT_OUT)[0],  # which month was out of line says too much
+        basis=c.basis.split(verdicts.LEFT_OUT)[0],
+        current_months=cur,
+        previous_months=prev,
+        left_out=(),
         current_mean=None,
         previous_mean=None,
         change_pct=None,
@@ -119,10 +126,19 @@ def _shown(c: verdicts.Comparison, hide: bool) -> verdicts.Comparison:
     )
 
 
-def current_cycle_id(store, indicator_id: str) -> str | None:
-    """The plan cycle holding the indicator's last month with data (else the last one started before it)."""
-    inds = indicators(store).set_index("indicator_id")
-    last = inds.loc[indicator_id, "last_month"] if indicator_id in inds.index else None
+def data_end(store) -> str | None:
+    """The last month with data of any indicator: months after it have not happened in the data yet. An
+    indicator whose extract lags has its months up to here missing (not "not yet happened")."""
+    last = indicators(store)["last_month"].dropna()
+    return str(last.max()) if len(last) else None
+
+
+def current_cycle_id(store, indicator_id: str | None = None) -> str | None:
+    """The partnership's current plan cycle: the one holding the last month with data of any indicator (else
+    the last one started before it). One cycle for every indicator, so a family shown together (the Overview,
+    the briefing, `explain --indicator all --compare cycle`) compares one pair of cycles, even where one
+    indicator's extract lags (`indicator_id` is kept for callers that name one)."""
+    last = data_end(store)
     cyc = cycles(store)
     if cyc.empty:
         return None
@@ -166,7 +182,7 @@ def cycle(store, indicator_id: str, area_code: str | None = None, cycle_id: str 
         indicator_id=indicator_id,
         area_code=a["area_code"],
         good_direction=str(ind["good_direction"]),
-        last_month=ind.get("last_month") if isinstance(ind.get("last_month"), str) else None,
+        last_month=data_end(store),  # a lagging extract's later months are missing, not "not yet happened"
     )
 
 
@@ -239,10 +255,17 @@ def explain_lines(
     compare: str = "latest12",
     cycle_id: str | None = None,
     group_id: str | None = None,
+    end_month: str | None = None,
 ) -> list[dict]:
-    """What `python -m safer explain --json` prints: one dict per line."""
+    """What `python -m safer explain --json` prints: one dict per line. `end_month` (with latest12): the 12
+    months ending then, as the Overview shows for a past plan cycle."""
     if compare not in KINDS:
         raise ExplainError(f"--compare must be one of {', '.join(KINDS)}, not {compare!r}")
+    if end_month is not None:
+        if compare != "latest12":
+            raise ExplainError("--end-month goes with --compare latest12")
+        if not (isinstance(end_month, str) and re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", end_month)):
+            raise ExplainError(f"--end-month must be a month YYYY-MM, not {end_month!r}")
     ids = (
         list(indicators(store).indicator_id)
         if indicator_id == "all"
@@ -293,7 +316,7 @@ def explain_lines(
             if indicator_id == "all":
                 continue
             raise ExplainError(f"indicator {iid!r} is recorded for the borough only, not for {a['area_code']}")
-        c = in_family(store, compare, iid, a["area_code"], cycle_id)
+        c = in_family(store, compare, iid, a["area_code"], cycle_id, end_month)
         lines.append(c.to_json())
     return lines
 
@@ -310,6 +333,13 @@ def verdict_sentence(c: verdicts.Comparison, unit: str) -> str:
         head = (
             f"{fmt.number(c.current_mean)} {unit} a month from {period}, against {fmt.number(c.previous_mean)} "
             f"in the same months a year before ({fmt.percent_change(c.change_pct)}): "
+        )
+    if v == "no clear change" and c.verdict in ("better", "worse", "up", "down") and c.family_size:
+        # the test alone is beyond chance, the family's is not: say both, as the method beside it does
+        return head + (
+            f"no clear change. Alone, this change would look beyond chance ({fmt.p_value(c.p_value)}), but with "
+            f"{c.family_size} indicators looked at together, one change this size is expected by chance "
+            f"({fmt.p_value(c.family_p_value)} after allowing for that)."
         )
     if v == "no clear change":
         return head + "no clear change; the difference is within what chance would give."

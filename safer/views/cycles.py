@@ -98,11 +98,23 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
         elif hide:
             sentences.append(f"{cid} against the plan before ({c.basis.split(', ', 1)[-1]}): {c.shown_verdict}.")
         else:
-            sentences.append(
+            sentence = (
                 f"{cid} against the plan before ({c.basis.split(', ', 1)[-1]}): "
                 f"{fmt.number(c.current_mean)} against {fmt.number(c.previous_mean)} {ind['unit']} a month, "
                 f"{fmt.percent_change(c.change_pct)}: {c.shown_verdict}."
             )
+            ids = list(comparison["cycle_id"])
+            bars = comparison["monthly_mean"].tolist()
+            i = ids.index(cid) if cid in ids else -1
+            if i > 0 and (fmt.number(bars[i]), fmt.number(bars[i - 1])) != (
+                fmt.number(c.current_mean),
+                fmt.number(c.previous_mean),
+            ):  # the bars are whole cycles so far, the verdict the months both have: say which is which
+                sentence += (
+                    f" The bars show each cycle's mean over all its months with data ({fmt.number(bars[i])} and "
+                    f"{fmt.number(bars[i - 1])}); the verdict compares only the calendar months both cycles have."
+                )
+            sentences.append(sentence)
     for r in rows:
         if r["months_not_yet"]:
             sentences.append(

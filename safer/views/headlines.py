@@ -153,10 +153,16 @@ def overview(store, cycle: str | None = None) -> View:
             metric_label = "small numbers"
         else:
             headline = fmt.number(float(window.mean())) if len(window) else "No data"
-        compared = len(c.current_months)
+        both = len(c.current_months) + len(c.left_out)
+        out = " and ".join(fmt.month_label(m) for m, _p in c.left_out)
+        if both < n and out:
+            which = f" (the {both} months with data in both years, less {out}: far out of line)"
+        elif out:
+            which = f" ({out} left out: far out of line with the other months)"
+        else:
+            which = f" (the {both} months with data in both years)" if both < n else ""
         change = (
-            f"{fmt.percent_change(c.change_pct)} on the same months a year before"
-            + (f" (the {compared} months with data in both years)" if compared < n else "")
+            f"{fmt.percent_change(c.change_pct)} on the same months a year before{which}"
             if c.change_pct is not None
             else c.note or "no change can be worked out"
         )
@@ -231,7 +237,9 @@ def overview(store, cycle: str | None = None) -> View:
         notes=([comparisons.ILLUSTRATIVE] if any(k.illustrative for k in cards) else [])
         + _left_out(store, cycle, cards),
         queries=[
-            "python -m safer explain --indicator all --compare latest12 --json",
+            "python -m safer explain --indicator all --compare latest12"
+            + (f" --end-month {end}" if end else "")
+            + " --json",
             f"python -m safer explain --indicator all --compare cycle --cycle {cycle}",
             f"python -m safer query headline_indicators --cycle {cycle}",
         ],

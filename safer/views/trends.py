@@ -8,8 +8,10 @@ from .base import View, cached, stamp
 
 HOW_TO_READ = (
     "Points are monthly counts; gaps are months with no data (never zero). Each plan cycle is shaded and "
-    "labelled at the top. The dotted grey line is the count expected for the time of year and the plan cycle; "
-    "the dashed grey lines either side are the limits a month usually stays within, and a diamond (above) or a "
+    "labelled at the top. The dotted grey line is the count expected for the time of year and the plan cycle "
+    "(for the plan under way, the plan before's level carried forward, so a lasting change since it began shows "
+    "as months beyond the limits); the dashed grey lines either side are the limits a month usually stays "
+    "within, and a diamond (above) or a "
     "triangle (below) marks a month beyond them. The dash-dot orange line is the mean of the last 12 months, "
     "shown only where all 12 have data. A numbered box at the top marks an event (a change in recording, a "
     "campaign, a new service): the numbers are listed under the chart."
@@ -95,7 +97,7 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
             f"{r.number}. {fmt.month_label(r.event_date[:7])}: {r.title}" + (f" ({r.category})" if r.category else "")
             for r in marked.itertuples()
         ]
-    detail = [c.method]
+    detail = [comparisons.method_line(c)]
     if limits is not None:
         detail.append("Limits: " + verdicts.LIMITS_METHOD + ".")
         if rounded:

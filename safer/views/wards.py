@@ -61,6 +61,16 @@ def _judge_wards(rates: pd.DataFrame, indicator_id: str, period: str):
         f"{len(f.areas)} wards with a rate): "
         + (f"{said}; the other {within} are within." if said else f"all {within} are within.")
     )
+    rated = [a for a in f.areas if a.rate_per_1000 is not None]
+    top = max(rated, key=lambda a: a.rate_per_1000) if rated else None
+    if top is not None and top.position == "within" and f.group_rate_per_1000:
+        # the highest ward is not flagged: say why, or a ward at several times the rest looks overlooked
+        sentence += (
+            f" The highest, {top.area_name} at {fmt.number(top.rate_per_1000, 1)} a year per 1,000 "
+            f"({top.rate_per_1000 / f.group_rate_per_1000:.1f} times the {fmt.number(f.group_rate_per_1000, 1)} of all "
+            "the wards), is within them: wards differ this much from one another routinely, so that alone does "
+            "not mark it out."
+        )
     return rates, (sentence, f.method.replace("similar areas", "wards") + ".")
 
 

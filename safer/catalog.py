@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import io
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -133,8 +132,8 @@ def extract_files_info(data_dir: str | Path, report: contract.Report | None = No
             continue
         table = police.get(rel) if kind == "police_uk/" else report.tables.get(rel)
         problems = by_file.get(rel, [])
-        if rel.endswith(".geojson"):
-            rows = _count_features(path)
+        if rel == contract.BOUNDARIES:  # as validation read it: the file is not read again here
+            rows = report.boundaries.features if report.boundaries is not None else None
         elif table is not None and not any(p.severity == "error" for p in problems):
             rows = table.n_rows
         else:
@@ -142,8 +141,8 @@ def extract_files_info(data_dir: str | Path, report: contract.Report | None = No
         first, last = _period(table)
         st = path.stat()
         source, licence = _source(kind, table, report)
-        if rel.endswith(".geojson"):
-            source, licence = _geojson_attribution(path)
+        if rel == contract.BOUNDARIES:
+            source, licence = _geojson_attribution(report.boundaries)
         out.append(
             {
                 "file": rel,
@@ -164,20 +163,10 @@ def extract_files_info(data_dir: str | Path, report: contract.Report | None = No
     return df
 
 
-def _geojson_attribution(path: Path) -> tuple[str, str]:
+def _geojson_attribution(boundaries: contract.Boundaries | None) -> tuple[str, str]:
     """Boundaries carry their own attribution (the demo's: ONS, Open Government Licence v3.0)."""
-    try:
-        text = json.loads(path.read_text(encoding="utf-8")).get("attribution") or ""
-    except (OSError, ValueError, AttributeError):
-        text = ""
+    text = boundaries.attribution if boundaries is not None else ""
     if not text:
         return OWN_SOURCE, LICENCE_NOT_RECORDED
     licence = "Open Government Licence v3.0" if "Open Government Licence" in text else LICENCE_NOT_RECORDED
-    return str(text), licence
-
-
-def _count_features(path: Path) -> int | None:
-    try:
-        return len(json.loads(path.read_text(encoding="utf-8")).get("features", []))
-    except (OSError, ValueError, AttributeError):
-        return None
+    return text, licence

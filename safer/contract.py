@@ -842,9 +842,16 @@ _add(
     )
 )
 
+BOUNDARIES = "ward_boundaries.geojson"
+BOUNDARY_CODE = "area_code"  # the feature property naming its ward (what the Areas map matches on)
+MAX_BOUNDARY_BYTES = 50 * 2**20  # 50 MB: far beyond a borough's generalised wards (the demo's are 33 kB)
+MAX_BOUNDARY_POINTS = 2_000_000  # every point is drawn in the figure sent to each browser
+MAX_ATTRIBUTION_CHARS = 1000  # the boundaries' attribution, shown under the map
+
 OPTIONAL_FILES = {
-    "ward_boundaries.geojson": "Ward boundaries (WGS84 GeoJSON FeatureCollection, property `area_code`) for the "
-    "Areas map.",
+    BOUNDARIES: "Ward boundaries (WGS84 GeoJSON FeatureCollection, property `area_code`) for the Areas map. "
+    "Checked by `validate` like the CSV extracts, and kept in the build: a broken file leaves the last good "
+    "build, with its boundaries, serving.",
 }
 
 POLICE_DIR = "police_uk"
@@ -1017,6 +1024,7 @@ class Report:
     problems: list[Problem] = field(default_factory=Problems)
     tables: dict[str, Table] = field(default_factory=dict)
     police_files: list[Table] = field(default_factory=list)
+    boundaries: Boundaries | None = None  # ward_boundaries.geojson as checked (`_check_boundaries`)
     files_checked: int = 0
     rows_checked: int = 0
 
@@ -1554,6 +1562,9 @@ def validate(data_dir: Path, cache_dir: Path | None = None, workers: int | None 
     _check_keys(rep)
     _check_references(rep)
     _check_population_groups(rep)
+    if BOUNDARIES not in refused and (data_dir / BOUNDARIES).exists():
+        rep.files_checked += 1
+        _check_boundaries(rep, data_dir, _keys(rep).wards)
     if isinstance(rep.problems, Problems):
         rep.problems.close()
     rep.problems.sort(key=lambda p: (p.file, p.line, p.column))
@@ -2073,6 +2084,246 @@ def _check_story_files(rep: Report, indicators: set[str] | None, cycles: set[str
                 P.append(
                     Problem(t.rel, line, "summary", "is empty; event and group rows need a summary of what was said")
                 )
+
+
+# --------------------------------------------------------------------------- ward boundaries (GeoJSON)
+
+
+class GeoJSONError(Exception):
+    """A GeoJSON file that cannot be read as JSON, at `line` (1 for the whole file) and `column`."""
+
+    def __init__(self, line: int, column: str, message: str):
+        self.line, self.column = line, column
+        super().__init__(message)
+
+
+def load_geojson(path: Path, max_bytes: int | None = None):
+    """The file parsed as JSON, read whole only when it is within `max_bytes` (default `MAX_BOUNDARY_BYTES`).
+
+    Raises `GeoJSONError` for a file too large, not UTF-8, not JSON (at the decoder's line and column), or
+    nested too deeply for the decoder (thousands of `[`): never a traceback."""
+    limit = MAX_BOUNDARY_BYTES if max_bytes is None else max_bytes
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(limit + 1)
+    except OSError as exc:
+        raise GeoJSONError(1, "-", f"cannot be read: {exc.strerror or type(exc).__name__}") from None
+    if len(raw) > limit:
+        raise GeoJSONError(
+            1,
+            "-",
+            f"is larger than {limit / 2**20:g} MB: use generalised boundaries (such as ONS's generalised "
+            "clipped layer) of the partnership's wards only",
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise GeoJSONError(line, "-", f"is not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise GeoJSONError(exc.lineno, f"column {exc.colno}", f"is not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise GeoJSONError(
+            1,
+            "-",
+            "is nested too deeply to be read (a thousand or more levels of [ or {): ward boundaries nest fewer "
+            "than ten",
+        ) from None
+    except ValueError as exc:  # such as a whole number of more digits than Python converts
+        raise GeoJSONError(1, "-", f"is not valid JSON: {shown(exc)}") from None
+
+
+def _json_kind(v) -> str:
+    """What a JSON value is, in words, for a message (never the value itself when it is a list or an object)."""
+    if isinstance(v, bool) or v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return json.dumps(v)  # true, false, null, NaN, Infinity
+    if isinstance(v, str):
+        return f"the text '{shown(v)}'"
+    if isinstance(v, list):
+        return "a list"
+    if isinstance(v, dict):
+        return "an object"
+    return f"the number {shown(v)}"
+
+
+def _number(v) -> bool:
+    """A JSON number that is finite (JSON's whole numbers are Python ints, of any size: never converted)."""
+    return isinstance(v, float) and math.isfinite(v) or isinstance(v, int) and not isinstance(v, bool)
+
+
+def check_position(p, ranges: bool = True) -> str | None:
+    """What is wrong with a GeoJSON position as a WGS84 longitude and latitude (numbers; with `ranges`, within
+    ±180 and ±90), or None."""
+    if not isinstance(p, list) or len(p) < 2:
+        return f"a point is {_json_kind(p)}, not [longitude, latitude]"
+    for v, what, limit in ((p[0], "longitude", 180), (p[1], "latitude", 90)):
+        if not _number(v):
+            return f"a {what} is {_json_kind(v)}, not a number"
+        if ranges and not -limit <= v <= limit:
+            return (
+                f"{what} {shown(v)} is outside -{limit} to {limit}: coordinates are WGS84 longitude and latitude "
+                "(EPSG:4326), in that order, not British National Grid"
+            )
+    for v in p[2:]:
+        if not _number(v):
+            return f"a point's height is {_json_kind(v)}, not a number"
+    return None
+
+
+def check_geometry(geometry, budget: float, ranges: bool = True) -> tuple[str, str | None, int]:
+    """Check a feature's geometry: a Polygon or MultiPolygon whose rings are lists of at least four WGS84
+    positions (`check_position`). Returns (where in the geometry, what is wrong or None, points counted).
+    Counting stops past `budget` points (the caller names the limit). Walks a fixed depth: never recursive."""
+    if not isinstance(geometry, dict):
+        return "geometry", f"is {_json_kind(geometry)}, not a Polygon or MultiPolygon geometry", 0
+    kind = geometry.get("type")
+    if kind not in ("Polygon", "MultiPolygon"):
+        what = f"'{shown(kind)}'" if isinstance(kind, str) else _json_kind(kind)
+        return "geometry.type", f"is {what}; a ward's boundary is a Polygon or MultiPolygon", 0
+    coords = geometry.get("coordinates")
+    polygons = [coords] if kind == "Polygon" else coords
+    if not isinstance(polygons, list) or not polygons:
+        return "geometry.coordinates", f"is {_json_kind(coords)}, not a {kind}'s list of rings", 0
+    n = 0
+    for i, rings in enumerate(polygons):
+        at = "geometry.coordinates" + ("" if kind == "Polygon" else f"[{i}]")
+        if not isinstance(rings, list) or not rings:
+            return at, f"is {_json_kind(rings)}, not a polygon's list of rings", n
+        for j, ring in enumerate(rings):
+            if not isinstance(ring, list) or len(ring) < 4:
+                what = f"a list of {len(ring)} points" if isinstance(ring, list) else _json_kind(ring)
+                return f"{at}[{j}]", f"is {what}, not a ring (a list of at least four points)", n
+            if n + len(ring) > budget:
+                return at, None, n + len(ring)
+            for k, p in enumerate(ring):
+                if (why := check_position(p, ranges)) is not None:
+                    return f"{at}[{j}][{k}]", why, n
+            n += len(ring)
+    return "", None, n
+
+
+@dataclass
+class Boundaries:
+    """A checked `ward_boundaries.geojson`: how many features the file holds, its attribution, and (when it has
+    no errors) the collection the Areas map draws: the features of areas.csv's wards, each with only its
+    `area_code` and geometry (nothing else in the file reaches a browser)."""
+
+    features: int
+    attribution: str
+    geojson: dict | None = None
+
+
+def _check_boundaries(rep: Report, data_dir: Path, wards: set[str] | None) -> None:
+    """`ward_boundaries.geojson`, when present: within the size limit, JSON, a FeatureCollection of Polygon or
+    MultiPolygon features in WGS84 with at most `MAX_BOUNDARY_POINTS` points, each naming its ward in the
+    property `area_code`. A code that is not a ward of areas.csv, and a ward with no boundary, are warnings
+    (the map draws the wards of areas.csv only). Sets `rep.boundaries`."""
+    name = BOUNDARIES
+    P = rep.problems
+    try:
+        geo = load_geojson(data_dir / name)
+    except GeoJSONError as exc:
+        P.append(Problem(name, exc.line, exc.column, str(exc)))
+        return
+    if not isinstance(geo, dict) or geo.get("type") != "FeatureCollection":
+        what = (
+            f'its type is {_json_kind(geo.get("type"))}, not "FeatureCollection"'
+            if isinstance(geo, dict)
+            else f'the file holds {_json_kind(geo)}, not an object whose type is "FeatureCollection"'
+        )
+        P.append(Problem(name, 1, "type", f"is not a GeoJSON FeatureCollection: {what}"))
+        return
+    features = geo.get("features")
+    if not isinstance(features, list):
+        P.append(Problem(name, 1, "features", f"is {_json_kind(features)}, not a list of features"))
+        return
+    attribution = geo.get("attribution", "")
+    before = len(P)
+    if not isinstance(attribution, str):
+        P.append(Problem(name, 1, "attribution", f"is {_json_kind(attribution)}, not text"))
+        attribution = ""
+    elif (why := control_message(attribution)) is not None:
+        P.append(Problem(name, 1, "attribution", why))
+    elif len(attribution) > MAX_ATTRIBUTION_CHARS:
+        P.append(
+            Problem(
+                name,
+                1,
+                "attribution",
+                f"is {len(attribution):,} characters: an attribution (shown under the map) is at most "
+                f"{MAX_ATTRIBUTION_CHARS:,}",
+            )
+        )
+    rep.boundaries = Boundaries(len(features), attribution)
+    kept, seen, points, strays = [], set(), 0, []
+    for i, f in enumerate(features):
+        at = f"features[{i}]"
+        if not isinstance(f, dict):
+            P.append(Problem(name, 1, at, f"is {_json_kind(f)}, not a GeoJSON Feature"))
+            continue
+        props = f.get("properties")
+        code = props.get(BOUNDARY_CODE) if isinstance(props, dict) else None
+        if not isinstance(code, str) or not code.strip():
+            what = "missing" if code is None else f"{_json_kind(code)}, not a ward code"
+            P.append(
+                Problem(
+                    name,
+                    1,
+                    f"{at}.properties.{BOUNDARY_CODE}",
+                    f"is {what}: each feature names its ward's code from areas.csv in the property {BOUNDARY_CODE}",
+                )
+            )
+            continue
+        if (why := control_message(code, text=False)) is not None:
+            P.append(Problem(name, 1, f"{at}.properties.{BOUNDARY_CODE}", why))
+            continue
+        where, why, n = check_geometry(f.get("geometry"), MAX_BOUNDARY_POINTS - points)
+        points += n
+        if why is not None:
+            P.append(Problem(name, 1, f"{at}.{where}", f"ward {shown(code)}: {why}"))
+            continue
+        if points > MAX_BOUNDARY_POINTS:
+            P.append(
+                Problem(
+                    name,
+                    1,
+                    "coordinates",
+                    f"holds more than {MAX_BOUNDARY_POINTS:,} points: use generalised boundaries (such as ONS's "
+                    "generalised clipped layer) of the partnership's wards only",
+                )
+            )
+            break
+        if wards is not None and code not in wards:
+            strays.append((code, at))
+            continue
+        seen.add(code)
+        geometry = {"type": f["geometry"]["type"], "coordinates": f["geometry"]["coordinates"]}
+        kept.append({"type": "Feature", "properties": {BOUNDARY_CODE: code}, "geometry": geometry})
+    ok = not any(p.severity == "error" for p in P[before:])
+    if ok and wards and (missing := sorted(wards - seen)):
+        P.append(
+            Problem(
+                name,
+                1,
+                f"properties.{BOUNDARY_CODE}",
+                f"{len(missing)} of {len(wards)} wards in areas.csv have no boundary (e.g. {missing[0]}): they are "
+                "not drawn on the map",
+                "warning",
+            )
+        )
+    if strays:
+        code, at = strays[0]
+        what = (
+            f"'{shown(code)}' ({at}) is not a ward in areas.csv: its boundary is"
+            if len(strays) == 1
+            else f"{len(strays)} features name a code that is not a ward in areas.csv (first '{shown(code)}', {at}): "
+            "their boundaries are"
+        )
+        P.append(Problem(name, 1, f"properties.{BOUNDARY_CODE}", f"{what} not drawn on the map", "warning"))
+    if ok:
+        rep.boundaries.geojson = {"type": "FeatureCollection", "attribution": attribution, "features": kept}
 
 
 # --------------------------------------------------------------------------- area lookup and comparator groups

@@ -61,11 +61,36 @@ def contract_tables_markdown() -> str:
     for name, doc in contract.OPTIONAL_FILES.items():
         out.append(f"### `{name}`\n")
         out.append(doc + "\n")
-        out.append("- Grain: one feature per ward.")
+        out.append("- Grain: one feature per ward (a ward may have several).")
         out.append("- Required: no.")
-        out.append("- Key: the feature property `area_code` (an `areas.csv` ward code).")
+        out.append(f"- Key: the feature property `{contract.BOUNDARY_CODE}` (an `areas.csv` ward code).")
+        if name == contract.BOUNDARIES:
+            out += boundary_rules()
         out.append("")
     return "\n".join(out)
+
+
+def boundary_rules() -> list[str]:
+    """What `validate` checks in `ward_boundaries.geojson` (`contract._check_boundaries`), in words."""
+    code = contract.BOUNDARY_CODE
+    return [
+        "- Rules (each problem is `ward_boundaries.geojson:LINE: FIELD: message`: the line and column where the JSON "
+        "cannot be read, else line 1 and the field, such as `features[3].geometry.coordinates[0][7]`):",
+        f"  - at most {contract.MAX_BOUNDARY_BYTES / 2**20:g} MB of UTF-8 JSON, nested fewer than a thousand levels;",
+        '  - one object with `"type": "FeatureCollection"` and a list `features`; its `attribution`, if any, is text '
+        f"of at most {contract.MAX_ATTRIBUTION_CHARS:,} characters (shown under the map, and on the Data page with "
+        "the licence it names);",
+        "  - each feature's `geometry` is a `Polygon` or `MultiPolygon`; each ring is a list of at least four points "
+        "`[longitude, latitude]`, numbers in WGS84 (EPSG:4326): longitude -180 to 180, latitude -90 to 90 (a third "
+        "number, a height, is allowed); British National Grid metres are an error;",
+        f"  - at most {contract.MAX_BOUNDARY_POINTS:,} points in all (every point is sent to each browser that opens "
+        "the map): use generalised boundaries of the partnership's wards;",
+        f"  - each feature names its ward in the property `{code}` (text). A code that is not a ward in `areas.csv`, "
+        "and a ward of `areas.csv` with no boundary, are warnings: not drawn on the map.",
+        "- The boundaries validation read are kept in the build (only each ward's code and geometry, and the "
+        "attribution): the Areas map never reads the file, so a file broken since leaves the last good build, "
+        "with its boundaries, serving, and the Data page lists the problem.",
+    ]
 
 
 HEAD = """# Data directory: the data contract

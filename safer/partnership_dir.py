@@ -30,6 +30,7 @@ from __future__ import annotations
 import csv
 import difflib
 import json
+import math
 import os
 import re
 import shutil
@@ -447,17 +448,27 @@ def read_boundaries(path: Path, wards: dict[str, str]) -> tuple[dict, list[str]]
     path = Path(path)
     try:
         geo = json.loads(contract.read_text(path).decode("utf-8-sig"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise _fail(str(path), 1, "-", f"is not GeoJSON: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise _fail(str(path), exc.lineno, f"column {exc.colno}", f"is not GeoJSON: {exc.msg}") from None
+    except RecursionError:  # thousands of nested [ or {: the decoder gives up
+        raise _fail(
+            str(path), 1, "-", "is not GeoJSON: it is nested too deeply to be read (a thousand or more levels)"
+        ) from None
+    except (OSError, EOFError, UnicodeDecodeError, ValueError) as exc:
+        raise _fail(str(path), 1, "-", f"is not GeoJSON: {contract.shown(exc)}") from None
     feats = geo.get("features") if isinstance(geo, dict) else None
     if not isinstance(feats, list):
         raise _fail(str(path), 1, "features", "is not a GeoJSON FeatureCollection")
     kept, seen = [], set()
-    for f in feats:
-        props = (f or {}).get("properties") or {}
+    for i, f in enumerate(feats):
+        props = f.get("properties") if isinstance(f, dict) else None
+        props = props if isinstance(props, dict) else {}
         code = next((str(v) for k, v in props.items() if BOUNDARY_CODE_RE.match(k)), None)
-        if code not in wards or code in seen or not (f.get("geometry") or {}).get("coordinates"):
+        if code not in wards or code in seen or not isinstance(f.get("geometry"), dict):
             continue
+        where, why, _n = contract.check_geometry(f["geometry"], math.inf, ranges=False)  # numbers; GB below
+        if why is not None:
+            raise _fail(str(path), 1, f"features[{i}].{where}", f"{code}: {why}")
         for x, y, *_ in _points(f["geometry"]["coordinates"]):
             if not (-9.0 <= x <= 3.0 and 49.0 <= y <= 61.0):
                 raise _fail(

@@ -194,6 +194,12 @@ def build(data_dir: Path, out_path: Path, cache_dir: Path, report: contract.Repo
                 (n, contract.written_month(t.path) + "-01") for n, t in report.tables.items() if t.path.is_file()
             ]
             con.executemany("INSERT INTO extract_files VALUES (?, CAST(? AS DATE))", written)
+            # the ward boundaries as validation checked them (`contract.Boundaries`): the Areas map reads them from
+            # the build, never from the file, so a file broken since keeps the last good build's boundaries
+            con.execute("CREATE TABLE ward_boundaries (geojson VARCHAR)")
+            geo = report.boundaries.geojson if report.boundaries is not None else None
+            if geo is not None:
+                con.execute("INSERT INTO ward_boundaries VALUES (?)", [json.dumps(geo, separators=(",", ":"))])
             with _police_source(con, report, sink):
                 for model in queries.list_models():  # queries/model/*.sql, each after what it reads
                     con.execute(model.sql)

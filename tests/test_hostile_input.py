@@ -331,3 +331,222 @@ def test_a_survey_period_from_an_extract_is_text_in_the_hover():
     monthly = pd.DataFrame({"month": ["2020-01", "2020-02"], "value": [3.0, 4.0]})
     spec = json.dumps(charts.perception_chart(survey, monthly, indicator, False).to_plotly_json())
     assert "<a href" not in spec and "&lt;a href" in spec
+
+
+# --------------------------------------------------------------------------- ward boundaries (GeoJSON)
+
+
+def _square(lon: float, lat: float) -> list:
+    return [[[lon, lat], [lon + 0.01, lat], [lon + 0.01, lat + 0.01], [lon, lat]]]
+
+
+def _boundaries(**geometry_of) -> dict:
+    """The fixture's two wards as a FeatureCollection (Polygons near the police rows' points); `geometry_of`
+    replaces a ward's geometry."""
+    feats = [
+        {
+            "type": "Feature",
+            "properties": {"area_code": code, "area_name": name},
+            "geometry": geometry_of.get(code, {"type": "Polygon", "coordinates": _square(-2.11 + i / 50, 53.39)}),
+        }
+        for i, (code, name) in enumerate((("E05000001", "North"), ("E05000002", "South")))
+    ]
+    return {
+        "type": "FeatureCollection",
+        "attribution": "Test boundaries (Open Government Licence v3.0)",
+        "features": feats,
+    }
+
+
+def _ring(*points) -> dict:
+    return {"type": "Polygon", "coordinates": [[list(p) for p in points]]}
+
+
+GOOD_RING = [(-2.1, 53.4), (-2.09, 53.4), (-2.09, 53.41), (-2.1, 53.4)]
+BOUNDARY_ERRORS = {
+    "truncated": (
+        '{"type":"FeatureCollection","features":[',
+        "ward_boundaries.geojson:1: column 41: is not valid JSON: Expecting value",
+    ),
+    "a list": (
+        "[]",
+        "ward_boundaries.geojson:1: type: is not a GeoJSON FeatureCollection: the file holds a list, not an object "
+        'whose type is "FeatureCollection"',
+    ),
+    "deep nesting": (
+        "[" * 5000,
+        "ward_boundaries.geojson:1: -: is nested too deeply to be read (a thousand or more levels of [ or {): ward "
+        "boundaries nest fewer than ten",
+    ),
+    "a point": (
+        json.dumps(_boundaries(E05000002={"type": "Point", "coordinates": [-2.1, 53.4]})),
+        "ward_boundaries.geojson:1: features[1].geometry.type: ward E05000002: is 'Point'; a ward's boundary is a "
+        "Polygon or MultiPolygon",
+    ),
+    "latitude out of range": (
+        json.dumps(_boundaries(E05000001=_ring(*GOOD_RING[:2], (-2.09, 95), GOOD_RING[3]))),
+        "ward_boundaries.geojson:1: features[0].geometry.coordinates[0][2]: ward E05000001: latitude 95 is outside "
+        "-90 to 90: coordinates are WGS84 longitude and latitude (EPSG:4326), in that order, not British National "
+        "Grid",
+    ),
+    "British National Grid": (
+        json.dumps(_boundaries(E05000001=_ring((389000, 390000), *GOOD_RING[1:]))),
+        "ward_boundaries.geojson:1: features[0].geometry.coordinates[0][0]: ward E05000001: longitude 389000 is "
+        "outside -180 to 180: coordinates are WGS84 longitude and latitude (EPSG:4326), in that order, not British "
+        "National Grid",
+    ),
+    "a whole number too large": (
+        json.dumps(_boundaries(E05000001=_ring((10**30, 53.4), *GOOD_RING[1:]))),
+        "ward_boundaries.geojson:1: features[0].geometry.coordinates[0][0]: ward E05000001: longitude "
+        "1000000000000000000000000000000 is outside -180 to 180: coordinates are WGS84 longitude and latitude "
+        "(EPSG:4326), in that order, not British National Grid",
+    ),
+    "an attribution that is not text": (
+        json.dumps(_boundaries() | {"attribution": ["ONS"]}),
+        "ward_boundaries.geojson:1: attribution: is a list, not text",
+    ),
+    "an attribution too long": (
+        json.dumps(_boundaries() | {"attribution": "x" * 1001}),
+        "ward_boundaries.geojson:1: attribution: is 1,001 characters: an attribution (shown under the map) is at "
+        "most 1,000",
+    ),
+    "a coordinate that is not a number": (
+        json.dumps(_boundaries(E05000002=_ring(GOOD_RING[0], ("-2.09", 53.4), *GOOD_RING[2:]))),
+        "ward_boundaries.geojson:1: features[1].geometry.coordinates[0][1]: ward E05000002: a longitude is the text "
+        "'-2.09', not a number",
+    ),
+    "NaN": (
+        json.dumps(_boundaries(E05000002=_ring(GOOD_RING[0], (float("nan"), 53.4), *GOOD_RING[2:]))),
+        "ward_boundaries.geojson:1: features[1].geometry.coordinates[0][1]: ward E05000002: a longitude is NaN, not "
+        "a number",
+    ),
+    "no ward code": (
+        json.dumps(_boundaries()).replace('"area_code": "E05000002"', '"WD17CD": "E05000002"'),
+        "ward_boundaries.geojson:1: features[1].properties.area_code: is missing: each feature names its ward's code "
+        "from areas.csv in the property area_code",
+    ),
+    "over the point limit": (
+        json.dumps(_boundaries(), indent=1),  # 8 points, over the limit of 7 set below
+        "ward_boundaries.geojson:1: coordinates: holds more than 7 points: use generalised boundaries (such as ONS's "
+        "generalised clipped layer) of the partnership's wards only",
+    ),
+}
+PRETTY = json.dumps(_boundaries(), indent=2)
+AT = PRETTY.index('"E05000002"')
+BOUNDARY_ERRORS["a value without quotes, on its own line"] = (
+    PRETTY.replace('"E05000002"', "E05000002"),
+    f"ward_boundaries.geojson:{PRETTY[:AT].count(chr(10)) + 1}: column {AT - PRETTY.rindex(chr(10), 0, AT)}: "
+    "is not valid JSON: Expecting value",
+)
+
+
+def _map_wards(store) -> int:
+    """How many wards the Areas view's map draws (a filled shape each); 0 when it draws none."""
+    from safer import views
+
+    views.base.clear_cache()  # drawn again from the build being served, not from a view kept from before
+    fig = views.areas(store, "asb").data["map"]
+    return 0 if fig is None else sum(1 for t in fig.data if t.fill == "toself")
+
+
+@pytest.mark.parametrize("variant", list(BOUNDARY_ERRORS))
+def test_broken_ward_boundaries_are_a_message_and_the_last_good_build_keeps_drawing_the_map(
+    data_dir, variant, monkeypatch
+):
+    """A truncated file, `[]` or 5,000 nested `[` passed validation and crashed the Areas page for every indicator;
+    now each broken variant is one FILE:LINE message, and the last good build (with its boundaries) serves."""
+    from safer import catalog
+    from safer.store import Store
+
+    path = data_dir / "ward_boundaries.geojson"
+    path.write_text(json.dumps(_boundaries()), encoding="utf-8")
+    rep = validate(data_dir)
+    assert rep.ok and not rep.problems and rep.boundaries.features == 2
+    s = Store(data_dir)
+    assert s.status.current and _map_wards(s) == 2
+    text, message = BOUNDARY_ERRORS[variant]
+    monkeypatch.setattr(contract, "MAX_BOUNDARY_POINTS", 7 if variant == "over the point limit" else 2_000_000)
+    path.write_text(text, encoding="utf-8")
+    assert [str(p) for p in validate(data_dir).problems] == [message]
+    s.refresh()
+    assert not s.status.current and [str(p) for p in s.status.problems] == [message]
+    assert _map_wards(s) == 2  # the last good build's boundaries: the file on disk is never read by the view
+    files = catalog.extract_files_info(data_dir).set_index("file")
+    assert files.loc["ward_boundaries.geojson", "status"] == "1 error"
+    s.close()
+
+
+def test_a_file_over_the_size_limit_is_refused_by_its_size(data_dir, monkeypatch):
+    assert contract.MAX_BOUNDARY_BYTES == 50 * 2**20  # 50 MB, as messages and data/README.md say
+    monkeypatch.setattr(contract, "MAX_BOUNDARY_BYTES", 2**20)
+    geo = _boundaries()
+    geo["attribution"] = "x" * 2**20  # valid, but over 1 MB
+    (data_dir / "ward_boundaries.geojson").write_text(json.dumps(geo), encoding="utf-8")
+    assert _problems(data_dir) == [
+        "ward_boundaries.geojson:1: -: is larger than 1 MB: use generalised boundaries (such as ONS's generalised "
+        "clipped layer) of the partnership's wards only"
+    ]
+
+
+def test_a_ward_code_not_in_areas_csv_and_a_ward_without_a_boundary_are_warnings(data_dir):
+    """The map draws the wards of areas.csv only: another code is left out of the build, with a warning."""
+    from safer.store import Store
+
+    geo = _boundaries()
+    geo["features"][1]["properties"]["area_code"] = "E05999999"
+    (data_dir / "ward_boundaries.geojson").write_text(json.dumps(geo), encoding="utf-8")
+    rep = validate(data_dir)
+    assert rep.ok and [str(p) for p in rep.problems] == [
+        "ward_boundaries.geojson:1: properties.area_code: warning: 1 of 2 wards in areas.csv have no boundary "
+        "(e.g. E05000002): they are not drawn on the map",
+        "ward_boundaries.geojson:1: properties.area_code: warning: 'E05999999' (features[1]) is not a ward in "
+        "areas.csv: its boundary is not drawn on the map",
+    ]
+    assert [f["properties"] for f in rep.boundaries.geojson["features"]] == [{"area_code": "E05000001"}]
+    s = Store(data_dir)
+    assert s.status.current and _map_wards(s) == 1
+    s.close()
+
+
+def test_broken_boundaries_leave_the_areas_and_data_pages_working(data_dir, monkeypatch):
+    from test_pages import open_page
+
+    monkeypatch.setenv("SAFER_DATA_DIR", str(data_dir))
+    (data_dir / "ward_boundaries.geojson").write_text(json.dumps(_boundaries()), encoding="utf-8")
+    at = open_page("pages/areas.py", {"indicator": "asb"})
+    assert not at.exception and len(at.get("plotly_chart")) == 2  # the map and the ranking
+    (data_dir / "ward_boundaries.geojson").write_text("[" * 5000, encoding="utf-8")
+    import time
+
+    time.sleep(1.05)  # the extracts on disk are checked at most once a second (SAFER_DISK_CHECK_SECONDS)
+    for indicator in ("asb", "burglary", "cse"):
+        at = open_page("pages/areas.py", {"indicator": indicator})
+        assert not at.exception, [e.value for e in at.exception]
+        assert len(at.get("plotly_chart")) == 2  # the last good build still draws the map
+        assert any("ward_boundaries.geojson:1: -: is nested too deeply" in c.value for c in at.code)
+    at = open_page("pages/data.py")
+    assert not at.exception, [e.value for e in at.exception]
+    probs = next(el.value for el in at.dataframe if "Problem" in el.value.columns)
+    assert list(probs[["File", "Line", "Column"]].itertuples(index=False, name=None)) == [
+        ("ward_boundaries.geojson", 1, "-")
+    ]
+
+
+def test_the_demo_boundaries_validate_and_the_map_draws_every_ward_from_the_build(demo_env):
+    from safer import views
+    from safer.store import Store
+    from safer.views import comparisons
+
+    rep = validate(demo_env)
+    assert not [p for p in rep.problems if p.file == "ward_boundaries.geojson"]
+    assert rep.boundaries.features == 21 and len(rep.boundaries.geojson["features"]) == 21
+    assert rep.boundaries.attribution.startswith("Ward boundaries: ONS Wards (December 2017)")
+    s = Store(demo_env)
+    fig = views.areas(s, "burglary").data["map"]
+    assert sum(1 for t in fig.data if t.fill == "toself") == 21
+    # the same map as one drawn from the file itself: the build keeps every ward's geometry as it was
+    on_disk = json.loads((demo_env / "ward_boundaries.geojson").read_text(encoding="utf-8"))
+    wards = views.areas(s, "burglary").tables["ward rates"]
+    from_file = charts.ward_map(wards[wards.area_type == "ward"], on_disk, comparisons.indicator(s, "burglary"), True)
+    assert [(t.x, t.y) for t in fig.data] == [(t.x, t.y) for t in from_file.data]
+    s.close()

@@ -391,3 +391,38 @@ def test_targets_and_events_may_hold_only_their_header_but_priorities_may_not(tm
     assert validate(d).ok, [str(p) for p in validate(d).errors]
     (d / "priority_indicators.csv").write_text((DEMO / "priority_indicators.csv").read_text().splitlines()[0] + "\n")
     assert [str(p) for p in validate(d).errors] == ["priority_indicators.csv:2: -: no data rows after the header"]
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "why"),
+    [
+        ("[" * 5000, "1: -", "is not GeoJSON: it is nested too deeply to be read (a thousand or more levels)"),
+        ('{"type":"FeatureCollection","features":[', "1: column 41", "is not GeoJSON: Expecting value"),
+        (
+            json.dumps(
+                {
+                    "type": "FeatureCollection",
+                    "features": [
+                        7,
+                        {
+                            "properties": {"WD24CD": "E05000001"},
+                            "geometry": {"type": "Polygon", "coordinates": [[[-2.1, 53.4], ["x", 53.4]] * 2]},
+                        },
+                    ],
+                }
+            ),
+            "1: features[1].geometry.coordinates[0][1]",
+            "E05000001: a longitude is the text 'x', not a number",
+        ),
+    ],
+)
+def test_init_boundaries_that_cannot_be_read_are_a_message_naming_the_file(tmp_path, text, where, why):
+    """`init --boundaries` caught OSError, UnicodeDecodeError and ValueError only: 5,000 nested `[` was a
+    RecursionError traceback."""
+    from safer.partnership_dir import read_boundaries
+
+    path = tmp_path / "wards.geojson"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InitError) as exc:
+        read_boundaries(path, {"E05000001": "North"})
+    assert [str(p) for p in exc.value.problems] == [f"{path}:{where}: {why}"]

@@ -68,3 +68,36 @@ def test_every_named_query_runs_on_the_published_build(demo_env, tmp_path):
         pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_dtype=False)
     p.close()
     s.close()
+
+
+MAP_PROCESS = """
+import json, sys
+from safer import views
+from safer.store import ParquetStore
+s = ParquetStore(sys.argv[1])
+v = views.areas(s, "burglary")
+fig = v.data["map"]
+print(json.dumps({"wards": sum(1 for t in fig.data if t.fill == "toself"), "attribution": v.data["attribution"]}))
+"""
+
+
+def test_a_second_process_serving_parquet_draws_the_ward_map_from_the_build(demo_env, tmp_path):
+    """The boundaries are a table of the build (`ward_boundaries`), published with the rest: a process serving
+    Parquet has no data directory to read them from, and draws the same map."""
+    from safer.store import publish_parquet
+
+    s = Store(demo_env)
+    out = publish_parquet(s, tmp_path / "pub")
+    assert (out / "ward_boundaries.parquet").is_file()
+    r = subprocess.run(
+        [sys.executable, "-c", MAP_PROCESS, str(out)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,  # nowhere near the data directory
+        env=dict(os.environ, PYTHONPATH=str(PROJECT), SAFER_DATA_DIR=str(tmp_path / "nothing here")),
+    )
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)
+    assert got == {"wards": 21, "attribution": views.areas(s, "burglary").data["attribution"]}
+    assert got["attribution"].startswith("Ward boundaries: ONS")
+    s.close()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
+import duckdb
 import pandas as pd
 
-from .. import charts, contract, fmt, queries, verdicts
+from .. import charts, fmt, queries, verdicts
 from . import comparisons
 from .base import View, cached, stamp
 
@@ -27,12 +28,18 @@ def periods(store) -> tuple[list[str], dict[str, str]]:
     return options, labels
 
 
+@cached
 def boundaries(store) -> tuple[dict | None, str]:
-    """The ward boundaries in the data directory, and their attribution (empty when none)."""
-    path = store.data_dir / "ward_boundaries.geojson"
-    if not path.exists() or contract.outside_link(path, store.data_dir):  # a link outside is refused, never read
+    """The ward boundaries of the build being served (ward_boundaries.geojson as validation checked it, never
+    the file on disk: one broken since leaves the last good build's boundaries drawn), and their attribution
+    (empty when none)."""
+    try:
+        df = queries.run(store, "ward_boundaries")
+    except duckdb.CatalogException:  # a build from before boundaries were kept in it: no map, never a crash
         return None, ""
-    geo = json.loads(path.read_text(encoding="utf-8"))
+    if df.empty or not isinstance(df.geojson.iloc[0], str):
+        return None, ""
+    geo = json.loads(df.geojson.iloc[0])
     return geo, str(geo.get("attribution", ""))
 
 
@@ -117,7 +124,7 @@ def areas(store, indicator_id: str, period: str = "latest") -> View:
             data["map"] = charts.ward_map(wards, geo, ind, synthetic)
             data["attribution"] = attribution
         else:
-            notes.append("No ward boundaries in the data directory (ward_boundaries.geojson), so no map is drawn.")
+            notes.append("No ward boundaries in the data (ward_boundaries.geojson), so no map is drawn.")
         figures["ward ranking chart"] = charts.ward_rank_chart(rates, ind, synthetic)
         sentences.append(charts.describe_ward_rates(rates, ind))
         rates, judged = _judge_wards(rates, indicator_id, meta_period)
@@ -149,6 +156,7 @@ def areas(store, indicator_id: str, period: str = "latest") -> View:
         detail=detail,
         notes=notes,
         queries=[f"python -m safer query ward_rates --indicator {indicator_id}"]
-        + ([] if period == "latest" else [f"    (--start_month and --end_month for plan cycle {period})"]),
+        + ([] if period == "latest" else [f"    (--start_month and --end_month for plan cycle {period})"])
+        + (["python -m safer query ward_boundaries"] if data["map"] is not None else []),
         data=data,
     )

@@ -347,19 +347,23 @@ def _correlation_factor(rho: float, cm: Sequence[str], pm: Sequence[str]) -> flo
     return max(1.0, true / assumed) if assumed > 0 else 1.0
 
 
-def _allow_for_years(fit: _Fit, values: dict[str, float], cm: Sequence[str], pm: Sequence[str]) -> _Fit | None:
+def _allow_for_years(
+    fit: _Fit, values: dict[str, float], cm: Sequence[str], pm: Sequence[str], ends: tuple[str, str]
+) -> _Fit | None:
     """The GLM's test widened for variation between years, the larger of two estimates: months correlated with
     the next (`_serial_correlation`, from every month's residual after the season and each year's level), and
     the spread of the earlier year-on-year changes (`_year_to_year`, τ² for a 12-month mean, × 12 ÷ n for n
-    months), whose degrees of freedom (Welch-Satterthwaite, τ² and its sampling variance on changes − 1) are
-    then used. None when the history is too short for either (fewer than `MIN_SERIAL_MONTHS` months): how much
-    years vary on their own cannot be told, and with series that wander as crime series do a verdict on so
-    little history would be wrong far more often than 1 in 20 (docs/statistics.md)."""
+    months), whose degrees of freedom (Welch-Satterthwaite over the GLM's variance on its degrees of freedom and
+    τ²'s on changes − 1) are then used. `ends` are the last months of the two periods compared (the history is
+    read up to them, whether or not their own months were left out). None when the history is too short for
+    either (fewer than `MIN_SERIAL_MONTHS` months): how much years vary on their own cannot be told, and with
+    series that wander as crime series do a verdict on so little history would be wrong far more often than 1
+    in 20 (docs/statistics.md)."""
     if fit.how != "glm" or not cm:
         return fit
     n = len(cm)
-    serial = _serial_correlation(values, max(cm))
-    yy = _year_to_year(values, max(pm))
+    serial = _serial_correlation(values, ends[0])
+    yy = _year_to_year(values, ends[1])
     var_glm = fit.se**2
     var_serial = var_glm * _correlation_factor(serial[0], cm, pm) if serial else var_glm
     extra = yy[0] * 12.0 / n if yy else 0.0
@@ -513,9 +517,9 @@ def _compare(
             else "no calendar month has"
         ) + f" data in both periods ({cur_period}; {prev_period}); a verdict needs at least {min_months}"
         return _untested(why, **common)
-    fit = _allow_for_years(_fit_pair(c_vals, p_vals, seasonal=True), values, cm, pm)
+    fit = _allow_for_years(_fit_pair(c_vals, p_vals, seasonal=True), values, cm, pm, (cur_months[-1], prev_months[-1]))
     if fit is None:
-        last = max(cm + pm)
+        last = cur_months[-1]
         history = sum(m <= last for m in values)
         why = (
             f"{fmt.plural(history, 'month')} with data up to {fmt.month_label(last)}, and a verdict needs at least "

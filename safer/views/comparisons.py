@@ -337,9 +337,8 @@ def verdict_sentence(c: verdicts.Comparison, unit: str) -> str:
     if v == "no clear change" and c.verdict in ("better", "worse", "up", "down") and c.family_size:
         # the test alone is beyond chance, the family's is not: say both, as the method beside it does
         return head + (
-            f"no clear change. Alone, this change would look beyond chance ({fmt.p_value(c.p_value)}), but with "
-            f"{c.family_size} indicators looked at together, one change this size is expected by chance "
-            f"({fmt.p_value(c.family_p_value)} after allowing for that)."
+            f"no clear change. Alone, this change would look beyond chance, but with {c.family_size} indicators "
+            "looked at together, one change this size is expected by chance."
         )
     if v == "no clear change":
         return head + "no clear change; the difference is within what chance would give."

@@ -1,6 +1,6 @@
 -- How one indicator moved from plan cycle to plan cycle: total and monthly mean over the months that have data.
 -- Grain: one row per plan cycle, in time order. monthly_mean = total / months_with_data (2 d.p.); change_vs_previous_pct compares monthly means with the previous cycle (1 d.p.; NULL for the first cycle or when either cycle has no data).
--- Suppress: total (also monthly_mean, change_vs_previous_pct)
+-- Suppress: total (also monthly_mean = round(total / months_with_data, 2), change_vs_previous_pct)
 -- Reads: plan_cycles, series
 -- Params:
 --   $indicator (required): an indicator id from indicators.csv, e.g. asb

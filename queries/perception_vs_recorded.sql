@@ -1,6 +1,6 @@
 -- What residents say against what is recorded: each survey result set against an indicator, with the indicator's recorded monthly mean over the same months.
 -- Grain: one row per survey row of consultation.csv set against the indicator, by question, answer and period. recorded_monthly_mean = recorded total / months with data in the survey period (2 d.p.; NULL when no month has data, never 0).
--- Suppress: recorded_total (also recorded_monthly_mean)
+-- Suppress: recorded_total (also recorded_monthly_mean = round(recorded_total / months_with_data, 2))
 -- Reads: consultation, series
 -- Params:
 --   $indicator (required): an indicator id from indicators.csv

@@ -22,8 +22,10 @@ lists (indicators, areas, cycles), so a typo gets a clear error instead of an em
 from __future__ import annotations
 
 import graphlib
+import math
 import re
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -35,7 +37,12 @@ PARAM_LINE_RE = re.compile(r"^\$([a-z_][a-z0-9_]*)\s*\((required|optional)\)\s*:
 PARAM_USE_RE = re.compile(r"\$([a-z_][a-z0-9_]*)")
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 BUILDS_RE = re.compile(r"^(table [a-z][a-z0-9_]*|macro [a-z][a-z0-9_]*\([a-z0-9_, ]*\))$")
-SUPPRESS_RE = re.compile(r"^Suppress:\s*([a-z0-9_, ]+?)\s*(?:\(also\s+([a-z0-9_, ]+)\))?\s*$", re.I)
+SUPPRESS_RE = re.compile(r"^Suppress:\s*([a-z0-9_, ]+?)\s*(?:\(also\s+(.+)\))?\s*$", re.I)
+# a derived column in a `Suppress:` line's `(also ...)`: `name = round(count / denominator [* k], dp)`
+DERIVED_RE = re.compile(
+    r"^([a-z][a-z0-9_]*)\s*=\s*round\(\s*([a-z][a-z0-9_]*)\s*/\s*([a-z][a-z0-9_]*)\s*"
+    r"(?:\*\s*([0-9]+(?:\.[0-9]+)?)\s*)?,\s*([0-9])\s*\)$"
+)
 
 # Well-known parameters: values must be in the store's own lists.
 ALLOWED_VALUES_SQL = {
@@ -58,6 +65,19 @@ class Param:
 
 
 @dataclass(frozen=True)
+class Derived:
+    """A column derived from a suppressed count, as its query's `Suppress:` line defines it:
+    `name = round(count / denominator * multiplier, decimals)`. Below borough level it is recomputed from the
+    published (rounded) count and the row's denominator, never scaled from the true figure."""
+
+    name: str
+    count: str
+    denominator: str
+    multiplier: float = 1.0
+    decimals: int = 2
+
+
+@dataclass(frozen=True)
 class Query:
     name: str
     description: str
@@ -67,6 +87,9 @@ class Query:
     path: Path = field(compare=False)
     suppress: tuple[str, ...] = ()  # count columns subject to small-number suppression
     suppress_also: tuple[str, ...] = ()  # columns derived from them, blanked with them
+    # how each derived column that is recomputed from the published count is defined (see `Derived`); a column
+    # in `suppress_also` without one is withheld below borough level
+    derived: tuple[Derived, ...] = ()
     reads: tuple[str, ...] = ()  # the tables, model tables and macros it reads (its `Reads:` line)
     builds: str = ""  # for a model file: what it creates, e.g. "table fact_monthly" or "macro series(ind, ar)"
 
@@ -91,6 +114,7 @@ def parse(path: Path) -> Query:
     description_lines, grain, params, in_params = [], "", [], False
     suppress: tuple[str, ...] = ()
     also: tuple[str, ...] = ()
+    derived: tuple[Derived, ...] = ()
     reads: tuple[str, ...] = ()
     builds = ""
     for h in header:
@@ -110,7 +134,7 @@ def parse(path: Path) -> Query:
             if not m:
                 raise QueryError(f"{path.name}: cannot read {h!r}; write 'Suppress: col[, col] (also col, col)'")
             suppress = tuple(c.strip() for c in m.group(1).split(",") if c.strip())
-            also = tuple(c.strip() for c in (m.group(2) or "").split(",") if c.strip())
+            also, derived = _parse_also(path.name, m.group(2) or "", suppress)
             in_params = False
         elif h.lower().startswith("grain:"):
             grain, in_params = h[6:].strip(), False
@@ -134,10 +158,45 @@ def parse(path: Path) -> Query:
         raise QueryError(
             f"{path.name}: parameters used {sorted(body_params)} differ from those declared {sorted(declared)}"
         )
-    q = Query(path.stem, " ".join(description_lines), grain, tuple(params), text, path, suppress, also, reads, builds)
+    q = Query(
+        path.stem, " ".join(description_lines), grain, tuple(params), text, path, suppress, also, derived, reads, builds
+    )
     if builds and q.builds_name != path.stem:
         raise QueryError(f"{path.name}: a model file is named for what it builds ({q.builds_name})")
     return q
+
+
+def _parse_also(file: str, text: str, counts: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[Derived, ...]]:
+    """The columns of a `Suppress:` line's `(also ...)`: each either a bare name (withheld below borough level)
+    or `name = round(count / denominator [* k], dp)` (recomputed from the published count)."""
+    items, depth, cur = [], 0, ""
+    for ch in text:  # split on the commas outside round(...)
+        depth += (ch == "(") - (ch == ")")
+        if ch == "," and depth == 0:
+            items.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    items.append(cur)
+    names, derived = [], []
+    for item in (i.strip() for i in items):
+        if not item:
+            continue
+        if NAME_RE.match(item):
+            names.append(item)
+            continue
+        m = DERIVED_RE.match(item)
+        if not m:
+            raise QueryError(
+                f"{file}: cannot read {item!r} in 'Suppress: ... (also ...)'; write a column name (withheld below "
+                "borough level) or 'col = round(count / denominator [* k], decimals)'"
+            )
+        name, count, den, k, dp = m.groups()
+        if count not in counts:
+            raise QueryError(f"{file}: {name} is derived from {count}, which is not a count the line suppresses")
+        names.append(name)
+        derived.append(Derived(name, count, den, float(k) if k else 1.0, int(dp)))
+    return tuple(names), tuple(derived)
 
 
 def _strip_comments(sql: str) -> str:
@@ -229,9 +288,38 @@ def run_true(store, name: str, **values) -> pd.DataFrame:
 ROUND_TO = 5  # ward counts of small-number indicators are published rounded to the nearest 5 (as ONS does)
 
 
-def _round_base(v: pd.Series, base: int = ROUND_TO) -> pd.Series:
-    """Round half up to the nearest multiple of `base` (7 -> 5, 8 -> 10, 12.5 -> 15)."""
-    return (pd.to_numeric(v, errors="coerce") / base + 0.5).apply(lambda x: x // 1 if pd.notna(x) else x) * base
+def published_floor(threshold: int, base: int = ROUND_TO) -> int:
+    """The smallest count published for an indicator whose `suppress_below` is `threshold`: the first multiple of
+    `base` at or above it (5 for a threshold of 2 to 5, 10 for 6 to 10). A count at or above the threshold that
+    rounds to less is published as this, so a published figure never reads as a count that is withheld (with a
+    threshold of 2, a true 2 would round to 0; with 7, a true 7 would round to 5 and, 3 to 6 being `<7`, give
+    itself away)."""
+    return -(-max(int(threshold), 1) // base) * base
+
+
+def _round_base(v: pd.Series, base: int = ROUND_TO, floor: int = 0) -> pd.Series:
+    """Round half up to the nearest multiple of `base` (7 -> 5, 8 -> 10, 12.5 -> 15), never below `floor`."""
+    r = (pd.to_numeric(v, errors="coerce") / base + 0.5).apply(lambda x: x // 1 if pd.notna(x) else x) * base
+    return r.where(r.isna() | r.ge(floor), float(floor))
+
+
+def round_half_up(x: float, decimals: int) -> float:
+    """`x` rounded half away from zero at `decimals` places, on its exact value (as SQL's round does, without
+    the binary error of scaling first): the one rounding of every figure recomputed from a published count."""
+    if x is None or pd.isna(x):
+        return math.nan
+    q = Decimal(1).scaleb(-decimals)
+    return float(Decimal(float(x)).quantize(q, rounding=ROUND_HALF_UP))
+
+
+def derive(d: Derived, count: pd.Series, denominator: pd.Series) -> pd.Series:
+    """A derived column as its query defines it, `round(count / denominator * multiplier, decimals)`, from the
+    counts given (the published ones) at full precision, rounded once at the end; missing where the count is
+    missing or the denominator is missing or 0."""
+    c = pd.to_numeric(count, errors="coerce").astype("float64")
+    n = pd.to_numeric(denominator, errors="coerce").astype("float64")
+    exact = (c / n.where(n != 0)) * d.multiplier
+    return exact.map(lambda x: round_half_up(x, d.decimals)).astype("float64")
 
 
 def suppress(store, q: Query, bound: dict, df: pd.DataFrame) -> pd.DataFrame:
@@ -239,10 +327,13 @@ def suppress(store, q: Query, bound: dict, df: pd.DataFrame) -> pd.DataFrame:
 
     Below borough level, for an indicator whose `suppress_below` (t) is above 1: a count under t — zero
     included, so that "0" cannot be told from a small number — is withheld (`<t`), and every other count is
-    rounded to the nearest 5. Figures derived from a count (rates, means) are recomputed from the rounded
-    count; changes between periods are withheld. A difference between two published figures (two periods,
-    a borough and its wards, a cycle and its months) is then a difference of rounded or withheld figures,
-    which cannot pin a count from 1 to t − 1.
+    rounded to the nearest 5, never below the first multiple of 5 at or above t (`published_floor`). Figures
+    derived from a count (means, rates) are recomputed from the published count and the row's denominator
+    as the query's `Suppress:` line defines them (`Derived`), at full precision and rounded once, so they are
+    a function of published figures only; they are withheld with their count. Other derived columns (changes
+    between periods) are withheld. A difference between two published figures (two periods, a borough and its
+    wards, a cycle and its months) is then a difference of rounded or withheld figures, which cannot pin a
+    count from 1 to t − 1.
     """
     if not q.suppress or not bound.get("indicator") or df.empty:
         return df
@@ -262,27 +353,78 @@ def suppress(store, q: Query, bound: dict, df: pd.DataFrame) -> pd.DataFrame:
     if not ward.any():
         return df  # suppression applies below borough level only
     _check_published_window(store, q, bound, df)
+    missing = [c for c in (*q.suppress, *q.suppress_also, *(d.denominator for d in q.derived)) if c not in df]
+    if missing:
+        raise QueryError(f"query '{q.name}' declares 'Suppress:' columns it does not return: {missing}")
     df = df.copy()
-    hidden = pd.Series(False, index=df.index)
-    factor = pd.Series(1.0, index=df.index)
-    for i, col in enumerate(q.suppress):
+    ward = ward.fillna(False).astype(bool)
+    floor = published_floor(threshold)
+    withheld: dict[str, pd.Series] = {}
+    for col in q.suppress:
         v = pd.to_numeric(df[col], errors="coerce").astype("float64")
         mask = (ward & v.notna() & v.lt(threshold)).fillna(False).astype(bool)
-        rounded = v.where(~ward, _round_base(v))
-        if i == 0:
-            factor = (rounded / v).where(v > 0, 1.0)
+        rounded = v.where(~ward, _round_base(v, floor=floor))
         df[col] = rounded.mask(mask).round().astype("Int64")  # stays whole numbers once a value is withheld
         df[f"{col}_suppressed"] = mask
+        withheld[col] = mask
+    hidden = pd.Series(False, index=df.index)
+    for mask in withheld.values():
         hidden |= mask
+    defined = {d.name: d for d in q.derived}
     for col in q.suppress_also:
         v = pd.to_numeric(df[col], errors="coerce").astype("float64")
-        if "pct" in col:
-            df[col] = v.mask(ward)  # a change between two rounded figures would mislead: withheld below borough
-        else:
-            df[col] = (v * factor.where(ward, 1.0)).round(2).mask(hidden)
+        d = defined.get(col)
+        if d is None:
+            df[col] = v.mask(ward)  # e.g. a change between two rounded figures would mislead: withheld below borough
+            continue
+        # from the published count and the row's published denominator only: never the true count, never a
+        # figure the database rounded from it
+        recomputed = derive(d, df[d.count], df[d.denominator])
+        df[col] = v.where(~ward, recomputed).mask(ward & hidden)
+    if q.derived:
+        df = _reorder(q, df)  # rows ordered by a true figure would rank a ward's true count among the others
     df.attrs["suppress_below"] = threshold
     df.attrs["rounded_to"] = ROUND_TO
+    df.attrs["published_floor"] = floor
     return df
+
+
+ORDER_KEY_RE = re.compile(
+    r"^(?:([a-z][a-z0-9_]*)\s*=\s*'([^']*)'|([a-z][a-z0-9_]*)(?:\s+(asc|desc))?(?:\s+nulls\s+last)?)$", re.I
+)
+
+
+def _reorder(q: Query, df: pd.DataFrame) -> pd.DataFrame:
+    """The rows in the order the query's last `ORDER BY` gives, applied again to the published figures when it
+    sorts by a derived column (ward_rates: highest rate first): otherwise the row order, set by the true rates,
+    would place each ward's true rate — a withheld one included — among the published ones. Keys may be a
+    column with ASC/DESC (NULLS LAST, DuckDB's default) or `column = 'text'`; ties keep the database's order."""
+    body = _strip_comments(q.sql)
+    found = list(re.finditer(r"\border\s+by\b", body, re.I))
+    if not found:
+        return df
+    clause = body[found[-1].end() :].strip().rstrip(";").strip()
+    keys = [k.strip() for k in clause.split(",")]
+    derived = {d.name for d in q.derived}
+    if not any(k.split()[0] in derived for k in keys if k):
+        return df
+    cols, ascending, work = [], [], df.copy()
+    for i, k in enumerate(keys):
+        m = ORDER_KEY_RE.match(k)
+        if not m:
+            raise QueryError(f"query '{q.name}' sorts by a derived column with a key that cannot be re-applied: {k!r}")
+        if m.group(1):
+            work[f"__key{i}"] = work[m.group(1)].eq(m.group(2)).fillna(False).astype(bool)
+            asc = True
+        else:
+            work[f"__key{i}"] = work[m.group(3)]
+            asc = (m.group(4) or "asc").lower() == "asc"
+        cols.append(f"__key{i}")
+        ascending.append(asc)
+    order = work.sort_values(cols, ascending=ascending, na_position="last", kind="stable").index
+    out = df.loc[order].reset_index(drop=True)
+    out.attrs = df.attrs
+    return out
 
 
 # The periods a small-number indicator's ward figures are published for: the latest 12 months with data and
@@ -322,19 +464,22 @@ def _check_published_window(store, q: Query, bound: dict, df: pd.DataFrame) -> N
 
 def run_rows(store, name: str, **values) -> tuple[list[str], list[tuple]]:
     """Like `run`, but rows of Python values for exact CSV output; a withheld count prints as `<N`, and
-    counts below borough level of small-number indicators are the rounded ones (see `suppress`)."""
+    counts below borough level of small-number indicators are the rounded ones, their derived figures
+    recomputed from them and the rows in the order of the published figures (see `suppress`)."""
     q = get(name)
     bound = bind(store, q, values)
     names, rows = store.rows(q.sql, bound)
     if not q.suppress:
         return names, rows
-    df = suppress(store, q, bound, pd.DataFrame(rows, columns=names, dtype=object))
+    frame = pd.DataFrame(rows, columns=names, dtype=object)
+    frame[ROW_COLUMN] = range(len(rows))  # where each row was, should `suppress` order them again
+    df = suppress(store, q, bound, frame)
     if "suppress_below" not in df.attrs:
         return names, rows
     marker = f"<{df.attrs['suppress_below']}"
     out = []
-    for i, r in enumerate(rows):
-        r = list(r)
+    for i, at in enumerate(df[ROW_COLUMN]):
+        r = list(rows[int(at)])
         for col in (*q.suppress, *q.suppress_also):
             v = df[col].iloc[i]
             r[names.index(col)] = None if pd.isna(v) else (int(v) if col in q.suppress else float(v))
@@ -343,3 +488,6 @@ def run_rows(store, name: str, **values) -> tuple[list[str], list[tuple]]:
                 r[names.index(col)] = marker
         out.append(tuple(r))
     return names, out
+
+
+ROW_COLUMN = "__row"  # run_rows' note of each row's place in the database's order

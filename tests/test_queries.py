@@ -144,3 +144,21 @@ def test_cli_query_list_and_errors(data_dir, capsys):
     assert "--indicator (required)" in out and "--area (optional)" in out
     assert main(["query", "monthly", "--indicator", "zzz", "--data", str(data_dir)]) == 2
     assert "'zzz' is not known" in capsys.readouterr().err
+
+
+def test_a_suppress_line_defines_derived_columns_or_withholds_them(tmp_path):
+    """`Suppress: count (also name = round(count / denominator [* k], dp), other)`: `name` is recomputed from the
+    published count below borough level, `other` is withheld there; a formula that cannot be read, or one built
+    on a column the line does not suppress, is refused when the file is read."""
+    head = "-- A question.\n-- Grain: one row.\n-- Reads: series\n-- Params:\n--   $indicator (required): x\n"
+    body = "SELECT $indicator AS total\n"
+    f = tmp_path / "q.sql"
+    line = "-- Suppress: total (also rate = round(total / years * 1000, 2), pct)\n"
+    f.write_text(head.replace("-- Reads", line + "-- Reads") + body)
+    q = queries.parse(f)
+    assert q.suppress == ("total",) and q.suppress_also == ("rate", "pct")
+    assert q.derived == (queries.Derived("rate", "total", "years", 1000.0, 2),)
+    for bad in ("rate = total / years", "rate = round(total * years, 2)", "rate = round(other / years, 2)"):
+        f.write_text(head.replace("-- Reads", f"-- Suppress: total (also {bad})\n-- Reads") + body)
+        with pytest.raises(queries.QueryError):
+            queries.parse(f)

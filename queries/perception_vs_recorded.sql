@@ -7,7 +7,7 @@
 --   $area (optional): an area code from areas.csv; default the partnership's area
 WITH s AS (SELECT * FROM series($indicator, $area))
 SELECT c.source, c.period, strftime(c.start_month, '%Y-%m') AS start_month, strftime(c.end_month, '%Y-%m') AS end_month,
-       c.question, c.answer, c.respondents, c.agreeing, c.synthetic,
+       c.theme, c.question, c.answer, c.respondents, c.agreeing, c.synthetic,
        (date_diff('month', c.start_month, c.end_month) + 1)::BIGINT AS months_in_period,
        count(s.month)::BIGINT AS months_with_data,
        sum(s.value)::BIGINT AS recorded_total,

@@ -23,7 +23,7 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import fmt
+from . import fmt, stats
 
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
 # Order used for series on white: the yellow (#F0E442) has too little contrast for lines.
@@ -1371,8 +1371,8 @@ def perception_chart(survey: pd.DataFrame, monthly: pd.DataFrame, indicator: dic
     first = True
     for r in steps.itertuples():
         m = getattr(r, "recorded_monthly_mean", None)
-        if _isnan(m):
-            continue
+        if _isnan(m) or not stats.enough_months(r.months_with_data, r.months_in_period):
+            continue  # a mean of a few months (the season's peak, say) is not the year's: not drawn across the gap
         x0, x1 = month_to_date(r.start_month), _month_edge(_shift_month(r.end_month, 1))
         fig.add_trace(
             go.Scatter(

@@ -136,6 +136,13 @@ def p_value(p) -> str:
     return f"p = {v:.2f}"
 
 
+def significant(x, digits: int = 3) -> float | None:
+    """A number kept to `digits` significant figures for a table (a p-value of 7.3655412711056934e-09 reads
+    7.37e-09; 0.01696119179957271 reads 0.017); None for no number."""
+    v = finite_or_none(x)
+    return None if v is None else float(f"{v:.{digits}g}")
+
+
 def plural(n: int, one: str, many: str | None = None) -> str:
     """plural(1, 'month') -> '1 month'; plural(3, 'month') -> '3 months'."""
     return f"{n:,} {one if n == 1 else (many or one + 's')}"

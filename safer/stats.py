@@ -77,6 +77,15 @@ def rolling_mean(values: pd.Series, window: int = 12) -> pd.Series:
 # --------------------------------------------------------------------------- 3. control limits
 
 
+def enough_months(with_data, in_period) -> bool:
+    """Whether a period's recorded mean stands for the period: data in at least three months of four (9 of 12;
+    a mean of three spring months is the season's, not the year's)."""
+    try:
+        return int(with_data) * 4 >= int(in_period) * 3 and int(with_data) > 0
+    except (TypeError, ValueError):
+        return False
+
+
 def _phase_labels(months: pd.Series, cycles: pd.DataFrame) -> list[str]:
     """Phase of each month: its cycle_id, or 'before X' / 'between X and Y' / 'after Y'."""
     cyc = []

@@ -98,3 +98,44 @@ def test_perception_chart_has_two_labelled_panels(consult_store):
     recorded = fig["data"][1]
     assert None in list(recorded["y"])  # March 2020 is a gap, not 0
     assert lay["font"]["size"] >= 14
+
+
+def test_a_survey_year_with_too_few_recorded_months_gets_no_mean(consult_store):
+    """Q1 2020 has recorded data in 2 of its 3 months: a mean of part of the period is not the period's (three
+    spring months are the season's peak), so no step is drawn across it and the sentence says why; Q2 2020
+    (3 of 3) keeps its mean."""
+    from safer import views
+
+    assert not stats.enough_months(2, 3) and stats.enough_months(3, 3) and stats.enough_months(9, 12)
+    assert not stats.enough_months(8, 12) and not stats.enough_months(0, 0)
+    pv = stats.survey_estimates(queries.run(consult_store, "perception_vs_recorded", indicator="asb"))
+    monthly = queries.run(consult_store, "monthly", indicator="asb")
+    ind = {"indicator_id": "asb", "label": "Anti-social behaviour", "unit": "incidents"}
+    fig = charts.perception_chart(pv, monthly, ind, synthetic=False).to_plotly_json()
+    steps = [t for t in fig["data"] if t.get("legendgroup") == "steps"]
+    assert [list(t["y"]) for t in steps] == [[3.0, 3.0]]
+    v = views.consultation(consult_store, indicator_id="asb")
+    assert (
+        "Recorded: too few months in Q1 2020 for a mean of the whole period (2 of 3 months with data); 3.0 a month "
+        "in Q2 2020 (3 of 3 months with data)." in v.sentences[0]
+    )
+
+
+def test_the_theme_filter_applies_to_the_perception_chart_too(demo_env):
+    """On the demo, only 'Anti-social behaviour' surveys are set against ASB: with that theme the chart is
+    drawn from them alone; with 'Exploitation' there is no chart, and the page says why (as for a source)."""
+    from safer import views
+
+    s = Store(demo_env)
+    try:
+        same = views.consultation(s, theme="Anti-social behaviour", indicator_id="asb")
+        assert "perception chart" in same.figures
+        assert set(same.tables["perception against recorded"].theme) == {"Anti-social behaviour"}
+        other = views.consultation(s, theme="Exploitation", indicator_id="asb")
+        assert "perception chart" not in other.figures
+        assert other.data["perception_missing"] == (
+            "No survey on Exploitation is set against Anti-social behaviour: choose all sources and themes to see "
+            "what residents say."
+        )
+    finally:
+        s.close()

@@ -192,3 +192,21 @@ def test_one_current_cycle_for_every_indicator_even_where_an_extract_lags(store)
         "plan cycle c2 (Apr 2020 to Jun 2020) has none of the calendar months c3 has reached (Jul 2020) to compare "
         "them with"
     }
+
+
+def test_a_headline_of_a_few_months_says_so(demo):
+    """2018-21's last 12 months (Apr 2020 to Mar 2021) hold police.uk data for 3 months only (the GMP gap): the
+    card's headline is those months' mean, marked as such, and the change line says no month can be compared."""
+    from safer import views
+
+    data, cache = demo
+    os.environ["SAFER_CACHE_DIR"] = str(cache)
+    s = Store(data)
+    try:
+        cards = {c.indicator_id: c for c in views.overview(s, "2018-21").data["cards"]}
+    finally:
+        s.close()
+    asb = cards["asb"]
+    assert asb.headline.endswith(" (3 months only)") and asb.months_line.endswith("(3 of 12 months with data)")
+    assert asb.change.startswith("no calendar month has data in both periods")
+    assert "months only" not in cards["cse"].headline  # partner data: 12 of 12 months

@@ -99,7 +99,7 @@ def test_consultation_page_shows_intervals_small_bases_and_perception_against_re
     assert not [c for c in survey.columns if "_" in c]
     assert (survey[low] <= survey["%"]).all() and (survey["%"] <= survey[high]).all()
     small = survey[survey[base] < 100]
-    assert len(small) and (small["Base"].str.contains("small base")).all()
+    assert len(small) and (small["Small base (under 100)"] == "⚠ yes").all()
     fig = figures(at)[0]
     assert fig["layout"]["yaxis"]["title"]["text"] == "% of residents"
     assert fig["layout"]["yaxis2"]["title"]["text"] == "Incidents per month"

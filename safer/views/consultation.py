@@ -18,7 +18,7 @@ SURVEY_COLUMNS = {
     "percent": "%",
     "ci_low_pct": "95% interval, low (%)",
     "ci_high_pct": "95% interval, high (%)",
-    "base_note": "Base",
+    "base_note": f"Small base (under {stats.SMALL_BASE})",
     "synthetic": "Synthetic",
 }
 
@@ -55,9 +55,9 @@ def consultation(store, source: str = "all", theme: str = "all", indicator_id: s
             "Rows marked synthetic in consultation.csv are demo figures, not real survey results or real consultation."
         )
     if len(survey):
-        table = survey.assign(
-            base_note=[f"⚠ small base (under {stats.SMALL_BASE})" if s else "" for s in survey.small_base]
-        )[list(SURVEY_COLUMNS)].rename(columns=SURVEY_COLUMNS)
+        table = survey.assign(base_note=["⚠ yes" if s else "" for s in survey.small_base])[list(SURVEY_COLUMNS)].rename(
+            columns=SURVEY_COLUMNS
+        )
         table["%"] = table["%"].round(1)
         table["95% interval, low (%)"] = table["95% interval, low (%)"].round(1)
         table["95% interval, high (%)"] = table["95% interval, high (%)"].round(1)
@@ -82,33 +82,45 @@ def consultation(store, source: str = "all", theme: str = "all", indicator_id: s
     _s, _t, inds = choices(store)
     data = {"said": said, "indicators": inds, "indicator": None}
     shown = indicator_id if indicator_id is not None and indicator_id in set(inds.indicator_id) else None
-    if shown is not None and source != "all":
-        linked = everything[(everything.source == source) & (everything.source_type == "survey")]
+    if shown is not None and (source != "all" or theme != "all"):
+        linked = everything[
+            (everything.source_type == "survey")
+            & ((everything.source == source) if source != "all" else True)
+            & ((everything.theme == theme) if theme != "all" else True)
+        ]
         if shown not in set(linked.indicator_id.dropna()):
             label = inds.set_index("indicator_id").loc[shown, "label"]
+            which = " and ".join(
+                w for w in (f"from {source}" if source != "all" else "", f"on {theme}" if theme != "all" else "") if w
+            )
             data["perception_missing"] = (
-                f"No survey from {source} is set against {label}: choose all sources to see what residents say."
+                f"No survey {which} is set against {label}: choose all sources and themes to see what residents say."
             )
             shown = None
     if shown is not None:
         ind = inds.set_index("indicator_id").loc[indicator_id].to_dict() | {"indicator_id": indicator_id}
         pv = stats.survey_estimates(queries.run(store, "perception_vs_recorded", indicator=indicator_id))
-        if source != "all":  # the source filter applies here too
+        if source != "all":  # the source and theme filters apply here too
             pv = pv[pv.source == source].reset_index(drop=True)
+        if theme != "all" and "theme" in pv:
+            pv = pv[pv.theme == theme].reset_index(drop=True)
         monthly = queries.run(store, "monthly", indicator=indicator_id)
         figures["perception chart"] = charts.perception_chart(pv, monthly, ind, synthetic)
         first, last = pv.iloc[0], pv.iloc[-1]
 
         def rec(r) -> str:
-            return "no data" if pd.isna(r.recorded_monthly_mean) else fmt.number(r.recorded_monthly_mean, 1)
+            have = f"{r.months_with_data} of {r.months_in_period} months with data"
+            if pd.isna(r.recorded_monthly_mean) or not r.months_with_data:
+                return f"no data in {r.period}"
+            if not stats.enough_months(r.months_with_data, r.months_in_period):
+                return f"too few months in {r.period} for a mean of the whole period ({have})"
+            return f"{fmt.number(r.recorded_monthly_mean, 1)} a month in {r.period} ({have})"
 
         sentences.append(
             f"Residents: {first.percent:.1f}% in {first.period} (95% interval {first.ci_low_pct:.1f}–"
             f"{first.ci_high_pct:.1f}%) and {last.percent:.1f}% in {last.period} ({last.ci_low_pct:.1f}–"
-            f"{last.ci_high_pct:.1f}%). Recorded: {rec(first)} a month in {first.period} ({first.months_with_data} of "
-            f"{first.months_in_period} months with data) and {rec(last)} in {last.period} ({last.months_with_data} "
-            f"of {last.months_in_period} months with data). Where the intervals of two years do not overlap, the "
-            "change in what residents say is beyond chance."
+            f"{last.ci_high_pct:.1f}%). Recorded: {rec(first)}; {rec(last)}. Where the intervals of two years do not "
+            "overlap, the change in what residents say is beyond chance."
         )
         tables["perception against recorded"] = pv
         data["indicator"] = ind

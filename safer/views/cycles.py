@@ -133,7 +133,7 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
             "95% interval, high": comparison["ci_high_adjusted"].round(2),
             "Against the plan before": comparison["compared_on"],
             "Change on the months compared, %": comparison["change_vs_previous_pct"].round(1),
-            "p-value adjusted for many tests": comparison["p_adjusted"],
+            "p-value adjusted for many tests": comparison["p_adjusted"].map(fmt.significant).astype(float),
             "Verdict": comparison["verdict"],
         }
     )
@@ -158,6 +158,9 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
             if phi > 1
             else "."
         )
+        + " They show how precisely each cycle's own mean is known from its months; whether two cycles differ is "
+        "the verdict's question, which compares the same calendar months and allows for how much whole years "
+        'differ on their own, so bars that do not overlap can still be "no clear change".'
     ]
     return View(
         name="cycle_comparison",

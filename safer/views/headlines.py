@@ -153,6 +153,8 @@ def overview(store, cycle: str | None = None) -> View:
             metric_label = "small numbers"
         else:
             headline = fmt.number(float(window.mean())) if len(window) else "No data"
+            if len(window) and not stats.enough_months(len(window), 12):
+                headline += f" ({len(window)} months only)"  # a few months' mean is not the year's: say so
         both = len(c.current_months) + len(c.left_out)
         out = " and ".join(fmt.month_label(m) for m, _p in c.left_out)
         if both < n and out:
@@ -212,8 +214,8 @@ def overview(store, cycle: str | None = None) -> View:
                 "A month now (months compared)": _round(k.comparison.current_mean, 1),
                 "A month a year before": _round(k.comparison.previous_mean, 1),
                 "Months compared": k.period,
-                "p-value adjusted for many tests": k.comparison.family_p_value,
-                "p-value": k.comparison.p_value,
+                "p-value adjusted for many tests": fmt.significant(k.comparison.family_p_value),
+                "p-value": fmt.significant(k.comparison.p_value),
                 "Against the previous plan": k.cycle_line,
             }
             for k in cards

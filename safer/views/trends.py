@@ -50,6 +50,12 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
         )
     if n_suppressed:
         threshold = monthly.attrs.get("suppress_below")
+        if n_suppressed * 4 >= 3 * (len(monthly) - n_missing):  # most months withheld: the chart says little
+            notes.append(
+                f"Too few {ind['unit']} a month in {a['area_name']} to show month by month: "
+                f"{n_suppressed} of {len(monthly) - n_missing} months with data are withheld. The Areas page "
+                "shows this ward's rate over a year, and the borough's trend shows every month."
+            )
         notes.append(
             f"{fmt.plural(n_suppressed, 'month')} with fewer than {threshold} {ind['unit']} in this ward "
             f"{'is' if n_suppressed == 1 else 'are'} suppressed (marked on the chart, <{threshold} in the table); "

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
@@ -464,6 +464,7 @@ def _compare(
     basis: str,
     months_not_yet: int = 0,
     min_months: int = MIN_MONTHS,
+    population: Mapping[int, float] | None = None,
 ) -> Comparison:
     """Compare two equally long lists of months, pair by pair (month i of one with month i of the other)."""
     pairs = [(c, p) for c, p in zip(cur_months, prev_months) if c in values and p in values]
@@ -529,7 +530,10 @@ def _compare(
             "on their own from a real change"
         )
         return _untested(why, **common)
+    fit, residents = _per_resident(fit, cm, pm, population)
     model, figures = _method(fit, len(pairs), cur_period, prev_period)
+    if residents:
+        model += f"; {residents}"
     for c, p in left_out:
         model += (
             f"; {fmt.month_label(c)} against {fmt.month_label(p)} ({fmt.number(values[c])} against "
@@ -544,20 +548,55 @@ def _compare(
         ci_high=_f(fit.ci_high),
         p_value=_f(fit.p_value),
         dispersion=_f(fit.dispersion),
-        verdict=_word(_direction(change, cmean, pmean), good_direction, significant),
+        # the direction of what was tested: per resident when the residents changed, else the counts'
+        verdict=_word(
+            (fit.rate_ratio - 1) * 100 if residents else _direction(change, cmean, pmean), good_direction, significant
+        ),
         method=f"{model}; {figures}." if figures else f"{model}.",
         model=model,
     )
 
 
+def _per_resident(
+    fit: _Fit, cm: Sequence[str], pm: Sequence[str], population: Mapping[int, float] | None
+) -> tuple[_Fit, str]:
+    """The test per resident: a GLM's log rate ratio less the log of the ratio of the two periods' mean
+    residents (an offset: the same counts from more people are a lower rate), with its standard error and
+    degrees of freedom unchanged. Returns the fit and the words for the method ('' when no estimate covers every
+    month compared, or the residents did not change, or the test is not the GLM's)."""
+    if not population or fit.how != "glm" or not cm:
+        return fit, ""
+    pops = [population.get(int(m[:4])) for m in (*cm, *pm)]
+    if any(p is None or not math.isfinite(p) or p <= 0 for p in pops):
+        return fit, ""
+    now, before = float(np.mean(pops[: len(cm)])), float(np.mean(pops[len(cm) :]))
+    if now == before:
+        return fit, ""
+    shift = math.log(now / before)
+    years = (fit.year_to_year, fit.year_figures)
+    fit = _glm_fit(fit.log_rr - shift, fit.se, fit.df, fit.dispersion, fit.seasonal, fit.n_obs, years)
+    words = (
+        f"per resident: {fmt.number(now)} residents against {fmt.number(before)} ({(now / before - 1) * 100:+.1f}%, "
+        "population.csv), so the rate ratio and the test compare rates, not counts"
+    )
+    return fit, words
+
+
 def compare_latest12(
-    monthly: pd.DataFrame, *, indicator_id: str, area_code: str, good_direction: str, end_month: str | None = None
+    monthly: pd.DataFrame,
+    *,
+    indicator_id: str,
+    area_code: str,
+    good_direction: str,
+    end_month: str | None = None,
+    population: Mapping[int, float] | None = None,
 ) -> Comparison:
     """The latest 12 months (ending at `end_month`, default the last month with data) against the same
     12 calendar months a year before, on the calendar months that have data in both (matched months).
 
     Fewer than `MIN_MONTHS` matched months gives "not enough data"; across a gap, different calendar
-    months are never compared. The test is a quasi-Poisson GLM with a term for each calendar month.
+    months are never compared. The test is a quasi-Poisson GLM with a term for each calendar month; with
+    `population` (residents by year), it compares rates per resident (see `_per_resident`).
     """
     values = _series(monthly)
     if end_month:
@@ -576,6 +615,7 @@ def compare_latest12(
         good_direction=good_direction,
         compare="latest12",
         basis="the latest 12 months against the same months a year before",
+        population=population,
     )
 
 
@@ -588,6 +628,7 @@ def compare_cycle(
     area_code: str,
     good_direction: str,
     last_month: str | None = None,
+    population: Mapping[int, float] | None = None,
 ) -> Comparison:
     """Plan cycle `cycle_id` against the cycle before it, month 1 with month 1, month 2 with month 2 ….
 
@@ -648,6 +689,7 @@ def compare_cycle(
         compare="cycle",
         basis=basis,
         months_not_yet=len(months_cur) - len(happened),
+        population=population,
     )
 
 

@@ -62,10 +62,21 @@ def test_explain_equals_the_engine_on_true_counts(demo):
     try:
         q = queries.get("monthly")
         monthly = s.sql(q.sql, queries.bind(s, q, {"indicator": "asb", "area": None}))
+        pop = s.sql(
+            "SELECT year, population FROM population WHERE area_code = 'E08000007' AND population_group = 'all'"
+        )
     finally:
         s.close()
-    c = verdicts.compare_latest12(monthly, indicator_id="asb", area_code="E08000007", good_direction="down")
+    residents = dict(zip(pop.year, pop.population.astype(float)))  # by year, as population.csv gives them
+    c = verdicts.compare_latest12(
+        monthly, indicator_id="asb", area_code="E08000007", good_direction="down", population=residents
+    )
     assert line["verdict"] == c.verdict and line["p_value"] == pytest.approx(c.p_value)
+    assert line["rate_ratio"] == pytest.approx(c.rate_ratio) and "per resident: " in line["method"]
+    # per resident: the count ratio less the residents' growth (mean over the months compared)
+    growth = residents[2026] * 9 / 12 + residents[2025] * 3 / 12
+    growth /= residents[2025] * 9 / 12 + residents[2024] * 3 / 12
+    assert line["rate_ratio"] == pytest.approx(c.current_mean / c.previous_mean / growth, rel=1e-3)
     assert line["current_mean"] == pytest.approx(c.current_mean) and line["change_pct"] == pytest.approx(c.change_pct)
     counts = monthly.set_index("month")["value"]
     assert line["current_mean"] == pytest.approx(counts.loc["2025-10":"2026-09"].mean())

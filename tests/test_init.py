@@ -95,11 +95,11 @@ def test_any_national_authority_gets_a_valid_directory_and_its_force_as_comparat
     mine_rows = rows[(rows.LAD24CD == code) & (rows["Crime type"] == "Anti-social behaviour")]
     m = queries.run_true(s, "monthly", indicator="asb")
     assert dict(zip(m.month, m.value.astype(int))) == mine_rows.groupby("Month").size().to_dict()
-    # Three months cannot give a verdict, but the Overview card still shows their mean (a headline of words
-    # would not fit the card), saying how many of the 12 months have data.
+    # Three months cannot give a verdict, but the Overview card still shows their mean, marked as a few months',
+    # saying how many of the 12 months have data.
     card = next(c for c in headlines.overview(s).data["cards"] if c.indicator_id == "asb")
     assert card.verdict == "not enough data"
-    assert card.headline == fmt.number(float(mine_rows.groupby("Month").size().mean()))
+    assert card.headline == fmt.number(float(mine_rows.groupby("Month").size().mean())) + " (3 months only)"
     assert card.metric_label == "Incidents a month"  # short: four cards in a row cut a longer label
     assert card.months_line.endswith("to Mar 2026 (3 of 12 months with data)")
     s.close()

@@ -584,3 +584,27 @@ def test_the_areas_page_says_which_wards_lie_beyond_funnel_limits(demo_store):
         assert "funnel" in v.detail[-1].lower() and "wards" in v.detail[-1]
     asb = views.areas(demo_store, "asb", "latest").tables["ward rates"]
     assert set(asb[asb.area_type == "ward"].funnel_position) <= {"above", "within", "below"}
+
+
+@pytest.mark.slow
+def test_a_growing_population_is_not_taken_for_a_rise():
+    """Counts rise where residents do: a borough growing 3% a year at the same risk per resident had cycle B
+    called "worse" than A nearly every time when counts were compared; given the residents by year, the test
+    compares rates (an offset), and the verdict is "no clear change" about as often as with no growth."""
+    cycles = pd.DataFrame(
+        {"cycle_id": ["A", "B"], "title": ["A", "B"], "start_month": ["2019-04", "2022-04"], "end_month": ["2022-03", "2025-03"]}
+    )  # fmt: skip
+    months = fmt.months_between("2015-04", "2025-03")
+    t = np.arange(len(months)) / 12
+    residents = {y: 100_000 * 1.03 ** (y - 2015) for y in range(2015, 2026)}
+    counted = per_resident = 0
+    for r in range(100):
+        rng = np.random.default_rng(r)
+        mu = 400 * 1.03**t * np.array([SEASON[fmt.month_index(m) % 12] for m in months])
+        df = pd.DataFrame({"month": months, "value": rng.poisson(rng.gamma(mu / 0.2, 0.2)).astype(float)})
+        common = dict(indicator_id="x", area_code="X", good_direction="down")
+        counted += verdicts.compare_cycle(df, cycles, "B", **common).verdict == "worse"
+        c = verdicts.compare_cycle(df, cycles, "B", **common, population=residents)
+        per_resident += c.verdict != "no clear change"
+    assert counted >= 50 and per_resident <= 10, (counted, per_resident)
+    assert "per resident: " in c.method and "(+9.3%, population.csv)" in c.method

@@ -68,6 +68,13 @@ def true_monthly(store, indicator_id: str, area_code: str | None = None) -> pd.D
     return queries.run_true(store, "monthly", indicator=indicator_id, area=area_code)
 
 
+def residents(store, indicator_id: str, area_code: str | None = None) -> dict[int, float]:
+    """The area's residents (of the indicator's population group) by year, for verdicts per resident; years
+    without an estimate are left out (the verdict then compares counts)."""
+    pop = queries.run(store, "area_population", indicator=indicator_id, area=area_code)
+    return {int(y): float(p) for y, p in zip(pop["year"], pop["population"]) if pd.notna(p)}
+
+
 def withheld(store, indicator_id: str, area_code: str | None) -> bool:
     """True when means and changes must not be shown: a small-number indicator below borough level.
 
@@ -162,6 +169,7 @@ def latest12(store, indicator_id: str, area_code: str | None = None, end_month: 
         area_code=a["area_code"],
         good_direction=str(ind["good_direction"]),
         end_month=end_month,
+        population=residents(store, indicator_id, a["area_code"]),
     )
     return c
 
@@ -183,6 +191,7 @@ def cycle(store, indicator_id: str, area_code: str | None = None, cycle_id: str 
         area_code=a["area_code"],
         good_direction=str(ind["good_direction"]),
         last_month=data_end(store),  # a lagging extract's later months are missing, not "not yet happened"
+        population=residents(store, indicator_id, a["area_code"]),
     )
 
 

@@ -13,12 +13,8 @@ files, problems = v.tables["extracts"], v.tables["validation problems"]
 
 # ----------------------------------------------------------------------------- store status
 st.subheader("What the dashboard is showing")
-if s.status.building:
-    st.info(
-        f"New extracts were found and are being checked and loaded. Until they are ready this shows the last good "
-        f"build, from {s.status.built_at} (UTC), data version {s.version}.",
-        icon=":material/hourglass_top:",
-    )
+if ui.building_notice(s):
+    pass
 elif s.status.current:
     st.success(
         f"Current: built at {s.status.built_at} (UTC) from the extracts now on disk. Data version {s.version}.",

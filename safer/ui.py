@@ -168,12 +168,8 @@ def header(title: str, question: str) -> dict:
             "**Synthetic demo data: these are not real figures.**" + (f"  \n{note}" if note else ""),
             icon=":material/warning:",
         )
-    if s.status.building:
-        st.info(
-            f"New extracts were found and are being checked and loaded: this page shows the last good data "
-            f"(built {s.status.built_at}) until they are ready, then updates at your next click.",
-            icon=":material/hourglass_top:",
-        )
+    if building_notice(s):
+        pass
     elif s.status.problems:
         st.error(
             f"The newest extracts have problems, so this page shows the last good data "
@@ -182,6 +178,19 @@ def header(title: str, question: str) -> dict:
         )
         st.code("\n".join(str(pr) for pr in s.status.problems[:10]), language=None)
     return p
+
+
+def building_notice(s) -> bool:
+    """Say that newer extracts are being checked and loaded aside (the last good build shows meanwhile);
+    True when they are."""
+    if not s.status.building:
+        return False
+    st.info(
+        f"New extracts were found and are being checked and loaded: this shows the last good data (built "
+        f"{s.status.built_at} UTC, data version {s.version}) until they are ready, then updates at your next click.",
+        icon=":material/hourglass_top:",
+    )
+    return True
 
 
 def stamp(period: str, source: str) -> None:

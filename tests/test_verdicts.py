@@ -592,8 +592,13 @@ def test_a_growing_population_is_not_taken_for_a_rise():
     called "worse" than A nearly every time when counts were compared; given the residents by year, the test
     compares rates (an offset), and the verdict is "no clear change" about as often as with no growth."""
     cycles = pd.DataFrame(
-        {"cycle_id": ["A", "B"], "title": ["A", "B"], "start_month": ["2019-04", "2022-04"], "end_month": ["2022-03", "2025-03"]}
-    )  # fmt: skip
+        {
+            "cycle_id": ["A", "B"],
+            "title": ["A", "B"],
+            "start_month": ["2019-04", "2022-04"],
+            "end_month": ["2022-03", "2025-03"],
+        }
+    )
     months = fmt.months_between("2015-04", "2025-03")
     t = np.arange(len(months)) / 12
     residents = {y: 100_000 * 1.03 ** (y - 2015) for y in range(2015, 2026)}

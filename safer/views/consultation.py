@@ -7,18 +7,20 @@ import pandas as pd
 from .. import charts, fmt, queries, stats
 from .base import View, cached, stamp
 
+# What a reader looks for first comes first (the answer, its share and interval, its base); the source and
+# theme, often the same on every row, come last, so a narrow screen shows the figures before scrolling.
 SURVEY_COLUMNS = {
-    "source": "Source",
     "period": "Period",
-    "theme": "Theme",
     "question": "Question",
     "answer": "Answer",
-    "respondents": "Base (respondents)",
-    "agreeing": "Giving the answer",
     "percent": "%",
     "ci_low_pct": "95% interval, low (%)",
     "ci_high_pct": "95% interval, high (%)",
+    "respondents": "Base (respondents)",
     "base_note": f"Small base (under {stats.SMALL_BASE})",
+    "agreeing": "Giving the answer",
+    "theme": "Theme",
+    "source": "Source",
     "synthetic": "Synthetic",
 }
 

@@ -154,7 +154,7 @@ def overview(store, cycle: str | None = None) -> View:
         else:
             headline = fmt.number(float(window.mean())) if len(window) else "No data"
             if len(window) and not stats.enough_months(len(window), 12):
-                headline += f" ({len(window)} months only)"  # a few months' mean is not the year's: say so
+                metric_label += f" ({len(window)} months only)"  # a few months' mean is not the year's: say so
         both = len(c.current_months) + len(c.left_out)
         out = " and ".join(fmt.month_label(m) for m, _p in c.left_out)
         if both < n and out:

@@ -80,7 +80,7 @@ ui.table(
         "months_with_data": st.column_config.NumberColumn("Months with data", format="%d"),
         "months_missing": st.column_config.NumberColumn("Months missing", format="%d"),
         "missing_ranges": st.column_config.TextColumn("Missing months", width="medium"),
-        "incomplete_months": st.column_config.TextColumn("Left out: month not over when written", width="medium"),
+        "incomplete_months": st.column_config.TextColumn("Months not over (left out)", width="small"),
     },
 )
 ui.exports(

@@ -844,8 +844,11 @@ _add(
 
 BOUNDARIES = "ward_boundaries.geojson"
 BOUNDARY_CODE = "area_code"  # the feature property naming its ward (what the Areas map matches on)
-MAX_BOUNDARY_BYTES = 50 * 2**20  # 50 MB: far beyond a borough's generalised wards (the demo's are 33 kB)
-MAX_BOUNDARY_POINTS = 2_000_000  # every point is drawn in the figure sent to each browser
+MAX_BOUNDARY_BYTES = 20 * 2**20  # 20 MB: far beyond a borough's generalised wards (the demo's are 33 kB)
+MAX_BOUNDARY_POINTS = 1_000_000  # every point is drawn in the figure sent to each browser
+# Counted in the text before it is parsed (Python's objects for a parsed list take about 25 times its bytes):
+# a point is one [ and one comma at least, a ring or polygon one more [; heights and empty lists count too.
+MAX_BOUNDARY_VALUES = 3 * MAX_BOUNDARY_POINTS
 MAX_ATTRIBUTION_CHARS = 1000  # the boundaries' attribution, shown under the map
 
 OPTIONAL_FILES = {
@@ -1819,8 +1822,22 @@ def _keys(rep: Report) -> _Keys:
     )
 
 
+def _check_indicator_ids(rep: Report) -> None:
+    """Two indicator ids that differ only by `-` and `_` would name the same export files (`asb-monthly.csv`)."""
+    t = rep.tables.get("indicators.csv")
+    seen: dict[str, tuple[int, str]] = {}
+    for line, r in t.rows if t else []:
+        key = r["indicator_id"].replace("_", "-")
+        if key in seen and seen[key][1] != r["indicator_id"]:
+            first, other = seen[key]
+            msg = f"'{r['indicator_id']}' differs from '{other}' (line {first}) only by - and _: name it differently"
+            rep.problems.append(Problem(t.rel, line, "indicator_id", msg))
+        seen.setdefault(key, (line, r["indicator_id"]))
+
+
 def _check_references(rep: Report) -> None:
     """Every reference between files resolves, and the rules that span rows hold; one check per file."""
+    _check_indicator_ids(rep)
     k = _keys(rep)
     _check_areas(rep, k)
     _check_area_references(rep, k)
@@ -1909,16 +1926,31 @@ def written_month(path: Path) -> str:
     return _dt.datetime.fromtimestamp(path.stat().st_mtime, _dt.UTC).strftime("%Y-%m")
 
 
+def partner_written_month(t: Table) -> str | None:
+    """The month partner_monthly.csv was last written, when its modification time can be believed: None when
+    the file holds a month after it (a time kept from an archive or a copy, such as 1980-01-01), which says
+    nothing about which month was not over."""
+    written = written_month(t.path)
+    latest = max((r["month"] for _line, r in t.rows), default=None)
+    return None if latest is not None and latest > written else written
+
+
 def _check_partner_monthly(rep: Report, k: _Keys) -> None:
     """partner_monthly.csv: a partner indicator (not counted from police.uk), in an area of its geography; a
     month that had not ended when the file was last written is incomplete (a warning: it is left out)."""
     t = rep.tables.get("partner_monthly.csv")
     if not t or k.indicators is None:
         return
-    written = written_month(t.path)
+    written = partner_written_month(t)
+    if written is None:
+        msg = (
+            f"the file's modification time ({written_month(t.path)}) is before months it holds, so it cannot say "
+            "which month was not over when it was written: every month is kept (touch the file once it is saved)"
+        )
+        rep.problems.append(Problem(t.rel, 1, "", msg, severity="warning"))
     incomplete: set[tuple[str, str]] = set()
     for line, r in t.rows:
-        if r["month"] >= written and (r["indicator_id"], r["month"]) not in incomplete:
+        if written and r["month"] >= written and (r["indicator_id"], r["month"]) not in incomplete:
             incomplete.add((r["indicator_id"], r["month"]))
             msg = (
                 f"{r['month']} had not ended when this file was last written ({written}): {r['indicator_id']}'s "
@@ -2120,6 +2152,14 @@ def load_geojson(path: Path, max_bytes: int | None = None):
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise GeoJSONError(line, "-", f"is not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
+    brackets, commas = text.count("["), text.count(",")
+    if max(brackets, commas // 2) > MAX_BOUNDARY_VALUES:
+        raise GeoJSONError(
+            1,
+            "-",
+            f"holds {max(brackets, commas // 2):,} lists or values, more than {MAX_BOUNDARY_VALUES:,} "
+            f"({MAX_BOUNDARY_POINTS:,} points at most): use generalised boundaries of the partnership's wards only",
+        )
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:

@@ -91,24 +91,6 @@ def _cast(col: contract.Column, as_name: str) -> str:
     return f"{expr} AS {_qi(as_name)}"
 
 
-def _cast_or_default(col: contract.Column, as_name: str, header: list[str]) -> str:
-    if col.optional and col.name not in header:  # an empty default is NULL, as an empty cell is
-        value = f"'{col.default}'" if col.default else f"CAST(NULL AS {_SQL_TYPE.get(col.type, 'VARCHAR')})"
-        return f"{value} AS {_qi(as_name)}"
-    if col.optional and col.default:
-        return f"coalesce(nullif({_qi(col.name)}, ''), '{col.default}') AS {_qi(as_name)}"
-    return _cast(col, as_name)
-
-
-def _read_csv(columns: list[str], param: str) -> str:
-    cols = ", ".join(f"'{c}': 'VARCHAR'" for c in columns if _qi(c))
-    return f"read_csv(${param}, auto_detect=false, header=true, delim=',', quote='\"', escape='\"', columns={{{cols}}})"
-
-
-def _not_all_empty(columns: list[str]) -> str:
-    return "NOT (" + " AND ".join(f"nullif({_qi(c)}, '') IS NULL" for c in columns) + ")"
-
-
 LOAD_CHUNK = 100_000  # rows a statement when rows read by Python are loaded
 
 
@@ -119,24 +101,9 @@ def _frames(rows: contract.Rows) -> Iterator[pd.DataFrame]:
 
 
 def _load_table(con, table: str, spec: contract.FileSpec, t: contract.Table) -> None:
-    """Staging: read the file as text with an explicit header, then cast to the contract's types. A column
-    the contract allows to be left out takes its default (and so does an empty cell of it).
-
-    DuckDB reads the file; where it cannot, or counts other rows than validation did (Python's reader accepts
-    a few lines DuckDB's refuses, such as a row of spaces), the rows validation read are loaded instead, so
-    what is served is always what was validated."""
-    casts = ", ".join(_cast_or_default(spec.column(c), c, t.header) for c in spec.column_names)
-    try:
-        con.execute(
-            f"CREATE TABLE {table} AS SELECT {casts} FROM {_read_csv(t.header, 'path')} "
-            f"WHERE {_not_all_empty(t.header)}",
-            {"path": str(t.path)},
-        )
-        if con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == t.n_rows:
-            return
-    except duckdb.Error:
-        pass
-    con.execute(f"DROP TABLE IF EXISTS {table}")
+    """Load the rows validation read (as text, with the defaults of columns left out), cast to the contract's
+    types. The file is never read again: a file rewritten after validation read it (in the same second, with
+    its old modification time put back) cannot slip unvalidated values into the build."""
     _empty_table(con, table, spec)
     casts = ", ".join(_cast(spec.column(c), c) for c in spec.column_names)  # defaults are in the rows
     for frame in _frames(t.rows):
@@ -191,9 +158,11 @@ def build(data_dir: Path, out_path: Path, cache_dir: Path, report: contract.Repo
             # when each extract was last written: a partner month not over by then is incomplete (the model)
             con.execute("CREATE TABLE extract_files (file VARCHAR, written_month DATE)")
             written = [
-                (n, contract.written_month(t.path) + "-01") for n, t in report.tables.items() if t.path.is_file()
-            ]
-            con.executemany("INSERT INTO extract_files VALUES (?, CAST(? AS DATE))", written)
+                (n, contract.partner_written_month(t) if n == "partner_monthly.csv" else contract.written_month(t.path))
+                for n, t in report.tables.items()
+                if t.path.is_file()
+            ]  # None: a modification time that cannot be believed (partner_written_month)
+            con.executemany("INSERT INTO extract_files VALUES (?, CAST(? || '-01' AS DATE))", written)
             # the ward boundaries as validation checked them (`contract.Boundaries`): the Areas map reads them from
             # the build, never from the file, so a file broken since keeps the last good build's boundaries
             con.execute("CREATE TABLE ward_boundaries (geojson VARCHAR)")

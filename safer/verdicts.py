@@ -82,6 +82,17 @@ class Comparison:
     family_size: int | None = None
     # months with data in both periods left out as far out of line with the others, as (current, previous) pairs
     left_out: tuple[tuple[str, str], ...] = ()
+    # the change per resident, % (the test's own direction), when the residents of the two periods were allowed
+    # for (`_per_resident`); None when the test compared counts
+    per_resident_change_pct: float | None = None
+
+    @property
+    def tested_change(self) -> float | None:
+        """The change whose direction a verdict takes: per resident when the test compared rates, else counts
+        (from the means when the percentage has no value, a rise from 0)."""
+        if self.per_resident_change_pct is not None:
+            return self.per_resident_change_pct
+        return _direction(self.change_pct, self.current_mean, self.previous_mean)
 
     @property
     def shown_verdict(self) -> str:
@@ -303,16 +314,19 @@ def _year_to_year(values: dict[str, float], last_prev: str) -> tuple[float, int,
 
 
 MIN_SERIAL_MONTHS = 36
+# Below this many months ρ̂ rests on three years' residuals: its upper confidence bound is used instead (with the
+# estimate itself, wandering series gave 10-12% false alarms at 36-47 months)
+SHORT_HISTORY_MONTHS = 48
 
 
-def _serial_correlation(values: dict[str, float], last: str) -> tuple[float, int] | None:
+def _serial_correlation(values: dict[str, float], last: str) -> tuple[float, int, int] | None:
     """The correlation of one month with the next, beyond the season and each year's level: a quasi-Poisson GLM
     over every month with data up to `last` with a term for each calendar month and a level for each 12-month
     block ending at `last` (so a real step between years is not read as correlation), and the lag-1
     autocorrelation of its Pearson residuals over consecutive months, corrected for the bias of series demeaned
-    in blocks of 12 (ρ̂ ≈ ρ − (1 + 3ρ) ÷ 12). Returns (ρ, months used), ρ within [0, 0.95], or None with fewer
-    than `MIN_SERIAL_MONTHS` months (with two years the calendar-month terms leave the residuals of each pair of
-    months mirror images) or 12 pairs of consecutive months."""
+    in blocks of 12 (ρ̂ ≈ ρ − (1 + 3ρ) ÷ 12). Returns (ρ, months used, consecutive pairs used), ρ within
+    [0, 0.95], or None with fewer than `MIN_SERIAL_MONTHS` months (with two years the calendar-month terms leave
+    the residuals of each pair of months mirror images) or 12 pairs of consecutive months."""
     months = [m for m in sorted(values) if m <= last]
     if len(months) < MIN_SERIAL_MONTHS:
         return None
@@ -331,7 +345,7 @@ def _serial_correlation(values: dict[str, float], last: str) -> tuple[float, int
         return None
     lag1 = float(np.mean([res[i] * res[j] for i, j in pairs])) / float(np.mean(res**2))
     rho = (lag1 + 1 / 12) / (1 - 3 / 12)
-    return min(max(rho, 0.0), 0.95), len(months)
+    return min(max(rho, 0.0), 0.95), len(months), len(pairs)
 
 
 def _correlation_factor(rho: float, cm: Sequence[str], pm: Sequence[str]) -> float:
@@ -347,51 +361,76 @@ def _correlation_factor(rho: float, cm: Sequence[str], pm: Sequence[str]) -> flo
     return max(1.0, true / assumed) if assumed > 0 else 1.0
 
 
+def _df_words(df: float) -> str:
+    return f", t on {df:.1f} degrees of freedom" if math.isfinite(df) else ""
+
+
+def _satterthwaite(var_glm: float, df_glm: float, extra: float, df_extra: float) -> float:
+    """Welch-Satterthwaite degrees of freedom of var_glm + extra, each estimated on its own degrees of freedom:
+    a small `extra` leaves nearly the GLM's (so nothing jumps where an estimate crosses 0)."""
+    glm_part = var_glm**2 / df_glm if math.isfinite(df_glm) else 0.0
+    extra_part = extra**2 / df_extra if extra > 0 else 0.0
+    return max(1.0, (var_glm + extra) ** 2 / (glm_part + extra_part)) if glm_part + extra_part > 0 else math.inf
+
+
 def _allow_for_years(
     fit: _Fit, values: dict[str, float], cm: Sequence[str], pm: Sequence[str], ends: tuple[str, str]
 ) -> _Fit | None:
-    """The GLM's test widened for variation between years, the larger of two estimates: months correlated with
-    the next (`_serial_correlation`, from every month's residual after the season and each year's level), and
-    the spread of the earlier year-on-year changes (`_year_to_year`, τ² for a 12-month mean, × 12 ÷ n for n
-    months), whose degrees of freedom (Welch-Satterthwaite over the GLM's variance on its degrees of freedom and
-    τ²'s on changes − 1) are then used. `ends` are the last months of the two periods compared (the history is
-    read up to them, whether or not their own months were left out). None when the history is too short for
-    either (fewer than `MIN_SERIAL_MONTHS` months): how much years vary on their own cannot be told, and with
-    series that wander as crime series do a verdict on so little history would be wrong far more often than 1
-    in 20 (docs/statistics.md)."""
+    """The GLM's test widened for variation between years by two estimates, each with the uncertainty of its
+    own estimate in its degrees of freedom, and the more cautious of the two tests kept (the larger p-value; both
+    move smoothly with the data, so the verdict does not jump where one estimate overtakes the other):
+
+    * months correlated with the next (`_serial_correlation`, from every month's residual after the season and
+      each year's level): the variance × `_correlation_factor`, on Welch-Satterthwaite degrees of freedom with
+      the added variance's own from the delta method (the variance of ρ̂ ≈ (1 − ρ²) ÷ pairs used);
+    * the spread of the earlier year-on-year changes (`_year_to_year`, τ² for a 12-month mean, × 12 ÷ n for n
+      months), on Welch-Satterthwaite degrees of freedom with τ²'s on changes − 1.
+
+    `ends` are the last months of the two periods compared (the history is read up to them, whether or not their
+    own months were left out). None when the history is too short for either (fewer than `MIN_SERIAL_MONTHS`
+    months): how much years vary on their own cannot be told, and with series that wander as crime series do a
+    verdict on so little history would be wrong far more often than 1 in 20 (docs/statistics.md)."""
     if fit.how != "glm" or not cm:
         return fit
     n = len(cm)
     serial = _serial_correlation(values, ends[0])
     yy = _year_to_year(values, ends[1])
-    var_glm = fit.se**2
-    var_serial = var_glm * _correlation_factor(serial[0], cm, pm) if serial else var_glm
-    extra = yy[0] * 12.0 / n if yy else 0.0
-    var_years = var_glm + extra
     if serial is None and yy is None:
         return None
+    var_glm = fit.se**2
     parts = []
     if serial:
         parts.append(f"month-to-month correlation {serial[0]:.2f} from {serial[1]} months")
     if yy:
         parts.append(f"the spread of the {yy[1]} year-on-year changes up to the earlier period ({yy[2]})")
-    words = "allowing for variation between years (the larger of " + " and ".join(parts) + ")"
-    if max(var_serial, var_years) <= var_glm:
+    words = "allowing for variation between years (the more cautious of " + " and ".join(parts) + ")"
+    tests = []  # (p-value, fit, figures) of each route that adds variance
+    if serial:
+        rho, months, pairs = serial
+        var_rho = (1 - rho**2) / max(pairs, 1) / (1 - 3 / 12) ** 2  # the bias correction scales ρ̂ by 1 ÷ 0.75
+        if months < SHORT_HISTORY_MONTHS:  # three years estimate ρ poorly: take its one-sided 95% upper bound
+            rho = min(0.95, rho + 1.6449 * math.sqrt(var_rho))
+            var_rho = 0.0  # a bound taken as known: its uncertainty is in the bound
+        f = _correlation_factor(rho, cm, pm)
+        if f > 1:
+            h = 0.01
+            slope = _correlation_factor(min(rho + h, 0.99), cm, pm) - _correlation_factor(max(rho - h, 0.0), cm, pm)
+            slope /= min(rho + h, 0.99) - max(rho - h, 0.0)
+            df_extra = 2 * (f - 1) ** 2 / (slope**2 * var_rho) if slope > 0 and var_rho > 0 else math.inf
+            df = _satterthwaite(var_glm, fit.df, var_glm * (f - 1), df_extra)
+            g = _glm_fit(fit.log_rr, math.sqrt(var_glm * f), df, fit.dispersion, fit.seasonal, fit.n_obs)
+            figures = f"variance × {f:.2f} for the correlation between months" + _df_words(df)
+            tests.append((g.p_value, g, figures))
+    if yy and yy[0] > 0:
+        extra = yy[0] * 12.0 / n
+        df = _satterthwaite(var_glm, fit.df, extra, max(yy[1] - 1, 1))
+        g = _glm_fit(fit.log_rr, math.sqrt(var_glm + extra), df, fit.dispersion, fit.seasonal, fit.n_obs)
+        figures = f"between-year SD {math.sqrt(yy[0]) * 100:.0f}% for a 12-month period" + _df_words(df)
+        tests.append((g.p_value, g, figures))
+    if not tests:
         return replace(fit, year_to_year=words, year_figures="no extra variation found, so none added")
-    if var_serial >= var_years:
-        se, df = math.sqrt(var_serial), fit.df
-        figures = f"variance × {var_serial / var_glm:.2f} for the correlation between months"
-    else:
-        se = math.sqrt(var_years)
-        # Welch-Satterthwaite over the two parts of the variance: the GLM's on its own degrees of freedom, the
-        # allowance for years on the changes less one. A small allowance leaves nearly the GLM's test (a t on 1
-        # degree of freedom for an allowance of 0.1% would make the test jump at τ² = 0).
-        glm_part = fit.se**4 / fit.df if math.isfinite(fit.df) else 0.0
-        df = max(1.0, se**4 / (glm_part + extra**2 / max(yy[1] - 1, 1)))
-        figures = (
-            f"between-year SD {math.sqrt(yy[0]) * 100:.0f}% for a 12-month period, t on {df:.1f} degrees of freedom"
-        )
-    return _glm_fit(fit.log_rr, se, df, fit.dispersion, fit.seasonal, fit.n_obs, (words, figures))
+    _p, g, figures = max(tests, key=lambda t: t[0])
+    return replace(g, year_to_year=words, year_figures=figures)
 
 
 def _method(fit: _Fit, n_pairs: int, cur_period: str, prev_period: str) -> tuple[str, str]:
@@ -554,6 +593,7 @@ def _compare(
         ),
         method=f"{model}; {figures}." if figures else f"{model}.",
         model=model,
+        per_resident_change_pct=_f((fit.rate_ratio - 1) * 100) if residents else None,
     )
 
 
@@ -726,9 +766,7 @@ def adjust_family(comparisons: Sequence[Comparison], alpha: float = ALPHA) -> li
         out[i] = replace(
             c,
             family_p_value=float(p_adj[j]),
-            family_verdict=_word(
-                _direction(c.change_pct, c.current_mean, c.previous_mean), c.good_direction, bool(reject[j])
-            ),
+            family_verdict=_word(c.tested_change, c.good_direction, bool(reject[j])),
             family_size=len(tested),
         )
     return out
@@ -741,12 +779,11 @@ MIN_MONTHS_FOR_LIMITS = 12
 SEASONAL_MIN_MONTHS = 36  # three of each calendar month, so one unusual month cannot pass for the season
 LIMITS_METHOD = (
     "Limits around each month's expected count from a quasi-Poisson GLM with a term for each calendar month "
-    "(where there are 36 months or more with data) and a level for each plan cycle, fitted on the months before "
-    "the plan cycle under way; that cycle's months are judged against the plan before's level and season carried "
-    "forward, so a lasting change shows instead of moving its own line. Exact Poisson quantiles (99.73%), or "
-    "negative binomial ones with the same over-dispersion when months vary more than Poisson (estimated with "
-    "months far out of line set aside, so one spike does not widen every limit); a usual summer peak is not a "
-    "signal"
+    "(where there are 36 months or more with data) and a level for each plan cycle; the plan cycle under way is "
+    "judged against the plan before's level and season carried forward (with the uncertainty of that estimate), "
+    "so a lasting change shows instead of moving its own line. Quantiles (99.73%) of a negative binomial with "
+    "the months' over-dispersion (estimated with months far out of line set aside, so one spike does not widen "
+    "every limit), or of a Poisson where there is none; a usual summer peak is not a signal"
 )
 TRIM_Z = 3.5  # Pearson residuals beyond this many robust SDs are set aside when over-dispersion is estimated
 
@@ -765,15 +802,16 @@ def _robust_dispersion(y: np.ndarray, mu: np.ndarray, n_params: int) -> float:
 def control_limits(monthly: pd.DataFrame, cycles: pd.DataFrame) -> pd.DataFrame:
     """Limits for each month: columns month, value, phase, centre (the expected count), lower, upper, signal.
 
-    The expected count comes from a quasi-Poisson GLM: a level for each phase (plan cycle, or before / between /
-    after cycles) and, with 36 or more months with data, a term for each calendar month. It is fitted on the
-    months before the phase holding the last month (phase I) when they number at least
-    `MIN_MONTHS_FOR_LIMITS`; that last phase's months (phase II) are then judged against the level of the phase
-    before it and the season, carried forward, so a lasting rise or fall under the current plan is seen rather
-    than absorbed by a level of its own. (Without enough earlier months, every month is fitted together.) The
-    limits are the 0.135% and 99.865% quantiles of a Poisson distribution with that mean, or, when the months
-    vary more than Poisson (`_robust_dispersion` φ > 1), of a negative binomial with the same mean and variance
-    φ × mean. An earlier phase with fewer than 6 months of data gets no limits.
+    One quasi-Poisson GLM over every month with data: a level for each phase (plan cycle, or before / between /
+    after cycles) and, with 36 or more months with data, a term for each calendar month. The months before the
+    phase holding the last month (phase I) are judged against their own fit; when they number at least
+    `MIN_MONTHS_FOR_LIMITS`, the last phase's months (phase II) are judged against the level of the phase before
+    it and the season, carried forward, so a lasting rise or fall under the current plan is seen rather than
+    absorbed by a level of its own (that level is still fitted, so it moves neither the season nor φ). Phase II's
+    limits allow for the uncertainty of what is carried forward (the variance of the predicted log mean, from the
+    fit's covariance, added as μ² × v). The limits are the 0.135% and 99.865% quantiles of a negative binomial
+    with that mean and variance φμ (+ μ²v), or of a Poisson where there is no extra variance
+    (`_robust_dispersion` φ ≤ 1 in phase I). A phase I phase with fewer than 6 months of data gets no limits.
     """
     out = monthly[["month", "value"]].copy()
     out["month"] = out["month"].astype(str).str.slice(0, 7)
@@ -789,42 +827,56 @@ def control_limits(monthly: pd.DataFrame, cycles: pd.DataFrame) -> pd.DataFrame:
     counts = have.groupby("phase")["value"].count()
     earlier = have[(have["phase"] != current) & have["phase"].map(counts).ge(6)]
     phase_two = len(earlier) >= MIN_MONTHS_FOR_LIMITS and earlier["value"].sum() > 0
-    fit_on = earlier if phase_two else have[have["phase"].map(counts).ge(6)]
+    fit_on = (
+        pd.concat([earlier, have[have["phase"] == current]]) if phase_two else have[have["phase"].map(counts).ge(6)]
+    )
     if len(fit_on) < MIN_MONTHS_FOR_LIMITS or fit_on["value"].sum() == 0:
         out["dispersion"] = math.nan
         return out
-    judged = pd.concat([fit_on, have[have["phase"] == current]]) if phase_two else fit_on
     seasonal = len(fit_on) >= SEASONAL_MIN_MONTHS
     phases = [ph for ph in order if ph in set(fit_on["phase"])]
     months_present = sorted(fit_on["month"].str.slice(5, 7).unique())
+    before = [ph for ph in phases if ph != current][-1] if phase_two else None  # the plan before, carried forward
 
-    def design(rows: pd.DataFrame) -> np.ndarray:
-        # a phase-two month takes the level of the last phase fitted (the plan before) and its calendar month
-        ph = rows["phase"].where(rows["phase"].isin(phases), phases[-1])
+    def design(rows: pd.DataFrame, carry: bool) -> np.ndarray:
+        ph = rows["phase"].where(rows["phase"] != current, before) if carry else rows["phase"]
         moy = rows["month"].str.slice(5, 7)
         cols = [np.ones(len(rows))] + [(ph == p).to_numpy(float) for p in phases[1:]]
         if seasonal:
             cols += [(moy == mm).to_numpy(float) for mm in months_present[1:]]
         return np.column_stack(cols)
 
-    X = design(fit_on)
-    y = fit_on["value"].to_numpy(float)
+    # With three years or more before it, the plan under way takes no part in the fit (its months cannot pull the
+    # season or φ); with less, its months help estimate the season, beside a level of their own.
+    alone = phase_two and len(earlier) >= SEASONAL_MIN_MONTHS
+    fitted = earlier if alone else fit_on
+    X = design(fitted, carry=False)
+    if alone:  # no column for the plan under way's own level
+        X = np.delete(X, phases.index(current), axis=1)
+    y = fitted["value"].to_numpy(float)
     res = _fit(sm.GLM(y, X, family=sm.families.Poisson()))
     phi = _robust_dispersion(y, res.predict(X), X.shape[1])
-    mu = res.predict(design(judged))
+    Xj = design(fit_on, carry=phase_two)
+    if alone:
+        Xj = np.delete(Xj, phases.index(current), axis=1)
+    mu = res.predict(Xj)
+    # the variance of each predicted log mean where the plan before is carried forward (phase II), else 0
+    cov = np.asarray(res.cov_params()) * max(phi, 1.0)
+    carried = (fit_on["phase"] == current).to_numpy() if phase_two else np.zeros(len(fit_on), bool)
+    v = np.where(carried, np.einsum("ij,jk,ik->i", Xj, cov, Xj), 0.0)
+    var = np.maximum(phi, 1.0) * mu + mu**2 * v
     q_lo, q_hi = (1 - LIMITS_COVERAGE) / 2, 1 - (1 - LIMITS_COVERAGE) / 2
-    if phi > 1:
-        size = mu / (phi - 1)
-        prob = size / (size + mu)
-        lo, hi = _st.nbinom.ppf(q_lo, size, prob), _st.nbinom.ppf(q_hi, size, prob)
-    else:
-        lo, hi = _st.poisson.ppf(q_lo, mu), _st.poisson.ppf(q_hi, mu)
-    idx = judged.index
+    extra = var > mu * (1 + 1e-9)
+    size = np.where(extra, mu**2 / np.maximum(var - mu, 1e-12), 1.0)
+    prob = size / (size + mu)
+    lo = np.where(extra, _st.nbinom.ppf(q_lo, size, prob), _st.poisson.ppf(q_lo, mu))
+    hi = np.where(extra, _st.nbinom.ppf(q_hi, size, prob), _st.poisson.ppf(q_hi, mu))
+    idx = fit_on.index
     out.loc[idx, "centre"] = mu
     out.loc[idx, "lower"] = lo
     out.loc[idx, "upper"] = hi
-    v = out.loc[idx, "value"]
-    out.loc[idx, "signal"] = np.where(v > hi, "above", np.where(v < lo, "below", ""))
+    val = out.loc[idx, "value"]
+    out.loc[idx, "signal"] = np.where(val > hi, "above", np.where(val < lo, "below", ""))
     out["dispersion"] = phi
     return out
 

@@ -242,3 +242,13 @@ def test_a_file_lists_at_most_100_problems_and_counts_the_rest(data_dir):
         "file are): fix these and validate again"
     )
     assert found[100].severity == "error"
+
+
+def test_indicator_ids_that_differ_only_by_dash_and_underscore_are_refused(data_dir):
+    """`missing-episodes` and `missing_episodes` would write one set of files in the SIA pack (the second over
+    the first): the second is an error naming the first."""
+    extra = "asb-x,One,incidents,down,0,ward,,P,\nasb_x,Two,incidents,down,0,ward,,P,\n"
+    (data_dir / "indicators.csv").write_text(FILES["indicators.csv"] + extra)
+    assert problems(data_dir) == [
+        "indicators.csv:7: indicator_id: 'asb_x' differs from 'asb-x' (line 6) only by - and _: name it differently"
+    ]

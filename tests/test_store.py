@@ -265,3 +265,50 @@ def test_the_dashboard_s_check_builds_new_extracts_aside_while_the_last_good_bui
         if s._builder:
             s._builder.join(30)
     assert len(calls) == 1 and not s.status.current and s.status.problems[0].file == "partner_monthly.csv"
+
+
+def test_a_same_size_rewrite_with_its_old_modification_time_put_back_serves_only_what_was_validated(
+    data_dir, monkeypatch
+):
+    """The fingerprint cannot see a rewrite in place of the same size whose modification time is set back: the
+    build loads the rows validation read, never the file again, so no unvalidated value is served."""
+    s = Store(data_dir)
+    pm = data_dir / "partner_monthly.csv"
+    good = FILES["partner_monthly.csv"].replace("cse,2020-02,E05000001,4", "cse,2020-02,E05000001,5")
+    bad = good.replace("cse,2020-02,E05000001,5", "cse,2020-02,E05999999,9")
+    assert len(bad) == len(good)
+    real_validate = contract.validate
+
+    def validate_then_rewrite(*args, **kwargs):
+        report = real_validate(*args, **kwargs)
+        st = pm.stat()
+        with open(pm, "r+", encoding="utf-8") as f:
+            f.write(bad)
+        os.utime(pm, ns=(st.st_atime_ns, st.st_mtime_ns))
+        return report
+
+    pm.write_text(good)
+    monkeypatch.setattr(contract, "validate", validate_then_rewrite)
+    status = s.refresh()
+    assert status.current
+    rows = s.sql(
+        "SELECT area_code, value FROM partner_monthly WHERE month = DATE '2020-02-01' AND indicator_id = 'cse'"
+    )
+    assert list(zip(rows.area_code, rows.value)) == [("E05000001", 5)]  # as validated, not as on disk now
+
+
+def test_a_modification_time_before_the_months_a_file_holds_is_not_believed(data_dir):
+    """Unzipped from an archive dated 1 January 1980 (or copied with `cp -p`), partner_monthly.csv's time says
+    nothing about which month was not over: one warning says so, and every month is kept (before, every partner
+    month was left out as "not over")."""
+    pm = data_dir / "partner_monthly.csv"
+    os.utime(pm, (315532800, 315532800))  # 1980-01-01 UTC
+    warnings = [str(p) for p in contract.validate(data_dir).problems if p.severity == "warning"]
+    assert warnings == [
+        "partner_monthly.csv:1: -: warning: the file's modification time (1980-01) is before months it holds, so it "
+        "cannot say which month was not over when it was written: every month is kept (touch the file once it is "
+        "saved)"
+    ]
+    s = Store(data_dir)
+    assert list(queries.run(s, "monthly", indicator="cse").dropna().month) == ["2020-01", "2020-02", "2020-04"]
+    assert s.sql("SELECT count(*) AS n FROM incomplete_months").n[0] == 0

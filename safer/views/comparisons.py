@@ -116,6 +116,7 @@ def _shown(c: verdicts.Comparison, hide: bool) -> verdicts.Comparison:
         current_months=cur,
         previous_months=prev,
         left_out=(),
+        per_resident_change_pct=None,
         current_mean=None,
         previous_mean=None,
         change_pct=None,
@@ -330,6 +331,15 @@ def explain_lines(
     return lines
 
 
+def change_words(c: verdicts.Comparison) -> str:
+    """The change in counts, and per resident when the verdict compared rates ('−6.9%; −7.2% per resident'):
+    the verdict's direction is the second's, which differs where the residents changed more than the counts."""
+    words = fmt.percent_change(c.change_pct)
+    if c.per_resident_change_pct is not None:
+        words += f"; {fmt.percent_change(c.per_resident_change_pct)} per resident"
+    return words
+
+
 def verdict_sentence(c: verdicts.Comparison, unit: str) -> str:
     """One plain sentence for a committee: what changed and whether it is beyond chance."""
     v = c.shown_verdict
@@ -341,7 +351,7 @@ def verdict_sentence(c: verdicts.Comparison, unit: str) -> str:
     else:
         head = (
             f"{fmt.number(c.current_mean)} {unit} a month from {period}, against {fmt.number(c.previous_mean)} "
-            f"in the same months a year before ({fmt.percent_change(c.change_pct)}): "
+            f"in the same months a year before ({change_words(c)}): "
         )
     if v == "no clear change" and c.verdict in ("better", "worse", "up", "down") and c.family_size:
         # the test alone is beyond chance, the family's is not: say both, as the method beside it does
@@ -362,7 +372,7 @@ def cycle_sentence(c: verdicts.Comparison, unit: str) -> str:
         return f"Against the previous plan: not enough data to say ({c.note})."
     if c.current_mean is None:
         return f"Against the previous plan ({basis}): {v}."
-    change = fmt.percent_change(c.change_pct)
+    change = change_words(c)
     tail = "no clear change" if v == "no clear change" else f"{v}, beyond what chance would give"
     return (
         f"Against the previous plan ({basis}): {fmt.number(c.current_mean)} against {fmt.number(c.previous_mean)} "

@@ -35,7 +35,7 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
     summary = queries.run(store, "cycle_summary", indicator=indicator_id, area=code)  # may be suppressed
     months = queries.run(store, "cycle_months", indicator=indicator_id, area=code)
     cycles = queries.run(store, "plan_cycles")
-    last = ind.get("last_month") if isinstance(ind.get("last_month"), str) else None
+    last = comparisons.data_end(store)  # months after the data's last month have not happened (any indicator's)
     hide = comparisons.withheld(store, indicator_id, code)
     # how much more months vary than Poisson, after the season and each cycle's level (the Trends model): the
     # bars' intervals are widened by its square root; for a ward of a small-number indicator, from the counts as
@@ -101,7 +101,7 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
             sentence = (
                 f"{cid} against the plan before ({c.basis.split(', ', 1)[-1]}): "
                 f"{fmt.number(c.current_mean)} against {fmt.number(c.previous_mean)} {ind['unit']} a month, "
-                f"{fmt.percent_change(c.change_pct)}: {c.shown_verdict}."
+                f"{comparisons.change_words(c)}: {c.shown_verdict}."
             )
             ids = list(comparison["cycle_id"])
             bars = comparison["monthly_mean"].tolist()

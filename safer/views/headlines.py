@@ -164,7 +164,7 @@ def overview(store, cycle: str | None = None) -> View:
         else:
             which = f" (the {both} months with data in both years)" if both < n else ""
         change = (
-            f"{fmt.percent_change(c.change_pct)} on the same months a year before{which}"
+            f"{comparisons.change_words(c)} on the same months a year before{which}"
             if c.change_pct is not None
             else c.note or "no change can be worked out"
         )
@@ -253,5 +253,5 @@ def _cycle_line(c: verdicts.Comparison) -> str:
     if c.verdict == "not enough data":
         return f"Against the previous plan: not enough data ({c.note})."
     basis = c.basis.split(", ", 1)[-1]
-    change = f"{fmt.percent_change(c.change_pct)}, " if c.change_pct is not None else ""
+    change = f"{comparisons.change_words(c)}, " if c.change_pct is not None else ""
     return f"Against the previous plan ({basis}): {change}{c.shown_verdict}."

@@ -1921,9 +1921,21 @@ def _check_plans(rep: Report, k: _Keys) -> None:
                     rep.problems.append(Problem(name, line, "priority_id", msg))
 
 
+def _local_zone() -> _dt.tzinfo:
+    """England and Wales's time (a nightly extract written at 00:30 BST on 1 October is October's, not
+    September's as UTC would say), or UTC where the time-zone database is missing."""
+    try:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo("Europe/London")
+    except Exception:  # noqa: BLE001 - no tz database: UTC is at most an hour out
+        return _dt.UTC
+
+
 def written_month(path: Path) -> str:
-    """The month (`YYYY-MM`, UTC) a file was last written: a month of data on or after it had not ended then."""
-    return _dt.datetime.fromtimestamp(path.stat().st_mtime, _dt.UTC).strftime("%Y-%m")
+    """The month (`YYYY-MM`, UK time) a file was last written: a month of data on or after it had not ended
+    then."""
+    return _dt.datetime.fromtimestamp(path.stat().st_mtime, _local_zone()).strftime("%Y-%m")
 
 
 def partner_written_month(t: Table) -> str | None:

@@ -127,7 +127,7 @@ Every problem is reported as `FILE:LINE: COLUMN: message`.
   an indicator in `partner_monthly.csv`, is shown as a gap, never as 0. Within a month that has data, an
   area with no row in `partner_monthly.csv` had 0.
 - **A month not over is incomplete.** A month in `partner_monthly.csv` on or after the month the file was last
-  written (its modification time, UTC) had not ended when it was extracted: it is named in a warning and left
+  written (its modification time, UK time) had not ended when it was extracted: it is named in a warning and left
   out of every figure, as a missing month is, until a file written after it ended holds it.
 - Rows that are entirely empty (spreadsheet exports often end in `,,,` lines) are skipped with a warning.
   Any other bad value is an error that names the file, line and column.

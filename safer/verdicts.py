@@ -504,6 +504,7 @@ def _compare(
     months_not_yet: int = 0,
     min_months: int = MIN_MONTHS,
     population: Mapping[int, float] | None = None,
+    estimated_in: Mapping[int, int] | None = None,
 ) -> Comparison:
     """Compare two equally long lists of months, pair by pair (month i of one with month i of the other)."""
     pairs = [(c, p) for c, p in zip(cur_months, prev_months) if c in values and p in values]
@@ -569,7 +570,7 @@ def _compare(
             "on their own from a real change"
         )
         return _untested(why, **common)
-    fit, residents = _per_resident(fit, cm, pm, population)
+    fit, residents, per_resident = _per_resident(fit, cm, pm, population, estimated_in)
     model, figures = _method(fit, len(pairs), cur_period, prev_period)
     if residents:
         model += f"; {residents}"
@@ -589,37 +590,58 @@ def _compare(
         dispersion=_f(fit.dispersion),
         # the direction of what was tested: per resident when the residents changed, else the counts'
         verdict=_word(
-            (fit.rate_ratio - 1) * 100 if residents else _direction(change, cmean, pmean), good_direction, significant
+            (fit.rate_ratio - 1) * 100 if per_resident else _direction(change, cmean, pmean),
+            good_direction,
+            significant,
         ),
         method=f"{model}; {figures}." if figures else f"{model}.",
         model=model,
-        per_resident_change_pct=_f((fit.rate_ratio - 1) * 100) if residents else None,
+        per_resident_change_pct=_f((fit.rate_ratio - 1) * 100) if per_resident else None,
     )
 
 
 def _per_resident(
-    fit: _Fit, cm: Sequence[str], pm: Sequence[str], population: Mapping[int, float] | None
-) -> tuple[_Fit, str]:
+    fit: _Fit,
+    cm: Sequence[str],
+    pm: Sequence[str],
+    population: Mapping[int, float] | None,
+    estimated_in: Mapping[int, int] | None = None,
+) -> tuple[_Fit, str, bool]:
     """The test per resident: a GLM's log rate ratio less the log of the ratio of the two periods' mean
     residents (an offset: the same counts from more people are a lower rate), with its standard error and
-    degrees of freedom unchanged. Returns the fit and the words for the method ('' when no estimate covers every
-    month compared, or the residents did not change, or the test is not the GLM's)."""
+    degrees of freedom unchanged. `estimated_in` names, for a year without an estimate of its own, the year whose
+    estimate stands in (ONS's estimates lag a year or two). Returns the fit, the words for the method, and
+    whether rates were compared (words and False where one estimate stands in for both periods; '' and False
+    where no estimate covers every month compared, or the test is not the GLM's)."""
     if not population or fit.how != "glm" or not cm:
-        return fit, ""
+        return fit, "", False
     pops = [population.get(int(m[:4])) for m in (*cm, *pm)]
     if any(p is None or not math.isfinite(p) or p <= 0 for p in pops):
-        return fit, ""
+        return fit, "", False
+    years = sorted({int(m[:4]) for m in (*cm, *pm)})
+    stand_in = {y: (estimated_in or {}).get(y, y) for y in years}
+    carried = sorted(y for y in years if stand_in[y] != y)
+    note = (
+        f"{', '.join(map(str, carried))} {'takes' if len(carried) == 1 else 'take'} the estimate for "
+        f"{', '.join(sorted({str(stand_in[y]) for y in carried}))}, the latest in population.csv"
+        if carried
+        else ""
+    )
     now, before = float(np.mean(pops[: len(cm)])), float(np.mean(pops[len(cm) :]))
     if now == before:
-        return fit, ""
+        return (
+            fit,
+            f"residents: one estimate for both periods ({note or 'population.csv'}), so the test compares counts",
+            False,
+        )
     shift = math.log(now / before)
-    years = (fit.year_to_year, fit.year_figures)
-    fit = _glm_fit(fit.log_rr - shift, fit.se, fit.df, fit.dispersion, fit.seasonal, fit.n_obs, years)
+    kept = (fit.year_to_year, fit.year_figures)
+    fit = _glm_fit(fit.log_rr - shift, fit.se, fit.df, fit.dispersion, fit.seasonal, fit.n_obs, kept)
     words = (
-        f"per resident: {fmt.number(now)} residents against {fmt.number(before)} ({(now / before - 1) * 100:+.1f}%, "
-        "population.csv), so the rate ratio and the test compare rates, not counts"
+        f"per resident: {fmt.number(now)} residents against {fmt.number(before)} ({(now / before - 1) * 100:+.1f}%; "
+        f"{note or 'population.csv'}), so the rate ratio and the test compare rates, not counts"
     )
-    return fit, words
+    return fit, words, True
 
 
 def compare_latest12(
@@ -630,6 +652,7 @@ def compare_latest12(
     good_direction: str,
     end_month: str | None = None,
     population: Mapping[int, float] | None = None,
+    estimated_in: Mapping[int, int] | None = None,
 ) -> Comparison:
     """The latest 12 months (ending at `end_month`, default the last month with data) against the same
     12 calendar months a year before, on the calendar months that have data in both (matched months).
@@ -656,6 +679,7 @@ def compare_latest12(
         compare="latest12",
         basis="the latest 12 months against the same months a year before",
         population=population,
+        estimated_in=estimated_in,
     )
 
 
@@ -669,6 +693,7 @@ def compare_cycle(
     good_direction: str,
     last_month: str | None = None,
     population: Mapping[int, float] | None = None,
+    estimated_in: Mapping[int, int] | None = None,
 ) -> Comparison:
     """Plan cycle `cycle_id` against the cycle before it, month 1 with month 1, month 2 with month 2 ….
 
@@ -730,6 +755,7 @@ def compare_cycle(
         basis=basis,
         months_not_yet=len(months_cur) - len(happened),
         population=population,
+        estimated_in=estimated_in,
     )
 
 
@@ -799,7 +825,7 @@ def _robust_dispersion(y: np.ndarray, mu: np.ndarray, n_params: int) -> float:
     return float(np.sum(r[keep] ** 2) / df) if df > 0 else 1.0
 
 
-def control_limits(monthly: pd.DataFrame, cycles: pd.DataFrame) -> pd.DataFrame:
+def control_limits(monthly: pd.DataFrame, cycles: pd.DataFrame, data_end: str | None = None) -> pd.DataFrame:
     """Limits for each month: columns month, value, phase, centre (the expected count), lower, upper, signal.
 
     One quasi-Poisson GLM over every month with data: a level for each phase (plan cycle, or before / between /
@@ -812,6 +838,8 @@ def control_limits(monthly: pd.DataFrame, cycles: pd.DataFrame) -> pd.DataFrame:
     fit's covariance, added as μ² × v). The limits are the 0.135% and 99.865% quantiles of a negative binomial
     with that mean and variance φμ (+ μ²v), or of a Poisson where there is no extra variance
     (`_robust_dispersion` φ ≤ 1 in phase I). A phase I phase with fewer than 6 months of data gets no limits.
+    `data_end` (the last month with data of any indicator) names the phase under way, so a lagging extract is
+    judged against the same plan as the others.
     """
     out = monthly[["month", "value"]].copy()
     out["month"] = out["month"].astype(str).str.slice(0, 7)
@@ -823,10 +851,14 @@ def control_limits(monthly: pd.DataFrame, cycles: pd.DataFrame) -> pd.DataFrame:
     out["signal"] = ""
     have = out[out["value"].notna()]
     order = list(have.groupby("phase")["month"].min().sort_values().index)  # phases in time order
-    current = order[-1] if order else None
+    # the phase under way: the one holding the data's last month (of any indicator, `data_end`), else this
+    # series' own last phase
+    current = stats._phase_labels(pd.Series([data_end]), cycles)[0] if data_end else (order[-1] if order else None)
     counts = have.groupby("phase")["value"].count()
     earlier = have[(have["phase"] != current) & have["phase"].map(counts).ge(6)]
-    phase_two = len(earlier) >= MIN_MONTHS_FOR_LIMITS and earlier["value"].sum() > 0
+    phase_two = (
+        len(earlier) >= MIN_MONTHS_FOR_LIMITS and earlier["value"].sum() > 0 and bool((have["phase"] == current).any())
+    )
     fit_on = (
         pd.concat([earlier, have[have["phase"] == current]]) if phase_two else have[have["phase"].map(counts).ge(6)]
     )

@@ -312,3 +312,18 @@ def test_a_modification_time_before_the_months_a_file_holds_is_not_believed(data
     s = Store(data_dir)
     assert list(queries.run(s, "monthly", indicator="cse").dropna().month) == ["2020-01", "2020-02", "2020-04"]
     assert s.sql("SELECT count(*) AS n FROM incomplete_months").n[0] == 0
+
+
+def test_the_month_a_file_was_written_is_the_uk_s(tmp_path):
+    """A nightly extract written at 00:30 BST on 1 October 2026 (23:30 UTC on 30 September) was written in
+    October: September is whole, and is not left out."""
+    import datetime as dt
+
+    f = tmp_path / "partner_monthly.csv"
+    f.write_text("x")
+    t = dt.datetime(2026, 9, 30, 23, 30, tzinfo=dt.UTC).timestamp()
+    os.utime(f, (t, t))
+    assert contract.written_month(f) == "2026-10"
+    t = dt.datetime(2026, 12, 31, 23, 30, tzinfo=dt.UTC).timestamp()  # GMT in winter: still December
+    os.utime(f, (t, t))
+    assert contract.written_month(f) == "2026-12"

@@ -614,7 +614,7 @@ def test_a_growing_population_is_not_taken_for_a_rise():
         c = verdicts.compare_cycle(df, cycles, "B", **common, population=residents)
         per_resident += c.verdict != "no clear change"
     assert counted >= 50 and per_resident <= 10, (counted, per_resident)
-    assert "per resident: " in c.method and "(+9.3%, population.csv)" in c.method
+    assert "per resident: " in c.method and "(+9.3%; population.csv)" in c.method
 
 
 def test_a_verdict_per_resident_keeps_its_direction_among_many():
@@ -637,3 +637,42 @@ def test_a_verdict_per_resident_keeps_its_direction_among_many():
     assert fam[0].family_verdict == "better" and flat.per_resident_change_pct is None
     words = comparisons.change_words(c)
     assert words == f"{fmt.percent_change(c.change_pct)}; {fmt.percent_change(c.per_resident_change_pct)} per resident"
+
+
+def test_a_population_estimate_standing_in_for_a_later_year_is_named():
+    """ONS's estimates lag: where one estimate stands in for both periods, the method says so and the test
+    compares counts (a per-resident test there would be a claim the data cannot make); where a later year takes
+    an earlier year's estimate, the method names it."""
+    months = fmt.months_between("2022-10", "2025-09")
+    df = _series(np.random.default_rng(5), 36, 100, first="2022-10")
+    same = {2022: 1000.0, 2023: 1000.0, 2024: 1000.0, 2025: 1000.0}
+    c = verdicts.compare_latest12(
+        df, indicator_id="x", area_code="A", good_direction="down", population=same,
+        estimated_in={2022: 2022, 2023: 2023, 2024: 2023, 2025: 2023},
+    )  # fmt: skip
+    assert c.per_resident_change_pct is None and months[-1] == "2025-09"
+    assert "residents: one estimate for both periods (2024, 2025 take the estimate for 2023, the latest in " in c.method
+    grown = {2022: 1000.0, 2023: 1000.0, 2024: 1100.0, 2025: 1100.0}
+    c = verdicts.compare_latest12(
+        df, indicator_id="x", area_code="A", good_direction="down", population=grown,
+        estimated_in={2022: 2022, 2023: 2023, 2024: 2024, 2025: 2024},
+    )  # fmt: skip
+    assert c.per_resident_change_pct is not None
+    assert (
+        "1,100 residents against 1,075 (+2.3%; 2025 takes the estimate for 2024, the latest in population.csv)"
+        in c.method
+    )
+
+
+def test_the_phase_under_way_is_the_data_s_not_a_lagging_series():
+    """A series whose extract lags ends in 2022-25 while the data run into 2025-28: given the data's last month,
+    2025-28 is the plan under way for it too, so its 2022-25 months are judged on their own fit (phase I) and a
+    40% rise there is that plan's level, not a signal; judged by its own last month, 2022-25 would be the plan
+    under way, and the rise is flagged against 2018-21 carried forward."""
+    df = _series(np.random.default_rng(31), 71, 200, first="2019-04", change=1.4, change_at=36)  # to 2025-02
+    assert df.month.iloc[36] == "2022-04" and df.month.iloc[-1] == "2025-02"
+    own = verdicts.control_limits(df, CYCLES)
+    lag = verdicts.control_limits(df, CYCLES, data_end="2026-09")
+    rise = df.month >= "2022-04"
+    assert (own[rise].signal == "above").mean() > 0.5
+    assert (lag[rise].signal != "").mean() < 0.05 and lag.centre.notna().all()

@@ -1,5 +1,5 @@
 -- Months of partner data that had not ended when partner_monthly.csv was last written: incomplete, so left out of every figure (a partial month would read as a fall).
--- Grain: one row per partner indicator and month on or after the month (UTC) the file was last written, with that month.
+-- Grain: one row per partner indicator and month on or after the month (UK time) the file was last written, with that month.
 -- Builds: table incomplete_months
 -- Reads: partner_monthly, extract_files
 CREATE TABLE incomplete_months AS

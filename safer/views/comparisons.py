@@ -68,11 +68,15 @@ def true_monthly(store, indicator_id: str, area_code: str | None = None) -> pd.D
     return queries.run_true(store, "monthly", indicator=indicator_id, area=area_code)
 
 
-def residents(store, indicator_id: str, area_code: str | None = None) -> dict[int, float]:
-    """The area's residents (of the indicator's population group) by year, for verdicts per resident; years
-    without an estimate are left out (the verdict then compares counts)."""
+def residents(store, indicator_id: str, area_code: str | None = None) -> tuple[dict[int, float], dict[int, int]]:
+    """The area's residents (of the indicator's population group) by year, for verdicts per resident, and the
+    year whose estimate each year takes; years without any estimate are left out (the verdict compares counts)."""
     pop = queries.run(store, "area_population", indicator=indicator_id, area=area_code)
-    return {int(y): float(p) for y, p in zip(pop["year"], pop["population"]) if pd.notna(p)}
+    have = pop[pop["population"].notna()]
+    return (
+        {int(y): float(p) for y, p in zip(have["year"], have["population"])},
+        {int(y): int(e) for y, e in zip(have["year"], have["estimate_year"])},
+    )
 
 
 def withheld(store, indicator_id: str, area_code: str | None) -> bool:
@@ -170,7 +174,8 @@ def latest12(store, indicator_id: str, area_code: str | None = None, end_month: 
         area_code=a["area_code"],
         good_direction=str(ind["good_direction"]),
         end_month=end_month,
-        population=residents(store, indicator_id, a["area_code"]),
+        population=(pop := residents(store, indicator_id, a["area_code"]))[0],
+        estimated_in=pop[1],
     )
     return c
 
@@ -192,7 +197,8 @@ def cycle(store, indicator_id: str, area_code: str | None = None, cycle_id: str 
         area_code=a["area_code"],
         good_direction=str(ind["good_direction"]),
         last_month=data_end(store),  # a lagging extract's later months are missing, not "not yet happened"
-        population=residents(store, indicator_id, a["area_code"]),
+        population=(pop := residents(store, indicator_id, a["area_code"]))[0],
+        estimated_in=pop[1],
     )
 
 

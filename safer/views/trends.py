@@ -72,7 +72,7 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
         # small-number indicator they are fitted to the published (rounded) counts, not the true ones
         rounded = comparisons.withheld(store, indicator_id, code)
         source = monthly[["month", "value"]] if rounded else comparisons.true_monthly(store, indicator_id, code)
-        limits = verdicts.control_limits(source, cycles)
+        limits = verdicts.control_limits(source, cycles, comparisons.data_end(store))
     fig = charts.trend_chart(
         monthly[["month", "value"]],
         monthly["rolling_12_mean"],

@@ -120,6 +120,7 @@ def test_a_withheld_verdict_does_not_name_a_month_left_out_as_out_of_line():
         current_months=tuple(f"2025-{m:02d}" for m in range(1, 13) if m != 3),
         previous_months=tuple(f"2024-{m:02d}" for m in range(1, 13) if m != 3),
         left_out=(("2025-03", "2024-03"),),
+        per_resident_change_pct=99.0,
         current_months_with_data=12, previous_months_with_data=12, current_mean=2.0, previous_mean=1.0,
         change_pct=100.0, rate_ratio=2.0, ci_low=1.0, ci_high=4.0, p_value=0.04, dispersion=1.0, verdict="better",
         method="Quasi-Poisson ...; Mar 2026 against Mar 2025 (9 against 1) is far out of line ... left out.",
@@ -131,6 +132,7 @@ def test_a_withheld_verdict_does_not_name_a_month_left_out_as_out_of_line():
     # the months with data in both are published, not the 11 the test used: the missing one would name it
     assert len(shown.current_months) == 12 and "2025-03" in shown.current_months and shown.left_out == ()
     assert "12 matched months" in shown.method
+    assert shown.per_resident_change_pct is None  # a change per resident would give the counts' change away
     assert comparisons._shown(c, hide=False) == c and dataclasses.asdict(shown)["verdict"] == "better"
 
 

@@ -168,14 +168,15 @@ def latest12(store, indicator_id: str, area_code: str | None = None, end_month: 
     """The latest 12 months against the same months a year before (one comparison, not adjusted)."""
     ind = indicator(store, indicator_id)
     a = area(store, area_code)
+    pop, estimated_in = residents(store, indicator_id, a["area_code"])
     c = verdicts.compare_latest12(
         true_monthly(store, indicator_id, a["area_code"]),
         indicator_id=indicator_id,
         area_code=a["area_code"],
         good_direction=str(ind["good_direction"]),
         end_month=end_month,
-        population=(pop := residents(store, indicator_id, a["area_code"]))[0],
-        estimated_in=pop[1],
+        population=pop,
+        estimated_in=estimated_in,
     )
     return c
 
@@ -189,6 +190,7 @@ def cycle(store, indicator_id: str, area_code: str | None = None, cycle_id: str 
     cid = cycle_id or current_cycle_id(store, indicator_id)
     if cid is None or cid not in set(cyc.cycle_id):
         raise ExplainError(f"unknown plan cycle {cid!r} (known: {', '.join(cyc.cycle_id)})")
+    pop, estimated_in = residents(store, indicator_id, a["area_code"])
     return verdicts.compare_cycle(
         true_monthly(store, indicator_id, a["area_code"]),
         cyc,
@@ -197,8 +199,8 @@ def cycle(store, indicator_id: str, area_code: str | None = None, cycle_id: str 
         area_code=a["area_code"],
         good_direction=str(ind["good_direction"]),
         last_month=data_end(store),  # a lagging extract's later months are missing, not "not yet happened"
-        population=(pop := residents(store, indicator_id, a["area_code"]))[0],
-        estimated_in=pop[1],
+        population=pop,
+        estimated_in=estimated_in,
     )
 
 

@@ -471,10 +471,17 @@ class Store:
         the lock held. Records what is on disk (`disk_fingerprint`)."""
         if datadir.interrupted(self.data_dir):
             return True
-        fp = fingerprint(self.data_dir)
-        self.disk_fingerprint = fp
-        refused = self._refused is not None and fp == self._refused[0]
-        return not (self._con is not None and (fp == self.status.fingerprint or refused))
+        self.disk_fingerprint = fingerprint(self.data_dir)
+        return self._settled(self.disk_fingerprint) is None
+
+    def _settled(self, fp: str) -> str | None:
+        """What is served already answers for the extracts `fp`: "served" (they are the build's), "refused"
+        (validation refused them and nothing changed since), else None (a build is due)."""
+        if self._con is None:
+            return None
+        if fp == self.status.fingerprint:
+            return "served"
+        return "refused" if self._refused is not None and fp == self._refused[0] else None
 
     def _refresh_locked(self) -> Status:
         if datadir.interrupted(self.data_dir) and self._con is not None:
@@ -492,10 +499,10 @@ class Store:
             return self.status
         fp = fingerprint(self.data_dir)
         self.disk_fingerprint = fp  # what is on disk now, served or not (the Data page compares)
-        if self._con is not None and fp == self.status.fingerprint:
-            return self.status
-        if self._con is not None and self._refused is not None and fp == self._refused[0]:
+        settled = self._settled(fp)
+        if settled == "refused":
             self.status.current, self.status.problems = False, self._refused[1]
+        if settled:
             return self.status
         self.cache.mkdir(parents=True, exist_ok=True)
         path = self.cache / f"{fp[:24]}.duckdb"

@@ -859,31 +859,27 @@ def control_limits(monthly: pd.DataFrame, cycles: pd.DataFrame, data_end: str | 
         out["dispersion"] = math.nan
         return out
     seasonal = len(fit_on) >= SEASONAL_MIN_MONTHS
-    phases = [ph for ph in order if ph in set(fit_on["phase"])]
-    months_present = sorted(fit_on["month"].str.slice(5, 7).unique())
-    before = [ph for ph in phases if ph != current][-1] if phase_two else None  # the plan before, carried forward
-
-    def design(rows: pd.DataFrame, carry: bool) -> np.ndarray:
-        ph = rows["phase"].where(rows["phase"] != current, before) if carry else rows["phase"]
-        moy = rows["month"].str.slice(5, 7)
-        cols = [np.ones(len(rows))] + [(ph == p).to_numpy(float) for p in phases[1:]]
-        if seasonal:
-            cols += [(moy == mm).to_numpy(float) for mm in months_present[1:]]
-        return np.column_stack(cols)
-
     # With three years or more before it, the plan under way takes no part in the fit (its months cannot pull the
     # season or φ); with less, its months help estimate the season, beside a level of their own.
     alone = phase_two and len(earlier) >= SEASONAL_MIN_MONTHS
     fitted = earlier if alone else fit_on
+    levels = [ph for ph in order if ph in set(fitted["phase"])]  # a level for each phase fitted
+    months_present = sorted(fitted["month"].str.slice(5, 7).unique())
+    before = [ph for ph in levels if ph != current][-1] if phase_two else None  # the plan before, carried forward
+
+    def design(rows: pd.DataFrame, carry: bool) -> np.ndarray:
+        ph = rows["phase"].where(rows["phase"] != current, before) if carry else rows["phase"]
+        moy = rows["month"].str.slice(5, 7)
+        cols = [np.ones(len(rows))] + [(ph == p).to_numpy(float) for p in levels[1:]]
+        if seasonal:
+            cols += [(moy == mm).to_numpy(float) for mm in months_present[1:]]
+        return np.column_stack(cols)
+
     X = design(fitted, carry=False)
-    if alone:  # no column for the plan under way's own level
-        X = np.delete(X, phases.index(current), axis=1)
     y = fitted["value"].to_numpy(float)
     res = _fit(sm.GLM(y, X, family=sm.families.Poisson()))
     phi = _robust_dispersion(y, res.predict(X), X.shape[1])
     Xj = design(fit_on, carry=phase_two)
-    if alone:
-        Xj = np.delete(Xj, phases.index(current), axis=1)
     mu = res.predict(Xj)
     # the variance of each predicted log mean where the plan before is carried forward (phase II), else 0
     cov = np.asarray(res.cov_params()) * max(phi, 1.0)

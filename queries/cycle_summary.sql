@@ -1,6 +1,6 @@
 -- How one indicator moved from plan cycle to plan cycle: total and monthly mean over the months that have data.
--- Grain: one row per plan cycle, in time order. monthly_mean = total / months_with_data (2 d.p.); change_vs_previous_pct compares monthly means with the previous cycle (1 d.p.; NULL for the first cycle or when either cycle has no data).
--- Suppress: total (also monthly_mean = round(total / months_with_data, 2), change_vs_previous_pct)
+-- Grain: one row per plan cycle, in time order. monthly_mean = total / months_with_data (2 d.p.); change_in_whole_cycle_means_pct compares the monthly means of all their months with data with the previous cycle's (1 d.p.; NULL for the first cycle or when either cycle has no data): not the change the verdict tests, which compares matched calendar months (`python -m safer explain --compare cycle`).
+-- Suppress: total (also monthly_mean = round(total / months_with_data, 2), change_in_whole_cycle_means_pct)
 -- Reads: plan_cycles, series
 -- Params:
 --   $indicator (required): an indicator id from indicators.csv, e.g. asb
@@ -23,7 +23,7 @@ SELECT cycle_id,
        months_with_data::BIGINT AS months_with_data,
        total::BIGINT AS total,
        round(mean_exact, 2) AS monthly_mean,
-       round((mean_exact - lag(mean_exact) OVER w) / nullif(lag(mean_exact) OVER w, 0) * 100, 1) AS change_vs_previous_pct
+       round((mean_exact - lag(mean_exact) OVER w) / nullif(lag(mean_exact) OVER w, 0) * 100, 1) AS change_in_whole_cycle_means_pct
 FROM means
 WINDOW w AS (ORDER BY start_month)
 ORDER BY start_month

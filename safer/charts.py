@@ -783,8 +783,9 @@ def cycle_means_chart(comparison: pd.DataFrame, indicator: dict, synthetic: bool
             f"{int(row['months_in_cycle'])} months with data"
         )
         if "rate_ratio" in comp and not _isnan(row.get("rate_ratio")):
+            p = "" if _isnan(row.get("p_adjusted")) else f", p = {row['p_adjusted']:.3g}"  # withheld in a ward
             h += (
-                f"<br>vs {cids[i - 1]}: ×{row['rate_ratio']:.2f}, p = {row['p_adjusted']:.3g} "
+                f"<br>vs {cids[i - 1]}: ×{row['rate_ratio']:.2f}{p} "
                 f"({'beyond chance' if row['beyond_chance'] else 'could be chance'})"
             )
         hover.append(h)
@@ -1225,7 +1226,7 @@ def describe_cycles(comparison: pd.DataFrame, indicator: dict) -> str:
             chance = "beyond chance" if bool(last.get("beyond_chance")) else "within chance variation"
             s += (
                 f" {last['cycle_id']} against {comp['cycle_id'].iloc[-2]}: "
-                f"{float(last['change_vs_previous_pct']):+.1f}%, {chance}."
+                f"{fmt.percent_change(float(last['change_vs_previous_pct']))}, {chance}."
             )
     return s
 

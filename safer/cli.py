@@ -295,7 +295,9 @@ def main(argv: list[str] | None = None) -> int:
     i = sub.add_parser(
         "ingest", help="validate new extracts (police.uk files or zip archives, partner extracts) and add them safely"
     )
-    i.add_argument("files", nargs="+", metavar="FILE")
+    i.add_argument(
+        "files", nargs="+", metavar="FILE", help="police.uk CSV files or zip archives, or partner extracts (CSV)"
+    )
     i.add_argument("--data", help=data_help)
     i.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -385,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
     n.add_argument("--out", required=True, metavar="DIR", help="a new (or empty) folder to write the directory into")
 
     d = sub.add_parser("demo", help="write the synthetic demo data into a directory")
-    d.add_argument("--out", required=True)
+    d.add_argument("--out", required=True, metavar="DIR", help="the folder to write the demo's extracts into")
 
     args, extra = ap.parse_known_args(argv)
     if args.cmd == "contract-doc":

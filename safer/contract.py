@@ -34,6 +34,7 @@ from . import police_sql
 MONTH_RE = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 DATE_RE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+ID_MAX = 64  # an id names folders and files (the SIA pack's, downloads): longer ones overran file names
 AREA_CODE_RE = re.compile(r"^[A-Z][0-9]{8}$")
 LSOA_CODE_RE = re.compile(r"^[EW]01[0-9]{6}$")
 BOOL_VALUES = ("true", "false")
@@ -1153,12 +1154,17 @@ def control_message(v: str, text: bool = True) -> str | None:
     return None if m is None else f"holds the control character {char_name(m.group()[0])}"
 
 
+# written as \uXXXX in messages: control characters, and a byte-order mark or zero-width character, which
+# would make a name in a message look like the contract's own (a second BOM before a header's first name)
+SHOWN_ESCAPED_RE = re.compile("[\x00-\x1f\x7f-\x9f" + BIDI_CONTROLS + "\ufeff\u200b-\u200d\u2060]")
+
+
 def shown(v: str, limit: int = SHOWN_CHARS) -> str:
     """`v` as a message quotes it: at most `limit` characters (then '…'), each control character written as
     \\uXXXX, so that a message is one line of text that no value can reorder or hide."""
     v = str(v)
     cut = v[:limit] + ("…" if len(v) > limit else "")
-    return CONTROL_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", cut)
+    return SHOWN_ESCAPED_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", cut)
 
 
 def check_value(col: Column, v: str) -> str | None:
@@ -1180,7 +1186,9 @@ def check_value(col: Column, v: str) -> str | None:
     if t == "date":
         return None if date_ok(v) else f"'{s}' is not a date (YYYY-MM-DD)"
     if t == "id":
-        return None if ID_RE.match(v) else f"'{s}' is not an id (lower-case letters, digits, '-' and '_')"
+        if not ID_RE.match(v):
+            return f"'{s}' is not an id (lower-case letters, digits, '-' and '_')"
+        return None if len(v) <= ID_MAX else f"'{s}' is {len(v)} characters long: an id is at most {ID_MAX}"
     if t == "area_code":
         return None if AREA_CODE_RE.match(v) else f"'{s}' is not an area code (like E05000779)"
     if t == "lsoa_code":
@@ -1852,9 +1860,23 @@ def _check_references(rep: Report) -> None:
 
 
 def _check_areas(rep: Report, k: _Keys) -> None:
-    """areas.csv: a ward names its borough; the borough has no parent."""
+    """areas.csv: a ward names its borough; the borough has no parent; no two wards share a name (pickers,
+    the ranking chart's rows and every sentence name a ward by its name)."""
     t = rep.tables.get("areas.csv")
+    named: dict[tuple[str, str], int] = {}
     for line, r in t.rows if t else []:
+        name = (r["area_type"], " ".join(r["area_name"].split()).casefold())
+        if name in named:
+            rep.problems.append(
+                Problem(
+                    t.rel,
+                    line,
+                    "area_name",
+                    f"'{shown(r['area_name'])}' is the name of the {r['area_type']} on line {named[name]} too: "
+                    "each area needs a name of its own (pages, charts and sentences name areas by name)",
+                )
+            )
+        named.setdefault(name, line)
         if r["area_type"] == "ward":
             if not r["parent_code"]:
                 rep.problems.append(Problem(t.rel, line, "parent_code", "a ward needs its borough's code"))

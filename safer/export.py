@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 import plotly.graph_objects as go
 
+from . import fmt
+
 SUPPRESSED_SUFFIX = "_suppressed"
 
 
@@ -76,15 +78,23 @@ def display_table(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def headed(df: pd.DataFrame) -> pd.DataFrame:
+    """The table under the headings people read (`fmt.column_label`), as the page shows it: an export's
+    columns say what they hold (`Count in the month`, `Rate per 1,000 residents a year`), not the code's
+    names (`value`, `rate_per_1000`); `python -m safer query` keeps the code's names for scripts."""
+    return df.rename(columns=fmt.column_label)
+
+
 # OWASP, "CSV Injection": a text cell beginning with one of these is read as a formula by spreadsheets.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(value):
-    """Text that a spreadsheet would run as a formula, made inert (OWASP's rule: prefix a single quote).
+    """Text that a spreadsheet would run as a formula, made inert (OWASP's rule: prefix a single quote), also
+    after leading spaces or line breaks, which some imports trim before they read a formula (` =1+1`).
 
     Only text is changed: numbers (negative ones included) stay numbers."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    if isinstance(value, str) and value.lstrip(" \n").startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
 
@@ -112,7 +122,7 @@ def csv_bytes(df: pd.DataFrame, meta: Meta | None = None) -> bytes:
         values = (meta.period, meta.source, meta.data_version, partnership)
         out = out.assign(**{c: v for c, v in zip(STAMP_COLUMNS, values) if c not in out.columns})
     # RFC 4180 line endings: a carriage return inside a text cell is then quoted, never a row break.
-    return safe_table(out).to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+    return safe_table(headed(out)).to_csv(index=False, lineterminator="\r\n").encode("utf-8")
 
 
 def _inert_workbook(wb) -> None:
@@ -121,7 +131,7 @@ def _inert_workbook(wb) -> None:
         for row in ws.iter_rows():
             for cell in row:
                 v = cell.value
-                if isinstance(v, str) and (cell.data_type == "f" or v.startswith(FORMULA_TRIGGERS)):
+                if isinstance(v, str) and (cell.data_type == "f" or neutralise(v) != v):
                     cell.value = v
                     cell.data_type = "s"
                     cell.quotePrefix = True
@@ -153,7 +163,7 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame], meta: Meta) -> bytes:
         about.to_excel(xl, sheet_name="About", index=False, header=False)
         for name, df in sheets.items():
             sheet = _sheet_name(name, used)
-            table = display_table(df)
+            table = headed(display_table(df))
             table.to_excel(xl, sheet_name=sheet, index=False, startrow=3)
             ws = xl.book.worksheets[-1]  # openpyxl may rename a sheet (e.g. "sheet" -> "sheet1")
             ws["A1"] = f"{meta.title}: {name}"

@@ -123,14 +123,21 @@ def percent_change(x, decimals: int = 1) -> str:
     return ("+" if v > 0 else "−" if v < 0 else "") + s
 
 
+P_LINE = 0.05  # the level verdicts are judged at (verdicts.ALPHA): a printed p-value never crosses it
+
+
 def p_value(p) -> str:
-    """'p = 0.032', 'p = 0.12', 'p < 0.001'; '' for no test. Three decimals below 0.1, so that a p-value either
-    side of 0.05 never prints as 'p = 0.05' beside two different verdicts."""
+    """'p = 0.032', 'p = 0.12', 'p < 0.001'; '' for no test. Three decimals below 0.1, and four from 0.045 to
+    0.055, rounded away from 0.05 (0.0495 prints 0.0495, 0.04996 prints 0.0499, 0.05004 prints 0.0500), so a
+    p-value either side of 0.05 never prints as one number beside two different verdicts."""
     v = finite_or_none(p)
     if v is None:
         return ""
     if v < 0.001:
         return "p < 0.001"
+    if 0.045 <= v < 0.055:
+        shown = math.floor(v * 1e4) / 1e4 if v < P_LINE else max(round(v, 4), P_LINE)
+        return f"p = {shown:.4f}"
     if v < 0.1:
         return f"p = {v:.3f}"
     return f"p = {v:.2f}"
@@ -138,9 +145,16 @@ def p_value(p) -> str:
 
 def significant(x, digits: int = 3) -> float | None:
     """A number kept to `digits` significant figures for a table (a p-value of 7.3655412711056934e-09 reads
-    7.37e-09; 0.01696119179957271 reads 0.017); None for no number."""
+    7.37e-09; 0.01696119179957271 reads 0.017); None for no number. A p-value just below 0.05 keeps the digits
+    that show it is below (0.049996, not 0.05)."""
     v = finite_or_none(x)
-    return None if v is None else float(f"{v:.{digits}g}")
+    if v is None:
+        return None
+    out = float(f"{v:.{digits}g}")
+    while v < P_LINE <= out and digits < 12:
+        digits += 1
+        out = float(f"{v:.{digits}g}")
+    return out
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:
@@ -163,13 +177,47 @@ COLUMN_WORDS = {
 }
 
 
+# Headings for the code names a view's tables keep (the engine and tests read them by name): what the
+# column holds, with its unit, as the page, the CSV and the Excel sheet all show it.
+COLUMN_HEADINGS = {
+    "value": "Count in the month",
+    "rolling_12_mean": "Mean of the 12 months to this month",
+    "phase": "Plan cycle of the limits",
+    "expected": "Expected count",
+    "lower_limit": "Lower control limit (99.73%)",
+    "upper_limit": "Upper control limit (99.73%)",
+    "signal": "Outside the limits",
+    "number": "Number on the chart",
+    "event_date": "Date",
+    "cycle_id": "Plan cycle",
+    "month_of_cycle": "Month of the plan cycle",
+    "start_month": "From (month)",
+    "end_month": "To (month)",
+    "months_in_period": "Months in the period",
+    "total": "Total in the period",
+    "population": "Residents",
+    "person_years": "Person-years",
+    "rate_per_1000": "Rate per 1,000 residents a year",
+    "funnel_position": "Against the 99.8% funnel limits",
+    "is_partnership": "The partnership",
+    "rate_12m_per_1000": "Rate per 1,000 residents a year (12 months to this month)",
+    "group_rate_12m_per_1000": "Group's rate per 1,000 residents a year (12 months to this month)",
+    "label": "Indicator",
+    "illustrative": "Illustrative (wording not from the record)",
+    "has_consultation": "Consultation on the topic",
+}
+
+
 def column_label(name) -> str:
-    """A column heading people read: `rate_per_1000` -> `Rate per 1,000`, `area_code` -> `Area code`.
+    """A column heading people read: `rate_per_1000` -> `Rate per 1,000 residents a year` (from
+    `COLUMN_HEADINGS`), `area_code` -> `Area code` (from the words).
 
     A name that is not snake_case (it has a capital or a space) is already a heading and is kept."""
     name = str(name)
     if name != name.lower() or " " in name or not name:
         return name
+    if name in COLUMN_HEADINGS:
+        return COLUMN_HEADINGS[name]
     words = [COLUMN_WORDS.get(w, w) for w in name.split("_") if w]
     text = " ".join(words)
     return text[:1].upper() + text[1:]

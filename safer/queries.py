@@ -117,8 +117,11 @@ def parse(path: Path) -> Query:
     derived: tuple[Derived, ...] = ()
     reads: tuple[str, ...] = ()
     builds = ""
+    in_grain = False
     for h in header:
         low = h.lower()
+        if ":" in h.split(" ", 1)[0] and low.split(":", 1)[0] in ("reads", "builds", "suppress", "params", "grain"):
+            in_grain = False
         if low.startswith("reads:"):
             reads = tuple(n.strip() for n in h[6:].split(",") if n.strip())
             if not all(NAME_RE.match(n) for n in reads):
@@ -137,7 +140,11 @@ def parse(path: Path) -> Query:
             also, derived = _parse_also(path.name, m.group(2) or "", suppress)
             in_params = False
         elif h.lower().startswith("grain:"):
-            grain, in_params = h[6:].strip(), False
+            grain, in_params, in_grain = h[6:].strip(), False, True
+            continue
+        elif in_grain and h and not in_params:  # the grain goes on over the next lines, up to the next key
+            grain += " " + h
+            continue
         elif h.lower().startswith("params:"):
             in_params = True
             rest = h[7:].strip()

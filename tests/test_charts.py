@@ -433,7 +433,7 @@ def test_describe_cycles():
     assert "2025-28: no months with data" in text
     assert "against" not in text  # the last cycle has no change to report
     text = charts.describe_cycles(comp.iloc[:2], IND)
-    assert "2022-25 against 2018-21: -31.4%, beyond chance." in text
+    assert "2022-25 against 2018-21: −31.4%, beyond chance." in text
     assert "no plan cycles" in charts.describe_cycles(comp.iloc[:0], IND)
 
 

@@ -252,3 +252,26 @@ def test_indicator_ids_that_differ_only_by_dash_and_underscore_are_refused(data_
     assert problems(data_dir) == [
         "indicators.csv:7: indicator_id: 'asb_x' differs from 'asb-x' (line 6) only by - and _: name it differently"
     ]
+
+
+def test_an_id_longer_than_64_characters_is_refused_where_it_stands(data_dir):
+    """An id names the SIA pack's folders and files and the downloads: a 250-character plan cycle id overran the
+    file system's 255-byte names (the pack's download failed) and two 80-character indicator ids wrote one file."""
+    long_id = "c" * 65
+    text = FILES["plan_cycles.csv"] + f"{long_id},Plan four,2021-01,2021-06,,\n"
+    (data_dir / "plan_cycles.csv").write_text(text)
+    assert problems(data_dir) == [
+        f"plan_cycles.csv:5: cycle_id: '{long_id}' is 65 characters long: an id is at most 64"
+    ]
+    (data_dir / "plan_cycles.csv").write_text(FILES["plan_cycles.csv"] + f"{'c' * 64},Plan four,2021-01,2021-06,,\n")
+    assert problems(data_dir) == []  # 64 is allowed
+
+
+def test_two_wards_with_one_name_are_refused(data_dir):
+    """Pickers, the ward ranking chart (one row a name: 21 wards named alike were drawn on one row) and every
+    sentence name a ward by its name, so two wards may not share one (spaces and case aside)."""
+    (data_dir / "areas.csv").write_text(FILES["areas.csv"] + "E05000003,  north ,ward,E08000099\n")
+    assert problems(data_dir) == [
+        "areas.csv:5: area_name: '  north ' is the name of the ward on line 3 too: each area needs a name of its "
+        "own (pages, charts and sentences name areas by name)"
+    ]

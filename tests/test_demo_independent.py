@@ -47,7 +47,7 @@ def test_cycle_summary_for_asb_matches_an_independent_count(capsys, tmp_path, mo
         prev = mean
     assert main(["query", "cycle_summary", "--indicator", "asb", "--data", str(DATA)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "cycle_id,months_in_cycle,months_with_data,total,monthly_mean,change_vs_previous_pct"
+    assert out[0] == "cycle_id,months_in_cycle,months_with_data,total,monthly_mean,change_in_whole_cycle_means_pct"
     assert out[1:] == expected
     # The 2018-21 cycle (2018-04 .. 2021-03) lost all 18 months of the police.uk gap (2019-07 .. 2020-12).
     assert out[1].startswith("2018-21,36,18,")

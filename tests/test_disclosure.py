@@ -225,12 +225,56 @@ def test_plan_cycles_page_shows_the_verdict_every_other_screen_shows(demo):
                 c = comparisons.in_family(demo, "cycle", ind, code, row["Plan cycle"])
                 assert row["Verdict"] == c.shown_verdict, (ind, code, row["Plan cycle"])
                 p = row["p-value adjusted for many tests"]
-                if c.shown_verdict == "not enough data" or comparisons.withheld(demo, ind, code):
+                if c.shown_verdict == "not enough data" or c.family_p_value is None:
                     assert pd.isna(p)
                 else:
                     assert p == float(f"{c.family_p_value:.3g}")  # kept to 3 significant figures
                 checked += 1
     assert checked == 2 * (4 * 4 + 1)  # two cycles after the first; 4 ward indicators × 4 areas, 1 borough-only
+
+
+def _numbers(obj) -> list[float]:
+    """Every number in a JSON-like object."""
+    if isinstance(obj, dict):
+        return [x for v in obj.values() for x in _numbers(v)]
+    if isinstance(obj, (list, tuple)):
+        return [x for v in obj for x in _numbers(v)]
+    return [float(obj)] if isinstance(obj, (int, float)) and not isinstance(obj, bool) else []
+
+
+def test_no_adjusted_p_value_shown_for_a_ward_gives_away_a_withheld_one(demo, tmp_path):
+    """Benjamini–Hochberg's adjusted p-values are worked out from every p-value of the family: the largest
+    adjusted p-value is the largest p-value, and each other one is a rank's p × n / rank. In a ward, where a
+    small-number indicator's p-value is withheld, the others' adjusted p-values gave it back (asb's 0.9974
+    was cse's p-value). There, every adjusted p-value is withheld; the verdicts, adjusted among all, stay."""
+    from safer import views
+    from safer.views import comparisons
+
+    wards = list(queries.run(demo, "areas").query("area_type == 'ward'").area_code)
+    leaked, checked = [], 0
+    for code in wards:
+        for kind in ("latest12", "cycle"):
+            fam = comparisons.family(demo, kind, code)
+            hidden = [c for c in fam if comparisons.withheld(demo, c.indicator_id, code)]
+            shown = [c for c in fam if c not in hidden]
+            assert hidden and shown  # cse and missing episodes are small-number indicators, asb and burglary not
+            # the hidden p-values, and every adjusted one (each is a function of the hidden ones)
+            secrets = [x for c in hidden for x in (c.p_value, c.family_p_value) if x is not None]
+            secrets += [c.family_p_value for c in shown if c.family_p_value is not None]
+            own = {c.p_value for c in shown}  # the largest adjusted p-value may be a shown one's own p-value
+            secrets = [x for x in secrets if x < 0.999 and x not in own]  # nor 1, which is everywhere as a count
+            for c in shown:
+                got = comparisons.in_family(demo, kind, c.indicator_id, code)
+                assert got.family_p_value is None and got.shown_verdict == c.shown_verdict
+                assert got.p_value == c.p_value  # its own p-value reveals nothing of the others
+                assert "withheld" in got.method and f"{len(fam)} indicators" in got.method
+                checked += 1
+            numbers = [x for d in comparisons.explain_lines(demo, "all", code, kind) for x in _numbers(d)]
+            leaked += [(code, kind, x) for x in secrets if any(abs(x - y) < 1e-9 for y in numbers)]
+    assert checked == len(wards) * 2 * 2 and not leaked, leaked[:5]
+    t = views.cycle_comparison(demo, "asb", wards[0]).tables["plan cycles"]
+    assert t["p-value adjusted for many tests"].isna().all()
+    assert comparisons.in_family(demo, "latest12", "asb").family_p_value is not None  # the borough's are shown
 
 
 @pytest.fixture(scope="module")
@@ -319,7 +363,7 @@ DERIVED = {
     "perception_vs_recorded": {"recorded_monthly_mean": ("recorded_total", "months_with_data", 1, 2)},
     "ward_rates": {"rate_per_1000": ("total", "person_years", 1000, 2)},
 }
-WITHHELD_BELOW_BOROUGH = {"cycle_summary": {"change_vs_previous_pct"}}
+WITHHELD_BELOW_BOROUGH = {"cycle_summary": {"change_in_whole_cycle_means_pct"}}
 
 
 def _half_up(x: float, decimals: int) -> float:

@@ -71,7 +71,7 @@ def test_explain_equals_the_engine_on_true_counts(demo):
     c = verdicts.compare_latest12(
         monthly, indicator_id="asb", area_code="E08000007", good_direction="down", population=residents
     )
-    assert line["verdict"] == c.verdict and line["p_value"] == pytest.approx(c.p_value)
+    assert line["verdict_alone"] == c.verdict and line["p_value"] == pytest.approx(c.p_value)
     assert line["rate_ratio"] == pytest.approx(c.rate_ratio) and "per resident: " in line["method"]
     # per resident: the count ratio less the residents' growth (mean over the months compared)
     growth = residents[2026] * 9 / 12 + residents[2025] * 3 / 12
@@ -181,7 +181,7 @@ def test_a_past_cycle_s_overview_is_reproduced_with_end_month(demo):
     for card in v.data["cards"]:
         x = lines[card.indicator_id]
         assert x["current_period"] == "2024-04 to 2025-03"
-        assert (x["family_verdict"] or x["verdict"]) == card.verdict, card.indicator_id
+        assert x["verdict"] == (x["family_verdict"] or x["verdict_alone"]) == card.verdict, card.indicator_id
     for bad, message in (("2025-13", "--end-month must be a month YYYY-MM"), ("x", "--end-month must be")):
         r = explain("--indicator", "asb", "--end-month", bad, data=data, cache=cache)
         assert r.returncode == 1 and r.stderr.startswith(f"explain: {message}"), r.stderr
@@ -224,3 +224,17 @@ def test_a_headline_of_a_few_months_says_so(demo):
     assert asb.months_line.endswith("(3 of 12 months with data)")
     assert asb.change.startswith("no calendar month has data in both periods")
     assert cards["cse"].metric_label == "Reports a month"  # partner data: 12 of 12 months
+
+
+def test_a_children_s_indicator_is_compared_per_child_and_verdict_is_what_screens_show(demo):
+    """CSE and missing episodes are rates of children (population group `children`): their change is "per child",
+    not "per resident". `verdict` is the verdict every screen shows (adjusted among the indicators shown
+    together); `verdict_alone` the test's own."""
+    data, cache = demo
+    r = explain("--indicator", "all", "--json", data=data, cache=cache)
+    lines = {x["indicator_id"]: x for x in map(json.loads, r.stdout.splitlines())}
+    assert lines["cse"]["per"] == "child" and "per child: " in lines["cse"]["method"]
+    assert " children against " in lines["cse"]["method"] and "residents" not in lines["cse"]["method"]
+    assert lines["asb"]["per"] == "resident" and "per resident: " in lines["asb"]["method"]
+    for x in lines.values():
+        assert x["verdict"] == (x.get("family_verdict") or x["verdict_alone"])

@@ -56,17 +56,18 @@ def test_suppressed_values_never_appear_in_exports(store):
     south = df[df.area_code == "E05000002"].iloc[0]
     assert pd.isna(south.total) and pd.isna(south.rate_per_1000) and bool(south.total_suppressed)
     text = export.csv_bytes(df).decode()
-    rows = {r["area_code"]: r for r in csv.DictReader(io.StringIO(text))}
-    assert rows["E05000002"]["total"] == "<5" and rows["E05000002"]["rate_per_1000"] == ""
-    assert rows["E05000001"]["total"] == "5"  # 2 + 4 + 0 = 6 over the covered months, published rounded to 5
-    assert "total_suppressed" not in text
+    total, rate = "Total in the period", "Rate per 1,000 residents a year"
+    rows = {r["Area code"]: r for r in csv.DictReader(io.StringIO(text))}
+    assert rows["E05000002"][total] == "<5" and rows["E05000002"][rate] == ""
+    assert rows["E05000001"][total] == "5"  # 2 + 4 + 0 = 6 over the covered months, published rounded to 5
+    assert "suppressed" not in text
     wb = load_workbook(io.BytesIO(export.xlsx_bytes({"cse ward rates": df}, META)))
     rows = [[c.value for c in row] for row in wb["cse ward rates"].iter_rows(min_row=4)]
     header, body = rows[0], {r[0]: dict(zip(rows[0], r)) for r in rows[1:]}
-    assert body["E05000002"]["total"] == "<5" and body["E05000002"]["rate_per_1000"] is None
+    assert body["E05000002"][total] == "<5" and body["E05000002"][rate] is None
     # South's true total is 4 (1 + 3): it is in no cell of its row, and nowhere in the total column.
-    assert 4 not in [body["E05000002"][c] for c in header if c not in ("months_with_data", "months_in_period")]
-    assert [r["total"] for r in body.values()] == [5, "<5", 10]  # the borough (10) is exact
+    assert 4 not in [body["E05000002"][c] for c in header if c not in ("Months with data", "Months in the period")]
+    assert [r[total] for r in body.values()] == [5, "<5", 10]  # the borough (10) is exact
 
 
 # --------------------------------------------------------------------------- stamps and citations
@@ -91,7 +92,7 @@ def test_excel_has_the_stamp_and_an_about_sheet(store):
     ws = wb["asb monthly"]
     assert ws["A1"].value == "ASB, Testborough: asb monthly"
     assert "Data period: 2020-01 to 2020-07" in ws["A2"].value and "Data version abc123" in ws["A2"].value
-    assert [c.value for c in ws[4]] == ["month", "value"]
+    assert [c.value for c in ws[4]] == ["Month", "Count in the month"]  # the headings the page shows
     assert [c.value for c in ws[7]] == ["2020-03", None]  # the missing month stays empty
     about = {r[0].value: r[1].value for r in wb["About"].iter_rows()}
     assert about["Data version"] == "abc123" and "SYNTHETIC" in about["Note"]
@@ -187,7 +188,7 @@ def test_pack_numbers_match_the_queries(demo_pack):
     assert [float(r["Mean per month (all its months with data)"]) for r in got] == list(want.monthly_mean)
     monthly = list(csv.DictReader(open(folder / "burglary-monthly.csv")))
     want_m = queries.run(s, "monthly", indicator="burglary")
-    assert [r["value"] for r in monthly] == ["" if pd.isna(v) else str(int(v)) for v in want_m.value]
+    assert [r["Count in the month"] for r in monthly] == ["" if pd.isna(v) else str(int(v)) for v in want_m.value]
     para = (folder / "burglary.txt").read_text()
     from safer.views import comparisons
 
@@ -224,7 +225,8 @@ def test_a_csv_download_carries_its_stamp_in_every_row(store):
         synthetic=True,
     )
     rows = list(csv.DictReader(io.StringIO(export.csv_bytes(df, meta).decode())))
-    assert list(rows[0]) == ["month", "value", "data_period", "data_source", "data_version", "partnership"]
-    assert {r["data_version"] for r in rows} == {store.version} and len(store.version) == 10
-    assert {r["partnership"] for r in rows} == {"Test Partnership (SYNTHETIC DEMO DATA)"}
-    assert [r["value"] for r in rows][:3] == ["5", "4", ""]  # the numbers unchanged, the gap still empty
+    # the headings the page shows, with what each column holds, not the query's names (`value`)
+    assert list(rows[0]) == ["Month", "Count in the month", "Data period", "Data source", "Data version", "Partnership"]
+    assert {r["Data version"] for r in rows} == {store.version} and len(store.version) == 10
+    assert {r["Partnership"] for r in rows} == {"Test Partnership (SYNTHETIC DEMO DATA)"}
+    assert [r["Count in the month"] for r in rows][:3] == ["5", "4", ""]  # the numbers unchanged, the gap still empty

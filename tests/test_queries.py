@@ -130,7 +130,7 @@ def test_cli_query_prints_csv_with_empty_missing_values(data_dir, capsys):
     ]
     assert main(["query", "cycle_summary", "--indicator=asb", "--data", str(data_dir)]) == 0
     assert capsys.readouterr().out.splitlines() == [
-        "cycle_id,months_in_cycle,months_with_data,total,monthly_mean,change_vs_previous_pct",
+        "cycle_id,months_in_cycle,months_with_data,total,monthly_mean,change_in_whole_cycle_means_pct",
         "c1,3,2,9,4.5,",
         "c2,3,3,9,3.0,-33.3",
         "c3,6,1,7,7.0,133.3",

@@ -79,6 +79,15 @@ def residents(store, indicator_id: str, area_code: str | None = None) -> tuple[d
     )
 
 
+POPULATION_WORDS = {"all": verdicts.PER_RESIDENT, "children": ("child", "children")}
+
+
+def per_whom(ind: dict) -> tuple[str, str]:
+    """Who an indicator's rate is per, one and many: its population group's (`children`: child, children)."""
+    group = str(ind.get("population_group") or "all")
+    return POPULATION_WORDS.get(group, (f"person in the group '{group}'", f"people in the group '{group}'"))
+
+
 def withheld(store, indicator_id: str, area_code: str | None) -> bool:
     """True when means and changes must not be shown: a small-number indicator below borough level.
 
@@ -94,6 +103,26 @@ WITHHELD_METHOD = (
     "month, or an exact conditional test where counts are very small (figures withheld: below borough level "
     "the means, which test was used and its p-value would give small numbers away)"
 )
+
+
+FAMILY_P_WITHHELD = (
+    "the p-value adjusted for many tests is withheld: it is worked out from every indicator's p-value, "
+    "small-number indicators' included, whose p-values below borough level would give small numbers away"
+)
+
+
+def _family_p_withheld(c: verdicts.Comparison) -> verdicts.Comparison:
+    """A shown comparison in a family that holds a withheld one: its adjusted p-value is a function of the
+    withheld p-values (Benjamini–Hochberg's largest adjusted p-value is the largest p-value, the next is set by
+    the one ranked next), so it is withheld too. Its verdict, adjusted among all of them, is kept: one word
+    (beyond chance or not) says no more of the others than their own verdict words do."""
+    return dataclasses.replace(
+        c,
+        family_p_value=None,
+        method=f"{c.method.rstrip('.')}. Judged among {c.family_size} indicators compared together "
+        f"(Benjamini–Hochberg); {FAMILY_P_WITHHELD}.",
+        note=(c.note + "; " if c.note else "") + FAMILY_P_WITHHELD,
+    )
 
 
 def _shown(c: verdicts.Comparison, hide: bool) -> verdicts.Comparison:
@@ -177,6 +206,7 @@ def latest12(store, indicator_id: str, area_code: str | None = None, end_month: 
         end_month=end_month,
         population=pop,
         estimated_in=estimated_in,
+        per=per_whom(ind),
     )
     return c
 
@@ -201,6 +231,7 @@ def cycle(store, indicator_id: str, area_code: str | None = None, cycle_id: str 
         last_month=data_end(store),  # a lagging extract's later months are missing, not "not yet happened"
         population=pop,
         estimated_in=estimated_in,
+        per=per_whom(ind),
     )
 
 
@@ -237,9 +268,12 @@ def in_family(
     """One indicator's comparison as shown among the family (with its adjusted p-value and verdict),
     means withheld where they would reveal small numbers."""
     fam = family(store, kind, area_code, cycle_id, end_month)
+    hidden = {c.indicator_id for c in fam if withheld(store, c.indicator_id, c.area_code)}
     for c in fam:
         if c.indicator_id == indicator_id:
-            return _shown(c, withheld(store, indicator_id, c.area_code))
+            if indicator_id in hidden:
+                return _shown(c, True)
+            return _family_p_withheld(c) if hidden and c.family_p_value is not None else c
     raise ExplainError(f"indicator {indicator_id!r} has no figures for area {area_code!r}")
 
 
@@ -344,7 +378,7 @@ def change_words(c: verdicts.Comparison) -> str:
     the verdict's direction is the second's, which differs where the residents changed more than the counts."""
     words = fmt.percent_change(c.change_pct)
     if c.per_resident_change_pct is not None:
-        words += f"; {fmt.percent_change(c.per_resident_change_pct)} per resident"
+        words += f"; {fmt.percent_change(c.per_resident_change_pct)} per {c.per}"
     return words
 
 
@@ -364,8 +398,8 @@ def verdict_sentence(c: verdicts.Comparison, unit: str) -> str:
     if v == "no clear change" and c.verdict in ("better", "worse", "up", "down") and c.family_size:
         # the test alone is beyond chance, the family's is not: say both, as the method beside it does
         return head + (
-            f"no clear change. Alone, this change would look beyond chance, but with {c.family_size} indicators "
-            "looked at together, one change this size is expected by chance."
+            f"no clear change. Alone, this change would look beyond chance; allowing for the {c.family_size} "
+            "indicators looked at together, it is not clearly beyond chance."
         )
     if v == "no clear change":
         return head + "no clear change; the difference is within what chance would give."

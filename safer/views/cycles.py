@@ -83,7 +83,8 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
             if c.shown_verdict != "not enough data" and not hide:
                 row["change_vs_previous_pct"] = c.change_pct if c.change_pct is not None else math.nan
                 row["rate_ratio"] = c.rate_ratio if c.rate_ratio is not None else math.nan
-                row["p_adjusted"] = c.shown_p_value if c.shown_p_value is not None else math.nan
+                # withheld in a ward whose family holds a small-number indicator (it would give that one's away)
+                row["p_adjusted"] = c.family_p_value if c.family_p_value is not None else math.nan
                 row["beyond_chance"] = c.shown_verdict not in ("no clear change", "not enough data")
             verdict_lines.append((r["cycle_id"], c))
         rows.append(row)

@@ -80,7 +80,6 @@ def _left_out(store, cycle: str | None, cards: list) -> list[str]:
 def why_line(indicator: dict) -> str:
     """Why a rise or a fall is good news for this indicator, in one line, from its good direction."""
     gd = str(indicator.get("good_direction") or "neither")
-    label = str(indicator.get("label", "")).lower()
     unit = str(indicator.get("unit", "cases"))
     if gd == "up":
         return (
@@ -88,7 +87,7 @@ def why_line(indicator: dict) -> str:
             "recognition and reporting."
         )
     if gd == "down":
-        return f"Fewer {unit} is good news here: a fall means less {label or 'of it'} recorded."
+        return f"Fewer {unit} is good news here: a fall means fewer {unit} recorded."
     return "Neither direction is good or bad in itself: the change is shown as up or down."
 
 

@@ -85,7 +85,7 @@ def perception_slide(store, indicator_id: str, area_code: str) -> View:
     first, last = pv.iloc[0], pv.iloc[-1]
     alt = (
         f"Residents: {first.percent:.1f}% in {first.period} and {last.percent:.1f}% in {last.period} "
-        f"({first.answer.lower()}). Recorded {ind['label'].lower()} per month is drawn below."
+        f"({first.answer.lower()}). Recorded {ind['label'].lower()} per month is drawn on the chart."
     )
     monthly = queries.run(store, "monthly", indicator=indicator_id, area=area_code)
     fig = charts.perception_chart(pv, monthly, ind, c.meta.synthetic)

@@ -7,7 +7,7 @@ import json
 import duckdb
 import pandas as pd
 
-from .. import charts, fmt, queries, verdicts
+from .. import charts, export, fmt, queries, verdicts
 from . import comparisons
 from .base import View, cached, stamp
 
@@ -68,6 +68,14 @@ def _judge_wards(rates: pd.DataFrame, indicator_id: str, period: str):
         f"{len(f.areas)} wards with a rate): "
         + (f"{said}; the other {within} are within." if said else f"all {within} are within.")
     )
+    flag = "total" + export.SUPPRESSED_SUFFIX
+    withheld = int(rates[(rates.area_type == "ward")][flag].fillna(False).astype(bool).sum()) if flag in rates else 0
+    if withheld:  # the lowest wards: leaving them out raises the rate the others are set against
+        sentence += (
+            f" {fmt.plural(withheld, 'ward')} with fewer than {rates.attrs.get('suppress_below', 5)} in the period "
+            f"{'is' if withheld == 1 else 'are'} not judged (the count is withheld), so the rate of all the wards "
+            "here leaves out the lowest and reads a little high."
+        )
     rated = [a for a in f.areas if a.rate_per_1000 is not None]
     top = max(rated, key=lambda a: a.rate_per_1000) if rated else None
     if top is not None and top.position == "within" and f.group_rate_per_1000:

@@ -230,3 +230,19 @@ def test_a_csv_download_carries_its_stamp_in_every_row(store):
     assert {r["Data version"] for r in rows} == {store.version} and len(store.version) == 10
     assert {r["Partnership"] for r in rows} == {"Test Partnership (SYNTHETIC DEMO DATA)"}
     assert [r["Count in the month"] for r in rows][:3] == ["5", "4", ""]  # the numbers unchanged, the gap still empty
+
+
+def test_the_overview_table_names_each_row_s_own_source_and_illustrative_priorities(demo_pack):
+    """The Overview's CSV stamped every row with all four sources (the view's stamp): each row now also names its
+    own, and a priority whose wording is illustrative says so, as its card does."""
+    from safer import views
+
+    s, _out, _done = demo_pack
+    v = views.overview(s)
+    t = v.tables["headline indicators"].set_index("Indicator")
+    ind = queries.run(s, "indicators").set_index("label")
+    assert t["Source"].to_dict() == {label: ind.loc[label, "source"] for label in t.index}
+    assert t["Source"].nunique() > 1
+    cards = {c.label: c for c in v.data["cards"]}
+    for label, row in t.iterrows():
+        assert row["Priority"].endswith(" (illustrative)") == cards[label].illustrative

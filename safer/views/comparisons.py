@@ -19,8 +19,8 @@ from .base import cached, table
 KINDS = ("latest12", "cycle", "areas")
 
 ILLUSTRATIVE = (
-    "Priorities marked (illustrative) are not the plan's own wording: its exact wording is not known here "
-    "(the demo's, or a starter written by the init command)."
+    "Priorities marked (illustrative) are not the plan's own wording: the exact wording was not known when the "
+    "data was prepared, so a stand-in is shown."
 )
 
 

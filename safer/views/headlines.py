@@ -71,9 +71,12 @@ def _left_out(store, cycle: str | None, cards: list) -> list[str]:
     )
     if not missing and not others:
         return []
-    words = f"Cards show the plan's headline indicators only ({len(cards)} of {len(cards) + others})"
+    words = f"The cards show the plan's headline indicators only: {len(cards)} of its {len(cards) + others} indicators"
     if missing:
-        words += f"; {fmt.plural(len(missing), 'priority', 'priorities')} without one ({'; '.join(missing)})"
+        words += (
+            f"; {fmt.plural(len(missing), 'priority has', 'priorities have')} no headline indicator "
+            f"({'; '.join(missing)})"
+        )
     return [words + ": the Priorities page lists every priority and indicator of the plan."]
 
 
@@ -206,7 +209,7 @@ def overview(store, cycle: str | None = None) -> View:
     table = pd.DataFrame(
         [
             {
-                "Priority": k.priority_title,
+                "Priority": k.priority_title + (" (illustrative)" if k.illustrative else ""),
                 "Indicator": k.label,
                 "Verdict": k.verdict,  # what a reader looks for first, before the figures behind it
                 "Change, %": _round(k.comparison.change_pct, 1),
@@ -216,6 +219,7 @@ def overview(store, cycle: str | None = None) -> View:
                 "p-value adjusted for many tests": fmt.significant(k.comparison.family_p_value),
                 "p-value": fmt.significant(k.comparison.p_value),
                 "Against the previous plan": k.cycle_line,
+                "Source": str(inds.loc[k.indicator_id, "source"]),  # the stamp names every source of the table
             }
             for k in cards
         ]

@@ -15,7 +15,8 @@ if v.data["illustrative_note"]:
 
 st.subheader("The plans side by side")
 st.caption(
-    "→ carried forward (the same priority in the previous plan) · ✚ new · ✖ dropped (in the previous plan, "
+    '→ carried forward (the same priority in the previous plan; "reworded" when its title changed) · ✚ new · '
+    "✖ dropped (in the previous plan, "
     "not in this one) · ● in the first plan shown."
 )
 ui.text_table(v.data["matrix"])

@@ -39,6 +39,9 @@ def test_priorities_page_shows_changes_statuses_and_illustrative_rows(demo_env):
     for word in ("first plan", "carried forward", "new", "dropped"):
         assert word in cells
     assert "Transforming Justice" in cells and "✖ dropped" in cells
+    # a carried-forward priority whose title changed says so (Public Safety and Protection → Safer neighbourhoods)
+    assert "→ carried forward (reworded): Safer neighbourhoods" in cells
+    assert "→ carried forward: Safer neighbourhoods" in cells  # 2025-28 kept 2022-25's title
     # Statuses come from the rule: words and symbols, with the rule one click away.
     assert any(s in text for s in ("✔ **on track**", "⚠ **at risk**", "✖ **off track**"))
     assert "○ **no data**" in text  # 2018-21 ends in the police.uk gap: never guessed

@@ -77,7 +77,12 @@ def priorities(store) -> View:
             str(r["title"]) + (" (illustrative)" if r["illustrative"] else "") for r in changes.to_dict("records")
         ]
         matrix = (
-            changes.assign(cell=[f"{CHANGE_SYMBOL[c]} {c}: {t}" for c, t in zip(changes.change, titled)])
+            changes.assign(
+                cell=[
+                    f"{CHANGE_SYMBOL[c]} {c}{' (reworded)' if c == 'carried forward' and rw is True else ''}: {t}"
+                    for c, t, rw in zip(changes.change, titled, changes.reworded)
+                ]
+            )
             .pivot(index="priority_id", columns="cycle_id", values="cell")
             .reindex(index=list(dict.fromkeys(changes.priority_id)), columns=[c["cycle_id"] for c in cycles])
             .fillna("")

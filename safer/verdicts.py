@@ -850,28 +850,48 @@ def adjust_family(comparisons: Sequence[Comparison], alpha: float = ALPHA) -> li
 # --------------------------------------------------------------------------- control limits
 
 LIMITS_COVERAGE = 0.9973  # the usual 3-sigma coverage: 0.27% of ordinary months flagged
+LIMITS_COVERAGE_Z = 1 - (1 - LIMITS_COVERAGE) / 2  # 99.865%: the upper quantile
 MIN_MONTHS_FOR_LIMITS = 12
 SEASONAL_MIN_MONTHS = 36  # three of each calendar month, so one unusual month cannot pass for the season
 LIMITS_METHOD = (
     "Limits around each month's expected count from a quasi-Poisson GLM with a term for each calendar month "
     "(where there are 36 months or more with data) and a level for each plan cycle; the plan cycle under way is "
-    "judged against the plan before's level and season carried forward (with the uncertainty of that estimate), "
-    "so a lasting change shows instead of moving its own line. Quantiles (99.73%) of a negative binomial with "
-    "the months' over-dispersion (estimated with months far out of line set aside, so one spike does not widen "
-    "every limit), or of a Poisson where there is none; a usual summer peak is not a signal"
+    "judged against the plan before's level and season carried forward, so a lasting change shows instead of "
+    "moving its own line. Quantiles of a negative binomial with the months' over-dispersion (estimated with "
+    "months far out of line set aside, so one spike does not widen every limit), or of a Poisson where there is "
+    "none, at the usual 3 sigma (99.73%) of each month's departure from its expected count: widened for the "
+    "uncertainty of what is carried forward and for the over-dispersion being itself estimated (Student's t), "
+    "narrowed for how far an earlier month's own fit has followed it (its leverage); a usual summer peak is not a "
+    "signal"
 )
 TRIM_Z = 3.5  # Pearson residuals beyond this many robust SDs are set aside when over-dispersion is estimated
 
 
-def _robust_dispersion(y: np.ndarray, mu: np.ndarray, n_params: int) -> float:
+def _robust_dispersion(y: np.ndarray, mu: np.ndarray, n_params: int) -> tuple[float, int]:
     """Pearson's dispersion (χ² over residual degrees of freedom) over the months within `TRIM_Z` robust SDs
     (1.4826 × the median absolute Pearson residual) of the fit, so a month far out of line, the very thing the
-    limits are to show, does not widen them all."""
+    limits are to show, does not widen them all; and its degrees of freedom (0: none to estimate it, φ = 1)."""
     r = (y - mu) / np.sqrt(np.maximum(mu, 1e-9))
     spread = 1.4826 * float(np.median(np.abs(r)))
     keep = np.abs(r) <= TRIM_Z * max(spread, 1.0)
     df = int(keep.sum()) - n_params
-    return float(np.sum(r[keep] ** 2) / df) if df > 0 else 1.0
+    return (float(np.sum(r[keep] ** 2) / df), df) if df > 0 else (1.0, 0)
+
+
+def _outer_z(df: int) -> float:
+    """The 3-sigma point for a month the fit has not seen, judged on φ estimated on `df` degrees of freedom:
+    Student's t's 99.865% quantile (the normal's, 3.0, where φ is not estimated: df 0)."""
+    return float(_st.t.ppf(LIMITS_COVERAGE_Z, df) if df > 0 else _st.norm.ppf(LIMITS_COVERAGE_Z))
+
+
+def _inner_z(df: int) -> float:
+    """The 3-sigma point for a month that took part in the fit, its residual standardised by a φ it helped
+    estimate (an internally studentised residual): r²/df follows a Beta(½, (df − 1)/2), so the point is
+    √(df × its 99.73% quantile), the same test as Student's t on the φ of the other months (df − 1). It is below
+    3 (a month far out of line also widens its own φ) and tends to 3 as df grows."""
+    if df <= 1:
+        return float(_st.norm.ppf(LIMITS_COVERAGE_Z))
+    return float(np.sqrt(df * _st.beta.ppf(LIMITS_COVERAGE, 0.5, (df - 1) / 2)))
 
 
 def control_limits(monthly: pd.DataFrame, cycles: pd.DataFrame, data_end: str | None = None) -> pd.DataFrame:
@@ -883,10 +903,14 @@ def control_limits(monthly: pd.DataFrame, cycles: pd.DataFrame, data_end: str | 
     `MIN_MONTHS_FOR_LIMITS`, the last phase's months (phase II) are judged against the level of the phase before
     it and the season, carried forward, so a lasting rise or fall under the current plan is seen rather than
     absorbed by a level of its own (that level is still fitted, so it moves neither the season nor φ). Phase II's
-    limits allow for the uncertainty of what is carried forward (the variance of the predicted log mean, from the
-    fit's covariance, added as μ² × v). The limits are the 0.135% and 99.865% quantiles of a negative binomial
-    with that mean and variance φμ (+ μ²v), or of a Poisson where there is no extra variance
-    (`_robust_dispersion` φ ≤ 1 in phase I). A phase I phase with fewer than 6 months of data gets no limits.
+    limits allow for the uncertainty of what is carried forward (the variance v of the predicted log mean, from the
+    fit's covariance). The limits are quantiles of a negative binomial with that mean and variance φμ, or of a
+    Poisson where there is no extra variance (`_robust_dispersion` φ ≤ 1), taken at ±z normal deviates, where
+    z is the 3-sigma point of the month's departure from its expected count in units of the count's own spread:
+    3 × √(1 + μ²v/φμ) in phase II, 3 × √(1 − h) in phase I (h its leverage: its own fit has followed it), with
+    3 replaced, where φ is estimated, by Student's t's 99.865% point on φ's degrees of freedom (phase II) or the
+    internally studentised residual's (phase I, `_inner_z`). So 0.27% of ordinary months are flagged in either
+    phase, and the limits stay whole numbers. A phase I phase with fewer than 6 months of data gets no limits.
     `data_end` (the last month with data of any indicator) names the phase under way, so a lagging extract is
     judged against the same plan as the others.
     """
@@ -934,20 +958,27 @@ def control_limits(monthly: pd.DataFrame, cycles: pd.DataFrame, data_end: str | 
     X = design(fitted, carry=False)
     y = fitted["value"].to_numpy(float)
     res = _fit(sm.GLM(y, X, family=sm.families.Poisson()))
-    phi = _robust_dispersion(y, res.predict(X), X.shape[1])
+    phi, phi_df = _robust_dispersion(y, res.predict(X), X.shape[1])
     Xj = design(fit_on, carry=phase_two)
     mu = res.predict(Xj)
-    # the variance of each predicted log mean where the plan before is carried forward (phase II), else 0
-    cov = np.asarray(res.cov_params()) * max(phi, 1.0)
-    carried = (fit_on["phase"] == current).to_numpy() if phase_two else np.zeros(len(fit_on), bool)
-    v = np.where(carried, np.einsum("ij,jk,ik->i", Xj, cov, Xj), 0.0)
-    var = np.maximum(phi, 1.0) * mu + mu**2 * v
-    q_lo, q_hi = (1 - LIMITS_COVERAGE) / 2, 1 - (1 - LIMITS_COVERAGE) / 2
-    extra = var > mu * (1 + 1e-9)
-    size = np.where(extra, mu**2 / np.maximum(var - mu, 1e-12), 1.0)
+    # How far each month may stray from its expected count, relative to the count's own spread √(φμ): the
+    # departure y − μ̂ has variance φμ(1 + μ·x̂'Cx̂ − 2μ·x̂'Cx), C the fit's unscaled covariance, x̂ the row the
+    # month is predicted from and x its own row in the fit (0 for a month left out of it). In phase I x̂ = x and
+    # μ·x'Cx is the month's leverage h: the fit has followed it, so the factor is 1 − h. In phase II (fitted
+    # alone) it is 1 + μ²v/(φμ), the uncertainty of the level and season carried forward.
+    cov = np.asarray(res.cov_params())
+    in_fit = np.zeros((len(fit_on), X.shape[1]))
+    rows = np.flatnonzero(fit_on.index.isin(fitted.index))
+    in_fit[rows] = design(fit_on.iloc[rows], carry=False)
+    spread = 1 + mu * (np.einsum("ij,jk,ik->i", Xj, cov, Xj) - 2 * np.einsum("ij,jk,ik->i", Xj, cov, in_fit))
+    extra = phi > 1
+    df = phi_df if extra else 0  # φ ≤ 1: a Poisson, nothing estimated
+    z = np.where(in_fit.any(axis=1), _inner_z(df), _outer_z(df)) * np.sqrt(np.maximum(spread, 1e-9))
+    q_lo, q_hi = _st.norm.cdf(-z), _st.norm.cdf(z)
+    size = mu / (phi - 1) if extra else np.ones_like(mu)
     prob = size / (size + mu)
-    lo = np.where(extra, _st.nbinom.ppf(q_lo, size, prob), _st.poisson.ppf(q_lo, mu))
-    hi = np.where(extra, _st.nbinom.ppf(q_hi, size, prob), _st.poisson.ppf(q_hi, mu))
+    lo = _st.nbinom.ppf(q_lo, size, prob) if extra else _st.poisson.ppf(q_lo, mu)
+    hi = _st.nbinom.ppf(q_hi, size, prob) if extra else _st.poisson.ppf(q_hi, mu)
     idx = fit_on.index
     out.loc[idx, "centre"] = mu
     out.loc[idx, "lower"] = lo

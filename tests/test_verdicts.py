@@ -473,6 +473,30 @@ def test_control_limits_do_not_flag_the_season():
     assert flagged / total <= 0.01, (flagged, total)  # nominal 0.27%
 
 
+@pytest.mark.slow
+def test_control_limits_false_alarms_near_the_nominal_rate_in_both_phases():
+    """No change, a season and over-dispersion, 36 or 48 months before the plan under way and 18 in it: both
+    phases' months are flagged near the nominal 0.27%. Before leverage and φ's degrees of freedom were allowed
+    for, phase I flagged 0.00-0.02% (its own fit had followed each month) and phase II 0.4-0.7% (φ from ~36
+    months taken as known)."""
+    rng = np.random.default_rng(20261207)
+    flags = {"I": [0, 0], "II": [0, 0]}
+    for before, mean, phi in ((36, 150, 1.5), (48, 30, 2.0)):
+        first = fmt.shift_month("2025-04", -before)
+        for _ in range(300):
+            lim = verdicts.control_limits(_series(rng, before + 18, mean, phi=phi, first=first), CYCLES, "2026-09")
+            judged = lim["upper"].notna()
+            for name, rows in (
+                ("I", judged & (lim["phase"] != "2025-28")),
+                ("II", judged & (lim["phase"] == "2025-28")),
+            ):
+                flags[name][0] += int((lim.loc[rows, "signal"] != "").sum())
+                flags[name][1] += int(rows.sum())
+    rate = {name: k / n for name, (k, n) in flags.items()}
+    # binomial sd of the rate: phase I (25,200 months) 0.03 points, phase II (10,800) 0.05
+    assert 0.0015 <= rate["I"] <= 0.0040 and 0.0015 <= rate["II"] <= 0.0040, (rate, flags)
+
+
 def test_control_limits_flag_a_real_spike_and_centre_on_the_season():
     rng = np.random.default_rng(29)
     df = _series(rng, 72, 200, first="2019-04")
@@ -631,15 +655,20 @@ def test_demo_cycles_line_up_on_their_first_18_months(demo_store, indicator, cha
 
 
 def test_control_limits_at_poisson_dispersion_are_the_exact_poisson_quantiles():
-    """Twelve months at exactly 100 vary less than Poisson: the limits are Poisson's 0.135% and 99.865%
-    quantiles of 100, i.e. 71 and 131 (the exact c-chart for mean ± 3 sigma)."""
+    """Twelve months at exactly 100 vary less than Poisson: the limits are exact Poisson quantiles of 100, whole
+    numbers. Each month has leverage 1/12 in its own fit (one level over twelve months), so its departure from
+    the fitted mean has variance 100 × 11/12, and the quantiles are taken at ±3 × √(11/12) normal deviates
+    (0.204% and 99.796%): 73 and 130 (71 and 131, the c-chart's, would flag 0.1% of such months, not 0.27%)."""
     df = pd.DataFrame({"month": [fmt.shift_month("2020-04", i) for i in range(12)], "value": [100.0] * 12})
     lim = verdicts.control_limits(df, CYCLES)
-    assert (lim["lower"] == 71).all() and (lim["upper"] == 131).all() and (lim["signal"] == "").all()
+    z = 3.0 * math.sqrt(11 / 12)
+    lo, hi = scipy.stats.poisson.ppf([scipy.stats.norm.cdf(-z), scipy.stats.norm.cdf(z)], 100)
+    assert (lo, hi) == (73, 130)
+    assert (lim["lower"] == lo).all() and (lim["upper"] == hi).all() and (lim["signal"] == "").all()
     # 95 and 105 around a mean of 100 vary less than Poisson (dispersion 3/11): the same limits
     df["value"] = [95.0, 105.0] * 6
     lim = verdicts.control_limits(df, CYCLES)
-    assert (lim["upper"] == 131).all() and (lim["signal"] == "").all()
+    assert (lim["upper"] == hi).all() and (lim["signal"] == "").all()
 
 
 def test_the_areas_page_says_which_wards_lie_beyond_funnel_limits(demo_store):

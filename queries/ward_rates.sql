@@ -1,15 +1,19 @@
 -- Which wards have the highest rate of an indicator per 1,000 residents, with the borough for reference.
 -- Grain: one row per ward and one for the borough (area_type 'borough'), highest ward rate first. rate_per_1000 = total / person_years * 1000, where person_years adds up, over the months with data, each month's population estimate (for that month's year, else the nearest earlier year, else the nearest later) / 12: the same denominator on every page. Populations are of the indicator's population_group (all residents, or e.g. children). person_years is given unrounded (public: it comes from population estimates only), so each rate is round(total / person_years * 1000, 2) of the row's own figures; below borough level of a small-number indicator, of the published (rounded) total. population is the estimate for the period's last year, for reference. Totals are NULL for wards when the indicator is recorded for the borough only.
 -- Suppress: total (also rate_per_1000 = round(total / person_years * 1000, 2))
--- Reads: partnership, areas, indicators, indicator_months, population_of, fact_monthly
+-- Reads: partnership, areas, indicators, indicator_months, total_horizons, population_of, fact_monthly
 -- Params:
 --   $indicator (required): an indicator id from indicators.csv
 --   $start_month (optional): first month YYYY-MM; default 11 months before the end month
---   $end_month (optional): last month YYYY-MM; default the indicator's last month with data
+--   $end_month (optional): last month YYYY-MM; default the indicator's last month with data. For a small-number indicator (suppress_below above 1) no later than the end of the latest complete financial year (total_horizons), so by default its latest complete financial year
 WITH pop_group AS (
     SELECT population_group AS grp FROM indicators WHERE indicator_id = $indicator
 ), period_end AS (
-    SELECT coalesce(strptime($end_month || '-01', '%Y-%m-%d')::DATE, max(month)) AS end_m
+    -- a small-number indicator's totals end at the latest complete financial year at the latest (total_horizons)
+    SELECT least(
+        coalesce(strptime($end_month || '-01', '%Y-%m-%d')::DATE, max(month)),
+        coalesce((SELECT horizon FROM total_horizons WHERE indicator_id = $indicator), DATE '9999-12-01')
+    ) AS end_m
     FROM indicator_months WHERE indicator_id = $indicator
 ), span AS (
     SELECT coalesce(strptime($start_month || '-01', '%Y-%m-%d')::DATE, (end_m - INTERVAL 11 MONTH)::DATE) AS start_m, end_m

@@ -436,8 +436,10 @@ def _reorder(q: Query, df: pd.DataFrame) -> pd.DataFrame:
 
 # The periods a small-number indicator's ward figures are published for: the latest 12 months with data and
 # each plan cycle started by then (to its end or that month), as the Areas page offers them.
+# the periods a small-number indicator's ward totals are published for: its latest complete financial year and
+# each plan cycle up to the end of that year (`total_horizons`), so that no total moves with each monthly release
 PUBLISHED_WINDOWS_SQL = """
-WITH last AS (SELECT max(month) AS m FROM indicator_months WHERE indicator_id = $indicator)
+WITH last AS (SELECT horizon AS m FROM total_horizons WHERE indicator_id = $indicator)
 SELECT strftime((m - INTERVAL 11 MONTH)::DATE, '%Y-%m') AS start_month, strftime(m, '%Y-%m') AS end_month FROM last
 UNION ALL
 SELECT strftime(c.start_month, '%Y-%m'), strftime(least(c.end_month, l.m), '%Y-%m')
@@ -453,7 +455,7 @@ def _check_published_window(store, q: Query, bound: dict, df: pd.DataFrame) -> N
     if not {"start_month", "end_month"} <= {p.name for p in q.params}:
         return
     if not (bound.get("start_month") or bound.get("end_month")):
-        return  # the default: the latest 12 months
+        return  # the default: the latest complete financial year (the latest 12 months for other indicators)
     if not {"start_month", "end_month"} <= set(df.columns):
         raise QueryError(f"query '{q.name}' takes a period but does not say which months it used")
     window = (str(df["start_month"].iloc[0]), str(df["end_month"].iloc[0]))
@@ -463,9 +465,10 @@ def _check_published_window(store, q: Query, bound: dict, df: pd.DataFrame) -> N
     if window not in allowed:
         shown = "; ".join(f"--start_month {a} --end_month {b}" for a, b in allowed)
         raise QueryError(
-            f"{bound['indicator']} is a small-number indicator: below borough level its figures are published for "
-            f"the latest 12 months and each plan cycle only, not {window[0]} to {window[1]} (many overlapping "
-            f"periods would give small counts away). Periods published: {shown}"
+            f"{bound['indicator']} is a small-number indicator: below borough level its totals are published for "
+            f"the latest complete financial year and each plan cycle up to its end only, not {window[0]} to "
+            f"{window[1]} (many overlapping periods, or periods that move with each release, would give small "
+            f"counts away). Periods published: {shown}"
         )
 
 

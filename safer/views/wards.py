@@ -22,7 +22,7 @@ RATE_NOTE = (
 def periods(store) -> tuple[list[str], dict[str, str]]:
     cycles = queries.run(store, "plan_cycles")
     options = ["latest"] + list(cycles.cycle_id)
-    labels = {"latest": "Latest 12 months with data"} | {
+    labels = {"latest": "Latest 12 months with data (for small numbers, the latest complete financial year)"} | {
         c: f"Plan cycle {c} (to its end or the latest month with data)" for c in cycles.cycle_id
     }
     return options, labels
@@ -103,19 +103,35 @@ def areas(store, indicator_id: str, period: str = "latest") -> View:
             "Pick an indicator recorded by ward."
         )
         rates = None
-    elif period == "latest":
-        rates = queries.run(store, "ward_rates", indicator=indicator_id)
     else:
-        cyc = queries.run(store, "plan_cycles").set_index("cycle_id").loc[period]
-        last = ind.get("last_month")
-        if not isinstance(last, str) or cyc.start_month > last:
-            notes.append(f"{ind['label']} has no data in plan cycle {period} yet.")
-            rates = None
+        horizon = queries.run(store, "total_horizon", indicator=indicator_id).iloc[0]
+        if bool(horizon.small_numbers):
+            notes.append(
+                f"Small numbers: ward totals of {ind['label'].lower()} are published for complete financial years "
+                f"only (the latest to {fmt.month_label(horizon.horizon)}), and plan cycles up to the end of one; "
+                "totals that moved with each month's data would, kept month after month, give small counts away. "
+                "The Trends page shows each ward's months since, rounded."
+            )
+        if period == "latest":
+            rates = queries.run(store, "ward_rates", indicator=indicator_id)
         else:
-            rates = queries.run(
-                store, "ward_rates", indicator=indicator_id, start_month=cyc.start_month,
-                end_month=min(cyc.end_month, last),
-            )  # fmt: skip
+            cyc = queries.run(store, "plan_cycles").set_index("cycle_id").loc[period]
+            last = horizon.horizon
+            if not isinstance(last, str) or cyc.start_month > last:
+                notes.append(
+                    f"{ind['label']} has no data in plan cycle {period} yet."
+                    if not bool(horizon.small_numbers)
+                    or not isinstance(horizon.last_month, str)
+                    or cyc.start_month > horizon.last_month
+                    else f"No financial year of plan cycle {period} is complete yet, so {ind['label'].lower()} has no "
+                    "ward totals for it (small numbers)."
+                )
+                rates = None
+            else:
+                rates = queries.run(
+                    store, "ward_rates", indicator=indicator_id, start_month=cyc.start_month,
+                    end_month=min(cyc.end_month, last),
+                )  # fmt: skip
     tables, figures, sentences, detail = {}, {}, [], [RATE_NOTE]
     data = {"indicator": ind, "map": None, "attribution": ""}
     if rates is not None:

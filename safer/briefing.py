@@ -34,7 +34,7 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
-from . import config, export, queries, views
+from . import charts, config, export, queries, views
 
 BRIEFINGS_DIR = config.PROJECT_ROOT / "briefings"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
@@ -274,10 +274,11 @@ def for_projector(fig: go.Figure, height: int = 600, width: int = 1200, y_title:
             font=dict(size=PROJECTOR_FONT),
         ),
     )
-    for a in synthetic:  # back at the top left of the figure, whatever the new margins
-        a.update(xshift=-(100 - 12), yshift=top - 6, font=dict(size=PROJECTOR_FONT))
+    for a in synthetic:  # back at the top left of the figure, on one line (a slide is wide and has no mode bar)
+        a.update(text=charts.synthetic_label(one_line=True), xshift=-(100 - 12), yshift=top - 6)
+        a.update(font=dict(size=PROJECTOR_FONT))
         f.add_annotation(a)
-    return f
+    return charts.fit_gap_labels(f, grow=False)  # room for the gap labels above the plot, in projector type
 
 
 def _indicator(store, spec: SlideSpec, path: Path) -> dict:
@@ -369,8 +370,10 @@ h1 { font-size: 24pt; margin: 0 0 2mm 0; line-height: 1.15; }
 
 
 def _svg(fig: go.Figure, meta: export.Meta) -> str:
-    """The chart as SVG (kaleido, via export.image_bytes), for inlining: no XML prolog."""
-    svg = export.image_bytes(fig, "svg", meta, width=760).decode("utf-8")
+    """The chart as SVG (kaleido, via export.image_bytes), for inlining: no XML prolog, no stamp (the printed
+    page's footer is the stamp)."""
+    # no stamp in the image: the page's footer carries it (twice on a page, and the chart's copy ran into the legend)
+    svg = export.image_bytes(fig, "svg", meta, width=760, stamped=False).decode("utf-8")
     svg = re.sub(r"^\s*<\?xml[^>]*>\s*", "", svg)
     return svg.replace("<svg ", '<svg role="img" ', 1)
 

@@ -41,6 +41,7 @@ TEMPLATE = "plotly_white"
 __all__ = [
     "OKABE_ITO",
     "SYNTHETIC_TEXT",
+    "synthetic_label",
     "missing_runs",
     "trend_chart",
     "cycle_lines_chart",
@@ -56,6 +57,7 @@ __all__ = [
     "describe_ward_rates",
     "perception_chart",
     "add_marked_date",
+    "fit_gap_labels",
 ]
 
 
@@ -194,16 +196,27 @@ def _readable_axes(fig: go.Figure) -> None:
         ax.title.font.size = ax.title.font.size or BASE_FONT
 
 
+MODEBAR_CLEAR = 34  # px from the figure's top: Plotly's mode bar (its toolbar) is drawn over the top 28 px
+
+
+def synthetic_label(one_line: bool = False) -> str:
+    """The stamp's text: on two lines, so that it fits a phone's width (a chart there is about 340 px wide,
+    and one line of it in 16 px bold is 334 px), or on one line where the figure is wide (a slide)."""
+    return f"<b>{SYNTHETIC_TEXT}</b>" if one_line else "<b>" + SYNTHETIC_TEXT.replace(" – ", " –<br>") + "</b>"
+
+
 def _add_synthetic(fig: go.Figure, synthetic: bool) -> None:
     """Stamp the synthetic-data warning in a band of its own above the title.
 
-    The figure is made 40 px taller (plot area unchanged) so the stamp never
-    overlaps the title, whatever the width; it is part of the figure, so exported
-    images carry it too.
+    The figure is made taller (plot area unchanged) so the stamp never overlaps the title, whatever the
+    width; it is part of the figure, so exported images carry it too. It sits at the top left under the
+    mode bar's row (the mode bar covers the top right of a chart on hover and, on a phone's narrow chart,
+    would cover the stamp), on two lines so that it is never cut at a phone's right-hand edge.
     """
     if not synthetic:
         return
-    band = 44
+    label_px = 2 * 21 + 12  # two lines of 16 px type, the box's padding and border
+    band = MODEBAR_CLEAR + label_px + 14  # and a gap before the title
     m = fig.layout.margin
     top = (m.t if m.t is not None else 100) + band
     left = m.l if m.l is not None else 80
@@ -212,7 +225,7 @@ def _add_synthetic(fig: go.Figure, synthetic: bool) -> None:
         height=height, margin=dict(t=top), title=dict(yref="container", y=1 - (band + 6) / height, yanchor="top")
     )
     fig.add_annotation(
-        text=f"<b>{SYNTHETIC_TEXT}</b>",
+        text=synthetic_label(),
         xref="paper",
         yref="paper",
         x=0,
@@ -220,8 +233,9 @@ def _add_synthetic(fig: go.Figure, synthetic: bool) -> None:
         xanchor="left",
         yanchor="top",
         xshift=-(left - 12),
-        yshift=top - 6,
+        yshift=top - MODEBAR_CLEAR,
         showarrow=False,
+        align="left",
         # #B84F00: Okabe-Ito vermillion darkened so white 16 px text reaches WCAG AA (5.1:1; #D55E00 is 3.9:1)
         font=dict(size=16, color="#FFFFFF"),
         bgcolor="#B84F00",
@@ -422,7 +436,7 @@ def trend_chart(
     _legend_at_bottom(fig)
     fig.update_layout(hovermode="closest")
     _add_synthetic(fig, synthetic)
-    return fig
+    return fit_gap_labels(fig)
 
 
 def _cycle_layer(fig: go.Figure, cycles: pd.DataFrame | None, first_m: str, last_m: str) -> None:
@@ -509,19 +523,23 @@ def _suppressed_layer(fig: go.Figure, monthly: pd.DataFrame, suppressed, suppres
 
 
 def _gap_layer(fig: go.Figure, df: pd.DataFrame, hidden: list[str]) -> None:
-    """Each run of months with no data (suppressed months are not gaps): shaded, labelled with its months."""
+    """Each run of months with no data (suppressed months are not gaps): shaded, labelled with its months.
+
+    The labels are placed by `fit_gap_labels`, in a strip of their own under the plot's zero line, where no
+    count, limit, mean or event line is drawn: a label never covers data, whatever the values or the width."""
     runs = missing_runs(df.assign(value=df["value"].where(~df["month"].isin(hidden), 0.0)) if hidden else df)
-    # The label goes at the foot of its band when no month comes near the foot (on a phone a narrow band's
-    # label spills over the months beside it); otherwise half-way up, as before.
-    v = pd.to_numeric(df["value"], errors="coerce")
-    low_clear = not hidden and v.notna().any() and float(v.min()) > 0.25 * float(v.max())
+    if not runs:
+        return
+    first_m, last_m = df["month"].iloc[0], df["month"].iloc[-1]
+    lo, hi = pd.Timestamp(_month_edge(first_m)), pd.Timestamp(_month_edge(_shift_month(last_m, 1)))
     for first, last in runs:
+        x0, x1 = _month_edge(first), _month_edge(_shift_month(last, 1))
         fig.add_shape(
             type="rect",
             xref="x",
             yref="paper",
-            x0=_month_edge(first),
-            x1=_month_edge(_shift_month(last, 1)),
+            x0=x0,
+            x1=x1,
             y0=0,
             y1=1,
             fillcolor=GAP_FILL,
@@ -530,21 +548,79 @@ def _gap_layer(fig: go.Figure, df: pd.DataFrame, hidden: list[str]) -> None:
             layer="below",
             name="no data",
         )
+        # from the gap's left edge into the plot; a gap in the right half is labelled from its right edge
+        mid = pd.Timestamp(x0) + (pd.Timestamp(x1) - pd.Timestamp(x0)) / 2
+        right = (mid - lo) > (hi - lo) / 2
         fig.add_annotation(
-            x=_month_edge(first),
+            x=x1 if right else x0,
             xref="x",
-            y=0.01 if low_clear else 0.5,
+            y=0,
             yref="paper",
-            xanchor="left",
-            yanchor="bottom" if low_clear else "middle",
-            xshift=2,
-            text=f"<b>No data</b><br>{_run_text(first, last).replace(' – ', ' –<br>')}",
+            xanchor="right" if right else "left",
+            yanchor="bottom",
+            xshift=-2 if right else 2,
+            text=f"<b>No data</b><br>{_run_text(first, last)}",
             showarrow=False,
-            align="left",
+            align="right" if right else "left",
             font=dict(size=14, color="#333333"),
             name="no data label",
             bgcolor="rgba(255,255,255,0.7)",
         )
+
+
+GAP_LABEL_ROWS = 3  # at most this many rows of gap labels above the plot
+GAP_PLOT_WIDTH = 300  # px: the plot's width on a phone, for which labels close together are put on rows
+
+
+def fit_gap_labels(fig: go.Figure, grow: bool = True) -> go.Figure:
+    """Put the 'No data' labels of a time chart in rows of their own in the top margin, above the plan cycles'
+    labels and over their gaps: no count, limit, mean or event line is drawn there, so a label covers nothing,
+    whatever the values, the events or the width (inside the plot a label sat on the line or on event lines).
+    The top margin is fixed in pixels (the bottom one grows with the legend on a phone), so the rows keep their
+    room at every width. Labels that would touch at a phone's width go on separate rows.
+
+    `grow`: the figure is made taller by the rows (plot unchanged); otherwise (a slide of fixed height) the plot
+    gives up the room. Call it once the fonts and margins are final; a figure without gaps is left as it is."""
+    labels = [a for a in fig.layout.annotations if a.name == "no data label"]
+    if not labels:
+        return fig
+    size = max(float(a.font.size or BASE_FONT) for a in labels)
+    row_px = 2 * 1.3 * size + 8  # two lines and the label's box
+    cycle = [float(a.font.size or BASE_FONT) for a in fig.layout.annotations if a.name == "cycle label"]
+    above = (1.3 * max(cycle) + 6) if cycle else 4  # the plan cycles' labels sit on the plot's top edge
+    x_range = list(fig.layout.xaxis.range or [])
+    xs = [pd.Timestamp(str(a.x)) for a in labels]
+    t0 = pd.Timestamp(x_range[0]) if len(x_range) == 2 else min(xs)
+    t1 = pd.Timestamp(x_range[1]) if len(x_range) == 2 else max(xs)
+    px_per_day = GAP_PLOT_WIDTH / max((t1 - t0).days, 1)
+    ends: list[float] = []  # the right end (px) of the last label on each row
+    for a, x_t in sorted(zip(labels, xs), key=lambda p: p[1]):
+        lines = str(a.text).replace("<b>", "").replace("</b>", "").split("<br>")
+        width = max(len(line) for line in lines) * 0.6 * size
+        x = (x_t - t0).days * px_per_day
+        left, right = (x - width, x) if a.xanchor == "right" else (x, x + width)
+        row = next((r for r, e in enumerate(ends) if left > e + 8), None)
+        if row is None and len(ends) < GAP_LABEL_ROWS:
+            ends.append(-math.inf)
+            row = len(ends) - 1
+        if row is None:
+            row = min(range(len(ends)), key=lambda r: ends[r])
+        ends[row] = max(ends[row], right)
+        a.update(y=1, yref="paper", yanchor="bottom", yshift=above + row * row_px)
+    rows_px = int(math.ceil(len(ends) * row_px))
+    m = fig.layout.margin
+    t_old = m.t if m.t is not None else 100
+    h_old = fig.layout.height or 600
+    h_new = h_old + rows_px if grow else h_old
+    fig.update_layout(height=h_new, margin=dict(t=t_old + rows_px))
+    title = fig.layout.title
+    if title.text:  # the title stays where it was, counted from the figure's top
+        y_px = (1 - title.y) * h_old if title.yref == "container" and title.y is not None else t_old / 2
+        title.update(yref="container", y=1 - y_px / h_new, yanchor=title.yanchor or "middle")
+    for a in fig.layout.annotations:
+        if a.name == "synthetic":  # the stamp stays at the figure's top
+            a.yshift = (a.yshift or 0) + rows_px
+    return fig
 
 
 EVENT_ROW = 0.07  # the height of one row of event numbers, as a share of the plot
@@ -865,6 +941,12 @@ def cycle_means_chart(comparison: pd.DataFrame, indicator: dict, synthetic: bool
 # --------------------------------------------------------------------------- 5. ward ranking
 
 
+WARD_ROW = 48  # px per ward in the ranking: its label (15 px type) above its bar
+WARD_BAR = 0.4  # the bar's thickness, in rows
+WARD_MARK = 0.22  # the borough's mark reaches this far (in rows) above and below the middle of each bar
+WARD_LABEL_SHIFT = 14  # px from the middle of the bar to the foot of its label
+
+
 def ward_rank_chart(ward_rates: pd.DataFrame, indicator: dict, synthetic: bool) -> go.Figure:
     """Horizontal bars of wards by annual rate per 1,000 residents (or the indicator's group), highest at the top,
     with a dashed line for the borough rate (named in the legend). Each ward's name and rate are written above
@@ -889,7 +971,7 @@ def ward_rank_chart(ward_rates: pd.DataFrame, indicator: dict, synthetic: bool) 
             x=rates,
             y=names,
             orientation="h",
-            width=0.45,
+            width=WARD_BAR,
             marker=dict(color="#0072B2"),
             customdata=list(
                 zip(wards["total"].tolist(), wards["months_with_data"].tolist(), wards["population"].tolist())
@@ -906,7 +988,7 @@ def ward_rank_chart(ward_rates: pd.DataFrame, indicator: dict, synthetic: bool) 
             xref="paper",
             y=name,
             yref="y",
-            yshift=12,
+            yshift=WARD_LABEL_SHIFT,
             xanchor="left",
             yanchor="bottom",
             text=f"{name}: <b>{rate:,.1f}</b>",
@@ -918,11 +1000,12 @@ def ward_rank_chart(ward_rates: pd.DataFrame, indicator: dict, synthetic: bool) 
         )
     xmax = max([r for r in rates if r is not None] + ([b_rate] if not _isnan(b_rate) else []) + [0])
     if not _isnan(b_rate):
-        # the borough's line: a dash across each ward's bar (shapes, by row index) with a gap at each label
-        # above it, so that it never runs through a name; an empty trace names it with its rate in the legend
+        # the borough's line: a dash across each ward's bar only (shapes, by row index), stopping short of the
+        # label above the bar and of the next bar's label below, so it never runs through a name or a rate
+        # (an opaque box hid the line but it still read as struck through); an empty trace names it in the legend
         for i in range(len(names)):
             fig.add_shape(
-                type="line", xref="x", yref="y", x0=b_rate, x1=b_rate, y0=i - 0.3, y1=i + 0.3,
+                type="line", xref="x", yref="y", x0=b_rate, x1=b_rate, y0=i - WARD_MARK, y1=i + WARD_MARK,
                 line=dict(color="#000000", width=2.5, dash="dash"),
             )  # fmt: skip
         fig.add_trace(
@@ -936,7 +1019,8 @@ def ward_rank_chart(ward_rates: pd.DataFrame, indicator: dict, synthetic: bool) 
             )
         )
     n = max(len(names), 1)
-    height = int(230 + 46 * n)
+    # a fixed height per ward (WARD_ROW px), so the label, the bar and the borough's mark keep their places
+    height = int(WARD_ROW * (n + 0.5)) + 260  # 260: the top and bottom margins below
     fig.update_yaxes(
         title_text=None,
         categoryorder="array",

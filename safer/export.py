@@ -229,10 +229,11 @@ def _wrap(text: str, width: int) -> str:
     return "<br>".join(lines)
 
 
-def image_bytes(fig, fmt: str, meta: Meta, width: int = 1400, height: int | None = None) -> bytes:
-    """PNG or SVG of a stamped figure (kaleido, with the system's Chromium)."""
+def image_bytes(fig, fmt: str, meta: Meta, width: int = 1400, height: int | None = None, stamped: bool = True) -> bytes:
+    """PNG or SVG of a stamped figure (kaleido, with the system's Chromium). `stamped=False` leaves the stamp
+    out, for an image placed on a page that carries the stamp itself (a printed briefing)."""
     if fmt not in ("png", "svg"):
         raise ValueError(f"unsupported image format {fmt!r}")
-    f = stamped_figure(fig, meta, width)
+    f = stamped_figure(fig, meta, width) if stamped else go.Figure(fig.to_dict())
     h = height or int(f.layout.height or 640)
     return f.to_image(format=fmt, width=width, height=h, scale=1 if fmt == "svg" else 2)

@@ -1,0 +1,184 @@
+"""Where a figure's parts really land: the figure drawn by plotly.js in Chromium (Playwright), and the boxes
+of its text, annotations, shapes, mode bar and data points read back in pixels.
+
+`draw(figs)` takes (figure, width) pairs and gives one dict per drawing:
+
+* ``texts``: every SVG text Plotly drew (hover labels left out): ``what``, ``box`` (x0, y0, x1, y1);
+* ``annotations``: each annotation's ``name`` (from the layout) and the ``box`` of its background;
+* ``shapes``: each layout shape's ``name``, ``type`` and the ``box`` of its path;
+* ``modebar``: the mode bar's box (drawn, as on a page, with ``displayModeBar: true``), or None;
+* ``points``: for each trace, its ``name`` and its points in pixels (None where a value is missing);
+* ``size``: the figure's (width, height).
+
+`svg_texts(svg)` gives the text boxes of an SVG image (a kaleido export), the same way. Boxes are in
+pixels from the figure's top left. Used by tests that check that labels do not cover data, lines or one
+another at a phone's, a desktop's and a projector's width.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+import plotly.graph_objects as go
+from browser_support import chromium_path
+
+PHONE, DESKTOP, PROJECTOR = 342, 900, 1400  # a chart's width on a phone (390 px), a desktop column, a projector
+
+_GEOMETRY_JS = """(gd) => {
+  const root = (gd.querySelector('.svg-container') || gd).getBoundingClientRect();
+  const box = r => [r.left - root.left, r.top - root.top, r.right - root.left, r.bottom - root.top];
+  const texts = [];
+  gd.querySelectorAll('svg text').forEach(t => {
+    if (t.closest('.hoverlayer')) return;
+    const s = (t.textContent || '').trim();
+    const r = t.getBoundingClientRect();
+    if (!s || !r.width || !r.height) return;
+    const kind = t.closest('.annotation') ? 'annotation' : t.closest('.legend') ? 'legend'
+      : t.closest('.xtick, .x2tick') ? 'x tick' : t.closest('.ytick, .y2tick') ? 'y tick'
+      : t.closest('.g-gtitle') ? 'title' : (t.getAttribute('class') || 'text');
+    texts.push({what: kind + ' "' + s.slice(0, 50) + '"', text: s, box: box(r)});
+  });
+  const anns = gd.layout.annotations || [];
+  const annotations = [];
+  gd.querySelectorAll('.annotation').forEach(g => {
+    const i = +g.getAttribute('data-index');
+    const bg = g.querySelector('.bg') || g;
+    const a = anns[i] || {};
+    annotations.push({name: a.name || null, text: a.text || '', box: box(bg.getBoundingClientRect())});
+  });
+  const shp = gd.layout.shapes || [];
+  const shapes = [];
+  gd.querySelectorAll('.shapelayer path').forEach(p => {
+    const i = +p.getAttribute('data-index');
+    const b = box(p.getBoundingClientRect()), w = Math.max(parseFloat(p.style.strokeWidth || '0') / 2, 1);
+    shapes.push({name: (shp[i] || {}).name || null, type: (shp[i] || {}).type || null,
+                 box: [b[0] - w, b[1] - w, b[2] + w, b[3] + w]});  // a line's box is as wide as its stroke
+  });
+  const mb = gd.querySelector('.modebar');
+  const points = (gd.calcdata || []).map(cd => {
+    const tr = cd[0].trace;
+    if (tr.visible !== true || tr.type !== 'scatter') return {name: tr.name, points: []};
+    const fl = gd._fullLayout;
+    const xa = fl[(tr.xaxis || 'x').replace('x', 'xaxis')], ya = fl[(tr.yaxis || 'y').replace('y', 'yaxis')];
+    return {name: tr.name, mode: tr.mode, points: cd.map(d => {
+      const ok = d.x !== undefined && d.y !== undefined && isFinite(d.x) && isFinite(d.y);
+      return ok ? [xa._offset + xa.c2p(d.x), ya._offset + ya.c2p(d.y)] : null;
+    })};
+  });
+  return {texts, annotations, shapes, points, modebar: mb ? box(mb.getBoundingClientRect()) : null,
+          size: [root.width, root.height], plot: gd._fullLayout._size};
+}"""
+
+
+@lru_cache(maxsize=1)
+def _plotly_js() -> str:
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs()
+
+
+def draw(figs: list[tuple[go.Figure, int]]) -> list[dict]:
+    """Each (figure, width) drawn at that width (the figure's own height) and measured."""
+    from playwright.sync_api import sync_playwright
+
+    out = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 2000, "height": 1200})
+            page.set_content("<html><body style='margin:0'></body></html>")
+            page.add_script_tag(content=_plotly_js())
+            for fig, width in figs:
+                spec = json.loads(fig.to_json())
+                spec["layout"]["width"] = width
+                page.evaluate(
+                    """async ([spec]) => {
+                      document.body.innerHTML = '<div id="g"></div>';
+                      await Plotly.newPlot('g', spec.data, spec.layout, {displayModeBar: true, responsive: false});
+                    }""",
+                    [spec],
+                )
+                out.append(page.evaluate(f"() => ({_GEOMETRY_JS})(document.getElementById('g'))"))
+        finally:
+            browser.close()
+    return out
+
+
+def svg_texts(svg: str) -> list[dict]:
+    """The text boxes of an SVG image, drawn as it is in Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 2000, "height": 1400})
+            page.set_content(f"<html><body style='margin:0'>{svg}</body></html>")
+            return page.evaluate(
+                """() => { const root = document.querySelector('svg').getBoundingClientRect(); const out = [];
+                  document.querySelectorAll('svg text').forEach(t => {
+                    const s = (t.textContent || '').trim(); const r = t.getBoundingClientRect();
+                    if (!s || !r.width || !r.height) return;
+                    out.push({what: '"' + s.slice(0, 50) + '"', text: s,
+                              box: [r.left - root.left, r.top - root.top, r.right - root.left, r.bottom - root.top]});
+                  }); return out; }"""
+            )
+        finally:
+            browser.close()
+
+
+def overlap(a, b, tolerance: float = 0.0) -> bool:
+    """Two boxes (x0, y0, x1, y1) overlap by more than `tolerance` px both ways."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w > tolerance and h > tolerance
+
+
+def overlapping_texts(texts: list[dict], tolerance: float = 2.0) -> list[str]:
+    """Pairs of texts whose boxes overlap by more than `tolerance` px both ways."""
+    out = []
+    for i, a in enumerate(texts):
+        for b in texts[i + 1 :]:
+            if overlap(a["box"], b["box"], tolerance):
+                out.append(f"{a['what']} overlaps {b['what']}")
+    return out
+
+
+def segment_hits_box(p, q, box) -> bool:
+    """Whether the segment p-q (pixels) passes through the box (Liang-Barsky clipping)."""
+    x0, y0, x1, y1 = box
+    dx, dy = q[0] - p[0], q[1] - p[1]
+    t0, t1 = 0.0, 1.0
+    for pk, qk in ((-dx, p[0] - x0), (dx, x1 - p[0]), (-dy, p[1] - y0), (dy, y1 - p[1])):
+        if pk == 0:
+            if qk < 0:
+                return False
+        else:
+            t = qk / pk
+            if pk < 0:
+                t0 = max(t0, t)
+            else:
+                t1 = min(t1, t)
+            if t0 > t1:
+                return False
+    return True
+
+
+def data_in_box(drawing: dict, box, shrink: float = 1.0) -> list[str]:
+    """The traces with a point or a drawn line segment inside the box (shrunk by `shrink` px each side)."""
+    b = (box[0] + shrink, box[1] + shrink, box[2] - shrink, box[3] - shrink)
+    hits = []
+    for tr in drawing["points"]:
+        pts = tr["points"]
+        lines = "lines" in (tr.get("mode") or "lines")
+        for i, pt in enumerate(pts):
+            if pt is None:
+                continue
+            if b[0] <= pt[0] <= b[2] and b[1] <= pt[1] <= b[3]:
+                hits.append(f"{tr['name']}: point {i}")
+                break
+            nxt = pts[i + 1] if i + 1 < len(pts) else None
+            if lines and nxt is not None and segment_hits_box(pt, nxt, b):
+                hits.append(f"{tr['name']}: line from point {i}")
+                break
+    return hits

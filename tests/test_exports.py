@@ -51,23 +51,23 @@ def test_cli_prints_suppressed_counts_as_less_than(data_dir, capsys):
 
 
 def test_suppressed_values_never_appear_in_exports(store):
-    df = queries.run(store, "ward_rates", indicator="cse")  # the latest 12 months: 2019-05 to 2020-04
-    assert (df.start_month.iloc[0], df.end_month.iloc[0]) == ("2019-05", "2020-04")
+    df = queries.run(store, "ward_rates", indicator="cse")  # the latest complete financial year: to March 2020
+    assert (df.start_month.iloc[0], df.end_month.iloc[0]) == ("2019-04", "2020-03")
     south = df[df.area_code == "E05000002"].iloc[0]
     assert pd.isna(south.total) and pd.isna(south.rate_per_1000) and bool(south.total_suppressed)
     text = export.csv_bytes(df).decode()
     total, rate = "Total in the period", "Rate per 1,000 residents a year"
     rows = {r["Area code"]: r for r in csv.DictReader(io.StringIO(text))}
     assert rows["E05000002"][total] == "<5" and rows["E05000002"][rate] == ""
-    assert rows["E05000001"][total] == "5"  # 2 + 4 + 0 = 6 over the covered months, published rounded to 5
+    assert rows["E05000001"][total] == "5"  # 2 + 4 = 6 over the covered months, published rounded to 5
     assert "suppressed" not in text
     wb = load_workbook(io.BytesIO(export.xlsx_bytes({"cse ward rates": df}, META)))
     rows = [[c.value for c in row] for row in wb["cse ward rates"].iter_rows(min_row=4)]
     header, body = rows[0], {r[0]: dict(zip(rows[0], r)) for r in rows[1:]}
     assert body["E05000002"][total] == "<5" and body["E05000002"][rate] is None
-    # South's true total is 4 (1 + 3): it is in no cell of its row, and nowhere in the total column.
-    assert 4 not in [body["E05000002"][c] for c in header if c not in ("Months with data", "Months in the period")]
-    assert [r[total] for r in body.values()] == [5, "<5", 10]  # the borough (10) is exact
+    # South's true total is 1: it is in no cell of its row, and nowhere in the total column.
+    assert 1 not in [body["E05000002"][c] for c in header if c not in ("Months with data", "Months in the period")]
+    assert [r[total] for r in body.values()] == [5, "<5", 7]  # the borough (7) is exact
 
 
 # --------------------------------------------------------------------------- stamps and citations

@@ -44,9 +44,11 @@ def test_a_group_an_indicator_names_needs_its_own_population_rows(data_dir):
         assert inds.loc["cse", "rate_per"] == "children" and inds.loc["asb", "rate_per"] == "residents"
         r = queries.run_true(s, "ward_rates", indicator="cse", start_month="2020-01", end_month="2020-04")
         b = r[r.area_type == "borough"].iloc[0]
-        # cse months with data: 2020-01, 2020-02, 2020-04; children 800 (2019, the nearest earlier year): 3 × 800 / 12
-        assert b.person_years == pytest.approx(200.0) and b.rate_per_1000 == pytest.approx(
-            round(b.total / 200 * 1000, 2)
+        # a small-number indicator's totals stop at the end of its latest complete financial year (March 2020):
+        # cse months with data to then: 2020-01, 2020-02; children 800 (2019, the nearest earlier year): 2 × 800 / 12
+        assert b.end_month == "2020-03"
+        assert b.person_years == pytest.approx(2 * 800 / 12) and b.rate_per_1000 == pytest.approx(
+            round(b.total / (2 * 800 / 12) * 1000, 2)
         )
         asb = queries.run(s, "ward_rates", indicator="asb", start_month="2020-01", end_month="2020-04")
         assert asb[asb.area_type == "borough"].person_years.iloc[0] == pytest.approx(975.0)  # residents, as before
@@ -77,9 +79,10 @@ def test_the_demo_child_indicators_are_per_1000_children(demo_env):
     try:
         r = queries.run(s, "ward_rates", indicator="cse")
         b = r[r.area_type == "borough"].iloc[0]
-        months = [
-            f"{y}-{m:02d}" for y in (2025, 2026) for m in range(1, 13) if "2025-10" <= f"{y}-{m:02d}" <= "2026-09"
+        months = [  # the latest complete financial year: a small-number indicator's totals stop at its end
+            f"{y}-{m:02d}" for y in (2025, 2026) for m in range(1, 13) if "2025-04" <= f"{y}-{m:02d}" <= "2026-03"
         ]
+        assert (b.start_month, b.end_month) == ("2025-04", "2026-03")
         py = sum(children[("E08000007", int(m[:4]))] for m in months) / 12
         assert b.person_years == pytest.approx(py, abs=0.1)
         assert b.rate_per_1000 == pytest.approx(b.total / py * 1000, abs=0.01)

@@ -22,7 +22,7 @@ RATE_NOTE = (
 def periods(store) -> tuple[list[str], dict[str, str]]:
     cycles = queries.run(store, "plan_cycles")
     options = ["latest"] + list(cycles.cycle_id)
-    labels = {"latest": "Latest 12 months with data (for small numbers, the latest complete financial year)"} | {
+    labels = {"latest": "Latest 12 months (small numbers: latest financial year)"} | {
         c: f"Plan cycle {c} (to its end or the latest month with data)" for c in cycles.cycle_id
     }
     return options, labels

@@ -18,6 +18,7 @@ another at a phone's, a desktop's and a projector's width.
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 import plotly.graph_objects as go
@@ -78,6 +79,19 @@ def _plotly_js() -> str:
     return get_plotlyjs()
 
 
+def _in_own_thread(fn):
+    """Run `fn` in a thread of its own: Playwright's sync API refuses to start where an event loop already runs,
+    as it does for the rest of a pytest session once the browser tests' session-wide Playwright has started."""
+
+    def wrapper(*args, **kwargs):
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(fn, *args, **kwargs).result()
+
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+@_in_own_thread
 def draw(figs: list[tuple[go.Figure, int]]) -> list[dict]:
     """Each (figure, width) drawn at that width (the figure's own height) and measured."""
     from playwright.sync_api import sync_playwright
@@ -105,6 +119,7 @@ def draw(figs: list[tuple[go.Figure, int]]) -> list[dict]:
     return out
 
 
+@_in_own_thread
 def svg_texts(svg: str) -> list[dict]:
     """The text boxes of an SVG image, drawn as it is in Chromium."""
     from playwright.sync_api import sync_playwright

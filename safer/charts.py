@@ -859,7 +859,7 @@ def cycle_means_chart(comparison: pd.DataFrame, indicator: dict, synthetic: bool
             f"{int(row['months_in_cycle'])} months with data"
         )
         if "rate_ratio" in comp and not _isnan(row.get("rate_ratio")):
-            p = "" if _isnan(row.get("p_adjusted")) else f", p = {row['p_adjusted']:.3g}"  # withheld in a ward
+            p = "" if _isnan(row.get("p_adjusted")) else f", {fmt.p_value(row['p_adjusted'])}"  # withheld in a ward
             h += (
                 f"<br>vs {cids[i - 1]}: ×{row['rate_ratio']:.2f}{p} "
                 f"({'beyond chance' if row['beyond_chance'] else 'could be chance'})"

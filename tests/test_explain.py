@@ -238,3 +238,17 @@ def test_a_children_s_indicator_is_compared_per_child_and_verdict_is_what_screen
     assert lines["asb"]["per"] == "resident" and "per resident: " in lines["asb"]["method"]
     for x in lines.values():
         assert x["verdict"] == (x.get("family_verdict") or x["verdict_alone"])
+
+
+def test_a_past_window_of_a_small_number_indicator_is_refused_below_borough_level(demo):
+    """`--end-month` gives a verdict word for any 12-month window; below borough level, release after release,
+    those words would slide as the published totals no longer do: refused there for small-number indicators."""
+    data, cache = demo
+    r = explain("--indicator", "cse", "--area", "E05000783", "--end-month", "2025-10", data=data, cache=cache)
+    assert r.returncode == 1 and "small-number indicator" in r.stderr and r.stdout == ""
+    ok = explain(
+        "--indicator", "asb", "--area", "E05000783", "--end-month", "2025-10", "--json", data=data, cache=cache
+    )
+    assert ok.returncode == 0, ok.stderr  # not a small-number indicator
+    ok = explain("--indicator", "cse", "--end-month", "2025-10", "--json", data=data, cache=cache)
+    assert ok.returncode == 0, ok.stderr  # the borough

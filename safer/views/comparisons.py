@@ -368,6 +368,13 @@ def explain_lines(
             if indicator_id == "all":
                 continue
             raise ExplainError(f"indicator {iid!r} is recorded for the borough only, not for {a['area_code']}")
+        if end_month is not None and withheld(store, iid, a["area_code"]):
+            # a verdict word for any 12-month window, release after release, is the sliding window the published
+            # totals gave up (docs/disclosure.md): below borough level the latest 12 months only
+            raise ExplainError(
+                f"--end-month is not given below borough level for {iid}, a small-number indicator: its verdicts "
+                "there are published for the latest 12 months only"
+            )
         c = in_family(store, compare, iid, a["area_code"], cycle_id, end_month)
         lines.append(c.to_json())
     return lines

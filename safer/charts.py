@@ -1607,11 +1607,15 @@ def funnel_chart(f: dict, indicator: dict, synthetic: bool, period: str) -> go.F
         sx, sy = (x_hi_edge - x_lo_edge) or 1.0, (y_hi - y_lo) or 1.0
         x0, y0 = (px - x_lo_edge) / sx, (rate - y_lo) / sy
         line = ((p0 or 0) - y_lo) / sy
-        boxes = {  # the label's box (centre x, centre y, half width, half height) in plot fractions
-            "top center": (x0, y0 + 0.11, 0.1, 0.06),
-            "bottom center": (x0, y0 - 0.11, 0.1, 0.06),
-            "middle right": (x0 + 0.12, y0, 0.1, 0.06),
-            "middle left": (x0 - 0.12, y0, 0.1, 0.06),
+        # the label's box (centre x, centre y, half width, half height) in plot fractions: its width is taken as on
+        # a phone, where the plot is about 240 px and the label about 150 (a label thought a fifth of the plot wide
+        # was put to the left of a point near the axis, over the rate ticks and the axis title)
+        hw = 0.3
+        boxes = {
+            "top center": (x0, y0 + 0.11, hw, 0.06),
+            "bottom center": (x0, y0 - 0.11, hw, 0.06),
+            "middle right": (x0 + hw + 0.02, y0, hw, 0.06),
+            "middle left": (x0 - hw - 0.02, y0, hw, 0.06),
         }
 
         def cost(box) -> float:
@@ -1669,11 +1673,16 @@ def funnel_chart(f: dict, indicator: dict, synthetic: bool, period: str) -> go.F
     ]
     lo, hi = min(ys), max(ys)
     pad = (hi - lo) * 0.08 or 1
-    fig.update_xaxes(title_text="Residents (ONS mid-year estimate)", tickformat=",", range=[x[0], x[-1] * 1.12])
+    # tick labels stand off from the axes, so the lowest rate's tick and the first population's never meet in the
+    # corner (wider limits put a rate tick at the very bottom: "5" under "100,000")
+    fig.update_xaxes(
+        title_text="Residents (ONS mid-year estimate)", tickformat=",", range=[x[0], x[-1] * 1.12], ticklabelstandoff=6
+    )
     fig.update_yaxes(
         title_text=f"Annual rate per 1,000 residents ({_unit(indicator)})",
         tickformat=",",
         range=[max(lo - pad, 0), hi + pad],
+        ticklabelstandoff=8,
     )
     _base_layout(
         fig,

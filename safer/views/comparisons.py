@@ -192,11 +192,25 @@ def current_cycle_id(store, indicator_id: str | None = None) -> str | None:
     return str(started.iloc[-1]["cycle_id"]) if len(started) else str(cyc.iloc[0]["cycle_id"])
 
 
+def horizon(store, indicator_id: str, area_code: str | None) -> str | None:
+    """The last month a verdict below borough level of a small-number indicator may read: the end of its latest
+    complete financial year, as for its totals (`total_horizon`); None where there is no such limit. A verdict
+    word read to the latest month moved with each release and could turn on one month published as `<5`."""
+    if not withheld(store, indicator_id, area_code):
+        return None
+    h = table(store, "total_horizon", (("indicator", indicator_id),)).iloc[0]
+    return str(h.horizon) if bool(h.small_numbers) and isinstance(h.horizon, str) else None
+
+
 @cached
 def latest12(store, indicator_id: str, area_code: str | None = None, end_month: str | None = None):
-    """The latest 12 months against the same months a year before (one comparison, not adjusted)."""
+    """The latest 12 months against the same months a year before (one comparison, not adjusted); below borough
+    level, for a small-number indicator, ending at its latest complete financial year at the latest."""
     ind = indicator(store, indicator_id)
     a = area(store, area_code)
+    cut = horizon(store, indicator_id, a["area_code"])
+    if cut is not None:
+        end_month = min(end_month, cut) if end_month else cut
     pop, estimated_in = residents(store, indicator_id, a["area_code"])
     c = verdicts.compare_latest12(
         true_monthly(store, indicator_id, a["area_code"]),
@@ -228,7 +242,9 @@ def cycle(store, indicator_id: str, area_code: str | None = None, cycle_id: str 
         indicator_id=indicator_id,
         area_code=a["area_code"],
         good_direction=str(ind["good_direction"]),
-        last_month=data_end(store),  # a lagging extract's later months are missing, not "not yet happened"
+        # a lagging extract's later months are missing, not "not yet happened"; below borough level a small-number
+        # indicator is read to the end of its latest complete financial year only (`horizon`)
+        last_month=min((m for m in (data_end(store), horizon(store, indicator_id, a["area_code"])) if m), default=None),
         population=pop,
         estimated_in=estimated_in,
         per=per_whom(ind),

@@ -87,6 +87,13 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
     )
     marked = charts.numbered_events(events, monthly.month.iloc[0], monthly.month.iloc[-1]) if len(monthly) else None
     c = comparisons.in_family(store, "latest12", indicator_id, code)
+    cut = comparisons.horizon(store, indicator_id, code)
+    if cut is not None and len(monthly) and cut < str(monthly.month.iloc[-1]):
+        notes.append(
+            f"Small numbers: in a ward the verdict compares the latest complete financial year (to "
+            f"{fmt.month_label(cut)}) with the year before, as the ward's totals do; a verdict that moved with "
+            "each month's data would, kept month after month, give small counts away."
+        )
     period = f"{monthly.month.iloc[0]} to {monthly.month.iloc[-1]}" if len(monthly) else "no data"
     table = monthly
     if limits is not None:

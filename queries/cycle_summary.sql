@@ -1,16 +1,12 @@
 -- How one indicator moved from plan cycle to plan cycle: total and monthly mean over the months that have data.
--- Grain: one row per plan cycle, in time order. monthly_mean = total / months_with_data (2 d.p.); change_in_whole_cycle_means_pct compares the monthly means of all their months with data with the previous cycle's (1 d.p.; NULL for the first cycle or when either cycle has no data): not the change the verdict tests, which compares matched calendar months (`python -m safer explain --compare cycle`). Below borough level a small-number indicator's totals count the months up to the end of the latest complete financial year only (total_horizons).
+-- Grain: one row per plan cycle, in time order. monthly_mean = total / months_with_data (2 d.p.); change_in_whole_cycle_means_pct compares the monthly means of all their months with data with the previous cycle's (1 d.p.; NULL for the first cycle or when either cycle has no data): not the change the verdict tests, which compares matched calendar months (`python -m safer explain --compare cycle`). Below borough level a small-number indicator's totals count the months up to the end of the latest complete financial year only (total_series).
 -- Suppress: total (also monthly_mean = round(total / months_with_data, 2), change_in_whole_cycle_means_pct)
--- Reads: plan_cycles, series, areas, partnership, total_horizons
+-- Reads: plan_cycles, total_series
 -- Params:
 --   $indicator (required): an indicator id from indicators.csv, e.g. asb
 --   $area (optional): an area code from areas.csv; default the partnership's area
 WITH s AS (
-    -- below borough level a small-number indicator's totals count months up to the end of the latest complete
-    -- financial year only (total_horizons): totals that moved with each release gave small counts away
-    SELECT * FROM series($indicator, $area)
-    WHERE (SELECT area_type FROM areas WHERE area_code = coalesce($area, (SELECT area_code FROM partnership))) = 'borough'
-        OR month <= coalesce((SELECT horizon FROM total_horizons WHERE indicator_id = $indicator), DATE '9999-12-01')
+    SELECT * FROM total_series($indicator, $area)  -- below borough level, small numbers: to a financial year's end
 ), per_cycle AS (
     SELECT c.cycle_id, c.start_month,
            date_diff('month', c.start_month, c.end_month) + 1 AS months_in_cycle,

@@ -1,16 +1,12 @@
 -- What residents say against what is recorded: each survey result set against an indicator, with the indicator's recorded monthly mean over the same months.
--- Grain: one row per survey row of consultation.csv set against the indicator, by question, answer and period. recorded_monthly_mean = recorded total / months with data in the survey period (2 d.p.; NULL when no month has data, never 0). Below borough level a small-number indicator's totals count the months up to the end of the latest complete financial year only (total_horizons).
+-- Grain: one row per survey row of consultation.csv set against the indicator, by question, answer and period. recorded_monthly_mean = recorded total / months with data in the survey period (2 d.p.; NULL when no month has data, never 0). Below borough level a small-number indicator's totals count the months up to the end of the latest complete financial year only (total_series).
 -- Suppress: recorded_total (also recorded_monthly_mean = round(recorded_total / months_with_data, 2))
--- Reads: consultation, series, areas, partnership, total_horizons
+-- Reads: consultation, total_series
 -- Params:
 --   $indicator (required): an indicator id from indicators.csv
 --   $area (optional): an area code from areas.csv; default the partnership's area
 WITH s AS (
-    -- below borough level a small-number indicator's totals count months up to the end of the latest complete
-    -- financial year only (total_horizons): totals that moved with each release gave small counts away
-    SELECT * FROM series($indicator, $area)
-    WHERE (SELECT area_type FROM areas WHERE area_code = coalesce($area, (SELECT area_code FROM partnership))) = 'borough'
-        OR month <= coalesce((SELECT horizon FROM total_horizons WHERE indicator_id = $indicator), DATE '9999-12-01')
+    SELECT * FROM total_series($indicator, $area)  -- below borough level, small numbers: to a financial year's end
 )
 SELECT c.source, c.period, strftime(c.start_month, '%Y-%m') AS start_month, strftime(c.end_month, '%Y-%m') AS end_month,
        c.theme, c.question, c.answer, c.respondents, c.agreeing, c.synthetic,

@@ -525,8 +525,8 @@ def _suppressed_layer(fig: go.Figure, monthly: pd.DataFrame, suppressed, suppres
 def _gap_layer(fig: go.Figure, df: pd.DataFrame, hidden: list[str]) -> None:
     """Each run of months with no data (suppressed months are not gaps): shaded, labelled with its months.
 
-    The labels are placed by `fit_gap_labels`, in a strip of their own under the plot's zero line, where no
-    count, limit, mean or event line is drawn: a label never covers data, whatever the values or the width."""
+    The labels are placed by `fit_gap_labels`, in rows of their own in the top margin, where no count, limit,
+    mean or event line is drawn: a label never covers data, whatever the values or the width."""
     runs = missing_runs(df.assign(value=df["value"].where(~df["month"].isin(hidden), 0.0)) if hidden else df)
     if not runs:
         return

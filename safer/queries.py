@@ -111,51 +111,46 @@ def parse(path: Path) -> Query:
             header.append(line[2:].strip())
         elif line.strip():
             break
-    description_lines, grain, params, in_params = [], "", [], False
+    description_lines, grain, params = [], "", []
     suppress: tuple[str, ...] = ()
     also: tuple[str, ...] = ()
     derived: tuple[Derived, ...] = ()
     reads: tuple[str, ...] = ()
     builds = ""
-    in_grain = False
+    section = "description"  # the key the lines below belong to: a grain or a list of parameters goes on over lines
     for h in header:
         low = h.lower()
-        if ":" in h.split(" ", 1)[0] and low.split(":", 1)[0] in ("reads", "builds", "suppress", "params", "grain"):
-            in_grain = False
         if low.startswith("reads:"):
-            reads = tuple(n.strip() for n in h[6:].split(",") if n.strip())
+            reads, section = tuple(n.strip() for n in h[6:].split(",") if n.strip()), "reads"
             if not all(NAME_RE.match(n) for n in reads):
                 raise QueryError(f"{path.name}: 'Reads:' lists table or macro names separated by commas: {h!r}")
-            in_params = False
         elif low.startswith("builds:"):
-            builds = h[7:].strip()
+            builds, section = h[7:].strip(), "builds"
             if not BUILDS_RE.match(builds):
                 raise QueryError(f"{path.name}: write 'Builds: table NAME' or 'Builds: macro NAME(args)', not {h!r}")
-            in_params = False
         elif low.startswith("suppress:"):
-            m = SUPPRESS_RE.match(h)
+            m, section = SUPPRESS_RE.match(h), "suppress"
             if not m:
                 raise QueryError(f"{path.name}: cannot read {h!r}; write 'Suppress: col[, col] (also col, col)'")
             suppress = tuple(c.strip() for c in m.group(1).split(",") if c.strip())
             also, derived = _parse_also(path.name, m.group(2) or "", suppress)
-            in_params = False
-        elif h.lower().startswith("grain:"):
-            grain, in_params, in_grain = h[6:].strip(), False, True
-            continue
-        elif in_grain and h and not in_params:  # the grain goes on over the next lines, up to the next key
-            grain += " " + h
-            continue
-        elif h.lower().startswith("params:"):
-            in_params = True
+        elif low.startswith("grain:"):
+            grain, section = h[6:].strip(), "grain"
+        elif low.startswith("params:"):
+            section = "params"
             rest = h[7:].strip()
             if rest and rest.lower() != "none":
                 raise QueryError(f"{path.name}: list parameters one per line after 'Params:'")
-        elif in_params and h:
+        elif not h:
+            continue
+        elif section == "params":
             m = PARAM_LINE_RE.match(h)
             if not m:
                 raise QueryError(f"{path.name}: cannot read parameter line {h!r}")
             params.append(Param(m.group(1), m.group(2) == "required", m.group(3)))
-        elif not grain and not in_params and h:
+        elif section == "grain":
+            grain += " " + h
+        elif section == "description":
             description_lines.append(h)
     body_params = set(PARAM_USE_RE.findall(_strip_comments(text)))
     declared = {p.name for p in params}

@@ -100,10 +100,6 @@ class Comparison:
         """The verdict a screen shows: the family's when the verdict is shown among many."""
         return self.family_verdict if self.family_verdict is not None else self.verdict
 
-    @property
-    def shown_p_value(self) -> float | None:
-        return self.family_p_value if self.family_p_value is not None else self.p_value
-
     def to_json(self) -> dict:
         """The fields `python -m safer explain --json` prints (no NaN: None instead). `verdict` is the verdict every
         screen shows (adjusted among the indicators shown together, where it is); `verdict_alone` is the test's

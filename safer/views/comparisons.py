@@ -192,13 +192,23 @@ def current_cycle_id(store, indicator_id: str | None = None) -> str | None:
     return str(started.iloc[-1]["cycle_id"]) if len(started) else str(cyc.iloc[0]["cycle_id"])
 
 
+# why a small-number indicator's ward figures stop at a financial year's end, for the notes that say so
+MOVING_WINDOWS = "figures that moved with each month's data would, kept month after month, give small counts away"
+
+
+def total_horizon(store, indicator_id: str) -> pd.Series:
+    """Up to which month an indicator's totals below borough level are published (query `total_horizon`):
+    `horizon`, `small_numbers` (it stops at the end of the latest complete financial year), `last_month`."""
+    return table(store, "total_horizon", (("indicator", indicator_id),)).iloc[0]
+
+
 def horizon(store, indicator_id: str, area_code: str | None) -> str | None:
     """The last month a verdict below borough level of a small-number indicator may read: the end of its latest
     complete financial year, as for its totals (`total_horizon`); None where there is no such limit. A verdict
     word read to the latest month moved with each release and could turn on one month published as `<5`."""
     if not withheld(store, indicator_id, area_code):
         return None
-    h = table(store, "total_horizon", (("indicator", indicator_id),)).iloc[0]
+    h = total_horizon(store, indicator_id)
     return str(h.horizon) if bool(h.small_numbers) and isinstance(h.horizon, str) else None
 
 
@@ -235,6 +245,11 @@ def cycle(store, indicator_id: str, area_code: str | None = None, cycle_id: str 
     if cid is None or cid not in set(cyc.cycle_id):
         raise ExplainError(f"unknown plan cycle {cid!r} (known: {', '.join(cyc.cycle_id)})")
     pop, estimated_in = residents(store, indicator_id, a["area_code"])
+    # a lagging extract's later months are missing, not "not yet happened"; below borough level a small-number
+    # indicator is read to the end of its latest complete financial year only (`horizon`)
+    last, cut = data_end(store), horizon(store, indicator_id, a["area_code"])
+    if last is not None and cut is not None:
+        last = min(last, cut)
     return verdicts.compare_cycle(
         true_monthly(store, indicator_id, a["area_code"]),
         cyc,
@@ -242,9 +257,7 @@ def cycle(store, indicator_id: str, area_code: str | None = None, cycle_id: str 
         indicator_id=indicator_id,
         area_code=a["area_code"],
         good_direction=str(ind["good_direction"]),
-        # a lagging extract's later months are missing, not "not yet happened"; below borough level a small-number
-        # indicator is read to the end of its latest complete financial year only (`horizon`)
-        last_month=min((m for m in (data_end(store), horizon(store, indicator_id, a["area_code"])) if m), default=None),
+        last_month=last,
         population=pop,
         estimated_in=estimated_in,
         per=per_whom(ind),

@@ -25,19 +25,17 @@ def _dispersion(monthly: pd.DataFrame, cycles: pd.DataFrame) -> float:
     return max(1.0, float(phi.iloc[0])) if len(phi) and pd.notna(phi.iloc[0]) else 1.0
 
 
-def _horizon_note(store, indicator_id: str, hide: bool, last: str | None, ind: dict) -> list[str]:
+def _horizon_note(store, indicator_id: str, code: str, ind: dict) -> list[str]:
     """Below borough level a small-number indicator's cycle totals count complete financial years only: say so
     when months since then are left out of them."""
-    if not hide:
+    cut = comparisons.horizon(store, indicator_id, code)
+    last = comparisons.total_horizon(store, indicator_id).last_month
+    if cut is None or not isinstance(last, str) or cut >= last:
         return []
-    h = queries.run(store, "total_horizon", indicator=indicator_id).iloc[0]
-    if not bool(h.small_numbers) or not isinstance(h.last_month, str) or h.horizon >= h.last_month:
-        return []
-    since = fmt.period_label(fmt.shift_month(h.horizon, 1), h.last_month)
     return [
-        f"Small numbers: a ward's plan-cycle totals of {ind['label'].lower()} count complete financial years only "
-        f"(to {fmt.month_label(h.horizon)}); {since} is not in them, and is in the month-by-month chart, rounded. "
-        "Totals that moved with each month's data would, kept month after month, give small counts away."
+        f"Small numbers: a ward's plan-cycle totals and verdicts of {ind['label'].lower()} count complete financial "
+        f"years only (to {fmt.month_label(cut)}); {fmt.period_label(fmt.shift_month(cut, 1), last)} is not in "
+        f"them, and is in the month-by-month chart, rounded: {comparisons.MOVING_WINDOWS}."
     ]
 
 
@@ -188,7 +186,7 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
         figures={"cycle means chart": means_fig, "cycles lined up chart": lines_fig},
         sentences=sentences,
         detail=detail,
-        notes=_horizon_note(store, indicator_id, hide, last, ind)
+        notes=_horizon_note(store, indicator_id, code, ind)
         + [charts.describe_cycles(comparison, ind), charts.describe_cycle_months(months, ind)],
         queries=[
             f"python -m safer query cycle_summary --indicator {indicator_id} --area {code}",

@@ -91,8 +91,7 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
     if cut is not None and len(monthly) and cut < str(monthly.month.iloc[-1]):
         notes.append(
             f"Small numbers: in a ward the verdict compares the latest complete financial year (to "
-            f"{fmt.month_label(cut)}) with the year before, as the ward's totals do; a verdict that moved with "
-            "each month's data would, kept month after month, give small counts away."
+            f"{fmt.month_label(cut)}) with the year before, as the ward's totals do: {comparisons.MOVING_WINDOWS}."
         )
     period = f"{monthly.month.iloc[0]} to {monthly.month.iloc[-1]}" if len(monthly) else "no data"
     table = monthly

@@ -104,33 +104,31 @@ def areas(store, indicator_id: str, period: str = "latest") -> View:
         )
         rates = None
     else:
-        horizon = queries.run(store, "total_horizon", indicator=indicator_id).iloc[0]
-        if bool(horizon.small_numbers):
+        # up to which month ward totals are published: the last month with data, or a financial year's end
+        h = comparisons.total_horizon(store, indicator_id)
+        if bool(h.small_numbers):
             notes.append(
                 f"Small numbers: ward totals of {ind['label'].lower()} are published for complete financial years "
-                f"only (the latest to {fmt.month_label(horizon.horizon)}), and plan cycles up to the end of one; "
-                "totals that moved with each month's data would, kept month after month, give small counts away. "
-                "The Trends page shows each ward's months since, rounded."
+                f"only (the latest to {fmt.month_label(h.horizon)}), and plan cycles up to the end of one: "
+                f"{comparisons.MOVING_WINDOWS}. The Trends page shows each ward's months since, rounded."
             )
         if period == "latest":
             rates = queries.run(store, "ward_rates", indicator=indicator_id)
         else:
             cyc = queries.run(store, "plan_cycles").set_index("cycle_id").loc[period]
-            last = horizon.horizon
-            if not isinstance(last, str) or cyc.start_month > last:
+            if not isinstance(h.horizon, str) or cyc.start_month > h.horizon:
+                started = isinstance(h.last_month, str) and cyc.start_month <= h.last_month
                 notes.append(
-                    f"{ind['label']} has no data in plan cycle {period} yet."
-                    if not bool(horizon.small_numbers)
-                    or not isinstance(horizon.last_month, str)
-                    or cyc.start_month > horizon.last_month
-                    else f"No financial year of plan cycle {period} is complete yet, so {ind['label'].lower()} has no "
+                    f"No financial year of plan cycle {period} is complete yet, so {ind['label'].lower()} has no "
                     "ward totals for it (small numbers)."
+                    if started
+                    else f"{ind['label']} has no data in plan cycle {period} yet."
                 )
                 rates = None
             else:
                 rates = queries.run(
                     store, "ward_rates", indicator=indicator_id, start_month=cyc.start_month,
-                    end_month=min(cyc.end_month, last),
+                    end_month=min(cyc.end_month, h.horizon),
                 )  # fmt: skip
     tables, figures, sentences, detail = {}, {}, [], [RATE_NOTE]
     data = {"indicator": ind, "map": None, "attribution": ""}

@@ -7,10 +7,13 @@ loads anywhere, and carries the data version in its file name). Suppressed small
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import datetime as _dt
 import html
 import io
 import re
+import threading
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -236,4 +239,89 @@ def image_bytes(fig, fmt: str, meta: Meta, width: int = 1400, height: int | None
         raise ValueError(f"unsupported image format {fmt!r}")
     f = stamped_figure(fig, meta, width) if stamped else go.Figure(fig.to_dict())
     h = height or int(f.layout.height or 640)
-    return f.to_image(format=fmt, width=width, height=h, scale=1 if fmt == "svg" else 2)
+    return render(f, fmt, width, h, scale=1 if fmt == "svg" else 2)
+
+
+def render(fig, fmt: str, width: int, height: int, scale: float = 1) -> bytes:
+    """The figure drawn as an image by the process's one Chromium (`_Chromium`)."""
+    opts = {"format": fmt, "width": width, "height": height, "scale": scale}
+    return _CHROMIUM.render(go.Figure(fig).to_plotly_json(), opts)
+
+
+class _Chromium:
+    """One headless Chromium (kaleido's), opened at the first image and kept for every image the process makes.
+
+    `plotly.io.to_image` starts a Chromium for each image and closes it after, 2-4 s an image on this project's
+    2-core machine, most of it the browser's start; kept open, an image takes the drawing time alone. Kaleido's
+    own shared server (`kaleido.start_sync_server`) hands results back through one queue with no lock and waits
+    with no time limit, so two sessions exporting at once could receive each other's image and a browser that
+    died would hang its caller: here one lock serialises the requests, each waits at most `TIMEOUT` seconds, and a
+    browser that failed is closed and opened afresh once before the error is raised. MathJax is off (the charts
+    have no LaTeX; kaleido would otherwise fetch it from a CDN)."""
+
+    TIMEOUT = 90.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._kaleido = None
+
+    def _call(self, coro, timeout: float):
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    def _open(self) -> None:
+        import kaleido
+
+        self._loop = asyncio.new_event_loop()
+        threading.Thread(target=self._loop.run_forever, name="safer-chromium", daemon=True).start()
+        self._kaleido = kaleido.Kaleido(n=1, timeout=self.TIMEOUT, mathjax=False)
+        try:
+            self._call(self._kaleido.__aenter__(), self.TIMEOUT)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Close the browser and its loop (at exit, and after a failure); the next image opens them again."""
+        loop, k, self._loop, self._kaleido = self._loop, self._kaleido, None, None
+        if loop is None:
+            return
+        if k is not None:
+            try:
+                asyncio.run_coroutine_threadsafe(k.__aexit__(None, None, None), loop).result(15)
+            except Exception:  # noqa: BLE001 - a browser already gone is closed
+                pass
+        loop.call_soon_threadsafe(loop.stop)
+
+    def warm(self) -> None:
+        """Open the browser in the background, so that the first image asked for soon after is not kept waiting
+        for its start."""
+
+        def open_once() -> None:
+            with self._lock:
+                if self._kaleido is None:
+                    try:
+                        self._open()
+                    except Exception:  # noqa: BLE001 - the image asked for will raise it
+                        pass
+
+        if self._kaleido is None:
+            threading.Thread(target=open_once, name="safer-chromium-start", daemon=True).start()
+
+    def render(self, fig_dict: dict, opts: dict) -> bytes:
+        with self._lock:
+            for attempt in (1, 2):
+                if self._kaleido is None:
+                    self._open()
+                try:
+                    return self._call(self._kaleido.calc_fig(fig_dict, opts=opts), self.TIMEOUT + 10)
+                except Exception:
+                    self.close()
+                    if attempt == 2:
+                        raise
+        raise AssertionError("unreachable")
+
+
+_CHROMIUM = _Chromium()
+atexit.register(_CHROMIUM.close)
+warm_images = _CHROMIUM.warm

@@ -57,16 +57,8 @@ def build_pack(store, cycle_id: str, out_dir: Path, images: bool = True) -> dict
             files.append(f"{folder.name}/tables.xlsx")
         laid_out.append((sec.title, sec.illustrative, items, f"{folder.name}/tables.xlsx" if sheets else None))
 
-    if images and figs:
-        import plotly.io as pio
-
-        pio.write_images(
-            figs,
-            [str(x) for x in fig_paths],
-            width=[1400] * len(figs),
-            height=[int(f.layout.height or 640) for f in figs],
-            scale=1,
-        )
+    for f, path in zip(figs, fig_paths):
+        path.write_bytes(export.render(f, "png", 1400, int(f.layout.height or 640)))
 
     (out_dir / "index.html").write_text(_index_html(v, laid_out, images), encoding="utf-8")
     files.append("index.html")

@@ -310,8 +310,9 @@ def exports(
     in one expander drawn on demand (`on_demand`, kept open across filters under `key`).
 
     The 2-7 buttons of a view were drawn by the browser at every page switch and rarely used, so they are sent
-    only once the expander opens; each file is made only when its button is clicked (kaleido starts Chromium
-    for an image, which takes a few seconds), never on a rerun."""
+    only once the expander opens; each file is made only when its button is clicked, never on a rerun. Opening
+    the expander starts the process's one Chromium for images in the background (`export.warm_images`: its start
+    takes a few seconds; an image after it about 0.2 s)."""
     name = export.slug(m.title)
     v = m.data_version
     what = (["tables (CSV, Excel)"] if tables else []) + (["charts (PNG, SVG)"] if figures else [])
@@ -322,6 +323,8 @@ def exports(
     with on_demand(label, f"exports:{key or name}") as shown:
         if not shown:
             return
+        if figures:
+            export.warm_images()
         with st.container(horizontal=True):
             for tname, df in tables.items():
                 blabel = "Download CSV" if len(tables) == 1 else f"CSV: {tname}"

@@ -122,6 +122,38 @@ def test_chart_images_carry_the_stamp(store):
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def _titled(title: str):
+    import plotly.graph_objects as go
+
+    return go.Figure(go.Bar(x=["a", "b"], y=[1, 2]), layout={"title": {"text": title}})
+
+
+def test_sessions_exporting_at_once_each_get_their_own_image():
+    """One Chromium draws every image: requests from several sessions at once are served one at a time, each
+    caller receiving the image it asked for (kaleido's own shared server hands results back through one queue
+    with no lock)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    titles = [f"Chart number {i} of eight" for i in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        svgs = list(pool.map(lambda t: export.image_bytes(_titled(t), "svg", META).decode(), titles))
+    for title, svg in zip(titles, svgs):
+        assert title in svg
+        assert sum(t in svg for t in titles) == 1
+
+
+def test_a_browser_that_died_is_opened_again_for_the_next_image():
+    """A Chromium killed between two exports (out of memory, say) costs the next image a new browser's start,
+    not an error or a hang."""
+    export.image_bytes(_titled("before"), "svg", META)
+    browser = export._CHROMIUM._kaleido
+    assert browser is not None and browser.subprocess.poll() is None
+    browser.subprocess.kill()
+    browser.subprocess.wait(10)
+    assert "after the crash" in export.image_bytes(_titled("after the crash"), "svg", META).decode()
+    assert export._CHROMIUM._kaleido is not browser
+
+
 # --------------------------------------------------------------------------- narrative
 
 

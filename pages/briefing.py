@@ -28,6 +28,14 @@ PROJECTOR_CSS = """<style>
   .st-key-briefing_text p { font-size: 1.4rem; line-height: 1.3; margin-bottom: 0.6rem; }
   [data-testid="stMainBlockContainer"] h1 { font-size: 2.1rem; padding-top: 0; }
 }
+/* The slide's chart takes the screen's height under the heading (one story per screen, the chart as large
+   as the screen allows): its figure is drawn at the container's height, never below the slide's own 600 px. */
+.stVerticalBlock.st-key-briefing_chart {
+  flex: 0 0 auto !important; height: max(600px, calc(100vh - 140px)) !important;
+}
+.st-key-briefing_chart > [data-testid="stElementContainer"],
+.st-key-briefing_chart [data-testid="stFullScreenFrame"],
+.st-key-briefing_chart [data-testid="stPlotlyChart"] { height: 100% !important; }
 /* A phone: projector type does not fit its width, so the slide shows the chart as its page draws it. */
 .st-key-briefing_chart_phone { display: none; }
 @media (max-width: 639px) {
@@ -98,9 +106,14 @@ def _show(name: str) -> None:
 
     st.title(slide.title)
     chart, text = st.columns([2, 1], gap="medium")
-    for key, fig in (("briefing_chart", slide.figure), ("briefing_chart_phone", slide.phone_figure)):
+    for key, fig, height in (
+        ("briefing_chart", slide.figure, "stretch"),  # the screen's height (PROJECTOR_CSS)
+        ("briefing_chart_phone", slide.phone_figure, "content"),
+    ):
         with chart.container(key=key):
-            st.plotly_chart(fig, width="stretch", theme=None, config={"displayModeBar": False}, alt=slide.alt)
+            st.plotly_chart(
+                fig, width="stretch", height=height, theme=None, config={"displayModeBar": False}, alt=slide.alt
+            )
     with text:
         with st.container(horizontal=True, vertical_alignment="center", gap="small"):
             st.button(

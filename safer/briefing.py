@@ -50,6 +50,8 @@ TOP_KEYS = ("title", "description")
 SLIDE_KEYS = ("title", "page")
 
 # Projector type: nothing on a slide's chart below this size (px).
+SLIDE_HEIGHT = 600  # px: a slide chart's own height (the printed page's, and the least a screen gives it)
+SLIDE_MIN_WIDTH = 760  # px: the narrowest a slide chart is drawn (the printed page's image)
 PROJECTOR_FONT = 20
 PROJECTOR_TITLE_FONT = 28
 SYNTHETIC_NOTE = "Synthetic demo data: these are not real figures."
@@ -228,7 +230,9 @@ def _wrap_name(name: str, width: int = 56) -> str:
     return export._wrap(name, width) if len(name) > width and "<br>" not in name else name
 
 
-def for_projector(fig: go.Figure, height: int = 600, width: int = 1200, y_title: str | None = None) -> go.Figure:
+def for_projector(
+    fig: go.Figure, height: int = SLIDE_HEIGHT, width: int = 1200, y_title: str | None = None
+) -> go.Figure:
     """The figure for a projector: nothing below PROJECTOR_FONT px, and nothing a slide says anyway.
 
     The slide's own heading replaces the chart's title and subtitle; the long method caption under a
@@ -248,8 +252,8 @@ def for_projector(fig: go.Figure, height: int = 600, width: int = 1200, y_title:
     elif y_title:
         f.update_yaxes(title_text=y_title)
     for t in f.data:
-        if t.name:
-            t.name = _wrap_name(str(t.name))
+        if t.name:  # a slide is wide: the lines a phone's legend needed are joined again
+            t.name = _wrap_name(str(t.name).replace("<br>", " "))
         tf = getattr(t, "textfont", None)
         if tf is not None and tf.size is not None:
             tf.size = big(tf.size)
@@ -278,7 +282,10 @@ def for_projector(fig: go.Figure, height: int = 600, width: int = 1200, y_title:
         a.update(text=charts.synthetic_label(one_line=True), xshift=-(100 - 12), yshift=top - 6)
         a.update(font=dict(size=PROJECTOR_FONT))
         f.add_annotation(a)
-    return charts.fit_gap_labels(f, grow=False)  # room for the gap labels above the plot, in projector type
+    f = charts.fit_gap_labels(f, grow=False)  # room for the gap labels above the plot, in projector type
+    m = f.layout.margin
+    # event numbers in projector type on rows of their own, for the narrowest slide chart (the printed one)
+    return charts.fit_event_numbers(f, SLIDE_MIN_WIDTH - m.l - m.r, height - m.t - m.b)
 
 
 def _indicator(store, spec: SlideSpec, path: Path) -> dict:
@@ -373,7 +380,7 @@ def _svg(fig: go.Figure, meta: export.Meta) -> str:
     """The chart as SVG (kaleido, via export.image_bytes), for inlining: no XML prolog, no stamp (the printed
     page's footer is the stamp)."""
     # no stamp in the image: the page's footer carries it (twice on a page, and the chart's copy ran into the legend)
-    svg = export.image_bytes(fig, "svg", meta, width=760, stamped=False).decode("utf-8")
+    svg = export.image_bytes(fig, "svg", meta, width=SLIDE_MIN_WIDTH, stamped=False).decode("utf-8")
     svg = re.sub(r"^\s*<\?xml[^>]*>\s*", "", svg)
     return svg.replace("<svg ", '<svg role="img" ', 1)
 

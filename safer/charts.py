@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -58,6 +59,8 @@ __all__ = [
     "perception_chart",
     "add_marked_date",
     "fit_gap_labels",
+    "fit_event_numbers",
+    "legend_height",
 ]
 
 
@@ -155,30 +158,69 @@ def _wrap_words(text: str, width: int) -> str:
     return "<br>".join(lines)
 
 
+TITLE_LINE = 28  # px: a line of the title (22 px type)
+SUBTITLE_LINE = 20  # px: a line of the subtitle (15 px type)
+LABEL_ROOM = 34  # px between the title block and the plot, for the labels drawn on the plot's top edge
+
+
+def _title_lead(lines: int) -> int:
+    """px from where a title is placed (anchored at its top) down to its text's top: Plotly puts a title of
+    several lines higher than one of a single line."""
+    return 5 if lines == 1 else 20
+
+
 def _base_layout(
     fig: go.Figure, title: str, subtitle: str | None = None, height: int = 600, margin: dict | None = None
 ) -> None:
-    # Titles and subtitles are wrapped so that they fit a half-width column or a phone instead of being
-    # cut off at the figure's edge; the top margin grows with the extra lines.
+    """Title, subtitle, type and margins. Titles and subtitles are wrapped so that they fit a half-width column or
+    a phone instead of being cut off at the figure's edge. The title block is pinned at the top of the figure,
+    under the mode bar's row (MODEBAR_CLEAR), and the top margin holds it whole, however many lines it takes:
+    a long title (an indicator's long name) never reaches the mode bar, the plot or its labels. The plot keeps
+    `height` less the margins given; the figure grows by the extra lines."""
     title = _wrap_words(title, TITLE_WRAP)
     t = dict(text=title, x=0.01, xanchor="left", font=dict(size=TITLE_FONT))
-    extra = title.count("<br>") * 28
+    lines = title.count("<br>") + 1
+    block = TITLE_LINE * lines
     if subtitle:
         subtitle = _wrap_words(subtitle, SUBTITLE_WRAP)
         t["subtitle"] = dict(text=subtitle, font=dict(size=15, color=NEUTRAL))
-        extra += subtitle.count("<br>") * 20
+        block += 20 + SUBTITLE_LINE * (subtitle.count("<br>") + 1)
     margin = dict(margin or dict(l=80, r=40, t=110, b=150))
-    margin["t"] = margin.get("t", 110) + extra
+    given = margin.get("t", 110)
+    margin["t"] = max(given, MODEBAR_CLEAR + block + LABEL_ROOM)
+    height = height + margin["t"] - given
+    t.update(yref="container", y=1 - (MODEBAR_CLEAR + _title_lead(lines)) / height, yanchor="top")
     fig.update_layout(
         template=TEMPLATE,
         title=t,
         font=dict(size=BASE_FONT, color="#222222"),
-        height=height + extra,
+        height=height,
         margin=margin,
         hoverlabel=dict(font_size=15),
         legend=dict(orientation="h", yanchor="top", y=-0.14, xanchor="left", x=0, font=dict(size=15)),
     )
     _readable_axes(fig)
+    _fit_y_titles(fig, height - margin["t"] - margin.get("b", 150))
+
+
+def _fit_y_titles(fig: go.Figure, plot_px: float) -> None:
+    """A y-axis title longer than its axis (a long indicator name with its unit) wrapped onto two lines, so that
+    it does not run past the plot into the title above it or the axis below; the left margin makes room."""
+    grew = False
+    for name in [k for k in fig.layout.to_plotly_json() if k.startswith("yaxis")]:
+        ax = fig.layout[name]
+        words = str(ax.title.text or "")
+        if not words or "<br>" in words:
+            continue
+        dom = list(ax.domain) if ax.domain else [0, 1]
+        room = plot_px * (dom[1] - dom[0])  # the axis's length
+        size = float(ax.title.font.size or BASE_FONT)
+        if len(words) * 0.56 * size > room:
+            ax.title.text = _wrap_words(words, max(16, int(room / (0.56 * size))))
+            grew = True
+    if grew:
+        m = fig.layout.margin
+        fig.update_layout(margin=dict(l=(m.l if m.l is not None else 80) + 22))
 
 
 def _readable_axes(fig: go.Figure) -> None:
@@ -216,13 +258,17 @@ def _add_synthetic(fig: go.Figure, synthetic: bool) -> None:
     if not synthetic:
         return
     label_px = 2 * 21 + 12  # two lines of 16 px type, the box's padding and border
-    band = MODEBAR_CLEAR + label_px + 14  # and a gap before the title
+    band = label_px + 8  # the title (at MODEBAR_CLEAR, _base_layout) moves down under the stamp, and the plot too
     m = fig.layout.margin
+    h_old = fig.layout.height or 500
+    ti = fig.layout.title
+    was = (1 - ti.y) * h_old if ti.yref == "container" and ti.y is not None else MODEBAR_CLEAR
+    title_at = was + band
     top = (m.t if m.t is not None else 100) + band
     left = m.l if m.l is not None else 80
-    height = (fig.layout.height or 500) + band
+    height = h_old + band
     fig.update_layout(
-        height=height, margin=dict(t=top), title=dict(yref="container", y=1 - (band + 6) / height, yanchor="top")
+        height=height, margin=dict(t=top), title=dict(yref="container", y=1 - title_at / height, yanchor="top")
     )
     fig.add_annotation(
         text=synthetic_label(),
@@ -254,6 +300,30 @@ def _wrap_legend(fig: go.Figure) -> None:
     for t in fig.data:
         if t.name and len(t.name) > LEGEND_WRAP and "<br>" not in t.name:
             t.name = _wrap_words(t.name, LEGEND_WRAP)
+
+
+def legend_height(fig: go.Figure, width: float, font: float | None = None) -> float:
+    """The height (px) a horizontal legend takes in a figure `width` px wide: an estimate on the generous side
+    (a character as 0.6 of the type size, each entry's symbol and gap 50 px), used to keep room for it so that
+    Plotly never has to push the plot up to fit the legend (which moved a footer drawn under the plot)."""
+    if fig.layout.showlegend is False:
+        return 0.0
+    names = [str(t.name) for t in fig.data if t.showlegend is not False and t.name]
+    if not names:
+        return 0.0
+    size = float(font or fig.layout.legend.font.size or (fig.layout.font.size if fig.layout.font else None) or 15)
+    x0 = fig.layout.legend.x if fig.layout.legend.x is not None else 0
+    room = max(width * (1 - x0) - 10, 100)
+    total, used, row_lines = 0.0, 0.0, 1
+    for n in dict.fromkeys(names):
+        lines = n.split("<br>")
+        w = max(len(re.sub(r"<[^>]+>", "", x)) for x in lines) * 0.6 * size + 50
+        if used and used + w > room:
+            total += row_lines * 1.3 * size + 14
+            used, row_lines = 0.0, 1
+        used += w
+        row_lines = max(row_lines, len(lines))
+    return total + row_lines * 1.3 * size + 14
 
 
 def _legend_at_bottom(fig: go.Figure) -> None:
@@ -383,7 +453,7 @@ def trend_chart(
     _cycle_layer(fig, cycles, first_m, last_m)
     hidden = _suppressed_layer(fig, monthly, suppressed, suppress_below)
     _gap_layer(fig, df, hidden)
-    levels = _event_layer(fig, numbered_events(events, first_m, last_m), x_lo, x_hi)
+    _event_layer(fig, numbered_events(events, first_m, last_m))
     _limits_layer(fig, df, limits)
     _rolling_layer(fig, monthly, rolling)
     unit = _unit(indicator)
@@ -401,7 +471,7 @@ def trend_chart(
         )
     )
 
-    headroom = 1.12 + EVENT_ROW * levels
+    headroom = 1.12  # and room for the event numbers (fit_event_numbers)
     if hidden:  # the band of withheld counts (0 to the threshold less one) is always on the axis
         ymax = max(ymax, float(max(int(suppress_below or 1) - 1, 0)))
     fig.update_xaxes(
@@ -436,6 +506,7 @@ def trend_chart(
     _legend_at_bottom(fig)
     fig.update_layout(hovermode="closest")
     _add_synthetic(fig, synthetic)
+    fit_event_numbers(fig, *EVENT_PLOT)
     return fit_gap_labels(fig)
 
 
@@ -623,30 +694,23 @@ def fit_gap_labels(fig: go.Figure, grow: bool = True) -> go.Figure:
     return fig
 
 
-EVENT_ROW = 0.07  # the height of one row of event numbers, as a share of the plot
-EVENT_LEVELS = 3
+EVENT_LEVELS = 3  # rows of event numbers at most
+EVENT_PLOT = (300, 240)  # px: the smallest plot a trend chart is drawn in (a phone's), for which numbers are placed
 
 
-def _event_layer(fig: go.Figure, ev: pd.DataFrame, x_lo: str, x_hi: str) -> int:
-    """Each event: a dotted line and its number in a small box at the top (full title on hover). Numbers
-    close together are staggered over up to three rows, spaced for a phone-width plot (about 300 px).
-    Returns the rows used (the y range is raised by that much so no number sits on the data)."""
-    if not len(ev):
-        return 0
-    t0 = pd.Timestamp(x_lo)
-    px_per_day = 300.0 / max((pd.Timestamp(x_hi) - t0).days, 1)
-    xs = [(pd.Timestamp(d) - t0).days for d in ev["event_date"]]
-    widths = [(9 * len(str(n)) + 14) / px_per_day for n in ev["number"]]
-    levels = _stagger_levels(xs, widths, n_levels=EVENT_LEVELS)
-    for (n, d, full, cat), lev in zip(ev.itertuples(index=False, name=None), levels):
+def _event_layer(fig: go.Figure, ev: pd.DataFrame) -> None:
+    """Each event: a dotted line and its number in a small box at the top of the plot (full title on hover).
+    The numbers are put on rows by `fit_event_numbers` once the axes are set."""
+    for n, d, full, cat in ev.itertuples(index=False, name=None):
         _vline(fig, d, dict(color="#333333", width=1.5, dash="dot"), "event")
         fig.add_annotation(
             x=d,
             xref="x",
-            y=0.99 - EVENT_ROW * lev,
+            y=1,
             yref="paper",
             xanchor="center",
             yanchor="top",
+            yshift=-2,
             text=f"<b>{n}</b>",
             showarrow=False,
             font=dict(size=14, color="#222222"),
@@ -657,7 +721,48 @@ def _event_layer(fig: go.Figure, ev: pd.DataFrame, x_lo: str, x_hi: str) -> int:
             hovertext=f"{n}. {text(full)} ({d}; {text(cat)})",
             name="event number",
         )
-    return max(levels) + 1
+
+
+def _data_top(fig: go.Figure) -> float:
+    """The highest value drawn on the first y axis (traces and shapes), or 0."""
+    top = 0.0
+    for t in fig.data:
+        if getattr(t, "yaxis", None) not in (None, "y") or t.y is None:
+            continue
+        ys = [float(v) for v in t.y if isinstance(v, (int, float)) and not _isnan(v)]
+        top = max([top, *ys])
+    for sh in fig.layout.shapes:
+        if sh.yref == "y":
+            top = max(top, *(float(v) for v in (sh.y0, sh.y1) if isinstance(v, (int, float))))
+    return top
+
+
+def fit_event_numbers(fig: go.Figure, plot_width: float, plot_height: float) -> go.Figure:
+    """Put the event numbers of a time chart on rows in pixels, so that numbers close in time (events a few
+    weeks apart) never sit on one another: each number's box is as wide and tall as its type makes it, numbers
+    that would touch in a plot `plot_width` px wide go on rows below one another (up to EVENT_LEVELS), and the
+    y axis is raised so that no count reaches the rows in a plot `plot_height` px high (or taller). Call it
+    again when the type or the smallest plot changes (a slide's projector type)."""
+    nums = [a for a in fig.layout.annotations if a.name == "event number"]
+    x_range = list(fig.layout.xaxis.range or [])
+    if not nums or len(x_range) != 2:
+        return fig
+    t0, t1 = pd.Timestamp(x_range[0]), pd.Timestamp(x_range[1])
+    px_per_day = plot_width / max((t1 - t0).days, 1)
+    size = max(float(a.font.size or BASE_FONT) for a in nums)
+    box_h = 1.3 * size + 2 * (2 + 1.5) + 2  # the type, the box's padding and border
+    widths = [0.62 * size * len(str(a.text).replace("<b>", "").replace("</b>", "")) + 2 * 3.5 + 6 for a in nums]
+    xs = [(pd.Timestamp(str(a.x)) - t0).days * px_per_day for a in nums]
+    order = sorted(range(len(nums)), key=lambda i: xs[i])
+    levels = _stagger_levels([xs[i] - widths[i] / 2 for i in order], [widths[i] + 2 for i in order], EVENT_LEVELS)
+    for i, lev in zip(order, levels):
+        nums[i].update(y=1, yref="paper", yanchor="top", yshift=-(2 + lev * (box_h + 3)))
+    rows_px = 2 + (max(levels) + 1) * (box_h + 3) + 6
+    ymax = _data_top(fig)
+    if ymax > 0:
+        share = min(rows_px / max(plot_height, 1), 0.6)  # the share of the plot the rows take
+        fig.layout.yaxis.range = [0, max(ymax * 1.12, ymax / (1 - share))]
+    return fig
 
 
 def _limits_layer(fig: go.Figure, df: pd.DataFrame, limits: pd.DataFrame | None) -> None:

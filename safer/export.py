@@ -12,6 +12,7 @@ import atexit
 import datetime as _dt
 import html
 import io
+import math
 import re
 import threading
 from dataclasses import dataclass, field
@@ -19,9 +20,11 @@ from dataclasses import dataclass, field
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import fmt
+from . import charts, fmt
 
 SUPPRESSED_SUFFIX = "_suppressed"
+DESIGN_WIDTH = 1400  # px: the width a chart's margins are set for, and the images' default width
+IMAGE_WIDTHS = (760, 1000, DESIGN_WIDTH)  # the widths images are made at: a report's column, a half page, a page
 
 
 @dataclass
@@ -191,17 +194,21 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return out
 
 
-def stamped_figure(fig, meta: Meta, width: int = 1400):
+def stamped_figure(fig, meta: Meta, width: int = DESIGN_WIDTH):
     """A copy of the figure with the stamp as a footer line under everything else (for PNG/SVG export),
     wrapped to the image's width."""
     f = go.Figure(fig.to_dict())
     # the stamp holds extract text (titles, names, sources): Plotly reads `<b>`, `<a href>` in it, so escape it
     stamp = _wrap(html.escape(meta.stamp(), quote=False), max(60, int(width / 8.75)))
     extra = 16 + 15 * (stamp.count("<br>") + 1)
-    margin_b = (f.layout.margin.b or 80) + extra
-    height = (f.layout.height or 600) + extra
+    pinned = bool(f.layout.legend and f.layout.legend.yref == "container")  # a legend at the figure's foot
+    # a narrower image puts that legend on more rows: room for them, or Plotly would push the plot (and the
+    # stamp, which hangs under the plot) up and draw the stamp over the legend
+    rows = max(0, math.ceil(charts.legend_height(f, width) - charts.legend_height(f, DESIGN_WIDTH))) if pinned else 0
+    margin_b = (f.layout.margin.b or 80) + extra + rows
+    height = (f.layout.height or 600) + extra + rows
     f.update_layout(margin=dict(b=margin_b), height=height)
-    if f.layout.legend and f.layout.legend.yref == "container":
+    if pinned:  # the legend stands on the stamp
         f.update_layout(legend=dict(y=(f.layout.legend.y or 0) + extra / height))
     f.add_annotation(
         text=stamp,
@@ -232,7 +239,9 @@ def _wrap(text: str, width: int) -> str:
     return "<br>".join(lines)
 
 
-def image_bytes(fig, fmt: str, meta: Meta, width: int = 1400, height: int | None = None, stamped: bool = True) -> bytes:
+def image_bytes(
+    fig, fmt: str, meta: Meta, width: int = DESIGN_WIDTH, height: int | None = None, stamped: bool = True
+) -> bytes:
     """PNG or SVG of a stamped figure (kaleido, with the system's Chromium). `stamped=False` leaves the stamp
     out, for an image placed on a page that carries the stamp itself (a printed briefing)."""
     if fmt not in ("png", "svg"):

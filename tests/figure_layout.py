@@ -1,14 +1,15 @@
 """Where a figure's parts really land: the figure drawn by plotly.js in Chromium (Playwright), and the boxes
 of its text, annotations, shapes, mode bar and data points read back in pixels.
 
-`draw(figs)` takes (figure, width) pairs and gives one dict per drawing:
+`draw(figs)` takes (figure, width) pairs, or (figure, width, height), and gives one dict per drawing:
 
 * ``texts``: every SVG text Plotly drew (hover labels left out): ``what``, ``box`` (x0, y0, x1, y1);
 * ``annotations``: each annotation's ``name`` (from the layout) and the ``box`` of its background;
 * ``shapes``: each layout shape's ``name``, ``type`` and the ``box`` of its path;
 * ``modebar``: the mode bar's box (drawn, as on a page, with ``displayModeBar: true``), or None;
 * ``points``: for each trace, its ``name`` and its points in pixels (None where a value is missing);
-* ``size``: the figure's (width, height).
+* ``size``: the figure's (width, height);
+* ``plot``: the plot area's margins and size in pixels (Plotly's ``_size``: ``l``, ``t``, ``w``, ``h``).
 
 `svg_texts(svg)` gives the text boxes of an SVG image (a kaleido export), the same way. Boxes are in
 pixels from the figure's top left. Used by tests that check that labels do not cover data, lines or one
@@ -21,7 +22,6 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
-import plotly.graph_objects as go
 from browser_support import chromium_path
 
 PHONE, DESKTOP, PROJECTOR = 342, 900, 1400  # a chart's width on a phone (390 px), a desktop column, a projector
@@ -92,8 +92,9 @@ def _in_own_thread(fn):
 
 
 @_in_own_thread
-def draw(figs: list[tuple[go.Figure, int]]) -> list[dict]:
-    """Each (figure, width) drawn at that width (the figure's own height) and measured."""
+def draw(figs: list[tuple]) -> list[dict]:
+    """Each (figure, width) drawn at that width (the figure's own height) and measured; a (figure, width, height)
+    is drawn at that height too, as a page that sizes a chart to the screen draws it."""
     from playwright.sync_api import sync_playwright
 
     out = []
@@ -103,9 +104,11 @@ def draw(figs: list[tuple[go.Figure, int]]) -> list[dict]:
             page = browser.new_page(viewport={"width": 2000, "height": 1200})
             page.set_content("<html><body style='margin:0'></body></html>")
             page.add_script_tag(content=_plotly_js())
-            for fig, width in figs:
+            for fig, width, *height in figs:
                 spec = json.loads(fig.to_json())
                 spec["layout"]["width"] = width
+                if height:
+                    spec["layout"]["height"] = height[0]
                 page.evaluate(
                     """async ([spec]) => {
                       document.body.innerHTML = '<div id="g"></div>';
@@ -197,3 +200,9 @@ def data_in_box(drawing: dict, box, shrink: float = 1.0) -> list[str]:
                 hits.append(f"{tr['name']}: line from point {i}")
                 break
     return hits
+
+
+def plot_box(drawing: dict) -> tuple[float, float, float, float]:
+    """The plot area's box (x0, y0, x1, y1) in pixels."""
+    p = drawing["plot"]
+    return (p["l"], p["t"], p["l"] + p["w"], p["t"] + p["h"])

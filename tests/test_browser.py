@@ -431,6 +431,51 @@ def test_a_briefing_moves_on_with_the_arrow_key_at_projector_size(dashboard, bro
         ctx.close()
 
 
+SLIDE_SCREENS = {
+    "projector 1920x1080": (1920, 1080),
+    "desktop 1440x900": (1440, 900),
+    "projector 1280x720": (1280, 720),
+}
+SLIDE_CHART_JS = """() => { const out = [];
+  document.querySelectorAll('.st-key-briefing_chart .js-plotly-plot, .st-key-briefing_chart_phone .js-plotly-plot')
+    .forEach(g => { const r = g.getBoundingClientRect(); if (!r.width || !r.height) return;
+      out.push({phone: !!g.closest('.st-key-briefing_chart_phone'), top: r.top, bottom: r.bottom, width: r.width,
+                plot_h: g._fullLayout._size.h}); });
+  const h = document.querySelector('[data-testid="stMain"] h1').getBoundingClientRect();
+  return {charts: out, heading: h.bottom}; }"""
+
+
+def test_a_slide_chart_takes_the_screen_under_its_heading(dashboard, browser, capsys):
+    """One story per screen: on a projector (1920x1080, 1280x720) and a desktop (1440x900) the slide's heading
+    and its whole chart are on the screen, the chart as tall as the screen leaves it; on a phone the slide shows
+    its page's chart, within the phone's width."""
+    said = []
+    for size, (w, h) in [*SLIDE_SCREENS.items(), ("phone 390x844", (390, 844))]:
+        ctx = browser.new_context(viewport={"width": w, "height": h})
+        ctx.set_default_timeout(TIMEOUT_MS)
+        try:
+            for step in (2, 3):
+                page = open_page(ctx, f"{dashboard.url}/briefing?briefing=scrutiny-current-cycle&step={step}", 1)
+                assert_no_exception(page)
+                page.wait_for_timeout(300)  # Plotly's relayout to the container's height
+                got = page.evaluate(SLIDE_CHART_JS)
+                charts = got["charts"]
+                assert len(charts) == 1, (size, step, charts)
+                c = charts[0]
+                if w < 640:
+                    assert c["phone"] and c["width"] <= w, (size, step, c)
+                    continue
+                assert not c["phone"], (size, step, c)
+                room = h - got["heading"]
+                assert got["heading"] <= c["top"] and c["bottom"] <= h, (size, step, got)
+                assert c["bottom"] - c["top"] >= 0.85 * room, (size, step, "the chart leaves the screen unused", got)
+                said.append(f"{size} slide {step}: chart {c['bottom'] - c['top']:.0f} px, plot {c['plot_h']:.0f} px")
+                page.close()
+        finally:
+            ctx.close()
+    _say(capsys, "; ".join(said))
+
+
 # --------------------------------------------------------------------------- twenty at once
 
 

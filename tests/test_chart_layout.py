@@ -6,7 +6,17 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from figure_layout import DESKTOP, PHONE, PROJECTOR, data_in_box, draw, overlap, overlapping_texts, svg_texts
+from figure_layout import (
+    DESKTOP,
+    PHONE,
+    PROJECTOR,
+    data_in_box,
+    draw,
+    overlap,
+    overlapping_texts,
+    plot_box,
+    svg_texts,
+)
 from helpers import PROJECT
 
 from safer import briefing, charts, stats, verdicts
@@ -148,3 +158,174 @@ def test_the_printed_briefing_stamps_each_page_once_and_its_chart_text_does_not_
         assert any("SYNTHETIC" in t["text"] for t in texts)  # the chart keeps its synthetic band
         assert not overlapping_texts(texts), (s.title, overlapping_texts(texts))
     assert page.count(f"Data version {slides[0].meta.data_version}") == len(slides)  # once a page, in its footer
+
+
+# --------------------------------------------------------------------------- long titles
+
+LONG = {
+    "indicator_id": "missing_episodes",
+    "label": "Children missing from home or care episodes",  # an indicator's long name: the title wraps
+    "unit": "episodes",
+    "good_direction": "down",
+}
+
+
+def _long_titled_figures(synthetic: bool) -> dict:
+    """Charts whose titles carry the long name (trend, plan cycles, perception, ward ranking), real or synthetic."""
+    from safer import views
+    from safer.store import Store
+
+    ms = _months("2016-04", 120)
+    monthly = pd.DataFrame({"month": ms, "value": [20.0 + 8 * ((i * 7) % 5) for i in range(120)]})
+    cycles = pd.DataFrame(
+        {"cycle_id": ["2018-21", "2022-25"], "title": ["", ""], "start_month": ["2018-04", "2022-04"],
+         "end_month": ["2021-03", "2025-03"]}
+    )  # fmt: skip
+    store = Store(PROJECT / "data")
+    try:
+        months = views.cycle_comparison(store, "missing_episodes", None).tables["month by month"]
+        pv = views.consultation(store, "all", "all", "asb").tables["perception against recorded"]
+    finally:
+        store.close()
+    return {
+        "trend": charts.trend_chart(monthly, stats.rolling_mean(monthly["value"], 12), None, cycles, None, LONG,
+                                    "Stockport", synthetic),
+        "cycles lined up": charts.cycle_lines_chart(months, LONG, synthetic),
+        "perception": charts.perception_chart(pv, monthly, LONG, synthetic),
+        "ward ranking": charts.ward_rank_chart(_ward_rates(21), LONG, synthetic),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("synthetic", [False, True], ids=["real", "synthetic"])
+def test_a_long_title_keeps_clear_of_the_mode_bar_legend_stamp_and_plot(demo_env, synthetic):
+    """A title of 30+ characters wraps onto lines of its own, above the plot and under the mode bar's row, at a
+    phone's, a desktop's and a projector's width: it covers no other text (ticks, labels, legend), no stamp."""
+    figs = _long_titled_figures(synthetic)
+    jobs = [(name, fig, w) for name, fig in figs.items() for w in WIDTHS]
+    for (name, _fig, width), drawing in zip(jobs, draw([(f, w) for _, f, w in jobs])):
+        titles = [t for t in drawing["texts"] if t["what"].startswith("title")]
+        assert titles and LONG["label"].split()[0] in titles[0]["text"], (name, width)
+        others = [t for t in drawing["texts"] if not t["what"].startswith("title")]
+        stamps = [a["box"] for a in drawing["annotations"] if a["name"] == "synthetic"]
+        assert len(stamps) == (1 if synthetic else 0)
+        top = plot_box(drawing)[1]
+        for t in titles:
+            where = (name, width, t["what"], [round(v) for v in t["box"]])
+            assert not overlap(t["box"], drawing["modebar"]), where + ("the mode bar",)
+            assert not [s for s in stamps if overlap(t["box"], s)], where + ("the stamp",)
+            assert t["box"][3] <= top, where + ("the plot, which starts at", top)
+            assert t["box"][0] >= 0 and t["box"][2] <= width, where + ("cut at the edge",)
+            hit = [o["what"] for o in others if overlap(t["box"], o["box"], 1)]
+            assert not hit, where + (hit,)
+
+
+# --------------------------------------------------------------------------- event numbers close together
+
+
+def _close_events_trend(synthetic: bool = True):
+    """A ten-year trend with events a few weeks apart (three within two months, two a fortnight apart)."""
+    ms = _months("2016-04", 120)
+    monthly = pd.DataFrame({"month": ms, "value": [20.0 + 8 * ((i * 7) % 5) for i in range(120)]})
+    events = pd.DataFrame(
+        {"event_date": ["2018-05-03", "2018-05-17", "2019-11-15", "2019-12-10", "2020-01-05", "2023-06-01"],
+         "title": list("abcdef"), "category": ["local"] * 6}
+    )  # fmt: skip
+    roll = stats.rolling_mean(monthly["value"], 12)
+    return charts.trend_chart(monthly, roll, None, None, events, IND, "Stockport", synthetic)
+
+
+def _numbers_readable(drawing: dict, where) -> None:
+    nums = [a for a in drawing["annotations"] if a["name"] == "event number"]
+    assert len(nums) == 6, where
+    plot = plot_box(drawing)
+    for i, a in enumerate(nums):
+        clash = [b["text"] for b in nums[i + 1 :] if overlap(a["box"], b["box"])]
+        assert not clash, (where, a["text"], "sits on", clash)
+        assert not data_in_box(drawing, a["box"]), (where, a["text"], data_in_box(drawing, a["box"]))
+        x0, y0, x1, y1 = a["box"]
+        assert x0 >= plot[0] - 12 and x1 <= plot[2] + 12 and y0 >= plot[1] - 1, (where, a["text"], a["box"], plot)
+    assert not overlapping_texts(drawing["texts"]), (where, overlapping_texts(drawing["texts"]))
+
+
+def test_event_numbers_weeks_apart_are_each_readable_on_a_page():
+    fig = _close_events_trend()
+    for drawing, width in zip(draw([(fig, w) for w in WIDTHS]), WIDTHS):
+        _numbers_readable(drawing, width)
+
+
+def test_event_numbers_weeks_apart_are_each_readable_on_a_slide():
+    """In projector type the numbers are bigger: on a printed slide (760 px), at 1280x720, 1440x900 and
+    1920x1080 (the chart column at the height the page gives it), each number stands clear of the others."""
+    fig = briefing.for_projector(_close_events_trend())
+    sizes = [(briefing.SLIDE_MIN_WIDTH, briefing.SLIDE_HEIGHT), (805, 580), (912, 760), (1232, 940)]
+    for drawing, (w, h) in zip(draw([(fig, w, h) for w, h in sizes]), sizes):
+        _numbers_readable(drawing, (w, h))
+
+
+# --------------------------------------------------------------------------- a slide on a projector
+
+
+def test_a_slide_gives_the_plot_the_room_a_projector_screen_has(demo_env):
+    """Drawn as the page draws it on a 1920x1080 projector (the chart column, the screen's height under the
+    heading), a slide's plot takes most of the chart: its legend's entries on one line each (not wrapped for
+    a phone's width)."""
+    from safer.store import Store
+
+    store = Store(PROJECT / "data")
+    try:
+        b = briefing.load("scrutiny-current-cycle")
+        slides = [briefing.build_slide(store, b, i) for i in range(1, len(b.slides) + 1)]
+    finally:
+        store.close()
+    for s, drawing in zip(slides, draw([(s.figure, 1232, 940) for s in slides])):
+        plot = plot_box(drawing)
+        assert plot[3] - plot[1] >= 0.6 * 940, (s.title, plot)
+        legend = [t for t in drawing["texts"] if t["what"].startswith("legend")]
+        tall = [t["what"] for t in legend if t["box"][3] - t["box"][1] > 1.6 * briefing.PROJECTOR_FONT]
+        assert not tall, (s.title, "legend entries on two lines", tall)
+        assert not overlapping_texts(drawing["texts"]), (s.title, overlapping_texts(drawing["texts"]))
+
+
+# --------------------------------------------------------------------------- image exports
+
+
+def _exported_figures() -> dict:
+    from safer import views
+    from safer.store import Store
+
+    store = Store(PROJECT / "data")
+    try:
+        c = views.consultation(store, "all", "all", "asb")
+        return {
+            "consultation": (c.figures["perception chart"], c.meta),
+            "trend": (views.trend(store, "cse", None).figures["trend chart"], c.meta),
+            "cycles": (
+                views.cycle_comparison(store, "missing_episodes", None).figures["cycles lined up chart"],
+                c.meta,
+            ),
+        }
+    finally:
+        store.close()
+
+
+def test_an_exported_image_keeps_its_legend_stamp_and_plot_apart_at_every_width(demo_env):
+    """The image exports (PNG and SVG are drawn from the same stamped figure) at each width offered, the
+    default 1400 px and a report's 760 px column among them: the stamp, the legend and the plot never meet."""
+    from safer import export
+
+    assert 760 in export.IMAGE_WIDTHS and 1400 in export.IMAGE_WIDTHS
+    jobs = [(name, export.stamped_figure(fig, meta, w), w)
+            for name, (fig, meta) in _exported_figures().items() for w in export.IMAGE_WIDTHS]  # fmt: skip
+    for (name, _fig, width), drawing in zip(jobs, draw([(f, w) for _, f, w in jobs])):
+        stamp = [a["box"] for a in drawing["annotations"] if a["name"] == "stamp"]
+        assert len(stamp) == 1, (name, width)
+        legend = [t for t in drawing["texts"] if t["what"].startswith("legend")]
+        assert legend, (name, width)
+        plot = plot_box(drawing)
+        for t in legend:
+            assert not overlap(t["box"], stamp[0]), (name, width, t["what"], "covers the stamp")
+            assert not overlap(t["box"], plot), (name, width, t["what"], "covers the plot")
+        assert not overlap(stamp[0], plot), (name, width, "the stamp covers the plot")
+        _, y0, _, y1 = stamp[0]
+        assert y1 <= drawing["size"][1] and y0 >= 0, (name, width, stamp[0])
+        assert not overlapping_texts(drawing["texts"]), (name, width, overlapping_texts(drawing["texts"]))

@@ -562,6 +562,14 @@ def with_marked_date(fig, mark: dict):
     return f
 
 
+def show_page(script: str) -> None:
+    """Show another page's file in this script run (pages/home.py shows the Overview at /home); opened on its
+    own, the dashboard is run instead, which routes here."""
+    if not getattr(NAV, "active", False):
+        run_dashboard()
+    runpy.run_path(str(config.PROJECT_ROOT / "pages" / script), run_name="__main__")
+
+
 def run_dashboard() -> None:
     """Run dashboard.py (which routes to the page asked for) when a page was opened on its own, then stop."""
     runpy.run_path(str(config.PROJECT_ROOT / "dashboard.py"), run_name="__main__")

@@ -254,3 +254,19 @@ def test_the_overview_offers_a_few_plan_cycles_as_buttons_and_many_as_a_select_b
     box = at.selectbox(key="url_cycle")
     assert box.options == ["Plan one", "Plan two", "Plan three", "Plan four", "Plan five"]
     assert box.value == "c2" and not at.get("button_group")
+
+
+def test_home_shows_the_overview_and_every_address_is_a_file_a_fresh_server_finds(demo_env):
+    """/home (an old bookmark, or what a user types) shows the Overview, not "Page not found". A server that has
+    not yet run dashboard.py looks an address up among the files in pages/ (Streamlit's pages directory), so
+    every address dashboard.py serves is also a file there, or its first visitor is told the page does not exist."""
+    import browser_support as bs
+
+    served = {p.url_path for p in bs.registered_pages()}
+    assert {"home", "overview", "trends"} <= served, served
+    missing = sorted(u for u in served if not (PROJECT / "pages" / f"{u}.py").exists())
+    assert not missing, f"addresses with no file in pages/: {missing}"
+    at = open_page("pages/home.py", details=False)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Overview"
+    assert len(at.get("plotly_chart")) >= PAGES["pages/overview.py"]

@@ -14,11 +14,15 @@ from safer import ui
 ICON = Path(__file__).parent / "assets" / "favicon.png"
 st.set_page_config(page_title="Community safety dashboard", page_icon=str(ICON), layout="wide")
 
-# The default page lives at the root URL; Streamlit gives it no path of its own, so its own address
-# (/overview, as in a copied link) is a hidden second entry for the same file.
+# The default page lives at the root URL only: Streamlit serves it at "/" and at no path of its own (a
+# `url_path` given to it is never served). Its own address (/overview, as in a copied link) is a hidden entry
+# for the same file; /home (an old bookmark, or what a user types) is pages/home.py, which shows the Overview
+# (a file of its own: on a server that has not yet run this script, Streamlit looks an address up among the
+# files in pages/, and /home would say "Page not found").
 pages = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True, url_path="home"),
+    st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True, url_path=""),
     st.Page("pages/overview.py", title="Overview", url_path="overview", visibility="hidden"),
+    st.Page("pages/home.py", title="Overview", url_path="home", visibility="hidden"),
     st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
     st.Page("pages/plan_cycles.py", title="Plan cycles", icon=":material/compare_arrows:", url_path="plan_cycles"),
     st.Page("pages/areas.py", title="Areas", icon=":material/map:", url_path="areas"),

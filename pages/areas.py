@@ -30,6 +30,7 @@ with left:
 for note in v.notes:
     ui.caption(note)
 ui.stamp(v.meta.period, v.meta.source)
-ui.caption(*v.detail)
+with st.expander("How this was worked out"):
+    ui.caption(*v.detail)
 ui.view_tables(v)
 ui.view_sources(v)

@@ -26,8 +26,14 @@ st.subheader("Survey results")
 if "survey results" not in v.tables:
     st.info("No survey results for this source and theme.")
 else:
-    ui.caption(v.detail[0])
-    ui.table(v.tables["survey results"])
+    ui.caption(v.detail[0], v.data["survey same"])
+    asked = None
+    for question, answer, table in v.data["survey by question"]:
+        if question != asked:
+            st.markdown("**" + ui.md_escape(question) + "**")
+            asked = question
+        ui.caption(answer)
+        ui.table(table, column_config=v.data["survey columns"])
 
 st.subheader("What residents say against what is recorded")
 if v.data["indicator"] is None:

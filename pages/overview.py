@@ -19,10 +19,7 @@ if not cards:
     st.info("This plan cycle has no headline indicators in priority_indicators.csv.")
     st.stop()
 st.markdown(f"{ui.md_escape(titles[cycle])}  \n**{v.question}**")
-ui.caption(
-    *v.notes,
-    "Each card compares matched calendar months, so the season and missing months cannot make a change. " + v.detail[0],
-)
+ui.caption(*v.notes, v.data["how"])
 
 for (_pid, ptitle, illustrative), group in ui.group_cards(cards):
     ui.subheader(ptitle + (" (illustrative)" if illustrative else ""))
@@ -37,7 +34,9 @@ for (_pid, ptitle, illustrative), group in ui.group_cards(cards):
                 delta_color="off",
                 delta_arrow="off",
             )
-            ui.caption(card.months_line, card.change, card.why)
+            ui.caption(card.months_line)
+            st.markdown(ui.md_escape(card.plain))
+            ui.caption(card.why)
             st.plotly_chart(
                 card.sparkline,
                 width="stretch",
@@ -48,7 +47,7 @@ for (_pid, ptitle, illustrative), group in ui.group_cards(cards):
             ui.caption(card.cycle_line)
             with ui.on_demand("How this was worked out", f"card:{card.priority_id}:{card.indicator_id}") as shown:
                 if shown:
-                    ui.caption(card.detail)
+                    ui.caption(card.change, card.detail, v.detail[0])
             st.page_link("pages/trends.py", label="See the trend", query_params=card.trend_link)
 
 ui.view_tables(v)

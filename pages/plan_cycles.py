@@ -10,11 +10,10 @@ indicator, area = ui.indicator_and_area()
 v = views.cycle_comparison(ui.store(), indicator["indicator_id"], area["area_code"])
 
 st.plotly_chart(v.figures["cycle means chart"], width="stretch", theme=None)
-for sentence in v.sentences:
-    st.markdown("- " + ui.md_escape(sentence))
+st.markdown("\n".join("- " + ui.md_escape(sentence) for sentence in v.data["plain"]))
 ui.caption(v.notes[0])
 with st.expander("How the verdicts were worked out"):
-    for d in v.detail:
+    for d in v.data["with_figures"] + v.detail:
         ui.caption(d)
 ui.stamp(f"{v.meta.period} (plan cycles)", v.meta.source)
 

@@ -9,23 +9,25 @@ p = ui.header("Trends", "How has this indicator moved month by month, and which 
 indicator, area = ui.indicator_and_area()
 v = views.trend(ui.store(), indicator["indicator_id"], area["area_code"])
 
-fig = v.figures["trend chart"]
+# the verdict first, in plain words: on a phone it would otherwise come a screen or two below the chart
+st.markdown(ui.md_escape(v.data["plain"]))
+fig, phone = v.figures["trend chart"], v.data["phone chart"]
 mark = ui.url_mark()
 if mark:
     st.caption(f"The solid black line marks {mark['date']}, the date in the link you followed, labelled:")
     st.text(mark["label"])
-    fig = ui.with_marked_date(fig, mark)
-st.plotly_chart(fig, width="stretch", theme=None)
+    fig, phone = ui.with_marked_date(fig, mark), ui.with_marked_date(phone, mark)
+ui.chart_for_width(fig, phone, "trend_chart")
 if v.data["events"]:
     st.markdown("**Events marked on the chart**")
     st.markdown("\n".join(f"- {ui.md_escape(e)}" for e in v.data["events"]))
-for sentence in v.sentences:
-    ui.caption(sentence)
+ui.caption(*v.sentences[1:])
 for note in v.notes[:-1] if v.data["indicator"].get("caveats") else v.notes:
     ui.info(note)
 ui.stamp(v.meta.period, v.meta.source)
 st.markdown("**How to read it.** " + v.data["how_to_read"])
 with st.expander("How the verdict and the limits were worked out"):
+    ui.caption(v.sentences[0])
     for d in v.detail:
         ui.caption(d)
 caveats = v.data["indicator"].get("caveats")

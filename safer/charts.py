@@ -510,6 +510,27 @@ def trend_chart(
     return fit_gap_labels(fig)
 
 
+PHONE_MARGIN = dict(l=62, r=30)  # px: a phone's chart is about 342 px wide; the desktop's margins left the plot 212
+
+
+def for_phone(fig: go.Figure) -> go.Figure:
+    """A copy of a time chart (`trend_chart`) for a phone's width, shown there in place of it (`ui.chart_for_width`):
+    narrower side margins (the y axis's labels push the left one out if they need it), no "Month" under the dates,
+    and the synthetic stamp kept at the figure's left edge. The title, subtitle, legend, limits, events and gap
+    labels are the desktop figure's own, so both say the same; exports use the desktop figure."""
+    f = go.Figure(fig)
+    left = f.layout.margin.l if f.layout.margin.l is not None else 80
+    f.update_layout(margin=PHONE_MARGIN)
+    f.update_yaxes(automargin=True, title_standoff=4)
+    if f.layout.xaxis.title.text == "Month":
+        f.update_xaxes(title_text=None)
+        f.update_layout(height=(f.layout.height or 600) - 30, margin=dict(b=(f.layout.margin.b or 150) - 30))
+    for a in f.layout.annotations:
+        if a.name == "synthetic":  # it was shifted left by the desktop's margin, to the figure's edge
+            a.xshift = (a.xshift or 0) + (left - PHONE_MARGIN["l"])
+    return f
+
+
 def _cycle_layer(fig: go.Figure, cycles: pd.DataFrame | None, first_m: str, last_m: str) -> None:
     """Each plan cycle shaded (clipped to the months shown) and its id at the top left of its band."""
     if cycles is None or not len(cycles):

@@ -205,6 +205,13 @@ COLUMN_HEADINGS = {
     "label": "Indicator",
     "illustrative": "Illustrative (wording not from the record)",
     "has_consultation": "Consultation on the topic",
+    # a survey's results (the Consultation page): short, so that the table fits a desktop's width
+    "percent": "%",
+    "ci_low_pct": "Low (95%)",
+    "ci_high_pct": "High (95%)",
+    "respondents": "Base",
+    "base_note": "Small base",
+    "agreeing": "Count",
 }
 
 

@@ -255,9 +255,12 @@ def indicator_picker(default: str | None = None) -> dict:
 
 
 def indicator_and_area() -> tuple[dict, dict]:
-    """The indicator and area filters side by side, both kept in the URL."""
-    with st.container(horizontal=True):
+    """The indicator and area filters side by side, both kept in the URL; one above the other on a phone (columns
+    stack below 640 px, where side by side each select box cut its choice to a few letters)."""
+    left, right = st.columns(2)
+    with left:
         indicator = indicator_picker()
+    with right:
         area = area_picker(indicator)
     return indicator, area
 
@@ -554,6 +557,21 @@ def view_sources(v) -> None:
             st.code("\n".join(v.queries), language=None, wrap_lines=True)  # plain: highlighting fails contrast
 
 
+PHONE_WIDTH = 640  # px: below this Streamlit stacks columns; a chart's phone figure is shown in place of its own
+
+
+def chart_for_width(fig, phone_fig, key: str) -> None:
+    """A chart drawn for the screen's width: `fig` on a desktop, `phone_fig` (e.g. `charts.for_phone`) below
+    PHONE_WIDTH, switched by CSS (the server does not know the width), as a briefing's slide does."""
+    st.html(
+        f"<style>.st-key-{key}_phone {{ display: none; }} @media (max-width: {PHONE_WIDTH - 1}px) "
+        f"{{ .st-key-{key} {{ display: none; }} .st-key-{key}_phone {{ display: block; }} }}</style>"
+    )
+    for k, f in ((key, fig), (f"{key}_phone", phone_fig)):
+        with st.container(key=k):
+            st.plotly_chart(f, width="stretch", theme=None, key=f"chart_{k}")
+
+
 def with_marked_date(fig, mark: dict):
     """A copy of a (shared, cached) figure with the date from the link marked on it."""
     import plotly.graph_objects as go
@@ -563,6 +581,14 @@ def with_marked_date(fig, mark: dict):
     f = go.Figure(fig)
     charts.add_marked_date(f, mark["date"], mark["plotly_label"])
     return f
+
+
+def show_page(script: str) -> None:
+    """Show another page's file in this script run (pages/home.py shows the Overview at /home); opened on its
+    own, the dashboard is run instead, which routes here."""
+    if not getattr(NAV, "active", False):
+        run_dashboard()
+    runpy.run_path(str(config.PROJECT_ROOT / "pages" / script), run_name="__main__")
 
 
 def run_dashboard() -> None:

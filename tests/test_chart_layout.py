@@ -106,6 +106,32 @@ def test_the_borough_line_runs_through_no_ward_label(n):
         assert not overlapping_texts(drawing["texts"]), (width, overlapping_texts(drawing["texts"]))
 
 
+def test_the_trend_chart_for_a_phone_gives_its_plot_more_of_the_width_and_its_text_covers_nothing(demo_env):
+    """On a phone (a chart about 342 px wide) the desktop's margins left the plot 212 px: the Trends page shows
+    `charts.for_phone` there, the same figure with narrower margins, its text inside the chart and apart (the
+    demo's ASB chart has a plan cycle's label near its right edge)."""
+    from safer import views
+    from safer.store import Store
+
+    fig = _gappy_trend()
+    phone = charts.for_phone(fig)
+    assert len(phone.data) == len(fig.data) and phone.layout.title.text == fig.layout.title.text
+    assert len(phone.layout.annotations) == len(fig.layout.annotations)
+    store = Store(PROJECT / "data")
+    try:
+        asb = views.trend(store, "asb", None).data["phone chart"]
+    finally:
+        store.close()
+    desktop_at_phone, *drawings = draw([(fig, PHONE), (phone, PHONE), (asb, PHONE)])
+    for drawing in drawings:
+        assert drawing["plot"]["w"] >= 245 and drawing["plot"]["w"] >= desktop_at_phone["plot"]["w"] + 35
+        assert not overlapping_texts(drawing["texts"]), overlapping_texts(drawing["texts"])
+        outside = [t["what"] for t in drawing["texts"] if t["box"][0] < 0 or t["box"][2] > PHONE]
+        assert not outside, outside
+        for label in (a for a in drawing["annotations"] if a["name"] == "no data label"):
+            assert not data_in_box(drawing, label["box"]), label
+
+
 def _synthetic_figures() -> list:
     from safer import views
     from safer.store import Store
@@ -119,6 +145,7 @@ def _synthetic_figures() -> list:
             areas.figures["ward ranking chart"],
             *compare.figures.values(),
             views.trend(store, "cse", None).figures["trend chart"],
+            views.trend(store, "asb", None).data["phone chart"],
             briefing.build_slide(store, briefing.load("scrutiny-current-cycle"), 1).phone_figure,
         ]
     finally:

@@ -141,7 +141,7 @@ def test_broken_extract_shows_a_banner_and_keeps_the_last_good_data(data_dir, mo
     assert not at.exception
     assert any("last good data" in e.value for e in at.error)
     assert any("areas.csv:5: parent_code" in c.value for c in at.code)
-    assert len(at.get("plotly_chart")) == 1
+    assert len(at.get("plotly_chart")) == 2  # the trend chart, and the same for a phone's width (one is shown)
 
 
 def test_ward_trend_with_suppressed_months_marks_them_and_draws_no_limits(demo_env):
@@ -254,3 +254,89 @@ def test_the_overview_offers_a_few_plan_cycles_as_buttons_and_many_as_a_select_b
     box = at.selectbox(key="url_cycle")
     assert box.options == ["Plan one", "Plan two", "Plan three", "Plan four", "Plan five"]
     assert box.value == "c2" and not at.get("button_group")
+
+
+def test_home_shows_the_overview_and_every_address_is_a_file_a_fresh_server_finds(demo_env):
+    """/home (an old bookmark, or what a user types) shows the Overview, not "Page not found". A server that has
+    not yet run dashboard.py looks an address up among the files in pages/ (Streamlit's pages directory), so
+    every address dashboard.py serves is also a file there, or its first visitor is told the page does not exist."""
+    import browser_support as bs
+
+    served = {p.url_path for p in bs.registered_pages()}
+    assert {"home", "overview", "trends"} <= served, served
+    missing = sorted(u for u in served if not (PROJECT / "pages" / f"{u}.py").exists())
+    assert not missing, f"addresses with no file in pages/: {missing}"
+    at = open_page("pages/home.py", details=False)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Overview"
+    assert len(at.get("plotly_chart")) >= PAGES["pages/overview.py"]
+
+
+# The method's words: an analyst cites them (one click away, in the exports, `explain` and the SIA pack); a cabinet
+# member first meets a verdict without them.
+JARGON = ("dispersion", "poisson", "glm", "welch", "satterthwaite", "degrees of freedom", "winsor", "p = ", "p < ",
+          "benjamini", "funnel", "z-score", "rate ratio", "spiegelhalter")  # fmt: skip
+
+
+def _text_outside_expanders(node) -> list[str]:
+    from streamlit.testing.v1.element_tree import Block, Expander
+
+    out = []
+    for child in node.children.values():
+        if isinstance(child, Expander):
+            continue
+        if isinstance(child, Block):
+            out += _text_outside_expanders(child)
+        elif isinstance(getattr(child.proto, "body", None), str):  # markdown, captions, alerts
+            out.append(child.proto.body)
+    return out
+
+
+def _text_in_expanders(node, inside: bool = False) -> list[str]:
+    from streamlit.testing.v1.element_tree import Block, Expander
+
+    out = []
+    for child in node.children.values():
+        if isinstance(child, Block):
+            out += _text_in_expanders(child, inside or isinstance(child, Expander))
+        elif inside and isinstance(getattr(child.proto, "body", None), str):
+            out.append(child.proto.body)
+    return out
+
+
+@pytest.mark.parametrize(
+    "page, plain",
+    [
+        ("pages/overview.py", ("The last 12 months against the same months a year before: ", "usual ups and downs")),
+        ("pages/trends.py", ("The last 12 months (", ") against the same months a year before: ", "ups and downs")),
+        ("pages/plan_cycles.py", ("against the plan before (first 18 months of each cycle): ", "usual ups and downs")),
+        ("pages/areas.py", ("allowing for chance and for how much wards normally differ", "the usual spread")),
+    ],
+)
+def test_a_verdict_is_met_in_plain_words_with_the_method_one_click_away(demo_env, page, plain):
+    """Where a cabinet member first meets a verdict (the Overview's cards, the Trends verdict, Plan cycles, the
+    Areas sentence) it is said in plain words: what was compared, against the usual ups and downs, how sure. The
+    model, the test and the p-values are in an expander ("How this was worked out"), for analysts to cite."""
+    at = open_page(page)  # every on-demand expander opened, as an analyst would
+    assert not at.exception, [e.value for e in at.exception]
+    shown = " ".join(_text_outside_expanders(at.main)).replace("\\", "")
+    assert all(words in shown for words in plain), shown[:2000]
+    said = [j for j in JARGON if j in shown.lower()]
+    assert not said, (said, [t for t in _text_outside_expanders(at.main) if any(j in t.lower() for j in said)][:3])
+    behind = " ".join(_text_in_expanders(at.main)).lower()
+    assert any(w in behind for w in ("poisson", "funnel")), behind[:500]
+
+
+def test_trends_on_a_phone_stacks_its_filters_and_shows_its_chart_drawn_for_the_width(demo_env):
+    """At 390 px the indicator and area select boxes side by side cut their choices to a few letters and the
+    chart's margins left its plot two thirds of the width: the filters are columns (Streamlit stacks them below
+    640 px), and a phone is shown the chart with narrower margins (`charts.for_phone`), switched by CSS."""
+    at = open_page("pages/trends.py", details=False)
+    assert not at.exception, [e.value for e in at.exception]
+    assert [sb.key for col in at.columns for sb in col.selectbox] == ["url_indicator", "url_area"]
+    desktop, phone = figures(at)
+    assert phone["layout"]["title"]["text"] == desktop["layout"]["title"]["text"]
+    assert phone["layout"]["margin"]["l"] < desktop["layout"]["margin"]["l"]
+    assert phone["layout"]["margin"]["r"] < desktop["layout"]["margin"]["r"]
+    css = " ".join(h.proto.body for h in at.get("html"))
+    assert "@media (max-width: 639px)" in css and ".st-key-trend_chart_phone" in css

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs
 
+import pandas as pd
 import pytest
 from helpers import PROJECT
 from test_pages import figures, open_page
@@ -96,13 +97,32 @@ def test_consultation_page_shows_intervals_small_bases_and_perception_against_re
     assert not at.exception
     text = _all_text(at)
     assert "Wilson score interval" in text
-    survey = at.dataframe[0].value
-    low, high, base = "95% interval, low (%)", "95% interval, high (%)", "Base (respondents)"
+    low, high, base = "Low (95%)", "High (95%)", "Base"
+    # the survey's tables on the page (the tables behind the expanders are the exports': the whole survey table,
+    # the perception table)
+    grids = [d.value for d in at.dataframe if low in d.value.columns and "Question" not in d.value.columns]
+    grids = [g for g in grids if "Recorded total" not in g.columns]
+    survey = pd.concat(grids)
     assert {"%", low, high, base} <= set(survey.columns)  # human column names
     assert not [c for c in survey.columns if "_" in c]
     assert (survey[low] <= survey["%"]).all() and (survey["%"] <= survey[high]).all()
     small = survey[survey[base] < 100]
-    assert len(small) and (small["Small base (under 100)"] == "⚠ yes").all()
+    assert len(small) and (small["Small base"] == "⚠ yes").all()
+    # one table per question and answer, their long text its heading, so the table fits the page: the export
+    # is the one table, with the same headings and every row
+    from safer import views
+    from safer.store import Store
+
+    store = Store(demo_env)
+    try:
+        v = views.consultation(store, "all", "all", "asb")
+    finally:
+        store.close()
+    exported, widths = v.tables["survey results"], v.data["survey columns"]
+    assert set(survey.columns) < set(exported.columns) and {"Question", "Answer"} <= set(exported.columns)
+    assert not {"Question", "Answer"} & set(survey.columns) and len(survey) == len(exported)
+    assert len(grids) == exported.groupby(["Question", "Answer"]).ngroups
+    assert sum(widths[c]["width"] for c in survey.columns) <= 900  # a desktop's main column is about 1,100 px
     fig = figures(at)[0]
     assert fig["layout"]["yaxis"]["title"]["text"] == "% of residents"
     assert fig["layout"]["yaxis2"]["title"]["text"] == "Incidents per month"

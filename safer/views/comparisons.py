@@ -9,6 +9,7 @@ here for display is the verdict and figures that reveal no small count (see `wit
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 
 import pandas as pd
@@ -440,6 +441,83 @@ def verdict_sentence(c: verdicts.Comparison, unit: str) -> str:
     if v == "no clear change":
         return head + "no clear change; the difference is within what chance would give."
     return head + f"{v}, beyond what chance would give."
+
+
+# How sure a verdict is, in words, from the p-value it was judged on (adjusted for many tests where it was shown
+# among many): the wording a cabinet member meets first, beside which the p-value itself is one click away.
+CONFIDENCE_WORDS = ((0.001, "very confident"), (0.01, "confident"), (verdicts.ALPHA, "fairly confident"))
+USUAL_UPS_AND_DOWNS = "the usual ups and downs of these figures"
+
+
+def confidence_words(c: verdicts.Comparison) -> str:
+    """'very confident' (p < 0.001), 'confident' (p < 0.01) or 'fairly confident' (p < 0.05) that a change
+    judged beyond chance is real; '' when the verdict is not beyond chance or its p-value is withheld."""
+    if c.shown_verdict in ("no clear change", "not enough data"):
+        return ""
+    p = c.family_p_value if c.family_verdict is not None else c.p_value
+    if p is None or not math.isfinite(p):
+        return ""
+    return next((words for limit, words in CONFIDENCE_WORDS if p < limit), "")
+
+
+def _real_change(verdict: str) -> str:
+    return {"better": "a real improvement", "worse": "a real change for the worse"}.get(verdict, "a real change")
+
+
+def plain_verdict(c: verdicts.Comparison, unit: str, what: str | None = None) -> str:
+    """A verdict as a cabinet member first meets it, in plain words: what was compared, whether the change is
+    bigger than the ups and downs the indicator usually has, and how confident that is. No model, test or
+    p-value: those are in `method_line` (and `Comparison.method`, `explain`, the exports and the SIA pack).
+    `what` names what was compared where the caller says it better ("2025-28 against the plan before (...)")."""
+    v = c.shown_verdict
+    if v == "not enough data":
+        return f"Not enough months with data to say whether this has changed ({c.note})."
+    cur = fmt.period_label(*c.current_period.split(" to ")) if " to " in c.current_period else c.current_period
+    prev = fmt.period_label(*c.previous_period.split(" to ")) if " to " in c.previous_period else c.previous_period
+    if what is None:
+        what = (
+            f"The last 12 months ({cur}) against the same months a year before"
+            if c.compare == "latest12"
+            else f"{cur} against {prev}"
+        )
+    if c.current_mean is None:  # means withheld (small numbers): the verdict word only
+        head = f"{what} (the figures are withheld here: small numbers): the change is "
+        if v == "no clear change":
+            return head + f"within {USUAL_UPS_AND_DOWNS}, so it may not be a real change."
+        return head + f"bigger than {USUAL_UPS_AND_DOWNS}: it is likely to be {_real_change(v)}."
+    pct = c.change_pct
+    if pct is None or not math.isfinite(pct):
+        size = f"{fmt.number(c.current_mean)} {unit} a month against {fmt.number(c.previous_mean)}"
+        moved = "That change"
+    elif round(abs(pct), 1) == 0:
+        size = f"{fmt.number(c.current_mean)} {unit} a month, the same as before"
+        moved = "That"
+    else:
+        more = "more" if pct > 0 else "fewer"
+        size = (
+            f"{fmt.number(c.current_mean)} {unit} a month against {fmt.number(c.previous_mean)}, "
+            f"{fmt.percent_change(pct).lstrip('+−')} {more}"
+        )
+        moved = "That rise" if pct > 0 else "That fall"
+        per = c.per_resident_change_pct
+        if per is not None and math.isfinite(per) and (per > 0) != (pct > 0):  # the test's own direction differs
+            size += f", but {fmt.percent_change(per).lstrip('+−')} {'more' if per > 0 else 'fewer'} per {c.per}"
+            moved = f"The change per {c.per}"
+    head = f"{what}: {size}. "
+    if v == "no clear change":
+        if c.verdict != v and c.family_size:  # beyond chance alone, not among the indicators looked at together
+            return head + (
+                f"{moved} is a little more than {USUAL_UPS_AND_DOWNS}, but with {c.family_size} indicators looked "
+                "at together one change of this size can turn up by chance, so we cannot yet be confident it is a "
+                "real change."
+            )
+        return head + f"{moved} is within {USUAL_UPS_AND_DOWNS}, so we cannot be confident it is a real change."
+    real = _real_change(v)
+    sure = confidence_words(c)
+    return head + (
+        f"{moved} is bigger than {USUAL_UPS_AND_DOWNS}: "
+        + (f"we can be {sure} it is {real}." if sure else f"it is likely to be {real}.")
+    )
 
 
 def cycle_sentence(c: verdicts.Comparison, unit: str) -> str:

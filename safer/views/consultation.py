@@ -8,21 +8,66 @@ from .. import charts, fmt, queries, stats
 from .base import View, cached, stamp
 
 # What a reader looks for first comes first (the answer, its share and interval, its base); the source and
-# theme, often the same on every row, come last, so a narrow screen shows the figures before scrolling.
+# theme, often the same on every row, come last, so a narrow screen shows the figures before scrolling. The
+# headings are the shared ones (`fmt.COLUMN_HEADINGS`), short so that the table fits a desktop's width; the page
+# and the exports show the same.
 SURVEY_COLUMNS = {
-    "period": "Period",
-    "question": "Question",
-    "answer": "Answer",
-    "percent": "%",
-    "ci_low_pct": "95% interval, low (%)",
-    "ci_high_pct": "95% interval, high (%)",
-    "respondents": "Base (respondents)",
-    "base_note": f"Small base (under {stats.SMALL_BASE})",
-    "agreeing": "Giving the answer",
-    "theme": "Theme",
-    "source": "Source",
-    "synthetic": "Synthetic",
+    c: fmt.column_label(c)
+    for c in (
+        "period",
+        "question",
+        "answer",
+        "percent",
+        "ci_low_pct",
+        "ci_high_pct",
+        "respondents",
+        "base_note",
+        "agreeing",
+        "theme",
+        "source",
+        "synthetic",
+    )
 }
+# Each heading's width and what it means (on hover), for the page's tables: a question and an answer are the
+# heading of their own table there (`by_question`), so no column holds their long text.
+SURVEY_COLUMN_CONFIG = {
+    "Period": {"width": 80},
+    "%": {"width": 60, "help": "The share of respondents giving the answer, %"},
+    "Low (95%)": {"width": 90, "help": "The 95% interval (Wilson) around the %: its low end"},
+    "High (95%)": {"width": 90, "help": "The 95% interval (Wilson) around the %: its high end"},
+    "Base": {"width": 70, "help": "Respondents asked the question"},
+    "Small base": {"width": 95, "help": f"A base under {stats.SMALL_BASE}: the interval is wide"},
+    "Count": {"width": 70, "help": "Respondents giving the answer"},
+    "Theme": {"width": 180},
+    "Source": {"width": 240},
+    "Synthetic": {"width": 90, "help": "Demo figures, not real survey results"},
+}
+
+
+def by_question(table: pd.DataFrame) -> tuple[list[tuple[str, str, pd.DataFrame]], str]:
+    """The survey results as the page shows them: one small table per question and answer, so that no column
+    holds the long text of either and the figures come first on a phone's width too. The columns with one value
+    in every row of the page (often the source, whether synthetic) are said once above the tables instead, and
+    the theme of a question beside its answer. Returns [(question, 'Answer: ... · Theme: ...', table)] and the
+    sentence ('' when no column is the same throughout). The exports keep the one table, with the same headings."""
+    same = [c for c in ("Theme", "Source", "Synthetic") if len(table) > 1 and table[c].nunique(dropna=False) == 1]
+    words = []
+    for c in same:
+        v = table[c].iloc[0]
+        if c == "Synthetic":
+            words.append("every row is synthetic demo data" if bool(v) else "no row is synthetic")
+        else:
+            words.append(f"{c.lower()}: {v}")
+    said = ("In every row, " + "; ".join(words) + ".") if words else ""
+    out = []
+    for (question, answer), t in table.groupby(["Question", "Answer"], sort=False):
+        line = [f"Answer: {answer}"]
+        drop = {"Question", "Answer", *same}
+        if "Theme" not in same and t["Theme"].nunique(dropna=False) == 1:
+            line.append(f"Theme: {t['Theme'].iloc[0]}")
+            drop.add("Theme")
+        out.append((str(question), " · ".join(line), t[[c for c in t.columns if c not in drop]].reset_index(drop=True)))
+    return out, said
 
 
 def perception_period(survey: pd.DataFrame, monthly: pd.DataFrame) -> str:
@@ -52,6 +97,7 @@ def consultation(store, source: str = "all", theme: str = "all", indicator_id: s
     )
     survey = stats.survey_estimates(rows[rows.source_type == "survey"])
     tables, figures, notes, sentences = {}, {}, [], []
+    groups, same = [], ""
     if everything.synthetic.any():
         notes.append(
             "Rows marked synthetic in consultation.csv are demo figures, not real survey results or real consultation."
@@ -60,10 +106,10 @@ def consultation(store, source: str = "all", theme: str = "all", indicator_id: s
         table = survey.assign(base_note=["⚠ yes" if s else "" for s in survey.small_base])[list(SURVEY_COLUMNS)].rename(
             columns=SURVEY_COLUMNS
         )
-        table["%"] = table["%"].round(1)
-        table["95% interval, low (%)"] = table["95% interval, low (%)"].round(1)
-        table["95% interval, high (%)"] = table["95% interval, high (%)"].round(1)
+        for c in ("percent", "ci_low_pct", "ci_high_pct"):
+            table[SURVEY_COLUMNS[c]] = table[SURVEY_COLUMNS[c]].round(1)
         tables["survey results"] = table
+        groups, same = by_question(table)
         if survey.small_base.any():
             n = int(survey.small_base.sum())
             notes.append(
@@ -82,7 +128,14 @@ def consultation(store, source: str = "all", theme: str = "all", indicator_id: s
         }
     )
     _s, _t, inds = choices(store)
-    data = {"said": said, "indicators": inds, "indicator": None}
+    data = {
+        "said": said,
+        "indicators": inds,
+        "indicator": None,
+        "survey by question": groups,  # the page's survey tables: one per question (see `by_question`)
+        "survey same": same,
+        "survey columns": SURVEY_COLUMN_CONFIG,
+    }
     shown = indicator_id if indicator_id is not None and indicator_id in set(inds.indicator_id) else None
     if shown is not None and (source != "all" or theme != "all"):
         linked = everything[

@@ -130,12 +130,14 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
                     f"{fmt.number(bars[i - 1])}); the verdict compares only the calendar months both cycles have."
                 )
             sentences.append(sentence)
-    for r in rows:
-        if r["months_not_yet"]:
-            sentences.append(
-                f"{r['cycle_id']} is under way: {fmt.plural(r['months_not_yet'], 'month')} of "
-                f"{r['months_in_cycle']} have not happened yet (not missing data)."
-            )
+    under_way = [
+        f"{r['cycle_id']} is under way: {fmt.plural(r['months_not_yet'], 'month')} of "
+        f"{r['months_in_cycle']} have not happened yet (not missing data)."
+        for r in rows
+        if r["months_not_yet"]
+    ]
+    with_figures = list(sentences)  # each verdict with its means and change, beside the method
+    sentences += under_way
     table = pd.DataFrame(
         {
             "Plan cycle": comparison["cycle_id"],
@@ -193,5 +195,18 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
             f"python -m safer query cycle_months --indicator {indicator_id} --area {code}",
             f"python -m safer explain --indicator {indicator_id} --area {code} --compare cycle --json",
         ],
-        data={"indicator": ind, "area": a, "comparisons": dict(verdict_lines)},
+        data={
+            "indicator": ind,
+            "area": a,
+            "comparisons": dict(verdict_lines),
+            # each verdict in plain words, as a cabinet member first meets it; `sentences` give the figures
+            "plain": [
+                comparisons.plain_verdict(
+                    c, str(ind["unit"]), what=f"{cid} against the plan before ({c.basis.split(', ', 1)[-1]})"
+                )
+                for cid, c in verdict_lines
+            ]
+            + under_way,
+            "with_figures": with_figures,
+        },
     )

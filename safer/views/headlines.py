@@ -39,6 +39,7 @@ class Card:
     period: str  # "Oct 2025 to Sep 2026"
     months_line: str  # the months the headline covers: "Oct 2025 to Sep 2026 (9 of 12 months with data)"
     change: str  # "−6.9% on the same months a year before"
+    plain: str  # the verdict in plain words (`comparisons.plain_verdict`): what a cabinet member reads first
     verdict: str  # the family verdict shown
     symbol: str
     colour: str
@@ -187,6 +188,10 @@ def overview(store, cycle: str | None = None) -> View:
                 period=period,
                 months_line=months_line,
                 change=change,
+                # the months are the line above it on the card
+                plain=comparisons.plain_verdict(
+                    c, unit, what="The last 12 months against the same months a year before"
+                ),
                 verdict=c.shown_verdict,
                 symbol=sym,
                 colour=colour,
@@ -248,8 +253,22 @@ def overview(store, cycle: str | None = None) -> View:
             f"python -m safer explain --indicator all --compare cycle --cycle {cycle}",
             f"python -m safer query headline_indicators --cycle {cycle}",
         ],
-        data={"cards": cards, "cycle": cycle, "cycles": cyc, "past": is_past, "end_month": end},
+        data={
+            "cards": cards,
+            "cycle": cycle,
+            "cycles": cyc,
+            "past": is_past,
+            "end_month": end,
+            "how": HOW_CARDS_COMPARE,  # in plain words, above the cards; the technical note is `detail`
+        },
     )
+
+
+HOW_CARDS_COMPARE = (
+    "Each card compares the same calendar months, so the time of year and missing months cannot make a change. "
+    "Several indicators are looked at together, so a change has to be clearer than it would alone to count as "
+    "real. How each verdict was worked out is one click away on its card."
+)
 
 
 def _cycle_line(c: verdicts.Comparison) -> str:

@@ -61,13 +61,21 @@ def _judge_wards(rates: pd.DataFrame, indicator_id: str, period: str):
     above = [a.area_name for a in f.areas if a.position == "above"]
     below = [a.area_name for a in f.areas if a.position == "below"]
     within = len(f.areas) - len(above) - len(below)
+    # In plain words for a cabinet member: the 99.8% funnel limits, the over-dispersion and the winsorised
+    # z-scores are the method (`f.method`, shown one click away, in the exports and the SIA pack).
     parts = [f"above: {', '.join(above)}" if above else "", f"below: {', '.join(below)}" if below else ""]
     said = "; ".join(p for p in parts if p)
-    sentence = (
-        f"Allowing for chance and for how much wards usually differ (99.8% funnel limits around the rate of the "
-        f"{len(f.areas)} wards with a rate): "
-        + (f"{said}; the other {within} are within." if said else f"all {within} are within.")
-    )
+    if said:
+        sentence = (
+            f"Allowing for chance and for how much wards normally differ, {len(above) + len(below)} of the "
+            f"{len(f.areas)} wards with a rate stand out from the usual spread ({said}): we can be very confident "
+            f"these differ from the rest. The other {within} are within it."
+        )
+    else:
+        sentence = (
+            f"No ward stands out: allowing for chance and for how much wards normally differ, the {within} wards "
+            "with a rate are all within the usual spread."
+        )
     flag = "total" + export.SUPPRESSED_SUFFIX
     withheld = int(rates[(rates.area_type == "ward")][flag].fillna(False).astype(bool).sum()) if flag in rates else 0
     if withheld:  # the lowest wards: leaving them out raises the rate the others are set against
@@ -83,8 +91,8 @@ def _judge_wards(rates: pd.DataFrame, indicator_id: str, period: str):
         sentence += (
             f" The highest, {top.area_name} at {fmt.number(top.rate_per_1000, 1)} a year per 1,000 "
             f"({top.rate_per_1000 / f.group_rate_per_1000:.1f} times the {fmt.number(f.group_rate_per_1000, 1)} of all "
-            "the wards), is within them: wards differ this much from one another routinely, so that alone does "
-            "not mark it out."
+            "the wards), is within the usual spread: wards differ this much from one another routinely, so that "
+            "alone does not mark it out."
         )
     return rates, (sentence, f.method.replace("similar areas", "wards") + ".")
 

@@ -11,13 +11,13 @@ v = views.trend(ui.store(), indicator["indicator_id"], area["area_code"])
 
 # the verdict first, in plain words: on a phone it would otherwise come a screen or two below the chart
 st.markdown(ui.md_escape(v.data["plain"]))
-fig, phone = v.figures["trend chart"], v.data["phone chart"]
+fig = v.figures["trend chart"]
 mark = ui.url_mark()
 if mark:
     st.caption(f"The solid black line marks {mark['date']}, the date in the link you followed, labelled:")
     st.text(mark["label"])
-    fig, phone = ui.with_marked_date(fig, mark), ui.with_marked_date(phone, mark)
-ui.chart_for_width(fig, phone, "trend_chart")
+    fig = ui.with_marked_date(fig, mark)
+st.plotly_chart(fig, width="stretch", theme=None)
 if v.data["events"]:
     st.markdown("**Events marked on the chart**")
     st.markdown("\n".join(f"- {ui.md_escape(e)}" for e in v.data["events"]))

@@ -411,6 +411,9 @@ def numbered_events(events: pd.DataFrame | None, first_month: str, last_month: s
     return ev.reindex(columns=cols)
 
 
+TREND_MARGIN = dict(l=62, r=30)  # px: the time chart's side margins (see trend_chart)
+
+
 def trend_chart(
     monthly: pd.DataFrame,
     rolling: pd.Series | None,
@@ -501,34 +504,16 @@ def trend_chart(
         f"{label} in {area_name}, by month",
         subtitle,
         height=660,
-        margin=dict(l=90, r=40, t=130, b=150),
+        margin=dict(l=TREND_MARGIN["l"], r=TREND_MARGIN["r"], t=130, b=150),
     )
+    # narrow side margins, the y axis's labels pushing the left one out only if they need it: on a phone (a chart
+    # about 342 px wide) margins of 90 and 40 px left the plot 212 px, these about 250 (one figure for every width)
+    fig.update_yaxes(automargin=True, title_standoff=4)
     _legend_at_bottom(fig)
     fig.update_layout(hovermode="closest")
     _add_synthetic(fig, synthetic)
     fit_event_numbers(fig, *EVENT_PLOT)
     return fit_gap_labels(fig)
-
-
-PHONE_MARGIN = dict(l=62, r=30)  # px: a phone's chart is about 342 px wide; the desktop's margins left the plot 212
-
-
-def for_phone(fig: go.Figure) -> go.Figure:
-    """A copy of a time chart (`trend_chart`) for a phone's width, shown there in place of it (`ui.chart_for_width`):
-    narrower side margins (the y axis's labels push the left one out if they need it), no "Month" under the dates,
-    and the synthetic stamp kept at the figure's left edge. The title, subtitle, legend, limits, events and gap
-    labels are the desktop figure's own, so both say the same; exports use the desktop figure."""
-    f = go.Figure(fig)
-    left = f.layout.margin.l if f.layout.margin.l is not None else 80
-    f.update_layout(margin=PHONE_MARGIN)
-    f.update_yaxes(automargin=True, title_standoff=4)
-    if f.layout.xaxis.title.text == "Month":
-        f.update_xaxes(title_text=None)
-        f.update_layout(height=(f.layout.height or 600) - 30, margin=dict(b=(f.layout.margin.b or 150) - 30))
-    for a in f.layout.annotations:
-        if a.name == "synthetic":  # it was shifted left by the desktop's margin, to the figure's edge
-            a.xshift = (a.xshift or 0) + (left - PHONE_MARGIN["l"])
-    return f
 
 
 def _cycle_layer(fig: go.Figure, cycles: pd.DataFrame | None, first_m: str, last_m: str) -> None:

@@ -557,21 +557,6 @@ def view_sources(v) -> None:
             st.code("\n".join(v.queries), language=None, wrap_lines=True)  # plain: highlighting fails contrast
 
 
-PHONE_WIDTH = 640  # px: below this Streamlit stacks columns; a chart's phone figure is shown in place of its own
-
-
-def chart_for_width(fig, phone_fig, key: str) -> None:
-    """A chart drawn for the screen's width: `fig` on a desktop, `phone_fig` (e.g. `charts.for_phone`) below
-    PHONE_WIDTH, switched by CSS (the server does not know the width), as a briefing's slide does."""
-    st.html(
-        f"<style>.st-key-{key}_phone {{ display: none; }} @media (max-width: {PHONE_WIDTH - 1}px) "
-        f"{{ .st-key-{key} {{ display: none; }} .st-key-{key}_phone {{ display: block; }} }}</style>"
-    )
-    for k, f in ((key, fig), (f"{key}_phone", phone_fig)):
-        with st.container(key=k):
-            st.plotly_chart(f, width="stretch", theme=None, key=f"chart_{k}")
-
-
 def with_marked_date(fig, mark: dict):
     """A copy of a (shared, cached) figure with the date from the link marked on it."""
     import plotly.graph_objects as go

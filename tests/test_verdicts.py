@@ -838,14 +838,15 @@ JARGON = ("dispersion", "poisson", "glm", "welch", "satterthwaite", "degrees of 
 
 def test_a_verdict_in_plain_words_says_what_was_compared_against_the_usual_ups_and_downs_and_how_sure():
     """Where a cabinet member first meets a verdict: the months compared, the change, whether it is bigger than
-    the indicator's usual ups and downs, and the confidence in words from the p-value the verdict was judged on;
+    the indicator's usual ups and downs, and the strength of the evidence in words from the p-value the verdict was
+    judged on (evidence, never confidence that the change is real: a p-value is not that probability);
     no model or test (the method stays in `Comparison.method` and `method_line`)."""
     from safer.views import comparisons as cmp
 
     cases = {
-        "very confident it is a real improvement": _plain_case(),
-        "we can be confident it is a real improvement": _plain_case(p_value=0.004),
-        "fairly confident it is a real improvement": _plain_case(p_value=0.03),
+        "the evidence that it is a real improvement is very strong": _plain_case(),
+        "the evidence that it is a real improvement is strong": _plain_case(p_value=0.004),
+        "the evidence that it is a real improvement is moderate": _plain_case(p_value=0.03),
         "within the usual ups and downs": _plain_case(p_value=0.3, verdict="no clear change"),
         # beyond chance alone, not among the indicators judged together: the family's verdict and p-value rule
         "with 5 indicators looked at together": _plain_case(
@@ -860,18 +861,19 @@ def test_a_verdict_in_plain_words_says_what_was_compared_against_the_usual_ups_a
         assert not any(j in words.lower() for j in JARGON), words
         assert "Welch-Satterthwaite" in cmp.method_line(c)  # the method is kept, one click away
     assert "100 incidents a month against 120, 16.7% fewer. That fall is bigger" in cmp.plain_verdict(
-        cases["very confident it is a real improvement"], "incidents"
+        cases["the evidence that it is a real improvement is very strong"], "incidents"
     )
-    assert "very confident" not in cmp.plain_verdict(cases["we can be confident it is a real improvement"], "x")
-    # the family's p-value decides the confidence where the family's verdict is shown
+    assert "very strong" not in cmp.plain_verdict(cases["the evidence that it is a real improvement is strong"], "x")
+    assert not any("confiden" in cmp.plain_verdict(c, "x") for c in cases.values())
+    # the family's p-value decides the strength where the family's verdict is shown
     fam = _plain_case(p_value=0.0001, family_p_value=0.02, family_verdict="better", family_size=5)
-    assert "fairly confident" in cmp.plain_verdict(fam, "incidents")
+    assert "is moderate" in cmp.plain_verdict(fam, "incidents")
     # small numbers below borough level: the verdict word only, no figures
     hidden = _plain_case(current_mean=None, previous_mean=None, change_pct=None, p_value=None, verdict="better")
     words = cmp.plain_verdict(hidden, "incidents")
     assert (
         "withheld" in words
-        and "likely to be a real improvement" in words
+        and "more than chance alone would give" in words
         and not any(ch.isdigit() for ch in words.split(":")[-1])
     )
     assert cmp.plain_verdict(_plain_case(verdict="not enough data", note="3 months with data"), "x").startswith(

@@ -230,7 +230,7 @@ def test_a_page_checks_the_extracts_on_disk_once_per_run(demo_env, monkeypatch):
     real = store_module.fingerprint
     monkeypatch.setattr(store_module, "fingerprint", lambda d: checks.append(d) or real(d))
     at.run()
-    assert not at.exception and len(at.get("plotly_chart")) == 2  # the trend chart, and for a phone
+    assert not at.exception and len(at.get("plotly_chart")) == 1
     assert checks == [PROJECT / "data"]  # once, though the page and its helpers ask for the store many times
 
 

@@ -443,21 +443,23 @@ def verdict_sentence(c: verdicts.Comparison, unit: str) -> str:
     return head + f"{v}, beyond what chance would give."
 
 
-# How sure a verdict is, in words, from the p-value it was judged on (adjusted for many tests where it was shown
-# among many): the wording a cabinet member meets first, beside which the p-value itself is one click away.
-CONFIDENCE_WORDS = ((0.001, "very confident"), (0.01, "confident"), (verdicts.ALPHA, "fairly confident"))
+# How strong the evidence of a change is, in words, from the p-value it was judged on (adjusted for many tests
+# where it was shown among many): the wording a cabinet member meets first, the p-value itself one click away.
+# Evidence, not confidence: a p-value is how rarely chance alone would give a change this size, not how likely the
+# change is to be real (p-values read as strength of evidence: Sterne and Davey Smith, BMJ 2001;322:226-31).
+EVIDENCE_WORDS = ((0.001, "very strong"), (0.01, "strong"), (verdicts.ALPHA, "moderate"))
 USUAL_UPS_AND_DOWNS = "the usual ups and downs of these figures"
 
 
-def confidence_words(c: verdicts.Comparison) -> str:
-    """'very confident' (p < 0.001), 'confident' (p < 0.01) or 'fairly confident' (p < 0.05) that a change
-    judged beyond chance is real; '' when the verdict is not beyond chance or its p-value is withheld."""
+def evidence_words(c: verdicts.Comparison) -> str:
+    """'very strong' (p < 0.001), 'strong' (p < 0.01) or 'moderate' (p < 0.05): the evidence of a change judged
+    beyond chance; '' when the verdict is not beyond chance or its p-value is withheld."""
     if c.shown_verdict in ("no clear change", "not enough data"):
         return ""
     p = c.family_p_value if c.family_verdict is not None else c.p_value
     if p is None or not math.isfinite(p):
         return ""
-    return next((words for limit, words in CONFIDENCE_WORDS if p < limit), "")
+    return next((words for limit, words in EVIDENCE_WORDS if p < limit), "")
 
 
 def _real_change(verdict: str) -> str:
@@ -466,7 +468,7 @@ def _real_change(verdict: str) -> str:
 
 def plain_verdict(c: verdicts.Comparison, unit: str, what: str | None = None) -> str:
     """A verdict as a cabinet member first meets it, in plain words: what was compared, whether the change is
-    bigger than the ups and downs the indicator usually has, and how confident that is. No model, test or
+    bigger than the ups and downs the indicator usually has, and how strong the evidence is. No model, test or
     p-value: those are in `method_line` (and `Comparison.method`, `explain`, the exports and the SIA pack).
     `what` names what was compared where the caller says it better ("2025-28 against the plan before (...)")."""
     v = c.shown_verdict
@@ -483,8 +485,8 @@ def plain_verdict(c: verdicts.Comparison, unit: str, what: str | None = None) ->
     if c.current_mean is None:  # means withheld (small numbers): the verdict word only
         head = f"{what} (the figures are withheld here: small numbers): the change is "
         if v == "no clear change":
-            return head + f"within {USUAL_UPS_AND_DOWNS}, so it may not be a real change."
-        return head + f"bigger than {USUAL_UPS_AND_DOWNS}: it is likely to be {_real_change(v)}."
+            return head + f"within {USUAL_UPS_AND_DOWNS}, so it could be chance alone."
+        return head + f"bigger than {USUAL_UPS_AND_DOWNS}: more than chance alone would give."
     pct = c.change_pct
     if pct is None or not math.isfinite(pct):
         size = f"{fmt.number(c.current_mean)} {unit} a month against {fmt.number(c.previous_mean)}"
@@ -508,15 +510,14 @@ def plain_verdict(c: verdicts.Comparison, unit: str, what: str | None = None) ->
         if c.verdict != v and c.family_size:  # beyond chance alone, not among the indicators looked at together
             return head + (
                 f"{moved} is a little more than {USUAL_UPS_AND_DOWNS}, but with {c.family_size} indicators looked "
-                "at together one change of this size can turn up by chance, so we cannot yet be confident it is a "
-                "real change."
+                "at together one change of this size can turn up by chance, so it could still be chance alone."
             )
-        return head + f"{moved} is within {USUAL_UPS_AND_DOWNS}, so we cannot be confident it is a real change."
+        return head + f"{moved} is within {USUAL_UPS_AND_DOWNS}, so it could be chance alone."
     real = _real_change(v)
-    sure = confidence_words(c)
+    strength = evidence_words(c)
     return head + (
         f"{moved} is bigger than {USUAL_UPS_AND_DOWNS}: "
-        + (f"we can be {sure} it is {real}." if sure else f"it is likely to be {real}.")
+        + (f"the evidence that it is {real} is {strength}." if strength else "more than chance alone would give.")
     )
 
 

@@ -151,7 +151,6 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
             # the verdict in plain words, as a cabinet member first meets it; the sentence with the figures and
             # the method are `sentences[0]` and `detail`
             "plain": comparisons.plain_verdict(c, str(ind["unit"])),
-            "phone chart": charts.for_phone(fig),  # shown in place of the trend chart on a phone's width
             "monthly": monthly,
             "limits": limits,
             "events": event_lines,  # numbered as on the chart, for the list beneath it

@@ -68,8 +68,8 @@ def _judge_wards(rates: pd.DataFrame, indicator_id: str, period: str):
     if said:
         sentence = (
             f"Allowing for chance and for how much wards normally differ, {len(above) + len(below)} of the "
-            f"{len(f.areas)} wards with a rate stand out from the usual spread ({said}): we can be very confident "
-            f"these differ from the rest. The other {within} are within it."
+            f"{len(f.areas)} wards with a rate stand out from the usual spread ({said}): chance alone would rarely "
+            f"put a ward that far out. The other {within} are within it."
         )
     else:
         sentence = (

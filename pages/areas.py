@@ -20,12 +20,12 @@ st.markdown("**" + ui.md_escape(v.sentences[0]) + "**")
 if v.data["map"] is not None:
     left, right = st.columns([3, 2])
     with right:
-        st.plotly_chart(v.data["map"], width="stretch", theme=None)
+        ui.chart(v.data["map"])
         ui.caption(v.data["attribution"])
 else:
     left = st.container()
 with left:
-    st.plotly_chart(v.figures["ward ranking chart"], width="stretch", theme=None)
+    ui.chart(v.figures["ward ranking chart"])
     ui.caption(*v.sentences[1:])
 for note in v.notes:
     ui.caption(note)

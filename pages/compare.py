@@ -30,14 +30,14 @@ v = views.compare(s, iid, gid)
 if v.data["funnel"].areas and not any(a.is_partnership for a in v.data["funnel"].areas):
     st.info("The partnership's own area has no counts in this comparator group, so only the other areas are shown.")
 st.markdown("**" + ui.md_escape(v.sentences[0]) + "**")
-st.plotly_chart(v.figures["funnel plot"], width="stretch", theme=None)
+ui.chart(v.figures["funnel plot"])
 for sentence in v.sentences[1:]:
     ui.caption(sentence)
 ui.caption(v.detail[0])
 ui.stamp(v.meta.period, v.meta.source)
 
 st.subheader("Over time")
-st.plotly_chart(v.figures["comparator trend chart"], width="stretch", theme=None)
+ui.chart(v.figures["comparator trend chart"])
 ind = v.data["indicator"]
 ui.stamp(f"{ind['first_month']} to {ind['last_month']}", v.meta.source)
 ui.view_tables(v)

@@ -42,7 +42,7 @@ if v.data["indicator"] is None:
         or "No survey question in consultation.csv is set against an indicator (indicator_id)."
     )
 else:
-    st.plotly_chart(v.figures["perception chart"], width="stretch", theme=None)
+    ui.chart(v.figures["perception chart"])
     ui.caption(v.sentences[0])
     ui.stamp(v.data["period"], f"consultation.csv; {v.data['indicator']['source']}")
 

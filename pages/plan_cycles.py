@@ -9,7 +9,7 @@ p = ui.header("Plan cycles", "How did this indicator move from one plan cycle to
 indicator, area = ui.indicator_and_area()
 v = views.cycle_comparison(ui.store(), indicator["indicator_id"], area["area_code"])
 
-st.plotly_chart(v.figures["cycle means chart"], width="stretch", theme=None)
+ui.chart(v.figures["cycle means chart"])
 st.markdown("\n".join("- " + ui.md_escape(sentence) for sentence in v.data["plain"]))
 ui.caption(v.notes[0])
 with st.expander("How the verdicts were worked out"):
@@ -18,7 +18,7 @@ with st.expander("How the verdicts were worked out"):
 ui.stamp(f"{v.meta.period} (plan cycles)", v.meta.source)
 
 st.subheader("Month by month, cycles lined up")
-st.plotly_chart(v.figures["cycles lined up chart"], width="stretch", theme=None)
+ui.chart(v.figures["cycles lined up chart"])
 ui.caption(v.notes[1])
 ui.view_tables(v)
 ui.view_sources(v)

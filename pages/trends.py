@@ -17,7 +17,7 @@ if mark:
     st.caption(f"The solid black line marks {mark['date']}, the date in the link you followed, labelled:")
     st.text(mark["label"])
     fig = ui.with_marked_date(fig, mark)
-st.plotly_chart(fig, width="stretch", theme=None)
+ui.chart(fig)
 if v.data["events"]:
     st.markdown("**Events marked on the chart**")
     st.markdown("\n".join(f"- {ui.md_escape(e)}" for e in v.data["events"]))

@@ -191,6 +191,7 @@ def _base_layout(
     height = height + margin["t"] - given
     t.update(yref="container", y=1 - (MODEBAR_CLEAR + _title_lead(lines)) / height, yanchor="top")
     fig.update_layout(
+        meta={"title_block": block},  # what `lift_title` gives back when a page shows the title as its own text
         template=TEMPLATE,
         title=t,
         font=dict(size=BASE_FONT, color="#222222"),
@@ -236,6 +237,38 @@ def _readable_axes(fig: go.Figure) -> None:
         ax.tickfont.size = ax.tickfont.size or 14
         ax.title.font.color = ax.title.font.color or "#222222"
         ax.title.font.size = ax.title.font.size or BASE_FONT
+
+
+def _plain(text) -> str:
+    """Plotly text as plain text: line breaks as spaces, tags dropped, entities read."""
+    return html.unescape(re.sub(r"<[^>]+>", "", str(text or "").replace("<br>", " "))).strip()
+
+
+def lift_title(fig: go.Figure) -> tuple[str, str, go.Figure]:
+    """A chart's title and subtitle as plain text, and a copy of the figure without them and with the same plot:
+    for a page that shows them as its own text above the chart, wrapping to the screen's width. Wrapped in the
+    figure at `TITLE_WRAP` characters (what a phone's width takes), they gave a desktop's or a projector's chart a
+    header of three to five short lines over an empty width. The top margin and the figure's height lose the
+    title block (`_base_layout`), the synthetic stamp keeps its place at the top, and every label on the plot's
+    top edge keeps its place above the plot. Exported images keep the figure's own title. A figure that
+    `_base_layout` did not lay out comes back as it is, with ("", "")."""
+    meta = fig.layout.meta
+    block = meta.get("title_block") if isinstance(meta, dict) else None
+    if not block or not fig.layout.title.text:
+        return "", "", fig
+    title, subtitle = _plain(fig.layout.title.text), _plain(fig.layout.title.subtitle.text)
+    f = go.Figure(fig)
+    m = f.layout.margin
+    f.update_layout(
+        title=dict(text="", subtitle=dict(text="")),
+        height=(f.layout.height or 600) - block,
+        margin=dict(t=(m.t if m.t is not None else 100) - block),
+        meta={},
+    )
+    for a in f.layout.annotations:
+        if a.name == "synthetic":  # it hangs from the plot's top edge by the margin above it
+            a.yshift = (a.yshift or 0) - block
+    return title, subtitle, f
 
 
 MODEBAR_CLEAR = 34  # px from the figure's top: Plotly's mode bar (its toolbar) is drawn over the top 28 px
@@ -1034,9 +1067,9 @@ def cycle_means_chart(comparison: pd.DataFrame, indicator: dict, synthetic: bool
         tickformat=",",
     )
     ci_note = (
-        f"Error bars: 95% interval widened for extra month-to-month variation (dispersion {disp:.1f})."
+        f"Error bars: 95% interval, widened as months vary {disp:.1f} times as much as chance alone would make them."
         if use_adj
-        else "Error bars: exact 95% Poisson interval (Garwood)."
+        else "Error bars: 95% interval for a count that varies by chance alone (exact, Garwood's)."
     )
     _base_layout(
         fig,

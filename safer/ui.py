@@ -23,7 +23,7 @@ import pandas as pd
 import streamlit as st
 
 from . import briefing as briefings  # noqa: F401 - re-exported: the briefing page reads its slides here
-from . import config, export, fmt, views
+from . import charts, config, export, fmt, views
 from .store import BuildError, ParquetStore, Store
 
 
@@ -555,6 +555,18 @@ def view_sources(v) -> None:
         if shown:
             st.caption("The same numbers from the command line (each query is a file in queries/):")
             st.code("\n".join(v.queries), language=None, wrap_lines=True)  # plain: highlighting fails contrast
+
+
+def chart(fig, **kw) -> None:
+    """A view's chart on the page: its title (bold) and subtitle (a caption) as the page's own text, which wraps to
+    the screen's width, above the figure drawn without them (`charts.lift_title`); exports keep the figure whole.
+    `kw` goes to `st.plotly_chart`."""
+    title, subtitle, shown = charts.lift_title(fig)
+    if title:
+        st.markdown(f"**{md_escape(title)}**")
+    if subtitle:
+        caption(subtitle)
+    st.plotly_chart(shown, width="stretch", theme=None, **kw)
 
 
 def with_marked_date(fig, mark: dict):

@@ -344,7 +344,7 @@ def test_a_copied_url_reopens_the_same_filters(dashboard, context, browser):
     assert_no_exception(page)
     assert combobox_value(page, "Indicator") == "Burglary"
     assert combobox_value(page, "Area") == "Cheadle and Gatley"
-    assert "Cheadle and Gatley" in page.evaluate(bs.CHARTS_JS)[0]["title"]
+    assert "Cheadle and Gatley" in page.locator("strong", has_text="by month").first.inner_text()
 
     select(page, "Area", areas["E05000791"])
     page.wait_for_url(lambda u: "area=E05000791" in u)
@@ -354,7 +354,7 @@ def test_a_copied_url_reopens_the_same_filters(dashboard, context, browser):
     wait_ready(page, 1)
     assert_no_exception(page)
     assert query(page) == {"indicator": "asb", "area": "E05000791"}
-    assert areas["E05000791"] in page.evaluate(bs.CHARTS_JS)[0]["title"]
+    assert areas["E05000791"] in page.locator("strong", has_text="by month").first.inner_text()
 
     other = browser.new_context(viewport={"width": 1400, "height": 1000})  # a new visitor with the link
     try:

@@ -5,6 +5,7 @@ other (`figure_layout`). Needs Chromium, as the PDF and image exports do."""
 from __future__ import annotations
 
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 from figure_layout import (
     DESKTOP,
@@ -240,6 +241,35 @@ def test_a_long_title_keeps_clear_of_the_mode_bar_legend_stamp_and_plot(demo_env
             assert t["box"][0] >= 0 and t["box"][2] <= width, where + ("cut at the edge",)
             hit = [o["what"] for o in others if overlap(t["box"], o["box"], 1)]
             assert not hit, where + (hit,)
+
+
+def test_a_chart_shown_under_its_page_title_keeps_its_plot_and_its_labels_and_stamp_in_place(demo_env):
+    """On a page a chart's title and subtitle are the page's own text (`ui.chart`, `charts.lift_title`): wrapped in
+    the figure for a phone, they gave a desktop's chart a header of three to five short lines. The figure drawn
+    without them has the same plot, 1-5 title lines shorter, its stamp still at its top under the mode bar, and
+    no text over another at a phone's, a desktop's and a projector's width."""
+    figs = list(_long_titled_figures(True).values()) + [_gappy_trend(), _close_events_trend()]
+    lifted = [charts.lift_title(f) for f in figs]
+    for f, (title, subtitle, g) in zip(figs, lifted):
+        assert title and "<" not in title and not g.layout.title.text and not g.layout.title.subtitle.text
+        assert subtitle == charts._plain(f.layout.title.subtitle.text) and "<br>" not in subtitle
+        assert title == " ".join(charts._plain(f.layout.title.text).split())
+        block = f.layout.meta["title_block"]
+        assert f.layout.height - g.layout.height == block == f.layout.margin.t - g.layout.margin.t
+        assert block >= charts.TITLE_LINE
+    jobs = [(i, w) for i in range(len(figs)) for w in WIDTHS]
+    drawn = draw([(lifted[i][2], w) for i, w in jobs] + [(figs[i], w) for i, w in jobs])
+    for (i, width), low, whole in zip(jobs, drawn[: len(jobs)], drawn[len(jobs) :]):
+        where = (i, width)
+        assert low["plot"]["h"] == pytest.approx(whole["plot"]["h"], abs=4), where  # automargin: a pixel or two
+        assert low["plot"]["w"] == pytest.approx(whole["plot"]["w"], abs=1), where
+        assert plot_box(low)[1] <= plot_box(whole)[1] - charts.TITLE_LINE + 1, where  # the plot moved up
+        stamp = [a["box"] for a in low["annotations"] if a["name"] == "synthetic"]
+        assert len(stamp) == 1 and stamp[0][1] >= 0 and not overlap(stamp[0], low["modebar"]), where
+        assert not overlapping_texts(low["texts"]), (where, overlapping_texts(low["texts"]))
+    # a figure laid out some other way (a map) is shown as it is
+    plain = go.Figure()
+    assert charts.lift_title(plain) == ("", "", plain)
 
 
 # --------------------------------------------------------------------------- event numbers close together

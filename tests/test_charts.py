@@ -115,7 +115,9 @@ def test_cycle_means_chart(cycle_months):
     assert any("5 of 36 months with data" in t and "19.8" in t for t in texts)
     assert not _synthetic_present(fig)
     assert fig.layout.xaxis.title.text == "Average incidents per month"
-    assert "Error bars: exact 95% Poisson interval" in fig.layout.title.subtitle.text.replace("<br>", " ")
+    assert "Error bars: 95% interval for a count that varies by chance alone (exact, Garwood's)" in (
+        fig.layout.title.subtitle.text.replace("<br>", " ")
+    )
     fig.to_json()
 
 

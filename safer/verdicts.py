@@ -279,7 +279,7 @@ def _glm_fit(beta: float, se: float, df: float, phi: float, seasonal: bool, n_ob
     )  # fmt: skip
 
 
-MIN_EARLIER_CHANGES = 2  # year-on-year changes before the months compared needed to estimate year-to-year variation
+MIN_EARLIER_CHANGES = 1  # year-on-year changes before the months compared needed to estimate year-to-year variation
 MAX_EARLIER_CHANGES = 8  # the most recent ones only: how much years differ now, at a bounded cost
 
 
@@ -288,12 +288,17 @@ def _year_to_year(values: dict[str, float], last_prev: str) -> tuple[float, int,
     comparison: the 12-month blocks ending at `last_prev` (the last month of the earlier period compared), each
     compared with the block before it by the same paired model, give log rate ratios and their variances. Their
     between-year variance τ² is the moment estimate: their variance (n − 1 divisor) less their mean sampling
-    variance, on changes − 1 degrees of freedom. (A robust estimate from the median absolute deviation was
-    tried and is biased low: 0.76-0.90 of τ² with 3-5 changes, on about half the degrees of freedom, so series
-    whose years differ by 10% got 15% false alarms instead of 5%.) An earlier real step, a plan that worked,
-    counts as variation between years: the test is then more cautious, and a larger step never makes a verdict
-    now more certain. (Setting the step aside when it lay beyond the others' prediction interval was tried: the
-    verdict then jumped as one month nine years back moved by 6, and p fell as the step grew past the cut.)
+    variance, on changes − 1 degrees of freedom; from one change alone (36-47 months of history for the latest 12
+    months), its square less its sampling variance (with no change between years none is expected: an earlier trend
+    counts as variation), on 1 degree of freedom. (With no τ² at 36-47 months, the correlation between months alone,
+    which cannot see year levels that line up with the 12-month windows compared, gave 24-31% false alarms at a
+    between-year SD of 15% and 30 a month; with it, 6.2-7.8%; docs/statistics.md.) (A robust estimate from the
+    median absolute deviation was tried and is biased low: 0.76-0.90 of τ² with 3-5 changes, on about half the
+    degrees of freedom, so series whose years differ by 10% got 15% false alarms instead of 5%.) An earlier real
+    step, a plan that worked, counts as variation between years: the test is then more cautious, and a larger step
+    never makes a verdict now more certain. (Setting the step aside when it lay beyond the others' prediction
+    interval was tried: the verdict then jumped as one month nine years back moved by 6, and p fell as the step
+    grew past the cut.)
     Returns (τ², how many changes, the months they span, the mean sampling variance), or None with fewer than
     `MIN_EARLIER_CHANGES` usable changes."""
     blocks, end = [], last_prev
@@ -317,7 +322,7 @@ def _year_to_year(values: dict[str, float], last_prev: str) -> tuple[float, int,
     if len(effects) < MIN_EARLIER_CHANGES:
         return None
     eff, var = np.asarray(effects), np.asarray(variances)
-    tau2 = float(np.var(eff, ddof=1)) - float(np.mean(var))
+    tau2 = float(eff[0] ** 2 - var[0]) if len(eff) == 1 else float(np.var(eff, ddof=1)) - float(np.mean(var))
     return max(0.0, tau2), len(eff), fmt.period_label(min(spans), max(spans)), float(np.mean(var))
 
 
@@ -381,6 +386,23 @@ def _history_dispersion(values: dict[str, float], last: str) -> float:
     return max(1.0, float(np.var(y, ddof=1) / y.mean()))
 
 
+def _no_earlier_change(values: dict[str, float], last_prev: str) -> str:
+    """Why the history holds no year-on-year change up to `last_prev` to tell how much years differ from: fewer
+    than `MIN_MONTHS` calendar months with data in both the 12 months ending there and the 12 before, in words;
+    '' when it holds one (whether or not `_year_to_year` could fit it: years with no events have no ratio)."""
+    newer = fmt.months_between(fmt.shift_month(last_prev, -11), last_prev)
+    older = [fmt.shift_month(m, -12) for m in newer]
+    both = sum(c in values and p in values for c, p in zip(newer, older))
+    if both >= MIN_MONTHS:
+        return ""
+    return (
+        f"how much years differ on their own is told from year-on-year changes up to the end of the earlier period "
+        f"compared ({fmt.month_label(last_prev)}), and there is none: {fmt.period_label(older[0], older[-1])} and "
+        f"{fmt.period_label(newer[0], newer[-1])} have {fmt.plural(both, 'calendar month')} with data in both, and "
+        f"a change needs at least {MIN_MONTHS}"
+    )
+
+
 def _df_words(df: float) -> str:
     return f", t on {df:.1f} degrees of freedom" if math.isfinite(df) else ""
 
@@ -402,16 +424,23 @@ def _allow_for_years(
 
     `ends` are the last months of the two periods compared (the history is read up to them, whether or not their
     own months were left out). None when the history is too short for either (fewer than `MIN_SERIAL_MONTHS`
-    months): how much years vary on their own cannot be told, and with series that wander as crime series do a
-    verdict on so little history would be wrong far more often than 1 in 20 (docs/statistics.md), whichever test
-    it would take (the exact test of a period with no events included). That test, and no events in either
+    months and fewer than two earlier changes, or no year-on-year change in the data up to the earlier period,
+    `_no_earlier_change`; where the earlier years had no events, so `_year_to_year` cannot fit their change, the
+    correlation between months is allowed for alone): how much years vary on their own cannot be
+    told, and with series that wander as crime series do a verdict on so little history would be wrong far more
+    often than 1 in 20 (docs/statistics.md), whichever test it would take (the exact test of a period with no
+    events included). (With the correlation between months alone, a plan cycle compared on its first 18 months
+    with data from the earlier cycle's start gave 26% false alarms where year levels line up with financial
+    years.) That test, and no events in either
     period, are returned as they are (the exact test allows for over-dispersion by `_history_dispersion`)."""
     if not cm:
         return fit
     n = len(cm)
     serial = _serial_correlation(values, ends[0])
     yy = _year_to_year(values, ends[1])
-    if serial is None and yy is None:
+    if serial is None and (yy is None or yy[1] < 2):  # with fewer than 36 months, two earlier changes at least
+        return None
+    if _no_earlier_change(values, ends[1]):
         return None
     if fit.how != "glm":
         return fit
@@ -434,7 +463,12 @@ def _allow_for_years(
             added.append((var_glm * (f - 1), df_rho))
             figures.append(f"variance × {f:.2f} for the correlation between months")
     if yy:
-        parts.append(f"the spread of the {yy[1]} year-on-year changes up to the earlier period ({yy[2]})")
+        parts.append(
+            f"the spread of the {yy[1]} year-on-year changes up to the earlier period ({yy[2]})"
+            if yy[1] > 1
+            else f"the one year-on-year change up to the earlier period ({yy[2]}), its square less its sampling "
+            "variance"
+        )
         if yy[0] > 0:
             added.append((yy[0] * 12.0 / n, max(yy[1] - 1, 1)))
             figures.append(f"plus a between-year SD of {math.sqrt(yy[0]) * 100:.0f}% for a 12-month period")
@@ -604,7 +638,8 @@ def _compare(
             f"{fmt.plural(history, 'month')} with data up to {fmt.month_label(last)}, and a verdict needs at least "
             f"{MIN_SERIAL_MONTHS}: with less, how much years differ on their own cannot be told from a real change"
             if history < MIN_SERIAL_MONTHS
-            else f"too few consecutive months with data up to {fmt.month_label(last)} to tell how much years differ "
+            else _no_earlier_change(values, prev_months[-1])
+            or f"too few consecutive months with data up to {fmt.month_label(last)} to tell how much years differ "
             "on their own from a real change"
         )
         return _untested(why, **common)

@@ -374,13 +374,44 @@ def _correlation_factor(rho: float, cm: Sequence[str], pm: Sequence[str]) -> flo
     return max(1.0, true / assumed) if assumed > 0 else 1.0
 
 
-def _history_dispersion(values: dict[str, float], last: str) -> float:
+# A month before the periods compared is left out of the history's over-dispersion when a count as high as its has
+# less than this chance, divided by the months (Bonferroni), given the other months (`_history_outlier`)
+HISTORY_OUT = 0.001
+
+
+def _history_outlier(values: dict[str, float], last: str, compared: Sequence[str]) -> str | None:
+    """The month up to `last` far out of line with the others (a data error: one month keyed 15 in a series of
+    about 1 a month made `_history_dispersion` 4.8, and a real fall to none was then "no clear change"): the
+    busiest month, when a negative binomial with the other months' mean and index of dispersion (scipy; a Poisson
+    where that is at most 1) gives a count as high a chance below `HISTORY_OUT` ÷ months. None when the others
+    have no events (one cluster and one error cannot be told apart: the cautious reading is kept), when the
+    busiest month is one of the periods `compared` (it is in the counts tested, and the over-dispersion it brings
+    keeps it from deciding the verdict), or otherwise."""
+    months = sorted(m for m in values if m <= last)
+    if len(months) < 3:
+        return None
+    y = np.array([values[m] for m in months])
+    b = int(np.argmax(y))
+    rest = np.delete(y, b)
+    mean = float(rest.mean())
+    if months[b] in set(compared) or mean <= 0:
+        return None
+    phi = float(np.var(rest, ddof=1)) / mean
+    if phi > 1:
+        size = mean / (phi - 1)
+        chance = float(_st.nbinom.sf(y[b] - 1, size, size / (size + mean)))
+    else:
+        chance = float(_st.poisson.sf(y[b] - 1, mean))
+    return months[b] if chance < HISTORY_OUT / len(y) else None
+
+
+def _history_dispersion(values: dict[str, float], last: str, leave_out: str | None = None) -> float:
     """How much more the months up to `last` vary than Poisson chance (the index of dispersion: their variance
     over their mean), at least 1: for the exact test of a period with no events, where there is no GLM to
     measure it. No seasonal or yearly terms: at the few events a month that need the exact test, a season is
     lost in the noise, and variation between years (a cluster of six in one year and none since) is the very
-    thing the test must allow for."""
-    y = np.array([v for m, v in values.items() if m <= last])
+    thing the test must allow for. `leave_out`: a month far out of line (`_history_outlier`), not counted."""
+    y = np.array([v for m, v in values.items() if m <= last and m != leave_out])
     if len(y) < 2 or y.mean() <= 0:
         return 1.0
     return max(1.0, float(np.var(y, ddof=1) / y.mean()))
@@ -399,7 +430,8 @@ def _no_earlier_change(values: dict[str, float], last_prev: str) -> str:
         f"how much years differ on their own is told from year-on-year changes up to the end of the earlier period "
         f"compared ({fmt.month_label(last_prev)}), and there is none: {fmt.period_label(older[0], older[-1])} and "
         f"{fmt.period_label(newer[0], newer[-1])} have {fmt.plural(both, 'calendar month')} with data in both, and "
-        f"a change needs at least {MIN_MONTHS}"
+        f"a change needs at least {MIN_MONTHS} (with fewer than {SHORT_HISTORY_MONTHS} months with data, the "
+        "correlation between months alone is not enough)"
     )
 
 
@@ -422,17 +454,17 @@ def _allow_for_years(
     * the spread of the earlier year-on-year changes (`_year_to_year`): τ² for a 12-month mean, × 12 ÷ n for n
       months, on changes − 1 degrees of freedom.
 
-    `ends` are the last months of the two periods compared (the history is read up to them, whether or not their
-    own months were left out). None when the history is too short for either (fewer than `MIN_SERIAL_MONTHS`
-    months and fewer than two earlier changes, or no year-on-year change in the data up to the earlier period,
-    `_no_earlier_change`; where the earlier years had no events, so `_year_to_year` cannot fit their change, the
-    correlation between months is allowed for alone): how much years vary on their own cannot be
-    told, and with series that wander as crime series do a verdict on so little history would be wrong far more
-    often than 1 in 20 (docs/statistics.md), whichever test it would take (the exact test of a period with no
-    events included). (With the correlation between months alone, a plan cycle compared on its first 18 months
-    with data from the earlier cycle's start gave 26% false alarms where year levels line up with financial
-    years.) That test, and no events in either
-    period, are returned as they are (the exact test allows for over-dispersion by `_history_dispersion`)."""
+    `ends` are the last months of the two periods compared (the history is read up to them, whether or not their own
+    months were left out). None when the history is too short for either (fewer than `MIN_SERIAL_MONTHS` months and
+    fewer than two earlier changes, or, with fewer than `SHORT_HISTORY_MONTHS`, no year-on-year change in the data
+    up to the earlier period, `_no_earlier_change`; where the earlier years had no events, so `_year_to_year` cannot
+    fit their change, the correlation between months is allowed for alone): how much years vary on their own cannot
+    be told, and with series that wander as crime series do a verdict on so little history would be wrong far more
+    often than 1 in 20 (docs/statistics.md), whichever test it would take (the exact test of a period with no events
+    included). (With the correlation between months alone, a plan cycle compared on its first 18 months with data
+    from the earlier cycle's start gave 26% false alarms where year levels line up with financial years.) That test,
+    and no events in either period, are returned as they are (the exact test allows for over-dispersion by
+    `_history_dispersion`)."""
     if not cm:
         return fit
     n = len(cm)
@@ -440,8 +472,8 @@ def _allow_for_years(
     yy = _year_to_year(values, ends[1])
     if serial is None and (yy is None or yy[1] < 2):  # with fewer than 36 months, two earlier changes at least
         return None
-    if _no_earlier_change(values, ends[1]):
-        return None
+    if (serial is None or serial[1] < SHORT_HISTORY_MONTHS) and _no_earlier_change(values, ends[1]):
+        return None  # less than five years, and no year-on-year change to see year levels that line up by
     if fit.how != "glm":
         return fit
     var_glm = fit.se**2
@@ -628,8 +660,10 @@ def _compare(
         ) + f" data in both periods ({cur_period}; {prev_period}); a verdict needs at least {min_months}"
         return _untested(why, **common)
     first = _fit_pair(c_vals, p_vals, seasonal=True)
+    odd = None
     if first.how == "exact":  # no GLM to measure over-dispersion: the history's, from the months before
-        first = _fit_pair(c_vals, p_vals, seasonal=True, exact_scale=_history_dispersion(values, prev_months[-1]))
+        odd = _history_outlier(values, prev_months[-1], (*cur_months, *prev_months))
+        first = _fit_pair(c_vals, p_vals, seasonal=True, exact_scale=_history_dispersion(values, prev_months[-1], odd))
     fit = _allow_for_years(first, values, cm, pm, (cur_months[-1], prev_months[-1]))
     if fit is None:
         last = cur_months[-1]
@@ -647,6 +681,11 @@ def _compare(
     model, figures = _method(fit, len(pairs), cur_period, prev_period)
     if residents:
         model += f"; {residents}"
+    if odd and fit.how == "exact":
+        model += (
+            f"; {fmt.month_label(odd)} ({fmt.number(values[odd])}) is far out of line with the other months up to "
+            "the earlier period and is left out of their over-dispersion: check that month's data"
+        )
     for c, p in left_out:
         model += (
             f"; {fmt.month_label(c)} against {fmt.month_label(p)} ({fmt.number(values[c])} against "

@@ -230,8 +230,12 @@ def test_one_earlier_year_on_year_change_gives_tau2_and_none_gives_no_verdict():
     assert short.note == (
         "how much years differ on their own is told from year-on-year changes up to the end of the earlier period "
         "compared (Sep 2023), and there is none: Oct 2021 to Sep 2022 and Oct 2022 to Sep 2023 have 6 calendar "
-        "months with data in both, and a change needs at least 9"
+        "months with data in both, and a change needs at least 9 (with fewer than 60 months with data, the "
+        "correlation between months alone is not enough)"
     )
+    gap = pd.concat([_series(rng, 39, 100, first="2016-04"), _series(rng, 54, 100, first="2022-04")])
+    kept = verdicts.compare_cycle(gap, cycles, "C", indicator_id="x", area_code="A", good_direction="down")
+    assert kept.p_value is not None and "year-on-year" not in kept.method  # 93 months: the correlation alone
     longer = verdicts.compare_cycle(
         _series(rng, 66, 100, first="2021-04"), cycles, "C", indicator_id="x", area_code="A", good_direction="down"
     )
@@ -286,6 +290,58 @@ def test_a_period_with_no_events_gets_the_same_safeguards_as_any_other():
     c = _latest(_months(v, "2022-10"), gd="down")
     assert c.verdict == "better" and "divided by" not in c.method  # φ ≤ 1: the exact test as it is
     assert c.p_value == pytest.approx(0.03125)  # 0 against 6 in the 12 months before: binomial, two-sided
+
+
+def test_one_month_far_out_of_line_does_not_set_the_exact_test_s_over_dispersion():
+    """About 1 a month for four years, one month keyed 15, then none in the latest 12: the 15 made the history's
+    over-dispersion about 4, the counts were divided by it and a real fall to none read "no clear change" (p
+    0.25). The month is left out of the over-dispersion, and named; a month of 15 among months with no events
+    (one cluster or one error cannot be told apart) and one in the earlier period compared are kept."""
+    base = [1.0, 0, 2, 1, 1, 0, 1, 2, 0, 1, 1, 2] * 4 + [0.0] * 12
+    v = list(base)
+    v[10] = 15
+    values = verdicts._series(_months(v, "2021-10"))
+    assert verdicts._history_dispersion(values, "2025-09") > 3  # what the one month did
+    compared = fmt.months_between("2024-10", "2026-09")
+    assert verdicts._history_outlier(values, "2025-09", compared) == "2022-08"
+    assert verdicts._history_dispersion(values, "2025-09", "2022-08") == pytest.approx(1.0)  # the others: Poisson
+    c = _latest(_months(v, "2021-10"))
+    assert c.verdict == "better" and c.p_value < 0.001
+    assert "Aug 2022 (15) is far out of line with the other months up to the earlier period" in c.method
+    assert c.p_value == _latest(_months(base, "2021-10")).p_value  # as without the month keyed 15
+    inside = list(base)
+    inside[40] = 15  # in the earlier period compared: kept, in the counts and the over-dispersion
+    assert verdicts._history_outlier(verdicts._series(_months(inside, "2021-10")), "2025-09", compared) is None
+    alone = [0.0] * 60
+    alone[10] = 15
+    assert verdicts._history_outlier(verdicts._series(_months(alone, "2021-10")), "2025-09", compared) is None
+
+
+def _clustered(rng, months: int, rate: float, size: int) -> pd.DataFrame:
+    return _months(list(rng.poisson(rate, months) * float(size)), "2021-10")
+
+
+@pytest.mark.slow
+def test_the_exact_test_keeps_its_allowance_for_clusters_and_sees_a_fall_past_one_bad_month():
+    """Five years: a real fall to none from 0.5 a month, with one month keyed 15 in the first three years, was
+    seen in none of 800 series when that month set the over-dispersion, and about half without it; series with
+    real clusters (4 at a time, 0.06 a month) or over-dispersed (φ 3) keep their false alarms near 5% or less
+    (docs/statistics.md)."""
+    rng = np.random.default_rng(15)
+
+    def fall(r):
+        df = _series(r, 60, 0.5, first="2021-10")
+        df.loc[48:, "value"] = 0.0
+        df.loc[int(r.integers(0, 36)), "value"] = 15.0
+        return df
+
+    seen = sum(_latest(fall(rng)).verdict == "better" for _ in range(200))
+    assert seen / 200 >= 0.3, seen
+    clusters = sum(_latest(_clustered(rng, 60, 0.06, 4)).verdict != "no clear change" for _ in range(300))
+    over = sum(
+        _latest(_series(rng, 60, 0.4, phi=3.0, first="2021-10")).verdict != "no clear change" for _ in range(300)
+    )
+    assert clusters / 300 <= 0.05 and over / 300 <= 0.05, (clusters, over)
 
 
 def test_a_printed_p_value_never_crosses_0_05():

@@ -279,7 +279,7 @@ def _glm_fit(beta: float, se: float, df: float, phi: float, seasonal: bool, n_ob
     )  # fmt: skip
 
 
-MIN_EARLIER_CHANGES = 2  # year-on-year changes before the months compared needed to estimate year-to-year variation
+MIN_EARLIER_CHANGES = 1  # year-on-year changes before the months compared needed to estimate year-to-year variation
 MAX_EARLIER_CHANGES = 8  # the most recent ones only: how much years differ now, at a bounded cost
 
 
@@ -288,12 +288,17 @@ def _year_to_year(values: dict[str, float], last_prev: str) -> tuple[float, int,
     comparison: the 12-month blocks ending at `last_prev` (the last month of the earlier period compared), each
     compared with the block before it by the same paired model, give log rate ratios and their variances. Their
     between-year variance τ² is the moment estimate: their variance (n − 1 divisor) less their mean sampling
-    variance, on changes − 1 degrees of freedom. (A robust estimate from the median absolute deviation was
-    tried and is biased low: 0.76-0.90 of τ² with 3-5 changes, on about half the degrees of freedom, so series
-    whose years differ by 10% got 15% false alarms instead of 5%.) An earlier real step, a plan that worked,
-    counts as variation between years: the test is then more cautious, and a larger step never makes a verdict
-    now more certain. (Setting the step aside when it lay beyond the others' prediction interval was tried: the
-    verdict then jumped as one month nine years back moved by 6, and p fell as the step grew past the cut.)
+    variance, on changes − 1 degrees of freedom; from one change alone (36-47 months of history for the latest 12
+    months), its square less its sampling variance (with no change between years none is expected: an earlier trend
+    counts as variation), on 1 degree of freedom. (With no τ² at 36-47 months, the correlation between months alone,
+    which cannot see year levels that line up with the 12-month windows compared, gave 24-31% false alarms at a
+    between-year SD of 15% and 30 a month; with it, 6.2-7.8%; docs/statistics.md.) (A robust estimate from the
+    median absolute deviation was tried and is biased low: 0.76-0.90 of τ² with 3-5 changes, on about half the
+    degrees of freedom, so series whose years differ by 10% got 15% false alarms instead of 5%.) An earlier real
+    step, a plan that worked, counts as variation between years: the test is then more cautious, and a larger step
+    never makes a verdict now more certain. (Setting the step aside when it lay beyond the others' prediction
+    interval was tried: the verdict then jumped as one month nine years back moved by 6, and p fell as the step
+    grew past the cut.)
     Returns (τ², how many changes, the months they span, the mean sampling variance), or None with fewer than
     `MIN_EARLIER_CHANGES` usable changes."""
     blocks, end = [], last_prev
@@ -317,7 +322,7 @@ def _year_to_year(values: dict[str, float], last_prev: str) -> tuple[float, int,
     if len(effects) < MIN_EARLIER_CHANGES:
         return None
     eff, var = np.asarray(effects), np.asarray(variances)
-    tau2 = float(np.var(eff, ddof=1)) - float(np.mean(var))
+    tau2 = float(eff[0] ** 2 - var[0]) if len(eff) == 1 else float(np.var(eff, ddof=1)) - float(np.mean(var))
     return max(0.0, tau2), len(eff), fmt.period_label(min(spans), max(spans)), float(np.mean(var))
 
 
@@ -369,16 +374,65 @@ def _correlation_factor(rho: float, cm: Sequence[str], pm: Sequence[str]) -> flo
     return max(1.0, true / assumed) if assumed > 0 else 1.0
 
 
-def _history_dispersion(values: dict[str, float], last: str) -> float:
+# A month before the periods compared is left out of the history's over-dispersion when a count as high as its has
+# less than this chance, divided by the months (Bonferroni), given the other months (`_history_outlier`)
+HISTORY_OUT = 0.001
+
+
+def _history_outlier(values: dict[str, float], last: str, compared: Sequence[str]) -> str | None:
+    """The month up to `last` far out of line with the others (a data error: one month keyed 15 in a series of
+    about 1 a month made `_history_dispersion` 4.8, and a real fall to none was then "no clear change"): the
+    busiest month, when a negative binomial with the other months' mean and index of dispersion (scipy; a Poisson
+    where that is at most 1) gives a count as high a chance below `HISTORY_OUT` ÷ months. None when the others
+    have no events (one cluster and one error cannot be told apart: the cautious reading is kept), when the
+    busiest month is one of the periods `compared` (it is in the counts tested, and the over-dispersion it brings
+    keeps it from deciding the verdict), or otherwise."""
+    months = sorted(m for m in values if m <= last)
+    if len(months) < 3:
+        return None
+    y = np.array([values[m] for m in months])
+    b = int(np.argmax(y))
+    rest = np.delete(y, b)
+    mean = float(rest.mean())
+    if months[b] in set(compared) or mean <= 0:
+        return None
+    phi = float(np.var(rest, ddof=1)) / mean
+    if phi > 1:
+        size = mean / (phi - 1)
+        chance = float(_st.nbinom.sf(y[b] - 1, size, size / (size + mean)))
+    else:
+        chance = float(_st.poisson.sf(y[b] - 1, mean))
+    return months[b] if chance < HISTORY_OUT / len(y) else None
+
+
+def _history_dispersion(values: dict[str, float], last: str, leave_out: str | None = None) -> float:
     """How much more the months up to `last` vary than Poisson chance (the index of dispersion: their variance
     over their mean), at least 1: for the exact test of a period with no events, where there is no GLM to
     measure it. No seasonal or yearly terms: at the few events a month that need the exact test, a season is
     lost in the noise, and variation between years (a cluster of six in one year and none since) is the very
-    thing the test must allow for."""
-    y = np.array([v for m, v in values.items() if m <= last])
+    thing the test must allow for. `leave_out`: a month far out of line (`_history_outlier`), not counted."""
+    y = np.array([v for m, v in values.items() if m <= last and m != leave_out])
     if len(y) < 2 or y.mean() <= 0:
         return 1.0
     return max(1.0, float(np.var(y, ddof=1) / y.mean()))
+
+
+def _no_earlier_change(values: dict[str, float], last_prev: str) -> str:
+    """Why the history holds no year-on-year change up to `last_prev` to tell how much years differ from: fewer
+    than `MIN_MONTHS` calendar months with data in both the 12 months ending there and the 12 before, in words;
+    '' when it holds one (whether or not `_year_to_year` could fit it: years with no events have no ratio)."""
+    newer = fmt.months_between(fmt.shift_month(last_prev, -11), last_prev)
+    older = [fmt.shift_month(m, -12) for m in newer]
+    both = sum(c in values and p in values for c, p in zip(newer, older))
+    if both >= MIN_MONTHS:
+        return ""
+    return (
+        f"how much years differ on their own is told from year-on-year changes up to the end of the earlier period "
+        f"compared ({fmt.month_label(last_prev)}), and there is none: {fmt.period_label(older[0], older[-1])} and "
+        f"{fmt.period_label(newer[0], newer[-1])} have {fmt.plural(both, 'calendar month')} with data in both, and "
+        f"a change needs at least {MIN_MONTHS} (with fewer than {SHORT_HISTORY_MONTHS} months with data, the "
+        "correlation between months alone is not enough)"
+    )
 
 
 def _df_words(df: float) -> str:
@@ -400,19 +454,26 @@ def _allow_for_years(
     * the spread of the earlier year-on-year changes (`_year_to_year`): τ² for a 12-month mean, × 12 ÷ n for n
       months, on changes − 1 degrees of freedom.
 
-    `ends` are the last months of the two periods compared (the history is read up to them, whether or not their
-    own months were left out). None when the history is too short for either (fewer than `MIN_SERIAL_MONTHS`
-    months): how much years vary on their own cannot be told, and with series that wander as crime series do a
-    verdict on so little history would be wrong far more often than 1 in 20 (docs/statistics.md), whichever test
-    it would take (the exact test of a period with no events included). That test, and no events in either
-    period, are returned as they are (the exact test allows for over-dispersion by `_history_dispersion`)."""
+    `ends` are the last months of the two periods compared (the history is read up to them, whether or not their own
+    months were left out). None when the history is too short for either (fewer than `MIN_SERIAL_MONTHS` months and
+    fewer than two earlier changes, or, with fewer than `SHORT_HISTORY_MONTHS`, no year-on-year change in the data
+    up to the earlier period, `_no_earlier_change`; where the earlier years had no events, so `_year_to_year` cannot
+    fit their change, the correlation between months is allowed for alone): how much years vary on their own cannot
+    be told, and with series that wander as crime series do a verdict on so little history would be wrong far more
+    often than 1 in 20 (docs/statistics.md), whichever test it would take (the exact test of a period with no events
+    included). (With the correlation between months alone, a plan cycle compared on its first 18 months with data
+    from the earlier cycle's start gave 26% false alarms where year levels line up with financial years.) That test,
+    and no events in either period, are returned as they are (the exact test allows for over-dispersion by
+    `_history_dispersion`)."""
     if not cm:
         return fit
     n = len(cm)
     serial = _serial_correlation(values, ends[0])
     yy = _year_to_year(values, ends[1])
-    if serial is None and yy is None:
+    if serial is None and (yy is None or yy[1] < 2):  # with fewer than 36 months, two earlier changes at least
         return None
+    if (serial is None or serial[1] < SHORT_HISTORY_MONTHS) and _no_earlier_change(values, ends[1]):
+        return None  # less than five years, and no year-on-year change to see year levels that line up by
     if fit.how != "glm":
         return fit
     var_glm = fit.se**2
@@ -434,7 +495,12 @@ def _allow_for_years(
             added.append((var_glm * (f - 1), df_rho))
             figures.append(f"variance × {f:.2f} for the correlation between months")
     if yy:
-        parts.append(f"the spread of the {yy[1]} year-on-year changes up to the earlier period ({yy[2]})")
+        parts.append(
+            f"the spread of the {yy[1]} year-on-year changes up to the earlier period ({yy[2]})"
+            if yy[1] > 1
+            else f"the one year-on-year change up to the earlier period ({yy[2]}), its square less its sampling "
+            "variance"
+        )
         if yy[0] > 0:
             added.append((yy[0] * 12.0 / n, max(yy[1] - 1, 1)))
             figures.append(f"plus a between-year SD of {math.sqrt(yy[0]) * 100:.0f}% for a 12-month period")
@@ -594,8 +660,10 @@ def _compare(
         ) + f" data in both periods ({cur_period}; {prev_period}); a verdict needs at least {min_months}"
         return _untested(why, **common)
     first = _fit_pair(c_vals, p_vals, seasonal=True)
+    odd = None
     if first.how == "exact":  # no GLM to measure over-dispersion: the history's, from the months before
-        first = _fit_pair(c_vals, p_vals, seasonal=True, exact_scale=_history_dispersion(values, prev_months[-1]))
+        odd = _history_outlier(values, prev_months[-1], (*cur_months, *prev_months))
+        first = _fit_pair(c_vals, p_vals, seasonal=True, exact_scale=_history_dispersion(values, prev_months[-1], odd))
     fit = _allow_for_years(first, values, cm, pm, (cur_months[-1], prev_months[-1]))
     if fit is None:
         last = cur_months[-1]
@@ -604,7 +672,8 @@ def _compare(
             f"{fmt.plural(history, 'month')} with data up to {fmt.month_label(last)}, and a verdict needs at least "
             f"{MIN_SERIAL_MONTHS}: with less, how much years differ on their own cannot be told from a real change"
             if history < MIN_SERIAL_MONTHS
-            else f"too few consecutive months with data up to {fmt.month_label(last)} to tell how much years differ "
+            else _no_earlier_change(values, prev_months[-1])
+            or f"too few consecutive months with data up to {fmt.month_label(last)} to tell how much years differ "
             "on their own from a real change"
         )
         return _untested(why, **common)
@@ -612,6 +681,11 @@ def _compare(
     model, figures = _method(fit, len(pairs), cur_period, prev_period)
     if residents:
         model += f"; {residents}"
+    if odd and fit.how == "exact":
+        model += (
+            f"; {fmt.month_label(odd)} ({fmt.number(values[odd])}) is far out of line with the other months up to "
+            "the earlier period and is left out of their over-dispersion: check that month's data"
+        )
     for c, p in left_out:
         model += (
             f"; {fmt.month_label(c)} against {fmt.month_label(p)} ({fmt.number(values[c])} against "

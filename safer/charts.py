@@ -762,16 +762,27 @@ def _event_layer(fig: go.Figure, ev: pd.DataFrame) -> None:
         )
 
 
-def _data_top(fig: go.Figure) -> float:
-    """The highest value drawn on the first y axis (traces and shapes), or 0."""
+def _data_top(fig: go.Figure, between: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> float:
+    """The highest value drawn on the first y axis (traces and shapes), or 0; `between`: at dates within it only
+    (a shape counts where it reaches into it)."""
+
+    def inside(x) -> bool:
+        if between is None:
+            return True
+        try:
+            return between[0] <= pd.Timestamp(str(x)) <= between[1]
+        except (ValueError, TypeError):
+            return True  # not a date: counted, to be safe
+
     top = 0.0
     for t in fig.data:
         if getattr(t, "yaxis", None) not in (None, "y") or t.y is None:
             continue
-        ys = [float(v) for v in t.y if isinstance(v, (int, float)) and not _isnan(v)]
+        xs = list(t.x) if t.x is not None else [None] * len(t.y)
+        ys = [float(v) for x, v in zip(xs, t.y) if isinstance(v, (int, float)) and not _isnan(v) and inside(x)]
         top = max([top, *ys])
     for sh in fig.layout.shapes:
-        if sh.yref == "y":
+        if sh.yref == "y" and (between is None or inside(sh.x0) or inside(sh.x1)):
             top = max(top, *(float(v) for v in (sh.y0, sh.y1) if isinstance(v, (int, float))))
     return top
 
@@ -796,11 +807,20 @@ def fit_event_numbers(fig: go.Figure, plot_width: float, plot_height: float) -> 
     levels = _stagger_levels([xs[i] - widths[i] / 2 for i in order], [widths[i] + 2 for i in order], EVENT_LEVELS)
     for i, lev in zip(order, levels):
         nums[i].update(y=1, yref="paper", yanchor="top", yshift=-(2 + lev * (box_h + 3)))
-    rows_px = 2 + (max(levels) + 1) * (box_h + 3) + 6
     ymax = _data_top(fig)
     if ymax > 0:
-        share = min(rows_px / max(plot_height, 1), 0.6)  # the share of the plot the rows take
-        fig.layout.yaxis.range = [0, max(ymax * 1.12, ymax / (1 - share))]
+        # raised only as far as the counts under each number need: a number on the second row over months at
+        # half the series' peak costs nothing (raising for the peak under every row gave the demo's ASB chart
+        # an axis to 2,000 over counts below 1,200)
+        top = ymax * 1.12
+        for i, lev in zip(order, levels):
+            # the box's half-width and a month more: a line to the next month's point passes under the box too
+            days = pd.Timedelta(days=(widths[i] / 2 + 6) / px_per_day + 31)
+            x = pd.Timestamp(str(nums[i].x))
+            under = _data_top(fig, (x - days, x + days))
+            share = min((2 + (lev + 1) * (box_h + 3) + 6) / max(plot_height, 1), 0.6)  # of the plot, from its top
+            top = max(top, under / (1 - share))
+        fig.layout.yaxis.range = [0, top]
     return fig
 
 

@@ -300,6 +300,29 @@ def _numbers_readable(drawing: dict, where) -> None:
     assert not overlapping_texts(drawing["texts"]), (where, overlapping_texts(drawing["texts"]))
 
 
+def test_the_axis_is_raised_for_the_counts_under_the_event_numbers_not_for_the_peak_elsewhere():
+    """Event numbers over months at a third of the series' peak need no taller axis than the peak itself does
+    (raising it for the peak under every row of numbers gave the demo's ASB chart an axis to 2,000 over counts
+    below 1,200); numbers over the peak still raise it, and no count reaches a number either way."""
+    ms = _months("2016-04", 120)
+    values = [300.0 if i < 12 else 100.0 + 5 * (i % 4) for i in range(120)]  # the peak in the first year only
+    monthly = pd.DataFrame({"month": ms, "value": values})
+    roll = stats.rolling_mean(monthly["value"], 12)
+
+    def chart(dates):
+        ev = pd.DataFrame({"event_date": dates, "title": list("abc"), "category": ["local"] * 3})
+        return charts.trend_chart(monthly, roll, None, None, ev, IND, "Stockport", True)
+
+    low = chart(["2021-05-03", "2021-05-20", "2021-06-10"])  # three rows of numbers over counts of about 100
+    high = chart(["2016-05-03", "2016-05-20", "2016-06-10"])  # the same over the peak
+    assert low.layout.yaxis.range[1] == pytest.approx(300 * 1.12)
+    assert high.layout.yaxis.range[1] > 300 * 1.3
+    for fig in (low, high):
+        for drawing, width in zip(draw([(fig, w) for w in WIDTHS]), WIDTHS):
+            for a in (a for a in drawing["annotations"] if a["name"] == "event number"):
+                assert not data_in_box(drawing, a["box"]), (width, a["text"], data_in_box(drawing, a["box"]))
+
+
 def test_event_numbers_weeks_apart_are_each_readable_on_a_page():
     fig = _close_events_trend()
     for drawing, width in zip(draw([(fig, w) for w in WIDTHS]), WIDTHS):

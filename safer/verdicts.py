@@ -207,10 +207,28 @@ class _Fit:
     year_figures: str = ""  # what that allowance was, in figures
 
 
+def _checked(monthly: pd.DataFrame) -> pd.DataFrame:
+    """`monthly` as the engine reads it: `month` as YYYY-MM text, `value` as float (NaN: no data). Raises
+    ValueError, naming the month, for what no count can be (a negative or infinite value), a month written any
+    other way, or a month given twice (the result would depend on which row came last)."""
+    out = pd.DataFrame({"month": monthly["month"].astype(str).str.slice(0, 7)})
+    out["value"] = pd.to_numeric(monthly["value"], errors="coerce").astype("float64").to_numpy()
+    bad = out[~out["month"].str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])")]
+    if len(bad):
+        raise ValueError(f"month {bad['month'].iloc[0]!r} is not a month written YYYY-MM")
+    twice = out["month"][out["month"].duplicated()]
+    if len(twice):
+        raise ValueError(f"month {twice.iloc[0]} is given twice")
+    wrong = out[(out["value"] < 0) | np.isinf(out["value"])]
+    if len(wrong):
+        raise ValueError(f"month {wrong['month'].iloc[0]}: {wrong['value'].iloc[0]} is not a count")
+    return out
+
+
 def _series(monthly: pd.DataFrame) -> dict[str, float]:
-    """month -> true count, for months with data only."""
-    vals = pd.to_numeric(monthly["value"], errors="coerce")
-    return {str(m)[:7]: float(v) for m, v in zip(monthly["month"], vals) if pd.notna(v)}
+    """month -> true count, for months with data only (`_checked`)."""
+    c = _checked(monthly)
+    return {m: float(v) for m, v in zip(c["month"], c["value"]) if pd.notna(v)}
 
 
 def _fit(model, **kw):
@@ -301,15 +319,15 @@ def _year_to_year(values: dict[str, float], last_prev: str) -> tuple[float, int,
     grew past the cut.)
     Returns (τ², how many changes, the months they span, the mean sampling variance), or None with fewer than
     `MIN_EARLIER_CHANGES` usable changes."""
+    first = min(values) if values else last_prev
     blocks, end = [], last_prev
-    while len(blocks) <= MAX_EARLIER_CHANGES:
-        months = fmt.months_between(fmt.shift_month(end, -11), end)
-        if not any(m in values for m in months):
-            break
-        blocks.append(months)
+    while end >= first:  # past a year with no data too (police.uk's 18-month gap): the years before it count
+        blocks.append(fmt.months_between(fmt.shift_month(end, -11), end))
         end = fmt.shift_month(end, -12)
     effects, variances, spans = [], [], []
     for newer, older in zip(blocks, blocks[1:]):
+        if len(effects) >= MAX_EARLIER_CHANGES:
+            break
         pairs = [(c, p) for c, p in zip(newer, older) if c in values and p in values]
         if len(pairs) < MIN_MONTHS:
             continue
@@ -354,8 +372,10 @@ def _serial_correlation(values: dict[str, float], last: str) -> tuple[float, int
         return None
     at = {t: i for i, t in enumerate(idx)}
     pairs = [(at[t], at[t + 1]) for t in idx if t + 1 in at]
-    if len(pairs) < 12 or not np.isfinite(res).all() or float(np.mean(res**2)) <= 0:
+    if len(pairs) < 12 or not np.isfinite(res).all():
         return None
+    if float(np.mean(res**2)) <= 1e-12:  # the fit is exact (a flat series: residuals of 1e-15): no correlation
+        return 0.0, len(months), len(pairs)
     lag1 = float(np.mean([res[i] * res[j] for i, j in pairs])) / float(np.mean(res**2))
     rho = (lag1 + 1 / 12) / (1 - 3 / 12)
     return min(max(rho, 0.0), 0.95), len(months), len(pairs)
@@ -485,7 +505,10 @@ def _allow_for_years(
         if months < SHORT_HISTORY_MONTHS:  # three years estimate ρ poorly: take its one-sided 95% upper bound
             rho = min(0.95, rho + 1.6449 * math.sqrt(var_rho))
             var_rho = 0.0  # a bound taken as known: its uncertainty is in the bound
-        parts.append(f"month-to-month correlation {rho:.2f} from {months} months")
+            parts.append(f"month-to-month correlation taken as {rho:.2f}, the 95% upper bound of its estimate from "
+                         f"{months} months")  # fmt: skip
+        else:
+            parts.append(f"month-to-month correlation {rho:.2f} from {months} months")
         f = _correlation_factor(rho, cm, pm)
         if f > 1:
             h = 0.01
@@ -510,7 +533,9 @@ def _allow_for_years(
         + (", added together)" if len(parts) > 1 else ")")
     )
     if not added:
-        return replace(fit, year_to_year=words, year_figures="no extra variation found, so none added")
+        return replace(
+            fit, year_to_year=words, year_figures="no extra variation found, so none added" + _df_words(fit.df)
+        )
     var = var_glm + sum(v for v, _df in added)
     denominator = (var_glm**2 / fit.df if math.isfinite(fit.df) else 0.0) + sum(
         v**2 / d for v, d in added if math.isfinite(d)
@@ -664,7 +689,14 @@ def _compare(
     if first.how == "exact":  # no GLM to measure over-dispersion: the history's, from the months before
         odd = _history_outlier(values, prev_months[-1], (*cur_months, *prev_months))
         first = _fit_pair(c_vals, p_vals, seasonal=True, exact_scale=_history_dispersion(values, prev_months[-1], odd))
-    fit = _allow_for_years(first, values, cm, pm, (cur_months[-1], prev_months[-1]))
+    # no events in either period and the history a verdict needs: nothing to test (a history of zeros has no GLM
+    # to measure how years differ, which read as "too few consecutive months")
+    history_ok = sum(m <= cur_months[-1] for m in values) >= MIN_SERIAL_MONTHS
+    fit = (
+        first
+        if first.how == "none" and history_ok
+        else _allow_for_years(first, values, cm, pm, (cur_months[-1], prev_months[-1]))
+    )
     if fit is None:
         last = cur_months[-1]
         history = sum(m <= last for m in values)
@@ -984,9 +1016,7 @@ def control_limits(monthly: pd.DataFrame, cycles: pd.DataFrame, data_end: str | 
     `data_end` (the last month with data of any indicator) names the phase under way, so a lagging extract is
     judged against the same plan as the others.
     """
-    out = monthly[["month", "value"]].copy()
-    out["month"] = out["month"].astype(str).str.slice(0, 7)
-    out["value"] = pd.to_numeric(out["value"], errors="coerce").astype("float64")
+    out = _checked(monthly)
     out["phase"] = stats._phase_labels(out["month"], cycles)
     out["centre"] = math.nan
     out["lower"] = math.nan
@@ -1127,6 +1157,12 @@ def funnel(rates: pd.DataFrame, *, indicator_id: str, period: str, per: float = 
     """
     df = rates.dropna(subset=["total", "person_years"]).copy()
     df = df[df["person_years"] > 0]
+    wrong = df[(df["total"].astype(float) < 0) | ~np.isfinite(df[["total", "person_years"]].astype(float)).all(axis=1)]
+    if len(wrong):  # a NaN group rate and every area "within" its limits, or one area "below" for a negative count
+        r = wrong.iloc[0]
+        raise ValueError(
+            f"area {r['area_code']}: total {r['total']} over {r['person_years']} person-years is not a count"
+        )
     if df.empty:
         return Funnel(indicator_id, period, None, None, (), pd.DataFrame(), "No funnel: no area has a rate.")
     k = df["total"].astype(float).to_numpy()

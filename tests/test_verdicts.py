@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -235,7 +236,11 @@ def test_one_earlier_year_on_year_change_gives_tau2_and_none_gives_no_verdict():
     )
     gap = pd.concat([_series(rng, 39, 100, first="2016-04"), _series(rng, 54, 100, first="2022-04")])
     kept = verdicts.compare_cycle(gap, cycles, "C", indicator_id="x", area_code="A", good_direction="down")
-    assert kept.p_value is not None and "year-on-year" not in kept.method  # 93 months: the correlation alone
+    # 93 months with a gap of two and a half years: the years before the gap tell how much years differ (they
+    # were once thrown away at the first year with no data, leaving the correlation alone: 11-27% false alarms)
+    assert kept.p_value is not None and "2 year-on-year changes up to the earlier period (Oct 2016 to Sep 2019)" in (
+        kept.method
+    )
     longer = verdicts.compare_cycle(
         _series(rng, 66, 100, first="2021-04"), cycles, "C", indicator_id="x", area_code="A", good_direction="down"
     )
@@ -995,9 +1000,90 @@ def test_a_verdict_in_plain_words_says_what_was_compared_against_the_usual_ups_a
         and "more than chance alone would give" in words
         and not any(ch.isdigit() for ch in words.split(":")[-1])
     )
-    assert cmp.plain_verdict(_plain_case(verdict="not enough data", note="3 months with data"), "x").startswith(
-        "Not enough months with data"
+    assert cmp.plain_verdict(_plain_case(verdict="not enough data", note="there is no earlier plan cycle"), "x") == (
+        "Not enough data to say whether this has changed (there is no earlier plan cycle)."
     )
     # counts and residents moving apart: the test's direction (per resident) is said
     apart = _plain_case(current_mean=121.0, change_pct=0.8, per_resident_change_pct=-1.5, verdict="better")
     assert "1.5% fewer per resident" in cmp.plain_verdict(apart, "incidents")
+
+
+def test_a_plain_verdict_says_what_was_tested_which_way_and_on_which_months():
+    """An outside statistician's cases: counts the same but per resident 13% more ("the same as before" beside
+    "bigger than the usual ups and downs"), counts 0.5% up but per resident 11.8% (the tested change unsaid), a
+    withheld verdict that read the same for better and worse, and months left out or missing, unsaid."""
+    from safer.views import comparisons as cmp
+
+    same = _plain_case(current_mean=201.0, previous_mean=201.0, change_pct=0.0, per_resident_change_pct=13.2,
+                       verdict="worse", p_value=0.00095)  # fmt: skip
+    words = cmp.plain_verdict(same, "incidents")
+    assert "201 incidents a month, the same as before, but 13.2% more per resident (the number of residents " in words
+    assert "The change per resident is bigger than the usual ups and downs" in words and "very strong" in words
+    small = _plain_case(current_mean=202.0, previous_mean=201.0, change_pct=0.5, per_resident_change_pct=11.8,
+                        verdict="worse", p_value=0.0025)  # fmt: skip
+    assert "0.5% more, and 11.8% more per resident" in cmp.plain_verdict(small, "incidents")
+    kids = _plain_case(per_resident_change_pct=-25.0, per="child")
+    assert "25.0% fewer per child (the number of children changed)" in cmp.plain_verdict(kids, "episodes")
+    alike = _plain_case(per_resident_change_pct=-100 / 6)  # the same change per resident: said once
+    assert "per resident" not in cmp.plain_verdict(alike, "incidents")
+    hidden = dict(current_mean=None, previous_mean=None, change_pct=None, p_value=None)
+    better, worse = (cmp.plain_verdict(_plain_case(verdict=v, **hidden), "x") for v in ("better", "worse"))
+    assert "an improvement, more than chance alone" in better and "a change for the worse, more than" in worse
+    out = _plain_case(left_out=(("2026-01", "2025-01"),))
+    assert "against the same months a year before, leaving out Jan 2026 (far out of line):" in cmp.plain_verdict(
+        out, "incidents"
+    )
+    nine = _plain_case(current_months=tuple(f"2026-0{m}" for m in range(1, 10)))
+    assert "a year before, on the 9 of 12 months with data in both:" in cmp.plain_verdict(nine, "incidents")
+    fam = _plain_case(p_value=0.0068, family_p_value=0.06, family_verdict="no clear change", family_size=5)
+    assert "On its own that fall would be more than the usual ups and downs" in cmp.plain_verdict(fam, "x")
+
+
+def test_what_no_count_can_be_is_refused_with_the_month_named():
+    """An outside statistician's odd inputs: a negative or infinite value crashed deep in statsmodels ("NaN, inf
+    or invalid value detected in weights") or gave a verdict; a month given twice gave a verdict that depended on
+    row order; months written 2015/01 crashed on unpacking. Each is refused naming the month; the funnel likewise
+    names the area (its group rate was NaN and every area "within")."""
+    months = fmt.months_between("2016-10", "2026-09")
+    kw = dict(indicator_id="x", area_code="A", good_direction="down")
+    cases = {
+        "month 2016-10: -40.0 is not a count": [-40.0] + [5.0] * 119,
+        "month 2016-10: inf is not a count": [math.inf] + [5.0] * 119,
+    }
+    for message, values in cases.items():
+        with pytest.raises(ValueError, match=re.escape(message)):
+            verdicts.compare_latest12(pd.DataFrame({"month": months, "value": values}), **kw)
+        with pytest.raises(ValueError, match=re.escape(message)):
+            verdicts.control_limits(pd.DataFrame({"month": months, "value": values}), CYCLES)
+    twice = pd.DataFrame({"month": months[:-1] + [months[-2]], "value": [5.0] * 120})
+    with pytest.raises(ValueError, match="month 2026-08 is given twice"):
+        verdicts.compare_latest12(twice, **kw)
+    slashed = pd.DataFrame({"month": [m.replace("-", "/") for m in months], "value": [5.0] * 120})
+    with pytest.raises(ValueError, match=re.escape("month '2016/10' is not a month written YYYY-MM")):
+        verdicts.compare_latest12(slashed, **kw)
+    rates = pd.DataFrame({"area_code": list("ABCDEFGHIJKL"), "area_name": list("ABCDEFGHIJKL"),
+                          "is_partnership": [True] + [False] * 11, "total": [math.inf] + [50.0] * 11,
+                          "person_years": [10000.0] * 12})  # fmt: skip
+    with pytest.raises(ValueError, match="area A: total inf over 10000.0 person-years is not a count"):
+        verdicts.funnel(rates, indicator_id="x", period="p")
+
+
+def test_ten_years_of_no_events_is_no_test_and_a_flat_series_has_no_correlation():
+    """Ten years of zeros said "too few consecutive months with data" (the history's GLM has nothing to fit);
+    a constant 7 a month read a month-to-month correlation of 0.95 (residuals of 1e-15) and a wide interval."""
+    months = fmt.months_between("2016-10", "2026-09")
+    kw = dict(indicator_id="x", area_code="A", good_direction="down")
+    zeros = verdicts.compare_latest12(pd.DataFrame({"month": months, "value": [0.0] * 120}), **kw)
+    assert zeros.verdict == "no clear change" and zeros.method.startswith("No test: no events in either period")
+    flat = verdicts.compare_latest12(pd.DataFrame({"month": months, "value": [7.0] * 120}), **kw)
+    assert flat.verdict == "no clear change" and "month-to-month correlation 0.00 from 120 months" in flat.method
+    assert flat.ci_low <= 1 <= flat.ci_high and flat.ci_high - flat.ci_low < 0.8  # was 0.45 to 2.25
+
+
+def test_a_correlation_taken_at_its_upper_bound_is_said_to_be_one():
+    """Below 60 months the month-to-month correlation allowed for is its estimate's one-sided 95% upper bound:
+    the method said "correlation 0.37" where the estimate was 0."""
+    rng = np.random.default_rng(3)
+    c = _latest(_series(rng, 48, 100))
+    assert re.search(r"month-to-month correlation taken as 0\.\d\d, the 95% upper bound of its estimate from 48 "
+                     r"months", c.method), c.method  # fmt: skip

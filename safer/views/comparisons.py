@@ -466,14 +466,27 @@ def _real_change(verdict: str) -> str:
     return {"better": "a real improvement", "worse": "a real change for the worse"}.get(verdict, "a real change")
 
 
+def _which_way(verdict: str) -> str:
+    return {"better": "an improvement", "worse": "a change for the worse", "up": "a rise", "down": "a fall"}.get(
+        verdict, "a change"
+    )
+
+
+def _share(pct: float, per: str = "") -> str:
+    """'6.9% fewer', '13.2% more per resident'."""
+    return f"{fmt.percent_change(pct).lstrip('+−')} {'more' if pct > 0 else 'fewer'}" + (f" per {per}" if per else "")
+
+
 def plain_verdict(c: verdicts.Comparison, unit: str, what: str | None = None) -> str:
     """A verdict as a cabinet member first meets it, in plain words: what was compared, whether the change is
     bigger than the ups and downs the indicator usually has, and how strong the evidence is. No model, test or
     p-value: those are in `method_line` (and `Comparison.method`, `explain`, the exports and the SIA pack).
-    `what` names what was compared where the caller says it better ("2025-28 against the plan before (...)")."""
+    `what` names what was compared where the caller says it better ("2025-28 against the plan before (...)").
+    Where residents changed, the change per resident (what was tested) is said whenever it reads differently from
+    the counts'; months left out of the test, or missing from it, are named."""
     v = c.shown_verdict
     if v == "not enough data":
-        return f"Not enough months with data to say whether this has changed ({c.note})."
+        return f"Not enough data to say whether this has changed ({c.note})."
     cur = fmt.period_label(*c.current_period.split(" to ")) if " to " in c.current_period else c.current_period
     prev = fmt.period_label(*c.previous_period.split(" to ")) if " to " in c.previous_period else c.previous_period
     if what is None:
@@ -482,12 +495,16 @@ def plain_verdict(c: verdicts.Comparison, unit: str, what: str | None = None) ->
             if c.compare == "latest12"
             else f"{cur} against {prev}"
         )
+    if c.left_out:
+        what += f", leaving out {' and '.join(fmt.month_label(m) for m, _p in c.left_out)} (far out of line)"
+    elif c.compare == "latest12" and 0 < len(c.current_months) < 12:
+        what += f", on the {len(c.current_months)} of 12 months with data in both"
     if c.current_mean is None:  # means withheld (small numbers): the verdict word only
         head = f"{what} (the figures are withheld here: small numbers): the change is "
         if v == "no clear change":
             return head + f"within {USUAL_UPS_AND_DOWNS}, so it could be chance alone."
-        return head + f"bigger than {USUAL_UPS_AND_DOWNS}: more than chance alone would give."
-    pct = c.change_pct
+        return head + f"bigger than {USUAL_UPS_AND_DOWNS}: {_which_way(v)}, more than chance alone would give."
+    pct, per = c.change_pct, c.per_resident_change_pct
     if pct is None or not math.isfinite(pct):
         size = f"{fmt.number(c.current_mean)} {unit} a month against {fmt.number(c.previous_mean)}"
         moved = "That change"
@@ -495,30 +512,36 @@ def plain_verdict(c: verdicts.Comparison, unit: str, what: str | None = None) ->
         size = f"{fmt.number(c.current_mean)} {unit} a month, the same as before"
         moved = "That"
     else:
-        more = "more" if pct > 0 else "fewer"
-        size = (
-            f"{fmt.number(c.current_mean)} {unit} a month against {fmt.number(c.previous_mean)}, "
-            f"{fmt.percent_change(pct).lstrip('+−')} {more}"
-        )
+        size = f"{fmt.number(c.current_mean)} {unit} a month against {fmt.number(c.previous_mean)}, {_share(pct)}"
         moved = "That rise" if pct > 0 else "That fall"
-        per = c.per_resident_change_pct
-        if per is not None and math.isfinite(per) and (per > 0) != (pct > 0):  # the test's own direction differs
-            size += f", but {fmt.percent_change(per).lstrip('+−')} {'more' if per > 0 else 'fewer'} per {c.per}"
+    if per is not None and math.isfinite(per) and round(abs(per), 1) > 0:
+        counts = fmt.percent_change(pct) if pct is not None and math.isfinite(pct) else None
+        if fmt.percent_change(per) != counts:  # what was tested reads differently from the counts
+            apart = counts is None or round(abs(pct), 1) == 0 or (per > 0) != (pct > 0)
+            many = PER_PLURAL.get(c.per, "residents")
+            size += f", {'but' if apart else 'and'} {_share(per, c.per)} (the number of {many} changed)"
             moved = f"The change per {c.per}"
     head = f"{what}: {size}. "
     if v == "no clear change":
         if c.verdict != v and c.family_size:  # beyond chance alone, not among the indicators looked at together
             return head + (
-                f"{moved} is a little more than {USUAL_UPS_AND_DOWNS}, but with {c.family_size} indicators looked "
-                "at together one change of this size can turn up by chance, so it could still be chance alone."
+                f"On its own {moved[0].lower() + moved[1:]} would be more than {USUAL_UPS_AND_DOWNS}, but with "
+                f"{c.family_size} indicators looked at together one change of this size can turn up by chance, so "
+                "it could still be chance alone."
             )
         return head + f"{moved} is within {USUAL_UPS_AND_DOWNS}, so it could be chance alone."
-    real = _real_change(v)
     strength = evidence_words(c)
     return head + (
         f"{moved} is bigger than {USUAL_UPS_AND_DOWNS}: "
-        + (f"the evidence that it is {real} is {strength}." if strength else "more than chance alone would give.")
+        + (
+            f"the evidence that it is {_real_change(v)} is {strength}."
+            if strength
+            else f"{_which_way(v)}, more than chance alone would give."
+        )
     )
+
+
+PER_PLURAL = {"resident": "residents", "child": "children"}
 
 
 def cycle_sentence(c: verdicts.Comparison, unit: str) -> str:

@@ -121,6 +121,14 @@ def text(value) -> str:
     return html.escape("" if value is None else str(value), quote=False)
 
 
+def _words(indicator: dict, field: str) -> str:
+    """An indicator's label, unit or rate_per as plain text, for the sentences that describe a chart (page text,
+    escaped where it is shown: `_label` and the rest are for Plotly, which reads HTML, and escaped twice read
+    "Drugs &amp;amp; alcohol")."""
+    fallback = {"label": indicator.get("indicator_id") or "Count", "unit": "", "rate_per": "residents"}[field]
+    return str(indicator.get(field) or fallback)
+
+
 def _label(indicator: dict) -> str:
     return text(indicator.get("label") or indicator.get("indicator_id") or "Count")
 
@@ -1411,7 +1419,7 @@ def describe_trend(monthly: pd.DataFrame, indicator: dict, area_name: str) -> st
     )
     n_withheld = int(withheld.sum())
     small = f" {n_withheld} of {len(df)} months have a count too small to publish (withheld, not missing)."
-    label = _label(indicator)
+    label = _words(indicator, "label")
     has = df[df["value"].notna()]
     if df.empty or has.empty:
         span = f" ({month_label(df['month'].iloc[0])} to {month_label(df['month'].iloc[-1])})" if len(df) else ""
@@ -1421,7 +1429,7 @@ def describe_trend(monthly: pd.DataFrame, indicator: dict, area_name: str) -> st
         return s + _gap_sentence(df, withheld)
     f_m, f_v = has["month"].iloc[0], has["value"].iloc[0]
     l_m, l_v = has["month"].iloc[-1], has["value"].iloc[-1]
-    unit = _unit(indicator)
+    unit = _words(indicator, "unit")
     u = f" {unit}" if unit else ""
     s = (
         f"{label} in {area_name}: {_fmt(f_v)}{u} in {month_label(f_m, True)} (first month shown) "
@@ -1453,8 +1461,8 @@ def _gap_sentence(df: pd.DataFrame, withheld) -> str:
 
 def describe_cycles(comparison: pd.DataFrame, indicator: dict) -> str:
     """A text alternative to ``cycle_means_chart``, from the output of ``stats.compare_cycles``."""
-    label = _label(indicator)
-    unit = _unit(indicator)
+    label = _words(indicator, "label")
+    unit = _words(indicator, "unit")
     comp = comparison.reset_index(drop=True)
     if comp.empty:
         return f"{label}: no plan cycles to compare."
@@ -1481,7 +1489,7 @@ def describe_cycles(comparison: pd.DataFrame, indicator: dict) -> str:
 
 def describe_cycle_months(cycle_months: pd.DataFrame, indicator: dict) -> str:
     """A text alternative to ``cycle_lines_chart``: each cycle's lowest and highest month."""
-    label = _label(indicator)
+    label = _words(indicator, "label")
     cm = cycle_months.copy()
     cm["value"] = pd.to_numeric(cm["value"], errors="coerce").astype("float64")
     parts = []
@@ -1504,7 +1512,7 @@ def describe_cycle_months(cycle_months: pd.DataFrame, indicator: dict) -> str:
 
 def describe_ward_rates(rates: pd.DataFrame, indicator: dict, n: int = 3) -> str:
     """A text alternative to ``ward_rank_chart``/``ward_map``: the highest and lowest wards, against the borough."""
-    label = _label(indicator)
+    label = _words(indicator, "label")
     wr = rates.copy()
     wr["rate_per_1000"] = pd.to_numeric(wr["rate_per_1000"], errors="coerce")
     wards = wr[wr["area_type"].astype(str) == "ward"]
@@ -1521,7 +1529,7 @@ def describe_ward_rates(rates: pd.DataFrame, indicator: dict, n: int = 3) -> str
 
     k = min(n, len(with_rate))
     s = (
-        f"{label}, annual rate per 1,000 {_per(indicator)} by ward: highest {_list(with_rate.head(k))}"
+        f"{label}, annual rate per 1,000 {_words(indicator, 'rate_per')} by ward: highest {_list(with_rate.head(k))}"
         + (f"; lowest {_list(with_rate.tail(min(n, len(with_rate) - k)).iloc[::-1])}" if len(with_rate) > k else "")
         + "."
     )

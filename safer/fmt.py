@@ -215,16 +215,21 @@ COLUMN_HEADINGS = {
 }
 
 
-def column_label(name) -> str:
+def column_label(name, per: str | None = None) -> str:
     """A column heading people read: `rate_per_1000` -> `Rate per 1,000 residents a year` (from
-    `COLUMN_HEADINGS`), `area_code` -> `Area code` (from the words).
+    `COLUMN_HEADINGS`), `area_code` -> `Area code` (from the words). `per`: whom the table's rates are per, when
+    not residents (a children's indicator: `Children`, `Rate per 1,000 children a year`); a table says it in
+    `df.attrs["rate_per"]`.
 
     A name that is not snake_case (it has a capital or a space) is already a heading and is kept."""
     name = str(name)
     if name != name.lower() or " " in name or not name:
         return name
     if name in COLUMN_HEADINGS:
-        return COLUMN_HEADINGS[name]
+        heading = COLUMN_HEADINGS[name]
+        if per and per != "residents":
+            heading = heading.replace("residents", per).replace("Residents", per[:1].upper() + per[1:])
+        return heading
     words = [COLUMN_WORDS.get(w, w) for w in name.split("_") if w]
     text = " ".join(words)
     return text[:1].upper() + text[1:]

@@ -422,6 +422,26 @@ def test_empty_monthly_does_not_raise():
 # --------------------------------------------------------------------------- text alternatives, contrast
 
 
+def test_the_sentences_describing_a_chart_keep_an_indicator_s_label_as_written(monthly):
+    """They are page text, escaped where they are shown: escaped for Plotly as well, "Drugs & alcohol" read
+    "Drugs &amp; alcohol" on Trends, Plan cycles and Areas (an outside audit)."""
+    ind = {**IND, "label": "Drugs & alcohol <b>x</b>", "unit": "crimes & offences", "rate_per": "children & young"}
+    comp = pd.DataFrame({"cycle_id": ["a"], "months_in_cycle": [1], "months_with_data": [1], "monthly_mean": [1.0],
+                         "change_vs_previous_pct": [NAN], "beyond_chance": [False]})  # fmt: skip
+    months_df = pd.DataFrame({"cycle_id": ["a"], "month_of_cycle": [1], "month": ["2020-01"], "value": [3.0]})
+    rates = pd.DataFrame({"area_code": ["W1"], "area_name": ["North"], "area_type": ["ward"], "rate_per_1000": [2.0],
+                          "total": [10.0], "person_years": [5000.0]})  # fmt: skip
+    said = [
+        charts.describe_trend(monthly, ind, "Stockport"),
+        charts.describe_cycles(comp, ind),
+        charts.describe_cycle_months(months_df, ind),
+        charts.describe_ward_rates(rates, ind),
+    ]
+    for text in said:
+        assert text.startswith("Drugs & alcohol <b>x</b>") and "&amp;" not in text and "&lt;" not in text, text
+    assert "crimes & offences" in said[1] and "per 1,000 children & young" in said[3]
+
+
 def test_describe_cycles():
     comp = pd.DataFrame(
         {

@@ -278,3 +278,28 @@ def test_the_overview_table_names_each_row_s_own_source_and_illustrative_priorit
     cards = {c.label: c for c in v.data["cards"]}
     for label, row in t.iterrows():
         assert row["Priority"].endswith(" (illustrative)") == cards[label].illustrative
+
+
+def test_a_children_s_indicator_s_ward_table_is_headed_per_child_in_every_export():
+    """The page, chart and citation said "per 1,000 children" while the CSV and Excel headings said "Residents"
+    and "Rate per 1,000 residents a year" (an outside audit): an analyst would cite a rate per child as one per
+    resident."""
+    from pathlib import Path
+
+    from safer import views
+    from safer.store import Store
+
+    store = Store(Path(PROJECT) / "data")
+    try:
+        for ind, per in (("cse", "children"), ("asb", "residents")):
+            v = views.areas(store, ind)
+            t = v.tables["ward rates"]
+            head = export.csv_bytes(t, v.meta).decode().splitlines()[0]
+            assert f'{per.capitalize()},Person-years,"Rate per 1,000 {per} a year"' in head, head
+            wb = load_workbook(io.BytesIO(export.xlsx_bytes(v.tables, v.meta)))
+            cells = {str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value}
+            assert f"Rate per 1,000 {per} a year" in cells
+            other = "residents" if per == "children" else "children"
+            assert f"Rate per 1,000 {other} a year" not in cells
+    finally:
+        store.close()

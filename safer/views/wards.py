@@ -167,6 +167,7 @@ def areas(store, indicator_id: str, period: str = "latest") -> View:
                 f"{fmt.plural(int(rates.total_suppressed.sum()), 'ward')} recorded fewer than {t} {ind['unit']} in "
                 f"the period: their counts and rates are suppressed (<{t})."
             )
+        rates.attrs["rate_per"] = per  # its headings say whom the rates are per (children, for some)
         tables["ward rates"] = rates
     meta = stamp(
         store,

@@ -92,12 +92,8 @@ def _show(name: str) -> None:
     except briefing.BriefingError as exc:
         st.title("Briefing")
         st.error(ui.md_escape(exc), icon=":material/error:")
-        found = briefing.available()
-        if found:
-            st.markdown(
-                "Briefings available: " + ", ".join(f"`{n}`" for n in found) + ". Open one with "
-                "`?briefing=NAME` in the address."
-            )
+        if briefing.available():  # the error names them
+            st.markdown("Open one with `?briefing=NAME` in the address.")
         return
     st.query_params["step"] = str(step)
     n = len(b.slides)

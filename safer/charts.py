@@ -247,6 +247,44 @@ def _readable_axes(fig: go.Figure) -> None:
         ax.title.font.size = ax.title.font.size or BASE_FONT
 
 
+def rewrap_title(fig: go.Figure, width: int) -> go.Figure:
+    """A copy of the figure with its title and subtitle wrapped for an image `width` px wide, instead of a phone's
+    width (`TITLE_WRAP`): an exported 1400 px image kept "Anti-social behaviour in / Stockport, by month" on two
+    short lines. The top margin and the height lose what the title block no longer needs, so the plot keeps its
+    size, and the synthetic stamp keeps its place at the top. A figure `_base_layout` did not lay out, or one
+    whose title is no shorter for the width, comes back as it is."""
+    meta = fig.layout.meta
+    block = meta.get("title_block") if isinstance(meta, dict) else None
+    ti = fig.layout.title
+    if not block or not ti.text or ti.yref != "container" or ti.y is None:
+        return fig
+    old_lines = ti.text.count("<br>") + 1
+    title = _wrap_words(ti.text.replace("<br>", " "), max(TITLE_WRAP, int((width - 60) / (0.56 * TITLE_FONT))))
+    sub = ti.subtitle.text
+    if sub:
+        sub = _wrap_words(sub.replace("<br>", " "), max(SUBTITLE_WRAP, int((width - 60) / (0.5 * 15))))
+    lines = title.count("<br>") + 1
+    new_block = TITLE_LINE * lines + ((20 + SUBTITLE_LINE * (sub.count("<br>") + 1)) if sub else 0)
+    delta = block - new_block
+    if delta <= 0:
+        return fig
+    f = go.Figure(fig)
+    h_old = f.layout.height or 600
+    h_new = h_old - delta
+    at = (1 - ti.y) * h_old - _title_lead(old_lines) + _title_lead(lines)  # px from the top, as before
+    m = f.layout.margin
+    f.update_layout(
+        height=h_new,
+        margin=dict(t=(m.t if m.t is not None else 100) - delta),
+        title=dict(text=title, subtitle=dict(text=sub), y=1 - at / h_new),
+        meta={**meta, "title_block": new_block},
+    )
+    for a in f.layout.annotations:
+        if a.name == "synthetic":  # it hangs from the plot's top edge by the margin above it
+            a.yshift = (a.yshift or 0) - delta
+    return f
+
+
 def _plain(text) -> str:
     """Plotly text as plain text: line breaks as spaces, tags dropped, entities read."""
     return html.unescape(re.sub(r"<[^>]+>", "", str(text or "").replace("<br>", " "))).strip()

@@ -198,7 +198,7 @@ def _sheet_name(name: str, used: set[str]) -> str:
 def stamped_figure(fig, meta: Meta, width: int = DESIGN_WIDTH):
     """A copy of the figure with the stamp as a footer line under everything else (for PNG/SVG export),
     wrapped to the image's width."""
-    f = go.Figure(fig.to_dict())
+    f = charts.rewrap_title(go.Figure(fig.to_dict()), width)  # its title wrapped for the image, not a phone
     # the stamp holds extract text (titles, names, sources): Plotly reads `<b>`, `<a href>` in it, so escape it
     stamp = _wrap(html.escape(meta.stamp(), quote=False), max(60, int(width / 8.75)))
     extra = 16 + 15 * (stamp.count("<br>") + 1)

@@ -405,3 +405,35 @@ def test_an_exported_image_keeps_its_legend_stamp_and_plot_apart_at_every_width(
         _, y0, _, y1 = stamp[0]
         assert y1 <= drawing["size"][1] and y0 >= 0, (name, width, stamp[0])
         assert not overlapping_texts(drawing["texts"]), (name, width, overlapping_texts(drawing["texts"]))
+        titles = [t for t in drawing["texts"] if t["what"].startswith("title")]
+        assert titles and all(t["box"][3] <= plot[1] and t["box"][2] <= width for t in titles), (name, width)
+        synthetic = [a["box"] for a in drawing["annotations"] if a["name"] == "synthetic"]
+        assert all(b[1] >= 0 and not any(overlap(b, t["box"]) for t in titles) for b in synthetic), (name, width)
+
+
+def test_an_exported_image_s_title_is_wrapped_for_its_width_not_a_phone_s(demo_env):
+    """An exported 1400 px image kept the title wrapped for a phone ("Anti-social behaviour in / Stockport, by
+    month"), a header of short lines over an empty width (an outside audit): the title and subtitle are wrapped
+    for the image's width, the same words, and the plot keeps its size."""
+    from safer import export
+
+    meta = next(iter(_exported_figures().values()))[1]
+    trend = _gappy_trend()
+    assert "<br>" in trend.layout.title.text  # wrapped for a phone in the figure
+    wide, narrow = export.stamped_figure(trend, meta, 1400), export.stamped_figure(trend, meta, 760)
+    assert "<br>" not in wide.layout.title.text and charts._plain(wide.layout.title.text) == charts._plain(
+        trend.layout.title.text
+    )
+    assert wide.layout.title.subtitle.text.count("<br>") < trend.layout.title.subtitle.text.count("<br>")
+    assert wide.layout.height < narrow.layout.height
+    for name, (fig, m) in _exported_figures().items():
+        assert export.stamped_figure(fig, m, 1400).layout.title.text.count("<br>") <= fig.layout.title.text.count(
+            "<br>"
+        ), name
+    rewrapped, plain = draw([(charts.rewrap_title(trend, 1400), 1400), (trend, 1400)])
+    assert rewrapped["plot"]["h"] == pytest.approx(plain["plot"]["h"], abs=4)
+    assert not overlapping_texts(rewrapped["texts"]), overlapping_texts(rewrapped["texts"])
+    titles = [t for t in rewrapped["texts"] if t["what"].startswith("title")]
+    stamp = [a["box"] for a in rewrapped["annotations"] if a["name"] == "synthetic"]
+    assert titles and stamp and not any(overlap(stamp[0], t["box"]) for t in titles)
+    assert all(t["box"][3] <= plot_box(rewrapped)[1] for t in titles)

@@ -1001,7 +1001,7 @@ def test_a_verdict_in_plain_words_says_what_was_compared_against_the_usual_ups_a
         and not any(ch.isdigit() for ch in words.split(":")[-1])
     )
     assert cmp.plain_verdict(_plain_case(verdict="not enough data", note="there is no earlier plan cycle"), "x") == (
-        "Not enough data to say whether this has changed (there is no earlier plan cycle)."
+        "Not enough data to say whether it changed: there is no earlier plan cycle."
     )
     # counts and residents moving apart: the test's direction (per resident) is said
     apart = _plain_case(current_mean=121.0, change_pct=0.8, per_resident_change_pct=-1.5, verdict="better")

@@ -486,7 +486,7 @@ def plain_verdict(c: verdicts.Comparison, unit: str, what: str | None = None) ->
     the counts'; months left out of the test, or missing from it, are named."""
     v = c.shown_verdict
     if v == "not enough data":
-        return f"Not enough data to say whether this has changed ({c.note})."
+        return f"Not enough data to say whether it changed: {c.note}."
     cur = fmt.period_label(*c.current_period.split(" to ")) if " to " in c.current_period else c.current_period
     prev = fmt.period_label(*c.previous_period.split(" to ")) if " to " in c.previous_period else c.previous_period
     if what is None:
@@ -576,7 +576,7 @@ def plain_sentences(store, indicator_id: str, area_code: str | None = None) -> l
     the indicator's first caveat. The technical detail is in `method_sentences`."""
     ind = indicator(store, indicator_id)
     unit = str(ind["unit"])
-    out = [verdict_sentence(in_family(store, "latest12", indicator_id, area_code), unit)]
+    out = [plain_verdict(in_family(store, "latest12", indicator_id, area_code), unit)]  # as the pages say it
     try:
         out.append(cycle_sentence(in_family(store, "cycle", indicator_id, area_code), unit))
     except ExplainError:

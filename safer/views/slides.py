@@ -100,7 +100,7 @@ def perception_slide(store, indicator_id: str, area_code: str) -> View:
         figures={"chart": fig},
         sentences=[
             alt,
-            comparisons.verdict_sentence(verdict, str(ind["unit"])),
+            comparisons.plain_verdict(verdict, str(ind["unit"])),  # as the pages say it
             comparisons.first_sentence(ind.get("caveats")) or stats.SURVEY_METHOD.split(". ")[0] + ".",
         ],
         detail=[stats.SURVEY_METHOD],

@@ -17,6 +17,7 @@ The public API (names, arguments and the fields of the returned objects) is what
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections.abc import Mapping, Sequence
@@ -455,6 +456,15 @@ def _no_earlier_change(values: dict[str, float], last_prev: str) -> str:
     )
 
 
+@functools.lru_cache(maxsize=1024)  # about 20 KB a series of ten years
+def _history(items: tuple[tuple[str, float], ...], ends: tuple[str, str]):
+    """`_serial_correlation` up to the later period's end and `_year_to_year` up to the earlier's, for a series
+    given as its sorted (month, count) pairs: kept for the same series and months, as the Overview, Trends, the
+    briefing, the pack and `explain` ask the same comparison again (a dozen GLM fits each, about 20 ms)."""
+    values = dict(items)
+    return _serial_correlation(values, ends[0]), _year_to_year(values, ends[1])
+
+
 def _df_words(df: float) -> str:
     return f", t on {df:.1f} degrees of freedom" if math.isfinite(df) else ""
 
@@ -488,8 +498,7 @@ def _allow_for_years(
     if not cm:
         return fit
     n = len(cm)
-    serial = _serial_correlation(values, ends[0])
-    yy = _year_to_year(values, ends[1])
+    serial, yy = _history(tuple(sorted(values.items())), ends)
     if serial is None and (yy is None or yy[1] < 2):  # with fewer than 36 months, two earlier changes at least
         return None
     if (serial is None or serial[1] < SHORT_HISTORY_MONTHS) and _no_earlier_change(values, ends[1]):

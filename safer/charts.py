@@ -130,16 +130,16 @@ def _words(indicator: dict, field: str) -> str:
 
 
 def _label(indicator: dict) -> str:
-    return text(indicator.get("label") or indicator.get("indicator_id") or "Count")
+    return text(_words(indicator, "label"))
 
 
 def _unit(indicator: dict) -> str:
-    return text(indicator.get("unit") or "")
+    return text(_words(indicator, "unit"))
 
 
 def _per(indicator: dict) -> str:
     """Whom a rate is per 1,000 of: residents, or the indicator's population group (e.g. children)."""
-    return text(indicator.get("rate_per") or "residents")
+    return text(_words(indicator, "rate_per"))
 
 
 def _per_month_title(indicator: dict) -> str:
@@ -253,10 +253,8 @@ def rewrap_title(fig: go.Figure, width: int) -> go.Figure:
     short lines. The top margin and the height lose what the title block no longer needs, so the plot keeps its
     size, and the synthetic stamp keeps its place at the top. A figure `_base_layout` did not lay out, or one
     whose title is no shorter for the width, comes back as it is."""
-    meta = fig.layout.meta
-    block = meta.get("title_block") if isinstance(meta, dict) else None
-    ti = fig.layout.title
-    if not block or not ti.text or ti.yref != "container" or ti.y is None:
+    block, ti = _title_block(fig), fig.layout.title
+    if not block or ti.yref != "container" or ti.y is None:
         return fig
     old_lines = ti.text.count("<br>") + 1
     title = _wrap_words(ti.text.replace("<br>", " "), max(TITLE_WRAP, int((width - 60) / (0.56 * TITLE_FONT))))
@@ -268,20 +266,34 @@ def rewrap_title(fig: go.Figure, width: int) -> go.Figure:
     delta = block - new_block
     if delta <= 0:
         return fig
-    f = go.Figure(fig)
-    h_old = f.layout.height or 600
-    h_new = h_old - delta
+    h_old = fig.layout.height or 600
     at = (1 - ti.y) * h_old - _title_lead(old_lines) + _title_lead(lines)  # px from the top, as before
+    return _shorter_header(
+        fig,
+        delta,
+        title=dict(text=title, subtitle=dict(text=sub), y=1 - at / (h_old - delta)),
+        meta={**fig.layout.meta, "title_block": new_block},
+    )
+
+
+def _title_block(fig: go.Figure) -> int | None:
+    """The px `_base_layout` gave the figure's title and subtitle, or None (not laid out by it, or no title)."""
+    meta = fig.layout.meta
+    block = meta.get("title_block") if isinstance(meta, dict) else None
+    return block if block and fig.layout.title.text else None
+
+
+def _shorter_header(fig: go.Figure, px: float, **layout) -> go.Figure:
+    """A copy of the figure whose top margin and height are `px` less, so its plot keeps its size, the synthetic
+    stamp (which hangs from the plot's top edge by the margin above it) kept at the top; `layout` is set too."""
+    f = go.Figure(fig)
     m = f.layout.margin
     f.update_layout(
-        height=h_new,
-        margin=dict(t=(m.t if m.t is not None else 100) - delta),
-        title=dict(text=title, subtitle=dict(text=sub), y=1 - at / h_new),
-        meta={**meta, "title_block": new_block},
+        height=(f.layout.height or 600) - px, margin=dict(t=(m.t if m.t is not None else 100) - px), **layout
     )
     for a in f.layout.annotations:
-        if a.name == "synthetic":  # it hangs from the plot's top edge by the margin above it
-            a.yshift = (a.yshift or 0) - delta
+        if a.name == "synthetic":
+            a.yshift = (a.yshift or 0) - px
     return f
 
 
@@ -298,23 +310,11 @@ def lift_title(fig: go.Figure) -> tuple[str, str, go.Figure]:
     title block (`_base_layout`), the synthetic stamp keeps its place at the top, and every label on the plot's
     top edge keeps its place above the plot. Exported images keep the figure's own title. A figure that
     `_base_layout` did not lay out comes back as it is, with ("", "")."""
-    meta = fig.layout.meta
-    block = meta.get("title_block") if isinstance(meta, dict) else None
-    if not block or not fig.layout.title.text:
+    block = _title_block(fig)
+    if not block:
         return "", "", fig
     title, subtitle = _plain(fig.layout.title.text), _plain(fig.layout.title.subtitle.text)
-    f = go.Figure(fig)
-    m = f.layout.margin
-    f.update_layout(
-        title=dict(text="", subtitle=dict(text="")),
-        height=(f.layout.height or 600) - block,
-        margin=dict(t=(m.t if m.t is not None else 100) - block),
-        meta={},
-    )
-    for a in f.layout.annotations:
-        if a.name == "synthetic":  # it hangs from the plot's top edge by the margin above it
-            a.yshift = (a.yshift or 0) - block
-    return title, subtitle, f
+    return title, subtitle, _shorter_header(fig, block, title=dict(text="", subtitle=dict(text="")), meta={})
 
 
 MODEBAR_CLEAR = 34  # px from the figure's top: Plotly's mode bar (its toolbar) is drawn over the top 28 px

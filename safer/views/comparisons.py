@@ -462,14 +462,14 @@ def evidence_words(c: verdicts.Comparison) -> str:
     return next((words for limit, words in EVIDENCE_WORDS if p < limit), "")
 
 
-def _real_change(verdict: str) -> str:
-    return {"better": "a real improvement", "worse": "a real change for the worse"}.get(verdict, "a real change")
-
-
-def _which_way(verdict: str) -> str:
-    return {"better": "an improvement", "worse": "a change for the worse", "up": "a rise", "down": "a fall"}.get(
-        verdict, "a change"
+def _which_way(verdict: str, real: bool = False) -> str:
+    """'an improvement', 'a change for the worse', 'a rise', 'a fall'; `real`: 'a real improvement' and so on."""
+    what = {"better": "improvement", "worse": "change for the worse", "up": "rise", "down": "fall"}.get(
+        verdict, "change"
     )
+    if real:
+        return f"a real {what}"
+    return ("an " if what[0] in "aeiou" else "a ") + what
 
 
 def _share(pct: float, per: str = "") -> str:
@@ -534,7 +534,7 @@ def plain_verdict(c: verdicts.Comparison, unit: str, what: str | None = None) ->
     return head + (
         f"{moved} is bigger than {USUAL_UPS_AND_DOWNS}: "
         + (
-            f"the evidence that it is {_real_change(v)} is {strength}."
+            f"the evidence that it is {_which_way(v, real=True)} is {strength}."
             if strength
             else f"{_which_way(v)}, more than chance alone would give."
         )

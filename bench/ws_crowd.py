@@ -30,8 +30,10 @@ def _ws_url(base: str) -> str:
     return base.replace("http://", "ws://", 1).replace("https://", "wss://", 1).rstrip("/") + "/_stcore/stream"
 
 
-async def _run_page(ws, url_path: str, query: str = "") -> tuple[float, int, int]:
-    """Ask for a page; return (seconds to its `script_finished`, messages, bytes), raising on a page error."""
+async def _run_page(ws, url_path: str, query: str = "", texts: list | None = None) -> tuple[float, int, int]:
+    """Ask for a page; return (seconds to its `script_finished`, messages, bytes), raising on a page error.
+    `texts`, if given, gets the body of every markdown and heading element the page sent, and each select
+    box as "Label: chosen option" (what a reader sees)."""
     msg = BackMsg()
     msg.rerun_script.page_name = url_path
     msg.rerun_script.query_string = query
@@ -50,6 +52,12 @@ async def _run_page(ws, url_path: str, query: str = "") -> tuple[float, int, int
             el = f.delta.new_element
             if el.WhichOneof("type") == "exception":
                 errors.append(el.exception.message)
+            elif texts is not None and el.WhichOneof("type") in ("markdown", "heading"):
+                texts.append(getattr(el, el.WhichOneof("type")).body)
+            elif texts is not None and el.WhichOneof("type") == "selectbox":
+                box = el.selectbox
+                chosen = box.raw_value if box.set_value else (box.options[box.default] if box.options else "")
+                texts.append(f"{box.label}: {chosen}")
         if kind == "page_not_found":
             raise RuntimeError(f"page not found: {url_path!r}")
         if kind == "script_finished":

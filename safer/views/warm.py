@@ -159,15 +159,31 @@ def next_views(store) -> Iterator[Callable[[], object]]:
 REST = 3.0
 
 
+def _exiting() -> bool:
+    """True once the process is shutting down: Python marks its main thread stopped before it waits for the
+    threads that are not daemons (the warm-up is one, so that it is never stopped inside DuckDB)."""
+    return not threading.main_thread().is_alive()
+
+
+def _rest(seconds: float) -> None:
+    """Sleep, in steps of a tenth of a second, ending early when the process is shutting down."""
+    until = time.monotonic() + seconds
+    while not _exiting() and (left := until - time.monotonic()) > 0:
+        time.sleep(min(0.1, left))
+
+
 def warm_next(
-    store, wait: Callable[[], None] | None = None, rest: float = REST, sleep: Callable[[float], None] = time.sleep
+    store, wait: Callable[[], None] | None = None, rest: float = REST, sleep: Callable[[float], None] = _rest
 ) -> int:
     """Compute `next_views`, calling `wait` (by default: until no script run is going) before each and resting
     `rest` times its own time after it; returns how many were computed. A view already in the cache costs a
-    look-up."""
+    look-up. It stops between two views when the process is shutting down (a stopped dashboard exits at once,
+    not when the warm-up has finished: that was up to 40 s after Ctrl+C or a service manager's SIGTERM)."""
     wait = wait or ACTIVITY.wait_idle
     n = 0
     for make in next_views(store):
+        if _exiting():
+            break
         wait()
         t0 = time.monotonic()
         make()

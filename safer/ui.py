@@ -378,15 +378,20 @@ _MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:^=&\"'")
 
 def md_escape(text) -> str:
     """Text from an extract, made safe for `st.markdown`: every markdown special character is
-    backslash-escaped, so `**bold**`, links, `<tags>`, `:emoji:` and `$maths$` show literally."""
+    backslash-escaped, so `**bold**`, links, `<tags>`, `:emoji:` and `$maths$` show literally, and a bare
+    address (`http://…`, `www.…`, `a@b.c`) stays text (`NO_AUTOLINK`)."""
     s = "" if text is None or (isinstance(text, float) and text != text) else str(text)
     s = " ".join(s.split())  # no line structure (headings, lists) from an extract
-    # Streamlit's markdown links bare addresses after escapes are read (`http://…`, `www.…`, `a@b.c`): an
-    # invisible word joiner inside each keeps them text (the exports keep the extract's own text)
-    s = _AUTOLINK.sub(lambda m: m.group(0)[0] + "\u2060" + m.group(0)[1:], s)
-    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in s)
+    cuts = [m.start() + 1 for m in _AUTOLINK.finditer(s)]  # after the first letter of each
+    parts = [s[i:j] for i, j in zip([0, *cuts], [*cuts, len(s)])]
+    return NO_AUTOLINK.join("".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in part) for part in parts)
 
 
+# Streamlit's markdown links a bare address after escapes are read (GFM's autolink literals, found in each run of
+# text): an empty `:small[]` (an empty <span>) splits the run inside each, so the address stays text, looks the
+# same, and copies as typed. (A word joiner, U+2060, did the same but went into the reader's clipboard.) Every
+# character after it is escaped, so it never starts anything; the exports keep the extract's own text.
+NO_AUTOLINK = ":small[]"
 _AUTOLINK = re.compile(r"(?i)(?:https?|ftp|www|mailto)|@")
 
 

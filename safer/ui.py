@@ -583,6 +583,26 @@ def chart(fig, **kw) -> None:
     st.plotly_chart(shown, width="stretch", theme=None, **kw)
 
 
+EVENTS_SHOWN = 3  # the latest events listed under a time chart; the earlier ones are one tap away
+
+
+def event_list(lines: list[str], shown: int = EVENTS_SHOWN) -> None:
+    """The events numbered on a time chart ('1. Dec 2017: ...'), in their order: the earlier ones in an expander
+    ('Events 1 to 4, earlier'), the latest `shown` listed beneath it, so the list is a few lines on a phone, not
+    a screen, and every event is there to look up by its number. All are listed when at most one would be
+    folded away. Each line is extract text, kept literal."""
+    if not lines:
+        return
+    st.markdown("**Events marked on the chart**")
+    earlier, latest = (lines[:-shown], lines[-shown:]) if len(lines) > shown + 1 else ([], lines)
+    if earlier:
+        first, last = (re.match(r"\d+", x) for x in (earlier[0], earlier[-1]))
+        label = f"Events {first.group(0)} to {last.group(0)}" if first and last else f"{len(earlier)} events"
+        with st.expander(f"{label}, earlier"):
+            st.markdown("\n".join(f"- {md_escape(e)}" for e in earlier))
+    st.markdown("\n".join(f"- {md_escape(e)}" for e in latest))
+
+
 def with_marked_date(fig, mark: dict):
     """A copy of a (shared, cached) figure with the date from the link marked on it."""
     import plotly.graph_objects as go

@@ -788,17 +788,30 @@ def fit_gap_labels(fig: go.Figure, grow: bool = True) -> go.Figure:
 def _fit_panel_gap_labels(fig: go.Figure) -> None:
     """The 'No data' labels of a panel below another (`_gap_layer`'s `panel`): on a row just above the panel,
     in the room between the panels, and the panel's title raised above that row, in the labels' type (call
-    again when it changes: a slide's projector type)."""
+    again when it changes: a slide's projector type). Two lines ('No data', the months) where the room holds
+    them, as on every time chart (a phone's narrow plot has no width for one long line); one line where it does
+    not (a slide, short and wide)."""
     labels = [a for a in fig.layout.annotations if a.name == "no data label" and str(a.yref).endswith(" domain")]
+    m = fig.layout.margin
+    plot_h = (fig.layout.height or 600) - (m.t if m.t is not None else 100) - (m.b if m.b is not None else 80)
     for axis in dict.fromkeys(str(a.yref).split()[0] for a in labels):
         mine = [a for a in labels if str(a.yref).startswith(axis + " ")]
         size = max(float(a.font.size or BASE_FONT) for a in mine)
-        for a in mine:
-            a.update(y=1, yanchor="bottom", yshift=2)
+        n = int(axis[1:] or 1)
         top = fig.layout["yaxis" + axis[1:]].domain[1]
-        for t in fig.layout.annotations:  # the panel's title (make_subplots' subplot_titles), over the labels
-            if t.name is None and t.yref == "paper" and t.y is not None and abs(float(t.y) - top) < 1e-9:
-                t.update(yanchor="bottom", yshift=1.3 * size + 10)
+        above = fig.layout["yaxis" + (str(n - 1) if n > 2 else "")].domain[0] if n > 1 else 1.0
+        title = [  # the panel's title (make_subplots' subplot_titles)
+            t
+            for t in fig.layout.annotations
+            if t.name is None and t.yref == "paper" and t.y is not None and abs(float(t.y) - top) < 1e-9
+        ]
+        title_h = 1.3 * max([float(t.font.size or BASE_FONT) for t in title] or [0]) + 4
+        two = (above - top) * plot_h >= title_h + 2 * 1.3 * size + 8 + 10  # and the upper panel's tick marks
+        for a in mine:
+            words = str(a.text).replace("<br>", " ").replace("</b> ", "</b>")
+            a.update(y=1, yanchor="bottom", yshift=2, text=words.replace("</b>", "</b><br>" if two else "</b> "))
+        for t in title:
+            t.update(yanchor="bottom", yshift=(2 if two else 1) * 1.3 * size + 10)
 
 
 EVENT_LEVELS = 3  # rows of event numbers at most
@@ -1063,13 +1076,14 @@ def cycle_lines_chart(cycle_months: pd.DataFrame, indicator: dict, synthetic: bo
 # --------------------------------------------------------------------------- 4. cycle means
 
 
-def cycle_months_words(row, sep: str = "; ") -> str:
+def cycle_months_words(row, sep: str = "; ", brief: bool = False) -> str:
     """How many of a plan cycle's months its mean is over, telling months not yet happened, months withheld and
     months with no data apart: '34 of 36 months with data'; '12 of 18 months so far with data' (a cycle under
     way: months not yet happened are not missing); for a ward's small-number indicator, whose totals stop at the
     latest complete financial year, '12 of 18 months so far in the average; 6 withheld (small numbers)', with
-    ', 2 with no data' where some are missing as well. `row`: a row of ``cycle_comparison``'s comparison
-    (months_with_data, months_in_cycle, months_not_yet, months_withheld); `sep` between the two parts."""
+    '; 2 with no data' where some are missing as well. `row`: a row of ``cycle_comparison``'s comparison
+    (months_with_data, months_in_cycle, months_not_yet, months_withheld); `sep` between the parts; `brief`: without
+    'in the average' (a bar's label, under its mean, on a phone's width)."""
     mwd = 0 if _isnan(row.get("months_with_data")) else int(row.get("months_with_data"))
     mic = int(row.get("months_in_cycle"))
     not_yet = 0 if _isnan(row.get("months_not_yet")) else int(row.get("months_not_yet"))
@@ -1078,10 +1092,11 @@ def cycle_months_words(row, sep: str = "; ") -> str:
     if not held:
         return f"{mwd} of {gone} months so far with data" if not_yet else f"{mwd} of {mic} months with data"
     none = max(gone - mwd - held, 0)
-    return (
-        f"{mwd} of {gone} months{' so far' if not_yet else ''} in the average{sep}{held} withheld (small numbers)"
-        + (f", {none} with no data" if none else "")
-    )
+    parts = [
+        f"{mwd} of {gone} months{' so far' if not_yet else ''}{'' if brief else ' in the average'}",
+        f"{held} withheld (small numbers)",
+    ]
+    return sep.join(parts + ([f"{none} with no data"] if none else []))
 
 
 def cycle_means_chart(comparison: pd.DataFrame, indicator: dict, synthetic: bool) -> go.Figure:
@@ -1139,7 +1154,7 @@ def cycle_means_chart(comparison: pd.DataFrame, indicator: dict, synthetic: bool
         mic = int(comp.loc[i, "months_in_cycle"])
         not_yet = int(comp.loc[i, "months_not_yet"]) if "months_not_yet" in comp else 0
         # months not yet happened are not missing data, nor are months withheld (small numbers)
-        months = cycle_months_words(comp.loc[i], sep="<br>")
+        months = cycle_months_words(comp.loc[i], sep="<br>", brief=True)
         if _isnan(means[i]):
             hidden = bool(comp.loc[i].get("total_withheld", False))  # a small total withheld is not "no data"
             txt = (

@@ -595,7 +595,8 @@ def test_a_ward_s_plan_cycle_tells_months_withheld_from_months_missing(demo):
     labels = [a.text for a in v.figures["cycle means chart"].layout.annotations if a.name == "bar label"]
     under_way = labels[-1]
     assert "so far with data" not in under_way and f"{held} withheld (small numbers)" in under_way, labels
-    assert "months so far in the average" in under_way and "with no data" not in under_way
+    assert under_way.endswith("<br>12 of 18 months so far<br>6 withheld (small numbers)") and held == 6, labels
+    assert "in the average" in v.figures["cycle means chart"].data[0].hovertext[-1]
     assert f"{held} withheld (small numbers)" in v.notes[-2]  # the chart in words
     assert "no months with data" not in v.notes[-1]  # months whose counts are withheld have data
     t = v.tables["plan cycles"]
@@ -603,7 +604,7 @@ def test_a_ward_s_plan_cycle_tells_months_withheld_from_months_missing(demo):
     # withheld and missing told apart; the borough, with nothing withheld, as before
     row = {"months_with_data": 10, "months_in_cycle": 36, "months_not_yet": 18, "months_withheld": 6}
     assert charts.cycle_months_words(row) == (
-        "10 of 18 months so far in the average; 6 withheld (small numbers), 2 with no data"
+        "10 of 18 months so far in the average; 6 withheld (small numbers); 2 with no data"
     )
     assert charts.cycle_months_words(row | {"months_withheld": 0}) == "10 of 18 months so far with data"
     b = views.cycle_comparison(demo, "cse", None)

@@ -18,9 +18,7 @@ if mark:
     st.text(mark["label"])
     fig = ui.with_marked_date(fig, mark)
 ui.chart(fig)
-if v.data["events"]:
-    st.markdown("**Events marked on the chart**")
-    st.markdown("\n".join(f"- {ui.md_escape(e)}" for e in v.data["events"]))
+ui.event_list(v.data["events"])  # the latest few, the earlier ones in an expander
 ui.caption(*v.sentences[1:])
 for note in v.notes[:-1] if v.data["indicator"].get("caveats") else v.notes:
     ui.info(note)

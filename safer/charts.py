@@ -678,22 +678,26 @@ def _suppressed_layer(fig: go.Figure, monthly: pd.DataFrame, suppressed, suppres
     return hidden
 
 
-def _gap_layer(fig: go.Figure, df: pd.DataFrame, hidden: list[str]) -> None:
+def _gap_layer(fig: go.Figure, df: pd.DataFrame, hidden: list[str], panel: int | None = None) -> None:
     """Each run of months with no data (suppressed months are not gaps): shaded, labelled with its months.
 
     The labels are placed by `fit_gap_labels`, in rows of their own in the top margin, where no count, limit,
-    mean or event line is drawn: a label never covers data, whatever the values or the width."""
+    mean or event line is drawn: a label never covers data, whatever the values or the width. `panel`: the
+    subplot row (of stacked panels sharing the time axis) whose gaps these are: shaded in that panel only, the
+    label on a row of its own just above it (the panel's title is raised over it)."""
     runs = missing_runs(df.assign(value=df["value"].where(~df["month"].isin(hidden), 0.0)) if hidden else df)
     if not runs:
         return
     first_m, last_m = df["month"].iloc[0], df["month"].iloc[-1]
     lo, hi = pd.Timestamp(_month_edge(first_m)), pd.Timestamp(_month_edge(_shift_month(last_m, 1)))
+    axis = "" if panel in (None, 1) else str(panel)
+    xref, yref = f"x{axis}", (f"y{axis} domain" if panel else "paper")
     for first, last in runs:
         x0, x1 = _month_edge(first), _month_edge(_shift_month(last, 1))
         fig.add_shape(
             type="rect",
-            xref="x",
-            yref="paper",
+            xref=xref,
+            yref=yref,
             x0=x0,
             x1=x1,
             y0=0,
@@ -709,13 +713,14 @@ def _gap_layer(fig: go.Figure, df: pd.DataFrame, hidden: list[str]) -> None:
         right = (mid - lo) > (hi - lo) / 2
         fig.add_annotation(
             x=x1 if right else x0,
-            xref="x",
+            xref=xref,
             y=0,
-            yref="paper",
+            yref=yref,
             xanchor="right" if right else "left",
             yanchor="bottom",
             xshift=-2 if right else 2,
-            text=f"<b>No data</b><br>{_run_text(first, last)}",
+            # one line above a panel, where the room between panels is one line high
+            text=f"<b>No data</b>{' ' if panel else '<br>'}{_run_text(first, last)}",
             showarrow=False,
             align="right" if right else "left",
             font=dict(size=14, color="#333333"),
@@ -737,7 +742,8 @@ def fit_gap_labels(fig: go.Figure, grow: bool = True) -> go.Figure:
 
     `grow`: the figure is made taller by the rows (plot unchanged); otherwise (a slide of fixed height) the plot
     gives up the room. Call it once the fonts and margins are final; a figure without gaps is left as it is."""
-    labels = [a for a in fig.layout.annotations if a.name == "no data label"]
+    _fit_panel_gap_labels(fig)
+    labels = [a for a in fig.layout.annotations if a.name == "no data label" and a.yref == "paper"]
     if not labels:
         return fig
     size = max(float(a.font.size or BASE_FONT) for a in labels)
@@ -777,6 +783,35 @@ def fit_gap_labels(fig: go.Figure, grow: bool = True) -> go.Figure:
         if a.name == "synthetic":  # the stamp stays at the figure's top
             a.yshift = (a.yshift or 0) + rows_px
     return fig
+
+
+def _fit_panel_gap_labels(fig: go.Figure) -> None:
+    """The 'No data' labels of a panel below another (`_gap_layer`'s `panel`): on a row just above the panel,
+    in the room between the panels, and the panel's title raised above that row, in the labels' type (call
+    again when it changes: a slide's projector type). Two lines ('No data', the months) where the room holds
+    them, as on every time chart (a phone's narrow plot has no width for one long line); one line where it does
+    not (a slide, short and wide)."""
+    labels = [a for a in fig.layout.annotations if a.name == "no data label" and str(a.yref).endswith(" domain")]
+    m = fig.layout.margin
+    plot_h = (fig.layout.height or 600) - (m.t if m.t is not None else 100) - (m.b if m.b is not None else 80)
+    for axis in dict.fromkeys(str(a.yref).split()[0] for a in labels):
+        mine = [a for a in labels if str(a.yref).startswith(axis + " ")]
+        size = max(float(a.font.size or BASE_FONT) for a in mine)
+        n = int(axis[1:] or 1)
+        top = fig.layout["yaxis" + axis[1:]].domain[1]
+        above = fig.layout["yaxis" + (str(n - 1) if n > 2 else "")].domain[0] if n > 1 else 1.0
+        title = [  # the panel's title (make_subplots' subplot_titles)
+            t
+            for t in fig.layout.annotations
+            if t.name is None and t.yref == "paper" and t.y is not None and abs(float(t.y) - top) < 1e-9
+        ]
+        title_h = 1.3 * max([float(t.font.size or BASE_FONT) for t in title] or [0]) + 4
+        two = (above - top) * plot_h >= title_h + 2 * 1.3 * size + 8 + 10  # and the upper panel's tick marks
+        for a in mine:
+            words = str(a.text).replace("<br>", " ").replace("</b> ", "</b>")
+            a.update(y=1, yanchor="bottom", yshift=2, text=words.replace("</b>", "</b><br>" if two else "</b> "))
+        for t in title:
+            t.update(yanchor="bottom", yshift=(2 if two else 1) * 1.3 * size + 10)
 
 
 EVENT_LEVELS = 3  # rows of event numbers at most
@@ -1041,6 +1076,29 @@ def cycle_lines_chart(cycle_months: pd.DataFrame, indicator: dict, synthetic: bo
 # --------------------------------------------------------------------------- 4. cycle means
 
 
+def cycle_months_words(row, sep: str = "; ", brief: bool = False) -> str:
+    """How many of a plan cycle's months its mean is over, telling months not yet happened, months withheld and
+    months with no data apart: '34 of 36 months with data'; '12 of 18 months so far with data' (a cycle under
+    way: months not yet happened are not missing); for a ward's small-number indicator, whose totals stop at the
+    latest complete financial year, '12 of 18 months so far in the average; 6 withheld (small numbers)', with
+    '; 2 with no data' where some are missing as well. `row`: a row of ``cycle_comparison``'s comparison
+    (months_with_data, months_in_cycle, months_not_yet, months_withheld); `sep` between the parts; `brief`: without
+    'in the average' (a bar's label, under its mean, on a phone's width)."""
+    mwd = 0 if _isnan(row.get("months_with_data")) else int(row.get("months_with_data"))
+    mic = int(row.get("months_in_cycle"))
+    not_yet = 0 if _isnan(row.get("months_not_yet")) else int(row.get("months_not_yet"))
+    held = 0 if _isnan(row.get("months_withheld")) else int(row.get("months_withheld"))
+    gone = mic - not_yet
+    if not held:
+        return f"{mwd} of {gone} months so far with data" if not_yet else f"{mwd} of {mic} months with data"
+    none = max(gone - mwd - held, 0)
+    parts = [
+        f"{mwd} of {gone} months{' so far' if not_yet else ''}{'' if brief else ' in the average'}",
+        f"{held} withheld (small numbers)",
+    ]
+    return sep.join(parts + ([f"{none} with no data"] if none else []))
+
+
 def cycle_means_chart(comparison: pd.DataFrame, indicator: dict, synthetic: bool) -> go.Figure:
     """Bars of each plan cycle's monthly mean with 95% CI error bars.
 
@@ -1065,8 +1123,7 @@ def cycle_means_chart(comparison: pd.DataFrame, indicator: dict, synthetic: bool
     for i, row in comp.iterrows():
         h = (
             f"{cids[i]}: {_fmt(means[i], 1)} a month (95% CI {_fmt(lo[i], 1)} to {_fmt(hi[i], 1)})"
-            f"<br>{int(row['months_with_data']) if not _isnan(row['months_with_data']) else 0} of "
-            f"{int(row['months_in_cycle'])} months with data"
+            f"<br>{cycle_months_words(row)}"
         )
         if "rate_ratio" in comp and not _isnan(row.get("rate_ratio")):
             p = "" if _isnan(row.get("p_adjusted")) else f", {fmt.p_value(row['p_adjusted'])}"  # withheld in a ward
@@ -1094,14 +1151,17 @@ def cycle_means_chart(comparison: pd.DataFrame, indicator: dict, synthetic: bool
     top = pd.concat([hi, means]).max()
     top = float(top) if not _isnan(top) else 1.0
     for i in range(len(cids)):
-        mwd = comp.loc[i, "months_with_data"]
-        mwd = 0 if _isnan(mwd) else int(mwd)
         mic = int(comp.loc[i, "months_in_cycle"])
         not_yet = int(comp.loc[i, "months_not_yet"]) if "months_not_yet" in comp else 0
-        # months not yet happened are not missing data: say "so far" and count only the months gone by
-        months = f"{mwd} of {mic - not_yet} months so far with data" if not_yet else f"{mwd} of {mic} months with data"
+        # months not yet happened are not missing data, nor are months withheld (small numbers)
+        months = cycle_months_words(comp.loc[i], sep="<br>", brief=True)
         if _isnan(means[i]):
-            txt = "<b>Not started</b>" if not_yet == mic else f"<b>No data</b> · {months}"
+            hidden = bool(comp.loc[i].get("total_withheld", False))  # a small total withheld is not "no data"
+            txt = (
+                "<b>Not started</b>"
+                if not_yet == mic
+                else f"<b>{'Withheld (small numbers)' if hidden else 'No data'}</b> · {months}"
+            )
         else:
             txt = f"<b>{_fmt(means[i], 1)}</b> a month<br>{months}"
         fig.add_annotation(  # above its bar, from the left edge: never over another bar's label at any width
@@ -1507,12 +1567,12 @@ def describe_cycles(comparison: pd.DataFrame, indicator: dict) -> str:
     parts = []
     for r in comp.itertuples():
         mwd = 0 if _isnan(r.months_with_data) else int(r.months_with_data)
-        if mwd == 0 or _isnan(r.monthly_mean):
+        if mwd and bool(getattr(r, "total_withheld", False)):
+            parts.append(f"{r.cycle_id}: withheld (small numbers; {cycle_months_words(r._asdict())})")
+        elif mwd == 0 or _isnan(r.monthly_mean):
             parts.append(f"{r.cycle_id}: no months with data")
         else:
-            parts.append(
-                f"{r.cycle_id}: {_fmt(r.monthly_mean, 1)} ({mwd} of {int(r.months_in_cycle)} months with data)"
-            )
+            parts.append(f"{r.cycle_id}: {_fmt(r.monthly_mean, 1)} ({cycle_months_words(r._asdict())})")
     s = f"{label}, average{' ' + unit if unit else ''} per month in each plan cycle: " + "; ".join(parts) + "."
     if "change_vs_previous_pct" in comp and len(comp) >= 2:
         last = comp.iloc[-1]
@@ -1534,14 +1594,19 @@ def describe_cycle_months(cycle_months: pd.DataFrame, indicator: dict) -> str:
     for cid in dict.fromkeys(cm.sort_values("month")["cycle_id"].astype(str)):
         d = cm[cm["cycle_id"].astype(str) == cid].sort_values("month")
         has = d[d["value"].notna()]
+        # months whose counts are withheld (small numbers) have data: never "no months with data"
+        held = int(d["value_suppressed"].fillna(False).astype(bool).sum()) if "value_suppressed" in d else 0
+        also = f", {held} withheld (small numbers)" if held else ""
         if has.empty:
-            parts.append(f"{cid}: no months with data")
+            parts.append(
+                f"{cid}: {held} of {len(d)} months withheld (small numbers)" if held else f"{cid}: no months with data"
+            )
             continue
         lo = has.loc[has["value"].idxmin()]
         hi = has.loc[has["value"].idxmax()]
         parts.append(
             f"{cid}: lowest {_fmt(lo['value'])} ({month_label(lo['month'])}), highest {_fmt(hi['value'])} "
-            f"({month_label(hi['month'])}), {len(has)} of {len(d)} months with data"
+            f"({month_label(hi['month'])}), {len(has)} of {len(d)} months with data{also}"
         )
     if not parts:
         return f"{label}: no months to show."
@@ -1602,14 +1667,18 @@ def perception_chart(survey: pd.DataFrame, monthly: pd.DataFrame, indicator: dic
     from plotly.subplots import make_subplots
 
     label, unit = _label(indicator), _unit(indicator)
+    sv = survey.copy()
+    df = _prepare_monthly(monthly)
+    if len(sv):
+        lo = _shift_month(str(sv["start_month"].min()), -12)
+        df = df[df["month"] >= lo].reset_index(drop=True)
     fig = make_subplots(
         rows=2,
         cols=1,
         shared_xaxes=True,
-        vertical_spacing=0.16,
+        vertical_spacing=0.23 if missing_runs(df) else 0.16,  # a row for the 'No data' labels above the records
         subplot_titles=("What residents say (%)", f"What is recorded ({unit} a month)"),
     )
-    sv = survey.copy()
     for i, ((_question, answer), g) in enumerate(sv.groupby(["question", "answer"], sort=False)):
         g = g.sort_values("start_month")
         xs = [_mid_period(s, e) for s, e in zip(g["start_month"], g["end_month"])]
@@ -1644,10 +1713,7 @@ def perception_chart(survey: pd.DataFrame, monthly: pd.DataFrame, indicator: dic
             row=1,
             col=1,
         )
-    df = _prepare_monthly(monthly)
-    if len(sv):
-        lo = _shift_month(str(sv["start_month"].min()), -12)
-        df = df[df["month"] >= lo]
+    _gap_layer(fig, df, [], panel=2)  # the months with no recorded data, labelled as on every time chart
     fig.add_trace(
         go.Scatter(
             x=[month_to_date(m) for m in df["month"]],
@@ -1716,7 +1782,7 @@ def perception_chart(survey: pd.DataFrame, monthly: pd.DataFrame, indicator: dic
     )
     _legend_at_bottom(fig)
     _add_synthetic(fig, synthetic)
-    return fig
+    return fit_gap_labels(fig)
 
 
 def add_marked_date(fig: go.Figure, date: str, label: str) -> go.Figure:

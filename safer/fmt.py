@@ -124,20 +124,29 @@ def percent_change(x, decimals: int = 1) -> str:
 
 
 P_LINE = 0.05  # the level verdicts are judged at (verdicts.ALPHA): a printed p-value never crosses it
+# Every level where the words beside a p-value change: 'very strong', 'strong' and 'moderate' evidence below 0.001,
+# 0.01 and 0.05 (views.comparisons.EVIDENCE_WORDS), the last also the level of a verdict. A printed p-value never
+# crosses any of them, so the words and the number beside them always agree.
+P_LINES = (0.001, 0.01, P_LINE)
+# Where a p-value prints with four decimals, kept on its own side of the line (below 0.001 prints 'p < 0.001')
+P_BANDS = ((0.009, 0.01, 0.011), (0.045, P_LINE, 0.055))
 
 
 def p_value(p) -> str:
-    """'p = 0.032', 'p = 0.12', 'p < 0.001'; '' for no test. Three decimals below 0.1, and four from 0.045 to
-    0.055, rounded away from 0.05 (0.0495 prints 0.0495, 0.04996 prints 0.0499, 0.05004 prints 0.0500), so a
-    p-value either side of 0.05 never prints as one number beside two different verdicts."""
+    """'p = 0.032', 'p = 0.12', 'p < 0.001'; '' for no test. Three decimals below 0.1, and four from 0.009 to
+    0.011 and from 0.045 to 0.055, rounded away from 0.01 and 0.05 (0.0495 prints 0.0495, 0.04996 prints 0.0499,
+    0.05004 prints 0.0500; 0.00996 prints 0.0099), so a p-value either side of a line in P_LINES never prints as
+    one number beside two different verdicts or strengths of evidence."""
     v = finite_or_none(p)
     if v is None:
         return ""
-    if v < 0.001:
+    if v < P_LINES[0]:
         return "p < 0.001"
-    if 0.045 <= v < 0.055:
-        shown = math.floor(v * 1e4) / 1e4 if v < P_LINE else max(round(v, 4), P_LINE)
-        return f"p = {shown:.4f}"
+    for low, line, high in P_BANDS:
+        if low <= v < high:
+            shown = round(v, 4)
+            shown = min(shown, round(line - 1e-4, 4)) if v < line else max(shown, line)
+            return f"p = {shown:.4f}"
     if v < 0.1:
         return f"p = {v:.3f}"
     return f"p = {v:.2f}"
@@ -145,13 +154,13 @@ def p_value(p) -> str:
 
 def significant(x, digits: int = 3) -> float | None:
     """A number kept to `digits` significant figures for a table (a p-value of 7.3655412711056934e-09 reads
-    7.37e-09; 0.01696119179957271 reads 0.017); None for no number. A p-value just below 0.05 keeps the digits
-    that show it is below (0.049996, not 0.05)."""
+    7.37e-09; 0.01696119179957271 reads 0.017); None for no number. A p-value just below a line in P_LINES keeps
+    the digits that show it is below (0.049996, not 0.05; 0.0099996, not 0.01)."""
     v = finite_or_none(x)
     if v is None:
         return None
     out = float(f"{v:.{digits}g}")
-    while v < P_LINE <= out and digits < 12:
+    while any(v < line <= out for line in P_LINES) and digits < 12:
         digits += 1
         out = float(f"{v:.{digits}g}")
     return out

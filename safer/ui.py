@@ -378,15 +378,20 @@ _MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:^=&\"'")
 
 def md_escape(text) -> str:
     """Text from an extract, made safe for `st.markdown`: every markdown special character is
-    backslash-escaped, so `**bold**`, links, `<tags>`, `:emoji:` and `$maths$` show literally."""
+    backslash-escaped, so `**bold**`, links, `<tags>`, `:emoji:` and `$maths$` show literally, and a bare
+    address (`http://…`, `www.…`, `a@b.c`) stays text (`NO_AUTOLINK`)."""
     s = "" if text is None or (isinstance(text, float) and text != text) else str(text)
     s = " ".join(s.split())  # no line structure (headings, lists) from an extract
-    # Streamlit's markdown links bare addresses after escapes are read (`http://…`, `www.…`, `a@b.c`): an
-    # invisible word joiner inside each keeps them text (the exports keep the extract's own text)
-    s = _AUTOLINK.sub(lambda m: m.group(0)[0] + "\u2060" + m.group(0)[1:], s)
-    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in s)
+    cuts = [m.start() + 1 for m in _AUTOLINK.finditer(s)]  # after the first letter of each
+    parts = [s[i:j] for i, j in zip([0, *cuts], [*cuts, len(s)])]
+    return NO_AUTOLINK.join("".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in part) for part in parts)
 
 
+# Streamlit's markdown links a bare address after escapes are read (GFM's autolink literals, found in each run of
+# text): an empty `:small[]` (an empty <span>) splits the run inside each, so the address stays text, looks the
+# same, and copies as typed. (A word joiner, U+2060, did the same but went into the reader's clipboard.) Every
+# character after it is escaped, so it never starts anything; the exports keep the extract's own text.
+NO_AUTOLINK = ":small[]"
 _AUTOLINK = re.compile(r"(?i)(?:https?|ftp|www|mailto)|@")
 
 
@@ -576,6 +581,26 @@ def chart(fig, **kw) -> None:
     if subtitle:
         caption(subtitle)
     st.plotly_chart(shown, width="stretch", theme=None, **kw)
+
+
+EVENTS_SHOWN = 3  # the latest events listed under a time chart; the earlier ones are one tap away
+
+
+def event_list(lines: list[str], shown: int = EVENTS_SHOWN) -> None:
+    """The events numbered on a time chart ('1. Dec 2017: ...'), in their order: the earlier ones in an expander
+    ('Events 1 to 4, earlier'), the latest `shown` listed beneath it, so the list is a few lines on a phone, not
+    a screen, and every event is there to look up by its number. All are listed when at most one would be
+    folded away. Each line is extract text, kept literal."""
+    if not lines:
+        return
+    st.markdown("**Events marked on the chart**")
+    earlier, latest = (lines[:-shown], lines[-shown:]) if len(lines) > shown + 1 else ([], lines)
+    if earlier:
+        first, last = (re.match(r"\d+", x) for x in (earlier[0], earlier[-1]))
+        label = f"Events {first.group(0)} to {last.group(0)}" if first and last else f"{len(earlier)} events"
+        with st.expander(f"{label}, earlier"):
+            st.markdown("\n".join(f"- {md_escape(e)}" for e in earlier))
+    st.markdown("\n".join(f"- {md_escape(e)}" for e in latest))
 
 
 def with_marked_date(fig, mark: dict):

@@ -100,6 +100,30 @@ def test_perception_chart_has_two_labelled_panels(consult_store):
     assert lay["font"]["size"] >= 14
 
 
+def test_the_recorded_panel_labels_its_gaps_no_data_as_every_time_chart_does(consult_store):
+    """The briefing's perception slide showed police.uk's gap (GMP, from July 2019) as an unexplained hole in the
+    recorded panel: each run of months with no data is shaded in that panel only (the survey panel has its own
+    data) and labelled 'No data' with its months on a row above the panel, under the panel's title, on the page
+    and in a slide's projector type."""
+    from safer import briefing
+
+    pv = stats.survey_estimates(queries.run(consult_store, "perception_vs_recorded", indicator="asb"))
+    monthly = queries.run(consult_store, "monthly", indicator="asb")
+    ind = {"indicator_id": "asb", "label": "Anti-social behaviour", "unit": "incidents"}
+    page = charts.perception_chart(pv, monthly, ind, synthetic=True)
+    for fig in (page, briefing.for_projector(page)):
+        labels = [a for a in fig.layout.annotations if a.name == "no data label"]
+        assert [a.text.replace("<br>", " ") for a in labels] == ["<b>No data</b> Mar 2020"]  # March 2020 is a gap
+        assert labels[0].yref == "y2 domain" and labels[0].y == 1 and labels[0].yanchor == "bottom"
+        shades = [sh for sh in fig.layout.shapes if sh.name == "no data"]
+        assert len(shades) == 1 and shades[0].yref == "y2 domain" and shades[0].xref == "x2"
+        title = next(a for a in fig.layout.annotations if str(a.text).startswith("What is recorded"))
+        lines = labels[0].text.count("<br>") + 1  # two on the page (a phone's plot is narrow), one on a slide
+        assert title.yshift >= lines * 1.3 * labels[0].font.size, (title.yshift, labels[0].font.size)
+        assert lines == (1 if fig is not page else 2)
+    assert max(a.font.size for a in briefing.for_projector(page).layout.annotations) >= briefing.PROJECTOR_FONT
+
+
 def test_a_survey_year_with_too_few_recorded_months_gets_no_mean(consult_store):
     """Q1 2020 has recorded data in 2 of its 3 months: a mean of part of the period is not the period's (three
     spring months are the season's peak), so no step is drawn across it and the sentence says why; Q2 2020

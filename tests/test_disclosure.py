@@ -262,7 +262,7 @@ def test_plan_cycles_page_shows_the_verdict_every_other_screen_shows(demo):
                 if c.shown_verdict == "not enough data" or c.family_p_value is None:
                     assert pd.isna(p)
                 else:
-                    assert p == float(f"{c.family_p_value:.3g}")  # kept to 3 significant figures
+                    assert p == fmt.significant(c.family_p_value)  # 3 significant figures, or more near a line
                 checked += 1
     assert checked == 2 * (4 * 4 + 1)  # two cycles after the first; 4 ward indicators × 4 areas, 1 borough-only
 
@@ -582,3 +582,32 @@ def test_a_ward_whose_months_are_nearly_all_withheld_says_so_first(demo):
     assert notes[0].startswith("Too few reports a month in Bramhall North to show month by month: ")
     assert "The Areas page shows this ward's rate over a year" in notes[0]
     assert not any(n.startswith("Too few") for n in views.trend(demo, "cse", None).notes)
+
+
+def test_a_ward_s_plan_cycle_tells_months_withheld_from_months_missing(demo):
+    """A ward's small-number totals stop at the latest complete financial year: the months since are withheld
+    (small numbers), not missing. The bar said '12 of 18 months so far with data', as if 6 had no data."""
+    from safer import charts, views
+
+    h = queries.run(demo, "total_horizon", indicator="cse").iloc[0]
+    held = len(fmt.months_between(fmt.shift_month(h.horizon, 1), h.last_month))
+    assert held > 0
+    v = views.cycle_comparison(demo, "cse", "E05000779")
+    labels = [a.text for a in v.figures["cycle means chart"].layout.annotations if a.name == "bar label"]
+    under_way = labels[-1]
+    assert "so far with data" not in under_way and f"{held} withheld (small numbers)" in under_way, labels
+    assert under_way.endswith("<br>12 of 18 months so far<br>6 withheld (small numbers)") and held == 6, labels
+    assert "in the average" in v.figures["cycle means chart"].data[0].hovertext[-1]
+    assert f"{held} withheld (small numbers)" in v.notes[-2]  # the chart in words
+    assert "no months with data" not in v.notes[-1]  # months whose counts are withheld have data
+    t = v.tables["plan cycles"]
+    assert t["Months withheld from the total (small numbers)"].tolist()[-1] == held
+    # withheld and missing told apart; the borough, with nothing withheld, as before
+    row = {"months_with_data": 10, "months_in_cycle": 36, "months_not_yet": 18, "months_withheld": 6}
+    assert charts.cycle_months_words(row) == (
+        "10 of 18 months so far in the average; 6 withheld (small numbers); 2 with no data"
+    )
+    assert charts.cycle_months_words(row | {"months_withheld": 0}) == "10 of 18 months so far with data"
+    b = views.cycle_comparison(demo, "cse", None)
+    assert "Months withheld from the total (small numbers)" not in b.tables["plan cycles"]
+    assert not any("withheld" in a.text for a in b.figures["cycle means chart"].layout.annotations)

@@ -339,3 +339,27 @@ def test_trends_on_a_phone_stacks_its_filters_and_leaves_its_chart_narrow_margin
     (fig,) = figures(at)
     assert fig["layout"]["margin"]["l"] <= 62 and fig["layout"]["margin"]["r"] <= 30
     assert fig["layout"]["yaxis"]["automargin"] is True
+
+
+def test_the_events_under_a_time_chart_are_a_few_lines_with_every_one_a_tap_away():
+    """The Trends page listed every event under its chart, a screen long on a 390x844 phone: the latest three
+    are listed, the earlier ones in an expander named by their numbers on the chart; every event is there, in
+    order; a short list is shown whole."""
+
+    def page(n: int) -> None:
+        from safer import ui
+
+        ui.event_list([f"{i}. Mar 20{10 + i}: Event {i} at www.example.org" for i in range(1, n + 1)])
+
+    at = AppTest.from_function(page, args=(7,), default_timeout=30).run()
+    assert not at.exception
+    assert [e.label for e in at.expander] == ["Events 1 to 4, earlier"]
+    folded = at.expander[0].markdown[0].value
+    latest = [m.value for m in at.markdown if m.value.startswith("- ")]  # the expander's list, then the latest
+    assert latest[0] == folded and len(latest) == 2
+    latest = latest[1:]
+    shown = (folded + "\n" + latest[0]).replace(ui.NO_AUTOLINK, "").replace("\\", "").splitlines()
+    assert shown == [f"- {i}. Mar 20{10 + i}: Event {i} at www.example.org" for i in range(1, 8)]
+    assert latest[0].count("\n- ") == ui.EVENTS_SHOWN - 1  # three lines under the chart
+    at = AppTest.from_function(page, args=(4,), default_timeout=30).run()  # one more than three: all listed
+    assert not at.expander and [m.value.count("- ") for m in at.markdown][-1] == 4

@@ -170,7 +170,7 @@ def _assert_literal(at):
         cells = [str(v) for v in t.value.to_numpy().ravel()]
         for c in cells:
             assert not re.search(r"(?<!\\)<(script|img)", c) and "**bold**" not in c and "](http" not in c, c
-        shown += [re.sub(r"\\(.)", r"\1", c).replace("\u2060", "") for c in cells]
+        shown += [re.sub(r"\\(.)", r"\1", c.replace(ui.NO_AUTOLINK, "")) for c in cells]
     md = [
         str(e.value)
         for kind in ("markdown", "caption", "warning", "success", "info", "subheader")
@@ -260,7 +260,7 @@ def test_extract_text_in_markdown_keeps_its_lines_and_nothing_else():
     text = "Update due\n# not a heading\n\n   - not a list\n1. nor this\n<b>x</b> **y** [l](http://e.x)"
     assert ui.md_text(text) == (
         "Update due  \n\\# not a heading  \n\\- not a list  \n1\\. nor this  \n"
-        "\\<b\\>x\\</b\\> \\*\\*y\\*\\* \\[l\\]\\(h\u2060ttp\\://e\\.x\\)"
+        "\\<b\\>x\\</b\\> \\*\\*y\\*\\* \\[l\\]\\(h:small[]ttp\\://e\\.x\\)"
     )
     assert ui.md_text(None) == ui.md_text(float("nan")) == ui.md_text("  \n ") == ""
     assert ui.small("a \\*b\\*") == ":small[:gray[a \\*b\\*]]"
@@ -356,20 +356,23 @@ def test_extract_text_in_every_page_s_captions_and_headings_is_literal(data_dir,
             for e in getattr(at, kind):
                 m = str(e.value)
                 assert not re.search(r"(?<!\\)(!?\[[^\]]*(?<!\\)\]\(|:red\[|\*\*bold)", m), (page, kind, m)
-                seen += "\\!\\[x\\]\\(h\u2060ttp\\:" in m
+                seen += "\\!\\[x\\]\\(h:small[]ttp\\:" in m
         for e in at.metric:  # a card's label ("Incidents a month") is markdown too
             assert not re.search(r"(?<!\\)(!?\[[^\]]*(?<!\\)\]\(|:red\[|\*\*bold)", e.label), (page, e.label)
-            seen += "\\!\\[x\\]\\(h\u2060ttp\\:" in e.label
+            seen += "\\!\\[x\\]\\(h:small[]ttp\\:" in e.label
     assert seen >= 7  # the escaped text is there, on each page and on the Overview's card
 
 
 def test_bare_addresses_in_extract_text_are_not_made_links():
     """Streamlit's markdown turns a bare `http://…`, `www.…` or `name@host` into a link even when every markdown
-    character is escaped (seen in Chromium): escaped extract text carries a word joiner inside each, so it stays
-    text and looks the same."""
+    character is escaped (seen in Chromium): escaped extract text carries an empty `:small[]` (an empty span)
+    inside each, so it stays text, looks the same and copies as typed: no invisible character (a word joiner,
+    U+2060, went into the clipboard with the text). Checked in Chromium: no link, and the text selected is as typed."""
     text = "Report at https://evil.example/x, www.evil.example or help@evil.example; HTTP://EVIL.EXAMPLE"
     shown = ui.md_escape(text)
-    plain = shown.replace("\\", "")
-    assert plain.replace("\u2060", "") == text  # only escapes and invisible joiners added
-    assert not re.search(r"(?i)(https?://|www\.|mailto:|@\w)", plain)
-    assert ui.md_text("line http://a.example\nnext") == "line h\u2060ttp\\://a\\.example  \nnext"
+    assert "\u2060" not in shown and not re.search(r"[\u200b-\u200f\u2060-\u2064\ufeff]", shown)
+    plain = shown.replace(ui.NO_AUTOLINK, "").replace("\\", "")
+    assert plain == text  # only escapes and empty spans added
+    assert not re.search(r"(?i)(https?://|www\.|mailto:|@\w)", shown.replace("\\", ""))
+    assert ui.md_text("line http://a.example\nnext") == "line h:small[]ttp\\://a\\.example  \nnext"
+    assert ui.md_escape("a :small[x] b") == "a \\:small\\[x\\] b"  # the extract's own directives stay text

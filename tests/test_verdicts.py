@@ -956,6 +956,29 @@ def _plain_case(**kw) -> verdicts.Comparison:
     return verdicts.Comparison(**(base | kw))
 
 
+def test_the_evidence_words_and_the_printed_p_value_agree_at_every_line():
+    """'strong evidence' beside 'p = 0.010' reads as a contradiction (strong is p < 0.01): the p-value printed
+    beside the words, read as a number, gives the same words, either side of 0.001, 0.01 and 0.05; and a table's
+    p-value keeps the digits that show which side it is on."""
+    from safer.views import comparisons as cmp
+
+    near = [
+        line * (1 + d) for line in (0.001, 0.01, 0.05) for d in (-1e-2, -1e-3, -4e-4, -1e-5, -1e-9, 0, 1e-5, 4e-4, 1e-2)
+    ]
+    for p in [*near, 0.00099999, 0.0099999, 0.00996, 0.0499999, 0.0495, 0.0005, 0.004, 0.03]:
+        words = cmp.evidence_words(
+            _plain_case(p_value=p, verdict="better" if p < verdicts.ALPHA else "no clear change")
+        )
+        printed = fmt.p_value(p)
+        read = 0.0 if printed == "p < 0.001" else float(printed.removeprefix("p = "))
+        assert words == next((w for line, w in cmp.EVIDENCE_WORDS if read < line), ""), (p, printed, words)
+        assert (fmt.significant(p) < verdicts.ALPHA) == (p < verdicts.ALPHA)
+        assert all((fmt.significant(p) < line) == (p < line) for line in (0.001, 0.01, 0.05)), (p, fmt.significant(p))
+    assert fmt.p_value(0.0099999) == "p = 0.0099" and fmt.p_value(0.01) == "p = 0.0100"
+    assert fmt.p_value(0.00099999) == "p < 0.001" and fmt.p_value(0.001) == "p = 0.001"
+    assert [line for line, _ in cmp.EVIDENCE_WORDS] == list(fmt.P_LINES) and fmt.P_LINES[-1] == verdicts.ALPHA
+
+
 JARGON = ("dispersion", "poisson", "glm", "welch", "satterthwaite", "degrees of freedom", "winsor", "p =", "p <",
           "benjamini", "funnel", "z-score", "rate ratio")  # fmt: skip
 

@@ -447,7 +447,8 @@ def verdict_sentence(c: verdicts.Comparison, unit: str) -> str:
 # where it was shown among many): the wording a cabinet member meets first, the p-value itself one click away.
 # Evidence, not confidence: a p-value is how rarely chance alone would give a change this size, not how likely the
 # change is to be real (p-values read as strength of evidence: Sterne and Davey Smith, BMJ 2001;322:226-31).
-EVIDENCE_WORDS = ((0.001, "very strong"), (0.01, "strong"), (verdicts.ALPHA, "moderate"))
+# The lines are fmt.P_LINES, which a printed p-value never crosses: 'strong' never sits beside 'p = 0.010'.
+EVIDENCE_WORDS = tuple(zip(fmt.P_LINES, ("very strong", "strong", "moderate"), strict=True))
 USUAL_UPS_AND_DOWNS = "the usual ups and downs of these figures"
 
 

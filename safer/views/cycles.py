@@ -58,6 +58,12 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
         months[["month", "value"]].sort_values("month") if hide else comparisons.true_monthly(store, indicator_id, code)
     )
     phi = _dispersion(series, cycles)
+    # the months with data (a withheld count is data): a cycle's months not yet happened are not in the period
+    has = months[pd.to_numeric(months["value"], errors="coerce").notna() | months.get("value_suppressed", False)]
+    # below borough level a small-number indicator's totals stop at the latest complete financial year: its months
+    # with data after that are withheld from the totals (small numbers), not missing
+    cut = comparisons.horizon(store, indicator_id, code)
+    held = has[has.month > cut].groupby("cycle_id").size() if cut is not None else pd.Series(dtype=int)
     rows, verdict_lines = [], []
     for i, r in enumerate(summary.to_dict("records")):
         cyc = cycles[cycles.cycle_id == r["cycle_id"]].iloc[0]
@@ -74,7 +80,9 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
             "months_in_cycle": int(r["months_in_cycle"]),
             "months_not_yet": not_yet,
             "months_with_data": n,
+            "months_withheld": int(held.get(r["cycle_id"], 0)),
             "total": total,
+            "total_withheld": bool(r.get("total_suppressed", False)),  # fewer than the threshold: not "no data"
             "monthly_mean": mean,
             "ci_low": lo,
             "ci_high": hi,
@@ -154,11 +162,11 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
             "Verdict": comparison["verdict"],
         }
     )
+    if cut is not None:  # a ward's small-number months after the latest complete financial year
+        table.insert(4, "Months withheld from the total (small numbers)", comparison["months_withheld"])
     if "total_suppressed" in summary:
         table["Total_suppressed"] = summary["total_suppressed"].to_numpy()
     table.attrs = summary.attrs
-    # the months with data (a withheld count is data): a cycle's months not yet happened are not in the period
-    has = months[pd.to_numeric(months["value"], errors="coerce").notna() | months.get("value_suppressed", False)]
     period = f"{has.month.min()} to {has.month.max()}" if len(has) else "no data"
     meta = stamp(
         store,

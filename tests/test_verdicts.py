@@ -1155,3 +1155,16 @@ def test_a_correlation_taken_at_its_upper_bound_is_said_to_be_one():
     c = _latest(_series(rng, 48, 100))
     assert re.search(r"month-to-month correlation taken as 0\.\d\d, the 95% upper bound of its estimate from 48 "
                      r"months", c.method), c.method  # fmt: skip
+
+
+def test_earlier_changes_closer_than_chance_leave_the_months_own_test():
+    """With two earlier changes or more their mean square is not floored at their sampling variance (the floor, on
+    t with k degrees of freedom, gave 0-0.5% false alarms where months are independent): the change must be beyond
+    both them and chance alone, and where the months' own test gives the larger p-value it is the one given."""
+    season = 1 + 0.3 * np.cos((np.arange(12) - 6) / 12 * 2 * np.pi)
+    months = [fmt.shift_month("2021-04", i) for i in range(60)]
+    mu = [100 * season[int(m[5:7]) - 1] * (0.85 if i >= 48 else 1.0) for i, m in enumerate(months)]
+    c = _latest(pd.DataFrame({"month": months, "value": np.random.default_rng(23).poisson(mu).astype(float)}))
+    assert "judged by the months' own test, whose p-value is the larger" in c.method, c.method
+    given = float(re.search(r"\(p = ([0-9.]+) against the earlier changes\)", c.method).group(1))
+    assert given < c.p_value == pytest.approx(0.19, abs=0.01) and c.verdict == "no clear change"

@@ -302,27 +302,39 @@ MIN_EARLIER_CHANGES = 1  # year-on-year changes before the months compared neede
 MAX_EARLIER_CHANGES = 8  # the most recent ones only: how much years differ now, at a bounded cost
 
 
-def _year_to_year(values: dict[str, float], last_prev: str) -> tuple[float, int, str, float] | None:
-    """How much more consecutive years differ than the months within them suggest, from the history before the
-    comparison: the 12-month blocks ending at `last_prev` (the last month of the earlier period compared), each
-    compared with the block before it by the same paired model, give log rate ratios and their variances. Their
-    between-year variance τ² is the moment estimate: their variance (n − 1 divisor) less their mean sampling
-    variance, on changes − 1 degrees of freedom; from one change alone (36-47 months of history for the latest 12
-    months), its square less its sampling variance (with no change between years none is expected: an earlier trend
-    counts as variation), on 1 degree of freedom. (With no τ² at 36-47 months, the correlation between months alone,
-    which cannot see year levels that line up with the 12-month windows compared, gave 24-31% false alarms at a
-    between-year SD of 15% and 30 a month; with it, 6.2-7.8%; docs/statistics.md.) (A robust estimate from the
-    median absolute deviation was tried and is biased low: 0.76-0.90 of τ² with 3-5 changes, on about half the
-    degrees of freedom, so series whose years differ by 10% got 15% false alarms instead of 5%.) An earlier real
-    step, a plan that worked, counts as variation between years: the test is then more cautious, and a larger step
-    never makes a verdict now more certain. (Setting the step aside when it lay beyond the others' prediction
-    interval was tried: the verdict then jumped as one month nine years back moved by 6, and p fell as the step
-    grew past the cut.)
-    Returns (τ², how many changes, the months they span, the mean sampling variance), or None with fewer than
-    `MIN_EARLIER_CHANGES` usable changes."""
-    first = min(values) if values else last_prev
-    blocks, end = [], last_prev
-    while end >= first:  # past a year with no data too (police.uk's 18-month gap): the years before it count
+def _year_to_year(
+    values: dict[str, float], before: str, population: Mapping[int, float] | None = None
+) -> tuple[float, int, str, float, bool] | None:
+    """How much consecutive years differ, from the history before the months compared now: the 12-month blocks
+    ending at `before` (the month before the current period starts), each compared with the block before it by
+    the same paired model, give log rate ratios e and their sampling variances. Returns (the mean of e², how many
+    changes k, the months they span, their mean sampling variance), or None with fewer than
+    `MIN_EARLIER_CHANGES` usable changes.
+
+    With fewer than `CENTRED_FROM` changes the mean of e² is not centred (an earlier trend or a plan that worked
+    counts as variation between years); with more, their variance about their mean, on k − 1 degrees of freedom. It
+    is not reduced by the changes' sampling variance: with no real change, the change now is another draw of the
+    same kind as the earlier ones, so it is judged against their mean square on k degrees of freedom (Student's t
+    with k degrees of freedom where years are exchangeable), and nothing is cut at zero. (The moment estimate
+    used before, the changes' variance less their sampling variance, was cut at zero whenever the earlier change
+    happened to be small, and nothing was then added, on many degrees of freedom: 13-16% false alarms with one
+    earlier change where financial-year levels differ by 15% at 200 a month; docs/statistics.md.) (Taking it about
+    their mean from three changes on, on changes − 1 degrees of freedom, was measured: a real 25% fall at 30 a month
+    with 60 months of history was seen in 18.5% of series instead of 35.5%; hence `CENTRED_FROM`.) (A robust
+    estimate from the median absolute deviation, biased low, and setting an earlier real step aside beyond a cut,
+    which made the verdict jump as one month nine years back moved by 6, were tried before and withdrawn.)
+
+    The blocks end just before the current period, not at the end of the earlier period: for a plan cycle
+    compared on its first 18 months, the months between the two periods then count, and the blocks line up with
+    the cycle's start (financial years for April cycles). Blocks ending with the earlier period (September for
+    the first 18 months of an April cycle) see financial-year levels at a quarter of their spread: 9.5-21% false
+    alarms at 60-90 months. For the latest 12 months the two are the same. Past a year with no data (police.uk's
+    18-month gap) the years before it count. With `population` (residents by year, where the test compares rates),
+    each change is per resident too, where every month of both its years has an estimate: a borough that grows
+    is not read as years that differ (its growth is the offset of the test itself, `_per_resident`)."""
+    first = min(values) if values else before
+    blocks, end = [], before
+    while end >= first:
         blocks.append(fmt.months_between(fmt.shift_month(end, -11), end))
         end = fmt.shift_month(end, -12)
     effects, variances, spans = [], [], []
@@ -335,14 +347,34 @@ def _year_to_year(values: dict[str, float], last_prev: str) -> tuple[float, int,
         fit = _fit_pair([values[c] for c, _ in pairs], [values[p] for _, p in pairs], seasonal=True)
         if fit.how != "glm" or not math.isfinite(fit.se) or fit.se <= 0:
             continue
-        effects.append(fit.log_rr)
+        effects.append(fit.log_rr - _residents_shift(population, [c for c, _ in pairs], [p for _, p in pairs]))
         variances.append(fit.se**2)
         spans += [older[0], newer[-1]]
     if len(effects) < MIN_EARLIER_CHANGES:
         return None
-    eff, var = np.asarray(effects), np.asarray(variances)
-    tau2 = float(eff[0] ** 2 - var[0]) if len(eff) == 1 else float(np.var(eff, ddof=1)) - float(np.mean(var))
-    return max(0.0, tau2), len(eff), fmt.period_label(min(spans), max(spans)), float(np.mean(var))
+    eff = np.asarray(effects)
+    centred = len(eff) >= CENTRED_FROM
+    spread = float(np.var(eff, ddof=1)) if centred else float(np.mean(eff**2))
+    return spread, len(eff), fmt.period_label(min(spans), max(spans)), float(np.mean(variances)), centred
+
+
+# With this many earlier changes or more, their spread is taken about their mean, on changes − 1 degrees of freedom:
+# a trend that has run for years (anti-social behaviour falling 7% a year for ten) is a real change, not variation
+# between years. With fewer, about 0, on changes degrees of freedom: a mean from few changes costs more power than a
+# trend does (taken about the mean from three changes, a real 25% fall at 30 a month with 60 months of history was
+# seen in 18.5% of series instead of 35.5%).
+CENTRED_FROM = 5
+
+
+def _residents_shift(population: Mapping[int, float] | None, now: Sequence[str], before: Sequence[str]) -> float:
+    """log(mean residents of the months `now` ÷ those of the months `before`): the offset that makes a change in
+    counts a change per resident; 0 where an estimate is missing (the counts are compared)."""
+    if not population:
+        return 0.0
+    pops = [population.get(int(m[:4])) for m in (*now, *before)]
+    if any(p is None or not math.isfinite(p) or p <= 0 for p in pops):
+        return 0.0
+    return math.log(float(np.mean(pops[: len(now)])) / float(np.mean(pops[len(now) :])))
 
 
 MIN_SERIAL_MONTHS = 36
@@ -438,18 +470,19 @@ def _history_dispersion(values: dict[str, float], last: str, leave_out: str | No
     return max(1.0, float(np.var(y, ddof=1) / y.mean()))
 
 
-def _no_earlier_change(values: dict[str, float], last_prev: str) -> str:
-    """Why the history holds no year-on-year change up to `last_prev` to tell how much years differ from: fewer
-    than `MIN_MONTHS` calendar months with data in both the 12 months ending there and the 12 before, in words;
-    '' when it holds one (whether or not `_year_to_year` could fit it: years with no events have no ratio)."""
-    newer = fmt.months_between(fmt.shift_month(last_prev, -11), last_prev)
+def _no_earlier_change(values: dict[str, float], before: str) -> str:
+    """Why the history holds no year-on-year change up to `before` (the month before the current period) to tell
+    how much years differ from: fewer than `MIN_MONTHS` calendar months with data in both the 12 months ending
+    there and the 12 before, in words; '' when it holds one (whether or not `_year_to_year` could fit it: years
+    with no events have no ratio)."""
+    newer = fmt.months_between(fmt.shift_month(before, -11), before)
     older = [fmt.shift_month(m, -12) for m in newer]
     both = sum(c in values and p in values for c, p in zip(newer, older))
     if both >= MIN_MONTHS:
         return ""
     return (
-        f"how much years differ on their own is told from year-on-year changes up to the end of the earlier period "
-        f"compared ({fmt.month_label(last_prev)}), and there is none: {fmt.period_label(older[0], older[-1])} and "
+        f"how much years differ on their own is told from year-on-year changes before the current period (up to "
+        f"{fmt.month_label(before)}), and there is none: {fmt.period_label(older[0], older[-1])} and "
         f"{fmt.period_label(newer[0], newer[-1])} have {fmt.plural(both, 'calendar month')} with data in both, and "
         f"a change needs at least {MIN_MONTHS} (with fewer than {SHORT_HISTORY_MONTHS} months with data, the "
         "correlation between months alone is not enough)"
@@ -457,12 +490,14 @@ def _no_earlier_change(values: dict[str, float], last_prev: str) -> str:
 
 
 @functools.lru_cache(maxsize=1024)  # about 20 KB a series of ten years
-def _history(items: tuple[tuple[str, float], ...], ends: tuple[str, str]):
-    """`_serial_correlation` up to the later period's end and `_year_to_year` up to the earlier's, for a series
+def _history(
+    items: tuple[tuple[str, float], ...], ends: tuple[str, str], population: tuple[tuple[int, float], ...] = ()
+):
+    """`_serial_correlation` up to the current period's end and `_year_to_year` up to the month before it, for a series
     given as its sorted (month, count) pairs: kept for the same series and months, as the Overview, Trends, the
     briefing, the pack and `explain` ask the same comparison again (a dozen GLM fits each, about 20 ms)."""
     values = dict(items)
-    return _serial_correlation(values, ends[0]), _year_to_year(values, ends[1])
+    return _serial_correlation(values, ends[0]), _year_to_year(values, ends[1], dict(population))
 
 
 def _df_words(df: float) -> str:
@@ -470,35 +505,49 @@ def _df_words(df: float) -> str:
 
 
 def _allow_for_years(
-    fit: _Fit, values: dict[str, float], cm: Sequence[str], pm: Sequence[str], ends: tuple[str, str]
+    fit: _Fit,
+    values: dict[str, float],
+    cm: Sequence[str],
+    pm: Sequence[str],
+    ends: tuple[str, str],
+    population: Mapping[int, float] | None = None,
 ) -> _Fit | None:
-    """The GLM's test widened for variation between years by two estimates, added together (each sees part of
-    how years wander: chosen alone, the larger still left 7-8% false alarms on wandering series; added, 5-6%),
-    on Welch-Satterthwaite degrees of freedom over the three parts of the variance, each on its own (so the
-    test moves smoothly as either estimate does):
+    """The GLM's test widened for variation between years, on Welch-Satterthwaite degrees of freedom over the parts
+    of the variance, each on its own (so the test moves smoothly as each estimate does):
 
-    * months correlated with the next (`_serial_correlation`, from every month's residual after the season and
-      each year's level): the GLM's variance × (`_correlation_factor` − 1), its degrees of freedom from the
-      uncertainty of ρ̂ by the delta method (var ρ̂ ≈ (1 − ρ²) ÷ pairs used); below `SHORT_HISTORY_MONTHS`, ρ̂'s
-      one-sided 95% upper bound instead;
-    * the spread of the earlier year-on-year changes (`_year_to_year`): τ² for a 12-month mean, × 12 ÷ n for n
-      months, on changes − 1 degrees of freedom.
+    * the earlier year-on-year changes (`_year_to_year`): their mean square, × 12 ÷ n for n months, on k degrees
+      of freedom for k changes, in place of the part of the GLM's variance that their own sampling variance
+      stands for (× 12 ÷ n); what the GLM's variance has beyond that (fewer events now, say) stays, on the GLM's
+      degrees of freedom. With one change only this is the whole test: the change now against the one before,
+      Student's t on 1 degree of freedom where years are exchangeable, and that change is never taken below its
+      sampling variance. With two or more their mean square is taken as it is, and the change must also be beyond
+      chance alone: where the GLM's own test gives the larger p-value, it is the one given (an intersection-union
+      test: each holds its 5%, so both together do). (Flooring the mean square at the changes' sampling variance
+      gave 0-0.5% false alarms where months are independent: t on k degrees of freedom against a variance never
+      below the truth; docs/statistics.md, with the variants measured);
+    * with two changes or more, months correlated with the next (`_serial_correlation`, from every month's
+      residual after the season and each year's level): the GLM's variance × (`_correlation_factor` − 1), its
+      degrees of freedom from the uncertainty of ρ̂ by the delta method (var ρ̂ ≈ (1 − ρ²) ÷ pairs used); below
+      `SHORT_HISTORY_MONTHS`, ρ̂'s one-sided 95% upper bound instead. (Each sees part of how years wander: chosen
+      alone, the larger left 7-8% false alarms on wandering series.) Not with one change: a variance known from
+      the months, added to the one change's square, made the degrees of freedom large whenever that change happened
+      to be small, which is the very case where years' levels are least known (9-15% false alarms with
+      financial-year levels at 36-42 months).
 
-    `ends` are the last months of the two periods compared (the history is read up to them, whether or not their own
-    months were left out). None when the history is too short for either (fewer than `MIN_SERIAL_MONTHS` months and
-    fewer than two earlier changes, or, with fewer than `SHORT_HISTORY_MONTHS`, no year-on-year change in the data
-    up to the earlier period, `_no_earlier_change`; where the earlier years had no events, so `_year_to_year` cannot
-    fit their change, the correlation between months is allowed for alone): how much years vary on their own cannot
-    be told, and with series that wander as crime series do a verdict on so little history would be wrong far more
-    often than 1 in 20 (docs/statistics.md), whichever test it would take (the exact test of a period with no events
-    included). (With the correlation between months alone, a plan cycle compared on its first 18 months with data
-    from the earlier cycle's start gave 26% false alarms where year levels line up with financial years.) That test,
-    and no events in either period, are returned as they are (the exact test allows for over-dispersion by
-    `_history_dispersion`)."""
+    `ends` are the last month of the current period (the correlation is read up to it) and the month before it
+    starts (the year-on-year changes are read up to it). None when the history is too short (fewer than
+    `MIN_SERIAL_MONTHS` months and fewer than two earlier changes, or, with fewer than `SHORT_HISTORY_MONTHS`, no
+    year-on-year change before the current period, `_no_earlier_change`; where the earlier years had no events,
+    so `_year_to_year` cannot fit their change, the correlation between months is allowed for alone): how much
+    years vary on their own cannot be told, and with series that wander as crime series do a verdict on so little
+    history would be wrong far more often than 1 in 20 (docs/statistics.md), whichever test it would take (the
+    exact test of a period with no events included). That test, and no events in either period, are returned as
+    they are (the exact test allows for over-dispersion by `_history_dispersion`)."""
     if not cm:
         return fit
     n = len(cm)
-    serial, yy = _history(tuple(sorted(values.items())), ends)
+    per_resident = population if _residents_shift(population, cm, pm) != 0 else None  # as `_per_resident` tests
+    serial, yy = _history(tuple(sorted(values.items())), ends, tuple(sorted((per_resident or {}).items())))
     if serial is None and (yy is None or yy[1] < 2):  # with fewer than 36 months, two earlier changes at least
         return None
     if (serial is None or serial[1] < SHORT_HISTORY_MONTHS) and _no_earlier_change(values, ends[1]):
@@ -506,18 +555,38 @@ def _allow_for_years(
     if fit.how != "glm":
         return fit
     var_glm = fit.se**2
+    base = var_glm  # the GLM's own variance, on its degrees of freedom
     parts, figures = [], []
     added = []  # (variance added, its degrees of freedom)
-    if serial:
+    if yy:
+        m2, k, span, vbar, centred = yy
+        base = max(0.0, var_glm - vbar * 12.0 / n)
+        # one change alone is never taken below its sampling variance (as the GLM's φ is never below 1: an earlier
+        # year closer than chance allows is chance, not a sign that years never differ); with more, the mean square
+        # as it is, and the GLM's own test must agree too (below)
+        added.append(((max(m2, vbar) if k == 1 else m2) * 12.0 / n, float(k - 1 if centred else k)))
+        parts.append(
+            f"the spread of the {k} year-on-year changes before the current period ({span})"
+            + (" about their mean" if centred else "")
+            if k > 1
+            else f"the one year-on-year change before the current period ({span}), the change now judged against "
+            "it alone"
+        )
+        figures.append(
+            f"earlier year-on-year changes of {math.sqrt(m2) * 100:.1f}% ("
+            + ("SD about their mean" if centred else "root mean square")
+            + (", less than chance alone: taken as chance)" if m2 < vbar and k == 1 else ")")
+        )
+    if serial and (yy is None or yy[1] > 1):
         rho, months, pairs = serial
         var_rho = (1 - rho**2) / max(pairs, 1) / (1 - 3 / 12) ** 2  # the bias correction scales ρ̂ by 1 ÷ 0.75
         if months < SHORT_HISTORY_MONTHS:  # three years estimate ρ poorly: take its one-sided 95% upper bound
             rho = min(0.95, rho + 1.6449 * math.sqrt(var_rho))
             var_rho = 0.0  # a bound taken as known: its uncertainty is in the bound
-            parts.append(f"month-to-month correlation taken as {rho:.2f}, the 95% upper bound of its estimate from "
-                         f"{months} months")  # fmt: skip
+            parts.insert(0, f"month-to-month correlation taken as {rho:.2f}, the 95% upper bound of its estimate "
+                            f"from {months} months")  # fmt: skip
         else:
-            parts.append(f"month-to-month correlation {rho:.2f} from {months} months")
+            parts.insert(0, f"month-to-month correlation {rho:.2f} from {months} months")
         f = _correlation_factor(rho, cm, pm)
         if f > 1:
             h = 0.01
@@ -525,32 +594,31 @@ def _allow_for_years(
             slope = (_correlation_factor(hi, cm, pm) - _correlation_factor(lo, cm, pm)) / (hi - lo)
             df_rho = 2 * (f - 1) ** 2 / (slope**2 * var_rho) if slope > 0 and var_rho > 0 else math.inf
             added.append((var_glm * (f - 1), df_rho))
-            figures.append(f"variance × {f:.2f} for the correlation between months")
-    if yy:
-        parts.append(
-            f"the spread of the {yy[1]} year-on-year changes up to the earlier period ({yy[2]})"
-            if yy[1] > 1
-            else f"the one year-on-year change up to the earlier period ({yy[2]}), its square less its sampling "
-            "variance"
-        )
-        if yy[0] > 0:
-            added.append((yy[0] * 12.0 / n, max(yy[1] - 1, 1)))
-            figures.append(f"plus a between-year SD of {math.sqrt(yy[0]) * 100:.0f}% for a 12-month period")
+            figures.insert(0, f"variance × {f:.2f} for the correlation between months")
     words = (
         "allowing for variation between years ("
         + " and ".join(parts)
         + (", added together)" if len(parts) > 1 else ")")
     )
+    if base + sum(v for v, _df in added) <= 0:  # earlier years exactly alike and nothing beyond: the GLM's alone
+        base, added = var_glm, []
     if not added:
         return replace(
             fit, year_to_year=words, year_figures="no extra variation found, so none added" + _df_words(fit.df)
         )
-    var = var_glm + sum(v for v, _df in added)
-    denominator = (var_glm**2 / fit.df if math.isfinite(fit.df) else 0.0) + sum(
+    var = base + sum(v for v, _df in added)
+    denominator = (base**2 / fit.df if math.isfinite(fit.df) else 0.0) + sum(
         v**2 / d for v, d in added if math.isfinite(d)
     )
     df = max(1.0, var**2 / denominator) if denominator > 0 else math.inf
     g = _glm_fit(fit.log_rr, math.sqrt(var), df, fit.dispersion, fit.seasonal, fit.n_obs)
+    if yy and yy[1] > 1 and fit.p_value > g.p_value:
+        # a change must be beyond both the earlier changes and chance alone: where the months' own test (the GLM's)
+        # gives the larger p-value (earlier changes closer than chance allows), it is the one given; each test holds
+        # its 5% on its own, so needing both does too (`_year_to_year`; docs/statistics.md)
+        figures.append(f"judged by the months' own test, whose p-value is the larger ({fmt.p_value(g.p_value)} "
+                       "against the earlier changes)")  # fmt: skip
+        return replace(fit, year_to_year=words, year_figures="; ".join(figures) + _df_words(fit.df))
     return replace(g, year_to_year=words, year_figures="; ".join(figures) + _df_words(df))
 
 
@@ -704,7 +772,7 @@ def _compare(
     fit = (
         first
         if first.how == "none" and history_ok
-        else _allow_for_years(first, values, cm, pm, (cur_months[-1], prev_months[-1]))
+        else _allow_for_years(first, values, cm, pm, (cur_months[-1], fmt.shift_month(cur_months[0], -1)), population)
     )
     if fit is None:
         last = cur_months[-1]
@@ -713,7 +781,7 @@ def _compare(
             f"{fmt.plural(history, 'month')} with data up to {fmt.month_label(last)}, and a verdict needs at least "
             f"{MIN_SERIAL_MONTHS}: with less, how much years differ on their own cannot be told from a real change"
             if history < MIN_SERIAL_MONTHS
-            else _no_earlier_change(values, prev_months[-1])
+            else _no_earlier_change(values, fmt.shift_month(cur_months[0], -1))
             or f"too few consecutive months with data up to {fmt.month_label(last)} to tell how much years differ "
             "on their own from a real change"
         )

@@ -74,13 +74,15 @@ def test_a_flat_mean_model_would_cry_wolf_where_the_seasonal_one_does_not():
 
 @pytest.mark.slow
 def test_power_to_detect_a_real_fall_of_15_percent():
-    """With six years of history a real 15% fall at 150 a month is seen 85% of the time; with four, 60% (the
-    price of allowing for how much years vary, estimated from little history; docs/statistics.md)."""
+    """With six years of history a real 15% fall at 150 a month is seen 75% of the time (85% when the between-year
+    variance was a moment estimate cut at zero, which gave 13-16% false alarms where financial years have levels of
+    their own: the price of judging the change against the four earlier changes on their own degrees of freedom;
+    docs/statistics.md)."""
     rng = np.random.default_rng(11)
     hits = sum(
         _latest(_series(rng, 72, 150, phi=1.5, change=0.85, change_at=60)).verdict == "better" for _ in range(200)
     )
-    assert hits / 200 >= 0.8, hits
+    assert hits / 200 >= 0.7, hits
 
 
 def _wandering(rng, months: int, mean: float, rho: float = 0.66, sd: float = 0.21) -> pd.DataFrame:
@@ -117,7 +119,7 @@ def test_a_wandering_level_is_not_taken_for_a_change():
     assert all("allowing for variation between years (month-to-month correlation" in c.method for c in runs)
     assert (
         sum(
-            "the spread of the 8 year-on-year changes up to the earlier period (Oct 2016 to Sep 2025)" in c.method
+            "the spread of the 8 year-on-year changes before the current period (Oct 2016 to Sep 2025)" in c.method
             for c in runs
         )
         >= 290
@@ -186,36 +188,44 @@ def test_the_method_says_how_variation_between_years_was_allowed_for():
         "30 months with data up to Jun 2022, and a verdict needs at least 36: with less, how much years differ on "
         "their own cannot be told from a real change"
     )
-    three = _latest(_series(rng, 36, 100))  # three years: the correlation between months and one earlier change
-    assert "between years (month-to-month correlation" in three.method
-    assert "the one year-on-year change up to the earlier period (Jan 2020 to Dec 2021)" in three.method
+    three = _latest(_series(rng, 36, 100))  # three years: one earlier change, and the change now against it alone
+    assert (
+        "between years (the one year-on-year change before the current period (Jan 2020 to Dec 2021), the "
+        "change now judged against it alone)" in three.method
+    )
+    assert "month-to-month correlation" not in three.method and "t on 1.0 degrees of freedom" in three.method
     df = _wandering(rng, 72, 200, rho=0.9, sd=0.3)
     long = _latest(df)
-    assert "the spread of the 4 year-on-year changes up to the earlier period" in long.method
-    assert "(Oct 2016 to Sep 2021)" in long.method  # the 12-month blocks up to the earlier year compared
-    assert "variance × " in long.method or ("between-year SD" in long.method and "degrees of freedom" in long.method)
+    assert (
+        "the spread of the 4 year-on-year changes before the current period (Oct 2016 to Sep 2021)" in long.method
+    )  # the 12-month blocks up to the month before the latest 12
+    assert "earlier year-on-year changes of " in long.method and "(root mean square" in long.method
+    assert "month-to-month correlation" in long.method and "degrees of freedom" in long.method
     alone = _months_only(df)  # same rate ratio, a wider interval and a larger p-value with the allowance
     assert long.rate_ratio == pytest.approx(alone.rate_ratio)
     assert long.ci_high / long.ci_low > alone.ci_high / alone.ci_low and long.p_value > alone.p_value
 
 
-def test_one_earlier_year_on_year_change_gives_tau2_and_none_gives_no_verdict():
-    """With 36-47 months (the latest 12) there is one year-on-year change before the months compared: τ² is its
-    square less its sampling variance, on 1 degree of freedom (the correlation between months alone cannot see
-    year levels that line up with the windows compared). A plan cycle compared on its first 18 months with data
-    from the earlier cycle's start has no earlier change at all: not enough data, saying why."""
+def test_one_earlier_year_on_year_change_is_what_the_change_now_is_judged_against_and_none_gives_no_verdict():
+    """With 36-44 months (the latest 12) there is one year-on-year change before the months compared: the change
+    now is judged against it alone (its square on 1 degree of freedom; the correlation between months alone
+    cannot see year levels that line up with the windows compared). A plan cycle's changes are read up to the
+    month before it starts, so the months between the two periods count: compared on its first 18 months with
+    data from the earlier cycle's start, it has two (it had none when they were read up to the end of the earlier
+    period). With no year-on-year change before the current period and fewer than 60 months: not enough data,
+    saying why."""
     rng = np.random.default_rng(5)
     df = _series(rng, 40, 50, first="2021-01")
     values = verdicts._series(df)
-    tau2, changes, span, _v = verdicts._year_to_year(values, "2023-04")  # the earlier of the latest two years
+    m2, changes, span, vbar, centred = verdicts._year_to_year(values, "2023-04")  # the month before the latest 12
     newer = fmt.months_between("2022-05", "2023-04")
     older = [fmt.shift_month(m, -12) for m in newer]
     pairs = [(c, p) for c, p in zip(newer, older) if p in values]
     one = verdicts._fit_pair([values[c] for c, _ in pairs], [values[p] for _, p in pairs], seasonal=True)
-    assert changes == 1 and span == "May 2021 to Apr 2023"
-    assert tau2 == pytest.approx(max(0.0, one.log_rr**2 - one.se**2))
+    assert changes == 1 and span == "May 2021 to Apr 2023" and not centred
+    assert m2 == pytest.approx(one.log_rr**2) and vbar == pytest.approx(one.se**2)  # not cut at zero
     c = _latest(df)
-    assert "the one year-on-year change up to the earlier period (May 2021 to Apr 2023)" in c.method
+    assert "the one year-on-year change before the current period (May 2021 to Apr 2023)" in c.method
     cycles = pd.DataFrame(
         {
             "cycle_id": ["P", "C"],
@@ -224,27 +234,85 @@ def test_one_earlier_year_on_year_change_gives_tau2_and_none_gives_no_verdict():
             "end_month": ["2025-03", "2028-03"],
         }
     )
-    short = verdicts.compare_cycle(
+    first18 = verdicts.compare_cycle(
         _series(rng, 54, 100, first="2022-04"), cycles, "C", indicator_id="x", area_code="A", good_direction="down"
     )
+    assert first18.p_value is not None
+    assert "the spread of the 2 year-on-year changes before the current period (Apr 2022 to Mar 2025)" in (
+        first18.method
+    )
+    holes = pd.concat([_series(rng, 18, 100, first="2022-04"), _series(rng, 24, 100, first="2024-10")])
+    short = verdicts.compare_cycle(holes, cycles, "C", indicator_id="x", area_code="A", good_direction="down")
     assert short.verdict == "not enough data" and short.p_value is None
     assert short.note == (
-        "how much years differ on their own is told from year-on-year changes up to the end of the earlier period "
-        "compared (Sep 2023), and there is none: Oct 2021 to Sep 2022 and Oct 2022 to Sep 2023 have 6 calendar "
-        "months with data in both, and a change needs at least 9 (with fewer than 60 months with data, the "
-        "correlation between months alone is not enough)"
+        "how much years differ on their own is told from year-on-year changes before the current period (up to "
+        "Mar 2025), and there is none: Apr 2023 to Mar 2024 and Apr 2024 to Mar 2025 have 0 calendar months with "
+        "data in both, and a change needs at least 9 (with fewer than 60 months with data, the correlation between "
+        "months alone is not enough)"
     )
     gap = pd.concat([_series(rng, 39, 100, first="2016-04"), _series(rng, 54, 100, first="2022-04")])
     kept = verdicts.compare_cycle(gap, cycles, "C", indicator_id="x", area_code="A", good_direction="down")
     # 93 months with a gap of two and a half years: the years before the gap tell how much years differ (they
     # were once thrown away at the first year with no data, leaving the correlation alone: 11-27% false alarms)
-    assert kept.p_value is not None and "2 year-on-year changes up to the earlier period (Oct 2016 to Sep 2019)" in (
+    assert kept.p_value is not None and "4 year-on-year changes before the current period (Apr 2016 to Mar 2025)" in (
         kept.method
     )
     longer = verdicts.compare_cycle(
         _series(rng, 66, 100, first="2021-04"), cycles, "C", indicator_id="x", area_code="A", good_direction="down"
     )
-    assert longer.p_value is not None and "the one year-on-year change up to the earlier period" in longer.method
+    assert longer.p_value is not None and "the spread of the 3 year-on-year changes before" in longer.method
+
+
+def _levels(first: str, levels: dict[int, float], months: int, mean: float = 200.0, april: bool = False, seed=1):
+    """Poisson counts (fixed seed): mean × season × the level of each calendar year (or April-March year)."""
+    ms = [fmt.shift_month(first, i) for i in range(months)]
+    year = [int(m[:4]) - (1 if april and int(m[5:7]) < 4 else 0) for m in ms]
+    mus = [mean * levels[y] * SEASON[int(m[5:7]) - 1] for m, y in zip(ms, year)]
+    return pd.DataFrame({"month": ms, "value": np.random.default_rng(seed).poisson(mus).astype(float)})
+
+
+def test_a_small_earlier_change_is_no_proof_that_years_never_differ():
+    """The change now is judged against the earlier year-on-year changes themselves, not against what is left of
+    them once their sampling variance is taken off (which was cut at zero whenever they happened to be small,
+    and then nothing was added for how years differ, on many degrees of freedom: financial-year levels differing
+    by 15% at 200 a month got 13-16% false alarms at 36-42 months and 11.5% at 48; docs/statistics.md).
+
+    Three years at 200 a month, the second 1% above the first and the latest 15% below it: one earlier change
+    says little about how much years differ, so a fall of 13.5% is no clear change (it was "better", p = 0.002).
+    Four years rising 12% and 10%, then 15% down: the years have moved by that much before (it was "better",
+    p = 0.001, their spread about their mean being nil)."""
+    three = _levels("2023-04", {2023: 1.0, 2024: 1.01, 2025: 0.86}, 36, april=True)
+    one = _latest(three)
+    assert one.verdict == "no clear change" and one.p_value > 0.05
+    earlier = verdicts._year_to_year(verdicts._series(three), "2025-03")
+    assert earlier[0] < earlier[3]  # the earlier change smaller than its own sampling variance allows
+    assert "the one year-on-year change before the current period" in one.method
+    assert "t on 1." in one.method  # 1 degree of freedom, a little more for the fewer events now
+    two = _latest(_levels("2022-04", {2022: 1.0, 2023: 1.12, 2024: 1.232, 2025: 1.07}, 48, april=True))
+    assert -16 < two.change_pct < -14 and two.verdict == "no clear change", two.method
+    assert "the spread of the 2 year-on-year changes before the current period" in two.method
+    # a fall far beyond how the years have moved is still seen
+    big = _latest(_levels("2022-04", {2022: 1.0, 2023: 1.02, 2024: 1.0, 2025: 0.55}, 48, april=True))
+    assert big.verdict == "better", big.method
+
+
+def test_a_plan_cycle_s_year_on_year_changes_line_up_with_its_start():
+    """The first 18 months of a cycle that starts in April against those of the cycle before, where each April to
+    March year has its own level, 15% apart, and the cycle under way is 10% below the last (11.5% in the counts).
+    Changes read in 12-month blocks ending with the earlier period (September) mixed two financial years each and
+    came out small, so the fall, no more than the years' own levels differ, was "better" (p = 0.031); read up to
+    the month before the cycle starts, they are financial years and show how much years differ: no clear change
+    (9.5-21% false alarms before at 60-90 months, at most 7% now; docs/statistics.md)."""
+    cycles = pd.DataFrame(
+        {"cycle_id": ["P", "C"], "title": ["P", "C"], "start_month": ["2022-04", "2025-04"],
+         "end_month": ["2025-03", "2028-03"]}
+    )  # fmt: skip
+    levels = {2021: 1.0, 2022: 1.15, 2023: 1.0, 2024: 1.15, 2025: 1.035, 2026: 0.9}  # the cycle: 10% below the last
+    c = verdicts.compare_cycle(_levels("2021-04", levels, 66, april=True, seed=3), cycles, "C", indicator_id="x",
+                               area_code="A", good_direction="down")  # fmt: skip
+    assert -12 < c.change_pct < -11 and c.verdict == "no clear change", c.method
+    assert not c.left_out
+    assert "the spread of the 3 year-on-year changes before the current period (Apr 2021 to Mar 2025)" in c.method
 
 
 def _aligned(rng, months: int, mean: float, sd: float) -> pd.DataFrame:
@@ -1110,3 +1178,16 @@ def test_a_correlation_taken_at_its_upper_bound_is_said_to_be_one():
     c = _latest(_series(rng, 48, 100))
     assert re.search(r"month-to-month correlation taken as 0\.\d\d, the 95% upper bound of its estimate from 48 "
                      r"months", c.method), c.method  # fmt: skip
+
+
+def test_earlier_changes_closer_than_chance_leave_the_months_own_test():
+    """With two earlier changes or more their mean square is not floored at their sampling variance (the floor, on
+    t with k degrees of freedom, gave 0-0.5% false alarms where months are independent): the change must be beyond
+    both them and chance alone, and where the months' own test gives the larger p-value it is the one given."""
+    season = 1 + 0.3 * np.cos((np.arange(12) - 6) / 12 * 2 * np.pi)
+    months = [fmt.shift_month("2021-04", i) for i in range(60)]
+    mu = [100 * season[int(m[5:7]) - 1] * (0.85 if i >= 48 else 1.0) for i, m in enumerate(months)]
+    c = _latest(pd.DataFrame({"month": months, "value": np.random.default_rng(23).poisson(mu).astype(float)}))
+    assert "judged by the months' own test, whose p-value is the larger" in c.method, c.method
+    given = float(re.search(r"\(p = ([0-9.]+) against the earlier changes\)", c.method).group(1))
+    assert given < c.p_value == pytest.approx(0.19, abs=0.01) and c.verdict == "no clear change"

@@ -1196,6 +1196,9 @@ def cycle_means_chart(comparison: pd.DataFrame, indicator: dict, synthetic: bool
         f"Error bars: 95% interval, widened as months vary {disp:.1f} times as much as chance alone would make them."
         if use_adj
         else "Error bars: 95% interval for a count that varies by chance alone (exact, Garwood's)."
+    ) + (
+        # each bar is one cycle's own mean; the verdicts also allow for how much whole years differ on their own
+        " Bars apart can still be no clear change: the verdicts allow for how much years differ." if n > 1 else ""
     )
     _base_layout(
         fig,

@@ -11,7 +11,7 @@ v = views.cycle_comparison(ui.store(), indicator["indicator_id"], area["area_cod
 
 ui.chart(v.figures["cycle means chart"])
 st.markdown("\n".join("- " + ui.md_escape(sentence) for sentence in v.data["plain"]))
-for note in v.notes[:-1]:  # a ward's small-number note, then the chart in words
+for note in [*v.notes, v.data["described"]["cycle means chart"]]:  # a ward's small-number note, the chart in words
     ui.caption(note)
 with st.expander("How the verdicts were worked out"):
     for d in v.data["with_figures"] + v.detail:
@@ -20,6 +20,6 @@ ui.stamp(f"{v.meta.period} (plan cycles)", v.meta.source)
 
 st.subheader("Month by month, cycles lined up")
 ui.chart(v.figures["cycles lined up chart"])
-ui.caption(v.notes[-1])
+ui.caption(v.data["described"]["cycles lined up chart"])
 ui.view_tables(v)
 ui.view_sources(v)

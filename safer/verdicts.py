@@ -307,9 +307,9 @@ def _year_to_year(
 ) -> tuple[float, int, str, float, bool] | None:
     """How much consecutive years differ, from the history before the months compared now: the 12-month blocks
     ending at `before` (the month before the current period starts), each compared with the block before it by
-    the same paired model, give log rate ratios e and their sampling variances. Returns (the mean of e², how many
-    changes k, the months they span, their mean sampling variance), or None with fewer than
-    `MIN_EARLIER_CHANGES` usable changes.
+    the same paired model, give log rate ratios e and their sampling variances. Returns (their spread: the mean of
+    e², or their variance about their mean; how many changes k; the months they span; their mean sampling variance;
+    whether the spread is about their mean), or None with fewer than `MIN_EARLIER_CHANGES` usable changes.
 
     With fewer than `CENTRED_FROM` changes the mean of e² is not centred (an earlier trend or a plan that worked
     counts as variation between years); with more, their variance about their mean, on k − 1 degrees of freedom. It

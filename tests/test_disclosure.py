@@ -598,8 +598,8 @@ def test_a_ward_s_plan_cycle_tells_months_withheld_from_months_missing(demo):
     assert "so far with data" not in under_way and f"{held} withheld (small numbers)" in under_way, labels
     assert under_way.endswith("<br>12 of 18 months so far<br>6 withheld (small numbers)") and held == 6, labels
     assert "in the average" in v.figures["cycle means chart"].data[0].hovertext[-1]
-    assert f"{held} withheld (small numbers)" in v.notes[-2]  # the chart in words
-    assert "no months with data" not in v.notes[-1]  # months whose counts are withheld have data
+    assert f"{held} withheld (small numbers)" in v.data["described"]["cycle means chart"]  # the chart in words
+    assert "no months with data" not in v.data["described"]["cycles lined up chart"]  # withheld months have data
     t = v.tables["plan cycles"]
     assert t["Months withheld from the total (small numbers)"].tolist()[-1] == held
     # withheld and missing told apart; the borough, with nothing withheld, as before

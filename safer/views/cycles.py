@@ -196,8 +196,7 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
         figures={"cycle means chart": means_fig, "cycles lined up chart": lines_fig},
         sentences=sentences,
         detail=detail,
-        notes=_horizon_note(store, indicator_id, code, ind)
-        + [charts.describe_cycles(comparison, ind), charts.describe_cycle_months(months, ind)],
+        notes=_horizon_note(store, indicator_id, code, ind),
         queries=[
             f"python -m safer query cycle_summary --indicator {indicator_id} --area {code}",
             f"python -m safer query cycle_months --indicator {indicator_id} --area {code}",
@@ -206,6 +205,11 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
         data={
             "indicator": ind,
             "area": a,
+            # each chart in words, by the figure's name (beside the chart, and a slide's alternative text)
+            "described": {
+                "cycle means chart": charts.describe_cycles(comparison, ind),
+                "cycles lined up chart": charts.describe_cycle_months(months, ind),
+            },
             "comparisons": dict(verdict_lines),
             # each verdict in plain words, as a cabinet member first meets it; `sentences` give the figures
             "plain": [

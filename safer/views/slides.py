@@ -69,7 +69,7 @@ def cycles_slide(store, indicator_id: str, area_code: str) -> View:
         sentences=v.sentences[-3:],
         detail=v.detail,
         queries=v.queries,
-        data={"alt": v.notes[-2]},  # the chart in words (after a ward's small-number note, where there is one)
+        data={"alt": v.data["described"]["cycle means chart"]},  # the chart in words
     )
 
 

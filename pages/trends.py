@@ -20,7 +20,7 @@ if mark:
 ui.chart(fig)
 ui.event_list(v.data["events"])  # the latest few, the earlier ones in an expander
 ui.caption(*v.sentences[1:])
-for note in v.notes[:-1] if v.data["indicator"].get("caveats") else v.notes:
+for note in v.notes:
     ui.info(note)
 ui.stamp(v.meta.period, v.meta.source)
 st.markdown("**How to read it.** " + v.data["how_to_read"])
@@ -28,9 +28,8 @@ with st.expander("How the verdict and the limits were worked out"):
     ui.caption(v.sentences[0])
     for d in v.detail:
         ui.caption(d)
-caveats = v.data["indicator"].get("caveats")
-if isinstance(caveats, str) and caveats:
+if v.data["caveats"]:
     st.markdown("**Caveats for this indicator**")
-    st.text(caveats)
+    st.text(v.data["caveats"])
 ui.view_tables(v, figures={"trend chart": fig})
 ui.view_sources(v)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import shutil
@@ -45,6 +46,12 @@ def open_details(at: AppTest) -> AppTest:
             at.session_state[k] = True
         at.run()
     return at
+
+
+def csv_caveats(indicator_id: str) -> str:
+    """An indicator's caveats as indicators.csv of the demo data holds them."""
+    with open(PROJECT / "data" / "indicators.csv", newline="", encoding="utf-8") as f:
+        return next(r["caveats"] for r in csv.DictReader(f) if r["indicator_id"] == indicator_id)
 
 
 def figures(at: AppTest) -> list[dict]:
@@ -158,6 +165,11 @@ def test_ward_trend_with_suppressed_months_marks_them_and_draws_no_limits(demo_e
     assert bands and all(sh["y0"] == 0 for sh in bands)
     assert not any("limit" in n.lower() or "expected" in n.lower() for n in names)
     assert any("suppressed" in i.value for i in at.info)
+    # every note the view holds is shown (the ward's small-number notes), and the indicator's caveats once, as written
+    infos = [i.value for i in at.info]
+    assert sum("suppressed" in i for i in infos) == 1 and any("Small numbers" in i for i in infos)
+    assert not any("under-reported" in i for i in infos)
+    assert [t.value for t in at.text if "under-reported" in t.value] == [csv_caveats("cse")]
     assert any("somewhere in that band" in m.value for m in at.markdown)  # "How to read it" says what is drawn
     table = at.dataframe[0].value
     assert "<5" in set(table["Count in the month"].astype(str)) and not any("suppressed" in c for c in table.columns)

@@ -137,7 +137,7 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
             charts.describe_trend(monthly, ind, a["area_name"]),
         ],
         detail=detail,
-        notes=notes + ([caveats] if caveats else []),
+        notes=notes,
         queries=[
             f"python -m safer query monthly --indicator {indicator_id} --area {code}",
             f"python -m safer query events --indicator {indicator_id}",
@@ -155,5 +155,6 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
             "limits": limits,
             "events": event_lines,  # numbered as on the chart, for the list beneath it
             "how_to_read": HOW_TO_READ if limits is not None else HOW_TO_READ_WITHHELD,
+            "caveats": caveats,  # the indicator's caveats from indicators.csv, shown as written ("" if none)
         },
     )

@@ -22,9 +22,9 @@ st.caption(
 ui.text_table(v.data["matrix"])
 
 st.subheader("Each plan's priorities, indicators and status")
-ui.caption(v.notes[0])
+ui.caption(*v.notes)
 with st.expander("How a status is worked out"):
-    ui.caption(v.notes[1])
+    ui.caption(*v.detail)
 plans = v.data["columns"]
 for col, cyc in zip(st.columns(len(plans)), plans):
     with col:

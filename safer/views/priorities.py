@@ -125,7 +125,8 @@ def priorities(store) -> View:
         question="Which priorities did each plan carry forward, add or drop, and is each on track?",
         meta=meta,
         tables={"priority status": table} if len(table) else {},
-        notes=[BOTH_TRUE, status.RULE_METHOD],
+        notes=[BOTH_TRUE],
+        detail=[status.RULE_METHOD],  # how a status is worked out
         queries=[
             "python -m safer query priority_cycles",
             "python -m safer query priority_targets",

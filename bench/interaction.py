@@ -57,7 +57,8 @@ import browser_support as bs  # noqa: E402 - tests/ holds the Playwright helpers
 from bench import ws_crowd  # noqa: E402
 from bench.ws_crowd import Start, p95  # noqa: E402 - one start line and one percentile for both crowds
 
-PAGES = [(p.url_path, p.title, p.script) for p in bs.registered_pages() if p.url_path != "briefing"]
+# the pages with a link in the sidebar (a hidden page, such as /home for old bookmarks, is an address only)
+PAGES = [(p.url_path, p.title, p.script) for p in bs.registered_pages() if p.url_path != "briefing" and p.in_sidebar]
 # What a page's <h1> says (the page's title in the navigation, except the hidden twin of the Overview).
 H1 = {"overview": "Overview"}
 

@@ -45,16 +45,6 @@ def _store_for(data_dir: str) -> Store:
     return s
 
 
-def _lower_this_threads_priority() -> None:
-    """On Linux the nice value is per thread: the calling thread gives way to the sessions being served (and
-    to anything else on the machine) while it computes what nobody has asked for yet."""
-    if sys.platform.startswith("linux"):
-        try:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-        except OSError:
-            pass
-
-
 def _warm_in_background(s) -> threading.Thread | None:
     """Every page's default view computed in a thread as the store opens (`safer.views.warm`), so the first
     visitor does not wait for it; a session asking meanwhile waits for the same computation. Then, between
@@ -67,7 +57,9 @@ def _warm_in_background(s) -> threading.Thread | None:
     def work():
         try:
             views.warm(s)
-            _lower_this_threads_priority()
+            # then what nobody has asked for yet, giving way to the sessions being served (and to anything
+            # else on the machine); a session never waits for it (`views.give_way`)
+            views.give_way()
             views.warm_next(s)
         except Exception:  # noqa: BLE001 - a page computes its own view (and shows its error) on demand
             pass

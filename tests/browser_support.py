@@ -107,6 +107,7 @@ class PageInfo:
     script: str  # pages/trends.py
     url_path: str  # trends
     title: str
+    in_sidebar: bool = True  # False for a page registered with visibility="hidden" (an address, not a link)
 
 
 def registered_pages(dashboard: Path = PROJECT / "dashboard.py") -> list[PageInfo]:
@@ -121,7 +122,12 @@ def registered_pages(dashboard: Path = PROJECT / "dashboard.py") -> list[PageInf
         kw = {k.arg: k.value.value for k in node.keywords if isinstance(k.value, ast.Constant)}
         if kw.get("default"):
             continue  # the default page is at the root; its own address is its hidden twin's
-        info = PageInfo(script, kw.get("url_path") or Path(script).stem, kw.get("title") or Path(script).stem)
+        info = PageInfo(
+            script,
+            kw.get("url_path") or Path(script).stem,
+            kw.get("title") or Path(script).stem,
+            kw.get("visibility") != "hidden" or kw.get("url_path") == "overview",  # the default page's own link
+        )
         if info.url_path not in {o.url_path for o in out}:
             out.append(info)
     return out

@@ -86,6 +86,62 @@ def test_sessions_asking_at_once_compute_a_view_once():
     assert slow(store, 1) is not got[0] and runs == [1, 1]
 
 
+def test_a_session_never_waits_for_the_background_warm_up_computing_the_same_view():
+    # The warm-up computes views one choice away at the lowest priority (`views.give_way`): on a busy machine it
+    # may get a few per cent of a core, so a session asking for the view it is computing computes it itself
+    # (a priority inversion otherwise: the briefing's PDF took 203 s at load 8). Other sessions wait for the
+    # session's computation, not the background one, and the background thread returns the cached view.
+    release = threading.Event()
+    runs = []
+
+    @views.cached
+    def view(store, n: int):
+        background = views.base.in_background()
+        runs.append("background" if background else "session")
+        if background:
+            assert release.wait(10)  # a background computation that does not end until released
+        else:
+            time.sleep(0.2)
+        return object()
+
+    store = SimpleNamespace(data_dir="/nowhere", status=SimpleNamespace(fingerprint="v1"))
+    got = {}
+
+    def warm_up():
+        views.give_way()
+        got["background"] = view(store, 1)
+
+    bg = threading.Thread(target=warm_up)
+    bg.start()
+    deadline = time.monotonic() + 5
+    while runs != ["background"] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    sessions = [threading.Thread(target=lambda i=i: got.__setitem__(i, view(store, 1))) for i in range(3)]
+    for t in sessions:
+        t.start()
+    for t in sessions:
+        t.join(5)
+    # the sessions returned while the background computation was still held: one computed, two waited for it
+    assert not any(t.is_alive() for t in sessions) and bg.is_alive()
+    assert runs == ["background", "session"] and got[0] is got[1] is got[2]
+    release.set()
+    bg.join(5)
+    assert got["background"] is got[0]  # the view the session put in the cache, not a second copy
+    assert view(store, 1) is got[0] and runs == ["background", "session"]
+    # a background thread asking for a view a session is computing waits for it (nothing computed twice)
+    store.status.fingerprint = "v2"
+    runs.clear()
+    s = threading.Thread(target=lambda: got.__setitem__("v2 session", view(store, 1)))
+    s.start()
+    while runs != ["session"] and time.monotonic() < deadline + 5:
+        time.sleep(0.01)
+    bg = threading.Thread(target=warm_up)
+    bg.start()
+    s.join(5)
+    bg.join(5)
+    assert runs == ["session"] and got["background"] is got["v2 session"]
+
+
 def test_a_failed_view_is_not_cached_and_the_next_caller_computes_it():
     attempts = []
 

@@ -4,7 +4,7 @@ Pages, briefing slides, the SIA pack and the command line are built from these o
 named for what they hold (headlines, trends, ...), functions for the view they build.
 """
 
-from .base import View, cached, clear_cache, table
+from .base import View, cached, clear_cache, give_way, table
 from .catalogue import catalogue, disk_fingerprint
 from .choices import area_choices, indicator_choices
 from .comparisons import ExplainError, explain_lines
@@ -28,6 +28,7 @@ from .warm import ACTIVITY, warm, warm_next
 __all__ = [
     "View",
     "cached",
+    "give_way",
     "clear_cache",
     "table",
     "ExplainError",

@@ -10,6 +10,8 @@ true counts inside the engine; the tables and figures it holds are already what 
 from __future__ import annotations
 
 import inspect
+import os
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -65,8 +67,28 @@ def stamp(store, title: str, period: str, source: str, filters: dict | None = No
 
 _CACHE: OrderedDict[tuple, Any] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
-_RUNNING: dict[tuple, threading.Event] = {}  # keys being computed now: other callers wait for that result
+# keys being computed now, each with its computation's end and whether a background thread computes it
+_RUNNING: dict[tuple, tuple[threading.Event, bool]] = {}
 CACHE_SIZE = 512
+_THREAD = threading.local()
+
+
+def give_way() -> None:
+    """Mark the calling thread as background work that gives way to the sessions being served: on Linux its
+    nice value is raised to 19 (the nice value is per thread there), and no session waits for a view it is
+    computing (see `cached`): a thread at the lowest priority on a busy machine may get a few per cent of a
+    core, and a session waiting on it would wait as long."""
+    _THREAD.background = True
+    if sys.platform.startswith("linux"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        except OSError:
+            pass
+
+
+def in_background() -> bool:
+    """True in a thread that called `give_way`."""
+    return getattr(_THREAD, "background", False)
 
 
 def _key(fn: Callable[..., Any], store, filters: tuple) -> tuple:
@@ -81,6 +103,11 @@ def cached(fn: Callable[..., Any]) -> Callable[..., Any]:
     extracts give new views; old entries fall out least-recently-used. A view asked for by several
     sessions at once is computed once: the others wait for it. Callers must not mutate what they get
     back: it is shared.
+
+    A session never waits for a background thread (`give_way`: the warm-up computing views one choice away at
+    the lowest priority): it computes the view itself, at its own priority, and later callers wait for it. On a
+    busy machine the background thread may get a few per cent of a core; waiting for it, a session would wait
+    as long (a priority inversion).
     """
     sig = inspect.signature(fn)
 
@@ -89,25 +116,33 @@ def cached(fn: Callable[..., Any]) -> Callable[..., Any]:
         bound.apply_defaults()
         filters = tuple((k, v) for k, v in bound.arguments.items() if k != "store")
         key = _key(fn, store, filters)
+        background = in_background()
         while True:
             with _CACHE_LOCK:
                 if key in _CACHE:
                     _CACHE.move_to_end(key)
                     return _CACHE[key]
                 running = _RUNNING.get(key)
-                if running is None:
-                    _RUNNING[key] = threading.Event()
+                if running is None or (running[1] and not background):
+                    mine = threading.Event()
+                    _RUNNING[key] = (mine, background)
                     break
-            running.wait()  # then look again: it is in the cache, or it failed and this caller computes it
+            running[0].wait()  # then look again: it is in the cache, or it failed and this caller computes it
         try:
             view = fn(*bound.args, **bound.kwargs)
             with _CACHE_LOCK:
-                _CACHE[key] = view
+                if key not in _CACHE:  # a session that did not wait for the background thread may have put it
+                    _CACHE[key] = view
+                else:
+                    view = _CACHE[key]
+                _CACHE.move_to_end(key)
                 while len(_CACHE) > CACHE_SIZE:
                     _CACHE.popitem(last=False)
         finally:
             with _CACHE_LOCK:
-                _RUNNING.pop(key).set()
+                if _RUNNING.get(key, (None,))[0] is mine:
+                    del _RUNNING[key]
+            mine.set()
         return view
 
     wrapper.__name__ = fn.__name__

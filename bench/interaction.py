@@ -275,7 +275,10 @@ async def _switches_and_filters(browser, base: str, charts: dict, rounds: int = 
             except Exception:  # the same value picked again: nothing to time
                 await page.keyboard.press("Escape")
                 continue
-            await _settle(page, _title(u, t), charts[u])
+            # A choice may rightly show fewer charts than the page's defaults (a consultation source with no
+            # survey has no chart): the script run has ended with the new value in the address, and every chart
+            # on the page has drawn its traces.
+            await _settle(page, _title(u, t), 0)
             filters.setdefault(u, []).append(time.perf_counter() - t0)
     await ctx.close()
     return {"switch": switches, "filter": filters}

@@ -69,6 +69,9 @@ class SlideSpec:
     line: int  # line of the slide's [[slide]] header in the file
     lines: dict[str, int] = field(default_factory=dict, compare=False)  # line of each key
 
+    def __hash__(self) -> int:  # a briefing is a cache key (`pdf_bytes`); its filters are a dict
+        return hash((self.title, self.page, tuple(sorted(self.filters.items())), self.line))
+
     def where(self, path: Path, key: str | None = None) -> str:
         return f"{path.name}:{self.lines.get(key, self.line) if key else self.line}"
 
@@ -463,8 +466,13 @@ def print_pdf(html_text: str, out: Path, timeout: float = 120.0) -> Path:
     return out
 
 
+@views.cached
 def pdf_bytes(store, briefing: Briefing) -> bytes:
-    """The whole briefing as one PDF, one slide per page, each stamped."""
+    """The whole briefing as one PDF, one slide per page, each stamped.
+
+    Printed once per briefing (its file as read) and data version, and shared: a committee opening the same
+    link and each downloading the PDF waits for one print (several seconds: four charts drawn and a Chromium
+    started to print), not twenty in a row."""
     with tempfile.TemporaryDirectory(prefix="safer-briefing-pdf-") as tmp:
         out = print_pdf(slides_html(briefing, build_slides(store, briefing)), Path(tmp) / "briefing.pdf")
         return out.read_bytes()

@@ -278,3 +278,40 @@ def test_the_cli_outline_and_an_unknown_name(capsys):
     assert out.startswith("1/4 ") and out.count("Data version") == 4
     assert main(["briefing", "nope"]) == 2
     assert "There is no briefing called 'nope'" in capsys.readouterr().err
+
+
+def test_the_same_briefing_and_data_version_prints_its_pdf_once(store, tmp_path, monkeypatch):
+    # A committee opening the same link, each downloading the PDF: one print (charts drawn, a Chromium started),
+    # shared; a changed briefing or new data prints again.
+    import threading
+    import time
+
+    printed = []
+
+    def fake_print(html_text, out):
+        printed.append(html_text)
+        time.sleep(0.3)  # a print takes seconds: the others ask meanwhile
+        out.write_bytes(f"%PDF fake {len(printed)}".encode())
+        return out
+
+    monkeypatch.setattr(briefing, "print_pdf", fake_print)
+    monkeypatch.setattr(briefing, "slides_html", lambda b, slides: f"<html>{b.title}: {len(slides)} slides</html>")
+    d = write(tmp_path, GOOD)
+    got = []
+    sessions = [
+        threading.Thread(target=lambda: got.append(briefing.pdf_bytes(store, briefing.load("test-briefing", d))))
+        for _ in range(5)
+    ]
+    for t in sessions:
+        t.start()
+    for t in sessions:
+        t.join(30)
+    assert printed == ["<html>Test briefing: 2 slides</html>"] and got == [b"%PDF fake 1"] * 5
+    assert briefing.pdf_bytes(store, briefing.load("test-briefing", d)) == b"%PDF fake 1"
+    # the file changed (a slide's filter): printed again
+    write(tmp_path, GOOD.replace('indicator = "cse"', 'indicator = "asb"'))
+    assert briefing.pdf_bytes(store, briefing.load("test-briefing", d)) == b"%PDF fake 2"
+    # a new title: printed again
+    write(tmp_path, GOOD.replace("Test briefing", "Another"))
+    assert briefing.pdf_bytes(store, briefing.load("test-briefing", d)) == b"%PDF fake 3"
+    assert len(printed) == 3

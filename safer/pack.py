@@ -100,8 +100,11 @@ def _index_html(v, sections, images: bool) -> str:
     return "\n".join(out) + "\n"
 
 
+@views.cached
 def pack_zip(store, cycle_id: str, images: bool = True) -> bytes:
-    """The same pack, as the bytes of a zip file (for the dashboard's download)."""
+    """The same pack, as the bytes of a zip file (for the dashboard's download). Made once per plan cycle and
+    data version, and shared: analysts downloading it at once wait for one pack (seconds of charts drawn), not
+    one each."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / f"sia-pack-{cycle_id}"
         build_pack(store, cycle_id, root, images=images)

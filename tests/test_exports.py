@@ -303,3 +303,28 @@ def test_a_children_s_indicator_s_ward_table_is_headed_per_child_in_every_export
             assert f"Rate per 1,000 {other} a year" not in cells
     finally:
         store.close()
+
+
+def test_the_packs_zip_is_made_once_per_cycle_and_data_version(store, monkeypatch):
+    import threading
+    import time
+
+    from safer import pack
+
+    made = []
+
+    def fake_build(store, cycle_id, root, images=True):
+        made.append(cycle_id)
+        time.sleep(0.3)  # a pack takes seconds: the others ask meanwhile
+        root.mkdir(parents=True)
+        (root / "index.html").write_text(f"pack {cycle_id} {len(made)}")
+
+    monkeypatch.setattr(pack, "build_pack", fake_build)
+    got = []
+    sessions = [threading.Thread(target=lambda: got.append(pack.pack_zip(store, "2022-25"))) for _ in range(4)]
+    for t in sessions:
+        t.start()
+    for t in sessions:
+        t.join(30)
+    assert made == ["2022-25"] and len(got) == 4 and all(g is got[0] for g in got)
+    assert pack.pack_zip(store, "2018-21") is not got[0] and made == ["2022-25", "2018-21"]

@@ -61,6 +61,7 @@ def fingerprint(data_dir: Path) -> str:
     for p in contract.extract_files(data_dir):  # a file replaced by another (a new inode) is a change too
         items.append((p.relative_to(data_dir).as_posix(), contract.file_identity(p.stat())))
     items += [("link outside", name, kind) for name, kind in contract.outside_links(data_dir)]  # refused: a change
+    items += [("not a file", name) for name in contract.not_files(data_dir)]  # refused (a named pipe): a change
     h = hashlib.sha256(_code_hash().encode())
     h.update(json.dumps(items).encode())
     return h.hexdigest()
@@ -313,6 +314,10 @@ class _PoliceSink:
                 here[self.known[ident]] = t.rel
             else:
                 missing.append((t, ident))
+        # a path DuckDB would read as a pattern (`police_sql.literal`) is loaded as Python reads it, on its own
+        for one in [m for m in missing if not police_sql.literal(m[0].path)]:
+            here.update(self._load([one], python=True))
+        missing = [m for m in missing if police_sql.literal(m[0].path)]
         for batch in police_sql.batches(missing, lambda m: police_sql.csv_bytes(m[0].path)):
             try:
                 here.update(self._load(batch))

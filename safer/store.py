@@ -201,7 +201,7 @@ def build(data_dir: Path, out_path: Path, cache_dir: Path, report: contract.Repo
 
 # How long the dashboard's check of the disk waits for a build of new extracts before serving the last good
 # build while it runs (`Store.refresh(wait=False)`): a small directory is built by then, a large one is not.
-BUILD_WAIT_SECONDS = float(os.environ.get("SAFER_BUILD_WAIT_SECONDS", "3"))
+BUILD_WAIT_SECONDS = config.seconds("SAFER_BUILD_WAIT_SECONDS", 3)
 
 BUILD_MEMORY_LIMIT = "900MB"  # DuckDB's share of a build (issue 13: the whole process within 2 GB)
 POLICE_SHARED = "police-shared"  # one police.uk cache for every store under a cache base

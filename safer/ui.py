@@ -113,7 +113,7 @@ _LAST_DISK_CHECK: weakref.WeakKeyDictionary[Store, float] = weakref.WeakKeyDicti
 
 
 def _refresh_now_and_then(s: Store) -> None:
-    every = float(os.environ.get("SAFER_DISK_CHECK_SECONDS", "1"))
+    every = config.seconds("SAFER_DISK_CHECK_SECONDS", 1)
     last = _LAST_DISK_CHECK.get(s)
     if last is not None and time.monotonic() - last < every:
         return

@@ -653,3 +653,29 @@ def test_a_police_file_named_like_a_pattern_is_read_as_itself_and_no_other_file_
     assert asb["2020-01"] == 5 and burglary["2020-01"] == 1  # not 10 and 2
     assert burglary["2020-03"] == 2 and asb["2020-03"] == 0  # the file itself, read
     s.close()
+
+
+@pytest.mark.parametrize("raw", ["abc", "-1", "inf", "nan", "1e999", "3 s"])
+def test_a_malformed_seconds_setting_is_named_and_its_default_used_never_a_traceback(data_dir, raw, monkeypatch):
+    """SAFER_BUILD_WAIT_SECONDS=abc stopped every command (`validate` included) with a traceback at import, and
+    SAFER_DISK_CHECK_SECONDS=abc every page at every rerun; `inf` made a page's wait for a build overflow."""
+    import os
+    import subprocess
+    import sys
+
+    from helpers import PROJECT
+
+    from safer import config
+
+    monkeypatch.setenv("SAFER_DISK_CHECK_SECONDS", raw)
+    assert config.seconds("SAFER_DISK_CHECK_SECONDS", 1) == 1
+    monkeypatch.setenv("SAFER_DISK_CHECK_SECONDS", "0.5")
+    assert config.seconds("SAFER_DISK_CHECK_SECONDS", 1) == 0.5
+    env = dict(os.environ, SAFER_BUILD_WAIT_SECONDS=raw, PYTHONPATH=str(PROJECT))
+    done = subprocess.run(
+        [sys.executable, "-m", "safer", "validate", "--data", str(data_dir)],
+        capture_output=True, text=True, env=env, cwd=PROJECT, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert f"SAFER_BUILD_WAIT_SECONDS={raw!r} is not a number of seconds" in done.stderr

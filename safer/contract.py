@@ -1520,6 +1520,28 @@ def not_files(data_dir: Path) -> list[str]:
     return found
 
 
+NOT_READ = (
+    "is not read: police.uk files are read as `.csv` or `.csv.gz` (lower case); unzip a `.zip` archive here, or add "
+    "it with `python -m safer ingest FILE`, and name a file `.csv`"
+)
+
+
+def police_not_read(data_dir: Path) -> list[str]:
+    """Files under `police_uk/` that look like police.uk downloads but are not read (a `.zip` archive as
+    downloaded, a `.CSV` or `.csv.GZ` in capitals, a `.gz` of another name): their months would be missing without
+    a word, so validation names each in a warning (`NOT_READ`). Links outside the data directory are left out."""
+    base = Path(data_dir) / POLICE_DIR
+    if not base.is_dir() or outside_link(base, data_dir):
+        return []
+    looks = (".csv", ".csv.gz", ".zip", ".gz")
+    return [
+        p.relative_to(data_dir).as_posix()
+        for p in sorted(base.rglob("*"))
+        if p.name.lower().endswith(looks) and not (p.name.endswith(".csv") or p.name.endswith(".csv.gz"))
+        and not p.is_dir()
+    ]  # fmt: skip
+
+
 def _police_candidates(data_dir: Path) -> list[tuple[Path, bool]]:
     """Every police.uk file name under `police_uk/` (links included, wherever they lead), each with whether it is
     a link outside the data directory; none when `police_uk` is itself a link outside it. `rglob` does not enter
@@ -1589,6 +1611,7 @@ def validate(data_dir: Path, cache_dir: Path | None = None, workers: int | None 
     specials = not_files(data_dir)  # a named pipe would hang the reader: never opened
     rep.problems += [Problem(rel, 0, "", NOT_A_FILE) for rel in specials]
     refused |= set(specials)
+    rep.problems += [Problem(rel, 0, "", NOT_READ, "warning") for rel in police_not_read(data_dir)]
     for name, spec in SPECS.items():
         if name.endswith("/") or name in refused:
             continue

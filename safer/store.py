@@ -62,6 +62,7 @@ def fingerprint(data_dir: Path) -> str:
         items.append((p.relative_to(data_dir).as_posix(), contract.file_identity(p.stat())))
     items += [("link outside", name, kind) for name, kind in contract.outside_links(data_dir)]  # refused: a change
     items += [("not a file", name) for name in contract.not_files(data_dir)]  # refused (a named pipe): a change
+    items += [("not read", name) for name in contract.police_not_read(data_dir)]  # named in a warning: a change
     h = hashlib.sha256(_code_hash().encode())
     h.update(json.dumps(items).encode())
     return h.hexdigest()

@@ -679,3 +679,22 @@ def test_a_malformed_seconds_setting_is_named_and_its_default_used_never_a_trace
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     assert f"SAFER_BUILD_WAIT_SECONDS={raw!r} is not a number of seconds" in done.stderr
+
+
+@pytest.mark.parametrize("name", ["2020-03-test-street.CSV", "2020-03.zip", "2020-03-test-street.csv.GZ"])
+def test_a_police_download_that_is_not_read_is_named_in_a_warning_not_left_out_silently(data_dir, name):
+    """A data.police.uk zip dropped into police_uk/ (or a file named `.CSV`) was left out without a word: its
+    months showed as missing and the build said it was current. It is named, and the build sees it arrive."""
+    from safer.store import Store
+
+    s = Store(data_dir)
+    assert s.status.current and not s.status.warnings
+    (data_dir / "police_uk" / name).write_bytes(b"PK\x03\x04" if name.endswith(".zip") else b"x\n")
+    rep = validate(data_dir)
+    assert rep.ok
+    assert [str(p) for p in rep.warnings if p.file.startswith("police_uk/")] == [
+        f"police_uk/{name}:0: -: warning: {contract.NOT_READ}"
+    ]
+    status = s.refresh()
+    assert status.current and f"police_uk/{name}:0: -: warning: {contract.NOT_READ}" in status.warnings
+    s.close()

@@ -119,7 +119,15 @@ def extract_files_info(data_dir: str | Path, report: contract.Report | None = No
     entries += [(name, name, data_dir / name) for name in contract.OPTIONAL_FILES]
 
     out = []
+    entries += [
+        (rel, "police_uk/", data_dir / rel) for rel in contract.not_files(data_dir) if rel.startswith("police_uk/")
+    ]
     for rel, kind, path in entries:
+        if contract.not_a_file(path) and not contract.outside_link(path, data_dir):  # a named pipe: never opened
+            out.append(
+                {"file": rel, "kind": kind, "status": "refused: not a regular file", "source": None, "licence": None}
+            )
+            continue
         if not path.exists():
             if kind in contract.SPECS and contract.SPECS[kind].required:
                 out.append({"file": rel, "kind": kind, "status": "missing (required)", "source": None, "licence": None})

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import math
 import os
+import sys
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -29,3 +32,27 @@ def cache_dir(for_data_dir: Path) -> Path:
     base = Path(os.environ.get("SAFER_CACHE_DIR") or PROJECT_ROOT / ".cache")
     key = hashlib.sha1(str(Path(for_data_dir).resolve()).encode()).hexdigest()[:12]
     return base / f"store-{key}"
+
+
+def seconds(name: str, default: float) -> float:
+    """A number of seconds from the environment variable `name` (`default` when it is unset or blank).
+
+    A value that is not a finite number of 0 or more (`abc`, `-1`, `inf`, `nan`) is named in one warning on
+    stderr and the default is used: a tuning setting never stops a command with a traceback, nor makes a page
+    wait for ever (`inf`) or crash at every rerun."""
+    return _seconds(name, os.environ.get(name, ""), float(default))
+
+
+@functools.lru_cache(maxsize=64)
+def _seconds(name: str, raw: str, default: float) -> float:
+    text = raw.strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if math.isfinite(value) and value >= 0:
+        return value
+    print(f"warning: {name}={raw!r} is not a number of seconds (0 or more); using {default:g}", file=sys.stderr)
+    return default

@@ -20,6 +20,7 @@ import json
 import math
 import os
 import re
+import stat
 import zlib
 from array import array
 from dataclasses import dataclass, field
@@ -1484,6 +1485,63 @@ def outside_link(path: Path, data_dir: Path) -> bool:
     return os.path.commonpath([real, root]) != root
 
 
+NOT_A_FILE = (
+    "is not a regular file (a named pipe, a socket, a device, a folder, or a link to nothing): it is not read "
+    "(reading a pipe would wait for ever); put the extract itself here"
+)
+
+
+def not_a_file(path: Path) -> bool:
+    """Whether `path` (an extract's name in the data directory) names something that is not a regular file to
+    read: a named pipe (reading it waits for a writer, for ever), a socket, a device, a folder, or a link to
+    nothing. Such a name is refused by validation and never opened (`not_files`)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return os.path.islink(path)  # a link to nothing; a name that is not there at all is "missing"
+    return not stat.S_ISREG(mode)
+
+
+def not_files(data_dir: Path) -> list[str]:
+    """The extracts' names (paths in the data directory) that are not regular files (`not_a_file`), links outside
+    the data directory left out (`outside_links` names them): never read, never in `extract_files`; `validate`
+    refuses each. A folder under `police_uk/` is a folder to look in, not an extract."""
+    data_dir = Path(data_dir)
+    names = [n for n in SPECS if not n.endswith("/")] + list(OPTIONAL_FILES)
+    found = [
+        n for n in names if (os.path.lexists(data_dir / n)) and not outside_link(data_dir / n, data_dir)
+        and not_a_file(data_dir / n)
+    ]  # fmt: skip
+    found += [
+        p.relative_to(data_dir).as_posix()
+        for p, outside in _police_candidates(data_dir)
+        if not outside and not p.is_dir() and not_a_file(p)
+    ]
+    return found
+
+
+NOT_READ = (
+    "is not read: police.uk files are read as `.csv` or `.csv.gz` (lower case); unzip a `.zip` archive here, or add "
+    "it with `python -m safer ingest FILE`, and name a file `.csv`"
+)
+
+
+def police_not_read(data_dir: Path) -> list[str]:
+    """Files under `police_uk/` that look like police.uk downloads but are not read (a `.zip` archive as
+    downloaded, a `.CSV` or `.csv.GZ` in capitals, a `.gz` of another name): their months would be missing without
+    a word, so validation names each in a warning (`NOT_READ`). Links outside the data directory are left out."""
+    base = Path(data_dir) / POLICE_DIR
+    if not base.is_dir() or outside_link(base, data_dir):
+        return []
+    looks = (".csv", ".csv.gz", ".zip", ".gz")
+    return [
+        p.relative_to(data_dir).as_posix()
+        for p in sorted(base.rglob("*"))
+        if p.name.lower().endswith(looks) and not (p.name.endswith(".csv") or p.name.endswith(".csv.gz"))
+        and not p.is_dir()
+    ]  # fmt: skip
+
+
 def _police_candidates(data_dir: Path) -> list[tuple[Path, bool]]:
     """Every police.uk file name under `police_uk/` (links included, wherever they lead), each with whether it is
     a link outside the data directory; none when `police_uk` is itself a link outside it. `rglob` does not enter
@@ -1521,7 +1579,8 @@ def extract_files(data_dir: Path) -> list[Path]:
     """Every file the store is built from (for fingerprints); a link outside the data directory is not one."""
 
     def present(name: str) -> bool:
-        return (data_dir / name).exists() and not outside_link(data_dir / name, data_dir)
+        p = data_dir / name
+        return p.exists() and not outside_link(p, data_dir) and not not_a_file(p)
 
     files = [data_dir / name for name in SPECS if not name.endswith("/") and present(name)]
     files += police_files(data_dir)
@@ -1549,6 +1608,10 @@ def validate(data_dir: Path, cache_dir: Path | None = None, workers: int | None 
     links = outside_links(data_dir)
     rep.problems += [Problem(rel, 0, "", OUTSIDE_LINK[what]) for rel, what in links]
     refused = {rel for rel, _what in links}
+    specials = not_files(data_dir)  # a named pipe would hang the reader: never opened
+    rep.problems += [Problem(rel, 0, "", NOT_A_FILE) for rel in specials]
+    refused |= set(specials)
+    rep.problems += [Problem(rel, 0, "", NOT_READ, "warning") for rel in police_not_read(data_dir)]
     for name, spec in SPECS.items():
         if name.endswith("/") or name in refused:
             continue

@@ -16,6 +16,9 @@ differ or where a line number is needed):
   pass, mixed or not), a NUL byte or an empty line anywhere (quoting is where Python's and DuckDB's CSV
   readers disagree, quoted values may span lines, a lone `\r` ends a line for Python, and DuckDB skips empty
   lines silently where Python reports them); a gzipped file's bytes are checked as they are decompressed;
+- its path holds a character DuckDB's file readers take as a wildcard (`*`, `?`, `[`): DuckDB would read the
+  files the path matches as a pattern, not the file itself (`police_uk/2024-0[1]-x-street.csv` reads
+  `2024-01-x-street.csv`, a second time), so such a file is checked and loaded by Python only (`literal`);
 - DuckDB rejects a row (wrong number of fields, bad UTF-8, an over-long line) or cannot read the file;
 - it has no data rows;
 - any value breaks a rule: Month `YYYY-MM` (ASCII digits, month 01-12) from the first police.uk release to next
@@ -51,6 +54,16 @@ MAX_LINE_SIZE = 1_000_000  # DuckDB rejects a longer line: below contract.MAX_LI
 FLOAT_PATTERN = r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]{1,3})?"  # contract.FLOAT_RE
 MONTH_GLOB = "[0-9][0-9][0-9][0-9]-[0-9][0-9]"  # contract.MONTH_RE (and the month 01-12 beside it)
 LSOA_GLOB = "[EW]01[0-9][0-9][0-9][0-9][0-9][0-9]"  # contract.LSOA_CODE_RE
+
+
+GLOB_CHARACTERS = "*?["  # what DuckDB's file readers (read_csv, read_text) expand as a pattern in a path
+
+
+def literal(path: str | Path) -> bool:
+    """Whether DuckDB's file readers read `path` as the one file it names: a path holding a wildcard character
+    (`GLOB_CHARACTERS`) is read as a pattern, the files it matches instead (another month's file, twice), so such
+    a file is never given to them: the Python checker and loader read it."""
+    return not any(ch in str(path) for ch in GLOB_CHARACTERS)
 
 
 @dataclass(frozen=True)
@@ -202,6 +215,8 @@ def _bytes_ok(con, paths: list[Path], header: str) -> set[str]:
     ok: set[str] = set()
     small = []
     for p in paths:
+        if not literal(p):  # DuckDB would read the files it matches as a pattern: Python checks it
+            continue
         try:
             size = p.stat().st_size
         except OSError:
@@ -421,7 +436,11 @@ def insert_frame(con, table: str, file_id: int, frame, rules: Rules) -> None:
 
 
 def load_files(con, table: str, files: list[tuple[int, str]], rules: Rules) -> None:
-    """Read already validated files into `table` (no checks; all-empty rows left out, as Python skips them)."""
+    """Read already validated files into `table` (no checks; all-empty rows left out, as Python skips them). A
+    path DuckDB would read as a pattern (`literal`) raises ValueError: its caller loads it as Python reads it."""
+    odd = [p for _i, p in files if not literal(p)]
+    if odd:
+        raise ValueError(f"{odd[0]}: a path DuckDB reads as a pattern, not as the file")
     sizes = {p: csv_bytes(Path(p)) for _i, p in files}
     for batch in batches(files, lambda f: sizes[f[1]]):
         _insert(con, table, batch, rules, check=False)

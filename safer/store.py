@@ -61,6 +61,8 @@ def fingerprint(data_dir: Path) -> str:
     for p in contract.extract_files(data_dir):  # a file replaced by another (a new inode) is a change too
         items.append((p.relative_to(data_dir).as_posix(), contract.file_identity(p.stat())))
     items += [("link outside", name, kind) for name, kind in contract.outside_links(data_dir)]  # refused: a change
+    items += [("not a file", name) for name in contract.not_files(data_dir)]  # refused (a named pipe): a change
+    items += [("not read", name) for name in contract.police_not_read(data_dir)]  # named in a warning: a change
     h = hashlib.sha256(_code_hash().encode())
     h.update(json.dumps(items).encode())
     return h.hexdigest()
@@ -200,7 +202,7 @@ def build(data_dir: Path, out_path: Path, cache_dir: Path, report: contract.Repo
 
 # How long the dashboard's check of the disk waits for a build of new extracts before serving the last good
 # build while it runs (`Store.refresh(wait=False)`): a small directory is built by then, a large one is not.
-BUILD_WAIT_SECONDS = float(os.environ.get("SAFER_BUILD_WAIT_SECONDS", "3"))
+BUILD_WAIT_SECONDS = config.seconds("SAFER_BUILD_WAIT_SECONDS", 3)
 
 BUILD_MEMORY_LIMIT = "900MB"  # DuckDB's share of a build (issue 13: the whole process within 2 GB)
 POLICE_SHARED = "police-shared"  # one police.uk cache for every store under a cache base
@@ -313,6 +315,10 @@ class _PoliceSink:
                 here[self.known[ident]] = t.rel
             else:
                 missing.append((t, ident))
+        # a path DuckDB would read as a pattern (`police_sql.literal`) is loaded as Python reads it, on its own
+        for one in [m for m in missing if not police_sql.literal(m[0].path)]:
+            here.update(self._load([one], python=True))
+        missing = [m for m in missing if police_sql.literal(m[0].path)]
         for batch in police_sql.batches(missing, lambda m: police_sql.csv_bytes(m[0].path)):
             try:
                 here.update(self._load(batch))

@@ -18,6 +18,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
@@ -112,7 +113,7 @@ _LAST_DISK_CHECK: weakref.WeakKeyDictionary[Store, float] = weakref.WeakKeyDicti
 
 
 def _refresh_now_and_then(s: Store) -> None:
-    every = float(os.environ.get("SAFER_DISK_CHECK_SECONDS", "1"))
+    every = config.seconds("SAFER_DISK_CHECK_SECONDS", 1)
     last = _LAST_DISK_CHECK.get(s)
     if last is not None and time.monotonic() - last < every:
         return
@@ -280,7 +281,9 @@ def view_url() -> str:
         base = str(st.context.url or "").split("?")[0]
     except Exception:  # noqa: BLE001 - no browser context (tests, bare mode)
         base = ""
-    qs = "&".join(f"{k}={v}" for k, v in st.query_params.to_dict().items())
+    # percent-encoded: a theme's space, a label's "&" or "#" (`?mark_label=Panel & cabinet`) would otherwise cut the
+    # link short or split it into parameters of the attacker's choosing in every citation and export's Link
+    qs = urlencode(st.query_params.to_dict())
     return f"{base}?{qs}" if qs else base
 
 

@@ -567,3 +567,134 @@ def test_a_file_of_countless_small_lists_is_refused_before_it_is_parsed(data_dir
         "generalised boundaries of the partnership's wards only"
     ]
     assert parsed == []  # refused from its text alone
+
+
+def _in_thread(fn, pipes, seconds=60):
+    """`fn()` in a thread, given `seconds`; a named pipe it waits on is then opened and closed for writing, so a
+    reader stuck on it ends (the test fails rather than hangs). Returns (finished in time, result)."""
+    import os
+    import threading
+
+    out = {}
+    t = threading.Thread(target=lambda: out.setdefault("result", fn()), daemon=True)
+    t.start()
+    t.join(seconds)
+    finished = not t.is_alive()
+    while t.is_alive():
+        for p in pipes:
+            try:
+                os.close(os.open(p, os.O_WRONLY | os.O_NONBLOCK))  # EOF for a reader waiting on it
+            except OSError:
+                pass
+        t.join(1)
+    return finished, out.get("result")
+
+
+@pytest.mark.parametrize(
+    "name", ["events.csv", "partner_monthly.csv", "police_uk/2020-09-test-street.csv", "ward_boundaries.geojson"]
+)
+def test_a_named_pipe_in_the_data_directory_is_refused_and_never_opened(data_dir, name):
+    """`mkfifo events.csv` (or a pipe named like a police.uk file): validation opened it and waited for a writer
+    for ever, so `validate`, the build and the Data page hung; a pipe named like a police.uk file was left out
+    without a word. It is refused by name, never opened, and the last good build keeps serving."""
+    import os
+
+    from safer import catalog
+    from safer.store import Store
+
+    s = Store(data_dir)
+    assert s.status.current
+    rows = s.sql("SELECT count(*) FROM partner_monthly").iloc[0, 0]
+    path = data_dir / name
+    path.unlink(missing_ok=True)
+    os.mkfifo(path)
+    message = f"{name}:0: -: {contract.NOT_A_FILE}"
+
+    finished, rep = _in_thread(lambda: validate(data_dir), [path])
+    assert finished, f"validation waited on the named pipe {name}"
+    assert message in [str(p) for p in rep.errors]
+    assert path not in contract.extract_files(data_dir)
+    finished, status = _in_thread(s.refresh, [path])
+    assert finished and not status.current and message in [str(p) for p in status.problems]
+    assert s.sql("SELECT count(*) FROM partner_monthly").iloc[0, 0] == rows  # the last good build serves
+    finished, info = _in_thread(lambda: catalog.extract_files_info(data_dir), [path])
+    assert finished
+    assert info.set_index("file").loc[name, "status"] == "refused: not a regular file"
+    s.close()
+
+
+def test_a_folder_or_a_link_to_nothing_named_as_an_extract_is_refused(data_dir):
+    (data_dir / "events.csv").unlink()
+    (data_dir / "events.csv").mkdir()
+    (data_dir / "police_uk" / "2020-09-test-street.csv").symlink_to(data_dir / "gone.csv")
+    assert [str(p) for p in validate(data_dir).errors] == [
+        f"events.csv:0: -: {contract.NOT_A_FILE}",
+        f"police_uk/2020-09-test-street.csv:0: -: {contract.NOT_A_FILE}",
+    ]
+
+
+def test_a_police_file_named_like_a_pattern_is_read_as_itself_and_no_other_file_twice(data_dir):
+    """DuckDB's file readers take `*`, `?` and `[` in a path as a pattern: `2020-0[1]-test-street.csv.gz` read
+    `2020-01-test-street.csv.gz` (a second time, so January counted double, with no message) and never itself.
+    Such a file is checked and loaded by Python, as itself."""
+    from safer import queries
+    from safer.store import Store
+
+    pol = data_dir / "police_uk"
+    jan = pol / "2020-01-test-street.csv"
+    (pol / "2020-01-test-street.csv.gz").write_bytes(gzip.compress(jan.read_bytes()))
+    jan.unlink()
+    odd = pol / "2020-0[1]-test-street.csv.gz"  # the gzipped files pass the byte checks in Python: DuckDB reads them
+    odd.write_bytes(gzip.compress(police_csv("2020-03", [("E01000001", "Burglary")] * 2).encode()))
+    s = Store(data_dir)  # a new cache: both files are read in one batch
+    assert s.status.current, s.status.problems
+    asb = queries.run(s, "monthly", indicator="asb").set_index("month")["value"]
+    burglary = queries.run(s, "monthly", indicator="burglary").set_index("month")["value"]
+    assert asb["2020-01"] == 5 and burglary["2020-01"] == 1  # not 10 and 2
+    assert burglary["2020-03"] == 2 and asb["2020-03"] == 0  # the file itself, read
+    s.close()
+
+
+@pytest.mark.parametrize("raw", ["abc", "-1", "inf", "nan", "1e999", "3 s"])
+def test_a_malformed_seconds_setting_is_named_and_its_default_used_never_a_traceback(data_dir, raw, monkeypatch):
+    """SAFER_BUILD_WAIT_SECONDS=abc stopped every command (`validate` included) with a traceback at import, and
+    SAFER_DISK_CHECK_SECONDS=abc every page at every rerun; `inf` made a page's wait for a build overflow."""
+    import os
+    import subprocess
+    import sys
+
+    from helpers import PROJECT
+
+    from safer import config
+
+    monkeypatch.setenv("SAFER_DISK_CHECK_SECONDS", raw)
+    assert config.seconds("SAFER_DISK_CHECK_SECONDS", 1) == 1
+    monkeypatch.setenv("SAFER_DISK_CHECK_SECONDS", "0.5")
+    assert config.seconds("SAFER_DISK_CHECK_SECONDS", 1) == 0.5
+    env = dict(os.environ, SAFER_BUILD_WAIT_SECONDS=raw, PYTHONPATH=str(PROJECT))
+    done = subprocess.run(
+        [sys.executable, "-m", "safer", "validate", "--data", str(data_dir)],
+        capture_output=True, text=True, env=env, cwd=PROJECT, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert f"SAFER_BUILD_WAIT_SECONDS={raw!r} is not a number of seconds" in done.stderr
+
+
+@pytest.mark.parametrize("name", ["2020-03-test-street.CSV", "2020-03.zip", "2020-03-test-street.csv.GZ"])
+def test_a_police_download_that_is_not_read_is_named_in_a_warning_not_left_out_silently(data_dir, name):
+    """A data.police.uk zip dropped into police_uk/ (or a file named `.CSV`) was left out without a word: its
+    months showed as missing and the build said it was current. It is named, and the build sees it arrive."""
+    from safer.store import Store
+
+    s = Store(data_dir)
+    assert s.status.current and not s.status.warnings
+    (data_dir / "police_uk" / name).write_bytes(b"PK\x03\x04" if name.endswith(".zip") else b"x\n")
+    rep = validate(data_dir)
+    assert rep.ok
+    assert [str(p) for p in rep.warnings if p.file.startswith("police_uk/")] == [
+        f"police_uk/{name}:0: -: warning: {contract.NOT_READ}"
+    ]
+    status = s.refresh()
+    assert status.current and f"police_uk/{name}:0: -: warning: {contract.NOT_READ}" in status.warnings
+    s.close()

@@ -376,3 +376,21 @@ def test_bare_addresses_in_extract_text_are_not_made_links():
     assert not re.search(r"(?i)(https?://|www\.|mailto:|@\w)", shown.replace("\\", ""))
     assert ui.md_text("line http://a.example\nnext") == "line h:small[]ttp\\://a\\.example  \nnext"
     assert ui.md_escape("a :small[x] b") == "a \\:small\\[x\\] b"  # the extract's own directives stay text
+
+
+def test_the_link_in_a_citation_reopens_the_same_view_whatever_its_filters_hold(demo_env):
+    """The citation's link was the parameters joined as they were: a theme's space cut the link short where it was
+    pasted, and a label's `&` or `#` split it, so `?mark_label=Panel & x=1` gave a link with a parameter `x` of the
+    sender's choosing. Each value is percent-encoded, and the link gives back exactly the filters shown."""
+    from urllib.parse import urlsplit
+
+    params = {"indicator": "asb", "mark": "2020-01-01", "mark_label": "Panel & cabinet=1 #2"}
+    at = open_page("pages/trends.py", params)
+    assert not at.exception, [e.value for e in at.exception]
+    cited = [c.value for c in at.code if "Available at:" in c.value]
+    assert cited
+    link = cited[0].split("Available at: ", 1)[1].rsplit(" (accessed", 1)[0]
+    assert " " not in link
+    got = {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()}
+    assert got["mark_label"] == "Panel & cabinet=1 #2" and got["mark"] == "2020-01-01" and "#2" not in got
+    assert {"indicator", "area", "mark", "mark_label"} <= set(got) and "x" not in got

@@ -1502,10 +1502,11 @@ def not_a_file(path: Path) -> bool:
     return not stat.S_ISREG(mode)
 
 
-def not_files(data_dir: Path) -> list[str]:
+def not_files(data_dir: Path, walk: list[PoliceEntry] | None = None) -> list[str]:
     """The extracts' names (paths in the data directory) that are not regular files (`not_a_file`), links outside
     the data directory left out (`outside_links` names them): never read, never in `extract_files`; `validate`
-    refuses each. A folder under `police_uk/` is a folder to look in, not an extract."""
+    refuses each. A folder under `police_uk/` is a folder to look in, not an extract. `walk`: `police_walk`'s
+    listing, when the caller has it already."""
     data_dir = Path(data_dir)
     names = [n for n in SPECS if not n.endswith("/")] + list(OPTIONAL_FILES)
     found = [
@@ -1513,9 +1514,9 @@ def not_files(data_dir: Path) -> list[str]:
         and not_a_file(data_dir / n)
     ]  # fmt: skip
     found += [
-        p.relative_to(data_dir).as_posix()
-        for p, outside in _police_candidates(data_dir)
-        if not outside and not p.is_dir() and not_a_file(p)
+        e.path.relative_to(data_dir).as_posix()
+        for e in _police_csv(data_dir, walk)
+        if not e.outside and e.kind not in ("file", "dir")
     ]
     return found
 
@@ -1526,43 +1527,81 @@ NOT_READ = (
 )
 
 
-def police_not_read(data_dir: Path) -> list[str]:
+def police_not_read(data_dir: Path, walk: list[PoliceEntry] | None = None) -> list[str]:
     """Files under `police_uk/` that look like police.uk downloads but are not read (a `.zip` archive as
     downloaded, a `.CSV` or `.csv.GZ` in capitals, a `.gz` of another name): their months would be missing without
-    a word, so validation names each in a warning (`NOT_READ`). Links outside the data directory are left out."""
-    base = Path(data_dir) / POLICE_DIR
-    if not base.is_dir() or outside_link(base, data_dir):
-        return []
+    a word, so validation names each in a warning (`NOT_READ`). None when `police_uk` is a link outside the data
+    directory."""
     looks = (".csv", ".csv.gz", ".zip", ".gz")
     return [
-        p.relative_to(data_dir).as_posix()
-        for p in sorted(base.rglob("*"))
-        if p.name.lower().endswith(looks) and not (p.name.endswith(".csv") or p.name.endswith(".csv.gz"))
-        and not p.is_dir()
-    ]  # fmt: skip
-
-
-def _police_candidates(data_dir: Path) -> list[tuple[Path, bool]]:
-    """Every police.uk file name under `police_uk/` (links included, wherever they lead), each with whether it is
-    a link outside the data directory; none when `police_uk` is itself a link outside it. `rglob` does not enter
-    a linked sub-folder, so only a file's own name can be a link (one lstat a file; a link is resolved)."""
-    base = data_dir / POLICE_DIR
-    if not base.is_dir() or outside_link(base, data_dir):
-        return []
-    return [
-        (p, p.is_symlink() and outside_link(p, data_dir))
-        for p in sorted(base.rglob("*"))
-        if p.name.endswith(".csv") or p.name.endswith(".csv.gz")
+        e.path.relative_to(data_dir).as_posix()
+        for e in (police_walk(data_dir) if walk is None else walk)
+        if e.path.name.lower().endswith(looks) and not _police_name(e.path.name) and e.kind != "dir"
     ]
 
 
-def police_files(data_dir: Path) -> list[Path]:
+@dataclass(frozen=True)
+class PoliceEntry:
+    """One name under `police_uk/`: its path, whether it is a link that resolves outside the data directory,
+    and what it is once links are followed: "file" (regular), "dir", "other" (a named pipe, a socket, a device)
+    or "missing" (a link to nothing)."""
+
+    path: Path
+    outside: bool
+    kind: str
+
+
+def police_walk(data_dir: Path) -> list[PoliceEntry]:
+    """Every name under `police_uk/`, sorted, in one walk of the folder (`os.scandir`: the kind of a name that
+    is not a link comes with the listing, so only links are looked up: the dashboard checks the disk about once
+    a second, and a national directory holds thousands of files). Linked sub-folders are listed, not entered.
+    None when `police_uk` is missing or is itself a link outside the data directory."""
+    data_dir = Path(data_dir)
+    base = data_dir / POLICE_DIR
+    if not base.is_dir() or outside_link(base, data_dir):
+        return []
+    out = []
+    todo = [str(base)]
+    while todo:
+        try:
+            with os.scandir(todo.pop()) as listing:
+                found = list(listing)
+        except OSError:
+            continue
+        for e in found:
+            path = Path(e.path)
+            if e.is_symlink():
+                outside = outside_link(path, data_dir)
+                try:
+                    mode = os.stat(path).st_mode
+                    kind = "file" if stat.S_ISREG(mode) else "dir" if stat.S_ISDIR(mode) else "other"
+                except OSError:
+                    kind = "missing"
+            else:
+                outside = False
+                kind = "file" if e.is_file() else "dir" if e.is_dir() else "other"
+                if kind == "dir":
+                    todo.append(e.path)
+            out.append(PoliceEntry(path, outside, kind))
+    return sorted(out, key=lambda e: e.path)
+
+
+def _police_name(name: str) -> bool:
+    return name.endswith(".csv") or name.endswith(".csv.gz")
+
+
+def _police_csv(data_dir: Path, walk: list[PoliceEntry] | None = None) -> list[PoliceEntry]:
+    """Every police.uk file name under `police_uk/` (`.csv`, `.csv.gz`; links included, wherever they lead)."""
+    return [e for e in (police_walk(data_dir) if walk is None else walk) if _police_name(e.path.name)]
+
+
+def police_files(data_dir: Path, walk: list[PoliceEntry] | None = None) -> list[Path]:
     """The police.uk files under `police_uk/`, leaving out links to files outside the data directory
-    (`outside_links` names them)."""
-    return [p for p, outside in _police_candidates(data_dir) if not outside and p.is_file()]
+    (`outside_links` names them) and names that are not regular files (`not_files`)."""
+    return [e.path for e in _police_csv(data_dir, walk) if not e.outside and e.kind == "file"]
 
 
-def outside_links(data_dir: Path) -> list[tuple[str, str]]:
+def outside_links(data_dir: Path, walk: list[PoliceEntry] | None = None) -> list[tuple[str, str]]:
     """The extracts that are links outside the data directory, as (path in the data directory, "file" or
     "directory"): never read, never in `extract_files`; `validate` refuses each."""
     data_dir = Path(data_dir)
@@ -1571,11 +1610,11 @@ def outside_links(data_dir: Path) -> list[tuple[str, str]]:
     base = data_dir / POLICE_DIR
     if base.is_dir() and outside_link(base, data_dir):
         found.append((POLICE_DIR, "directory"))
-    found += [(p.relative_to(data_dir).as_posix(), "file") for p, outside in _police_candidates(data_dir) if outside]
+    found += [(e.path.relative_to(data_dir).as_posix(), "file") for e in _police_csv(data_dir, walk) if e.outside]
     return found
 
 
-def extract_files(data_dir: Path) -> list[Path]:
+def extract_files(data_dir: Path, walk: list[PoliceEntry] | None = None) -> list[Path]:
     """Every file the store is built from (for fingerprints); a link outside the data directory is not one."""
 
     def present(name: str) -> bool:
@@ -1583,7 +1622,7 @@ def extract_files(data_dir: Path) -> list[Path]:
         return p.exists() and not outside_link(p, data_dir) and not not_a_file(p)
 
     files = [data_dir / name for name in SPECS if not name.endswith("/") and present(name)]
-    files += police_files(data_dir)
+    files += police_files(data_dir, walk)
     files += [data_dir / name for name in OPTIONAL_FILES if present(name)]
     return files
 
@@ -1605,13 +1644,14 @@ def validate(data_dir: Path, cache_dir: Path | None = None, workers: int | None 
         what = "is a file, not a data directory" if data_dir.exists() else "data directory does not exist"
         rep.problems.append(Problem(str(data_dir), 0, "", what))
         return rep
-    links = outside_links(data_dir)
+    walk = police_walk(data_dir)  # police_uk/ listed once
+    links = outside_links(data_dir, walk)
     rep.problems += [Problem(rel, 0, "", OUTSIDE_LINK[what]) for rel, what in links]
     refused = {rel for rel, _what in links}
-    specials = not_files(data_dir)  # a named pipe would hang the reader: never opened
+    specials = not_files(data_dir, walk)  # a named pipe would hang the reader: never opened
     rep.problems += [Problem(rel, 0, "", NOT_A_FILE) for rel in specials]
     refused |= set(specials)
-    rep.problems += [Problem(rel, 0, "", NOT_READ, "warning") for rel in police_not_read(data_dir)]
+    rep.problems += [Problem(rel, 0, "", NOT_READ, "warning") for rel in police_not_read(data_dir, walk)]
     for name, spec in SPECS.items():
         if name.endswith("/") or name in refused:
             continue
@@ -1632,7 +1672,7 @@ def validate(data_dir: Path, cache_dir: Path | None = None, workers: int | None 
     for t in _check_police_files(data_dir, rep.problems, cache_dir, workers, sink):
         rep.police_files.append(t)
         rep.rows_checked += t.n_rows
-    rep.files_checked += len(police_files(data_dir))
+    rep.files_checked += len(police_files(data_dir, walk))
     _check_keys(rep)
     _check_references(rep)
     _check_population_groups(rep)

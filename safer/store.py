@@ -58,11 +58,12 @@ def _code_hash() -> str:
 def fingerprint(data_dir: Path) -> str:
     """Hash of every extract's path and identity (device, inode, size, modification time), and of the build code."""
     items = []
-    for p in contract.extract_files(data_dir):  # a file replaced by another (a new inode) is a change too
+    walk = contract.police_walk(data_dir)  # police_uk/ listed once for all four
+    for p in contract.extract_files(data_dir, walk):  # a file replaced by another (a new inode) is a change too
         items.append((p.relative_to(data_dir).as_posix(), contract.file_identity(p.stat())))
-    items += [("link outside", name, kind) for name, kind in contract.outside_links(data_dir)]  # refused: a change
-    items += [("not a file", name) for name in contract.not_files(data_dir)]  # refused (a named pipe): a change
-    items += [("not read", name) for name in contract.police_not_read(data_dir)]  # named in a warning: a change
+    items += [("link outside", n, kind) for n, kind in contract.outside_links(data_dir, walk)]  # refused: a change
+    items += [("not a file", n) for n in contract.not_files(data_dir, walk)]  # refused (a named pipe): a change
+    items += [("not read", n) for n in contract.police_not_read(data_dir, walk)]  # named in a warning: a change
     h = hashlib.sha256(_code_hash().encode())
     h.update(json.dumps(items).encode())
     return h.hexdigest()

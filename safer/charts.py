@@ -1099,6 +1099,17 @@ def cycle_months_words(row, sep: str = "; ", brief: bool = False) -> str:
     return sep.join(parts + ([f"{none} with no data"] if none else []))
 
 
+CYCLE_ROW = 130  # px per plan cycle's bar, with a label of up to three lines above it
+CYCLE_LABEL_LINE = 22  # px a line of a bar's label takes (15 px type, and a margin)
+
+
+def _cycle_row_px(label_lines: int) -> int:
+    """px per plan cycle in `cycle_means_chart`: 130 holds a bar and a label of three lines in the gap above it; a
+    longer label (a ward's cycle under way with months withheld and months missing: its mean, the months so far,
+    those withheld, those with no data) gets a taller row, or its first line was drawn over the bar above."""
+    return CYCLE_ROW + CYCLE_LABEL_LINE * max(0, label_lines - 3)
+
+
 def cycle_means_chart(comparison: pd.DataFrame, indicator: dict, synthetic: bool) -> go.Figure:
     """Bars of each plan cycle's monthly mean with 95% CI error bars.
 
@@ -1150,6 +1161,7 @@ def cycle_means_chart(comparison: pd.DataFrame, indicator: dict, synthetic: bool
     )
     top = pd.concat([hi, means]).max()
     top = float(top) if not _isnan(top) else 1.0
+    label_lines = 1
     for i in range(len(cids)):
         mic = int(comp.loc[i, "months_in_cycle"])
         not_yet = int(comp.loc[i, "months_not_yet"]) if "months_not_yet" in comp else 0
@@ -1164,6 +1176,7 @@ def cycle_means_chart(comparison: pd.DataFrame, indicator: dict, synthetic: bool
             )
         else:
             txt = f"<b>{_fmt(means[i], 1)}</b> a month<br>{months}"
+        label_lines = max(label_lines, txt.count("<br>") + 1)
         fig.add_annotation(  # above its bar, from the left edge: never over another bar's label at any width
             x=0,
             xref="paper",
@@ -1204,7 +1217,7 @@ def cycle_means_chart(comparison: pd.DataFrame, indicator: dict, synthetic: bool
         fig,
         f"{label}: average per month in each plan cycle",
         "Months with no data are left out of each average (not counted as zero). " + ci_note,
-        height=260 + 130 * n,
+        height=260 + _cycle_row_px(label_lines) * n,
         margin=dict(l=110, r=30, t=130, b=100),
     )
     _add_synthetic(fig, synthetic)

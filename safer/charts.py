@@ -1601,28 +1601,34 @@ def describe_cycles(comparison: pd.DataFrame, indicator: dict) -> str:
     return s
 
 
-def describe_cycle_months(cycle_months: pd.DataFrame, indicator: dict) -> str:
-    """A text alternative to ``cycle_lines_chart``: each cycle's lowest and highest month."""
+def describe_cycle_months(cycle_months: pd.DataFrame, indicator: dict, last_month: str | None = None) -> str:
+    """A text alternative to ``cycle_lines_chart``: each cycle's lowest and highest month. Months after
+    `last_month` (the data's last month) have not happened yet: a cycle under way has '18 of 18 months so far
+    with data', as its bar says, not '18 of 36 months with data', which read as 18 months missing."""
     label = _words(indicator, "label")
     cm = cycle_months.copy()
     cm["value"] = pd.to_numeric(cm["value"], errors="coerce").astype("float64")
     parts = []
     for cid in dict.fromkeys(cm.sort_values("month")["cycle_id"].astype(str)):
         d = cm[cm["cycle_id"].astype(str) == cid].sort_values("month")
-        has = d[d["value"].notna()]
+        happened = d if last_month is None else d[d["month"].astype(str) <= last_month]
+        gone, so_far = len(happened), (" so far" if len(happened) < len(d) else "")
+        has = happened[happened["value"].notna()]
         # months whose counts are withheld (small numbers) have data: never "no months with data"
         held = int(d["value_suppressed"].fillna(False).astype(bool).sum()) if "value_suppressed" in d else 0
         also = f", {held} withheld (small numbers)" if held else ""
         if has.empty:
             parts.append(
-                f"{cid}: {held} of {len(d)} months withheld (small numbers)" if held else f"{cid}: no months with data"
+                f"{cid}: {held} of {gone} months{so_far} withheld (small numbers)"
+                if held
+                else f"{cid}: no months with data"
             )
             continue
         lo = has.loc[has["value"].idxmin()]
         hi = has.loc[has["value"].idxmax()]
         parts.append(
             f"{cid}: lowest {_fmt(lo['value'])} ({month_label(lo['month'])}), highest {_fmt(hi['value'])} "
-            f"({month_label(hi['month'])}), {len(has)} of {len(d)} months with data{also}"
+            f"({month_label(hi['month'])}), {len(has)} of {gone} months{so_far} with data{also}"
         )
     if not parts:
         return f"{label}: no months to show."

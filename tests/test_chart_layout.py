@@ -476,3 +476,30 @@ def test_a_four_line_bar_label_keeps_clear_of_the_bar_above(demo_env):
             if i:
                 assert y0 >= y_px(i - 1 + 0.2) + 2, (width, i, "the label covers the bar above", y0, y_px(i - 0.8))
         assert not overlapping_texts(drawing["texts"]), (width, overlapping_texts(drawing["texts"]))
+
+
+def test_the_partnership_s_label_on_the_funnel_covers_no_point_or_line(demo_env):
+    """The partnership's two-line label was written beside its point: on the demo's ASB funnel it covered a
+    neighbouring borough's point and crossed the group rate line, and on a phone ran past the plot's right-hand edge
+    (an outside audit). It is placed where it covers no point and no line, inside the plot, with an arrow to its
+    point, at a phone's, a desktop's and a projector's width."""
+    from safer import views
+    from safer.store import Store
+
+    store = Store()
+    try:
+        gid = views.group_choices(store)[2]
+        figs = {iid: views.compare(store, iid, gid).figures["funnel plot"] for iid in ("asb", "burglary")}
+    finally:
+        store.close()
+    jobs = [(iid, fig, w) for iid, fig in figs.items() for w in WIDTHS]
+    for (iid, _fig, width), drawing in zip(jobs, draw([(f, w) for _, f, w in jobs])):
+        labels = [a for a in drawing["annotations"] if a["name"] == "partnership label"]
+        assert len(labels) == 1 and "this partnership" in labels[0]["text"], (iid, width)
+        box = labels[0]["box"]
+        covered = data_in_box(drawing, box)
+        assert not covered, (iid, width, covered)
+        px0, py0, px1, py1 = plot_box(drawing)
+        assert px0 - 1 <= box[0] and box[2] <= px1 + 1 and py0 - 1 <= box[1] and box[3] <= py1 + 1, (iid, width, box)
+        texts = [t for t in drawing["texts"] if not t["what"].startswith("legend")]
+        assert not overlapping_texts(texts), (iid, width, overlapping_texts(texts))

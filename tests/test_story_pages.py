@@ -376,3 +376,18 @@ def test_bare_addresses_in_extract_text_are_not_made_links():
     assert not re.search(r"(?i)(https?://|www\.|mailto:|@\w)", shown.replace("\\", ""))
     assert ui.md_text("line http://a.example\nnext") == "line h:small[]ttp\\://a\\.example  \nnext"
     assert ui.md_escape("a :small[x] b") == "a \\:small\\[x\\] b"  # the extract's own directives stay text
+
+
+def test_consultation_shares_and_their_intervals_show_one_decimal_place_each(demo_env):
+    """The survey tables drew "28" beside "27.5" and "26" beside "26.9": a share or interval end that was a
+    whole number lost its ".0" (an outside audit). Each is shown to one decimal place."""
+    import json
+
+    at = open_page("pages/consultation.py")
+    assert not at.exception
+    grids = [d for d in at.dataframe if "Low (95%)" in d.value.columns and "Question" not in d.value.columns]
+    assert grids
+    for d in grids:
+        config = json.loads(d.proto.columns)
+        for col in ("%", "Low (95%)", "High (95%)"):
+            assert config[col]["type_config"] == {"type": "number", "format": "%.1f"}, (col, config.get(col))

@@ -23,9 +23,11 @@ PROJECTOR_CSS = """<style>
 [data-testid="stAppDeployButton"], [data-testid="stMainMenu"] { display: none !important; }
 .st-key-briefing_text p { font-size: 1.75rem; line-height: 1.35; margin-bottom: 0.9rem; }
 .st-key-briefing_stamp p { font-size: 1rem; line-height: 1.3; }
-/* A 720-line projector (1280x720): the whole slide on one screen. */
+/* A 720-line projector (1280x720): the whole slide on one screen, its stamp included (at 1.4rem three sentences
+   ran under the screen's edge and took the stamp with them). */
 @media (min-width: 640px) and (max-height: 820px) {
-  .st-key-briefing_text p { font-size: 1.4rem; line-height: 1.3; margin-bottom: 0.6rem; }
+  .st-key-briefing_text p { font-size: 1.25rem; line-height: 1.28; margin-bottom: 0.5rem; }
+  .st-key-briefing_stamp p { font-size: 0.875rem; }
   [data-testid="stMainBlockContainer"] h1 { font-size: 2.1rem; padding-top: 0; }
 }
 /* The slide's chart takes the screen's height under the heading (one story per screen, the chart as large

@@ -1099,6 +1099,17 @@ def cycle_months_words(row, sep: str = "; ", brief: bool = False) -> str:
     return sep.join(parts + ([f"{none} with no data"] if none else []))
 
 
+CYCLE_ROW = 130  # px per plan cycle's bar, with a label of up to three lines above it
+CYCLE_LABEL_LINE = 22  # px a line of a bar's label takes (15 px type, and a margin)
+
+
+def _cycle_row_px(label_lines: int) -> int:
+    """px per plan cycle in `cycle_means_chart`: 130 holds a bar and a label of three lines in the gap above it; a
+    longer label (a ward's cycle under way with months withheld and months missing: its mean, the months so far,
+    those withheld, those with no data) gets a taller row, or its first line was drawn over the bar above."""
+    return CYCLE_ROW + CYCLE_LABEL_LINE * max(0, label_lines - 3)
+
+
 def cycle_means_chart(comparison: pd.DataFrame, indicator: dict, synthetic: bool) -> go.Figure:
     """Bars of each plan cycle's monthly mean with 95% CI error bars.
 
@@ -1150,6 +1161,7 @@ def cycle_means_chart(comparison: pd.DataFrame, indicator: dict, synthetic: bool
     )
     top = pd.concat([hi, means]).max()
     top = float(top) if not _isnan(top) else 1.0
+    label_lines = 1
     for i in range(len(cids)):
         mic = int(comp.loc[i, "months_in_cycle"])
         not_yet = int(comp.loc[i, "months_not_yet"]) if "months_not_yet" in comp else 0
@@ -1164,6 +1176,7 @@ def cycle_means_chart(comparison: pd.DataFrame, indicator: dict, synthetic: bool
             )
         else:
             txt = f"<b>{_fmt(means[i], 1)}</b> a month<br>{months}"
+        label_lines = max(label_lines, txt.count("<br>") + 1)
         fig.add_annotation(  # above its bar, from the left edge: never over another bar's label at any width
             x=0,
             xref="paper",
@@ -1204,7 +1217,7 @@ def cycle_means_chart(comparison: pd.DataFrame, indicator: dict, synthetic: bool
         fig,
         f"{label}: average per month in each plan cycle",
         "Months with no data are left out of each average (not counted as zero). " + ci_note,
-        height=260 + 130 * n,
+        height=260 + _cycle_row_px(label_lines) * n,
         margin=dict(l=110, r=30, t=130, b=100),
     )
     _add_synthetic(fig, synthetic)
@@ -1588,28 +1601,34 @@ def describe_cycles(comparison: pd.DataFrame, indicator: dict) -> str:
     return s
 
 
-def describe_cycle_months(cycle_months: pd.DataFrame, indicator: dict) -> str:
-    """A text alternative to ``cycle_lines_chart``: each cycle's lowest and highest month."""
+def describe_cycle_months(cycle_months: pd.DataFrame, indicator: dict, last_month: str | None = None) -> str:
+    """A text alternative to ``cycle_lines_chart``: each cycle's lowest and highest month. Months after
+    `last_month` (the data's last month) have not happened yet: a cycle under way has '18 of 18 months so far
+    with data', as its bar says, not '18 of 36 months with data', which read as 18 months missing."""
     label = _words(indicator, "label")
     cm = cycle_months.copy()
     cm["value"] = pd.to_numeric(cm["value"], errors="coerce").astype("float64")
     parts = []
     for cid in dict.fromkeys(cm.sort_values("month")["cycle_id"].astype(str)):
         d = cm[cm["cycle_id"].astype(str) == cid].sort_values("month")
-        has = d[d["value"].notna()]
+        happened = d if last_month is None else d[d["month"].astype(str) <= last_month]
+        gone, so_far = len(happened), (" so far" if len(happened) < len(d) else "")
+        has = happened[happened["value"].notna()]
         # months whose counts are withheld (small numbers) have data: never "no months with data"
         held = int(d["value_suppressed"].fillna(False).astype(bool).sum()) if "value_suppressed" in d else 0
         also = f", {held} withheld (small numbers)" if held else ""
         if has.empty:
             parts.append(
-                f"{cid}: {held} of {len(d)} months withheld (small numbers)" if held else f"{cid}: no months with data"
+                f"{cid}: {held} of {gone} months{so_far} withheld (small numbers)"
+                if held
+                else f"{cid}: no months with data"
             )
             continue
         lo = has.loc[has["value"].idxmin()]
         hi = has.loc[has["value"].idxmax()]
         parts.append(
             f"{cid}: lowest {_fmt(lo['value'])} ({month_label(lo['month'])}), highest {_fmt(hi['value'])} "
-            f"({month_label(hi['month'])}), {len(has)} of {len(d)} months with data{also}"
+            f"({month_label(hi['month'])}), {len(has)} of {gone} months{so_far} with data{also}"
         )
     if not parts:
         return f"{label}: no months to show."
@@ -1872,39 +1891,48 @@ def funnel_chart(f: dict, indicator: dict, synthetic: bool, period: str) -> go.F
         side = "right" if third < 0.2 else "left" if third > 0.8 else "center"
         return f"{vertical} {side}" if vertical in ("top", "bottom") or side != "center" else "middle right"
 
-    all_y = [v for v in _num_list(areas["rate"]) + _num_list(curve["hi_998"]) + _num_list(curve["lo_998"]) if v]
-    y_lo, y_hi = (min(all_y), max(all_y)) if all_y else (0.0, 1.0)
     others = [
         (px, r) for px, r, me in zip(_num_list(areas["population"]), _num_list(areas["rate"]), mine) if not me and r
     ]
+    ys_all = _num_list(areas["rate"]) + [
+        v for v in _num_list(curve["hi_998"]) + _num_list(curve["lo_998"]) if v is not None
+    ]
+    lo, hi = min(ys_all), max(ys_all)
+    pad = (hi - lo) * 0.08 or 1
+    y_range = [max(lo - pad, 0), hi + pad]
+    x_range = [x[0], x[-1] * 1.12]
+    lines = [[p0] * len(x)] + [_num_list(curve[c]) for c in ("hi_998", "lo_998", "hi_95", "lo_95")]
 
-    def clearest_side(px: float, rate: float | None) -> str:
-        """Where the partnership's two-line label covers the fewest other points and does not cross the group rate
-        line: above, below, right or left of its point (it was written over the line and the points nearby)."""
-        if rate is None:
-            return "top center"
-        sx, sy = (x_hi_edge - x_lo_edge) or 1.0, (y_hi - y_lo) or 1.0
-        x0, y0 = (px - x_lo_edge) / sx, (rate - y_lo) / sy
-        line = ((p0 or 0) - y_lo) / sy
-        # the label's box (centre x, centre y, half width, half height) in plot fractions: its width is taken as on
-        # a phone, where the plot is about 240 px and the label about 150 (a label thought a fifth of the plot wide
-        # was put to the left of a point near the axis, over the rate ticks and the axis title)
-        hw = 0.3
-        boxes = {
-            "top center": (x0, y0 + 0.11, hw, 0.06),
-            "bottom center": (x0, y0 - 0.11, hw, 0.06),
-            "middle right": (x0 + hw + 0.02, y0, hw, 0.06),
-            "middle left": (x0 - hw - 0.02, y0, hw, 0.06),
-        }
+    def label_spot(px: float, rate: float) -> tuple[float, float]:
+        """Where the partnership's two-line label goes (its centre, in data units), an arrow from it to the point: the
+        place nearest its point where the label covers no other area's point, no limit or group-rate line and not its
+        own point. Written beside its point it covered a neighbour and crossed the group rate line, and on a phone ran
+        past the plot's right-hand edge (an outside audit). The label's box is taken as on a phone (about 170 of a
+        240 px plot, two lines of 17 px type in a plot about 330 px high); where no place is clear, the place that
+        covers least."""
+        sx, sy = (x_range[1] - x_range[0]) or 1.0, (y_range[1] - y_range[0]) or 1.0
+        fx = [(v - x_range[0]) / sx for v in x]
+        me = ((px - x_range[0]) / sx, (rate - y_range[0]) / sy)
+        pts = [((ox - x_range[0]) / sx, (oy - y_range[0]) / sy) for ox, oy in others]
+        curves = [[None if v is None else (v - y_range[0]) / sy for v in c] for c in lines]
+        hw, hh, mark = 0.31, 0.075, 0.03
 
-        def cost(box) -> float:
-            cx, cy, hw, hh = box
-            hits = sum(abs((ox - x_lo_edge) / sx - cx) < hw and abs((oy - y_lo) / sy - cy) < hh for ox, oy in others)
-            crosses = abs(line - cy) < hh
-            outside = cx - hw < 0 or cx + hw > 1 or cy - hh < -0.05 or cy + hh > 1.05
-            return hits + 0.5 * crosses + 2 * outside
+        def cost(cx: float, cy: float) -> float:
+            hits = sum(abs(ox - cx) < hw + mark and abs(oy - cy) < hh + mark for ox, oy in pts)
+            own = abs(me[0] - cx) < hw + mark and abs(me[1] - cy) < hh + mark
+            crossed = 0
+            for c in curves:
+                inside = [v for f, v in zip(fx, c) if v is not None and cx - hw <= f <= cx + hw]
+                crossed += bool(inside) and min(inside) < cy + hh and max(inside) > cy - hh
+            return hits + 2 * own + crossed
 
-        return min(boxes, key=lambda k: (cost(boxes[k]), list(boxes).index(k)))
+        spots = [
+            (hw + 0.01 + i * 0.025, hh + 0.01 + j * 0.02)
+            for i in range(int((1 - 2 * hw - 0.02) / 0.025) + 1)
+            for j in range(int((1 - 2 * hh - 0.02) / 0.02) + 1)
+        ]
+        cx, cy = min(spots, key=lambda c: (cost(*c), math.hypot(c[0] - me[0], c[1] - me[1])))
+        return x_range[0] + cx * sx, y_range[0] + cy * sy
 
     for sel, name, colour, symbol, size, text_font in (
         (~mine, "Other areas", _OTHERS, "circle", 13, dict(size=14, color="#333333")),
@@ -1921,23 +1949,20 @@ def funnel_chart(f: dict, indicator: dict, synthetic: bool, period: str) -> go.F
             if "position" in a
             else a["rate"] != a["rate"]
         )
+        # the partnership is named by a label of its own with an arrow (`label_spot`), the others beside their point
         texts = [
-            f"<b>{text(n)}</b><br>(this partnership)" if name == "This partnership" else (text(n) if out else "")
-            for n, out in zip(a["area_name"], outside)
+            "" if name == "This partnership" else (text(n) if out else "") for n, out in zip(a["area_name"], outside)
         ]
         fig.add_trace(
             go.Scatter(
                 x=_num_list(a["population"]),
                 y=_num_list(a["rate"]),
-                mode="markers+text",
+                mode="markers" if name == "This partnership" else "markers+text",
                 name=name,
                 marker=dict(color=colour, symbol=symbol, size=size, line=dict(color="#000000", width=1.5)),
                 text=texts,
                 # a label points into the plot, so it is never cut at the right-hand edge
-                textposition=[
-                    clearest_side(px, r) if name == "This partnership" else towards_middle(px, "middle")
-                    for px, r in zip(a["population"], _num_list(a["rate"]))
-                ],
+                textposition=[towards_middle(px, "middle") for px in a["population"]],
                 textfont=text_font,
                 cliponaxis=False,
                 customdata=list(zip(map(text, a["area_name"]), a["total"], a["months_with_data"], a["position"])),
@@ -1947,20 +1972,36 @@ def funnel_chart(f: dict, indicator: dict, synthetic: bool, period: str) -> go.F
                 + " in %{customdata[2]} months with data<br>Against the limits: %{customdata[3]}<extra></extra>",
             )
         )
-    ys = _num_list(areas["rate"]) + [
-        v for v in _num_list(curve["hi_998"]) + _num_list(curve["lo_998"]) if v is not None
-    ]
-    lo, hi = min(ys), max(ys)
-    pad = (hi - lo) * 0.08 or 1
+    for n, px, r in zip(areas["area_name"][mine], _num_list(areas["population"][mine]), _num_list(areas["rate"][mine])):
+        if px is None or r is None:
+            continue
+        ax, ay = label_spot(px, r)
+        fig.add_annotation(
+            x=px,
+            y=r,
+            ax=ax,
+            ay=ay,
+            xref="x",
+            yref="y",
+            axref="x",
+            ayref="y",
+            text=f"<b>{text(n)}</b><br>(this partnership)",
+            showarrow=True,
+            arrowhead=0,
+            arrowwidth=1.5,
+            arrowcolor="#000000",
+            standoff=13,
+            font=dict(size=17, color="#000000"),
+            bgcolor="rgba(255,255,255,0.85)",
+            name="partnership label",
+        )
     # tick labels stand off from the axes, so the lowest rate's tick and the first population's never meet in the
     # corner (wider limits put a rate tick at the very bottom: "5" under "100,000")
-    fig.update_xaxes(
-        title_text="Residents (ONS mid-year estimate)", tickformat=",", range=[x[0], x[-1] * 1.12], ticklabelstandoff=6
-    )
+    fig.update_xaxes(title_text="Residents (ONS mid-year estimate)", tickformat=",", range=x_range, ticklabelstandoff=6)
     fig.update_yaxes(
         title_text=f"Annual rate per 1,000 residents ({_unit(indicator)})",
         tickformat=",",
-        range=[max(lo - pad, 0), hi + pad],
+        range=y_range,
         ticklabelstandoff=8,
     )
     _base_layout(

@@ -124,7 +124,8 @@ def test_slide_sentences_come_from_the_same_view_as_the_chart(store, tmp_path):
 
     s2 = briefing.build_slide(store, b, 2)  # a ward, plan cycles: the words are the cycle view's own
     v2 = views.cycle_comparison(store, "cse", "E05000002")
-    assert s2.sentences == v2.sentences[-3:]
+    assert s2.sentences == v2.data["plain"][-3:]  # as the Plan cycles page says them
+    assert s2.detail == v2.data["with_figures"] + v2.detail  # and the figures one click away, as on the page
     assert (s2.number, s2.of, s2.title, s2.page) == (2, 2, "CSE by cycle", "plan_cycles")
 
 
@@ -315,3 +316,29 @@ def test_the_same_briefing_and_data_version_prints_its_pdf_once(store, tmp_path,
     write(tmp_path, GOOD.replace("Test briefing", "Another"))
     assert briefing.pdf_bytes(store, briefing.load("test-briefing", d)) == b"%PDF fake 3"
     assert len(printed) == 3
+
+
+def test_a_plan_cycles_slide_says_what_its_page_says_in_the_page_s_words():
+    """The Plan cycles page says each verdict in plain words ("That fall is within the usual ups and downs of these
+    figures, so it could be chance alone"); its slide said the analysts' version ("70.5 against 74.4 episodes a
+    month, −5.2%; −6.4% per child: no clear change. The bars show ..."), other words for the same finding, a third
+    longer, and on a 1280x720 projector the slide's text ran off the screen (an outside audit). The slide's
+    sentences are the page's, its figures one click away as on the page."""
+    from safer import views
+    from safer.store import Store
+
+    store = Store(PROJECT / "data")
+    try:
+        b = briefing.load(NAME)
+        step = next(i for i, sl in enumerate(b.slides, start=1) if sl.page == "plan_cycles")
+        slide = briefing.build_slide(store, b, step)
+        v = views.cycle_comparison(store, b.slides[step - 1].filters["indicator"], None)
+        assert slide.sentences == v.data["plain"][-3:]
+        assert not any("The bars show" in x or ": no clear change." in x for x in slide.sentences), slide.sentences
+        assert all(x in slide.detail for x in v.data["with_figures"])
+        assert len(" ".join(slide.sentences)) <= 520, len(" ".join(slide.sentences))
+        # the cycle under way counts its months so far beside its chart, as its bar does (it said "18 of 36")
+        assert "2025-28: " in v.data["described"]["cycles lined up chart"]
+        assert "18 of 18 months so far with data" in v.data["described"]["cycles lined up chart"]
+    finally:
+        store.close()

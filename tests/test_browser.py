@@ -492,6 +492,38 @@ def test_a_slide_chart_takes_the_screen_under_its_heading(dashboard, browser, ca
     _say(capsys, "; ".join(said))
 
 
+SLIDE_TEXT_JS = """() => { const bottom = s => { const e = document.querySelector(s);
+    return e ? e.getBoundingClientRect().bottom : null; };
+  return {text: bottom('.st-key-briefing_text'), stamp: bottom('.st-key-briefing_stamp'),
+          method: bottom('[data-testid="stMain"] [data-testid="stExpander"]')}; }"""
+
+
+def test_every_slide_s_sentences_stamp_and_method_are_on_a_projector_s_screen(dashboard, browser, capsys):
+    """One story per screen, its words too: on a 1280x720 projector the slides' sentences ran under the screen's
+    edge and took the stamp (data period, source, data version) and "How this was worked out" with them (slides
+    1, 2 and 3 of the shipped briefing, an outside audit). At 1280x720, 1366x768 and 1920x1080 every slide's
+    sentences, stamp and method expander are on the screen without scrolling."""
+    from safer import briefing
+
+    n = len(briefing.load("scrutiny-current-cycle").slides)
+    said = []
+    for w, h in ((1280, 720), (1366, 768), (1920, 1080)):
+        ctx = browser.new_context(viewport={"width": w, "height": h})
+        ctx.set_default_timeout(TIMEOUT_MS)
+        try:
+            for step in range(1, n + 1):
+                page = open_page(ctx, f"{dashboard.url}/briefing?briefing=scrutiny-current-cycle&step={step}", 1)
+                assert_no_exception(page)
+                got = page.evaluate(SLIDE_TEXT_JS)
+                assert all(v is not None for v in got.values()), (w, h, step, got)
+                assert max(got.values()) <= h, (f"{w}x{h}", f"slide {step}", got)
+                said.append(f"{w}x{h} slide {step}: {max(got.values()):.0f} px")
+                page.close()
+        finally:
+            ctx.close()
+    _say(capsys, "; ".join(said))
+
+
 # --------------------------------------------------------------------------- twenty at once
 
 

@@ -437,3 +437,69 @@ def test_an_exported_image_s_title_is_wrapped_for_its_width_not_a_phone_s(demo_e
     stamp = [a["box"] for a in rewrapped["annotations"] if a["name"] == "synthetic"]
     assert titles and stamp and not any(overlap(stamp[0], t["box"]) for t in titles)
     assert all(t["box"][3] <= plot_box(rewrapped)[1] for t in titles)
+
+
+def _cycle_comparison_row(cid, mean, with_data, not_yet=0, held=0, n=36):
+    return {
+        "cycle_id": cid, "months_in_cycle": n, "months_not_yet": not_yet, "months_with_data": with_data,
+        "months_withheld": held, "total": mean * with_data, "total_withheld": False, "monthly_mean": mean,
+        "ci_low": mean * 0.6, "ci_high": mean * 1.5, "dispersion": 1.0,
+    }  # fmt: skip
+
+
+def test_a_four_line_bar_label_keeps_clear_of_the_bar_above(demo_env):
+    """A ward's plan cycle under way with months withheld (small numbers) and months with no data as well has a bar
+    label of four lines (its mean, 10 of 18 months so far, 6 withheld, 2 with no data): its first line was drawn
+    over the bar above (an outside audit, CSE in Bramhall North with two months missing). Each label sits in the
+    gap between its bar and the one above, at a phone's, a desktop's and a projector's width."""
+    comp = pd.DataFrame(
+        [
+            _cycle_comparison_row("2018-21", 0.1, 34),
+            _cycle_comparison_row("2022-25", 0.4, 36),
+            _cycle_comparison_row("2025-28", 1.0, 10, not_yet=18, held=6),
+        ]
+    )
+    fig = charts.cycle_means_chart(comp, IND, synthetic=True)
+    labels = [a.text for a in fig.layout.annotations if a.name == "bar label"]
+    assert labels[-1].count("<br>") == 3 and labels[-1].endswith("6 withheld (small numbers)<br>2 with no data")
+    lo, hi = fig.layout.yaxis.range  # categories 0, 1, 2 downwards: the range runs from the bottom up
+    for drawing, width in zip(draw([(fig, w) for w in WIDTHS]), WIDTHS):
+        p = drawing["plot"]
+
+        def y_px(c, p=p):
+            return p["t"] + p["h"] * (c - hi) / (lo - hi)
+
+        boxes = [a["box"] for a in drawing["annotations"] if a["name"] == "bar label"]
+        assert len(boxes) == 3
+        for i, (_x0, y0, _x1, y1) in enumerate(boxes):
+            assert y1 <= y_px(i - 0.2) + 2, (width, i, "the label covers its own bar")
+            if i:
+                assert y0 >= y_px(i - 1 + 0.2) + 2, (width, i, "the label covers the bar above", y0, y_px(i - 0.8))
+        assert not overlapping_texts(drawing["texts"]), (width, overlapping_texts(drawing["texts"]))
+
+
+def test_the_partnership_s_label_on_the_funnel_covers_no_point_or_line(demo_env):
+    """The partnership's two-line label was written beside its point: on the demo's ASB funnel it covered a
+    neighbouring borough's point and crossed the group rate line, and on a phone ran past the plot's right-hand edge
+    (an outside audit). It is placed where it covers no point and no line, inside the plot, with an arrow to its
+    point, at a phone's, a desktop's and a projector's width."""
+    from safer import views
+    from safer.store import Store
+
+    store = Store()
+    try:
+        gid = views.group_choices(store)[2]
+        figs = {iid: views.compare(store, iid, gid).figures["funnel plot"] for iid in ("asb", "burglary")}
+    finally:
+        store.close()
+    jobs = [(iid, fig, w) for iid, fig in figs.items() for w in WIDTHS]
+    for (iid, _fig, width), drawing in zip(jobs, draw([(f, w) for _, f, w in jobs])):
+        labels = [a for a in drawing["annotations"] if a["name"] == "partnership label"]
+        assert len(labels) == 1 and "this partnership" in labels[0]["text"], (iid, width)
+        box = labels[0]["box"]
+        covered = data_in_box(drawing, box)
+        assert not covered, (iid, width, covered)
+        px0, py0, px1, py1 = plot_box(drawing)
+        assert px0 - 1 <= box[0] and box[2] <= px1 + 1 and py0 - 1 <= box[1] and box[3] <= py1 + 1, (iid, width, box)
+        texts = [t for t in drawing["texts"] if not t["what"].startswith("legend")]
+        assert not overlapping_texts(texts), (iid, width, overlapping_texts(texts))

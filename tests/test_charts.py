@@ -469,6 +469,18 @@ def test_describe_cycle_months(cycle_months):
     assert "2022-25: lowest 18 (May 2022), highest 22 (Jun 2022), 5 of 5 months with data" in text
 
 
+def test_describe_cycle_months_counts_a_cycle_under_way_so_far(cycle_months):
+    """The Plan cycles page said "2025-28: ..., 18 of 36 months with data" beside a bar saying "18 of 18 months so
+    far with data": months not yet happened read as months missing (an outside audit). With the data's last month,
+    a cycle under way counts its months so far."""
+    text = charts.describe_cycle_months(cycle_months, IND, last_month="2022-07")
+    assert "2018-21: lowest 10 (Apr 2018), highest 14 (Jul 2018), 4 of 5 months with data" in text
+    assert "2022-25: lowest 18 (May 2022), highest 22 (Jun 2022), 4 of 4 months so far with data" in text
+    assert charts.describe_cycle_months(cycle_months, IND, last_month="2030-01") == charts.describe_cycle_months(
+        cycle_months, IND
+    )
+
+
 def test_describe_ward_rates(ward_rates):
     text = charts.describe_ward_rates(ward_rates, IND, n=2)
     assert "highest Bravo 30.0, Charlie 25.0; lowest Alpha 12.0." in text

@@ -81,7 +81,10 @@ def test_compare_page_draws_the_funnel_with_the_partnership_labelled(demo_env):
     names = [t.get("name") for t in funnel["data"]]
     assert {"95% limits", "99.8% limits", "This partnership", "Other areas"} <= set(names)
     mine = next(t for t in funnel["data"] if t.get("name") == "This partnership")
-    assert mine["marker"]["symbol"] == "diamond" and "<b>Stockport</b><br>(this partnership)" == mine["text"][0]
+    assert mine["marker"]["symbol"] == "diamond"
+    label = [a for a in funnel["layout"]["annotations"] if a.get("name") == "partnership label"]
+    assert [a["text"] for a in label] == ["<b>Stockport</b><br>(this partnership)"] and label[0]["showarrow"]
+    assert (label[0]["x"], label[0]["y"]) == (mine["x"][0], mine["y"][0])  # its arrow points at the diamond
     others = next(t for t in funnel["data"] if t.get("name") == "Other areas")
     assert len(others["x"]) == 9
     assert "per 1,000 residents" in funnel["layout"]["yaxis"]["title"]["text"]

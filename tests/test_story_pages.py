@@ -394,3 +394,18 @@ def test_the_link_in_a_citation_reopens_the_same_view_whatever_its_filters_hold(
     got = {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()}
     assert got["mark_label"] == "Panel & cabinet=1 #2" and got["mark"] == "2020-01-01" and "#2" not in got
     assert {"indicator", "area", "mark", "mark_label"} <= set(got) and "x" not in got
+
+
+def test_consultation_shares_and_their_intervals_show_one_decimal_place_each(demo_env):
+    """The survey tables drew "28" beside "27.5" and "26" beside "26.9": a share or interval end that was a
+    whole number lost its ".0" (an outside audit). Each is shown to one decimal place."""
+    import json
+
+    at = open_page("pages/consultation.py")
+    assert not at.exception
+    grids = [d for d in at.dataframe if "Low (95%)" in d.value.columns and "Question" not in d.value.columns]
+    assert grids
+    for d in grids:
+        config = json.loads(d.proto.columns)
+        for col in ("%", "Low (95%)", "High (95%)"):
+            assert config[col]["type_config"] == {"type": "number", "format": "%.1f"}, (col, config.get(col))

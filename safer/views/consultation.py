@@ -30,11 +30,21 @@ SURVEY_COLUMNS = {
 }
 # Each heading's width and what it means (on hover), for the page's tables: a question and an answer are the
 # heading of their own table there (`by_question`), so no column holds their long text.
+# Shares and their interval to one decimal place each: the table drew 28 beside 27.5 (a whole number lost its ".0").
+ONE_DECIMAL = {"type": "number", "format": "%.1f"}
 SURVEY_COLUMN_CONFIG = {
     "Period": {"width": 80},
-    "%": {"width": 60, "help": "The share of respondents giving the answer, %"},
-    "Low (95%)": {"width": 90, "help": "The 95% interval (Wilson) around the %: its low end"},
-    "High (95%)": {"width": 90, "help": "The 95% interval (Wilson) around the %: its high end"},
+    "%": {"width": 60, "help": "The share of respondents giving the answer, %", "type_config": ONE_DECIMAL},
+    "Low (95%)": {
+        "width": 90,
+        "help": "The 95% interval (Wilson) around the %: its low end",
+        "type_config": ONE_DECIMAL,
+    },
+    "High (95%)": {
+        "width": 90,
+        "help": "The 95% interval (Wilson) around the %: its high end",
+        "type_config": ONE_DECIMAL,
+    },
     "Base": {"width": 70, "help": "Respondents asked the question"},
     "Small base": {"width": 95, "help": f"A base under {stats.SMALL_BASE}: the interval is wide"},
     "Count": {"width": 70, "help": "Respondents giving the answer"},

@@ -208,7 +208,7 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
             # each chart in words, by the figure's name (beside the chart, and a slide's alternative text)
             "described": {
                 "cycle means chart": charts.describe_cycles(comparison, ind),
-                "cycles lined up chart": charts.describe_cycle_months(months, ind),
+                "cycles lined up chart": charts.describe_cycle_months(months, ind, last),
             },
             "comparisons": dict(verdict_lines),
             # each verdict in plain words, as a cabinet member first meets it; `sentences` give the figures

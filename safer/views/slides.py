@@ -66,8 +66,10 @@ def cycles_slide(store, indicator_id: str, area_code: str) -> View:
         question=v.question,
         meta=stamp(store, v.title, period, v.meta.source, {"indicator": indicator_id, "area": area_code}),
         figures={"chart": v.figures["cycle means chart"]},
-        sentences=v.sentences[-3:],
-        detail=v.detail,
+        # as the page says them (its bullets); each verdict with its figures and the method one click away, in the
+        # slide's "How this was worked out" as in the page's (the figures' wording ran off a 1280x720 screen)
+        sentences=v.data["plain"][-3:],
+        detail=v.data["with_figures"] + v.detail,
         queries=v.queries,
         data={"alt": v.data["described"]["cycle means chart"]},  # the chart in words
     )

@@ -143,7 +143,12 @@ def _per(indicator: dict) -> str:
 
 
 def _per_month_title(indicator: dict) -> str:
-    label = _label(indicator)
+    """A monthly count's axis title, naming its unit: "Anti-social behaviour incidents per month" (the label
+    alone, "Anti-social behaviour per month", did not say what was counted); a label that names its unit
+    already ("Child sexual exploitation reports") is not given it twice."""
+    label, unit = _label(indicator), _unit(indicator)
+    if unit and unit.lower() not in label.lower():
+        label = f"{label} {unit}"
     return label if "per month" in label.lower() else f"{label} per month"
 
 

@@ -541,3 +541,17 @@ def test_describe_trend_tells_a_withheld_small_count_from_a_month_with_no_data()
     text = charts.describe_trend(every, IND, "Heald Green")
     assert "no month's count can be shown" in text and "no months with data" not in text
     assert "6 of 6 months have a count too small to publish" in text and "have no data" not in text
+
+
+def test_a_monthly_axis_names_what_is_counted():
+    # the label alone ("Anti-social behaviour per month") did not say what was counted: incidents, crimes, reports
+    for ind, want in (
+        ({"label": "Anti-social behaviour", "unit": "incidents"}, "Anti-social behaviour incidents per month"),
+        ({"label": "Burglary", "unit": "crimes"}, "Burglary crimes per month"),
+        (
+            {"label": "Child sexual exploitation reports", "unit": "reports"},
+            "Child sexual exploitation reports per month",
+        ),
+        ({"label": "Referrals per month", "unit": "referrals"}, "Referrals per month"),
+    ):
+        assert charts._per_month_title(ind) == want

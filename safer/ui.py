@@ -304,7 +304,8 @@ def meta(title: str, period: str, source: str, filters: dict[str, str]) -> expor
 def exports(
     tables: dict[str, pd.DataFrame], figures: dict[str, object], m: export.Meta, cite: bool = True, key: str = ""
 ) -> None:
-    """Downloads for a view: each table as CSV, all tables as Excel, each chart as PNG and SVG, and a citation,
+    """Downloads for a view: each table as CSV, all tables as Excel, each chart as PNG (a page's width and a
+    report column's) and SVG, and a citation,
     in one expander drawn on demand (`on_demand`, kept open across filters under `key`).
 
     The 2-7 buttons of a view were drawn by the browser at every page switch and rarely used, so they are sent
@@ -347,12 +348,20 @@ def exports(
                     on_click="ignore",
                     icon=":material/grid_on:",
                 )
+            narrow = min(export.IMAGE_WIDTHS)
             for figname, fig in figures.items():
-                for fmt, mime in (("png", "image/png"), ("svg", "image/svg+xml")):
-                    fname = f"{name}-{export.slug(figname)}-{v}.{fmt}"
+                # a page's width, a report column's (its type drawn for that width: a page-wide image shrunk into
+                # a column has type of about 4 pt), and SVG
+                for fmt, mime, width, what in (
+                    ("png", "image/png", export.DESIGN_WIDTH, "PNG"),
+                    ("png", "image/png", narrow, f"PNG for a report column ({narrow} px)"),
+                    ("svg", "image/svg+xml", export.DESIGN_WIDTH, "SVG"),
+                ):
+                    size = "" if width == export.DESIGN_WIDTH else f"-{width}px"
+                    fname = f"{name}-{export.slug(figname)}-{v}{size}.{fmt}"
                     st.download_button(
-                        f"{figname}: {fmt.upper()}",
-                        lambda fig=fig, fmt=fmt: export.image_bytes(fig, fmt, m),
+                        f"{figname}: {what}",
+                        lambda fig=fig, fmt=fmt, width=width: export.image_bytes(fig, fmt, m, width=width),
                         file_name=fname,
                         key=f"dl-{fname}",
                         mime=mime,

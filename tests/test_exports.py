@@ -120,6 +120,9 @@ def test_chart_images_carry_the_stamp(store):
     assert "abc123" in svg
     png = export.image_bytes(fig, "png", META)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    # a page's width and a report column's, each at twice its pixels (the PNG's header holds its width)
+    narrow = export.image_bytes(fig, "png", META, width=760)
+    assert [int.from_bytes(p[16:20], "big") for p in (png, narrow)] == [2800, 1520]
 
 
 def _titled(title: str):

@@ -212,6 +212,7 @@ def test_tables_citations_and_commands_are_drawn_only_when_their_expander_is_ope
     buttons = [b.proto.label for b in at.get("download_button")]
     assert buttons[:2] == ["CSV: monthly", "CSV: events"] and "Excel workbook" in buttons, buttons
     assert any(x.endswith(": PNG") for x in buttons) and any(x.endswith(": SVG") for x in buttons), buttons
+    assert "trend chart: PNG for a report column (760 px)" in buttons, buttons
     assert len(at.code) == 1, [c.value for c in at.code]
     assert "Data version" in at.code[0].value and "Synthetic demo data" in at.code[0].value
 

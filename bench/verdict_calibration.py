@@ -3,9 +3,10 @@ see a real 25% fall, on simulated monthly series, each setting beside the 5% tar
 
     python -m bench.verdict_calibration [--series 200] [--only latest12|cycle] [--lengths 36,48] [--json out.json]
 
-Run by hand, not in CI (about 10 minutes at 200 series a setting on one core; `--jobs 2` splits it). The series
-are the same on every run (a seed per setting and series), so two versions of the engine can be compared on the
-same series: `PYTHONPATH=/path/to/old/tree python -m bench.verdict_calibration --json before.json`.
+Run by hand, not in CI (about 20 minutes at 200 series a setting on one core; `--jobs 2` splits it, `--kinds` and
+`--lengths` choose). The series are the same on every run (a seed per setting and series), so two versions of the
+engine can be compared on the same series: `BENCH_ENGINE=/path/to/old/tree python -m bench.verdict_calibration
+--json before.json` takes `safer` from that tree (PYTHONPATH does not: the working directory comes first).
 
 Settings (every series has a ±30% season with a summer peak):
 
@@ -14,7 +15,11 @@ Settings (every series has a ±30% season with a summer peak):
 - `poisson`: independent Poisson months, no year effects (30 a month); `gamma-poisson`: over-dispersed months
   (gamma-Poisson, φ 2; 30 a month); `ar1`: a wandering level, AR(1) ρ 0.66 on the log scale, SD 0.21 (200 a
   month, as Stockport's burglary);
-- power: a real 25% fall in the current period, φ 1.5, independent months, 30 and 100 a month.
+- `rw-fy-5`, `rw-fy-10`: financial-year levels that drift as a random walk, each year's log level the last's plus a
+  normal step, SD 5% or 10%, Poisson months; 30 and 200 a month;
+- power: a real 25% fall in the current period, φ 1.5, independent months, 30 and 100 a month (`fall25`), and at
+  100 a month with year levels too: a random walk, steps SD 5% (`fall25-rw-fy-5`), or independent financial-year
+  levels, SD 15% (`fall25-fy-levels`).
 
 Comparisons: `latest12`, the latest 12 months (ending March 2026, so financial-year levels line up with the
 12-month windows) against the same months a year before, with 36-90 months of history; `cycle`, the first 18
@@ -28,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 import zlib
@@ -37,7 +43,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-if __package__ in (None, ""):
+if os.environ.get("BENCH_ENGINE"):
+    sys.path.insert(0, os.environ["BENCH_ENGINE"])
+elif __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from safer import fmt, verdicts  # noqa: E402
@@ -57,6 +65,22 @@ LATEST_LENGTHS = (36, 42, 48, 60, 72, 90)
 CYCLE_LENGTHS = (54, 60, 66, 72, 78, 90)
 
 
+def _year_levels(kind: str, ms: list[str], rng: np.random.Generator) -> np.ndarray:
+    """Each month's year-level multiplier: `fy-levels`, `cy-levels` independent lognormal levels, SD 15%, of
+    financial (April-March) or calendar years; `rw-fy-5`, `rw-fy-10` financial-year levels that drift as a random
+    walk (each year's log level the last's plus a normal step, SD 5% or 10%; the first year's 0)."""
+    fy = kind != "cy-levels"
+    year = np.array([int(m[:4]) - (1 if fy and int(m[5:7]) < 4 else 0) for m in ms])
+    years = sorted(set(year))
+    if kind.startswith("rw-fy-"):
+        steps = rng.normal(0, int(kind.rsplit("-", 1)[1]) / 100, len(years))
+        steps[0] = 0.0
+        levels = dict(zip(years, np.cumsum(steps)))
+    else:
+        levels = {y: rng.normal(0, 0.15) for y in years}
+    return np.exp([levels[y] for y in year])
+
+
 def _series(kind: str, mean: float, months: int, end: str, changed: set[str], seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     first = fmt.shift_month(end, -(months - 1))
@@ -64,10 +88,10 @@ def _series(kind: str, mean: float, months: int, end: str, changed: set[str], se
     moy = np.array([int(m[5:7]) - 1 for m in ms])
     mu = mean * SEASON[moy]
     phi = 1.0
-    if kind in ("fy-levels", "cy-levels"):
-        year = np.array([int(m[:4]) - (1 if kind == "fy-levels" and int(m[5:7]) < 4 else 0) for m in ms])
-        levels = {y: rng.normal(0, 0.15) for y in sorted(set(year))}
-        mu = mu * np.exp([levels[y] for y in year])
+    fall = kind.startswith("fall25")
+    levels = kind.removeprefix("fall25-") if fall else kind  # "fall25-rw-fy-5": the fall in drifting year levels
+    if levels in ("fy-levels", "cy-levels") or levels.startswith("rw-fy-"):
+        mu = mu * _year_levels(levels, ms, rng)
     elif kind == "gamma-poisson":
         phi = 2.0
     elif kind == "ar1":
@@ -77,7 +101,7 @@ def _series(kind: str, mean: float, months: int, end: str, changed: set[str], se
         for t in range(1, len(e)):
             e[t] = rho * e[t - 1] + rng.normal(0, sd * math.sqrt(1 - rho**2))
         mu = mu * np.exp(e[-months:])
-    elif kind == "fall25":
+    if fall:
         phi = 1.5
         mu = mu * np.where([m in changed for m in ms], 0.75, 1.0)
     lam = rng.gamma(mu / (phi - 1), phi - 1) if phi > 1 else mu
@@ -103,7 +127,7 @@ def _one(task: tuple) -> tuple[str, int, int, int]:
             c = verdicts.compare_cycle(df, CYCLES, "C", indicator_id="x", area_code="A", good_direction="down")
         if c.verdict == "not enough data":
             ned += 1
-        elif kind == "fall25":
+        elif kind.startswith("fall25"):
             alarms += c.verdict == "better"
         else:
             alarms += c.verdict != "no clear change"
@@ -118,7 +142,9 @@ def settings(only: str | None, lengths: dict[str, tuple[int, ...]]) -> list[tupl
         for months in lengths[compare]:
             for kind, mean in (
                 ("fy-levels", 30), ("fy-levels", 200), ("cy-levels", 30), ("cy-levels", 200),
-                ("poisson", 30), ("gamma-poisson", 30), ("ar1", 200), ("fall25", 30), ("fall25", 100),
+                ("poisson", 30), ("gamma-poisson", 30), ("ar1", 200),
+                ("rw-fy-5", 30), ("rw-fy-5", 200), ("rw-fy-10", 30), ("rw-fy-10", 200),
+                ("fall25", 30), ("fall25", 100), ("fall25-rw-fy-5", 100), ("fall25-fy-levels", 100),
             ):  # fmt: skip
                 out.append((f"{compare} {kind} {mean}/month {months} months", compare, kind, mean, months))
     return out
@@ -161,9 +187,9 @@ def main(argv: list[str] | None = None) -> int:
         t[0], t[1], t[2] = t[0] + hits, t[1] + ned, t[2] + n
     print(f"{'setting':55} {'rate':>7} {'target':>8} {'not enough data':>16}")
     out = {}
-    for key, *_ in todo:
+    for key, _compare, kind, *_ in todo:
         hits, ned, n = totals[key]
-        power = " fall25 " in key
+        power = kind.startswith("fall25")
         rate = hits / n * 100
         target = "power" if power else "<= 5%"
         flag = "" if power or rate <= 7.0 else "  <- above 7%"

@@ -500,6 +500,58 @@ def _history(
     return _serial_correlation(values, ends[0]), _year_to_year(values, ends[1], dict(population))
 
 
+def _years_apart(cm: Sequence[str], pm: Sequence[str], before: str) -> tuple[float, float, float]:
+    """How the between-year part of the change now grows with how far apart the periods compared are and how many
+    years each holds, against one year-on-year change (`_year_to_year`'s 12-month blocks ending at `before`, the
+    month before the current period). The change is a contrast of block levels: weight w_b on block b, the share
+    of the current months in it less the share of the earlier months (Σw = 0). Returns (its variance over one
+    change's where block levels are independent, Σw² ÷ 2; where they drift as a random walk, each level the last
+    plus a step, ΣW² over the steps between blocks, W the running sum of w; the years between the periods' first
+    months). Both are 1 for the latest 12 months against the 12 before (w = 1, −1); for a plan cycle's first 18
+    months against those three years before, 5/9 and 23/9, and for two whole three-year cycles 1/3 and 19/9."""
+    at = fmt.month_index(before)
+    w: dict[int, float] = {}
+    for months, sign in ((cm, 1.0), (pm, -1.0)):
+        for m in months:
+            b = (at - fmt.month_index(m)) // 12  # 0: the block ending at `before`; −1, −2: the current period's
+            w[b] = w.get(b, 0.0) + sign / len(months)
+    lo, hi = min(w), max(w)
+    running = np.cumsum([w.get(b, 0.0) for b in range(lo, hi)])  # the level's steps between blocks lo..hi
+    independent = float(sum(x * x for x in w.values())) / 2.0
+    drift = float(np.sum(running**2))
+    apart = (fmt.month_index(cm[0]) - fmt.month_index(pm[0])) / 12.0
+    return independent, drift, apart
+
+
+@functools.lru_cache(maxsize=256)
+def _chance_taken_off(dof: float, scale: float, wider: float) -> float:
+    """How much of the earlier changes' sampling variance s may be taken off their mean square m2 before the part
+    beyond chance is scaled up for periods years apart: the between-year variance is then scale·m2 + (wider −
+    scale)·(m2 − h·s)⁺, on the changes' `dof` degrees of freedom, and this is the largest h (0 to 1) with which the
+    t test holds its 5% at every ratio λ of the years' own variance to chance (the supremum over the nuisance
+    parameter; the change now has variance (scale + wider·λ)·s, m2 is (1 + λ)·s × χ² on dof ÷ dof, scipy's
+    quantiles). With all of it taken off (h = 1, the unbiased estimate) the test rejected 9-11% at λ of 1 to 3 with
+    two to four changes: what is taken off is known, what is left is not, so the estimate's left tail is long.
+    h is about 0 with one or two changes, 0.24 with four, 0.48 with eight (scale 2/3, wider 23/9: a plan cycle's
+    first 18 months); at λ = 0 the test then rejects about 3% instead of 5%."""
+    x = _st.chi2.ppf((np.arange(1000) + 0.5) / 1000, dof)[:, None] / dof  # m2 ÷ (1 + λ)s, by its quantiles
+    lam = np.geomspace(1e-2, 1e3, 41)[None, :]
+    q = float(_st.t.ppf(1 - ALPHA / 2, dof))
+
+    def worst(h: float) -> float:
+        m2 = (1 + lam) * x
+        est = scale * m2 + (wider - scale) * np.maximum(m2 - h, 0.0)
+        return float(np.max(np.mean(2 * _st.norm.sf(q * np.sqrt(est / (scale + wider * lam))), axis=0)))
+
+    if worst(1.0) <= ALPHA:
+        return 1.0
+    lo, hi = 0.0, 1.0
+    for _ in range(20):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if worst(mid) <= ALPHA else (lo, mid)
+    return lo
+
+
 def _df_words(df: float) -> str:
     return f", t on {df:.1f} degrees of freedom" if math.isfinite(df) else ""
 
@@ -524,7 +576,11 @@ def _allow_for_years(
       chance alone: where the GLM's own test gives the larger p-value, it is the one given (an intersection-union
       test: each holds its 5%, so both together do). (Flooring the mean square at the changes' sampling variance
       gave 0-0.5% false alarms where months are independent: t on k degrees of freedom against a variance never
-      below the truth; docs/statistics.md, with the variants measured);
+      below the truth; docs/statistics.md, with the variants measured). Where the periods are more than a year
+      apart (a plan cycle against the one before), the changes' mean square beyond part h of their sampling variance
+      (`_chance_taken_off`) is scaled by the larger of what independent and randomly drifting year levels give for
+      the contrast (`_years_apart`: 23/9 for a cycle's first 18 months) instead of 12 ÷ n: with 12 ÷ n, year levels
+      drifting by steps of 5-10% gave 10-19.5% false alarms at 200 a month, now at most 5%;
     * with two changes or more, months correlated with the next (`_serial_correlation`, from every month's
       residual after the season and each year's level): the GLM's variance × (`_correlation_factor` − 1), its
       degrees of freedom from the uncertainty of ρ̂ by the delta method (var ρ̂ ≈ (1 − ρ²) ÷ pairs used); below
@@ -560,23 +616,48 @@ def _allow_for_years(
     added = []  # (variance added, its degrees of freedom)
     if yy:
         m2, k, span, vbar, centred = yy
-        base = max(0.0, var_glm - vbar * 12.0 / n)
+        scale = 12.0 / n
+        base = max(0.0, var_glm - vbar * scale)
         # one change alone is never taken below its sampling variance (as the GLM's φ is never below 1: an earlier
         # year closer than chance allows is chance, not a sign that years never differ); with more, the mean square
         # as it is, and the GLM's own test must agree too (below)
-        added.append(((max(m2, vbar) if k == 1 else m2) * 12.0 / n, float(k - 1 if centred else k)))
+        between = (max(m2, vbar) if k == 1 else m2) * scale
+        # periods more than a year apart (a plan cycle against the one before): the part of the changes beyond
+        # chance, how much years differ, grows with the years between the periods where year levels drift
+        independent, drift, apart = _years_apart(cm, pm, ends[1])
+        wider = max(independent, drift)
+        dof = float(k - 1 if centred else k)
+        far = wider > scale * (1 + 1e-9)
+        h = _chance_taken_off(dof, round(scale, 4), round(wider, 4)) if far else 1.0
+        beyond = max(m2 - h * vbar, 0.0) * (wider - scale) if far else 0.0
+        added.append((between + beyond, dof))
         parts.append(
-            f"the spread of the {k} year-on-year changes before the current period ({span})"
-            + (" about their mean" if centred else "")
-            if k > 1
-            else f"the one year-on-year change before the current period ({span}), the change now judged against "
-            "it alone"
+            (
+                f"the spread of the {k} year-on-year changes before the current period ({span})"
+                + (" about their mean" if centred else "")
+                if k > 1
+                else f"the one year-on-year change before the current period ({span}), the change now judged "
+                "against it alone"
+            )
+            + (
+                f", their part beyond chance scaled for periods {apart:g} years apart whose year levels may drift"
+                if far
+                else ""
+            )
         )
         figures.append(
             f"earlier year-on-year changes of {math.sqrt(m2) * 100:.1f}% ("
             + ("SD about their mean" if centred else "root mean square")
             + (", less than chance alone: taken as chance)" if m2 < vbar and k == 1 else ")")
         )
+        if far:
+            figures.append(
+                f"for periods {apart:g} years apart, their mean square beyond {h:.0%} of its sampling variance × "
+                f"{wider:.2f} instead of × {scale:.2f} (× {drift:.2f} if year levels drift as a random walk, × "
+                f"{independent:.2f} if they are independent; the larger taken)"
+                if beyond > 0
+                else f"for periods {apart:g} years apart, nothing beyond {h:.0%} of their sampling variance to scale"
+            )
     if serial and (yy is None or yy[1] > 1):
         rho, months, pairs = serial
         var_rho = (1 - rho**2) / max(pairs, 1) / (1 - 3 / 12) ** 2  # the bias correction scales ρ̂ by 1 ÷ 0.75

@@ -1846,6 +1846,15 @@ _PARTNERSHIP = "#D55E00"  # vermillion, with a diamond marker and a bold label: 
 _OTHERS = "#595959"
 
 
+def _months_words(period: str) -> str:
+    """'2025-10 to 2026-09' as a reader says it, 'Oct 2025 to Sep 2026' (as the sentences beside a chart do); any
+    other text as it is."""
+    first, _, last = str(period).partition(" to ")
+    if re.fullmatch(r"\d{4}-\d{2}", first) and re.fullmatch(r"\d{4}-\d{2}", last):
+        return fmt.period_label(first, last)
+    return str(period)
+
+
 def funnel_chart(f: dict, indicator: dict, synthetic: bool, period: str) -> go.Figure:
     """Funnel plot: each area's annual rate per 1,000 residents against its population, with the group rate and
     the 95% and 99.8% limits. `f` is `stats.funnel(...)` of the `comparator_rates` query (person_years exposure);
@@ -2012,7 +2021,7 @@ def funnel_chart(f: dict, indicator: dict, synthetic: bool, period: str) -> go.F
     _base_layout(
         fig,
         f"{label}: annual rate per 1,000 residents against similar areas",
-        f"{period}. " + _funnel_note(f["method"]),
+        f"{_months_words(period)}. " + _funnel_note(f["method"]),
         height=660,
         margin=dict(l=90, r=30, t=130, b=150),
     )

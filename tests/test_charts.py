@@ -555,3 +555,10 @@ def test_a_monthly_axis_names_what_is_counted():
         ({"label": "Referrals per month", "unit": "referrals"}, "Referrals per month"),
     ):
         assert charts._per_month_title(ind) == want
+
+
+def test_a_chart_s_months_read_as_the_sentences_beside_it():
+    # the Compare funnel's subtitle said "2025-10 to 2026-09" beside sentences saying "Oct 2025 to Sep 2026"
+    assert charts._months_words("2025-10 to 2026-09") == "Oct 2025 to Sep 2026"
+    assert charts._months_words("no months") == "no months"
+    assert charts._months_words("2025-10 to later") == "2025-10 to later"

@@ -114,6 +114,14 @@ def number(x, decimals: int | None = None) -> str:
     return f"{v:,.{decimals}f}"
 
 
+def numbers(*xs) -> list[str]:
+    """Counts or means read side by side, with the same decimals: '26.0' against '21.8', not '26' against '21.8'
+    (`number` alone drops the decimal of a whole number and of anything from 100)."""
+    vs = [finite_or_none(x) for x in xs]
+    whole = all(v is None or abs(v) >= 100 or float(v).is_integer() for v in vs)
+    return [number(x, 0 if whole else 1) for x in xs]
+
+
 def percent_change(x, decimals: int = 1) -> str:
     """'+19.1%', '−6.9%' (a true minus sign), '–' for no value."""
     v = finite_or_none(x)

@@ -428,9 +428,9 @@ def verdict_sentence(c: verdicts.Comparison, unit: str) -> str:
     if c.current_mean is None:
         head = f"{period}: "
     else:
+        cur, prev = fmt.numbers(c.current_mean, c.previous_mean)
         head = (
-            f"{fmt.number(c.current_mean)} {unit} a month from {period}, against {fmt.number(c.previous_mean)} "
-            f"in the same months a year before ({change_words(c)}): "
+            f"{cur} {unit} a month from {period}, against {prev} in the same months a year before ({change_words(c)}): "
         )
     if v == "no clear change" and c.verdict in ("better", "worse", "up", "down") and c.family_size:
         # the test alone is beyond chance, the family's is not: say both, as the method beside it does
@@ -506,14 +506,15 @@ def plain_verdict(c: verdicts.Comparison, unit: str, what: str | None = None) ->
             return head + f"within {USUAL_UPS_AND_DOWNS}, so it could be chance alone."
         return head + f"bigger than {USUAL_UPS_AND_DOWNS}: {_which_way(v)}, more than chance alone would give."
     pct, per = c.change_pct, c.per_resident_change_pct
+    cur, prev = fmt.numbers(c.current_mean, c.previous_mean)
     if pct is None or not math.isfinite(pct):
-        size = f"{fmt.number(c.current_mean)} {unit} a month against {fmt.number(c.previous_mean)}"
+        size = f"{cur} {unit} a month against {prev}"
         moved = "That change"
     elif round(abs(pct), 1) == 0:
-        size = f"{fmt.number(c.current_mean)} {unit} a month, the same as before"
+        size = f"{cur} {unit} a month, the same as before"
         moved = "That"
     else:
-        size = f"{fmt.number(c.current_mean)} {unit} a month against {fmt.number(c.previous_mean)}, {_share(pct)}"
+        size = f"{cur} {unit} a month against {prev}, {_share(pct)}"
         moved = "That rise" if pct > 0 else "That fall"
     if per is not None and math.isfinite(per) and round(abs(per), 1) > 0:
         counts = fmt.percent_change(pct) if pct is not None and math.isfinite(pct) else None
@@ -558,10 +559,8 @@ def cycle_sentence(c: verdicts.Comparison, unit: str) -> str:
         return f"Against the previous plan ({basis}): {v}."
     change = change_words(c)
     tail = "no clear change" if v == "no clear change" else f"{v}, beyond what chance would give"
-    return (
-        f"Against the previous plan ({basis}): {fmt.number(c.current_mean)} against {fmt.number(c.previous_mean)} "
-        f"{unit} a month ({change}), {tail}."
-    )
+    cur, prev = fmt.numbers(c.current_mean, c.previous_mean)
+    return f"Against the previous plan ({basis}): {cur} against {prev} {unit} a month ({change}), {tail}."
 
 
 def first_sentence(text) -> str:

@@ -121,21 +121,20 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
         elif hide:
             sentences.append(f"{cid} against the plan before ({c.basis.split(', ', 1)[-1]}): {c.shown_verdict}.")
         else:
+            cur, prev = fmt.numbers(c.current_mean, c.previous_mean)
             sentence = (
                 f"{cid} against the plan before ({c.basis.split(', ', 1)[-1]}): "
-                f"{fmt.number(c.current_mean)} against {fmt.number(c.previous_mean)} {ind['unit']} a month, "
-                f"{comparisons.change_words(c)}: {c.shown_verdict}."
+                f"{cur} against {prev} {ind['unit']} a month, {comparisons.change_words(c)}: {c.shown_verdict}."
             )
             ids = list(comparison["cycle_id"])
             bars = comparison["monthly_mean"].tolist()
             i = ids.index(cid) if cid in ids else -1
-            if i > 0 and (fmt.number(bars[i]), fmt.number(bars[i - 1])) != (
-                fmt.number(c.current_mean),
-                fmt.number(c.previous_mean),
-            ):  # the bars are whole cycles so far, the verdict the months both have: say which is which
+            if i > 0 and fmt.numbers(bars[i], bars[i - 1]) != fmt.numbers(c.current_mean, c.previous_mean):
+                # the bars are whole cycles so far, the verdict the months both have: say which is which
+                now, before = fmt.numbers(bars[i], bars[i - 1])
                 sentence += (
-                    f" The bars show each cycle's mean over all its months with data ({fmt.number(bars[i])} and "
-                    f"{fmt.number(bars[i - 1])}); the verdict compares only the calendar months both cycles have."
+                    f" The bars show each cycle's mean over all its months with data ({now} and {before}); the "
+                    "verdict compares only the calendar months both cycles have."
                 )
             sentences.append(sentence)
     under_way = [

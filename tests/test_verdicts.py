@@ -1285,29 +1285,7 @@ def test_means_read_side_by_side_share_their_decimals():
     assert fmt.numbers(102.5, 98.3) == ["102.5", "98.3"]
     assert fmt.numbers(419.2, 450.0) == ["419", "450"] and fmt.numbers(12.0, 9.0) == ["12", "9"]
     assert fmt.numbers(None, 3.5) == ["–", "3.5"]
-    c = verdicts.Comparison(
-        indicator_id="x",
-        area_code="A",
-        compare="latest12",
-        good_direction="down",
-        current_period="2025-10 to 2026-09",
-        previous_period="2024-10 to 2025-09",
-        current_mean=26.0,
-        previous_mean=21.8,
-        change_pct=19.3,
-        verdict="no clear change",
-        basis="",
-        current_months=(),
-        previous_months=(),
-        current_months_with_data=12,
-        previous_months_with_data=12,
-        rate_ratio=1.193,
-        ci_low=0.9,
-        ci_high=1.5,
-        p_value=0.2,
-        dispersion=1.0,
-        method="",
-    )
+    c = _plain_case(current_mean=26.0, previous_mean=21.8, change_pct=19.3, verdict="no clear change")
     from safer.views import comparisons
 
     assert "26.0 reports a month against 21.8, 19.3% more" in comparisons.plain_verdict(c, "reports")

@@ -1121,7 +1121,7 @@ def cycle_means_chart(comparison: pd.DataFrame, indicator: dict, synthetic: bool
     ``comparison`` is the output of ``stats.compare_cycles``. When the counts are
     over-dispersed (``dispersion > 1``) the error bars use the widened interval
     (``ci_low_adjusted``/``ci_high_adjusted``) so that they agree with the test
-    behind 'beyond chance'; the caption says which interval is shown. Each bar
+    behind the verdict; the caption says which interval is shown. Each bar
     is labelled with its mean and 'N of M months with data'.
     """
     label = _label(indicator)
@@ -1145,7 +1145,7 @@ def cycle_means_chart(comparison: pd.DataFrame, indicator: dict, synthetic: bool
             p = "" if _isnan(row.get("p_adjusted")) else f", {fmt.p_value(row['p_adjusted'])}"  # withheld in a ward
             h += (
                 f"<br>vs {cids[i - 1]}: ×{row['rate_ratio']:.2f}{p} "
-                f"({'beyond chance' if row['beyond_chance'] else 'could be chance'})"
+                f"({'more than' if row['beyond_chance'] else 'within'} the usual yearly moves)"
             )
         hover.append(h)
     fig = go.Figure(
@@ -1598,7 +1598,12 @@ def describe_cycles(comparison: pd.DataFrame, indicator: dict) -> str:
     if "change_vs_previous_pct" in comp and len(comp) >= 2:
         last = comp.iloc[-1]
         if not _isnan(last["change_vs_previous_pct"]):
-            chance = "beyond chance" if bool(last.get("beyond_chance")) else "within chance variation"
+            # plan cycles are judged against how much yearly levels move, not chance alone (comparisons._against_usual)
+            chance = (
+                "more than the usual yearly moves"
+                if bool(last.get("beyond_chance"))
+                else "within the usual yearly moves"
+            )
             s += (
                 f" {last['cycle_id']} against {comp['cycle_id'].iloc[-2]}: "
                 f"{fmt.percent_change(float(last['change_vs_previous_pct']))}, {chance}."

@@ -459,7 +459,10 @@ def test_describe_cycles():
     assert "2025-28: no months with data" in text
     assert "against" not in text  # the last cycle has no change to report
     text = charts.describe_cycles(comp.iloc[:2], IND)
-    assert "2022-25 against 2018-21: −31.4%, beyond chance." in text
+    # plan cycles are judged against how much yearly levels move (comparisons._against_usual), not chance alone
+    assert "2022-25 against 2018-21: −31.4%, more than the usual yearly moves." in text
+    within = charts.describe_cycles(comp.iloc[:2].assign(beyond_chance=False), IND)
+    assert "2022-25 against 2018-21: −31.4%, within the usual yearly moves." in within and "chance" not in within
     assert "no plan cycles" in charts.describe_cycles(comp.iloc[:0], IND)
 
 

@@ -323,7 +323,10 @@ def _text_in_expanders(node, inside: bool = False) -> list[str]:
     [
         ("pages/overview.py", ("The last 12 months against the same months a year before: ", "usual ups and downs")),
         ("pages/trends.py", ("The last 12 months (", ") against the same months a year before: ", "ups and downs")),
-        ("pages/plan_cycles.py", ("against the plan before (first 18 months of each cycle): ", "usual ups and downs")),
+        (
+            "pages/plan_cycles.py",
+            ("against the plan before (first 18 months of each cycle): ", "usual yearly moves"),
+        ),
         ("pages/areas.py", ("allowing for chance and for how much wards normally differ", "the usual spread")),
     ],
 )

@@ -1216,6 +1216,43 @@ def test_a_plain_verdict_says_what_was_tested_which_way_and_on_which_months():
     assert "On its own that fall would be more than the usual ups and downs" in cmp.plain_verdict(fam, "x")
 
 
+def test_a_plan_cycles_verdict_is_judged_against_yearly_moves_not_called_chance():
+    """Plan cycles are years apart and their test allows for yearly levels that drift (`verdicts._years_apart`):
+    a cycle's change within that allowance is a move of the size these figures' yearly levels have made before,
+    not chance in the counts, so its words say so ("within these figures' usual yearly moves, so it is not clearly
+    out of the ordinary"), never "it could be chance alone". The months a year apart keep "chance"."""
+    from safer.views import comparisons as cmp
+
+    kw = dict(compare="cycle", current_period="2022-04 to 2025-03", previous_period="2018-04 to 2021-03",
+              basis="whole plan cycles")  # fmt: skip
+    same = cmp.plain_verdict(_plain_case(p_value=0.29, verdict="no clear change", **kw), "reports")
+    assert same.startswith("Apr 2022 to Mar 2025 against Apr 2018 to Mar 2021: 100 reports a month against 120")
+    assert same.endswith(
+        "That fall is within these figures' usual yearly moves, so it is not clearly out of the ordinary."
+    ), same
+    real = cmp.plain_verdict(_plain_case(p_value=0.004, **kw), "reports")
+    assert real.endswith(
+        "That fall is more than these figures' usual yearly moves: the evidence that it is a real improvement is "
+        "strong."
+    ), real
+    fam = _plain_case(p_value=0.0068, family_p_value=0.06, family_verdict="no clear change", family_size=5, **kw)
+    assert "On its own that fall would be more than these figures' usual yearly moves, but with 5 " in (
+        cmp.plain_verdict(fam, "x")
+    )
+    hidden = dict(current_mean=None, previous_mean=None, change_pct=None, p_value=None)
+    worse = cmp.plain_verdict(_plain_case(verdict="worse", **hidden, **kw), "x")
+    assert worse.endswith(
+        "the change is more than these figures' usual yearly moves: a change for the worse, clearly out of the "
+        "ordinary."
+    ), worse
+    for c in (_plain_case(p_value=0.29, verdict="no clear change", **kw), fam, _plain_case(verdict="better", **kw)):
+        assert "chance alone" not in cmp.plain_verdict(c, "x").replace("turn up by chance", "")
+    # a year apart: chance, as before
+    assert cmp.plain_verdict(_plain_case(p_value=0.3, verdict="no clear change"), "x").endswith(
+        "within the usual ups and downs of these figures, so it could be chance alone."
+    )
+
+
 def test_what_no_count_can_be_is_refused_with_the_month_named():
     """An outside statistician's odd inputs: a negative or infinite value crashed deep in statsmodels ("NaN, inf
     or invalid value detected in weights") or gave a verdict; a month given twice gave a verdict that depended on

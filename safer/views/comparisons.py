@@ -450,6 +450,25 @@ def verdict_sentence(c: verdicts.Comparison, unit: str) -> str:
 # The lines are fmt.P_LINES, which a printed p-value never crosses: 'strong' never sits beside 'p = 0.010'.
 EVIDENCE_WORDS = tuple(zip(fmt.P_LINES, ("very strong", "strong", "moderate"), strict=True))
 USUAL_UPS_AND_DOWNS = "the usual ups and downs of these figures"
+# Plan cycles are years apart and their test allows for yearly levels that drift (verdicts._years_apart): a change
+# within that is a move of the kind these figures' yearly levels have made before, not "chance" in the counts
+USUAL_YEARLY_MOVES = "these figures' usual yearly moves"
+
+
+def _against_usual(c: verdicts.Comparison, beyond: bool) -> str:
+    """'is within the usual ups and downs of these figures' / 'is bigger than ...'; for a plan cycle 'is within
+    these figures' usual yearly moves' / 'is more than ...'."""
+    if c.compare == "cycle":
+        return ("is more than " if beyond else "is within ") + USUAL_YEARLY_MOVES
+    return ("is bigger than " if beyond else "is within ") + USUAL_UPS_AND_DOWNS
+
+
+def _what_it_could_be(c: verdicts.Comparison, still: bool = False) -> str:
+    """What a change not clearly beyond the usual could be: 'chance alone' for months a year apart; for plan
+    cycles, whose yearly levels may drift, 'not clearly out of the ordinary' (a drifted level is not chance)."""
+    if c.compare == "cycle":
+        return "it is not clearly out of the ordinary"
+    return "it could still be chance alone" if still else "it could be chance alone"
 
 
 def evidence_words(c: verdicts.Comparison) -> str:
@@ -501,10 +520,10 @@ def plain_verdict(c: verdicts.Comparison, unit: str, what: str | None = None) ->
     elif c.compare == "latest12" and 0 < len(c.current_months) < 12:
         what += f", on the {len(c.current_months)} of 12 months with data in both"
     if c.current_mean is None:  # means withheld (small numbers): the verdict word only
-        head = f"{what} (the figures are withheld here: small numbers): the change is "
+        head = f"{what} (the figures are withheld here: small numbers): the change "
         if v == "no clear change":
-            return head + f"within {USUAL_UPS_AND_DOWNS}, so it could be chance alone."
-        return head + f"bigger than {USUAL_UPS_AND_DOWNS}: {_which_way(v)}, more than chance alone would give."
+            return head + f"{_against_usual(c, False)}, so {_what_it_could_be(c)}."
+        return head + f"{_against_usual(c, True)}: {_which_way(v)}, {_more_than(c)}."
     pct, per = c.change_pct, c.per_resident_change_pct
     cur, prev = fmt.numbers(c.current_mean, c.previous_mean)
     if pct is None or not math.isfinite(pct):
@@ -526,21 +545,27 @@ def plain_verdict(c: verdicts.Comparison, unit: str, what: str | None = None) ->
     head = f"{what}: {size}. "
     if v == "no clear change":
         if c.verdict != v and c.family_size:  # beyond chance alone, not among the indicators looked at together
+            usual = "more than " + (USUAL_YEARLY_MOVES if c.compare == "cycle" else USUAL_UPS_AND_DOWNS)
             return head + (
-                f"On its own {moved[0].lower() + moved[1:]} would be more than {USUAL_UPS_AND_DOWNS}, but with "
+                f"On its own {moved[0].lower() + moved[1:]} would be {usual}, but with "
                 f"{c.family_size} indicators looked at together one change of this size can turn up by chance, so "
-                "it could still be chance alone."
+                f"{_what_it_could_be(c, still=True)}."
             )
-        return head + f"{moved} is within {USUAL_UPS_AND_DOWNS}, so it could be chance alone."
+        return head + f"{moved} {_against_usual(c, False)}, so {_what_it_could_be(c)}."
     strength = evidence_words(c)
     return head + (
-        f"{moved} is bigger than {USUAL_UPS_AND_DOWNS}: "
+        f"{moved} {_against_usual(c, True)}: "
         + (
             f"the evidence that it is {_which_way(v, real=True)} is {strength}."
             if strength
-            else f"{_which_way(v)}, more than chance alone would give."
+            else f"{_which_way(v)}, {_more_than(c)}."
         )
     )
+
+
+def _more_than(c: verdicts.Comparison) -> str:
+    """'more than chance alone would give'; for a plan cycle 'clearly out of the ordinary'."""
+    return "clearly out of the ordinary" if c.compare == "cycle" else "more than chance alone would give"
 
 
 PER_PLURAL = {"resident": "residents", "child": "children"}

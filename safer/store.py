@@ -1,9 +1,10 @@
 """The DuckDB store: validated extracts loaded with explicit schemas, kept on disk.
 
 A build is keyed by a fingerprint of the extracts (path and identity: device, inode, size, modification
-time) and of the code that builds it. A restart with unchanged extracts opens the existing database without
-reading a CSV; a changed or added file triggers a rebuild. A build that fails validation
-changes nothing: the last good database keeps serving and the problems are kept for display.
+time; for the partnership's own extracts, their content too) and of the code that builds it. A restart with
+unchanged extracts opens the existing database without reading a CSV; a changed or added file triggers a
+rebuild. A build that fails validation changes nothing: the last good database keeps serving and the problems
+are kept for display.
 
 Connections: one read-only connection per store, and a cursor per query, so that Streamlit's
 threads never share a cursor.
@@ -19,6 +20,7 @@ import json
 import os
 import shutil
 import threading
+import time
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -55,12 +57,44 @@ def _code_hash() -> str:
     return h.hexdigest()
 
 
+_DIGESTS: dict[tuple[str, str, int], str] = {}  # (path, identity, change time) -> the file's content hash
+_DIGESTS_LOCK = threading.Lock()
+
+
+def _content_digest(p: Path, st: os.stat_result) -> str:
+    """A hash of the file's content, read again only when its status changes (ctime, which no one can set back):
+    a file rewritten with its old size and modification time put back (`cp -p`, `rsync -t`, `touch -r`) is seen,
+    and a new hard link to it (which changes its ctime, not its content) leaves the fingerprint as it was."""
+    key = (str(p), contract.file_identity(st), st.st_ctime_ns)
+    with _DIGESTS_LOCK:
+        hit = _DIGESTS.get(key)
+    # a change time within the last seconds may be shared by two writes (the clock behind it ticks coarsely)
+    if hit is not None and time.time_ns() - st.st_ctime_ns > 2 * 10**9:
+        return hit
+    h = hashlib.blake2b(digest_size=16)
+    with open(p, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    with _DIGESTS_LOCK:
+        if len(_DIGESTS) > 4096:
+            _DIGESTS.clear()
+        _DIGESTS[key] = h.hexdigest()
+    return h.hexdigest()
+
+
 def fingerprint(data_dir: Path) -> str:
-    """Hash of every extract's path and identity (device, inode, size, modification time), and of the build code."""
+    """Hash of every extract's path and identity (device, inode, size, modification time), and of the build code.
+    The partnership's own extracts (every file but police.uk's, small and edited by hand) add their content's
+    hash (`_content_digest`); police.uk's downloads, up to tens of GB, are known by their identity alone."""
     items = []
     walk = contract.police_walk(data_dir)  # police_uk/ listed once for all four
+    police = {e.path for e in walk}
     for p in contract.extract_files(data_dir, walk):  # a file replaced by another (a new inode) is a change too
-        items.append((p.relative_to(data_dir).as_posix(), contract.file_identity(p.stat())))
+        st = p.stat()
+        item = [p.relative_to(data_dir).as_posix(), contract.file_identity(st)]
+        if p not in police:
+            item.append(_content_digest(p, st))
+        items.append(item)
     items += [("link outside", n, kind) for n, kind in contract.outside_links(data_dir, walk)]  # refused: a change
     items += [("not a file", n) for n in contract.not_files(data_dir, walk)]  # refused (a named pipe): a change
     items += [("not read", n) for n in contract.police_not_read(data_dir, walk)]  # named in a warning: a change

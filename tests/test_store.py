@@ -267,11 +267,38 @@ def test_the_dashboard_s_check_builds_new_extracts_aside_while_the_last_good_bui
     assert len(calls) == 1 and not s.status.current and s.status.problems[0].file == "partner_monthly.csv"
 
 
-def test_a_same_size_rewrite_with_its_old_modification_time_put_back_serves_only_what_was_validated(
+def test_a_same_size_rewrite_with_its_old_modification_time_put_back_is_seen(data_dir):
+    """A corrected partner extract copied in with its old size and modification time kept (`cp -p`, `rsync -t`:
+    one figure 4 -> 5) was not seen: the old build kept serving, the correction never shown. The partnership's
+    own extracts are known by their content too (`store._content_digest`); a new hard link to one (its change
+    time moves, its content does not) is no change."""
+    s = Store(data_dir)
+    pm = data_dir / "partner_monthly.csv"
+    before = FILES["partner_monthly.csv"]
+    after = before.replace("cse,2020-02,E05000001,4", "cse,2020-02,E05000001,5")
+    assert len(after) == len(before) and after != before
+    old = s.version
+    st = pm.stat()
+    pm.write_text(after)
+    os.utime(pm, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert contract.file_identity(pm.stat()) == contract.file_identity(st)  # nothing but the content moved
+    status = s.refresh()
+    assert status.current and s.version != old
+    rows = s.sql("SELECT value FROM partner_monthly WHERE month = DATE '2020-02-01' AND area_code = 'E05000001' "
+                 "AND indicator_id = 'cse'")  # fmt: skip
+    assert list(rows.value) == [5]
+    fp = store_mod.fingerprint(data_dir)
+    os.link(pm, data_dir.parent / "another-link.csv")  # its ctime moves
+    assert store_mod.fingerprint(data_dir) == fp and s.refresh().current and s.version != old
+
+
+def test_a_same_size_rewrite_with_its_old_modification_time_put_back_while_the_build_runs_is_not_served(
     data_dir, monkeypatch
 ):
-    """The fingerprint cannot see a rewrite in place of the same size whose modification time is set back: the
-    build loads the rows validation read, never the file again, so no unvalidated value is served."""
+    """A rewrite in place of the same size whose modification time is set back, after validation read the file
+    and before the build ends: the build loads the rows validation read, never the file again, and the
+    fingerprint (which holds the content of the partnership's own extracts) sees the change, so the build is
+    thrown away and the next check validates the file as it is now."""
     s = Store(data_dir)
     pm = data_dir / "partner_monthly.csv"
     good = FILES["partner_monthly.csv"].replace("cse,2020-02,E05000001,4", "cse,2020-02,E05000001,5")
@@ -288,13 +315,21 @@ def test_a_same_size_rewrite_with_its_old_modification_time_put_back_serves_only
         return report
 
     pm.write_text(good)
+    old = s.version
     monkeypatch.setattr(contract, "validate", validate_then_rewrite)
     status = s.refresh()
-    assert status.current
+    assert not status.current and s.version == old
+    assert [str(p) for p in status.problems] == [
+        "(build):0: -: an extract changed while the build ran, so it was not used; it is built again at the next check"
+    ]
+    monkeypatch.setattr(contract, "validate", real_validate)
+    status = s.refresh()  # the file as it is now: refused, and the last good build serves
+    assert not status.current and s.version == old
+    assert any(p.file == "partner_monthly.csv" and "E05999999" in p.message for p in status.problems)
     rows = s.sql(
         "SELECT area_code, value FROM partner_monthly WHERE month = DATE '2020-02-01' AND indicator_id = 'cse'"
     )
-    assert list(zip(rows.area_code, rows.value)) == [("E05000001", 5)]  # as validated, not as on disk now
+    assert list(zip(rows.area_code, rows.value)) == [("E05000001", 4)]  # the last good build, never the bad rows
 
 
 def test_a_modification_time_before_the_months_a_file_holds_is_not_believed(data_dir):

@@ -2,11 +2,14 @@
 
 This is the only module of `safer` that imports Streamlit; everything it shows comes from
 `safer.queries`, `safer.stats` and `safer.charts`. Text from extracts is never passed to
-`unsafe_allow_html`; markdown is only used for text written here.
+`unsafe_allow_html`; markdown is only used for text written here. The one script run in the page
+(`prefetch_parts`) is fixed text.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import re
 import runpy
@@ -143,6 +146,42 @@ def end_run() -> None:
     views.ACTIVITY.end()
 
 
+# The browser's parts of the elements other pages show, which Streamlit fetches the first time one is drawn:
+# select boxes (Trends and most pages: 18 scripts), plain tables (Priorities, Consultation), data grids
+# (Consultation, the tables under each chart), markdown's emoji (Data). A session's first visit to such a page
+# waited for them (its switch 330-918 ms against 181-524 after, bench/README.md "Session 14").
+LAZY_PARTS = ("Selectbox", "Table", "DataFrame", "remark-emoji")
+
+
+@functools.lru_cache(maxsize=1)
+def _lazy_scripts() -> tuple[str, ...]:
+    """The file names of `LAZY_PARTS` in the installed Streamlit's build (their names carry a content hash, so
+    they are looked up, not written here); none where its build is laid out otherwise."""
+    js = Path(st.__file__).parent / "static" / "static" / "js"
+    return tuple(sorted(f.name for part in LAZY_PARTS for f in js.glob(f"{part}.*.js")))
+
+
+def prefetch_parts() -> None:
+    """Once a session, when the browser is idle after its first page: load the scripts `LAZY_PARTS` name and
+    the code font, so the first visit to another page draws at once. The script is fixed text (no value from
+    an extract or the address), and the scripts it loads are Streamlit's own, from this server."""
+    if st.session_state.get("_parts_prefetched") or not _lazy_scripts():
+        return
+    st.session_state["_parts_prefetched"] = True
+    names = json.dumps(list(_lazy_scripts()))
+    st.sidebar.html(
+        "<script>(() => {"
+        "const index = document.querySelector('script[type=module][src*=\"/static/js/index.\"]');"
+        "if (!index) return;"
+        "const base = index.src.replace(/[^/]*$/, '');"
+        f"const load = () => {{ for (const n of {names}) import(base + n).catch(() => {{}});"
+        " if (document.fonts) document.fonts.load(\"1em 'Source Code Pro'\").catch(() => {}); };"
+        "(window.requestIdleCallback || ((f) => setTimeout(f, 500)))(load, {timeout: 2000});"
+        "})()</script>",
+        unsafe_allow_javascript=True,
+    )
+
+
 def header(title: str, question: str) -> dict:
     """Page title, the question the page answers, and the banners every page must carry."""
     if not getattr(NAV, "active", False):
@@ -150,6 +189,7 @@ def header(title: str, question: str) -> dict:
         # the page file on its own, without the navigation. Run the dashboard instead; it opens this page.
         runpy.run_path(str(config.PROJECT_ROOT / "dashboard.py"), run_name="__main__")
         st.stop()
+    prefetch_parts()
     s = store()
     p = partnership()
     st.title(title)

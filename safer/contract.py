@@ -700,7 +700,10 @@ _add(
                 "indicator_id",
                 "id",
                 required=False,
-                doc="The `indicators.csv` id the question can be set against (perception against recorded).",
+                doc="The `indicators.csv` id the question can be set against (perception against recorded). For a "
+                "small-number indicator (`suppress_below` above 1), a ward's recorded total is given only for a "
+                "period that is its latest complete financial year or a plan cycle (to the end of one), or a single "
+                "month: a total over any other period would give withheld months away.",
                 example="asb",
             ),
             _c(

@@ -355,6 +355,7 @@ def suppress(store, q: Query, bound: dict, df: pd.DataFrame) -> pd.DataFrame:
     if not ward.any():
         return df  # suppression applies below borough level only
     _check_published_window(store, q, bound, df)
+    _check_row_periods(store, q, bound, df, ward)
     missing = [c for c in (*q.suppress, *q.suppress_also, *(d.denominator for d in q.derived)) if c not in df]
     if missing:
         raise QueryError(f"query '{q.name}' declares 'Suppress:' columns it does not return: {missing}")
@@ -429,16 +430,12 @@ def _reorder(q: Query, df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-# The periods a small-number indicator's ward figures are published for: the latest 12 months with data and
-# each plan cycle started by then (to its end or that month), as the Areas page offers them.
-# the periods a small-number indicator's ward totals are published for: its latest complete financial year and
-# each plan cycle up to the end of that year (`total_horizons`), so that no total moves with each monthly release
+# The periods a small-number indicator's ward totals are published for: its latest complete financial year and
+# each plan cycle up to the end of that year (`total_horizons`), so that no total moves with each monthly release;
+# one definition, the model's macro `published_windows`, read here and by the queries that check a period against it
 PUBLISHED_WINDOWS_SQL = """
-WITH last AS (SELECT horizon AS m FROM total_horizons WHERE indicator_id = $indicator)
-SELECT strftime((m - INTERVAL 11 MONTH)::DATE, '%Y-%m') AS start_month, strftime(m, '%Y-%m') AS end_month FROM last
-UNION ALL
-SELECT strftime(c.start_month, '%Y-%m'), strftime(least(c.end_month, l.m), '%Y-%m')
-FROM plan_cycles c, last l WHERE c.start_month <= l.m
+SELECT strftime(start_month, '%Y-%m') AS start_month, strftime(end_month, '%Y-%m') AS end_month
+FROM published_windows($indicator) ORDER BY ord
 """
 
 
@@ -465,6 +462,38 @@ def _check_published_window(store, q: Query, bound: dict, df: pd.DataFrame) -> N
             f"{window[1]} (many overlapping periods, or periods that move with each release, would give small "
             f"counts away). Periods published: {shown}"
         )
+
+
+def _check_row_periods(store, q: Query, bound: dict, df: pd.DataFrame, ward: pd.Series) -> None:
+    """Fail closed: a ward row that says its period (`start_month`, `end_month`: a survey's, in
+    perception_vs_recorded) may carry a total of a small-number indicator only when the months it counts (the
+    period up to the end of the latest complete financial year) are one of the periods published
+    (`published_windows`) or a single month. A total over any other period, set beside the months and the
+    published totals, gives withheld months away (two months shown as `<5` whose total is published as 10 were
+    both 4); the query withholds such totals itself, and this stops one that does not."""
+    if not {"start_month", "end_month"} <= set(df.columns):
+        return
+    horizon = store.sql(
+        "SELECT strftime(horizon, '%Y-%m') FROM total_horizons WHERE indicator_id = $i", {"i": bound["indicator"]}
+    )
+    if horizon.empty or not isinstance(horizon.iloc[0, 0], str):
+        return
+    end_at = horizon.iloc[0, 0]
+    allowed = {
+        tuple(r) for r in store.sql(PUBLISHED_WINDOWS_SQL, {"indicator": bound["indicator"]}).itertuples(index=False)
+    }
+    counted = pd.Series(False, index=df.index)
+    for col in q.suppress:
+        counted |= pd.to_numeric(df[col], errors="coerce").notna()
+    for i in df.index[ward.fillna(False).astype(bool) & counted]:
+        start, end = str(df.at[i, "start_month"]), min(str(df.at[i, "end_month"]), end_at)
+        if start != end and (start, end) not in allowed:
+            raise QueryError(
+                f"query '{q.name}' would publish a ward total of {bound['indicator']}, a small-number indicator, over "
+                f"{start} to {end}, which is not a period its ward totals are published for (the latest complete "
+                "financial year and each plan cycle to its end): set beside the months and the published totals, it "
+                "would give withheld months away"
+            )
 
 
 def run_rows(store, name: str, **values) -> tuple[list[str], list[tuple]]:

@@ -311,10 +311,24 @@ def test_no_adjusted_p_value_shown_for_a_ward_gives_away_a_withheld_one(demo, tm
     assert comparisons.in_family(demo, "latest12", "asb").family_p_value is not None  # the borough's are shown
 
 
+# Surveys set against missing episodes in `busy_wards`: period -> (first month, last month). The demo's last month
+# of missing episodes is 2026-09, so its ward totals are published for 2025-04 to 2026-03 (the latest complete
+# financial year) and the plan cycles 2018-21, 2022-25 and 2025-28 to 2026-03.
+BUSY_SURVEYS = {
+    "2019/20": ("2019-04", "2020-03"),  # a financial year, not the latest: not a published period below the borough
+    "2025/26": ("2025-04", "2026-03"),  # the latest complete financial year: published
+    "Autumn 2021": ("2021-10", "2021-11"),  # two months of fieldwork
+    "2024/25 from May": ("2024-05", "2025-03"),  # a financial year but its first month
+    "June 2023": ("2023-06", "2023-06"),  # one month, published as the month itself is
+    "2025 to 2026": ("2025-04", "2026-09"),  # runs past the latest complete financial year: counts to its end
+}
+
+
 @pytest.fixture(scope="module")
 def busy_wards(tmp_path_factory):
     """The demo with two wards whose missing episodes are 6 to 8 every month (no month under 5, so the Trends
-    view draws limits there), each month's count not a multiple of 5."""
+    view draws limits there), each month's count not a multiple of 5, and a survey question set against missing
+    episodes over each period of `BUSY_SURVEYS`."""
     import shutil
 
     d = tmp_path_factory.mktemp("busy") / "data"
@@ -329,8 +343,9 @@ def busy_wards(tmp_path_factory):
     )
     pd.concat([pm[~busy], add]).to_csv(d / "partner_monthly.csv", index=False)
     c = pd.read_csv(d / "consultation.csv", dtype=str, keep_default_na=False)
-    survey = c[c.source_type.eq("survey")].iloc[[0]].assign(indicator_id="missing_episodes")
-    pd.concat([c, survey]).to_csv(d / "consultation.csv", index=False)
+    first = c[c.source_type.eq("survey")].iloc[[0]].assign(indicator_id="missing_episodes")
+    surveys = [first.assign(period=p, start_month=a, end_month=b) for p, (a, b) in BUSY_SURVEYS.items()]
+    pd.concat([c, *surveys]).to_csv(d / "consultation.csv", index=False)
     s = Store(d, cache=tmp_path_factory.mktemp("cache"))
     yield s, wards
     s.close()
@@ -374,13 +389,95 @@ def test_the_survey_s_recorded_total_for_a_ward_is_rounded_or_withheld(busy_ward
     demo, wards = busy_wards
     rows = _published(demo, "perception_vs_recorded", indicator="missing_episodes", area=wards[0])
     true = _true(demo, "perception_vs_recorded", indicator="missing_episodes", area=wards[0])
-    assert rows and len(rows) == len(true)
+    assert len(rows) == len(true) == len(BUSY_SURVEYS)
+    shown = 0
     for r, t in zip(rows, true.itertuples()):
+        if r["recorded_note"].startswith("withheld"):
+            assert r["recorded_total"] == r["recorded_monthly_mean"] == "" and pd.isna(t.recorded_total)
+            continue
         assert r["recorded_total"] == "<5" or int(r["recorded_total"]) % 5 == 0
         if r["recorded_total"] not in ("", "<5"):
             months = int(r["months_with_data"])
             assert float(r["recorded_monthly_mean"]) == round(int(r["recorded_total"]) / months, 2)
         assert r["recorded_total"] != str(t.recorded_total)  # 6-8 a month: the true total is never a multiple of 5
+        shown += 1
+    assert shown == 3  # the latest complete financial year, one month, and a period running past that year
+
+
+def _periods_published(store, indicator) -> set[tuple[str, str]]:
+    return set(store.sql(queries.PUBLISHED_WINDOWS_SQL, {"indicator": indicator}).itertuples(index=False, name=None))
+
+
+def test_a_ward_s_survey_total_is_given_for_a_published_period_only(busy_wards):
+    """`query perception_vs_recorded --area WARD` summed a ward's months over each survey's period, whatever it
+    was. A period the ward totals are not published for gave withheld months away: in Heatons North, October and
+    November 2021 are each shown as `<5` (0 to 4), and a two-month survey's recorded total over them was printed
+    as 10 (8 to 12), so both were 4. An integer program over everything the command line prints pinned 4
+    ward-months so with such a survey each autumn, 1 with quarterly waves, none without the surveys (and
+    periods a month apart narrowed 82 ward-months). Below borough level a small-number indicator's survey
+    totals are now given only where the months they count are a published period (the latest complete financial
+    year, a plan cycle to the end of one) or one month, and otherwise withheld with the reason."""
+    demo, _ = busy_wards
+    ward, ind = "E05000791", "missing_episodes"  # Heatons North: not one of the busy wards
+    months = dict(queries.run_rows(demo, "monthly", indicator=ind, area=ward)[1])
+    true = _true(demo, "monthly", indicator=ind, area=ward).set_index("month")["value"]
+    assert months["2021-10"] == months["2021-11"] == "<5" and true["2021-10"] == true["2021-11"] == 4
+    assert queries._round_base(pd.Series([8.0]), floor=5).iloc[0] == 10  # what a total over the two would show
+    rows = {r["period"]: r for r in _published(demo, "perception_vs_recorded", indicator=ind, area=ward)}
+    assert set(rows) == set(BUSY_SURVEYS)
+    for period in ("Autumn 2021", "2019/20", "2024/25 from May"):
+        r = rows[period]
+        assert (r["recorded_total"], r["recorded_monthly_mean"]) == ("", ""), period
+        assert r["recorded_note"] == (
+            "withheld (small numbers): below borough level totals are given for the latest complete financial year "
+            "and each plan cycle only, not for this period"
+        )
+        assert int(r["months_with_data"]) > 0  # months with data are public: the total is what is withheld
+    # the latest complete financial year's is the ward's published total for that year, as the Areas page has it
+    latest = {r["area_code"]: r["total"] for r in _published(demo, "ward_rates", indicator=ind)}[ward]
+    assert rows["2025/26"]["recorded_total"] == rows["2025 to 2026"]["recorded_total"] == latest
+    assert rows["2025/26"]["recorded_note"] == ""
+    assert rows["2025 to 2026"]["recorded_note"] == (
+        "small numbers: counts the months to 2026-03 only (the end of the latest complete financial year)"
+    )
+    assert rows["June 2023"]["recorded_total"] == months["2023-06"]  # one month: as the month is shown
+    # every ward's survey totals are over published periods or one month, and the borough's are all given, exactly
+    periods = _periods_published(demo, ind)
+    assert ("2025-04", "2026-03") in periods and ("2018-04", "2021-03") in periods
+    for code in demo.sql("SELECT area_code FROM areas WHERE area_type = 'ward'").area_code:
+        for r in _published(demo, "perception_vs_recorded", indicator=ind, area=code):
+            counted = (r["start_month"], min(r["end_month"], "2026-03"))
+            assert r["recorded_total"] == "" or counted in periods or counted[0] == counted[1], (code, r)
+    borough = _published(demo, "perception_vs_recorded", indicator=ind)
+    exact = _true(demo, "perception_vs_recorded", indicator=ind)
+    assert [r["recorded_total"] for r in borough] == [str(v) for v in exact.recorded_total]
+    assert all(r["recorded_note"] == "" for r in borough)
+
+
+def test_a_query_that_would_publish_a_ward_total_over_another_period_is_stopped(busy_wards):
+    """The one exit checks it too (fail closed): a ward row of a small-number indicator that carries a total over
+    a period that is not published is refused, whatever query makes it; a published period, one month, a period
+    running past the latest complete financial year to a published one, and the borough pass."""
+    demo, _ = busy_wards
+    q = queries.get("perception_vs_recorded")
+    bound = {"indicator": "missing_episodes", "area": "E05000791"}
+    row = {"source": "S", "period": "p", "months_in_period": 2, "months_with_data": 2, "recorded_total": 8,
+           "recorded_monthly_mean": 4.0, "recorded_note": None}  # fmt: skip
+
+    def frame(a: str, b: str) -> pd.DataFrame:
+        return pd.DataFrame([row | {"start_month": a, "end_month": b}])
+
+    for a, b in (("2021-10", "2021-11"), ("2019-04", "2020-03"), ("2025-05", "2026-09")):
+        with pytest.raises(queries.QueryError, match="not a period its ward totals are published for"):
+            queries.suppress(demo, q, bound, frame(a, b))
+    for a, b in (("2025-04", "2026-03"), ("2025-04", "2026-09"), ("2022-04", "2025-03"), ("2021-10", "2021-10")):
+        out = queries.suppress(demo, q, bound, frame(a, b))
+        assert out.recorded_total.tolist() == [10]  # published, rounded
+    assert (
+        queries.suppress(demo, q, {"indicator": "missing_episodes"}, frame("2021-10", "2021-11")).recorded_total[0] == 8
+    )
+    withheld = frame("2021-10", "2021-11").assign(recorded_total=None, recorded_monthly_mean=None)
+    assert queries.suppress(demo, q, bound, withheld).recorded_total.isna().all()  # a withheld total passes
 
 
 # --------------------------------------------------------------------------- derived figures of a published count

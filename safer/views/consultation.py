@@ -165,6 +165,8 @@ def consultation(store, source: str = "all", theme: str = "all", indicator_id: s
     if shown is not None:
         ind = inds.set_index("indicator_id").loc[indicator_id].to_dict() | {"indicator_id": indicator_id}
         pv = stats.survey_estimates(queries.run(store, "perception_vs_recorded", indicator=indicator_id))
+        if "recorded_note" in pv and pv["recorded_note"].isna().all():
+            pv = pv.drop(columns="recorded_note")  # the borough's: a note is for a ward's small numbers only
         if source != "all":  # the source and theme filters apply here too
             pv = pv[pv.source == source].reset_index(drop=True)
         if theme != "all" and "theme" in pv:

@@ -27,6 +27,7 @@ def trend_slide(store, indicator_id: str, area_code: str) -> View:
     """The months, the rolling mean, plan cycles and gaps: one story (the Trends page adds limits and events)."""
     v = trend(store, indicator_id, area_code)
     ind, m = v.data["indicator"], v.data["monthly"]
+    c = v.data["comparison"]
     fig = charts.trend_chart(
         m[["month", "value"]],
         m["rolling_12_mean"],
@@ -38,6 +39,7 @@ def trend_slide(store, indicator_id: str, area_code: str) -> View:
         v.meta.synthetic,
         suppressed=m["value_suppressed"] if "value_suppressed" in m else None,
         suppress_below=m.attrs.get("suppress_below"),
+        beside=(c.current_mean, c.previous_mean),  # the 12-month means read as the first sentence writes them
     )
     period = _period(*(m.month.iloc[[0, -1]] if len(m) else (None, None)))
     return View(

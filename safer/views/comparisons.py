@@ -604,22 +604,6 @@ def first_sentence(text) -> str:
     return ""
 
 
-def plain_sentences(store, indicator_id: str, area_code: str | None = None) -> list[str]:
-    """At most three plain sentences for a committee: the latest change, against the previous plan, and
-    the indicator's first caveat. The technical detail is in `method_sentences`."""
-    ind = indicator(store, indicator_id)
-    unit = str(ind["unit"])
-    out = [plain_verdict(in_family(store, "latest12", indicator_id, area_code), unit)]  # as the pages say it
-    try:
-        out.append(cycle_sentence(in_family(store, "cycle", indicator_id, area_code), unit))
-    except ExplainError:
-        pass
-    cav = first_sentence(ind.get("caveats"))
-    if cav:
-        out.append(cav)
-    return out[:3]
-
-
 def method_sentences(store, indicator_id: str, area_code: str | None = None) -> list[str]:
     """How each verdict was reached: the model, the months compared, the adjustment for many tests."""
     out = []

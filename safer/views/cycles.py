@@ -222,6 +222,8 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
             "comparisons": dict(verdict_lines),
             # each verdict in plain words, as a cabinet member first meets it; `sentences` give the figures
             "plain": list(plain.values()) + under_way,
+            # the same, by the plan cycle compared with the one before (a trend slide says the current one's)
+            "plain by cycle": plain,
             "with_figures": with_figures,
         },
     )

@@ -50,6 +50,6 @@ st.subheader("What partners, groups and events said")
 if v.data["said"].empty:
     st.info("No event or group inputs for this source and theme.")
 else:
-    ui.text_table(v.data["said"])
+    ui.text_table(v.data["said"], key="said", heading="Point raised", body="What was said")  # text on a phone
 ui.view_tables(v)
 ui.view_sources(v)

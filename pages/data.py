@@ -10,10 +10,18 @@ s = ui.store()
 with st.spinner("Checking every extract…"):
     v = views.catalogue(s, views.disk_fingerprint(s))
 files, problems = v.tables["extracts"], v.tables["validation problems"]
+published = v.data.get("published")  # a build published as Parquet: no data directory here to check
+on_disk = "as published" if published else "as on disk now"
+where = "the published build" if published else "the data directory"
 
 # ----------------------------------------------------------------------------- store status
 st.subheader("What the dashboard is showing")
-if ui.building_notice(s):
+if published:
+    st.info(
+        ui.md_escape(published["said"]) + "  \nA newer build is published with `python -m safer build --parquet DIR`.",
+        icon=":material/inventory_2:",
+    )
+elif ui.building_notice(s):
     pass
 elif s.status.current:
     st.success(
@@ -30,7 +38,10 @@ else:
     )
 for col, (label, value) in zip(st.columns(3), v.data["counts"].items()):
     col.metric(label, value)
-st.caption(f"Data directory: {ui.md_escape(s.data_dir)}")  # a path's _ or * would otherwise format it
+if published:
+    st.caption(f"Published build: {ui.md_escape(published['path'])}")
+else:
+    st.caption(f"Data directory: {ui.md_escape(s.data_dir)}")  # a path's _ or * would otherwise format it
 if len(problems):
     st.markdown(
         "**Validation problems in the extracts on disk** (file, line and column; also listed by "
@@ -86,35 +97,80 @@ ui.table(
 ui.exports(
     {"extract coverage": coverage},
     {},
-    ui.meta("Data: " + "extract coverage", "as on disk now", "the data directory", {}),
+    ui.meta("Data: " + "extract coverage", on_disk, where, {}),
     cite=False,
 )
 
 # ----------------------------------------------------------------------------- every extract
-st.subheader("Every extract")
-st.caption(
-    "One row per file in the data directory: its rows, the first and last month (or year) its rows cover, "
-    "its size and last change (UTC), whether it passes the data contract (data/README.md), its source and "
-    "licence. Files with problems come first; their rows are counted as read, before checks."
-)
-ui.table(
-    v.data["extracts shown"],
-    column_order=["file", "rows", "first", "last", "status", "modified_utc", "size_bytes", "source", "licence", "kind"],
-    column_config={
-        "file": st.column_config.TextColumn("File", width="medium"),
-        "kind": "Contract entry",
-        "rows": st.column_config.NumberColumn("Rows", format="%d"),
-        "first": st.column_config.TextColumn("From", width=70),
-        "last": st.column_config.TextColumn("To", width=70),
-        "size_bytes": st.column_config.NumberColumn("Size (bytes)", format="%d"),
-        "modified_utc": "Last changed (UTC)",
-        "status": "Validation",
-        "source": "Source",
-        "licence": "Licence",
-    },
-)
+if published:
+    st.subheader("Every extract the published build was made from")
+    st.caption(
+        "One row per extract of the data directory the build was made from, as loaded: its rows (the police.uk "
+        "street files together, with how many files), the month it was last written, its source and licence. "
+        "Each was checked against the data contract (data/README.md) where the build was made; the files "
+        "themselves are not here."
+    )
+    ui.table(
+        v.data["extracts shown"],
+        column_order=["file", "files", "rows", "written_month", "status", "source", "licence"],
+        column_config={
+            "file": st.column_config.TextColumn("Extract", width="medium"),
+            "files": st.column_config.NumberColumn("Files", format="%d"),
+            "rows": st.column_config.NumberColumn("Rows", format="%d"),
+            "written_month": st.column_config.TextColumn("Last written", width=90),
+            "status": "Validation",
+            "source": "Source",
+            "licence": "Licence",
+        },
+    )
+    st.markdown("**The Parquet files served** (one per table of the build)")
+    ui.table(
+        v.tables["parquet files"],
+        column_config={
+            "file": st.column_config.TextColumn("File", width="medium"),
+            "size_bytes": st.column_config.NumberColumn("Size (bytes)", format="%d"),
+            "modified_utc": "Written (UTC)",
+        },
+    )
+else:
+    st.subheader("Every extract")
+    st.caption(
+        "One row per file in the data directory: its rows, the first and last month (or year) its rows cover, "
+        "its size and last change (UTC), whether it passes the data contract (data/README.md), its source and "
+        "licence. Files with problems come first; their rows are counted as read, before checks."
+    )
+    ui.table(
+        v.data["extracts shown"],
+        column_order=[
+            "file",
+            "rows",
+            "first",
+            "last",
+            "status",
+            "modified_utc",
+            "size_bytes",
+            "source",
+            "licence",
+            "kind",
+        ],
+        column_config={
+            "file": st.column_config.TextColumn("File", width="medium"),
+            "kind": "Contract entry",
+            "rows": st.column_config.NumberColumn("Rows", format="%d"),
+            "first": st.column_config.TextColumn("From", width=70),
+            "last": st.column_config.TextColumn("To", width=70),
+            "size_bytes": st.column_config.NumberColumn("Size (bytes)", format="%d"),
+            "modified_utc": "Last changed (UTC)",
+            "status": "Validation",
+            "source": "Source",
+            "licence": "Licence",
+        },
+    )
 ui.exports(
-    {"extracts": files}, {}, ui.meta("Data: " + "extracts", "as on disk now", "the data directory", {}), cite=False
+    {"extracts": files},
+    {},
+    ui.meta("Data: " + "extracts", on_disk, where, {}),
+    cite=False,
 )
 
 # ----------------------------------------------------------------------------- police.uk files
@@ -142,7 +198,7 @@ else:
     ui.exports(
         {"police.uk files": pol},
         {},
-        ui.meta("Data: " + "police.uk files", "as on disk now", "the data directory", {}),
+        ui.meta("Data: " + "police.uk files", on_disk, where, {}),
         cite=False,
     )
 
@@ -171,4 +227,6 @@ for line in v.data["recording changes"]:
 st.markdown("**Each indicator's caveats** (from indicators.csv)")
 for line in v.data["caveats"]:
     st.text(line)
-ui.stamp(v.data["period"], "the extracts in the data directory")
+ui.stamp(
+    v.data["period"], "the extracts " + ("the published build was made from" if published else "in the data directory")
+)

@@ -178,3 +178,56 @@ def _geojson_attribution(boundaries: contract.Boundaries | None) -> tuple[str, s
         return OWN_SOURCE, LICENCE_NOT_RECORDED
     licence = "Open Government Licence v3.0" if "Open Government Licence" in text else LICENCE_NOT_RECORDED
     return text, licence
+
+
+PUBLISHED_STATUS = "passed when built"  # a build is published only when every extract passed (`store.build`)
+
+
+def published_extracts(built: pd.DataFrame, boundaries: dict | None = None) -> pd.DataFrame:
+    """The extracts a build published as Parquet was made from (query `build_extracts`), as the Data page lists
+    them in place of the files on disk: file, kind, rows (data rows as loaded; the boundaries' features), files,
+    written_month (the month the file was last written), status, source and licence, found as for the files on
+    disk (`extract_files_info`). `boundaries`: the build's ward boundaries (GeoJSON), for their features and
+    attribution. Optional extracts the build did not have are left out, as absent optional files are there."""
+    rows = []
+    for r in built[built["in_build"].astype(bool)].to_dict("records"):
+        named = r.get("sources")
+        listed = None if named is None or isinstance(named, float) else _distinct(str(v) for v in named)  # NaN: none
+        source, licence = KNOWN_SOURCES.get(r["file"], (listed or OWN_SOURCE, LICENCE_NOT_RECORDED))
+        n = r["rows"]
+        if r["file"] == contract.BOUNDARIES:
+            text = str((boundaries or {}).get("attribution") or "")
+            source = text or OWN_SOURCE
+            licence = "Open Government Licence v3.0" if "Open Government Licence" in text else LICENCE_NOT_RECORDED
+            n = len((boundaries or {}).get("features") or []) or None
+        rows.append(
+            {
+                "file": r["file"],
+                "kind": r["file"],
+                "rows": n,
+                "files": r["files"],
+                "written_month": r["written_month"],
+                "status": PUBLISHED_STATUS,
+                "source": source,
+                "licence": licence,
+            }
+        )
+    df = pd.DataFrame(rows, columns=["file", "kind", "rows", "files", "written_month", "status", "source", "licence"])
+    df["rows"] = df["rows"].astype("Int64")
+    df["files"] = df["files"].astype("Int64")
+    return df
+
+
+def parquet_files_info(path: str | Path) -> pd.DataFrame:
+    """The Parquet files of a published build (one per table): file, size_bytes, modified_utc (ISO 8601)."""
+    out = []
+    for f in sorted(Path(path).glob("*.parquet")):
+        st = f.stat()
+        out.append(
+            {
+                "file": f.name,
+                "size_bytes": st.st_size,
+                "modified_utc": _dt.datetime.fromtimestamp(st.st_mtime, _dt.UTC).isoformat(timespec="seconds"),
+            }
+        )
+    return pd.DataFrame(out, columns=["file", "size_bytes", "modified_utc"])

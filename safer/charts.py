@@ -509,6 +509,7 @@ def trend_chart(
     synthetic: bool,
     suppressed: pd.Series | None = None,
     suppress_below: int | None = None,
+    beside: tuple = (),
 ) -> go.Figure:
     """Monthly counts over time with plan cycles, gaps, events and control limits, drawn in layers:
 
@@ -519,7 +520,9 @@ def trend_chart(
       (`_event_layer`, numbered by `numbered_events`);
     * ``limits`` (from ``verdicts.control_limits``): stepped dashed lines per phase, months beyond them
       marked with a diamond (above) or a triangle (below) (`_limits_layer`);
-    * ``rolling``: the 12-month rolling mean, dash-dot orange (`_rolling_layer`);
+    * ``rolling``: the 12-month rolling mean, dash-dot orange (`_rolling_layer`), each month's mean written as it
+      reads beside ``beside``, the means the sentence beside the chart gives (the verdict's: the latest 12 months
+      and the same months a year before, `fmt.number_beside`), so the latest month's mean is the sentence's;
     * the monthly values on top: line and markers, gaps left open (``connectgaps=False``).
     """
     area_name = text(area_name)
@@ -542,7 +545,7 @@ def trend_chart(
     _gap_layer(fig, df, hidden)
     _event_layer(fig, numbered_events(events, first_m, last_m))
     _limits_layer(fig, df, limits)
-    _rolling_layer(fig, monthly, rolling)
+    _rolling_layer(fig, monthly, rolling, beside)
     unit = _unit(indicator)
     fig.add_trace(
         go.Scatter(
@@ -969,9 +972,10 @@ def _limits_layer(fig: go.Figure, df: pd.DataFrame, limits: pd.DataFrame | None)
             )
 
 
-def _rolling_layer(fig: go.Figure, monthly: pd.DataFrame, rolling: pd.Series | None) -> None:
+def _rolling_layer(fig: go.Figure, monthly: pd.DataFrame, rolling: pd.Series | None, beside: tuple = ()) -> None:
     """The 12-month rolling mean (aligned with `monthly`'s rows); drawn only where it has values, so the
-    legend never lists a line that is not there."""
+    legend never lists a line that is not there. Its hover writes each mean as it reads beside `beside` (the
+    means of the sentence beside the chart, `fmt.number_beside`)."""
     if rolling is None:
         return
     r = pd.to_numeric(pd.Series(list(rolling)), errors="coerce")
@@ -992,7 +996,8 @@ def _rolling_layer(fig: go.Figure, monthly: pd.DataFrame, rolling: pd.Series | N
             connectgaps=False,
             line=dict(color="#C17A00", width=3.5, dash="dashdot"),
             legendrank=10,
-            hovertemplate="%{x|%b %Y}: 12-month mean %{y:,.1f}<extra></extra>",
+            customdata=["" if _isnan(v) else fmt.number_beside(v, *beside) for v in frame["r"]],
+            hovertemplate="%{x|%b %Y}: 12-month mean %{customdata}<extra></extra>",
         )
     )
 
@@ -1115,7 +1120,14 @@ def _cycle_row_px(label_lines: int) -> int:
     return CYCLE_ROW + CYCLE_LABEL_LINE * max(0, label_lines - 3)
 
 
-def cycle_means_chart(comparison: pd.DataFrame, indicator: dict, synthetic: bool) -> go.Figure:
+def _mean_words(v, decimals: int) -> str:
+    """A plan cycle's mean as its bar, its hover and the chart in words write it ('no data' for none)."""
+    return "no data" if _isnan(v) else fmt.number(v, decimals)
+
+
+def cycle_means_chart(
+    comparison: pd.DataFrame, indicator: dict, synthetic: bool, decimals: int | None = None
+) -> go.Figure:
     """Bars of each plan cycle's monthly mean with 95% CI error bars.
 
     ``comparison`` is the output of ``stats.compare_cycles``. When the counts are
@@ -1123,6 +1135,9 @@ def cycle_means_chart(comparison: pd.DataFrame, indicator: dict, synthetic: bool
     (``ci_low_adjusted``/``ci_high_adjusted``) so that they agree with the test
     behind the verdict; the caption says which interval is shown. Each bar
     is labelled with its mean and 'N of M months with data'.
+
+    ``decimals``: how the means are written, as the sentences beside the chart write them (the view works it out
+    over every mean it shows, `fmt.shared_decimals`); by default shared by the bars, which are read side by side.
     """
     label = _label(indicator)
     comp = comparison.reset_index(drop=True)
@@ -1132,15 +1147,14 @@ def cycle_means_chart(comparison: pd.DataFrame, indicator: dict, synthetic: bool
     means = pd.to_numeric(comp["monthly_mean"], errors="coerce")
     lo = pd.to_numeric(comp[lo_col], errors="coerce")
     hi = pd.to_numeric(comp[hi_col], errors="coerce")
+    d = fmt.shared_decimals(*means) if decimals is None else decimals
     cids = comp["cycle_id"].astype(str).tolist()
     plus = _num_list(hi - means)
     minus = _num_list(means - lo)
     hover = []
     for i, row in comp.iterrows():
-        h = (
-            f"{cids[i]}: {_fmt(means[i], 1)} a month (95% CI {_fmt(lo[i], 1)} to {_fmt(hi[i], 1)})"
-            f"<br>{cycle_months_words(row)}"
-        )
+        ends = "no data to no data" if _isnan(lo[i]) or _isnan(hi[i]) else " to ".join(fmt.numbers(lo[i], hi[i]))
+        h = f"{cids[i]}: {_mean_words(means[i], d)} a month (95% CI {ends})<br>{cycle_months_words(row)}"
         if "rate_ratio" in comp and not _isnan(row.get("rate_ratio")):
             p = "" if _isnan(row.get("p_adjusted")) else f", {fmt.p_value(row['p_adjusted'])}"  # withheld in a ward
             h += (
@@ -1180,7 +1194,7 @@ def cycle_means_chart(comparison: pd.DataFrame, indicator: dict, synthetic: bool
                 else f"<b>{'Withheld (small numbers)' if hidden else 'No data'}</b> · {months}"
             )
         else:
-            txt = f"<b>{_fmt(means[i], 1)}</b> a month<br>{months}"
+            txt = f"<b>{_mean_words(means[i], d)}</b> a month<br>{months}"
         label_lines = max(label_lines, txt.count("<br>") + 1)
         fig.add_annotation(  # above its bar, from the left edge: never over another bar's label at any width
             x=0,
@@ -1578,13 +1592,15 @@ def _gap_sentence(df: pd.DataFrame, withheld) -> str:
     return f" {n_missing} of {len(df)} months have no data ({'; '.join(parts)}); they are shown as gaps, not zero."
 
 
-def describe_cycles(comparison: pd.DataFrame, indicator: dict) -> str:
-    """A text alternative to ``cycle_means_chart``, from the output of ``stats.compare_cycles``."""
+def describe_cycles(comparison: pd.DataFrame, indicator: dict, decimals: int | None = None) -> str:
+    """A text alternative to ``cycle_means_chart``, from the output of ``stats.compare_cycles``, its means
+    written as the chart writes them (``decimals``, as there)."""
     label = _words(indicator, "label")
     unit = _words(indicator, "unit")
     comp = comparison.reset_index(drop=True)
     if comp.empty:
         return f"{label}: no plan cycles to compare."
+    d = fmt.shared_decimals(*pd.to_numeric(comp["monthly_mean"], errors="coerce")) if decimals is None else decimals
     parts = []
     for r in comp.itertuples():
         mwd = 0 if _isnan(r.months_with_data) else int(r.months_with_data)
@@ -1593,7 +1609,7 @@ def describe_cycles(comparison: pd.DataFrame, indicator: dict) -> str:
         elif mwd == 0 or _isnan(r.monthly_mean):
             parts.append(f"{r.cycle_id}: no months with data")
         else:
-            parts.append(f"{r.cycle_id}: {_fmt(r.monthly_mean, 1)} ({cycle_months_words(r._asdict())})")
+            parts.append(f"{r.cycle_id}: {_mean_words(r.monthly_mean, d)} ({cycle_months_words(r._asdict())})")
     s = f"{label}, average{' ' + unit if unit else ''} per month in each plan cycle: " + "; ".join(parts) + "."
     if "change_vs_previous_pct" in comp and len(comp) >= 2:
         last = comp.iloc[-1]
@@ -1782,7 +1798,8 @@ def perception_chart(survey: pd.DataFrame, monthly: pd.DataFrame, indicator: dic
                 showlegend=first,
                 legendgroup="steps",
                 hovertemplate=(
-                    f"{r.period}: {float(m):,.1f} a month ({int(r.months_with_data)} of "
+                    # as the sentence beside the chart writes it (views.consultation), one decimal place
+                    f"{r.period}: {fmt.number(m, 1)} a month ({int(r.months_with_data)} of "
                     f"{int(r.months_in_period)} months with data)<extra></extra>"
                 ),
             ),

@@ -114,12 +114,26 @@ def number(x, decimals: int | None = None) -> str:
     return f"{v:,.{decimals}f}"
 
 
+def shared_decimals(*xs) -> int:
+    """The decimals of counts or means read side by side (`numbers`): none when every one is 100 or more or a
+    whole number (or no value), else one. A view that shows the same means in a chart and in its sentences
+    works this out once over all of them and writes each with `number(x, decimals)`, so a bar labelled 748
+    is never 747.6 in the sentence beside it."""
+    vs = [finite_or_none(x) for x in xs]
+    return 0 if all(v is None or abs(v) >= 100 or float(v).is_integer() for v in vs) else 1
+
+
 def numbers(*xs) -> list[str]:
     """Counts or means read side by side, with the same decimals: '26.0' against '21.8', not '26' against '21.8'
     (`number` alone drops the decimal of a whole number and of anything from 100)."""
-    vs = [finite_or_none(x) for x in xs]
-    whole = all(v is None or abs(v) >= 100 or float(v).is_integer() for v in vs)
-    return [number(x, 0 if whole else 1) for x in xs]
+    decimals = shared_decimals(*xs)
+    return [number(x, decimals) for x in xs]
+
+
+def number_beside(x, *others) -> str:
+    """`x` as it reads beside `others` (`numbers`): a mean on a chart written as the sentence beside the chart
+    writes its means, so the chart's 26.0 is the sentence's '26.0 against 21.8', not '26'."""
+    return numbers(x, *others)[0]
 
 
 def percent_change(x, decimals: int = 1) -> str:

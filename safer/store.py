@@ -446,6 +446,8 @@ class Status:
 class Store:
     """The built database for one data directory. Thread-safe: a cursor per query."""
 
+    published: dict | None = None  # a build served from Parquet says where it came from (`ParquetStore`)
+
     def __init__(self, data_dir: str | os.PathLike | None = None, cache: str | os.PathLike | None = None):
         self.data_dir = config.data_dir(data_dir)
         self.cache = Path(cache) if cache else config.cache_dir(self.data_dir)
@@ -701,6 +703,15 @@ class ParquetStore:
         self.status = Status(self.path, serving=self.path, fingerprint=meta.get("fingerprint"), current=True)
         self.status.built_at = meta.get("built_at")
         self.status.warnings = json.loads(meta.get("warnings", "[]"))
+        # where the build came from: the Data page says so, and lists the extracts it was made from (query
+        # build_extracts), not the files of this folder, which is not a data directory
+        self.published = {
+            "path": str(self.path),
+            "data_dir": meta.get("data_dir"),
+            "built_at": meta.get("built_at"),
+            "files_checked": meta.get("files_checked"),
+            "rows_checked": meta.get("rows_checked"),
+        }
 
     def refresh(self) -> Status:
         return self.status  # a published build does not change under its readers

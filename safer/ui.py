@@ -523,13 +523,53 @@ def table(df: pd.DataFrame, column_order: list[str] | None = None, column_config
     st.dataframe(out, hide_index=True, width="stretch", column_order=order, column_config=shown, placeholder="–")
 
 
-def text_table(df: pd.DataFrame) -> None:
+# A table of words laid out as text on a phone (`text_table` with a key): its grid is shown from 640 px wide, its
+# rows as paragraphs below that (a grid of six columns of words scrolled sideways on a 390 px phone). Constant
+# CSS only: no text from the data or the URL goes into it.
+NARROW_TEXT_CSS = """<style>
+[class*="st-key-text_rows_"] { display: none; }
+@media (max-width: 639px) {
+  [class*="st-key-text_grid_"] { display: none; }
+  [class*="st-key-text_rows_"] { display: flex; }
+}
+</style>"""
+
+
+def text_table(df: pd.DataFrame, key: str | None = None, heading: str | None = None, body: str | None = None) -> None:
     """A small table of words (a few rows, long cells) that wraps its text to the page's width instead of cutting
     it: `st.table`, which reads each cell as markdown, so every cell from an extract is kept literal
-    (`md_escape`) and missing cells are blank."""
+    (`md_escape`) and missing cells are blank.
+
+    With a `key`, on a screen narrower than 640 px (a phone) the same rows are text instead of a grid, one
+    paragraph each: its `heading` column in bold, its `body` column, then every other column as "Column: value"
+    in small type, so nothing scrolls sideways (`NARROW_TEXT_CSS`)."""
     cells = df.fillna("").astype(str).map(md_escape)
     cells.columns = [md_escape(c) for c in cells.columns]
-    st.table(cells.style.hide(axis="index"))
+    if key is None:
+        st.table(cells.style.hide(axis="index"))
+        return
+    st.html(NARROW_TEXT_CSS)
+    with st.container(key=f"text_grid_{key}"):
+        st.table(cells.style.hide(axis="index"))
+    with st.container(key=f"text_rows_{key}"):
+        st.markdown("\n\n".join(_text_row(row, heading, body) for row in df.to_dict("records")))
+
+
+def _text_row(row: dict, heading: str | None, body: str | None) -> str:
+    """One row of `text_table` as a paragraph of markdown, every value from an extract kept literal."""
+    lines = []
+    if heading is not None and not fmt.is_missing(row.get(heading)) and str(row[heading]).strip():
+        lines.append(f"**{md_escape(row[heading])}**")
+    if body is not None and not fmt.is_missing(row.get(body)) and str(row[body]).strip():
+        lines.append(md_escape(row[body]))
+    rest = [
+        f"{md_escape(c)}: {md_escape(v)}"
+        for c, v in row.items()
+        if c not in (heading, body) and not fmt.is_missing(v) and str(v).strip()
+    ]
+    if rest:
+        lines.append(small(" · ".join(rest)))
+    return "  \n".join(lines)
 
 
 _SHOWN: OrderedDict[tuple, tuple] = OrderedDict()  # (id of a table or figure, how) -> (weakref to it, what is shown)

@@ -109,12 +109,14 @@ def test_the_step_is_kept_within_the_slides():
 
 def test_slide_sentences_come_from_the_same_view_as_the_chart(store, tmp_path):
     from safer import views
-    from safer.views import comparisons
 
     b = briefing.load("test-briefing", write(tmp_path, GOOD))
     s1 = briefing.build_slide(store, b, 1)
-    # seven months: no year before to compare with, so no verdict is guessed
-    assert s1.sentences == comparisons.plain_sentences(store, "asb", None)
+    # seven months: no year before to compare with, so no verdict is guessed; each sentence as its page says it
+    assert s1.sentences[:2] == [
+        views.trend(store, "asb", None).data["plain"],
+        views.cycle_comparison(store, "asb", None).data["plain by cycle"]["c3"],  # the plan under way
+    ]
     assert s1.sentences[0].startswith("Not enough data to say whether it changed")
     assert s1.meta.period == "2020-01 to 2020-07" and s1.meta.data_version == store.version
     assert s1.stamp == (f"Data period: 2020-01 to 2020-07 · Source: police.uk · Data version {store.version}")
@@ -340,5 +342,45 @@ def test_a_plan_cycles_slide_says_what_its_page_says_in_the_page_s_words():
         # the cycle under way counts its months so far beside its chart, as its bar does (it said "18 of 36")
         assert "2025-28: " in v.data["described"]["cycles lined up chart"]
         assert "18 of 18 months so far with data" in v.data["described"]["cycles lined up chart"]
+    finally:
+        store.close()
+
+
+def test_a_trend_slide_says_both_verdicts_in_the_pages_plain_words(demo_env):
+    """A trend slide's first sentence was the Trends page's plain words ("That fall is within the usual ups and
+    downs of these figures, so it could be chance alone") and its second the analysts' ("Against the previous plan
+    (first 18 months of each cycle): 163 against 176 crimes a month (−7.5%; −8.4% per resident), no clear
+    change."): two voices on one screen (an outside audit). Both are now said as their pages say them, the second
+    as the Plan cycles page says it, with its figures written as that page writes them, and the shipped trend
+    slides stay short enough for a 1280x720 projector (the browser test measures that)."""
+    from safer import views
+    from safer.store import Store
+    from safer.views import comparisons, slides
+
+    store = Store(demo_env)
+    try:
+        code = comparisons.partnership_area(store)
+        now = comparisons.current_cycle_id(store)
+        for iid in comparisons.indicators(store).indicator_id:
+            slide = slides.trend_slide(store, iid, code)
+            latest, against = slide.sentences[:2]
+            assert latest == views.trend(store, iid, code).data["plain"]
+            cycles = views.cycle_comparison(store, iid, code)
+            page = dict(zip(cycles.data["comparisons"], cycles.data["plain"]))  # the Plan cycles page's bullets
+            assert against == page[now], (iid, against)
+            # one voice, the plain verdict's: against what is usual (months a year apart; plan cycles' yearly moves),
+            # no bracketed change, no bare verdict word at the end
+            assert comparisons.USUAL_UPS_AND_DOWNS in latest and comparisons.USUAL_YEARLY_MOVES in against, iid
+            for sentence in (latest, against):
+                assert "(−" not in sentence and "(+" not in sentence, (iid, sentence)
+                assert not sentence.endswith((", no clear change.", "beyond what chance would give.")), sentence
+            assert len(slide.sentences) == 3 and slide.sentences[2] == comparisons.first_sentence(
+                comparisons.indicator(store, iid)["caveats"]
+            )
+        b = briefing.load(NAME)
+        for step, spec in enumerate(b.slides, start=1):
+            if spec.page == "trends":
+                text = " ".join(briefing.build_slide(store, b, step).sentences)
+                assert len(text) <= 580, (spec.title, len(text))  # 571 characters end 24 px above a 720 screen's edge
     finally:
         store.close()

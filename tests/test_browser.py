@@ -349,6 +349,66 @@ def test_no_chart_text_overlaps_or_is_cut_at_desktop_projector_and_phone_sizes(d
     )
 
 
+SAID_JS = """() => {
+  const h = [...document.querySelectorAll('[data-testid="stMain"] h3')]
+    .find(e => e.innerText.includes('What partners, groups and events said'));
+  if (!h) return null;
+  const shown = [];  // what the page draws under the heading, to the next heading or expander
+  let el = h.closest('[data-testid="stElementContainer"]').nextElementSibling;
+  while (el && !el.querySelector('h3, [data-testid="stExpander"]')) {
+    if (el.getBoundingClientRect().height > 0) shown.push(el);
+    el = el.nextElementSibling;
+  }
+  const vw = document.documentElement.clientWidth, wide = [];
+  for (const e of shown) for (const d of [e, ...e.querySelectorAll('*')]) {
+    const r = d.getBoundingClientRect(), ox = getComputedStyle(d).overflowX;
+    if (!r.width) continue;
+    if (r.right > vw + 1) wide.push(`${d.tagName}.${d.className}: right edge ${Math.round(r.right)} px of ${vw}`);
+    else if (['auto', 'scroll'].includes(ox) && d.scrollWidth > d.clientWidth + 1)
+      wide.push(`${d.tagName}.${d.className}: scrolls sideways, ${d.scrollWidth} px in ${d.clientWidth}`);
+  }
+  return {text: shown.map(e => e.innerText).join('\\n'), wide: wide.slice(0, 8), vw,
+          grid: shown.some(e => e.querySelector('table')), page: document.documentElement.scrollWidth};
+}"""
+
+
+def test_what_partners_said_reads_on_a_phone_without_sideways_scroll(dashboard, browser, capsys):
+    """The Consultation page's "What partners, groups and events said" was a grid of six columns of words: on a
+    390x844 phone it scrolled sideways (an outside audit). On a phone each row is now a paragraph (the point raised,
+    what was said, then its source, kind, period and theme); on a desktop and a projector it stays a grid. At each
+    size everything said in consultation.csv is on the screen, and nothing under the heading runs past the
+    screen's edge or scrolls sideways."""
+    with open(bs.PROJECT / "data" / "consultation.csv", newline="", encoding="utf-8") as f:
+        said = [r for r in csv.DictReader(f) if r["source_type"] != "survey"]
+    assert said
+    out = []
+    for w, h in ((390, 844), (1440, 900), (1920, 1080)):
+        ctx = browser.new_context(viewport={"width": w, "height": h})
+        ctx.set_default_timeout(TIMEOUT_MS)
+        _watch_requests(ctx, dashboard.url)
+        try:
+            page = open_page(ctx, f"{dashboard.url}/consultation")
+            assert_no_exception(page)
+            got = page.evaluate(SAID_JS)
+            assert got is not None, "no heading 'What partners, groups and events said'"
+            assert not got["wide"], (f"{w}x{h}", got["wide"])
+            assert got["page"] <= got["vw"], (f"{w}x{h}", got)
+            text = " ".join(got["text"].split())
+            for r in said:  # every point raised and what was said, with its source, as written
+                for value in (r["question"], r["summary"], r["source"]):
+                    assert " ".join(value.split()) in text, (f"{w}x{h}", value)
+            assert got["grid"] == (w >= 640), (f"{w}x{h}", "a grid" if got["grid"] else "text")
+            page.locator("h3", has_text="What partners, groups and events said").scroll_into_view_if_needed()
+            page.screenshot(path=str(bs.ARTIFACTS / f"consultation-said-{w}x{h}.png"))
+            out.append(
+                f"{w}x{h}: {'grid' if got['grid'] else 'text'}, {len(said)} rows, nothing wider than {got['vw']} px"
+            )
+            page.close()
+        finally:
+            ctx.close()
+    _say(capsys, "what partners said: " + "; ".join(out))
+
+
 # --------------------------------------------------------------------------- links and downloads
 
 

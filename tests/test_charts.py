@@ -455,7 +455,9 @@ def test_describe_cycles():
     )
     text = charts.describe_cycles(comp, IND)
     assert text.startswith("Recorded ASB incidents, average incidents per month in each plan cycle:")
-    assert "2018-21: 747.6 (18 of 36 months with data)" in text
+    # the means read side by side, as the bars' labels and the sentences beside them write them (fmt.numbers)
+    assert "2018-21: 748 (18 of 36 months with data)" in text and "2022-25: 513 (" in text
+    assert "2018-21: 747.6 (18 of 36" in charts.describe_cycles(comp, IND, decimals=1)  # as the view says
     assert "2025-28: no months with data" in text
     assert "against" not in text  # the last cycle has no change to report
     text = charts.describe_cycles(comp.iloc[:2], IND)

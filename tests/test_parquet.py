@@ -101,3 +101,60 @@ def test_a_second_process_serving_parquet_draws_the_ward_map_from_the_build(demo
     assert got == {"wards": 21, "attribution": views.areas(s, "burglary").data["attribution"]}
     assert got["attribution"].startswith("Ward boundaries: ONS")
     s.close()
+
+
+def test_the_data_page_of_a_published_build_says_what_it_serves_not_missing_files(demo_env, tmp_path, monkeypatch):
+    """Served from Parquet, the Data page checked the published folder as if it were a data directory: every
+    extract "missing (required)", "10 errors", "0 CSV extracts", and "Current: built ... from the extracts now on
+    disk" (an outside audit). It now says which build it serves (the folder, the data version, when and from which
+    data directory it was built) and lists the extracts that build was made from, each with its rows as loaded:
+    the rows the data directory's own catalogue counts."""
+    from test_pages import open_page
+
+    from safer import catalog, ui
+    from safer.store import publish_parquet
+
+    s = Store(demo_env)
+    out = publish_parquet(s, tmp_path / "pub")
+    on_disk = views.catalogue(s, views.disk_fingerprint(s))
+    p = ParquetStore(out)
+    v = views.catalogue(p, views.disk_fingerprint(p))
+    files = v.tables["extracts"].set_index("file")
+    assert v.tables["validation problems"].empty
+    assert not files["status"].str.contains("missing").any() and set(files["status"]) == {catalog.PUBLISHED_STATUS}
+    disk = on_disk.tables["extracts"]
+    police = disk[disk["kind"] == "police_uk/"]
+    others = disk[disk["kind"] != "police_uk/"].set_index("file")
+    assert set(files.index) == set(others.index) | {"police_uk/"}  # every extract of the data directory, no other
+    for name, r in others.iterrows():  # rows as loaded are the rows on disk; sources and licences as found there
+        assert (files.loc[name, "rows"], files.loc[name, "source"], files.loc[name, "licence"]) == (
+            r["rows"],
+            r["source"],
+            r["licence"],
+        ), name
+    assert (files.loc["police_uk/", "rows"], files.loc["police_uk/", "files"]) == (police["rows"].sum(), len(police))
+    assert files.loc["police_uk/", "licence"] == "Open Government Licence v3.0"
+    assert list(v.data["counts"].values())[:2] == list(on_disk.data["counts"].values())[:2]  # CSV files, data rows
+    said = v.data["published"]
+    assert (said["path"], said["version"], said["built_at"], said["data_dir"]) == (
+        str(out),
+        s.version,
+        s.status.built_at,
+        str(demo_env),
+    )
+    assert set(v.tables["parquet files"]["file"]) == {f.name for f in out.glob("*.parquet")}
+
+    monkeypatch.setenv("SAFER_PARQUET", str(out))  # the page, served from the published build
+    at = open_page("pages/data.py")
+    assert not at.exception, [e.value for e in at.exception]
+    info = " ".join(str(e.value) for e in at.info)
+    for words in ("Serving a build published as Parquet", s.version, ui.md_escape(str(demo_env))):
+        assert words in info, (words, info)
+    shown = [str(x) for df in at.dataframe for x in df.value.to_numpy().ravel()]
+    assert not any("missing (required)" in x or "required file is missing" in x for x in shown)
+    assert "partner_monthly.csv" in shown and "police_uk/" in shown
+    assert not any("extracts now on disk" in str(e.value) for e in at.success)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["CSV extracts in the build"] == on_disk.data["counts"]["CSV extracts"] != "0"
+    p.close()
+    s.close()

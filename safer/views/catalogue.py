@@ -7,18 +7,24 @@ import pandas as pd
 from .. import catalog, contract, fmt, queries
 from ..store import fingerprint
 from .base import View, cached, stamp
+from .wards import boundaries
 
 
 def disk_fingerprint(store) -> str:
     """The fingerprint of the extracts now on disk (which differs from the served build's when they broke): the
     one the store's last check of the disk found (`Store.refresh`, at most once a second from the dashboard),
-    else worked out now."""
+    else worked out now. A build published as Parquet has no extracts on disk here and does not change: its own."""
+    if store.published:
+        return str(store.status.fingerprint)
     return getattr(store, "disk_fingerprint", None) or fingerprint(store.data_dir)
 
 
 @cached
 def catalogue(store, disk_fingerprint: str) -> View:
-    """The catalogue and the validation problems of the files on disk (recomputed when a file changes)."""
+    """The catalogue and the validation problems of the files on disk (recomputed when a file changes); for a
+    build published as Parquet, what it was made from and where (`_published`)."""
+    if store.published:
+        return _published(store)
     report = contract.validate(store.data_dir, cache_dir=getattr(store, "police_cache", None))
     problems = pd.DataFrame(
         [
@@ -42,7 +48,6 @@ def catalogue(store, disk_fingerprint: str) -> View:
         "Data rows": f"{int(csv['rows'].fillna(0).sum()):,}",
         "Validation problems": f"{fmt.plural(n_err, 'error')}, {fmt.plural(n_warn, 'warning')}",
     }
-    with_data = coverage.first_month.notna().any()
     return View(
         name="catalogue",
         title=meta.title,
@@ -66,17 +71,94 @@ def catalogue(store, disk_fingerprint: str) -> View:
             "extracts shown": files.sort_values("status", key=lambda c: c.eq("ok"), kind="stable").fillna(
                 {"first": "—", "last": "—"}
             ),
-            "coverage shown": coverage.fillna({"missing_ranges": "none", "incomplete_months": "none"}),
-            "police totals": _police_totals(police),
-            "recording changes": _recording_changes(queries.run(store, "recording_changes")),
-            "caveats": [
-                f"{r.label} ({r.indicator_id}): "
-                + (r.caveats if isinstance(r.caveats, str) and r.caveats else "None recorded.")
-                for r in queries.run(store, "indicators").itertuples()
-            ],
-            "period": f"{coverage.first_month.min()} to {coverage.last_month.max()}" if with_data else "no data",
-        },
+        }
+        | _about_the_build(store, coverage, police),
     )
+
+
+def _published(store) -> View:
+    """The Data page's view of a build published as Parquet (`python -m safer build --parquet DIR`) and served
+    unchanged by another process: its folder is not a data directory, so its files are not checked against the
+    data contract (every extract would read "missing"). It lists the extracts the build was made from (query
+    `build_extracts`), with the data directory and time it was built from and what was checked there."""
+    origin = store.published
+    geo, _attribution = boundaries(store)
+    files = catalog.published_extracts(queries.run(store, "build_extracts"), geo)
+    coverage = queries.run(store, "extract_coverage")
+    police = queries.run(store, "police_uk_files")
+    parquet = catalog.parquet_files_info(origin["path"])
+    problems = pd.DataFrame(columns=["file", "line", "column", "severity", "problem"])
+    meta = stamp(
+        store,
+        "Data: the published build, what it was made from, its coverage",
+        "as published",
+        f"the build published at {origin['path']}",
+    )
+    # counted as for a data directory: every CSV file, the police.uk street files one by one, and their rows
+    csv = files[files["file"].str.endswith(".csv") | files["file"].eq("police_uk/")]
+    checked = [
+        f"{int(origin[k]):,} {w}" for k, w in (("files_checked", "files"), ("rows_checked", "rows")) if origin.get(k)
+    ]
+    warnings = len(store.status.warnings)
+    return View(
+        name="catalogue",
+        title=meta.title,
+        question="Where does every figure come from, what period does it cover, and what is missing?",
+        meta=meta,
+        tables={
+            "extracts": files,
+            "validation problems": problems,
+            "extract coverage": coverage,
+            "police.uk files": police,
+            "parquet files": parquet,
+        },
+        queries=[
+            "python -m safer query build_extracts",
+            "python -m safer query extract_coverage",
+            "python -m safer query police_uk_files",
+        ],
+        data={
+            "published": {
+                "path": origin["path"],
+                "version": store.version,
+                "built_at": origin.get("built_at"),
+                "data_dir": origin.get("data_dir"),
+                "said": (
+                    f"Serving a build published as Parquet, from {origin['path']}: data version {store.version}, "
+                    f"built {origin.get('built_at') or 'at an unrecorded time'} (UTC) from the data directory "
+                    f"{origin.get('data_dir') or '(not recorded)'}"
+                    + (f", where {' and '.join(checked)} were checked against the data contract" if checked else "")
+                    + ". It does not change while this dashboard serves it. Below: the extracts it was made from, "
+                    "as loaded."
+                ),
+            },
+            "disk_fingerprint": str(store.status.fingerprint),
+            "counts": {
+                "CSV extracts in the build": f"{int(csv['files'].sum()):,}",
+                "Data rows": f"{int(csv['rows'].fillna(0).sum()):,}",
+                "Validation": "passed when built" + (f", {fmt.plural(warnings, 'warning')}" if warnings else ""),
+            },
+            "extracts shown": files,
+        }
+        | _about_the_build(store, coverage, police),
+    )
+
+
+def _about_the_build(store, coverage: pd.DataFrame, police: pd.DataFrame) -> dict:
+    """What the Data page shows of the build being served, from the files on disk or published: coverage,
+    police.uk totals, recording changes, each indicator's caveats and the period."""
+    with_data = coverage.first_month.notna().any()
+    return {
+        "coverage shown": coverage.fillna({"missing_ranges": "none", "incomplete_months": "none"}),
+        "police totals": _police_totals(police),
+        "recording changes": _recording_changes(queries.run(store, "recording_changes")),
+        "caveats": [
+            f"{r.label} ({r.indicator_id}): "
+            + (r.caveats if isinstance(r.caveats, str) and r.caveats else "None recorded.")
+            for r in queries.run(store, "indicators").itertuples()
+        ],
+        "period": f"{coverage.first_month.min()} to {coverage.last_month.max()}" if with_data else "no data",
+    }
 
 
 def _police_totals(pol: pd.DataFrame) -> dict | None:

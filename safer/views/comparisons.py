@@ -497,13 +497,15 @@ def _share(pct: float, per: str = "") -> str:
     return f"{fmt.percent_change(pct).lstrip('+−')} {'more' if pct > 0 else 'fewer'}" + (f" per {per}" if per else "")
 
 
-def plain_verdict(c: verdicts.Comparison, unit: str, what: str | None = None) -> str:
+def plain_verdict(c: verdicts.Comparison, unit: str, what: str | None = None, decimals: int | None = None) -> str:
     """A verdict as a cabinet member first meets it, in plain words: what was compared, whether the change is
     bigger than the ups and downs the indicator usually has, and how strong the evidence is. No model, test or
     p-value: those are in `method_line` (and `Comparison.method`, `explain`, the exports and the SIA pack).
     `what` names what was compared where the caller says it better ("2025-28 against the plan before (...)").
     Where residents changed, the change per resident (what was tested) is said whenever it reads differently from
-    the counts'; months left out of the test, or missing from it, are named."""
+    the counts'; months left out of the test, or missing from it, are named. `decimals`: how its two means are
+    written where its view shows them beside others (a chart's), as `fmt.shared_decimals` over all of them gives;
+    by default as the two read side by side (`fmt.numbers`)."""
     v = c.shown_verdict
     if v == "not enough data":
         return f"Not enough data to say whether it changed: {c.note}."
@@ -525,7 +527,10 @@ def plain_verdict(c: verdicts.Comparison, unit: str, what: str | None = None) ->
             return head + f"{_against_usual(c, False)}, so {_what_it_could_be(c)}."
         return head + f"{_against_usual(c, True)}: {_which_way(v)}, {_more_than(c)}."
     pct, per = c.change_pct, c.per_resident_change_pct
-    cur, prev = fmt.numbers(c.current_mean, c.previous_mean)
+    if decimals is None:
+        cur, prev = fmt.numbers(c.current_mean, c.previous_mean)
+    else:
+        cur, prev = fmt.number(c.current_mean, decimals), fmt.number(c.previous_mean, decimals)
     if pct is None or not math.isfinite(pct):
         size = f"{cur} {unit} a month against {prev}"
         moved = "That change"
@@ -597,22 +602,6 @@ def first_sentence(text) -> str:
         if sentence and "synthetic" not in sentence.lower():
             return sentence + "."
     return ""
-
-
-def plain_sentences(store, indicator_id: str, area_code: str | None = None) -> list[str]:
-    """At most three plain sentences for a committee: the latest change, against the previous plan, and
-    the indicator's first caveat. The technical detail is in `method_sentences`."""
-    ind = indicator(store, indicator_id)
-    unit = str(ind["unit"])
-    out = [plain_verdict(in_family(store, "latest12", indicator_id, area_code), unit)]  # as the pages say it
-    try:
-        out.append(cycle_sentence(in_family(store, "cycle", indicator_id, area_code), unit))
-    except ExplainError:
-        pass
-    cav = first_sentence(ind.get("caveats"))
-    if cav:
-        out.append(cav)
-    return out[:3]
 
 
 def method_sentences(store, indicator_id: str, area_code: str | None = None) -> list[str]:

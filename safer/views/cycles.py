@@ -112,7 +112,12 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
         rows.append(row)
     comparison = pd.DataFrame(rows)
     comparison.attrs = summary.attrs
-    means_fig = charts.cycle_means_chart(comparison, ind, synthetic)
+    # Every mean the view shows (the bars, and each verdict's two) is written with the same decimals: the bar
+    # labelled 747.6 was "748" in the sentence beside it
+    bars = comparison["monthly_mean"].tolist() if len(comparison) else []
+    shown_means = [m for _cid, c in verdict_lines for m in (c.current_mean, c.previous_mean)]
+    decimals = fmt.shared_decimals(*bars, *shown_means)
+    means_fig = charts.cycle_means_chart(comparison, ind, synthetic, decimals)
     lines_fig = charts.cycle_lines_chart(months, ind, synthetic)
     sentences = []
     for cid, c in verdict_lines:
@@ -121,17 +126,16 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
         elif hide:
             sentences.append(f"{cid} against the plan before ({c.basis.split(', ', 1)[-1]}): {c.shown_verdict}.")
         else:
-            cur, prev = fmt.numbers(c.current_mean, c.previous_mean)
+            cur, prev = fmt.number(c.current_mean, decimals), fmt.number(c.previous_mean, decimals)
             sentence = (
                 f"{cid} against the plan before ({c.basis.split(', ', 1)[-1]}): "
                 f"{cur} against {prev} {ind['unit']} a month, {comparisons.change_words(c)}: {c.shown_verdict}."
             )
             ids = list(comparison["cycle_id"])
-            bars = comparison["monthly_mean"].tolist()
             i = ids.index(cid) if cid in ids else -1
-            if i > 0 and fmt.numbers(bars[i], bars[i - 1]) != fmt.numbers(c.current_mean, c.previous_mean):
+            now, before = (fmt.number(bars[i], decimals), fmt.number(bars[i - 1], decimals)) if i > 0 else ("", "")
+            if i > 0 and (now, before) != (cur, prev):
                 # the bars are whole cycles so far, the verdict the months both have: say which is which
-                now, before = fmt.numbers(bars[i], bars[i - 1])
                 sentence += (
                     f" The bars show each cycle's mean over all its months with data ({now} and {before}); the "
                     "verdict compares only the calendar months both cycles have."
@@ -144,6 +148,12 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
         if r["months_not_yet"]
     ]
     with_figures = list(sentences)  # each verdict with its means and change, beside the method
+    plain = {
+        cid: comparisons.plain_verdict(
+            c, str(ind["unit"]), what=f"{cid} against the plan before ({c.basis.split(', ', 1)[-1]})", decimals=decimals
+        )
+        for cid, c in verdict_lines
+    }
     sentences += under_way
     table = pd.DataFrame(
         {
@@ -206,18 +216,14 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
             "area": a,
             # each chart in words, by the figure's name (beside the chart, and a slide's alternative text)
             "described": {
-                "cycle means chart": charts.describe_cycles(comparison, ind),
+                "cycle means chart": charts.describe_cycles(comparison, ind, decimals),
                 "cycles lined up chart": charts.describe_cycle_months(months, ind, last),
             },
             "comparisons": dict(verdict_lines),
             # each verdict in plain words, as a cabinet member first meets it; `sentences` give the figures
-            "plain": [
-                comparisons.plain_verdict(
-                    c, str(ind["unit"]), what=f"{cid} against the plan before ({c.basis.split(', ', 1)[-1]})"
-                )
-                for cid, c in verdict_lines
-            ]
-            + under_way,
+            "plain": list(plain.values()) + under_way,
+            # the same, by the plan cycle compared with the one before (a trend slide says the current one's)
+            "plain by cycle": plain,
             "with_figures": with_figures,
         },
     )

@@ -155,7 +155,10 @@ def overview(store, cycle: str | None = None) -> View:
             headline = "Withheld"
             metric_label = "small numbers"
         else:
-            headline = fmt.number(float(window.mean())) if len(window) else "No data"
+            # written as the verdict beside it writes its means: the card said "26" above "26.0 reports a month"
+            headline = (
+                fmt.number_beside(float(window.mean()), c.current_mean, c.previous_mean) if len(window) else "No data"
+            )
             if len(window) and not stats.enough_months(len(window), 12):
                 metric_label += f" ({len(window)} months only)"  # a few months' mean is not the year's: say so
         both = len(c.current_months) + len(c.left_out)

@@ -25,10 +25,9 @@ BOTH_TRUE = (
 )
 
 
-def _num(x, unit: str = "") -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "no data"
-    return fmt.number(x, 1) + (f" {unit}" if unit else "")
+def _nums(*xs) -> list[str]:
+    """Means read side by side (`fmt.numbers`), 'no data' for none."""
+    return ["no data" if fmt.is_missing(x) else s for x, s in zip(xs, fmt.numbers(*xs))]
 
 
 def _progress(a: dict) -> str:
@@ -57,10 +56,12 @@ def priorities(store) -> View:
         )
         a = t | a
         latest = fmt.period_label(a["latest_first_month"], a["latest_last_month"])
+        # the three means are read side by side, and the latest is the Overview card's figure for the same months:
+        # written with the same rule (fmt.numbers), not "418.8" here beside "419" there
+        now, base, goal = _nums(a["latest_mean"], a["baseline_monthly_mean"], a["target_monthly_mean"])
         a["card_line"] = (
-            f"Latest {_num(a['latest_mean'])} a month ({latest}"
-            f", {a['latest_months_with_data']} of 12 months with data) · baseline {_num(a['baseline_monthly_mean'])}"
-            f" · target {_num(a['target_monthly_mean'])} · progress {_progress(a)}"
+            f"Latest {now} a month ({latest}, {a['latest_months_with_data']} of 12 months with data) · baseline "
+            f"{base} · target {goal} · progress {_progress(a)}"
         )
         lo, hi = a.get("progress_low", math.nan), a.get("progress_high", math.nan)
         a["interval_line"] = (

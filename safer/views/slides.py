@@ -22,11 +22,32 @@ def _period(first, last) -> str:
     return f"{first} to {last}" if isinstance(first, str) and isinstance(last, str) else "no data"
 
 
+def plain_sentences(store, indicator_id: str, area_code: str | None = None) -> list[str]:
+    """A trend slide's words, at most three, each as its page says it in plain words (`comparisons.plain_verdict`):
+    the latest 12 months against the same months a year before (the Trends page's), the current plan against the
+    one before (the Plan cycles page's, with its figures as that page writes them), and the indicator's first
+    caveat. The figures and the method are one click away (`comparisons.method_sentences`)."""
+    v = trend(store, indicator_id, area_code)
+    out = [v.data["plain"]]
+    try:
+        cid = comparisons.current_cycle_id(store, indicator_id)
+        said = cycle_comparison(store, indicator_id, area_code).data["plain by cycle"].get(cid)
+    except comparisons.ExplainError:
+        said = None
+    if said:
+        out.append(said)
+    cav = comparisons.first_sentence(v.data["indicator"].get("caveats"))
+    if cav:
+        out.append(cav)
+    return out[:3]
+
+
 @cached
 def trend_slide(store, indicator_id: str, area_code: str) -> View:
     """The months, the rolling mean, plan cycles and gaps: one story (the Trends page adds limits and events)."""
     v = trend(store, indicator_id, area_code)
     ind, m = v.data["indicator"], v.data["monthly"]
+    c = v.data["comparison"]
     fig = charts.trend_chart(
         m[["month", "value"]],
         m["rolling_12_mean"],
@@ -38,6 +59,7 @@ def trend_slide(store, indicator_id: str, area_code: str) -> View:
         v.meta.synthetic,
         suppressed=m["value_suppressed"] if "value_suppressed" in m else None,
         suppress_below=m.attrs.get("suppress_below"),
+        beside=(c.current_mean, c.previous_mean),  # the 12-month means read as the first sentence writes them
     )
     period = _period(*(m.month.iloc[[0, -1]] if len(m) else (None, None)))
     return View(
@@ -46,7 +68,7 @@ def trend_slide(store, indicator_id: str, area_code: str) -> View:
         question=v.question,
         meta=stamp(store, v.title, period, str(ind["source"]), {"indicator": indicator_id, "area": area_code}),
         figures={"chart": fig},
-        sentences=comparisons.plain_sentences(store, indicator_id, area_code),
+        sentences=plain_sentences(store, indicator_id, area_code),
         detail=comparisons.method_sentences(store, indicator_id, area_code),
         queries=v.queries,
         data={"alt": v.sentences[1], "y_title": f"{str(ind['unit']).capitalize()} per month"},

@@ -73,6 +73,7 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
         rounded = comparisons.withheld(store, indicator_id, code)
         source = monthly[["month", "value"]] if rounded else comparisons.true_monthly(store, indicator_id, code)
         limits = verdicts.control_limits(source, cycles, comparisons.data_end(store))
+    c = comparisons.in_family(store, "latest12", indicator_id, code)
     fig = charts.trend_chart(
         monthly[["month", "value"]],
         monthly["rolling_12_mean"],
@@ -84,9 +85,9 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
         bool(p["synthetic"]),
         suppressed=suppressed,
         suppress_below=monthly.attrs.get("suppress_below"),
+        beside=(c.current_mean, c.previous_mean),  # the 12-month means read as the verdict's sentence writes them
     )
     marked = charts.numbered_events(events, monthly.month.iloc[0], monthly.month.iloc[-1]) if len(monthly) else None
-    c = comparisons.in_family(store, "latest12", indicator_id, code)
     cut = comparisons.horizon(store, indicator_id, code)
     if cut is not None and len(monthly) and cut < str(monthly.month.iloc[-1]):
         notes.append(

@@ -49,4 +49,4 @@ SELECT source, period, strftime(start_month, '%Y-%m') AS start_month, strftime(e
                || ' only (the end of the latest complete financial year)'
        END AS recorded_note
 FROM counted
-ORDER BY question, answer, start_month
+ORDER BY question, answer, start_month, end_month, source, period

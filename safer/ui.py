@@ -60,11 +60,11 @@ def _warm_in_background(s) -> threading.Thread | None:
 
     def work():
         try:
-            views.warm(s)
+            views.warm(s, each=_prepare_figures)
             # then what nobody has asked for yet, giving way to the sessions being served (and to anything
             # else on the machine); a session never waits for it (`views.give_way`)
             views.give_way()
-            views.warm_next(s)
+            views.warm_next(s, each=_prepare_figures)
         except Exception:  # noqa: BLE001 - a page computes its own view (and shows its error) on demand
             pass
 
@@ -162,7 +162,7 @@ def _lazy_scripts() -> tuple[str, ...]:
 
 
 def prefetch_parts() -> None:
-    """Once a session, when the browser is idle after its first page: load the scripts `LAZY_PARTS` name and
+    """Once a session, when its first page is drawn and the browser idle: load the scripts `LAZY_PARTS` name and
     the code font, so the first visit to another page draws at once. The script is fixed text (no value from
     an extract or the address), and the scripts it loads are Streamlit's own, from this server."""
     if st.session_state.get("_parts_prefetched") or not _lazy_scripts():
@@ -176,7 +176,16 @@ def prefetch_parts() -> None:
         "const base = index.src.replace(/[^/]*$/, '');"
         f"const load = () => {{ for (const n of {names}) import(base + n).catch(() => {{}});"
         " if (document.fonts) document.fonts.load(\"1em 'Source Code Pro'\").catch(() => {}); };"
-        "(window.requestIdleCallback || ((f) => setTimeout(f, 500)))(load, {timeout: 2000});"
+        # once the first page's run has ended and every chart has drawn its traces, when the browser is next idle:
+        # started any earlier, they held up the first page (a new session's Overview settled 0.4 s later)
+        "const drawn = () => Array.from(document.querySelectorAll('[data-testid=\"stPlotlyChart\"]'))"
+        ".every((c) => c.querySelector('svg.main-svg g.trace'));"
+        "const idle = window.requestIdleCallback || ((f) => setTimeout(f, 200));"
+        "const wait = () => { const app = document.querySelector('[data-testid=\"stApp\"]');"
+        " if (app && app.dataset.testScriptState === 'notRunning' && drawn()"
+        " && !document.querySelector('[data-testid=\"stStatusWidget\"]')) idle(load, {timeout: 1000});"
+        " else setTimeout(wait, 100); };"
+        "wait();"
         "})()</script>",
         unsafe_allow_javascript=True,
     )
@@ -655,11 +664,28 @@ def view_sources(v) -> None:
             st.code("\n".join(v.queries), language=None, wrap_lines=True)  # plain: highlighting fails contrast
 
 
+def _lifted(fig) -> tuple:
+    """`charts.lift_title(fig)`, made once per figure (20-30 ms a chart, the most of a page's first run)."""
+    return _once_per_object(fig, "lift_title", lambda: charts.lift_title(fig))
+
+
+def _prepare_figures(view) -> None:
+    """Each figure of a view as `chart` shows it, made ahead by the warm-up thread for the default views, so the
+    first visit to a page does not make it."""
+    data = getattr(view, "data", None) or {}
+    maps = [x for x in data.values() if isinstance(x, charts.go.Figure)]  # a figure kept in data (the Areas map)
+    for fig in [*(getattr(view, "figures", None) or {}).values(), *maps]:
+        try:
+            _lifted(fig)
+        except Exception:  # noqa: BLE001 - the page then makes it (and shows its error) as before
+            pass
+
+
 def chart(fig, **kw) -> None:
     """A view's chart on the page: its title (bold) and subtitle (a caption) as the page's own text, which wraps to
     the screen's width, above the figure drawn without them (`charts.lift_title`); exports keep the figure whole.
     `kw` goes to `st.plotly_chart`."""
-    title, subtitle, shown = _once_per_object(fig, "lift_title", lambda: charts.lift_title(fig))  # 20-30 ms a chart
+    title, subtitle, shown = _lifted(fig)
     if title:
         st.markdown(f"**{md_escape(title)}**")
     if subtitle:

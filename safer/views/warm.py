@@ -88,32 +88,34 @@ def default_indicator_and_area(store) -> tuple[str | None, str | None]:
     return str(first["indicator_id"]), default_area(store, first)
 
 
-def warm(store) -> list[str]:
-    """Compute the default view of every page (and the lists its widgets need); returns what was computed."""
+def warm(store, each: Callable[[object], object] | None = None) -> list[str]:
+    """Compute the default view of every page (and the lists its widgets need); returns what was computed.
+    `each(view)` is called with every view made, for its caller to prepare how it is shown (`safer.ui`)."""
     done = []
+    shown = each or (lambda v: v)
     for name in PAGE_QUERIES:
         table(store, name)
         done.append(name)
     cycle_choices(store)
-    overview(store, default_cycle(store))
+    shown(overview(store, default_cycle(store)))
     done.append("overview")
     iid, area = default_indicator_and_area(store)
     if iid is not None:
-        trend(store, iid, area)
-        cycle_comparison(store, iid, area)
+        shown(trend(store, iid, area))
+        shown(cycle_comparison(store, iid, area))
         options, _labels = area_periods(store)
-        areas(store, iid, options[0])
+        shown(areas(store, iid, options[0]))
         done += ["trend", "cycle_comparison", "areas"]
     _ids, _names, gid = group_choices(store)
     inds = comparator_indicators(store, gid)
     if gid is not None and len(inds):
-        compare(store, str(inds.indicator_id.iloc[0]), gid)
+        shown(compare(store, str(inds.indicator_id.iloc[0]), gid))
         done.append("compare")
-    priorities(store)
-    scrutiny(store)
+    shown(priorities(store))
+    shown(scrutiny(store))
     sources, _themes, linked = consultation_choices(store)
     if sources:
-        consultation(store, "all", "all", str(linked.indicator_id.iloc[0]) if len(linked) else None)
+        shown(consultation(store, "all", "all", str(linked.indicator_id.iloc[0]) if len(linked) else None))
         done.append("consultation")
     catalogue(store, disk_fingerprint(store))
     done += ["priorities", "scrutiny", "catalogue"]
@@ -173,12 +175,17 @@ def _rest(seconds: float) -> None:
 
 
 def warm_next(
-    store, wait: Callable[[], None] | None = None, rest: float = REST, sleep: Callable[[float], None] = _rest
+    store,
+    wait: Callable[[], None] | None = None,
+    rest: float = REST,
+    sleep: Callable[[float], None] = _rest,
+    each: Callable[[object], object] | None = None,
 ) -> int:
     """Compute `next_views`, calling `wait` (by default: until no script run is going) before each and resting
     `rest` times its own time after it; returns how many were computed. A view already in the cache costs a
     look-up. It stops between two views when the process is shutting down (a stopped dashboard exits at once,
-    not when the warm-up has finished: that was up to 40 s after Ctrl+C or a service manager's SIGTERM)."""
+    not when the warm-up has finished: that was up to 40 s after Ctrl+C or a service manager's SIGTERM).
+    `each(view)` as in `warm`."""
     wait = wait or ACTIVITY.wait_idle
     n = 0
     for make in next_views(store):
@@ -186,7 +193,9 @@ def warm_next(
             break
         wait()
         t0 = time.monotonic()
-        make()
+        view = make()
+        if each is not None:
+            each(view)
         if rest:
             sleep(rest * (time.monotonic() - t0))
         n += 1

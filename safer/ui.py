@@ -174,8 +174,10 @@ def prefetch_parts() -> None:
         "const index = document.querySelector('script[type=module][src*=\"/static/js/index.\"]');"
         "if (!index) return;"
         "const base = index.src.replace(/[^/]*$/, '');"
-        f"const load = () => {{ for (const n of {names}) import(base + n).catch(() => {{}});"
-        " if (document.fonts) document.fonts.load(\"1em 'Source Code Pro'\").catch(() => {}); };"
+        # when every script and what it imports is in, the page says so (data-safer-parts="loaded", for tests)
+        f"const load = () => {{ const all = {names}.map((n) => import(base + n));"
+        " if (document.fonts) all.push(document.fonts.load(\"1em 'Source Code Pro'\"));"
+        " Promise.allSettled(all).then(() => { document.documentElement.dataset.saferParts = 'loaded'; }); };"
         # once the first page's run has ended and every chart has drawn its traces, when the browser is next idle:
         # started any earlier, they held up the first page (a new session's Overview settled 0.4 s later)
         "const drawn = () => Array.from(document.querySelectorAll('[data-testid=\"stPlotlyChart\"]'))"

@@ -453,11 +453,9 @@ def test_a_session_s_first_visit_to_a_page_finds_its_elements_scripts_already_lo
     names = ui._lazy_scripts()
     assert {n.split(".")[0] for n in names} == set(ui.LAZY_PARTS), names  # every part found in this Streamlit
     page = open_page(context, dashboard.url + "/", 1)
-    page.wait_for_function(  # the scripts, and the code font's file
-        "(names) => names.every(n => performance.getEntriesByType('resource').some(e => e.name.includes(n)))",
-        arg=[*names, "/SourceCodeVF-Upright."],
-        timeout=TIMEOUT_MS,
-    )
+    page.wait_for_function("() => document.documentElement.dataset.saferParts === 'loaded'", timeout=TIMEOUT_MS)
+    loaded = page.evaluate("() => performance.getEntriesByType('resource').map(e => e.name)")
+    assert all(any(n in u for u in loaded) for n in [*names, "/SourceCodeVF-Upright."]), loaded  # and the font
     fetched: list[str] = []
     page.on("request", lambda r: fetched.append(r.url))
     for path, charts in (("trends", 1), ("priorities", 0), ("consultation", 1)):

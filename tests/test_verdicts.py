@@ -1247,6 +1247,10 @@ def test_a_plan_cycles_verdict_is_judged_against_yearly_moves_not_called_chance(
     ), worse
     for c in (_plain_case(p_value=0.29, verdict="no clear change", **kw), fam, _plain_case(verdict="better", **kw)):
         assert "chance alone" not in cmp.plain_verdict(c, "x").replace("turn up by chance", "")
+    # the SIA pack's sentence for the plan against the one before says the same
+    assert cmp.cycle_sentence(_plain_case(verdict="better", **kw), "reports").endswith(
+        "(−16.7%), better, more than these figures' usual yearly moves."
+    ), cmp.cycle_sentence(_plain_case(verdict="better", **kw), "reports")
     # a year apart: chance, as before
     assert cmp.plain_verdict(_plain_case(p_value=0.3, verdict="no clear change"), "x").endswith(
         "within the usual ups and downs of these figures, so it could be chance alone."

@@ -588,7 +588,8 @@ def cycle_sentence(c: verdicts.Comparison, unit: str) -> str:
     if c.current_mean is None:
         return f"Against the previous plan ({basis}): {v}."
     change = change_words(c)
-    tail = "no clear change" if v == "no clear change" else f"{v}, beyond what chance would give"
+    # judged against how much yearly levels move, not chance alone (`_against_usual`)
+    tail = "no clear change" if v == "no clear change" else f"{v}, more than {USUAL_YEARLY_MOVES}"
     cur, prev = fmt.numbers(c.current_mean, c.previous_mean)
     return f"Against the previous plan ({basis}): {cur} against {prev} {unit} a month ({change}), {tail}."
 

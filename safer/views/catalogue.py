@@ -48,23 +48,11 @@ def catalogue(store, disk_fingerprint: str) -> View:
         "Data rows": f"{int(csv['rows'].fillna(0).sum()):,}",
         "Validation problems": f"{fmt.plural(n_err, 'error')}, {fmt.plural(n_warn, 'warning')}",
     }
-    return View(
-        name="catalogue",
-        title=meta.title,
-        question="Where does every figure come from, what period does it cover, and what is missing?",
-        meta=meta,
-        tables={
-            "extracts": files,
-            "validation problems": problems,
-            "extract coverage": coverage,
-            "police.uk files": police,
-        },
-        queries=[
-            "python -m safer validate",
-            "python -m safer query extract_coverage",
-            "python -m safer query police_uk_files",
-        ],
-        data={
+    return _view(
+        meta,
+        {"extracts": files, "validation problems": problems, "extract coverage": coverage, "police.uk files": police},
+        ["python -m safer validate", "python -m safer query extract_coverage", "python -m safer query police_uk_files"],
+        {
             "disk_fingerprint": disk_fingerprint,
             "counts": counts,
             # as shown: files with problems first (then in contract order), no empty cells
@@ -73,6 +61,19 @@ def catalogue(store, disk_fingerprint: str) -> View:
             ),
         }
         | _about_the_build(store, coverage, police),
+    )
+
+
+def _view(meta, tables: dict, commands: list[str], data: dict) -> View:
+    """The Data page's view, of a data directory or of a published build."""
+    return View(
+        name="catalogue",
+        title=meta.title,
+        question="Where does every figure come from, what period does it cover, and what is missing?",
+        meta=meta,
+        tables=tables,
+        queries=commands,
+        data=data,
     )
 
 
@@ -100,24 +101,21 @@ def _published(store) -> View:
         f"{int(origin[k]):,} {w}" for k, w in (("files_checked", "files"), ("rows_checked", "rows")) if origin.get(k)
     ]
     warnings = len(store.status.warnings)
-    return View(
-        name="catalogue",
-        title=meta.title,
-        question="Where does every figure come from, what period does it cover, and what is missing?",
-        meta=meta,
-        tables={
+    return _view(
+        meta,
+        {
             "extracts": files,
             "validation problems": problems,
             "extract coverage": coverage,
             "police.uk files": police,
             "parquet files": parquet,
         },
-        queries=[
+        [
             "python -m safer query build_extracts",
             "python -m safer query extract_coverage",
             "python -m safer query police_uk_files",
         ],
-        data={
+        {
             "published": {
                 "path": origin["path"],
                 "version": store.version,

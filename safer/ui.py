@@ -153,12 +153,18 @@ def end_run() -> None:
 LAZY_PARTS = ("Selectbox", "Table", "DataFrame", "remark-emoji")
 
 
-@functools.lru_cache(maxsize=1)
-def _lazy_scripts() -> tuple[str, ...]:
+STREAMLIT_JS = Path(st.__file__).parent / "static" / "static" / "js"
+# what a name put into the prefetch's script may be: letters, digits, '.', '_', '-' (no quote, '<' or '/')
+SCRIPT_NAME = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.js")
+
+
+@functools.lru_cache(maxsize=4)
+def _lazy_scripts(js: Path = STREAMLIT_JS) -> tuple[str, ...]:
     """The file names of `LAZY_PARTS` in the installed Streamlit's build (their names carry a content hash, so
-    they are looked up, not written here); none where its build is laid out otherwise."""
-    js = Path(st.__file__).parent / "static" / "static" / "js"
-    return tuple(sorted(f.name for part in LAZY_PARTS for f in js.glob(f"{part}.*.js")))
+    they are looked up, not written here); none where its build is laid out otherwise. Only names of the shape
+    `Part.hash.js` are kept: they go into a script (`prefetch_parts`), and no other text may."""
+    found = (f.name for part in LAZY_PARTS for f in js.glob(f"{part}.*.js"))
+    return tuple(sorted(n for n in found if SCRIPT_NAME.fullmatch(n)))
 
 
 def prefetch_parts() -> None:

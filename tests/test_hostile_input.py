@@ -698,3 +698,18 @@ def test_a_police_download_that_is_not_read_is_named_in_a_warning_not_left_out_s
     status = s.refresh()
     assert status.current and f"police_uk/{name}:0: -: warning: {contract.NOT_READ}" in status.warnings
     s.close()
+
+
+def test_the_prefetch_script_takes_only_plain_script_names(tmp_path):
+    """`ui.prefetch_parts` writes the names of Streamlit's own script files into a script run in the page: a name
+    that could close the string or the tag (a quote, '<', '/') is never put there, whatever the folder holds; the
+    installed Streamlit's names are all of the plain shape."""
+    from safer import ui
+
+    names = ["Selectbox.7rsxE6LC.js", "Table.CGMoNb2f.js", 'Table.x"+alert(1)+".js', "DataFrame.<script>.js",
+             "Selectbox.a b.js", "remark-emoji.CE8lxIK6.js"]  # fmt: skip
+    for n in names:
+        (tmp_path / n).write_text("")
+    assert ui._lazy_scripts(tmp_path) == ("Selectbox.7rsxE6LC.js", "Table.CGMoNb2f.js", "remark-emoji.CE8lxIK6.js")
+    installed = ui._lazy_scripts()
+    assert installed and all(ui.SCRIPT_NAME.fullmatch(n) for n in installed), installed

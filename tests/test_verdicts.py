@@ -1330,3 +1330,34 @@ def test_means_read_side_by_side_share_their_decimals():
     from safer.views import comparisons
 
     assert "26.0 reports a month against 21.8, 19.3% more" in comparisons.plain_verdict(c, "reports")
+
+
+def test_an_overview_card_says_against_the_previous_plan_as_the_sia_pack_does(demo_env):
+    """The Overview card's "Against the previous plan" line said a bare verdict word ("−21.3%, better.") where the
+    SIA pack and the Plan cycles page say what it was judged against (these figures' usual yearly moves): two
+    wordings of one verdict (a new user's audit). The card's line is now the pack's sentence without the two means
+    (the card shows its figures), from one function."""
+    from safer import views
+    from safer.store import Store
+    from safer.views import comparisons as cmp
+
+    store = Store(demo_env)
+    try:
+        cycle = views.default_cycle(store)
+        for card in views.overview(store, cycle).data["cards"]:
+            c = cmp.in_family(store, "cycle", card.indicator_id, cmp.partnership_area(store), cycle_id=cycle)
+            pack = cmp.cycle_sentence(c, card.unit)
+            assert card.cycle_line == cmp.cycle_sentence(c), card.cycle_line
+            basis = c.basis.split(", ", 1)[-1]
+            assert card.cycle_line.startswith(f"Against the previous plan ({basis}): "), card.cycle_line
+            said = {
+                "no clear change": f"no clear change, within {cmp.USUAL_YEARLY_MOVES}.",
+                "better": f"better, more than {cmp.USUAL_YEARLY_MOVES}.",
+                "worse": f"worse, more than {cmp.USUAL_YEARLY_MOVES}.",
+                "up": f"up, more than {cmp.USUAL_YEARLY_MOVES}.",
+                "down": f"down, more than {cmp.USUAL_YEARLY_MOVES}.",
+            }[c.shown_verdict]
+            assert card.cycle_line.endswith(f"{said[:-1]} ({cmp.change_words(c)})."), card.cycle_line
+            assert pack.endswith(f"({cmp.change_words(c)}), {said}"), pack  # the pack's, with its two means
+    finally:
+        store.close()

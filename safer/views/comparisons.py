@@ -579,19 +579,30 @@ PER_PLURAL = {"resident": "residents", "child": "children"}
 PER_APART = 2.0
 
 
-def cycle_sentence(c: verdicts.Comparison, unit: str) -> str:
-    """The current plan cycle against the one before, in one plain sentence."""
+def cycle_sentence(c: verdicts.Comparison, unit: str | None = None) -> str:
+    """The current plan cycle against the one before, in one plain sentence: with its two means in `unit` a month
+    (the SIA pack), or, without a unit, the change alone (an Overview card's line, where the card shows the
+    figures). Either way it says what the change was judged against (`_against_usual`): these figures' yearly moves."""
     basis = c.basis.split(", ", 1)[-1] if c.basis else ""
     v = c.shown_verdict
     if v == "not enough data":
         return f"Against the previous plan: not enough data to say ({c.note})."
-    if c.current_mean is None:
-        return f"Against the previous plan ({basis}): {v}."
-    change = change_words(c)
-    # judged against how much yearly levels move, not chance alone (`_against_usual`)
-    tail = "no clear change" if v == "no clear change" else f"{v}, more than {USUAL_YEARLY_MOVES}"
+    tail = (
+        f"no clear change, within {USUAL_YEARLY_MOVES}"
+        if v == "no clear change"
+        else f"{v}, more than {USUAL_YEARLY_MOVES}"
+    )
+    if c.current_mean is None:  # withheld (small numbers): the verdict word only
+        return f"Against the previous plan ({basis}): {tail}."
+    change = change_words(c) if c.change_pct is not None and math.isfinite(c.change_pct) else ""
+    if unit is None:
+        return f"Against the previous plan ({basis}): {tail}" + (f" ({change})." if change else ".")
     cur, prev = fmt.numbers(c.current_mean, c.previous_mean)
-    return f"Against the previous plan ({basis}): {cur} against {prev} {unit} a month ({change}), {tail}."
+    return (
+        f"Against the previous plan ({basis}): {cur} against {prev} {unit} a month"
+        + (f" ({change})" if change else "")
+        + f", {tail}."
+    )
 
 
 def first_sentence(text) -> str:

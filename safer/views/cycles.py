@@ -224,6 +224,7 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
             "plain": list(plain.values()) + under_way,
             # the same, by the plan cycle compared with the one before (a trend slide says the current one's)
             "plain by cycle": plain,
+            "under way": under_way,  # the notes on a cycle's months not yet happened (the last of "plain")
             "with_figures": with_figures,
         },
     )

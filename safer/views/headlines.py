@@ -175,7 +175,7 @@ def overview(store, cycle: str | None = None) -> View:
             else c.note or "no change can be worked out"
         )
         detail = comparisons.method_line(c)
-        cycle_line = _cycle_line(cyc_c)
+        cycle_line = comparisons.cycle_sentence(cyc_c)
         if end:
             monthly = monthly[monthly["month"] <= end]
         cards.append(
@@ -272,11 +272,3 @@ HOW_CARDS_COMPARE = (
     "Several indicators are looked at together, so a change has to be clearer than it would alone to count as "
     "real. How each verdict was worked out is one click away on its card."
 )
-
-
-def _cycle_line(c: verdicts.Comparison) -> str:
-    if c.verdict == "not enough data":
-        return f"Against the previous plan: not enough data ({c.note})."
-    basis = c.basis.split(", ", 1)[-1]
-    change = f"{comparisons.change_words(c)}, " if c.change_pct is not None else ""
-    return f"Against the previous plan ({basis}): {change}{c.shown_verdict}."

@@ -17,6 +17,24 @@ from .consultation import consultation, perception_period
 from .cycles import cycle_comparison
 from .trends import trend
 
+# Characters of a slide's sentences that fit under its chart on a 1280x720 projector in the briefing's type (571
+# ended 24 px above the screen's edge; anti-social behaviour's 643 ran 27 px under it): the browser test measures it
+SLIDE_TEXT = 580
+
+
+def fit(sentences: list[str], order: list[int]) -> tuple[list[str], list[str]]:
+    """A slide's sentences that fit `SLIDE_TEXT`, taken in order of importance (`order`: their positions, the most
+    important first; the first is always kept) and shown in their own order; and the rest, which the slide puts
+    first in its "How this was worked out", one click away, so nothing is lost from the screen's story."""
+    keep, used = set(), 0
+    for i in order:
+        n = len(sentences[i]) + (1 if keep else 0)
+        if not keep or used + n <= SLIDE_TEXT:
+            keep.add(i)
+            used += n
+    shown = [x for i, x in enumerate(sentences) if i in keep]
+    return shown, [sentences[i] for i in order if i not in keep]
+
 
 def _period(first, last) -> str:
     return f"{first} to {last}" if isinstance(first, str) and isinstance(last, str) else "no data"
@@ -26,7 +44,8 @@ def plain_sentences(store, indicator_id: str, area_code: str | None = None) -> l
     """A trend slide's words, at most three, each as its page says it in plain words (`comparisons.plain_verdict`):
     the latest 12 months against the same months a year before (the Trends page's), the current plan against the
     one before (the Plan cycles page's, with its figures as that page writes them), and the indicator's first
-    caveat. The figures and the method are one click away (`comparisons.method_sentences`)."""
+    caveat. The figures and the method are one click away (`comparisons.method_sentences`). The slide shows those
+    that fit its screen (`fit`): the caveat before the plan cycles', which have a slide of their own."""
     v = trend(store, indicator_id, area_code)
     out = [v.data["plain"]]
     try:
@@ -62,14 +81,17 @@ def trend_slide(store, indicator_id: str, area_code: str) -> View:
         beside=(c.current_mean, c.previous_mean),  # the 12-month means read as the first sentence writes them
     )
     period = _period(*(m.month.iloc[[0, -1]] if len(m) else (None, None)))
+    said = plain_sentences(store, indicator_id, area_code)
+    # the latest 12 months, then the caveat (how to read them), then the plan against the one before
+    shown, left = fit(said, [0, 2, 1] if len(said) == 3 else list(range(len(said))))
     return View(
         name="trend_slide",
         title=v.title,
         question=v.question,
         meta=stamp(store, v.title, period, str(ind["source"]), {"indicator": indicator_id, "area": area_code}),
         figures={"chart": fig},
-        sentences=plain_sentences(store, indicator_id, area_code),
-        detail=comparisons.method_sentences(store, indicator_id, area_code),
+        sentences=shown,
+        detail=left + comparisons.method_sentences(store, indicator_id, area_code),
         queries=v.queries,
         data={"alt": v.sentences[1], "y_title": f"{str(ind['unit']).capitalize()} per month"},
     )
@@ -82,6 +104,10 @@ def cycles_slide(store, indicator_id: str, area_code: str) -> View:
     months = v.tables["month by month"]
     has = months[pd.to_numeric(months["value"], errors="coerce").notna()]
     period = _period(has.month.min(), has.month.max()) + " (plan cycles)"
+    said = v.data["plain"][-3:]
+    # the verdicts, the current plan's first, before the note on the months of a cycle under way
+    verdicts_at = [i for i, x in enumerate(said) if x not in v.data["under way"]]
+    shown, left = fit(said, verdicts_at[::-1] + [i for i in range(len(said)) if i not in verdicts_at])
     return View(
         name="cycles_slide",
         title=v.title,
@@ -90,8 +116,8 @@ def cycles_slide(store, indicator_id: str, area_code: str) -> View:
         figures={"chart": v.figures["cycle means chart"]},
         # as the page says them (its bullets); each verdict with its figures and the method one click away, in the
         # slide's "How this was worked out" as in the page's (the figures' wording ran off a 1280x720 screen)
-        sentences=v.data["plain"][-3:],
-        detail=v.data["with_figures"] + v.detail,
+        sentences=shown,
+        detail=left + v.data["with_figures"] + v.detail,
         queries=v.queries,
         data={"alt": v.data["described"]["cycle means chart"]},  # the chart in words
     )

@@ -50,7 +50,7 @@ class BuildError(Exception):
 @functools.lru_cache(maxsize=1)
 def _code_hash() -> str:
     h = hashlib.sha256(STORE_VERSION.encode())
-    for mod in ("store.py", "contract.py"):
+    for mod in ("store.py", "contract.py", "police_sql.py"):  # what is checked, and what of it is kept
         h.update((Path(__file__).parent / mod).read_bytes())
     for model in sorted((config.QUERIES_DIR / "model").glob("*.sql")):  # the model the build runs
         h.update(model.name.encode() + model.read_bytes())
@@ -277,6 +277,10 @@ class _PoliceSink:
         )
         cols = police_sql.columns_sql(contract.SPECS["police_uk/"])
         con.execute(f"CREATE TABLE IF NOT EXISTS pc.rows (file_id BIGINT, {cols}, ok BOOLEAN)")
+        have = [r[0] for r in con.execute("DESCRIBE pc.rows").fetchall()]
+        want = ["file_id", *(c.split(" ")[0] for c in cols.split(", ")), "ok"]
+        if have != want:  # a cache written by a version that kept other columns: started again (`_police_cache`)
+            raise duckdb.InvalidInputException(f"the police.uk row cache holds {have}, not {want}")
         old = con.execute("SELECT file_id FROM pc.files WHERE code <> $c", {"c": self.code}).fetchall()
         old = [r[0] for r in old]
         self._forget(old)  # rows read by other code
@@ -389,7 +393,7 @@ def _police_cache(con, cache_dir: Path):
             con.execute(f"ATTACH '{str(db).replace(chr(39), chr(39) * 2)}' AS pc")
             sink = _PoliceSink(con)
         except duckdb.Error:
-            # A damaged cache is only a cache: start it again.
+            # A damaged cache is only a cache, as is one kept by a version with other columns: start it again.
             with contextlib.suppress(duckdb.Error):
                 con.execute("DETACH pc")
             for p in (db, Path(str(db) + ".wal")):
@@ -408,7 +412,7 @@ def _police_source(con, report: contract.Report, sink: _PoliceSink):
     """While the model runs, `police_uk_source` is every police.uk row as loaded (typed, with its file's path),
     from the shared cache (only new or changed files read)."""
     spec = contract.SPECS["police_uk/"]
-    cols = ", ".join(f"r.{c.name.lower().replace(' ', '_')}" for c in spec.columns)
+    cols = ", ".join(f"r.{c.name.lower().replace(' ', '_')}" for c in police_sql.kept(spec))
     here = sink.sync(report)
     con.execute("CREATE TEMP TABLE police_files_here (file_id BIGINT, source_path VARCHAR)")
     con.execute(

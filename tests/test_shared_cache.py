@@ -114,3 +114,37 @@ def test_the_cache_is_only_a_cache(data_dir, tmp_path):
     s = Store(data_dir, cache=base / "store-a")
     assert _monthly(s, indicator="asb") == want
     s.close()
+
+
+def test_a_cache_kept_with_other_columns_is_started_again_and_keeps_only_what_is_counted(data_dir, tmp_path):
+    """The row cache keeps the columns the model reads (`police_sql.KEPT`): writing every column (a 64-character
+    id per crime, its point, street and outcome) was half of a national build. A cache written by a version that
+    kept others is started again, not read with the wrong columns, and the figures are the same."""
+    import duckdb
+
+    base = tmp_path / "cache-base"
+    s = Store(data_dir, cache=base / "store-a")
+    want = _monthly(s, indicator="asb")
+    assert list(s.sql("SELECT * FROM police_uk_rows LIMIT 0").columns) == [
+        "month",
+        "crime_type",
+        "ward_code",
+        "lsoa_code",
+        "source_path",
+    ]
+    s.close()
+    db = base / "police-shared" / "rows.duckdb"
+    con = duckdb.connect(str(db))
+    kept = [r[0] for r in con.execute("DESCRIBE rows").fetchall()]
+    assert kept == ["file_id", "month", "falls_within", "lsoa_code", "crime_type", "ok"]
+    con.execute("ALTER TABLE rows ADD COLUMN crime_id VARCHAR")  # as an older version kept it
+    con.close()
+    shutil.rmtree(base / "store-a")
+    s = Store(data_dir, cache=base / "store-b")
+    try:
+        assert _monthly(s, indicator="asb") == want and s.status.current
+    finally:
+        s.close()
+    con = duckdb.connect(str(db))
+    assert [r[0] for r in con.execute("DESCRIBE rows").fetchall()] == kept
+    con.close()

@@ -307,7 +307,7 @@ LAYOUT_URLS = [p.url_path for p in PAGES] + [
     "trends?indicator=burglary",
     "plan_cycles?indicator=missing_episodes",
     "compare?group=neighbours&indicator=burglary",  # a group counted from the files, with a missing force-month
-    *(f"briefing?briefing=scrutiny-current-cycle&step={i}" for i in range(1, 5)),  # every slide
+    *(f"briefing?briefing=scrutiny-current-cycle&step={i}" for i in range(1, 6)),  # every slide
 ]
 
 

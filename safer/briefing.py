@@ -48,6 +48,10 @@ PAGES: dict[str, tuple[str, ...]] = {
 REQUIRED_FILTERS = ("indicator",)
 TOP_KEYS = ("title", "description")
 SLIDE_KEYS = ("title", "page")
+# The longest slide title, in characters, that its heading holds on one line of a 1280x720 projector (measured in
+# Chromium: 77 characters of mixed case with "WWW" in them on one line, 81 on two): a second line pushes the slide's
+# words, stamp and method under the screen's edge (tests/test_browser.py measures the shipped slides)
+SLIDE_TITLE_MAX = 70
 
 # Projector type: nothing on a slide's chart below this size (px).
 SLIDE_HEIGHT = 600  # px: a slide chart's own height (the printed page's, and the least a screen gives it)
@@ -182,6 +186,12 @@ def parse(text: str, path: Path) -> Briefing:
         stitle = s.get("title")
         if not isinstance(stitle, str) or not stitle.strip():
             raise BriefingError(f"{at('title')}: slide {i + 1}: the slide needs a title")
+        if len(stitle.strip()) > SLIDE_TITLE_MAX:
+            raise BriefingError(
+                f"{at('title')}: slide {i + 1}: the title is {len(stitle.strip())} characters; a slide's heading holds "
+                f"at most {SLIDE_TITLE_MAX} on one line of a 1280x720 projector (a second line pushes the slide's "
+                "words under the screen's edge): shorten it"
+            )
         filters = {}
         for k, v in s.items():
             if k in SLIDE_KEYS:

@@ -67,6 +67,11 @@ def test_a_good_file_gives_its_slides_with_their_lines(tmp_path):
         ),
         (('indicator = "cse"\n', ""), 8, "filter 'indicator' is required"),
         (('title = "ASB"\n', ""), 3, "needs a title"),
+        (
+            ('title = "CSE by cycle"', 'title = "' + "CSE reports by plan cycle, " * 3 + '"'),
+            9,
+            "slide 2: the title is 80 characters; a slide's heading holds at most 70 on one line of a 1280x720",
+        ),
         (('indicator = "asb"', "indicator = 3"), 6, "must be a non-empty string"),
         (('title = "Test briefing"', 'title = "Test briefing"\nauthor = "me"'), 2, "unknown key 'author'"),
         (('page = "trends"', "page = trends"), 5, "not valid TOML"),
@@ -80,6 +85,16 @@ def test_a_broken_file_names_the_file_and_line(tmp_path, change, line, words):
         briefing.load("test-briefing", d)
     assert str(exc.value).startswith(f"test-briefing.toml:{line}:"), str(exc.value)
     assert words in str(exc.value)
+
+
+def test_a_slide_title_of_the_longest_one_line_opens(tmp_path):
+    from safer.briefing import SLIDE_TITLE_MAX
+
+    longest = ("Child sexual exploitation reports recorded across the borough " * 2)[:SLIDE_TITLE_MAX].strip()
+    longest += "x" * (SLIDE_TITLE_MAX - len(longest))
+    b = briefing.load("test-briefing", write(tmp_path, GOOD.replace('title = "ASB"', f'title = "{longest}"', 1)))
+    assert b.slides[0].title == longest and len(longest) == SLIDE_TITLE_MAX
+    assert all(len(s.title) <= SLIDE_TITLE_MAX for s in briefing.load(NAME).slides)
 
 
 @pytest.mark.parametrize(

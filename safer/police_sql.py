@@ -97,10 +97,16 @@ def kept(spec) -> list:
     return [c for c in spec.columns if c.name in KEPT]
 
 
-def columns_sql(spec) -> str:
-    """The typed columns a police.uk row (`spec`: the contract's police.uk FileSpec) is loaded as (`KEPT`)."""
+def columns(spec) -> list[tuple[str, str]]:
+    """The (name, DuckDB type) of each column a police.uk row (`spec`: the contract's police.uk FileSpec) is loaded
+    as (`KEPT`)."""
     types = {"month": "DATE", "float": "DOUBLE"}
-    return ", ".join(f"{_name(c.name)} {types.get(c.type, 'VARCHAR')}" for c in kept(spec))
+    return [(_name(c.name), types.get(c.type, "VARCHAR")) for c in kept(spec)]
+
+
+def columns_sql(spec) -> str:
+    """`columns` as SQL: 'month DATE, falls_within VARCHAR, ...'."""
+    return ", ".join(f"{name} {kind}" for name, kind in columns(spec))
 
 
 def _q(col: str) -> str:

@@ -277,8 +277,8 @@ class _PoliceSink:
         )
         cols = police_sql.columns_sql(contract.SPECS["police_uk/"])
         con.execute(f"CREATE TABLE IF NOT EXISTS pc.rows (file_id BIGINT, {cols}, ok BOOLEAN)")
-        have = [r[0] for r in con.execute("DESCRIBE pc.rows").fetchall()]
-        want = ["file_id", *(c.split(" ")[0] for c in cols.split(", ")), "ok"]
+        have = [tuple(r[:2]) for r in con.execute("DESCRIBE pc.rows").fetchall()]
+        want = [("file_id", "BIGINT"), *police_sql.columns(contract.SPECS["police_uk/"]), ("ok", "BOOLEAN")]
         if have != want:  # a cache written by a version that kept other columns: started again (`_police_cache`)
             raise duckdb.InvalidInputException(f"the police.uk row cache holds {have}, not {want}")
         old = con.execute("SELECT file_id FROM pc.files WHERE code <> $c", {"c": self.code}).fetchall()
@@ -412,7 +412,7 @@ def _police_source(con, report: contract.Report, sink: _PoliceSink):
     """While the model runs, `police_uk_source` is every police.uk row as loaded (typed, with its file's path),
     from the shared cache (only new or changed files read)."""
     spec = contract.SPECS["police_uk/"]
-    cols = ", ".join(f"r.{c.name.lower().replace(' ', '_')}" for c in police_sql.kept(spec))
+    cols = ", ".join(f"r.{name}" for name, _kind in police_sql.columns(spec))
     here = sink.sync(report)
     con.execute("CREATE TEMP TABLE police_files_here (file_id BIGINT, source_path VARCHAR)")
     con.execute(

@@ -17,11 +17,10 @@ if not v.tables:
     st.stop()
 
 st.markdown("**" + ui.md_escape(v.sentences[0]) + "**")
-if v.data["map"] is not None:
+if "ward map" in v.figures:  # the boundaries' attribution is in the stamp below
     left, right = st.columns([3, 2])
     with right:
-        ui.chart(v.data["map"])
-        ui.caption(v.data["attribution"])
+        ui.chart(v.figures["ward map"])
 else:
     left = st.container()
 with left:

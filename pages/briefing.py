@@ -5,7 +5,7 @@ as the chart (what changed, against the previous plan, the caveat), the method o
 period, source and data version, and Previous / Next (buttons, or the
 left and right arrow keys). The step is kept in the URL (`&step=2`), so a link reopens the same slide.
 dashboard.py hides the navigation while a briefing is open. Without `?briefing=` this page lists the
-briefings in `briefings/`. Everything shown comes from `safer.briefing`.
+briefings in the project's `briefings/` and the data directory's own. Everything shown comes from `safer.briefing`.
 """
 
 import streamlit as st
@@ -49,9 +49,10 @@ PROJECTOR_CSS = """<style>
 
 def _index() -> None:
     ui.header("Briefings", "Which views go to the committee, one per screen, in what order?")
-    found = briefing.available()
+    s = ui.store()
+    found = briefing.available(data_dir=s.data_dir)
     if not found:
-        st.info("There are no briefings in the briefings/ folder.")
+        st.info("There are no briefings: add one to the data directory's briefings/ folder (see the README).")
         return
     st.markdown(
         "A briefing shows one view per screen in large type, for a projector. Move on with the "
@@ -60,9 +61,16 @@ def _index() -> None:
     )
     for name in found:
         try:
-            b = briefing.load(name)
+            b = briefing.load(name, data_dir=s.data_dir)
         except briefing.BriefingError as exc:
             st.error(ui.md_escape(exc), icon=":material/error:")
+            continue
+        cannot = briefing.problem(s, b)
+        if cannot:  # written for other data (another partnership's indicators): listed, not offered
+            st.warning(
+                ui.md_escape(f"{b.title} ({len(b.slides)} views) cannot be shown with this data: {cannot}"),
+                icon=":material/block:",
+            )
             continue
         st.page_link(
             "pages/briefing.py",
@@ -76,11 +84,38 @@ def _index() -> None:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _slide(_store, version: str, name: str, mtime: float, step: int) -> briefing.Slide:
-    return briefing.build_slide(_store, briefing.load(name), step)
+    return briefing.build_slide(_store, briefing.load(name, data_dir=_store.data_dir), step)
 
 
 def _go(step: int) -> None:
     st.query_params["step"] = str(step)
+
+
+def _buttons(step: int, n: int):
+    """Previous, Next and "step of n" in a row (returned, so a caller may add to it)."""
+    row = st.container(horizontal=True, vertical_alignment="center", gap="small")
+    with row:
+        st.button(
+            "Previous",
+            icon=":material/arrow_back:",
+            shortcut="Left",
+            disabled=step <= 1,
+            on_click=_go,
+            args=(step - 1,),
+            key="briefing_previous",
+        )
+        st.button(
+            "Next",
+            icon=":material/arrow_forward:",
+            shortcut="Right",
+            disabled=step >= n,
+            type="primary",
+            on_click=_go,
+            args=(step + 1,),
+            key="briefing_next",
+        )
+        st.markdown(f"**{step} of {n}**")
+    return row
 
 
 def _show(name: str) -> None:
@@ -88,19 +123,25 @@ def _show(name: str) -> None:
         ui.run_dashboard()
     s = ui.store()
     try:
-        b = briefing.load(name)
+        b = briefing.load(name, data_dir=s.data_dir)
         step = briefing.parse_step(st.query_params.get("step"), len(b.slides))
-        slide = _slide(s, s.version, name, b.path.stat().st_mtime, step)
     except briefing.BriefingError as exc:
         st.title("Briefing")
         st.error(ui.md_escape(exc), icon=":material/error:")
-        if briefing.available():  # the error names them
+        if briefing.available(data_dir=s.data_dir):  # the error names them
             st.markdown("Open one with `?briefing=NAME` in the address.")
         return
     st.query_params["step"] = str(step)
     n = len(b.slides)
     p = ui.partnership()
     st.html(PROJECTOR_CSS)
+    try:
+        slide = _slide(s, s.version, name, b.path.stat().st_mtime, step)
+    except briefing.BriefingError as exc:  # this slide only: the others may still be shown, so the buttons stay
+        st.title(b.slides[step - 1].title)
+        _buttons(step, n)
+        st.error(ui.md_escape(exc), icon=":material/error:")
+        return
 
     st.title(slide.title)
     chart, text = st.columns([2, 1], gap="medium")
@@ -113,27 +154,7 @@ def _show(name: str) -> None:
                 fig, width="stretch", height=height, theme=None, config={"displayModeBar": False}, alt=slide.alt
             )
     with text:
-        with st.container(horizontal=True, vertical_alignment="center", gap="small"):
-            st.button(
-                "Previous",
-                icon=":material/arrow_back:",
-                shortcut="Left",
-                disabled=step <= 1,
-                on_click=_go,
-                args=(step - 1,),
-                key="briefing_previous",
-            )
-            st.button(
-                "Next",
-                icon=":material/arrow_forward:",
-                shortcut="Right",
-                disabled=step >= n,
-                type="primary",
-                on_click=_go,
-                args=(step + 1,),
-                key="briefing_next",
-            )
-            st.markdown(f"**{step} of {n}**")
+        with _buttons(step, n):
             st.download_button(
                 "PDF",
                 lambda: briefing.pdf_bytes(s, b),

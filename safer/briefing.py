@@ -1,6 +1,7 @@
 """Briefings: a short list of views shown one per screen on a projector, or printed one per page.
 
-A briefing is a TOML file in `briefings/` (read with the standard library's `tomllib`):
+A briefing is a TOML file in the project's `briefings/` or the data directory's own `briefings/` (read with the
+standard library's `tomllib`):
 
     title = "Scrutiny briefing: the current plan cycle"
 
@@ -11,7 +12,7 @@ A briefing is a TOML file in `briefings/` (read with the standard library's `tom
     area = "E08000007"         # optional; default the partnership's area
 
 It is opened with `?briefing=NAME` (NAME is the file name without `.toml`, checked against the files
-in `briefings/`, never used to build a path) and exported with `python -m safer briefing NAME --pdf OUT`.
+in those folders, never used to build a path) and exported with `python -m safer briefing NAME --pdf OUT`.
 
 Pure functions, no Streamlit: `load` reads and checks a briefing, `build_slide` makes one slide's
 figure, its three sentences (from the same view as the chart, `safer.views`: what changed, whether it
@@ -116,18 +117,27 @@ class Slide:
 # --------------------------------------------------------------------------- reading a briefing
 
 
-def available(directory: Path | None = None) -> dict[str, Path]:
-    """The briefings that can be opened: {name: path}, from the `.toml` files in `briefings/`."""
-    d = Path(directory or BRIEFINGS_DIR)
-    if not d.is_dir():
-        return {}
-    return {p.stem: p for p in sorted(d.glob("*.toml")) if p.is_file() and NAME_RE.match(p.stem)}
+def available(directory: Path | None = None, data_dir: Path | None = None) -> dict[str, Path]:
+    """The briefings that can be opened: {name: path}, from the `.toml` files in `directory`, by default the
+    project's `briefings/` and then the data directory's own `briefings/` (`data_dir`, default the one in use: a
+    partnership keeps its briefings with its extracts; one of the same name replaces the project's). A link
+    (symlink) is not followed: a briefing is a file in one of those folders."""
+    dirs = [Path(directory)] if directory else [BRIEFINGS_DIR, config.data_dir(data_dir) / "briefings"]
+    found: dict[str, Path] = {}
+    for d in dirs:
+        if d.is_dir() and not d.is_symlink():
+            found |= {
+                p.stem: p
+                for p in sorted(d.glob("*.toml"))
+                if p.is_file() and not p.is_symlink() and NAME_RE.match(p.stem)
+            }
+    return dict(sorted(found.items()))
 
 
-def load(name: str, directory: Path | None = None) -> Briefing:
-    """The briefing called NAME. NAME is looked up among the files in `briefings/` (an allow-list):
-    it is never joined to a path, so `../x` or an absolute path cannot reach another file."""
-    found = available(directory)
+def load(name: str, directory: Path | None = None, data_dir: Path | None = None) -> Briefing:
+    """The briefing called NAME. NAME is looked up among the files `available` lists (an allow-list): it is
+    never joined to a path, so `../x` or an absolute path cannot reach another file."""
+    found = available(directory, data_dir)
     if not isinstance(name, str) or name not in found:
         shown = repr(name[:60]) if isinstance(name, str) else repr(name)
         names = ", ".join(found) or "none"
@@ -352,6 +362,24 @@ def build_slide(store, briefing: Briefing, step: int) -> Slide:
         alt=v.data["alt"],
         detail=v.detail,
     )
+
+
+def problem(store, briefing: Briefing) -> str | None:
+    """The first slide this data cannot show (an indicator, area or survey question the partnership's extracts do
+    not have: a briefing written for another partnership), with its file and line; None when every slide can be
+    shown. From the slides' own views (cached per data version), so the list of briefings offers only those
+    that open."""
+    p = queries.run(store, "partnership").iloc[0].to_dict()
+    for spec in briefing.slides:
+        try:
+            indicator = _indicator(store, spec, briefing.path)
+            area = _area(store, spec, briefing.path, indicator, p)
+        except BriefingError as exc:
+            return str(exc)
+        v = views.SLIDE_KINDS[spec.page](store, indicator["indicator_id"], area["area_code"])
+        if "missing" in v.data:
+            return f"{spec.where(briefing.path, 'indicator')}: {v.data['missing']}"
+    return None
 
 
 def build_slides(store, briefing: Briefing) -> list[Slide]:

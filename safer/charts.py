@@ -925,8 +925,10 @@ def _limits_layer(fig: go.Figure, df: pd.DataFrame, limits: pd.DataFrame | None)
     for col in ("centre", "upper", "lower"):
         if col in lim:
             lim[col] = pd.to_numeric(lim[col], errors="coerce").mask(gap)
+    if lim[["upper", "lower"]].isna().all().all():
+        return  # no month has limits (too few months to fit them): no line to draw, and none named in the legend
     common = dict(mode="lines", line_shape="hv", connectgaps=False, hoverinfo="skip")
-    if "centre" in lim:
+    if "centre" in lim and lim["centre"].notna().any():
         fig.add_trace(
             go.Scatter(
                 x=lx,
@@ -1834,6 +1836,9 @@ def perception_chart(survey: pd.DataFrame, monthly: pd.DataFrame, indicator: dic
     return fit_gap_labels(fig)
 
 
+MARK_NOTE = "marked from the link followed, not from the data"
+
+
 def add_marked_date(fig: go.Figure, date: str, label: str) -> go.Figure:
     """Mark one date (for example the scrutiny meeting a link came from) on a time chart: a solid black
     line with its label boxed at the foot of the plot, apart from the event labels at the top.
@@ -1847,7 +1852,8 @@ def add_marked_date(fig: go.Figure, date: str, label: str) -> go.Figure:
         xanchor="left",
         yanchor="bottom",
         xshift=4,
-        text=f"<b>◆ {label}</b>",
+        # the label is the link's text, not the data's: said on the chart itself, so a downloaded image says it too
+        text=f"<b>◆ {label}</b><br><span style='font-size:12px'>{MARK_NOTE}</span>",
         showarrow=False,
         font=dict(size=15, color="#000000"),
         bgcolor="rgba(255,255,255,0.92)",

@@ -178,7 +178,7 @@ def _briefing(args) -> int:
     from . import briefing
 
     try:
-        b = briefing.load(args.name)
+        b = briefing.load(args.name, data_dir=args.data)
         store = Store(args.data)
         if not args.pdf:
             print(briefing.outline(briefing.build_slides(store, b)), end="")

@@ -53,6 +53,9 @@ class Column:
     example: str = ""
     optional: bool = False  # the column may be left out of the file altogether (then `default` everywhere)
     default: str = ""  # the value of a left-out column, or of an empty cell
+    # a count that may be a small number (a ward's month): a problem with it never quotes it, as every screen shows
+    # problems (the banner, the Data page) and a small count is shown only as its indicator's suppression allows
+    small_count: bool = False
 
 
 @dataclass(frozen=True)
@@ -440,7 +443,9 @@ _add(
         required=False,
         doc="Counts from partners for indicators police.uk lacks. A month listed for an indicator is a month "
         "with data: "
-        "areas not listed in that month had none (0). A month not listed at all is missing, never 0.",
+        "areas not listed in that month had none (0). A month not listed at all is missing, never 0: write a "
+        "row with value 0 for a month with none (validation warns of months with no row among an indicator's "
+        "months when it has 5 or fewer in a typical month, the mark of an export that left its zeros out).",
         columns=(
             _c("indicator_id", "id", doc="An `indicators.csv` id with a blank `police_uk_crime_type`.", example="cse"),
             _c("month", "month", doc="YYYY-MM.", example="2023-05"),
@@ -450,7 +455,7 @@ _add(
                 doc="A ward for a `ward` indicator; the borough for a `borough` indicator.",
                 example="E05000786",
             ),
-            _c("value", "int", minimum=0, doc="Count in that month and area.", example="3"),
+            _c("value", "int", minimum=0, doc="Count in that month and area.", example="3", small_count=True),
         ),
     )
 )
@@ -462,7 +467,9 @@ _add(
         exact_header_order=True,
         doc="Street-level files exactly as downloaded (`YYYY-MM-<force>-street.csv`, optionally gzipped, in any "
         "sub-folder). "
-        "A month present in any file is a month with data for every police.uk indicator.",
+        "A month is a month with data for every police.uk indicator when the partnership's force (`Falls within` "
+        "on most of the rows placed in its wards) has a file for it; a month only other forces' files hold is "
+        "missing, never 0.",
         columns=(
             _c("Crime ID", required=False, doc="Blank for anti-social behaviour.", example="8f0c…"),
             _c("Month", "month", doc="YYYY-MM.", example="2023-05"),
@@ -1171,6 +1178,10 @@ def shown(v: str, limit: int = SHOWN_CHARS) -> str:
     return SHOWN_ESCAPED_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", cut)
 
 
+# how a problem names a value it does not quote (`Column.small_count`)
+SMALL_COUNT_SHOWN = "the count (not quoted: it may be a small number)"
+
+
 def check_value(col: Column, v: str) -> str | None:
     """Return what is wrong with value `v` for column `col`, or None. A value quoted in a message is `shown`."""
     if v == "":
@@ -1202,21 +1213,23 @@ def check_value(col: Column, v: str) -> str | None:
     if t == "enum":
         return None if v in col.allowed else f"'{s}' is not one of {', '.join(col.allowed)}"
     if t in ("int", "float"):
+        q = SMALL_COUNT_SHOWN if col.small_count else f"'{s}'"
         # ASCII digits only, as DuckDB reads them: Python's int() and float() also accept '٣', '1_0',
         # ' 7 ', 'inf' and 'nan', which the load would then reject or keep as a non-number.
         if not (INT_RE if t == "int" else FLOAT_RE).match(v):
             kind = "a whole number" if t == "int" else "a number"
             hint = " (decimal comma?)" if "," in v else ""
-            return f"'{s}' is not {kind}{hint}"
+            return f"{q} is not {kind}{hint}"
         if t == "int":  # within the same bound as every number (and int() of 4,300 digits or more raises)
             if len(v.lstrip("-").lstrip("0")) > MAX_DIGITS or abs(x := int(v)) > MAX_NUMBER:
-                return f"'{s}' is not a whole number within ±{MAX_NUMBER:g}"
+                return f"{q} is not a whole number within ±{MAX_NUMBER:g}"
         elif not math.isfinite(x := float(v)) or abs(x) > MAX_NUMBER:
-            return f"'{s}' is not a number within ±{MAX_NUMBER:g}"
+            return f"{q} is not a number within ±{MAX_NUMBER:g}"
+        q = SMALL_COUNT_SHOWN if col.small_count else s
         if col.minimum is not None and x < col.minimum:
-            return f"{s} is below the minimum {col.minimum:g}"
+            return f"{q} is below the minimum {col.minimum:g}"
         if col.maximum is not None and x > col.maximum:
-            return f"{s} is above the maximum {col.maximum:g}"
+            return f"{q} is above the maximum {col.maximum:g}"
     return None
 
 
@@ -2109,6 +2122,47 @@ def _check_partner_monthly(rep: Report, k: _Keys) -> None:
             want = k.wards if geo == "ward" else k.boroughs
             what = f"a {geo} in areas.csv (indicator {r['indicator_id']} is recorded by {geo})"
             _ref(rep, t.rel, line, "area_code", r["area_code"], want, what)
+    _dropped_zeros(rep, t, k)
+
+
+# A partner indicator whose typical month (the median of its monthly totals) is this many or fewer: a month with
+# no row among its months may well be a month with none, left out by the export, rather than one not covered
+FEW_A_MONTH = 5
+
+
+def _dropped_zeros(rep: Report, t, k: _Keys) -> None:
+    """A warning for each partner indicator with few a month (over at least 12 months with rows) and whole months
+    with no row between its first and last (a GROUP BY export writes no row for a month with nothing recorded):
+    such a month is missing, never 0, which is right only if the extract did not cover it; read as missing, zeros
+    raise every mean. At the line of the first row after the first such month."""
+    totals: dict[str, dict[str, float]] = {}
+    first_line: dict[tuple[str, str], int] = {}
+    for line, r in t.rows:
+        ind = k.indicators.get(r["indicator_id"]) if k.indicators else None
+        try:
+            v = float(r["value"])
+        except (TypeError, ValueError):
+            continue
+        if ind is None or ind["police_uk_crime_type"] or not MONTH_RE.match(str(r["month"])):
+            continue
+        months = totals.setdefault(r["indicator_id"], {})
+        months[r["month"]] = months.get(r["month"], 0.0) + v
+        first_line.setdefault((r["indicator_id"], r["month"]), line)
+    for iid, months in totals.items():
+        have = sorted(months)
+        first, last = (int(m[:4]) * 12 + int(m[5:]) - 1 for m in (have[0], have[-1]))
+        gaps = [m for i in range(first, last + 1) if (m := f"{i // 12:04d}-{i % 12 + 1:02d}") not in months]
+        if not gaps or len(have) < 12 or float(np.median(list(months.values()))) > FEW_A_MONTH:
+            continue
+        after = next(m for m in have if m > gaps[0])
+        named = ", ".join(gaps[:6]) + (f" and {len(gaps) - 6} more" if len(gaps) > 6 else "")
+        msg = (
+            f"{iid} has no row for {named} ({len(gaps)} month{'s' if len(gaps) > 1 else ''} between its first "
+            f"month, {have[0]}, and its last, {have[-1]}), and {FEW_A_MONTH} or fewer in a typical month: a month "
+            "with no row is missing, never 0. If nothing was recorded that month, write a row with value 0 (left "
+            "out, zeros make every mean higher); if the extract did not cover it, nothing to do"
+        )
+        rep.problems.append(Problem(t.rel, first_line[(iid, after)], "month", msg, severity="warning"))
 
 
 def _exact_month_lines(rep: Report) -> None:

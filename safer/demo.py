@@ -24,6 +24,7 @@ import gzip
 import hashlib
 import io
 import json
+import sys
 import zlib
 from pathlib import Path
 
@@ -880,9 +881,40 @@ def _police_file(month: str, ref: dict, counts: dict[str, np.ndarray], snaps: di
     return data, {"rows": len(out), "stockport": stockport, "neighbours": n_nb, "no_location": n_blank}
 
 
+class NotADemoDir(Exception):
+    """The folder given for the demo holds something else: it is left as it is."""
+
+
+def check_out_dir(out_dir: Path) -> None:
+    """The demo is written over an empty (or new) folder or an earlier demo only: its files replace every extract
+    of the contract and the demo forces' police.uk files, so a partnership's own data directory (its
+    partnership.csv not marked synthetic) or any other folder with files in it is refused."""
+    if not out_dir.exists():
+        return
+    if not out_dir.is_dir():
+        raise NotADemoDir(f"{out_dir} is not a folder")
+    part = out_dir / "partnership.csv"
+    if part.is_file():
+        try:
+            with part.open(encoding="utf-8-sig", newline="") as f:
+                rows = list(csv.DictReader(f))
+        except (OSError, UnicodeDecodeError, csv.Error):
+            rows = []
+        if rows and all(str(r.get("synthetic") or "").strip().lower() == "true" for r in rows):
+            return  # an earlier demo: written over
+        raise NotADemoDir(
+            f"{part} describes a partnership whose data are not marked synthetic: the demo would replace its "
+            "extracts and police.uk files. Give an empty or new folder"
+        )
+    if any(out_dir.iterdir()):
+        raise NotADemoDir(f"{out_dir} has files in it and is not an earlier demo: give an empty or new folder")
+
+
 def generate(out_dir: Path, real_dir: Path = REAL_DIR) -> dict:
-    """Write the synthetic demo data into `out_dir`; return rows per file (and a few totals)."""
+    """Write the synthetic demo data into `out_dir` (new, empty or an earlier demo: `check_out_dir`); return rows
+    per file (and a few totals)."""
     out_dir = Path(out_dir)
+    check_out_dir(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     ref = load_reference(Path(real_dir))
     wards, lookup = ref["ward_codes"], ref["lookup"]
@@ -1305,7 +1337,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=PROJECT_ROOT / "data", help="output directory (default: data/)")
     ap.add_argument("--real", type=Path, default=REAL_DIR, help="directory of the real reference data")
     args = ap.parse_args(argv)
-    summary = generate(args.out, args.real)
+    try:
+        summary = generate(args.out, args.real)
+    except NotADemoDir as e:
+        print(f"error: {e}; nothing was written", file=sys.stderr)
+        return 1
     for k, v in summary.items():
         if k != "burglary_monthly":
             print(f"{k}: {v}")

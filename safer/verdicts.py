@@ -97,6 +97,13 @@ class Comparison:
         return _direction(self.change_pct, self.current_mean, self.previous_mean)
 
     @property
+    def tested(self) -> bool:
+        """Whether a test was made: not when there was not enough data, nor with no events in either period (no
+        p-value: nothing to test); such a comparison is not one of the tests a family is adjusted for. (A screen's
+        comparison with its p-value withheld, `views.comparisons._shown`, reads False too: ask before withholding.)"""
+        return self.p_value is not None and self.verdict != "not enough data"
+
+    @property
     def shown_verdict(self) -> str:
         """The verdict a screen shows: the family's when the verdict is shown among many."""
         return self.family_verdict if self.family_verdict is not None else self.verdict
@@ -764,14 +771,21 @@ def _outlying_pair(cur: list[float], prev: list[float]) -> int | None:
     """The matched pair whose log ratio lies furthest from the others', when it is more than `OUTLIER_Z` robust
     standard deviations (1.4826 × the median absolute deviation) from their median, and the test keeps at least
     `MIN_MONTHS` pairs without it: one unusual month (a data error, a one-off operation) would otherwise decide
-    the verdict (a tenfold month in one year of 24 gave "worse" half the time). None otherwise."""
+    the verdict (a tenfold month in one year of 24 gave "worse" half the time). None otherwise, and None when a
+    pair next to it (the month before or after with data in both) lies out the same way by more than
+    `OUTLIER_Z / 2`: months that agree with each other are a real change (a fall that began in the last three
+    months), not a one-off, and are what the test is for."""
     if len(cur) <= MIN_MONTHS or min(sum(cur), sum(prev)) <= 0:
         return None
     lr = np.log((np.asarray(cur) + 0.5) / (np.asarray(prev) + 0.5))
     med = float(np.median(lr))
     mad = 1.4826 * float(np.median(np.abs(lr - med)))
     i = int(np.argmax(np.abs(lr - med)))
-    return i if mad > 0 and abs(lr[i] - med) / mad > OUTLIER_Z else None
+    if mad <= 0 or abs(lr[i] - med) / mad <= OUTLIER_Z:
+        return None
+    z = (lr - med) / mad
+    run = any(0 <= j < len(z) and z[j] * np.sign(z[i]) > OUTLIER_Z / 2 for j in (i - 1, i + 1))
+    return None if run else i
 
 
 def _compare(
@@ -836,11 +850,18 @@ def _compare(
         left_out=tuple(left_out),
     )
     if len(pairs) < min_months:
+        # the months matched, where they are fewer than the periods' (data that starts late), then the periods
+        periods = (
+            f"{fmt.period_label(cm[0], cm[-1])} against {fmt.period_label(pm[0], pm[-1])}, within {cur_period} and "
+            f"{prev_period}"
+            if pairs and (cm[0], cm[-1]) != (cur_months[0], cur_months[-1])
+            else f"{cur_period}; {prev_period}"
+        )
         why = (
             f"only {fmt.plural(len(pairs), 'calendar month has', 'calendar months have')}"
             if pairs
             else "no calendar month has"
-        ) + f" data in both periods ({cur_period}; {prev_period}); a verdict needs at least {min_months}"
+        ) + f" data in both periods ({periods}); a verdict needs at least {min_months}"
         return _untested(why, **common)
     first = _fit_pair(c_vals, p_vals, seasonal=True)
     odd = None
@@ -888,7 +909,7 @@ def _compare(
         rate_ratio=_f(fit.rate_ratio),
         ci_low=_f(fit.ci_low),
         ci_high=_f(fit.ci_high),
-        p_value=_f(fit.p_value),
+        p_value=None if fit.how == "none" else _f(fit.p_value),
         dispersion=_f(fit.dispersion),
         # the direction of what was tested: per resident when the residents changed, else the counts'
         verdict=_word(
@@ -1090,7 +1111,7 @@ def _no_comparison(indicator_id, area_code, good_direction, compare, note) -> Co
 def adjust_family(comparisons: Sequence[Comparison], alpha: float = ALPHA) -> list[Comparison]:
     """The same comparisons with Benjamini–Hochberg adjusted p-values and verdicts, for a family shown together
     (statsmodels `multipletests(method="fdr_bh")`): the false discovery rate is kept at `alpha`."""
-    tested = [i for i, c in enumerate(comparisons) if c.p_value is not None and c.verdict != "not enough data"]
+    tested = [i for i, c in enumerate(comparisons) if c.tested]
     out = list(comparisons)
     if not tested:
         return out
@@ -1398,8 +1419,10 @@ def funnel(rates: pd.DataFrame, *, indicator_id: str, period: str, per: float = 
             f"Funnel limits (95% and 99.8%) around the group rate, widened for the real variation between similar "
             f"areas (over-dispersion: the areas vary {phi:.1f} times as much as chance alone, from z-scores "
             f"winsorised at 10% and made consistent; between-area SD of the rate {math.sqrt(tau2) * 100:.0f}%, as an "
-            f"additive random effect on the log rate, with Student's t for its estimate from {n_between} areas; "
-            f"{FUNNEL_REF}, §6)"
+            f"additive random effect on the log rate, with Student's t for its estimate from {n_between} areas). "
+            f"After {FUNNEL_REF}, §6, which takes the winsorised mean as it is, the DerSimonian–Laird estimate "
+            "and normal limits: those three changes make these limits wider than the paper's (a third of the "
+            "variation under-read, and the few areas' uncertainty ignored, otherwise: docs/statistics.md)"
         )
     else:
         method = (

@@ -460,3 +460,37 @@ def test_a_slide_keeps_its_most_important_sentences_in_their_own_order():
     # the most important is shown even alone over the budget; the rest one click away
     assert fit(["x" * (SLIDE_TEXT + 1), "y"], [0, 1]) == (["x" * (SLIDE_TEXT + 1)], ["y"])
     assert fit(["x" * (SLIDE_TEXT - 2), "y"], [0, 1]) == (["x" * (SLIDE_TEXT - 2), "y"], [])
+
+
+def test_a_briefing_written_for_other_data_is_listed_as_such_and_its_slides_still_move_on(data_dir, monkeypatch):
+    """Another partnership (the fixture: no missing episodes, no survey): the shipped scrutiny briefing names
+    indicators and a survey question its extracts lack. The Briefings page says so with the file and line and
+    offers no link; opened from a link anyway, a slide it cannot show says why and keeps Previous and Next, so a
+    chair can move on to the slides it can show."""
+    from safer.store import Store
+
+    monkeypatch.setenv("SAFER_DATA_DIR", str(data_dir))
+    s = Store(data_dir)
+    try:
+        why = briefing.problem(s, briefing.load(NAME))
+        write(data_dir, GOOD)  # the partnership's own briefing, kept with its extracts
+        assert set(briefing.available(data_dir=data_dir)) == {NAME, "test-briefing"}
+        ok = briefing.problem(s, briefing.load("test-briefing", data_dir=data_dir))
+    finally:
+        s.close()
+    assert why is not None and why.startswith(f"{NAME}.toml:") and ok is None
+    at = AppTest.from_file(str(PROJECT / "dashboard.py"), default_timeout=60).run()
+    at.switch_page("pages/briefing.py").run()
+    assert not at.exception
+    assert [e.proto.label for e in at.get("page_link") if "views" in e.proto.label] == ["Test briefing \\(2 views\\)"]
+    from safer import ui
+
+    assert any(w.value == ui.md_escape(f"{briefing.load(NAME).title} (5 views) cannot be shown with this data: {why}")
+               for w in at.warning)  # fmt: skip
+    at = open_briefing({"briefing": NAME, "step": "1"})
+    assert not at.exception
+    assert [t.value for t in at.title] == [briefing.load(NAME).slides[0].title]
+    assert at.error and at.error[0].value.startswith(ui.md_escape(f"{NAME}.toml:"))
+    assert not at.button(key="briefing_next").disabled and at.button(key="briefing_previous").disabled
+    at.button(key="briefing_next").click().run()
+    assert not at.exception and _param(at, "step") == "2"

@@ -567,3 +567,34 @@ def test_a_chart_s_months_read_as_the_sentences_beside_it():
     assert charts._months_words("2025-10 to 2026-09") == "Oct 2025 to Sep 2026"
     assert charts._months_words("no months") == "no months"
     assert charts._months_words("2025-10 to later") == "2025-10 to later"
+
+
+def test_a_series_too_short_for_limits_names_no_limits_in_its_legend_and_says_why(store):
+    """The fixture has 6 months of police.uk data: too few to fit an expected line and limits. The trend chart
+    then has no such traces (a legend entry for a line not drawn), its table no empty limit columns, and the view
+    says why and explains only what is drawn."""
+    from safer.views import trends
+
+    v = trends.trend(store, "asb")
+    names = {t.name for t in v.figures["trend chart"].data}
+    assert not names & {"Limits (99.73%)", "Lower control limit", "Expected (season and plan cycle)"}, names
+    assert not {"upper_limit", "lower_limit", "expected"} & set(v.tables["monthly"].columns)
+    assert v.data["how_to_read"] == trends.HOW_TO_READ_PLAIN
+    assert "No expected line or limits are drawn: fitting them needs at least 12 months with data" in " ".join(v.notes)
+    assert "6 months with data" in " ".join(v.notes)
+
+
+def test_the_trend_table_gives_its_12_month_mean_to_one_decimal(demo_env):
+    """The monthly table (the page's CSV and the SIA pack's) gave the 12-month mean at full precision
+    (418.8333333333333) beside counts and limits read at a glance: one decimal, as the expected count."""
+    from safer.store import Store
+    from safer.views import trends
+
+    s = Store(demo_env)
+    try:
+        t = trends.trend(s, "asb").tables["monthly"]
+    finally:
+        s.close()
+    means = t["rolling_12_mean"].dropna()
+    assert len(means) > 90 and (means == means.round(1)).all()
+    assert means.iloc[-1] == round(t["value"].iloc[-12:].mean(), 1)

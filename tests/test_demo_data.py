@@ -122,3 +122,24 @@ def test_burglary_follows_the_real_series():
     y = np.array([ours[m] for m in real], dtype=float)
     r = float(np.corrcoef(x, y)[0, 1])
     assert r > 0.8, f"Pearson r = {r:.3f}"
+
+
+def test_the_demo_is_never_written_over_a_partnership_s_own_data(data_dir, tmp_path, capsys):
+    """`safer demo --out DIR` replaces every extract and the demo forces' police.uk files: a directory whose
+    partnership.csv is not marked synthetic, or any other folder with files in it, is refused and left as it was;
+    an earlier demo (the shipped data/) or an empty folder is written."""
+    from safer.cli import main
+
+    before = {p: p.read_bytes() for p in data_dir.rglob("*") if p.is_file()}
+    assert main(["demo", "--out", str(data_dir)]) == 1
+    err = capsys.readouterr().err
+    assert "not marked synthetic" in err and "nothing was written" in err
+    assert {p: p.read_bytes() for p in data_dir.rglob("*") if p.is_file()} == before
+    other = tmp_path / "notes"
+    other.mkdir()
+    (other / "minutes.txt").write_text("keep me", encoding="utf-8")
+    assert main(["demo", "--out", str(other)]) == 1
+    assert "has files in it" in capsys.readouterr().err
+    assert [p.name for p in other.iterdir()] == ["minutes.txt"]
+    demo.check_out_dir(DATA)  # an earlier demo: written over
+    demo.check_out_dir(tmp_path / "new")  # not there yet

@@ -202,14 +202,69 @@ def test_one_current_cycle_for_every_indicator_even_where_an_extract_lags(store)
 
     assert comparisons.data_end(store) == "2020-07"
     assert {comparisons.current_cycle_id(store, i) for i in ("asb", "cse", "slavery")} == {"c3"}
-    fam = comparisons.family(store, "cycle")
-    assert [c.indicator_id for c in fam] == ["asb", "burglary", "cse", "slavery"]
+    # c3's plan names no indicator, so each is judged on its own (no family), all against c2
+    assert comparisons.family(store, "cycle") == ()
+    fam = [comparisons.in_family(store, "cycle", i) for i in ("asb", "burglary", "cse", "slavery")]
+    assert {c.family_size for c in fam} == {None}
     # c3 starts in July, c2 ran April to June: no calendar month to pair, which is not "not started yet"
     assert all(c.months_not_yet == 5 and c.verdict == "not enough data" for c in fam)
     assert {c.note for c in fam} == {
         "plan cycle c2 (Apr 2020 to Jun 2020) has none of the calendar months c3 has reached (Jul 2020) to compare "
         "them with"
     }
+
+
+def test_the_family_is_the_plans_indicators_and_holds_only_real_tests(tmp_path):
+    """Benjamini–Hochberg adjusts the tests shown together: the indicators of the plan's priorities (the Overview's
+    cards and the SIA pack). Indicators added to indicators.csv in no priority (here five, four with a big change
+    and one all zeros) change no card's adjusted p-value or family, are judged on their own, and the one with no
+    events says there is nothing to test."""
+    import numpy as np
+
+    from safer import fmt
+    from safer.views import comparisons, headlines
+
+    def cards(data):
+        s = Store(data, cache=tmp_path / f"cache-{data.name}")
+        try:
+            shown = {i: comparisons.in_family(s, "latest12", i) for i in comparisons.plan_indicators(s, "2025-28")}
+            known = set(comparisons.indicators(s).indicator_id)
+            extra = {i: comparisons.in_family(s, "latest12", i) for i in ("step1", "zeros") if i in known}
+            ov = {c.indicator_id: c.plain for c in headlines.overview(s).data["cards"]}
+            return shown, extra, ov
+        finally:
+            s.close()
+
+    before, _, ov_before = cards(PROJECT / "data")
+    tested = [c for c in before.values() if c.tested]
+    assert len(tested) >= 3 and {c.family_size for c in tested} == {len(tested)}
+
+    data = tmp_path / "more"
+    import shutil
+
+    shutil.copytree(PROJECT / "data", data)
+    months = fmt.months_between("2016-04", "2026-09")
+    rng = np.random.default_rng(3)
+    with open(data / "indicators.csv", "a", encoding="utf-8") as f:
+        for i in range(1, 5):
+            f.write(f"step{i},Step {i},cases,down,0,borough,,Test,,all\n")
+        f.write("zeros,Zeros,cases,down,0,borough,,Test,,all\n")
+    with open(data / "partner_monthly.csv", "a", encoding="utf-8") as f:
+        for i in range(1, 5):
+            for k, m in enumerate(months):
+                f.write(f"step{i},{m},E08000007,{rng.poisson(80 if k < len(months) - 12 else 40)}\n")
+        for m in months:
+            f.write(f"zeros,{m},E08000007,0\n")
+    after, extra, ov_after = cards(data)
+    assert {i: (c.family_size, c.family_p_value, c.shown_verdict) for i, c in after.items()} == {
+        i: (c.family_size, c.family_p_value, c.shown_verdict) for i, c in before.items()
+    }
+    assert ov_after == ov_before
+    assert extra["step1"].family_size is None and extra["step1"].shown_verdict == "better"
+    z = extra["zeros"]
+    assert not z.tested and z.p_value is None and z.family_size is None
+    assert comparisons.plain_verdict(z, "cases").endswith(": 0 cases a month against 0. " + comparisons.NOTHING_TO_TEST)
+    assert "chance" not in comparisons.verdict_sentence(z, "cases")
 
 
 def test_a_headline_of_a_few_months_says_so(demo):

@@ -331,3 +331,20 @@ def test_the_packs_zip_is_made_once_per_cycle_and_data_version(store, monkeypatc
         t.join(30)
     assert made == ["2022-25"] and len(got) == 4 and all(g is got[0] for g in got)
     assert pack.pack_zip(store, "2018-21") is not got[0] and made == ["2022-25", "2018-21"]
+
+
+def test_the_areas_map_downloads_as_an_image_crediting_its_boundaries(demo_env):
+    """The README promises every chart as PNG and SVG: the Areas map is one of the view's figures (after the
+    ranking), and its stamp, like the view's, credits the ward boundaries' source."""
+    from safer import views
+    from safer.store import Store
+
+    s = Store(demo_env)
+    try:
+        v = views.areas(s, "asb")
+    finally:
+        s.close()
+    assert list(v.figures) == ["ward ranking chart", "ward map"]
+    assert v.data["attribution"] and v.meta.source.endswith(f"; ward boundaries: {v.data['attribution']}")
+    svg = export.image_bytes(v.figures["ward map"], "svg", v.meta).decode()
+    assert "ward boundaries:" in svg and v.meta.data_version in svg

@@ -19,16 +19,33 @@ def _problems(data_dir):
 @pytest.mark.parametrize(
     ("value", "why"),
     [
-        ("٣", "'٣' is not a whole number"),  # an Arabic-Indic digit: Python's int() accepts it, DuckDB does not
-        ("1_0", "'1_0' is not a whole number"),  # Python's int() reads 10
-        ("1e3", "'1e3' is not a whole number"),
-        ("+-2", "'+-2' is not a whole number"),
+        ("٣", "is not a whole number"),  # an Arabic-Indic digit: Python's int() accepts it, DuckDB does not
+        ("1_0", "is not a whole number"),  # Python's int() reads 10
+        ("1e3", "is not a whole number"),
+        ("+-2", "is not a whole number"),
+        ("2,0", "is not a whole number (decimal comma?)"),
     ],
 )
 def test_counts_are_ascii_whole_numbers_as_duckdb_reads_them(data_dir, value, why):
+    """A partner count's problem never quotes it (a ward's month may be a small number, and every screen shows
+    the problems): its line and column find it."""
     path = data_dir / "partner_monthly.csv"
-    path.write_text(path.read_text().replace("cse,2020-01,E05000001,2", f"cse,2020-01,E05000001,{value}"))
-    assert _problems(data_dir) == [f"partner_monthly.csv:2: value: {why}"]
+    quoted = f'"{value}"' if "," in value else value
+    path.write_text(path.read_text().replace("cse,2020-01,E05000001,2", f"cse,2020-01,E05000001,{quoted}"))
+    assert _problems(data_dir) == [f"partner_monthly.csv:2: value: {contract.SMALL_COUNT_SHOWN} {why}"]
+
+
+def test_a_problem_with_a_partner_count_never_quotes_the_count(data_dir):
+    """'2.0' (what pandas writes for a count in a column with a gap) or -3 would put a ward's small count on the
+    banner every page shows and on the Data page: the message names the line and column, not the value."""
+    path = data_dir / "partner_monthly.csv"
+    path.write_text(
+        path.read_text().replace("cse,2020-01,E05000001,2", "cse,2020-01,E05000001,2.0") + "cse,2020-05,E05000001,-3\n"
+    )
+    assert _problems(data_dir) == [
+        f"partner_monthly.csv:2: value: {contract.SMALL_COUNT_SHOWN} is not a whole number",
+        f"partner_monthly.csv:8: value: {contract.SMALL_COUNT_SHOWN} is below the minimum 0",
+    ]
 
 
 @pytest.mark.parametrize("value", ["inf", "-inf", "nan", "1e308", "Infinity"])
@@ -160,12 +177,14 @@ def test_counts_are_capped_at_1e12_so_no_sum_overflows(data_dir):
     big = "cse,2020-05,E05000001,4611686018427387903\ncse,2020-05,E05000002,4611686018427387903\n"
     path.write_text(good + big + "cse,2020-06,E05000001,1000000000001\n")
     assert _problems(data_dir) == [
-        "partner_monthly.csv:8: value: '4611686018427387903' is not a whole number within ±1e+12",
-        "partner_monthly.csv:9: value: '4611686018427387903' is not a whole number within ±1e+12",
-        "partner_monthly.csv:10: value: '1000000000001' is not a whole number within ±1e+12",
+        f"partner_monthly.csv:8: value: {contract.SMALL_COUNT_SHOWN} is not a whole number within ±1e+12",
+        f"partner_monthly.csv:9: value: {contract.SMALL_COUNT_SHOWN} is not a whole number within ±1e+12",
+        f"partner_monthly.csv:10: value: {contract.SMALL_COUNT_SHOWN} is not a whole number within ±1e+12",
     ]
     path.write_text(good + "cse,2020-06,E05000002," + "9" * 5000 + "\n")  # int() refuses 4,300 digits or more
-    assert _problems(data_dir) == [f"partner_monthly.csv:8: value: '{'9' * 80}…' is not a whole number within ±1e+12"]
+    assert _problems(data_dir) == [
+        f"partner_monthly.csv:8: value: {contract.SMALL_COUNT_SHOWN} is not a whole number within ±1e+12"
+    ]
     path.write_text(good + "cse,2020-05,E05000001,1000000000000\ncse,2020-05,E05000002,1000000000000\n")
     assert _problems(data_dir) == []
     s = Store(data_dir)

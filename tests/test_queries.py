@@ -162,3 +162,25 @@ def test_a_suppress_line_defines_derived_columns_or_withholds_them(tmp_path):
         f.write_text(head.replace("-- Reads", f"-- Suppress: total (also {bad})\n-- Reads") + body)
         with pytest.raises(queries.QueryError):
             queries.parse(f)
+
+
+def test_a_month_only_another_force_has_a_file_for_is_missing_not_zero(tmp_path):
+    """A neighbouring force's file for 2020-03 (with a crime in one of our LSOAs, recorded across the border) does
+    not make 2020-03 a month with data: our force (the one with most of our rows) published nothing for it."""
+    from helpers import police_csv, write_data_dir
+
+    from safer.store import Store
+
+    data = write_data_dir(tmp_path / "data")
+    other = police_csv("2020-03", [("E01099999", "Anti-social behaviour"), ("E01000001", "Burglary")])
+    (data / "police_uk" / "2020-03-other-street.csv").write_text(
+        other.replace("Test Police,Test Police", "Other Police,Other Police"), encoding="utf-8"
+    )
+    s = Store(data)
+    try:
+        assert as_rows(queries.run(s, "monthly", indicator="asb"))[2] == ("2020-03", None)
+        assert as_rows(queries.run(s, "monthly", indicator="burglary", area="E05000001"))[2] == ("2020-03", None)
+        cov = queries.run(s, "extract_coverage").set_index("indicator_id")
+        assert cov.loc["asb", "missing_ranges"] == "2020-03"
+    finally:
+        s.close()

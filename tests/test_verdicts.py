@@ -577,6 +577,25 @@ def test_the_month_far_out_of_line_is_named():
     assert c.left_out == (("2026-03", "2025-03"),)
 
 
+@pytest.mark.parametrize("fall, last", [(0.9, 3), (0.5, 2)])
+def test_a_real_change_in_the_latest_months_is_not_set_aside_as_out_of_line(fall, last):
+    """A fall that began in the last months shows in every one of them: months that agree with each other are the
+    change the verdict is for, not a data error, so none is left out and the means are the 12 months'."""
+    months = fmt.months_between("2023-10", "2026-09")
+    season = 1 + 0.15 * np.cos(2 * np.pi * np.arange(36) / 12)
+    rng = np.random.default_rng(7)
+    for _ in range(8):
+        y = rng.poisson(300 * season * np.r_[np.ones(36 - last), np.full(last, 1 - fall)]).astype(float)
+        c = _latest(pd.DataFrame({"month": months, "value": y}))
+        assert c.left_out == () and "far out of line" not in c.basis
+        assert len(c.current_months) == 12
+        assert c.current_mean == pytest.approx(y[24:].mean())
+        assert c.change_pct == pytest.approx((y[24:].mean() - y[12:24].mean()) / y[12:24].mean() * 100)
+        # the test itself: one rate ratio for all 12 pairs, so a change in a few months shows as months varying
+        # more than chance (the over-dispersion), and the Trends chart's limits mark the months themselves
+        assert c.dispersion > 5
+
+
 def test_one_month_keyed_ten_times_too_high_does_not_hide_a_real_fall():
     """A real fall of 30% in every month, and one month keyed ten times too high: the month is left out of the
     means, the change and the test alike, so the verdict and its figures agree (a fall, "better")."""
@@ -1361,3 +1380,15 @@ def test_an_overview_card_says_against_the_previous_plan_as_the_sia_pack_does(de
             assert pack.endswith(f"({cmp.change_words(c)}), {said}"), pack  # the pack's, with its two means
     finally:
         store.close()
+
+
+def test_not_enough_data_names_the_months_matched_where_the_data_start_late():
+    """Data from Jun 2025: of Oct 2025 to Sep 2026 against the year before only Jun to Sep are in both. The reason
+    names those months, not only the periods (which read as 12 months each beside "only 4")."""
+    months = fmt.months_between("2025-06", "2026-09")
+    c = _latest(pd.DataFrame({"month": months, "value": [5.0] * len(months)}))
+    assert c.verdict == "not enough data"
+    assert c.note == (
+        "only 4 calendar months have data in both periods (Jun 2026 to Sep 2026 against Jun 2025 to Sep 2025, "
+        "within Oct 2025 to Sep 2026 and Oct 2024 to Sep 2025); a verdict needs at least 9"
+    )

@@ -265,25 +265,50 @@ def cycle(store, indicator_id: str, area_code: str | None = None, cycle_id: str 
     )
 
 
+def family_plan(store, kind: str, cycle_id: str | None = None, end_month: str | None = None) -> str | None:
+    """The plan cycle whose priorities' indicators are compared together: the cycle compared (`kind` "cycle"), or
+    the one holding the latest 12 months' last month (`end_month`, else the current cycle): the indicators the
+    Overview and the SIA pack show for it."""
+    if kind == "cycle" or end_month is None:
+        return cycle_id if kind == "cycle" and cycle_id else current_cycle_id(store)
+    cyc = cycles(store)
+    inside = cyc[(cyc.start_month <= end_month) & (cyc.end_month >= end_month)]
+    return str(inside.iloc[0]["cycle_id"]) if len(inside) else None
+
+
+@cached
+def plan_indicators(store, cycle_id: str | None) -> tuple[str, ...]:
+    """The indicators of one plan cycle's priorities, in the plan's order (none without a cycle)."""
+    if cycle_id is None:
+        return ()
+    ids = queries.run(store, "cycle_priorities", cycle=cycle_id).indicator_id.dropna()
+    return tuple(dict.fromkeys(str(i) for i in ids))
+
+
+def _one(store, kind: str, indicator_id: str, area_code: str, cycle_id: str | None, end_month: str | None):
+    """One indicator's comparison of one kind, not adjusted for any other."""
+    if kind == "latest12":
+        return latest12(store, indicator_id, area_code, end_month)
+    return cycle(store, indicator_id, area_code, cycle_id or current_cycle_id(store, indicator_id))
+
+
 @cached
 def family(
     store, kind: str, area_code: str | None = None, cycle_id: str | None = None, end_month: str | None = None
 ) -> tuple[verdicts.Comparison, ...]:
-    """Every indicator's comparison of one kind for one area, adjusted together for many tests
-    (Benjamini–Hochberg): the family the Overview, the pack and `explain --indicator all` show."""
+    """The indicators of one plan's priorities (`family_plan`: what the Overview, the SIA pack and a briefing
+    show together), each compared for one area, adjusted together for many tests (Benjamini–Hochberg). An
+    indicator in no priority of that plan is not in the family: one the plan does not track, looked at on its
+    own page, adds no test to the plan's (an outside audit saw such extra indicators turn a card's verdict)."""
     if kind not in ("latest12", "cycle"):
         raise ExplainError(f"--compare must be one of {', '.join(KINDS)}, not {kind!r}")
     a = area(store, area_code)
     out = []
-    for iid in indicators(store).indicator_id:
+    for iid in plan_indicators(store, family_plan(store, kind, cycle_id, end_month)):
         ind = indicator(store, iid)
         if ind.get("geography") == "borough" and a.get("area_type") != "borough":
             continue  # a borough-only indicator has no ward figures
-        if kind == "latest12":
-            out.append(latest12(store, iid, a["area_code"], end_month))
-        else:
-            cid = cycle_id or current_cycle_id(store, iid)
-            out.append(cycle(store, iid, a["area_code"], cid))
+        out.append(_one(store, kind, iid, a["area_code"], cycle_id, end_month))
     return tuple(verdicts.adjust_family(out))
 
 
@@ -295,8 +320,9 @@ def in_family(
     cycle_id: str | None = None,
     end_month: str | None = None,
 ) -> verdicts.Comparison:
-    """One indicator's comparison as shown among the family (with its adjusted p-value and verdict),
-    means withheld where they would reveal small numbers."""
+    """One indicator's comparison as shown: among its plan's indicators (`family`, with its adjusted p-value and
+    verdict), or on its own when the plan does not track it; means withheld where they would reveal small
+    numbers."""
     fam = family(store, kind, area_code, cycle_id, end_month)
     hidden = {c.indicator_id for c in fam if withheld(store, c.indicator_id, c.area_code)}
     for c in fam:
@@ -304,7 +330,12 @@ def in_family(
             if indicator_id in hidden:
                 return _shown(c, True)
             return _family_p_withheld(c) if hidden and c.family_p_value is not None else c
-    raise ExplainError(f"indicator {indicator_id!r} has no figures for area {area_code!r}")
+    a = area(store, area_code)
+    ind = indicator(store, indicator_id)
+    if ind.get("geography") == "borough" and a.get("area_type") != "borough":
+        raise ExplainError(f"indicator {indicator_id!r} has no figures for area {area_code!r}")
+    c = _one(store, kind, indicator_id, a["area_code"], cycle_id, end_month)
+    return _shown(c, withheld(store, indicator_id, a["area_code"]))
 
 
 def comparator_group(store, group_id: str | None = None) -> str | None:
@@ -429,15 +460,16 @@ def verdict_sentence(c: verdicts.Comparison, unit: str) -> str:
         head = f"{period}: "
     else:
         cur, prev = fmt.numbers(c.current_mean, c.previous_mean)
-        head = (
-            f"{cur} {unit} a month from {period}, against {prev} in the same months a year before ({change_words(c)}): "
-        )
+        change = f" ({change_words(c)})" if c.change_pct is not None and math.isfinite(c.change_pct) else ""
+        head = f"{cur} {unit} a month from {period}, against {prev} in the same months a year before{change}: "
     if v == "no clear change" and c.verdict in ("better", "worse", "up", "down") and c.family_size:
         # the test alone is beyond chance, the family's is not: say both, as the method beside it does
         return head + (
             f"no clear change. Alone, this change would look beyond chance; allowing for the {c.family_size} "
             "indicators looked at together, it is not clearly beyond chance."
         )
+    if not c.tested and c.current_mean is not None:
+        return head + "no change. " + NOTHING_TO_TEST
     if v == "no clear change":
         return head + "no clear change; the difference is within what chance would give."
     return head + f"{v}, beyond what chance would give."
@@ -450,6 +482,8 @@ def verdict_sentence(c: verdicts.Comparison, unit: str) -> str:
 # The lines are fmt.P_LINES, which a printed p-value never crosses: 'strong' never sits beside 'p = 0.010'.
 EVIDENCE_WORDS = tuple(zip(fmt.P_LINES, ("very strong", "strong", "moderate"), strict=True))
 USUAL_UPS_AND_DOWNS = "the usual ups and downs of these figures"
+# a comparison with no events in either period has no test (`Comparison.tested`): no chance to speak of
+NOTHING_TO_TEST = "With no events in either period there is nothing to test."
 # Plan cycles are years apart and their test allows for yearly levels that drift (verdicts._years_apart): a change
 # within that is a move of the kind these figures' yearly levels have made before, not "chance" in the counts
 USUAL_YEARLY_MOVES = "these figures' usual yearly moves"
@@ -548,6 +582,8 @@ def plain_verdict(c: verdicts.Comparison, unit: str, what: str | None = None, de
             size += f", {'but' if apart else 'and'} {_share(per, c.per)} (the number of {many} changed)"
             moved = f"The change per {c.per}"
     head = f"{what}: {size}. "
+    if not c.tested:  # no events in either period (means shown, so nothing is withheld by saying so)
+        return head + NOTHING_TO_TEST
     if v == "no clear change":
         if c.verdict != v and c.family_size:  # beyond chance alone, not among the indicators looked at together
             usual = "more than " + (USUAL_YEARLY_MOVES if c.compare == "cycle" else USUAL_UPS_AND_DOWNS)
@@ -594,6 +630,8 @@ def cycle_sentence(c: verdicts.Comparison, unit: str | None = None) -> str:
     )
     if c.current_mean is None:  # withheld (small numbers): the verdict word only
         return f"Against the previous plan ({basis}): {tail}."
+    if not c.tested:
+        tail = "no change: " + NOTHING_TO_TEST[0].lower() + NOTHING_TO_TEST[1:].rstrip(".")
     change = change_words(c) if c.change_pct is not None and math.isfinite(c.change_pct) else ""
     if unit is None:
         return f"Against the previous plan ({basis}): {tail}" + (f" ({change})." if change else ".")
@@ -633,7 +671,8 @@ def method_line(c: verdicts.Comparison) -> str:
     line = c.method
     if c.family_p_value is not None:
         line += (
-            f" Among {c.family_size} indicators compared together, the p-value adjusted for many tests "
+            f" Among the {c.family_size} indicators of the plan's priorities compared together, the p-value "
+            "adjusted for many tests "
             f"(Benjamini–Hochberg) is {fmt.p_value(c.family_p_value).removeprefix('p ').removeprefix('= ')}."
         )
     return line

@@ -16,6 +16,12 @@ HOW_TO_READ = (
     "shown only where all 12 have data. A numbered box at the top marks an event (a change in recording, a "
     "campaign, a new service): the numbers are listed under the chart."
 )
+HOW_TO_READ_PLAIN = (  # too few months to fit an expected line and limits
+    "Points are monthly counts; gaps are months with no data (never zero). Each plan cycle is shaded and "
+    "labelled at the top. The dash-dot orange line is the mean of the last 12 months, shown only where all 12 have "
+    "data. A numbered box at the top marks an event (a change in recording, a campaign, a new service): the numbers "
+    "are listed under the chart."
+)
 HOW_TO_READ_WITHHELD = (
     "Points are monthly counts, rounded to the nearest 5; gaps are months with no data (never zero). Each plan "
     "cycle is shaded and labelled at the top. A grey band from 0 up to the threshold, with a dash in each month, "
@@ -48,6 +54,7 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
             f"{'that month' if len(incomplete) == 1 else 'those months'} ended, so the counts are incomplete (a "
             "part month would read as a fall). They appear once an extract written later holds whole months."
         )
+    unfitted = False  # limits asked for, but too few months to fit them
     if n_suppressed:
         threshold = monthly.attrs.get("suppress_below")
         if n_suppressed * 4 >= 3 * (len(monthly) - n_missing):  # most months withheld: the chart says little
@@ -73,6 +80,15 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
         rounded = comparisons.withheld(store, indicator_id, code)
         source = monthly[["month", "value"]] if rounded else comparisons.true_monthly(store, indicator_id, code)
         limits = verdicts.control_limits(source, cycles, comparisons.data_end(store))
+        if not limits[["lower", "upper"]].notna().any().any():
+            n_data = int(monthly["value"].notna().sum())
+            notes.append(
+                f"No expected line or limits are drawn: fitting them needs at least "
+                f"{verdicts.MIN_MONTHS_FOR_LIMITS} months with data (in plan cycles with 6 or more) and some "
+                f"{ind['unit']}; this series has {fmt.plural(n_data, 'month')} with data."
+            )
+            limits = None
+            unfitted = True
     c = comparisons.in_family(store, "latest12", indicator_id, code)
     fig = charts.trend_chart(
         monthly[["month", "value"]],
@@ -95,12 +111,14 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
             f"{fmt.month_label(cut)}) with the year before, as the ward's totals do: {comparisons.MOVING_WINDOWS}."
         )
     period = f"{monthly.month.iloc[0]} to {monthly.month.iloc[-1]}" if len(monthly) else "no data"
-    table = monthly
+    # the 12-month mean to one decimal, as the expected count and the limits beside it (a CSV pasted into an SIA
+    # table read 418.8333333333333)
+    table = monthly.assign(rolling_12_mean=monthly["rolling_12_mean"].round(1))
     if limits is not None:
         lim = limits[["month", "phase", "centre", "lower", "upper", "signal"]].rename(
             columns={"centre": "expected", "lower": "lower_limit", "upper": "upper_limit"}
         )
-        table = monthly.merge(lim, on="month", how="left").assign(expected=lambda t: t["expected"].round(1))
+        table = table.merge(lim, on="month", how="left").assign(expected=lambda t: t["expected"].round(1))
     table.attrs = monthly.attrs
     tables = {"monthly": table}
     event_lines = []
@@ -155,7 +173,9 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
             "monthly": monthly,
             "limits": limits,
             "events": event_lines,  # numbered as on the chart, for the list beneath it
-            "how_to_read": HOW_TO_READ if limits is not None else HOW_TO_READ_WITHHELD,
+            "how_to_read": HOW_TO_READ
+            if limits is not None
+            else (HOW_TO_READ_PLAIN if unfitted else HOW_TO_READ_WITHHELD),
             "caveats": caveats,  # the indicator's caveats from indicators.csv, shown as written ("" if none)
         },
     )

@@ -151,7 +151,8 @@ def areas(store, indicator_id: str, period: str = "latest") -> View:
         )
         geo, attribution = boundaries(store)
         if geo is not None:
-            data["map"] = charts.ward_map(wards, geo, ind, synthetic)
+            # a figure of the view, so it downloads as the ranking does, its stamp crediting the boundaries
+            data["map"] = figures["ward map"] = charts.ward_map(wards, geo, ind, synthetic)
             data["attribution"] = attribution
         else:
             notes.append("No ward boundaries in the data (ward_boundaries.geojson), so no map is drawn.")
@@ -169,11 +170,14 @@ def areas(store, indicator_id: str, period: str = "latest") -> View:
             )
         rates.attrs["rate_per"] = per  # its headings say whom the rates are per (children, for some)
         tables["ward rates"] = rates
+    figures = dict(sorted(figures.items(), key=lambda kv: kv[0] != "ward ranking chart"))  # the ranking first
     meta = stamp(
         store,
         f"{ind['label']}: annual rate per 1,000 {per} by ward",
         meta_period,
-        str(ind["source"]) + f"; {per} from population.csv",
+        str(ind["source"])
+        + f"; {per} from population.csv"
+        + (f"; ward boundaries: {data['attribution']}" if data["map"] is not None and data["attribution"] else ""),
         {"indicator": indicator_id, "period": period},
     )
     return View(

@@ -59,6 +59,10 @@ def _index() -> None:
         "**Next** and **Previous** buttons or the right and left arrow keys; the slide number is kept "
         "in the link. Each briefing also downloads as one PDF, one view per page."
     )
+    st.caption(
+        "Listed: the project's briefings/ folder and the data directory's own briefings/ folder, where a "
+        "partnership keeps its briefings with its extracts (one TOML file each; see the README)."
+    )
     for name in found:
         try:
             b = briefing.load(name, data_dir=s.data_dir)

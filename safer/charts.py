@@ -1254,10 +1254,10 @@ WARD_MARK = 0.22  # the borough's mark reaches this far (in rows) above and belo
 WARD_LABEL_SHIFT = 14  # px from the middle of the bar to the foot of its label
 
 
-def ward_rank_chart(ward_rates: pd.DataFrame, indicator: dict, synthetic: bool) -> go.Figure:
+def ward_rank_chart(ward_rates: pd.DataFrame, indicator: dict, synthetic: bool, whole: str = "borough") -> go.Figure:
     """Horizontal bars of wards by annual rate per 1,000 residents (or the indicator's group), highest at the top,
-    with a dashed line for the borough rate (named in the legend). Each ward's name and rate are written above
-    its bar, from the left edge, so the names never squeeze the bars on a phone and no value label sits on the
+    with a dashed line for the borough rate (named in the legend as the whole `whole`: `fmt.whole_area`). Each
+    ward's name and rate are written above its bar, from the left edge, so the names never squeeze the bars on a phone and no value label sits on the
     borough line. Height grows with the number of wards. Wards with no rate are named in the subtitle, not
     drawn as 0."""
     label = _label(indicator)
@@ -1321,7 +1321,7 @@ def ward_rank_chart(ward_rates: pd.DataFrame, indicator: dict, synthetic: bool) 
                 y=[None],
                 mode="lines",
                 line=dict(color="#000000", width=2.5, dash="dash"),
-                name=f"{b_name} (whole borough): {b_rate:,.1f}",
+                name=f"{b_name} (whole {whole}): {b_rate:,.1f}",
                 hoverinfo="skip",
             )
         )
@@ -1341,7 +1341,7 @@ def ward_rank_chart(ward_rates: pd.DataFrame, indicator: dict, synthetic: bool) 
         range=[0, xmax * 1.08 if xmax > 0 else 1],
         tickformat=",",
     )
-    subtitle = "Highest at the top; the dashed line is the whole borough. Rates use only months with data."
+    subtitle = f"Highest at the top; the dashed line is the whole {whole}. Rates use only months with data."
     if no_rate:
         subtitle += " No rate (no data or no population): " + ", ".join(text(w) for w in no_rate) + "."
     _base_layout(
@@ -1663,8 +1663,9 @@ def describe_cycle_months(cycle_months: pd.DataFrame, indicator: dict, last_mont
     return f"{label} month by month in each plan cycle: " + "; ".join(parts) + "."
 
 
-def describe_ward_rates(rates: pd.DataFrame, indicator: dict, n: int = 3) -> str:
-    """A text alternative to ``ward_rank_chart``/``ward_map``: the highest and lowest wards, against the borough."""
+def describe_ward_rates(rates: pd.DataFrame, indicator: dict, n: int = 3, whole: str = "borough") -> str:
+    """A text alternative to ``ward_rank_chart``/``ward_map``: the highest and lowest wards, against the borough
+    (`whole`: what the partnership's area is called, `fmt.whole_area`)."""
     label = _words(indicator, "label")
     wr = rates.copy()
     wr["rate_per_1000"] = pd.to_numeric(wr["rate_per_1000"], errors="coerce")
@@ -1690,7 +1691,7 @@ def describe_ward_rates(rates: pd.DataFrame, indicator: dict, n: int = 3) -> str
     if len(borough):
         b = float(borough["rate_per_1000"].iloc[0])
         above = int((with_rate["rate_per_1000"] > b).sum())
-        s += f" Whole borough {b:,.1f}; {above} of {len(with_rate)} wards are above it."
+        s += f" Whole {whole} {b:,.1f}; {above} of {len(with_rate)} wards are above it."
     no_rate = wards[wards["rate_per_1000"].isna()]["area_name"].astype(str).tolist()
     if no_rate:
         s += " No rate for " + ", ".join(no_rate) + "."
@@ -1836,7 +1837,7 @@ def perception_chart(survey: pd.DataFrame, monthly: pd.DataFrame, indicator: dic
     return fit_gap_labels(fig)
 
 
-MARK_NOTE = "marked from the link followed, not from the data"
+MARK_NOTE = "from the link followed, not the data"
 
 
 def add_marked_date(fig: go.Figure, date: str, label: str) -> go.Figure:
@@ -1844,14 +1845,20 @@ def add_marked_date(fig: go.Figure, date: str, label: str) -> go.Figure:
     line with its label boxed at the foot of the plot, apart from the event labels at the top.
     ``label`` is drawn as Plotly text: escape HTML special characters before passing text from a URL."""
     _vline(fig, date, dict(color="#000000", width=3), "marked date")
+    # the label on the side of the line with more room: to its right in the chart's first half, else to its left
+    xs = pd.to_datetime(
+        pd.Series([str(x)[:10] for t in fig.data for x in (getattr(t, "x", None) or ()) if x is not None], dtype=str),
+        errors="coerce",
+    ).dropna()
+    right_half = len(xs) > 0 and pd.Timestamp(date) > xs.min() + (xs.max() - xs.min()) / 2
     fig.add_annotation(
         x=date,
         xref="x",
         y=0.02,
         yref="paper",
-        xanchor="left",
+        xanchor="right" if right_half else "left",
         yanchor="bottom",
-        xshift=4,
+        xshift=-4 if right_half else 4,
         # the label is the link's text, not the data's: said on the chart itself, so a downloaded image says it too
         text=f"<b>◆ {label}</b><br><span style='font-size:12px'>{MARK_NOTE}</span>",
         showarrow=False,

@@ -86,7 +86,11 @@ def _query(args, extra: list[str]) -> int:
                 print(f"query: --{key} needs a value", file=sys.stderr)
                 return 2
             val, i = extra[i + 1], i + 1
-        values[key.replace("-", "_")] = val
+        name = key.replace("-", "_")
+        if name in values:  # the last one silently won: say which was meant
+            print(f"query: --{key} is given twice ({values[name]!r} and {val!r}): give it once", file=sys.stderr)
+            return 2
+        values[name] = val
         i += 1
     try:
         store = Store(args.data)

@@ -2623,12 +2623,24 @@ def check_ons_file(path: Path, rel: str, problems: list[Problem]) -> Table | Non
     if names is None:
         return None
     own = {v: h for h, v in names.items() if v}
-    cols = [replace_column(c, own.get(c.name, c.name)) for c in spec.columns]
+    # a column the file lacks is named as ONS would name it (ward_code -> WD24CD, of the year of the file's other
+    # ward or authority columns), so the problem says which ONS column to give, not the contract's own name
+    years = {ONS_FAMILY[m.group(1).upper()]: m.group(2) for h in header or () if (m := ONS_COLUMN_RE.match(h))}
+    prefix = {family: code for code, family in ONS_FAMILY.items()}
+
+    def ons(name: str) -> str:
+        family, kind = name.rsplit("_", 1)
+        yy = years.get(family) or (years.get("lad") if family == "ward" else years.get("ward")) or "24"
+        return f"{prefix[family]}{yy}{'CD' if kind == 'code' else 'NM'}"
+
+    given = {c.name: own.get(c.name) or (ons(c.name) if years else c.name) for c in spec.columns}
+    cols = [replace_column(c, given[c.name]) for c in spec.columns]
     cols += [Column(h, "text", required=False, optional=True) for h, v in names.items() if not v]
     t = check_file(path, rel, FileSpec(spec.name, tuple(cols), spec.grain, spec.doc, spec.key), problems)
     if t is None:
         return None
     canon = {h: v for h, v in names.items() if v and v != h}
+    canon |= {h: c for c, h in given.items() if h != c and h not in names}  # a column left out, with its default
     t.spec, t.named = spec, {v: h for h, v in canon.items()}
     t.header = [canon.get(h, h) for h in t.header]
     t.rows.rename(canon)

@@ -264,3 +264,14 @@ def column_label(name, per: str | None = None) -> str:
     words = [COLUMN_WORDS.get(w, w) for w in name.split("_") if w]
     text = " ".join(words)
     return text[:1].upper() + text[1:]
+
+
+# What a local authority is called as a whole, from its ONS code: a metropolitan (E08) or London (E09) borough,
+# a shire district (E07); a unitary authority (E06: a city, a county, a borough) or a Welsh principal area (W06)
+# is "area". The contract's `area_type` is `borough` for all of them; the words on screen follow the council's own.
+AREA_WORDS = {"E08": "borough", "E09": "borough", "E07": "district"}
+
+
+def whole_area(code: str | None) -> str:
+    """'borough' for Stockport (E08000007), 'district' for a shire district, else 'area'."""
+    return AREA_WORDS.get(str(code or "")[:3], "area")

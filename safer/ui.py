@@ -317,16 +317,17 @@ def indicator_and_area() -> tuple[dict, dict]:
 
 def area_picker(indicator: dict) -> dict:
     areas = views.area_choices(store(), indicator["geography"])
-    labels = {
-        r.area_code: (r.area_name if r.area_type == "ward" else f"{r.area_name} (whole borough)")
+    labels = {  # the whole area as its council calls it (fmt.whole_area: borough, district or area)
+        r.area_code: (r.area_name if r.area_type == "ward" else f"{r.area_name} (whole {fmt.whole_area(r.area_code)})")
         for r in areas.itertuples()
     }
+    whole = fmt.whole_area(next((r.area_code for r in areas.itertuples() if r.area_type != "ward"), None))
     code = url_select(
         "area",
         "Area",
         list(areas.area_code),
         labels,
-        help=None if indicator["geography"] == "ward" else "This indicator is recorded for the borough only.",
+        help=None if indicator["geography"] == "ward" else f"This indicator is recorded for the whole {whole} only.",
     )
     row = areas.set_index("area_code").loc[code]
     return {"area_code": code, "area_name": row.area_name, "area_type": row.area_type}

@@ -598,3 +598,20 @@ def test_the_trend_table_gives_its_12_month_mean_to_one_decimal(demo_env):
     means = t["rolling_12_mean"].dropna()
     assert len(means) > 90 and (means == means.round(1)).all()
     assert means.iloc[-1] == round(t["value"].iloc[-12:].mean(), 1)
+
+
+@pytest.mark.parametrize(
+    ("code", "word"),
+    [("E08000007", "borough"), ("E09000033", "borough"), ("E07000105", "district"), ("E06000023", "area"),
+     ("W06000015", "area")],
+)  # fmt: skip
+def test_the_whole_area_is_called_what_its_council_is(ward_rates, code, word):
+    """A shire district's or a unitary authority's partnership read "(whole borough)" on every chart and picker
+    (a new user's audit): the word follows the authority's ONS code."""
+    from safer import fmt
+
+    assert fmt.whole_area(code) == word
+    fig = charts.ward_rank_chart(ward_rates, IND, False, fmt.whole_area(code))
+    assert any(f"(whole {word}):" in (t.name or "") for t in fig.data)
+    assert f"the dashed line is the whole {word}." in fig.layout.title.subtitle.text.replace("<br>", " ")
+    assert f"Whole {word} " in charts.describe_ward_rates(ward_rates, IND, whole=word)

@@ -303,3 +303,21 @@ def test_months_with_no_row_among_few_a_month_are_named_as_maybe_dropped_zeros(d
     assert problems(data_dir, "warning") == []  # 30 a month: a month without a row is not a likely zero
     write(lambda k: 1 + k % 3, "".join(f"slavery,{m},E08000099,0\n" for m in ("2018-05", "2019-02", "2019-03")))
     assert problems(data_dir, "warning") == []
+
+
+def test_an_ons_lookup_missing_a_column_names_it_as_ons_does(tmp_path):
+    """An ONS lookup whose ward column is misspelt (WARD24CD) was told the contract wanted `ward_code`, a name in
+    no ONS file: the column it lacks is named as ONS names it, in the year of its other columns."""
+    f = tmp_path / "lookup.csv"
+    f.write_text(
+        "LSOA21CD,LSOA21NM,WARD24CD,WD24NM,LAD24CD,LAD24NM\nE01005743,Stockport 014A,E05000781,Bredbury,E08000007,S\n"
+    )
+    found: list = []
+    assert contract.check_ons_file(f, "lookup.csv", found) is None
+    assert [str(p) for p in found] == [
+        "lookup.csv:1: WARD24CD: column is not in the contract (LSOA21CD, LSOA21NM, WD24CD, WD24NM, LAD24CD, LAD24NM)"
+    ]
+    f.write_text("lsoa_code,lsoa_name,ward,lad_code,lad_name\nE01005743,Stockport 014A,E05000781,E08000007,S\n")
+    found = []
+    contract.check_ons_file(f, "lookup.csv", found)  # the contract's own names: told in them
+    assert "ward_code" in str(found[0])

@@ -345,6 +345,7 @@ def test_the_areas_map_downloads_as_an_image_crediting_its_boundaries(demo_env):
     finally:
         s.close()
     assert list(v.figures) == ["ward ranking chart", "ward map"]
-    assert v.data["attribution"] and v.meta.source.endswith(f"; ward boundaries: {v.data['attribution']}")
+    assert v.data["attribution"].startswith("Ward boundaries: ONS Wards")
+    assert v.meta.source.endswith(f"; {v.data['attribution']}")  # said once, not "ward boundaries: Ward boundaries"
     svg = export.image_bytes(v.figures["ward map"], "svg", v.meta).decode()
-    assert "ward boundaries:" in svg and v.meta.data_version in svg
+    assert "Ward boundaries: ONS Wards" in svg and v.meta.data_version in svg

@@ -184,3 +184,9 @@ def test_a_month_only_another_force_has_a_file_for_is_missing_not_zero(tmp_path)
         assert cov.loc["asb", "missing_ranges"] == "2020-03"
     finally:
         s.close()
+
+
+def test_a_parameter_given_twice_on_the_command_line_is_refused(data_dir, capsys):
+    """`query monthly --indicator asb --indicator cse` answered for cse alone, without a word: refused, naming both."""
+    assert main(["query", "monthly", "--data", str(data_dir), "--indicator", "asb", "--indicator=cse"]) == 2
+    assert "query: --indicator is given twice ('asb' and 'cse'): give it once" in capsys.readouterr().err

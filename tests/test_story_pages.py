@@ -75,7 +75,7 @@ def test_trends_page_marks_the_meeting_date_from_the_link(demo_env):
     assert any("Scrutiny 4 Dec 2017" in t for t in labels)
     # the chart says the label is the link's, so an image downloaded from the page does not pass it off as data
     (mark,) = [t for t in labels if "Scrutiny 4 Dec 2017" in t]
-    assert "marked from the link followed, not from the data" in mark
+    assert "from the link followed, not the data" in mark
     assert any(s.get("name") == "marked date" and s["x0"] == "2017-12-04" for s in fig["layout"]["shapes"])
     assert "Scrutiny 4 Dec 2017" in [t.value for t in at.text]
 

@@ -61,7 +61,8 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
             notes.append(
                 f"Too few {ind['unit']} a month in {a['area_name']} to show month by month: "
                 f"{n_suppressed} of {len(monthly) - n_missing} months with data are withheld. The Areas page "
-                "shows this ward's rate over a year, and the borough's trend shows every month."
+                f"shows this ward's rate over a year, and the whole {fmt.whole_area(p['area_code'])}'s trend shows "
+                "every month."
             )
         notes.append(
             f"{fmt.plural(n_suppressed, 'month')} with fewer than {threshold} {ind['unit']} in this ward "

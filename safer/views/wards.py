@@ -97,17 +97,23 @@ def _judge_wards(rates: pd.DataFrame, indicator_id: str, period: str):
     return rates, (sentence, f.method.replace("similar areas", "wards") + ".")
 
 
+def _boundaries_credit(attribution: str) -> str:
+    """The boundaries' attribution as a stamp's source names it: 'ward boundaries: ...' unless it says so."""
+    return attribution if attribution.lower().startswith("ward boundaries") else f"ward boundaries: {attribution}"
+
+
 @cached
 def areas(store, indicator_id: str, period: str = "latest") -> View:
     ind = comparisons.indicator(store, indicator_id)
     per = ind.get("rate_per") or "residents"
     p = queries.run(store, "partnership").iloc[0].to_dict()
     synthetic = bool(p["synthetic"])
+    whole = fmt.whole_area(p["area_code"])  # 'borough' for Stockport, 'district' for a shire district
     notes: list[str] = []
     meta_period = "no data"
     if ind["geography"] != "ward":
         notes.append(
-            f"{ind['label']} is recorded for the borough only, so wards cannot be compared. "
+            f"{ind['label']} is recorded for the whole {whole} only, so wards cannot be compared. "
             "Pick an indicator recorded by ward."
         )
         rates = None
@@ -146,7 +152,7 @@ def areas(store, indicator_id: str, period: str = "latest") -> View:
         meta_period = f"{borough.start_month} to {borough.end_month}"
         sentences.append(
             f"{ind['label']}, {fmt.period_label(borough.start_month, borough.end_month)} "
-            f"({borough.months_with_data} of {borough.months_in_period} months with data). Borough: "
+            f"({borough.months_with_data} of {borough.months_in_period} months with data). Whole {whole}: "
             f"{fmt.number(borough.rate_per_1000, 1)} {ind['unit']} a year per 1,000 {per}."
         )
         geo, attribution = boundaries(store)
@@ -156,8 +162,8 @@ def areas(store, indicator_id: str, period: str = "latest") -> View:
             data["attribution"] = attribution
         else:
             notes.append("No ward boundaries in the data (ward_boundaries.geojson), so no map is drawn.")
-        figures["ward ranking chart"] = charts.ward_rank_chart(rates, ind, synthetic)
-        sentences.append(charts.describe_ward_rates(rates, ind))
+        figures["ward ranking chart"] = charts.ward_rank_chart(rates, ind, synthetic, whole)
+        sentences.append(charts.describe_ward_rates(rates, ind, whole=whole))
         rates, judged = _judge_wards(rates, indicator_id, meta_period)
         if judged is not None:
             sentences.append(judged[0])
@@ -177,7 +183,7 @@ def areas(store, indicator_id: str, period: str = "latest") -> View:
         meta_period,
         str(ind["source"])
         + f"; {per} from population.csv"
-        + (f"; ward boundaries: {data['attribution']}" if data["map"] is not None and data["attribution"] else ""),
+        + (f"; {_boundaries_credit(data['attribution'])}" if data["map"] is not None and data["attribution"] else ""),
         {"indicator": indicator_id, "period": period},
     )
     return View(

@@ -1257,9 +1257,9 @@ WARD_LABEL_SHIFT = 14  # px from the middle of the bar to the foot of its label
 def ward_rank_chart(ward_rates: pd.DataFrame, indicator: dict, synthetic: bool, whole: str = "borough") -> go.Figure:
     """Horizontal bars of wards by annual rate per 1,000 residents (or the indicator's group), highest at the top,
     with a dashed line for the borough rate (named in the legend as the whole `whole`: `fmt.whole_area`). Each
-    ward's name and rate are written above its bar, from the left edge, so the names never squeeze the bars on a phone and no value label sits on the
-    borough line. Height grows with the number of wards. Wards with no rate are named in the subtitle, not
-    drawn as 0."""
+    ward's name and rate are written above its bar, from the left edge, so the names never squeeze the bars on a
+    phone and no value label sits on the borough line. Height grows with the number of wards. Wards with no rate
+    are named in the subtitle, not drawn as 0."""
     label = _label(indicator)
     wr = ward_rates.copy()
     wr["rate_per_1000"] = pd.to_numeric(wr["rate_per_1000"], errors="coerce")

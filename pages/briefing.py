@@ -142,12 +142,12 @@ def _show(name: str) -> None:
     try:
         slide = _slide(s, s.version, name, b.path.stat().st_mtime, step)
     except briefing.BriefingError as exc:  # this slide only: the others may still be shown, so the buttons stay
-        st.title(b.slides[step - 1].title)
+        st.title(ui.md_escape(b.slides[step - 1].title))
         _buttons(step, n)
         st.error(ui.md_escape(exc), icon=":material/error:")
         return
 
-    st.title(slide.title)
+    st.title(ui.md_escape(slide.title))  # a briefing file's text, shown literally as extract text is
     chart, text = st.columns([2, 1], gap="medium")
     for key, fig, height in (
         ("briefing_chart", slide.figure, "stretch"),  # the screen's height (PROJECTOR_CSS)

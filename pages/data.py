@@ -204,21 +204,7 @@ else:
 
 # ----------------------------------------------------------------------------- caveats
 st.subheader("Caveats")
-st.markdown(
-    "- **police.uk locations are approximate.** Every crime and incident is moved to an anonymised snap point "
-    "(the centre of a street, a public place or a small area), so a few near a ward or borough boundary are "
-    "counted on the wrong side. Rows with no location are left out (counted in the table above).\n"
-    "- **Greater Manchester Police's gap in police.uk.** After moving to a new records system, Greater Manchester "
-    "Police supplied no data to police.uk from July 2019 for well over a year, and later months were reported "
-    "as incomplete for some months. Months without a file are shown as missing, never as zero; the coverage "
-    "table above lists them.\n"
-    "- **Recording practice changes.** A change in how police or partners record (crime recording standards, "
-    "a new records system, new referral criteria) can move a series without any change in what happened. "
-    "A step at such a date is not evidence that the plan worked or failed. Those recorded in events.csv are "
-    "listed below and drawn on the charts.\n"
-    "- **police.uk is not the official crime statistics.** Street-level counts differ from ONS police recorded "
-    "crime, and a month can be re-released with corrections; rates use mid-year population estimates."
-)
+st.markdown("\n".join(f"- {c}" for c in v.data["general caveats"]))  # text from the code, not extracts
 st.markdown("**Recording changes** (from events.csv, category `recording`)")
 if not v.data["recording changes"]:
     st.caption("events.csv records no recording changes.")

@@ -14,9 +14,12 @@ st.markdown(ui.md_escape(v.data["plain"]))
 fig = v.figures["trend chart"]
 mark = ui.url_mark()
 if mark:
-    st.caption(f"The solid black line marks {mark['date']}, the date in the link you followed, labelled:")
-    st.text(mark["label"])
-    fig = ui.with_marked_date(fig, mark)
+    fig, marked = ui.with_marked_date(fig, mark)
+    if marked:
+        st.caption(f"The solid black line marks {mark['date']}, the date in the link you followed, labelled:")
+        st.text(mark["label"])
+    else:
+        st.caption(f"The date in the link you followed, {mark['date']}, is outside this chart's months: not marked.")
 ui.chart(fig)
 ui.event_list(v.data["events"])  # the latest few, the earlier ones in an expander
 ui.caption(*v.sentences[1:])

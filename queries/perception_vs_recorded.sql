@@ -39,10 +39,10 @@ SELECT source, period, strftime(start_month, '%Y-%m') AS start_month, strftime(e
        CASE
            WHEN horizon IS NULL THEN NULL
            WHEN start_month > horizon THEN
-               'small numbers: below borough level totals stop at the end of the latest complete financial year ('
+               'small numbers: in a ward totals stop at the end of the latest complete financial year ('
                || strftime(horizon, '%Y-%m') || '); this period is after it'
            WHEN NOT published THEN
-               'withheld (small numbers): below borough level totals are given for the latest complete financial '
+               'withheld (small numbers): in a ward totals are given for the latest complete financial '
                || 'year and each plan cycle only, not for this period'
            WHEN end_month > horizon THEN
                'small numbers: counts the months to ' || strftime(horizon, '%Y-%m')

@@ -38,7 +38,8 @@ import plotly.graph_objects as go
 from . import charts, config, export, queries, views
 
 BRIEFINGS_DIR = config.PROJECT_ROOT / "briefings"
-NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
+NAME_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,79}")  # the whole name (fullmatch: no newline after it either)
+MAX_BYTES = 256 * 1024  # a briefing is a page of text: a larger file is refused, not parsed
 
 # Each page a slide can show, with the filters it takes (as in the page's URL).
 PAGES: dict[str, tuple[str, ...]] = {
@@ -107,10 +108,12 @@ class Slide:
     alt: str  # a text alternative to the chart
     detail: list[str] = field(default_factory=list)  # the method, one click away for the analyst
     phone_figure: go.Figure | None = None  # the same chart as its page draws it: for a phone's width
+    area_name: str = ""  # the area shown: a slide's title need not name it (a ward's figures read as the whole's)
 
     @property
     def stamp(self) -> str:
         s = f"Data period: {self.meta.period} · Source: {self.meta.source} · Data version {self.meta.data_version}"
+        s = f"{self.area_name} · {s}" if self.area_name else s
         return s + (" · SYNTHETIC DEMO DATA" if self.meta.synthetic else "")
 
 
@@ -129,7 +132,7 @@ def available(directory: Path | None = None, data_dir: Path | None = None) -> di
             found |= {
                 p.stem: p
                 for p in sorted(d.glob("*.toml"))
-                if p.is_file() and not p.is_symlink() and NAME_RE.match(p.stem)
+                if p.is_file() and not p.is_symlink() and NAME_RE.fullmatch(p.stem)
             }
     return dict(sorted(found.items()))
 
@@ -142,7 +145,23 @@ def load(name: str, directory: Path | None = None, data_dir: Path | None = None)
         shown = repr(name[:60]) if isinstance(name, str) else repr(name)
         names = ", ".join(found) or "none"
         raise BriefingError(f"There is no briefing called {shown}. Briefings available: {names}.")
-    return parse(found[name].read_text(encoding="utf-8"), found[name])
+    path = found[name]
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise BriefingError(f"{path.name}: {path.stat().st_size:,} bytes; a briefing is at most {MAX_BYTES:,}")
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise BriefingError(
+                f"{path.name}:{line}: not UTF-8 text (byte {raw[exc.start]:#04x}): save it as UTF-8"
+            ) from None
+        return parse(text, path)
+    except OSError as exc:
+        raise BriefingError(f"{path.name}: cannot be read ({exc.strerror or exc})") from None
+    except RecursionError:
+        raise BriefingError(f"{path.name}: nested too deeply to be a briefing") from None
 
 
 def _key_lines(text: str) -> tuple[list[int], list[dict[str, int]], dict[str, int]]:
@@ -326,11 +345,14 @@ def _area(store, spec: SlideSpec, path: Path, indicator: dict, partnership: dict
     areas = queries.run(store, "areas").set_index("area_code")
     code = spec.filters.get("area") or partnership["area_code"]
     if code not in areas.index:
-        raise BriefingError(f"{spec.where(path, 'area')}: area {code!r} is not in areas.csv")
+        raise BriefingError(
+            f"{spec.where(path, 'area')}: area {code!r} is not in areas.csv: give an area's ONS code (E05... for a "
+            "ward), as areas.csv lists it"
+        )
     row = areas.loc[code]
     if indicator["geography"] == "borough" and row.area_type != "borough":
         raise BriefingError(
-            f"{spec.where(path, 'area')}: {indicator['indicator_id']} is recorded for the borough "
+            f"{spec.where(path, 'area')}: {indicator['indicator_id']} is recorded for the whole area "
             f"only, not for {row.area_name}"
         )
     return {"area_code": code, "area_name": row.area_name, "area_type": row.area_type}
@@ -361,6 +383,7 @@ def build_slide(store, briefing: Briefing, step: int) -> Slide:
         meta=meta,
         alt=v.data["alt"],
         detail=v.detail,
+        area_name=str(area["area_name"]),
     )
 
 

@@ -1411,6 +1411,8 @@ def ward_map(ward_rates: pd.DataFrame, geojson: dict, indicator: dict, synthetic
     fig = go.Figure()
     lats = []
     shown_nodata = False
+    shown_withheld: set[str] = set()
+    withheld_below = ward_rates.attrs.get("suppress_below")
     for code, rings in feats.items():
         r = by_code[code]
         xs, ys = [], []
@@ -1421,7 +1423,13 @@ def ward_map(ward_rates: pd.DataFrame, geojson: dict, indicator: dict, synthetic
                 lats.append(float(pt[1]))
             xs.append(None)
             ys.append(None)
-        if _isnan(r.rate_per_1000):
+        withheld = bool(getattr(r, "total_suppressed", False)) and withheld_below is not None
+        if _isnan(r.rate_per_1000) and withheld:  # a small number, withheld: not a ward without data
+            name = f"Fewer than {withheld_below} (withheld)"
+            colour, text_ = "#A6A6A6", f"<b>{text(r.area_name)}</b><br>{name}"
+            showlegend = name not in shown_withheld
+            shown_withheld.add(name)
+        elif _isnan(r.rate_per_1000):
             colour, text_, name = "#D9D9D9", f"<b>{text(r.area_name)}</b><br>No data", "No data"
             showlegend = not shown_nodata
             shown_nodata = True
@@ -1442,7 +1450,7 @@ def ward_map(ward_rates: pd.DataFrame, geojson: dict, indicator: dict, synthetic
                 hoverinfo="text",
                 name=name,
                 showlegend=showlegend,
-                legendgroup="nodata" if name == "No data" else None,
+                legendgroup="nodata" if name == "No data" else ("withheld" if withheld else None),
             )
         )
     # colour bar: an invisible marker trace carrying the scale
@@ -1481,7 +1489,7 @@ def ward_map(ward_rates: pd.DataFrame, geojson: dict, indicator: dict, synthetic
     _base_layout(
         fig,
         f"{label}: annual rate per 1,000 {_per(indicator)} by ward",
-        "Darker = higher rate. Hover over a ward for its name and rate.",
+        "Darker = higher rate. On screen, hover over a ward for its name and rate; the ranking names every ward.",
         height=620,
         margin=dict(l=10, r=10, t=120, b=60),
     )
@@ -1840,17 +1848,20 @@ def perception_chart(survey: pd.DataFrame, monthly: pd.DataFrame, indicator: dic
 MARK_NOTE = "from the link followed, not the data"
 
 
-def add_marked_date(fig: go.Figure, date: str, label: str) -> go.Figure:
+def add_marked_date(fig: go.Figure, date: str, label: str) -> bool:
     """Mark one date (for example the scrutiny meeting a link came from) on a time chart: a solid black
     line with its label boxed at the foot of the plot, apart from the event labels at the top.
     ``label`` is drawn as Plotly text: escape HTML special characters before passing text from a URL."""
-    _vline(fig, date, dict(color="#000000", width=3), "marked date")
-    # the label on the side of the line with more room: to its right in the chart's first half, else to its left
     xs = pd.to_datetime(
         pd.Series([str(x)[:10] for t in fig.data for x in (getattr(t, "x", None) or ()) if x is not None], dtype=str),
         errors="coerce",
     ).dropna()
-    right_half = len(xs) > 0 and pd.Timestamp(date) > xs.min() + (xs.max() - xs.min()) / 2
+    day = pd.to_datetime(date, errors="coerce")
+    if pd.isna(day) or (len(xs) and not xs.min() <= day <= xs.max()):
+        return False  # outside the chart's months: nothing drawn (the page says so)
+    _vline(fig, date, dict(color="#000000", width=3), "marked date")
+    # the label on the side of the line with more room: to its right in the chart's first half, else to its left
+    right_half = len(xs) > 0 and day > xs.min() + (xs.max() - xs.min()) / 2
     fig.add_annotation(
         x=date,
         xref="x",
@@ -1870,7 +1881,7 @@ def add_marked_date(fig: go.Figure, date: str, label: str) -> go.Figure:
         hovertext=f"Marked from the link: {date}",
         name="marked date label",
     )
-    return fig
+    return True
 
 
 # --------------------------------------------------------------------------- comparison with similar areas

@@ -444,8 +444,9 @@ _add(
         doc="Counts from partners for indicators police.uk lacks. A month listed for an indicator is a month "
         "with data: "
         "areas not listed in that month had none (0). A month not listed at all is missing, never 0: write a "
-        "row with value 0 for a month with none (validation warns of months with no row among an indicator's "
-        "months when it has 5 or fewer in a typical month, the mark of an export that left its zeros out).",
+        "row with value 0 for a month with none (validation warns of months with no row from an indicator's first "
+        "month to the file's last when it has 5 or fewer in a typical month, the mark of an export that left its "
+        "zeros out).",
         columns=(
             _c("indicator_id", "id", doc="An `indicators.csv` id with a blank `police_uk_crime_type`.", example="cse"),
             _c("month", "month", doc="YYYY-MM.", example="2023-05"),
@@ -467,9 +468,10 @@ _add(
         exact_header_order=True,
         doc="Street-level files exactly as downloaded (`YYYY-MM-<force>-street.csv`, optionally gzipped, in any "
         "sub-folder). "
-        "A month is a month with data for every police.uk indicator when the partnership's force (`Falls within` "
-        "on most of the rows placed in its wards) has a file for it; a month only other forces' files hold is "
-        "missing, never 0.",
+        "The counts come from the partnership's force (`Falls within`: any force, under any name, with at least "
+        "a fifth of the rows placed in its wards a month); another force's few rows there (British Transport "
+        "Police, a neighbour near the boundary) are left out. A month is a month with data for every police.uk "
+        "indicator when that force has a file for it; a month only other forces' files hold is missing, never 0.",
         columns=(
             _c("Crime ID", required=False, doc="Blank for anti-social behaviour.", example="8f0c…"),
             _c("Month", "month", doc="YYYY-MM.", example="2023-05"),
@@ -2131,12 +2133,15 @@ FEW_A_MONTH = 5
 
 
 def _dropped_zeros(rep: Report, t, k: _Keys) -> None:
-    """A warning for each partner indicator with few a month (over at least 12 months with rows) and whole months
-    with no row between its first and last (a GROUP BY export writes no row for a month with nothing recorded):
-    such a month is missing, never 0, which is right only if the extract did not cover it; read as missing, zeros
-    raise every mean. At the line of the first row after the first such month."""
+    """A warning for each partner indicator with few a month and whole months with no row from its first month to
+    the file's last (a GROUP BY export writes no row for a month with nothing recorded, in the middle or at the
+    end), over at least 12 months: such a month is missing, never 0, which is right only if the extract did not
+    cover it; read as missing, zeros raise every mean. At the line of the first row after the first such month
+    (or of its last row, when the months with no row are its last)."""
     totals: dict[str, dict[str, float]] = {}
     first_line: dict[tuple[str, str], int] = {}
+    written = partner_written_month(t)
+    file_last = ""
     for line, r in t.rows:
         ind = k.indicators.get(r["indicator_id"]) if k.indicators else None
         try:
@@ -2145,22 +2150,25 @@ def _dropped_zeros(rep: Report, t, k: _Keys) -> None:
             continue
         if ind is None or ind["police_uk_crime_type"] or not MONTH_RE.match(str(r["month"])):
             continue
+        if written and r["month"] >= written:
+            continue  # a month not over when the file was written: its own warning
+        file_last = max(file_last, r["month"])
         months = totals.setdefault(r["indicator_id"], {})
         months[r["month"]] = months.get(r["month"], 0.0) + v
         first_line.setdefault((r["indicator_id"], r["month"]), line)
     for iid, months in totals.items():
         have = sorted(months)
-        first, last = (int(m[:4]) * 12 + int(m[5:]) - 1 for m in (have[0], have[-1]))
+        first, last = (int(m[:4]) * 12 + int(m[5:]) - 1 for m in (have[0], file_last))
         gaps = [m for i in range(first, last + 1) if (m := f"{i // 12:04d}-{i % 12 + 1:02d}") not in months]
-        if not gaps or len(have) < 12 or float(np.median(list(months.values()))) > FEW_A_MONTH:
+        if not gaps or last - first + 1 < 12 or float(np.median(list(months.values()))) > FEW_A_MONTH:
             continue
-        after = next(m for m in have if m > gaps[0])
+        after = next((m for m in have if m > gaps[0]), have[-1])
         named = ", ".join(gaps[:6]) + (f" and {len(gaps) - 6} more" if len(gaps) > 6 else "")
         msg = (
-            f"{iid} has no row for {named} ({len(gaps)} month{'s' if len(gaps) > 1 else ''} between its first "
-            f"month, {have[0]}, and its last, {have[-1]}), and {FEW_A_MONTH} or fewer in a typical month: a month "
-            "with no row is missing, never 0. If nothing was recorded that month, write a row with value 0 (left "
-            "out, zeros make every mean higher); if the extract did not cover it, nothing to do"
+            f"{iid} has no row for {named} ({len(gaps)} month{'s' if len(gaps) > 1 else ''} from its first "
+            f"month, {have[0]}, to the file's last, {file_last}), and {FEW_A_MONTH} or fewer in a typical month: "
+            "a month with no row is missing, never 0. If nothing was recorded that month, write a row with value 0 "
+            "(left out, zeros make every mean higher); if the extract did not cover it, nothing to do"
         )
         rep.problems.append(Problem(t.rel, first_line[(iid, after)], "month", msg, severity="warning"))
 

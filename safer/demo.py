@@ -891,8 +891,13 @@ def check_out_dir(out_dir: Path) -> None:
     partnership.csv not marked synthetic) or any other folder with files in it is refused."""
     if not out_dir.exists():
         return
-    if not out_dir.is_dir():
-        raise NotADemoDir(f"{out_dir} is not a folder")
+    if not out_dir.is_dir() or out_dir.is_symlink():
+        raise NotADemoDir(f"{out_dir} is not a folder (a link is not followed)")
+    # the demo deletes and writes files in the folder and in police_uk/: a link there would reach files elsewhere
+    linked = [p for d in (out_dir, out_dir / contract.POLICE_DIR) if d.is_dir() for p in d.iterdir() if p.is_symlink()]
+    if linked or (out_dir / contract.POLICE_DIR).is_symlink():
+        raise NotADemoDir(f"{out_dir} holds links ({(linked or [out_dir / contract.POLICE_DIR])[0].name}): the demo is "
+                          "written into a folder of its own files only")  # fmt: skip
     part = out_dir / "partnership.csv"
     if part.is_file():
         try:
@@ -900,11 +905,12 @@ def check_out_dir(out_dir: Path) -> None:
                 rows = list(csv.DictReader(f))
         except (OSError, UnicodeDecodeError, csv.Error):
             rows = []
-        if rows and all(str(r.get("synthetic") or "").strip().lower() == "true" for r in rows):
-            return  # an earlier demo: written over
+        demo = [r for r in rows if str(r.get("synthetic") or "").strip().lower() == "true"]
+        if rows and len(demo) == len(rows) and all(r.get("name") == PARTNERSHIP_NAME for r in rows):
+            return  # an earlier demo (marked synthetic, with the demo's name): written over
         raise NotADemoDir(
-            f"{part} describes a partnership whose data are not marked synthetic: the demo would replace its "
-            "extracts and police.uk files. Give an empty or new folder"
+            f"{part} describes a partnership other than the demo's (not marked synthetic, or another name): the "
+            "demo would replace its extracts and police.uk files. Give an empty or new folder"
         )
     if any(out_dir.iterdir()):
         raise NotADemoDir(f"{out_dir} has files in it and is not an earlier demo: give an empty or new folder")

@@ -138,7 +138,9 @@ def find_authority(lookup: Lookup, wanted: str, first: str) -> tuple[str, str]:
     if len(by_name) == 1:
         return by_name[0], lads[by_name[0]]
     folded = {n.casefold(): n for n in lads.values()}
-    close = [folded[n] for n in difflib.get_close_matches(wanted.strip().casefold(), list(folded), n=3, cutoff=0.6)]
+    key = wanted.strip().casefold()
+    starts = [folded[n] for n in sorted(folded) if key and n.startswith(key)][:3]  # "Folkestone" for "... and Hythe"
+    close = starts or [folded[n] for n in difflib.get_close_matches(key, list(folded), n=3, cutoff=0.6)]
     hint = f"; did you mean {', '.join(close)}?" if close else f" ({len(lads)} authorities there)"
     raise _fail(first, 0, "LAD code", f"no local authority {wanted!r} in the lookup{hint}")
 
@@ -349,6 +351,15 @@ def read_populations(paths: list[Path]) -> dict[tuple[str, int], tuple[int, str]
                 code, year, pop = ((rec.get(c) or "").strip() for c in (code_col, year_col, pop_col))
                 if not code and not year and not pop:
                     continue
+                if rec.get(None):  # more fields than the header: `6,820` unquoted read as 6, then 820 left over
+                    n = len(header) + len(rec[None])
+                    raise _fail(
+                        str(path),
+                        line,
+                        "-",
+                        f"row has {n} fields, the header has {len(header)} (a number written 6,820 without quotes? "
+                        "write 6820)",
+                    )
                 if (msg := contract.check_value(contract.Column(code_col, "area_code"), code)) is not None:
                     raise _fail(str(path), line, code_col, msg)
                 if (

@@ -32,7 +32,7 @@ import pandas as pd
 
 from . import config
 
-NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]*\Z")  # \Z: no newline after the name either
 PARAM_LINE_RE = re.compile(r"^\$([a-z_][a-z0-9_]*)\s*\((required|optional)\)\s*:\s*(.*)$")
 PARAM_USE_RE = re.compile(r"\$([a-z_][a-z0-9_]*)")
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -457,7 +457,7 @@ def _check_published_window(store, q: Query, bound: dict, df: pd.DataFrame) -> N
     if window not in allowed:
         shown = "; ".join(f"--start_month {a} --end_month {b}" for a, b in allowed)
         raise QueryError(
-            f"{bound['indicator']} is a small-number indicator: below borough level its totals are published for "
+            f"{bound['indicator']} is a small-number indicator: in a ward its totals are published for "
             f"the latest complete financial year and each plan cycle up to its end only, not {window[0]} to "
             f"{window[1]} (many overlapping periods, or periods that move with each release, would give small "
             f"counts away). Periods published: {shown}"

@@ -723,14 +723,16 @@ def event_list(lines: list[str], shown: int = EVENTS_SHOWN) -> None:
 
 
 def with_marked_date(fig, mark: dict):
-    """A copy of a (shared, cached) figure with the date from the link marked on it."""
+    """A copy of a (shared, cached) figure with the date from the link marked on it, and whether it was marked
+    (not when the date lies outside the chart's months: then the figure as it was)."""
     import plotly.graph_objects as go
 
     from . import charts
 
     f = go.Figure(fig)
-    charts.add_marked_date(f, mark["date"], mark["plotly_label"])
-    return f
+    if charts.add_marked_date(f, mark["date"], mark["plotly_label"]):
+        return f, True
+    return fig, False
 
 
 def show_page(script: str) -> None:

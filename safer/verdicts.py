@@ -771,10 +771,10 @@ def _outlying_pair(cur: list[float], prev: list[float]) -> int | None:
     """The matched pair whose log ratio lies furthest from the others', when it is more than `OUTLIER_Z` robust
     standard deviations (1.4826 × the median absolute deviation) from their median, and the test keeps at least
     `MIN_MONTHS` pairs without it: one unusual month (a data error, a one-off operation) would otherwise decide
-    the verdict (a tenfold month in one year of 24 gave "worse" half the time). None otherwise, and None when a
-    pair next to it (the month before or after with data in both) lies out the same way by more than
-    `OUTLIER_Z / 2`: months that agree with each other are a real change (a fall that began in the last three
-    months), not a one-off, and are what the test is for."""
+    the verdict (a tenfold month in one year of 24 gave "worse" half the time). None otherwise, and None when it
+    is one of a run of pairs that lie out the same way by more than `OUTLIER_Z / 2` and the run reaches the latest
+    month: a change that began in the last two or three months, not a data error, whose months are kept in the
+    means shown (two bad months in the middle of the year, with ordinary months after them, are still left out)."""
     if len(cur) <= MIN_MONTHS or min(sum(cur), sum(prev)) <= 0:
         return None
     lr = np.log((np.asarray(cur) + 0.5) / (np.asarray(prev) + 0.5))
@@ -783,9 +783,14 @@ def _outlying_pair(cur: list[float], prev: list[float]) -> int | None:
     i = int(np.argmax(np.abs(lr - med)))
     if mad <= 0 or abs(lr[i] - med) / mad <= OUTLIER_Z:
         return None
-    z = (lr - med) / mad
-    run = any(0 <= j < len(z) and z[j] * np.sign(z[i]) > OUTLIER_Z / 2 for j in (i - 1, i + 1))
-    return None if run else i
+    z = (lr - med) / mad * np.sign(lr[i] - med)  # positive: out the same way as pair i
+    end = i
+    while end + 1 < len(z) and z[end + 1] > OUTLIER_Z / 2:
+        end += 1
+    start = i
+    while start > 0 and z[start - 1] > OUTLIER_Z / 2:
+        start -= 1
+    return None if end == len(z) - 1 and end > start else i
 
 
 def _compare(
@@ -1108,14 +1113,20 @@ def _no_comparison(indicator_id, area_code, good_direction, compare, note) -> Co
     )
 
 
-def adjust_family(comparisons: Sequence[Comparison], alpha: float = ALPHA) -> list[Comparison]:
+def adjust_family(
+    comparisons: Sequence[Comparison], alpha: float = ALPHA, count_no_events: bool = False
+) -> list[Comparison]:
     """The same comparisons with Benjamini–Hochberg adjusted p-values and verdicts, for a family shown together
-    (statsmodels `multipletests(method="fdr_bh")`): the false discovery rate is kept at `alpha`."""
-    tested = [i for i, c in enumerate(comparisons) if c.tested]
+    (statsmodels `multipletests(method="fdr_bh")`): the false discovery rate is kept at `alpha`. A comparison
+    with no events in either period has no test and is not counted, unless `count_no_events` (a family holding
+    figures withheld as small numbers: its size would say which had none), when it counts with p = 1."""
+    none = [i for i, c in enumerate(comparisons) if c.p_value is None and c.verdict != "not enough data"]
+    tested = [i for i, c in enumerate(comparisons) if c.tested or (count_no_events and i in none)]
     out = list(comparisons)
     if not tested:
         return out
-    _, p_adj, _, _ = multipletests([comparisons[i].p_value for i in tested], alpha=alpha, method="fdr_bh")
+    p_values = [1.0 if comparisons[i].p_value is None else comparisons[i].p_value for i in tested]
+    _, p_adj, _, _ = multipletests(p_values, alpha=alpha, method="fdr_bh")
     reject = p_adj < alpha  # as a single verdict needs p < α (statsmodels rejects at ≤ α: 0.05 read "p = 0.0500")
     for j, i in enumerate(tested):
         c = comparisons[i]

@@ -134,7 +134,10 @@ def test_slide_sentences_come_from_the_same_view_as_the_chart(store, tmp_path):
     ]
     assert s1.sentences[0].startswith("Not enough data to say whether it changed")
     assert s1.meta.period == "2020-01 to 2020-07" and s1.meta.data_version == store.version
-    assert s1.stamp == (f"Data period: 2020-01 to 2020-07 · Source: police.uk · Data version {store.version}")
+    # the area is named: a slide's title need not say it, and a ward's figures would read as the whole area's
+    assert s1.stamp == (
+        f"Testborough · Data period: 2020-01 to 2020-07 · Source: police.uk · Data version {store.version}"
+    )
     v = views.trend(store, "asb", None)
     assert s1.alt == v.sentences[1]
     assert s1.detail and all("No test" in d or "GLM" in d for d in s1.detail)
@@ -190,7 +193,7 @@ def test_a_filter_value_not_in_the_data_names_the_file_and_line(store, tmp_path)
         briefing.build_slide(store, b, 2)
     d = write(tmp_path, GOOD.replace('indicator = "asb"', 'indicator = "slavery"\narea = "E05000001"'))
     with pytest.raises(
-        briefing.BriefingError, match=r"^test-briefing\.toml:7: slavery is recorded for the borough only"
+        briefing.BriefingError, match=r"^test-briefing\.toml:7: slavery is recorded for the whole area only"
     ):
         briefing.build_slide(store, briefing.load("test-briefing", d), 1)
 
@@ -221,6 +224,13 @@ def open_briefing(params: dict) -> AppTest:
     return at.run()
 
 
+def _md(text: str) -> str:
+    """A title as the page writes it: text from a briefing file, escaped so it shows literally."""
+    from safer import ui
+
+    return ui.md_escape(text)
+
+
 def _param(at, key):
     v = at.query_params.get(key)
     return v[0] if isinstance(v, list) else v
@@ -230,7 +240,7 @@ def test_a_briefing_opens_on_slide_one_with_one_chart_and_no_filters(demo):
     at = open_briefing({"briefing": NAME})
     assert not at.exception, [e.value for e in at.exception]
     b = briefing.load(NAME)
-    assert [t.value for t in at.title] == [b.slides[0].title]
+    assert [t.value for t in at.title] == [_md(b.slides[0].title)]
     # one chart, drawn twice: in projector type, and as its page draws it for a phone (CSS shows one)
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     assert len(charts) == 2
@@ -249,12 +259,12 @@ def test_the_step_in_the_url_opens_that_slide_and_next_moves_on(demo):
     b = briefing.load(NAME)
     at = open_briefing({"briefing": NAME, "step": "2"})
     assert not at.exception
-    assert [t.value for t in at.title] == [b.slides[1].title]
+    assert [t.value for t in at.title] == [_md(b.slides[1].title)]
     at.button(key="briefing_next").click().run()
     assert not at.exception
-    assert [t.value for t in at.title] == [b.slides[2].title] and _param(at, "step") == "3"
+    assert [t.value for t in at.title] == [_md(b.slides[2].title)] and _param(at, "step") == "3"
     at.button(key="briefing_previous").click().run()
-    assert [t.value for t in at.title] == [b.slides[1].title] and _param(at, "step") == "2"
+    assert [t.value for t in at.title] == [_md(b.slides[1].title)] and _param(at, "step") == "2"
 
 
 def test_an_unknown_briefing_says_so_without_an_exception(demo):
@@ -489,8 +499,42 @@ def test_a_briefing_written_for_other_data_is_listed_as_such_and_its_slides_stil
                for w in at.warning)  # fmt: skip
     at = open_briefing({"briefing": NAME, "step": "1"})
     assert not at.exception
-    assert [t.value for t in at.title] == [briefing.load(NAME).slides[0].title]
+    assert [t.value for t in at.title] == [_md(briefing.load(NAME).slides[0].title)]
     assert at.error and at.error[0].value.startswith(ui.md_escape(f"{NAME}.toml:"))
     assert not at.button(key="briefing_next").disabled and at.button(key="briefing_previous").disabled
     at.button(key="briefing_next").click().run()
     assert not at.exception and _param(at, "step") == "2"
+
+
+def test_a_hostile_briefing_file_is_refused_with_its_name_and_never_breaks_the_list(tmp_path):
+    """A briefing in a partnership's own folder is text from outside: not UTF-8, nested without end, too large, or
+    named with a newline, it is refused by name (the list and the command line go on), never a traceback."""
+    d = tmp_path / "briefings"
+    d.mkdir()
+    (d / "latin1.toml").write_bytes('title = "Caf\xe9"\n'.encode("latin-1"))
+    (d / "deep.toml").write_text("x = " + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
+    (d / "huge.toml").write_text('title = "x"\ndescription = "' + "y" * (briefing.MAX_BYTES + 1) + '"\n')
+    (d / "ok\n.toml").write_text(GOOD, encoding="utf-8")
+    assert set(briefing.available(d)) == {"latin1", "deep", "huge"}  # not the name with a newline
+    with pytest.raises(briefing.BriefingError, match=r"^latin1\.toml:1: not UTF-8 text \(byte 0xe9\)"):
+        briefing.load("latin1", d)
+    with pytest.raises(briefing.BriefingError, match=r"^deep\.toml: "):
+        briefing.load("deep", d)
+    with pytest.raises(briefing.BriefingError, match=r"^huge\.toml: .* bytes; a briefing is at most"):
+        briefing.load("huge", d)
+
+
+def test_a_slide_title_shows_literally_not_as_markdown(tmp_path, monkeypatch):
+    """A title from a partnership's file made a link and fetched an image on every viewer's screen: it is text."""
+    import shutil
+
+    from safer import ui
+
+    d = tmp_path / "data"
+    shutil.copytree(PROJECT / "data", d)
+    title = "[Log in](http://evil.example/) ![t](http://127.0.0.1:9/a)"
+    write(d, GOOD.replace('title = "ASB"', f'title = "{title}"'), "evil")
+    monkeypatch.setenv("SAFER_DATA_DIR", str(d))
+    at = open_briefing({"briefing": "evil", "step": "1"})
+    assert not at.exception
+    assert [t.value for t in at.title] == [ui.md_escape(title)]

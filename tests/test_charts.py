@@ -369,6 +369,14 @@ def test_ward_map(ward_rates):
     assert fig.layout.yaxis.scaleanchor == "x"
     assert not _synthetic_present(fig)
     fig.to_json()
+    # a ward whose small count is withheld is said to be so, not "No data" (hover, legend, and so the image)
+    held = ward_rates.assign(total_suppressed=[False, False, True, False, False])
+    held.loc[2, "rate_per_1000"] = NAN
+    held.attrs["suppress_below"] = 5
+    fig = charts.ward_map(held, gj, IND, synthetic=False)
+    charlie = [t for t in fig.data if t.fill == "toself" and "Charlie" in t.text][0]
+    assert charlie.text.endswith("Fewer than 5 (withheld)") and charlie.showlegend
+    assert [t.name for t in fig.data if t.showlegend] == ["Fewer than 5 (withheld)", "No data"]
 
 
 # --------------------------------------------------------------------------- sparkline + text

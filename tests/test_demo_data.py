@@ -143,3 +143,30 @@ def test_the_demo_is_never_written_over_a_partnership_s_own_data(data_dir, tmp_p
     assert [p.name for p in other.iterdir()] == ["minutes.txt"]
     demo.check_out_dir(DATA)  # an earlier demo: written over
     demo.check_out_dir(tmp_path / "new")  # not there yet
+
+
+def test_the_demo_never_follows_a_link_out_of_its_folder(tmp_path, capsys):
+    """A demo folder whose police_uk/ or an extract is a link to real files elsewhere would have those files
+    deleted and written over: refused, and a folder marked synthetic under another partnership's name too."""
+    import shutil
+
+    from safer.cli import main
+
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "2099-01-greater-manchester-street.csv").write_text("keep", encoding="utf-8")
+    d = tmp_path / "d"
+    d.mkdir()
+    shutil.copy(DATA / "partnership.csv", d / "partnership.csv")
+    (d / "police_uk").symlink_to(real)
+    assert main(["demo", "--out", str(d)]) == 1
+    assert "holds links (police_uk)" in capsys.readouterr().err
+    assert [p.name for p in real.iterdir()] == ["2099-01-greater-manchester-street.csv"]
+    (d / "police_uk").unlink()
+    (d / "partner_monthly.csv").symlink_to(real / "2099-01-greater-manchester-street.csv")
+    assert main(["demo", "--out", str(d)]) == 1
+    (d / "partner_monthly.csv").unlink()
+    text = (d / "partnership.csv").read_text(encoding="utf-8")
+    (d / "partnership.csv").write_text(text.replace(demo.PARTNERSHIP_NAME, "Safer Elsewhere"), encoding="utf-8")
+    assert main(["demo", "--out", str(d)]) == 1
+    assert "other than the demo's" in capsys.readouterr().err

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 import subprocess
 import sys
 
@@ -429,7 +430,7 @@ def test_a_ward_s_survey_total_is_given_for_a_published_period_only(busy_wards):
         r = rows[period]
         assert (r["recorded_total"], r["recorded_monthly_mean"]) == ("", ""), period
         assert r["recorded_note"] == (
-            "withheld (small numbers): below borough level totals are given for the latest complete financial year "
+            "withheld (small numbers): in a ward totals are given for the latest complete financial year "
             "and each plan cycle only, not for this period"
         )
         assert int(r["months_with_data"]) > 0  # months with data are public: the total is what is withheld
@@ -708,3 +709,31 @@ def test_a_ward_s_plan_cycle_tells_months_withheld_from_months_missing(demo):
     b = views.cycle_comparison(demo, "cse", None)
     assert "Months withheld from the total (small numbers)" not in b.tables["plan cycles"]
     assert not any("withheld" in a.text for a in b.figures["cycle means chart"].layout.annotations)
+
+
+def test_a_ward_s_family_size_never_says_a_small_number_indicator_had_no_events(tmp_path):
+    """CSE (withheld below 5 in a ward) with no reports in a ward for two years has no test. Left out of the
+    family, it made every other indicator of that ward read "judged among 3 indicators" where other wards read 4:
+    every month shown as <5 was 0. In a ward whose family holds withheld figures, it counts (p = 1)."""
+    import shutil
+
+    from safer.views import comparisons
+
+    data = tmp_path / "data"
+    shutil.copytree(PROJECT / "data", data)
+    pm = data / "partner_monthly.csv"
+    lines = pm.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [
+        ln for ln in lines if not (ln.startswith("cse,") and ",E05000786," in ln and "2024-04" <= ln[4:11] <= "2026-03")
+    ]
+    assert len(kept) < len(lines)
+    pm.write_text("".join(kept), encoding="utf-8")
+    os.utime(pm, (pm.stat().st_atime, 1791849600))  # written 2026-10-15: every month to September is complete
+    s = Store(data, cache=tmp_path / "cache")
+    try:
+        quiet = {i: comparisons.in_family(s, "latest12", i, "E05000786") for i in ("asb", "burglary", "cse")}
+        other = comparisons.in_family(s, "latest12", "asb", "E05000791")
+    finally:
+        s.close()
+    assert quiet["cse"].current_mean is None  # withheld, as every small-number figure in a ward
+    assert quiet["asb"].family_size == quiet["burglary"].family_size == other.family_size

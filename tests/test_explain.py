@@ -312,3 +312,24 @@ def test_a_past_window_of_a_small_number_indicator_is_refused_below_borough_leve
     assert ok.returncode == 0, ok.stderr  # not a small-number indicator
     ok = explain("--indicator", "cse", "--end-month", "2025-10", "--json", data=data, cache=cache)
     assert ok.returncode == 0, ok.stderr  # the borough
+
+
+def test_the_same_12_months_have_one_family_whether_or_not_their_end_is_named(tmp_path):
+    """Data ending between two plans: without an end month the family was the last plan started, with the same
+    end month named it was none at all, so one question had two adjusted verdicts. Both now take the plan before
+    the gap (`cycle_at`)."""
+    from helpers import write_data_dir
+
+    from safer.views import comparisons
+
+    data = write_data_dir(tmp_path / "data")
+    cycles = data / "plan_cycles.csv"
+    cycles.write_text(cycles.read_text(encoding="utf-8").replace("c3,Plan three,2020-07,", "c3,Plan three,2020-09,"))
+    s = Store(data)
+    try:
+        assert comparisons.data_end(s) == "2020-07"
+        assert comparisons.cycle_at(s, "2020-07") == "c2"  # between c2 (to June) and c3 (from September)
+        assert comparisons.family_plan(s, "latest12") == comparisons.family_plan(s, "latest12", None, "2020-07") == "c2"
+        assert comparisons.cycle_at(s, "2019-06") == "c1" and comparisons.cycle_at(s, "2021-06") == "c3"
+    finally:
+        s.close()

@@ -426,3 +426,30 @@ def test_init_boundaries_that_cannot_be_read_are_a_message_naming_the_file(tmp_p
     with pytest.raises(InitError) as exc:
         read_boundaries(path, {"E05000001": "North"})
     assert [str(p) for p in exc.value.problems] == [f"{path}:{where}: {why}"]
+
+
+def test_a_population_written_with_a_thousands_comma_is_refused_at_its_line(tmp_path):
+    """`E05000001,2023,6,820` (the comma unquoted) was read as 6 residents, silently: every rate of that ward grew
+    by a thousand times. A row with more fields than its header is refused, naming the line."""
+    from safer.partnership_dir import InitError, read_populations
+
+    pop = tmp_path / "pop.csv"
+    pop.write_text("area_code,year,population\nE05000001,2022,6810\nE05000001,2023,6,820\n", encoding="utf-8")
+    with pytest.raises(InitError) as e:
+        read_populations([pop])
+    assert str(e.value).startswith(f"{pop}:3: -: row has 4 fields, the header has 3 (a number written 6,820")
+
+
+def test_an_authority_named_by_the_start_of_its_name_is_offered(tmp_path):
+    """ "Folkestone" for "Folkestone and Hythe": no close match by difflib, so no suggestion at all was made."""
+    from safer.partnership_dir import InitError, Lookup, find_authority
+
+    lk = Lookup(rows={
+        "E01024000": {"lad_code": "E07000112", "lad_name": "Folkestone and Hythe"},
+        "E01024001": {"lad_code": "E07000110", "lad_name": "Maidstone"},
+    })  # fmt: skip
+    with pytest.raises(
+        InitError, match=r"no local authority 'Folkestone' in the lookup; did you mean Folkestone and Hythe\?"
+    ):
+        find_authority(lk, "Folkestone", "lookup.csv")
+    assert find_authority(lk, "folkestone and hythe", "lookup.csv") == ("E07000112", "Folkestone and Hythe")

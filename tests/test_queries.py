@@ -190,3 +190,34 @@ def test_a_parameter_given_twice_on_the_command_line_is_refused(data_dir, capsys
     """`query monthly --indicator asb --indicator cse` answered for cse alone, without a word: refused, naming both."""
     assert main(["query", "monthly", "--data", str(data_dir), "--indicator", "asb", "--indicator=cse"]) == 2
     assert "query: --indicator is given twice ('asb' and 'cse'): give it once" in capsys.readouterr().err
+
+
+def test_a_renamed_force_keeps_its_months_and_another_force_s_few_rows_make_no_step(tmp_path):
+    """Two ways the one-force rule failed an outside audit: the force renamed in its latest files ("Test Police
+    Service" from 2020-06) lost those months; a British Transport Police file with a row in our wards, in one
+    month only, put that row in the counts (a step). The counted forces are those with at least a fifth of the
+    area's rows a month (police_uk_forces): both names, not the transport police."""
+    from helpers import police_csv, write_data_dir
+
+    from safer.store import Store
+
+    data = write_data_dir(tmp_path / "data")
+    for month in ("2020-06", "2020-07"):
+        f = data / "police_uk" / f"{month}-test-street.csv"
+        f.write_text(
+            f.read_text(encoding="utf-8").replace(",Test Police,Test Police,", ",Test Police,Test Police Service,")
+        )
+    btp = police_csv("2020-05", [("E01000001", "Anti-social behaviour")]).replace(
+        "Test Police,Test Police", "British Transport Police,British Transport Police"
+    )
+    (data / "police_uk" / "2020-05-btp-street.csv").write_text(btp, encoding="utf-8")
+    s = Store(data)
+    try:
+        assert as_rows(queries.run(s, "monthly", indicator="asb")) == [
+            ("2020-01", 5), ("2020-02", 4), ("2020-03", None), ("2020-04", 6), ("2020-05", 1), ("2020-06", 2),
+            ("2020-07", 7),
+        ]  # fmt: skip
+        forces = s.sql("SELECT force, counted FROM police_uk_forces ORDER BY force").values.tolist()
+        assert forces == [["british-transport-police", False], ["test-police", True], ["test-police-service", True]]
+    finally:
+        s.close()

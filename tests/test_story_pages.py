@@ -80,6 +80,14 @@ def test_trends_page_marks_the_meeting_date_from_the_link(demo_env):
     assert "Scrutiny 4 Dec 2017" in [t.value for t in at.text]
 
 
+def test_a_mark_outside_the_chart_s_months_is_said_not_drawn(demo_env):
+    at = open_page("pages/trends.py", {"indicator": "burglary", "mark": "2001-01-01", "mark_label": "Scrutiny"})
+    assert not at.exception
+    assert not any(s.get("name") == "marked date" for s in figures(at)[0]["layout"].get("shapes", []))
+    assert any("is outside this chart's months: not marked" in c.value for c in at.caption)
+    assert "Scrutiny" not in [t.value for t in at.text]
+
+
 def test_a_bad_mark_is_ignored_and_a_hostile_label_is_escaped(demo_env):
     at = open_page("pages/trends.py", {"indicator": "asb", "mark": "not-a-date"})
     assert not at.exception

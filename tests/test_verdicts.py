@@ -596,6 +596,21 @@ def test_a_real_change_in_the_latest_months_is_not_set_aside_as_out_of_line(fall
         assert c.dispersion > 5
 
 
+def test_two_bad_months_in_the_middle_of_the_year_are_still_left_out_and_named():
+    """Two neighbouring months with a tenth of their rows (a partial upload), ordinary months after them: not a
+    change under way, so both are left out and named, as one such month is."""
+    months = fmt.months_between("2023-10", "2026-09")
+    season = 1 + 0.15 * np.cos(2 * np.pi * np.arange(36) / 12)
+    rng = np.random.default_rng(11)
+    y = rng.poisson(300 * season).astype(float)
+    y[31:33] = np.round(y[31:33] / 10)  # May and June 2026
+    c = _latest(pd.DataFrame({"month": months, "value": y}))
+    assert sorted(m for m, _p in c.left_out) == ["2026-05", "2026-06"]
+    assert c.basis.endswith(
+        "compared without May 2026 and Jun 2026, far out of line with the others"
+    ) or c.basis.endswith("compared without Jun 2026 and May 2026, far out of line with the others")
+
+
 def test_one_month_keyed_ten_times_too_high_does_not_hide_a_real_fall():
     """A real fall of 30% in every month, and one month keyed ten times too high: the month is left out of the
     means, the change and the test alike, so the verdict and its figures agree (a fall, "better")."""

@@ -1,4 +1,4 @@
--- The months each indicator has data for: for police.uk indicators every month the partnership's force has a police.uk file for (police_uk_months), for partner indicators every month partner_monthly.csv has a row for, except a month not over when the file was written (incomplete_months).
+-- The months each indicator has data for: for police.uk indicators the months police_uk_months gives (the partnership's force has a file), for partner indicators every month partner_monthly.csv has a row for, except a month not over when the file was written (incomplete_months).
 -- Grain: one row per indicator and month with data. A month without a row is a month without data, never a zero.
 -- Builds: table indicator_months
 -- Reads: indicators, police_uk_months, partner_monthly, incomplete_months

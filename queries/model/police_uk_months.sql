@@ -1,25 +1,20 @@
--- The months police.uk has data for in the partnership's area: every month in which the partnership's force has a file. The partnership's force is the force ("Falls within", compared as ingest compares names) with most of the rows placed in its wards, as for a comparator area (comparator_police_counts). A month for which only other forces have files (the partnership's own force published nothing that month) is missing for every police.uk indicator, never 0; with no row placed in its wards at all, no month has data.
--- Grain: one row per calendar month in which the partnership's force has a police.uk file.
+-- The months police.uk has data for in the partnership's area: a month in which a counted force (police_uk_forces: the territorial force, under each name it has had) has a file, and no counted force whose files span that month lacks one. A month for which only other forces have files (the partnership's force published nothing that month), or one of two forces sharing the area has none, is missing for every police.uk indicator, never 0; with no force counted, no month has data.
+-- Grain: one row per calendar month with data for the police.uk indicators.
 -- Builds: table police_uk_months
--- Reads: police_uk_source, lsoa_ward_lookup
+-- Reads: police_uk_force_months, police_uk_forces
 CREATE TABLE police_uk_months AS
-WITH force_months AS (
-    SELECT DISTINCT
-        trim(regexp_replace(lower(falls_within), '[^a-z0-9]+', '-', 'g'), '-') AS force,
-        month
-    FROM (SELECT DISTINCT falls_within, month FROM police_uk_source)
-),
-
-home AS (
-    SELECT trim(regexp_replace(lower(p.falls_within), '[^a-z0-9]+', '-', 'g'), '-') AS force
-    FROM police_uk_source AS p
-    INNER JOIN lsoa_ward_lookup AS l ON p.lsoa_code = l.lsoa_code
-    GROUP BY ALL
-    ORDER BY count(*) DESC, force
-    LIMIT 1
-)
-
 SELECT DISTINCT m.month
-FROM force_months AS m
-INNER JOIN home AS h ON m.force = h.force
+FROM police_uk_force_months AS m
+INNER JOIN police_uk_forces AS f ON m.force = f.force AND f.counted
+WHERE NOT EXISTS (
+    SELECT 1
+    FROM police_uk_forces AS g
+    WHERE
+        g.counted
+        AND m.month BETWEEN g.first_month AND g.last_month
+        AND NOT EXISTS (
+            SELECT 1 FROM police_uk_force_months AS x
+            WHERE x.force = g.force AND x.month = m.month
+        )
+)
 ORDER BY m.month;

@@ -1,8 +1,20 @@
--- police.uk rows placed in one of the partnership's wards, by their LSOA.
--- Grain: one row per police.uk record whose LSOA is in lsoa_ward_lookup.csv (rows without a location, or outside the area, are left out here and counted in police_uk_files); the columns the counts need (safer.police_sql.KEPT: every column is checked, these are kept).
+-- police.uk rows placed in one of the partnership's wards, by their LSOA, from the forces its counts come from (police_uk_forces.counted).
+-- Grain: one row per police.uk record whose LSOA is in lsoa_ward_lookup.csv and whose force is counted (rows without a location, outside the area, or from a force not counted are left out here; police_uk_files counts every row placed); the columns the counts need (safer.police_sql.KEPT: every column is checked, these are kept).
 -- Builds: table police_uk_rows
--- Reads: police_uk_source, lsoa_ward_lookup
+-- Reads: police_uk_source, lsoa_ward_lookup, police_uk_forces
 CREATE TABLE police_uk_rows AS
-SELECT p.month, p.crime_type, l.ward_code, p.lsoa_code, p.source_path
-FROM police_uk_source AS p
-INNER JOIN lsoa_ward_lookup AS l ON p.lsoa_code = l.lsoa_code;
+WITH placed AS (
+    SELECT
+        p.month,
+        p.crime_type,
+        l.ward_code,
+        p.lsoa_code,
+        p.source_path,
+        trim(regexp_replace(lower(p.falls_within), '[^a-z0-9]+', '-', 'g'), '-') AS force
+    FROM police_uk_source AS p
+    INNER JOIN lsoa_ward_lookup AS l ON p.lsoa_code = l.lsoa_code
+)
+
+SELECT placed.month, placed.crime_type, placed.ward_code, placed.lsoa_code, placed.source_path
+FROM placed
+INNER JOIN police_uk_forces AS f ON placed.force = f.force AND f.counted;

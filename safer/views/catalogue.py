@@ -150,6 +150,7 @@ def _about_the_build(store, coverage: pd.DataFrame, police: pd.DataFrame) -> dic
         "coverage shown": coverage.fillna({"missing_ranges": "none", "incomplete_months": "none"}),
         "police totals": _police_totals(police),
         "recording changes": _recording_changes(queries.run(store, "recording_changes")),
+        "general caveats": general_caveats(queries.run(store, "partnership").iloc[0].to_dict()),
         "caveats": [
             f"{r.label} ({r.indicator_id}): "
             + (r.caveats if isinstance(r.caveats, str) and r.caveats else "None recorded.")
@@ -157,6 +158,33 @@ def _about_the_build(store, coverage: pd.DataFrame, police: pd.DataFrame) -> dic
         ],
         "period": f"{coverage.first_month.min()} to {coverage.last_month.max()}" if with_data else "no data",
     }
+
+
+GMP_GAP = (
+    "**Greater Manchester Police's gap in police.uk.** After moving to a new records system, Greater Manchester "
+    "Police supplied no data to police.uk from July 2019 for well over a year, and later months were reported "
+    "as incomplete for some months. Months without a file are shown as missing, never as zero; the coverage "
+    "table above lists them."
+)
+
+
+def general_caveats(partnership: dict) -> list[str]:
+    """The caveats of every figure on the Data page, as markdown items: the police.uk ones, Greater Manchester
+    Police's gap only where the partnership's force is Greater Manchester's."""
+    whole = fmt.whole_area(partnership.get("area_code"))
+    force = str(partnership.get("police_force") or "")
+    return [
+        "**police.uk locations are approximate.** Every crime and incident is moved to an anonymised snap point "
+        f"(the centre of a street, a public place or a small area), so a few near a ward or {whole} boundary are "
+        "counted on the wrong side. Rows with no location are left out (counted in the table above).",
+        *([GMP_GAP] if "greater manchester" in force.lower() else []),
+        "**Recording practice changes.** A change in how police or partners record (crime recording standards, "
+        "a new records system, new referral criteria) can move a series without any change in what happened. "
+        "A step at such a date is not evidence that the plan worked or failed. Those recorded in events.csv are "
+        "listed below and drawn on the charts.",
+        "**police.uk is not the official crime statistics.** Street-level counts differ from ONS police recorded "
+        "crime, and a month can be re-released with corrections; rates use mid-year population estimates.",
+    ]
 
 
 def _police_totals(pol: pd.DataFrame) -> dict | None:

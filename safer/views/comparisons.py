@@ -101,14 +101,14 @@ def withheld(store, indicator_id: str, area_code: str | None) -> bool:
 
 WITHHELD_METHOD = (
     "Compared on {n} matched months ({cur} against {prev}) by a quasi-Poisson GLM with a term for each calendar "
-    "month, or an exact conditional test where counts are very small (figures withheld: below borough level "
+    "month, or an exact conditional test where counts are very small (figures withheld: in a ward "
     "the means, which test was used and its p-value would give small numbers away)"
 )
 
 
 FAMILY_P_WITHHELD = (
     "the p-value adjusted for many tests is withheld: it is worked out from every indicator's p-value, "
-    "small-number indicators' included, whose p-values below borough level would give small numbers away"
+    "small-number indicators' included, whose p-values in a ward would give small numbers away"
 )
 
 
@@ -163,7 +163,7 @@ def _shown(c: verdicts.Comparison, hide: bool) -> verdicts.Comparison:
         method=f"{model}.",
         model=model,
         note=(c.note + "; " if c.note else "")
-        + "means, change and p-value withheld: small numbers below borough level (the verdict is computed on "
+        + "means, change and p-value withheld: small numbers in a ward (the verdict is computed on "
         "true counts)",
     )
 
@@ -180,16 +180,21 @@ def current_cycle_id(store, indicator_id: str | None = None) -> str | None:
     the last one started before it). One cycle for every indicator, so a family shown together (the Overview,
     the briefing, `explain --indicator all --compare cycle`) compares one pair of cycles, even where one
     indicator's extract lags (`indicator_id` is kept for callers that name one)."""
-    last = data_end(store)
+    return cycle_at(store, data_end(store))
+
+
+def cycle_at(store, month: str | None) -> str | None:
+    """The plan cycle of a month: the one holding it, else the last one started before it (the months between two
+    plans belong to the one before), else the first; with no month, the last cycle."""
     cyc = cycles(store)
     if cyc.empty:
         return None
-    if not isinstance(last, str):
+    if not isinstance(month, str):
         return str(cyc.iloc[-1]["cycle_id"])
-    inside = cyc[(cyc.start_month <= last) & (cyc.end_month >= last)]
+    inside = cyc[(cyc.start_month <= month) & (cyc.end_month >= month)]
     if len(inside):
         return str(inside.iloc[0]["cycle_id"])
-    started = cyc[cyc.start_month <= last]
+    started = cyc[cyc.start_month <= month]
     return str(started.iloc[-1]["cycle_id"]) if len(started) else str(cyc.iloc[0]["cycle_id"])
 
 
@@ -267,13 +272,12 @@ def cycle(store, indicator_id: str, area_code: str | None = None, cycle_id: str 
 
 def family_plan(store, kind: str, cycle_id: str | None = None, end_month: str | None = None) -> str | None:
     """The plan cycle whose priorities' indicators are compared together: the cycle compared (`kind` "cycle"), or
-    the one holding the latest 12 months' last month (`end_month`, else the current cycle): the indicators the
-    Overview and the SIA pack show for it."""
-    if kind == "cycle" or end_month is None:
-        return cycle_id if kind == "cycle" and cycle_id else current_cycle_id(store)
-    cyc = cycles(store)
-    inside = cyc[(cyc.start_month <= end_month) & (cyc.end_month >= end_month)]
-    return str(inside.iloc[0]["cycle_id"]) if len(inside) else None
+    the cycle of the latest 12 months' last month (`end_month`, else the last month with data; `cycle_at`: between
+    two plans, the one before): the indicators the Overview and the SIA pack show for it."""
+    if kind == "cycle" and cycle_id:
+        return cycle_id
+    # the same rule with or without an end month named: the same 12 months have one family
+    return cycle_at(store, end_month or data_end(store))
 
 
 @cached
@@ -309,7 +313,10 @@ def family(
         if ind.get("geography") == "borough" and a.get("area_type") != "borough":
             continue  # a borough-only indicator has no ward figures
         out.append(_one(store, kind, iid, a["area_code"], cycle_id, end_month))
-    return tuple(verdicts.adjust_family(out))
+    # where some figures are withheld (small numbers below borough level), a family that left out the indicators
+    # with no events would say by its size which had none: there they count, as no evidence of change (p = 1)
+    hidden = any(withheld(store, c.indicator_id, c.area_code) for c in out)
+    return tuple(verdicts.adjust_family(out, count_no_events=hidden))
 
 
 def in_family(
@@ -428,12 +435,14 @@ def explain_lines(
         if ind.get("geography") == "borough" and a.get("area_type") != "borough":
             if indicator_id == "all":
                 continue
-            raise ExplainError(f"indicator {iid!r} is recorded for the borough only, not for {a['area_code']}")
+            raise ExplainError(
+                f"indicator {iid!r} is recorded for the whole area only, not for a ward ({a['area_code']})"
+            )
         if end_month is not None and withheld(store, iid, a["area_code"]):
             # a verdict word for any 12-month window, release after release, is the sliding window the published
             # totals gave up (docs/disclosure.md): below borough level the latest 12 months only
             raise ExplainError(
-                f"--end-month is not given below borough level for {iid}, a small-number indicator: its verdicts "
+                f"--end-month is not given for a ward for {iid}, a small-number indicator: its verdicts "
                 "there are published for the latest 12 months only"
             )
         c = in_family(store, compare, iid, a["area_code"], cycle_id, end_month)
@@ -541,7 +550,9 @@ def plain_verdict(c: verdicts.Comparison, unit: str, what: str | None = None, de
     written where its view shows them beside others (a chart's), as `fmt.shared_decimals` over all of them gives;
     by default as the two read side by side (`fmt.numbers`)."""
     v = c.shown_verdict
-    if v == "not enough data":
+    if v == "not enough data":  # said with what was compared where the caller names it (a slide's second line)
+        if what is not None:
+            return f"{what}: not enough data to say whether it changed ({c.note})."
         return f"Not enough data to say whether it changed: {c.note}."
     cur = fmt.period_label(*c.current_period.split(" to ")) if " to " in c.current_period else c.current_period
     prev = fmt.period_label(*c.previous_period.split(" to ")) if " to " in c.previous_period else c.previous_period

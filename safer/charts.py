@@ -773,8 +773,9 @@ def fit_gap_labels(fig: go.Figure, grow: bool = True) -> go.Figure:
         if row is None and len(ends) < GAP_LABEL_ROWS:
             ends.append(-math.inf)
             row = len(ends) - 1
-        if row is None:
-            row = min(range(len(ends)), key=lambda r: ends[r])
+        if row is None:  # every row taken where it would sit: drawn over another label it reads as neither, so
+            a.update(visible=False)  # not drawn (its band still shows the gap; the subtitle counts the months)
+            continue
         ends[row] = max(ends[row], right)
         a.update(y=1, yref="paper", yanchor="bottom", yshift=above + row * row_px)
     rows_px = int(math.ceil(len(ends) * row_px))

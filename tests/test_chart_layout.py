@@ -69,6 +69,24 @@ def test_gap_labels_cover_no_data_no_event_line_and_no_other_text():
         assert not overlapping_texts(drawing["texts"]), (width, overlapping_texts(drawing["texts"]))
 
 
+def test_many_short_gaps_never_draw_one_label_over_another():
+    """A partner extract that left out its zero months: ten short gaps in three years. With every row of labels
+    taken, a label was drawn over another ("No data Jul 2025" over "No data Oct 2025 – Nov 2025", a new user's
+    audit): one that has no room is not drawn (its band still shows the gap)."""
+    ms = _months("2023-10", 36)
+    gaps = {"2024-01", "2024-03", "2024-06", "2024-07", "2024-10", "2025-01", "2025-02", "2025-04", "2025-07",
+            "2025-10", "2025-11", "2026-02"}  # fmt: skip
+    monthly = pd.DataFrame({"month": ms, "value": [NAN if m in gaps else 3.0 + i % 4 for i, m in enumerate(ms)]})
+    cycles = pd.DataFrame(
+        {"cycle_id": ["2025-28"], "title": [""], "start_month": ["2025-04"], "end_month": ["2028-03"]}
+    )
+    fig = charts.trend_chart(monthly, None, None, cycles, None, IND, "Medway Vale", False)
+    for drawing, width in zip(draw([(fig, w) for w in WIDTHS]), WIDTHS):
+        shown = [a for a in drawing["annotations"] if a["name"] == "no data label"]
+        assert shown, width
+        assert not overlapping_texts(drawing["texts"]), (width, overlapping_texts(drawing["texts"]))
+
+
 def test_gap_labels_keep_clear_on_a_slide_in_projector_type():
     fig = briefing.for_projector(_gappy_trend())
     assert fig.layout.height == 600  # a slide keeps its height: the plot gives up the room

@@ -69,7 +69,7 @@ def _query(args, extra: list[str]) -> int:
             print(f"{q.name}: {q.description}")
             print(f"    grain: {q.grain}")
             print(f"    builds: {q.builds}")
-            print(f"    reads: {', '.join(q.reads)}")
+            print(f"    reads: {', '.join(q.reads) or 'none'}")
         return 0
     if not args.name:
         print("query: give a query NAME or --list", file=sys.stderr)

@@ -2124,7 +2124,7 @@ def _check_partner_monthly(rep: Report, k: _Keys) -> None:
             want = k.wards if geo == "ward" else k.boroughs
             what = f"a {geo} in areas.csv (indicator {r['indicator_id']} is recorded by {geo})"
             _ref(rep, t.rel, line, "area_code", r["area_code"], want, what)
-    _dropped_zeros(rep, t, k)
+    _dropped_zeros(rep, t, k, written)
 
 
 # A partner indicator whose typical month (the median of its monthly totals) is this many or fewer: a month with
@@ -2132,15 +2132,15 @@ def _check_partner_monthly(rep: Report, k: _Keys) -> None:
 FEW_A_MONTH = 5
 
 
-def _dropped_zeros(rep: Report, t, k: _Keys) -> None:
+def _dropped_zeros(rep: Report, t, k: _Keys, written: str | None) -> None:
     """A warning for each partner indicator with few a month and whole months with no row from its first month to
     the file's last (a GROUP BY export writes no row for a month with nothing recorded, in the middle or at the
     end), over at least 12 months: such a month is missing, never 0, which is right only if the extract did not
     cover it; read as missing, zeros raise every mean. At the line of the first row after the first such month
-    (or of its last row, when the months with no row are its last)."""
+    (or of its last row, when the months with no row are its last). `written`: the month the file was written
+    (`partner_written_month`), whose months and later are left to the incomplete-month warning."""
     totals: dict[str, dict[str, float]] = {}
     first_line: dict[tuple[str, str], int] = {}
-    written = partner_written_month(t)
     file_last = ""
     for line, r in t.rows:
         ind = k.indicators.get(r["indicator_id"]) if k.indicators else None

@@ -116,12 +116,16 @@ def parse(path: Path) -> Query:
     also: tuple[str, ...] = ()
     derived: tuple[Derived, ...] = ()
     reads: tuple[str, ...] = ()
+    reads_said = False
     builds = ""
     section = "description"  # the key the lines below belong to: a grain or a list of parameters goes on over lines
     for h in header:
         low = h.lower()
         if low.startswith("reads:"):
             reads, section = tuple(n.strip() for n in h[6:].split(",") if n.strip()), "reads"
+            reads_said = True
+            if reads == ("none",):  # a macro of its arguments alone (force_key): it reads no table
+                reads = ()
             if not all(NAME_RE.match(n) for n in reads):
                 raise QueryError(f"{path.name}: 'Reads:' lists table or macro names separated by commas: {h!r}")
         elif low.startswith("builds:"):
@@ -154,7 +158,7 @@ def parse(path: Path) -> Query:
             description_lines.append(h)
     body_params = set(PARAM_USE_RE.findall(_strip_comments(text)))
     declared = {p.name for p in params}
-    if not description_lines or not grain or not reads:
+    if not description_lines or not grain or not reads_said or not (reads or builds.startswith("macro")):
         raise QueryError(f"{path.name}: the header must say what the query answers, its 'Grain:' and what it 'Reads:'")
     if body_params != declared:
         raise QueryError(

@@ -1,7 +1,7 @@
 -- Counts from the police.uk files for every comparator area in area_lookup.csv, by indicator and month: each row placed in its local authority by its LSOA.
 -- Grain: one row per area, police.uk indicator and month in which the area's force has a police.uk file (value 0 when no row of that type fell in the area that month). An area's force is the force ("Falls within", compared as ingest compares names) with most of its rows; a month without that force's file has no row: missing, never 0. An area with no police.uk rows at all has no rows.
 -- Builds: table comparator_police_counts
--- Reads: police_uk_source, area_lookup, comparator_group_areas, indicators
+-- Reads: police_uk_source, area_lookup, comparator_group_areas, indicators, force_key
 CREATE TABLE comparator_police_counts AS
 WITH areas_counted AS (
     SELECT DISTINCT area_code FROM comparator_group_areas WHERE from_police_uk
@@ -26,7 +26,7 @@ force_rows AS (
     FROM (
         SELECT
             area_code,
-            trim(regexp_replace(lower(falls_within), '[^a-z0-9]+', '-', 'g'), '-') AS force,
+            force_key(falls_within) AS force,
             count(*) AS n
         FROM placed
         GROUP BY area_code, falls_within
@@ -36,7 +36,7 @@ force_rows AS (
 
 force_months AS (
     SELECT DISTINCT
-        trim(regexp_replace(lower(falls_within), '[^a-z0-9]+', '-', 'g'), '-') AS force,
+        force_key(falls_within) AS force,
         month
     FROM (SELECT DISTINCT falls_within, month FROM police_uk_source)
 ),

@@ -1,11 +1,11 @@
 -- The police forces with rows in the partnership's wards, and which of them its police.uk counts come from: a force is counted when its rows placed there, a month it has a file, are at least a fifth of the rows placed there in a month of any force (the territorial force, under each name it has had; two, for an area two forces share). A force below that (British Transport Police, a neighbour's few rows near the boundary) is left out: its files come and go with what was downloaded, and its rows would make steps in the counts.
 -- Grain: one row per force with at least one row placed in a ward; rows_placed its rows there, share its rows there a month (of the months it has a file) over all forces' rows there a month (of the months with any), first_month and last_month its first and last month with a file, counted whether its rows and months count.
 -- Builds: table police_uk_forces
--- Reads: police_uk_source, lsoa_ward_lookup, police_uk_force_months
+-- Reads: police_uk_source, lsoa_ward_lookup, police_uk_force_months, force_key
 CREATE TABLE police_uk_forces AS
 WITH placed AS (
     SELECT
-        trim(regexp_replace(lower(p.falls_within), '[^a-z0-9]+', '-', 'g'), '-') AS force,
+        force_key(p.falls_within) AS force,
         p.month,
         count(*) AS n
     FROM police_uk_source AS p

@@ -171,6 +171,21 @@ def _wrap_words(text: str, width: int) -> str:
     return "<br>".join(lines)
 
 
+def _wrap_name(name: str, width: int) -> str:
+    """A place name in lines of at most `width` characters where it can be, broken at spaces or after a hyphen
+    ("Newcastle-<br>under-Lyme"); a longer word stays whole. Lines joined with Plotly's <br>."""
+    pieces = [p for p in re.split(r"(?<=-)|(?= )", name) if p]
+    lines, line = [], ""
+    for piece in pieces:
+        if line and len(line + piece.rstrip()) > width:
+            lines.append(line.rstrip())
+            line = piece.lstrip()
+        else:
+            line += piece
+    lines.append(line.rstrip())
+    return "<br>".join(lines)
+
+
 TITLE_LINE = 28  # px: a line of the title (22 px type)
 SUBTITLE_LINE = 20  # px: a line of the subtitle (15 px type)
 LABEL_ROOM = 34  # px between the title block and the plot, for the labels drawn on the plot's top edge
@@ -2088,6 +2103,10 @@ def _funnel_note(method: str) -> str:
     )
 
 
+END_LABEL_WRAP = 11  # characters a line of a name at the end of a line, in 15 px bold type
+END_LABEL_PX = 9  # px a character of it, about (measured in Chromium: 9.1 at 16 px)
+
+
 def comparator_trend_chart(trend: pd.DataFrame, indicator: dict, synthetic: bool) -> go.Figure:
     """The rolling 12-month rate per 1,000 residents of every comparator area over time: the partnership's line
     thick, vermillion and labelled at its end; the others thin grey; the group rate dashed black. A month
@@ -2096,6 +2115,7 @@ def comparator_trend_chart(trend: pd.DataFrame, indicator: dict, synthetic: bool
     fig = go.Figure()
     t = trend.copy()
     t["date"] = [month_to_date(m) for m in t["month"].astype(str)]
+    right = 110  # px: the right margin, widened for a long name at the end of the partnership's line
     first_other = True
     for _code, a in t.groupby("area_code", sort=False):
         mine = bool(a["is_partnership"].iloc[0])
@@ -2143,14 +2163,20 @@ def comparator_trend_chart(trend: pd.DataFrame, indicator: dict, synthetic: bool
         )
         last = m.dropna(subset=["rate_12m_per_1000"]).tail(1)
         if len(last):
+            # In lines of at most END_LABEL_WRAP characters, and a right margin as wide as its longest line, so a
+            # long name ("King's Lynn and West Norfolk") is drawn whole on a phone's narrow chart too.
+            label = _wrap_name(name, END_LABEL_WRAP)
+            longest = max(len(line) for line in label.split("<br>"))
+            right = max(right, round(END_LABEL_PX * longest) + 12)
             fig.add_annotation(
                 x=last["date"].iloc[0],
                 y=float(last["rate_12m_per_1000"].iloc[0]),
-                text=f"<b>{name}</b>",
+                text=f"<b>{label}</b>",
+                name="partnership end label",
                 xanchor="left",
                 showarrow=False,
                 xshift=8,
-                font=dict(size=16, color="#000000"),
+                font=dict(size=15, color="#000000"),
             )
     if len(t):
         fig.update_xaxes(
@@ -2165,7 +2191,7 @@ def comparator_trend_chart(trend: pd.DataFrame, indicator: dict, synthetic: bool
         f"{label}: rolling 12-month rate per 1,000 residents, against similar areas",
         "Shown only where all 12 months have data: gaps are missing months, never zero.",
         height=560,
-        margin=dict(l=90, r=110, t=130, b=140),
+        margin=dict(l=90, r=right, t=130, b=140),
     )
     _legend_at_bottom(fig)
     _add_synthetic(fig, synthetic)

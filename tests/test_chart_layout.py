@@ -521,3 +521,42 @@ def test_the_partnership_s_label_on_the_funnel_covers_no_point_or_line(demo_env)
         assert px0 - 1 <= box[0] and box[2] <= px1 + 1 and py0 - 1 <= box[1] and box[3] <= py1 + 1, (iid, width, box)
         texts = [t for t in drawing["texts"] if not t["what"].startswith("legend")]
         assert not overlapping_texts(texts), (iid, width, overlapping_texts(texts))
+
+
+def _comparator_trend(name: str) -> go.Figure:
+    """Five areas over ten years, the partnership called `name`, its line ending mid-height."""
+    ms = _months("2016-04", 120)
+    rows = []
+    for k, (code, area) in enumerate([("E1", name), ("E2", "Otherton"), ("E3", "Elsewhere"), ("E4", "Far"),
+                                      ("E5", "Near")]):  # fmt: skip
+        for i, m in enumerate(ms):
+            rows.append(
+                {"area_code": code, "area_name": area, "is_partnership": k == 0, "month": m,
+                 "rate_12m_per_1000": 20.0 + 6 * k + (i % 7) * 0.3, "group_rate_12m_per_1000": 31.0}
+            )  # fmt: skip
+    return charts.comparator_trend_chart(pd.DataFrame(rows), IND, True)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Stockport",
+        "Folkestone and Hythe",
+        "Newcastle-under-Lyme",
+        "King's Lynn and West Norfolk",
+        "Northumberland",
+    ],  # fmt: skip
+)
+def test_the_partnership_s_name_at_the_end_of_its_line_over_time_is_never_cut_or_covering(name):
+    """On the Compare page's chart over time a long name at the end of the partnership's line ran past the right
+    edge of a phone's chart ("Folkestone and Hyt", an outside audit). It is drawn whole inside the figure and
+    covers no other text, at a phone's, a desktop's and a projector's width."""
+    fig = _comparator_trend(name)
+    for drawing, width in zip(draw([(fig, w) for w in WIDTHS]), WIDTHS):
+        labels = [a for a in drawing["annotations"] if a["name"] == "partnership end label"]
+        assert len(labels) == 1, width
+        box = labels[0]["box"]
+        assert 0 <= box[0] and box[2] <= drawing["size"][0], (name, width, box, drawing["size"])
+        assert labels[0]["text"].replace("<br>", " ").replace("- ", "-").replace("<b>", "").replace("</b>", "") == name
+        texts = [t for t in drawing["texts"] if not t["what"].startswith("legend")]
+        assert not overlapping_texts(texts), (name, width, overlapping_texts(texts))

@@ -245,6 +245,8 @@ def test_a_group_area_without_a_population_is_shown_without_a_rate(groups_dir, m
     assert any(x.startswith("Elsewhere: no population estimate in comparator_population.csv") for x in v.sentences)
     # Nowhere has no police.uk rows, so no data in the period: said, not shown as 0.
     assert any("No data in the period for 1 area of the group: Nowhere" in x for x in v.sentences)
+    # The group's name is quoted mid-sentence, whatever it is ("the 2 areas of Local authorities of Kent Police").
+    assert "against 8.8 for the 2 areas of the group “Nearest neighbours” together: not judged" in v.sentences[0]
     # The view takes the group as a filter and is cached per group.
     assert views.compare(s, "asb", "g1") is v
     assert set(views.compare(s, "asb", "g2").tables["comparator rates"]["Area"]) == {"Otherton", "Testborough"}
@@ -398,3 +400,48 @@ def test_explain_compares_within_the_group_asked_for(groups_dir, capsys):
         main(["explain", "--indicator", "asb", "--compare", "areas", "--group", "nope", "--data", str(groups_dir)]) == 1
     )
     assert "unknown comparator group 'nope' (known: g1, g2)" in capsys.readouterr().err
+
+
+def test_a_comparator_area_counts_by_the_partnership_s_force_rule(groups_dir):
+    """Comparator areas took the one force with most of their rows: Elsewhere's force renamed in its latest files
+    ("Other Police Service" from 2020-06) lost those months, and a British Transport Police row there in 2020-05
+    was counted (a step). A comparator area now counts as the partnership does (police_uk_forces): every force
+    with at least a fifth of its rows a month, under each name, and no other force's rows."""
+    pol = groups_dir / "police_uk"
+    for month in ("2020-04", "2020-05", "2020-06", "2020-07"):
+        text = _other_force(month, [("E01088888", "Anti-social behaviour")] * 8 + [("E01088888", "Burglary")] * 2)
+        if month >= "2020-06":
+            text = text.replace(",Other Police,Other Police,", ",Other Police,Other Police Service,")
+        (pol / f"{month}-other-street.csv").write_text(text, encoding="utf-8")
+    btp = police_csv("2020-05", [("E01088888", "Anti-social behaviour")]).replace(
+        "Test Police,Test Police", "British Transport Police,British Transport Police"
+    )
+    (pol / "2020-05-btp-street.csv").write_text(btp, encoding="utf-8")
+    s = Store(groups_dir)
+    try:
+        assert s.status.current, [str(p) for p in s.status.problems]
+        asb = _monthly(s, "asb")
+        assert asb["Elsewhere"] == {"2020-02": 2, "2020-04": 8, "2020-05": 8, "2020-06": 8, "2020-07": 8}
+        assert _monthly(s, "burglary")["Elsewhere"] == {
+            "2020-02": 1,
+            "2020-04": 2,
+            "2020-05": 2,
+            "2020-06": 2,
+            "2020-07": 2,
+        }
+        forces = s.sql(
+            "SELECT force, counted FROM police_uk_forces WHERE scope = 'comparator' AND area_code = 'E06000097'"
+            " ORDER BY force"
+        ).values.tolist()
+        assert forces == [["british-transport-police", False], ["other-police", True], ["other-police-service", True]]
+        # The partnership's own counts are untouched by the other forces' files.
+        assert asb["Testborough"] == {
+            "2020-01": 5,
+            "2020-02": 4,
+            "2020-04": 6,
+            "2020-05": 1,
+            "2020-06": 2,
+            "2020-07": 7,
+        }
+    finally:
+        s.close()

@@ -1,4 +1,4 @@
--- The months each indicator has data for: for police.uk indicators the months police_uk_months gives (the partnership's force has a file), for partner indicators every month partner_monthly.csv has a row for, except a month not over when the file was written (incomplete_months).
+-- The months each indicator has data for: for police.uk indicators the months police_uk_months gives for the partnership (its force has a file), for partner indicators every month partner_monthly.csv has a row for, except a month not over when the file was written (incomplete_months).
 -- Grain: one row per indicator and month with data. A month without a row is a month without data, never a zero.
 -- Builds: table indicator_months
 -- Reads: indicators, police_uk_months, partner_monthly, incomplete_months
@@ -7,7 +7,7 @@ SELECT
     i.indicator_id,
     m.month
 FROM indicators AS i, police_uk_months AS m
-WHERE i.police_uk_crime_type IS NOT NULL
+WHERE i.police_uk_crime_type IS NOT NULL AND m.scope = 'partnership'
 UNION ALL
 SELECT DISTINCT
     p.indicator_id,

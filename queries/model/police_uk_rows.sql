@@ -1,4 +1,4 @@
--- police.uk rows placed in one of the partnership's wards, by their LSOA, from the forces its counts come from (police_uk_forces.counted).
+-- police.uk rows placed in one of the partnership's wards, by their LSOA, from the forces its counts come from (police_uk_forces.counted for the partnership).
 -- Grain: one row per police.uk record whose LSOA is in lsoa_ward_lookup.csv and whose force is counted (rows without a location, outside the area, or from a force not counted are left out here; police_uk_files counts every row placed); the columns the counts need (safer.police_sql.KEPT: every column is checked, these are kept).
 -- Builds: table police_uk_rows
 -- Reads: police_uk_source, lsoa_ward_lookup, police_uk_forces, force_key
@@ -17,4 +17,4 @@ WITH placed AS (
 
 SELECT placed.month, placed.crime_type, placed.ward_code, placed.lsoa_code, placed.source_path
 FROM placed
-INNER JOIN police_uk_forces AS f ON placed.force = f.force AND f.counted;
+INNER JOIN police_uk_forces AS f ON placed.force = f.force AND f.counted AND f.scope = 'partnership';

@@ -116,7 +116,7 @@ def compare(store, indicator_id: str, group_id: str | None = None) -> View:
         sentences.append(
             f"{m.area_name}: {fmt.number(m.rate_per_1000, 1)} {ind['unit']} a year per 1,000 residents "
             f"({fmt.period_label(*f.period.split(' to '))}), against {fmt.number(f.group_rate_per_1000, 1)} for "
-            f"the {len(f.areas)} areas of {group_name} together: {POSITION_WORDS[m.position]}."
+            f"the {len(f.areas)} areas of the group “{group_name}” together: {POSITION_WORDS[m.position]}."
         )
     if f.dispersion is None:
         sentences.append(

@@ -56,6 +56,8 @@ class Column:
     # a count that may be a small number (a ward's month): a problem with it never quotes it, as every screen shows
     # problems (the banner, the Data page) and a small count is shown only as its indicator's suppression allows
     small_count: bool = False
+    # text: at most this many characters (a name that titles charts and slides: a longer one squeezes their plot)
+    max_length: int | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,10 @@ class FileSpec:
             if c.name == name:
                 return c
         raise KeyError(name)
+
+
+LABEL_MAX = 150  # characters of an indicator's label: two lines of a slide's title at most
+UNIT_MAX = 40  # characters of its unit, which every axis title repeats
 
 
 def _c(name, type_="text", **kw) -> Column:
@@ -230,11 +236,17 @@ _add(
         "any other indicator comes from `partner_monthly.csv`.",
         columns=(
             _c("indicator_id", "id", doc="Short id used in URLs and queries.", example="asb"),
-            _c("label", doc="Name shown on screen.", example="Anti-social behaviour"),
+            _c(
+                "label",
+                doc="Name shown on screen; it titles charts and slides.",
+                example="Anti-social behaviour",
+                max_length=LABEL_MAX,
+            ),
             _c(
                 "unit",
                 doc="What one unit of the count is, plural, lower case: used in axis titles.",
                 example="incidents",
+                max_length=UNIT_MAX,
             ),
             _c(
                 "good_direction",
@@ -1464,6 +1476,10 @@ def _bad_values(
                 msg = "is empty; a value is required" if col.required else None
             else:
                 msg = control_message(v) if controls else None
+                if not msg and col.max_length and len(v) > col.max_length:
+                    msg = (
+                        f"is {len(v)} characters long: at most {col.max_length} (it is shown in chart and slide titles)"
+                    )
         else:
             msg = memo.get(v, 0)
             if msg == 0:

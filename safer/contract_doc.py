@@ -31,6 +31,8 @@ def _rule(col: contract.Column) -> str:
         parts.append(f"at least {col.minimum:g}")
     if col.maximum is not None:
         parts.append(f"at most {col.maximum:g}")
+    if col.max_length is not None:
+        parts.append(f"at most {col.max_length} characters")
     rule = "; ".join(parts)
     if col.doc:
         rule = f"{rule}. {col.doc}" if rule else col.doc

@@ -20,7 +20,7 @@ from figure_layout import (
 )
 from helpers import PROJECT
 
-from safer import briefing, charts, stats, verdicts
+from safer import briefing, charts, contract, stats, verdicts
 
 NAN = float("nan")
 IND = {"indicator_id": "asb", "label": "Recorded ASB incidents", "unit": "incidents", "good_direction": "down"}
@@ -212,7 +212,15 @@ LONG = {
 }
 
 
-def _long_titled_figures(synthetic: bool) -> dict:
+LONGEST = {
+    **LONG,
+    "label": ("Children reported missing from home or from local authority care, episodes recorded by the police and "
+              "by children's services together, all ages under 18")[: contract.LABEL_MAX],
+    "unit": "episodes reported to police or children's services"[: contract.UNIT_MAX],
+}  # fmt: skip
+
+
+def _long_titled_figures(synthetic: bool, ind: dict = LONG) -> dict:
     """Charts whose titles carry the long name (trend, plan cycles, perception, ward ranking), real or synthetic."""
     from safer import views
     from safer.store import Store
@@ -230,23 +238,25 @@ def _long_titled_figures(synthetic: bool) -> dict:
     finally:
         store.close()
     return {
-        "trend": charts.trend_chart(monthly, stats.rolling_mean(monthly["value"], 12), None, cycles, None, LONG,
+        "trend": charts.trend_chart(monthly, stats.rolling_mean(monthly["value"], 12), None, cycles, None, ind,
                                     "Stockport", synthetic),
-        "cycles lined up": charts.cycle_lines_chart(months, LONG, synthetic),
-        "perception": charts.perception_chart(pv, monthly, LONG, synthetic),
-        "ward ranking": charts.ward_rank_chart(_ward_rates(21), LONG, synthetic),
+        "cycles lined up": charts.cycle_lines_chart(months, ind, synthetic),
+        "perception": charts.perception_chart(pv, monthly, ind, synthetic),
+        "ward ranking": charts.ward_rank_chart(_ward_rates(21), ind, synthetic),
     }  # fmt: skip
 
 
+@pytest.mark.parametrize("ind", [LONG, LONGEST], ids=["long", "the longest the contract takes"])
 @pytest.mark.parametrize("synthetic", [False, True], ids=["real", "synthetic"])
-def test_a_long_title_keeps_clear_of_the_mode_bar_legend_stamp_and_plot(demo_env, synthetic):
+def test_a_long_title_keeps_clear_of_the_mode_bar_legend_stamp_and_plot(demo_env, synthetic, ind):
     """A title of 30+ characters wraps onto lines of its own, above the plot and under the mode bar's row, at a
-    phone's, a desktop's and a projector's width: it covers no other text (ticks, labels, legend), no stamp."""
-    figs = _long_titled_figures(synthetic)
+    phone's, a desktop's and a projector's width: it covers no other text (ticks, labels, legend), no stamp; so
+    does the longest label and unit the contract takes (contract.LABEL_MAX, UNIT_MAX characters)."""
+    figs = _long_titled_figures(synthetic, ind)
     jobs = [(name, fig, w) for name, fig in figs.items() for w in WIDTHS]
     for (name, _fig, width), drawing in zip(jobs, draw([(f, w) for _, f, w in jobs])):
         titles = [t for t in drawing["texts"] if t["what"].startswith("title")]
-        assert titles and LONG["label"].split()[0] in titles[0]["text"], (name, width)
+        assert titles and ind["label"].split()[0] in titles[0]["text"], (name, width)
         others = [t for t in drawing["texts"] if not t["what"].startswith("title")]
         stamps = [a["box"] for a in drawing["annotations"] if a["name"] == "synthetic"]
         assert len(stamps) == (1 if synthetic else 0)

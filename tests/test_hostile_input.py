@@ -732,3 +732,20 @@ def test_the_prefetch_script_takes_only_plain_script_names(tmp_path):
     assert ui._lazy_scripts(tmp_path) == ("Selectbox.7rsxE6LC.js", "Table.CGMoNb2f.js", "remark-emoji.CE8lxIK6.js")
     installed = ui._lazy_scripts()
     assert installed and all(ui.SCRIPT_NAME.fullmatch(n) for n in installed), installed
+
+
+def test_an_indicator_label_or_unit_too_long_for_a_chart_title_is_refused_at_its_line(data_dir):
+    """A 400-character label squeezed a slide's chart under its title (an outside audit); a label or a unit that
+    long is refused at its line and column, naming its length and the limit, and one at the limit is valid."""
+    path = data_dir / "indicators.csv"
+    text = path.read_text()
+    long_label, long_unit = "B" * (contract.LABEL_MAX + 1), "u" * (contract.UNIT_MAX + 1)
+    path.write_text(text.replace("burglary,Burglary,crimes,", f"burglary,{long_label},{long_unit},"))
+    assert _problems(data_dir)[:2] == [
+        f"indicators.csv:3: label: is {contract.LABEL_MAX + 1} characters long: at most {contract.LABEL_MAX} (it is "
+        "shown in chart and slide titles)",
+        f"indicators.csv:3: unit: is {contract.UNIT_MAX + 1} characters long: at most {contract.UNIT_MAX} (it is "
+        "shown in chart and slide titles)",
+    ]
+    path.write_text(text.replace("burglary,Burglary,crimes,", f"burglary,{long_label[1:]},{long_unit[1:]},"))
+    assert _problems(data_dir) == []

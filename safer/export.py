@@ -200,7 +200,7 @@ def stamped_figure(fig, meta: Meta, width: int = DESIGN_WIDTH):
     wrapped to the image's width."""
     f = charts.rewrap_title(go.Figure(fig.to_dict()), width)  # its title wrapped for the image, not a phone
     # the stamp holds extract text (titles, names, sources): Plotly reads `<b>`, `<a href>` in it, so escape it
-    stamp = _wrap(html.escape(meta.stamp(), quote=False), max(60, int(width / 8.75)))
+    stamp = charts._wrap_words(html.escape(meta.stamp(), quote=False), max(60, int(width / 8.75)))
     extra = 16 + 15 * (stamp.count("<br>") + 1)
     pinned = bool(f.layout.legend and f.layout.legend.yref == "container")  # a legend at the figure's foot
     # a narrower image puts that legend on more rows: room for them, or Plotly would push the plot (and the
@@ -226,18 +226,6 @@ def stamped_figure(fig, meta: Meta, width: int = DESIGN_WIDTH):
         name="stamp",
     )
     return f
-
-
-def _wrap(text: str, width: int) -> str:
-    words, lines, line = text.split(" "), [], ""
-    for w in words:
-        if len(line) + len(w) + 1 > width and line:
-            lines.append(line)
-            line = w
-        else:
-            line = f"{line} {w}".strip()
-    lines.append(line)
-    return "<br>".join(lines)
 
 
 def image_bytes(

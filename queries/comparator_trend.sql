@@ -1,5 +1,5 @@
 -- How the partnership's rate of an indicator per 1,000 residents moved against similar areas, month by month.
--- Grain: one row per area of the comparator group per month with data (counts from the police.uk files or comparator_monthly.csv: comparator_counts). rate_12m_per_1000 is the annualised rate over the 12 months ending that month (total of those months * 1000 / population), NULL unless all 12 months have data (a missing month is never 0); population is the estimate for that month's year (else the nearest earlier, else the nearest later): the partnership's own area from population.csv (as on every other page), the others from comparator_population.csv; NULL, with a NULL rate, for an area with none. group_rate_12m_per_1000 is the same for all the areas with a population together (their totals over their populations). is_partnership marks the partnership's own area.
+-- Grain: one row per area of the comparator group per month with data (counts from the police.uk files or comparator_monthly.csv: comparator_counts). rate_12m_per_1000 is the annualised rate over the 12 months ending that month (total of those months * 1000 / population), NULL unless all 12 months have data (a missing month is never 0); population is the estimate for that month's year (else the nearest earlier, else the nearest later): the partnership's own area from population.csv (as on every other page), the others from comparator_population.csv; NULL, with a NULL rate, for an area with none. group_rate_12m_per_1000 is the same for all the areas with a population together (their totals over their populations), NULL unless every one of them has all 12 months (an area without that month's data, as where its force published no file, is never left out of the group's figure for that month alone: the group would be another group). is_partnership marks the partnership's own area.
 -- Reads: partnership, comparator_counts, comparator_group_areas, comparator_population, population_for
 -- Params:
 --   $indicator (required): an indicator id from indicators.csv with comparator counts
@@ -32,7 +32,8 @@ WITH members AS (
     FROM rolled r JOIN pop p ON p.area_code = r.area_code AND p.yr = year(r.month)
 ), grp AS (
     SELECT month, sum(total_12m) FILTER (WHERE population IS NOT NULL) * 1000.0 / sum(population) AS group_rate,
-           count(total_12m) FILTER (WHERE population IS NOT NULL) = count(population) AS complete
+           count(total_12m) FILTER (WHERE population IS NOT NULL)
+               = (SELECT count(DISTINCT area_code) FROM rated WHERE population IS NOT NULL) AS complete
     FROM rated GROUP BY month
 )
 SELECT r.area_code, r.area_name, r.area_code = (SELECT area_code FROM partnership) AS is_partnership,

@@ -481,9 +481,10 @@ _add(
         doc="Street-level files exactly as downloaded (`YYYY-MM-<force>-street.csv`, optionally gzipped, in any "
         "sub-folder). "
         "The counts come from the partnership's force (`Falls within`: any force, under any name, with at least "
-        "a fifth of the rows placed in its wards a month); another force's few rows there (British Transport "
-        "Police, a neighbour near the boundary) are left out. A month is a month with data for every police.uk "
-        "indicator when that force has a file for it; a month only other forces' files hold is missing, never 0.",
+        "a fifth of the rows placed in its wards a month, and about its usual rows per LSOA there); another "
+        "force's few rows there (British Transport Police, a neighbour near the boundary) are left out. A month "
+        "is a month with data for every police.uk indicator when that force has a file for it; a month only "
+        "other forces' files hold is missing, never 0.",
         columns=(
             _c("Crime ID", required=False, doc="Blank for anti-social behaviour.", example="8f0c…"),
             _c("Month", "month", doc="YYYY-MM.", example="2023-05"),
@@ -847,8 +848,10 @@ _add(
         "the other boroughs of the force); the page offers a choice when there is more than one. Each group "
         "must include the partnership's own area. For an area in `area_lookup.csv`, the police.uk indicators "
         "are counted from `police_uk/` as the partnership's are: from the forces with at least a fifth of its "
-        "rows a month (under each name a force has had; not another force's few rows), for the months they "
-        "have files (a month without one is missing, never 0); other areas, and partner "
+        "rows a month and about their usual rows per LSOA there (under each name a force has had; never a "
+        "neighbour's few rows near the boundary, even where the area's own force has no files), for the months "
+        "they have files (a month without one, or without a file of either of two forces sharing the area, is "
+        "missing, never 0); other areas, and partner "
         "indicators, come from `comparator_monthly.csv`. A `comparator_monthly.csv` row for an area and "
         "police.uk indicator counted from the files is rejected for any month that has a police.uk file (so "
         "nothing is counted twice); it may fill a month no police.uk file covers. Without this file the page "

@@ -445,3 +445,90 @@ def test_a_comparator_area_counts_by_the_partnership_s_force_rule(groups_dir):
         }
     finally:
         s.close()
+
+
+def _append_rows(path, month: str, rows: list[tuple[str, str]], force: str = "Test Police") -> None:
+    """Rows added to a police.uk file as its force publishes them (the rows of `police_csv`, under `force`)."""
+    lines = police_csv(month, rows).replace("Test Police,Test Police", f"{force},{force}").splitlines()[1:]
+    if not path.exists():
+        path.write_text(POLICE_HEADER_LINE + "\n", encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8") + "\n".join(lines) + "\n", encoding="utf-8")
+
+
+POLICE_HEADER_LINE = police_csv("2020-01", []).splitlines()[0]
+NOWHERE_LSOAS = [f"E0107777{i}" for i in range(8)]  # Nowhere with eight LSOAs (E01077777 among them)
+
+
+def _nowhere_of_eight(groups_dir) -> None:
+    lookup = groups_dir / "area_lookup.csv"
+    extra = "".join(f"{c},Nowhere 00{i}B,E07000096,Nowhere\n" for i, c in enumerate(NOWHERE_LSOAS) if c != "E01077777")
+    lookup.write_text(LOOKUP + extra, encoding="utf-8")
+
+
+def test_a_neighbour_s_border_rows_are_never_an_area_s_counts(groups_dir):
+    """An outside audit: with no file of High Peak's own force, three Greater Manchester rows a month in three of
+    its LSOAs were its counts (a rate of 0.25 per 1,000 against about 14, called 'below' on the funnel). Test
+    Police's one row a month in one of Nowhere's eight LSOAs (about 11 a month in each of its own, counting
+    its drugs offences), with no file of Nowhere's force: Nowhere has no data, not Test Police's rows (a force
+    policing an area has about its usual rows per LSOA there; this is a fiftieth of them)."""
+    _nowhere_of_eight(groups_dir)
+    for month in ("2020-01", "2020-02", "2020-04", "2020-05", "2020-06", "2020-07"):
+        home = [(c, "Drugs") for c in ("E01000001", "E01000002", "E01000003")] * 10
+        _append_rows(groups_dir / "police_uk" / f"{month}-test-street.csv", month, [("E01077777", "Burglary"), *home])
+    s = Store(groups_dir)
+    try:
+        assert s.status.current, [str(p) for p in s.status.problems]
+        assert "Nowhere" not in _monthly(s, "burglary") and "Nowhere" not in _monthly(s, "asb")
+        f = s.sql("SELECT force, density, counted FROM police_uk_forces WHERE area_code = 'E07000096'")
+        assert f.values.tolist() == [["test-police", pytest.approx(0.0204, abs=0.001), False]]
+        # Testborough, with the same force's drugs offences added, keeps its counts.
+        assert _monthly(s, "asb")["Testborough"] == {
+            "2020-01": 5, "2020-02": 4, "2020-04": 6, "2020-05": 1, "2020-06": 2, "2020-07": 7
+        }  # fmt: skip
+    finally:
+        s.close()
+
+
+def test_a_neighbour_s_rows_over_more_months_than_the_area_s_own_force_make_no_step(groups_dir):
+    """An outside audit: the neighbour's files ran ten years, the area's own force's two; the neighbour's rows,
+    a fifth of the area's rows a month over all its months, were counted, and the area read 3-10 a month for
+    years, then 110. Its share is now taken in the months both forces have files (here 1 in 21): Nowhere's counts
+    are its own force's, in its own force's months, though Test Police's rows lie in six of its eight LSOAs."""
+    _nowhere_of_eight(groups_dir)
+    months = ("2020-01", "2020-02", "2020-04", "2020-05", "2020-06", "2020-07")
+    for i, month in enumerate(months):
+        _append_rows(groups_dir / "police_uk" / f"{month}-test-street.csv", month, [(NOWHERE_LSOAS[i], "Burglary")])
+    for month in ("2020-06", "2020-07"):
+        rows = [(c, "Anti-social behaviour") for c in NOWHERE_LSOAS] + [(NOWHERE_LSOAS[0], "Burglary")] * 2
+        _append_rows(groups_dir / "police_uk" / f"{month}-nowhere-street.csv", month, rows, force="Nowhere Police")
+    s = Store(groups_dir)
+    try:
+        assert s.status.current, [str(p) for p in s.status.problems]
+        assert _monthly(s, "asb")["Nowhere"] == {"2020-06": 8, "2020-07": 8}
+        assert _monthly(s, "burglary")["Nowhere"] == {"2020-06": 2, "2020-07": 2}
+        f = s.sql("SELECT force, counted FROM police_uk_forces WHERE area_code = 'E07000096' ORDER BY force")
+        assert f.values.tolist() == [["nowhere-police", True], ["test-police", False]]
+    finally:
+        s.close()
+
+
+def test_an_area_two_forces_share_is_missing_where_either_force_s_files_stop_or_start(groups_dir):
+    """An outside audit: of two forces sharing an area, the one missing from the latest release left that month
+    counted from the other alone (High Peak 61 against 116). Other Police and Third Police share Elsewhere, Third
+    Police's files from 2020-04 to 2020-06: 2020-07 (and 2020-02, before its first) are missing, never half
+    counts; where both have files the counts are both forces'."""
+    pol = groups_dir / "police_uk"
+    for month in ("2020-04", "2020-05", "2020-06", "2020-07"):
+        _append_rows(pol / f"{month}-other-street.csv", month, [("E01088888", "Burglary")] * 3, force="Other Police")
+        if month != "2020-07":
+            _append_rows(
+                pol / f"{month}-third-street.csv", month, [("E01088888", "Burglary")] * 2, force="Third Police"
+            )
+    s = Store(groups_dir)
+    try:
+        assert s.status.current, [str(p) for p in s.status.problems]
+        assert _monthly(s, "burglary")["Elsewhere"] == {"2020-04": 5, "2020-05": 5, "2020-06": 5}
+        f = s.sql("SELECT force, counted FROM police_uk_forces WHERE area_code = 'E06000097' ORDER BY force")
+        assert f.values.tolist() == [["other-police", True], ["third-police", True]]
+    finally:
+        s.close()

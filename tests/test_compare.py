@@ -189,3 +189,31 @@ def test_the_partnership_has_the_same_rate_on_areas_and_compare(demo_env):
         assert mine["rate_per_1000"] == pytest.approx(borough.rate_per_1000, abs=0.01)
     finally:
         s.close()
+
+
+def test_the_group_s_line_over_time_is_missing_where_any_area_lacks_the_month_never_the_rest_alone(data_dir):
+    """An outside audit: in the month one force published no file, the group's 12-month rate was the other
+    force's area alone (Cardiff's 2.74 against the group's 8.01: the dashed line fell by two thirds). Three
+    areas, 120 + 240 + 720 a year over 3,900 + 2,000 + 3,000 residents; Thirdton has no row for 2020-03: the
+    group's rate is 121.35 through 2020-02 and missing from 2020-03 (never 61.02, the other two alone)."""
+    months = [f"{y}-{m:02d}" for y in (2019, 2020) for m in range(1, 13)][:18]
+    rows = ["area_code,area_name,indicator_id,month,value"]
+    for code, name, n in (
+        ("E08000099", "Testborough", 10),
+        ("E08000098", "Otherton", 20),
+        ("E08000097", "Thirdton", 60),
+    ):
+        rows += [f"{code},{name},asb,{m},{n}" for m in months if not (name == "Thirdton" and m == "2020-03")]
+    (data_dir / "comparator_monthly.csv").write_text("\n".join(rows) + "\n")
+    (data_dir / "comparator_population.csv").write_text(
+        "area_code,year,population,source\nE08000099,2019,1000,test\nE08000098,2019,2000,test\nE08000097,2019,3000,test\n"
+    )
+    s = Store(data_dir)
+    try:
+        t = queries.run(s, "comparator_trend", indicator="asb")
+        g = t.drop_duplicates("month").set_index("month")["group_rate_12m_per_1000"]
+        assert g.loc["2019-12"] == 121.35 and g.loc["2020-02"] == 121.35
+        assert g.loc[["2020-03", "2020-04", "2020-06"]].isna().all()
+        assert g.loc[:"2019-11"].isna().all()  # fewer than 12 months
+    finally:
+        s.close()

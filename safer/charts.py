@@ -234,7 +234,9 @@ def _base_layout(
 
 def _fit_y_titles(fig: go.Figure, plot_px: float) -> None:
     """A y-axis title longer than its axis (a long indicator name with its unit) wrapped onto two lines, so that
-    it does not run past the plot into the title above it or the axis below; the left margin makes room."""
+    it does not run past the plot into the title above it or the axis below; the left margin makes room. A title
+    longer than two lines (a long unit) is cut at the end of the second with '…' (it would otherwise run into
+    the tick labels); the table's headings and the chart's text alternative say it whole."""
     grew = False
     for name in [k for k in fig.layout.to_plotly_json() if k.startswith("yaxis")]:
         ax = fig.layout[name]
@@ -245,7 +247,11 @@ def _fit_y_titles(fig: go.Figure, plot_px: float) -> None:
         room = plot_px * (dom[1] - dom[0])  # the axis's length
         size = float(ax.title.font.size or BASE_FONT)
         if len(words) * 0.56 * size > room:
-            ax.title.text = _wrap_words(words, max(16, int(room / (0.56 * size))))
+            width = max(16, int(room / (0.56 * size)))
+            lines = _wrap_words(words, width).split("<br>")
+            if len(lines) > 2:  # a long unit: two lines at most, the rest in the table's headings and the text
+                lines = [lines[0], (" ".join(lines[1:])[: width - 1]).rstrip() + "…"]
+            ax.title.text = "<br>".join(lines)
             grew = True
     if grew:
         m = fig.layout.margin
@@ -1730,6 +1736,16 @@ def _mid_period(start: str, end: str) -> str:
     return (a + (b - a) / 2).strftime("%Y-%m-%d")
 
 
+SHORT_UNIT = 12  # characters: a unit this short is said on a short axis too
+
+
+def _cut(text: str, n: int) -> str:
+    """`text` as it is when it has at most `n` characters, else its first words to n - 1 and '…'."""
+    if len(text) <= n:
+        return text
+    return text[: n - 1].rsplit(" ", 1)[0].rstrip(" ,;(") + "…"
+
+
 def perception_chart(survey: pd.DataFrame, monthly: pd.DataFrame, indicator: dict, synthetic: bool) -> go.Figure:
     """What residents say (top) against what is recorded (bottom), sharing the time axis.
 
@@ -1752,7 +1768,8 @@ def perception_chart(survey: pd.DataFrame, monthly: pd.DataFrame, indicator: dic
         cols=1,
         shared_xaxes=True,
         vertical_spacing=0.23 if missing_runs(df) else 0.16,  # a row for the 'No data' labels above the records
-        subplot_titles=("What residents say (%)", f"What is recorded ({unit} a month)"),
+        # one line over the lower panel (a second would run into the panel above on a phone): a long unit cut
+        subplot_titles=("What residents say (%)", f"What is recorded ({_cut(unit, 10)} a month)"),
     )
     for i, ((_question, answer), g) in enumerate(sv.groupby(["question", "answer"], sort=False)):
         g = g.sort_values("start_month")
@@ -1838,7 +1855,8 @@ def perception_chart(survey: pd.DataFrame, monthly: pd.DataFrame, indicator: dic
         title_text="% of residents", rangemode="tozero", ticksuffix="%", row=1, col=1, title_font=dict(size=16)
     )
     fig.update_yaxes(
-        title_text=f"{unit.capitalize() or 'Count'} per month",
+        # the panel's title above says the unit; a long one here would run along the short axis into it
+        title_text=f"{unit.capitalize() or 'Count'} per month" if len(unit) <= SHORT_UNIT else "Per month",
         rangemode="tozero",
         tickformat=",",
         row=2,
@@ -2189,7 +2207,8 @@ def comparator_trend_chart(trend: pd.DataFrame, indicator: dict, synthetic: bool
     _base_layout(
         fig,
         f"{label}: rolling 12-month rate per 1,000 residents, against similar areas",
-        "Shown only where all 12 months have data: gaps are missing months, never zero.",
+        "Shown only where all 12 months have data (for all the areas together, in every area): gaps are missing "
+        "months, never zero.",
         height=560,
         margin=dict(l=90, r=right, t=130, b=140),
     )

@@ -82,8 +82,8 @@ class FileSpec:
         raise KeyError(name)
 
 
-LABEL_MAX = 150  # characters of an indicator's label: two lines of a slide's title at most
-UNIT_MAX = 40  # characters of its unit, which every axis title repeats
+LABEL_MAX = 200  # characters of an indicator's label: a chart title of three lines on a phone at most
+UNIT_MAX = 100  # characters of its unit, which every axis title repeats
 
 
 def _c(name, type_="text", **kw) -> Column:
@@ -481,7 +481,7 @@ _add(
         doc="Street-level files exactly as downloaded (`YYYY-MM-<force>-street.csv`, optionally gzipped, in any "
         "sub-folder). "
         "The counts come from the partnership's force (`Falls within`: any force, under any name, with at least "
-        "a fifth of the rows placed in its wards a month, and about its usual rows per LSOA there); another "
+        "a fifth of the rows placed in its wards a month, also in the months another force has rows there); another "
         "force's few rows there (British Transport Police, a neighbour near the boundary) are left out. A month "
         "is a month with data for every police.uk indicator when that force has a file for it; a month only "
         "other forces' files hold is missing, never 0.",
@@ -848,8 +848,8 @@ _add(
         "the other boroughs of the force); the page offers a choice when there is more than one. Each group "
         "must include the partnership's own area. For an area in `area_lookup.csv`, the police.uk indicators "
         "are counted from `police_uk/` as the partnership's are: from the forces with at least a fifth of its "
-        "rows a month and about their usual rows per LSOA there (under each name a force has had; never a "
-        "neighbour's few rows near the boundary, even where the area's own force has no files), for the months "
+        "rows a month (under each name a force has had; never a neighbour's few rows near the boundary, nor the "
+        "partnership's force's where the area's own force has no files), for the months "
         "they have files (a month without one, or without a file of either of two forces sharing the area, is "
         "missing, never 0); other areas, and partner "
         "indicators, come from `comparator_monthly.csv`. A `comparator_monthly.csv` row for an area and "
@@ -1382,6 +1382,15 @@ def _read_header(reader, path: Path, rel: str, spec: FileSpec, problems: list[Pr
         return None
     header = [h.strip() for h in header]
     expected = spec.column_names
+    for sep, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "'|'")):
+        # Excel in a locale with a decimal comma saves "CSV" with semicolons: say so, not five column errors
+        if len(header) == 1 and sep in header[0] and set(h.strip() for h in header[0].split(sep)) & set(expected):
+            msg = (
+                f"the file's values are separated by {name}, not commas: save it as comma-separated CSV (in Excel: "
+                "'CSV UTF-8 (Comma delimited)')"
+            )
+            problems.append(Problem(rel, reader.line_num, "", msg))
+            return None
     bad = []
     bad += [
         (c.name, "column is missing from the header") for c in spec.columns if c.name not in header and not c.optional

@@ -147,11 +147,12 @@ Every problem is reported as `FILE:LINE: COLUMN: message`.
   (they lie in another borough: a force's file covers the whole force area).
 - Only crime types named in `indicators.csv` (`police_uk_crime_type`) are counted; other types are ignored.
 - The counts come from the partnership's force: the `Falls within` of at least a fifth of the rows placed in
-  its wards a month (also in the months another force has rows there and a file), with about its usual rows per
-  LSOA there (at least a twentieth of its rows per LSOA elsewhere), under each name it has had; two forces for
-  an area they share. Another force's few rows there (British Transport Police, a neighbour near the boundary)
-  are left out: its files come and go with what was downloaded. Comparator areas are counted by the same rule.
-  A month in which the partnership's force has a file is a month with data for every police.uk
+  its wards a month (also in the months another force has rows there and a file), under each name it has had;
+  two forces for an area they share. Another force's few rows there (British Transport Police, a neighbour near
+  the boundary) are left out: its files come and go with what was downloaded. Comparator areas are counted by
+  the same rule, and the partnership's force's rows in one only at a twentieth of its rows per resident in the
+  partnership or more (docs/statistics.md). A month in which the partnership's force has a file is a month with
+  data for every police.uk
   indicator; a month only other forces' files hold (the force published nothing for it) is missing, never 0.
   One month of one force must come from one file only (police.uk archives overlap: keep one release of each
   month).

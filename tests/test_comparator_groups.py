@@ -468,23 +468,25 @@ def _nowhere_of_eight(groups_dir) -> None:
 def test_a_neighbour_s_border_rows_are_never_an_area_s_counts(groups_dir):
     """An outside audit: with no file of High Peak's own force, three Greater Manchester rows a month in three of
     its LSOAs were its counts (a rate of 0.25 per 1,000 against about 14, called 'below' on the funnel). Test
-    Police's one row a month in one of Nowhere's eight LSOAs (about 11 a month in each of its own, counting
-    its drugs offences), with no file of Nowhere's force: Nowhere has no data, not Test Police's rows (a force
-    policing an area has about its usual rows per LSOA there; this is a fiftieth of them)."""
-    _nowhere_of_eight(groups_dir)
+    Police (the partnership's force) has one row a month in Nowhere (80,000 residents), and no file of Nowhere's
+    force was downloaded: Nowhere has no data, not Test Police's rows (per resident, under a hundredth of the
+    partnership's); Otherton, in the same force with about an eighth of Testborough's rows per resident, is
+    counted as before."""
+    (groups_dir / "comparator_population.csv").write_text(
+        POPULATION.replace("E07000096,2020,800", "E07000096,2020,80000")
+    )
     for month in ("2020-01", "2020-02", "2020-04", "2020-05", "2020-06", "2020-07"):
-        home = [(c, "Drugs") for c in ("E01000001", "E01000002", "E01000003")] * 10
-        _append_rows(groups_dir / "police_uk" / f"{month}-test-street.csv", month, [("E01077777", "Burglary"), *home])
+        _append_rows(groups_dir / "police_uk" / f"{month}-test-street.csv", month, [("E01077777", "Burglary")])
     s = Store(groups_dir)
     try:
         assert s.status.current, [str(p) for p in s.status.problems]
         assert "Nowhere" not in _monthly(s, "burglary") and "Nowhere" not in _monthly(s, "asb")
-        f = s.sql("SELECT force, density, counted FROM police_uk_forces WHERE area_code = 'E07000096'")
-        assert f.values.tolist() == [["test-police", pytest.approx(0.0204, abs=0.001), False]]
-        # Testborough, with the same force's drugs offences added, keeps its counts.
-        assert _monthly(s, "asb")["Testborough"] == {
-            "2020-01": 5, "2020-02": 4, "2020-04": 6, "2020-05": 1, "2020-06": 2, "2020-07": 7
-        }  # fmt: skip
+        f = s.sql("SELECT area_code, per_resident_ratio, counted FROM police_uk_forces WHERE scope = 'comparator'")
+        ratio = {a: (None if r != r else round(r, 4), c) for a, r, c in f.itertuples(index=False) if a != "E08000099"}
+        # Nowhere 6 rows / 80,000 residents, Otherton 2 / 2,000, against Testborough's 33 / 3,900 (other forces:
+        # no ratio)
+        assert ratio == {"E07000096": (0.0091, False), "E08000098": (0.1212, True), "E06000097": (None, True)}
+        assert _monthly(s, "burglary")["Otherton"]["2020-07"] == 1
     finally:
         s.close()
 

@@ -737,3 +737,15 @@ def test_a_ward_s_family_size_never_says_a_small_number_indicator_had_no_events(
         s.close()
     assert quiet["cse"].current_mean is None  # withheld, as every small-number figure in a ward
     assert quiet["asb"].family_size == quiet["burglary"].family_size == other.family_size
+
+
+def test_a_period_refused_lists_each_published_period_once(demo_env, capsys):
+    """The refusal listed '2025-04 to 2026-03' twice (the latest complete financial year, and the plan cycle
+    2025-28 to that year's end, are one period): each period once."""
+    from safer.cli import main
+
+    args = ["query", "ward_rates", "--indicator", "missing_episodes", "--start_month", "2024-04"]
+    assert main([*args, "--end_month", "2024-06"]) != 0
+    err = capsys.readouterr().err
+    assert "Periods published: " in err
+    assert err.count("--start_month 2025-04 --end_month 2026-03") == 1, err

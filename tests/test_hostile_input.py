@@ -749,3 +749,16 @@ def test_an_indicator_label_or_unit_too_long_for_a_chart_title_is_refused_at_its
     ]
     path.write_text(text.replace("burglary,Burglary,crimes,", f"burglary,{long_label[1:]},{long_unit[1:]},"))
     assert _problems(data_dir) == []
+
+
+@pytest.mark.parametrize("sep, name", [(";", "semicolons"), ("\t", "tabs")])
+def test_a_file_separated_by_semicolons_or_tabs_is_named_as_such_once(data_dir, sep, name):
+    """Excel in a locale with a decimal comma saves 'CSV' with semicolons: a new user saw four 'column is missing'
+    lines and one 'not in the contract' (an outside audit). One problem at line 1 says what the file is and how
+    to save it; the last good data is kept as for any error."""
+    path = data_dir / "partner_monthly.csv"
+    path.write_text(path.read_text().replace(",", sep))
+    assert _problems(data_dir) == [
+        f"partner_monthly.csv:1: -: the file's values are separated by {name}, not commas: save it as comma-separated "
+        "CSV (in Excel: 'CSV UTF-8 (Comma delimited)')"
+    ]

@@ -1,7 +1,7 @@
--- The police forces with rows in each area counted from the files (police_uk_placed: the partnership, each comparator area), and which of them its police.uk counts come from. A force is counted for an area when both: (1) its rows there a month it has a file are at least a fifth of all forces' rows there a month with any, and its rows there are at least a fifth of all forces' rows there in the months it and another force with rows there both have files (if there are any such months: none for a force's later name, or for the only force downloaded); and (2) its rows there, per LSOA of the area, are at least a twentieth of its rows per LSOA where it has any (a force policing an area has about its usual number of rows in each of its LSOAs; a neighbour's rows near the boundary, or British Transport Police's at stations, are a small fraction of that). So the territorial force is counted under each name it has had, and both forces of an area two forces share; a neighbour's few rows are left out even where the area's own force has no files (then the area has no data, never a count of the neighbour's rows), and so is a force whose rows would make steps in the counts. One rule for the partnership and its comparators, so the Compare page sets like against like.
--- Grain: one row per scope, area and force with at least one row placed there; rows_placed its rows there, share the smaller of its rows a month over all forces' rows a month (at most 1) and its rows over all forces' rows in the months it shares with another force with rows there, density its rows per LSOA of the area over its rows per LSOA it has rows in, first_month and last_month its first and last month with a file, counted whether its rows and months count.
+-- The police forces with rows in each area counted from the files (police_uk_placed: the partnership, each comparator area), and which of them its police.uk counts come from. A force is counted for an area when (1) its rows there a month it has a file are at least a fifth of all forces' rows there a month with any, and its rows there are at least a fifth of all forces' rows there in the months it and another force with rows there both have files (if there are any such months: none for a force's later name, or for the only force downloaded); and (2) for a comparator area and the partnership's own force, its rows there a month per resident are at least a twentieth of the partnership's (both with a population estimate). So the territorial force is counted under each name it has had, and both forces of an area two forces share; British Transport Police and a neighbour's few rows near the boundary are left out, and so are the partnership's force's few rows in a comparator area whose own force's files were not downloaded (that area then has no data, never a count of those rows). One rule for the partnership and its comparators, so the Compare page sets like against like.
+-- Grain: one row per scope, area and force with at least one row placed there; rows_placed its rows there, share the smaller of its rows a month over all forces' rows a month (at most 1) and its rows over all forces' rows in the months it shares with another force with rows there, per_resident_ratio its rows a month per resident over the partnership's (a comparator area and the partnership's force only, else NULL), first_month and last_month its first and last month with a file, counted whether its rows and months count.
 -- Builds: table police_uk_forces
--- Reads: police_uk_placed, police_uk_force_months, police_uk_source, force_key
+-- Reads: police_uk_placed, police_uk_force_months, population, comparator_population
 CREATE TABLE police_uk_forces AS
 WITH by_month AS (
     SELECT
@@ -19,26 +19,9 @@ here AS (
         scope,
         area_code,
         force,
-        sum(n) AS rows_placed,
-        sum(n) / any_value(lsoas) AS per_lsoa
+        sum(n) AS rows_placed
     FROM police_uk_placed
     GROUP BY ALL
-),
-
-home AS (
-    SELECT
-        force_key(falls_within) AS force,
-        sum(n) / count(DISTINCT lsoa_code) AS per_lsoa
-    FROM (
-        SELECT
-            falls_within,
-            lsoa_code,
-            count(*) AS n
-        FROM police_uk_source
-        WHERE lsoa_code <> ''
-        GROUP BY ALL
-    )
-    GROUP BY 1
 ),
 
 files_here AS (
@@ -92,6 +75,23 @@ alone AS (
     ) AS a ON h.scope = a.scope AND h.area_code = a.area_code
 ),
 
+per_resident AS (
+    SELECT
+        h.scope,
+        h.area_code,
+        h.force,
+        h.rows_placed / f.months / CASE
+            WHEN h.scope = 'partnership'
+                THEN (
+                    SELECT avg(p.population) FROM population AS p
+                    WHERE p.area_code = h.area_code AND p.population_group = 'all'
+                )
+            ELSE (SELECT avg(c.population) FROM comparator_population AS c WHERE c.area_code = h.area_code)
+        END AS per_resident
+    FROM here AS h
+    INNER JOIN (SELECT force, count(*) AS months FROM police_uk_force_months GROUP BY force) AS f ON h.force = f.force
+),
+
 spans AS (
     SELECT
         force,
@@ -107,13 +107,14 @@ SELECT
     h.force,
     h.rows_placed,
     least(coalesce(s.share, 1.0), a.share) AS share,
-    h.per_lsoa / o.per_lsoa AS density,
+    r.per_resident / o.per_resident AS per_resident_ratio,
     p.first_month,
     p.last_month,
-    least(coalesce(s.share, 1.0), a.share) >= 0.2 AND h.per_lsoa / o.per_lsoa >= 0.05 AS counted
+    least(coalesce(s.share, 1.0), a.share) >= 0.2 AND coalesce(r.per_resident / o.per_resident >= 0.05, true) AS counted
 FROM here AS h
 LEFT JOIN shares AS s ON h.scope = s.scope AND h.area_code = s.area_code AND h.force = s.force
 INNER JOIN alone AS a ON h.scope = a.scope AND h.area_code = a.area_code AND h.force = a.force
 INNER JOIN spans AS p ON h.force = p.force
-INNER JOIN home AS o ON h.force = o.force
+INNER JOIN per_resident AS r ON h.scope = r.scope AND h.area_code = r.area_code AND h.force = r.force
+LEFT JOIN per_resident AS o ON h.scope = 'comparator' AND o.scope = 'partnership' AND h.force = o.force
 ORDER BY h.scope DESC, h.area_code, h.rows_placed DESC, h.force;

@@ -3,19 +3,32 @@
 -- Builds: table comparator_police_counts
 -- Reads: police_uk_source, area_lookup, police_uk_forces, police_uk_months, indicators, force_key
 CREATE TABLE comparator_police_counts AS
-WITH counts AS (
+WITH by_name AS (
     SELECT
         l.lad_code AS area_code,
         p.month,
         p.crime_type,
+        p.falls_within,
         count(*) AS n
     FROM police_uk_source AS p
     INNER JOIN area_lookup AS l ON p.lsoa_code = l.lsoa_code
+    WHERE l.lad_code IN (SELECT area_code FROM police_uk_forces WHERE scope = 'comparator' AND counted)
+    GROUP BY ALL
+),
+
+counts AS (
+    -- the force's name made a key on the grouped rows, not on every row (a regular expression on 60 M rows)
+    SELECT
+        b.area_code,
+        b.month,
+        b.crime_type,
+        sum(b.n) AS n
+    FROM by_name AS b
     INNER JOIN police_uk_forces AS f
         ON
             f.scope = 'comparator'
-            AND l.lad_code = f.area_code
-            AND force_key(p.falls_within) = f.force
+            AND b.area_code = f.area_code
+            AND force_key(b.falls_within) = f.force
             AND f.counted
     GROUP BY ALL
 )

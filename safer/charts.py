@@ -1274,6 +1274,9 @@ WARD_ROW = 48  # px per ward in the ranking: its label (15 px type) above its ba
 WARD_BAR = 0.4  # the bar's thickness, in rows
 WARD_MARK = 0.22  # the borough's mark reaches this far (in rows) above and below the middle of each bar
 WARD_LABEL_SHIFT = 14  # px from the middle of the bar to the foot of its label
+WARD_LABEL_CHARS = 34  # characters of "name: rate" a phone's chart holds on one line (15 px type, 294 px)
+WARD_ROW_TWO = 80  # px per ward when a long name takes its label onto two lines (two lines of type above the bar)
+WARD_LABEL_SHIFT_TWO = 20  # px from the middle of the bar to the foot of a two-line label (above the mark's end)
 
 
 def ward_rank_chart(ward_rates: pd.DataFrame, indicator: dict, synthetic: bool, whole: str = "borough") -> go.Figure:
@@ -1311,16 +1314,22 @@ def ward_rank_chart(ward_rates: pd.DataFrame, indicator: dict, synthetic: bool, 
             showlegend=False,
         )
     )
+    # a long ward name would run off a phone's chart: every label then breaks after its name's first words and
+    # each row is taller (WARD_ROW_TWO), so no name is cut and the rows keep one height
+    two = any(len(f"{html.unescape(n)}: {r:,.1f}") > WARD_LABEL_CHARS for n, r in zip(names, rates))
+    row = WARD_ROW_TWO if two else WARD_ROW
     for name, rate in zip(names, rates):
+        shown = _wrap_words(name, WARD_LABEL_CHARS - 8) if two else name
         fig.add_annotation(
             x=0,
             xref="paper",
             y=name,
             yref="y",
-            yshift=WARD_LABEL_SHIFT,
+            yshift=WARD_LABEL_SHIFT_TWO if two else WARD_LABEL_SHIFT,
             xanchor="left",
             yanchor="bottom",
-            text=f"{name}: <b>{rate:,.1f}</b>",
+            align="left",
+            text=f"{shown}: <b>{rate:,.1f}</b>",
             showarrow=False,
             font=dict(size=15, color="#222222"),
             bgcolor="#FFFFFF",  # opaque: the borough's dashed line passes behind a label, not through it
@@ -1349,7 +1358,7 @@ def ward_rank_chart(ward_rates: pd.DataFrame, indicator: dict, synthetic: bool, 
         )
     n = max(len(names), 1)
     # a fixed height per ward (WARD_ROW px), so the label, the bar and the borough's mark keep their places
-    height = int(WARD_ROW * (n + 0.5)) + 260  # 260: the top and bottom margins below
+    height = int(row * (n + 0.5)) + 260  # 260: the top and bottom margins below
     fig.update_yaxes(
         title_text=None,
         categoryorder="array",

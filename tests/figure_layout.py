@@ -8,6 +8,7 @@ of its text, annotations, shapes, mode bar and data points read back in pixels.
 * ``shapes``: each layout shape's ``name``, ``type`` and the ``box`` of its path;
 * ``modebar``: the mode bar's box (drawn, as on a page, with ``displayModeBar: true``), or None;
 * ``points``: for each trace, its ``name`` and its points in pixels (None where a value is missing);
+* ``bars``: the box of each bar drawn;
 * ``size``: the figure's (width, height);
 * ``plot``: the plot area's margins and size in pixels (Plotly's ``_size``: ``l``, ``t``, ``w``, ``h``).
 
@@ -67,7 +68,10 @@ _GEOMETRY_JS = """(gd) => {
       return ok ? [xa._offset + xa.c2p(d.x), ya._offset + ya.c2p(d.y)] : null;
     })};
   });
-  return {texts, annotations, shapes, points, modebar: mb ? box(mb.getBoundingClientRect()) : null,
+  const bars = [];
+  gd.querySelectorAll('.barlayer .point path').forEach(p => { const b = p.getBoundingClientRect();
+    if (b.width && b.height) bars.push(box(b)); });
+  return {texts, annotations, shapes, points, bars, modebar: mb ? box(mb.getBoundingClientRect()) : null,
           size: [root.width, root.height], plot: gd._fullLayout._size};
 }"""
 

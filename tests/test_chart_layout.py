@@ -123,6 +123,12 @@ def test_the_borough_line_runs_through_no_ward_label(n):
         hits = [(a["text"], round(s["box"][1])) for a in labels for s in marks if overlap(a["box"], s["box"])]
         assert not hits, (width, hits[:5])
         assert not overlapping_texts(drawing["texts"]), (width, overlapping_texts(drawing["texts"]))
+        # a long ward name ("Ward with a long name with a long name 20") ran off a phone's chart: it breaks onto a
+        # second line, whole, and the label stays clear of every bar (its own below, the next above)
+        cut = [a["text"] for a in labels if a["box"][0] < -1 or a["box"][2] > width + 1]
+        assert not cut, (width, cut[:3])
+        assert len(drawing["bars"]) == n
+        assert not [a["text"] for a in labels for b in drawing["bars"] if overlap(a["box"], b)], width
 
 
 def test_the_trend_chart_gives_its_plot_most_of_a_phone_s_width_and_its_text_covers_nothing(demo_env):

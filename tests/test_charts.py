@@ -294,6 +294,7 @@ def test_ward_rank_chart_orders_by_rate(ward_rates):
     m = charts.WARD_MARK
     assert [(sh.y0, sh.y1) for sh in dashes] == [pytest.approx((i - m, i + m)) for i in range(3)]
     assert charts.WARD_BAR / 2 <= m < charts.WARD_LABEL_SHIFT / charts.WARD_ROW  # the mark stops under the label
+    assert m < charts.WARD_LABEL_SHIFT_TWO / charts.WARD_ROW_TWO  # a two-line label's too
     # each ward named with its rate above its bar, not as a tick label that squeezes the bars on a phone
     assert sorted(a.text for a in fig.layout.annotations if a.name == "ward label") == [
         "Alpha: <b>12.0</b>",

@@ -268,8 +268,7 @@ def _legend_rows(fig: go.Figure, width: int) -> int:
     return rows + row_lines
 
 
-def _wrap_name(name: str, width: int = 56) -> str:
-    return export._wrap(name, width) if len(name) > width and "<br>" not in name else name
+LEGEND_WRAP = 56  # characters a line of a legend entry on a slide
 
 
 def for_projector(
@@ -295,7 +294,7 @@ def for_projector(
         f.update_yaxes(title_text=y_title)
     for t in f.data:
         if t.name:  # a slide is wide: the lines a phone's legend needed are joined again
-            t.name = _wrap_name(str(t.name).replace("<br>", " "))
+            t.name = charts._wrap_words(str(t.name).replace("<br>", " "), LEGEND_WRAP)
         tf = getattr(t, "textfont", None)
         if tf is not None and tf.size is not None:
             tf.size = big(tf.size)

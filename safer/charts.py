@@ -156,25 +156,12 @@ TITLE_WRAP = 30  # characters a line at the title's 22 px: a 40% column or a pho
 SUBTITLE_WRAP = 48
 
 
-def _wrap_words(text: str, width: int) -> str:
-    """Break text into lines of at most `width` characters at spaces, joined with Plotly's <br>."""
+def _wrap_words(text: str, width: int, hyphens: bool = False) -> str:
+    """Break text into lines of at most `width` characters at spaces (and, with `hyphens`, after a hyphen, for a
+    place name: "Newcastle-<br>under-Lyme"), joined with Plotly's <br>; a longer word stays whole."""
     if not text or len(text) <= width or "<br>" in text:
         return text
-    lines, line = [], ""
-    for word in text.split(" "):
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    lines.append(line)
-    return "<br>".join(lines)
-
-
-def _wrap_name(name: str, width: int) -> str:
-    """A place name in lines of at most `width` characters where it can be, broken at spaces or after a hyphen
-    ("Newcastle-<br>under-Lyme"); a longer word stays whole. Lines joined with Plotly's <br>."""
-    pieces = [p for p in re.split(r"(?<=-)|(?= )", name) if p]
+    pieces = [p for p in re.split(r"(?<=-)|(?= )" if hyphens else r"(?= )", text) if p]
     lines, line = [], ""
     for piece in pieces:
         if line and len(line + piece.rstrip()) > width:
@@ -184,6 +171,13 @@ def _wrap_name(name: str, width: int) -> str:
             line += piece
     lines.append(line.rstrip())
     return "<br>".join(lines)
+
+
+def _cut(text: str, n: int) -> str:
+    """`text` as it is when it has at most `n` characters, else its first words to n - 1 and '…'."""
+    if len(text) <= n:
+        return text
+    return text[: n - 1].rsplit(" ", 1)[0].rstrip(" ,;(") + "…"
 
 
 TITLE_LINE = 28  # px: a line of the title (22 px type)
@@ -250,7 +244,7 @@ def _fit_y_titles(fig: go.Figure, plot_px: float) -> None:
             width = max(16, int(room / (0.56 * size)))
             lines = _wrap_words(words, width).split("<br>")
             if len(lines) > 2:  # a long unit: two lines at most, the rest in the table's headings and the text
-                lines = [lines[0], (" ".join(lines[1:])[: width - 1]).rstrip() + "…"]
+                lines = [lines[0], _cut(" ".join(lines[1:]), width)]
             ax.title.text = "<br>".join(lines)
             grew = True
     if grew:
@@ -1748,13 +1742,6 @@ def _mid_period(start: str, end: str) -> str:
 SHORT_UNIT = 12  # characters: a unit this short is said on a short axis too
 
 
-def _cut(text: str, n: int) -> str:
-    """`text` as it is when it has at most `n` characters, else its first words to n - 1 and '…'."""
-    if len(text) <= n:
-        return text
-    return text[: n - 1].rsplit(" ", 1)[0].rstrip(" ,;(") + "…"
-
-
 def perception_chart(survey: pd.DataFrame, monthly: pd.DataFrame, indicator: dict, synthetic: bool) -> go.Figure:
     """What residents say (top) against what is recorded (bottom), sharing the time axis.
 
@@ -2192,7 +2179,7 @@ def comparator_trend_chart(trend: pd.DataFrame, indicator: dict, synthetic: bool
         if len(last):
             # In lines of at most END_LABEL_WRAP characters, and a right margin as wide as its longest line, so a
             # long name ("King's Lynn and West Norfolk") is drawn whole on a phone's narrow chart too.
-            label = _wrap_name(name, END_LABEL_WRAP)
+            label = _wrap_words(name, END_LABEL_WRAP, hyphens=True)
             longest = max(len(line) for line in label.split("<br>"))
             right = max(right, round(END_LABEL_PX * longest) + 12)
             fig.add_annotation(

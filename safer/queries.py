@@ -459,7 +459,7 @@ def _check_published_window(store, q: Query, bound: dict, df: pd.DataFrame) -> N
         tuple(r) for r in store.sql(PUBLISHED_WINDOWS_SQL, {"indicator": bound["indicator"]}).itertuples(index=False)
     ]
     if window not in allowed:
-        shown = "; ".join(f"--start_month {a} --end_month {b}" for a, b in dict.fromkeys(allowed))  # once each
+        shown = "; ".join(f"--start_month {a} --end_month {b}" for a, b in allowed)
         raise QueryError(
             f"{bound['indicator']} is a small-number indicator: in a ward its totals are published for "
             f"the latest complete financial year and each plan cycle up to its end only, not {window[0]} to "

@@ -538,3 +538,18 @@ def test_a_slide_title_shows_literally_not_as_markdown(tmp_path, monkeypatch):
     at = open_briefing({"briefing": "evil", "step": "1"})
     assert not at.exception
     assert [t.value for t in at.title] == [ui.md_escape(title)]
+
+
+def test_a_long_legend_entry_on_a_slide_is_joined_again_and_wrapped_for_the_slide_s_width():
+    """A legend entry wrapped for a phone is joined again on a slide, and one longer than a slide's line is wrapped
+    at its words (the slide's wrapper once called a function the export module no longer had)."""
+    import plotly.graph_objects as go
+
+    name = "Stockport (whole borough): 18.5 incidents a year per 1,000 residents over the<br>latest 12 months"
+    fig = go.Figure(go.Scatter(x=[1, 2], y=[1, 2], name=name))
+    shown = briefing.for_projector(fig).data[0].name
+    lines = shown.split("<br>")
+    assert " ".join(lines) == name.replace("<br>", " ")
+    assert len(lines) == 2 and all(len(x) <= briefing.LEGEND_WRAP for x in lines)
+    short = briefing.for_projector(go.Figure(go.Scatter(x=[1], y=[1], name="Stockport<br>(this partnership)")))
+    assert short.data[0].name == "Stockport (this partnership)"

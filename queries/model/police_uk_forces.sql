@@ -14,6 +14,16 @@ WITH by_month AS (
     GROUP BY ALL
 ),
 
+files AS (
+    SELECT
+        force,
+        count(*) AS months,
+        min(month) AS first_month,
+        max(month) AS last_month
+    FROM police_uk_force_months
+    GROUP BY force
+),
+
 here AS (
     SELECT
         scope,
@@ -69,7 +79,7 @@ alone AS (
         h.force,
         least(1.0, h.rows_placed / f.months / a.rows_a_month) AS share
     FROM here AS h
-    INNER JOIN (SELECT force, count(*) AS months FROM police_uk_force_months GROUP BY force) AS f ON h.force = f.force
+    INNER JOIN files AS f ON h.force = f.force
     INNER JOIN (
         SELECT scope, area_code, sum(n) / count(DISTINCT month) AS rows_a_month FROM by_month GROUP BY ALL
     ) AS a ON h.scope = a.scope AND h.area_code = a.area_code
@@ -89,16 +99,7 @@ per_resident AS (
             ELSE (SELECT avg(c.population) FROM comparator_population AS c WHERE c.area_code = h.area_code)
         END AS per_resident
     FROM here AS h
-    INNER JOIN (SELECT force, count(*) AS months FROM police_uk_force_months GROUP BY force) AS f ON h.force = f.force
-),
-
-spans AS (
-    SELECT
-        force,
-        min(month) AS first_month,
-        max(month) AS last_month
-    FROM police_uk_force_months
-    GROUP BY force
+    INNER JOIN files AS f ON h.force = f.force
 )
 
 SELECT
@@ -114,7 +115,7 @@ SELECT
 FROM here AS h
 LEFT JOIN shares AS s ON h.scope = s.scope AND h.area_code = s.area_code AND h.force = s.force
 INNER JOIN alone AS a ON h.scope = a.scope AND h.area_code = a.area_code AND h.force = a.force
-INNER JOIN spans AS p ON h.force = p.force
+INNER JOIN files AS p ON h.force = p.force
 INNER JOIN per_resident AS r ON h.scope = r.scope AND h.area_code = r.area_code AND h.force = r.force
 LEFT JOIN per_resident AS o ON h.scope = 'comparator' AND o.scope = 'partnership' AND h.force = o.force
 ORDER BY h.scope DESC, h.area_code, h.rows_placed DESC, h.force;

@@ -4,7 +4,7 @@ import streamlit as st
 
 from safer import ui, views
 
-p = ui.header("Areas", "Where is the rate highest, per 1,000 residents?")
+p = ui.header("Areas", "Where is the rate highest, per 1,000 people?")
 s = ui.store()
 options, labels = views.area_periods(s)
 with st.container(horizontal=True):

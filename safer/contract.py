@@ -418,7 +418,9 @@ _add(
                 "category",
                 "enum",
                 allowed=("plan", "service", "resourcing", "covid", "recording", "scrutiny", "other"),
-                doc="Kind of event.",
+                doc="Kind of event. `recording`: a change in how the figures were recorded or supplied, from the "
+                "event's month on: no verdict sets a month recorded one way against one recorded the other, and "
+                'the Trends limits start a new level there (docs/statistics.md, "Recording changes").',
                 example="covid",
             ),
             _c(
@@ -1259,11 +1261,39 @@ READ_ERRORS = (OSError, EOFError, zlib.error, gzip.BadGzipFile)
 MAX_LINE_BYTES = 1 << 20  # a CSV line longer than 1 MiB is not an extract (and is never held whole)
 
 
+# A gzipped file inflating more than MAX_RATIO times its size is a gzip bomb (police.uk files gzip about 8 times);
+# only one smaller than RATIO_FLOOR inflated may exceed it (a header and a few rows can). The ingest holds zip
+# archives' members to the same numbers.
+MAX_RATIO = 200
+RATIO_FLOOR = 64 * 1024
+
+
+class GzipBomb(ValueError):
+    """A gzipped file that inflates beyond `MAX_RATIO` times its size."""
+
+
+def inflate_limit(path: Path) -> int:
+    """The most bytes the gzipped file at `path` may inflate to (`MAX_RATIO`, `RATIO_FLOOR`)."""
+    return max(RATIO_FLOOR, MAX_RATIO * path.stat().st_size)
+
+
+def bomb_message(path: Path) -> str:
+    return (
+        f"inflates to more than {MAX_RATIO} times its {path.stat().st_size:,} bytes: refused as a gzip bomb "
+        "(police.uk files gzip about 8 times)"
+    )
+
+
 def read_text(path: Path) -> bytes:
-    """The whole file as bytes (gunzipped): for small files and lenient reads; validation streams instead."""
-    raw = path.read_bytes()
-    if path.name.endswith(".gz") and raw:
-        raw = gzip.decompress(raw)
+    """The whole file as bytes (gunzipped, at most `inflate_limit`: else `GzipBomb`): for small files and lenient
+    reads; validation streams instead."""
+    if not path.name.endswith(".gz"):
+        return path.read_bytes()
+    limit = inflate_limit(path)
+    with gzip.open(path, "rb") as f:
+        raw = f.read(limit + 1)
+    if len(raw) > limit:
+        raise GzipBomb(bomb_message(path))
     return raw
 
 
@@ -1309,6 +1339,7 @@ def text_lines(path: Path):
     gz = path.name.endswith(".gz")
     line, offset = 0, 0
     try:
+        limit = inflate_limit(path) if gz else math.inf
         with gzip.open(path, "rb") if gz else open(path, "rb") as f:
             while True:
                 b = f.readline(MAX_LINE_BYTES + 1)
@@ -1317,6 +1348,8 @@ def text_lines(path: Path):
                 line += 1
                 if len(b) > MAX_LINE_BYTES:
                     raise Unreadable(line, f"line is longer than {MAX_LINE_BYTES:,} bytes: this is not a CSV extract")
+                if offset + len(b) > limit:
+                    raise Unreadable(line, bomb_message(path))
                 try:
                     text = b.decode("utf-8")
                 except UnicodeDecodeError as exc:
@@ -1355,12 +1388,18 @@ def check_file(path: Path, rel: str, spec: FileSpec, problems: list[Problem], ke
     except csv.Error as exc:
         problems.append(Problem(rel, reader.line_num or 1, "", f"cannot be parsed: {csv_message(exc)}"))
         return None
-    if empty_lines:
-        trailing = _trailing(empty_lines, line)
-        where = f"lines {empty_lines[0]}-{empty_lines[-1]}" if len(empty_lines) > 1 else f"line {empty_lines[0]}"
-        kind = "trailing " if trailing else ""
-        msg = f"{len(empty_lines)} {kind}all-empty row{'s' if len(empty_lines) > 1 else ''} ({where}) skipped"
-        problems.append(Problem(rel, empty_lines[0], "", msg, "warning"))
+    if empty_lines.count:
+        e = empty_lines
+        where = (
+            f"line {e.first}"
+            if e.count == 1
+            else f"lines {e.first}-{e.last}"
+            if e.count == e.last - e.first + 1
+            else f"lines {e.first} to {e.last}, some between rows"
+        )
+        kind = "trailing " if e.trailing(line) else ""
+        msg = f"{e.count} {kind}all-empty row{'s' if e.count > 1 else ''} ({where}) skipped"
+        problems.append(Problem(rel, e.first, "", msg, "warning"))
     if (
         not table.n_rows
         and not spec.may_be_empty
@@ -1410,12 +1449,32 @@ def _read_header(reader, path: Path, rel: str, spec: FileSpec, problems: list[Pr
     return None if bad else header
 
 
-def _check_rows(reader, table: Table, problems: list[Problem], keep_rows: bool) -> tuple[list[int], int]:
+class EmptyLines:
+    """The all-empty lines of a file, summarised (a file of millions of empty lines holds no list of them): how
+    many, the first and the last, and whether they all end the file (the last line with a row before them)."""
+
+    def __init__(self):
+        self.count, self.first, self.last, self.last_row = 0, 0, 0, 1
+
+    def add(self, line: int) -> None:
+        self.count += 1
+        self.first = self.first or line
+        self.last = line
+
+    def row(self, line: int) -> None:
+        self.last_row = line
+
+    def trailing(self, last_line: int) -> bool:
+        """Whether the empty lines are exactly the file's last lines."""
+        return self.last == last_line and self.first > self.last_row and self.count == self.last - self.first + 1
+
+
+def _check_rows(reader, table: Table, problems: list[Problem], keep_rows: bool) -> tuple[EmptyLines, int]:
     """Check every row of `table`'s file; keep the rows, or (keep_rows=False) only the table's summary.
     Returns the all-empty lines and the last line read."""
     header, spec, rel = table.header, table.spec, table.rel
     n = len(header)
-    empty_lines: list[int] = []
+    empty_lines = EmptyLines()
     line = 1
     # Checks in header order. In the contract's own files every value is checked for control characters
     # (`control_message`); police.uk files are read as published, and there free text that may be blank is
@@ -1448,8 +1507,9 @@ def _check_rows(reader, table: Table, problems: list[Problem], keep_rows: bool) 
             raise RecordError(start, exc) from None
         line = reader.line_num
         if not record or not "".join(record).strip():
-            empty_lines.append(line)
+            empty_lines.add(line)
             continue
+        empty_lines.row(line)
         if len(record) != n:
             problems.append(Problem(rel, line, "", f"row has {len(record)} fields, the header has {n}"))
             continue
@@ -1502,10 +1562,6 @@ def _bad_values(
             problems.append(Problem(rel, line, col.name, msg))
             bad = True
     return bad
-
-
-def _trailing(empty_lines: list[int], last_line: int) -> bool:
-    return empty_lines == list(range(last_line - len(empty_lines) + 1, last_line + 1))
 
 
 # --------------------------------------------------------------------------- whole directory

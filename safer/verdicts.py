@@ -17,6 +17,7 @@ The public API (names, arguments and the fields of the returned objects) is what
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 import warnings
@@ -44,7 +45,9 @@ COMPARE_KINDS = ("latest12", "cycle")
 
 FAMILY_NOTE = (
     "Several verdicts are shown together, so each p-value is adjusted for the false discovery rate "
-    "(Benjamini–Hochberg, 5%)."
+    "(Benjamini–Hochberg, 5%) among the plan's indicators asked the same question: the latest 12 months' verdicts "
+    "together, and the plan cycles' together. Each question is its own family, so a verdict reads the same on every "
+    "page that asks it."
 )
 
 
@@ -87,6 +90,9 @@ class Comparison:
     # for (`_per_resident`); None when the test compared counts
     per_resident_change_pct: float | None = None
     per: str = "resident"  # who the rate is per: "resident", or the indicator's population group ("child")
+    # recording changes (events.csv, category 'recording') inside the months compared, as (YYYY-MM, title): months
+    # recorded one way are never set against months recorded the other (`_compare`)
+    recording_changes: tuple[tuple[str, str], ...] = ()
 
     @property
     def tested_change(self) -> float | None:
@@ -309,8 +315,20 @@ MIN_EARLIER_CHANGES = 1  # year-on-year changes before the months compared neede
 MAX_EARLIER_CHANGES = 8  # the most recent ones only: how much years differ now, at a bounded cost
 
 
+def _recorded(breaks: Sequence[str]):
+    """Which way a month was recorded: the number of recording changes (`breaks`, the months from which each
+    applies, YYYY-MM) at or before it. Two months are recorded alike when they give the same number."""
+    b = sorted(breaks)
+    return lambda month: bisect.bisect_right(b, month)
+
+
+def recording_words(changes: Sequence[tuple[str, str]]) -> str:
+    """'recording changed in Oct 2025 (“New definition”)', '... in Jul 2019 (“A”) and in Oct 2025 (“B”)'."""
+    return "recording changed " + " and ".join(f"in {fmt.month_label(m)} (“{t}”)" for m, t in changes)
+
+
 def _year_to_year(
-    values: dict[str, float], before: str, population: Mapping[int, float] | None = None
+    values: dict[str, float], before: str, population: Mapping[int, float] | None = None, breaks: Sequence[str] = ()
 ) -> tuple[float, int, str, float, bool] | None:
     """How much consecutive years differ, from the history before the months compared now: the 12-month blocks
     ending at `before` (the month before the current period starts), each compared with the block before it by
@@ -338,18 +356,25 @@ def _year_to_year(
     alarms at 60-90 months. For the latest 12 months the two are the same. Past a year with no data (police.uk's
     18-month gap) the years before it count. With `population` (residents by year, where the test compares rates),
     each change is per resident too, where every month of both its years has an estimate: a borough that grows
-    is not read as years that differ (its growth is the offset of the test itself, `_per_resident`)."""
+    is not read as years that differ (its growth is the offset of the test itself, `_per_resident`). With
+    `breaks` (months from which a recording change applies), a month is paired only with one recorded the same
+    way: a recording change years back is not one of the usual moves between years (it made a real change now,
+    judged against it, read as ordinary)."""
+    alike = _recorded(breaks)
     first = min(values) if values else before
     blocks, end = [], before
     while end >= first:
         blocks.append(fmt.months_between(fmt.shift_month(end, -11), end))
         end = fmt.shift_month(end, -12)
     effects, variances, spans = [], [], []
+    across = 0  # changes left out as too few of their months were recorded alike
     for newer, older in zip(blocks, blocks[1:]):
         if len(effects) >= MAX_EARLIER_CHANGES:
             break
-        pairs = [(c, p) for c, p in zip(newer, older) if c in values and p in values]
+        with_data = [(c, p) for c, p in zip(newer, older) if c in values and p in values]
+        pairs = [(c, p) for c, p in with_data if alike(c) == alike(p)]
         if len(pairs) < MIN_MONTHS:
+            across += len(with_data) >= MIN_MONTHS
             continue
         fit = _fit_pair([values[c] for c, _ in pairs], [values[p] for _, p in pairs], seasonal=True)
         if fit.how != "glm" or not math.isfinite(fit.se) or fit.se <= 0:
@@ -362,7 +387,10 @@ def _year_to_year(
     eff = np.asarray(effects)
     centred = len(eff) >= CENTRED_FROM
     spread = float(np.var(eff, ddof=1)) if centred else float(np.mean(eff**2))
-    return spread, len(eff), fmt.period_label(min(spans), max(spans)), float(np.mean(variances)), centred
+    span = fmt.period_label(min(spans), max(spans)) + (
+        f"; {across} across a recording change left out" if across else ""
+    )
+    return spread, len(eff), span, float(np.mean(variances)), centred
 
 
 # With this many earlier changes or more, their spread is taken about their mean, on changes − 1 degrees of freedom:
@@ -390,20 +418,24 @@ MIN_SERIAL_MONTHS = 36
 SHORT_HISTORY_MONTHS = 60
 
 
-def _serial_correlation(values: dict[str, float], last: str) -> tuple[float, int, int] | None:
+def _serial_correlation(
+    values: dict[str, float], last: str, breaks: Sequence[str] = ()
+) -> tuple[float, int, int] | None:
     """The correlation of one month with the next, beyond the season and each year's level: a quasi-Poisson GLM
     over every month with data up to `last` with a term for each calendar month and a level for each 12-month
     block ending at `last` (so a real step between years is not read as correlation), and the lag-1
     autocorrelation of its Pearson residuals over consecutive months, corrected for the bias of series demeaned
     in blocks of 12 (ρ̂ ≈ ρ − (1 + 3ρ) ÷ 12). Returns (ρ, months used, consecutive pairs used), ρ within
     [0, 0.95], or None with fewer than `MIN_SERIAL_MONTHS` months (with two years the calendar-month terms leave
-    the residuals of each pair of months mirror images) or 12 pairs of consecutive months."""
+    the residuals of each pair of months mirror images) or 12 pairs of consecutive months. A recording change
+    (`breaks`) starts a new level too, within its block: the step it makes is not read as correlation."""
     months = [m for m in sorted(values) if m <= last]
     if len(months) < MIN_SERIAL_MONTHS:
         return None
     idx = np.array([fmt.month_index(m) for m in months])
     y = np.array([values[m] for m in months])
-    block = (fmt.month_index(last) - idx) // 12
+    alike = _recorded(breaks)
+    block = ((fmt.month_index(last) - idx) // 12) * (len(breaks) + 1) - np.array([alike(m) for m in months])
     levels = sorted(set(block))[1:]
     X = np.column_stack([np.eye(12)[idx % 12]] + [(block == b).astype(float) for b in levels])
     try:
@@ -477,20 +509,23 @@ def _history_dispersion(values: dict[str, float], last: str, leave_out: str | No
     return max(1.0, float(np.var(y, ddof=1) / y.mean()))
 
 
-def _no_earlier_change(values: dict[str, float], before: str) -> str:
+def _no_earlier_change(values: dict[str, float], before: str, breaks: Sequence[str] = ()) -> str:
     """Why the history holds no year-on-year change up to `before` (the month before the current period) to tell
     how much years differ from: fewer than `MIN_MONTHS` calendar months with data in both the 12 months ending
     there and the 12 before, in words; '' when it holds one (whether or not `_year_to_year` could fit it: years
-    with no events have no ratio)."""
+    with no events have no ratio). Months recorded differently (`breaks`) are not a pair."""
+    alike = _recorded(breaks)
     newer = fmt.months_between(fmt.shift_month(before, -11), before)
     older = [fmt.shift_month(m, -12) for m in newer]
-    both = sum(c in values and p in values for c, p in zip(newer, older))
+    both = sum(c in values and p in values and alike(c) == alike(p) for c, p in zip(newer, older))
     if both >= MIN_MONTHS:
         return ""
     return (
         f"how much years differ on their own is told from year-on-year changes before the current period (up to "
         f"{fmt.month_label(before)}), and there is none: {fmt.period_label(older[0], older[-1])} and "
-        f"{fmt.period_label(newer[0], newer[-1])} have {fmt.plural(both, 'calendar month')} with data in both, and "
+        f"{fmt.period_label(newer[0], newer[-1])} have {fmt.plural(both, 'calendar month')} with data in both"
+        + (" recorded alike" if breaks else "")
+        + ", and "
         f"a change needs at least {MIN_MONTHS} (with fewer than {SHORT_HISTORY_MONTHS} months with data, the "
         "correlation between months alone is not enough)"
     )
@@ -498,13 +533,16 @@ def _no_earlier_change(values: dict[str, float], before: str) -> str:
 
 @functools.lru_cache(maxsize=1024)  # about 20 KB a series of ten years
 def _history(
-    items: tuple[tuple[str, float], ...], ends: tuple[str, str], population: tuple[tuple[int, float], ...] = ()
+    items: tuple[tuple[str, float], ...],
+    ends: tuple[str, str],
+    population: tuple[tuple[int, float], ...] = (),
+    breaks: tuple[str, ...] = (),
 ):
     """`_serial_correlation` up to the current period's end and `_year_to_year` up to the month before it, for a series
     given as its sorted (month, count) pairs: kept for the same series and months, as the Overview, Trends, the
     briefing, the pack and `explain` ask the same comparison again (a dozen GLM fits each, about 20 ms)."""
     values = dict(items)
-    return _serial_correlation(values, ends[0]), _year_to_year(values, ends[1], dict(population))
+    return _serial_correlation(values, ends[0], breaks), _year_to_year(values, ends[1], dict(population), breaks)
 
 
 def _years_apart(cm: Sequence[str], pm: Sequence[str], before: str) -> tuple[float, float, float]:
@@ -570,6 +608,7 @@ def _allow_for_years(
     pm: Sequence[str],
     ends: tuple[str, str],
     population: Mapping[int, float] | None = None,
+    breaks: tuple[str, ...] = (),
 ) -> _Fit | None:
     """The GLM's test widened for variation between years, on Welch-Satterthwaite degrees of freedom over the parts
     of the variance, each on its own (so the test moves smoothly as each estimate does):
@@ -610,10 +649,12 @@ def _allow_for_years(
         return fit
     n = len(cm)
     per_resident = population if _residents_shift(population, cm, pm) != 0 else None  # as `_per_resident` tests
-    serial, yy = _history(tuple(sorted(values.items())), ends, tuple(sorted((per_resident or {}).items())))
+    serial, yy = _history(
+        tuple(sorted(values.items())), ends, tuple(sorted((per_resident or {}).items())), tuple(sorted(breaks))
+    )
     if serial is None and (yy is None or yy[1] < 2):  # with fewer than 36 months, two earlier changes at least
         return None
-    if (serial is None or serial[1] < SHORT_HISTORY_MONTHS) and _no_earlier_change(values, ends[1]):
+    if (serial is None or serial[1] < SHORT_HISTORY_MONTHS) and _no_earlier_change(values, ends[1], breaks):
         return None  # less than five years, and no year-on-year change to see year levels that line up by
     if fit.how != "glm":
         return fit
@@ -808,9 +849,20 @@ def _compare(
     population: Mapping[int, float] | None = None,
     estimated_in: Mapping[int, int] | None = None,
     per: tuple[str, str] = PER_RESIDENT,
+    recording: Sequence[tuple[str, str]] = (),
 ) -> Comparison:
-    """Compare two equally long lists of months, pair by pair (month i of one with month i of the other)."""
-    pairs = [(c, p) for c, p in zip(cur_months, prev_months) if c in values and p in values]
+    """Compare two equally long lists of months, pair by pair (month i of one with month i of the other).
+
+    `recording`: the indicator's recording changes, (YYYY-MM from which each applies, title). A pair whose two
+    months were recorded differently (a change between them) is not compared: the change in recording would be
+    read as a change in what is recorded. The history that says how much years differ pairs months the same way."""
+    span = (min((*cur_months, *prev_months)), max((*cur_months, *prev_months))) if cur_months else ("", "")
+    changes = tuple(sorted((m, t) for m, t in recording if span[0] < m <= span[1]))
+    breaks = tuple(sorted({m for m, _t in recording}))
+    alike = _recorded(breaks)
+    with_data = [(c, p) for c, p in zip(cur_months, prev_months) if c in values and p in values]
+    pairs = [(c, p) for c, p in with_data if alike(c) == alike(p)]
+    unlike = len(with_data) - len(pairs)  # months with data in both, recorded differently: not compared
     # a month far out of line (a data error, a one-off operation) decides nothing, either way: up to two are left
     # out of the means, the change and the test, and named
     left_out = []
@@ -826,7 +878,13 @@ def _compare(
     cur_text = _period_text(cur_months[0], cur_months[-1]) if cur_months else "no months"
     prev_text = _period_text(prev_months[0], prev_months[-1]) if prev_months else "no months"
     both = len(pairs) + len(left_out)
-    if both < len(cur_months):  # say which months the means and the test rest on, not "whole cycles"
+    as_asked = basis  # before the months are named: a comparison with no verdict says why in its note instead
+    if unlike:  # say which months are left out, and why
+        basis = (
+            f"{basis}; the {both} of {len(cur_months)} months with data in both and recorded alike, as "
+            f"{recording_words(changes)}"
+        )
+    elif both < len(cur_months):  # say which months the means and the test rest on, not "whole cycles"
         basis = f"{basis}; the {both} of {len(cur_months)} months with data in both"
     if left_out:
         months = " and ".join(fmt.month_label(c) for c, _p in left_out)
@@ -853,7 +911,20 @@ def _compare(
         change_pct=change,
         months_not_yet=months_not_yet,
         left_out=tuple(left_out),
+        recording_changes=changes,
     )
+    if len(pairs) < min_months and unlike:
+        # enough months with data, too few recorded alike: the recording change is the reason
+        why = (
+            f"{recording_words(changes)}, and "
+            + (
+                f"only {fmt.plural(len(pairs), 'calendar month was', 'calendar months were')}"
+                if pairs
+                else "no calendar month was"
+            )
+            + f" recorded the same way in both periods; a verdict needs at least {min_months}"
+        )
+        return _untested(why, **{**common, "basis": as_asked})
     if len(pairs) < min_months:
         # the months matched, where they are fewer than the periods' (data that starts late), then the periods
         periods = (
@@ -879,7 +950,9 @@ def _compare(
     fit = (
         first
         if first.how == "none" and history_ok
-        else _allow_for_years(first, values, cm, pm, (cur_months[-1], fmt.shift_month(cur_months[0], -1)), population)
+        else _allow_for_years(
+            first, values, cm, pm, (cur_months[-1], fmt.shift_month(cur_months[0], -1)), population, breaks
+        )
     )
     if fit is None:
         last = cur_months[-1]
@@ -888,13 +961,15 @@ def _compare(
             f"{fmt.plural(history, 'month')} with data up to {fmt.month_label(last)}, and a verdict needs at least "
             f"{MIN_SERIAL_MONTHS}: with less, how much years differ on their own cannot be told from a real change"
             if history < MIN_SERIAL_MONTHS
-            else _no_earlier_change(values, fmt.shift_month(cur_months[0], -1))
+            else _no_earlier_change(values, fmt.shift_month(cur_months[0], -1), breaks)
             or f"too few consecutive months with data up to {fmt.month_label(last)} to tell how much years differ "
             "on their own from a real change"
         )
         return _untested(why, **common)
     fit, residents, per_resident = _per_resident(fit, cm, pm, population, estimated_in, per)
     model, figures = _method(fit, len(pairs), cur_period, prev_period)
+    if unlike:
+        model += f"; {recording_words(changes)}: months recorded differently are not compared"
     if residents:
         model += f"; {residents}"
     if odd and fit.how == "exact":
@@ -909,6 +984,8 @@ def _compare(
             "month's data"
         )
     significant = fit.how != "none" and fit.p_value < ALPHA
+    if unlike:
+        common["note"] = f"{recording_words(changes)}: months recorded differently are not compared"
     return Comparison(
         **common,
         rate_ratio=_f(fit.rate_ratio),
@@ -984,13 +1061,15 @@ def compare_latest12(
     population: Mapping[int, float] | None = None,
     estimated_in: Mapping[int, int] | None = None,
     per: tuple[str, str] = PER_RESIDENT,
+    recording: Sequence[tuple[str, str]] = (),
 ) -> Comparison:
     """The latest 12 months (ending at `end_month`, default the last month with data) against the same
     12 calendar months a year before, on the calendar months that have data in both (matched months).
 
     Fewer than `MIN_MONTHS` matched months gives "not enough data"; across a gap, different calendar
     months are never compared. The test is a quasi-Poisson GLM with a term for each calendar month; with
-    `population` (residents by year), it compares rates per resident (see `_per_resident`).
+    `population` (residents by year), it compares rates per resident (see `_per_resident`). `recording`: the
+    indicator's recording changes as (YYYY-MM, title); months recorded differently are never paired (`_compare`).
     """
     values = _series(monthly)
     if end_month:
@@ -1012,6 +1091,7 @@ def compare_latest12(
         population=population,
         estimated_in=estimated_in,
         per=per,
+        recording=recording,
     )
 
 
@@ -1027,13 +1107,15 @@ def compare_cycle(
     population: Mapping[int, float] | None = None,
     estimated_in: Mapping[int, int] | None = None,
     per: tuple[str, str] = PER_RESIDENT,
+    recording: Sequence[tuple[str, str]] = (),
 ) -> Comparison:
     """Plan cycle `cycle_id` against the cycle before it, month 1 with month 1, month 2 with month 2 ….
 
     While `cycle_id` is under way (its months after `last_month`, default the last month with data,
     have not happened yet): its months 1..n against months 1..n of the previous cycle, named "first n
     months of each cycle"; once it is complete, the whole cycles (as many months as the shorter has).
-    Months not yet happened are counted in `months_not_yet`, never as missing data.
+    Months not yet happened are counted in `months_not_yet`, never as missing data. `recording`: as for
+    `compare_latest12`.
     """
     cyc = cycles.sort_values("start_month").reset_index(drop=True)
     idx = list(cyc.index[cyc["cycle_id"].astype(str) == str(cycle_id)])
@@ -1090,6 +1172,7 @@ def compare_cycle(
         population=population,
         estimated_in=estimated_in,
         per=per,
+        recording=recording,
     )
 
 
@@ -1146,12 +1229,13 @@ LIMITS_COVERAGE_Z = 1 - (1 - LIMITS_COVERAGE) / 2  # 99.865%: the upper quantile
 MIN_MONTHS_FOR_LIMITS = 12
 SEASONAL_MIN_MONTHS = 36  # three of each calendar month, so one unusual month cannot pass for the season
 LIMITS_METHOD = (
-    "Limits around each month's expected count from a quasi-Poisson GLM with a term for each calendar month "
-    "(where there are 36 months or more with data) and a level for each plan cycle; the plan cycle under way is "
-    "judged against the plan before's level and season carried forward, so a lasting change shows instead of "
-    "moving its own line. Quantiles of a negative binomial with the months' over-dispersion (estimated with "
-    "months far out of line set aside, so one spike does not widen every limit), or of a Poisson where there is "
-    "none, at the usual 3 sigma (99.73%) of each month's departure from its expected count: widened for the "
+    "Limits around each month's expected count from a quasi-Poisson GLM with a term for each calendar month (where "
+    "there are 36 months or more with data) and a level for each plan cycle (and for the months after a recording "
+    "change within one); the plan cycle under way is judged against the plan before's level and season carried "
+    "forward, so a lasting change shows instead of moving its own line, unless recording changed between them (it "
+    "then has a level of its own). Quantiles of a negative binomial with the months' over-dispersion (estimated "
+    "with months far out of line set aside, so one spike does not widen every limit), or of a Poisson where there "
+    "is none, at the usual 3 sigma (99.73%) of each month's departure from its expected count: widened for the "
     "uncertainty of what is carried forward and for the over-dispersion being itself estimated (Student's t), "
     "narrowed for how far an earlier month's own fit has followed it (its leverage); a usual summer peak is not a "
     "signal"
@@ -1186,7 +1270,9 @@ def _inner_z(df: int) -> float:
     return float(np.sqrt(df * _st.beta.ppf(LIMITS_COVERAGE, 0.5, (df - 1) / 2)))
 
 
-def control_limits(monthly: pd.DataFrame, cycles: pd.DataFrame, data_end: str | None = None) -> pd.DataFrame:
+def control_limits(
+    monthly: pd.DataFrame, cycles: pd.DataFrame, data_end: str | None = None, breaks: Sequence[str] = ()
+) -> pd.DataFrame:
     """Limits for each month: columns month, value, phase, centre (the expected count), lower, upper, signal.
 
     One quasi-Poisson GLM over every month with data: a level for each phase (plan cycle, or before / between /
@@ -1204,23 +1290,32 @@ def control_limits(monthly: pd.DataFrame, cycles: pd.DataFrame, data_end: str | 
     internally studentised residual's (phase I, `_inner_z`). So 0.27% of ordinary months are flagged in either
     phase, and the limits stay whole numbers. A phase I phase with fewer than 6 months of data gets no limits.
     `data_end` (the last month with data of any indicator) names the phase under way, so a lagging extract is
-    judged against the same plan as the others.
+    judged against the same plan as the others. A recording change (`breaks`, the months from which each applies)
+    starts a phase of its own ("2025-28, recorded from Oct 2025"), with a level of its own: the months after it are
+    never judged against a level recorded the other way, so the change in recording is not flagged as a signal.
     """
     out = _checked(monthly)
-    out["phase"] = stats._phase_labels(out["month"], cycles)
+    # the phase under way: the one holding the data's last month (of any indicator, `data_end`), else this
+    # series' own last phase; named with the series' months, so a recording change within it splits it alike
+    extra = pd.Series([data_end] if data_end else [], dtype=object)
+    phases = _recorded_phases(pd.concat([out["month"], extra], ignore_index=True), cycles, breaks)
+    out["phase"] = phases[: len(out)]
     out["centre"] = math.nan
     out["lower"] = math.nan
     out["upper"] = math.nan
     out["signal"] = ""
     have = out[out["value"].notna()]
     order = list(have.groupby("phase")["month"].min().sort_values().index)  # phases in time order
-    # the phase under way: the one holding the data's last month (of any indicator, `data_end`), else this
-    # series' own last phase
-    current = stats._phase_labels(pd.Series([data_end]), cycles)[0] if data_end else (order[-1] if order else None)
+    current = phases[-1] if data_end else (order[-1] if order else None)
     counts = have.groupby("phase")["value"].count()
     earlier = have[(have["phase"] != current) & have["phase"].map(counts).ge(6)]
+    alike = _recorded(breaks)
     phase_two = (
-        len(earlier) >= MIN_MONTHS_FOR_LIMITS and earlier["value"].sum() > 0 and bool((have["phase"] == current).any())
+        len(earlier) >= MIN_MONTHS_FOR_LIMITS
+        and earlier["value"].sum() > 0
+        and bool((have["phase"] == current).any())
+        # the level carried forward must be recorded as the phase under way is
+        and alike(str(earlier["month"].max())) == alike(str(have.loc[have["phase"] == current, "month"].min()))
     )
     fit_on = (
         pd.concat([earlier, have[have["phase"] == current]]) if phase_two else have[have["phase"].map(counts).ge(6)]
@@ -1276,6 +1371,22 @@ def control_limits(monthly: pd.DataFrame, cycles: pd.DataFrame, data_end: str | 
     val = out.loc[idx, "value"]
     out.loc[idx, "signal"] = np.where(val > hi, "above", np.where(val < lo, "below", ""))
     out["dispersion"] = phi
+    return out
+
+
+def _recorded_phases(months: pd.Series, cycles: pd.DataFrame, breaks: Sequence[str]) -> list[str]:
+    """Each month's phase (`stats._phase_labels`), split where a recording change falls inside it: "2025-28,
+    recorded from Oct 2025" for the months of 2025-28 from October 2025 on (a phase that starts after a change is
+    recorded one way throughout and keeps its name). A phase starts at its first month among `months`."""
+    labels = stats._phase_labels(months, cycles)
+    starts: dict[str, str] = {}
+    for m, label in zip(months, labels):
+        starts[label] = min(starts.get(label, str(m)), str(m))
+    b = sorted(breaks)
+    out = []
+    for m, label in zip(months, labels):
+        i = bisect.bisect_right(b, str(m))
+        out.append(f"{label}, recorded from {fmt.month_label(b[i - 1])}" if i and b[i - 1] > starts[label] else label)
     return out
 
 

@@ -451,11 +451,9 @@ def test_every_indicator_s_slides_fit_a_projector_with_the_rest_one_click_away(d
             notes = cycles.cycle_comparison(store, iid, code).data["under way"]
             if any(x not in notes for x in dropped.get((iid, "cycles_slide"), [])):
                 assert not any(x in plan.sentences for x in notes), (iid, plan.sentences)
-        # on the demo, anti-social behaviour's slides are the long ones: one sentence each left one click away
-        assert dropped == {
-            ("asb", "trend_slide"): [slides.plain_sentences(store, "asb", code)[1]],
-            ("asb", "cycles_slide"): [cycles.cycle_comparison(store, "asb", code).data["under way"][0]],
-        }, dropped
+        # on the demo, anti-social behaviour's trend slide is the long one: one sentence left one click away (its
+        # plan cycles' slide fits: 2022-25 has no verdict, GMP's recording changed in 2019, which says less)
+        assert dropped == {("asb", "trend_slide"): [slides.plain_sentences(store, "asb", code)[1]]}, dropped
     finally:
         store.close()
 

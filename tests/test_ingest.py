@@ -736,3 +736,36 @@ def test_a_member_in_a_compression_python_cannot_read_is_a_message_not_a_traceba
     assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
     assert "odd.zip!2020-05/2020-05-test-police-street.csv:0: -: cannot be read from the archive" in r.stdout + r.stderr
     assert before == state()
+
+
+def test_a_gzipped_file_of_empty_lines_is_refused_in_bounded_memory(data_dir, tmp_path, capsys):
+    """A 20 KB gzipped police.uk file of a header and 20 million empty lines (an outside audit's: validation kept
+    every empty line's number in a list and took 1.8 GB, 22 GB for 400 KB): it inflates more than 200 times its
+    size, is refused at its line as a gzip bomb by `ingest` and `validate`, and the process stays small."""
+    import resource
+
+    bomb = tmp_path / "2020-08-test-street.csv.gz"
+    with gzip.open(bomb, "wb", compresslevel=9) as f:
+        f.write((police_csv("2020-08", []).split("\n")[0] + "\n").encode())
+        for _ in range(20):
+            f.write(b"\n" * 1_000_000)
+    assert bomb.stat().st_size < 40_000
+    before = tree(data_dir)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert main(["ingest", str(bomb), "--data", str(data_dir), "--quiet"]) == 1
+    out = capsys.readouterr().out
+    assert f"inflates to more than 200 times its {bomb.stat().st_size:,} bytes: refused as a gzip bomb" in out, out
+    assert tree(data_dir) == before
+    (data_dir / "police_uk" / bomb.name).write_bytes(bomb.read_bytes())
+    problems = contract.validate(data_dir).problems
+    assert any("refused as a gzip bomb" in p.message and p.file.endswith(bomb.name) for p in problems)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss < 300_000  # KB: well under the 1.8 GB
+
+
+def test_a_million_empty_lines_are_summarised_not_listed(data_dir):
+    """Empty lines are counted, not kept: a warning names how many, the first and last, and whether they end the
+    file, whatever their number."""
+    path = data_dir / "events.csv"
+    path.write_text(path.read_text() + "\n" * 3 + "2020-04-01,Later,other,,\n" + "\n" * 1_000_000, encoding="utf-8")
+    problems = [p for p in contract.validate(data_dir).problems if p.file == "events.csv"]
+    assert [p.message for p in problems] == ["1000003 all-empty rows (lines 4 to 1000007, some between rows) skipped"], problems

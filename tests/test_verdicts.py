@@ -1016,6 +1016,26 @@ def test_the_areas_page_says_which_wards_lie_beyond_funnel_limits(demo_store):
     assert set(asb[asb.area_type == "ward"].funnel_position) <= {"above", "within", "below"}
 
 
+def test_the_wards_rate_from_rounded_counts_is_told_apart_from_the_whole_area_s(demo_store):
+    """A small-number indicator's wards are judged on their published (rounded) counts: the rate of all the wards
+    (4.3 for the demo's CSE) is not the whole borough's own (4.5, the page's first line), so the sentence gives both
+    (a statistician saw two "whole area" rates on one screen). ASB, not rounded, has one rate and says it once."""
+    from safer import views
+
+    v = views.areas(demo_store, "cse", "latest")
+    t = v.tables["ward rates"]
+    whole = fmt.number(float(t[t.area_type == "borough"].rate_per_1000.iloc[0]), 1)
+    assert f"Whole borough: {whole} reports a year per 1,000 children" in v.sentences[0]
+    said = next(s for s in v.sentences if "of all the wards" in s)
+    group = re.search(r"times the (\S+) of all the wards", said).group(1)
+    assert group != whole
+    assert (
+        f"from their counts as published, rounded: the whole area's own rate, from its true count, is {whole})" in said
+    )
+    asb = views.areas(demo_store, "asb", "latest").sentences
+    assert not any("counts as published" in s for s in asb)
+
+
 def test_wards_withheld_from_the_funnel_are_named_in_its_sentence():
     """A ward with fewer than 5 in the period has no published total and is not judged: the lowest wards are
     the ones left out, so the rate the others are set against reads high, and the sentence says so."""
@@ -1407,3 +1427,142 @@ def test_not_enough_data_names_the_months_matched_where_the_data_start_late():
         "only 4 calendar months have data in both periods (Jun 2026 to Sep 2026 against Jun 2025 to Sep 2025, "
         "within Oct 2025 to Sep 2026 and Oct 2024 to Sep 2025); a verdict needs at least 9"
     )
+
+
+# --------------------------------------------------------------------------- recording changes
+
+
+def _stepped(seed: int, step_at: int | None, step: float = 1.35, months: int = 120) -> pd.DataFrame:
+    """Ten years from 2017-01 at about 70 a month, seasonal and over-dispersed, the level × `step` from month
+    `step_at` on (a recording change that counts more)."""
+    return _series(np.random.default_rng(seed), months, 70, phi=1.3, change=step, change_at=step_at, first="2017-01")
+
+
+def test_a_recording_change_inside_the_months_compared_is_never_read_as_a_change():
+    """A new definition from the latest 12 months' first month (Jan 2026) counts 35% more: without the recording
+    change the verdict is "worse"; with it no month of the latest 12 is set against one recorded the old way, so
+    there is no verdict, and the reason names the change."""
+    df = _stepped(7, step_at=108)  # 2026-01
+    assert df.month.iloc[108] == "2026-01"
+    assert _latest(df).verdict == "worse"  # the step alone reads as a real rise
+    rec = [("2026-01", "New missing-episode definition")]
+    c = verdicts.compare_latest12(df, indicator_id="x", area_code="A", good_direction="down", recording=rec)
+    assert c.verdict == "not enough data" and c.p_value is None and not c.tested
+    assert c.note == (
+        "recording changed in Jan 2026 (“New missing-episode definition”), and no calendar month was recorded the "
+        "same way in both periods; a verdict needs at least 9"
+    )
+    assert c.recording_changes == (("2026-01", "New missing-episode definition"),)
+    # a change within the latest 12 months leaves the months before it, too few for a verdict (Jan-Jun: 6 of 12)
+    c = verdicts.compare_latest12(
+        df, indicator_id="x", area_code="A", good_direction="down", recording=[("2026-07", "T")]
+    )
+    assert c.verdict == "not enough data" and "only 6 calendar months were recorded the same way" in c.note
+
+
+def test_months_recorded_alike_are_compared_and_the_basis_says_which_and_why():
+    """A change in March of the earlier year: the ten pairs from March on are recorded alike (both after it), Jan
+    and Feb are not (the earlier month before it, the later after): compared on ten, named in basis, method, note."""
+    df = _stepped(11, step_at=98)  # 2025-03
+    rec = [("2025-03", "New crime recording system")]
+    c = verdicts.compare_latest12(df, indicator_id="x", area_code="A", good_direction="down", recording=rec)
+    assert c.tested and len(c.current_months) == 10 and c.current_months[0] == "2026-03"
+    assert c.previous_months[0] == "2025-03"
+    assert c.basis.endswith(
+        "; the 10 of 12 months with data in both and recorded alike, as recording changed in Mar 2025 "
+        "(“New crime recording system”)"
+    )
+    assert "months recorded differently are not compared" in c.method and c.note
+    values = dict(zip(df.month, df.value))
+    assert c.current_mean == pytest.approx(np.mean([values[m] for m in c.current_months]))
+    # a change outside the months compared changes nothing in them
+    far = verdicts.compare_latest12(
+        df, indicator_id="x", area_code="A", good_direction="down", recording=[("2018-01", "T")]
+    )
+    assert len(far.current_months) == 12 and far.recording_changes == ()
+
+
+def test_a_recording_change_years_back_is_not_one_of_the_usual_moves_between_years():
+    """A step of 40% five years back (a recording change) with a real 30% rise now: taken as a move between years,
+    the step makes the rise look ordinary; with the change recorded, the year-on-year change across it is left out
+    and the rise is seen about as often as in a series with no step (the outside audit: 62% without a step, 14%
+    with it unrecorded)."""
+    seen = {"no step": 0, "step": 0, "step recorded": 0}
+    for seed in range(40):
+        base = _stepped(100 + seed, step_at=None, step=1.0)
+        stepped = _stepped(100 + seed, step_at=48, step=1.4)  # 2021-01
+        for df in (base, stepped):
+            df.loc[df.index >= 108, "value"] = np.round(df.loc[df.index >= 108, "value"] * 1.3)
+        rec = [("2021-01", "Recording standard changed")]
+        for key, df, r in (("no step", base, ()), ("step", stepped, ()), ("step recorded", stepped, rec)):
+            c = verdicts.compare_latest12(df, indicator_id="x", area_code="A", good_direction="down", recording=r)
+            seen[key] += c.verdict == "worse"
+    assert seen["step"] <= seen["no step"] - 8  # the unrecorded step costs power (the audit's finding)
+    assert seen["step recorded"] >= seen["no step"] - 3, seen
+
+
+def test_the_year_to_year_changes_leave_out_the_one_across_a_recording_change():
+    df = _stepped(5, step_at=48, step=1.5)  # 2021-01
+    values = dict(zip(df.month, df.value))
+    m2, k, *_ = verdicts._year_to_year(values, "2025-12")
+    m2_rec, k_rec, *_ = verdicts._year_to_year(values, "2025-12", breaks=("2021-01",))
+    assert k == 8 and k_rec == 7  # the change from 2020 to 2021 is not a pair of months recorded alike
+    assert m2_rec < m2 / 3  # and it was most of the spread
+
+
+def test_control_limits_start_a_new_level_at_a_recording_change():
+    """The plan under way counts 60% more from a recording change in its third month: judged against the plan
+    before's level carried forward, most of its months are flagged "above"; with the change, they have a level of
+    their own (a phase "2025-28, recorded from Jun 2025"), and next to none is."""
+    df = _stepped(3, step_at=101, step=1.6)  # 2025-06
+    cycles = pd.DataFrame(
+        {
+            "cycle_id": ["2018-21", "2022-25", "2025-28"],
+            "title": ["a", "b", "c"],
+            "start_month": ["2018-04", "2022-04", "2025-04"],
+            "end_month": ["2021-03", "2025-03", "2028-03"],
+        }
+    )
+    plain = verdicts.control_limits(df, cycles)
+    assert (plain.signal[plain.month >= "2025-06"] == "above").sum() >= 8
+    lim = verdicts.control_limits(df, cycles, breaks=["2025-06"])
+    after = lim[lim.month >= "2025-06"]
+    assert set(after.phase) == {"2025-28, recorded from Jun 2025"}
+    assert set(lim.phase[(lim.month >= "2025-04") & (lim.month < "2025-06")]) == {"2025-28"}
+    assert set(lim.phase[lim.month < "2018-04"]) == {"before 2018-21"}  # phases before keep their names
+    assert (after.signal != "").sum() <= 1
+    assert after.centre.mean() == pytest.approx(after.value.mean(), rel=0.1)  # centred on the new level
+
+
+@pytest.mark.slow
+def test_a_recording_change_in_events_reaches_every_screen_s_verdict(tmp_path):
+    """The audit's case on the demo data: missing episodes counted 35% more from a new definition in October 2025,
+    entered in events.csv as a recording change. The verdict is not "worse" anywhere; the Overview's and the
+    Trends page's sentences and `explain` name the change; the Trends limits give the new level its own line."""
+    from helpers import copy_tree
+
+    from safer import views
+    from safer.store import Store
+
+    d = copy_tree(PROJECT / "data", tmp_path / "data")
+    pm = pd.read_csv(d / "partner_monthly.csv", dtype=str)
+    hit = (pm.indicator_id == "missing_episodes") & (pm.month >= "2025-10")
+    pm.loc[hit, "value"] = (pm.loc[hit, "value"].astype(float) * 1.35).round().astype(int).astype(str)
+    pm.to_csv(d / "partner_monthly.csv", index=False)
+    with open(d / "events.csv", "a", encoding="utf-8") as f:
+        f.write("2025-10-01,New missing-episode definition,recording,missing_episodes,,All absences counted.\n")
+    s = Store(d)
+    try:
+        c = views.comparisons.in_family(s, "latest12", "missing_episodes")
+        assert c.shown_verdict == "not enough data"
+        assert "recording changed in Oct 2025 (“New missing-episode definition”)" in c.note
+        t = views.trends.trend(s, "missing_episodes")
+        assert "recording changed in Oct 2025" in t.sentences[0] and "recording changed in Oct 2025" in t.data["plain"]
+        lim = t.data["limits"]
+        assert set(lim.phase[lim.month >= "2025-10"]) == {"2025-28, recorded from Oct 2025"}
+        assert (lim.signal[lim.month >= "2025-10"] == "above").sum() <= 1
+        # the cycle verdict 2025-28 against 2022-25 pairs only the months before the change (Apr-Sep 2025: 6)
+        cyc = views.comparisons.in_family(s, "cycle", "missing_episodes")
+        assert cyc.shown_verdict == "not enough data" and "recording changed in Oct 2025" in cyc.note
+    finally:
+        s.close()

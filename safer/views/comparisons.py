@@ -219,6 +219,16 @@ def horizon(store, indicator_id: str, area_code: str | None) -> str | None:
 
 
 @cached
+def recording(store, indicator_id: str) -> tuple[tuple[str, str], ...]:
+    """The indicator's recording changes (events of category 'recording' that apply to it, query `events`) as
+    (the month from which each applies, YYYY-MM; its title): no verdict sets months recorded one way against
+    months recorded the other, and the Trends limits start a new level at each."""
+    ev = queries.run(store, "events", indicator=indicator_id)
+    ev = ev[ev["category"] == "recording"]
+    return tuple((str(d)[:7], str(t)) for d, t in zip(ev["event_date"], ev["title"]))
+
+
+@cached
 def latest12(store, indicator_id: str, area_code: str | None = None, end_month: str | None = None):
     """The latest 12 months against the same months a year before (one comparison, not adjusted); below borough
     level, for a small-number indicator, ending at its latest complete financial year at the latest."""
@@ -237,6 +247,7 @@ def latest12(store, indicator_id: str, area_code: str | None = None, end_month: 
         population=pop,
         estimated_in=estimated_in,
         per=per_whom(ind),
+        recording=recording(store, indicator_id),
     )
     return c
 
@@ -267,6 +278,7 @@ def cycle(store, indicator_id: str, area_code: str | None = None, cycle_id: str 
         population=pop,
         estimated_in=estimated_in,
         per=per_whom(ind),
+        recording=recording(store, indicator_id),
     )
 
 
@@ -564,6 +576,11 @@ def plain_verdict(c: verdicts.Comparison, unit: str, what: str | None = None, de
         )
     if c.left_out:
         what += f", leaving out {' and '.join(fmt.month_label(m) for m, _p in c.left_out)} (far out of line)"
+    elif c.compare == "latest12" and c.recording_changes:
+        what += (
+            f", on the {len(c.current_months)} of 12 months recorded alike ("
+            f"{verdicts.recording_words(c.recording_changes)})"
+        )
     elif c.compare == "latest12" and 0 < len(c.current_months) < 12:
         what += f", on the {len(c.current_months)} of 12 months with data in both"
     if c.current_mean is None:  # means withheld (small numbers): the verdict word only

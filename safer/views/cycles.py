@@ -16,12 +16,13 @@ from . import comparisons
 from .base import View, cached, stamp
 
 
-def _dispersion(monthly: pd.DataFrame, cycles: pd.DataFrame) -> float:
-    """φ of the seasonal model with a level for each plan cycle (at least 1; 1 with too few months to tell)."""
+def _dispersion(monthly: pd.DataFrame, cycles: pd.DataFrame, breaks=()) -> float:
+    """φ of the seasonal model with a level for each plan cycle and each recording change within one (at least 1;
+    1 with too few months to tell)."""
     known = monthly[pd.to_numeric(monthly["value"], errors="coerce").notna()]
     if len(known) < verdicts.MIN_MONTHS_FOR_LIMITS:
         return 1.0
-    phi = verdicts.control_limits(known, cycles)["dispersion"]
+    phi = verdicts.control_limits(known, cycles, breaks=breaks)["dispersion"]
     return max(1.0, float(phi.iloc[0])) if len(phi) and pd.notna(phi.iloc[0]) else 1.0
 
 
@@ -57,7 +58,7 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
     series = (
         months[["month", "value"]].sort_values("month") if hide else comparisons.true_monthly(store, indicator_id, code)
     )
-    phi = _dispersion(series, cycles)
+    phi = _dispersion(series, cycles, [m for m, _t in comparisons.recording(store, indicator_id)])
     # the months with data (a withheld count is data): a cycle's months not yet happened are not in the period
     has = months[pd.to_numeric(months["value"], errors="coerce").notna() | months.get("value_suppressed", False)]
     # below borough level a small-number indicator's totals stop at the latest complete financial year: its months

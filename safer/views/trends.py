@@ -80,7 +80,8 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
         # small-number indicator they are fitted to the published (rounded) counts, not the true ones
         rounded = comparisons.withheld(store, indicator_id, code)
         source = monthly[["month", "value"]] if rounded else comparisons.true_monthly(store, indicator_id, code)
-        limits = verdicts.control_limits(source, cycles, comparisons.data_end(store))
+        breaks = [m for m, _t in comparisons.recording(store, indicator_id)]
+        limits = verdicts.control_limits(source, cycles, comparisons.data_end(store), breaks)
         if not limits[["lower", "upper"]].notna().any().any():
             n_data = int(monthly["value"].notna().sum())
             notes.append(

@@ -88,11 +88,21 @@ def _judge_wards(rates: pd.DataFrame, indicator_id: str, period: str):
     top = max(rated, key=lambda a: a.rate_per_1000) if rated else None
     if top is not None and top.position == "within" and f.group_rate_per_1000:
         # the highest ward is not flagged: say why, or a ward at several times the rest looks overlooked
+        whole = rates[rates.area_type != "ward"].get("rate_per_1000", pd.Series(dtype=float)).dropna()
+        rounded = int(rates.attrs.get("suppress_below") or 0) > 1  # small numbers: wards' counts as published
+        group = fmt.number(f.group_rate_per_1000, 1)
+        differs = rounded and len(whole) and fmt.number(float(whole.iloc[0]), 1) != group
         sentence += (
             f" The highest, {top.area_name} at {fmt.number(top.rate_per_1000, 1)} a year per 1,000 "
-            f"({top.rate_per_1000 / f.group_rate_per_1000:.1f} times the {fmt.number(f.group_rate_per_1000, 1)} of all "
-            "the wards), is within the usual spread: wards differ this much from one another routinely, so that "
-            "alone does not mark it out."
+            f"({top.rate_per_1000 / f.group_rate_per_1000:.1f} times the {group} of all the wards"
+            + (
+                f", from their counts as published, rounded: the whole area's own rate, from its true count, is "
+                f"{fmt.number(float(whole.iloc[0]), 1)}"
+                if differs
+                else ""
+            )
+            + "), is within the usual spread: wards differ this much from one another routinely, so that alone does "
+            "not mark it out."
         )
     return rates, (sentence, f.method.replace("similar areas", "wards") + ".")
 
@@ -189,7 +199,7 @@ def areas(store, indicator_id: str, period: str = "latest") -> View:
     return View(
         name="areas",
         title=meta.title,
-        question="Where is the rate highest, per 1,000 residents?",
+        question="Where is the rate highest, per 1,000 people?",
         meta=meta,
         tables=tables,
         figures=figures,

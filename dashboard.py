@@ -43,6 +43,8 @@ briefing_only = [
 ]
 ui.start_run()  # pages check this (see ui.header); the store is checked once per run
 try:
-    st.navigation(briefing_only if briefing_open else pages, position="hidden" if briefing_open else "sidebar").run()
+    page = st.navigation(briefing_only if briefing_open else pages, position="hidden" if briefing_open else "sidebar")
+    ui.on_page(page.url_path)  # a page's filters are its own widgets, set from the session's choices on arrival
+    page.run()
 finally:
     ui.end_run()

@@ -26,6 +26,12 @@ if inds.empty:
     st.stop()
 iid = ui.url_select("indicator", "Indicator", list(inds.indicator_id), dict(zip(inds.indicator_id, inds.label)))
 v = views.compare(s, iid, gid)
+if asked := ui.unavailable("indicator"):
+    known = views.indicator_choices(s).set_index("indicator_id")["label"]
+    st.info(
+        f"{ui.md_escape(known.get(asked, asked))} is not counted for the similar areas of this group, so "
+        f"{ui.md_escape(v.data['indicator']['label'])} is shown here; the other pages keep your choice."
+    )
 
 if v.data["funnel"].areas and not any(a.is_partnership for a in v.data["funnel"].areas):
     st.info("The partnership's own area has no counts in this comparator group, so only the other areas are shown.")

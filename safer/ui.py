@@ -252,6 +252,12 @@ def _shared() -> dict:
     return st.session_state.setdefault("_shared_filters", {})
 
 
+def on_page(url_path: str) -> None:
+    """Record the page this run shows (`dashboard.py`, before it runs): `url_select` gives each page widgets of
+    its own and sets them from the session's choices when a page is entered."""
+    st.session_state["_page"] = url_path
+
+
 def url_select(
     key: str,
     label: str,
@@ -271,18 +277,31 @@ def url_select(
     """
     labels = labels or {}
     shared = _shared()
-    wanted = st.query_params.get(key) or shared.get(key) or default or options[0]
+    asked = st.query_params.get(key) or shared.get(key)
+    wanted = asked or default or options[0]
     if wanted not in options:
         wanted = default if default in options else options[0]
+    # a choice this page cannot show (an indicator not counted for similar areas): shown instead, said by the page
+    # (`unavailable`), and kept as the session's choice for the pages that can, unless changed here
+    missing = st.session_state.setdefault("_url_unavailable", {})
+    missing.pop(key, None)
+    if asked and asked not in options:
+        missing[key] = asked
     box = st.sidebar if sidebar else st
+    # Each page's filter is a widget of its own, under one key (Streamlit ties a widget's state to the page that drew
+    # it): set from the session's choice (`_shared`) whenever a page is entered, or the second move lost the choice,
+    # the new page's select box falling back to its first option.
+    page = st.session_state.get("_page", "")
     wkey = f"url_{key}"
     written = st.session_state.setdefault("_url_written", {})
+    on = st.session_state.setdefault("_url_page", {})
     in_url = st.query_params.get(key)
     if wkey in st.session_state and st.session_state[wkey] not in options:
         del st.session_state[wkey]
-    # The URL wins when it changed from outside (a link to this page with filters); otherwise
-    # the widget's own state does.
-    if wkey not in st.session_state or (in_url is not None and in_url != written.get(key)):
+    # The URL wins when it changed from outside (a link to this page with filters), and the session's choice when
+    # the page has just been entered; otherwise the widget's own state does.
+    arrived = on.get(key) != page
+    if wkey not in st.session_state or arrived or (in_url is not None and in_url != written.get(key)):
         st.session_state[wkey] = wanted
     if buttons:
         choice = box.segmented_control(
@@ -293,8 +312,17 @@ def url_select(
         choice = box.selectbox(label, options, format_func=lambda o: labels.get(o, o), key=wkey, help=help)
     st.query_params[key] = choice
     written[key] = choice
-    shared[key] = choice
+    if key not in missing or choice != wanted:
+        shared[key] = choice
+        missing.pop(key, None)
+    on[key] = page
     return choice
+
+
+def unavailable(key: str) -> str | None:
+    """The value asked for filter `key` (in the link, or chosen on another page) that this page's `url_select` could
+    not show, so showed another instead; None when it showed what was asked."""
+    return st.session_state.get("_url_unavailable", {}).get(key)
 
 
 def indicator_picker(default: str | None = None) -> dict:

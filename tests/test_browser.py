@@ -443,6 +443,41 @@ def test_a_copied_url_reopens_the_same_filters(dashboard, context, browser):
         other.close()
 
 
+def _go(page, path: str, title: str) -> None:
+    """Move to another page by its sidebar link, as a user does, and wait until it has drawn."""
+    page.locator(f'[data-testid="stSidebarNav"] a[href$="/{path}"]').first.click()
+    page.wait_for_function(
+        "t => document.querySelector('[data-testid=\"stMain\"] h1')?.textContent.startsWith(t)", arg=title
+    )
+    wait_ready(page, 1)
+
+
+def test_filters_chosen_on_one_page_stay_chosen_on_every_page_after(dashboard, context):
+    """Child sexual exploitation in one ward, chosen on Trends, is still what Trends shows after Plan cycles and
+    after Areas (an outside audit: the second move back to Trends showed anti-social behaviour for the whole
+    borough, with no word that the choice had changed)."""
+    areas = _areas()
+    page = open_page(context, f"{dashboard.url}/trends", 1)
+    select(page, "Indicator", "Child sexual exploitation reports")
+    page.wait_for_url(lambda u: "indicator=cse" in u)
+    wait_ready(page, 1)
+    select(page, "Area", areas["E05000783"])
+    page.wait_for_url(lambda u: "area=E05000783" in u)
+    wait_ready(page, 1)
+    for path, title in (("plan_cycles", "Plan cycles"), ("trends", "Trends"), ("areas", "Areas"), ("trends", "Trends"),
+                        ("compare", "Compare"), ("plan_cycles", "Plan cycles")):  # fmt: skip
+        _go(page, path, title)
+        assert_no_exception(page)
+        if path != "compare":
+            assert combobox_value(page, "Indicator") == "Child sexual exploitation reports", (path, page.url)
+            assert query(page)["indicator"] == "cse", (path, page.url)
+        else:  # Compare counts police.uk indicators only for similar areas: it says what it shows instead
+            said = page.locator('[data-testid="stAlert"]', has_text="is not counted for the similar areas")
+            assert "Child sexual exploitation reports is not counted" in said.inner_text()
+        if path in ("trends", "plan_cycles"):
+            assert combobox_value(page, "Area") == areas["E05000783"], (path, page.url)
+
+
 def test_a_session_s_first_visit_to_a_page_finds_its_elements_scripts_already_loaded(dashboard, context):
     """The first select box, table or data grid a session meets made the browser fetch its scripts then (18 for
     a select box): a session's first visit to Trends, Priorities or Consultation settled 300-600 ms later than

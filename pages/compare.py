@@ -44,7 +44,6 @@ ui.stamp(v.meta.period, v.meta.source)
 
 st.subheader("Over time")
 ui.chart(v.figures["comparator trend chart"])
-ind = v.data["indicator"]
-ui.stamp(f"{ind['first_month']} to {ind['last_month']}", v.meta.source)
+ui.stamp(v.meta_of("comparator trend chart").period, v.meta.source)
 ui.view_tables(v)
 ui.view_sources(v)

@@ -144,8 +144,9 @@ def _inert_workbook(wb) -> None:
                     cell.quotePrefix = True
 
 
-def xlsx_bytes(sheets: dict[str, pd.DataFrame], meta: Meta) -> bytes:
-    """An Excel workbook: one sheet per table, each under a stamp block, and an About sheet."""
+def xlsx_bytes(sheets: dict[str, pd.DataFrame], meta: Meta, metas: dict[str, Meta] | None = None) -> bytes:
+    """An Excel workbook: one sheet per table, each under a stamp block (its own from `metas` where its data period
+    is not the view's), and an About sheet."""
     from openpyxl.styles import Font
 
     buf = io.BytesIO()
@@ -175,7 +176,7 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame], meta: Meta) -> bytes:
             ws = xl.book.worksheets[-1]  # openpyxl may rename a sheet (e.g. "sheet" -> "sheet1")
             ws["A1"] = f"{meta.title}: {name}"
             ws["A1"].font = Font(bold=True, size=13)
-            ws["A2"] = meta.stamp()
+            ws["A2"] = (metas or {}).get(name, meta).stamp()
             for i, col in enumerate(table.columns, start=1):
                 width = max([len(str(col))] + [len(str(v)) for v in table[col].head(200)]) + 2
                 ws.column_dimensions[ws.cell(row=4, column=i).column_letter].width = min(60, max(8, width))

@@ -424,10 +424,63 @@ def _read_journal(data_dir: Path) -> dict:
     return raw if isinstance(raw, dict) else {"staging": None, "ops": raw}  # a journal of an earlier version
 
 
+def _journal_problem(data_dir: Path, journal: dict) -> str | None:
+    """Why a journal cannot be one this tool wrote, or None: its staging folder is a `STAGING_PREFIX` folder of the
+    data directory, each step replaces or deletes an extract of the contract (a file the contract names, or one in
+    a folder it names) inside the data directory, from a file of that staging folder. A journal planted in the data
+    directory (a shared folder where partners drop extracts) could otherwise delete or overwrite any file the
+    analyst may write (`../x`, an absolute path)."""
+    root = os.path.realpath(data_dir)
+
+    def inside(rel: str) -> bool:
+        return os.path.commonpath([os.path.realpath(data_dir / rel), root]) == root
+
+    def plain(rel) -> bool:  # a relative POSIX path without `..`, `.` or empty parts
+        return (
+            isinstance(rel, str)
+            and rel != ""
+            and "\\" not in rel
+            and "\0" not in rel
+            and not rel.startswith("/")
+            and all(part not in ("", ".", "..") for part in rel.split("/"))
+        )
+
+    staging = journal.get("staging")
+    if staging is not None and not (plain(staging) and "/" not in staging and staging.startswith(STAGING_PREFIX)):
+        return (
+            f"its staging folder {contract.shown(str(staging))} is not a {STAGING_PREFIX}* folder of the data directory"
+        )
+    ops = journal.get("ops")
+    if not isinstance(ops, list):
+        return "it holds no list of steps"
+    files = {name for name in contract.SPECS if not name.endswith("/")} | set(contract.OPTIONAL_FILES)
+    for i, op in enumerate(ops, 1):
+        if not isinstance(op, dict) or op.get("op") not in ("replace", "delete"):
+            return f"step {i} is neither a replace nor a delete"
+        target = op.get("target")
+        extract = plain(target) and (target in files or target.startswith(contract.POLICE_DIR + "/"))
+        if not extract or not inside(target):
+            return f"step {i}'s target {contract.shown(str(target))} is not an extract of the data directory"
+        if op["op"] == "replace":
+            source = op.get("source")
+            if not (staging and plain(source) and source.startswith(staging + "/") and inside(source)):
+                return f"step {i}'s source {contract.shown(str(source))} is not in the ingest's staging folder"
+    return None
+
+
 def _recover(data_dir: Path) -> bool:
     did = False
     if (data_dir / JOURNAL).exists():
-        journal = _read_journal(data_dir)
+        try:
+            journal = _read_journal(data_dir)
+        except (OSError, ValueError) as exc:
+            raise RecoveryError(f"{data_dir / JOURNAL}: cannot be read ({exc}); nothing was changed") from None
+        why = _journal_problem(data_dir, journal)
+        if why:
+            raise RecoveryError(
+                f"{data_dir / JOURNAL}: not a journal this tool wrote ({why}); nothing was changed. If no ingest "
+                "was interrupted here, delete that file."
+            )
         staging = data_dir / journal["staging"] if journal.get("staging") else None
         try:
             _apply(data_dir, journal["ops"])

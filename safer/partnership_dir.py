@@ -87,7 +87,17 @@ POP_CODE = ("area_code", "geography_code", "ward_code", "la_code", "lad_code")
 POP_CODE_RE = re.compile(r"^(wd|lad)\d{2}cd$")
 POP_YEAR = ("year", "date")
 POP_VALUE = ("population", "obs_value")
-POP_KEEP = {"gender_name": "total", "c_age_name": "all ages", "measures_name": "value"}  # NOMIS: the total only
+# NOMIS: the rows of all persons of all ages only (its datasets name the columns and the totals differently)
+_PERSONS = ("total", "all persons", "persons", "all")
+_AGES = ("all ages", "total", "all")
+POP_KEEP = {
+    "gender_name": _PERSONS,
+    "sex_name": _PERSONS,
+    "c_sex_name": _PERSONS,
+    "c_age_name": _AGES,
+    "age_name": _AGES,
+    "measures_name": ("value",),
+}
 
 
 class InitError(Exception):
@@ -318,9 +328,13 @@ def forces_of(lookup: Lookup, forces: dict[str, Force]) -> dict[str, str]:
 
 
 def read_populations(paths: list[Path]) -> dict[tuple[str, int], tuple[int, str]]:
-    """(area code, year) -> (population, source) from NOMIS downloads or plain tables; the first file wins."""
+    """(area code, year) -> (population, source) from NOMIS downloads or plain tables; the first file wins. Within
+    one file an area and year has one population: two rows that differ are refused, naming both lines (a NOMIS
+    download by sex or age whose columns are not known here would otherwise give the first row, men say, and
+    every rate doubled)."""
     out: dict[tuple[str, int], tuple[int, str]] = {}
     for path in paths:
+        seen: dict[tuple[str, int], tuple[int, int]] = {}  # this file's (area, year) -> (population, line)
         path = Path(path)
         try:
             reader = csv.DictReader(contract.text_lines(path))
@@ -344,7 +358,7 @@ def read_populations(paths: list[Path]) -> dict[tuple[str, int], tuple[int, str]
         try:
             for rec in reader:
                 line = reader.line_num
-                if any((rec.get(c) or "").strip().lower() != v for c, v in keep.items()):
+                if any((rec.get(c) or "").strip().lower() not in v for c, v in keep.items()):
                     continue
                 if group_col and (rec.get(group_col) or "").strip() not in ("", "all"):
                     continue  # a group's own rows (children, say): the rates of `all` residents only
@@ -370,7 +384,18 @@ def read_populations(paths: list[Path]) -> dict[tuple[str, int], tuple[int, str]
                 if not pop.isdigit() or int(pop) < 1:
                     raise _fail(str(path), line, pop_col, f"{pop!r} is not a whole number of residents (at least 1)")
                 src = (rec.get(src_col) or "").strip() if src_col else ""
-                out.setdefault((code, int(year[:4])), (int(pop), src or f"ONS mid-year estimate ({path.name})"))
+                key = (code, int(year[:4]))
+                if key in seen and seen[key][0] != int(pop):
+                    raise _fail(
+                        str(path),
+                        line,
+                        pop_col,
+                        f"{code} in {key[1]} has {int(pop):,} here and {seen[key][0]:,} on line {seen[key][1]}: one "
+                        "population an area and year (a table by sex or age? give the total for all persons of all "
+                        "ages only)",
+                    )
+                seen.setdefault(key, (int(pop), line))
+                out.setdefault(key, (int(pop), src or f"ONS mid-year estimate ({path.name})"))
         except contract.Unreadable as exc:
             raise _fail(str(path), exc.line, "-", str(exc)) from None
         except csv.Error as exc:

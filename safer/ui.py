@@ -388,11 +388,17 @@ def meta(title: str, period: str, source: str, filters: dict[str, str]) -> expor
 
 
 def exports(
-    tables: dict[str, pd.DataFrame], figures: dict[str, object], m: export.Meta, cite: bool = True, key: str = ""
+    tables: dict[str, pd.DataFrame],
+    figures: dict[str, object],
+    m: export.Meta,
+    cite: bool = True,
+    key: str = "",
+    metas: dict[str, export.Meta] | None = None,
 ) -> None:
     """Downloads for a view: each table as CSV, all tables as Excel, each chart as PNG (a page's width and a
     report column's) and SVG, and a citation,
-    in one expander drawn on demand (`on_demand`, kept open across filters under `key`).
+    in one expander drawn on demand (`on_demand`, kept open across filters under `key`). `metas`: a table's or
+    figure's own stamp, by name, where its data period is not the view's (`View.meta_of`).
 
     The 2-7 buttons of a view were drawn by the browser at every page switch and rarely used, so they are sent
     only once the expander opens; each file is made only when its button is clicked, never on a rerun. Opening
@@ -400,6 +406,10 @@ def exports(
     takes a few seconds; an image after it about 0.2 s)."""
     name = export.slug(m.title)
     v = m.data_version
+
+    def own(item: str) -> export.Meta:
+        return (metas or {}).get(item, m)
+
     what = (["tables (CSV, Excel)"] if tables else []) + (["charts (PNG, SVG)"] if figures else [])
     if not what and not cite:
         return
@@ -416,7 +426,7 @@ def exports(
                 fname = f"{name}-{export.slug(tname)}-{v}.csv"
                 st.download_button(
                     blabel,
-                    lambda df=df: export.csv_bytes(df, m),
+                    lambda df=df, mt=own(tname): export.csv_bytes(df, mt),
                     file_name=fname,
                     key=f"dl-{fname}",
                     mime="text/csv",
@@ -427,7 +437,7 @@ def exports(
                 fname = f"{name}-{v}.xlsx"
                 st.download_button(
                     "Excel workbook",
-                    lambda: export.xlsx_bytes(tables, m),
+                    lambda: export.xlsx_bytes(tables, m, {t: own(t) for t in tables}),
                     file_name=fname,
                     key=f"dl-{fname}",
                     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -447,7 +457,9 @@ def exports(
                     fname = f"{name}-{export.slug(figname)}-{v}{size}.{fmt}"
                     st.download_button(
                         f"{figname}: {what}",
-                        lambda fig=fig, fmt=fmt, width=width: export.image_bytes(fig, fmt, m, width=width),
+                        lambda fig=fig, fmt=fmt, width=width, mt=own(figname): export.image_bytes(
+                            fig, fmt, mt, width=width
+                        ),
                         file_name=fname,
                         key=f"dl-{fname}",
                         mime=mime,
@@ -686,9 +698,11 @@ def view_tables(v, label: str = "The same numbers as a table", figures: dict | N
         with on_demand(label if len(v.tables) == 1 else f"{label}: {name}", f"table:{v.name}:{name}") as shown:
             if shown:
                 table(df)
-    m = v.meta
-    m = export.Meta(**{**m.__dict__, "url": view_url()})
-    exports(v.tables, figures if figures is not None else v.figures, m, key=v.name)
+    url = view_url()
+    m = export.Meta(**{**v.meta.__dict__, "url": url})
+    figures = figures if figures is not None else v.figures
+    metas = {n: export.Meta(**{**v.meta_of(n).__dict__, "url": url}) for n in (*v.tables, *figures)}
+    exports(v.tables, figures, m, key=v.name, metas=metas)
 
 
 def view_sources(v) -> None:

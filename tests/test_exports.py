@@ -349,3 +349,32 @@ def test_the_areas_map_downloads_as_an_image_crediting_its_boundaries(demo_env):
     assert v.meta.source.endswith(f"; {v.data['attribution']}")  # said once, not "ward boundaries: Ward boundaries"
     svg = export.image_bytes(v.figures["ward map"], "svg", v.meta).decode()
     assert "Ward boundaries: ONS Wards" in svg and v.meta.data_version in svg
+
+
+def test_the_compare_trend_s_downloads_say_its_own_period_not_the_funnel_s(demo_env):
+    """Compare's funnel reads the latest 12 months; its trend every month. The trend's CSV, Excel sheet and images
+    said the funnel's 12 months (an outside audit: a table of 2020-04 to 2025-09 stamped 2024-10 to 2025-09). Each
+    table and figure now carries its own period where it has one (`View.meta_of`)."""
+    from safer import views
+    from safer.store import Store
+
+    s = Store(demo_env)
+    try:
+        _ids, _names, gid = views.group_choices(s)
+        v = views.compare(s, "asb", gid)
+        trend = v.tables["comparator trend"]
+        own = f"{trend.month.min()} to {trend.month.max()}"
+        assert v.meta.period == "2025-10 to 2026-09" and own == "2015-04 to 2026-09"
+        assert v.meta_of("comparator trend").period == own == v.meta_of("comparator trend chart").period
+        assert v.meta_of("funnel plot").period == v.meta_of("comparator rates").period == v.meta.period
+        rows = list(csv.DictReader(io.StringIO(export.csv_bytes(trend, v.meta_of("comparator trend")).decode())))
+        assert {r["Data period"] for r in rows} == {own}
+        metas = {n: v.meta_of(n) for n in v.tables}
+        wb = load_workbook(io.BytesIO(export.xlsx_bytes(v.tables, v.meta, metas)))
+        assert f"Data period: {own} ·" in wb["comparator trend"]["A2"].value
+        assert f"Data period: {v.meta.period} ·" in wb["comparator rates"]["A2"].value
+        fig = export.stamped_figure(v.figures["comparator trend chart"], v.meta_of("comparator trend chart"))
+        stamp = next(a.text for a in fig.layout.annotations if a.name == "stamp")
+        assert f"Data period: {own}" in stamp.replace("<br>", " ")
+    finally:
+        s.close()

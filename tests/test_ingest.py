@@ -370,6 +370,39 @@ def test_recover_that_can_neither_finish_nor_undo_refuses_loudly_and_keeps_the_j
     assert main(["validate", "--data", str(data_dir)]) == 1
 
 
+@pytest.mark.parametrize(
+    "journal",
+    [
+        {"staging": None, "ops": [{"op": "delete", "target": "../victim.txt"}]},
+        {"staging": ".ingest-staging-x", "ops": [{"op": "replace", "source": "payload.sh", "target": "../victim.txt"}]},
+        {"staging": None, "ops": [{"op": "delete", "target": "/tmp/victim.txt"}]},
+        {"staging": ".ingest-staging-x", "ops": [{"op": "replace", "source": "payload.sh", "target": "events.csv"}]},
+        {"staging": "../elsewhere", "ops": []},
+        {"staging": None, "ops": [{"op": "delete", "target": "police_uk/../../victim.txt"}]},
+        {"staging": None, "ops": [{"op": "delete", "target": "notes.txt"}]},
+    ],
+)
+def test_a_planted_journal_changes_nothing_outside_the_extracts(data_dir, tmp_path, capsys, journal):
+    """An outside audit planted `.ingest-journal.json` in a data directory (a shared folder where partners drop
+    extracts): `recover` deleted a file outside it and overwrote another with a payload. A journal is refused
+    unless every step replaces or deletes one of the contract's extracts from the ingest's own staging folder;
+    nothing is changed, and the message says so."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    (data_dir / "payload.sh").write_text("echo pwned")
+    (data_dir / "notes.txt").write_text("not an extract")
+    staging = data_dir / ".ingest-staging-x"
+    staging.mkdir()
+    (staging / "payload.sh").write_text("echo pwned")
+    journal = json.loads(json.dumps(journal).replace("/tmp/victim.txt", str(victim)))
+    (data_dir / datadir.JOURNAL).write_text(json.dumps(journal))
+    before = tree(data_dir)
+    assert main(["recover", "--data", str(data_dir)]) == 1
+    assert "not a journal this tool wrote" in capsys.readouterr().err
+    assert victim.read_text() == "keep me" and tree(data_dir) == before
+    assert (data_dir / "events.csv").read_text().startswith("event_date,")
+
+
 # --------------------------------------------------------------------------- archives: releases and bombs
 
 

@@ -376,6 +376,33 @@ def test_nomis_downloads_give_the_total_of_all_ages_once(tmp_path):
     }
 
 
+def test_a_nomis_table_by_sex_gives_all_persons_and_two_populations_for_one_year_are_refused(tmp_path):
+    """An outside audit's NOMIS download named its columns SEX_NAME and AGE_NAME: `init` kept the first row of each
+    area and year (men, 28,388 of 56,776) and every rate doubled, without a word. Those columns are read now (all
+    persons of all ages kept); and a table whose rows still give two populations for one area and year is refused
+    at the second, naming the first."""
+    nomis = tmp_path / "nm31.csv"
+    nomis.write_text(
+        "DATE,GEOGRAPHY_CODE,SEX_NAME,AGE_NAME,MEASURES_NAME,OBS_VALUE\n"
+        "2024,E07000177,Male,All Ages,Value,28388\n"
+        "2024,E07000177,Female,All Ages,Value,28388\n"
+        "2024,E07000177,All persons,All Ages,Value,56776\n"
+    )
+    assert read_populations([nomis]) == {("E07000177", 2024): (56776, "ONS mid-year estimate (nm31.csv)")}
+    plain = tmp_path / "pop.csv"
+    plain.write_text("area_code,year,population\nE07000177,2024,56776\nE07000177,2024,56776\nE07000177,2024,99999\n")
+    with pytest.raises(InitError) as err:
+        read_populations([plain])
+    assert str(err.value) == (
+        f"{plain}:4: population: E07000177 in 2024 has 99,999 here and 56,776 on line 2: one population an area and "
+        "year (a table by sex or age? give the total for all persons of all ages only)"
+    )
+    by_sex = tmp_path / "by_sex.csv"  # a split this reader does not know: refused, not halved
+    by_sex.write_text("area_code,year,sex,population\nE07000177,2024,m,28388\nE07000177,2024,f,28390\n")
+    with pytest.raises(InitError, match="by_sex.csv:3: population: E07000177 in 2024 has 28,390 here"):
+        read_populations([by_sex])
+
+
 def test_starter_cycles_are_april_to_march_thirds_covering_the_months():
     assert starter_cycles("2015-04", "2021-03") == [
         ["2015-18", "April 2015 to March 2018 (starter: replace with the plan)", "2015-04", "2018-03", "", ""],

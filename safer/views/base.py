@@ -15,7 +15,7 @@ import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -38,10 +38,17 @@ class View:
     notes: list[str] = field(default_factory=list)  # caveats and data gaps to show beside the view
     queries: list[str] = field(default_factory=list)  # the commands behind its numbers: "python -m safer query ..."
     data: dict[str, Any] = field(default_factory=dict)  # structured results (e.g. verdicts.Comparison objects)
+    # a table's or figure's own data period where it is not the view's (Compare: the funnel's 12 months, the
+    # trend's every month), by its name in `tables` or `figures`
+    periods: dict[str, str] = field(default_factory=dict)
 
     @property
     def stamp(self) -> str:
         return self.meta.stamp()
+
+    def meta_of(self, name: str) -> export.Meta:
+        """The stamp of one table or figure: the view's, with its own data period where it has one."""
+        return replace(self.meta, period=self.periods[name]) if name in self.periods else self.meta
 
     @property
     def citation(self) -> str:

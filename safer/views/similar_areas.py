@@ -109,6 +109,7 @@ def compare(store, indicator_id: str, group_id: str | None = None) -> View:
     funnel_fig = charts.funnel_chart(chart_input, ind, synthetic, f.period)
     trend = queries.run(store, "comparator_trend", indicator=indicator_id, group=group_id)
     trend_fig = charts.comparator_trend_chart(trend, ind, synthetic)
+    trend_period = f"{trend.month.min()} to {trend.month.max()}" if len(trend) else "no data"
     mine = [a for a in f.areas if a.is_partnership]
     sentences = []
     if mine:
@@ -164,4 +165,5 @@ def compare(store, indicator_id: str, group_id: str | None = None) -> View:
             f"python -m safer explain --indicator {indicator_id} --compare areas{g} --json",
         ],
         data={"indicator": ind, "funnel": f, "group": {"group_id": group_id, "group_name": group_name}},
+        periods=dict.fromkeys(("comparator trend", "comparator trend chart"), trend_period),
     )

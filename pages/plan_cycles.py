@@ -10,7 +10,7 @@ indicator, area = ui.indicator_and_area()
 v = views.cycle_comparison(ui.store(), indicator["indicator_id"], area["area_code"])
 
 ui.chart(v.figures["cycle means chart"])
-st.markdown("\n".join("- " + ui.md_escape(sentence) for sentence in v.data["plain"]))
+st.markdown("\n".join("- " + ui.md_escape(sentence) for sentence in v.data["beside bars"]))
 for note in [*v.notes, v.data["described"]["cycle means chart"]]:  # a ward's small-number note, the chart in words
     ui.caption(note)
 with st.expander("How the verdicts were worked out"):

@@ -1655,9 +1655,11 @@ def describe_cycles(comparison: pd.DataFrame, indicator: dict, decimals: int | N
                 if bool(last.get("beyond_chance"))
                 else "within the usual yearly moves"
             )
+            on = str(last.get("compared_on") or "")  # the months the change is on, which the bars may not be
             s += (
-                f" {last['cycle_id']} against {comp['cycle_id'].iloc[-2]}: "
-                f"{fmt.percent_change(float(last['change_vs_previous_pct']))}, {chance}."
+                f" {last['cycle_id']} against {comp['cycle_id'].iloc[-2]}"
+                + (f" ({on})" if on else "")
+                + f": {fmt.percent_change(float(last['change_vs_previous_pct']))}, {chance}."
             )
     return s
 

@@ -159,3 +159,28 @@ def test_the_priorities_page_gives_the_latest_mean_as_the_overview_card_does(dem
                 assert a["card_line"].startswith(f"Latest {card.headline} a month"), (a["card_line"], card.headline)
                 checked += 1
     assert checked >= 8
+
+
+def test_where_a_verdict_s_means_are_not_the_bars_the_page_says_what_the_bars_are(demo):
+    """ASB's 2025-28 bar reads 442 and 2022-25's 513; the verdict beside them compares the first 18 months of each
+    (442 against 562). The page said only the verdict's figures (an audit: 513 on the bar, 531 in the sentence
+    beside it). Each bullet whose means are not the bars' names the bars' figures too; one whose means are the
+    bars' adds nothing."""
+    said = 0
+    for iid in INDICATORS:
+        v = views.cycle_comparison(demo, iid, None)
+        labels = _bar_labels(v.figures["cycle means chart"])
+        ids = list(labels)
+        bullets = dict(zip(v.data["comparisons"], v.data["beside bars"]))
+        for cid, c in v.data["comparisons"].items():
+            if c.current_mean is None or c.shown_verdict == "not enough data":
+                continue
+            note = (
+                f"(The bars, {labels[cid]} and {labels[ids[ids.index(cid) - 1]]}, are means over all months with data.)"
+            )
+            assert bullets[cid].startswith(dict(zip(v.data["comparisons"], v.data["plain"]))[cid])
+            means = re.search(r": (\S+) \S.* a month against (\S+?),", bullets[cid]).groups()
+            apart = means != (labels[cid], labels[ids[ids.index(cid) - 1]])
+            assert bullets[cid].endswith(note) == apart, (iid, cid, bullets[cid], labels)
+            said += apart
+    assert said >= 3

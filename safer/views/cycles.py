@@ -121,6 +121,7 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
     means_fig = charts.cycle_means_chart(comparison, ind, synthetic, decimals)
     lines_fig = charts.cycle_lines_chart(months, ind, synthetic)
     sentences = []
+    bars_apart = {}  # cycle -> the bars' two means, where the verdict's are other months'
     for cid, c in verdict_lines:
         if c.shown_verdict == "not enough data":
             sentences.append(f"{cid}: not enough data to compare with the plan before ({c.note}).")
@@ -137,6 +138,7 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
             now, before = (fmt.number(bars[i], decimals), fmt.number(bars[i - 1], decimals)) if i > 0 else ("", "")
             if i > 0 and (now, before) != (cur, prev):
                 # the bars are whole cycles so far, the verdict the months both have: say which is which
+                bars_apart[cid] = (now, before)
                 sentence += (
                     f" The bars show each cycle's mean over all its months with data ({now} and {before}); the "
                     "verdict compares only the calendar months both cycles have."
@@ -155,6 +157,13 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
         )
         for cid, c in verdict_lines
     }
+    # beside the bars (the page, its slide), what the bars are where the verdict's means are other months' (an
+    # audit: 513 on the bar, 531 in the sentence beside it, and nothing on the screen to say why)
+    by_bars = {
+        cid: words + (f" (The bars, {bars_apart[cid][0]} and {bars_apart[cid][1]}, are means over all months with "
+                      "data.)" if cid in bars_apart else "")
+        for cid, words in plain.items()
+    }  # fmt: skip
     sentences += under_way
     table = pd.DataFrame(
         {
@@ -223,6 +232,9 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
             "comparisons": dict(verdict_lines),
             # each verdict in plain words, as a cabinet member first meets it; `sentences` give the figures
             "plain": list(plain.values()) + under_way,
+            # the same, each verdict saying what the bars beside it are where its means are other months' (the
+            # page's bullets; a slide, short of room, has the bars' figures one click away in `with_figures`)
+            "beside bars": list(by_bars.values()) + under_way,
             # the same, by the plan cycle compared with the one before (a trend slide says the current one's)
             "plain by cycle": plain,
             "under way": under_way,  # the notes on a cycle's months not yet happened (the last of "plain")

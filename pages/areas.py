@@ -7,8 +7,10 @@ from safer import ui, views
 p = ui.header("Areas", "Where is the rate highest, per 1,000 people?")
 s = ui.store()
 options, labels = views.area_periods(s)
-with st.container(horizontal=True):
+left, right = st.columns(2)  # one above the other on a phone, where side by side each choice was cut short
+with left:
     indicator = ui.indicator_picker()
+with right:
     period = ui.url_select("period", "Period", options, labels)
 v = views.areas(s, indicator["indicator_id"], period)
 if not v.tables:

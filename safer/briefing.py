@@ -35,7 +35,7 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
-from . import charts, config, export, queries, views
+from . import charts, config, contract, export, queries, views
 
 BRIEFINGS_DIR = config.PROJECT_ROOT / "briefings"
 NAME_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,79}")  # the whole name (fullmatch: no newline after it either)
@@ -194,6 +194,17 @@ def parse(text: str, path: Path) -> Briefing:
                 f"{path.name}:{top_lines.get(k, 1)}: unknown key {k!r}; a briefing has "
                 f"{', '.join(TOP_KEYS)} and [[slide]] tables"
             )
+    # text shown on a slide or the briefing's page holds no control character: U+202E (right-to-left override) made
+    # a title "… gnp.exe" read "exe.png" (as the contract refuses it in extracts)
+    for k in ("title", "description"):
+        if isinstance(doc.get(k), str) and (msg := contract.control_message(doc[k])):
+            raise BriefingError(f"{path.name}:{top_lines.get(k, 1)}: {k}: {msg}")
+    for i, s in enumerate(doc.get("slide") if isinstance(doc.get("slide"), list) else []):
+        for k, v in s.items() if isinstance(s, dict) else ():
+            if isinstance(v, str) and (msg := contract.control_message(v)):
+                lines = key_lines[i] if i < len(key_lines) else {}
+                where = _where(path.name, lines, headers[i] if i < len(headers) else 1, k)
+                raise BriefingError(f"{where}: slide {i + 1}: {k}: {msg}")
     title = doc.get("title")
     if not isinstance(title, str) or not title.strip():
         raise BriefingError(

@@ -180,6 +180,19 @@ def _cut(text: str, n: int) -> str:
     return text[: n - 1].rsplit(" ", 1)[0].rstrip(" ,;(") + "…"
 
 
+def _two_lines(text: str, width: int) -> list[str]:
+    """`text` on at most two lines of at most `width` characters, broken at spaces where it can be, the rest cut
+    with '…' (a word longer than a line is broken inside it): a label whose rows have room for two lines."""
+    lines = _wrap_words(text, width).split("<br>")
+    if len(lines) <= 2 and all(len(x) <= width for x in lines):
+        return lines
+    first = lines[0] if len(lines[0]) <= width else text[:width]
+    rest = text[len(first) :].strip()
+    if len(rest) <= width:
+        return [first, rest]
+    return [first, _cut(rest, width) if " " in rest[: width - 1] else rest[: width - 1] + "…"]
+
+
 TITLE_LINE = 28  # px: a line of the title (22 px type)
 SUBTITLE_LINE = 20  # px: a line of the subtitle (15 px type)
 LABEL_ROOM = 34  # px between the title block and the plot, for the labels drawn on the plot's top edge
@@ -1313,7 +1326,12 @@ def ward_rank_chart(ward_rates: pd.DataFrame, indicator: dict, synthetic: bool, 
     two = any(len(f"{html.unescape(n)}: {r:,.1f}") > WARD_LABEL_CHARS for n, r in zip(names, rates))
     row = WARD_ROW_TWO if two else WARD_ROW
     for name, rate in zip(names, rates):
-        shown = _wrap_words(name, WARD_LABEL_CHARS - 8) if two else name
+        # two lines at most (the rows have room for two); the whole name is in the bar's hover
+        shown = (
+            "<br>".join(html.escape(x, quote=False) for x in _two_lines(html.unescape(name), WARD_LABEL_CHARS - 8))
+            if two
+            else name
+        )
         fig.add_annotation(
             x=0,
             xref="paper",

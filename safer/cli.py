@@ -170,7 +170,15 @@ def _pack(args) -> int:
         return 2
     except BuildError as exc:
         return _build_failed(exc)
-    done = pack.build_pack(store, args.cycle, Path(args.out), images=not args.no_images)
+    out = Path(args.out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        print(
+            f"pack: {out} {'is not a folder' if not out.is_dir() else 'is not empty'}: give a new or empty folder "
+            "(an earlier pack's files would stay beside the new ones, from another data version)",
+            file=sys.stderr,
+        )
+        return 2
+    done = pack.build_pack(store, args.cycle, out, images=not args.no_images)
     print(
         f"{args.out}: {len(done['files'])} files for {done['priorities']} priorities and "
         f"{done['indicators']} indicators; open {Path(args.out) / 'index.html'}"

@@ -551,3 +551,19 @@ def test_a_long_legend_entry_on_a_slide_is_joined_again_and_wrapped_for_the_slid
     assert len(lines) == 2 and all(len(x) <= briefing.LEGEND_WRAP for x in lines)
     short = briefing.for_projector(go.Figure(go.Scatter(x=[1], y=[1], name="Stockport<br>(this partnership)")))
     assert short.data[0].name == "Stockport (this partnership)"
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ('title = "Briefing \\u202egnp.exe"\n[[slide]]\npage = "overview"\ntitle = "A"\n', "1: title"),
+        ('title = "B"\n[[slide]]\npage = "overview"\n\ntitle = "Slide \\u202egnp.exe"\n', "5: slide 1: title"),
+        ('title = "B"\ndescription = "x\\u200fy"\n[[slide]]\npage = "overview"\ntitle = "A"\n', "2: description"),
+    ],
+)
+def test_a_briefing_s_text_holds_no_control_character(tmp_path, text, where):
+    """U+202E (right-to-left override) in a slide's title made "… gnp.exe" read "exe.png" on the slide (an outside
+    audit): refused at its line, as the contract refuses it in extracts."""
+    with pytest.raises(briefing.BriefingError) as err:
+        briefing.load("test-briefing", write(tmp_path, text))
+    assert str(err.value).startswith(f"test-briefing.toml:{where}: holds the control character U+20"), err.value

@@ -97,8 +97,8 @@ def test_gap_labels_keep_clear_on_a_slide_in_projector_type():
         assert not overlapping_texts(drawing["texts"]), (width, overlapping_texts(drawing["texts"]))
 
 
-def _ward_rates(n: int = 21) -> pd.DataFrame:
-    names = [f"Ward {'with a long name ' * (i % 3)}{i}".strip() for i in range(n)]
+def _ward_rates(n: int = 21, names: list[str] | None = None) -> pd.DataFrame:
+    names = names or [f"Ward {'with a long name ' * (i % 3)}{i}".strip() for i in range(n)]
     rates = [8.0 + 1.7 * i for i in range(n)]
     return pd.DataFrame(
         {
@@ -129,6 +129,32 @@ def test_the_borough_line_runs_through_no_ward_label(n):
         assert not cut, (width, cut[:3])
         assert len(drawing["bars"]) == n
         assert not [a["text"] for a in labels for b in drawing["bars"] if overlap(a["box"], b)], width
+
+
+def test_a_ward_name_of_three_lines_or_one_long_word_keeps_to_two_lines_clear_of_the_bars():
+    """Real ward names run to 60 characters ("Stoke Bishop, Westbury-on-Trym and Henleaze with Sneyd Park"): wrapped
+    to three lines in rows made for two, the label covered the bar above (an outside audit), and a 160-character
+    word ran off the chart. Each label keeps to two lines, cut with "…" where it must (the whole name is in the
+    hover), whole at every width and clear of every bar."""
+    long = [
+        "Stoke Bishop, Westbury-on-Trym and Henleaze with Sneyd Park",
+        "Bramhall South and Woodford & Poynton with Adlington East",
+        "Llanfairpwllgwyngyll" * 8,  # one word of 160 characters
+        "Manor",
+        "Hazel Grove",
+    ]
+    names = long + [f"Ward {i}" for i in range(7)]
+    fig = charts.ward_rank_chart(_ward_rates(len(names), names), IND, synthetic=True)
+    labels = [a for a in fig.layout.annotations if a.name == "ward label"]
+    assert all(a.text.count("<br>") <= 1 for a in labels), [a.text for a in labels]
+    assert any("…" in a.text for a in labels)
+    assert "&amp;" in next(a.text for a in labels if a.text.startswith("Bramhall"))  # escaped once, not cut inside
+    for drawing, width in zip(draw([(fig, w) for w in WIDTHS]), WIDTHS):
+        drawn = [a for a in drawing["annotations"] if a["name"] == "ward label"]
+        cut = [a["text"] for a in drawn if a["box"][0] < -1 or a["box"][2] > width + 1]
+        assert not cut, (width, cut[:3])
+        assert not [a["text"] for a in drawn for b in drawing["bars"] if overlap(a["box"], b)], width
+        assert not overlapping_texts(drawing["texts"]), (width, overlapping_texts(drawing["texts"]))
 
 
 def test_the_trend_chart_gives_its_plot_most_of_a_phone_s_width_and_its_text_covers_nothing(demo_env):

@@ -245,6 +245,12 @@ def test_pack_zip_and_cli(data_dir, tmp_path, capsys):
     assert (tmp_path / "p" / "index.html").exists()
     assert main(["pack", "--cycle", "nope", "--out", str(tmp_path / "q"), "--data", str(data_dir)]) == 2
     assert "'nope' is not known" in capsys.readouterr().err
+    # an earlier pack's folder: refused, not mixed with the new one (files of another data version beside it)
+    (tmp_path / "p" / "mine.csv").write_text("kept")
+    before = sorted(p.relative_to(tmp_path) for p in (tmp_path / "p").rglob("*"))
+    assert main(["pack", "--cycle", "c2", "--out", str(tmp_path / "p"), "--no-images", "--data", str(data_dir)]) == 2
+    assert "is not empty: give a new or empty folder" in capsys.readouterr().err
+    assert sorted(p.relative_to(tmp_path) for p in (tmp_path / "p").rglob("*")) == before
     s.close()
 
 

@@ -1784,6 +1784,9 @@ def perception_chart(survey: pd.DataFrame, monthly: pd.DataFrame, indicator: dic
         cols=1,
         shared_xaxes=True,
         vertical_spacing=0.23 if missing_runs(df) else 0.16,  # a row for the 'No data' labels above the records
+        # the records' panel, the one with a scale of hundreds to read, taller: at 600 px (a 1280x720 slide) equal
+        # panels left it 112 px and its labels touching (an outside audit)
+        row_heights=[0.4, 0.6],
         # one line over the lower panel (a second would run into the panel above on a phone): a long unit cut
         subplot_titles=("What residents say (%)", f"What is recorded ({_cut(unit, 10)} a month)"),
     )
@@ -1868,13 +1871,20 @@ def perception_chart(survey: pd.DataFrame, monthly: pd.DataFrame, indicator: dic
         )
         first = False
     fig.update_yaxes(
-        title_text="% of residents", rangemode="tozero", ticksuffix="%", row=1, col=1, title_font=dict(size=16)
+        title_text="% of residents",
+        rangemode="tozero",
+        ticksuffix="%",
+        nticks=4,
+        row=1,
+        col=1,
+        title_font=dict(size=16),
     )
     fig.update_yaxes(
         # the panel's title above says the unit; a long one here would run along the short axis into it
         title_text=f"{unit.capitalize() or 'Count'} per month" if len(unit) <= SHORT_UNIT else "Per month",
         rangemode="tozero",
         tickformat=",",
+        nticks=5,
         row=2,
         col=1,
         title_font=dict(size=16),

@@ -40,7 +40,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from . import contract
+from . import contract, fmt
 from .contract import Problem
 from .ingest import UNREADABLE_MEMBER, copy_member
 
@@ -126,16 +126,38 @@ class Lookup:
 def read_lookups(paths: list[Path]) -> Lookup:
     """ONS lookups as published (any year's column names), checked as `area_lookup.csv` is."""
     out = Lookup()
+    canonical: dict[tuple[str, str], str] = {}  # (kind, code) -> its name in the first lookup that names it
     for i, path in enumerate(paths):
+        named: dict[tuple[str, str], tuple[str, int]] = {}  # this file's (kind, code) -> (name, line): one name
         problems: list[Problem] = []
         t = contract.check_ons_file(Path(path), str(path), problems)
         errors = [p for p in problems if p.severity == "error"]
         if errors or t is None:
             raise InitError(errors or problems)
-        for _line, row in t.rows:
-            if row["lsoa_code"] not in out.rows:
-                out.rows[row["lsoa_code"]] = row
-                out.source[row["lsoa_code"]] = i
+        here: dict[str, tuple[str, int]] = {}  # this file's LSOA -> (ward, line)
+        for line, row in t.rows:
+            # what `validate` refuses in the area_lookup.csv written from it is refused here, at the file given
+            lsoa, ward = row["lsoa_code"], row.get("ward_code", "")
+            if lsoa in here and here[lsoa][0] != ward:
+                was, at = here[lsoa]
+                msg = f"{lsoa} is in ward {ward} here and in {was} on line {at}: an LSOA lies in one ward"
+                problems.append(Problem(str(path), line, "lsoa_code", msg))
+            here.setdefault(lsoa, (ward, line))
+            for kind, code_col, name_col in (("ward", "ward_code", "ward_name"), ("authority", "lad_code", "lad_name")):
+                code, name = row.get(code_col, ""), row.get(name_col, "")
+                if not code or not name:
+                    continue
+                first = named.setdefault((kind, code), (name, line))
+                if first[0] != name:
+                    msg = f"{kind} {code} is named {name!r} here and {first[0]!r} on line {first[1]}: one name a code"
+                    problems.append(Problem(str(path), line, name_col, msg))
+                # a later year's lookup may spell a name another way: the first lookup's is kept (one name a code)
+                row[name_col] = canonical.setdefault((kind, code), name)
+            if lsoa not in out.rows:
+                out.rows[lsoa] = row
+                out.source[lsoa] = i
+        if problems:
+            raise InitError(problems[:20])
     return out
 
 
@@ -147,6 +169,14 @@ def find_authority(lookup: Lookup, wanted: str, first: str) -> tuple[str, str]:
     by_name = [c for c, n in lads.items() if n.casefold() == wanted.strip().casefold()]
     if len(by_name) == 1:
         return by_name[0], lads[by_name[0]]
+    if len(by_name) > 1:  # one name, two codes (two lookups of different years, say): name the code to use
+        raise _fail(
+            first,
+            0,
+            "LAD code",
+            f"{wanted!r} names {len(by_name)} authorities ({', '.join(sorted(by_name))}): give "
+            "the code of the one meant",
+        )
     folded = {n.casefold(): n for n in lads.values()}
     key = wanted.strip().casefold()
     starts = [folded[n] for n in sorted(folded) if key and n.startswith(key)][:3]  # "Folkestone" for "... and Hythe"
@@ -254,8 +284,12 @@ def scan_forces(sources: list[Path], notes: list[str] | None = None) -> tuple[di
         forces.setdefault(slug, Force(slug)).files.append(f)
     with tempfile.TemporaryDirectory(prefix="safer-init-") as tmp:
         for force in forces.values():
-            newest = max(force.files, key=lambda f: (f.month, f.release))
-            _scan_file(_local(newest, Path(tmp)), force, newest.label)
+            # the newest file with rows (a header-only newest month, as data.police.uk has published, told init that
+            # no row lay in the authority)
+            for newest in sorted(force.files, key=lambda f: (f.month, f.release), reverse=True):
+                _scan_file(_local(newest, Path(tmp)), force, newest.label)
+                if force.lsoa_rows:
+                    break
     return forces, other
 
 
@@ -283,6 +317,15 @@ def _scan_file(path: Path, force: Force, label: str) -> None:
         force.names[rec[where]] += 1
         force.lsoa_rows[rec[lsoa]] += 1
         force.crime_types.add(rec[ctype])
+
+
+def _no_rows(path: Path) -> bool:
+    """Whether a street file holds its header only (or less)."""
+    try:
+        lines = (x for x in contract.text_lines(path) if x.strip())
+        return next(lines, None) is None or next(lines, None) is None
+    except contract.Unreadable:
+        return False  # validate names what is wrong with it
 
 
 def _local(f: StreetFile, tmp: Path) -> Path:
@@ -423,8 +466,20 @@ def read_groups(path: Path, home: str, lookup: Lookup) -> tuple[list[list[str]],
         raise InitError(errors or problems)
     lads = lookup.authorities()
     groups: dict[str, list[tuple[int, dict]]] = defaultdict(list)
+    seen: dict[tuple[str, str], int] = {}
     for line, r in t.rows:
+        # what `validate` refuses in the comparator_groups.csv written from it, refused here at the file's own line
+        key = (r["group_id"], r["area_code"])
+        if key in seen:
+            problems.append(Problem(str(path), line, "group_id,area_code", f"duplicate of line {seen[key]}"))
+        seen.setdefault(key, line)
+        if groups[r["group_id"]] and r["group_name"] != groups[r["group_id"]][0][1]["group_name"]:
+            at, first = groups[r["group_id"]][0]
+            msg = f"group {r['group_id']} is named {r['group_name']!r} here and {first['group_name']!r} on line {at}"
+            problems.append(Problem(str(path), line, "group_name", msg))
         groups[r["group_id"]].append((line, r))
+    if problems:
+        raise InitError(problems[:20])
     notes = []
     if not any(r["area_code"] == home for g in groups.values() for _, r in g):
         if len(groups) != 1:
@@ -708,10 +763,22 @@ def make(
     tmp.mkdir(parents=True)
     try:
         files = linked = 0
+        empty = []
         for slug in sorted(slugs):
             for f in forces[slug].files:
+                dest = tmp / "police_uk" / f.dest
+                got = f.place(dest)
+                if _no_rows(dest):  # a month published with its header only: missing, not zero (validate refuses it)
+                    dest.unlink()
+                    empty.append(f.label)
+                    continue
                 files += 1
-                linked += f.place(tmp / "police_uk" / f.dest)
+                linked += got
+        if empty:
+            notes.append(
+                f"{fmt.plural(len(empty), 'street file')} hold no rows after the header, left out (those months "
+                f"are missing, not zero): {', '.join(empty[:5])}" + (" …" if len(empty) > 5 else "")
+            )
         months = sorted({m for slug in slugs for m in forces[slug].months})
         types = set().union(*(forces[s].crime_types for s in slugs)) - {""}
         order = list(POLICE_TYPES) + sorted(types - set(POLICE_TYPES))

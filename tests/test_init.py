@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import os
 import shutil
 import zipfile
 from pathlib import Path
@@ -23,7 +24,7 @@ from helpers import PROJECT, REAL
 from bench import national
 from safer import cli, fmt, queries
 from safer.contract import force_key, validate
-from safer.partnership_dir import InitError, make, read_populations, starter_cycles
+from safer.partnership_dir import InitError, find_authority, make, read_lookups, read_populations, starter_cycles
 from safer.store import Store
 from safer.views import headlines, wards
 
@@ -128,6 +129,26 @@ def test_a_group_file_brings_in_the_other_forces_files_and_their_populations(nat
         str(a["name"][home]),
         str(a["name"][other]),
     }
+
+
+def test_a_header_only_newest_file_does_not_hide_where_the_rows_lie(nat, tmp_path, capsys):
+    """A force's newest month published with its header only (an outside audit's, 65 good months before it): init
+    said no row of the newest files lay in the authority. It reads the newest file with rows."""
+    a = nat["geo"]["authority"]
+    code = str(a["code"][200])
+    police = tmp_path / "police_uk"
+    shutil.copytree(nat["root"] / "police_uk", police, copy_function=os.link)
+    for f in list(police.rglob(f"{nat['months'][-1]}-*-street.csv")):
+        later = police / "2026-04" / f.name.replace(nat["months"][-1], "2026-04")
+        later.parent.mkdir(exist_ok=True)
+        later.write_text(f.read_text().split("\n", 1)[0] + "\n")
+    out = tmp_path / "la"
+    args = ["init", "--authority", code, "--lookup", str(nat["lookup"]), "--police-uk", str(police)]
+    assert cli.main([*args, "--population", str(nat["pop"]), "--out", str(out), "--synthetic"]) == 0, (
+        capsys.readouterr()
+    )
+    assert "hold no rows after the header, left out (those months are missing, not zero)" in capsys.readouterr().out
+    assert not validate(out).errors and not list((out / "police_uk").rglob("2026-04-*"))
 
 
 def test_zip_archives_as_downloaded_are_read_member_by_member_and_the_newest_release_wins(nat, tmp_path, capsys):
@@ -401,6 +422,70 @@ def test_a_nomis_table_by_sex_gives_all_persons_and_two_populations_for_one_year
     by_sex.write_text("area_code,year,sex,population\nE07000177,2024,m,28388\nE07000177,2024,f,28390\n")
     with pytest.raises(InitError, match="by_sex.csv:3: population: E07000177 in 2024 has 28,390 here"):
         read_populations([by_sex])
+
+
+LOOKUP_HEAD = "LSOA21CD,LSOA21NM,WD24CD,WD24NM,LAD24CD,LAD24NM\n"
+
+
+def test_a_lookup_init_cannot_write_as_a_valid_directory_is_refused_at_its_own_line(tmp_path):
+    """An outside audit gave `init` lookups that `validate` then refused in the directory `init` wrote (the error
+    naming area_lookup.csv, not the download, and the folder left behind): an LSOA in two wards, a code with two
+    names. Each is refused at the lookup's own line, before anything is written."""
+    two_wards = tmp_path / "two_wards.csv"
+    two_wards.write_text(
+        LOOKUP_HEAD + "E01000001,A 001A,E05000001,North,E07000177,Cherwell\n"
+        "E01000001,A 001A,E05000002,South,E07000177,Cherwell\n"
+    )
+    with pytest.raises(InitError) as err:
+        read_lookups([two_wards])
+    assert str(err.value) == (
+        f"{two_wards}:3: lsoa_code: E01000001 is in ward E05000002 here and in E05000001 on line 2: an LSOA lies in "
+        "one ward"
+    )
+    names = tmp_path / "names.csv"
+    names.write_text(
+        LOOKUP_HEAD + "E01000001,A 001A,E05000001,North,E07000177,Cherwell\n"
+        "E01000002,A 001B,E05000001,North,E07000177,Cherwel\n"
+    )
+    with pytest.raises(InitError, match=r"names.csv:3: lad_name: authority E07000177 is named 'Cherwel' here and "
+                                        r"'Cherwell' on line 2: one name a code"):  # fmt: skip
+        read_lookups([names])
+    # two lookups (two years) spelling a name two ways: the first's is kept, so the directory validates
+    later = tmp_path / "later.csv"
+    later.write_text(LOOKUP_HEAD + "E01000002,A 001B,E05000001,North ward,E07000177,Cherwell District\n")
+    first = tmp_path / "first.csv"
+    first.write_text(LOOKUP_HEAD + "E01000001,A 001A,E05000001,North,E07000177,Cherwell\n")
+    merged = read_lookups([first, later])
+    assert {(r["ward_name"], r["lad_name"]) for r in merged.rows.values()} == {("North", "Cherwell")}
+    # one name, two codes: the codes are named, not "did you mean Cherwell?"
+    both = tmp_path / "both.csv"
+    both.write_text(
+        LOOKUP_HEAD + "E01000001,A,E05000001,N,E07000177,Cherwell\nE01000009,B,E05000009,S,E07000999,Cherwell\n"
+    )
+    with pytest.raises(InitError, match=r"'Cherwell' names 2 authorities \(E07000177, E07000999\): give the code"):
+        find_authority(read_lookups([both]), "Cherwell", str(both))
+
+
+def test_a_group_file_with_a_member_twice_or_two_names_is_refused_at_its_own_line(tmp_path):
+    """`init` wrote such a file and `validate` refused the copy (and counted the duplicate member in its note)."""
+    from safer.partnership_dir import read_groups
+
+    lookup = tmp_path / "l.csv"
+    lookup.write_text(
+        LOOKUP_HEAD + "E01000001,A,E05000001,N,E07000177,Cherwell\nE01000009,B,E05000009,S,E07000178,Oxford\n"
+    )
+    groups = tmp_path / "groups.csv"
+    groups.write_text(
+        "group_id,group_name,area_code,area_name\nmsg,Most similar,E07000177,Cherwell\n"
+        "msg,Most similar,E07000178,Oxford\nmsg,Most similar,E07000178,Oxford\nmsg,Other name,E07000177,Cherwell\n"
+    )
+    with pytest.raises(InitError) as err:
+        read_groups(groups, "E07000177", read_lookups([lookup]))
+    assert str(err.value).splitlines() == [
+        f"{groups}:4: group_id,area_code: duplicate of line 3",
+        f"{groups}:5: group_id,area_code: duplicate of line 2",
+        f"{groups}:5: group_name: group msg is named 'Other name' here and 'Most similar' on line 2",
+    ]
 
 
 def test_starter_cycles_are_april_to_march_thirds_covering_the_months():

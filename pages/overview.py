@@ -44,7 +44,7 @@ for (_pid, ptitle, illustrative), group in ui.group_cards(cards):
                 config={"displayModeBar": False},
                 key=f"spark-{card.priority_id}-{card.indicator_id}",
             )
-            ui.caption(card.cycle_line)
+            ui.caption(card.sparkline_caption, card.cycle_line)
             with ui.on_demand("How this was worked out", f"card:{card.priority_id}:{card.indicator_id}") as shown:
                 if shown:
                     ui.caption(card.change, card.detail, v.detail[0])

@@ -184,3 +184,17 @@ def test_where_a_verdict_s_means_are_not_the_bars_the_page_says_what_the_bars_ar
             assert bullets[cid].endswith(note) == apart, (iid, cid, bullets[cid], labels)
             said += apart
     assert said >= 3
+
+
+def test_each_overview_sparkline_says_which_months_it_draws(demo):
+    """An Overview card's sparkline drew three years under a line about the last twelve months, with no axis to
+    tell (an outside audit): a caption under it names its months, the figure's own first and last."""
+    from safer.views import headlines
+
+    cards = headlines.overview(demo).data["cards"]
+    assert cards
+    for card in cards:
+        xs = [str(x)[:7] for x in card.sparkline.data[0].x]
+        first, last = fmt.period_label(xs[0], xs[-1]).split(" to ")
+        unit = comparisons.indicator(demo, card.indicator_id)["unit"]
+        assert card.sparkline_caption == f"Line: {unit} each month, {first} to {last}", card.sparkline_caption

@@ -49,6 +49,16 @@ class Card:
     comparison: verdicts.Comparison
     sparkline: object  # a Plotly figure
     trend_link: dict  # query params for the Trends page
+    # what the sparkline draws, in words: its months (not the verdict's 12 beside it) and where it ends
+    sparkline_caption: str = ""
+
+
+def _spark_words(months: pd.DataFrame, unit: str) -> str:
+    """The sparkline's months and what it draws: "Line: incidents each month, Oct 2023 to Sep 2026"."""
+    if months.empty:
+        return ""
+    first, last = str(months["month"].iloc[0]), str(months["month"].iloc[-1])
+    return f"Line: {unit} each month, {fmt.period_label(first, last)}"
 
 
 def _round(x: float | None, digits: int) -> float | None:
@@ -204,6 +214,7 @@ def overview(store, cycle: str | None = None) -> View:
                 comparison=c,
                 sparkline=charts.sparkline(monthly.tail(36), colour),
                 trend_link={"indicator": iid},
+                sparkline_caption=_spark_words(monthly.tail(36), unit),
             )
         )
     title = f"Headline indicators of the {cycle} plan" if cycle else "Headline indicators"

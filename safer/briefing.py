@@ -168,7 +168,13 @@ def _key_lines(text: str) -> tuple[list[int], list[dict[str, int]], dict[str, in
     """Line numbers (1-based) of each [[slide]] header, of the keys inside each slide, and of top-level keys."""
     headers, keys, top = [], [], {}
     key_re = re.compile(r'^\s*"?([A-Za-z0-9_-]+)"?\s*=')
+    inside = None  # the quotes of a multi-line string open at the line's start: its lines are text, not keys
     for n, line in enumerate(text.splitlines(), start=1):
+        was = inside
+        for q in re.findall(r'"""|\'\'\'', line):
+            inside = None if inside == q else (inside or q)
+        if was:
+            continue
         if re.match(r"^\s*\[\[\s*slide\s*\]\]", line):
             headers.append(n)
             keys.append({})

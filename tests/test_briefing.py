@@ -567,3 +567,22 @@ def test_a_briefing_s_text_holds_no_control_character(tmp_path, text, where):
     with pytest.raises(briefing.BriefingError) as err:
         briefing.load("test-briefing", write(tmp_path, text))
     assert str(err.value).startswith(f"test-briefing.toml:{where}: holds the control character U+20"), err.value
+
+
+def test_a_line_inside_a_multi_line_string_is_not_taken_for_a_key(tmp_path):
+    """A description written over several lines, one of them `[[slide]]` or `page = ...`, shifted every line a
+    problem was reported at (an outside audit: line 4 named for a problem on line 9)."""
+    text = (
+        'title = "B"\n'
+        'description = """\n'
+        "[[slide]]\n"
+        'page = "trends"\n'
+        '"""\n'
+        "[[slide]]\n"
+        'page = "trends"\n'
+        'title = "A"\n'
+        'nope = "x"\n'
+    )
+    with pytest.raises(briefing.BriefingError) as err:
+        briefing.load("test-briefing", write(tmp_path, text))
+    assert str(err.value).startswith("test-briefing.toml:9: slide 1: unknown filter 'nope'"), err.value

@@ -155,7 +155,7 @@ def _recover(args) -> int:
     except ingest.RecoveryError as exc:
         print(f"recover: {exc}", file=sys.stderr)
         return 1
-    print(f"{d}: " + ("finished an interrupted ingest" if did else "nothing to recover"))
+    print(f"{d}: " + ("finished an interrupted ingest:\n  " + "\n  ".join(did) if did else "nothing to recover"))
     return 0
 
 

@@ -1261,20 +1261,11 @@ READ_ERRORS = (OSError, EOFError, zlib.error, gzip.BadGzipFile)
 MAX_LINE_BYTES = 1 << 20  # a CSV line longer than 1 MiB is not an extract (and is never held whole)
 
 
-# A gzipped file inflating more than MAX_RATIO times its size is a gzip bomb (police.uk files gzip about 8 times);
-# only one smaller than RATIO_FLOOR inflated may exceed it (a header and a few rows can). The ingest holds zip
-# archives' members to the same numbers.
-MAX_RATIO = 200
-RATIO_FLOOR = 64 * 1024
+MAX_RATIO, RATIO_FLOOR, inflate_limit = police_sql.MAX_RATIO, police_sql.RATIO_FLOOR, police_sql.inflate_limit
 
 
 class GzipBomb(ValueError):
-    """A gzipped file that inflates beyond `MAX_RATIO` times its size."""
-
-
-def inflate_limit(path: Path) -> int:
-    """The most bytes the gzipped file at `path` may inflate to (`MAX_RATIO`, `RATIO_FLOOR`)."""
-    return max(RATIO_FLOOR, MAX_RATIO * path.stat().st_size)
+    """A gzipped file that inflates beyond `MAX_RATIO` times its size (`inflate_limit`)."""
 
 
 def bomb_message(path: Path) -> str:

@@ -159,10 +159,10 @@ class Member:
 
 
 MAX_MEMBER_BYTES = 256 * 1024 * 1024  # one police.uk force-month is tens of MB; more is not an extract
-MAX_RATIO = 200  # a member inflating more than this from its compressed size (an archive: its size) is a zip bomb
+MAX_RATIO = contract.MAX_RATIO  # a member inflating more than this from its compressed size (an archive: its size)
 # Real police.uk files compress 5-10 times; only a member smaller than this may inflate more than MAX_RATIO
 # times (a header and a few rows can), and an archive of many such members is held to MAX_RATIO as a whole.
-RATIO_FLOOR = 64 * 1024
+RATIO_FLOOR = contract.RATIO_FLOOR
 # One ingest copies out at most this many street files: a 36-month national archive holds 43 forces x 36 months
 # = 1,548 of them (4,644 files with its outcomes and stop-and-search files, which are never copied out).
 MAX_MEMBERS = 5_000
@@ -410,10 +410,11 @@ def locked(data_dir: Path):
 interrupted = datadir.interrupted
 
 
-def recover(data_dir: Path) -> bool:
+def recover(data_dir: Path) -> list[str]:
     """Finish an interrupted ingest: complete it (roll its journal forward), or, where a staged file is
-    gone, undo it from the copies kept of what it replaced; clear stale staging. True if it did work.
-    Raises `RecoveryError` (and changes nothing more) when it can do neither."""
+    gone, undo it from the copies kept of what it replaced; clear stale staging. Returns what it did, one line a
+    change (empty, so false, when there was nothing to do). Raises `RecoveryError` (and changes nothing more)
+    when it can do neither."""
     data_dir = Path(data_dir)
     with locked(data_dir):
         return _recover(data_dir)
@@ -468,13 +469,15 @@ def _journal_problem(data_dir: Path, journal: dict) -> str | None:
     return None
 
 
-def _recover(data_dir: Path) -> bool:
-    did = False
+def _recover(data_dir: Path) -> list[str]:
+    """What `recover` did, one line a change (empty: nothing to recover)."""
+    did: list[str] = []
     if (data_dir / JOURNAL).exists():
         try:
             journal = _read_journal(data_dir)
-        except (OSError, ValueError) as exc:
-            raise RecoveryError(f"{data_dir / JOURNAL}: cannot be read ({exc}); nothing was changed") from None
+        except (OSError, ValueError, RecursionError) as exc:
+            why = "nested too deeply" if isinstance(exc, RecursionError) else exc
+            raise RecoveryError(f"{data_dir / JOURNAL}: cannot be read ({why}); nothing was changed") from None
         why = _journal_problem(data_dir, journal)
         if why:
             raise RecoveryError(
@@ -484,12 +487,14 @@ def _recover(data_dir: Path) -> bool:
         staging = data_dir / journal["staging"] if journal.get("staging") else None
         try:
             _apply(data_dir, journal["ops"])
+            did += [f"{'replaced' if op['op'] == 'replace' else 'deleted'} {op['target']}" for op in journal["ops"]]
         except (OSError, RecoveryError) as forward:
             if staging is None or not staging.is_dir():
                 msg = f"{data_dir / JOURNAL}: the interrupted ingest cannot be completed: {forward}"
                 raise RecoveryError(msg) from None
             try:
                 _undo(data_dir, journal["ops"], staging)
+                did.append(f"undid the interrupted ingest ({forward}): the data directory is as it was before it")
             except (OSError, RecoveryError) as back:
                 raise RecoveryError(
                     f"{data_dir / JOURNAL}: the interrupted ingest can be neither completed ({forward}) nor undone "
@@ -497,10 +502,10 @@ def _recover(data_dir: Path) -> bool:
                     f"`python -m safer recover --data {data_dir}` again."
                 ) from None
         (data_dir / JOURNAL).unlink()
-        did = True
+        did = did or ["finished an interrupted ingest (nothing left to change)"]
     for st in data_dir.glob(STAGING_PREFIX + "*"):
         shutil.rmtree(st, ignore_errors=True)
-        did = True
+        did.append(f"removed the staging folder {st.name}")
     return did
 
 
@@ -645,7 +650,12 @@ def ingest(paths: list[Path], data_dir: Path, progress: bool = True) -> Report:
     """Validate the inputs, stage the new data directory, validate it whole, then swap it in."""
     data_dir = Path(data_dir)
     with _sigterm_as_exit(), locked(data_dir):
-        _recover(data_dir)
+        done = _recover(data_dir)
+        if done:  # said whether or not --quiet: the data directory changed before this ingest began
+            print(f"{data_dir}: an interrupted ingest was found and finished first:\n  " + "\n  ".join(done))
+        links = contract.outside_links(data_dir)
+        if links:  # validate refuses them: an ingest would write into a folder outside, which recover cannot reach
+            raise IngestError([contract.Problem(rel, 0, "", contract.OUTSIDE_LINK[kind]) for rel, kind in links])
         return _ingest(paths, data_dir, progress)
 
 

@@ -51,6 +51,17 @@ TEXT_SCAN_MAX_BYTES = 64 * 1024 * 1024  # bigger files are scanned in chunks by 
 OWN_MEMORY_LIMIT = "256MB"  # checking without a row cache (`safer validate`: issue 11 keeps it within 500 MB)
 GZIP_RATIO = 8  # a police.uk street file gzipped is about an eighth of its size (batches are sized in CSV bytes)
 MAX_LINE_SIZE = 1_000_000  # DuckDB rejects a longer line: below contract.MAX_LINE_BYTES, whatever it counts
+# A gzipped file inflating more than MAX_RATIO times its size is a gzip bomb (police.uk files gzip about 8 times);
+# only one smaller than RATIO_FLOOR inflated may exceed it (a header and a few rows can). The ingest holds zip
+# archives' members to the same numbers; `contract` uses these.
+MAX_RATIO = 200
+RATIO_FLOOR = 64 * 1024
+
+
+def inflate_limit(path: Path) -> int:
+    """The most bytes the gzipped file at `path` may inflate to (`MAX_RATIO`, `RATIO_FLOOR`)."""
+    return max(RATIO_FLOOR, MAX_RATIO * path.stat().st_size)
+
 
 FLOAT_PATTERN = r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]{1,3})?"  # contract.FLOAT_RE
 MONTH_GLOB = "[0-9][0-9][0-9][0-9]-[0-9][0-9]"  # contract.MONTH_RE (and the month 01-12 beside it)
@@ -216,9 +227,18 @@ def _bytes_clean(chunks: Iterable[bytes], header: str, longest: int | None = Non
     return not carry.endswith(b"\r")
 
 
+class _Inflated(Exception):
+    """A gzipped file inflating beyond `inflate_limit`: Python's checker names it (a gzip bomb)."""
+
+
 def _chunks(path: Path, size: int = 1 << 24) -> Iterable[bytes]:
-    with gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb") as f:
+    gz = path.name.endswith(".gz")
+    limit, total = (inflate_limit(path) if gz else None), 0
+    with gzip.open(path, "rb") if gz else open(path, "rb") as f:
         while chunk := f.read(size):
+            total += len(chunk)
+            if limit is not None and total > limit:  # DuckDB would read it all into the store
+                raise _Inflated
             yield chunk
 
 
@@ -226,8 +246,8 @@ def _bytes_ok_python(path: Path, header: str) -> bool:
     """The byte checks for a big or gzipped file, a few MB at a time."""
     try:
         return _bytes_clean(_chunks(path), header, MAX_LINE_SIZE if path.name.endswith(".gz") else None)
-    except (OSError, EOFError, zlib.error):  # unreadable or a corrupt gzip stream: Python's checker says why
-        return False
+    except (OSError, EOFError, zlib.error, _Inflated):  # unreadable, a corrupt gzip stream or a gzip bomb: Python's
+        return False  # checker says why
 
 
 def _bytes_ok(con, paths: list[Path], header: str) -> set[str]:

@@ -22,11 +22,14 @@ direction, else off track.
 
 from __future__ import annotations
 
+import calendar
 import math
+import re
+from collections.abc import Sequence
 
 import pandas as pd
 
-from . import stats
+from . import fmt, stats, verdicts
 
 __all__ = ["STATUSES", "assess", "progress_pct", "status_from_progress", "RULE_METHOD"]
 
@@ -41,6 +44,7 @@ STATUSES = {
     "no target": ("○", "#595959"),
     "no rule": ("○", "#595959"),
     "not started": ("○", "#595959"),
+    "not comparable": ("○", "#595959"),  # recording changed between the baseline and the latest months
 }
 
 RULE_METHOD = (
@@ -100,6 +104,8 @@ def assess(
     good_direction: str = "down",
     cycle_start: str | None = None,
     cycle_end: str | None = None,
+    recording: Sequence[tuple[str, str]] = (),
+    baseline_period: str | None = None,
 ) -> dict:
     """Status of one target.
 
@@ -107,6 +113,11 @@ def assess(
     one row per calendar month from the indicator's first to its last month with data.
     ``rule``: a ``status_rules.csv`` row as a dict (``on_track_min_progress_pct``,
     ``at_risk_min_progress_pct``, ``min_months_with_data``), or None.
+
+    ``recording``: the indicator's recording changes as (YYYY-MM from which each applies, title); one after the
+    baseline's first month (``baseline_period``'s earliest month, else the 12 months before ``cycle_start``) and
+    at or before the latest month makes the status "not comparable": the latest months are not recorded as the
+    baseline was (a new definition counting more read as "off track").
 
     Returns ``status``, ``symbol``, ``colour``, ``reason`` (a sentence), ``latest_mean``,
     ``latest_first_month``, ``latest_last_month``, ``latest_months_with_data`` and ``progress_pct``.
@@ -151,6 +162,18 @@ def assess(
             f"have data; the rule needs {need}.",
             **figures,
         )
+    since = _period_start(baseline_period) or (fmt.shift_month(cycle_start[:7], -12) if cycle_start else None)
+    changed = [(m, t) for m, t in recording if since and since < m <= ch["last_month"]]
+    if changed:
+        return _result(
+            "not comparable",
+            "R"
+            + f"{verdicts.recording_words(changed)}, after the baseline"[1:]
+            + (f" ({baseline_period})" if baseline_period else "")
+            + " began: the latest months are not recorded as the baseline was, so progress towards the target "
+            "cannot be measured.",
+            **figures,
+        )
     latest = ch["latest_mean"]
     if target == baseline:
         gd = (good_direction or "neither").lower()
@@ -188,6 +211,25 @@ def assess(
     return _result(word, reason, progress_pct=prog, **figures)
 
 
+_MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m} | {
+    m.lower(): i for i, m in enumerate(calendar.month_abbr) if m
+}
+
+
+def _period_start(text) -> str | None:
+    """The earliest month a period written in words names ("April 2017 to March 2018", "2017-04 to 2018-03",
+    "Apr 2017"), as YYYY-MM; None when it names none."""
+    if not isinstance(text, str):
+        return None
+    found = [f"{y}-{int(m):02d}" for y, m in re.findall(r"\b(\d{4})-(\d{2})\b", text) if 1 <= int(m) <= 12]
+    found += [
+        f"{y}-{_MONTHS[m.lower()]:02d}"
+        for m, y in re.findall(r"\b([A-Za-z]{3,9})\s+(\d{4})\b", text)
+        if m.lower() in _MONTHS
+    ]
+    return min(found) if found else None
+
+
 CAP = 200.0  # progress beyond ±200% is shown as "over 200%": the size of the gap, not of the change, drives it
 
 
@@ -215,8 +257,6 @@ def progress_interval(ch: dict, baseline: float, target: float, monthly: pd.Data
     total = mean * n
     total = float(round(total))
     lo_t, hi_t = stats.garwood_interval(total, 1)  # the interval of the total count
-    from . import verdicts
-
     c = verdicts.compare_latest12(monthly, indicator_id="", area_code="", good_direction="down")
     phi = max(1.0, c.dispersion or 1.0)
     lo_t = total - (total - lo_t) * math.sqrt(phi)

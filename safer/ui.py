@@ -310,11 +310,13 @@ def url_select(
         choice = choice if choice in options else wanted
     else:
         choice = box.selectbox(label, options, format_func=lambda o: labels.get(o, o), key=wkey, help=help)
-    st.query_params[key] = choice
-    written[key] = choice
     if key not in missing or choice != wanted:
         shared[key] = choice
         missing.pop(key, None)
+    # the address keeps what was asked while another is shown in its place: a rerun here (a table opened), the
+    # back button and a copied link all still ask for it, and the pages that can show it still do (written into
+    # the address, the stand-in was read back as the user's choice at the next rerun)
+    st.query_params[key] = written[key] = missing.get(key, choice)
     on[key] = page
     return choice
 

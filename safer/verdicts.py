@@ -1307,15 +1307,24 @@ def control_limits(
     have = out[out["value"].notna()]
     order = list(have.groupby("phase")["month"].min().sort_values().index)  # phases in time order
     current = phases[-1] if data_end else (order[-1] if order else None)
+    # a recording change within the plan under way: its months before the change (recorded as the plan before's
+    # were, under the plan's own name) are judged against the plan before carried forward, and those after it have
+    # a level of their own, fitted (a real fall before the change is then seen, not absorbed by a level of its own)
+    plain = current.split(RECORDED_FROM)[0] if isinstance(current, str) else current
+    if plain != current and bool((have["phase"] == plain).any()):
+        current = plain
     counts = have.groupby("phase")["value"].count()
     earlier = have[(have["phase"] != current) & have["phase"].map(counts).ge(6)]
+    starts = have.groupby("phase")["month"].min()
+    first_current = starts.get(current)
+    prior = earlier[earlier["month"] < first_current] if first_current is not None else earlier
     alike = _recorded(breaks)
     phase_two = (
-        len(earlier) >= MIN_MONTHS_FOR_LIMITS
-        and earlier["value"].sum() > 0
-        and bool((have["phase"] == current).any())
+        len(prior) >= MIN_MONTHS_FOR_LIMITS
+        and prior["value"].sum() > 0
+        and first_current is not None
         # the level carried forward must be recorded as the phase under way is
-        and alike(str(earlier["month"].max())) == alike(str(have.loc[have["phase"] == current, "month"].min()))
+        and alike(str(prior["month"].max())) == alike(str(first_current))
     )
     fit_on = (
         pd.concat([earlier, have[have["phase"] == current]]) if phase_two else have[have["phase"].map(counts).ge(6)]
@@ -1330,7 +1339,8 @@ def control_limits(
     fitted = earlier if alone else fit_on
     levels = [ph for ph in order if ph in set(fitted["phase"])]  # a level for each phase fitted
     months_present = sorted(fitted["month"].str.slice(5, 7).unique())
-    before = [ph for ph in levels if ph != current][-1] if phase_two else None  # the plan before, carried forward
+    # the plan before, carried forward: the last phase fitted that began before the one under way
+    before = [ph for ph in levels if ph != current and starts[ph] < first_current][-1] if phase_two else None
 
     def design(rows: pd.DataFrame, carry: bool) -> np.ndarray:
         ph = rows["phase"].where(rows["phase"] != current, before) if carry else rows["phase"]
@@ -1374,6 +1384,9 @@ def control_limits(
     return out
 
 
+RECORDED_FROM = ", recorded from "  # how a phase's months after a recording change within it are named
+
+
 def _recorded_phases(months: pd.Series, cycles: pd.DataFrame, breaks: Sequence[str]) -> list[str]:
     """Each month's phase (`stats._phase_labels`), split where a recording change falls inside it: "2025-28,
     recorded from Oct 2025" for the months of 2025-28 from October 2025 on (a phase that starts after a change is
@@ -1386,7 +1399,7 @@ def _recorded_phases(months: pd.Series, cycles: pd.DataFrame, breaks: Sequence[s
     out = []
     for m, label in zip(months, labels):
         i = bisect.bisect_right(b, str(m))
-        out.append(f"{label}, recorded from {fmt.month_label(b[i - 1])}" if i and b[i - 1] > starts[label] else label)
+        out.append(f"{label}{RECORDED_FROM}{fmt.month_label(b[i - 1])}" if i and b[i - 1] > starts[label] else label)
     return out
 
 

@@ -803,3 +803,20 @@ def test_a_million_empty_lines_are_summarised_not_listed(data_dir):
     problems = [p for p in contract.validate(data_dir).problems if p.file == "events.csv"]
     said = ["1000003 all-empty rows (lines 4 to 1000007, some between rows) skipped"]
     assert [p.message for p in problems] == said, problems
+
+
+def test_a_valid_row_repeated_to_a_gzip_bomb_is_refused_by_validate_and_the_build_too(data_dir):
+    """One valid row 300,000 times gzips to 119 KB (294 times smaller): `ingest` refused it, but a file dropped in
+    police_uk/ passed DuckDB's byte checks and `validate` (an outside audit: 300,000 ASB in one month, served).
+    The byte checks hold a gzipped file to the same 200 times, so Python's checker names it."""
+    row = police_csv("2020-08", [("E01000002", "Anti-social behaviour")]).split("\n")
+    bomb = data_dir / "police_uk" / "2020-08-test-street.csv.gz"
+    with gzip.open(bomb, "wb", compresslevel=9) as f:
+        f.write((row[0] + "\n").encode())
+        f.write(((row[1] + "\n") * 300_000).encode())
+    problems = contract.validate(data_dir).errors
+    assert [str(p) for p in problems] == [
+        f"police_uk/2020-08-test-street.csv.gz:{p.line}: -: inflates to more than 200 times its "
+        f"{bomb.stat().st_size:,} bytes: refused as a gzip bomb (police.uk files gzip about 8 times)"
+        for p in problems
+    ] and len(problems) == 1, problems

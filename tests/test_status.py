@@ -248,3 +248,27 @@ def test_new_files_are_checked_with_file_line_and_column(data_dir, name, text, w
 def test_the_new_files_are_optional(data_dir):
     rep = validate(data_dir)
     assert rep.ok, [str(p) for p in rep.errors]
+
+
+def test_a_recording_change_after_the_baseline_makes_progress_not_comparable():
+    """A new definition counting 35% more from March 2026 turned a target "too early to tell" into "off track" (an
+    outside audit: 97.4 a month against a baseline of 68.7 recorded the old way). A recording change after the
+    baseline began and by the latest month: "not comparable", saying which and why; one before the baseline, or
+    after the latest month, changes nothing."""
+    m = months("2025-04", [70] * 11 + [95] * 7)  # to 2026-09
+    rec = [("2026-03", "New missing-episode definition")]
+    args = dict(rule=RULE, good_direction="down", cycle_start="2025-04", cycle_end="2028-03")
+    a = status.assess(m, 68.7, 60, recording=rec, baseline_period="April 2024 to March 2025", **args)
+    assert a["status"] == "not comparable" and a["symbol"] == "○"
+    assert a["reason"] == (
+        "Recording changed in Mar 2026 (“New missing-episode definition”), after the baseline (April 2024 to March "
+        "2025) began: the latest months are not recorded as the baseline was, so progress towards the target "
+        "cannot be measured."
+    )
+    assert a["latest_mean"] == pytest.approx((70 + 95 * 7 + 70 * 4) / 12)  # the figures are still given
+    no_period = status.assess(m, 68.7, 60, recording=rec, **args)  # no period: the 12 months before the cycle
+    assert no_period["status"] == "not comparable"
+    for other in ([("2024-01", "Earlier")], [("2026-10", "Later")], []):
+        b = status.assess(m, 68.7, 60, recording=other, baseline_period="2024-04 to 2025-03", **args)
+        assert b["status"] not in ("not comparable",), other
+        assert b["status"] == status.assess(m, 68.7, 60, **args)["status"]

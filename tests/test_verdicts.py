@@ -1534,6 +1534,34 @@ def test_control_limits_start_a_new_level_at_a_recording_change():
     assert after.centre.mean() == pytest.approx(after.value.mean(), rel=0.1)  # centred on the new level
 
 
+def test_the_plan_s_months_before_a_recording_change_are_still_judged_against_the_plan_before():
+    """A real 30% fall from the plan's first month (Apr 2025), then a new definition counting 35% more from Mar
+    2026: the months before the change are recorded as the plan before's were, so they are judged against its
+    level carried forward and the fall is flagged as often as with no change recorded (an audit: 130 of 550 months
+    flagged without the event, 1 of 550 with it, the plan's early months given a level of their own)."""
+    cycles = pd.DataFrame(
+        {
+            "cycle_id": ["2018-21", "2022-25", "2025-28"],
+            "title": ["a", "b", "c"],
+            "start_month": ["2018-04", "2022-04", "2025-04"],
+            "end_month": ["2021-03", "2025-03", "2028-03"],
+        }
+    )
+    flagged = {"no event": 0, "event": 0}
+    for seed in range(10):
+        df = _stepped(200 + seed, step_at=99, step=0.7)  # 2025-04
+        df.loc[df.month >= "2026-03", "value"] = np.round(df.loc[df.month >= "2026-03", "value"] * 1.35)
+        for key, breaks in (("no event", []), ("event", ["2026-03"])):
+            lim = verdicts.control_limits(df, cycles, breaks=breaks)
+            early = lim[(lim.month >= "2025-04") & (lim.month < "2026-03")]
+            assert set(early.phase) == {"2025-28"}
+            flagged[key] += int((early.signal == "below").sum())
+            if breaks:
+                late = lim[lim.month >= "2026-03"]
+                assert set(late.phase) == {"2025-28, recorded from Mar 2026"} and (late.signal != "").sum() <= 1
+    assert flagged["no event"] >= 10 and flagged["event"] >= 0.8 * flagged["no event"], flagged
+
+
 @pytest.mark.slow
 def test_a_recording_change_in_events_reaches_every_screen_s_verdict(tmp_path):
     """The audit's case on the demo data: missing episodes counted 35% more from a new definition in October 2025,

@@ -53,6 +53,8 @@ def priorities(store) -> View:
             t["good_direction"],
             t["cycle_start"],
             t["cycle_end"],
+            recording=comparisons.recording(store, iid),
+            baseline_period=t.get("baseline_period"),
         )
         a = t | a
         latest = fmt.period_label(a["latest_first_month"], a["latest_last_month"])

@@ -924,7 +924,9 @@ def _compare(
             )
             + f" recorded the same way in both periods; a verdict needs at least {min_months}"
         )
-        return _untested(why, **{**common, "basis": as_asked})
+        # no verdict, and no means or change of the few months recorded alike (they would read as the periods')
+        gone = dict(basis=as_asked, current_mean=None, previous_mean=None, change_pct=None)
+        return _untested(why, **{**common, **gone})
     if len(pairs) < min_months:
         # the months matched, where they are fewer than the periods' (data that starts late), then the periods
         periods = (

@@ -1584,8 +1584,16 @@ def test_a_recording_change_in_events_reaches_every_screen_s_verdict(tmp_path):
         c = views.comparisons.in_family(s, "latest12", "missing_episodes")
         assert c.shown_verdict == "not enough data"
         assert "recording changed in Oct 2025 (“New missing-episode definition”)" in c.note
+        # no means or change of the months recorded alike beside "no verdict" (they read as the periods')
+        assert c.current_mean is None and c.change_pct is None
+        card = next(x for x in views.headlines.overview(s).data["cards"] if x.indicator_id == "missing_episodes")
+        assert "recording changed in Oct 2025" in card.change and "with data in both" not in card.change
         t = views.trends.trend(s, "missing_episodes")
         assert "recording changed in Oct 2025" in t.sentences[0] and "recording changed in Oct 2025" in t.data["plain"]
+        # the 12-month mean is not drawn across the change (it climbed as the new way's months came in)
+        roll = t.data["monthly"].set_index("month")["rolling_12_mean"]
+        assert roll.loc["2025-10":"2026-08"].isna().all() and roll.loc[:"2025-09"].notna().iloc[-1]
+        assert roll.loc["2026-09"] > 0  # twelve months all recorded the new way
         lim = t.data["limits"]
         assert set(lim.phase[lim.month >= "2025-10"]) == {"2025-28, recorded from Oct 2025"}
         assert (lim.signal[lim.month >= "2025-10"] == "above").sum() <= 1

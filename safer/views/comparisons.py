@@ -482,7 +482,13 @@ def verdict_sentence(c: verdicts.Comparison, unit: str) -> str:
     else:
         cur, prev = fmt.numbers(c.current_mean, c.previous_mean)
         change = f" ({change_words(c)})" if c.change_pct is not None and math.isfinite(c.change_pct) else ""
-        head = f"{cur} {unit} a month from {period}, against {prev} in the same months a year before{change}: "
+        alike = (
+            f" (on the {len(c.current_months)} of 12 months recorded alike: "
+            f"{verdicts.recording_words(c.recording_changes)})"
+            if c.recording_changes
+            else ""
+        )
+        head = f"{cur} {unit} a month from {period}{alike}, against {prev} in the same months a year before{change}: "
     if v == "no clear change" and c.verdict in ("better", "worse", "up", "down") and c.family_size:
         # the test alone is beyond chance, the family's is not: say both, as the method beside it does
         return head + (
@@ -574,14 +580,14 @@ def plain_verdict(c: verdicts.Comparison, unit: str, what: str | None = None, de
             if c.compare == "latest12"
             else f"{cur} against {prev}"
         )
-    if c.left_out:
-        what += f", leaving out {' and '.join(fmt.month_label(m) for m, _p in c.left_out)} (far out of line)"
-    elif c.compare == "latest12" and c.recording_changes:
+    if c.compare == "latest12" and c.recording_changes:
         what += (
             f", on the {len(c.current_months)} of 12 months recorded alike ("
             f"{verdicts.recording_words(c.recording_changes)})"
         )
-    elif c.compare == "latest12" and 0 < len(c.current_months) < 12:
+    if c.left_out:
+        what += f", leaving out {' and '.join(fmt.month_label(m) for m, _p in c.left_out)} (far out of line)"
+    elif c.compare == "latest12" and not c.recording_changes and 0 < len(c.current_months) < 12:
         what += f", on the {len(c.current_months)} of 12 months with data in both"
     if c.current_mean is None:  # means withheld (small numbers): the verdict word only
         head = f"{what} (the figures are withheld here: small numbers): the change "

@@ -141,7 +141,12 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
                 bars_apart[cid] = (now, before)
                 sentence += (
                     f" The bars show each cycle's mean over all its months with data ({now} and {before}); the "
-                    "verdict compares only the calendar months both cycles have."
+                    + (
+                        "verdict compares only the calendar months both cycles have recorded alike "
+                        f"({verdicts.recording_words(c.recording_changes)})."
+                        if c.recording_changes
+                        else "verdict compares only the calendar months both cycles have."
+                    )
                 )
             sentences.append(sentence)
     under_way = [

@@ -73,7 +73,12 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
         monthly = monthly.assign(rolling_12_mean=float("nan"))
         limits = None
     else:
-        monthly = monthly.assign(rolling_12_mean=stats.rolling_mean(monthly["value"]))
+        rolling = stats.rolling_mean(monthly["value"])
+        # a 12-month mean is not drawn across a recording change (it would climb as the new way's months come in)
+        for b, _title in comparisons.recording(store, indicator_id):
+            across = monthly["month"].map(lambda m, b=b: fmt.shift_month(m, -11) < b <= m)
+            rolling = rolling.where(~across.to_numpy())
+        monthly = monthly.assign(rolling_12_mean=rolling)
         if n_missing:
             notes.append(f"{fmt.plural(n_missing, 'month')} of {len(monthly)} have no data: gaps, never zero.")
         # a GLM's expected counts add up to the counts it was fitted to in each plan cycle, so in a ward of a

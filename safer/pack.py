@@ -34,6 +34,7 @@ def build_pack(store, cycle_id: str, out_dir: Path, images: bool = True) -> dict
         folder = out_dir / f"{n:02d}-{export.slug(sec.title)[:60]}"  # named as the index and the plan name it
         folder.mkdir(exist_ok=True)
         sheets: dict[str, pd.DataFrame] = {}
+        metas = {}  # each sheet's own stamp: its indicator's period and source, not the section's
         items = []
         for part in sec.parts:
             iid = part.indicator["indicator_id"]
@@ -42,6 +43,7 @@ def build_pack(store, cycle_id: str, out_dir: Path, images: bool = True) -> dict
                 (folder / fname).write_bytes(export.csv_bytes(df, part.meta))
                 files.append(f"{folder.name}/{fname}")
                 sheets[tname] = df
+                metas[tname] = part.meta
             imgs = []
             for fname, fig in part.figures.items():
                 if images:
@@ -53,7 +55,7 @@ def build_pack(store, cycle_id: str, out_dir: Path, images: bool = True) -> dict
             files.append(f"{folder.name}/{export.slug(iid)}.txt")
             items.append((part, imgs, [f"{folder.name}/{export.slug(t)}.csv" for t in part.tables]))
         if sheets:
-            (folder / "tables.xlsx").write_bytes(export.xlsx_bytes(sheets, sec.meta))
+            (folder / "tables.xlsx").write_bytes(export.xlsx_bytes(sheets, sec.meta, metas))
             files.append(f"{folder.name}/tables.xlsx")
         laid_out.append((sec.title, sec.illustrative, items, f"{folder.name}/tables.xlsx" if sheets else None))
 

@@ -225,6 +225,7 @@ def test_pack_numbers_match_the_queries(demo_pack):
     want_m = queries.run(s, "monthly", indicator="burglary")
     assert [r["Count in the month"] for r in monthly] == ["" if pd.isna(v) else str(int(v)) for v in want_m.value]
     para = (folder / "burglary.txt").read_text()
+    from safer import views
     from safer.views import comparisons
 
     c = comparisons.in_family(s, "latest12", "burglary", None, end_month="2025-03")  # 2022-25 ended in March 2025
@@ -232,6 +233,12 @@ def test_pack_numbers_match_the_queries(demo_pack):
     assert "Benjamini–Hochberg" in para and "Quasi-Poisson GLM" in para
     wb = load_workbook(folder / "tables.xlsx")
     assert "burglary plan cycles" in wb.sheetnames
+    # each sheet stamped as its CSV is: its own period and source, not the section's (an audit: CSE's monthly sheet
+    # of 2016-04 to 2026-09 said 2022-04 to 2025-03 and "see each indicator")
+    v = views.sia_pack(s, "2022-25")
+    part = next(p for sec in v.data["sections"] for p in sec.parts if p.indicator["indicator_id"] == "burglary")
+    assert wb["burglary monthly"]["A2"].value == part.meta.stamp()
+    assert f"Data period: {part.meta.period} ·" in wb["burglary monthly"]["A2"].value
 
 
 def test_pack_zip_and_cli(data_dir, tmp_path, capsys):

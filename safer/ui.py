@@ -277,7 +277,8 @@ def url_select(
     """
     labels = labels or {}
     shared = _shared()
-    asked = st.query_params.get(key) or shared.get(key)
+    in_url = st.query_params.get(key)
+    asked = in_url or shared.get(key)
     wanted = asked or default or options[0]
     if wanted not in options:
         wanted = default if default in options else options[0]
@@ -295,7 +296,6 @@ def url_select(
     wkey = f"url_{key}"
     written = st.session_state.setdefault("_url_written", {})
     on = st.session_state.setdefault("_url_page", {})
-    in_url = st.query_params.get(key)
     if wkey in st.session_state and st.session_state[wkey] not in options:
         del st.session_state[wkey]
     # The URL wins when it changed from outside (a link to this page with filters), and the session's choice when

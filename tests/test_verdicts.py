@@ -1473,6 +1473,11 @@ def test_months_recorded_alike_are_compared_and_the_basis_says_which_and_why():
         "(“New crime recording system”)"
     )
     assert "months recorded differently are not compared" in c.method and c.note
+    # every sentence that gives its figures says which months they rest on, in one wording
+    from safer.views import comparisons
+
+    said = "on the 10 of 12 months recorded alike (recording changed in Mar 2025 (“New crime recording system”))"
+    assert said in comparisons.plain_verdict(c, "crimes") and said in comparisons.verdict_sentence(c, "crimes")
     values = dict(zip(df.month, df.value))
     assert c.current_mean == pytest.approx(np.mean([values[m] for m in c.current_months]))
     # a change outside the months compared changes nothing in them

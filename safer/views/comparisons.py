@@ -471,6 +471,15 @@ def change_words(c: verdicts.Comparison) -> str:
     return words
 
 
+def recorded_alike(c: verdicts.Comparison) -> str:
+    """'the 10 of 12 months recorded alike (recording changed in Dec 2024 (“…”))': the months a comparison limited
+    by a recording change rests on (those far out of line included: they are named apart), or '' for none."""
+    if not c.recording_changes:
+        return ""
+    both = len(c.current_months) + len(c.left_out)
+    return f"the {both} of 12 months recorded alike ({verdicts.recording_words(c.recording_changes)})"
+
+
 def verdict_sentence(c: verdicts.Comparison, unit: str) -> str:
     """One plain sentence for a committee: what changed and whether it is beyond chance."""
     v = c.shown_verdict
@@ -482,12 +491,7 @@ def verdict_sentence(c: verdicts.Comparison, unit: str) -> str:
     else:
         cur, prev = fmt.numbers(c.current_mean, c.previous_mean)
         change = f" ({change_words(c)})" if c.change_pct is not None and math.isfinite(c.change_pct) else ""
-        alike = (
-            f" (on the {len(c.current_months)} of 12 months recorded alike: "
-            f"{verdicts.recording_words(c.recording_changes)})"
-            if c.recording_changes
-            else ""
-        )
+        alike = f" (on {recorded_alike(c)})" if c.recording_changes else ""
         head = f"{cur} {unit} a month from {period}{alike}, against {prev} in the same months a year before{change}: "
     if v == "no clear change" and c.verdict in ("better", "worse", "up", "down") and c.family_size:
         # the test alone is beyond chance, the family's is not: say both, as the method beside it does
@@ -581,10 +585,7 @@ def plain_verdict(c: verdicts.Comparison, unit: str, what: str | None = None, de
             else f"{cur} against {prev}"
         )
     if c.compare == "latest12" and c.recording_changes:
-        what += (
-            f", on the {len(c.current_months)} of 12 months recorded alike ("
-            f"{verdicts.recording_words(c.recording_changes)})"
-        )
+        what += f", on {recorded_alike(c)}"
     if c.left_out:
         what += f", leaving out {' and '.join(fmt.month_label(m) for m, _p in c.left_out)} (far out of line)"
     elif c.compare == "latest12" and not c.recording_changes and 0 < len(c.current_months) < 12:

@@ -174,8 +174,7 @@ def overview(store, cycle: str | None = None) -> View:
         both = len(c.current_months) + len(c.left_out)
         out = " and ".join(fmt.month_label(m) for m, _p in c.left_out)
         if c.recording_changes:  # months left out as recorded differently, not for want of data
-            which = f" (the {both} months recorded alike: {verdicts.recording_words(c.recording_changes)})"
-            which = which if not out else which[:-1] + f"; less {out}: far out of line)"
+            which = f" ({comparisons.recorded_alike(c)}" + (f"; less {out}: far out of line)" if out else ")")
         elif both < n and out:
             which = f" (the {both} months with data in both years, less {out}: far out of line)"
         elif out:

@@ -460,7 +460,10 @@ _add(
         "areas not listed in that month had none (0). A month not listed at all is missing, never 0: write a "
         "row with value 0 for a month with none (validation warns of months with no row from an indicator's first "
         "month to the file's last when it has 5 or fewer in a typical month, the mark of an export that left its "
-        "zeros out).",
+        "zeros out). Write small counts as they are, never left out: the dashboard withholds small numbers only "
+        "where it shows them (validation warns, and the Trends and Areas pages say so, when an indicator has no "
+        "count from 1 up to a lowest count that many rows hold, the mark of an export that left small counts "
+        "out).",
         columns=(
             _c("indicator_id", "id", doc="An `indicators.csv` id with a blank `police_uk_crime_type`.", example="cse"),
             _c("month", "month", doc="YYYY-MM.", example="2023-05"),
@@ -2201,6 +2204,7 @@ def _check_partner_monthly(rep: Report, k: _Keys) -> None:
             what = f"a {geo} in areas.csv (indicator {r['indicator_id']} is recorded by {geo})"
             _ref(rep, t.rel, line, "area_code", r["area_code"], want, what)
     _dropped_zeros(rep, t, k, written)
+    _small_counts_left_out(rep, t, k)
 
 
 # A partner indicator whose typical month (the median of its monthly totals) is this many or fewer: a month with
@@ -2247,6 +2251,67 @@ def _dropped_zeros(rep: Report, t, k: _Keys, written: str | None) -> None:
             "(left out, zeros make every mean higher); if the extract did not cover it, nothing to do"
         )
         rep.problems.append(Problem(t.rel, first_line[(iid, after)], "month", msg, severity="warning"))
+
+
+# Rows at a partner indicator's lowest count before it is read as piled there by an export that left smaller ones out
+PILED_AT_LOWEST = 10
+
+
+def small_counts_left_out(sizes: dict[int, int]) -> int | None:
+    """The lowest count of a partner indicator's rows (`sizes`: how many rows hold each count; zeros are ignored,
+    they neither show nor rule out an export that left small counts out) when counts below it look left out:
+    it is 2 or more, at least PILED_AT_LOWEST rows hold it, and no fewer than hold the count one above. Counts
+    whose frequency does not rise from m to m + 1 come from a distribution (Poisson with mean at most m + 1, or
+    a more dispersed one) with at least m / (m + 1) as many at m - 1 as at m: some 6.7 or more rows expected
+    below the lowest, so seeing none by chance is about 1 in 800 (exp(-6.7)). Else None."""
+    have = sorted(v for v, n in sizes.items() if v > 0 and n > 0)
+    if not have:
+        return None
+    m = have[0]
+    if m >= 2 and sizes[m] >= PILED_AT_LOWEST and sizes[m] >= sizes.get(m + 1, 0):
+        return m
+    return None
+
+
+def left_out_words(geography: str, lowest: int) -> str:
+    """What a partner extract with no count below `lowest` does to the figures, for a ward or borough indicator."""
+    if geography == "ward":
+        return (
+            f"a ward with no row in a month reads as 0, so a ward shown with none may have had 1 to {lowest - 1}, "
+            "and every ward's figure and the whole area's are too low"
+        )
+    return "a month with no row is missing, so the months left out are the small ones and every mean is too high"
+
+
+def _small_counts_left_out(rep: Report, t, k: _Keys) -> None:
+    """A warning for each partner indicator whose counts look as if an export left the small ones out (no count
+    from 1 up to a lowest count that is piled with rows: `small_counts_left_out`), at the line of its first row
+    with that lowest count. Such rows are read as 0 in a ward and as missing for the whole area, never as small."""
+    sizes: dict[str, dict[int, int]] = {}
+    first_at: dict[tuple[str, int], int] = {}
+    for line, r in t.rows:
+        ind = k.indicators.get(r["indicator_id"]) if k.indicators else None
+        if ind is None or ind["police_uk_crime_type"]:
+            continue
+        try:
+            v = int(r["value"])
+        except (TypeError, ValueError):
+            continue
+        counts = sizes.setdefault(r["indicator_id"], {})
+        counts[v] = counts.get(v, 0) + 1
+        first_at.setdefault((r["indicator_id"], v), line)
+    for iid, counts in sizes.items():
+        m = small_counts_left_out(counts)
+        if m is None:
+            continue
+        geography = k.indicators[iid]["geography"]
+        msg = (
+            f"{iid} has no count from 1 to {m - 1} in {sum(counts.values())} rows, yet {counts[m]} of {m} and "
+            f"{counts.get(m + 1, 0)} of {m + 1}: the mark of an export that left small counts out (or wrote {m} "
+            f"for them). Left out, {left_out_words(geography, m)}: write every true count, small ones too (the "
+            "dashboard withholds small numbers where it shows them, by the indicator's suppress_below)"
+        )
+        rep.problems.append(Problem(t.rel, first_at[(iid, m)], "value", msg, severity="warning"))
 
 
 def _exact_month_lines(rep: Report) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 
+import numpy as np
 import pytest
 from helpers import FILES, POLICE_ROWS, PROJECT
 
@@ -305,6 +306,107 @@ def test_months_with_no_row_among_few_a_month_are_named_as_maybe_dropped_zeros(d
     zeros = ("2018-05", "2019-02", "2019-03", "2020-01", "2020-02", "2020-03", "2020-04")
     write(lambda k: 1 + k % 3, "".join(f"slavery,{m},E08000099,0\n" for m in zeros))
     assert problems(data_dir, "warning") == []
+
+
+def test_the_rule_for_small_counts_left_out():
+    """The lowest count, piled with rows (10 or more, no fewer than one above it) and 2 or more, with none
+    below: an export that left small counts out. Zeros neither show nor rule it out."""
+    rule = contract.small_counts_left_out
+    assert rule({5: 12, 6: 9, 7: 4}) == 5
+    assert rule({0: 40, 3: 10, 4: 10, 9: 1}) == 3
+    assert rule({1: 1, 5: 12, 6: 9}) is None  # a 1: small counts are there
+    assert rule({5: 12, 6: 13, 7: 20}) is None  # rising from the lowest: its tail, not a cut
+    assert rule({5: 9, 6: 3}) is None  # too few rows to tell
+    assert rule({1: 30, 2: 12}) is None and rule({}) is None and rule({0: 12}) is None
+
+
+def test_small_counts_left_out_are_rarely_seen_where_there_are_none_and_found_where_there_are():
+    """Simulated ward-month extracts (20 wards, 36 months, zeros left out as the contract allows), Poisson and
+    over-dispersed (negative binomial, shape 2), means 0.3 to 40: with every count kept the rule fires in fewer
+    than 1% of extracts; with counts 1 to 4 left out (as an export suppressing below 5 does), at means 2 to 4,
+    where they are over half the rows, it fires in 90% or more (below, too few rows of 5 or more to tell)."""
+    rng = np.random.default_rng(20261206)
+    rule = contract.small_counts_left_out
+
+    def sizes(values):
+        v, n = np.unique(values[values > 0], return_counts=True)
+        return dict(zip(v.tolist(), n.tolist()))
+
+    false = [
+        rule(sizes(draw)) is not None
+        for mean in (0.3, 0.7, 1, 1.5, 2, 3, 4, 6, 8, 12, 20, 40)
+        for _ in range(40)
+        for draw in (rng.poisson(mean, 720), rng.negative_binomial(2, 2 / (2 + mean), 720))
+    ]
+    assert sum(false) / len(false) < 0.01
+    found = [
+        rule(sizes(np.where(draw >= 5, draw, 0))) == 5
+        for mean in (2, 3, 4)
+        for _ in range(40)
+        for draw in (rng.poisson(mean, 720), rng.negative_binomial(2, 2 / (2 + mean), 720))
+    ]
+    assert sum(found) / len(found) >= 0.9
+
+
+VALUES_FROM_5 = [6, 5, 5, 7, 5, 6, 5, 9, 5, 5, 6, 5, 5, 8, 5, 5, 6, 5, 11, 5, 7, 6, 5, 6]
+
+
+def _cse_with_small_counts_left_out(data_dir):
+    """The fixture's CSE rows replaced by two wards' 2019 counts with none below 5 (as an export that left out
+    counts 1 to 4 writes): (file, its other rows, the counts, the CSE rows)."""
+    from safer import fmt
+
+    pm = data_dir / "partner_monthly.csv"
+    head = "".join(line + "\n" for line in FILES["partner_monthly.csv"].splitlines() if not line.startswith("cse,"))
+    months = sorted(fmt.months_between("2019-01", "2019-12") * 2)
+    rows = [f"cse,{m},E0500000{1 + k % 2},{v}\n" for k, (m, v) in enumerate(zip(months, VALUES_FROM_5))]
+    pm.write_text(head + "".join(rows))
+    return pm, head, VALUES_FROM_5, rows
+
+
+def test_a_partner_extract_with_small_counts_left_out_is_named_at_its_line(data_dir):
+    """CSE by ward with no count from 1 to 4 but thirteen 5s: a ward with no row reads as 0, so the warning says
+    what that does, at the line of the first 5; a ward-month holding a 2 (small counts kept) says nothing."""
+    pm, head, values, rows = _cse_with_small_counts_left_out(data_dir)
+    first_five = head.count("\n") + 1 + values.index(5)
+    assert values.count(5) == 13 and values.count(6) == 6
+    assert problems(data_dir, "warning") == [
+        f"partner_monthly.csv:{first_five}: value: warning: cse has no count from 1 to 4 in 24 rows, yet 13 of 5 "
+        "and 6 of 6: the mark of an export that left small counts out (or wrote 5 for them). Left out, a ward with "
+        "no row in a month reads as 0, so a ward shown with none may have had 1 to 4, and every ward's figure and "
+        "the whole area's are too low: write every true count, small ones too (the dashboard withholds small "
+        "numbers where it shows them, by the indicator's suppress_below)"
+    ]
+    pm.write_text(head + "".join(rows) + "cse,2020-01,E05000001,2\n")
+    assert problems(data_dir, "warning") == []
+
+
+def test_the_screens_say_small_counts_look_left_out(data_dir):
+    """The Areas and Trends views of such an indicator say what the warning says (a ward with none may have had
+    1 to 4); with a count of 2 among them, or for a police.uk indicator, neither says it."""
+    from safer.store import Store
+    from safer.views import trends, wards
+
+    pm, head, _values, rows = _cse_with_small_counts_left_out(data_dir)
+    said = (
+        "Child sexual exploitation reports: the partner's extract has no count from 1 to 4 in any ward, yet many of "
+        "5: small counts look left out of it. If so, a ward with no row in a month reads as 0, so a ward shown with "
+        "none may have had 1 to 4, and every ward's figure and the whole area's are too low (the Data page names "
+        "the file's line)."
+    )
+    s = Store(data_dir)
+    try:
+        assert said in wards.areas(s, "cse").notes
+        assert said in trends.trend(s, "cse").notes
+        assert not any("left out of it" in n for n in wards.areas(s, "asb").notes + trends.trend(s, "asb").notes)
+    finally:
+        s.close()
+    pm.write_text(head + "".join(rows) + "cse,2020-01,E05000001,2\n")
+    s = Store(data_dir)
+    try:
+        assert not any("left out of it" in n for n in wards.areas(s, "cse").notes + trends.trend(s, "cse").notes)
+    finally:
+        s.close()
 
 
 def test_an_ons_lookup_missing_a_column_names_it_as_ons_does(tmp_path):

@@ -14,7 +14,7 @@ import re
 
 import pandas as pd
 
-from .. import fmt, queries, verdicts
+from .. import contract, fmt, queries, verdicts
 from .base import cached, table
 
 KINDS = ("latest12", "cycle", "areas")
@@ -226,6 +226,23 @@ def recording(store, indicator_id: str) -> tuple[tuple[str, str], ...]:
     ev = queries.run(store, "events", indicator=indicator_id)
     ev = ev[ev["category"] == "recording"]
     return tuple((str(d)[:7], str(t)) for d, t in zip(ev["event_date"], ev["title"]))
+
+
+@cached
+def small_counts_left_out(store, indicator_id: str) -> str | None:
+    """A note when a partner indicator's extract looks as if small counts were left out of it (no count below a
+    lowest one piled with rows, query `count_sizes`, the rule validation warns by: `contract.small_counts_left_out`),
+    saying what that does to the figures; None when it does not (and for police.uk indicators)."""
+    sizes = queries.run(store, "count_sizes", indicator=indicator_id)
+    lowest = contract.small_counts_left_out(dict(zip(sizes["count"].astype(int), sizes["rows"].astype(int))))
+    if lowest is None:
+        return None
+    ind = indicator(store, indicator_id)
+    return (
+        f"{ind['label']}: the partner's extract has no count from 1 to {lowest - 1} in any "
+        f"{'ward' if ind['geography'] == 'ward' else 'month'}, yet many of {lowest}: small counts look left out of "
+        f"it. If so, {contract.left_out_words(ind['geography'], lowest)} (the Data page names the file's line)."
+    )
 
 
 @cached

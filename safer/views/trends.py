@@ -54,6 +54,8 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
             f"{'that month' if len(incomplete) == 1 else 'those months'} ended, so the counts are incomplete (a "
             "part month would read as a fall). They appear once an extract written later holds whole months."
         )
+    if left_out := comparisons.small_counts_left_out(store, indicator_id):
+        notes.append(left_out)  # the rows behind it: query count_sizes
     unfitted = False  # limits asked for, but too few months to fit them
     if n_suppressed:
         threshold = monthly.attrs.get("suppress_below")
@@ -168,6 +170,9 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
             f"python -m safer query monthly --indicator {indicator_id} --area {code}",
             f"python -m safer query events --indicator {indicator_id}",
             f"python -m safer query incomplete_months --indicator {indicator_id}",
+        ]
+        + ([f"python -m safer query count_sizes --indicator {indicator_id}"] if left_out else [])
+        + [
             f"python -m safer explain --indicator {indicator_id} --area {code} --json",
         ],
         data={

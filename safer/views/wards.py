@@ -120,6 +120,7 @@ def areas(store, indicator_id: str, period: str = "latest") -> View:
     synthetic = bool(p["synthetic"])
     whole = fmt.whole_area(p["area_code"])  # 'borough' for Stockport, 'district' for a shire district
     notes: list[str] = []
+    left_out = None  # a note that small counts look left out of the partner's extract
     meta_period = "no data"
     if ind["geography"] != "ward":
         notes.append(
@@ -184,6 +185,8 @@ def areas(store, indicator_id: str, period: str = "latest") -> View:
                 f"{fmt.plural(int(rates.total_suppressed.sum()), 'ward')} recorded fewer than {t} {ind['unit']} in "
                 f"the period: their counts and rates are suppressed (<{t})."
             )
+        if left_out := comparisons.small_counts_left_out(store, indicator_id):
+            notes.append(left_out)
         rates.attrs["rate_per"] = per  # its headings say whom the rates are per (children, for some)
         tables["ward rates"] = rates
     figures = dict(sorted(figures.items(), key=lambda kv: kv[0] != "ward ranking chart"))  # the ranking first
@@ -208,6 +211,7 @@ def areas(store, indicator_id: str, period: str = "latest") -> View:
         notes=notes,
         queries=[f"python -m safer query ward_rates --indicator {indicator_id}"]
         + ([] if period == "latest" else [f"    (--start_month and --end_month for plan cycle {period})"])
-        + (["python -m safer query ward_boundaries"] if data["map"] is not None else []),
+        + (["python -m safer query ward_boundaries"] if data["map"] is not None else [])
+        + ([f"python -m safer query count_sizes --indicator {indicator_id}"] if left_out else []),
         data=data,
     )

@@ -84,12 +84,13 @@ def display_table(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def headed(df: pd.DataFrame, per: str | None = None) -> pd.DataFrame:
+def headed(df: pd.DataFrame, attrs: dict | None = None) -> pd.DataFrame:
     """The table under the headings people read (`fmt.column_label`), as the page shows it: an export's
-    columns say what they hold (`Count in the month`, `Rate per 1,000 residents a year`), not the code's
-    names (`value`, `rate_per_1000`); `python -m safer query` keeps the code's names for scripts."""
-    per = per or df.attrs.get("rate_per")  # whom its rates are per, when not residents (`fmt.column_label`)
-    return df.rename(columns=lambda c: fmt.column_label(c, per))
+    columns say what they hold (`Count in the month (incidents)`, `Rate per 1,000 residents a year
+    (incidents)`), not the code's names (`value`, `rate_per_1000`); `python -m safer query` keeps the code's
+    names for scripts. `attrs`: the view's table's own (whom its rates are per, its unit), else `df`'s."""
+    attrs = df.attrs if attrs is None else attrs
+    return df.rename(columns=lambda c: fmt.column_label(c, attrs.get("rate_per"), attrs.get("unit")))
 
 
 # OWASP, "CSV Injection": a text cell beginning with one of these is read as a formula by spreadsheets.
@@ -129,7 +130,7 @@ def csv_bytes(df: pd.DataFrame, meta: Meta | None = None) -> bytes:
         values = (meta.period, meta.source, meta.data_version, partnership)
         out = out.assign(**{c: v for c, v in zip(STAMP_COLUMNS, values) if c not in out.columns})
     # RFC 4180 line endings: a carriage return inside a text cell is then quoted, never a row break.
-    return safe_table(headed(out, df.attrs.get("rate_per"))).to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+    return safe_table(headed(out, df.attrs)).to_csv(index=False, lineterminator="\r\n").encode("utf-8")
 
 
 def _inert_workbook(wb) -> None:
@@ -171,7 +172,7 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame], meta: Meta, metas: dict[str, Met
         about.to_excel(xl, sheet_name="About", index=False, header=False)
         for name, df in sheets.items():
             sheet = _sheet_name(name, used)
-            table = headed(display_table(df), df.attrs.get("rate_per"))
+            table = headed(display_table(df), df.attrs)
             table.to_excel(xl, sheet_name=sheet, index=False, startrow=3)
             ws = xl.book.worksheets[-1]  # openpyxl may rename a sheet (e.g. "sheet" -> "sheet1")
             ws["A1"] = f"{meta.title}: {name}"

@@ -246,11 +246,31 @@ COLUMN_HEADINGS = {
 }
 
 
-def column_label(name, per: str | None = None) -> str:
+# Columns that hold an indicator's counts, or means, limits or rates of them: their headings name its unit
+UNIT_COLUMNS = frozenset(
+    {"value", "rolling_12_mean", "expected", "lower_limit", "upper_limit", "total", "rate_per_1000"}
+    | {"rate_12m_per_1000", "group_rate_12m_per_1000"}
+)
+
+
+def with_unit(heading: str, unit: str | None) -> str:
+    """`Total in the period` -> `Total in the period (incidents)`; a heading ending in brackets takes the unit
+    first in them: `Lower control limit (incidents, 99.73%)`. No unit: the heading as it is."""
+    if not unit:
+        return heading
+    if heading.endswith(")") and "(" in heading:
+        i = heading.rindex("(")
+        return f"{heading[: i + 1]}{unit}, {heading[i + 1 :]}"
+    return f"{heading} ({unit})"
+
+
+def column_label(name, per: str | None = None, unit: str | None = None) -> str:
     """A column heading people read: `rate_per_1000` -> `Rate per 1,000 residents a year` (from
     `COLUMN_HEADINGS`), `area_code` -> `Area code` (from the words). `per`: whom the table's rates are per, when
     not residents (a children's indicator: `Children`, `Rate per 1,000 children a year`); a table says it in
-    `df.attrs["rate_per"]`.
+    `df.attrs["rate_per"]`. `unit`: what its counts count (`df.attrs["unit"]`, the indicator's unit), named in
+    the heading of each column of counts or of figures made from them (`UNIT_COLUMNS`): `Count in the month
+    (incidents)`, so a table copied out of the dashboard still says what it counts.
 
     A name that is not snake_case (it has a capital or a space) is already a heading and is kept."""
     name = str(name)
@@ -260,7 +280,7 @@ def column_label(name, per: str | None = None) -> str:
         heading = COLUMN_HEADINGS[name]
         if per and per != "residents":
             heading = heading.replace("residents", per).replace("Residents", per[:1].upper() + per[1:])
-        return heading
+        return with_unit(heading, unit) if name in UNIT_COLUMNS else heading
     words = [COLUMN_WORDS.get(w, w) for w in name.split("_") if w]
     text = " ".join(words)
     return text[:1].upper() + text[1:]

@@ -669,7 +669,7 @@ def _make_shown_table(df: pd.DataFrame, column_order, column_config) -> tuple:
     def heading(c: str) -> str:
         cfg = config.get(c)
         label = cfg if isinstance(cfg, str) else (cfg or {}).get("label")
-        return label or fmt.column_label(c, df.attrs.get("rate_per"))
+        return label or fmt.column_label(c, df.attrs.get("rate_per"), df.attrs.get("unit"))
 
     for c in out.columns:  # "<5" beside numbers: text throughout, or Arrow logs a traceback at each display
         kinds = {type(v) for v in out[c] if not fmt.is_missing(v)}

@@ -532,11 +532,14 @@ def test_download_csv_gives_the_monthly_numbers_with_gaps_empty(dashboard, conte
     path = download.path()
     download.save_as(str(bs.ARTIFACTS / download.suggested_filename))
     text = open(path, encoding="utf-8").read()
-    assert text.startswith("Month,Count in the month,"), text[:200]  # the page's headings, with what they hold
+    assert text.startswith("Month,Count in the month (incidents),"), text[
+        :200
+    ]  # the page's headings, with what they hold
     rows = list(csv.DictReader(io.StringIO(text)))
     gap = [r for r in rows if "2019-07" <= r["Month"] <= "2020-12"]
-    assert len(gap) == 18 and all(r["Count in the month"] == "" for r in gap), gap[:3]
-    assert sum(1 for r in rows if r["Count in the month"] != "") > 24
+    count = "Count in the month (incidents)"
+    assert len(gap) == 18 and all(r[count] == "" for r in gap), gap[:3]
+    assert sum(1 for r in rows if r[count] != "") > 24
 
 
 def test_a_briefing_opens_from_its_page_address_too(dashboard, context):

@@ -132,7 +132,8 @@ def test_keeping_every_monthly_release_gives_no_ward_total_away(demo, tmp_path):
                     out[(ind, period)] = t[["area_code", "start_month", "end_month", "total"]].to_dict("records")
             for w in wards:
                 t = views.cycle_comparison(store, ind, w).tables["plan cycles"]
-                out[(ind, w)] = t[["Plan cycle", "Months with data", "Total"]].astype(str).to_dict("records")
+                total = next(c for c in t.columns if c.startswith("Total ("))  # "Total (reports)"
+                out[(ind, w)] = t[["Plan cycle", "Months with data", total]].astype(str).to_dict("records")
                 out[(ind, w, "survey")] = queries.run_rows(store, "perception_vs_recorded", indicator=ind, area=w)
         return out
 
@@ -206,8 +207,8 @@ def _ward_counts_shown(v) -> list[tuple[str, str, object]]:
     """Every count a view shows for a ward: (table, column, value)."""
     out = []
     for name, t in v.tables.items():
-        for col in ("value", "total", "Total"):
-            if col in t.columns:
+        for col in t.columns:  # the query's names, or the headings with the unit ("Total (reports)")
+            if col in ("value", "total") or col.startswith("Total (") and not col.endswith("_suppressed"):
                 out += [(name, col, x) for x in t[col]]
     return out
 

@@ -219,11 +219,13 @@ def test_pack_numbers_match_the_queries(demo_pack):
     got = list(csv.DictReader(open(folder / "burglary-plan-cycles.csv")))
     want = queries.run(s, "cycle_summary", indicator="burglary")
     assert [r["Plan cycle"] for r in got] == list(want.cycle_id)
-    assert [int(r["Total"]) for r in got] == [int(v) for v in want.total]
-    assert [float(r["Mean per month (all its months with data)"]) for r in got] == list(want.monthly_mean)
+    assert [int(r["Total (crimes)"]) for r in got] == [int(v) for v in want.total]  # headings name the unit
+    assert [float(r["Mean per month (crimes, all its months with data)"]) for r in got] == list(want.monthly_mean)
     monthly = list(csv.DictReader(open(folder / "burglary-monthly.csv")))
     want_m = queries.run(s, "monthly", indicator="burglary")
-    assert [r["Count in the month"] for r in monthly] == ["" if pd.isna(v) else str(int(v)) for v in want_m.value]
+    assert [r["Count in the month (crimes)"] for r in monthly] == [
+        "" if pd.isna(v) else str(int(v)) for v in want_m.value
+    ]
     para = (folder / "burglary.txt").read_text()
     from safer import views
     from safer.views import comparisons
@@ -307,16 +309,59 @@ def test_a_children_s_indicator_s_ward_table_is_headed_per_child_in_every_export
 
     store = Store(Path(PROJECT) / "data")
     try:
-        for ind, per in (("cse", "children"), ("asb", "residents")):
+        for ind, per, unit in (("cse", "children", "reports"), ("asb", "residents", "incidents")):
             v = views.areas(store, ind)
             t = v.tables["ward rates"]
             head = export.csv_bytes(t, v.meta).decode().splitlines()[0]
-            assert f'{per.capitalize()},Person-years,"Rate per 1,000 {per} a year"' in head, head
+            assert f'{per.capitalize()},Person-years,"Rate per 1,000 {per} a year ({unit})"' in head, head
             wb = load_workbook(io.BytesIO(export.xlsx_bytes(v.tables, v.meta)))
             cells = {str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value}
-            assert f"Rate per 1,000 {per} a year" in cells
+            assert f"Rate per 1,000 {per} a year ({unit})" in cells
             other = "residents" if per == "children" else "children"
-            assert f"Rate per 1,000 {other} a year" not in cells
+            assert not any(c.startswith(f"Rate per 1,000 {other} a year") for c in cells)
+    finally:
+        store.close()
+
+
+def test_every_column_of_counts_names_what_it_counts_on_screen_and_in_every_export(demo_env):
+    """A CSV's count column said "Count in the month" with nothing naming the unit: copied into an SIA draft,
+    incidents, crimes and referrals read alike. Each view's columns of counts, and of means, limits and rates
+    made from them, name the indicator's unit in the page's headings, the CSV and the workbook; a query run
+    from the command line keeps the code's names for scripts."""
+    from pathlib import Path
+
+    from safer import views
+    from safer.store import Store
+
+    store = Store(Path(PROJECT) / "data")
+    try:
+        monthly = views.trend(store, "burglary").tables["monthly"]
+        head = export.csv_bytes(monthly, views.trend(store, "burglary").meta).decode().splitlines()[0]
+        assert head.startswith(
+            "Month,Count in the month (crimes),Mean of the 12 months to this month (crimes),Plan cycle of the "
+            'limits,Expected count (crimes),"Lower control limit (crimes, 99.73%)","Upper control limit (crimes, '
+            '99.73%)",Outside the limits,Data period,'
+        ), head
+        cyc = views.cycle_comparison(store, "missing_episodes")
+        assert {"Total (episodes)", "Mean per month (episodes, all its months with data)"} <= set(
+            cyc.tables["plan cycles"].columns
+        )
+        assert (
+            export.csv_bytes(cyc.tables["month by month"])
+            .decode()
+            .startswith("Plan cycle,Month of the plan cycle,Month,Count in the month (episodes)\r\n")
+        )
+        cmp = views.compare(store, "asb")
+        assert {"Total (incidents)", "Rate per 1,000 residents a year (incidents)"} <= set(
+            cmp.tables["comparator rates"].columns
+        )
+        wb = load_workbook(io.BytesIO(export.xlsx_bytes(cmp.tables, cmp.meta)))
+        cells = {str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value}
+        assert "Rate per 1,000 residents a year (incidents, 12 months to this month)" in cells
+        ov = views.overview(store).tables["headline indicators"].set_index("Indicator")["Unit"]
+        labels = queries.run(store, "indicators").set_index("label")["unit"]
+        assert ov.to_dict() == {label: labels[label] for label in ov.index}
+        assert list(queries.run(store, "monthly", indicator="asb").columns[:2]) == ["month", "value"]
     finally:
         store.close()
 

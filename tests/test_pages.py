@@ -172,7 +172,9 @@ def test_ward_trend_with_suppressed_months_marks_them_and_draws_no_limits(demo_e
     assert [t.value for t in at.text if "under-reported" in t.value] == [csv_caveats("cse")]
     assert any("somewhere in that band" in m.value for m in at.markdown)  # "How to read it" says what is drawn
     table = at.dataframe[0].value
-    assert "<5" in set(table["Count in the month"].astype(str)) and not any("suppressed" in c for c in table.columns)
+    assert "<5" in set(table["Count in the month (reports)"].astype(str)) and not any(
+        "suppressed" in c for c in table.columns
+    )
     monthly = next(t for t in fig["data"] if t.get("name", "").endswith("(monthly)"))
     assert all(y is None or y >= 5 or y == 0 for y in monthly["y"])  # nothing from 1 to 4 reaches the browser
 

@@ -67,7 +67,9 @@ def test_a_plan_cycle_s_mean_reads_the_same_on_its_bar_its_hover_and_in_the_sent
             fig = v.figures["cycle means chart"]
             labels = _bar_labels(fig)
             table = v.tables["plan cycles"].set_index("Plan cycle")
-            means = table["Total"].astype(float) / table["Months with data"]  # each bar's mean, unrounded
+            means = (
+                table[f"Total ({ind['unit']})"].astype(float) / table["Months with data"]
+            )  # each bar's mean, unrounded
             hover = dict(zip(fig.data[0].y, fig.data[0].hovertext, strict=True))
             for cid, label in labels.items():
                 if label in ("Not started", "No data", "Withheld (small numbers)"):

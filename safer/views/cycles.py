@@ -49,6 +49,7 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
     synthetic = bool(p["synthetic"])
     summary = queries.run(store, "cycle_summary", indicator=indicator_id, area=code)  # may be suppressed
     months = queries.run(store, "cycle_months", indicator=indicator_id, area=code)
+    months.attrs["unit"] = str(ind["unit"])  # its headings name what it counts (`fmt.column_label`)
     cycles = queries.run(store, "plan_cycles")
     last = comparisons.data_end(store)  # months after the data's last month have not happened (any indicator's)
     hide = comparisons.withheld(store, indicator_id, code)
@@ -170,14 +171,17 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
         for cid, words in plain.items()
     }  # fmt: skip
     sentences += under_way
+    total = fmt.with_unit("Total", str(ind["unit"]))
     table = pd.DataFrame(
         {
             "Plan cycle": comparison["cycle_id"],
             "Months in cycle": comparison["months_in_cycle"],
             "Months not yet happened": comparison["months_not_yet"],
             "Months with data": comparison["months_with_data"],
-            "Total": comparison["total"],
-            "Mean per month (all its months with data)": comparison["monthly_mean"].round(2),
+            total: comparison["total"],
+            fmt.with_unit("Mean per month (all its months with data)", str(ind["unit"])): comparison[
+                "monthly_mean"
+            ].round(2),
             "95% interval, low": comparison["ci_low_adjusted"].round(2),
             "95% interval, high": comparison["ci_high_adjusted"].round(2),
             "Against the plan before": comparison["compared_on"],
@@ -189,7 +193,7 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
     if cut is not None:  # a ward's small-number months after the latest complete financial year
         table.insert(4, "Months withheld from the total (small numbers)", comparison["months_withheld"])
     if "total_suppressed" in summary:
-        table["Total_suppressed"] = summary["total_suppressed"].to_numpy()
+        table[total + "_suppressed"] = summary["total_suppressed"].to_numpy()
     table.attrs = summary.attrs
     period = f"{has.month.min()} to {has.month.max()}" if len(has) else "no data"
     meta = stamp(

@@ -232,6 +232,7 @@ def overview(store, cycle: str | None = None) -> View:
             {
                 "Priority": k.priority_title + (" (illustrative)" if k.illustrative else ""),
                 "Indicator": k.label,
+                "Unit": str(inds.loc[k.indicator_id, "unit"]),  # what the figures of its row count
                 "Verdict": k.verdict,  # what a reader looks for first, before the figures behind it
                 "Change, %": _round(k.comparison.change_pct, 1),
                 "A month now (months compared)": _round(k.comparison.current_mean, 1),

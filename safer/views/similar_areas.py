@@ -108,6 +108,7 @@ def compare(store, indicator_id: str, group_id: str | None = None) -> View:
     chart_input = {"group_rate": f.group_rate_per_1000, "curve": f.curve, "areas": areas, "method": f.method}
     funnel_fig = charts.funnel_chart(chart_input, ind, synthetic, f.period)
     trend = queries.run(store, "comparator_trend", indicator=indicator_id, group=group_id)
+    trend.attrs["unit"] = str(ind["unit"])  # its headings name what it counts (`fmt.column_label`)
     trend_fig = charts.comparator_trend_chart(trend, ind, synthetic)
     trend_period = f"{trend.month.min()} to {trend.month.max()}" if len(trend) else "no data"
     mine = [a for a in f.areas if a.is_partnership]
@@ -134,11 +135,11 @@ def compare(store, indicator_id: str, group_id: str | None = None) -> View:
     )
     table.columns = [
         "Area",
-        "Total",
+        fmt.with_unit("Total", str(ind["unit"])),
         "Months with data",
         "Population",
         "Person-years",
-        "Rate per 1,000 a year",
+        fmt.column_label("rate_per_1000", unit=str(ind["unit"])),
         "Against the 99.8% limits",
     ]
     filters = {"indicator": indicator_id} | ({"group": group_id} if len(groups.group_id.unique()) > 1 else {})

@@ -128,7 +128,7 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
             columns={"centre": "expected", "lower": "lower_limit", "upper": "upper_limit"}
         )
         table = table.merge(lim, on="month", how="left").assign(expected=lambda t: t["expected"].round(1))
-    table.attrs = monthly.attrs
+    table.attrs = monthly.attrs | {"unit": str(ind["unit"])}  # its headings name what it counts
     tables = {"monthly": table}
     event_lines = []
     if marked is not None and len(marked):

@@ -188,6 +188,7 @@ def areas(store, indicator_id: str, period: str = "latest") -> View:
         if left_out := comparisons.small_counts_left_out(store, indicator_id):
             notes.append(left_out)
         rates.attrs["rate_per"] = per  # its headings say whom the rates are per (children, for some)
+        rates.attrs["unit"] = str(ind["unit"])  # and what it counts
         tables["ward rates"] = rates
     figures = dict(sorted(figures.items(), key=lambda kv: kv[0] != "ward ranking chart"))  # the ranking first
     meta = stamp(

@@ -309,11 +309,13 @@ def test_months_with_no_row_among_few_a_month_are_named_as_maybe_dropped_zeros(d
 
 
 def test_the_rule_for_small_counts_left_out():
-    """The lowest count, piled with rows (10 or more, no fewer than one above it) and 2 or more, with none
-    below: an export that left small counts out. Zeros neither show nor rule it out."""
+    """The lowest count, 2 or more, held by no fewer rows than the one above it and by too many rows to have none
+    below by chance (binomial bound under 0.001): an export that left small counts out. Zeros neither show
+    nor rule it out."""
     rule = contract.small_counts_left_out
-    assert rule({5: 12, 6: 9, 7: 4}) == 5
-    assert rule({0: 40, 3: 10, 4: 10, 9: 1}) == 3
+    assert rule({5: 12, 6: 9, 7: 4}) == 5  # (6/11)**12 = 0.0007
+    assert rule({0: 40, 3: 14, 4: 10, 9: 1}) == 3  # (4/7)**14 = 0.0004
+    assert rule({3: 10, 4: 10}) is None  # (4/7)**10 = 0.004: ten rows could be there by chance
     assert rule({1: 1, 5: 12, 6: 9}) is None  # a 1: small counts are there
     assert rule({5: 12, 6: 13, 7: 20}) is None  # rising from the lowest: its tail, not a cut
     assert rule({5: 9, 6: 3}) is None  # too few rows to tell
@@ -321,10 +323,12 @@ def test_the_rule_for_small_counts_left_out():
 
 
 def test_small_counts_left_out_are_rarely_seen_where_there_are_none_and_found_where_there_are():
-    """Simulated ward-month extracts (20 wards, 36 months, zeros left out as the contract allows), Poisson and
-    over-dispersed (negative binomial, shape 2), means 0.3 to 40: with every count kept the rule fires in fewer
-    than 1% of extracts; with counts 1 to 4 left out (as an export suppressing below 5 does), at means 2 to 4,
-    where they are over half the rows, it fires in 90% or more (below, too few rows of 5 or more to tell)."""
+    """Simulated extracts, Poisson and over-dispersed (negative binomial, shape 2), zeros left out as the
+    contract allows. With every count kept the rule fires in under 0.1% of extracts: a ward indicator's 720
+    rows (20 wards, 36 months) at means 0.3 to 40, and a borough indicator's 40 to 60 months at 3.5 to 6 a month
+    (an outside statistician's case: the first rule, 10 rows at the lowest, fired in 1 of 200 there). With
+    counts 1 to 4 left out (an export suppressing below 5) at means 2 to 4, where they are over half the rows,
+    it fires in 90% or more of the 720-row extracts (below, too few rows of 5 or more to tell)."""
     rng = np.random.default_rng(20261206)
     rule = contract.small_counts_left_out
 
@@ -332,19 +336,15 @@ def test_small_counts_left_out_are_rarely_seen_where_there_are_none_and_found_wh
         v, n = np.unique(values[values > 0], return_counts=True)
         return dict(zip(v.tolist(), n.tolist()))
 
-    false = [
-        rule(sizes(draw)) is not None
-        for mean in (0.3, 0.7, 1, 1.5, 2, 3, 4, 6, 8, 12, 20, 40)
-        for _ in range(40)
-        for draw in (rng.poisson(mean, 720), rng.negative_binomial(2, 2 / (2 + mean), 720))
-    ]
-    assert sum(false) / len(false) < 0.01
-    found = [
-        rule(sizes(np.where(draw >= 5, draw, 0))) == 5
-        for mean in (2, 3, 4)
-        for _ in range(40)
-        for draw in (rng.poisson(mean, 720), rng.negative_binomial(2, 2 / (2 + mean), 720))
-    ]
+    def draws(mean, n):
+        return (rng.poisson(mean, n), rng.negative_binomial(2, 2 / (2 + mean), n))
+
+    wards = [rule(sizes(d)) is not None for m in (0.3, 0.7, 1, 1.5, 2, 3, 4, 6, 8, 12, 20, 40) for _ in range(40)
+             for d in draws(m, 720)]  # fmt: skip
+    borough = [rule(sizes(d)) is not None for m, n in ((3.5, 40), (4, 45), (4, 48), (5, 60), (6, 60))
+               for _ in range(1000) for d in draws(m, n)]  # fmt: skip
+    assert sum(wards) / len(wards) < 0.001 and sum(borough) / len(borough) < 0.001
+    found = [rule(sizes(np.where(d >= 5, d, 0))) == 5 for m in (2, 3, 4) for _ in range(40) for d in draws(m, 720)]
     assert sum(found) / len(found) >= 0.9
 
 
@@ -383,7 +383,8 @@ def test_a_partner_extract_with_small_counts_left_out_is_named_at_its_line(data_
 
 def test_the_screens_say_small_counts_look_left_out(data_dir):
     """The Areas and Trends views of such an indicator say what the warning says (a ward with none may have had
-    1 to 4); with a count of 2 among them, or for a police.uk indicator, neither says it."""
+    1 to 4); with a count of 1 among them, or for a police.uk indicator, neither says it."""
+    from safer import queries
     from safer.store import Store
     from safer.views import trends, wards
 
@@ -401,10 +402,13 @@ def test_the_screens_say_small_counts_look_left_out(data_dir):
         assert not any("left out of it" in n for n in wards.areas(s, "asb").notes + trends.trend(s, "asb").notes)
     finally:
         s.close()
-    pm.write_text(head + "".join(rows) + "cse,2020-01,E05000001,2\n")
+    pm.write_text(head + "".join(rows) + "cse,2020-01,E05000001,1\n")
     s = Store(data_dir)
     try:
         assert not any("left out of it" in n for n in wards.areas(s, "cse").notes + trends.trend(s, "cse").notes)
+        # how many rows hold each small count is not shown where the rule has nothing to weigh (the lowest is 1)
+        low = queries.run(s, "lowest_count", indicator="cse")
+        assert low.lowest.tolist() == [1] and low.rows_at_lowest.isna().all() and low.rows_one_above.isna().all()
     finally:
         s.close()
 

@@ -104,7 +104,9 @@ def cycles_slide(store, indicator_id: str, area_code: str) -> View:
     months = v.tables["month by month"]
     has = months[pd.to_numeric(months["value"], errors="coerce").notna()]
     period = _period(has.month.min(), has.month.max()) + " (plan cycles)"
-    said = v.data["plain"][-3:]
+    # as the page's bullets say them: a verdict whose means are other months' than the bars' says what the bars are
+    # (a committee saw 74.1 and 70.5 on the bars, "70.5 against 74.4" beside them, and nothing to say why)
+    said = v.data["beside bars"][-3:]
     # the verdicts, the current plan's first, before the note on the months of a cycle under way
     verdicts_at = [i for i, x in enumerate(said) if x not in v.data["under way"]]
     shown, left = fit(said, verdicts_at[::-1] + [i for i in range(len(said)) if i not in verdicts_at])

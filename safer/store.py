@@ -209,6 +209,9 @@ def build(data_dir: Path, out_path: Path, cache_dir: Path, report: contract.Repo
             with _police_source(con, report, sink):
                 for model in queries.list_models():  # queries/model/*.sql, each after what it reads
                     con.execute(model.sql)
+            twice = _published_twice(con, report, data_dir)
+            if twice:
+                raise BuildError(contract.Report(problems=twice))
         if fingerprint(data_dir) != before:
             # a file was rewritten after validation read it: what was loaded may not be what was validated
             msg = "an extract changed while the build ran, so it was not used; it is built again at the next check"
@@ -233,6 +236,44 @@ def build(data_dir: Path, out_path: Path, cache_dir: Path, report: contract.Repo
     os.replace(tmp, out_path)
     Path(str(tmp) + ".wal").unlink(missing_ok=True)
     return report
+
+
+def _published_twice(con, report: contract.Report, data_dir: Path) -> list[contract.Problem]:
+    """One force's month published again under a second name (the model's `police_uk_twice`), as problems at
+    the line of the second name's file where that month's rows begin: counted, the month would be doubled and
+    every month before the second name's first file read as missing."""
+    rows = con.execute(
+        "SELECT strftime(month, '%Y-%m'), falls_within, source_path, force_rows, other_falls_within, "
+        "other_source_path, other_rows, shared_rows, other_first_month < first_month "
+        "FROM police_uk_twice ORDER BY month, other_source_path"
+    ).fetchall()
+    files = {t.rel: t for t in report.police_files} | {str(t.path.resolve()): t for t in report.police_files}
+
+    def where(path: str, name: str, month: str) -> tuple[str, int]:
+        t = files.get(path) or files.get(str((data_dir / path).resolve()))
+        if t is None:
+            return str(path), 0
+        line = (t.month_keys or {}).get((name, month)) or 2  # 0: not known (a file of more than one month)
+        return t.rel, line
+
+    out, seen = [], set()
+    for month, name, path, n, other, other_path, other_n, shared, other_first in rows:
+        if other_first:  # the file named is the second name's: the one whose first month with a file is later
+            name, path, n, other, other_path, other_n = other, other_path, other_n, name, path, n
+        rel, _line = where(path, name, month)
+        other_rel, line = where(other_path, other, month)
+        if (month, rel, other_rel) in seen:
+            continue
+        seen.add((month, rel, other_rel))
+        msg = (
+            f"{month} under {contract.shown(other)} ({other_n:,} rows where counts are made) holds largely the rows "
+            f"{rel} holds under {contract.shown(name)} ({n:,}): {shared:,} fall in the same LSOAs and crime types. "
+            "One force's month under two names would be counted twice (and every month before the second name's "
+            "first file read as missing): keep one of the two files (a force renamed is counted under each name "
+            "it has had, in different months)"
+        )
+        out.append(contract.Problem(other_rel, line, "Falls within", msg))
+    return out
 
 
 # How long the dashboard's check of the disk waits for a build of new extracts before serving the last good

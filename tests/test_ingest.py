@@ -218,6 +218,41 @@ def test_demo_month_can_be_re_ingested_without_double_counting(tmp_path, capsys)
     s.close()
 
 
+def test_a_force_s_month_under_a_second_name_is_refused_and_the_last_good_data_keeps_serving(tmp_path):
+    """Greater Manchester's September file again with "Falls within" spelt "GMP" (an outside audit): both names
+    held a fifth of the area's rows, so both were counted: September doubled (322 burglaries, not 161) and every
+    earlier month read as missing, with validation silent. The build is now refused at the second name's file,
+    naming the first, and the dashboard keeps the last good data; a renamed force's months of its own (no
+    month under both names) are still counted under each name."""
+    import gzip
+    import shutil
+
+    d = tmp_path / "demo"
+    shutil.copytree(PROJECT / "data", d)
+    s = Store(d)
+    before = asb(s)
+    src = d / "police_uk" / "2026-09-greater-manchester-street.csv.gz"
+    text = gzip.open(src, "rt", encoding="utf-8").read()
+    renamed = text.replace(",Greater Manchester Police,Greater Manchester Police,", ",Greater Manchester Police,GMP,")
+    again = tmp_path / "2026-09-gmp-street.csv"
+    again.write_text(renamed, encoding="utf-8")
+    assert main(["ingest", str(again), "--data", str(d), "--quiet"]) == 0  # each file is valid on its own
+    assert asb(s) == before and not s.status.current  # the last good build keeps serving
+    (problem,) = [str(p) for p in s.status.problems]
+    assert problem.startswith(
+        "police_uk/2026-09-gmp-street.csv.gz:2: Falls within: 2026-09 under GMP (757 rows where counts are made) "
+        "holds largely the rows police_uk/2026-09-greater-manchester-street.csv.gz holds under Greater Manchester "
+        "Police (757): 757 fall in the same LSOAs and crime types. One force's month under two names would be "
+        "counted twice"
+    ), problem
+    # the name changed from September on (no month under both): counted under each name, nothing refused
+    (d / "police_uk" / "2026-09-gmp-street.csv.gz").unlink()
+    src.unlink()
+    (d / "police_uk" / "2026-09-gmp-street.csv").write_text(renamed, encoding="utf-8")
+    assert asb(s) == before and s.status.current and not s.status.problems
+    s.close()
+
+
 # --------------------------------------------------------------------------- interrupted at every step
 
 

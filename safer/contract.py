@@ -397,7 +397,8 @@ _add(
                 "float",
                 required=False,
                 minimum=0,
-                doc="Monthly mean the plan aims for by its end.",
+                doc="Monthly mean the plan aims for by its end: on the indicator's good side of the baseline "
+                "(below it when `good_direction` is down, above it when up), or equal to it to hold the level.",
                 example="190",
             ),
             _c("note", required=False, doc="Where the target comes from.", example="Illustrative: 10% below baseline."),
@@ -2137,10 +2138,33 @@ def _check_plans(rep: Report, k: _Keys) -> None:
                         f"'{r['indicator_id']}' comes from {actual}, not {r['source']}: leave source blank or match it"
                     )
                     rep.problems.append(Problem(name, line, "source", msg))
+            if name == "targets.csv" and k.indicators is not None:
+                _target_direction(rep, name, line, r, k.indicators.get(r["indicator_id"]))
             if name == "priority_indicators.csv" and k.priorities is not None:
                 if (r["cycle_id"], r["priority_id"]) not in k.priorities:
                     msg = f"'{r['priority_id']}' is not a priority of cycle {r['cycle_id']} in priorities.csv"
                     rep.problems.append(Problem(name, line, "priority_id", msg))
+
+
+def _target_direction(rep: Report, name: str, line: int, r: dict, ind: dict | None) -> None:
+    """A target on the indicator's good side of its baseline (below it for `good_direction` down, above it for
+    up): a target of 600 against a baseline of 474.8 for anti-social behaviour read "off track" while the months
+    since were below both (an outside audit). A target equal to its baseline (hold the level) is kept."""
+    try:
+        base, target = float(r["baseline_monthly_mean"]), float(r["target_monthly_mean"])
+    except (TypeError, ValueError, KeyError):
+        return  # a blank (no target) or a value with its own error
+    if ind is None or ind.get("good_direction") not in ("up", "down") or base == target:
+        return
+    wrong = target > base if ind["good_direction"] == "down" else target < base
+    if wrong:
+        side, good = ("above", "down") if ind["good_direction"] == "down" else ("below", "up")
+        msg = (
+            f"the target, {r['target_monthly_mean']}, is {side} the baseline, {r['baseline_monthly_mean']}, but "
+            f"{r['indicator_id']} is better {good} (good_direction in indicators.csv): a target on the wrong side "
+            "of its baseline would be read upside down (progress towards it a step away). Check which value is which"
+        )
+        rep.problems.append(Problem(name, line, "target_monthly_mean", msg))
 
 
 def _local_zone() -> _dt.tzinfo:

@@ -413,6 +413,24 @@ def test_the_screens_say_small_counts_look_left_out(data_dir):
         s.close()
 
 
+def test_a_target_on_the_wrong_side_of_its_baseline_is_refused_at_its_line(data_dir):
+    """Anti-social behaviour (better down) with a target of 600 against a baseline of 474.8 passed validation and
+    the Priorities page read it "off track", -45% of the way, while the months since were below both (an outside
+    audit). Refused at the target's line; a target equal to its baseline (hold the level) and one of an indicator
+    better up above its baseline pass."""
+    t = data_dir / "targets.csv"
+    t.write_text(FILES["targets.csv"].replace("c2,asb,5,2020-01 to 2020-03,4,test", "c2,asb,5,2020-01 to 2020-03,6,x"))
+    assert problems(data_dir) == [
+        "targets.csv:2: target_monthly_mean: the target, 6, is above the baseline, 5, but asb is better down "
+        "(good_direction in indicators.csv): a target on the wrong side of its baseline would be read upside down "
+        "(progress towards it a step away). Check which value is which"
+    ]
+    t.write_text(FILES["targets.csv"] + "c2,cse,10,2020-01 to 2020-03,8,x\n")  # CSE is better up
+    assert [p.split(": ")[0] for p in problems(data_dir)] == ["targets.csv:3"]
+    t.write_text(FILES["targets.csv"] + "c2,cse,10,2020-01 to 2020-03,12,x\nc3,asb,5,2020-01 to 2020-03,5,hold\n")
+    assert problems(data_dir) == []
+
+
 def test_an_ons_lookup_missing_a_column_names_it_as_ons_does(tmp_path):
     """An ONS lookup whose ward column is misspelt (WARD24CD) was told the contract wanted `ward_code`, a name in
     no ONS file: the column it lacks is named as ONS names it, in the year of its other columns."""

@@ -1044,23 +1044,42 @@ def cycle_lines_chart(cycle_months: pd.DataFrame, indicator: dict, synthetic: bo
     """One line per plan cycle, month of cycle (1..36) on x, so cycles line up.
 
     Markers use a different symbol per cycle, missing months are gaps, and each
-    line is labelled directly at its last month with data.
+    line is labelled directly at its last month with data. A month whose count is
+    withheld (a ward's small number, `value_suppressed`) is not a gap: a grey band
+    from 0 to the threshold less one holds a dash in its cycle's colour for it, as
+    the Trends chart marks such months (it was drawn as "no data", and a ward with
+    every month withheld as an empty chart).
     """
     label = _label(indicator)
     unit = _unit(indicator)
     fig = go.Figure()
     cm = cycle_months.copy()
     cm["value"] = pd.to_numeric(cm["value"], errors="coerce").astype("float64")
+    held = (
+        cm["value_suppressed"].fillna(False).astype(bool)
+        if "value_suppressed" in cm
+        else pd.Series(False, index=cm.index)
+    )
+    threshold = cycle_months.attrs.get("suppress_below")
+    top = max(int(threshold or 1) - 1, 0)
     order = list(dict.fromkeys(cm.sort_values("month")["cycle_id"].astype(str)))
     ymax = float(cm["value"].max()) if cm["value"].notna().any() else 1.0
+    if held.any():
+        ymax = max(ymax if cm["value"].notna().any() else 0.0, float(threshold or 1))
+        fig.add_shape(
+            type="rect", xref="x", yref="y", x0=0.5, x1=36.5, y0=0, y1=top,
+            fillcolor="#595959", opacity=0.12, line=dict(width=0), layer="below",
+        )  # fmt: skip
     for i, cid in enumerate(order):
-        d = cm[cm["cycle_id"].astype(str) == cid].sort_values("month_of_cycle")
+        in_cycle = cm["cycle_id"].astype(str) == cid
+        d = cm[in_cycle].sort_values("month_of_cycle")
         colour = _cycle_colour(i)
         fig.add_trace(
             go.Scatter(
                 x=[int(v) for v in d["month_of_cycle"]],
                 y=_num_list(d["value"]),
                 name=cid,
+                legendgroup=cid,
                 mode="lines+markers",
                 connectgaps=False,
                 line=dict(color=colour, width=3),
@@ -1071,6 +1090,29 @@ def cycle_lines_chart(cycle_months: pd.DataFrame, indicator: dict, synthetic: bo
                 + "<extra></extra>",
             )
         )
+        w = cm[in_cycle & held].sort_values("month_of_cycle")
+        if len(w):
+            fig.add_trace(
+                go.Scatter(
+                    x=[int(v) for v in w["month_of_cycle"]],
+                    y=[top * (i + 1) / (len(order) + 1)] * len(w),  # each cycle at its own height in the band
+                    name=f"{cid}, withheld",
+                    legendgroup=cid,
+                    showlegend=False,
+                    mode="markers",
+                    marker=dict(symbol="line-ew-open", size=9, color=colour, line=dict(width=3, color=colour)),
+                    customdata=[month_label(m) for m in w["month"]],
+                    hovertemplate=f"{cid}, month %{{x}} (%{{customdata}}): fewer than {threshold} (withheld)"
+                    + "<extra></extra>",
+                )
+            )
+    if held.any():  # one legend entry for the band, as on the Trends chart
+        fig.add_trace(
+            go.Scatter(
+                x=[None], y=[None], mode="markers", name=f"Fewer than {threshold} (withheld: 0 to {top})",
+                marker=dict(symbol="line-ew-open", size=9, color="#595959", line=dict(width=3)), hoverinfo="skip",
+            )
+        )  # fmt: skip
     # No labels at the lines' ends: on a phone they fall off the plot or sit on another cycle's points. The
     # legend names each cycle with its colour and marker.
     for b, txt in ((0.5, "Year 1"), (12.5, "Year 2"), (24.5, "Year 3")):
@@ -1105,7 +1147,8 @@ def cycle_lines_chart(cycle_months: pd.DataFrame, indicator: dict, synthetic: bo
     _base_layout(
         fig,
         f"{label}: each plan cycle month by month",
-        "Month 1 is April of each cycle's first year; gaps are months with no data (not zero)",
+        "Month 1 is April of each cycle's first year; gaps are months with no data (not zero)"
+        + (f"; a dash in the grey band is a month withheld (fewer than {threshold})" if held.any() else ""),
         height=600,
         margin=dict(l=90, r=30, t=130, b=150),
     )

@@ -248,6 +248,33 @@ def test_cycle_lines_chart(cycle_months):
     fig.to_json()
 
 
+def test_cycle_lines_chart_marks_withheld_months_apart_from_months_with_no_data(cycle_months):
+    """A ward's small-number months were drawn as gaps under "gaps are months with no data", and a ward with every
+    month withheld as an empty chart (an outside audit): each withheld month is now a dash in its cycle's colour
+    in a grey band from 0 to the threshold less one (where its count lies), a month with no data still a gap."""
+    cm = cycle_months.astype({"value": "object"})
+    cm["value_suppressed"] = False
+    cm.loc[[1, 3], ["value", "value_suppressed"]] = [None, True]  # 2018-21's months 2 and 4: fewer than 5
+    cm.attrs["suppress_below"] = 5
+    fig = charts.cycle_lines_chart(cm, IND, synthetic=False)
+    lines = {t.name: t for t in fig.data}
+    assert list(lines) == ["2018-21", "2018-21, withheld", "2022-25", "Fewer than 5 (withheld: 0 to 4)"]
+    assert list(lines["2018-21"].y) == [10, None, None, None, 11]  # month 3 had no data: a gap, not a dash
+    held = lines["2018-21, withheld"]
+    assert list(held.x) == [2, 4] and all(0 < y < 4 for y in held.y) and held.showlegend is False
+    assert held.marker.color == lines["2018-21"].line.color and held.legendgroup == "2018-21"
+    (band,) = [sh for sh in fig.layout.shapes if sh.type == "rect"]
+    assert (band.y0, band.y1) == (0, 4)
+    subtitle = fig.layout.title.subtitle.text.replace("<br>", " ")  # wrapped to the chart's width
+    assert "a dash in the grey band is a month withheld (fewer than 5)" in subtitle
+    every = cm.assign(value=None, value_suppressed=True)  # every month withheld: the band, never an empty chart
+    fig = charts.cycle_lines_chart(every, IND, synthetic=False)
+    assert fig.layout.yaxis.range[1] >= 5 and sum(len(t.x) for t in fig.data if t.name.endswith("withheld")) == 10
+    plain = charts.cycle_lines_chart(cycle_months, IND, synthetic=False)  # no small numbers: nothing of this
+    assert not plain.layout.shapes or not [sh for sh in plain.layout.shapes if sh.type == "rect"]
+    assert "withheld" not in plain.layout.title.subtitle.text
+
+
 # --------------------------------------------------------------------------- ward charts
 
 

@@ -28,12 +28,12 @@ if "survey results" not in v.tables:
 else:
     ui.caption(v.detail[0], v.data["survey same"])
     asked = None
-    for question, answer, table in v.data["survey by question"]:
+    for n, (question, answer, table) in enumerate(v.data["survey by question"]):
         if question != asked:
             st.markdown("**" + ui.md_escape(question) + "**")
             asked = question
         ui.caption(answer)
-        ui.table(table, column_config=v.data["survey columns"])
+        ui.table(table, column_config=v.data["survey columns"], rows_on_phone=(f"survey_{n}", "Period"))
 
 st.subheader("What residents say against what is recorded")
 if v.data["indicator"] is None:

@@ -93,6 +93,7 @@ ui.table(
         "missing_ranges": st.column_config.TextColumn("Missing months", width="medium"),
         "incomplete_months": st.column_config.TextColumn("Months not over (left out)", width="small"),
     },
+    rows_on_phone=("coverage", "label"),
 )
 ui.exports(
     {"extract coverage": coverage},

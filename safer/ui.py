@@ -574,13 +574,32 @@ def group_cards(cards: list) -> list[tuple[tuple[str, str, bool], list]]:
     return list(groups.items())
 
 
-def table(df: pd.DataFrame, column_order: list[str] | None = None, column_config: dict | None = None) -> None:
+def table(
+    df: pd.DataFrame,
+    column_order: list[str] | None = None,
+    column_config: dict | None = None,
+    rows_on_phone: tuple[str, str] | None = None,
+) -> None:
     """A table as people read it: suppressed counts as `<N`, headings in words (`rate_per_1000` reads
     `Rate per 1,000`, or the label `column_config` gives), the full width of the page. `column_order` and
-    `column_config` use the data's own column names; the table shown has the headings as its columns."""
+    `column_config` use the data's own column names; the table shown has the headings as its columns.
+
+    `rows_on_phone` (key, column): a short table whose columns a phone must all see (a survey's flag of a small
+    base, the Data page's missing months) is, below 640 px, a paragraph a row instead of a grid, headed by that
+    column's value, every other column as "Heading: value" (`text_table`'s CSS; the key unique on the page)."""
     out, order, shown = _shown_table(df, column_order, column_config)
     # a missing value (a month without data, a mean without 12 months) reads as a dash, not "None"
-    st.dataframe(out, hide_index=True, width="stretch", column_order=order, column_config=shown, placeholder="–")
+    if rows_on_phone is None:
+        st.dataframe(out, hide_index=True, width="stretch", column_order=order, column_config=shown, placeholder="–")
+        return
+    key, heading = rows_on_phone
+    st.html(NARROW_TEXT_CSS)
+    with st.container(key=f"text_grid_{key}"):
+        st.dataframe(out, hide_index=True, width="stretch", column_order=order, column_config=shown, placeholder="–")
+    head = _heading(df, heading, column_config or {})
+    rows = out[order] if order else out
+    with st.container(key=f"text_rows_{key}"):
+        st.markdown("\n\n".join(_text_row(r, head, None) for r in rows.to_dict("records")))
 
 
 # A table of words laid out as text on a phone (`text_table` with a key): its grid is shown from 640 px wide, its
@@ -662,14 +681,20 @@ def _shown_table(df: pd.DataFrame, column_order, column_config) -> tuple:
     )
 
 
+def _heading(df: pd.DataFrame, c: str, config: dict) -> str:
+    """The heading column `c` of `df` is shown under: the label `config` (a `column_config`) gives, else its name
+    in words, with whom its rates are per and what it counts (`fmt.column_label`)."""
+    cfg = config.get(c)
+    label = cfg if isinstance(cfg, str) else (cfg or {}).get("label")
+    return label or fmt.column_label(c, df.attrs.get("rate_per"), df.attrs.get("unit"))
+
+
 def _make_shown_table(df: pd.DataFrame, column_order, column_config) -> tuple:
     out = export.display_table(df)
     config = column_config or {}
 
     def heading(c: str) -> str:
-        cfg = config.get(c)
-        label = cfg if isinstance(cfg, str) else (cfg or {}).get("label")
-        return label or fmt.column_label(c, df.attrs.get("rate_per"), df.attrs.get("unit"))
+        return _heading(df, c, config)
 
     for c in out.columns:  # "<5" beside numbers: text throughout, or Arrow logs a traceback at each display
         kinds = {type(v) for v in out[c] if not fmt.is_missing(v)}

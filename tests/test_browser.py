@@ -409,6 +409,36 @@ def test_what_partners_said_reads_on_a_phone_without_sideways_scroll(dashboard, 
     _say(capsys, "what partners said: " + "; ".join(out))
 
 
+def test_short_tables_a_phone_must_read_whole_are_rows_of_text_on_a_phone(dashboard, browser):
+    """The survey tables (their "Small base" flag the caption points to) and the Data page's months missing were
+    grids scrolled sideways on a 390x844 phone, the columns that mattered out of sight (an outside audit). Below
+    640 px each row is a paragraph with every column; on a desktop they stay grids."""
+    for w, h in ((390, 844), (1440, 900)):
+        ctx = browser.new_context(viewport={"width": w, "height": h})
+        ctx.set_default_timeout(TIMEOUT_MS)
+        try:
+            page = open_page(ctx, f"{dashboard.url}/consultation")
+            assert_no_exception(page)
+            rows = page.locator('[class*="st-key-text_rows_survey_"]')
+            grids = page.locator('[class*="st-key-text_grid_survey_"]')
+            assert rows.count() == grids.count() > 1
+            phone = w < 640
+            assert rows.first.is_visible() == phone and grids.first.is_visible() == (not phone), (w, h)
+            if phone:
+                text = " ".join(rows.all_inner_texts())
+                assert "Small base: ⚠ yes" in text and "Base: 92" in text, text[:300]
+            page.goto(f"{dashboard.url}/data")
+            wait_ready(page, 0)
+            coverage = page.locator(".st-key-text_rows_coverage")
+            assert coverage.is_visible() == phone
+            if phone:
+                assert "Missing months: 2019-07 to 2020-12" in coverage.inner_text()
+                assert page.evaluate("() => document.documentElement.scrollWidth") <= w
+            page.close()
+        finally:
+            ctx.close()
+
+
 # --------------------------------------------------------------------------- links and downloads
 
 

@@ -1293,11 +1293,35 @@ def read_text(path: Path) -> bytes:
 
 
 class Unreadable(Exception):
-    """A file that cannot be read as UTF-8 CSV text, at `line`."""
+    """A file that cannot be read as UTF-8 CSV text, at `line` (and, for a byte that is not UTF-8, in the
+    line's `field`, counted from 0, when the line is one record: the column a caller with the header names)."""
 
-    def __init__(self, line: int, message: str):
+    def __init__(self, line: int, message: str, field: int | None = None):
         self.line = line
+        self.field = field
         super().__init__(message)
+
+
+def _field_at(before: str) -> int:
+    """Which field of a CSV line the text `before` ends in: the commas outside quotes before it."""
+    quoted, n = False, 0
+    for ch in before:
+        if ch == '"':
+            quoted = not quoted
+        elif ch == "," and not quoted:
+            n += 1
+    return n
+
+
+def not_utf8(b: bytes, start: int) -> tuple[str, int]:
+    """The message for a line `b` whose byte at `start` is not UTF-8, naming the character it stands at in the
+    line (not the byte offset in the file, of no use in a large extract), and the CSV field it is in."""
+    before = b[:start].decode("utf-8", "replace")
+    return (
+        f"is not UTF-8 text: character {len(before) + 1} of the line is the byte {b[start]:#04x} (text saved "
+        "as Latin-1 or Windows-1252?); save the file as UTF-8 (a spreadsheet's 'CSV UTF-8')",
+        _field_at(before),
+    )
 
 
 LONE_CR = (
@@ -1348,8 +1372,8 @@ def text_lines(path: Path):
                 try:
                     text = b.decode("utf-8")
                 except UnicodeDecodeError as exc:
-                    msg = f"is not UTF-8 text (byte {offset + exc.start}); save the file as UTF-8"
-                    raise Unreadable(line, msg) from None
+                    msg, field_no = not_utf8(b, exc.start)
+                    raise Unreadable(line, msg, field_no) from None
                 offset += len(b)
                 yield text.removeprefix("\ufeff") if line == 1 else text
     except READ_ERRORS as exc:
@@ -1368,6 +1392,7 @@ def check_file(path: Path, rel: str, spec: FileSpec, problems: list[Problem], ke
     (Falls within, Month) it holds.
     """
     reader = csv.reader(text_lines(path), delimiter=",", quotechar='"', strict=True)
+    header = None
     try:
         header = _read_header(reader, path, rel, spec, problems)
         if header is None:
@@ -1375,7 +1400,9 @@ def check_file(path: Path, rel: str, spec: FileSpec, problems: list[Problem], ke
         table = Table(spec, path, rel, header)
         empty_lines, line = _check_rows(reader, table, problems, keep_rows)
     except Unreadable as exc:
-        problems.append(Problem(rel, exc.line, "", str(exc)))
+        cols = header if exc.line > 1 and exc.field is not None else None
+        column = cols[exc.field] if cols and exc.field < len(cols) else ""
+        problems.append(Problem(rel, exc.line, column, str(exc)))
         return None
     except RecordError as exc:
         problems.append(Problem(rel, exc.line, "", f"cannot be parsed: {exc}"))
@@ -2527,7 +2554,8 @@ def load_geojson(path: Path, max_bytes: int | None = None):
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise GeoJSONError(line, "-", f"is not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
+        begins = raw.rfind(b"\n", 0, exc.start) + 1
+        raise GeoJSONError(line, "-", not_utf8(raw[begins : exc.start + 1], exc.start - begins)[0]) from None
     brackets, commas = text.count("["), text.count(",")
     if max(brackets, commas // 2) > MAX_BOUNDARY_VALUES:
         raise GeoJSONError(

@@ -185,11 +185,21 @@ def test_police_header_must_be_the_published_one(data_dir):
     assert len(out) == 2
 
 
-def test_not_utf8_names_the_line(data_dir):
+def test_not_utf8_names_the_line_the_column_and_the_character(data_dir):
+    """A Latin-1 'é' was named by its byte offset in the whole file (1566: of no use in a large extract) and no
+    column (an outside audit): now its column, from the header, and its character in the line."""
     good = FILES["areas.csv"].encode()
     (data_dir / "areas.csv").write_bytes(good + "E05000003,Caf\xe9,ward,E08000099\n".encode("latin-1"))
-    offset = len(good) + len("E05000003,Caf")
-    assert problems(data_dir) == [f"areas.csv:5: -: is not UTF-8 text (byte {offset}); save the file as UTF-8"]
+    assert problems(data_dir) == [
+        "areas.csv:5: area_name: is not UTF-8 text: character 14 of the line is the byte 0xe9 (text saved as "
+        "Latin-1 or Windows-1252?); save the file as UTF-8 (a spreadsheet's 'CSV UTF-8')"
+    ]
+    # after a quoted value holding a comma (and a UTF-8 'é' before it), the field is still counted right
+    (data_dir / "areas.csv").write_bytes(good + '"E05000003","Café, Tea",'.encode() + b"w\xe9rd,E08000099\n")
+    (out,) = problems(data_dir)
+    assert out.startswith("areas.csv:5: area_type: is not UTF-8 text: character 26 of the line is the byte 0xe9")
+    (data_dir / "areas.csv").write_bytes("area_code,area_n\xe9me\n".encode("latin-1"))  # in the header: no column
+    assert problems(data_dir)[0].startswith("areas.csv:1: -: is not UTF-8 text: character 17 of the line")
 
 
 def test_cli_validate_prints_file_line_and_exit_code(data_dir, capsys):

@@ -441,6 +441,24 @@ def test_a_target_on_the_wrong_side_of_its_baseline_is_refused_at_its_line(data_
     assert problems(data_dir) == []
 
 
+def test_a_row_left_out_for_its_own_problem_gives_one_error_not_dozens_about_references_to_it(data_dir):
+    """One field too many on a ward's row of areas.csv gave its own error, then one for every row elsewhere naming
+    that ward ("'E05000001' is not an area in areas.csv"), and a plan cycle starting in 1900 one for every row
+    naming the cycle (an outside audit: 136 and 18 lines, one to fix). References to a file that left a row out
+    are checked once its own problems are fixed."""
+    (data_dir / "areas.csv").write_text(
+        FILES["areas.csv"].replace("E05000001,North,ward,E08000099", "E05000001,North,ward,E08000099,x")
+    )
+    assert problems(data_dir) == ["areas.csv:3: -: row has 5 fields, the header has 4"]
+    (data_dir / "areas.csv").write_text(FILES["areas.csv"])
+    (data_dir / "plan_cycles.csv").write_text(
+        FILES["plan_cycles.csv"].replace("c2,Plan two,2020-04", "c2,Plan two,1900-01")
+    )
+    assert problems(data_dir) == ["plan_cycles.csv:3: start_month: '1900-01' is not a month between 1990 and 2100"]
+    (data_dir / "plan_cycles.csv").write_text(FILES["plan_cycles.csv"].replace("c2,Plan two", "c9,Plan two"))
+    assert len(problems(data_dir)) > 1  # a cycle renamed, no row left out: every reference to c2 is still named
+
+
 def test_an_ons_lookup_missing_a_column_names_it_as_ons_does(tmp_path):
     """An ONS lookup whose ward column is misspelt (WARD24CD) was told the contract wanted `ward_code`, a name in
     no ONS file: the column it lacks is named as ONS names it, in the year of its other columns."""

@@ -42,7 +42,7 @@ for sentence in v.sentences[1:]:
 ui.caption(v.detail[0])
 ui.stamp(v.meta.period, v.meta.source)
 
-st.subheader("Over time")
+ui.section("Over time")
 ui.chart(v.figures["comparator trend chart"])
 ui.stamp(v.meta_of("comparator trend chart").period, v.meta.source)
 ui.view_tables(v)

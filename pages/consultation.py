@@ -22,7 +22,7 @@ v = views.consultation(s, source, theme, iid)
 for note in v.notes:
     ui.caption(note)
 
-st.subheader("Survey results")
+ui.section("Survey results")
 if "survey results" not in v.tables:
     st.info("No survey results for this source and theme.")
 else:
@@ -35,7 +35,7 @@ else:
         ui.caption(answer)
         ui.table(table, column_config=v.data["survey columns"], rows_on_phone=(f"survey_{n}", "Period"))
 
-st.subheader("What residents say against what is recorded")
+ui.section("What residents say against what is recorded")
 if v.data["indicator"] is None:
     ui.info(
         v.data.get("perception_missing")
@@ -46,7 +46,7 @@ else:
     ui.caption(v.sentences[0])
     ui.stamp(v.data["period"], f"consultation.csv; {v.data['indicator']['source']}")
 
-st.subheader("What partners, groups and events said")
+ui.section("What partners, groups and events said")
 if v.data["said"].empty:
     st.info("No event or group inputs for this source and theme.")
 else:

@@ -15,7 +15,7 @@ on_disk = "as published" if published else "as on disk now"
 where = "the published build" if published else "the data directory"
 
 # ----------------------------------------------------------------------------- store status
-st.subheader("What the dashboard is showing")
+ui.section("What the dashboard is showing")
 if published:
     st.info(
         ui.md_escape(published["said"]) + "  \nA newer build is published with `python -m safer build --parquet DIR`.",
@@ -59,7 +59,7 @@ if s.status.warnings:
     st.code("\n".join(s.status.warnings[:50]), language=None)
 
 # ----------------------------------------------------------------------------- coverage
-st.subheader("Months with data, and months missing")
+ui.section("Months with data, and months missing")
 coverage = v.tables["extract coverage"]  # exported as it is
 st.caption(
     "One row per indicator: the first and last month with data, and every month missing in between. "
@@ -104,7 +104,7 @@ ui.exports(
 
 # ----------------------------------------------------------------------------- every extract
 if published:
-    st.subheader("Every extract the published build was made from")
+    ui.section("Every extract the published build was made from")
     st.caption(
         "One row per extract of the data directory the build was made from, as loaded: its rows (the police.uk "
         "street files together, with how many files), the month it was last written, its source and licence. "
@@ -134,7 +134,7 @@ if published:
         },
     )
 else:
-    st.subheader("Every extract")
+    ui.section("Every extract")
     st.caption(
         "One row per file in the data directory: its rows, the first and last month (or year) its rows cover, "
         "its size and last change (UTC), whether it passes the data contract (data/README.md), its source and "
@@ -175,7 +175,7 @@ ui.exports(
 )
 
 # ----------------------------------------------------------------------------- police.uk files
-st.subheader("police.uk files: rows read, placed and left out")
+ui.section("police.uk files: rows read, placed and left out")
 pol = v.tables["police.uk files"]
 totals = v.data["police totals"]
 if totals is None:
@@ -204,7 +204,7 @@ else:
     )
 
 # ----------------------------------------------------------------------------- caveats
-st.subheader("Caveats")
+ui.section("Caveats")
 st.markdown("\n".join(f"- {c}" for c in v.data["general caveats"]))  # text from the code, not extracts
 st.markdown("**Recording changes** (from events.csv, category `recording`)")
 if not v.data["recording changes"]:

@@ -18,7 +18,7 @@ with st.expander("How the verdicts were worked out"):
         ui.caption(d)
 ui.stamp(f"{v.meta.period} (plan cycles)", v.meta.source)
 
-st.subheader("Month by month, cycles lined up")
+ui.section("Month by month, cycles lined up")
 ui.chart(v.figures["cycles lined up chart"])
 ui.caption(v.data["described"]["cycles lined up chart"])
 ui.view_tables(v)

@@ -13,7 +13,7 @@ if changes.empty:
 if v.data["illustrative_note"]:
     ui.caption(v.data["illustrative_note"])
 
-st.subheader("The plans side by side")
+ui.section("The plans side by side")
 st.caption(
     '→ carried forward (the same priority in the previous plan; "reworded" when its title changed) · ✚ new · '
     "✖ dropped (in the previous plan, "
@@ -21,14 +21,14 @@ st.caption(
 )
 ui.text_table(v.data["matrix"])
 
-st.subheader("Each plan's priorities, indicators and status")
+ui.section("Each plan's priorities, indicators and status")
 ui.caption(*v.notes)
 with st.expander("How a status is worked out"):
     ui.caption(*v.detail)
 plans = v.data["columns"]
 for col, cyc in zip(st.columns(len(plans)), plans):
     with col:
-        st.markdown(f"#### {ui.md_escape(cyc['cycle_title'])}")
+        st.markdown(f"### {ui.md_escape(cyc['cycle_title'])}")
         for r in cyc["kept"]:
             with st.container(border=True):
                 # One markdown block per priority (a page of 19 indicators drew 180 elements, the browser's

@@ -26,7 +26,7 @@ for c in v.data["concerns"]:
         # A few markdown blocks per concern (one element per line made this page 90 elements, the browser's
         # cost of a page switch); text from the extract is escaped line by line (`ui.md_text`), shown literally.
         st.markdown(
-            f"### {ui.md_escape(c['topic'])}\n\n"
+            f"## {ui.md_escape(c['topic'])}\n\n"
             + ui.small(ui.md_escape(c["meeting"]))
             + "\n\n**Concern**  \n"
             + ui.md_text(c["concern"])

@@ -17,7 +17,19 @@ STORY_PAGES = ("pages/priorities.py", "pages/scrutiny.py", "pages/consultation.p
 
 def _all_text(at) -> str:
     parts = []
-    for kind in ("markdown", "caption", "text", "warning", "info", "success", "error", "code", "title", "subheader"):
+    for kind in (
+        "markdown",
+        "caption",
+        "text",
+        "warning",
+        "info",
+        "success",
+        "error",
+        "code",
+        "title",
+        "subheader",
+        "header",
+    ):
         parts += [str(e.value) for e in getattr(at, kind)]
     return "\n".join(parts)
 
@@ -184,7 +196,7 @@ def _assert_literal(at):
         shown += [re.sub(r"\\(.)", r"\1", c.replace(ui.NO_AUTOLINK, "")) for c in cells]
     md = [
         str(e.value)
-        for kind in ("markdown", "caption", "warning", "success", "info", "subheader")
+        for kind in ("markdown", "caption", "warning", "success", "info", "subheader", "header")
         for e in getattr(at, kind)
     ]
     for m in md:  # markdown only ever carries escaped text from the extracts
@@ -363,7 +375,7 @@ def test_extract_text_in_every_page_s_captions_and_headings_is_literal(data_dir,
                  "pages/priorities.py", "pages/data.py"):  # fmt: skip
         at = open_page(page)
         assert not at.exception, (page, [e.value for e in at.exception])
-        for kind in ("markdown", "caption", "warning", "success", "info", "subheader", "title"):
+        for kind in ("markdown", "caption", "warning", "success", "info", "subheader", "header", "title"):
             for e in getattr(at, kind):
                 m = str(e.value)
                 assert not re.search(r"(?<!\\)(!?\[[^\]]*(?<!\\)\]\(|:red\[|\*\*bold)", m), (page, kind, m)

@@ -21,6 +21,7 @@ import html
 import math
 import re
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -2079,6 +2080,25 @@ def funnel_chart(f: dict, indicator: dict, synthetic: bool, period: str) -> go.F
         pts = [((ox - x_range[0]) / sx, (oy - y_range[0]) / sy) for ox, oy in others]
         curves = [[None if v is None else (v - y_range[0]) / sy for v in c] for c in lines]
         hw, hh, mark = 0.31, 0.075, 0.03
+        steps = np.linspace(0.0, 1.0, 6)  # points along a label's arrow, from its edge to the point
+        drawn = []  # each line as (x, y) arrays of its drawn points, x ascending, for `leader_crossings`
+        for c in curves:
+            kept = sorted((f, v) for f, v in zip(fx, c) if v is not None)
+            if len(kept) > 1:
+                drawn.append((np.array([f for f, _ in kept]), np.array([v for _, v in kept])))
+
+        def leader_crossings(cx: float, cy: float) -> int:
+            """How many limit or group-rate lines the arrow from the label's nearest edge to the point crosses
+            (a label set below the funnel drew an arrow the plot's height, across both limits, read as a line of
+            its own: an outside audit)."""
+            ex = min(max(me[0], cx - hw), cx + hw)
+            ey = min(max(me[1], cy - hh), cy + hh)
+            qx, qy = ex + (me[0] - ex) * steps, ey + (me[1] - ey) * steps
+            n = 0
+            for cxs, cys in drawn:
+                above = qy > np.interp(qx, cxs, cys)
+                n += bool(above.any() and not above.all())
+            return n
 
         def cost(cx: float, cy: float) -> float:
             hits = sum(abs(ox - cx) < hw + mark and abs(oy - cy) < hh + mark for ox, oy in pts)
@@ -2087,7 +2107,7 @@ def funnel_chart(f: dict, indicator: dict, synthetic: bool, period: str) -> go.F
             for c in curves:
                 inside = [v for f, v in zip(fx, c) if v is not None and cx - hw <= f <= cx + hw]
                 crossed += bool(inside) and min(inside) < cy + hh and max(inside) > cy - hh
-            return hits + 2 * own + crossed
+            return hits + 2 * own + crossed + 0.5 * leader_crossings(cx, cy)
 
         spots = [
             (hw + 0.01 + i * 0.025, hh + 0.01 + j * 0.02)
@@ -2095,7 +2115,25 @@ def funnel_chart(f: dict, indicator: dict, synthetic: bool, period: str) -> go.F
             for j in range(int((1 - 2 * hh - 0.02) / 0.02) + 1)
         ]
         cx, cy = min(spots, key=lambda c: (cost(*c), math.hypot(c[0] - me[0], c[1] - me[1])))
-        return x_range[0] + cx * sx, y_range[0] + cy * sy
+        return x_range[0] + cx * sx, y_range[0] + cy * sy, cost(cx, cy)
+
+    def room_for_label(px: float, rate: float) -> tuple[float, float]:
+        """`label_spot`, with room made for the label where it has no clear place: the rate axis taken a fifth
+        further on the side of the funnel the point is on (a point above the upper limits near the plot's top
+        edge had its label set over the limits, or below the funnel with an arrow across both)."""
+        ax, ay, covered = label_spot(px, rate)
+        if covered:
+            kept = list(y_range)
+            span = y_range[1] - y_range[0]
+            if rate >= p0:
+                y_range[1] += 0.2 * span
+            else:
+                y_range[0] = max(y_range[0] - 0.2 * span, 0)
+            bx, by, again = label_spot(px, rate)
+            if again < covered:
+                return bx, by
+            y_range[:] = kept
+        return ax, ay
 
     for sel, name, colour, symbol, size, text_font in (
         (~mine, "Other areas", _OTHERS, "circle", 13, dict(size=14, color="#333333")),
@@ -2138,7 +2176,7 @@ def funnel_chart(f: dict, indicator: dict, synthetic: bool, period: str) -> go.F
     for n, px, r in zip(areas["area_name"][mine], _num_list(areas["population"][mine]), _num_list(areas["rate"][mine])):
         if px is None or r is None:
             continue
-        ax, ay = label_spot(px, r)
+        ax, ay = room_for_label(px, r)
         fig.add_annotation(
             x=px,
             y=r,

@@ -95,6 +95,29 @@ def test_compare_page_draws_the_funnel_with_the_partnership_labelled(demo_env):
     assert any("Synthetic" in w.value for w in at.warning)
 
 
+def test_the_partnership_s_label_is_not_set_across_the_funnel_from_its_point(demo_env):
+    """Burglary among its neighbours: Stockport above the upper limits near the plot's top had its label set below
+    the funnel, its arrow the plot's height across both limits and the group rate, read as a line of its own (an
+    outside audit). The rate axis now makes room above the point: the label and its arrow stay on the point's
+    side of every line (above the 99.8% upper limit at each end of the arrow)."""
+    import numpy as np
+
+    from safer import views
+
+    store = Store(PROJECT / "data")
+    try:
+        fig = views.compare(store, "burglary", "neighbours").figures["funnel plot"]
+    finally:
+        store.close()
+    (label,) = [a for a in fig.layout.annotations if a.name == "partnership label"]
+    upper = max((t for t in fig.data if t.name == "99.8% limits"), key=lambda t: np.nanmean(np.array(t.y, float)))
+    xs, ys = np.array(upper.x, dtype=float), np.array(upper.y, dtype=float)
+    assert label.y > np.interp(label.x, xs, ys)  # the point: above the upper limit
+    for x, y in ((label.ax, label.ay), ((label.x + label.ax) / 2, (label.y + label.ay) / 2)):
+        assert y > np.interp(x, xs, ys), (x, y)  # the label and its arrow: above it too
+    assert fig.layout.yaxis.range[1] > label.ay > label.y
+
+
 def test_compare_page_positions_are_the_ones_explain_prints(demo_env):
     from safer.store import Store
     from safer.views import comparisons

@@ -490,7 +490,9 @@ _add(
         "a fifth of the rows placed in its wards a month, also in the months another force has rows there); another "
         "force's few rows there (British Transport Police, a neighbour near the boundary) are left out. A month "
         "is a month with data for every police.uk indicator when that force has a file for it; a month only "
-        "other forces' files hold is missing, never 0.",
+        "other forces' files hold is missing, never 0. One force's month in two files is refused, and so, when "
+        "the store is built, is one force's month published again under a second name (two names whose rows that "
+        "month lie largely in the same LSOAs and crime types): it would be counted twice.",
         columns=(
             _c("Crime ID", required=False, doc="Blank for anti-social behaviour.", example="8f0c…"),
             _c("Month", "month", doc="YYYY-MM.", example="2023-05"),

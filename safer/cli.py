@@ -119,11 +119,11 @@ def _fmt(v) -> str:
 
 
 def _ingest(args) -> int:
-    from . import ingest
+    from . import ingest, store
 
     d = config.data_dir(args.data)
     try:
-        rep = ingest.ingest([Path(f) for f in args.files], d, progress=not args.quiet)
+        rep = ingest.ingest([Path(f) for f in args.files], d, progress=not args.quiet, check_staged=store.check_build)
     except ingest.IngestError as exc:
         for p in exc.problems:
             print(p)

@@ -1067,6 +1067,9 @@ class Report:
     tables: dict[str, Table] = field(default_factory=dict)
     police_files: list[Table] = field(default_factory=list)
     boundaries: Boundaries | None = None  # ward_boundaries.geojson as checked (`_check_boundaries`)
+    # partner indicators whose small counts look left out of the extract, with the lowest count (the build keeps
+    # them, so the pages say so without anyone seeing how many rows hold each count: `small_counts_left_out`)
+    left_out: dict[str, int] = field(default_factory=dict)
     files_checked: int = 0
     rows_checked: int = 0
 
@@ -2373,6 +2376,7 @@ def _small_counts_left_out(rep: Report, t, k: _Keys) -> None:
         m = small_counts_left_out(counts)
         if m is None:
             continue
+        rep.left_out[iid] = m
         geography = k.indicators[iid]["geography"]
         msg = (
             f"{iid} has no count from 1 to {m - 1} in {sum(counts.values())} rows, yet {counts[m]} of {m} and "

@@ -407,6 +407,10 @@ def test_the_screens_say_small_counts_look_left_out(data_dir):
     )
     s = Store(data_dir)
     try:
+        # the build keeps validation's finding, the lowest count only: how many rows hold each count is not kept
+        # (an audit: rows at 5 and at 6 split the ward-months published as 5 into true 5s, 6s and 7s)
+        assert queries.run(s, "small_counts_left_out", indicator="cse").to_dict("list") == {"lowest": [5]}
+        assert queries.run(s, "small_counts_left_out", indicator="asb").empty
         assert said in wards.areas(s, "cse").notes
         assert said in trends.trend(s, "cse").notes
         assert not any("left out of it" in n for n in wards.areas(s, "asb").notes + trends.trend(s, "asb").notes)
@@ -416,9 +420,7 @@ def test_the_screens_say_small_counts_look_left_out(data_dir):
     s = Store(data_dir)
     try:
         assert not any("left out of it" in n for n in wards.areas(s, "cse").notes + trends.trend(s, "cse").notes)
-        # how many rows hold each small count is not shown where the rule has nothing to weigh (the lowest is 1)
-        low = queries.run(s, "lowest_count", indicator="cse")
-        assert low.lowest.tolist() == [1] and low.rows_at_lowest.isna().all() and low.rows_one_above.isna().all()
+        assert queries.run(s, "small_counts_left_out", indicator="cse").empty
     finally:
         s.close()
 

@@ -343,9 +343,12 @@ def test_every_column_of_counts_names_what_it_counts_on_screen_and_in_every_expo
             '99.73%)",Outside the limits,Data period,'
         ), head
         cyc = views.cycle_comparison(store, "missing_episodes")
-        assert {"Total (episodes)", "Mean per month (episodes, all its months with data)"} <= set(
-            cyc.tables["plan cycles"].columns
-        )
+        assert {
+            "Total (episodes)",
+            "Mean per month (episodes, all its months with data)",
+            "95% interval of the mean, low (episodes)",
+            "95% interval of the mean, high (episodes)",
+        } <= set(cyc.tables["plan cycles"].columns)
         assert (
             export.csv_bytes(cyc.tables["month by month"])
             .decode()

@@ -218,12 +218,13 @@ def test_demo_month_can_be_re_ingested_without_double_counting(tmp_path, capsys)
     s.close()
 
 
-def test_a_force_s_month_under_a_second_name_is_refused_and_the_last_good_data_keeps_serving(tmp_path):
+def test_a_force_s_month_under_a_second_name_is_refused_and_the_last_good_data_keeps_serving(tmp_path, capsys):
     """Greater Manchester's September file again with "Falls within" spelt "GMP" (an outside audit): both names
     held a fifth of the area's rows, so both were counted: September doubled (322 burglaries, not 161) and every
-    earlier month read as missing, with validation silent. The build is now refused at the second name's file,
-    naming the first, and the dashboard keeps the last good data; a renamed force's months of its own (no
-    month under both names) are still counted under each name."""
+    earlier month read as missing, with validation silent. `ingest` now refuses it at the second name's file,
+    naming the first, and changes nothing; put in the folder by hand, the build refuses it and the dashboard
+    keeps the last good data; a renamed force's months of its own (no month under both names) are still counted
+    under each name."""
     import gzip
     import shutil
 
@@ -236,19 +237,37 @@ def test_a_force_s_month_under_a_second_name_is_refused_and_the_last_good_data_k
     renamed = text.replace(",Greater Manchester Police,Greater Manchester Police,", ",Greater Manchester Police,GMP,")
     again = tmp_path / "2026-09-gmp-street.csv"
     again.write_text(renamed, encoding="utf-8")
-    assert main(["ingest", str(again), "--data", str(d), "--quiet"]) == 0  # each file is valid on its own
-    assert asb(s) == before and not s.status.current  # the last good build keeps serving
-    (problem,) = [str(p) for p in s.status.problems]
-    assert problem.startswith(
+    files = sorted(p.name for p in (d / "police_uk").iterdir())
+    capsys.readouterr()
+    assert main(["ingest", str(again), "--data", str(d), "--quiet"]) == 1
+    said = capsys.readouterr().out
+    assert said.startswith(
         "police_uk/2026-09-gmp-street.csv.gz:2: Falls within: 2026-09 under GMP (757 rows where counts are made) "
         "holds largely the rows police_uk/2026-09-greater-manchester-street.csv.gz holds under Greater Manchester "
         "Police (757): 757 fall in the same LSOAs and crime types. One force's month under two names would be "
         "counted twice"
-    ), problem
-    # the name changed from September on (no month under both): counted under each name, nothing refused
-    (d / "police_uk" / "2026-09-gmp-street.csv.gz").unlink()
-    src.unlink()
+    ), said
+    assert said.rstrip().endswith("1 error: nothing was changed")
+    assert sorted(p.name for p in (d / "police_uk").iterdir()) == files and asb(s) == before
+    # put in the folder by hand: the build is refused, the last good build keeps serving, the problem on show
     (d / "police_uk" / "2026-09-gmp-street.csv").write_text(renamed, encoding="utf-8")
+    assert asb(s) == before and not s.status.current
+    (problem,) = [str(p) for p in s.status.problems]
+    assert problem.startswith("police_uk/2026-09-gmp-street.csv:2: Falls within: 2026-09 under GMP"), problem
+    # a file of two months under the second name: each month named at the line where its rows begin
+    august = gzip.open(d / "police_uk" / "2026-08-greater-manchester-street.csv.gz", "rt", encoding="utf-8").read()
+    august = august.replace(",Greater Manchester Police,Greater Manchester Police,", ",Greater Manchester Police,GMP,")
+    both = august + renamed.split("\n", 1)[1]
+    (d / "police_uk" / "2026-09-gmp-street.csv").write_text(both, encoding="utf-8")
+    assert asb(s) == before and not s.status.current
+    lines = [str(p).split(": ")[0] for p in s.status.problems]
+    assert lines == [
+        "police_uk/2026-09-gmp-street.csv:2",
+        f"police_uk/2026-09-gmp-street.csv:{august.count(chr(10)) + 1}",
+    ]
+    (d / "police_uk" / "2026-09-gmp-street.csv").write_text(renamed, encoding="utf-8")
+    # the name changed from September on (no month under both): counted under each name, nothing refused
+    src.unlink()
     assert asb(s) == before and s.status.current and not s.status.problems
     s.close()
 

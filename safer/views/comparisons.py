@@ -230,19 +230,13 @@ def recording(store, indicator_id: str) -> tuple[tuple[str, str], ...]:
 
 @cached
 def small_counts_left_out(store, indicator_id: str) -> str | None:
-    """A note when a partner indicator's extract looks as if small counts were left out of it (no count below a
-    lowest one piled with rows, query `lowest_count`, the rule validation warns by:
-    `contract.small_counts_left_out`), saying what that does to the figures; None when it does not (and for
-    police.uk indicators)."""
-    low = queries.run(store, "lowest_count", indicator=indicator_id)
-    if not len(low) or fmt.is_missing(low.rows_at_lowest.iloc[0]):
+    """A note when a partner indicator's extract looks as if small counts were left out of it (query
+    `small_counts_left_out`: validation's rule, `contract.small_counts_left_out`, as the build kept it), saying
+    what that does to the figures; None when it does not (and for police.uk indicators)."""
+    low = queries.run(store, "small_counts_left_out", indicator=indicator_id)
+    if not len(low):
         return None
-    m = int(low.lowest.iloc[0])
-    lowest = contract.small_counts_left_out(
-        {m: int(low.rows_at_lowest.iloc[0]), m + 1: int(low.rows_one_above.iloc[0])}
-    )
-    if lowest is None:
-        return None
+    lowest = int(low.lowest.iloc[0])
     ind = indicator(store, indicator_id)
     return (
         f"{ind['label']}: the partner's extract has no count from 1 to {lowest - 1} in any "

@@ -182,8 +182,8 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
             fmt.with_unit("Mean per month (all its months with data)", str(ind["unit"])): comparison[
                 "monthly_mean"
             ].round(2),
-            "95% interval, low": comparison["ci_low_adjusted"].round(2),
-            "95% interval, high": comparison["ci_high_adjusted"].round(2),
+            fmt.with_unit("95% interval of the mean, low", str(ind["unit"])): comparison["ci_low_adjusted"].round(2),
+            fmt.with_unit("95% interval of the mean, high", str(ind["unit"])): comparison["ci_high_adjusted"].round(2),
             "Against the plan before": comparison["compared_on"],
             "Change on the months compared, %": comparison["change_vs_previous_pct"].round(1),
             "p-value adjusted for many tests": comparison["p_adjusted"].map(fmt.significant).astype(float),

@@ -55,7 +55,7 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
             "part month would read as a fall). They appear once an extract written later holds whole months."
         )
     if left_out := comparisons.small_counts_left_out(store, indicator_id):
-        notes.append(left_out)  # the rows behind it: query lowest_count
+        notes.append(left_out)  # the rows behind it: query small_counts_left_out
     unfitted = False  # limits asked for, but too few months to fit them
     if n_suppressed:
         threshold = monthly.attrs.get("suppress_below")
@@ -171,7 +171,7 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
             f"python -m safer query events --indicator {indicator_id}",
             f"python -m safer query incomplete_months --indicator {indicator_id}",
         ]
-        + ([f"python -m safer query lowest_count --indicator {indicator_id}"] if left_out else [])
+        + ([f"python -m safer query small_counts_left_out --indicator {indicator_id}"] if left_out else [])
         + [
             f"python -m safer explain --indicator {indicator_id} --area {code} --json",
         ],

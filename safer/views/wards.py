@@ -213,6 +213,6 @@ def areas(store, indicator_id: str, period: str = "latest") -> View:
         queries=[f"python -m safer query ward_rates --indicator {indicator_id}"]
         + ([] if period == "latest" else [f"    (--start_month and --end_month for plan cycle {period})"])
         + (["python -m safer query ward_boundaries"] if data["map"] is not None else [])
-        + ([f"python -m safer query lowest_count --indicator {indicator_id}"] if left_out else []),
+        + ([f"python -m safer query small_counts_left_out --indicator {indicator_id}"] if left_out else []),
         data=data,
     )

@@ -249,8 +249,10 @@ def test_a_force_s_month_under_a_second_name_is_refused_and_the_last_good_data_k
     ), said
     assert said.rstrip().endswith("1 error: nothing was changed")
     assert sorted(p.name for p in (d / "police_uk").iterdir()) == files and asb(s) == before
-    # put in the folder by hand: the build is refused, the last good build keeps serving, the problem on show
+    # put in the folder by hand: validate names it, the build is refused, the last good build keeps serving
     (d / "police_uk" / "2026-09-gmp-street.csv").write_text(renamed, encoding="utf-8")
+    assert main(["validate", "--data", str(d)]) == 1
+    assert "police_uk/2026-09-gmp-street.csv:2: Falls within: 2026-09 under GMP" in capsys.readouterr().out
     assert asb(s) == before and not s.status.current
     (problem,) = [str(p) for p in s.status.problems]
     assert problem.startswith("police_uk/2026-09-gmp-street.csv:2: Falls within: 2026-09 under GMP"), problem

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from . import config, contract, contract_doc, export, fmt, queries
-from .store import BuildError, Store, publish_parquet
+from .store import BuildError, Store, check_build, publish_parquet
 
 
 def _build_failed(exc: BuildError) -> int:
@@ -31,9 +31,7 @@ def _validate(args) -> int:
         return 1
     rep = contract.validate(d)
     if rep.ok and rep.police_files:  # what only the built rows show (one force's month under a second name)
-        from . import store
-
-        rep.problems += store.check_build(d, rep)
+        rep.problems += check_build(d, rep)
     for p in rep.problems:
         print(p)
     print(f"{d}: {rep.summary()}")
@@ -123,11 +121,11 @@ def _fmt(v) -> str:
 
 
 def _ingest(args) -> int:
-    from . import ingest, store
+    from . import ingest
 
     d = config.data_dir(args.data)
     try:
-        rep = ingest.ingest([Path(f) for f in args.files], d, progress=not args.quiet, check_staged=store.check_build)
+        rep = ingest.ingest([Path(f) for f in args.files], d, progress=not args.quiet, check_staged=check_build)
     except ingest.IngestError as exc:
         for p in exc.problems:
             print(p)

@@ -608,13 +608,26 @@ def table(
         st.dataframe(out, hide_index=True, width="stretch", column_order=order, column_config=shown, placeholder="–")
         return
     key, heading = rows_on_phone
+    rows = out[order] if order else out
+    _grid_or_rows(
+        key,
+        lambda: st.dataframe(
+            out, hide_index=True, width="stretch", column_order=order, column_config=shown, placeholder="–"
+        ),
+        rows.to_dict("records"),
+        _heading(df, heading, column_config or {}),
+        None,
+    )
+
+
+def _grid_or_rows(key: str, grid, rows: list[dict], heading: str | None, body: str | None) -> None:
+    """`grid()` from 640 px wide, and below that the same `rows` as paragraphs (`_text_row`), by the constant
+    `NARROW_TEXT_CSS` on the containers keyed `text_grid_KEY` and `text_rows_KEY`."""
     st.html(NARROW_TEXT_CSS)
     with st.container(key=f"text_grid_{key}"):
-        st.dataframe(out, hide_index=True, width="stretch", column_order=order, column_config=shown, placeholder="–")
-    head = _heading(df, heading, column_config or {})
-    rows = out[order] if order else out
+        grid()
     with st.container(key=f"text_rows_{key}"):
-        st.markdown("\n\n".join(_text_row(r, head, None) for r in rows.to_dict("records")))
+        st.markdown("\n\n".join(_text_row(row, heading, body) for row in rows))
 
 
 # A table of words laid out as text on a phone (`text_table` with a key): its grid is shown from 640 px wide, its
@@ -642,11 +655,7 @@ def text_table(df: pd.DataFrame, key: str | None = None, heading: str | None = N
     if key is None:
         st.table(cells.style.hide(axis="index"))
         return
-    st.html(NARROW_TEXT_CSS)
-    with st.container(key=f"text_grid_{key}"):
-        st.table(cells.style.hide(axis="index"))
-    with st.container(key=f"text_rows_{key}"):
-        st.markdown("\n\n".join(_text_row(row, heading, body) for row in df.to_dict("records")))
+    _grid_or_rows(key, lambda: st.table(cells.style.hide(axis="index")), df.to_dict("records"), heading, body)
 
 
 def _text_row(row: dict, heading: str | None, body: str | None) -> str:

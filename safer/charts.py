@@ -524,7 +524,11 @@ def numbered_events(events: pd.DataFrame | None, first_month: str, last_month: s
     return ev.reindex(columns=cols)
 
 
-TREND_MARGIN = dict(l=62, r=30)  # px: the time chart's side margins (see trend_chart)
+TREND_MARGIN = dict(l=66, r=30)  # px: the time chart's side margins (see trend_chart)
+# px: its bottom margin: the axis's two-line month labels and title (82 px) and the legend's two rows at a desktop
+# width (72 px at 1,280-1,400). A margin Plotly must widen for what it holds costs a second drawing of the whole
+# chart in the browser (about 40 ms of a page switch, bench/README.md "Session 21"): these hold a desktop's.
+TREND_BOTTOM = 160
 
 
 def trend_chart(
@@ -619,8 +623,8 @@ def trend_chart(
         fig,
         f"{label} in {area_name}, by month",
         subtitle,
-        height=660,
-        margin=dict(l=TREND_MARGIN["l"], r=TREND_MARGIN["r"], t=130, b=150),
+        height=660 + TREND_BOTTOM - 150,
+        margin=dict(l=TREND_MARGIN["l"], r=TREND_MARGIN["r"], t=130, b=TREND_BOTTOM),
     )
     # narrow side margins, the y axis's labels pushing the left one out only if they need it: on a phone (a chart
     # about 342 px wide) margins of 90 and 40 px left the plot 212 px, these about 250 (one figure for every width)
@@ -1463,6 +1467,9 @@ def _outer_rings(geometry: dict) -> list[list]:
     return []
 
 
+MAP_RIGHT = 120  # px: the ward map's right margin, for its colour bar (see ward_map)
+
+
 def ward_map(ward_rates: pd.DataFrame, geojson: dict, indicator: dict, synthetic: bool) -> go.Figure:
     """Ward map of annual rates per 1,000 residents (or the indicator's group), drawn without any map service.
 
@@ -1578,7 +1585,9 @@ def ward_map(ward_rates: pd.DataFrame, geojson: dict, indicator: dict, synthetic
         f"{label}: annual rate per 1,000 {_per(indicator)} by ward",
         "Darker = higher rate. On screen, hover over a ward for its name and rate; the ranking names every ward.",
         height=620,
-        margin=dict(l=10, r=10, t=120, b=60),
+        # the right margin holds the colour bar and its three-line title (107 px): were Plotly to widen it, the
+        # browser would draw the map twice
+        margin=dict(l=10, r=MAP_RIGHT, t=120, b=60),
     )
     fig.update_layout(legend=dict(y=0, yanchor="top"), plot_bgcolor="#FFFFFF")
     _add_synthetic(fig, synthetic)

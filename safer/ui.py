@@ -154,8 +154,29 @@ LAZY_PARTS = ("Selectbox", "Table", "DataFrame", "remark-emoji")
 
 
 STREAMLIT_JS = Path(st.__file__).parent / "static" / "static" / "js"
-# what a name put into the prefetch's script may be: letters, digits, '.', '_', '-' (no quote, '<' or '/')
-SCRIPT_NAME = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.js")
+# what a name put into the prefetch's script may be: dot-separated runs of letters, digits, '_' and '-', ending
+# '.js' (no quote, '<', '/' or space)
+SCRIPT_NAME = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+\.js")
+# a module's static imports of its neighbours in Streamlit's build: `from"./name.js"` and `import"./name.js"`
+# (its `import("./name.js")` loads are left to it: they are what it draws later, if ever)
+STATIC_IMPORT = re.compile(r'(?:\bfrom|\bimport)\s*"\./([^"/\\]+\.js)"')
+
+
+def _static_closure(js: Path, names) -> set[str]:
+    """The files `names` import without asking, and those import, and so on: the modules the browser fetches one
+    level at a time (a module's imports are known once it has come) before it can run them."""
+    seen: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name in seen or not SCRIPT_NAME.fullmatch(name):
+            continue
+        seen.add(name)
+        try:
+            todo += STATIC_IMPORT.findall((js / name).read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            continue
+    return seen
 
 
 @functools.lru_cache(maxsize=4)
@@ -167,21 +188,39 @@ def _lazy_scripts(js: Path = STREAMLIT_JS) -> tuple[str, ...]:
     return tuple(sorted(n for n in found if SCRIPT_NAME.fullmatch(n)))
 
 
+@functools.lru_cache(maxsize=4)
+def _lazy_modules(js: Path = STREAMLIT_JS) -> tuple[str, ...]:
+    """Every module `_lazy_scripts` needs that the page's own entry (`index.*.js`) has not loaded already: 55
+    files in Streamlit 1.67, which the browser otherwise found level by level, four to six round trips (over
+    600 ms with 40 ms of network latency: bench/README.md "Session 21"). Asked for all at once, they come in one
+    or two."""
+    parts = _lazy_scripts(js)
+    if not parts:
+        return ()
+    entry = _static_closure(js, (f.name for f in js.glob("index.*.js")))
+    return tuple(sorted(_static_closure(js, parts) - entry))
+
+
 def prefetch_parts() -> None:
-    """Once a session, when its first page is drawn and the browser idle: load the scripts `LAZY_PARTS` name and
-    the code font, so the first visit to another page draws at once. The script is fixed text (no value from
-    an extract or the address), and the scripts it loads are Streamlit's own, from this server."""
+    """Once a session, when its first page is drawn and the browser idle: load the scripts `LAZY_PARTS` name (every
+    module they import asked for at once, `_lazy_modules`) and the code font, so the first visit to another page
+    draws at once. The script is fixed text (no value from an extract or the address), and the scripts it loads
+    are Streamlit's own, from this server."""
     if st.session_state.get("_parts_prefetched") or not _lazy_scripts():
         return
     st.session_state["_parts_prefetched"] = True
     names = json.dumps(list(_lazy_scripts()))
+    modules = json.dumps(list(_lazy_modules()))
     st.sidebar.html(
         "<script>(() => {"
         "const index = document.querySelector('script[type=module][src*=\"/static/js/index.\"]');"
         "if (!index) return;"
         "const base = index.src.replace(/[^/]*$/, '');"
+        # every module asked for at once (a module preload: fetched and compiled, not run), then the parts run;
         # when every script and what it imports is in, the page says so (data-safer-parts="loaded", for tests)
-        f"const load = () => {{ const all = {names}.map((n) => import(base + n));"
+        f"const load = () => {{ for (const n of {modules}) {{ const l = document.createElement('link');"
+        " l.rel = 'modulepreload'; l.href = base + n; document.head.appendChild(l); }"
+        f" const all = {names}.map((n) => import(base + n));"
         " if (document.fonts) all.push(document.fonts.load(\"1em 'Source Code Pro'\"));"
         " Promise.allSettled(all).then(() => { document.documentElement.dataset.saferParts = 'loaded'; }); };"
         # once the first page's run has ended and every chart has drawn its traces, when the browser is next idle:

@@ -541,6 +541,8 @@ def test_a_session_s_first_visit_to_a_page_finds_its_elements_scripts_already_lo
     page.wait_for_function("() => document.documentElement.dataset.saferParts === 'loaded'", timeout=TIMEOUT_MS)
     loaded = page.evaluate("() => performance.getEntriesByType('resource').map(e => e.name)")
     assert all(any(n in u for u in loaded) for n in [*names, "/SourceCodeVF-Upright."]), loaded  # and the font
+    modules = ui._lazy_modules()  # and every module they import, asked for at once
+    assert modules and all(any(n in u for u in loaded) for n in modules), sorted(set(modules) - set(loaded))
     fetched: list[str] = []
     page.on("request", lambda r: fetched.append(r.url))
     for path, charts in (("trends", 1), ("priorities", 0), ("consultation", 1)):
@@ -551,6 +553,32 @@ def test_a_session_s_first_visit_to_a_page_finds_its_elements_scripts_already_lo
     scripts = [u.rsplit("/", 1)[-1] for u in fetched if "/static/" in u and u.endswith(".js")]
     assert not scripts, scripts
     assert page.get_by_role("combobox", name="Indicator").count() == 1  # the select box drawn from them
+
+
+# Each chart's margins as Plotly drew them, against those the figure asked for: a side Plotly had to widen (for the
+# colour bar, the axis labels or the legend's rows) made it draw the whole chart a second time.
+DRAWN_MARGINS_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(gd => {
+  const m = gd.layout.margin || {}, s = gd._fullLayout._size;
+  return ['l', 'r', 't', 'b'].filter(k => Math.abs((m[k] ?? 0) - s[k]) > 0.5).map(k => `${k} ${m[k]} -> ${s[k]}`);
+})"""
+
+
+@pytest.mark.parametrize("width", [1280, 1400, 1920])
+def test_the_time_chart_and_the_map_are_drawn_once_at_desktop_and_projector_widths(dashboard, browser, width):
+    """The Trends chart's left and bottom margins (the axis's labels, the legend's two rows) and the ward map's
+    right one (its colour bar) hold what they carry at a desktop or projector width, so Plotly draws each once:
+    widening a margin cost a second drawing of the whole chart, about 40 ms of every visit (bench/README.md,
+    "Session 21")."""
+    ctx = browser.new_context(viewport={"width": width, "height": 900})
+    ctx.set_default_timeout(TIMEOUT_MS)
+    try:
+        for path, charts in (("trends", 1), ("areas", 2)):
+            page = open_page(ctx, f"{dashboard.url}/{path}", charts)
+            widened = page.evaluate(DRAWN_MARGINS_JS)
+            assert len(widened) == charts and not any(widened), (path, widened)
+            page.close()
+    finally:
+        ctx.close()
 
 
 def test_download_csv_gives_the_monthly_numbers_with_gaps_empty(dashboard, context):

@@ -734,6 +734,31 @@ def test_the_prefetch_script_takes_only_plain_script_names(tmp_path):
     assert installed and all(ui.SCRIPT_NAME.fullmatch(n) for n in installed), installed
 
 
+def test_the_prefetch_asks_for_every_module_a_part_imports_at_once_and_only_plain_names(tmp_path):
+    """The parts' own imports were found by the browser one level at a time (six round trips); the prefetch lists
+    every module they import, directly or not, less those the page's entry has loaded: it follows static imports
+    only (a part's `import("./x.js")` is what it draws later), and a name that could close the script's string
+    is never followed or listed."""
+    from safer import ui
+
+    files = {
+        "index.AAA.js": 'import{a}from"./shared.S1.js";import"./entry-only.E1.js";',
+        "shared.S1.js": "export const a=1;",
+        "entry-only.E1.js": "",
+        "Selectbox.B1.js": 'import{a}from"./shared.S1.js";import{u}from"./useField.F1.js";',
+        "useField.F1.js": 'import"./deep.esm.D_1.js";const later=()=>import("./lazy.L1.js");',
+        "deep.esm.D_1.js": 'import"./x"+alert(1)+".js";',
+        "lazy.L1.js": "",
+        "Table.T1.js": 'import"./useField.F1.js";',
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    assert ui._lazy_modules(tmp_path) == ("Selectbox.B1.js", "Table.T1.js", "deep.esm.D_1.js", "useField.F1.js")
+    installed = ui._lazy_modules()
+    assert set(ui._lazy_scripts()) <= set(installed) and len(installed) > len(ui._lazy_scripts()), installed
+    assert all(ui.SCRIPT_NAME.fullmatch(n) for n in installed), installed
+
+
 def test_an_indicator_label_or_unit_too_long_for_a_chart_title_is_refused_at_its_line(data_dir):
     """A 400-character label squeezed a slide's chart under its title (an outside audit); a label or a unit that
     long is refused at its line and column, naming its length and the limit, and one at the limit is valid."""

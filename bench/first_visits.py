@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import statistics
 import sys
@@ -29,7 +30,9 @@ from bench.ws_crowd import p95
 bs = bi.bs
 
 
-async def _session(base: str, rounds: int, pause_ms: int) -> dict[str, list[float]]:
+@contextlib.asynccontextmanager
+async def overview_session(base: str, pause_ms: int, watch=None):
+    """One browser session on the Overview, settled, `pause_ms` after (`watch(page)` first, to listen to it)."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
@@ -38,14 +41,21 @@ async def _session(base: str, rounds: int, pause_ms: int) -> dict[str, list[floa
             ctx = await browser.new_context(viewport={"width": 1400, "height": 1000})
             ctx.set_default_timeout(120_000)
             page = await ctx.new_page()
+            if watch:
+                watch(page)
             await page.goto(base + "/")
             await bi._settle(page, "Overview", 0)
             if pause_ms:
                 await page.wait_for_timeout(pause_ms)
-            charts = dict.fromkeys((u for u, _t, _s in bi.PAGES), 0)  # every chart present drawn (READY_JS)
-            return await bi._switch_rounds(page, charts, rounds)
+            yield page
         finally:
             await browser.close()
+
+
+async def _session(base: str, rounds: int, pause_ms: int) -> dict[str, list[float]]:
+    async with overview_session(base, pause_ms) as page:
+        charts = dict.fromkeys((u for u, _t, _s in bi.PAGES), 0)  # every chart present drawn (READY_JS)
+        return await bi._switch_rounds(page, charts, rounds)
 
 
 def measure(tree: Path, work: Path, rounds: int, wait: float, pause_ms: int) -> dict[str, list[float]]:

@@ -232,12 +232,15 @@ async def _click_page(page, url_path: str, title: str, charts: dict, timeout_ms:
     return time.perf_counter() - t0
 
 
+# one round of the pages by their sidebar links, from the Overview: every other page, then the Overview
+ROUND_ORDER = [(u, t) for u, t, _s in PAGES if u != "overview"] + [("overview", "Overview")]
+
+
 async def _switch_rounds(page, charts: dict, rounds: int) -> dict[str, list[float]]:
     """Round every page `rounds` times by its sidebar link (the Overview last): each switch's time, by page."""
     out: dict[str, list[float]] = {}
-    order = [(u, t) for u, t, _s in PAGES if u != "overview"] + [("overview", "Overview")]
     for _ in range(rounds):
-        for u, t in order:
+        for u, t in ROUND_ORDER:
             out.setdefault(u, []).append(await _click_page(page, u, _title(u, t), charts))
     return out
 

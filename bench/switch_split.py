@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 from bench import interaction as bi
+from bench.first_visits import overview_session
 
 bs = bi.bs
 
@@ -53,39 +54,24 @@ def _recorder(events: list):
 
 
 async def _session(base: str, rounds: int, pause_ms: int) -> list[str]:
-    from playwright.async_api import async_playwright
-
     events: list = []
     lines = []
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=bs.chromium_path(), args=bs.CHROMIUM_ARGS)
-        try:
-            ctx = await browser.new_context(viewport={"width": 1400, "height": 1000})
-            ctx.set_default_timeout(120_000)
-            page = await ctx.new_page()
-            page.on("websocket", _recorder(events))
-            await page.goto(base + "/")
-            await bi._settle(page, "Overview", 0)
-            if pause_ms:
-                await page.wait_for_timeout(pause_ms)
-            charts = dict.fromkeys((u for u, _t, _s in bi.PAGES), 0)
-            order = [(u, t) for u, t, _s in bi.PAGES if u != "overview"] + [("overview", "Overview")]
-            for r in range(rounds):
-                for url_path, title in order:
-                    events.clear()
-                    t0 = time.perf_counter()
-                    took = await bi._click_page(page, url_path, bi._title(url_path, title), charts)
-                    sent = [t for t, d, kind, _n in events if d == "out" and kind == "rerun_script"]
-                    came = [(t, kind, n) for t, d, kind, n in events if d == "in"]
-                    finished = max((t for t, kind, _n in came if kind == "script_finished"), default=t0 + took)
-                    asked = (sent[0] - t0) * 1000 if sent else 0
-                    lines.append(
-                        f"round {r + 1} {url_path:13s} settled {took * 1000:5.0f}  sent {asked:4.0f}"
-                        f"  finished {(finished - t0) * 1000:5.0f}  browser {(t0 + took - finished) * 1000:5.0f}"
-                        f"  ({len(came)} messages, {sum(n for _t, _k, n in came) / 1024:.0f} KiB)"
-                    )
-        finally:
-            await browser.close()
+    async with overview_session(base, pause_ms, watch=lambda page: page.on("websocket", _recorder(events))) as page:
+        charts = dict.fromkeys((u for u, _t, _s in bi.PAGES), 0)
+        for r in range(rounds):
+            for url_path, title in bi.ROUND_ORDER:
+                events.clear()
+                t0 = time.perf_counter()
+                took = await bi._click_page(page, url_path, bi._title(url_path, title), charts)
+                sent = [t for t, d, kind, _n in events if d == "out" and kind == "rerun_script"]
+                came = [(t, kind, n) for t, d, kind, n in events if d == "in"]
+                finished = max((t for t, kind, _n in came if kind == "script_finished"), default=t0 + took)
+                asked = (sent[0] - t0) * 1000 if sent else 0
+                lines.append(
+                    f"round {r + 1} {url_path:13s} settled {took * 1000:5.0f}  sent {asked:4.0f}"
+                    f"  finished {(finished - t0) * 1000:5.0f}  browser {(t0 + took - finished) * 1000:5.0f}"
+                    f"  ({len(came)} messages, {sum(n for _t, _k, n in came) / 1024:.0f} KiB)"
+                )
     return lines
 
 

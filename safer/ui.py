@@ -157,11 +157,12 @@ STREAMLIT_JS = Path(st.__file__).parent / "static" / "static" / "js"
 # what a name put into the prefetch's script may be: dot-separated runs of letters, digits, '_' and '-', ending
 # '.js' (no quote, '<', '/' or space)
 SCRIPT_NAME = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+\.js")
-# a module's static imports of its neighbours in Streamlit's build: `from"./name.js"` and `import"./name.js"`
-# (its `import("./name.js")` loads are left to it: they are what it draws later, if ever)
-# characters read from the head of each: a bundle's static imports come first (within 10 KB in Streamlit 1.67's
-# build, whose files run to 860 KB: searching them whole took 70-190 ms of a process's first session, now about 15)
+# characters read from the head of each file of Streamlit's build: a bundle's static imports come first (within
+# 10 KB in Streamlit 1.67, whose files run to 860 KB: searching them whole took 70-190 ms of a process's first
+# session, now about 15)
 IMPORTS_HEAD = 16 * 1024
+# a module's static imports of its neighbours there: `from"./name.js"` and `import"./name.js"` (its
+# `import("./name.js")` loads are left to it: they are what it draws later, if ever)
 STATIC_IMPORT = re.compile(r'(?:from|import)\s*"\./([^"/\\]+\.js)"')  # (a `\b` before made it 8 times slower)
 
 

@@ -61,9 +61,15 @@ def citation(meta: Meta, accessed: _dt.date | None = None) -> str:
     synth = " Synthetic demo data, not real figures." if meta.synthetic else ""
     link = f" Available at: {meta.url}" if meta.url else ""
     return (
-        f"{who}{meta.title}{filt}. Data period {meta.period}. Source: {meta.source}. "
+        f"{who}{_ended(f'{meta.title}{filt}')} Data period {_ended(meta.period)} Source: {_ended(meta.source)} "
         f"Data version {meta.data_version}.{synth}{link} (accessed {accessed:%d %B %Y})."
     )
+
+
+def _ended(sentence: str) -> str:
+    """A sentence with its full stop, one only: a source may end with its own ("... database right 2017.")."""
+    sentence = str(sentence).rstrip()
+    return sentence if sentence.endswith((".", "!", "?")) else sentence + "."
 
 
 def slug(text: str) -> str:

@@ -85,6 +85,19 @@ def test_citation_names_everything_an_sia_footnote_needs():
     )
 
 
+def test_a_citation_has_one_full_stop_where_its_source_brings_its_own():
+    """The Areas view's source ends with the boundaries' attribution ("... database right 2017."): its citation
+    read "2017.. Data version" (an outside audit), pasted as it is into an SIA footnote."""
+    import dataclasses
+    import datetime as dt
+
+    meta = dataclasses.replace(META, source="police.uk; Contains OS data © Crown copyright and database right 2017.")
+    text = export.citation(meta, accessed=dt.date(2026, 11, 23))
+    assert "right 2017. Data version abc123." in text and ".." not in text, text
+    asked = dataclasses.replace(META, title="Is ASB falling?", filters={})
+    assert export.citation(asked).startswith("Testshire Safety Partnership. Is ASB falling? Data period"), asked
+
+
 def test_excel_has_the_stamp_and_an_about_sheet(store):
     df = queries.run(store, "monthly", indicator="asb")
     wb = load_workbook(io.BytesIO(export.xlsx_bytes({"asb monthly": df}, META)))

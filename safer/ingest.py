@@ -281,7 +281,8 @@ def _expand(paths: list[Path], tmp: Path) -> tuple[list[Member], list[contract.P
     for p in paths:
         p = Path(p)
         if not p.is_file():
-            problems.append(contract.Problem(str(p), 0, "", "no such file"))
+            what = "is a folder, not a file: name the files in it" if p.is_dir() else "no such file"
+            problems.append(contract.Problem(str(p), 0, "", what))
             continue
         if zipfile.is_zipfile(p):
             try:
@@ -333,11 +334,47 @@ def _spec_for(m: Member, problems: list) -> contract.FileSpec | None:
     except csv.Error as exc:  # a field beyond the csv module's limit: what validation says of the same file
         problems.append(contract.Problem(m.name, 1, "", f"cannot be parsed: {contract.csv_message(exc)}"))
         return None
+    named = contract.SPECS.get(Path(m.name).name) if not m.archive else None  # a contract file's own name
+    spec = _header_spec(header, named)
+    if spec is not None and named is not None and spec is not named:
+        # a careless save (targets under the name events.csv) would have replaced another file
+        msg = (
+            f"is named {named.name} but its header is {spec.name}'s: nothing is replaced by it; rename the "
+            f"file, or give it {named.name}'s header (see data/README.md)"
+        )
+        problems.append(contract.Problem(m.name, 1, "", msg))
+        return None
+    if spec is not None:
+        return spec
+    if named is not None:
+        # named for a contract file: what validation says of its header (separated by semicolons, a column twice
+        # or missing), each at its column, rather than that it matches nothing
+        found: list[contract.Problem] = []
+        contract.check_file(m.path, m.name, named, found, keep_rows=False)
+        said = [p for p in found if p.severity == "error" and p.line <= 1]
+        if said:
+            problems.extend(said)
+            return None
+    problems.append(contract.Problem(m.name, 1, "", "header matches no file of the data contract (see data/README.md)"))
+    return None
+
+
+def _fits(header: list[str], spec: contract.FileSpec) -> bool:
+    """The header has every column of the spec but those it may leave out (`Column.optional`), and no other."""
+    given, names = set(header), set(spec.column_names)
+    return given <= names and {c.name for c in spec.columns if not c.optional} <= given
+
+
+def _header_spec(header: list[str], named: contract.FileSpec | None) -> contract.FileSpec | None:
+    """The contract file a header is: one whose columns it holds exactly; else the file it is named for, or the one
+    file, if it holds that file's columns less some it may leave out (an events.csv with no `source`)."""
     for spec in contract.SPECS.values():
         if set(header) == set(spec.column_names):
             return spec
-    problems.append(contract.Problem(m.name, 1, "", "header matches no file of the data contract (see data/README.md)"))
-    return None
+    if named is not None and _fits(header, named):
+        return named
+    fits = [spec for spec in contract.SPECS.values() if _fits(header, spec)]
+    return fits[0] if len(fits) == 1 else None
 
 
 def _slug(text: str) -> str:
@@ -763,6 +800,13 @@ def _stage_and_commit(
             if name == "partner_monthly.csv" and (staging / name).exists():
                 rep.partner += _merge_partner(staging / name, t)
             else:
+                served = _data_rows(staging / name)
+                if t.n_rows == 0 and served:
+                    msg = (
+                        f"has no rows: it would empty {name} ({served} row{'s' if served != 1 else ''} now served). "
+                        f"To empty it on purpose, remove its rows in the data directory's own {name}"
+                    )
+                    raise IngestError([contract.Problem(m.name, 1, "", msg)])
                 _stage_file(m.path, staging / name)
                 rep.files_replaced.append(name)
         _stage_police(staging, data_dir, police_in, rep, progress)
@@ -780,6 +824,14 @@ def _stage_and_commit(
         if not committing or not (data_dir / JOURNAL).exists():
             shutil.rmtree(staging, ignore_errors=True)
     return rep
+
+
+def _data_rows(path: Path) -> int:
+    """The rows under the header of a CSV file of the data directory (0 if there is none)."""
+    if not path.is_file():
+        return 0
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
+        return max(sum(1 for row in csv.reader(f) if any(v.strip() for v in row)) - 1, 0)
 
 
 def _unstage(p: contract.Problem, staging: Path) -> contract.Problem:

@@ -55,6 +55,58 @@ def test_unknown_header_changes_nothing(data_dir, tmp_path, capsys):
     assert tree(data_dir) == before
 
 
+def test_a_file_named_for_one_extract_with_another_s_header_replaces_nothing(data_dir, tmp_path, capsys):
+    """A careless save: targets' header in a file named events.csv was ingested as targets.csv ("replaced
+    targets.csv", exit 0), emptying the served targets (an outside audit). The name and the header must agree."""
+    (tmp_path / "events.csv").write_text((data_dir / "targets.csv").read_text(encoding="utf-8").splitlines()[0] + "\n")
+    before = tree(data_dir)
+    assert main(["ingest", str(tmp_path / "events.csv"), "--data", str(data_dir), "--quiet"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("events.csv:1: -: is named events.csv but its header is targets.csv's"), out
+    assert tree(data_dir) == before
+
+
+def test_an_extract_with_no_rows_does_not_empty_the_one_served(data_dir, tmp_path, capsys):
+    """A header-only events.csv replaced the served one's rows (exit 0, no copy kept): refused, naming how many
+    rows it would have removed; an extract with rows still replaces it, here one without the optional `source`
+    column (ingest took only a header of every column, where validation takes one without the optional ones)."""
+    served = (data_dir / "events.csv").read_text(encoding="utf-8").splitlines()
+    assert len(served) > 1  # the test directory serves events
+    (tmp_path / "events.csv").write_text(served[0] + "\n")
+    before = tree(data_dir)
+    assert main(["ingest", str(tmp_path / "events.csv"), "--data", str(data_dir), "--quiet"]) == 1
+    out = capsys.readouterr().out
+    n = len([line for line in served[1:] if line.strip()])
+    assert f"events.csv:1: -: has no rows: it would empty events.csv ({n} row{'s' if n != 1 else ''} now served)" in out
+    assert tree(data_dir) == before
+    (tmp_path / "events.csv").write_text("\n".join(served[:2]) + "\n")  # one row: a real replacement
+    assert main(["ingest", str(tmp_path / "events.csv"), "--data", str(data_dir), "--quiet"]) == 0
+    assert (data_dir / "events.csv").read_text(encoding="utf-8").splitlines() == served[:2]
+
+
+def test_ingest_names_a_header_s_fault_as_validate_does_and_a_folder_as_a_folder(data_dir, tmp_path, capsys):
+    """A file named for an extract whose header matched no file said only that; validate named the cause
+    (semicolons, a column twice or missing), and so does ingest now. A folder named like a CSV is not 'no such
+    file'."""
+    events = (data_dir / "events.csv").read_text(encoding="utf-8")
+    (tmp_path / "semi").mkdir()
+    (tmp_path / "semi" / "events.csv").write_text(events.replace(",", ";"))
+    head, _, rest = events.partition("\n")
+    (tmp_path / "twice").mkdir()
+    (tmp_path / "twice" / "events.csv").write_text(head.rsplit(",", 1)[0] + ",title\n" + rest)
+    (tmp_path / "folder" / "events.csv").mkdir(parents=True)
+    before = tree(data_dir)
+    for sub, said in (
+        ("semi", ["events.csv:1: -: the file's values are separated by semicolons, not commas"]),
+        ("twice", ["column appears more than once in the header", "column is missing from the header"]),
+        ("folder", [f"{tmp_path / 'folder' / 'events.csv'}:0: -: is a folder, not a file"]),
+    ):
+        assert main(["ingest", str(tmp_path / sub / "events.csv"), "--data", str(data_dir), "--quiet"]) == 1
+        out = capsys.readouterr().out
+        assert all(s in out for s in said) and "header matches no file" not in out, (sub, out)
+    assert tree(data_dir) == before
+
+
 def test_new_month_is_added_and_rows_outside_the_area_are_counted(data_dir, tmp_path, capsys):
     s = Store(data_dir)
     f = tmp_path / "2020-08-test-street.csv"

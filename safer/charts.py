@@ -623,7 +623,7 @@ def trend_chart(
         fig,
         f"{label} in {area_name}, by month",
         subtitle,
-        height=660 + TREND_BOTTOM - 150,
+        height=660 + TREND_BOTTOM - 150,  # the plot's height as with a bottom margin of 150
         margin=dict(l=TREND_MARGIN["l"], r=TREND_MARGIN["r"], t=130, b=TREND_BOTTOM),
     )
     # narrow side margins, the y axis's labels pushing the left one out only if they need it: on a phone (a chart

@@ -1458,8 +1458,17 @@ def _read_header(reader, path: Path, rel: str, spec: FileSpec, problems: list[Pr
             )
             problems.append(Problem(rel, reader.line_num, "", msg))
             return None
-    bad = []
-    bad += [
+    bad = header_faults(header, spec)
+    problems.extend(Problem(rel, 1, col, msg) for col, msg in bad)
+    return None if bad else header
+
+
+def header_faults(header: list[str], spec: FileSpec) -> list[tuple[str, str]]:
+    """What is wrong with a header (its names stripped) for a file of `spec`, as (column, message): a column
+    missing (one the file may leave out, `Column.optional`, apart), one not in the contract, one twice, or
+    (police.uk files) the columns out of the published order. None: the header is the file's."""
+    expected = spec.column_names
+    bad = [
         (c.name, "column is missing from the header") for c in spec.columns if c.name not in header and not c.optional
     ]
     bad += [
@@ -1473,8 +1482,7 @@ def _read_header(reader, path: Path, rel: str, spec: FileSpec, problems: list[Pr
     ]
     if not bad and spec.exact_header_order and header != expected:
         bad.append(("", "columns are not in the published order: " + ",".join(expected)))
-    problems.extend(Problem(rel, 1, col, msg) for col, msg in bad)
-    return None if bad else header
+    return bad
 
 
 class EmptyLines:

@@ -359,21 +359,15 @@ def _spec_for(m: Member, problems: list) -> contract.FileSpec | None:
     return None
 
 
-def _fits(header: list[str], spec: contract.FileSpec) -> bool:
-    """The header has every column of the spec but those it may leave out (`Column.optional`), and no other."""
-    given, names = set(header), set(spec.column_names)
-    return given <= names and {c.name for c in spec.columns if not c.optional} <= given
-
-
 def _header_spec(header: list[str], named: contract.FileSpec | None) -> contract.FileSpec | None:
     """The contract file a header is: one whose columns it holds exactly; else the file it is named for, or the one
-    file, if it holds that file's columns less some it may leave out (an events.csv with no `source`)."""
+    file whose header it is by validation's rule (`contract.header_faults`: an events.csv with no `source`)."""
     for spec in contract.SPECS.values():
         if set(header) == set(spec.column_names):
             return spec
-    if named is not None and _fits(header, named):
+    if named is not None and not contract.header_faults(header, named):
         return named
-    fits = [spec for spec in contract.SPECS.values() if _fits(header, spec)]
+    fits = [spec for spec in contract.SPECS.values() if not contract.header_faults(header, spec)]
     return fits[0] if len(fits) == 1 else None
 
 

@@ -214,8 +214,10 @@ def prefetch_parts() -> None:
     if st.session_state.get("_parts_prefetched") or not _lazy_scripts():
         return
     st.session_state["_parts_prefetched"] = True
-    names = json.dumps(list(_lazy_scripts()))
-    modules = json.dumps(list(_lazy_modules()))
+    # the only values in the script: Streamlit's own file names, each of SCRIPT_NAME's plain shape (checked here too)
+    names, modules = (
+        json.dumps([n for n in found if SCRIPT_NAME.fullmatch(n)]) for found in (_lazy_scripts(), _lazy_modules())
+    )
     st.sidebar.html(
         "<script>(() => {"
         "const index = document.querySelector('script[type=module][src*=\"/static/js/index.\"]');"

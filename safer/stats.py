@@ -39,8 +39,10 @@ __all__ = [
     "funnel_limits",
     "wilson_interval",
     "survey_estimates",
+    "survey_change",
     "SMALL_BASE",
     "SURVEY_METHOD",
+    "SURVEY_CHANGE_METHOD",
 ]
 
 
@@ -227,7 +229,13 @@ SMALL_BASE = 100
 SURVEY_METHOD = (
     "95% confidence intervals: Wilson score interval for a proportion, from the base (respondents "
     "who answered) and the number giving the answer counted. Bases below 100 are flagged: their "
-    "intervals are wide, so compare them with care."
+    "intervals are wide, so compare them with care. Two periods' intervals can overlap and the change between "
+    "them still be beyond chance: a change is judged by an interval for the difference itself (Newcombe's)."
+)
+SURVEY_CHANGE_METHOD = (
+    "The change between two periods: Newcombe's hybrid score 95% interval for the difference of two independent "
+    "proportions (statsmodels' confint_proportions_2indep, method 'newcomb'); beyond chance where that interval "
+    "leaves out no change."
 )
 
 
@@ -244,6 +252,29 @@ def wilson_interval(k, n, confidence: float = 0.95) -> tuple[float, float]:
         return (math.nan, math.nan)
     lo, hi = proportion_confint(kk, nn, alpha=1 - confidence, method="wilson")
     return (max(0.0, float(lo)), min(1.0, float(hi)))
+
+
+def survey_change(k1, n1, k2, n2, confidence: float = 0.95) -> dict | None:
+    """The change from the share k1/n1 (the earlier period) to k2/n2 (the later), in percentage points, with
+    Newcombe's hybrid score interval for a difference of two independent proportions (statsmodels'
+    `confint_proportions_2indep(method="newcomb")`, `SURVEY_CHANGE_METHOD`): `change_pct`, `low_pct`,
+    `high_pct` and `beyond_chance` (the interval leaves out 0). Comparing the two periods' own intervals for
+    overlap is not a test: they overlap for changes well beyond chance (25% of 983 against 29% of 1,092:
+    p = 0.03, the intervals 22.1-27.5 and 26.3-31.7). None when either base is missing or 0, or a count exceeds
+    its base (never a guess)."""
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    k1, n1, k2, n2 = (_as_count(x) for x in (k1, n1, k2, n2))
+    if None in (k1, n1, k2, n2) or n1 <= 0 or n2 <= 0 or k1 > n1 or k2 > n2:
+        return None
+    lo, hi = confint_proportions_2indep(k2, n2, k1, n1, method="newcomb", compare="diff", alpha=1 - confidence)
+    lo, hi = max(-1.0, float(lo)), min(1.0, float(hi))
+    return {
+        "change_pct": 100.0 * (k2 / n2 - k1 / n1),
+        "low_pct": 100.0 * lo,
+        "high_pct": 100.0 * hi,
+        "beyond_chance": lo > 0 or hi < 0,
+    }
 
 
 def survey_estimates(df: pd.DataFrame, small_base: int = SMALL_BASE) -> pd.DataFrame:

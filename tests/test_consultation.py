@@ -46,6 +46,76 @@ def test_survey_estimates_percent_interval_and_small_base_flag():
     assert "Wilson" in stats.SURVEY_METHOD
 
 
+def _newcombe(k1, n1, k2, n2):
+    """Newcombe's hybrid score interval for p2 - p1 (1998, method 10), written out from the two Wilson intervals
+    (scipy's), as a check independent of statsmodels."""
+    a, b = (binomtest(k, n).proportion_ci(method="wilson") for k, n in ((k1, n1), (k2, n2)))
+    p1, p2 = k1 / n1, k2 / n2
+    d = p2 - p1
+    return d - math.hypot(p2 - b.low, a.high - p1), d + math.hypot(b.high - p2, p1 - a.low)
+
+
+@pytest.mark.parametrize(
+    "k1,n1,k2,n2", [(243, 983, 316, 1092), (255, 1009, 338, 1174), (30, 80, 50, 200), (0, 50, 3, 60)]
+)
+def test_a_change_between_survey_periods_is_newcombes_interval_for_the_difference(k1, n1, k2, n2):
+    lo, hi = _newcombe(k1, n1, k2, n2)
+    ch = stats.survey_change(k1, n1, k2, n2)
+    assert ch["low_pct"] == pytest.approx(100 * lo, abs=1e-9) and ch["high_pct"] == pytest.approx(100 * hi, abs=1e-9)
+    assert ch["change_pct"] == pytest.approx(100 * (k2 / n2 - k1 / n1))
+    assert ch["beyond_chance"] == (lo > 0 or hi < 0)
+
+
+def test_two_periods_whose_intervals_overlap_can_differ_beyond_chance():
+    """The statistician's case (an outside audit): 24.7% of 983 in 2021/22 against 28.9% of 1,092 in 2022/23.
+    Their Wilson intervals overlap (22.1-27.5 and 26.3-31.7), which the page's old rule read as chance; a test of
+    the difference gives p = 0.03 (a two-proportion z test), and Newcombe's interval leaves out no change."""
+    from statsmodels.stats.proportion import proportions_ztest
+
+    from safer.views.consultation import change_words
+
+    (_, a_hi), (b_lo, _) = stats.wilson_interval(243, 983), stats.wilson_interval(316, 1092)
+    assert b_lo < a_hi  # the intervals overlap
+    assert proportions_ztest([243, 316], [983, 1092])[1] == pytest.approx(0.0306, abs=5e-4)
+    ch = stats.survey_change(243, 983, 316, 1092)
+    assert ch["beyond_chance"] and round(ch["low_pct"], 1) == 0.4 and round(ch["high_pct"], 1) == 8.0
+    first = pd.Series({"agreeing": 243, "respondents": 983, "percent": 24.7})
+    last = pd.Series({"agreeing": 316, "respondents": 1092, "percent": 28.9})
+    assert change_words(first, last) == (
+        "up 4.2 points, beyond chance (95% interval for the change +0.4 to +8.0 points, Newcombe)"
+    )
+    later = pd.Series({"agreeing": 338, "respondents": 1174, "percent": 28.8})
+    first19 = pd.Series({"agreeing": 255, "respondents": 1009, "percent": 25.3})
+    assert change_words(first19, later) == (
+        "up 3.5 points, which chance alone could give (95% interval for the change −0.2 to +7.2 points, Newcombe)"
+    )
+    assert change_words(first, pd.Series({"agreeing": 0, "respondents": 0, "percent": float("nan")})) == (
+        "the change cannot be judged (a period has no base)"
+    )
+    assert stats.survey_change(5, 4, 1, 10) is None and stats.survey_change(None, 10, 1, 10) is None
+
+
+def test_the_periods_compared_are_one_measure_s_first_and_last():
+    """The sentence compares the earliest and latest period of the first result's source, question and answer,
+    never one source's first year with another's last."""
+    from safer.views.consultation import compared_periods
+
+    pv = pd.DataFrame(
+        {
+            "source": ["A", "B", "A", "B"],
+            "question": ["Q"] * 4,
+            "answer": ["Yes"] * 4,
+            "start_month": ["2019-04", "2020-04", "2021-04", "2024-04"],
+            "end_month": ["2020-03", "2021-03", "2022-03", "2025-03"],
+            "period": ["2019/20", "2020/21", "2021/22", "2024/25"],
+        }
+    )
+    first, last = compared_periods(pv)
+    assert (first.source, first.period, last.source, last.period) == ("A", "2019/20", "A", "2021/22")
+    one, same = compared_periods(pv.iloc[[1]])
+    assert one.name == same.name == 1
+
+
 CONSULTATION = (
     "source,source_type,period,start_month,end_month,theme,question,answer,respondents,agreeing,indicator_id,summary,synthetic\n"
     "Survey,survey,Q1 2020,2020-01,2020-03,ASB,Is ASB a problem?,Yes,200,50,asb,,true\n"
@@ -163,3 +233,17 @@ def test_the_theme_filter_applies_to_the_perception_chart_too(demo_env):
         )
     finally:
         s.close()
+
+
+def test_the_consultation_view_judges_the_change_it_states(consult_store):
+    """The page's sentence gives the change between the two periods it names with its own test (Newcombe), and
+    the method beside it; it no longer tells readers to compare intervals for overlap."""
+    from safer import views
+
+    v = views.consultation(consult_store, "all", "all", "asb")
+    lo, hi = _newcombe(50, 200, 30, 80)  # Q1 2020: 25.0% of 200; Q2 2020: 37.5% of 80
+    assert lo > 0  # beyond chance
+    said = v.sentences[0]
+    assert "25.0% in Q1 2020" in said and "37.5% in Q2 2020" in said, said
+    assert f"up 12.5 points, beyond chance (95% interval for the change +{100 * lo:.1f} to +{100 * hi:.1f}" in said
+    assert "overlap" not in said and stats.SURVEY_CHANGE_METHOD in v.detail

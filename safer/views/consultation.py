@@ -97,6 +97,44 @@ def choices(store) -> tuple[list[str], list[str], pd.DataFrame]:
     return list(dict.fromkeys(everything.source)), sorted(set(everything.theme)), inds
 
 
+def compared_periods(pv: pd.DataFrame) -> tuple:
+    """The earliest and the latest period of one survey result (the first row's source, question and answer:
+    the rows of another question or source are not the same measure), as rows of `pv`; the same row (one index
+    label, `.name`) twice when it has one period."""
+    first = pv.iloc[0]
+    same = pv[(pv.source == first.source) & (pv.question == first.question) & (pv.answer == first.answer)]
+    same = same.sort_values(["start_month", "end_month"], kind="stable")
+    return same.iloc[0], same.iloc[-1]
+
+
+def _points(x: float) -> str:
+    """'+3.5', '−0.2' percentage points, to one decimal (more where one would print a change as 0.0)."""
+    for decimals in (1, 2, 3):
+        shown = f"{abs(x):.{decimals}f}"
+        if x == 0 or float(shown) != 0:
+            break
+    return ("+" if x > 0 else "−" if x < 0 else "") + shown
+
+
+def change_words(first, last, interval: bool = True) -> str:
+    """The change in a survey share between two periods (rows with `agreeing`, `respondents` and a rounded
+    `percent`), judged by Newcombe's interval for the difference (`stats.survey_change`), never by whether the
+    two periods' own intervals overlap. The change printed is the difference of the two percentages printed;
+    `interval=False` leaves out the interval and the method's name (a slide, which gives them in its detail)."""
+    ch = stats.survey_change(first.agreeing, first.respondents, last.agreeing, last.respondents)
+    if ch is None:
+        return "the change cannot be judged (a period has no base)"
+    shown = round(float(last.percent) - float(first.percent), 1)
+    moved = "no change" if shown == 0 else f"{'up' if shown > 0 else 'down'} {abs(shown):.1f} points"
+    judged = "beyond chance" if ch["beyond_chance"] else "which chance alone could give"
+    if not interval:
+        return f"{moved}, {judged}"
+    return (
+        f"{moved}, {judged} (95% interval for the change {_points(ch['low_pct'])} to {_points(ch['high_pct'])} "
+        "points, Newcombe)"
+    )
+
+
 @cached
 def consultation(store, source: str = "all", theme: str = "all", indicator_id: str | None = None) -> View:
     p = queries.run(store, "partnership").iloc[0].to_dict()
@@ -173,7 +211,7 @@ def consultation(store, source: str = "all", theme: str = "all", indicator_id: s
             pv = pv[pv.theme == theme].reset_index(drop=True)
         monthly = queries.run(store, "monthly", indicator=indicator_id)
         figures["perception chart"] = charts.perception_chart(pv, monthly, ind, synthetic)
-        first, last = pv.iloc[0], pv.iloc[-1]
+        first, last = compared_periods(pv)
 
         def rec(r) -> str:
             have = f"{r.months_with_data} of {r.months_in_period} months with data"
@@ -183,11 +221,17 @@ def consultation(store, source: str = "all", theme: str = "all", indicator_id: s
                 return f"too few months in {r.period} for a mean of the whole period ({have})"
             return f"{fmt.number(r.recorded_monthly_mean, 1)} a month in {r.period} ({have})"
 
-        sentences.append(
+        said_then = (
             f"Residents: {first.percent:.1f}% in {first.period} (95% interval {first.ci_low_pct:.1f}–"
-            f"{first.ci_high_pct:.1f}%) and {last.percent:.1f}% in {last.period} ({last.ci_low_pct:.1f}–"
-            f"{last.ci_high_pct:.1f}%). Recorded: {rec(first)}; {rec(last)}. Where the intervals of two years do not "
-            "overlap, the change in what residents say is beyond chance."
+            f"{first.ci_high_pct:.1f}%)"
+        )
+        if last.name != first.name:
+            said_then += (
+                f" and {last.percent:.1f}% in {last.period} ({last.ci_low_pct:.1f}–{last.ci_high_pct:.1f}%): "
+                + change_words(first, last)
+            )
+        sentences.append(
+            f"{said_then}. Recorded: {rec(first)}" + (f"; {rec(last)}." if last.name != first.name else ".")
         )
         tables["perception against recorded"] = pv
         data["indicator"] = ind
@@ -207,7 +251,7 @@ def consultation(store, source: str = "all", theme: str = "all", indicator_id: s
         tables=tables,
         figures=figures,
         sentences=sentences,
-        detail=[stats.SURVEY_METHOD],
+        detail=[stats.SURVEY_METHOD, stats.SURVEY_CHANGE_METHOD],
         notes=notes,
         queries=[
             "python -m safer query consultation [--source S] [--theme T]",

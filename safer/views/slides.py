@@ -13,7 +13,7 @@ import pandas as pd
 from .. import charts, queries, stats
 from . import comparisons
 from .base import View, cached, stamp
-from .consultation import consultation, perception_period
+from .consultation import change_words, compared_periods, consultation, perception_period
 from .cycles import cycle_comparison
 from .trends import trend
 
@@ -134,11 +134,16 @@ def perception_slide(store, indicator_id: str, area_code: str) -> View:
     if pv is None or pv.empty:
         msg = f"no survey question in consultation.csv is set against {indicator_id!r}, so there is no perception"
         return View("perception_slide", "", "", c.meta, data={"missing": msg + " to show"})
-    first, last = pv.iloc[0], pv.iloc[-1]
-    alt = (
-        f"Residents: {first.percent:.1f}% in {first.period} and {last.percent:.1f}% in {last.period} "
-        f"({first.answer.lower()}). Recorded {ind['label'].lower()} per month is drawn on the chart."
+    first, last = compared_periods(pv)
+    said = f"Residents: {first.percent:.1f}% in {first.period}" + (
+        f" and {last.percent:.1f}% in {last.period} ({first.answer.lower()})"
+        if last.name != first.name
+        else f" ({first.answer.lower()})"
     )
+    alt = f"{said}. Recorded {ind['label'].lower()} per month is drawn on the chart."
+    # on the slide, the change judged in a few words (its interval and method under "How this was worked out"):
+    # the chart says what is recorded, and the slide's text fits a 1280x720 screen
+    shown = said + (f": {change_words(first, last, interval=False)}." if last.name != first.name else ".")
     monthly = queries.run(store, "monthly", indicator=indicator_id, area=area_code)
     fig = charts.perception_chart(pv, monthly, ind, c.meta.synthetic)
     verdict = comparisons.in_family(store, "latest12", indicator_id, area_code)
@@ -151,11 +156,15 @@ def perception_slide(store, indicator_id: str, area_code: str) -> View:
         meta=stamp(store, ind["label"], period, source, {"indicator": indicator_id, "area": area_code}),
         figures={"chart": fig},
         sentences=[
-            alt,
+            shown,
             comparisons.plain_verdict(verdict, str(ind["unit"])),  # as the pages say it
             comparisons.first_sentence(ind.get("caveats")) or stats.SURVEY_METHOD.split(". ")[0] + ".",
         ],
-        detail=[stats.SURVEY_METHOD],
+        detail=[
+            f"{said}: {change_words(first, last)}." if last.name != first.name else said + ".",
+            stats.SURVEY_METHOD,
+            stats.SURVEY_CHANGE_METHOD,
+        ],
         queries=[f"python -m safer query perception_vs_recorded --indicator {indicator_id}"],
         data={"alt": alt},
     )

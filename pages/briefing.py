@@ -43,6 +43,9 @@ PROJECTOR_CSS = """<style>
 @media (max-width: 639px) {
   .st-key-briefing_chart { display: none; }
   .st-key-briefing_chart_phone { display: block; }
+  /* the slide's buttons and words before its chart: under it, Previous and Next were a screen and more below the
+     title (an outside audit); a phone reads the verdict first, as the Trends page puts it */
+  [data-testid="stColumn"]:has(.st-key-briefing_text) { order: -1; }
   /* and its words in a phone's reading size (projector type made a slide three screens tall) */
   .st-key-briefing_text p { font-size: 1.05rem; line-height: 1.45; margin-bottom: 0.6rem; }
   [data-testid="stMainBlockContainer"] h1 { font-size: 1.75rem; }

@@ -112,9 +112,7 @@ class Slide:
 
     @property
     def stamp(self) -> str:
-        s = f"Data period: {self.meta.period} · Source: {self.meta.source} · Data version {self.meta.data_version}"
-        s = f"{self.area_name} · {s}" if self.area_name else s
-        return s + (" · SYNTHETIC DEMO DATA" if self.meta.synthetic else "")
+        return views.stamp_line(self.meta, self.area_name)  # as the slide's view counted it for its room
 
 
 # --------------------------------------------------------------------------- reading a briefing
@@ -269,33 +267,19 @@ def parse_step(raw, n: int) -> int:
 # --------------------------------------------------------------------------- one slide
 
 
-def _legend_rows(fig: go.Figure, width: int) -> int:
-    """Rows a horizontal legend takes at PROJECTOR_FONT in a figure `width` px wide (an estimate)."""
-    names = [str(t.name or "") for t in fig.data if t.showlegend is not False and t.name]
-    if not names or fig.layout.showlegend is False:
-        return 0
-    rows, used, row_lines = 0, 0.0, 1
-    for n in names:
-        lines = n.split("<br>")
-        w = max(len(x) for x in lines) * PROJECTOR_FONT * 0.55 + 50
-        if used and used + w > width - 20:
-            rows, used, row_lines = rows + row_lines, 0.0, 1
-        used += w
-        row_lines = max(row_lines, len(lines))
-    return rows + row_lines
-
-
 LEGEND_WRAP = 56  # characters a line of a legend entry on a slide
 
 
 def for_projector(
-    fig: go.Figure, height: int = SLIDE_HEIGHT, width: int = 1200, y_title: str | None = None
+    fig: go.Figure, height: int = SLIDE_HEIGHT, width: int = SLIDE_MIN_WIDTH, y_title: str | None = None
 ) -> go.Figure:
     """The figure for a projector: nothing below PROJECTOR_FONT px, and nothing a slide says anyway.
 
     The slide's own heading replaces the chart's title and subtitle; the long method caption under a
-    chart is left to the page (the sentences name the test); the synthetic band stays. Margins are
-    set for `width` px (a slide's chart column; the PDF uses the same width, so they match)."""
+    chart is left to the page (the sentences name the test); the synthetic band stays. The bottom margin holds
+    the legend's rows at `width` px, the narrowest a slide chart is drawn (a 1,280 px screen's chart column, the
+    printed page's image): a legend of more rows than its margin held made Plotly widen the margin and draw the
+    chart twice (at 1,280 px, its margin for a 1,200 px column held two rows of three)."""
     f = go.Figure(fig)
     big = lambda size: max(size or PROJECTOR_FONT, PROJECTOR_FONT)  # noqa: E731
     f.update_layout(
@@ -319,13 +303,18 @@ def for_projector(
     f.layout.annotations = [a for a in f.layout.annotations if a.name != "synthetic"]
     for a in f.layout.annotations:
         a.font.size = big(a.font.size)
-    rows = _legend_rows(f, width)
     band = 44 if synthetic else 0
     top = band + 44  # the band, then room for labels on top of the plot (plan cycles, subplot titles)
-    bottom = 90 + (34 if any(ax.title.text for ax in f.select_xaxes()) else 0) + 30 * rows
+    legend = charts.legend_height(f, width - 130, PROJECTOR_FONT) if f.layout.showlegend is not False else 0
+    bottom = round(90 + (34 if any(ax.title.text for ax in f.select_xaxes()) else 0) + legend)
+    # the left margin holds the y axis's title and labels: a bar's name beside it (the plan cycles' "2018-21" and
+    # the axis title needed 115 px, and Plotly widened a margin of 100, drawing the chart twice)
+    names = [str(v) for t in f.data if getattr(t, "orientation", None) == "h" for v in (t.y if t.y is not None else ())]
+    y_titled = any(ax.title.text for ax in f.select_yaxes())
+    left = max([100] + [round(len(n) * 0.6 * PROJECTOR_FONT + 20 + (34 if y_titled else 0)) for n in names])
     f.update_layout(
         height=height,
-        margin=dict(l=100, r=30, t=top, b=bottom),
+        margin=dict(l=left, r=30, t=top, b=bottom),
         legend=dict(
             orientation="h",
             yref="container",
@@ -337,7 +326,7 @@ def for_projector(
         ),
     )
     for a in synthetic:  # back at the top left of the figure, on one line (a slide is wide and has no mode bar)
-        a.update(text=charts.synthetic_label(one_line=True), xshift=-(100 - 12), yshift=top - 6)
+        a.update(text=charts.synthetic_label(one_line=True), xshift=-(left - 12), yshift=top - 6)
         a.update(font=dict(size=PROJECTOR_FONT))
         f.add_annotation(a)
     f = charts.fit_gap_labels(f, grow=False)  # room for the gap labels above the plot, in projector type

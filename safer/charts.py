@@ -1950,10 +1950,14 @@ def perception_chart(survey: pd.DataFrame, monthly: pd.DataFrame, indicator: dic
         f"{label}: what residents say against what is recorded",
         "Top: survey share with 95% Wilson intervals (open markers: base under 100) · "
         "Bottom: recorded per month, gaps are months with no data",
-        height=760,
-        margin=dict(l=90, r=40, t=130, b=150),
+        height=860,
+        # the bottom margin holds the month labels, the axis title and the legend one entry a row (three rows: the
+        # entries are long): laid out side by side they took two rows or three by the screen's width, and a
+        # margin for two made Plotly widen it at 1,280 px and below, drawing the chart twice
+        margin=dict(l=90, r=40, t=130, b=250),
     )
     _legend_at_bottom(fig)
+    fig.update_layout(legend_orientation="v")
     _add_synthetic(fig, synthetic)
     return fit_gap_labels(fig)
 

@@ -942,8 +942,9 @@ def generate(out_dir: Path, real_dir: Path = REAL_DIR) -> dict:
                 BOROUGH_CODE,
                 FORCE,
                 "true",
-                "The counts are synthetic demo data calibrated on real police.uk burglary levels, not real figures; "
-                "ward and LSOA codes and names are real ONS reference data.",
+                "Every count is synthetic demo data, not real figures (burglary's level follows real police.uk "
+                "counts for 2016-19; the other indicators' levels are invented); ward and LSOA codes and names are "
+                "real ONS reference data.",
             ]
         ],
     )

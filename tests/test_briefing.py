@@ -4,6 +4,7 @@ briefing view in AppTest, and the PDF export (one page per slide)."""
 from __future__ import annotations
 
 import json
+import textwrap
 
 import pytest
 from helpers import PROJECT
@@ -151,6 +152,7 @@ def test_slide_sentences_come_from_the_same_view_as_the_chart(store, tmp_path):
 
 def test_shipped_slides_are_three_plain_sentences_with_the_method_one_click_away():
     from safer.store import Store
+    from safer.views import slides
 
     store = Store(PROJECT / "data")
     try:
@@ -167,7 +169,11 @@ def test_shipped_slides_are_three_plain_sentences_with_the_method_one_click_away
         cse = briefing.build_slide(
             store, b, next(i for i, sl in enumerate(b.slides, 1) if sl.filters["indicator"] == "cse")
         )
-        assert "first 18 months of each cycle" in " ".join(cse.sentences)
+        # its stamp names a long partner source and takes four lines: the plan cycles' sentence (its own slide's
+        # story) leads "How this was worked out", one click away, and the slide fits the screen (an outside audit)
+        assert len(textwrap.wrap(cse.stamp, slides.STAMP_CHARS)) == 4
+        assert "first 18 months of each cycle" not in " ".join(cse.sentences)
+        assert "first 18 months of each cycle" in cse.detail[0]
         assert 560 <= cse.figure.layout.height <= 620  # the slide (heading, chart) fits a 1280x720 projector
     finally:
         store.close()
@@ -464,7 +470,13 @@ def test_every_indicator_s_slides_fit_a_projector_with_the_rest_one_click_away(d
             (iid, "cycles_slide"): cycles.cycle_comparison(store, iid, code).data["under way"]
             for iid in comparisons.indicators(store).indicator_id
         }
-        assert dropped == {("asb", "trend_slide"): [slides.plain_sentences(store, "asb", code)[1]]} | under_way
+        # child sexual exploitation's stamp (a long partner source) takes a fourth line: its trend slide leaves the
+        # plan cycles' sentence one click away, and its plan cycles' slide the verdict on the cycle before as well
+        cse = cycles.cycle_comparison(store, "cse", code).data["beside bars"][-3:]
+        assert dropped == {
+            ("asb", "trend_slide"): [slides.plain_sentences(store, "asb", code)[1]],
+            ("cse", "trend_slide"): [slides.plain_sentences(store, "cse", code)[1]],
+        } | under_way | {("cse", "cycles_slide"): [cse[0], *under_way[("cse", "cycles_slide")]]}
     finally:
         store.close()
 
@@ -479,6 +491,37 @@ def test_a_slide_keeps_its_most_important_sentences_in_their_own_order():
     # the most important is shown even alone over the budget; the rest one click away
     assert fit(["x" * (SLIDE_TEXT + 1), "y"], [0, 1]) == (["x" * (SLIDE_TEXT + 1)], ["y"])
     assert fit(["x" * (SLIDE_TEXT - 2), "y"], [0, 1]) == (["x" * (SLIDE_TEXT - 2), "y"], [])
+
+
+def test_a_stamp_of_more_lines_leaves_the_sentences_less_room():
+    """Child sexual exploitation's stamp names a long partner source and wrapped to four lines where the others
+    take three: its slide ran 2 px under a 1280x720 screen (an outside audit). Each stamp line beyond three takes
+    a line of the sentences' room."""
+    from safer.views.slides import SLIDE_TEXT, STAMP_LINE_TEXT, fit
+
+    three = "Stockport · Data period: 2015-04 to 2026-09 · Source: " + "police.uk data " * 6 + "· Data version 1"
+    four = three + " and a partner's long source name" * 2
+    assert len(textwrap.wrap(three, 68)) == 3 and len(textwrap.wrap(four, 68)) == 4
+    said = ["a" * 300, "b" * (SLIDE_TEXT - 302)]  # exactly the room with a stamp of three lines
+    assert fit(said, [0, 1], three) == (said, [])
+    assert fit(said, [0, 1], four) == (said[:1], said[1:])
+    short = ["a" * 300, "b" * (SLIDE_TEXT - 302 - STAMP_LINE_TEXT)]
+    assert fit(short, [0, 1], four) == (short, [])
+
+
+def test_the_shipped_slides_stamps_are_what_their_views_counted(demo_env):
+    from safer import briefing, views
+    from safer.store import Store
+
+    store = Store(demo_env)
+    try:
+        b = briefing.load("scrutiny-current-cycle")
+        for step in range(1, len(b.slides) + 1):
+            slide = briefing.build_slide(store, b, step)
+            assert slide.stamp == views.stamp_line(slide.meta, slide.area_name)
+            assert slide.area_name and slide.stamp.startswith(slide.area_name + " · Data period: ")
+    finally:
+        store.close()
 
 
 def test_a_briefing_written_for_other_data_is_listed_as_such_and_its_slides_still_move_on(data_dir, monkeypatch):

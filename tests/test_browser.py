@@ -568,14 +568,16 @@ def test_the_time_chart_and_the_map_are_drawn_once_at_desktop_and_projector_widt
     """The Trends chart's left and bottom margins (the axis's labels, the legend's two rows) and the ward map's
     right one (its colour bar) hold what they carry at a desktop or projector width, so Plotly draws each once:
     widening a margin cost a second drawing of the whole chart, about 40 ms of every visit (bench/README.md,
-    "Session 21")."""
+    "Session 21"). So do the perception chart's (its legend one entry a row, at every width) and the briefing's
+    slides' (the legend's rows at the narrowest slide chart; the plan cycles' names beside their bars)."""
     ctx = browser.new_context(viewport={"width": width, "height": 900})
     ctx.set_default_timeout(TIMEOUT_MS)
+    slides = "briefing?briefing=scrutiny-current-cycle&step="
     try:
-        for path, charts in (("trends", 1), ("areas", 2)):
+        for path, charts in (("trends", 1), ("areas", 2), ("consultation", 1), (slides + "1", 1), (slides + "4", 1)):
             page = open_page(ctx, f"{dashboard.url}/{path}", charts)
             widened = page.evaluate(DRAWN_MARGINS_JS)
-            assert len(widened) == charts and not any(widened), (path, widened)
+            assert len(widened) >= charts and not any(widened), (path, widened)  # a slide has its phone's too
             page.close()
     finally:
         ctx.close()
@@ -657,13 +659,14 @@ SLIDE_CHART_JS = """() => { const out = [];
       out.push({phone: !!g.closest('.st-key-briefing_chart_phone'), top: r.top, bottom: r.bottom, width: r.width,
                 plot_h: g._fullLayout._size.h}); });
   const h = document.querySelector('[data-testid="stMain"] h1').getBoundingClientRect();
-  return {charts: out, heading: h.bottom}; }"""
+  const next = document.querySelector('.st-key-briefing_next');
+  return {charts: out, heading: h.bottom, next: next ? next.getBoundingClientRect().top : null}; }"""
 
 
 def test_a_slide_chart_takes_the_screen_under_its_heading(dashboard, browser, capsys):
     """One story per screen: on a projector (1920x1080, 1280x720) and a desktop (1440x900) the slide's heading
     and its whole chart are on the screen, the chart as tall as the screen leaves it; on a phone the slide shows
-    its page's chart, within the phone's width."""
+    its page's chart, within the phone's width, under its buttons and words."""
     said = []
     ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
     ctx.set_default_timeout(TIMEOUT_MS)
@@ -681,6 +684,8 @@ def test_a_slide_chart_takes_the_screen_under_its_heading(dashboard, browser, ca
                 c = charts[0]
                 if w < 640:
                     assert c["phone"] and c["width"] <= w, (size, step, c)
+                    # Previous and Next on the first screen, above the chart (they were a screen below the title)
+                    assert got["next"] is not None and got["next"] < min(c["top"], h), (size, step, got)
                     continue
                 assert not c["phone"], (size, step, c)
                 room = h - got["heading"]
@@ -695,8 +700,10 @@ def test_a_slide_chart_takes_the_screen_under_its_heading(dashboard, browser, ca
 
 SLIDE_TEXT_JS = """() => { const bottom = s => { const e = document.querySelector(s);
     return e ? e.getBoundingClientRect().bottom : null; };
+  const main = document.querySelector('[data-testid="stMain"]');
   return {text: bottom('.st-key-briefing_text'), stamp: bottom('.st-key-briefing_stamp'),
-          method: bottom('[data-testid="stMain"] [data-testid="stExpander"]')}; }"""
+          method: bottom('[data-testid="stMain"] [data-testid="stExpander"]'),
+          scrolls: main.scrollHeight - main.clientHeight}; }"""
 
 
 def test_every_slide_s_sentences_stamp_and_method_are_on_a_projector_s_screen(dashboard, browser, capsys):
@@ -716,8 +723,9 @@ def test_every_slide_s_sentences_stamp_and_method_are_on_a_projector_s_screen(da
                 page = open_page(ctx, f"{dashboard.url}/briefing?briefing=scrutiny-current-cycle&step={step}", 1)
                 assert_no_exception(page)
                 got = page.evaluate(SLIDE_TEXT_JS)
+                scrolls = got.pop("scrolls")  # the slide scrolls at all (its padding under the edge: 2 px, an audit)
                 assert all(v is not None for v in got.values()), (w, h, step, got)
-                assert max(got.values()) <= h, (f"{w}x{h}", f"slide {step}", got)
+                assert max(got.values()) <= h and scrolls <= 0, (f"{w}x{h}", f"slide {step}", got, scrolls)
                 said.append(f"{w}x{h} slide {step}: {max(got.values()):.0f} px")
                 page.close()
         finally:

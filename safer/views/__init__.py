@@ -19,7 +19,7 @@ from .scrutiny import QUESTION as SCRUTINY_QUESTION
 from .scrutiny import SHOWN as SCRUTINY_SHOWN
 from .scrutiny import scrutiny
 from .similar_areas import comparator_groups, comparator_indicators, compare, group_choices
-from .slides import SLIDE_KINDS, cycles_slide, perception_slide, trend_slide
+from .slides import SLIDE_KINDS, cycles_slide, perception_slide, stamp_line, trend_slide
 from .trends import trend
 from .wards import areas
 from .wards import periods as area_periods
@@ -58,6 +58,7 @@ __all__ = [
     "trend_slide",
     "cycles_slide",
     "perception_slide",
+    "stamp_line",
     "warm",
     "indicator_choices",
     "area_choices",

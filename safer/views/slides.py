@@ -8,6 +8,8 @@ cannot disagree: the slide takes its numbers from the same view.
 
 from __future__ import annotations
 
+import textwrap
+
 import pandas as pd
 
 from .. import charts, queries, stats
@@ -18,22 +20,48 @@ from .cycles import cycle_comparison
 from .trends import trend
 
 # Characters of a slide's sentences that fit under its chart on a 1280x720 projector in the briefing's type (571
-# ended 24 px above the screen's edge; anti-social behaviour's 643 ran 27 px under it): the browser test measures it
+# ended 24 px above the screen's edge; anti-social behaviour's 643 ran 27 px under it), with a stamp of
+# STAMP_LINES lines: the browser test measures it
 SLIDE_TEXT = 580
+STAMP_LINES = 3
+# a stamp's line under a 1280x720 slide's chart (the slides' stamps wrap as words wrapped at 68 characters do), and
+# what each line beyond STAMP_LINES takes from the sentences' room: 18 px against the sentences' 26 a line of about 46
+# characters (child sexual exploitation's stamp names a long partner source, ran to four lines and pushed the slide
+# 2 px under the screen's edge: an outside audit)
+STAMP_CHARS = 68
+STAMP_LINE_TEXT = 35
 
 
-def fit(sentences: list[str], order: list[int]) -> tuple[list[str], list[str]]:
-    """A slide's sentences that fit `SLIDE_TEXT`, taken in order of importance (`order`: their positions, the most
-    important first; the first is always kept) and shown in their own order; and the rest, which the slide puts
-    first in its "How this was worked out", one click away, so nothing is lost from the screen's story."""
+def stamp_line(meta, area_name: str = "") -> str:
+    """A slide's stamp: the area, data period, source and data version (and that the data is synthetic)."""
+    s = f"Data period: {meta.period} · Source: {meta.source} · Data version {meta.data_version}"
+    s = f"{area_name} · {s}" if area_name else s
+    return s + (" · SYNTHETIC DEMO DATA" if meta.synthetic else "")
+
+
+def fit(sentences: list[str], order: list[int], stamp: str = "") -> tuple[list[str], list[str]]:
+    """A slide's sentences that fit `SLIDE_TEXT` (less what a `stamp` of more than STAMP_LINES lines takes), taken
+    in order of importance (`order`: their positions, the most important first; the first is always kept, and none
+    after the first that does not fit, so a less important one never takes the place of a more important one) and
+    shown in their own order; and the rest, which the slide puts first in its "How this was worked out", one click
+    away, so nothing is lost from the screen's story."""
+    extra = max(0, len(textwrap.wrap(stamp, STAMP_CHARS)) - STAMP_LINES)
+    room = SLIDE_TEXT - STAMP_LINE_TEXT * extra
     keep, used = set(), 0
     for i in order:
         n = len(sentences[i]) + (1 if keep else 0)
-        if not keep or used + n <= SLIDE_TEXT:
-            keep.add(i)
-            used += n
+        if keep and used + n > room:
+            break
+        keep.add(i)
+        used += n
     shown = [x for i, x in enumerate(sentences) if i in keep]
     return shown, [sentences[i] for i in order if i not in keep]
+
+
+def _area_name(store, area_code: str) -> str:
+    areas = queries.run(store, "areas")
+    named = areas.loc[areas.area_code == area_code, "area_name"]
+    return str(named.iloc[0]) if len(named) else ""
 
 
 def _period(first, last) -> str:
@@ -82,13 +110,15 @@ def trend_slide(store, indicator_id: str, area_code: str) -> View:
     )
     period = _period(*(m.month.iloc[[0, -1]] if len(m) else (None, None)))
     said = plain_sentences(store, indicator_id, area_code)
+    meta = stamp(store, v.title, period, str(ind["source"]), {"indicator": indicator_id, "area": area_code})
     # the latest 12 months, then the caveat (how to read them), then the plan against the one before
-    shown, left = fit(said, [0, 2, 1] if len(said) == 3 else list(range(len(said))))
+    order = [0, 2, 1] if len(said) == 3 else list(range(len(said)))
+    shown, left = fit(said, order, stamp_line(meta, _area_name(store, area_code)))
     return View(
         name="trend_slide",
         title=v.title,
         question=v.question,
-        meta=stamp(store, v.title, period, str(ind["source"]), {"indicator": indicator_id, "area": area_code}),
+        meta=meta,
         figures={"chart": fig},
         sentences=shown,
         detail=left + comparisons.method_sentences(store, indicator_id, area_code),
@@ -109,12 +139,14 @@ def cycles_slide(store, indicator_id: str, area_code: str) -> View:
     said = v.data["beside bars"][-3:]
     # the verdicts, the current plan's first, before the note on the months of a cycle under way
     verdicts_at = [i for i, x in enumerate(said) if x not in v.data["under way"]]
-    shown, left = fit(said, verdicts_at[::-1] + [i for i in range(len(said)) if i not in verdicts_at])
+    meta = stamp(store, v.title, period, v.meta.source, {"indicator": indicator_id, "area": area_code})
+    order = verdicts_at[::-1] + [i for i in range(len(said)) if i not in verdicts_at]
+    shown, left = fit(said, order, stamp_line(meta, _area_name(store, area_code)))
     return View(
         name="cycles_slide",
         title=v.title,
         question=v.question,
-        meta=stamp(store, v.title, period, v.meta.source, {"indicator": indicator_id, "area": area_code}),
+        meta=meta,
         figures={"chart": v.figures["cycle means chart"]},
         # as the page says them (its bullets); each verdict with its figures and the method one click away, in the
         # slide's "How this was worked out" as in the page's (the figures' wording ran off a 1280x720 screen)
@@ -149,18 +181,23 @@ def perception_slide(store, indicator_id: str, area_code: str) -> View:
     verdict = comparisons.in_family(store, "latest12", indicator_id, area_code)
     period = _period(*perception_period(pv, monthly).split(" to "))
     source = f"consultation.csv; {ind['source']}"
+    meta = stamp(store, ind["label"], period, source, {"indicator": indicator_id, "area": area_code})
+    said_all = [
+        shown,
+        comparisons.plain_verdict(verdict, str(ind["unit"])),  # as the pages say it
+        comparisons.first_sentence(ind.get("caveats")) or stats.SURVEY_METHOD.split(". ")[0] + ".",
+    ]
+    # what residents say, then the verdict on what is recorded, then the caveat
+    kept, left = fit(said_all, [0, 1, 2], stamp_line(meta, _area_name(store, area_code)))
     return View(
         name="perception_slide",
         title=f"{ind['label']}: what residents say against what is recorded",
         question="Do residents' views match what is recorded?",
-        meta=stamp(store, ind["label"], period, source, {"indicator": indicator_id, "area": area_code}),
+        meta=meta,
         figures={"chart": fig},
-        sentences=[
-            shown,
-            comparisons.plain_verdict(verdict, str(ind["unit"])),  # as the pages say it
-            comparisons.first_sentence(ind.get("caveats")) or stats.SURVEY_METHOD.split(". ")[0] + ".",
-        ],
-        detail=[
+        sentences=kept,
+        detail=left
+        + [
             f"{said}: {change_words(first, last)}." if last.name != first.name else said + ".",
             stats.SURVEY_METHOD,
             stats.SURVEY_CHANGE_METHOD,

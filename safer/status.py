@@ -49,8 +49,9 @@ STATUSES = {
 
 RULE_METHOD = (
     "Progress = (latest − baseline) ÷ (target − baseline) × 100: 0% at the baseline, 100% at the target, "
-    "negative when worse than the baseline. Latest = mean per month of the latest 12 months with data "
-    "(to the cycle's end for a finished cycle); months with no data are left out, never counted as 0."
+    "negative when worse than the baseline. Latest = mean per month of the latest 12 calendar months (to the "
+    "cycle's end for a finished cycle), over those of them with data: a month with no data is left out, never "
+    "counted as 0, and not replaced by an earlier month (a rule names how many of the 12 it needs)."
 )
 
 

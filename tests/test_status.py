@@ -88,6 +88,17 @@ def test_too_few_months_with_data_is_no_data_and_gaps_are_not_zero():
     assert ok["status"] == "too early to tell" and ok["latest_mean"] == 8
 
 
+def test_the_latest_12_months_are_calendar_months_never_filled_from_earlier_ones():
+    """The method on the page says what is computed (an outside statistician's audit: it read "the latest 12 months
+    with data", which would reach back past a gap): the latest 12 calendar months, those with data, and a month
+    without data is not replaced by an earlier one."""
+    m = months("2019-01", [900] * 12 + [None] * 9 + [500] * 3)  # 2019 full; 2020 has only its last 3 months
+    a = status.assess(m, 1000, 800, RULE)
+    assert a["latest_months_with_data"] == 3 and a["status"] == "no data"  # not 12 months reaching into 2019
+    assert a["latest_mean"] == 500
+    assert "latest 12 calendar months" in status.RULE_METHOD and "12 months with data" not in status.RULE_METHOD
+
+
 def test_a_finished_cycle_uses_its_own_last_12_months():
     m = months("2020-01", [700] * 12 + [2000] * 12)  # 2020 beyond target, 2021 far worse
     assert status.assess(m, 1000, 800, RULE, cycle_end="2020-12")["status"] == "on track"

@@ -119,7 +119,7 @@ def priorities(store) -> View:
     meta = stamp(
         store,
         "Priorities: status of every target",
-        "latest 12 months with data for each indicator (to the cycle's end for a finished cycle)",
+        "the latest 12 calendar months for each indicator, those with data (to the cycle's end for a finished cycle)",
         "priorities.csv, targets.csv, status_rules.csv and the indicators' monthly counts",
     )
     return View(

@@ -5,7 +5,8 @@ publishes, and a data directory for any one local authority over those files (ma
 Real: the names of the 43 territorial forces of England and Wales and the file naming data.police.uk
 uses (`YYYY-MM-<force>-street.csv`, the published header). Synthetic: every row and count, every local
 authority, ward and LSOA code and name (codes `E068…`/`W068…` for authorities, `E058…`/`W058…` for wards,
-`E018…`/`W018…` for LSOAs, which no real area uses; every name ends in "(synthetic)").
+`E018…`/`W018…` for LSOAs, which no real area uses; every name says "(synthetic)", an LSOA's in its
+authority's name, as ONS names it).
 
     python -m bench.national --out /tmp/safer-national [--months 120] [--rows-per-month 500000]
     python -m bench.national --authority E06800101 --national-dir /tmp/safer-national --out /tmp/la
@@ -122,7 +123,9 @@ def geography() -> dict:
             for s in range(LSOAS_PER_WARD):
                 li = len(lsoa_code)
                 lsoa_code.append(f"{country}018{li + 1:05d}")
-                lsoa_name.append(f"{auth_name[a].split(' district')[0]} {w + 1:03d}{'ABCDE'[s]} (synthetic)")
+                # named after its authority, as ONS names an LSOA ('Stockport 008C'): `safer init` finds an
+                # authority's rows whose LSOA codes no lookup places by that name
+                lsoa_name.append(f"{auth_name[a]} {w + 1:03d}{'ABCDE'[s]}")
                 lsoa_ward.append(wi)
     return {
         "authority": {

@@ -161,6 +161,21 @@ def read_lookups(paths: list[Path]) -> Lookup:
     return out
 
 
+def _column_as_named(path: str, pattern: str, fallback: str) -> str:
+    """The name a lookup's header gives the column `pattern` matches (LAD24CD, WD23CD, lad_code): a problem names
+    the column as the file names it (data/README.md), not as this module calls it; `fallback` when unreadable."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            header = next(csv.reader(f), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return fallback
+    return next((h.strip() for h in header if re.fullmatch(pattern, h.strip(), re.IGNORECASE)), fallback)
+
+
+LAD_CODE = r"LAD\d{2}CD|lad_code"
+WARD_CODE = r"WD\d{2}CD|ward_code"
+
+
 def find_authority(lookup: Lookup, wanted: str, first: str) -> tuple[str, str]:
     """The authority named by its ONS code or its name (any case), as (code, name)."""
     lads = lookup.authorities()
@@ -172,8 +187,8 @@ def find_authority(lookup: Lookup, wanted: str, first: str) -> tuple[str, str]:
     if len(by_name) > 1:  # one name, two codes (two lookups of different years, say): name the code to use
         raise _fail(
             first,
-            0,
-            "LAD code",
+            1,
+            _column_as_named(first, LAD_CODE, "LAD code"),
             f"{wanted!r} names {len(by_name)} authorities ({', '.join(sorted(by_name))}): give "
             "the code of the one meant",
         )
@@ -182,7 +197,9 @@ def find_authority(lookup: Lookup, wanted: str, first: str) -> tuple[str, str]:
     starts = [folded[n] for n in sorted(folded) if key and n.startswith(key)][:3]  # "Folkestone" for "... and Hythe"
     close = starts or [folded[n] for n in difflib.get_close_matches(key, list(folded), n=3, cutoff=0.6)]
     hint = f"; did you mean {', '.join(close)}?" if close else f" ({len(lads)} authorities there)"
-    raise _fail(first, 0, "LAD code", f"no local authority {wanted!r} in the lookup{hint}")
+    # the column it was looked for in, on the header's line: no row of it holds the authority
+    column = _column_as_named(first, LAD_CODE, "LAD code")
+    raise _fail(first, 1, column, f"no local authority {wanted!r} in the lookup{hint}")
 
 
 @dataclass(frozen=True)
@@ -337,25 +354,55 @@ def _local(f: StreetFile, tmp: Path) -> Path:
     return path
 
 
-def unplaced(force: Force, lad_name: str, placed: set[str]) -> list[tuple[str, int, int]]:
-    """Rows of the force's oldest and newest files in an LSOA named for the authority (ONS names each LSOA
-    after its authority: `Stockport 008C`) whose code no lookup given places: police.uk used 2011 codes until
-    about 2023, so a lookup of the other year is missing. Returns (file, rows, LSOA codes) for each file."""
+def unplaced(force: Force, named: dict[str, set[str]]) -> dict[str, list[tuple[str, int, int]]]:
+    """Rows of the force's oldest and newest files in an LSOA named for one of the authorities `named` (ONS names
+    each LSOA after its authority: `Stockport 008C`; {authority name: the LSOA codes the lookups place in it})
+    whose code no lookup given places: police.uk used 2011 codes until about 2023, so a lookup of the other year
+    is missing. Returns, for each authority with such rows, (file, rows, LSOA codes) for each file. Each file is
+    read once for all the force's authorities (the partnership's and its comparators')."""
     cols = contract.POLICE_UK_COLUMNS
     code_i, name_i = cols.index("LSOA code"), cols.index("LSOA name")
-    prefix = f"{lad_name} "
     ends = sorted(force.files, key=lambda f: (f.month, f.release))
-    out = []
+    out: dict[str, list[tuple[str, int, int]]] = {}
     with tempfile.TemporaryDirectory(prefix="safer-init-") as tmp:
         for f in dict.fromkeys([ends[0], ends[-1]]):
-            codes = Counter(
-                rec[code_i]
-                for rec in _records(_local(f, Path(tmp)), f.label)
-                if rec[name_i].startswith(prefix) and rec[code_i] not in placed
-            )
-            if codes:
-                out.append((f.label, sum(codes.values()), len(codes)))
+            codes: dict[str, Counter] = defaultdict(Counter)
+            for rec in _records(_local(f, Path(tmp)), f.label):
+                lad = rec[name_i].rsplit(" ", 1)[0]  # 'Stockport 008C' -> 'Stockport'
+                if lad in named and rec[code_i] not in named[lad]:
+                    codes[lad][rec[code_i]] += 1
+            for lad, found in codes.items():
+                out.setdefault(lad, []).append((f.label, sum(found.values()), len(found)))
     return out
+
+
+def unplaced_notes(
+    lookup: Lookup, forces: dict[str, Force], force_of: dict[str, str], home: tuple[str, str, set[str]], members
+) -> list[str]:
+    """A note for each file with rows of the partnership (`home`: its code, name and the LSOAs its wards hold) or
+    of a comparator authority (`members`) in LSOAs no lookup places (`unplaced`): a comparator's rows left out made
+    its rates 20-30% too low until the month the LSOA codes changed, and nothing said so (an outside audit)."""
+    code, lad_name, placed = home
+    lsoas_of: dict[str, set[str]] = defaultdict(set)
+    for c, r in lookup.rows.items():
+        lsoas_of[r["lad_code"]].add(c)
+    names = lookup.authorities()
+    named: dict[str, dict[str, set[str]]] = defaultdict(dict)  # force slug -> {authority name: its LSOAs placed}
+    named[force_of[code]][lad_name] = placed
+    for lad in members:
+        if lad != code and lad in force_of:
+            named[force_of[lad]][names[lad]] = lsoas_of[lad]
+    notes = []
+    for slug in sorted(named, key=lambda x: x != force_of[code]):  # the partnership's force first
+        for who, found in unplaced(forces[slug], named[slug]).items():
+            role = "" if who == lad_name else " (a comparator: its rates would be too low)"
+            for label, n, codes in found:
+                notes.append(
+                    f"{label}: {n} rows lie in {codes} LSOAs named for {who}{role} whose codes no lookup given "
+                    "places (another year's LSOA codes?): they are left out; give that year's lookup too "
+                    "(--lookup again)"
+                )
+    return notes
 
 
 def forces_of(lookup: Lookup, forces: dict[str, Force]) -> dict[str, str]:
@@ -701,7 +748,7 @@ def make(
         raise _fail(
             str(lookups[0]),
             1,
-            "WD code",
+            _column_as_named(str(lookups[0]), WARD_CODE, "WD code"),
             f"gives no ward for {lad_name} ({code}): give ONS's LSOA to ward "
             "to local authority lookup (columns LSOA21CD, WD24CD, LAD24CD, ...)",
         )
@@ -726,15 +773,11 @@ def make(
             "its force's street files, and a lookup of the LSOA codes they use (2021 codes from about 2023)",
         )
     home_force = forces[force_of[code]]
-    for label, n, codes in unplaced(home_force, lad_name, set(placed)):
-        notes.append(
-            f"{label}: {n} rows lie in {codes} LSOAs named for {lad_name} whose codes no lookup given places "
-            "(another year's LSOA codes?): they are left out; give that year's lookup too (--lookup again)"
-        )
-
     group_rows = comparator_groups(lookup, code, groups, force_of, home_force, notes)
     members = sorted({r[2] for r in group_rows})
     slugs = {home_force.slug} | {force_of[lad] for lad in members if lad in force_of}
+
+    notes += unplaced_notes(lookup, forces, force_of, (code, lad_name, set(placed)), members)
 
     pops = read_populations(populations)
     with_pop = {c for c, _year in pops}

@@ -131,6 +131,39 @@ def test_a_group_file_brings_in_the_other_forces_files_and_their_populations(nat
     }
 
 
+def test_a_comparator_s_rows_no_lookup_places_are_named_as_the_partnership_s_are(nat, tmp_path, capsys):
+    """A lookup of the wrong year left a comparator's rows out in silence (an outside audit: its rates 20-30% too
+    low until the month police.uk changed LSOA codes) while the partnership's own got a note: each comparator
+    authority's rows in LSOAs named for it, whose codes no lookup places, are named with their file and count."""
+    a, lsoa, ward = nat["geo"]["authority"], nat["geo"]["lsoa"], nat["geo"]["ward"]
+    home, other = 10, int(np.flatnonzero(a["force"] != a["force"][10])[5])
+    theirs = [str(c) for c, w in zip(lsoa["code"], lsoa["ward"]) if ward["authority"][w] == other][:4]
+    lookup = tmp_path / "lookup.csv"  # the national lookup less four of the comparator's LSOAs (another year's)
+    with open(nat["lookup"], newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    with open(lookup, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(r for r in rows if r[0] not in theirs)
+    groups = tmp_path / "msg.csv"
+    groups.write_text(f"group_id,group_name,area_code,area_name\nmsg,Most similar group,{a['code'][other]},x\n")
+    out = tmp_path / "la"
+    args = ["init", "--authority", str(a["code"][home]), "--lookup", str(lookup), "--groups", str(groups)]
+    args += ["--police-uk", str(nat["root"] / "police_uk"), "--population", str(nat["pop"]), "--out", str(out)]
+    assert cli.main([*args, "--synthetic"]) == 0
+    said = capsys.readouterr().out
+    files = sorted(
+        (nat["root"] / "police_uk").rglob(f"*-{national.force_slug(national.FORCES[a['force'][other]][0])}-street.csv")
+    )
+    named = 0
+    for path in (files[0], files[-1]):  # the force's oldest and newest files
+        n = sum(r["LSOA code"] in theirs for r in _rows(path))
+        k = len({r["LSOA code"] for r in _rows(path) if r["LSOA code"] in theirs})
+        note = f"note: {path}: {n} rows lie in {k} LSOAs named for {a['name'][other]} (a comparator: its rates"
+        assert (note in said) == (n > 0), said
+        named += n > 0
+    assert named and "would be too low) whose codes no lookup given places" in said
+    assert f"named for {a['name'][home]} " not in said  # the partnership's own LSOAs are all placed
+
+
 def test_a_header_only_newest_file_does_not_hide_where_the_rows_lie(nat, tmp_path, capsys):
     """A force's newest month published with its header only (an outside audit's, 65 good months before it): init
     said no row of the newest files lay in the authority. It reads the newest file with rows."""
@@ -320,8 +353,12 @@ def test_bad_input_names_file_line_and_column_and_writes_nothing(nat, tmp_path, 
     assert rc == 1 and f"{bad}:3: LAD24CD: " in err and "nothing written" in err
     assert not out.exists()
     # An authority the lookup does not have, by name: the nearest names are offered.
-    with pytest.raises(InitError, match=r"no local authority 'Hampshire district 99' in the lookup; did you mean"):
+    # It names the header's line and the column as the file names it (it said line 0 and "LAD code": an audit).
+    lookup = str(nat["lookup"])
+    with pytest.raises(InitError, match=rf"^{lookup}:1: LAD24CD: no local authority 'Hampshire district 99' in the"):
         make("Hampshire district 99", [nat["lookup"]], nat["root"] / "police_uk", [nat["pop"]], out)
+    with pytest.raises(InitError, match=rf"^{lookup}:1: LAD24CD: no local authority 'E06899999' in the lookup"):
+        make("E06899999", [nat["lookup"]], nat["root"] / "police_uk", [nat["pop"]], out)
     # A population that is not a number, on line 4.
     pop = tmp_path / "pop.csv"
     pop.write_text(f"area_code,year,population\n{code},2021,100\n{code},2022,101\n{code},2023,1e5\n")

@@ -93,6 +93,11 @@ def test_two_periods_whose_intervals_overlap_can_differ_beyond_chance():
         "the change cannot be judged (a period has no base)"
     )
     assert stats.survey_change(5, 4, 1, 10) is None and stats.survey_change(None, 10, 1, 10) is None
+    # the same percentage to one decimal: "no change" only when there is none; a large base's small change is given
+    same = pd.Series({"agreeing": 300, "respondents": 1000, "percent": 30.0})
+    assert change_words(same, same.copy()).startswith("no change, which chance alone could give")
+    big = pd.Series({"agreeing": 3_004_000, "respondents": 10_000_000, "percent": 30.0})  # 30.04%
+    assert change_words(same, big).startswith("up 0.04 points, which chance alone could give")
 
 
 def test_the_periods_compared_are_one_measure_s_first_and_last():

@@ -125,7 +125,10 @@ def change_words(first, last, interval: bool = True) -> str:
     if ch is None:
         return "the change cannot be judged (a period has no base)"
     shown = round(float(last.percent) - float(first.percent), 1)
-    moved = "no change" if shown == 0 else f"{'up' if shown > 0 else 'down'} {abs(shown):.1f} points"
+    if shown == 0 and ch["change_pct"] != 0:  # the same to one decimal, but a change (a large base can judge it)
+        moved = f"{'up' if ch['change_pct'] > 0 else 'down'} {_points(ch['change_pct']).lstrip('+−')} points"
+    else:
+        moved = "no change" if shown == 0 else f"{'up' if shown > 0 else 'down'} {abs(shown):.1f} points"
     judged = "beyond chance" if ch["beyond_chance"] else "which chance alone could give"
     if not interval:
         return f"{moved}, {judged}"

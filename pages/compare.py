@@ -39,7 +39,7 @@ st.markdown("**" + ui.md_escape(v.sentences[0]) + "**")
 ui.chart(v.figures["funnel plot"])
 for sentence in v.sentences[1:]:
     ui.caption(sentence)
-ui.caption(v.detail[0])
+ui.caption(*v.detail)  # the method, and the years of the population estimates
 ui.stamp(v.meta.period, v.meta.source)
 
 ui.section("Over time")

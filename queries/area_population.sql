@@ -1,6 +1,6 @@
 -- How many residents an area had in each year an indicator has data for, in the indicator's population group: the denominator of a rate, so a verdict can compare rates where the population changed.
 -- Grain: one row per calendar year with data for the indicator, earliest first; population by the rule of population.csv (that year's estimate, else the nearest earlier year, else the nearest later), and estimate_year, the year of the estimate used (another year where ONS's estimates lag); NULL when the area has no estimate for the group.
--- Reads: partnership, indicators, indicator_months, population, population_of
+-- Reads: partnership, indicators, indicator_months, population_of, estimate_year_of
 -- Params:
 --   $indicator (required): an indicator id from indicators.csv
 --   $area (optional): an area code from areas.csv; default the partnership's area
@@ -19,11 +19,6 @@ years AS (
 SELECT
     y.yr AS year,
     population_of((SELECT area_code FROM target), y.yr, (SELECT grp FROM pop_group))::DOUBLE AS population,
-    (
-        SELECT p.year FROM population AS p
-        WHERE p.area_code = (SELECT area_code FROM target) AND p.population_group = (SELECT grp FROM pop_group)
-        ORDER BY (p.year > y.yr), abs(p.year - y.yr)
-        LIMIT 1
-    ) AS estimate_year
+    estimate_year_of((SELECT area_code FROM target), y.yr, (SELECT grp FROM pop_group)) AS estimate_year
 FROM years AS y
 ORDER BY y.yr

@@ -1,7 +1,7 @@
 -- Which wards have the highest rate of an indicator per 1,000 residents, with the borough for reference.
--- Grain: one row per ward and one for the borough (area_type 'borough'), highest ward rate first. rate_per_1000 = total / person_years * 1000, where person_years adds up, over the months with data, each month's population estimate (for that month's year, else the nearest earlier year, else the nearest later) / 12: the same denominator on every page. Populations are of the indicator's population_group (all residents, or e.g. children). person_years is given unrounded (public: it comes from population estimates only), so each rate is round(total / person_years * 1000, 2) of the row's own figures; below borough level of a small-number indicator, of the published (rounded) total. population is the estimate for the period's last year, for reference. Totals are NULL for wards when the indicator is recorded for the borough only.
+-- Grain: one row per ward and one for the borough (area_type 'borough'), highest ward rate first. rate_per_1000 = total / person_years * 1000, where person_years adds up, over the months with data, each month's population estimate (for that month's year, else the nearest earlier year, else the nearest later) / 12: the same denominator on every page. Populations are of the indicator's population_group (all residents, or e.g. children). person_years is given unrounded (public: it comes from population estimates only), so each rate is round(total / person_years * 1000, 2) of the row's own figures; below borough level of a small-number indicator, of the published (rounded) total. population is the estimate for the period's last year, for reference, and estimate_year the year of that estimate (an earlier year's where ONS's estimates lag). Totals are NULL for wards when the indicator is recorded for the borough only.
 -- Suppress: total (also rate_per_1000 = round(total / person_years * 1000, 2))
--- Reads: partnership, areas, indicators, indicator_months, total_horizons, population_of, fact_monthly
+-- Reads: partnership, areas, indicators, indicator_months, total_horizons, population_of, estimate_year_of, fact_monthly
 -- Params:
 --   $indicator (required): an indicator id from indicators.csv
 --   $start_month (optional): first month YYYY-MM; default 11 months before the end month
@@ -42,6 +42,7 @@ WITH pop_group AS (
            CASE WHEN t.usable THEN coalesce(c.total, 0) END AS total,
            CASE WHEN t.usable THEN (SELECT count(*) FROM covered) END AS months_with_data,
            population_of(t.area_code, (SELECT year(end_m) FROM span), (SELECT grp FROM pop_group)) AS population,
+           estimate_year_of(t.area_code, (SELECT year(end_m) FROM span), (SELECT grp FROM pop_group)) AS estimate_year,
            CASE WHEN t.usable THEN e.person_years END AS person_years
     FROM targets t LEFT JOIN counts c USING (area_code) LEFT JOIN exposure e USING (area_code)
 )
@@ -52,6 +53,7 @@ SELECT area_code, area_name, area_type,
        total::BIGINT AS total,
        months_with_data::BIGINT AS months_with_data,
        population::BIGINT AS population,
+       estimate_year::INTEGER AS estimate_year,
        person_years,  -- full precision: the rate's denominator, so the rate can be checked against it
        round(total / nullif(person_years, 0) * 1000, 2) AS rate_per_1000
 FROM joined

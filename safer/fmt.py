@@ -227,6 +227,7 @@ COLUMN_HEADINGS = {
     "months_in_period": "Months in the period",
     "total": "Total in the period",
     "population": "Residents",
+    "estimate_year": "Year of the population estimate",
     "person_years": "Person-years",
     "rate_per_1000": "Rate per 1,000 residents a year",
     "funnel_position": "Against the 99.8% funnel limits",

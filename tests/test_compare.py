@@ -56,6 +56,7 @@ def test_comparator_rates_by_hand(data_dir):
     )
     o = df.loc["Otherton"]
     assert (o.total, o.population, o.rate_per_1000, bool(o.is_partnership)) == (210, 10000, 126.0, False)
+    assert (t.estimate_year, o.estimate_year) == (2019, 2020)  # the year of each area's estimate for 2020
     assert df.index.tolist() == ["Otherton", "Testborough"]  # highest rate first
     trend = queries.run(s, "comparator_trend", indicator="asb")
     assert trend.rate_12m_per_1000.isna().all()  # never 12 months of data: no rolling rate, never a guess
@@ -240,3 +241,43 @@ def test_the_group_s_line_over_time_is_missing_where_any_area_lacks_the_month_ne
         assert g.loc[:"2019-11"].isna().all()  # fewer than 12 months
     finally:
         s.close()
+
+
+def test_rates_say_the_year_of_their_population_estimates_and_when_areas_differ(demo_env):
+    """The demo's comparators had 2021 estimates beside Stockport's 2026 and nothing said so (an outside audit: a
+    new partnership's comparators on estimates years older than its own): the Compare page names each area's
+    estimate year in its table and says the rates rest on estimates of different years; the Areas page says the
+    year its rates use."""
+    import pandas as pd
+
+    from safer import views
+    from safer.views import comparisons
+
+    s = Store(demo_env)
+    try:
+        v = views.compare(s, "asb", None)
+        t = v.tables["comparator rates"].set_index("Area")
+        assert t.loc["Stockport", "Year of the population estimate"] == 2026
+        assert set(t.drop(index="Stockport")["Year of the population estimate"]) == {2021}
+        assert (
+            "Rates per 1,000 residents rest on population estimates of different years: 2026 (Stockport); "
+            "2021 (9 areas)." in v.sentences[-1]
+        )
+        w = views.areas(s, "asb", views.area_periods(s)[0][0])
+        assert "Rates per 1,000 residents use population estimates for 2026." in w.detail and not any(
+            "population estimates" in n for n in w.notes
+        )
+    finally:
+        s.close()
+    one = pd.DataFrame({"area_name": ["A", "B"], "estimate_year": [2024, 2024]})
+    assert comparisons.estimate_years(one, "2026-09") == (
+        "Rates per 1,000 residents use population estimates for 2024, the newest given, for months to Sep 2026.",
+        "Rates per 1,000 residents use population estimates for 2024, the newest given, for months to Sep 2026: "
+        "2 years older than the period's end.",
+    )
+    assert comparisons.estimate_years(one, "2025-03")[1] is None  # a year's lag, as ONS's estimates come
+    none = pd.DataFrame({"area_name": ["A"], "estimate_year": [None]})
+    assert comparisons.estimate_years(none, "2025-03", "children") == (
+        "No population estimate for these areas: no rate per 1,000 children.",
+        None,
+    )

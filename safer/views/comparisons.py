@@ -80,6 +80,34 @@ def residents(store, indicator_id: str, area_code: str | None = None) -> tuple[d
     )
 
 
+def estimate_years(rates: pd.DataFrame, end_month: str, who: str = "residents") -> tuple[str, str | None]:
+    """What a table of rates' populations are (`estimate_year`, `area_name`, `is_partnership` where it has it): the
+    sentence for the view's detail, and a note for the page when the areas' estimates are of different years or the
+    newest is more than a year older than the period's end (rates then rest on residents counted years before: an
+    outside audit found the demo's comparators on 2021 estimates beside Stockport's 2026 with nothing said)."""
+    have = rates[rates["estimate_year"].notna()] if "estimate_year" in rates else rates.iloc[0:0]
+    if have.empty:
+        return f"No population estimate for these areas: no rate per 1,000 {who}.", None
+    end_year = int(str(end_month)[:4])
+    years = sorted({int(y) for y in have["estimate_year"]}, reverse=True)
+    if len(years) == 1:
+        said = f"Rates per 1,000 {who} use population estimates for {years[0]}"
+        said += "." if years[0] >= end_year else f", the newest given, for months to {fmt.month_label(end_month)}."
+        old = years[0] < end_year - 1
+        return said, (said[:-1] + f": {end_year - years[0]} years older than the period's end.") if old else None
+    by_year = [
+        f"{y} ({', '.join(str(n) for n in have.loc[have['estimate_year'] == y, 'area_name'])})"
+        if (have["estimate_year"] == y).sum() <= 3
+        else f"{y} ({fmt.plural(int((have['estimate_year'] == y).sum()), 'area')})"
+        for y in years
+    ]
+    said = (
+        f"Rates per 1,000 {who} rest on population estimates of different years: {'; '.join(by_year)}. An area "
+        "whose estimate is older has its rate over the residents of that year, so compare them with care."
+    )
+    return said, said
+
+
 POPULATION_WORDS = {"all": verdicts.PER_RESIDENT, "children": ("child", "children")}
 
 

@@ -130,14 +130,18 @@ def compare(store, indicator_id: str, group_id: str | None = None) -> View:
         outside = sum(a.position != "within" for a in f.areas)
         sentences.append(f"{outside} of {len(f.areas)} areas fall outside the 99.8% limits as drawn.")
     sentences += _gaps(members, rates)
-    table = rates[["area_name", "total", "months_with_data", "population", "person_years", "rate_per_1000"]].assign(
-        position=[pos[c].position if c in pos else NO_RATE for c in rates["area_code"]]
-    )
+    end = str(rates["end_month"].iloc[0]) if len(rates) else str(f.period).split(" to ")[-1]
+    populations, uneven = comparisons.estimate_years(rates, end)
+    if uneven:  # the areas' estimates of different years, or old: said on the page, beside the funnel
+        sentences.append(uneven)
+    cols = ["area_name", "total", "months_with_data", "population", "estimate_year", "person_years", "rate_per_1000"]
+    table = rates[cols].assign(position=[pos[c].position if c in pos else NO_RATE for c in rates["area_code"]])
     table.columns = [
         "Area",
         fmt.with_unit("Total", str(ind["unit"])),
         "Months with data",
         "Population",
+        fmt.column_label("estimate_year"),
         "Person-years",
         fmt.column_label("rate_per_1000", unit=str(ind["unit"])),
         "Against the 99.8% limits",
@@ -159,7 +163,7 @@ def compare(store, indicator_id: str, group_id: str | None = None) -> View:
         tables={"comparator rates": table, "comparator trend": trend},
         figures={"funnel plot": funnel_fig, "comparator trend chart": trend_fig},
         sentences=sentences,
-        detail=[f.method + "."],
+        detail=[f.method + "."] + ([] if uneven else [populations]),  # an uneven note is among the sentences
         queries=[
             f"python -m safer query comparator_rates --indicator {indicator_id}{g}",
             f"python -m safer query comparator_trend --indicator {indicator_id}{g}",

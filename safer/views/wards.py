@@ -187,6 +187,10 @@ def areas(store, indicator_id: str, period: str = "latest") -> View:
             )
         if left_out := comparisons.small_counts_left_out(store, indicator_id):
             notes.append(left_out)
+        populations, uneven = comparisons.estimate_years(rates, str(borough.end_month), per)
+        detail.insert(1, populations)  # after how a rate is worked out, before how wards are judged
+        if uneven:
+            notes.append(uneven)
         rates.attrs["rate_per"] = per  # its headings say whom the rates are per (children, for some)
         rates.attrs["unit"] = str(ind["unit"])  # and what it counts
         tables["ward rates"] = rates

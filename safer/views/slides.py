@@ -58,12 +58,6 @@ def fit(sentences: list[str], order: list[int], stamp: str = "") -> tuple[list[s
     return shown, [sentences[i] for i in order if i not in keep]
 
 
-def _area_name(store, area_code: str) -> str:
-    areas = queries.run(store, "areas")
-    named = areas.loc[areas.area_code == area_code, "area_name"]
-    return str(named.iloc[0]) if len(named) else ""
-
-
 def _period(first, last) -> str:
     return f"{first} to {last}" if isinstance(first, str) and isinstance(last, str) else "no data"
 
@@ -113,7 +107,7 @@ def trend_slide(store, indicator_id: str, area_code: str) -> View:
     meta = stamp(store, v.title, period, str(ind["source"]), {"indicator": indicator_id, "area": area_code})
     # the latest 12 months, then the caveat (how to read them), then the plan against the one before
     order = [0, 2, 1] if len(said) == 3 else list(range(len(said)))
-    shown, left = fit(said, order, stamp_line(meta, _area_name(store, area_code)))
+    shown, left = fit(said, order, stamp_line(meta, comparisons.area(store, area_code)["area_name"]))
     return View(
         name="trend_slide",
         title=v.title,
@@ -141,7 +135,7 @@ def cycles_slide(store, indicator_id: str, area_code: str) -> View:
     verdicts_at = [i for i, x in enumerate(said) if x not in v.data["under way"]]
     meta = stamp(store, v.title, period, v.meta.source, {"indicator": indicator_id, "area": area_code})
     order = verdicts_at[::-1] + [i for i in range(len(said)) if i not in verdicts_at]
-    shown, left = fit(said, order, stamp_line(meta, _area_name(store, area_code)))
+    shown, left = fit(said, order, stamp_line(meta, comparisons.area(store, area_code)["area_name"]))
     return View(
         name="cycles_slide",
         title=v.title,
@@ -188,7 +182,7 @@ def perception_slide(store, indicator_id: str, area_code: str) -> View:
         comparisons.first_sentence(ind.get("caveats")) or stats.SURVEY_METHOD.split(". ")[0] + ".",
     ]
     # what residents say, then the verdict on what is recorded, then the caveat
-    kept, left = fit(said_all, [0, 1, 2], stamp_line(meta, _area_name(store, area_code)))
+    kept, left = fit(said_all, [0, 1, 2], stamp_line(meta, comparisons.area(store, area_code)["area_name"]))
     return View(
         name="perception_slide",
         title=f"{ind['label']}: what residents say against what is recorded",

@@ -1,6 +1,6 @@
 -- How the partnership's rate of an indicator per 1,000 residents moved against similar areas, month by month.
 -- Grain: one row per area of the comparator group per month with data (counts from the police.uk files or comparator_monthly.csv: comparator_counts). rate_12m_per_1000 is the annualised rate over the 12 months ending that month (total of those months * 1000 / population), NULL unless all 12 months have data (a missing month is never 0); population is the estimate for that month's year (else the nearest earlier, else the nearest later): the partnership's own area from population.csv (as on every other page), the others from comparator_population.csv; NULL, with a NULL rate, for an area with none. group_rate_12m_per_1000 is the same for all the areas with a population together (their totals over their populations), NULL unless every one of them has all 12 months (an area without that month's data, as where its force published no file, is never left out of the group's figure for that month alone: the group would be another group). is_partnership marks the partnership's own area.
--- Reads: partnership, comparator_counts, comparator_group_areas, comparator_population, population_for
+-- Reads: partnership, comparator_counts, comparator_group_areas, comparator_estimate
 -- Params:
 --   $indicator (required): an indicator id from indicators.csv with comparator counts
 --   $group (optional): a group id from comparator_groups.csv; default the first group
@@ -19,12 +19,7 @@ WITH members AS (
 ), years AS (
     SELECT DISTINCT r.area_code, year(r.month) AS yr FROM rolled r
 ), pop AS (
-    SELECT y.area_code, y.yr,
-           coalesce(
-               CASE WHEN y.area_code = (SELECT area_code FROM partnership) THEN population_for(y.area_code, y.yr) END,
-               (SELECT p.population FROM comparator_population p WHERE p.area_code = y.area_code
-                ORDER BY (p.year > y.yr), abs(p.year - y.yr) LIMIT 1)
-           ) AS population
+    SELECT y.area_code, y.yr, comparator_estimate(y.area_code, y.yr).population AS population
     FROM years y
 ), rated AS (
     SELECT r.area_code, r.area_name, r.month, r.value, p.population,

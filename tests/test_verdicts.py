@@ -1607,3 +1607,25 @@ def test_a_recording_change_in_events_reaches_every_screen_s_verdict(tmp_path):
         assert cyc.shown_verdict == "not enough data" and "recording changed in Oct 2025" in cyc.note
     finally:
         s.close()
+
+
+def test_a_series_that_never_changes_is_no_change_per_resident():
+    """Twenty events every month for ten years and 0.1% more residents: no change (an outside statistician's
+    case: the test kept was chosen on the counts, where both p-values are 1, and the earlier changes' spread of
+    0.0% then called the per-resident fall real, p = 0.002). The months' own test is Poisson's: 240 against 240,
+    φ estimated 0 and taken as 1."""
+    months = fmt.months_between("2016-10", "2026-09")
+    pop = {y: 298000 + 300 * (y - 2016) for y in range(2016, 2027)}
+    c = verdicts.compare_latest12(
+        pd.DataFrame({"month": months, "value": 20.0}), indicator_id="x", area_code="A", good_direction="down",
+        population=pop,
+    )  # fmt: skip
+    se = math.sqrt(1 / 240 + 1 / 240)
+    shift = math.log(300925 / 300625)
+    assert c.verdict == "no clear change" and c.per_resident_change_pct == pytest.approx(-0.0997, abs=1e-3)
+    assert c.p_value == pytest.approx(2 * scipy.stats.norm.sf(shift / se), abs=1e-6)
+    assert (c.ci_low, c.ci_high) == pytest.approx(
+        (math.exp(-shift - 1.96 * se), math.exp(-shift + 1.96 * se)), abs=2e-3
+    )
+    assert "dispersion 0.0, less than chance alone gives, taken as 1 (Poisson's)" in c.method
+    assert "judged by the months' own test" in c.method

@@ -920,6 +920,7 @@ def _compare(
         months_not_yet=months_not_yet,
         left_out=tuple(left_out),
         recording_changes=changes,
+        per=per[0],  # who a rate would be per, said also where nothing is tested
     )
     if len(pairs) < min_months and unlike:
         # enough months with data, too few recorded alike: the recording change is the reason
@@ -1012,7 +1013,6 @@ def _compare(
         method=f"{model}; {figures}." if figures else f"{model}.",
         model=model,
         per_resident_change_pct=_f((fit.rate_ratio - 1) * 100) if per_resident else None,
-        per=per[0],
     )
 
 
@@ -1085,7 +1085,7 @@ def compare_latest12(
     if end_month:
         values = {m: v for m, v in values.items() if m <= end_month}
     if not values:
-        return _no_comparison(indicator_id, area_code, good_direction, "latest12", "there is no month with data")
+        return _no_comparison(indicator_id, area_code, good_direction, "latest12", "there is no month with data", per)
     last = end_month or max(values)
     cur = fmt.months_between(fmt.shift_month(last, -11), last)
     prev = [fmt.shift_month(m, -12) for m in cur]
@@ -1132,7 +1132,7 @@ def compare_cycle(
     if not idx:
         raise ValueError(f"no plan cycle {cycle_id!r}")
     if idx[0] == 0:
-        return _no_comparison(indicator_id, area_code, good_direction, "cycle", "there is no earlier plan cycle")
+        return _no_comparison(indicator_id, area_code, good_direction, "cycle", "there is no earlier plan cycle", per)
     cur, prev = cyc.iloc[idx[0]], cyc.iloc[idx[0] - 1]
     values = _series(monthly)
     last = last_month or (max(values) if values else None)
@@ -1147,7 +1147,7 @@ def compare_cycle(
     whole = len(happened) == len(months_cur)
     if not happened:
         c = _no_comparison(
-            indicator_id, area_code, good_direction, "cycle", f"plan cycle {cur.cycle_id} has not started yet"
+            indicator_id, area_code, good_direction, "cycle", f"plan cycle {cur.cycle_id} has not started yet", per
         )
         return replace(c, months_not_yet=len(months_cur))
     if n == 0:  # the earlier cycle holds none of the calendar months this one has reached
@@ -1156,7 +1156,7 @@ def compare_cycle(
             f"calendar months {cur.cycle_id} has reached ({fmt.period_label(happened[0], happened[-1])}) to "
             "compare them with"
         )
-        c = _no_comparison(indicator_id, area_code, good_direction, "cycle", why)
+        c = _no_comparison(indicator_id, area_code, good_direction, "cycle", why, per)
         return replace(c, months_not_yet=len(months_cur) - len(happened))
     if shift:
         basis = (
@@ -1186,9 +1186,10 @@ def compare_cycle(
     )
 
 
-def _no_comparison(indicator_id, area_code, good_direction, compare, note) -> Comparison:
+def _no_comparison(indicator_id, area_code, good_direction, compare, note, per=PER_RESIDENT) -> Comparison:
     return _untested(
         note,
+        per=per[0],
         indicator_id=indicator_id,
         area_code=area_code,
         compare=compare,

@@ -1629,3 +1629,14 @@ def test_a_series_that_never_changes_is_no_change_per_resident():
     )
     assert "dispersion 0.0, less than chance alone gives, taken as 1 (Poisson's)" in c.method
     assert "judged by the months' own test" in c.method
+
+
+@pytest.mark.parametrize("cycle", ["P", "C"])
+def test_who_a_rate_is_per_is_said_where_nothing_is_tested(cycle):
+    """A children's indicator says "child" also where no comparison can be made (the first cycle; a cycle not yet
+    started): `explain` said "resident" there (an outside audit)."""
+    df = pd.DataFrame({"month": fmt.months_between("2020-04", "2021-03"), "value": 5.0})
+    c = verdicts.compare_cycle(
+        df, APRIL_CYCLES, cycle, indicator_id="x", area_code="A", good_direction="down", per=("child", "children")
+    )
+    assert (c.verdict, c.per) == ("not enough data", "child")

@@ -44,7 +44,7 @@ if v.data["indicator"] is None:
 else:
     ui.chart(v.figures["perception chart"])
     ui.caption(v.sentences[0], v.detail[1])
-    ui.stamp(v.data["period"], f"consultation.csv; {v.data['indicator']['source']}")
+    ui.stamp(v.meta_of("perception chart").period, v.meta_of("perception chart").source)
 
 ui.section("What partners, groups and events said")
 if v.data["said"].empty:

@@ -2054,7 +2054,7 @@ def funnel_chart(f: dict, indicator: dict, synthetic: bool, period: str) -> go.F
             x=[x[0], x[-1]],
             y=[p0, p0],
             mode="lines",
-            name=f"Group rate: {p0:,.1f}",
+            name=f"{f.get('centre', 'group rate').capitalize()}: {p0:,.1f}",
             line=dict(color="#000000", width=2),
             hoverinfo="skip",
         )
@@ -2084,15 +2084,15 @@ def funnel_chart(f: dict, indicator: dict, synthetic: bool, period: str) -> go.F
         """Where the partnership's two-line label goes (its centre, in data units), an arrow from it to the point: the
         place nearest its point where the label covers no other area's point, no limit or group-rate line and not its
         own point. Written beside its point it covered a neighbour and crossed the group rate line, and on a phone ran
-        past the plot's right-hand edge (an outside audit). The label's box is taken as on a phone (about 170 of a
-        240 px plot, two lines of 17 px type in a plot about 330 px high); where no place is clear, the place that
-        covers least."""
+        past the plot's right-hand edge (an outside audit). The label's box is taken as on a phone (about 131 of a
+        200 px plot at 342 px wide, two lines of 17 px type in a plot about 300 px high); where no place is clear,
+        the place that covers least."""
         sx, sy = (x_range[1] - x_range[0]) or 1.0, (y_range[1] - y_range[0]) or 1.0
         fx = [(v - x_range[0]) / sx for v in x]
         me = ((px - x_range[0]) / sx, (rate - y_range[0]) / sy)
         pts = [((ox - x_range[0]) / sx, (oy - y_range[0]) / sy) for ox, oy in others]
         curves = [[None if v is None else (v - y_range[0]) / sy for v in c] for c in lines]
-        hw, hh, mark = 0.31, 0.075, 0.03
+        hw, hh, mark = 0.335, 0.075, 0.03
         steps = np.linspace(0.0, 1.0, 6)  # points along a label's arrow, from its edge to the point
         drawn = []  # each line as (x, y) arrays of its drawn points, x ascending, for `leader_crossings`
         for c in curves:
@@ -2120,7 +2120,10 @@ def funnel_chart(f: dict, indicator: dict, synthetic: bool, period: str) -> go.F
             for c in curves:
                 inside = [v for f, v in zip(fx, c) if v is not None and cx - hw <= f <= cx + hw]
                 crossed += bool(inside) and min(inside) < cy + hh and max(inside) > cy - hh
-            return hits + 2 * own + crossed + 0.5 * leader_crossings(cx, cy)
+            # an arrow across a line reads less well than a label clear of it, but a label over a neighbour hides
+            # data: three lines crossed cost less than one point covered (two cost as much as one, and on a phone
+            # the label was set over a neighbour rather than above the limits)
+            return hits + 2 * own + crossed + 0.3 * leader_crossings(cx, cy)
 
         spots = [
             (hw + 0.01 + i * 0.025, hh + 0.01 + j * 0.02)
@@ -2131,22 +2134,31 @@ def funnel_chart(f: dict, indicator: dict, synthetic: bool, period: str) -> go.F
         return x_range[0] + cx * sx, y_range[0] + cy * sy, cost(cx, cy)
 
     def room_for_label(px: float, rate: float) -> tuple[float, float]:
-        """`label_spot`, with room made for the label where it has no clear place: the rate axis taken a fifth
-        further on the side of the funnel the point is on (a point above the upper limits near the plot's top
-        edge had its label set over the limits, or below the funnel with an arrow across both)."""
+        """`label_spot`, with room made for the label where it has no clear place: the rate axis taken a fifth,
+        then two fifths, further on the side of the funnel the point is on, then on the other side (a point above
+        the upper limits near the plot's top edge had its label set over the limits, or below the funnel with an
+        arrow across both; on a phone a point among its neighbours below the centre, the axis at 0 already, had
+        its label over a neighbour); the first place that covers nothing, else the one that covers least."""
         ax, ay, covered = label_spot(px, rate)
-        if covered:
-            kept = list(y_range)
-            span = y_range[1] - y_range[0]
-            if rate >= p0:
-                y_range[1] += 0.2 * span
-            else:
-                y_range[0] = max(y_range[0] - 0.2 * span, 0)
-            bx, by, again = label_spot(px, rate)
-            if again < covered:
-                return bx, by
-            y_range[:] = kept
-        return ax, ay
+        kept = list(y_range)
+        span = y_range[1] - y_range[0]
+        best = (covered, ax, ay, kept)
+        for side in (1, 0) if rate >= p0 else (0, 1):
+            for more in (0.2, 0.4):
+                if not best[0]:
+                    break
+                y_range[:] = kept
+                if side:
+                    y_range[1] += more * span
+                elif y_range[0] > 0:
+                    y_range[0] = max(y_range[0] - more * span, 0)
+                else:
+                    continue
+                bx, by, again = label_spot(px, rate)
+                if again < best[0]:
+                    best = (again, bx, by, list(y_range))
+        y_range[:] = best[3]
+        return best[1], best[2]
 
     for sel, name, colour, symbol, size, text_font in (
         (~mine, "Other areas", _OTHERS, "circle", 13, dict(size=14, color="#333333")),
@@ -2235,8 +2247,9 @@ def _funnel_note(method: str) -> str:
     how = method.replace(" (95% and 99.8%)", "").split(" (")[0] + "."
     if "no area is judged" in method:
         return how + " Every area is named."
+    centre = "the typical rate" if "typical rate" in how else "the group rate"
     return (
-        "Points outside the funnel differ from the group rate by more than chance would explain; areas outside "
+        f"Points outside the funnel differ from {centre} by more than chance would explain; areas outside "
         "the 95% limits are named. " + how
     )
 

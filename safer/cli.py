@@ -99,7 +99,7 @@ def _query(args, extra: list[str]) -> int:
         if store.status.problems:
             for p in store.status.problems:
                 print(f"warning: serving the last good build; {p}", file=sys.stderr)
-        names, rows = queries.run_rows(store, args.name, **values)
+        names, rows, note = queries.published_rows(store, args.name, **values)
     except queries.QueryError as exc:
         print(f"query: {exc}", file=sys.stderr)
         return 2
@@ -109,6 +109,8 @@ def _query(args, extra: list[str]) -> int:
     w.writerow(names)
     for r in rows:
         w.writerow(["" if v is None else export.neutralise(_fmt(v)) if isinstance(v, str) else _fmt(v) for v in r])
+    if note:  # on stderr: the CSV on stdout stays the table alone, for scripts
+        print(f"note: {note}", file=sys.stderr)
     return 0
 
 

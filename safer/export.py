@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import charts, fmt
+from . import charts, fmt, queries
 
 SUPPRESSED_SUFFIX = "_suppressed"
 DESIGN_WIDTH = 1400  # px: the width a chart's margins are set for, and the images' default width
@@ -124,6 +124,7 @@ def safe_table(df: pd.DataFrame) -> pd.DataFrame:
 
 
 STAMP_COLUMNS = ("data_period", "data_source", "data_version", "partnership")
+SMALL_NUMBERS = "Small numbers"  # the column a CSV of rounded ward counts says so in (`queries.published_note`)
 
 
 def csv_bytes(df: pd.DataFrame, meta: Meta | None = None) -> bytes:
@@ -131,6 +132,8 @@ def csv_bytes(df: pd.DataFrame, meta: Meta | None = None) -> bytes:
     travels with the numbers: the data period, source, data version and partnership (marked SYNTHETIC for
     demo data) as the last columns of every row, so a CSV copied out of its folder still says what it is."""
     out = display_table(df)
+    if note := queries.published_note(df.attrs):  # what suppression did, on every row as the stamp is
+        out = out.assign(**{SMALL_NUMBERS: note})
     if meta is not None:
         partnership = meta.partnership + (" (SYNTHETIC DEMO DATA)" if meta.synthetic else "")
         values = (meta.period, meta.source, meta.data_version, partnership)
@@ -175,6 +178,9 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame], meta: Meta, metas: dict[str, Met
         )
         if meta.synthetic:
             about.loc[len(about)] = ["Note", "SYNTHETIC DEMO DATA: these are not real figures."]
+        notes = {n: queries.published_note(df.attrs) for n, df in sheets.items()}
+        for note in dict.fromkeys(n for n in notes.values() if n):
+            about.loc[len(about)] = ["Small numbers", note]
         about.to_excel(xl, sheet_name="About", index=False, header=False)
         for name, df in sheets.items():
             sheet = _sheet_name(name, used)
@@ -184,6 +190,8 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame], meta: Meta, metas: dict[str, Met
             ws["A1"] = f"{meta.title}: {name}"
             ws["A1"].font = Font(bold=True, size=13)
             ws["A2"] = (metas or {}).get(name, meta).stamp()
+            if notes[name]:
+                ws["A3"] = f"Small numbers: {notes[name]}"
             for i, col in enumerate(table.columns, start=1):
                 width = max([len(str(col))] + [len(str(v)) for v in table[col].head(200)]) + 2
                 ws.column_dimensions[ws.cell(row=4, column=i).column_letter].width = min(60, max(8, width))

@@ -40,14 +40,14 @@ def build_pack(store, cycle_id: str, out_dir: Path, images: bool = True) -> dict
             iid = part.indicator["indicator_id"]
             for tname, df in part.tables.items():
                 fname = f"{export.slug(tname)}.csv"
-                (folder / fname).write_bytes(export.csv_bytes(df, part.meta))
+                (folder / fname).write_bytes(export.csv_bytes(df, part.meta_of(tname)))
                 files.append(f"{folder.name}/{fname}")
                 sheets[tname] = df
-                metas[tname] = part.meta
+                metas[tname] = part.meta_of(tname)
             imgs = []
             for fname, fig in part.figures.items():
                 if images:
-                    figs.append(export.stamped_figure(fig, part.meta))
+                    figs.append(export.stamped_figure(fig, part.meta_of(fname)))
                     fig_paths.append(folder / f"{fname}.png")
                     files.append(f"{folder.name}/{fname}.png")
                 imgs.append(f"{folder.name}/{fname}.png")

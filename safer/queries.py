@@ -303,6 +303,21 @@ def published_floor(threshold: int, base: int = ROUND_TO) -> int:
     return -(-max(int(threshold), 1) // base) * base
 
 
+def published_note(attrs: dict) -> str:
+    """What `suppress` did to a table, in words that travel with it (the page, its CSV and Excel downloads, the
+    command line): '' where it did nothing. `attrs`: the table's (`suppress` sets them)."""
+    if "rounded_to" not in attrs:
+        return ""
+    t, base = int(attrs["suppress_below"]), int(attrs["rounded_to"])
+    floor = int(attrs.get("published_floor") or base)
+    return (
+        f"Ward counts under {t} are withheld (shown <{t}) and the others rounded to the nearest "
+        f"{base}" + (f", never below {floor}" if floor > base else "") + "; the whole area's counts are exact, so the "
+        "wards need not add up to it; a ward's means and rates are worked out from its rounded count and withheld "
+        "with it."
+    )
+
+
 def _round_base(v: pd.Series, base: int = ROUND_TO, floor: int = 0) -> pd.Series:
     """Round half up to the nearest multiple of `base` (7 -> 5, 8 -> 10, 12.5 -> 15), never below `floor`."""
     r = (pd.to_numeric(v, errors="coerce") / base + 0.5).apply(lambda x: x // 1 if pd.notna(x) else x) * base
@@ -504,16 +519,22 @@ def run_rows(store, name: str, **values) -> tuple[list[str], list[tuple]]:
     """Like `run`, but rows of Python values for exact CSV output; a withheld count prints as `<N`, and
     counts below borough level of small-number indicators are the rounded ones, their derived figures
     recomputed from them and the rows in the order of the published figures (see `suppress`)."""
+    names, rows, _note = published_rows(store, name, **values)
+    return names, rows
+
+
+def published_rows(store, name: str, **values) -> tuple[list[str], list[tuple], str]:
+    """`run_rows` with what `suppress` did to the rows, in words (`published_note`; '' where nothing)."""
     q = get(name)
     bound = bind(store, q, values)
     names, rows = store.rows(q.sql, bound)
     if not q.suppress:
-        return names, rows
+        return names, rows, ""
     frame = pd.DataFrame(rows, columns=names, dtype=object)
     frame[ROW_COLUMN] = range(len(rows))  # where each row was, should `suppress` order them again
     df = suppress(store, q, bound, frame)
     if "suppress_below" not in df.attrs:
-        return names, rows
+        return names, rows, ""
     marker = f"<{df.attrs['suppress_below']}"
     out = []
     for i, at in enumerate(df[ROW_COLUMN]):
@@ -525,7 +546,7 @@ def run_rows(store, name: str, **values) -> tuple[list[str], list[tuple]]:
             if df[f"{col}_suppressed"].iloc[i]:
                 r[names.index(col)] = marker
         out.append(tuple(r))
-    return names, out
+    return names, out, published_note(df.attrs)
 
 
 ROW_COLUMN = "__row"  # run_rows' note of each row's place in the database's order

@@ -319,11 +319,16 @@ FUNNEL_METHODS = {
         "z = 1.96 (95%) and 3.09 (99.8%) (Spiegelhalter 2005, 'Funnel plots for comparing institutional "
         "performance')."
     ),
+    "negative binomial": (
+        "Funnel limits: exact quantiles of a Poisson count whose rate varies between areas as a gamma with "
+        "variance τ² about the group rate (negative binomial, scipy.stats.nbinom.ppf), interpolated between whole "
+        "counts as the Poisson ones are."
+    ),
 }
 
 
 def funnel_limits(
-    p0: float, exposure, coverage: float = 0.95, method: str = "poisson"
+    p0: float, exposure, coverage: float = 0.95, method: str = "poisson", tau2: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray]:
     """Lower and upper funnel limits for a rate (events per unit of exposure) around the group rate `p0`.
 
@@ -331,7 +336,9 @@ def funnel_limits(
     - "normal": p0 ± z·sqrt(p0 / exposure), z the two-sided normal quantile for `coverage`;
     - "poisson": exact Poisson quantiles of the expected count p0·exposure, interpolated between whole
       counts (Spiegelhalter 2005, appendix): with r = poisson.ppf(q, E) and
-      a = (F(r) − q) / (F(r) − F(r − 1)), the limit is (r − a) / exposure.
+      a = (F(r) − q) / (F(r) − F(r − 1)), the limit is (r − a) / exposure;
+    - "negative binomial": the same for a count whose rate varies between areas as a gamma of mean p0 and
+      variance p0²·`tau2` (a Poisson-gamma mixture: size 1 ÷ τ², mean E).
     A lower limit never goes below 0.
     """
     if method not in FUNNEL_METHODS:
@@ -343,11 +350,16 @@ def funnel_limits(
         half = z * np.sqrt(p0 / n)
         return np.maximum(p0 - half, 0.0), p0 + half
     expected = p0 * n
+    if method == "negative binomial" and tau2 > 0:
+        size = 1.0 / tau2
+        dist = _st.nbinom(size, size / (size + expected))
+    else:
+        dist = _st.poisson(expected)
 
     def limit(q):
-        r = _st.poisson.ppf(q, expected)
-        f_r = _st.poisson.cdf(r, expected)
-        f_r1 = _st.poisson.cdf(r - 1, expected)
+        r = dist.ppf(q)
+        f_r = dist.cdf(r)
+        f_r1 = dist.cdf(r - 1)
         a = np.where(f_r > f_r1, (f_r - q) / np.where(f_r > f_r1, f_r - f_r1, 1.0), 0.0)
         return np.maximum(r - a, 0.0) / n
 

@@ -177,12 +177,27 @@ def assess(
         )
     latest = ch["latest_mean"]
     if target == baseline:
+        # hold steady: judged by the latest mean's 95% interval, as progress is (one event a year above the level
+        # read "off track": an outside audit)
         gd = (good_direction or "neither").lower()
-        ok = latest == target or (gd == "down" and latest < target) or (gd == "up" and latest > target)
-        word = "on track" if ok else "off track"
+        lo, hi = mean_interval(ch, df)
+        better = (gd == "down" and latest < target) or (gd == "up" and latest > target)
+        reached = not math.isnan(lo) and lo <= target <= hi
+        word = "on track" if latest == target or better else "too early to tell" if reached else "off track"
+        if gd not in ("down", "up"):  # no better side: on track while the target is within the interval
+            word = "on track" if reached or latest == target else "off track"
+        shown = f"the latest 12 months' mean {latest:,.1f} a month (95% interval {lo:,.1f} to {hi:,.1f})"
         return _result(
             word,
-            "The target equals the baseline (hold steady): on track when the latest value is at the target or better.",
+            f"The target equals the baseline (hold steady at {target:,.1f} a month): "
+            + {
+                "on track": f"on track: {shown} is at the target"
+                + (" or better" if gd in ("down", "up") else " within chance"),
+                "too early to tell": f"{shown} is worse than the target, but chance variation alone could give that",
+                "off track": f"off track: {shown} is {'worse than' if gd in ('down', 'up') else 'away from'} the "
+                "target beyond chance",
+            }[word]
+            + ".",
             **figures,
         )
     prog = progress_pct(latest, baseline, target)
@@ -251,6 +266,16 @@ def progress_interval(ch: dict, baseline: float, target: float, monthly: pd.Data
     The latest 12-month mean is total ÷ months; its interval is the exact Poisson (Garwood) interval of the
     total, widened by √φ when the months vary more than Poisson around their seasonal pattern (φ from the
     engine's quasi-Poisson model of the latest 12 months against the same months a year before)."""
+    lo, hi = mean_interval(ch, monthly)
+    if math.isnan(lo):
+        return math.nan, math.nan
+    ends = [progress_pct(lo, baseline, target), progress_pct(hi, baseline, target)]
+    return min(ends), max(ends)
+
+
+def mean_interval(ch: dict, monthly: pd.DataFrame) -> tuple[float, float]:
+    """The 95% interval of the latest 12 months' mean a month: the exact Poisson (Garwood) interval of their total,
+    widened by √φ (see `progress_interval`), ÷ the months with data; (nan, nan) with none."""
     n = int(ch["latest_months_with_data"])
     mean = ch["latest_mean"]
     if not n or math.isnan(mean):
@@ -262,5 +287,4 @@ def progress_interval(ch: dict, baseline: float, target: float, monthly: pd.Data
     phi = max(1.0, c.dispersion or 1.0)
     lo_t = total - (total - lo_t) * math.sqrt(phi)
     hi_t = total + (hi_t - total) * math.sqrt(phi)
-    ends = [progress_pct(max(lo_t, 0.0) / n, baseline, target), progress_pct(hi_t / n, baseline, target)]
-    return min(ends), max(ends)
+    return max(lo_t, 0.0) / n, hi_t / n

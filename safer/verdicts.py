@@ -160,6 +160,11 @@ class Funnel:
     areas: tuple[AreaPosition, ...]
     curve: pd.DataFrame  # exposure (person-years), lo_95, hi_95, lo_998, hi_998 (per 1,000)
     method: str
+    not_judged: str = ""  # why no area is judged, in words ('' when they are)
+    # what the limits are centred on: "group rate" (all the areas' counts over all their person-years) or, where
+    # the areas really differ, "typical rate" (the random-effects mean, `_typical_rate`); and the pooled rate
+    centre: str = "group rate"
+    pooled_rate_per_1000: float | None = None
 
 
 # --------------------------------------------------------------------------- helpers
@@ -1467,6 +1472,26 @@ def _between_areas(k: np.ndarray, expected: np.ndarray) -> tuple[float, float, f
     return phi, p_het, tau2
 
 
+def _typical_rate(k: np.ndarray, n: np.ndarray, p0: float, tau2: float) -> tuple[float, float, float]:
+    """The centre of the funnel where areas really differ: under the additive random effect the limits allow for
+    (log rate = log θ + u, u of variance τ²), θ is the typical area's rate, the mean of the areas' log rates
+    weighted by 1 ÷ (1 ÷ expected + τ²), with τ² (`_between_areas`) re-estimated about it until both settle. The
+    pooled rate Σ counts ÷ Σ person-years weights each area by its size: an area three times the others' size at
+    twice their rate pulled it a fifth of the way to its own, every other area's z-score to −9 or below, φ to 196,
+    and the limits wide enough to hold that area itself (an outside statistician). Returns (θ, φ, τ²)."""
+    y = np.log(np.where(k > 0, k, 0.5) / n)  # a zero count as half an event, as `_between_areas` takes it
+    phi = math.nan
+    for _ in range(200):
+        w = 1.0 / (1.0 / (p0 * n) + tau2)
+        centre = float(np.exp(np.sum(w * y) / np.sum(w)))
+        phi, _p, again = _between_areas(k, centre * n)
+        settled = abs(math.log(centre / p0)) < 1e-10 and abs(again - tau2) <= 1e-12 + 1e-9 * tau2
+        p0, tau2 = centre, again
+        if settled or tau2 <= 0:
+            break
+    return p0, phi, tau2
+
+
 def funnel(rates: pd.DataFrame, *, indicator_id: str, period: str, per: float = 1000.0, points: int = 200) -> Funnel:
     """Funnel plot from one row per area: area_code, area_name, is_partnership, total, person_years.
 
@@ -1492,13 +1517,18 @@ def funnel(rates: pd.DataFrame, *, indicator_id: str, period: str, per: float = 
         return Funnel(indicator_id, period, None, None, (), pd.DataFrame(), "No funnel: no area has a rate.")
     k = df["total"].astype(float).to_numpy()
     n = df["person_years"].astype(float).to_numpy()
-    p0 = float(k.sum() / n.sum())
+    p0 = pooled = float(k.sum() / n.sum())
     # an area expecting fewer than SMALL_EXPECTED events has a log-scale z-score far from normal: it does not
-    # count towards the estimate of the variation between areas, and is judged on exact count limits
+    # count towards the estimate of the variation between areas
     big = p0 * n >= SMALL_EXPECTED
     judged = int(big.sum()) >= MIN_FUNNEL_AREAS and p0 > 0
     phi, p_het, tau2 = _between_areas(k[big], p0 * n[big]) if judged else (None, None, 0.0)
     over = judged and p_het < 0.05 and tau2 > 0
+    if over:  # areas that really differ: the limits are for a typical area, centred where the model puts it
+        p0, phi, tau2 = _typical_rate(k[big], n[big], p0, tau2)
+        over = tau2 > 0
+        if not over:
+            p0 = pooled
     n_between = int(big.sum())  # the areas τ² is estimated from
 
     def limits(level: float, exposure: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -1511,15 +1541,14 @@ def funnel(rates: pd.DataFrame, *, indicator_id: str, period: str, per: float = 
         zq = _st.t.ppf(1 - (1 - level) / 2, (n_between - 1) * share**2)
         half = zq * np.sqrt(1.0 / (p0 * exposure) + tau2)
         lo, hi = p0 * np.exp(-half), p0 * np.exp(half)
-        # small expected counts: exact quantiles of a Poisson count whose rate varies between areas as a gamma
-        # with the same variance (negative binomial), so a lower limit can reach 0 and a zero is not "below"
-        e = p0 * exposure
-        size = 1.0 / tau2
-        tail = (1 - level) / 2
-        nb_lo = _st.nbinom.ppf(tail, size, size / (size + e)) / exposure
-        nb_hi = _st.nbinom.ppf(1 - tail, size, size / (size + e)) / exposure
-        small = e < SMALL_EXPECTED
-        return np.where(small, nb_lo, lo), np.where(small, nb_hi, hi)
+        # and never inside the exact quantiles of a count whose rate varies between areas as a gamma with the same
+        # variance (negative binomial, interpolated between whole counts as Spiegelhalter's Poisson ones are): on
+        # the log scale a small count is far from normal, and below about 15 expected events the log-normal lower
+        # limit called 0 to 2 events "below" 1.4-5.5% of the time against the 0.1% it stands for (an outside
+        # statistician; it switched to the negative binomial below 5 expected, so a 0 at 5.0 was "below", at 4.99
+        # not); at large counts the two agree and Student's t keeps the log-normal ones the wider
+        nb_lo, nb_hi = stats.funnel_limits(p0, exposure, level, "negative binomial", tau2)
+        return np.minimum(lo, nb_lo), np.maximum(hi, nb_hi)
 
     grid = np.unique(np.concatenate([np.geomspace(n.min() * 0.5, n.max() * 1.25, points), n]))
     curve = pd.DataFrame({"exposure": grid})
@@ -1549,12 +1578,13 @@ def funnel(rates: pd.DataFrame, *, indicator_id: str, period: str, per: float = 
                 position_95=where(i, lo95, hi95),
             )
         )
+    why = ""
     if not judged:
         why = (
             "no area has any events, so there is no group rate to compare with"
             if p0 <= 0
-            else f"with {int(big.sum())} areas expecting {SMALL_EXPECTED:g} events or more, fewer than "
-            f"{MIN_FUNNEL_AREAS}, the variation between similar areas cannot be estimated"
+            else f"with {int(big.sum())} of the {len(df)} areas expecting {SMALL_EXPECTED:g} events or more, fewer "
+            f"than {MIN_FUNNEL_AREAS}, the variation between similar areas cannot be estimated"
         )
         method = (
             f"Funnel limits (95% and 99.8%) from exact Poisson quantiles around the group rate, showing chance "
@@ -1562,13 +1592,17 @@ def funnel(rates: pd.DataFrame, *, indicator_id: str, period: str, per: float = 
         )
     elif over:
         method = (
-            f"Funnel limits (95% and 99.8%) around the group rate, widened for the real variation between similar "
+            f"Funnel limits (95% and 99.8%) around the typical rate of the areas ({p0 * per:,.1f} per 1,000 a year: "
+            f"the random-effects mean of their log rates, so a large area far out cannot pull the centre to itself; "
+            f"all their counts together give {pooled * per:,.1f}), widened for the real variation between similar "
             f"areas (over-dispersion: the areas vary {phi:.1f} times as much as chance alone, from z-scores "
             f"winsorised at 10% and made consistent; between-area SD of the rate {math.sqrt(tau2) * 100:.0f}%, as an "
-            f"additive random effect on the log rate, with Student's t for its estimate from {n_between} areas). "
-            f"After {FUNNEL_REF}, §6, which takes the winsorised mean as it is, the DerSimonian–Laird estimate "
-            "and normal limits: those three changes make these limits wider than the paper's (a third of the "
-            "variation under-read, and the few areas' uncertainty ignored, otherwise: docs/statistics.md)"
+            f"additive random effect on the log rate, with Student's t for its estimate from {n_between} areas, and "
+            f"never inside negative binomial limits, which small counts need). "
+            f"After {FUNNEL_REF}, §6, which centres the limits on the pooled rate and takes the winsorised mean as "
+            "it is, the DerSimonian–Laird estimate and normal limits: docs/statistics.md says why each is changed "
+            "(an area far out masking itself; a third of the variation under-read; the few areas' uncertainty and "
+            "small counts' skew ignored)"
         )
     else:
         method = (
@@ -1589,6 +1623,9 @@ def funnel(rates: pd.DataFrame, *, indicator_id: str, period: str, per: float = 
         areas=tuple(areas),
         curve=curve,
         method=method,
+        not_judged=why,
+        centre="typical rate" if over else "group rate",
+        pooled_rate_per_1000=_f(pooled * per),
     )
 
 

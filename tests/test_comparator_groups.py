@@ -364,7 +364,7 @@ def test_compare_page_offers_the_groups_and_keeps_the_choice_in_the_url(demo_env
     assert "police.uk street files (areas placed by area_lookup.csv)" in text
     # Three areas: too few to estimate the variation between them, so none is judged, and the page says so.
     text = text.replace("\\", "")  # the page escapes Markdown
-    assert "Only 3 areas with a rate: too few to estimate how much similar areas differ beyond chance" in text
+    assert "No area is called unusual: with 3 of the 3 areas expecting 5 events or more, fewer than 10" in text
     assert "not judged: a group needs at least 10 areas" in text
     assert "fall outside the 99.8% limits" not in text
     # the chart's subtitle is the page's own caption above it

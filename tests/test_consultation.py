@@ -252,3 +252,23 @@ def test_the_consultation_view_judges_the_change_it_states(consult_store):
     assert "25.0% in Q1 2020" in said and "37.5% in Q2 2020" in said, said
     assert f"up 12.5 points, beyond chance (95% interval for the change +{100 * lo:.1f} to +{100 * hi:.1f}" in said
     assert "overlap" not in said and stats.SURVEY_CHANGE_METHOD in v.detail
+
+
+def test_each_consultation_table_names_its_own_sources_and_months(demo_env):
+    """The table and chart of what residents say against what is recorded hold the recorded counts too: their
+    stamps (the page's, the downloads', the slide's) name the counts' source and the months drawn; the survey
+    table names consultation.csv alone (an outside audit: every stamp and the citation said consultation.csv)."""
+    from safer import views
+    from safer.views import comparisons
+
+    s = Store(demo_env)
+    v = views.consultation(s, "all", "all", "asb")
+    source = comparisons.indicator(s, "asb")["source"]
+    both = f"consultation.csv; {source}"
+    assert v.meta.source == both and v.meta_of("survey results").source == "consultation.csv"
+    for name in ("perception against recorded", "perception chart"):
+        assert (v.meta_of(name).source, v.meta_of(name).period) == (both, v.data["period"])
+    assert v.meta_of("survey results").period == v.meta.period != v.data["period"]
+    assert views.perception_slide(s, "asb", comparisons.area(s, None)["area_code"]).meta.source == both
+    assert views.consultation(s, "all", "all", None).meta.source == "consultation.csv"  # no counts shown
+    s.close()

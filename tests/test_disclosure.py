@@ -57,6 +57,39 @@ def test_the_cli_output_is_what_run_rows_publishes(demo, tmp_path):
     )  # fmt: skip
     cli = list(csv.DictReader(io.StringIO(out.stdout)))
     assert [r["total"] for r in cli] == [r["total"] for r in _published(demo, "ward_rates", indicator="cse")]
+    assert out.stderr == f"note: {ROUNDED}\n"  # what was done to them, beside the table, never in it
+
+
+ROUNDED = (
+    "Ward counts under 5 are withheld (shown <5) and the others rounded to the nearest 5; the whole area's counts "
+    "are exact, so the wards need not add up to it; a ward's means and rates are worked out from its rounded count "
+    "and withheld with it."
+)
+
+
+def test_every_download_of_rounded_ward_counts_says_they_are_rounded(demo):
+    """An analyst adding up the wards' published counts gets less than the borough's exact one (275 against 283
+    for CSE on the demo): the page, its CSV (a column on every row, as the stamp is) and its Excel workbook (the
+    About sheet and the table's own sheet) say the counts are rounded (an outside audit: they said only that
+    counts under 5 are withheld). A table of exact counts says nothing of the kind."""
+    import openpyxl
+
+    from safer import export
+    from safer.views import wards
+
+    v = wards.areas(demo, "cse")
+    rates = v.tables["ward rates"]
+    assert ROUNDED in " ".join(v.notes)
+    rows = list(csv.DictReader(io.StringIO(export.csv_bytes(rates, v.meta).decode())))
+    assert {r["Small numbers"] for r in rows} == {ROUNDED}
+    shown = [r for r in rows if r["Area type"] == "ward"]
+    whole = [r for r in rows if r["Area type"] == "borough"]
+    assert sum(int(r["Total in the period (reports)"]) for r in shown) != int(whole[0]["Total in the period (reports)"])
+    wb = openpyxl.load_workbook(io.BytesIO(export.xlsx_bytes(v.tables, v.meta)))
+    assert ["Small numbers", ROUNDED] in [list(r) for r in wb["About"].iter_rows(values_only=True)]
+    assert wb["ward rates"]["A3"].value == f"Small numbers: {ROUNDED}"
+    exact = wards.areas(demo, "burglary").tables["ward rates"]
+    assert "Small numbers" not in next(csv.DictReader(io.StringIO(export.csv_bytes(exact).decode())))
 
 
 @pytest.mark.parametrize("indicator", ["cse", "missing_episodes"])
@@ -750,3 +783,21 @@ def test_a_period_refused_lists_each_published_period_once(demo_env, capsys):
     err = capsys.readouterr().err
     assert "Periods published: " in err
     assert err.count("--start_month 2025-04 --end_month 2026-03") == 1, err
+
+
+@pytest.mark.parametrize(("indicator", "period"), [("cse", "latest"), ("asb", "latest"), ("cse", "2022-25")])
+def test_the_areas_command_gives_the_page_s_figures_for_its_months(demo, indicator, period):
+    """'Where these numbers come from' names the months (the query's default, the latest period, moves on with the
+    data: an outside audit), and that command prints the page's published figures."""
+    from safer.views import wards
+
+    v = wards.areas(demo, indicator, period)
+    (command,) = v.queries[:1]
+    words = command.split()
+    assert words[:5] == ["python", "-m", "safer", "query", "ward_rates"] and "--start_month" in words
+    params = dict(zip(words[5::2], words[6::2]))
+    names, rows = queries.run_rows(demo, "ward_rates", **{k.lstrip("-"): v for k, v in params.items()})
+    shown = v.tables["ward rates"]
+    printed = {r[names.index("area_code")]: r[names.index("total")] for r in rows}
+    withheld = shown.get("total_suppressed", pd.Series(False, index=shown.index)).fillna(False).astype(bool)
+    assert printed == {a: ("<5" if w else int(t)) for a, t, w in zip(shown.area_code, shown.total, withheld)}

@@ -220,7 +220,14 @@ def test_the_pack_is_laid_out_from_the_same_view_objects_as_the_pages(demo_pack)
     assert part.tables["burglary plan cycles"] is cyc.tables["plan cycles"]
     assert part.figures["burglary-trend"] is trend.figures["trend chart"]
     (folder,) = out.glob("*-safer-neighbourhoods")  # public-safety's title in 2022-25
-    assert (folder / "burglary-monthly.csv").read_bytes() == export.csv_bytes(trend.tables["monthly"], part.meta)
+    assert (folder / "burglary-monthly.csv").read_bytes() == export.csv_bytes(
+        trend.tables["monthly"], part.meta_of("burglary monthly")
+    )
+    # each table stamped with its page's months (an audit: one plan-cycle table said three periods, the pack's
+    # CSV the monthly series', its workbook the plan cycle's own span, which runs past the data)
+    assert part.meta_of("burglary plan cycles").period == cyc.meta.period
+    assert part.meta_of("burglary monthly").period == trend.meta.period
+    assert part.meta_of("burglary-plan-cycles").period == cyc.meta.period
     assert part.meta.filters == trend.meta.filters | {"plan cycle": "2022-25"}
     html = (out / "index.html").read_text()
     assert html.count("<h3>") == sum(len(sec.parts) for sec in v.data["sections"])
@@ -252,8 +259,13 @@ def test_pack_numbers_match_the_queries(demo_pack):
     # of 2016-04 to 2026-09 said 2022-04 to 2025-03 and "see each indicator")
     v = views.sia_pack(s, "2022-25")
     part = next(p for sec in v.data["sections"] for p in sec.parts if p.indicator["indicator_id"] == "burglary")
-    assert wb["burglary monthly"]["A2"].value == part.meta.stamp()
-    assert f"Data period: {part.meta.period} ·" in wb["burglary monthly"]["A2"].value
+    trend = views.trend(s, "burglary", None)
+    assert wb["burglary monthly"]["A2"].value == part.meta_of("burglary monthly").stamp()
+    assert wb["burglary plan cycles"]["A2"].value == part.meta_of("burglary plan cycles").stamp()
+    assert f"Data period: {trend.meta.period} ·" in wb["burglary monthly"]["A2"].value
+    about = dict(r[:2] for r in wb["About"].iter_rows(values_only=True))
+    last = max(m.period.split(" to ")[1] for sec in v.data["sections"] for p in sec.parts for m in p.metas.values())
+    assert about["Data period"].split(" to ")[1] <= last  # never the plan cycle's end, months not yet happened
 
 
 def test_pack_zip_and_cli(data_dir, tmp_path, capsys):

@@ -109,7 +109,17 @@ def test_a_finished_cycle_uses_its_own_last_12_months():
 def test_target_equal_to_baseline_holds_steady():
     assert status.assess(months("2020-01", [10] * 12), 10, 10, RULE, "down")["status"] == "on track"
     assert status.assess(months("2020-01", [9] * 12), 10, 10, RULE, "down")["status"] == "on track"
-    assert status.assess(months("2020-01", [11] * 12), 10, 10, RULE, "down")["status"] == "off track"
+    # worse than the level, judged by the latest mean's 95% interval as progress is (an outside audit: 162.58 a
+    # month against a level of 162.5, one event a year, read "off track"): 132 in 12 months, Garwood 110.4 to 156.5
+    # (9.2 to 13.0 a month), could be the level; 168 (12.0 to 16.3 a month) could not
+    a = status.assess(months("2020-01", [11] * 12), 10, 10, RULE, "down")
+    assert a["status"] == "too early to tell"
+    assert "mean 11.0 a month (95% interval 9.2 to 13.0) is worse than the target, but chance" in a["reason"]
+    assert status.assess(months("2020-01", [14] * 12), 10, 10, RULE, "down")["status"] == "off track"
+    assert status.assess(months("2020-01", [163] * 12), 162.5, 162.5, RULE, "down")["status"] == "too early to tell"
+    assert status.assess(months("2020-01", [6] * 12), 10, 10, RULE, "up")["status"] == "off track"
+    assert status.assess(months("2020-01", [11] * 12), 10, 10, RULE, "neither")["status"] == "on track"
+    assert status.assess(months("2020-01", [14] * 12), 10, 10, RULE, "neither")["status"] == "off track"
 
 
 # --------------------------------------------------------------------------- queries on the fixture

@@ -923,7 +923,7 @@ def test_a_group_too_small_to_estimate_the_variation_between_areas_is_drawn_but_
     f = verdicts.funnel(small, indicator_id="x", period="p")
     assert f.dispersion is None
     assert {a.position for a in f.areas} == {a.position_95 for a in f.areas} == {verdicts.NOT_JUDGED}
-    assert f"with {verdicts.MIN_FUNNEL_AREAS - 1} areas expecting 5 events or more, fewer than 10" in f.method
+    assert f"with {verdicts.MIN_FUNNEL_AREAS - 1} of the 9 areas expecting 5 events or more, fewer than 10" in f.method
     assert "no area is judged" in f.method
     # The limits drawn are the exact Poisson ones around the group rate.
     from safer import stats
@@ -1026,12 +1026,17 @@ def test_the_wards_rate_from_rounded_counts_is_told_apart_from_the_whole_area_s(
     t = v.tables["ward rates"]
     whole = fmt.number(float(t[t.area_type == "borough"].rate_per_1000.iloc[0]), 1)
     assert f"Whole borough: {whole} reports a year per 1,000 children" in v.sentences[0]
-    said = next(s for s in v.sentences if "of all the wards" in s)
-    group = re.search(r"times the (\S+) of all the wards", said).group(1)
-    assert group != whole
-    assert (
-        f"from their counts as published, rounded: the whole area's own rate, from its true count, is {whole})" in said
-    )
+    said = next(s for s in v.sentences if "times the" in s)
+    if "of all the wards" in said:  # the limits around all the wards' (rounded) counts together
+        group = re.search(r"times the (\S+) of all the wards", said).group(1)
+        assert group != whole
+        assert (
+            f"from their counts as published, rounded: the whole area's own rate, from its true count, is {whole})"
+            in said
+        )
+    else:  # wards that really differ: the typical ward's rate, named as such, never read as the whole area's
+        assert re.search(r"times the typical ward's (\S+)\)", said).group(1) != whole
+        assert "typical rate of the areas" in " ".join(v.detail)
     asb = views.areas(demo_store, "asb", "latest").sentences
     assert not any("counts as published" in s for s in asb)
 
@@ -1640,3 +1645,80 @@ def test_who_a_rate_is_per_is_said_where_nothing_is_tested(cycle):
         df, APRIL_CYCLES, cycle, indicator_id="x", area_code="A", good_direction="down", per=("child", "children")
     )
     assert (c.verdict, c.per) == ("not enough data", "child")
+
+
+def test_wards_none_of_which_is_judged_are_never_said_to_be_within_the_usual_spread():
+    """Twelve wards each expecting 2.75 events, one with 20: too few expect 5 or more for the variation between
+    wards to be told, so none is judged, and the Areas sentence says so; it said "all within the usual spread"
+    (an outside statistician)."""
+    from safer.views import wards
+
+    rates = pd.DataFrame(
+        {
+            "area_code": [f"W{i:02d}" for i in range(12)] + ["B"],
+            "area_name": [f"Ward {i}" for i in range(12)] + ["Borough"],
+            "area_type": ["ward"] * 12 + ["borough"],
+            "total": [20] + [1, 2, 3, 4, 2, 3, 1, 0, 2, 1, 1] + [40],
+            "person_years": [1000.0] * 12 + [12000.0],
+            "rate_per_1000": [20.0] + [1, 2, 3, 4, 2, 3, 1, 0, 2, 1, 1] + [40 / 12],
+        }
+    )
+    out, (sentence, method) = wards._judge_wards(rates, "x", "2025-04 to 2026-03")
+    assert set(out.funnel_position.dropna()) == {verdicts.NOT_JUDGED}
+    assert sentence == (
+        "No ward is judged to stand out or not: with 0 of the 12 wards expecting 5 events or more, fewer than 10, "
+        "the variation between wards cannot be estimated. The limits drawn show chance alone."
+    )
+    assert "within the usual spread" not in sentence and "no area is judged" in method
+
+
+def _group(counts, person_years) -> pd.DataFrame:
+    n = len(counts)
+    return pd.DataFrame(
+        {"area_code": [f"A{i}" for i in range(n)], "area_name": [f"A{i}" for i in range(n)], "is_partnership": False,
+         "total": counts, "person_years": person_years}
+    )  # fmt: skip
+
+
+def test_an_area_far_out_does_not_widen_the_limits_enough_to_hide_itself():
+    """Eleven areas at 10 per 1,000 a year (chance alone between them) and one three times their size at twice
+    their rate: the pooled rate (12.1) put every other area's z-score at −9 or below, φ at 196 and the big area
+    "within" its own limits (an outside statistician). Centred on the typical area's rate, the random-effects mean
+    of the log rates, it is above and the others within; the centre is the model's fixed point."""
+    ordinary = [2950, 3040, 2980, 3010, 3065, 2935, 3000, 2990, 3025, 2970, 3020]
+    counts = np.array([*ordinary, 17940], dtype=float)
+    person_years = np.array([300_000.0] * 11 + [900_000.0])
+    f = verdicts.funnel(_group(counts, person_years), indicator_id="x", period="p")
+    assert f.pooled_rate_per_1000 == pytest.approx(counts.sum() / person_years.sum() * 1000)
+    assert f.pooled_rate_per_1000 == pytest.approx(12.1, abs=0.05)
+    assert f.centre == "typical rate" and 10.0 < f.group_rate_per_1000 < 11.0
+    assert [a.position for a in f.areas] == ["within"] * 11 + ["above"]
+    theta = f.group_rate_per_1000 / 1000
+    _phi, _p, tau2 = verdicts._between_areas(counts, theta * person_years)
+    w = 1 / (1 / (theta * person_years) + tau2)
+    assert math.log(theta) == pytest.approx(np.sum(w * np.log(counts / person_years)) / np.sum(w), abs=1e-8)
+    assert "typical rate of the areas (10." in f.method and "all their counts together give 12.1" in f.method
+
+
+def test_a_small_area_with_no_events_is_below_only_where_chance_would_rarely_give_none():
+    """Areas that really differ (τ about 0.3) and one expecting about 6.4 events with none: under the variation
+    the limits allow for (a negative binomial with the funnel's τ²) none has a chance above 0.1%, so it is not
+    "below" the 99.8% limit; the log-normal limit alone called it below (an outside statistician: 1.4-5.5% of such
+    areas). The drawn lower limit is never above the negative binomial's interpolated 0.1% point."""
+    from safer import stats
+
+    rng = np.random.default_rng(8)
+    person_years = np.r_[np.geomspace(2000, 6000, 20), 640.0]
+    counts = rng.poisson(0.01 * person_years * np.exp(rng.normal(0, 0.3, 21))).astype(float)
+    counts[-1] = 0
+    f = verdicts.funnel(_group(counts, person_years), indicator_id="x", period="p")
+    assert f.centre == "typical rate"
+    theta = f.group_rate_per_1000 / 1000
+    big = counts.sum() / person_years.sum() * person_years >= verdicts.SMALL_EXPECTED
+    _phi, _p, tau2 = verdicts._between_areas(counts[big], theta * person_years[big])
+    expected = theta * 640
+    size = 1 / tau2
+    assert scipy.stats.nbinom.pmf(0, size, size / (size + expected)) > 0.001
+    assert f.areas[-1].position == "within"
+    nb_lo, _nb_hi = stats.funnel_limits(theta, f.curve.exposure.to_numpy(), 0.998, "negative binomial", tau2)
+    assert (f.curve.lo_998.to_numpy() <= nb_lo * 1000 + 1e-9).all()

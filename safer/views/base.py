@@ -41,14 +41,19 @@ class View:
     # a table's or figure's own data period where it is not the view's (Compare: the funnel's 12 months, the
     # trend's every month), by its name in `tables` or `figures`
     periods: dict[str, str] = field(default_factory=dict)
+    # a table's or figure's own source where it is not the view's (Consultation: the survey table is consultation.csv
+    # alone, the view also the recorded counts' source), by its name
+    sources: dict[str, str] = field(default_factory=dict)
 
     @property
     def stamp(self) -> str:
         return self.meta.stamp()
 
     def meta_of(self, name: str) -> export.Meta:
-        """The stamp of one table or figure: the view's, with its own data period where it has one."""
-        return replace(self.meta, period=self.periods[name]) if name in self.periods else self.meta
+        """The stamp of one table or figure: the view's, with its own data period and source where it has them."""
+        return replace(
+            self.meta, period=self.periods.get(name, self.meta.period), source=self.sources.get(name, self.meta.source)
+        )
 
     @property
     def citation(self) -> str:

@@ -239,11 +239,17 @@ def consultation(store, source: str = "all", theme: str = "all", indicator_id: s
         tables["perception against recorded"] = pv
         data["indicator"] = ind
         data["period"] = perception_period(pv, monthly)
+    # the view's source: the survey's file, and the recorded counts' source where they are set against it (its
+    # tables and figures each name their own: `View.meta_of`)
+    recorded = {}
+    if data["indicator"] is not None:
+        recorded = dict.fromkeys(("perception against recorded", "perception chart"))
+    both = f"consultation.csv; {data['indicator']['source']}" if recorded else "consultation.csv"
     meta = stamp(
         store,
         "Consultation: survey results with 95% intervals, and what residents say against what is recorded",
         (f"{survey.period.min()} to {survey.period.max()}" if len(survey) else data.get("period", "no survey")),
-        "consultation.csv",
+        both,
         {"source": source, "theme": theme, "indicator": indicator_id or ""},
     )
     return View(
@@ -255,6 +261,8 @@ def consultation(store, source: str = "all", theme: str = "all", indicator_id: s
         figures=figures,
         sentences=sentences,
         detail=[stats.SURVEY_METHOD, stats.SURVEY_CHANGE_METHOD],
+        periods={name: data["period"] for name in recorded},
+        sources={name: both for name in recorded} | {"survey results": "consultation.csv"},
         notes=notes,
         queries=[
             "python -m safer query consultation [--source S] [--theme T]",

@@ -5,7 +5,8 @@ pages) and the same verdicts, adjusted as one family for the pack; `safer.pack` 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -25,6 +26,12 @@ class PackPart:
     figures: dict[str, object]  # file stem -> Plotly figure
     paragraph: list[str]
     meta: export.Meta
+    # each table's and figure's own stamp, by its name: the months it holds (the monthly series, the plan cycles
+    # with data), as its page's view stamps it
+    metas: dict[str, export.Meta] = field(default_factory=dict)
+
+    def meta_of(self, name: str) -> export.Meta:
+        return self.metas.get(name, self.meta)
 
 
 @dataclass
@@ -73,13 +80,27 @@ def _part(store, indicator: dict, cycle_id: str, end_month: str | None, area: di
         str(indicator["source"]),
         {"indicator": iid, "area": area["area_code"], "plan cycle": cycle_id},
     )
+    own = {
+        f"{iid} monthly": tr.meta,
+        f"{slug}-trend": tr.meta,
+        f"{iid} plan cycles": cyc.meta,
+        f"{slug}-plan-cycles": cyc.meta,
+    }
     return PackPart(
         indicator=indicator,
         tables={f"{iid} monthly": tr.tables["monthly"], f"{iid} plan cycles": cyc.tables["plan cycles"]},
         figures={f"{slug}-trend": tr.figures["trend chart"], f"{slug}-plan-cycles": cyc.figures["cycle means chart"]},
         paragraph=_paragraph(store, indicator, cycle_id, end_month),
         meta=meta,
+        metas={name: replace(meta, period=m.period, source=m.source) for name, m in own.items()},
     )
+
+
+def _span(periods) -> str:
+    """The months a set of stamps' data periods cover together ('2015-04 to 2026-09'): never the plan cycle's own
+    span, which runs past the data while the cycle is under way; 'no data' where none has months."""
+    ends = [p.split(" to ") for p in periods if re.fullmatch(r"\d{4}-\d{2} to \d{4}-\d{2}", str(p))]
+    return f"{min(a for a, _b in ends)} to {max(b for _a, b in ends)}" if ends else "no data"
 
 
 @cached
@@ -97,14 +118,15 @@ def sia_pack(store, cycle_id: str) -> View:
         iid: _part(store, catalogue.loc[iid].to_dict() | {"indicator_id": iid}, cycle_id, end_month, area)
         for iid in rows.indicator_id.dropna().unique()
     }
-    period = f"{cycle['start_month']} to {cycle['end_month']}"
     sections = []
     for pid, ptitle, illustrative in dict.fromkeys(zip(rows.priority_id, rows.priority_title, rows.illustrative)):
         sec = PackSection(str(pid), str(ptitle), bool(illustrative))
         sec.parts = [parts[i] for i in rows[rows.priority_id == pid].indicator_id if isinstance(i, str)]
         if sec.parts:
+            period = _span(m.period for part in sec.parts for m in part.metas.values())
             sec.meta = stamp(store, f"{ptitle}: tables", period, "see each indicator", {"plan cycle": cycle_id})
         sections.append(sec)
+    period = _span(m.period for part in parts.values() for m in part.metas.values())
     meta = stamp(store, f"SIA data pack, plan cycle {cycle_id}", period, "see each indicator", {"plan cycle": cycle_id})
     return View(
         name="sia_pack",

@@ -18,8 +18,8 @@ POSITION_WORDS = {
     "within": "within the limits: no different from similar areas beyond the variation between them",
     "below": "below the 99.8% limit: lower than the variation between similar areas would explain",
     verdicts.NOT_JUDGED: (
-        f"not judged: a group needs at least {verdicts.MIN_FUNNEL_AREAS} areas to tell how much similar areas "
-        "differ beyond chance"
+        f"not judged: a group needs at least {verdicts.MIN_FUNNEL_AREAS} areas expecting "
+        f"{verdicts.SMALL_EXPECTED:g} events or more to tell how much similar areas differ beyond chance"
     ),
 }
 NO_RATE = "no rate: no population estimate"
@@ -105,7 +105,9 @@ def compare(store, indicator_id: str, group_id: str | None = None) -> View:
         rate=rated["total"] / rated["person_years"] * 1000,
         position=[_position_label(pos[c]) for c in rated["area_code"]],
     )
-    chart_input = {"group_rate": f.group_rate_per_1000, "curve": f.curve, "areas": areas, "method": f.method}
+    chart_input = {
+        "group_rate": f.group_rate_per_1000, "centre": f.centre, "curve": f.curve, "areas": areas, "method": f.method
+    }  # fmt: skip
     funnel_fig = charts.funnel_chart(chart_input, ind, synthetic, f.period)
     trend = queries.run(store, "comparator_trend", indicator=indicator_id, group=group_id)
     trend.attrs["unit"] = str(ind["unit"])  # its headings name what it counts (`fmt.column_label`)
@@ -117,14 +119,20 @@ def compare(store, indicator_id: str, group_id: str | None = None) -> View:
         m = mine[0]
         sentences.append(
             f"{m.area_name}: {fmt.number(m.rate_per_1000, 1)} {ind['unit']} a year per 1,000 residents "
-            f"({fmt.period_label(*f.period.split(' to '))}), against {fmt.number(f.group_rate_per_1000, 1)} for "
-            f"the {len(f.areas)} areas of the group “{group_name}” together: {POSITION_WORDS[m.position]}."
+            f"({fmt.period_label(*f.period.split(' to '))}), against "
+            + (
+                f"a typical rate of {fmt.number(f.group_rate_per_1000, 1)} among the {len(f.areas)} areas of the "
+                f"group “{group_name}” ({fmt.number(f.pooled_rate_per_1000, 1)} for all of them together)"
+                if f.centre == "typical rate"
+                else f"{fmt.number(f.group_rate_per_1000, 1)} for the {len(f.areas)} areas of the group "
+                f"“{group_name}” together"
+            )
+            + f": {POSITION_WORDS[m.position]}."
         )
-    if f.dispersion is None:
+    if f.not_judged:
         sentences.append(
-            f"Only {fmt.plural(len(f.areas), 'area')} with a rate: too few to estimate how much similar areas differ "
-            f"beyond chance (at least {verdicts.MIN_FUNNEL_AREAS} are needed), so no area is called unusual. The "
-            "limits drawn show chance variation alone; most real groups of areas differ by more than that."
+            f"No area is called unusual: {f.not_judged}. The limits drawn show chance variation alone; most real "
+            "groups of areas differ by more than that."
         )
     else:
         outside = sum(a.position != "within" for a in f.areas)

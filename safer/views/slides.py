@@ -174,7 +174,7 @@ def perception_slide(store, indicator_id: str, area_code: str) -> View:
     fig = charts.perception_chart(pv, monthly, ind, c.meta.synthetic)
     verdict = comparisons.in_family(store, "latest12", indicator_id, area_code)
     period = _period(*perception_period(pv, monthly).split(" to "))
-    source = f"consultation.csv; {ind['source']}"
+    source = c.meta_of("perception chart").source  # the Consultation page's, as its chart says it
     meta = stamp(store, ind["label"], period, source, {"indicator": indicator_id, "area": area_code})
     said_all = [
         shown,

@@ -58,6 +58,12 @@ def _judge_wards(rates: pd.DataFrame, indicator_id: str, period: str):
     )
     where = {a.area_code: a.position for a in f.areas}
     rates = rates.assign(funnel_position=rates.area_code.map(where))
+    if f.not_judged:  # never "all within the usual spread": none was set against it (an outside audit)
+        why = f.not_judged.replace("similar areas", "wards").replace("areas", "wards")
+        return rates, (
+            f"No ward is judged to stand out or not: {why}. The limits drawn show chance alone.",
+            f.method.replace("similar areas", "wards") + ".",
+        )
     above = [a.area_name for a in f.areas if a.position == "above"]
     below = [a.area_name for a in f.areas if a.position == "below"]
     within = len(f.areas) - len(above) - len(below)
@@ -68,7 +74,8 @@ def _judge_wards(rates: pd.DataFrame, indicator_id: str, period: str):
     if said:
         sentence = (
             f"Allowing for chance and for how much wards normally differ, {len(above) + len(below)} of the "
-            f"{len(f.areas)} wards with a rate stand out from the usual spread ({said}): chance alone would rarely "
+            f"{len(f.areas)} wards with a rate {'stands' if len(above) + len(below) == 1 else 'stand'} out from the "
+            f"usual spread ({said}): chance alone would rarely "
             f"put a ward that far out. The other {within} are within it."
         )
     else:
@@ -91,10 +98,13 @@ def _judge_wards(rates: pd.DataFrame, indicator_id: str, period: str):
         whole = rates[rates.area_type != "ward"].get("rate_per_1000", pd.Series(dtype=float)).dropna()
         rounded = int(rates.attrs.get("suppress_below") or 0) > 1  # small numbers: wards' counts as published
         group = fmt.number(f.group_rate_per_1000, 1)
-        differs = rounded and len(whole) and fmt.number(float(whole.iloc[0]), 1) != group
+        # all the wards' counts together differ from the whole area's true one by rounding alone (the typical
+        # ward's rate is another figure: the method says what)
+        differs = rounded and f.centre == "group rate" and len(whole) and fmt.number(float(whole.iloc[0]), 1) != group
         sentence += (
             f" The highest, {top.area_name} at {fmt.number(top.rate_per_1000, 1)} a year per 1,000 "
-            f"({top.rate_per_1000 / f.group_rate_per_1000:.1f} times the {group} of all the wards"
+            f"({top.rate_per_1000 / f.group_rate_per_1000:.1f} times "
+            + (f"the typical ward's {group}" if f.centre == "typical rate" else f"the {group} of all the wards")
             + (
                 f", from their counts as published, rounded: the whole area's own rate, from its true count, is "
                 f"{fmt.number(float(whole.iloc[0]), 1)}"
@@ -179,11 +189,12 @@ def areas(store, indicator_id: str, period: str = "latest") -> View:
         if judged is not None:
             sentences.append(judged[0])
             detail.append(judged[1])
-        if "total_suppressed" in rates and rates.total_suppressed.any():
+        if published := queries.published_note(rates.attrs):  # as the table's downloads say it too
+            few = int(rates.total_suppressed.sum()) if "total_suppressed" in rates else 0
             t = rates.attrs["suppress_below"]
             notes.append(
-                f"{fmt.plural(int(rates.total_suppressed.sum()), 'ward')} recorded fewer than {t} {ind['unit']} in "
-                f"the period: their counts and rates are suppressed (<{t})."
+                (f"{fmt.plural(few, 'ward')} recorded fewer than {t} {ind['unit']} in the period. " if few else "")
+                + published
             )
         if left_out := comparisons.small_counts_left_out(store, indicator_id):
             notes.append(left_out)
@@ -214,8 +225,11 @@ def areas(store, indicator_id: str, period: str = "latest") -> View:
         sentences=sentences,
         detail=detail,
         notes=notes,
-        queries=[f"python -m safer query ward_rates --indicator {indicator_id}"]
-        + ([] if period == "latest" else [f"    (--start_month and --end_month for plan cycle {period})"])
+        # the months the figures are for, named: the query's default (the latest period) moves on with the data
+        queries=[
+            f"python -m safer query ward_rates --indicator {indicator_id}"
+            + (f" --start_month {meta_period.replace(' to ', ' --end_month ')}" if rates is not None else "")
+        ]
         + (["python -m safer query ward_boundaries"] if data["map"] is not None else [])
         + ([f"python -m safer query small_counts_left_out --indicator {indicator_id}"] if left_out else []),
         data=data,

@@ -25,10 +25,19 @@ PROJECTOR_CSS = """<style>
 .st-key-briefing_stamp p { font-size: 1rem; line-height: 1.3; }
 /* A 720-line projector (1280x720): the whole slide on one screen, its stamp included (at 1.4rem three sentences
    ran under the screen's edge and took the stamp with them). */
-@media (min-width: 640px) and (max-height: 820px) {
+@media (min-width: 900px) and (max-height: 820px) {
   .st-key-briefing_text p { font-size: 1.25rem; line-height: 1.28; margin-bottom: 0.5rem; }
   .st-key-briefing_stamp p { font-size: 0.875rem; }
   [data-testid="stMainBlockContainer"] h1 { font-size: 2.1rem; padding-top: 0; }
+}
+/* An XGA projector (1024x768): the words' column is a fifth narrower than at 1280, so they take 18 px type, the
+   least a projector's back row reads (at 20 px the stamp ran under the screen's edge: an outside audit). */
+@media (min-width: 900px) and (max-width: 1199px) {
+  .st-key-briefing_text p { font-size: 1.125rem; line-height: 1.25; margin-bottom: 0.45rem; }
+  [data-testid="stMainBlockContainer"] h1 { font-size: 1.9rem; }
+  /* and the words' column two fifths of the width, not a third (the chart keeps three fifths, 585 px) */
+  [data-testid="stColumn"]:has(> div .st-key-briefing_chart) { flex: 3 1 0 !important; width: auto !important; }
+  [data-testid="stColumn"]:has(.st-key-briefing_text) { flex: 2 1 0 !important; width: auto !important; }
 }
 /* The slide's chart takes the screen's height under the heading (one story per screen, the chart as large
    as the screen allows): its figure is drawn at the container's height, never below the slide's own 600 px. */
@@ -38,9 +47,18 @@ PROJECTOR_CSS = """<style>
 .st-key-briefing_chart > [data-testid="stElementContainer"],
 .st-key-briefing_chart [data-testid="stFullScreenFrame"],
 .st-key-briefing_chart [data-testid="stPlotlyChart"] { height: 100% !important; }
-/* A phone: projector type does not fit its width, so the slide shows the chart as its page draws it. */
+/* A screen too short for a slide (a 720-line screen at 125% or 150% zoom is 576 or 480 px tall to the page): the
+   chart takes what the screen has, and the slide says how to get the rest (one story per screen needs the room). */
+.st-key-briefing_short { display: none; }
+@media (min-width: 900px) and (max-height: 660px) {
+  .stVerticalBlock.st-key-briefing_chart { height: max(360px, calc(100vh - 110px)) !important; }
+  .st-key-briefing_short { display: block; }
+  [data-testid="stMainBlockContainer"] h1 { font-size: 1.6rem; }
+}
+/* A phone, or a screen under 900 px wide (an SVGA projector): projector type does not fit its width, so the slide
+   shows the chart as its page draws it (at 800 px a legend entry of the projector's chart ran out of its box). */
 .st-key-briefing_chart_phone { display: none; }
-@media (max-width: 639px) {
+@media (max-width: 899px) {
   .st-key-briefing_chart { display: none; }
   .st-key-briefing_chart_phone { display: block; }
   /* the slide's buttons and words before its chart: under it, Previous and Next were a screen and more below the
@@ -155,15 +173,16 @@ def _show(name: str) -> None:
 
     st.title(ui.md_escape(slide.title))  # a briefing file's text, shown literally as extract text is
     chart, text = st.columns([2, 1], gap="medium")
-    for key, fig, height in (
-        ("briefing_chart", slide.figure, "stretch"),  # the screen's height (PROJECTOR_CSS)
-        ("briefing_chart_phone", slide.phone_figure, "content"),
-    ):
-        with chart.container(key=key):
-            st.plotly_chart(
-                fig, width="stretch", height=height, theme=None, config={"displayModeBar": False}, alt=slide.alt
-            )
+    with chart.container(key="briefing_chart"):  # the screen's height (PROJECTOR_CSS)
+        st.plotly_chart(
+            slide.figure, width="stretch", height="stretch", theme=None, config={"displayModeBar": False},
+            alt=slide.alt,
+        )  # fmt: skip
+    with chart.container(key="briefing_chart_phone"):  # as its page draws it: title and subtitle wrap as text
+        ui.chart(slide.phone_figure, config={"displayModeBar": False}, alt=slide.alt)
     with text:
+        with st.container(key="briefing_short"):  # shown by PROJECTOR_CSS on a screen too short for a slide
+            st.warning(briefing.SHORT_SCREEN, icon=":material/fit_screen:")
         with _buttons(step, n):
             st.download_button(
                 "PDF",

@@ -58,6 +58,11 @@ SLIDE_TITLE_MAX = 70
 # Projector type: nothing on a slide's chart below this size (px).
 SLIDE_HEIGHT = 600  # px: a slide chart's own height (the printed page's, and the least a screen gives it)
 SLIDE_MIN_WIDTH = 760  # px: the narrowest a slide chart is drawn (the printed page's image)
+# said on a screen too short for a slide (pages/briefing.py shows it only there)
+SHORT_SCREEN = (
+    "This screen is too short for the whole slide at this zoom: Ctrl+0 sets the browser back to 100%, and F11 "
+    "shows the slide full screen."
+)
 PROJECTOR_FONT = 20
 PROJECTOR_TITLE_FONT = 28
 SYNTHETIC_NOTE = "Synthetic demo data: these are not real figures."

@@ -293,6 +293,12 @@ def column_label(name, per: str | None = None, unit: str | None = None) -> str:
 AREA_WORDS = {"E08": "borough", "E09": "borough", "E07": "district"}
 
 
+def join_words(items: list[str]) -> str:
+    """'Apr 2026', 'Apr and Jul 2026'-style lists: 'a', 'a and b', 'a, b and c'."""
+    items = [str(i) for i in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
+
+
 def whole_area(code: str | None) -> str:
     """'borough' for Stockport (E08000007), 'district' for a shire district, else 'area'."""
     return AREA_WORDS.get(str(code or "")[:3], "area")

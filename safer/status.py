@@ -51,7 +51,9 @@ RULE_METHOD = (
     "Progress = (latest − baseline) ÷ (target − baseline) × 100: 0% at the baseline, 100% at the target, "
     "negative when worse than the baseline. Latest = mean per month of the latest 12 calendar months (to the "
     "cycle's end for a finished cycle), over those of them with data: a month with no data is left out, never "
-    "counted as 0, and not replaced by an earlier month (a rule names how many of the 12 it needs)."
+    "counted as 0, and not replaced by an earlier month (a rule names how many of the 12 it needs); with some "
+    "missing, each month with data is weighted by its calendar month's share of a year in the 3 years before, so "
+    "the months left are not read as a whole year's."
 )
 
 
@@ -175,6 +177,11 @@ def assess(
             "cannot be measured.",
             **figures,
         )
+    seasonal = season_adjusted(df, ch)
+    if seasonal is not None:  # months missing from the latest 12: the mean of those with data, for the season
+        ch = ch | {"latest_mean": seasonal["mean"], "latest_weight": seasonal["weight"]}
+        figures["latest_mean"] = seasonal["mean"]
+    note = seasonal["words"] if seasonal is not None else ""
     latest = ch["latest_mean"]
     if target == baseline:
         # hold steady: judged by the latest mean's 95% interval, as progress is (one event a year above the level
@@ -187,7 +194,8 @@ def assess(
         if gd not in ("down", "up"):  # no better side: on track while the target is within the interval
             word = "on track" if reached or latest == target else "off track"
         shown = f"the latest 12 months' mean {latest:,.1f} a month (95% interval {lo:,.1f} to {hi:,.1f})"
-        return _result(
+        return _noted(
+            note,
             word,
             f"The target equals the baseline (hold steady at {target:,.1f} a month): "
             + {
@@ -212,19 +220,68 @@ def assess(
             f"put it anywhere from {_pct(lo)} to {_pct(hi)} (95% interval), which spans more than one status "
             f"({bands})."
         )
-        return _result("too early to tell", reason, progress_pct=prog, **figures)
+        return _noted(note, "too early to tell", reason, progress_pct=prog, **figures)
     if not math.isnan(lo) and min(prog, lo) > 100:
         # beyond the target, interval and all: say so, not "over +200% (over +200% to over +200%)"
         reason = (
             f"The target is already passed: the latest 12 months' mean ({latest:,.1f} a month) is beyond the target "
             f"({target:,.1f}), from a baseline of {baseline:,.1f}, and so is the whole of its 95% interval ({bands})."
         )
-        return _result(word, reason, progress_pct=prog, **figures)
+        return _noted(note, word, reason, progress_pct=prog, **figures)
     reason = (
         f"Progress {_pct(prog)} of the way from the baseline to the target (95% interval {_pct(lo)} to {_pct(hi)}): "
         f"{bands}."
     )
-    return _result(word, reason, progress_pct=prog, **figures)
+    return _noted(note, word, reason, progress_pct=prog, **figures)
+
+
+def _noted(note: str, status: str, reason: str, **figures) -> dict:
+    """`_result` with `note` (how the latest mean was made, where months are missing) after the reason."""
+    return _result(status, f"{reason} {note}" if note else reason, **figures)
+
+
+SEASON_YEARS = 3  # the years before the latest 12 months whose same calendar months give each month's share
+
+
+def season_adjusted(monthly: pd.DataFrame, ch: dict) -> dict | None:
+    """The latest 12 months' mean a month where some have no data, allowing for the season: the months with data
+    are not a fair sample of the year (the busiest months blank made an unchanged series read +46% of the way to
+    its target: an outside statistician). Each calendar month's share of a year, f = its mean ÷ the mean of all
+    months, from the `SEASON_YEARS` years before the latest 12 months; the mean is Σ counts ÷ Σ f over the months
+    with data (all 12 with data: their plain mean, as f averages 1). None where all 12 have data; where a month
+    with data has no share (no history of that calendar month), the plain mean, said to be unadjusted."""
+    n = int(ch["latest_months_with_data"])
+    if not n or n >= 12 or not ch.get("latest_first_month"):
+        return None
+    df = monthly[["month", "value"]].copy()
+    df["month"] = df["month"].astype(str).str.slice(0, 7)
+    df["value"] = pd.to_numeric(df["value"], errors="coerce")
+    first, last = ch["latest_first_month"], ch["last_month"]
+    window = fmt.months_between(first, last)
+    shown = df[df["month"].isin(window)].set_index("month")["value"]
+    have = [m for m in window if m in shown.index and pd.notna(shown[m])]
+    missing = [m for m in window if m not in have]
+    gone = fmt.join_words([fmt.month_label(m) for m in missing])
+    before = df[(df["month"] < first) & (df["month"] >= fmt.shift_month(first, -12 * SEASON_YEARS))].dropna()
+    by_month = before.groupby(before["month"].str.slice(5, 7))["value"].mean()
+    overall = float(before["value"].mean()) if len(before) else math.nan
+    if not (overall > 0) or any(m[5:7] not in by_month.index for m in have) or len(by_month) < 12:
+        return {
+            "mean": ch["latest_mean"],
+            "weight": float(n),
+            "words": f"The latest 12 months have no data for {gone}: the mean is of the {n} with data, not adjusted "
+            "for the season (too little earlier data to tell each month's share).",
+        }
+    share = by_month / overall
+    weight = float(sum(share[m[5:7]] for m in have))
+    total = float(sum(shown[m] for m in have))
+    return {
+        "mean": total / weight,
+        "weight": weight,
+        "words": f"The latest 12 months have no data for {gone}: the mean is of the {n} with data, each weighted by "
+        f"its calendar month's share of a year in the {SEASON_YEARS} years before (those {n} months hold "
+        f"{weight / 12:.0%} of a usual year), so a missing busy or quiet month does not move it.",
+    }
 
 
 _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m} | {
@@ -280,6 +337,7 @@ def mean_interval(ch: dict, monthly: pd.DataFrame) -> tuple[float, float]:
     mean = ch["latest_mean"]
     if not n or math.isnan(mean):
         return math.nan, math.nan
+    n = ch.get("latest_weight", n)  # the months' share of a year × 12 where the mean allows for the season
     total = mean * n
     total = float(round(total))
     lo_t, hi_t = stats.garwood_interval(total, 1)  # the interval of the total count

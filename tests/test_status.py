@@ -293,3 +293,33 @@ def test_a_recording_change_after_the_baseline_makes_progress_not_comparable():
         b = status.assess(m, 68.7, 60, recording=other, baseline_period="2024-04 to 2025-03", **args)
         assert b["status"] not in ("not comparable",), other
         assert b["status"] == status.assess(m, 68.7, 60, **args)["status"]
+
+
+def test_months_missing_from_the_latest_12_are_allowed_for_by_the_season():
+    """An unchanged seasonal series with its three busiest months of the latest 12 blank: the plain mean of the 9
+    left read an unchanged level as +46% of the way to the target (an outside statistician). Each month weighted
+    by its calendar month's share of a year in the 3 years before, the mean is the level; the reason says which
+    months were missing and how the mean was made. Under a year of earlier data it is not adjusted, and says so."""
+    import numpy as np
+
+    from safer import fmt
+
+    all_months = fmt.months_between("2021-10", "2026-09")
+    season = {m: 1 + 0.3 * math.sin(2 * math.pi * (int(m[5:]) - 4) / 12) for m in all_months}
+    values = [420 * season[m] for m in all_months]
+    level = float(np.mean(values[-12:]))
+    busy = sorted(all_months[-12:], key=lambda m: -season[m])[:3]
+    gapped = pd.DataFrame(
+        {"month": all_months, "value": [None if m in busy else v for m, v in zip(all_months, values)]}
+    )
+    plain = sum(v for m, v in zip(all_months[-12:], values[-12:]) if m not in busy) / 9
+    assert plain < level * 0.95  # what the plain mean would have said: lower, so "progress" towards a lower target
+    a = status.assess(gapped, level, level * 0.9, RULE, "down")
+    assert a["latest_mean"] == pytest.approx(level) and a["progress_pct"] == pytest.approx(0, abs=1e-6)
+    assert a["latest_months_with_data"] == 9
+    assert "no data for Jun 2026, Jul 2026 and Aug 2026: the mean is of the 9 with data, each weighted" in a["reason"]
+    short = gapped[gapped.month >= "2025-10"]  # the latest 12 months alone: no earlier year to weigh them by
+    b = status.assess(short, level, level * 0.9, RULE, "down")
+    assert b["latest_mean"] == pytest.approx(plain) and "not adjusted for the season" in b["reason"]
+    full = status.assess(pd.DataFrame({"month": all_months, "value": values}), level, level * 0.9, RULE, "down")
+    assert "no data for" not in full["reason"]  # all 12 months: their plain mean, nothing to say

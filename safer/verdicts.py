@@ -1592,13 +1592,13 @@ def funnel(rates: pd.DataFrame, *, indicator_id: str, period: str, per: float = 
         )
     elif over:
         method = (
-            f"Funnel limits (95% and 99.8%) around the typical rate of the areas ({p0 * per:,.1f} per 1,000 a year: "
-            f"the random-effects mean of their log rates, so a large area far out cannot pull the centre to itself; "
-            f"all their counts together give {pooled * per:,.1f}), widened for the real variation between similar "
-            f"areas (over-dispersion: the areas vary {phi:.1f} times as much as chance alone, from z-scores "
-            f"winsorised at 10% and made consistent; between-area SD of the rate {math.sqrt(tau2) * 100:.0f}%, as an "
-            f"additive random effect on the log rate, with Student's t for its estimate from {n_between} areas, and "
-            f"never inside negative binomial limits, which small counts need). "
+            f"Funnel limits (95% and 99.8%) around the typical rate of the areas, widened for the real variation "
+            f"between similar areas (the typical rate {p0 * per:,.1f} per 1,000 a year, the random-effects mean of "
+            f"their log rates, so a large area far out cannot pull the centre to itself; all their counts together "
+            f"give {pooled * per:,.1f}; over-dispersion: the areas vary {phi:.1f} times as much as chance alone, "
+            f"from z-scores winsorised at 10% and made consistent; between-area SD of the rate "
+            f"{math.sqrt(tau2) * 100:.0f}%, as an additive random effect on the log rate, with Student's t for its "
+            f"estimate from {n_between} areas, and never inside negative binomial limits, which small counts need). "
             f"After {FUNNEL_REF}, §6, which centres the limits on the pooled rate and takes the winsorised mean as "
             "it is, the DerSimonian–Laird estimate and normal limits: docs/statistics.md says why each is changed "
             "(an area far out masking itself; a third of the variation under-read; the few areas' uncertainty and "

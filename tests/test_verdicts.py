@@ -1697,7 +1697,8 @@ def test_an_area_far_out_does_not_widen_the_limits_enough_to_hide_itself():
     _phi, _p, tau2 = verdicts._between_areas(counts, theta * person_years)
     w = 1 / (1 / (theta * person_years) + tau2)
     assert math.log(theta) == pytest.approx(np.sum(w * np.log(counts / person_years)) / np.sum(w), abs=1e-8)
-    assert "typical rate of the areas (10." in f.method and "all their counts together give 12.1" in f.method
+    assert "around the typical rate of the areas, widened" in f.method and "the typical rate 10." in f.method
+    assert "all their counts together give 12.1" in f.method
 
 
 def test_a_small_area_with_no_events_is_below_only_where_chance_would_rarely_give_none():

@@ -265,15 +265,15 @@ def season_adjusted(monthly: pd.DataFrame, ch: dict) -> dict | None:
     before = df[(df["month"] < first) & (df["month"] >= fmt.shift_month(first, -12 * SEASON_YEARS))].dropna()
     by_month = before.groupby(before["month"].str.slice(5, 7))["value"].mean()
     overall = float(before["value"].mean()) if len(before) else math.nan
-    if not (overall > 0) or any(m[5:7] not in by_month.index for m in have) or len(by_month) < 12:
+    share = by_month / overall if overall > 0 else by_month
+    weight = float(sum(share.get(m[5:7], 0.0) for m in have)) if overall > 0 else 0.0
+    if not (overall > 0) or len(by_month) < 12 or not (weight > 0):
         return {
             "mean": ch["latest_mean"],
             "weight": float(n),
             "words": f"The latest 12 months have no data for {gone}: the mean is of the {n} with data, not adjusted "
-            "for the season (too little earlier data to tell each month's share).",
+            "for the season (the earlier data cannot tell each month's share: under a year of it, or no events).",
         }
-    share = by_month / overall
-    weight = float(sum(share[m[5:7]] for m in have))
     total = float(sum(shown[m] for m in have))
     return {
         "mean": total / weight,

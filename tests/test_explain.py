@@ -91,6 +91,9 @@ def test_areas_lines_place_every_comparator(demo):
     for x in lines:
         assert {"area_code", "area_name", "rate_per_1000", "position", "method"} <= set(x)
         assert x["position"] in {"above", "within", "below"}
+        # the centre the positions are judged against, named, and the pooled rate beside it
+        assert x["centre"] == "typical rate" and x["centre_rate_per_1000"] != x["pooled_rate_per_1000"]
+        assert f"the typical rate {x['centre_rate_per_1000']:,.1f} per 1,000" in x["method"]
 
 
 def test_a_ward_verdict_on_a_small_number_indicator_withholds_its_means(demo):

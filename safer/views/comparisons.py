@@ -482,6 +482,11 @@ def explain_lines(
                         "position": a.position,
                         "position_95": a.position_95,
                         "dispersion": f.dispersion,
+                        # what the limits are centred on (the typical area's rate where areas really differ), and
+                        # the pooled rate of all the areas' counts together
+                        "centre": f.centre,
+                        "centre_rate_per_1000": f.group_rate_per_1000,
+                        "pooled_rate_per_1000": f.pooled_rate_per_1000,
                         "method": f.method,
                     }
                 )

@@ -1943,6 +1943,9 @@ def perception_chart(survey: pd.DataFrame, monthly: pd.DataFrame, indicator: dic
         title_font=dict(size=16),
     )
     fig.update_xaxes(type="date", tickformat="%b<br>%Y", ticks="outside", showgrid=False)
+    # the upper panel shares the lower one's months and shows no labels: no tick marks either (they reached into the
+    # lower panel's title on a slide: an outside audit)
+    fig.update_xaxes(ticks="", row=1, col=1)
     fig.update_xaxes(title_text="Month", row=2, col=1, title_font=dict(size=16))
     fig.update_annotations(font=dict(size=16))
     _base_layout(

@@ -20,6 +20,7 @@ import math
 
 import numpy as np
 import pandas as pd
+from scipy import special as _sp
 from scipy import stats as _st
 
 from . import fmt
@@ -319,12 +320,38 @@ FUNNEL_METHODS = {
         "z = 1.96 (95%) and 3.09 (99.8%) (Spiegelhalter 2005, 'Funnel plots for comparing institutional "
         "performance')."
     ),
-    "negative binomial": (
-        "Funnel limits: exact quantiles of a Poisson count whose rate varies between areas as a gamma with "
-        "variance τ² about the group rate (negative binomial, scipy.stats.nbinom.ppf), interpolated between whole "
-        "counts as the Poisson ones are."
+    "poisson-lognormal": (
+        "Funnel limits: quantiles of a Poisson count whose log rate varies between areas as a normal of variance "
+        "τ² about the centre's (the additive random effect; Gauss–Hermite quadrature over it, scipy's Poisson "
+        "distribution function), interpolated between whole counts as the Poisson ones are."
     ),
 }
+
+
+PLN_NODES = 120  # Gauss–Hermite nodes over the random effect: the 0.1% points agree with 400 nodes to 0.2%
+
+
+def _pln_limit(expected: np.ndarray, tau2: float, q: float) -> np.ndarray:
+    """The count at which a Poisson count whose mean is `expected` × e^u, u ~ N(0, τ²), reaches probability `q`,
+    interpolated between whole counts (r − a, a = (F(r) − q) ÷ (F(r) − F(r − 1)), as Spiegelhalter's appendix does
+    for the Poisson), never below 0. F is Σ wⱼ · Poisson F(r; E·e^(τ·xⱼ)) over probabilists' Gauss–Hermite nodes xⱼ
+    (weights ÷ √(2π)); r by bisection over whole counts, every expected count at once."""
+    x, w = np.polynomial.hermite_e.hermegauss(PLN_NODES)
+    w = w / w.sum()
+    mu = expected[:, None] * np.exp(math.sqrt(tau2) * x)[None, :]
+
+    def cdf(r: np.ndarray) -> np.ndarray:
+        return (_sp.pdtr(np.maximum(r, 0)[:, None], mu) * w).sum(axis=1) * (r >= 0)
+
+    lo = np.full(expected.shape, -1.0)  # F(lo) < q ≤ F(hi)
+    hi = np.ceil(expected * math.exp(8 * math.sqrt(tau2)) + 10 * np.sqrt(expected) + 10)
+    while np.any(hi - lo > 1):
+        mid = np.floor((lo + hi) / 2)
+        below = cdf(mid) < q
+        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+    f_r, f_r1 = cdf(hi), cdf(hi - 1)
+    a = np.where(f_r > f_r1, (f_r - q) / np.where(f_r > f_r1, f_r - f_r1, 1.0), 0.0)
+    return np.maximum(hi - a, 0.0)
 
 
 def funnel_limits(
@@ -337,8 +364,9 @@ def funnel_limits(
     - "poisson": exact Poisson quantiles of the expected count p0·exposure, interpolated between whole
       counts (Spiegelhalter 2005, appendix): with r = poisson.ppf(q, E) and
       a = (F(r) − q) / (F(r) − F(r − 1)), the limit is (r − a) / exposure;
-    - "negative binomial": the same for a count whose rate varies between areas as a gamma of mean p0 and
-      variance p0²·`tau2` (a Poisson-gamma mixture: size 1 ÷ τ², mean E).
+    - "poisson-lognormal": the same for a count whose log rate varies between areas as a normal of mean log p0
+      and variance `tau2` (the additive random effect a funnel allows for between areas), its distribution
+      function by Gauss–Hermite quadrature over the random effect (`PLN_NODES` nodes).
     A lower limit never goes below 0.
     """
     if method not in FUNNEL_METHODS:
@@ -350,11 +378,9 @@ def funnel_limits(
         half = z * np.sqrt(p0 / n)
         return np.maximum(p0 - half, 0.0), p0 + half
     expected = p0 * n
-    if method == "negative binomial" and tau2 > 0:
-        size = 1.0 / tau2
-        dist = _st.nbinom(size, size / (size + expected))
-    else:
-        dist = _st.poisson(expected)
+    if method == "poisson-lognormal" and tau2 > 0:
+        return _pln_limit(expected, tau2, q_lo) / n, _pln_limit(expected, tau2, q_hi) / n
+    dist = _st.poisson(expected)
 
     def limit(q):
         r = dist.ppf(q)

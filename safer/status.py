@@ -264,7 +264,9 @@ def season_adjusted(monthly: pd.DataFrame, ch: dict) -> dict | None:
     gone = fmt.join_words([fmt.month_label(m) for m in missing])
     before = df[(df["month"] < first) & (df["month"] >= fmt.shift_month(first, -12 * SEASON_YEARS))].dropna()
     by_month = before.groupby(before["month"].str.slice(5, 7))["value"].mean()
-    overall = float(before["value"].mean()) if len(before) else math.nan
+    # the mean of the calendar months' means, not of every month: a calendar month with fewer earlier years (a
+    # gap) would otherwise tilt every share (an outside statistician: 97.1 for a true 100)
+    overall = float(by_month.mean()) if len(by_month) else math.nan
     share = by_month / overall if overall > 0 else by_month
     weight = float(sum(share.get(m[5:7], 0.0) for m in have)) if overall > 0 else 0.0
     if not (overall > 0) or len(by_month) < 12 or not (weight > 0):

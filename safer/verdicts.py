@@ -1426,6 +1426,7 @@ FUNNEL_REF = "Spiegelhalter (2005), 'Funnel plots for comparing institutional pe
 # standard error of about √(2 ÷ (k − 1)) (over 50% below 10 areas; 100% for 3), and with real between-area
 # variation exact Poisson limits would call most areas unusual. A smaller group is drawn, but no area is judged.
 MIN_FUNNEL_AREAS = 10  # areas expecting at least SMALL_EXPECTED events
+PLN_BELOW = 1000.0  # expected events below which over-dispersed funnel limits also hold the model's count quantiles
 SMALL_EXPECTED = 5.0
 NOT_JUDGED = "not judged"
 
@@ -1473,37 +1474,54 @@ def _between_areas(k: np.ndarray, expected: np.ndarray) -> tuple[float, float, f
 
 
 def _typical_rate(k: np.ndarray, n: np.ndarray, p0: float, tau2: float) -> tuple[float, float, float]:
-    """The centre of the funnel where areas really differ: under the additive random effect the limits allow for
-    (log rate = log θ + u, u of variance τ²), θ is the typical area's rate, the mean of the areas' log rates
-    weighted by 1 ÷ (1 ÷ expected + τ²), with τ² (`_between_areas`) re-estimated about it until both settle. The
-    pooled rate Σ counts ÷ Σ person-years weights each area by its size: an area three times the others' size at
-    twice their rate pulled it a fifth of the way to its own, every other area's z-score to −9 or below, φ to 196,
-    and the limits wide enough to hold that area itself (an outside statistician). Returns (θ, φ, τ²)."""
-    y = np.log(np.where(k > 0, k, 0.5) / n)  # a zero count as half an event, as `_between_areas` takes it
-    phi = math.nan
-    for _ in range(200):
-        w = 1.0 / (1.0 / (p0 * n) + tau2)
-        centre = float(np.exp(np.sum(w * y) / np.sum(w)))
+    """The centre of the funnel where the areas differ by more than chance: the typical area's rate θ under the
+    additive random effect the limits allow for (log rate = log θ + u, u of variance τ²), the mean of the areas' log
+    rates weighted by 1 ÷ (1 ÷ expected + τ²), over the areas whose z-scores about it (standardised by
+    √(1 + E·τ²)) are not among the most extreme 10% at either end (at least one each end: the areas being judged
+    cannot move the centre that judges them, as winsorising keeps them from widening the limits), with τ²
+    (`_between_areas`) re-estimated about it until both settle. The pooled rate Σ counts ÷ Σ person-years weights
+    each area by its size: an area three times the others' size at twice their rate pulled it a fifth of the way to
+    its own, every other area's z-score to −9 or below, φ to 196, and the limits wide enough to hold that area
+    itself (an outside statistician); untrimmed, a weighted mean of every area did the same wherever the areas were
+    otherwise alike (τ² about it fell to 0, the weights became the sizes: a second statistician). Returns (θ, φ,
+    τ²); τ² 0 where, about θ, the areas other than the most extreme vary no more than chance."""
+    zero = k <= 0
+    y = np.log(np.where(zero, 0.5, k) / n)  # a zero count as half an event, as `_between_areas` takes it
+    cut = max(1, int(WINSOR_TAIL * len(k)))
+    phi, seen = math.nan, set()
+    for _ in range(100):
+        e = p0 * n
+        ee = np.where(zero, e + 0.5, e)
+        z = np.log(np.where(zero, k + 0.5, k) / ee) * np.sqrt(ee) / np.sqrt(1.0 + ee * tau2)
+        keep = np.zeros(len(k), dtype=bool)
+        keep[np.argsort(z, kind="stable")[cut : len(k) - cut]] = True
+        w = 1.0 / (1.0 / e + tau2)
+        centre = float(np.exp(np.sum((w * y)[keep]) / np.sum(w[keep])))
         phi, _p, again = _between_areas(k, centre * n)
-        settled = abs(math.log(centre / p0)) < 1e-10 and abs(again - tau2) <= 1e-12 + 1e-9 * tau2
+        settled = abs(math.log(centre / p0)) < 1e-9 and abs(again - tau2) <= 1e-12 + 1e-6 * tau2
+        state = (keep.tobytes(), round(math.log(centre), 8), round(again, 10))
         p0, tau2 = centre, again
-        if settled or tau2 <= 0:
+        if settled or state in seen:  # settled, or back where it was (two sets of areas taking turns)
             break
+        seen.add(state)
     return p0, phi, tau2
 
 
 def funnel(rates: pd.DataFrame, *, indicator_id: str, period: str, per: float = 1000.0, points: int = 200) -> Funnel:
     """Funnel plot from one row per area: area_code, area_name, is_partnership, total, person_years.
 
-    Limits around the group rate p0 = Σ counts ÷ Σ person-years. When the areas differ by more than chance
-    (Pearson's χ² above the 95th percentile of χ² on areas − 1 degrees of freedom, `_between_areas`), the limits
-    allow for the real variation between similar areas as an additive random effect (Spiegelhalter 2005, §6): on the log
-    scale, log p0 ± t·√(1 ÷ expected + τ²), with τ² the variance between areas (`_between_areas`) and t Student's
-    quantile on Welch-Satterthwaite degrees of freedom (τ² is estimated from the areas); so the
-    limits of a large area do not shrink onto the group rate, as a multiplicative φ makes them do. Else exact
-    Poisson limits. `position` is where each area falls against the 99.8% limits as drawn. With fewer than
-    `MIN_FUNNEL_AREAS` areas the variation between them is not estimated (`dispersion` None): the limits
-    drawn are exact Poisson ones and every position is "not judged".
+    Limits around the group rate p0 = Σ counts ÷ Σ person-years where the areas differ by chance alone (exact
+    Poisson limits). Where they differ by more (Pearson's χ² above the 95th percentile of χ² on areas − 1 degrees
+    of freedom, `_between_areas`), around the typical area's rate (`_typical_rate`: a large area far out cannot
+    pull it to itself), and where, the most extreme set aside, the rest still differ, the limits allow for the real
+    variation between similar areas as an additive random effect (Spiegelhalter 2005, §6): on the log scale,
+    log p0 ± t·√(1 ÷ expected + τ²), with τ² the variance between areas (`_between_areas`) and t Student's
+    quantile on Welch-Satterthwaite degrees of freedom (τ² is estimated from the areas), never inside the model's
+    own count quantiles at small counts; so the limits of a large area do not shrink onto the centre, as a
+    multiplicative φ makes them do; else exact Poisson limits around the typical rate. `position` is where each
+    area falls against the 99.8% limits as drawn. With fewer than `MIN_FUNNEL_AREAS` areas the variation between
+    them is not estimated (`dispersion` None): the limits drawn are exact Poisson ones and every position is "not
+    judged".
     """
     df = rates.dropna(subset=["total", "person_years"]).copy()
     df = df[df["person_years"] > 0]
@@ -1523,12 +1541,10 @@ def funnel(rates: pd.DataFrame, *, indicator_id: str, period: str, per: float = 
     big = p0 * n >= SMALL_EXPECTED
     judged = int(big.sum()) >= MIN_FUNNEL_AREAS and p0 > 0
     phi, p_het, tau2 = _between_areas(k[big], p0 * n[big]) if judged else (None, None, 0.0)
-    over = judged and p_het < 0.05 and tau2 > 0
-    if over:  # areas that really differ: the limits are for a typical area, centred where the model puts it
+    typical = judged and p_het < 0.05  # areas that differ beyond chance: centred where the typical area is
+    if typical:
         p0, phi, tau2 = _typical_rate(k[big], n[big], p0, tau2)
-        over = tau2 > 0
-        if not over:
-            p0 = pooled
+    over = typical and tau2 > 0  # beyond the most extreme, they still differ: the limits allow for it
     n_between = int(big.sum())  # the areas τ² is estimated from
 
     def limits(level: float, exposure: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -1541,14 +1557,20 @@ def funnel(rates: pd.DataFrame, *, indicator_id: str, period: str, per: float = 
         zq = _st.t.ppf(1 - (1 - level) / 2, (n_between - 1) * share**2)
         half = zq * np.sqrt(1.0 / (p0 * exposure) + tau2)
         lo, hi = p0 * np.exp(-half), p0 * np.exp(half)
-        # and never inside the exact quantiles of a count whose rate varies between areas as a gamma with the same
-        # variance (negative binomial, interpolated between whole counts as Spiegelhalter's Poisson ones are): on
-        # the log scale a small count is far from normal, and below about 15 expected events the log-normal lower
-        # limit called 0 to 2 events "below" 1.4-5.5% of the time against the 0.1% it stands for (an outside
-        # statistician; it switched to the negative binomial below 5 expected, so a 0 at 5.0 was "below", at 4.99
-        # not); at large counts the two agree and Student's t keeps the log-normal ones the wider
-        nb_lo, nb_hi = stats.funnel_limits(p0, exposure, level, "negative binomial", tau2)
-        return np.minimum(lo, nb_lo), np.maximum(hi, nb_hi)
+        # and, below PLN_BELOW expected events, never inside the quantiles of the count the model itself gives (a
+        # Poisson count whose log rate varies by τ², interpolated between whole counts as Spiegelhalter's Poisson
+        # ones are): on the log scale a small count is far from normal, and below about 15 expected events the
+        # log-normal lower limit called 0 to 2 events "below" 1.4-5.5% of the time against the 0.1% it stands for
+        # (an outside statistician; it switched to a negative binomial below 5 expected, so a 0 at 5.0 was
+        # "below", at 4.99 not). A negative binomial everywhere drew the lower limits at large counts too (a
+        # gamma's lower tail is longer than the log-normal's): half the false "below"s due (a second statistician).
+        # From PLN_BELOW up the two differ by under 0.2% and Student's t keeps the log-normal limits the wider.
+        small = p0 * exposure < PLN_BELOW
+        if small.any():
+            pl_lo, pl_hi = stats.funnel_limits(p0, exposure[small], level, "poisson-lognormal", tau2)
+            lo, hi = lo.copy(), hi.copy()
+            lo[small], hi[small] = np.minimum(lo[small], pl_lo), np.maximum(hi[small], pl_hi)
+        return lo, hi
 
     grid = np.unique(np.concatenate([np.geomspace(n.min() * 0.5, n.max() * 1.25, points), n]))
     curve = pd.DataFrame({"exposure": grid})
@@ -1598,7 +1620,7 @@ def funnel(rates: pd.DataFrame, *, indicator_id: str, period: str, per: float = 
             f"give {pooled * per:,.1f}; over-dispersion: the areas vary {phi:.1f} times as much as chance alone, "
             f"from z-scores winsorised at 10% and made consistent; between-area SD of the rate "
             f"{math.sqrt(tau2) * 100:.0f}%, as an additive random effect on the log rate, with Student's t for its "
-            f"estimate from {n_between} areas, and never inside negative binomial limits, which small counts need). "
+            f"estimate from {n_between} areas, and for small counts never inside the model's own count quantiles). "
             f"After {FUNNEL_REF}, §6, which centres the limits on the pooled rate and takes the winsorised mean as "
             "it is, the DerSimonian–Laird estimate and normal limits: docs/statistics.md says why each is changed "
             "(an area far out masking itself; a third of the variation under-read; the few areas' uncertainty and "
@@ -1610,10 +1632,12 @@ def funnel(rates: pd.DataFrame, *, indicator_id: str, period: str, per: float = 
             f"no more than chance allows (Pearson's χ² {fmt.p_value(p_het)}; φ = {phi:.1f} from z-scores winsorised "
             f"at 10%), so no allowance for over-dispersion ({FUNNEL_REF})"
             if p_het >= 0.05
-            else f"Funnel limits (95% and 99.8%) from exact Poisson quantiles around the group rate: the counts vary "
-            f"more than chance by Pearson's χ² ({fmt.p_value(p_het)}), but once the most extreme areas are set aside "
-            f"(z-scores winsorised at 10%, φ = {phi:.1f}) the rest vary no more than chance allows, so no "
-            f"allowance for over-dispersion: the areas outside are the ones that differ ({FUNNEL_REF})"
+            else f"Funnel limits (95% and 99.8%) from exact Poisson quantiles around the typical rate of the areas: "
+            f"the counts vary more than chance by Pearson's χ² ({fmt.p_value(p_het)}), but once the most extreme "
+            f"areas are set aside the rest vary no more than chance allows (the typical rate {p0 * per:,.1f} per "
+            f"1,000 a year, their weighted mean with the most extreme 10% at each end left out; all the areas' counts "
+            f"together give {pooled * per:,.1f}; z-scores winsorised at 10%, φ = {phi:.1f}), so no allowance for "
+            f"over-dispersion: the areas outside are the ones that differ ({FUNNEL_REF})"
         )
     return Funnel(
         indicator_id=indicator_id,
@@ -1624,7 +1648,7 @@ def funnel(rates: pd.DataFrame, *, indicator_id: str, period: str, per: float = 
         curve=curve,
         method=method,
         not_judged=why,
-        centre="typical rate" if over else "group rate",
+        centre="typical rate" if typical else "group rate",
         pooled_rate_per_1000=_f(pooled * per),
     )
 

@@ -323,3 +323,18 @@ def test_months_missing_from_the_latest_12_are_allowed_for_by_the_season():
     assert b["latest_mean"] == pytest.approx(plain) and "not adjusted for the season" in b["reason"]
     full = status.assess(pd.DataFrame({"month": all_months, "value": values}), level, level * 0.9, RULE, "down")
     assert "no data for" not in full["reason"]  # all 12 months: their plain mean, nothing to say
+
+
+def test_a_gap_in_the_earlier_years_does_not_tilt_the_seasonal_shares():
+    """Jan-Mar 2021 missing from the earlier years and Feb-Apr 2023 from the latest 12, a seasonal series with no
+    change: the shares were each month's mean over the mean of every earlier month, which a calendar month with
+    fewer years tilts (97.13 for a true 100, "+29% of the way to the target": an outside statistician). Over the
+    mean of the calendar months' means they average 1, and the mean is the level."""
+    from safer import fmt
+
+    all_months = fmt.months_between("2020-04", "2023-09")
+    values = [100 * (1 + 0.4 * math.sin(2 * math.pi * int(m[5:]) / 12)) for m in all_months]
+    gone = {"2021-01", "2021-02", "2021-03", "2023-02", "2023-03", "2023-04"}
+    df = pd.DataFrame({"month": all_months, "value": [None if m in gone else v for m, v in zip(all_months, values)]})
+    a = status.assess(df, 100, 90, RULE, "down")
+    assert a["latest_mean"] == pytest.approx(100.0) and a["progress_pct"] == pytest.approx(0.0, abs=1e-6)

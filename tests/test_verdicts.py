@@ -1691,21 +1691,40 @@ def test_an_area_far_out_does_not_widen_the_limits_enough_to_hide_itself():
     f = verdicts.funnel(_group(counts, person_years), indicator_id="x", period="p")
     assert f.pooled_rate_per_1000 == pytest.approx(counts.sum() / person_years.sum() * 1000)
     assert f.pooled_rate_per_1000 == pytest.approx(12.1, abs=0.05)
-    assert f.centre == "typical rate" and 10.0 < f.group_rate_per_1000 < 11.0
+    assert f.centre == "typical rate" and 9.9 < f.group_rate_per_1000 < 10.1
     assert [a.position for a in f.areas] == ["within"] * 11 + ["above"]
+    # the centre is its own fixed point: the weighted mean of the log rates of the areas left when the most extreme
+    # z-score at each end (10% of 12, at least one) is set aside; about it the rest vary as chance does (τ² 0)
     theta = f.group_rate_per_1000 / 1000
     _phi, _p, tau2 = verdicts._between_areas(counts, theta * person_years)
-    w = 1 / (1 / (theta * person_years) + tau2)
-    assert math.log(theta) == pytest.approx(np.sum(w * np.log(counts / person_years)) / np.sum(w), abs=1e-8)
-    assert "around the typical rate of the areas, widened" in f.method and "the typical rate 10." in f.method
-    assert "all their counts together give 12.1" in f.method
+    e = theta * person_years
+    z = np.log(counts / e) * np.sqrt(e) / np.sqrt(1 + e * tau2)
+    kept = np.argsort(z)[1:-1]
+    w = (1 / (1 / e + tau2))[kept]
+    assert math.log(theta) == pytest.approx(np.sum(w * np.log(counts / person_years)[kept]) / np.sum(w), abs=1e-8)
+    assert tau2 == 0 and "the typical rate 10.0 per 1,000" in f.method
+    assert "all the areas' counts together give 12.1" in f.method
+
+
+def test_an_area_far_out_among_areas_that_also_differ_is_above_a_typical_centre():
+    """Areas that differ beyond chance (τ 0.15) and one, ten times their size, at 2.5 times their rate: the centre
+    is the typical area's, the limits allow for the variation, and that area is above (log 2.5 is six τ; at 1.6
+    times, three τ, it is within the variation the limits allow, as it should be)."""
+    rng = np.random.default_rng(4)
+    person_years = np.r_[np.full(14, 200_000.0), 2_000_000.0]
+    rates = 0.01 * np.exp(rng.normal(0, 0.15, 15))
+    rates[-1] = 0.025
+    counts = rng.poisson(rates * person_years).astype(float)
+    f = verdicts.funnel(_group(counts, person_years), indicator_id="x", period="p")
+    assert f.centre == "typical rate" and f.dispersion > 1 and "widened for the real variation" in f.method
+    assert f.areas[-1].position == "above" and f.group_rate_per_1000 < f.pooled_rate_per_1000
 
 
 def test_a_small_area_with_no_events_is_below_only_where_chance_would_rarely_give_none():
     """Areas that really differ (τ about 0.3) and one expecting about 6.4 events with none: under the variation
-    the limits allow for (a negative binomial with the funnel's τ²) none has a chance above 0.1%, so it is not
-    "below" the 99.8% limit; the log-normal limit alone called it below (an outside statistician: 1.4-5.5% of such
-    areas). The drawn lower limit is never above the negative binomial's interpolated 0.1% point."""
+    the limits allow for (a Poisson count whose log rate varies by the funnel's τ²) none has a chance above 0.1%,
+    so it is not "below" the 99.8% limit; the log-normal limit alone called it below (an outside statistician:
+    1.4-5.5% of such areas). The drawn lower limit is never above the model's interpolated 0.1% point."""
     from safer import stats
 
     rng = np.random.default_rng(8)
@@ -1718,8 +1737,11 @@ def test_a_small_area_with_no_events_is_below_only_where_chance_would_rarely_giv
     big = counts.sum() / person_years.sum() * person_years >= verdicts.SMALL_EXPECTED
     _phi, _p, tau2 = verdicts._between_areas(counts[big], theta * person_years[big])
     expected = theta * 640
-    size = 1 / tau2
-    assert scipy.stats.nbinom.pmf(0, size, size / (size + expected)) > 0.001
+    # the chance of none under the model (a Poisson count whose log rate varies by τ²), by quadrature
+    x, w = np.polynomial.hermite_e.hermegauss(80)
+    assert float(np.sum(w / w.sum() * np.exp(-expected * np.exp(math.sqrt(tau2) * x)))) > 0.001
     assert f.areas[-1].position == "within"
-    nb_lo, _nb_hi = stats.funnel_limits(theta, f.curve.exposure.to_numpy(), 0.998, "negative binomial", tau2)
-    assert (f.curve.lo_998.to_numpy() <= nb_lo * 1000 + 1e-9).all()
+    exposure = f.curve.exposure.to_numpy()
+    small = theta * exposure < verdicts.PLN_BELOW
+    pl_lo, _pl_hi = stats.funnel_limits(theta, exposure[small], 0.998, "poisson-lognormal", tau2)
+    assert (f.curve.lo_998.to_numpy()[small] <= pl_lo * 1000 + 1e-9).all()

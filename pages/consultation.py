@@ -44,7 +44,8 @@ if v.data["indicator"] is None:
 else:
     ui.chart(v.figures["perception chart"])
     ui.caption(v.sentences[0], v.detail[1])
-    ui.stamp(v.meta_of("perception chart").period, v.meta_of("perception chart").source)
+    drawn = v.meta_of("perception chart")  # its own months and sources (the survey's and the counts')
+    ui.stamp(drawn.period, drawn.source)
 
 ui.section("What partners, groups and events said")
 if v.data["said"].empty:

@@ -180,7 +180,7 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame], meta: Meta, metas: dict[str, Met
             about.loc[len(about)] = ["Note", "SYNTHETIC DEMO DATA: these are not real figures."]
         notes = {n: queries.published_note(df.attrs) for n, df in sheets.items()}
         for note in dict.fromkeys(n for n in notes.values() if n):
-            about.loc[len(about)] = ["Small numbers", note]
+            about.loc[len(about)] = [SMALL_NUMBERS, note]
         about.to_excel(xl, sheet_name="About", index=False, header=False)
         for name, df in sheets.items():
             sheet = _sheet_name(name, used)
@@ -191,7 +191,7 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame], meta: Meta, metas: dict[str, Met
             ws["A1"].font = Font(bold=True, size=13)
             ws["A2"] = (metas or {}).get(name, meta).stamp()
             if notes[name]:
-                ws["A3"] = f"Small numbers: {notes[name]}"
+                ws["A3"] = f"{SMALL_NUMBERS}: {notes[name]}"
             for i, col in enumerate(table.columns, start=1):
                 width = max([len(str(col))] + [len(str(v)) for v in table[col].head(200)]) + 2
                 ws.column_dimensions[ws.cell(row=4, column=i).column_letter].width = min(60, max(8, width))

@@ -190,8 +190,9 @@ def assess(
         lo, hi = mean_interval(ch, df)
         better = (gd == "down" and latest < target) or (gd == "up" and latest > target)
         reached = not math.isnan(lo) and lo <= target <= hi
-        word = "on track" if latest == target or better else "too early to tell" if reached else "off track"
-        if gd not in ("down", "up"):  # no better side: on track while the target is within the interval
+        if gd in ("down", "up"):
+            word = "on track" if latest == target or better else "too early to tell" if reached else "off track"
+        else:  # no better side: on track while the target is within the interval
             word = "on track" if reached or latest == target else "off track"
         shown = f"the latest 12 months' mean {latest:,.1f} a month (95% interval {lo:,.1f} to {hi:,.1f})"
         return _noted(
@@ -246,10 +247,10 @@ SEASON_YEARS = 3  # the years before the latest 12 months whose same calendar mo
 def season_adjusted(monthly: pd.DataFrame, ch: dict) -> dict | None:
     """The latest 12 months' mean a month where some have no data, allowing for the season: the months with data
     are not a fair sample of the year (the busiest months blank made an unchanged series read +46% of the way to
-    its target: an outside statistician). Each calendar month's share of a year, f = its mean ÷ the mean of all
-    months, from the `SEASON_YEARS` years before the latest 12 months; the mean is Σ counts ÷ Σ f over the months
-    with data (all 12 with data: their plain mean, as f averages 1). None where all 12 have data; where a month
-    with data has no share (no history of that calendar month), the plain mean, said to be unadjusted."""
+    its target: an outside statistician). Each calendar month's share of a year, f = its mean ÷ the mean of the 12
+    calendar months' means, from the `SEASON_YEARS` years before the latest 12 months; the mean is Σ counts ÷ Σ f
+    over the months with data. None where all 12 have data; the plain mean, said to be unadjusted, where the
+    earlier years lack a calendar month, have no events, or give the months with data no share at all."""
     n = int(ch["latest_months_with_data"])
     if not n or n >= 12 or not ch.get("latest_first_month"):
         return None
@@ -334,7 +335,8 @@ def progress_interval(ch: dict, baseline: float, target: float, monthly: pd.Data
 
 def mean_interval(ch: dict, monthly: pd.DataFrame) -> tuple[float, float]:
     """The 95% interval of the latest 12 months' mean a month: the exact Poisson (Garwood) interval of their total,
-    widened by √φ (see `progress_interval`), ÷ the months with data; (nan, nan) with none."""
+    widened by √φ (see `progress_interval`), ÷ the months with data (÷ their seasonal weight, `latest_weight`,
+    where some months are missing: `season_adjusted`); (nan, nan) with none."""
     n = int(ch["latest_months_with_data"])
     mean = ch["latest_mean"]
     if not n or math.isnan(mean):

@@ -241,9 +241,7 @@ def consultation(store, source: str = "all", theme: str = "all", indicator_id: s
         data["period"] = perception_period(pv, monthly)
     # the view's source: the survey's file, and the recorded counts' source where they are set against it (its
     # tables and figures each name their own: `View.meta_of`)
-    recorded = {}
-    if data["indicator"] is not None:
-        recorded = dict.fromkeys(("perception against recorded", "perception chart"))
+    recorded = ("perception against recorded", "perception chart") if data["indicator"] is not None else ()
     both = f"consultation.csv; {data['indicator']['source']}" if recorded else "consultation.csv"
     meta = stamp(
         store,

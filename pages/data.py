@@ -38,10 +38,8 @@ else:
     )
 for col, (label, value) in zip(st.columns(3), v.data["counts"].items()):
     col.metric(label, value)
-if published:
-    st.caption(f"Published build: {ui.md_escape(published['path'])}")
-else:
-    st.caption(f"Data directory: {ui.md_escape(s.data_dir)}")  # a path's _ or * would otherwise format it
+if not published:
+    st.caption(ui.md_escape(v.data["where"]))  # a name's _ or * would otherwise format it
 if len(problems):
     st.markdown(
         "**Validation problems in the extracts on disk** (file, line and column; also listed by "

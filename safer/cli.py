@@ -215,7 +215,7 @@ def _briefing(args) -> int:
 def _demo(args) -> int:
     from . import demo
 
-    return demo.main(["--out", args.out])
+    return demo.main(["--out", args.out] + (["--real", args.real] if args.real else []))
 
 
 def _init(args) -> int:
@@ -404,6 +404,9 @@ def main(argv: list[str] | None = None) -> int:
 
     d = sub.add_parser("demo", help="write the synthetic demo data into a directory")
     d.add_argument("--out", required=True, metavar="DIR", help="the folder to write the demo's extracts into")
+    d.add_argument(
+        "--real", metavar="DIR", help="the real reference data it reads (default ../shared/data/real; data/DEMO.md)"
+    )
 
     args, extra = ap.parse_known_args(argv)
     if args.cmd == "contract-doc":

@@ -21,6 +21,7 @@ import math
 import os
 import re
 import stat
+import time
 import zlib
 from array import array
 from dataclasses import dataclass, field
@@ -83,6 +84,8 @@ class FileSpec:
 
 
 LABEL_MAX = 200  # characters of an indicator's label: a chart title of three lines on a phone at most
+# characters of an area's name (ONS's longest ward and authority names are under 60): shown in titles and pickers
+AREA_NAME_MAX = 100
 UNIT_MAX = 100  # characters of its unit, which every axis title repeats
 
 
@@ -110,6 +113,9 @@ POLICE_UK_COLUMNS = (
 )
 
 SPECS: dict[str, FileSpec] = {}
+
+# Rows of a partner indicator every third month, this many in a row with none between, read as quarterly totals
+QUARTERS_IN_A_ROW = 4
 
 
 def _add(spec: FileSpec) -> None:
@@ -158,7 +164,7 @@ _add(
         doc="The partnership's area (one `borough` row) and its wards.",
         columns=(
             _c("area_code", "area_code", doc="ONS code.", example="E05000779"),
-            _c("area_name", doc="Name as published by ONS.", example="Bramhall North"),
+            _c("area_name", doc="Name as published by ONS.", example="Bramhall North", max_length=AREA_NAME_MAX),
             _c(
                 "area_type",
                 "enum",
@@ -464,7 +470,8 @@ _add(
         "zeros out). Write small counts as they are, never left out: the dashboard withholds small numbers only "
         "where it shows them (validation warns, and the Trends and Areas pages say so, when an indicator has no "
         "count from 1 up to a lowest count that many rows hold, the mark of an export that left small counts "
-        "out).",
+        "out). Rows are months, never quarters: validation warns when an indicator's rows come every third month, "
+        f"{QUARTERS_IN_A_ROW} or more in a row with none between (quarterly totals, each read as one month's).",
         columns=(
             _c("indicator_id", "id", doc="An `indicators.csv` id with a blank `police_uk_crime_type`.", example="cse"),
             _c("month", "month", doc="YYYY-MM.", example="2023-05"),
@@ -769,7 +776,7 @@ _add(
                 doc="ONS code of the comparator area (a local authority).",
                 example="E08000003",
             ),
-            _c("area_name", doc="Its name, shown on the Compare page.", example="Manchester"),
+            _c("area_name", doc="Its name, shown on the Compare page.", example="Manchester", max_length=AREA_NAME_MAX),
             _c("indicator_id", "id", doc="An `indicators.csv` id.", example="asb"),
             _c("month", "month", doc="YYYY-MM.", example="2023-05"),
             _c("value", "int", minimum=0, doc="Count in that area and month.", example="1620"),
@@ -875,7 +882,12 @@ _add(
                 "`population.csv`); without one the page shows its counts and says it has no rate.",
                 example="E08000008",
             ),
-            _c("area_name", doc="Its name, shown on the page; one per area_code.", example="Tameside"),
+            _c(
+                "area_name",
+                doc="Its name, shown on the page; one per area_code.",
+                example="Tameside",
+                max_length=AREA_NAME_MAX,
+            ),
         ),
     )
 )
@@ -1232,7 +1244,7 @@ def check_value(col: Column, v: str) -> str | None:
         return None if date_ok(v) else f"'{s}' is not a date (YYYY-MM-DD)"
     if t == "id":
         if not ID_RE.match(v):
-            return f"'{s}' is not an id (lower-case letters, digits, '-' and '_')"
+            return f"'{s}' is not an id (lower-case letters, digits, '-' and '_', starting with a letter or digit)"
         return None if len(v) <= ID_MAX else f"'{s}' is {len(v)} characters long: an id is at most {ID_MAX}"
     if t == "area_code":
         return None if AREA_CODE_RE.match(v) else f"'{s}' is not an area code (like E05000779)"
@@ -2021,6 +2033,8 @@ def _check_population_groups(rep: Report) -> None:
     if "indicators.csv" not in rep.tables or "population.csv" not in rep.tables or "partnership.csv" not in rep.tables:
         return
     partnership = {r["area_code"] for _, r in rep.tables["partnership.csv"].rows}
+    if not partnership or rep.tables["partnership.csv"].dropped:
+        return  # its row has a problem of its own, reported there: no area to look for (an outside audit)
     have = {
         r.get("population_group") or "all"
         for _, r in rep.tables["population.csv"].rows
@@ -2227,8 +2241,9 @@ def _local_zone() -> _dt.tzinfo:
 
 def written_month(path: Path) -> str:
     """The month (`YYYY-MM`, UK time) a file was last written: a month of data on or after it had not ended
-    then."""
-    return _dt.datetime.fromtimestamp(path.stat().st_mtime, _local_zone()).strftime("%Y-%m")
+    then. A modification time ahead of the clock (a share's skewed clock, an archive's) is taken as now: the
+    month not yet over is never counted complete (an outside audit: a December written 'in June' was)."""
+    return _dt.datetime.fromtimestamp(min(path.stat().st_mtime, time.time()), _local_zone()).strftime("%Y-%m")
 
 
 def partner_written_month(t: Table) -> str | None:
@@ -2283,13 +2298,10 @@ def _check_partner_monthly(rep: Report, k: _Keys) -> None:
 FEW_A_MONTH = 5
 
 
-def _dropped_zeros(rep: Report, t, k: _Keys, written: str | None) -> None:
-    """A warning for each partner indicator with few a month and whole months with no row from its first month to
-    the file's last (a GROUP BY export writes no row for a month with nothing recorded, in the middle or at the
-    end), over at least 12 months: such a month is missing, never 0, which is right only if the extract did not
-    cover it; read as missing, zeros raise every mean. At the line of the first row after the first such month
-    (or of its last row, when the months with no row are its last). `written`: the month the file was written
-    (`partner_written_month`), whose months and later are left to the incomplete-month warning."""
+def _partner_totals(t, k: _Keys, written: str | None) -> tuple[dict[str, dict[str, float]], dict, str]:
+    """Each partner indicator's monthly totals over its areas ({indicator: {YYYY-MM: total}}), the line of each
+    indicator's first row of each month, and the file's last month; months from `written` on (the month the file
+    was written, `partner_written_month`) are left to the incomplete-month warning."""
     totals: dict[str, dict[str, float]] = {}
     first_line: dict[tuple[str, str], int] = {}
     file_last = ""
@@ -2307,9 +2319,24 @@ def _dropped_zeros(rep: Report, t, k: _Keys, written: str | None) -> None:
         months = totals.setdefault(r["indicator_id"], {})
         months[r["month"]] = months.get(r["month"], 0.0) + v
         first_line.setdefault((r["indicator_id"], r["month"]), line)
+    return totals, first_line, file_last
+
+
+def _month_index(m: str) -> int:
+    return int(m[:4]) * 12 + int(m[5:]) - 1
+
+
+def _dropped_zeros(rep: Report, t, k: _Keys, written: str | None) -> None:
+    """A warning for each partner indicator with few a month and whole months with no row from its first month to
+    the file's last (a GROUP BY export writes no row for a month with nothing recorded, in the middle or at the
+    end), over at least 12 months: such a month is missing, never 0, which is right only if the extract did not
+    cover it; read as missing, zeros raise every mean. At the line of the first row after the first such month
+    (or of its last row, when the months with no row are its last). Rows every third month with more a month
+    are the quarterly warning's (`_quarterly`)."""
+    totals, first_line, file_last = _partner_totals(t, k, written)
     for iid, months in totals.items():
         have = sorted(months)
-        first, last = (int(m[:4]) * 12 + int(m[5:]) - 1 for m in (have[0], file_last))
+        first, last = (_month_index(m) for m in (have[0], file_last))
         gaps = [m for i in range(first, last + 1) if (m := f"{i // 12:04d}-{i % 12 + 1:02d}") not in months]
         if not gaps or last - first + 1 < 12 or float(np.median(list(months.values()))) > FEW_A_MONTH:
             continue
@@ -2322,6 +2349,43 @@ def _dropped_zeros(rep: Report, t, k: _Keys, written: str | None) -> None:
             "(left out, zeros make every mean higher); if the extract did not cover it, nothing to do"
         )
         rep.problems.append(Problem(t.rel, first_line[(iid, after)], "month", msg, severity="warning"))
+    _quarterly(rep, t, totals, first_line)
+
+
+def _quarterly(rep: Report, t, totals: dict[str, dict[str, float]], first_line: dict) -> None:
+    """A warning for each partner indicator whose rows come every third month, `QUARTERS_IN_A_ROW` or more in a
+    row with no month between (an extract changed to quarterly totals, each written as its quarter's last month),
+    and more than `FEW_A_MONTH` in a typical such month (fewer is the dropped-zeros warning's): the contract's rows
+    are months, so each quarter's total reads as one month about three times as high, every mean and rate with it,
+    while the two months between are counted missing. At the line of the run's first row."""
+    for iid, months in totals.items():
+        have = sorted(months)
+        runs, run = [], [have[0]]
+        for prev, m in zip(have, have[1:]):
+            if _month_index(m) - _month_index(prev) == 3:
+                run.append(m)
+            else:
+                runs.append(run)
+                run = [m]
+        runs.append(run)
+        for i, run in enumerate(runs):
+            if i and _month_index(run[0]) - _month_index(runs[i - 1][-1]) < 3:
+                run = run[1:]  # the last of the monthly rows before the quarters
+            if len(run) < QUARTERS_IN_A_ROW or float(np.median([months[m] for m in run])) <= FEW_A_MONTH:
+                continue
+            earlier = [months[m] for m in have if m < run[0]][-12:]
+            size = f"{np.mean([months[m] for m in run]):,.0f} on average"
+            if len(earlier) >= 3:
+                size += f" against {np.mean(earlier):,.0f} in the {len(earlier)} months with rows before"
+            named = ", ".join(run[:4]) + (f" and {len(run) - 4} more" if len(run) > 4 else "")
+            msg = (
+                f"{iid} has rows only every third month from {run[0]} to {run[-1]} ({named}; {size}), none in "
+                "the months between: if these are quarterly totals, each is read as one month's, about three times "
+                "too high, and the months between as missing. The contract's rows are months: write the quarter's "
+                "months, or leave the quarters out"
+            )
+            rep.problems.append(Problem(t.rel, first_line[(iid, run[0])], "month", msg, severity="warning"))
+            break
 
 
 # How unlikely, with every count kept, seeing no row below a partner indicator's lowest count must be before

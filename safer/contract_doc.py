@@ -12,7 +12,7 @@ TYPE_RULES = {
     "bool": "`true` or `false`",
     "month": "month `YYYY-MM`",
     "date": "date `YYYY-MM-DD`",
-    "id": f"lower-case letters, digits, `-`, `_`; at most {contract.ID_MAX} characters",
+    "id": f"lower-case letters, digits, `-`, `_`, first a letter or digit; at most {contract.ID_MAX} characters",
     "area_code": "ONS code: a capital letter and 8 digits",
     "lsoa_code": "`E01` or `W01` and 6 digits",
     "int": "whole number",

@@ -361,10 +361,17 @@ def _fmt_float(x: float, nd: int = 1) -> str:
 # --------------------------------------------------------------------------- real reference data
 
 
+class NoReference(FileNotFoundError):
+    """The real reference data the generator reads (`REAL_DIR`) is not there."""
+
+
 def load_reference(real_dir: Path = REAL_DIR) -> dict:
     """Read the real lookups, populations, burglary series and ward boundaries."""
     if not real_dir.is_dir():
-        raise FileNotFoundError(f"real reference data not found at {real_dir}; the generator needs its lookups")
+        raise NoReference(
+            f"real reference data not found at {real_dir}: the generator needs its lookups, populations and ward "
+            "boundaries (data/DEMO.md; --real DIR)"
+        )
 
     def rows(name):
         with open(real_dir / name, newline="", encoding="utf-8-sig") as f:
@@ -921,8 +928,8 @@ def generate(out_dir: Path, real_dir: Path = REAL_DIR) -> dict:
     per file (and a few totals)."""
     out_dir = Path(out_dir)
     check_out_dir(out_dir)
+    ref = load_reference(Path(real_dir))  # before the folder is made: nothing is written without it
     out_dir.mkdir(parents=True, exist_ok=True)
-    ref = load_reference(Path(real_dir))
     wards, lookup = ref["ward_codes"], ref["lookup"]
     months = month_list()
     pmonths = set(police_months())
@@ -1346,7 +1353,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     try:
         summary = generate(args.out, args.real)
-    except NotADemoDir as e:
+    except (NotADemoDir, NoReference) as e:
         print(f"error: {e}; nothing was written", file=sys.stderr)
         return 1
     for k, v in summary.items():

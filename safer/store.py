@@ -82,6 +82,29 @@ def _content_digest(p: Path, st: os.stat_result) -> str:
     return h.hexdigest()
 
 
+def last_change(data_dir: Path) -> float:
+    """When an extract last changed (the latest change time, seconds since the epoch; 0 for none): a copy in
+    progress moves it with every write, and no one can set it back (as they can a modification time)."""
+    newest = 0.0
+    for p in contract.extract_files(data_dir):
+        with contextlib.suppress(OSError):  # gone since it was listed: the next check sees that
+            newest = max(newest, p.stat().st_ctime)
+    return newest
+
+
+def settle(data_dir: Path, quiet: float | None = None, most: float | None = None) -> None:
+    """Wait until no extract has changed for `quiet` seconds (`SETTLE_SECONDS`), or `most` seconds at most
+    (`SETTLE_MOST_SECONDS`): a build then reads whole files, not a copy in progress."""
+    quiet = SETTLE_SECONDS if quiet is None else quiet
+    deadline = time.monotonic() + (SETTLE_MOST_SECONDS if most is None else most)
+    while quiet > 0:
+        age = time.time() - last_change(data_dir)
+        left = deadline - time.monotonic()
+        if age >= quiet or age < 0 or left <= 0:  # a change time ahead of the clock (a share's) cannot be judged
+            return
+        time.sleep(min(quiet - age, left) + 0.01)
+
+
 def fingerprint(data_dir: Path) -> str:
     """Hash of every extract's path and identity (device, inode, size, modification time), and of the build code.
     The partnership's own extracts (every file but police.uk's, small and edited by hand) add their content's
@@ -304,6 +327,14 @@ def check_build(data_dir: Path, report: contract.Report) -> list[contract.Proble
 # How long the dashboard's check of the disk waits for a build of new extracts before serving the last good
 # build while it runs (`Store.refresh(wait=False)`): a small directory is built by then, a large one is not.
 BUILD_WAIT_SECONDS = config.seconds("SAFER_BUILD_WAIT_SECONDS", 3)
+
+# The dashboard builds changed extracts once none has changed for this long: a file still being copied in (an
+# analyst dropping a partner extract into the directory) is not built half-written. A copy cut at a row's end is
+# valid by the contract, so it was served, and then kept as the last good data (an outside audit). Waited for by a
+# store already serving (the dashboard's, in its build thread), at most `SETTLE_MOST_SECONDS`; the last good build
+# serves meanwhile. A command's store, with nothing served yet, builds what it finds.
+SETTLE_SECONDS = config.seconds("SAFER_SETTLE_SECONDS", 2)
+SETTLE_MOST_SECONDS = 60.0
 
 BUILD_MEMORY_LIMIT = "900MB"  # DuckDB's share of a build (issue 13: the whole process within 2 GB)
 POLICE_SHARED = "police-shared"  # one police.uk cache for every store under a cache base
@@ -611,6 +642,10 @@ class Store:
             ]
             return self.status
         fp = fingerprint(self.data_dir)
+        if self._con is not None and self._settled(fp) is None and SETTLE_SECONDS > 0:
+            # something serves meanwhile: build once the extracts have stopped changing (a copy in progress)
+            settle(self.data_dir)
+            fp = fingerprint(self.data_dir)
         self.disk_fingerprint = fp  # what is on disk now, served or not (the Data page compares)
         settled = self._settled(fp)
         if settled == "refused":

@@ -37,6 +37,9 @@ from . import fmt, stats
 PER_RESIDENT = ("resident", "residents")  # who a rate is per, one and many: ("child", "children") for children
 ALPHA = 0.05  # two-sided significance level of one verdict, and the false discovery rate of a family
 MIN_MONTHS = 9  # a 12-month window with fewer months with data gets "not enough data"
+# a test on fewer degrees of freedom than this (Student's t: 95% at ±4.3 on 2, ±12.7 on 1) has the usual ups and
+# downs from one or two earlier year-on-year changes: a change it does not find beyond chance is "too early to tell"
+FEW_DF = 3.0
 
 VERDICTS = ("better", "worse", "no clear change", "not enough data")
 NEUTRAL_VERDICTS = ("up", "down", "no clear change", "not enough data")  # good_direction = neither
@@ -93,6 +96,14 @@ class Comparison:
     # recording changes (events.csv, category 'recording') inside the months compared, as (YYYY-MM, title): months
     # recorded one way are never set against months recorded the other (`_compare`)
     recording_changes: tuple[tuple[str, str], ...] = ()
+    # the months of either period without data (YYYY-MM), whose pairs were not compared (an outside audit: the SIA
+    # pack said a mean of 11 months without saying which month was missing)
+    no_data: tuple[str, ...] = ()
+    # the test rests on fewer than `FEW_DF` degrees of freedom (one or two earlier year-on-year changes): how much
+    # these figures move from year to year is barely known, so a change not judged beyond chance is "too early to
+    # tell", never "within the usual ups and downs" (an outside statistician: a 35% fall was called that where the
+    # one earlier change was 4%)
+    short_history: bool = False
 
     @property
     def tested_change(self) -> float | None:
@@ -818,6 +829,27 @@ def _untested(note: str, **fields) -> Comparison:
 # pairs the largest robust z exceeds 3.5 one time in eight and 6 in 1.5-3.1% of comparisons (simulated, Poisson
 # months at 1 to 50 a month).
 OUTLIER_Z = 6.0
+
+
+def no_data_words(months: Sequence[str], most: int = 3) -> str:
+    """'no data for Feb 2026', 'no data for Apr 2025 to Dec 2025', 'no data for Oct 2023 to Dec 2023 and Feb 2024',
+    past `most` runs of consecutive months '... and 4 more months': the months a comparison could not pair
+    (`Comparison.no_data`), named, or '' for none."""
+    runs: list[list[str]] = []
+    for m in sorted(months):
+        if runs and fmt.shift_month(runs[-1][-1], 1) == m:
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    if not runs:
+        return ""
+    named = [fmt.period_label(r[0], r[-1]) if len(r) > 1 else fmt.month_label(r[0]) for r in runs[:most]]
+    rest = sum(len(r) for r in runs[most:])
+    if rest:
+        return f"no data for {', '.join(named)} and {fmt.plural(rest, 'more month')}"
+    return "no data for " + (" and ".join(named) if len(named) < 3 else f"{', '.join(named[:-1])} and {named[-1]}")
+
+
 LEFT_OUT = "; compared without "  # how a basis names the months left out (views withhold it for wards)
 
 
@@ -874,6 +906,7 @@ def _compare(
     breaks = tuple(sorted({m for m, _t in recording}))
     alike = _recorded(breaks)
     with_data = [(c, p) for c, p in zip(cur_months, prev_months) if c in values and p in values]
+    no_data = tuple(sorted(m for pair in zip(cur_months, prev_months) for m in pair if m not in values))
     pairs = [(c, p) for c, p in with_data if alike(c) == alike(p)]
     unlike = len(with_data) - len(pairs)  # months with data in both, recorded differently: not compared
     # a month far out of line (a data error, a one-off operation) decides nothing, either way: up to two are left
@@ -925,6 +958,7 @@ def _compare(
         months_not_yet=months_not_yet,
         left_out=tuple(left_out),
         recording_changes=changes,
+        no_data=no_data,
         per=per[0],  # who a rate would be per, said also where nothing is tested
     )
     if len(pairs) < min_months and unlike:
@@ -984,6 +1018,8 @@ def _compare(
         return _untested(why, **common)
     fit, residents, per_resident = _per_resident(fit, cm, pm, population, estimated_in, per)
     model, figures = _method(fit, len(pairs), cur_period, prev_period)
+    if no_data:  # the months not compared for want of data, named (the basis counts them)
+        model += f"; {no_data_words(no_data, most=6)}, so those months are not compared"
     if unlike:
         model += f"; {recording_words(changes)}: months recorded differently are not compared"
     if residents:
@@ -1018,6 +1054,7 @@ def _compare(
         method=f"{model}; {figures}." if figures else f"{model}.",
         model=model,
         per_resident_change_pct=_f((fit.rate_ratio - 1) * 100) if per_resident else None,
+        short_history=fit.how == "glm" and fit.df < FEW_DF,
     )
 
 

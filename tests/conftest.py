@@ -30,6 +30,8 @@ def _isolated_cache(request, tmp_path, monkeypatch):
     # a page's check of the disk waits for a build of changed extracts (tests/test_store.py tests the build
     # that runs aside while the last good one serves)
     monkeypatch.setattr("safer.store.BUILD_WAIT_SECONDS", 120.0)
+    # nor for the extracts a test has just written to settle (tests/test_store.py tests that wait)
+    monkeypatch.setattr("safer.store.SETTLE_SECONDS", 0.0)
     monkeypatch.setenv("SAFER_BUILD_WAIT_SECONDS", "120")
     if "demo_env" in request.fixturenames:
         monkeypatch.setenv("SAFER_CACHE_DIR", str(request.getfixturevalue("_demo_cache")))

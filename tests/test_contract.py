@@ -318,6 +318,38 @@ def test_months_with_no_row_among_few_a_month_are_named_as_maybe_dropped_zeros(d
     assert problems(data_dir, "warning") == []
 
 
+def test_rows_every_third_month_are_named_as_maybe_quarterly_totals(data_dir):
+    """An extract that changed to quarterly totals, each written as its quarter's last month: 30-34 a month for a
+    year, then 88-94 every third month with no month between. Each reads as one month three times too high, so
+    validation says so at the line of the first quarter's row (an outside audit: the Plan cycles bar tripled and
+    nothing said why). Four such rows in a row are needed; three, or the same months at 31-37 with the
+    months between present, say nothing."""
+    from safer import fmt
+
+    pm = data_dir / "partner_monthly.csv"
+    head = pm.read_text(encoding="utf-8").replace("slavery,2020-01,E08000099,1\nslavery,2020-02,E08000099,2\n", "")
+    quarters = ["2019-03", "2019-06", "2019-09", "2019-12"]
+
+    def write(quarters, value=88, between=()):
+        rows = [(m, 30 + k % 5) for k, m in enumerate(fmt.months_between("2018-01", "2018-12"))]
+        rows += [(m, value + 2 * k) for k, m in enumerate(quarters)] + [(m, 30 + k % 5) for k, m in enumerate(between)]
+        pm.write_text(head + "".join(f"slavery,{m},E08000099,{v}\n" for m, v in rows))
+
+    write(quarters)
+    line = head.count("\n") + 1 + 12
+    assert problems(data_dir, "warning") == [
+        f"partner_monthly.csv:{line}: month: warning: slavery has rows only every third month from 2019-03 to "
+        "2019-12 (2019-03, 2019-06, 2019-09, 2019-12; 91 on average against 32 in the 12 months with rows "
+        "before), none in the months between: if these are quarterly totals, each is read as one month's, about "
+        "three times too high, and the months between as missing. The contract's rows are months: write the "
+        "quarter's months, or leave the quarters out"
+    ]
+    write(quarters[:3])
+    assert problems(data_dir, "warning") == []
+    write(quarters, 31, [m for m in fmt.months_between("2019-01", "2019-12") if m not in quarters])
+    assert problems(data_dir, "warning") == []
+
+
 def test_the_rule_for_small_counts_left_out():
     """The lowest count, 2 or more, held by no fewer rows than the one above it and by too many rows to have none
     below by chance (binomial bound under 0.001): an export that left small counts out. Zeros neither show
@@ -477,3 +509,34 @@ def test_an_ons_lookup_missing_a_column_names_it_as_ons_does(tmp_path):
     found = []
     contract.check_ons_file(f, "lookup.csv", found)  # the contract's own names: told in them
     assert "ward_code" in str(found[0])
+
+
+def test_a_bad_partnership_row_is_named_once_not_again_in_the_files_that_need_its_area(data_dir):
+    """An indicator per child needs the partnership's area in population.csv: with that file right and
+    partnership.csv's row refused for a problem of its own (a blank `synthetic`), only that problem is named,
+    not a false one on every such indicator (an outside audit). An id starting with '-' is refused by a message
+    that says ids start with a letter or digit."""
+    ind = FILES["indicators.csv"].replace("source,caveats\n", "source,caveats,population_group\n", 1)
+    ind = ind.replace("Rises reflect recognition.\n", "Rises reflect recognition.,children\n")
+    ind = "\n".join(x if x.endswith((",children", "population_group")) else x + "," for x in ind.splitlines()) + "\n"
+    (data_dir / "indicators.csv").write_text(ind)
+    pop = FILES["population.csv"].replace("source\n", "source,population_group\n", 1).replace(",test\n", ",test,\n")
+    (data_dir / "population.csv").write_text(pop + "E08000099,2020,900,test,children\n")
+    assert problems(data_dir) == []
+    (data_dir / "partnership.csv").write_text(FILES["partnership.csv"].replace(",false,", ",,"))
+    assert problems(data_dir) == ["partnership.csv:2: synthetic: is empty; a value is required"]
+    (data_dir / "partnership.csv").write_text(FILES["partnership.csv"])
+    (data_dir / "plan_cycles.csv").write_text(FILES["plan_cycles.csv"].replace("\nc1,", "\n-c1,"))
+    assert problems(data_dir)[0] == (
+        "plan_cycles.csv:2: cycle_id: '-c1' is not an id (lower-case letters, digits, '-' and '_', starting with a "
+        "letter or digit)"
+    )
+
+
+def test_an_area_name_longer_than_any_ons_name_is_refused(data_dir):
+    """A ward name of 10,000 characters filled the Trends page with it (an outside audit): at most 100."""
+    long = "N" * 101
+    (data_dir / "areas.csv").write_text(FILES["areas.csv"].replace("E05000001,North,", f"E05000001,{long},"))
+    assert problems(data_dir) == [
+        "areas.csv:3: area_name: is 101 characters long: at most 100 (it is shown in chart and slide titles)"
+    ]

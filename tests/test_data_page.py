@@ -102,6 +102,9 @@ def test_data_page_on_the_demo_data_lists_the_police_uk_gap(demo_env, monkeypatc
     assert not at.exception, [e.value for e in at.exception]
     assert any("Synthetic demo data" in w.value for w in at.warning)
     assert any("Current: built at" in s.value for s in at.success)
+    # the data directory by name, not where it lies on the server (a public page: an outside audit)
+    assert "Data directory\\: data" in [c.value for c in at.caption]
+    assert not any(os.environ["SAFER_DATA_DIR"] in str(e.value) for e in at.main if hasattr(e, "value"))
     cov = next(df for df in _frames(at) if "Missing months" in df.columns).set_index("Indicator")
     for ind in ("asb", "burglary"):
         assert "2019-07 to 2020-12" in cov.loc[ind, "Missing months"]

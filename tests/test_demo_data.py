@@ -143,6 +143,11 @@ def test_the_demo_is_never_written_over_a_partnership_s_own_data(data_dir, tmp_p
     assert [p.name for p in other.iterdir()] == ["minutes.txt"]
     demo.check_out_dir(DATA)  # an earlier demo: written over
     demo.check_out_dir(tmp_path / "new")  # not there yet
+    # without the real reference data it reads (a clone with no ../shared): one line, and no folder made
+    assert main(["demo", "--out", str(tmp_path / "new"), "--real", str(tmp_path / "no-such")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: real reference data not found at {tmp_path / 'no-such'}: ") and err.count("\n") == 1
+    assert "nothing was written" in err and not (tmp_path / "new").exists()
 
 
 def test_the_demo_never_follows_a_link_out_of_its_folder(tmp_path, capsys):

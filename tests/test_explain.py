@@ -284,7 +284,8 @@ def test_a_headline_of_a_few_months_says_so(demo):
         s.close()
     asb = cards["asb"]
     assert asb.metric_label == "Incidents a month (3 months only)" and asb.headline.isdigit()  # the number alone
-    assert asb.months_line.endswith("(3 of 12 months with data)")
+    # the months without data named (an outside audit: a card said how many, not which)
+    assert asb.months_line.endswith("(3 of 12 months with data; no data for Apr 2020 to Dec 2020)")
     assert asb.change.startswith("no calendar month has data in both periods")
     assert cards["cse"].metric_label == "Reports a month"  # partner data: 12 of 12 months
 

@@ -102,7 +102,7 @@ def test_any_national_authority_gets_a_valid_directory_and_its_force_as_comparat
     assert card.verdict == "not enough data"
     assert card.headline == fmt.number(float(mine_rows.groupby("Month").size().mean()))
     assert card.metric_label == "Incidents a month (3 months only)"  # the big number keeps to the number
-    assert card.months_line.endswith("to Mar 2026 (3 of 12 months with data)")
+    assert card.months_line.endswith("to Mar 2026 (3 of 12 months with data; no data for Apr 2025 to Dec 2025)")
     s.close()
 
 

@@ -103,16 +103,19 @@ def test_readme_lists_every_command():
 
 def test_readme_documents_every_setting_the_code_reads():
     """Every SAFER_* environment variable read by the engine, the pages, the scripts, the tests' support code
-    and the benchmarks is in the README's Settings table (and the table names none that nothing reads)."""
+    and the benchmarks, the benchmarks' BENCH_* and every variable a script gives a default (PYTHON) is in the
+    README's Settings table (and the table names none that nothing reads)."""
     read = set()
     for path in [PROJECT / "dashboard.py", *PROJECT.glob("safer/**/*.py"), *PROJECT.glob("pages/*.py")]:
         read |= set(re.findall(r"SAFER_[A-Z_]+", path.read_text(encoding="utf-8")))
     for path in [*PROJECT.glob("scripts/*"), *PROJECT.glob("bench/*.py"), *PROJECT.glob("tests/*.py")]:
         text = path.read_text(encoding="utf-8")
-        read |= set(re.findall(r"environ(?:\.get)?\(\s*\"(SAFER_[A-Z_]+)\"", text))
+        read |= set(re.findall(r"environ(?:\.get)?\(\s*\"((?:SAFER|BENCH)_[A-Z_]+)\"", text))
         read |= set(re.findall(r"setenv\(\s*\"(SAFER_[A-Z_]+)\"", text))
+        # a shell script's settings: a variable given a default (`${PYTHON:-python3}`, `${SAFER_TEST_WORKERS:-2}`)
+        read |= set(re.findall(r"\$\{([A-Z][A-Z_]+):-", text))
     settings = README.split("## Settings", 1)[1].split("\n## ", 1)[0]
-    documented = set(re.findall(r"`(SAFER_[A-Z_]+)`", settings))
+    documented = set(re.findall(r"`((?:SAFER|BENCH)_[A-Z_]+|PYTHON)`", settings))
     assert {"SAFER_DATA_DIR", "SAFER_WARM", "SAFER_DISK_CHECK_SECONDS"} <= read
     assert read - documented == set(), f"not in the README's Settings: {sorted(read - documented)}"
     assert documented - read == set(), f"in the README's Settings but read nowhere: {sorted(documented - read)}"

@@ -364,3 +364,52 @@ def test_the_month_a_file_was_written_is_the_uk_s(tmp_path):
     t = dt.datetime(2026, 12, 31, 23, 30, tzinfo=dt.UTC).timestamp()  # GMT in winter: still December
     os.utime(f, (t, t))
     assert contract.written_month(f) == "2026-12"
+
+
+def test_a_file_still_being_copied_in_is_not_built_half_written(data_dir, monkeypatch):
+    """An analyst copies a new partner extract into the directory while the dashboard checks it: the part copied
+    so far ends at a row's end, valid by the contract, and was built and served (cse's last month 10 instead of
+    27 in an outside audit), then kept as the last good data. A store already serving now builds once no extract
+    has changed for `SETTLE_SECONDS`, so it builds the whole file."""
+    import threading
+    import time
+
+    monkeypatch.setattr(store_mod, "SETTLE_SECONDS", 0.5)
+    s = Store(data_dir)
+    pm = data_dir / "partner_monthly.csv"
+    rows = [f"cse,2020-0{m},E05000001,{m}\n" for m in range(5, 10)]
+    full = FILES["partner_monthly.csv"] + "".join(rows)
+    pm.write_text(full[: len(full) - sum(map(len, rows[2:]))])  # the first two new rows copied so far
+
+    def copy_the_rest():
+        for r in rows[2:]:
+            time.sleep(0.15)
+            with pm.open("a") as f:
+                f.write(r)
+
+    writer = threading.Thread(target=copy_the_rest)
+    writer.start()
+    try:
+        status = s.refresh()
+    finally:
+        writer.join()
+    assert status.current and s.refresh().current  # the build served is of the whole file: nothing to rebuild
+    got = s.sql("SELECT value FROM partner_monthly WHERE indicator_id = 'cse' AND month >= DATE '2020-05-01'")
+    assert sorted(got.value.astype(int)) == [5, 6, 7, 8, 9]
+
+
+def test_a_modification_time_ahead_of_the_clock_never_makes_this_month_complete(data_dir):
+    """partner_monthly.csv holding this month's first rows, with a modification time half a year ahead (a
+    share's skewed clock, an archive's): the month is not over, so it is incomplete and left out, as with the
+    file written now (an outside audit: it was counted as a whole month of 2 where about 25 is usual)."""
+    import datetime as dt
+    import time
+
+    this_month = dt.datetime.now().strftime("%Y-%m")
+    pm = data_dir / "partner_monthly.csv"
+    pm.write_text(FILES["partner_monthly.csv"] + f"cse,{this_month},E05000001,2\n")
+    ahead = time.time() + 200 * 86400
+    os.utime(pm, (ahead, ahead))
+    assert contract.written_month(pm) in {this_month, dt.datetime.now(dt.UTC).strftime("%Y-%m")}
+    warnings = [p.message for p in contract.validate(data_dir).problems if p.severity == "warning"]
+    assert any(f"cse's {this_month} is incomplete and left out of every figure" in w for w in warnings)

@@ -745,6 +745,8 @@ def test_a_complete_cycle_is_compared_whole_and_one_not_started_says_so():
     c = verdicts.compare_cycle(df, CYCLES, "2022-25", indicator_id="x", area_code="A", good_direction="down")
     # 2018-21 has data from April 2019 only: the basis names the 24 months compared, not "whole cycles" alone
     assert c.basis == "2022-25 against 2018-21, whole cycles; the 24 of 36 months with data in both"
+    # the method names the months not compared
+    assert "; no data for Apr 2018 to Mar 2019, so those months are not compared" in c.method
     assert c.months_not_yet == 0 and len(c.current_months) == 24
     assert c.previous_months_with_data == 24  # 2018-21 has data from 2019-04 only
     c = verdicts.compare_cycle(
@@ -1271,8 +1273,18 @@ def test_a_plain_verdict_says_what_was_tested_which_way_and_on_which_months():
     )
     nine = _plain_case(current_months=tuple(f"2026-0{m}" for m in range(1, 10)))
     assert "a year before, on the 9 of 12 months with data in both:" in cmp.plain_verdict(nine, "incidents")
+    # the months without data are named, in the plain verdict and in the SIA pack's sentence (an outside audit)
+    gaps = dataclasses.replace(nine, no_data=("2025-10", "2025-11", "2025-12"))
+    named = "on the 9 of 12 months with data in both (no data for Oct 2025 to Dec 2025)"
+    assert f"a year before, {named}:" in cmp.plain_verdict(gaps, "incidents")
+    assert f" ({named}), against " in cmp.verdict_sentence(gaps, "incidents")
     fam = _plain_case(p_value=0.0068, family_p_value=0.06, family_verdict="no clear change", family_size=5)
     assert "On its own that fall would be more than the usual ups and downs" in cmp.plain_verdict(fam, "x")
+    # its interval leaves out 1 beside "no clear change": the method says it is the test's own (an outside audit)
+    assert cmp.method_line(fam).endswith(
+        "(Benjamini–Hochberg) is 0.060; the 95% interval above is the test's own, not adjusted for them, so it "
+        "can leave out 1 while the verdict among them is no clear change."
+    )
 
 
 def test_a_plan_cycles_verdict_is_judged_against_yearly_moves_not_called_chance():
@@ -1745,3 +1757,41 @@ def test_a_small_area_with_no_events_is_below_only_where_chance_would_rarely_giv
     small = theta * exposure < verdicts.PLN_BELOW
     pl_lo, _pl_hi = stats.funnel_limits(theta, exposure[small], 0.998, "poisson-lognormal", tau2)
     assert (f.curve.lo_998.to_numpy()[small] <= pl_lo * 1000 + 1e-9).all()
+
+
+def test_a_change_on_one_earlier_year_is_too_early_to_tell_not_within_the_usual():
+    """Three years of a seasonal series, 28.6% fewer now: the one earlier year-on-year change (12%) is all the test
+    has to know how much years differ, so Student's t on 1 degree of freedom gives no clear change. The words
+    say it is too early to tell, with the interval, never that the fall is "within the usual ups and downs" (an
+    outside statistician: a 35% fall was called that where the one earlier change was 4%). Six years of history
+    judge the same fall on their own ups and downs."""
+    from safer.views import comparisons as cmp
+
+    season = 1 + 0.3 * np.cos((np.arange(12) - 6) / 12 * 2 * np.pi)
+
+    def series(levels):
+        months = fmt.months_between(fmt.shift_month("2026-03", -(12 * len(levels) - 1)), "2026-03")
+        values = [round(80 * season[int(m[5:]) - 1] * levels[i // 12]) for i, m in enumerate(months)]
+        return pd.DataFrame({"month": months, "value": values})
+
+    c = verdicts.compare_latest12(series([1.0, 1.12, 0.8]), indicator_id="x", area_code="A", good_direction="down")
+    assert (c.verdict, c.short_history) == ("no clear change", True) and "t on 1.0 degrees of freedom" in c.method
+    words = cmp.plain_verdict(c, "incidents")
+    assert "28.6% fewer. That fall cannot yet be told from chance: the years before give too few" in words
+    assert "so it is too early to tell (the change could be anything from 81.0% fewer to 168.4% more)." in words
+    assert "usual ups and downs" not in words
+    assert "no clear change yet, too early to tell" in cmp.verdict_sentence(c, "incidents")
+    long = verdicts.compare_latest12(
+        series([1.0, 1.04, 0.97, 1.03, 1.12, 0.8]), indicator_id="x", area_code="A", good_direction="down"
+    )
+    assert not long.short_history and "too early" not in cmp.plain_verdict(long, "incidents")
+
+
+def test_the_months_without_data_are_named_as_runs():
+    words = verdicts.no_data_words
+    assert words([]) == "" and words(["2026-02"]) == "no data for Feb 2026"
+    assert words(fmt.months_between("2025-04", "2025-12")) == "no data for Apr 2025 to Dec 2025"
+    assert words(["2023-10", "2023-11", "2023-12", "2024-02"]) == "no data for Oct 2023 to Dec 2023 and Feb 2024"
+    assert words(["2023-10", "2023-12", "2024-02", "2024-04", "2024-05"]) == (
+        "no data for Oct 2023, Dec 2023, Feb 2024 and 2 more months"
+    )

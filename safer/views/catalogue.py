@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from .. import catalog, contract, fmt, queries
@@ -54,6 +56,7 @@ def catalogue(store, disk_fingerprint: str) -> View:
         ["python -m safer validate", "python -m safer query extract_coverage", "python -m safer query police_uk_files"],
         {
             "disk_fingerprint": disk_fingerprint,
+            "where": f"Data directory: {shown_path(store.data_dir)}",
             "counts": counts,
             # as shown: files with problems first (then in contract order), no empty cells
             "extracts shown": files.sort_values("status", key=lambda c: c.eq("ok"), kind="stable").fillna(
@@ -62,6 +65,12 @@ def catalogue(store, disk_fingerprint: str) -> View:
         }
         | _about_the_build(store, coverage, police),
     )
+
+
+def shown_path(path) -> str:
+    """A directory as a page names it: its name, not where it lies on the server (the page may be public: an
+    outside audit found the server's paths on it); `python -m safer validate` prints the whole path."""
+    return Path(str(path)).name if path else ""
 
 
 def _view(meta, tables: dict, commands: list[str], data: dict) -> View:
@@ -122,9 +131,9 @@ def _published(store) -> View:
                 "built_at": origin.get("built_at"),
                 "data_dir": origin.get("data_dir"),
                 "said": (
-                    f"Serving a build published as Parquet, from {origin['path']}: data version {store.version}, "
-                    f"built {origin.get('built_at') or 'at an unrecorded time'} (UTC) from the data directory "
-                    f"{origin.get('data_dir') or '(not recorded)'}"
+                    f"Serving a build published as Parquet, from {shown_path(origin['path'])}: data version "
+                    f"{store.version}, built {origin.get('built_at') or 'at an unrecorded time'} (UTC) from the data "
+                    f"directory {shown_path(origin.get('data_dir')) or '(not recorded)'}"
                     + (f", where {' and '.join(checked)} were checked against the data contract" if checked else "")
                     + ". It does not change while this dashboard serves it. Below: the extracts it was made from, "
                     "as loaded."

@@ -530,6 +530,13 @@ def recorded_alike(c: verdicts.Comparison) -> str:
     return f"the {both} of 12 months recorded alike ({verdicts.recording_words(c.recording_changes)})"
 
 
+def matched_months(c: verdicts.Comparison) -> str:
+    """'the 11 of 12 months with data in both (no data for Feb 2026)': the months a latest-12-months comparison
+    rests on where some had no data, the months without named."""
+    words = verdicts.no_data_words(c.no_data)
+    return f"the {len(c.current_months)} of 12 months with data in both" + (f" ({words})" if words else "")
+
+
 def verdict_sentence(c: verdicts.Comparison, unit: str) -> str:
     """One plain sentence for a committee: what changed and whether it is beyond chance."""
     v = c.shown_verdict
@@ -541,7 +548,12 @@ def verdict_sentence(c: verdicts.Comparison, unit: str) -> str:
     else:
         cur, prev = fmt.numbers(c.current_mean, c.previous_mean)
         change = f" ({change_words(c)})" if c.change_pct is not None and math.isfinite(c.change_pct) else ""
-        alike = f" (on {recorded_alike(c)})" if c.recording_changes else ""
+        if c.recording_changes:
+            alike = f" (on {recorded_alike(c)})"
+        elif c.compare == "latest12" and not c.left_out and 0 < len(c.current_months) < 12:
+            alike = f" (on {matched_months(c)})"
+        else:
+            alike = ""
         head = f"{cur} {unit} a month from {period}{alike}, against {prev} in the same months a year before{change}: "
     if v == "no clear change" and c.verdict in ("better", "worse", "up", "down") and c.family_size:
         # the test alone is beyond chance, the family's is not: say both, as the method beside it does
@@ -551,6 +563,12 @@ def verdict_sentence(c: verdicts.Comparison, unit: str) -> str:
         )
     if not c.tested and c.current_mean is not None:
         return head + "no change. " + NOTHING_TO_TEST
+    if v == "no clear change" and c.short_history:
+        within = interval_words(c)
+        return head + (
+            f"no clear change yet, too early to tell: {TOO_FEW_YEARS}"
+            + (f" (95% interval of the change: {within})." if within else ".")
+        )
     if v == "no clear change":
         return head + "no clear change; the difference is within what chance would give."
     return head + f"{v}, beyond what chance would give."
@@ -639,9 +657,11 @@ def plain_verdict(c: verdicts.Comparison, unit: str, what: str | None = None, de
     if c.left_out:
         what += f", leaving out {' and '.join(fmt.month_label(m) for m, _p in c.left_out)} (far out of line)"
     elif c.compare == "latest12" and not c.recording_changes and 0 < len(c.current_months) < 12:
-        what += f", on the {len(c.current_months)} of 12 months with data in both"
+        what += f", on {matched_months(c)}"
     if c.current_mean is None:  # means withheld (small numbers): the verdict word only
         head = f"{what} (the figures are withheld here: small numbers): the change "
+        if v == "no clear change" and c.short_history:
+            return head + f"cannot yet be told from chance: {TOO_FEW_YEARS}, so it is too early to tell."
         if v == "no clear change":
             return head + f"{_against_usual(c, False)}, so {_what_it_could_be(c)}."
         return head + f"{_against_usual(c, True)}: {_which_way(v)}, {_more_than(c)}."
@@ -677,6 +697,12 @@ def plain_verdict(c: verdicts.Comparison, unit: str, what: str | None = None, de
                 f"{c.family_size} indicators looked at together one change of this size can turn up by chance, so "
                 f"{_what_it_could_be(c, still=True)}."
             )
+        if c.short_history:
+            within = interval_words(c)
+            return head + (
+                f"{moved} cannot yet be told from chance: {TOO_FEW_YEARS}, so it is too early to tell"
+                + (f" (the change could be anything from {within})." if within else ".")
+            )
         return head + f"{moved} {_against_usual(c, False)}, so {_what_it_could_be(c)}."
     strength = evidence_words(c)
     return head + (
@@ -687,6 +713,20 @@ def plain_verdict(c: verdicts.Comparison, unit: str, what: str | None = None, de
             else f"{_which_way(v)}, {_more_than(c)}."
         )
     )
+
+
+# why a change not beyond chance on a short history is "too early to tell" (`Comparison.short_history`)
+TOO_FEW_YEARS = "the years before give too few year-on-year changes to know how much these figures move on their own"
+
+
+def interval_words(c: verdicts.Comparison) -> str:
+    """The 95% interval of the change tested, in words ('68.0% fewer to 31.0% more', per resident where the test
+    compared rates), or '' where it is withheld or none."""
+    if c.ci_low is None or c.ci_high is None or not (math.isfinite(c.ci_low) and math.isfinite(c.ci_high)):
+        return ""
+    lo, hi = ((x - 1) * 100 for x in (c.ci_low, c.ci_high))
+    per = f" per {c.per}" if c.per_resident_change_pct is not None else ""
+    return f"{_share(lo) if round(lo, 1) else 'no change'} to {_share(hi) if round(hi, 1) else 'no change'}{per}"
 
 
 def _more_than(c: verdicts.Comparison) -> str:
@@ -708,11 +748,12 @@ def cycle_sentence(c: verdicts.Comparison, unit: str | None = None) -> str:
     v = c.shown_verdict
     if v == "not enough data":
         return f"Against the previous plan: not enough data to say ({c.note})."
-    tail = (
-        f"no clear change, within {USUAL_YEARLY_MOVES}"
-        if v == "no clear change"
-        else f"{v}, more than {USUAL_YEARLY_MOVES}"
-    )
+    if v == "no clear change" and c.short_history:
+        tail = f"no clear change yet, too early to tell ({TOO_FEW_YEARS})"
+    elif v == "no clear change":
+        tail = f"no clear change, within {USUAL_YEARLY_MOVES}"
+    else:
+        tail = f"{v}, more than {USUAL_YEARLY_MOVES}"
     if c.current_mean is None:  # withheld (small numbers): the verdict word only
         return f"Against the previous plan ({basis}): {tail}."
     if not c.tested:
@@ -758,6 +799,12 @@ def method_line(c: verdicts.Comparison) -> str:
         line += (
             f" Among the {c.family_size} indicators of the plan's priorities compared together, the p-value "
             "adjusted for many tests "
-            f"(Benjamini–Hochberg) is {fmt.p_value(c.family_p_value).removeprefix('p ').removeprefix('= ')}."
+            f"(Benjamini–Hochberg) is {fmt.p_value(c.family_p_value).removeprefix('p ').removeprefix('= ')}"
+            + (
+                "; the 95% interval above is the test's own, not adjusted for them, so it can leave out 1 while "
+                "the verdict among them is no clear change."
+                if c.shown_verdict == "no clear change" and c.verdict != c.shown_verdict and c.ci_low is not None
+                else "."
+            )
         )
     return line

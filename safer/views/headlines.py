@@ -154,7 +154,8 @@ def overview(store, cycle: str | None = None) -> View:
         period = fmt.period_label(start, stop) if start else "no months"
         monthly = queries.run(store, "monthly", indicator=iid)
         n = c.current_months_with_data
-        months_line = period + (f" ({n} of 12 months with data)" if n < 12 else "")
+        gaps = verdicts.no_data_words([m for m in c.no_data if start <= m <= stop])
+        months_line = period + (f" ({n} of 12 months with data" + (f"; {gaps})" if gaps else ")") if n < 12 else "")
         metric_label = f"{unit.capitalize()} a month"
         # The headline is the latest 12 months' own mean over every month with data (the figure the Priorities
         # page shows for the same months); the change compares only the calendar months with data in both years.

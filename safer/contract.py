@@ -2334,7 +2334,10 @@ def _dropped_zeros(rep: Report, t, k: _Keys, written: str | None) -> None:
     (or of its last row, when the months with no row are its last). Rows every third month with more a month
     are the quarterly warning's (`_quarterly`)."""
     totals, first_line, file_last = _partner_totals(t, k, written)
+    quarterly = _quarterly(rep, t, totals, first_line)
     for iid, months in totals.items():
+        if iid in quarterly:
+            continue  # its months with no row are the quarters' between: "write a 0" would hide the quarters
         have = sorted(months)
         first, last = (_month_index(m) for m in (have[0], file_last))
         gaps = [m for i in range(first, last + 1) if (m := f"{i // 12:04d}-{i % 12 + 1:02d}") not in months]
@@ -2349,17 +2352,20 @@ def _dropped_zeros(rep: Report, t, k: _Keys, written: str | None) -> None:
             "(left out, zeros make every mean higher); if the extract did not cover it, nothing to do"
         )
         rep.problems.append(Problem(t.rel, first_line[(iid, after)], "month", msg, severity="warning"))
-    _quarterly(rep, t, totals, first_line)
 
 
-def _quarterly(rep: Report, t, totals: dict[str, dict[str, float]], first_line: dict) -> None:
-    """A warning for each partner indicator whose rows come every third month, `QUARTERS_IN_A_ROW` or more in a
-    row with no month between (an extract changed to quarterly totals, each written as its quarter's last month),
-    and more than `FEW_A_MONTH` in a typical such month (fewer is the dropped-zeros warning's): the contract's rows
-    are months, so each quarter's total reads as one month about three times as high, every mean and rate with it,
-    while the two months between are counted missing. At the line of the run's first row."""
+def _quarterly(rep: Report, t, totals: dict[str, dict[str, float]], first_line: dict) -> set[str]:
+    """A warning for each partner indicator whose counts come every third month, `QUARTERS_IN_A_ROW` or more in a
+    row with none in the months between (no row, or a row of 0: an extract changed to quarterly totals, each
+    written as one month of its quarter), and more than `FEW_A_MONTH` in a typical such month (fewer could be a
+    sparse monthly count): the contract's rows are months, so each quarter's total reads as one month about three
+    times as high, every mean and rate with it, while the months between read as missing or as none. At the line
+    of the run's first row. Returns the indicators warned of."""
+    warned = set()
     for iid, months in totals.items():
-        have = sorted(months)
+        have = sorted(m for m, v in months.items() if v > 0)  # a row of 0 between quarters is no count either
+        if not have:
+            continue
         runs, run = [], [have[0]]
         for prev, m in zip(have, have[1:]):
             if _month_index(m) - _month_index(prev) == 3:
@@ -2376,16 +2382,18 @@ def _quarterly(rep: Report, t, totals: dict[str, dict[str, float]], first_line: 
             earlier = [months[m] for m in have if m < run[0]][-12:]
             size = f"{np.mean([months[m] for m in run]):,.0f} on average"
             if len(earlier) >= 3:
-                size += f" against {np.mean(earlier):,.0f} in the {len(earlier)} months with rows before"
+                size += f" against {np.mean(earlier):,.0f} in the {len(earlier)} months with counts before"
             named = ", ".join(run[:4]) + (f" and {len(run) - 4} more" if len(run) > 4 else "")
             msg = (
-                f"{iid} has rows only every third month from {run[0]} to {run[-1]} ({named}; {size}), none in "
+                f"{iid} has counts only every third month from {run[0]} to {run[-1]} ({named}; {size}), none in "
                 "the months between: if these are quarterly totals, each is read as one month's, about three times "
-                "too high, and the months between as missing. The contract's rows are months: write the quarter's "
-                "months, or leave the quarters out"
+                "too high, and the months between as missing or none. The contract's rows are months: write the "
+                "quarter's months, or leave the quarters out"
             )
             rep.problems.append(Problem(t.rel, first_line[(iid, run[0])], "month", msg, severity="warning"))
+            warned.add(iid)
             break
+    return warned
 
 
 # How unlikely, with every count kept, seeing no row below a partner indicator's lowest count must be before

@@ -37,8 +37,12 @@ from . import fmt, stats
 PER_RESIDENT = ("resident", "residents")  # who a rate is per, one and many: ("child", "children") for children
 ALPHA = 0.05  # two-sided significance level of one verdict, and the false discovery rate of a family
 MIN_MONTHS = 9  # a 12-month window with fewer months with data gets "not enough data"
-# a test on fewer degrees of freedom than this (Student's t: 95% at ±4.3 on 2, ±12.7 on 1) has the usual ups and
-# downs from one or two earlier year-on-year changes: a change it does not find beyond chance is "too early to tell"
+# a test judged against this many earlier year-on-year changes or fewer, or on fewer degrees of freedom than
+# `FEW_DF` (Student's t: 95% at ±4.3 on 2, ±12.7 on 1), knows the usual ups and downs too poorly to call a change
+# it does not find beyond chance "within" them: it is "too early to tell" (`Comparison.short_history`). On the
+# changes' count, not the degrees of freedom alone: the correlation between months, added to one or two changes'
+# variance, gave 3.6 degrees of freedom and "within the usual ups and downs" for a 21% fall (an outside review)
+FEW_CHANGES = 2
 FEW_DF = 3.0
 
 VERDICTS = ("better", "worse", "no clear change", "not enough data")
@@ -99,10 +103,10 @@ class Comparison:
     # the months of either period without data (YYYY-MM), whose pairs were not compared (an outside audit: the SIA
     # pack said a mean of 11 months without saying which month was missing)
     no_data: tuple[str, ...] = ()
-    # the test rests on fewer than `FEW_DF` degrees of freedom (one or two earlier year-on-year changes): how much
-    # these figures move from year to year is barely known, so a change not judged beyond chance is "too early to
-    # tell", never "within the usual ups and downs" (an outside statistician: a 35% fall was called that where the
-    # one earlier change was 4%)
+    # the test rests on one or two earlier year-on-year changes (`FEW_CHANGES`) or on fewer than `FEW_DF` degrees
+    # of freedom: how much these figures move from year to year is barely known, so a change not judged beyond
+    # chance is "too early to tell", never "within the usual ups and downs" (an outside statistician: a 35% fall
+    # was called that where the one earlier change was 4%)
     short_history: bool = False
 
     @property
@@ -235,6 +239,7 @@ class _Fit:
     df: float = math.inf  # degrees of freedom of the test (infinite: normal)
     year_to_year: str = ""  # how variation between years was allowed for, in words (empty: not asked)
     year_figures: str = ""  # what that allowance was, in figures
+    earlier_changes: int = 0  # the year-on-year changes before the current period it was judged against
 
 
 def _checked(monthly: pd.DataFrame) -> pd.DataFrame:
@@ -675,6 +680,7 @@ def _allow_for_years(
         return None  # less than five years, and no year-on-year change to see year levels that line up by
     if fit.how != "glm":
         return fit
+    k_changes = yy[1] if yy else 0
     var_glm = fit.se**2
     base = var_glm  # the GLM's own variance, on its degrees of freedom
     parts, figures = [], []
@@ -750,7 +756,10 @@ def _allow_for_years(
         base, added = var_glm, []
     if not added:
         return replace(
-            fit, year_to_year=words, year_figures="no extra variation found, so none added" + _df_words(fit.df)
+            fit,
+            year_to_year=words,
+            year_figures="no extra variation found, so none added" + _df_words(fit.df),
+            earlier_changes=k_changes,
         )
     var = base + sum(v for v, _df in added)
     denominator = (base**2 / fit.df if math.isfinite(fit.df) else 0.0) + sum(
@@ -769,8 +778,10 @@ def _allow_for_years(
         # its 5% on its own, so needing both does too (`_year_to_year`; docs/statistics.md)
         figures.append(f"judged by the months' own test, whose p-value is the larger ({fmt.p_value(p_years)} "
                        "against the earlier changes)")  # fmt: skip
-        return replace(fit, year_to_year=words, year_figures="; ".join(figures) + _df_words(fit.df))
-    return replace(g, year_to_year=words, year_figures="; ".join(figures) + _df_words(df))
+        return replace(
+            fit, year_to_year=words, year_figures="; ".join(figures) + _df_words(fit.df), earlier_changes=k_changes
+        )
+    return replace(g, year_to_year=words, year_figures="; ".join(figures) + _df_words(df), earlier_changes=k_changes)
 
 
 def _method(fit: _Fit, n_pairs: int, cur_period: str, prev_period: str) -> tuple[str, str]:
@@ -1054,7 +1065,7 @@ def _compare(
         method=f"{model}; {figures}." if figures else f"{model}.",
         model=model,
         per_resident_change_pct=_f((fit.rate_ratio - 1) * 100) if per_resident else None,
-        short_history=fit.how == "glm" and fit.df < FEW_DF,
+        short_history=fit.how == "glm" and (fit.df < FEW_DF or 0 < fit.earlier_changes <= FEW_CHANGES),
     )
 
 

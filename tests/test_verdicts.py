@@ -1278,6 +1278,20 @@ def test_a_plain_verdict_says_what_was_tested_which_way_and_on_which_months():
     named = "on the 9 of 12 months with data in both (no data for Oct 2025 to Dec 2025)"
     assert f"a year before, {named}:" in cmp.plain_verdict(gaps, "incidents")
     assert f" ({named}), against " in cmp.verdict_sentence(gaps, "incidents")
+    # beside a month left out as far out of line, or months recorded differently, the missing one is still named
+    both = dataclasses.replace(out, no_data=("2026-02",))
+    assert "a year before, leaving out Jan 2026 (far out of line); no data for Feb 2026:" in cmp.plain_verdict(
+        both, "incidents"
+    )
+    assert " from Oct 2025 to Sep 2026 (no data for Feb 2026), against " in cmp.verdict_sentence(both, "incidents")
+    rec = dataclasses.replace(
+        nine, current_months=nine.current_months[:-1], recording_changes=(("2026-01", "New system"),),
+        no_data=("2025-12",),
+    )  # fmt: skip
+    assert "on the 8 of 12 months with data in both and recorded alike (recording changed in Jan 2026" in (
+        cmp.plain_verdict(rec, "incidents")
+    )
+    assert "); no data for Dec 2025:" in cmp.plain_verdict(rec, "incidents")
     fam = _plain_case(p_value=0.0068, family_p_value=0.06, family_verdict="no clear change", family_size=5)
     assert "On its own that fall would be more than the usual ups and downs" in cmp.plain_verdict(fam, "x")
     # its interval leaves out 1 beside "no clear change": the method says it is the test's own (an outside audit)
@@ -1781,6 +1795,12 @@ def test_a_change_on_one_earlier_year_is_too_early_to_tell_not_within_the_usual(
     assert "so it is too early to tell (the change could be anything from 81.0% fewer to 168.4% more)." in words
     assert "usual ups and downs" not in words
     assert "no clear change yet, too early to tell" in cmp.verdict_sentence(c, "incidents")
+    # two earlier changes, where the correlation between months lifts the degrees of freedom to 5.7: still too
+    # early (the count of earlier changes decides, not the degrees of freedom alone: an outside review)
+    two = verdicts.compare_latest12(
+        series([1.0, 1.1, 0.97, 0.8]), indicator_id="x", area_code="A", good_direction="down"
+    )
+    assert (two.verdict, two.short_history) == ("no clear change", True) and "t on 5.7 degrees" in two.method
     long = verdicts.compare_latest12(
         series([1.0, 1.04, 0.97, 1.03, 1.12, 0.8]), indicator_id="x", area_code="A", good_direction="down"
     )

@@ -527,7 +527,12 @@ def recorded_alike(c: verdicts.Comparison) -> str:
     if not c.recording_changes:
         return ""
     both = len(c.current_months) + len(c.left_out)
-    return f"the {both} of 12 months recorded alike ({verdicts.recording_words(c.recording_changes)})"
+    told = f" ({verdicts.recording_words(c.recording_changes)})"
+    if c.no_data:  # some months not for the recording but for want of data: named (an outside review)
+        return (
+            f"the {both} of 12 months with data in both and recorded alike{told}; {verdicts.no_data_words(c.no_data)}"
+        )
+    return f"the {both} of 12 months recorded alike{told}"
 
 
 def matched_months(c: verdicts.Comparison) -> str:
@@ -552,6 +557,8 @@ def verdict_sentence(c: verdicts.Comparison, unit: str) -> str:
             alike = f" (on {recorded_alike(c)})"
         elif c.compare == "latest12" and not c.left_out and 0 < len(c.current_months) < 12:
             alike = f" (on {matched_months(c)})"
+        elif c.compare == "latest12" and c.no_data:  # months left out as far out of line are in the method
+            alike = f" ({verdicts.no_data_words(c.no_data)})"
         else:
             alike = ""
         head = f"{cur} {unit} a month from {period}{alike}, against {prev} in the same months a year before{change}: "
@@ -656,6 +663,8 @@ def plain_verdict(c: verdicts.Comparison, unit: str, what: str | None = None, de
         what += f", on {recorded_alike(c)}"
     if c.left_out:
         what += f", leaving out {' and '.join(fmt.month_label(m) for m, _p in c.left_out)} (far out of line)"
+        if c.compare == "latest12" and c.no_data and not c.recording_changes:
+            what += f"; {verdicts.no_data_words(c.no_data)}"
     elif c.compare == "latest12" and not c.recording_changes and 0 < len(c.current_months) < 12:
         what += f", on {matched_months(c)}"
     if c.current_mean is None:  # means withheld (small numbers): the verdict word only

@@ -114,7 +114,7 @@ POLICE_UK_COLUMNS = (
 
 SPECS: dict[str, FileSpec] = {}
 
-# Rows of a partner indicator every third month, this many in a row with none between, read as quarterly totals
+# Counts of a partner indicator every third month, this many in a row with none between, read as quarterly totals
 QUARTERS_IN_A_ROW = 4
 
 
@@ -470,8 +470,9 @@ _add(
         "zeros out). Write small counts as they are, never left out: the dashboard withholds small numbers only "
         "where it shows them (validation warns, and the Trends and Areas pages say so, when an indicator has no "
         "count from 1 up to a lowest count that many rows hold, the mark of an export that left small counts "
-        "out). Rows are months, never quarters: validation warns when an indicator's rows come every third month, "
-        f"{QUARTERS_IN_A_ROW} or more in a row with none between (quarterly totals, each read as one month's).",
+        "out). Rows are months, never quarters: validation warns when an indicator's counts come every third "
+        f"month, {QUARTERS_IN_A_ROW} or more in a row with none between (no row or 0: quarterly totals, each read as "
+        "one month's).",
         columns=(
             _c("indicator_id", "id", doc="An `indicators.csv` id with a blank `police_uk_crime_type`.", example="cse"),
             _c("month", "month", doc="YYYY-MM.", example="2023-05"),

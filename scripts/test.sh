@@ -30,11 +30,10 @@ echo "== ruff check and ruff format --check"
 .venv/bin/ruff format --check .
 
 set +e
-# Three worker processes, each test file kept whole on one (its module fixtures, the browser suite's one server):
-# the suite is about 19 minutes of CPU, and with two on a two-core machine the cores were a third idle while the
-# workers waited on Chromium, the dashboard and subprocesses (14-15 minutes; one process left a core idle).
-# SAFER_TEST_WORKERS=0 runs it in this process (pytest-xdist's -n 0).
-.venv/bin/python -m pytest -n "${SAFER_TEST_WORKERS:-3}" --dist loadfile "$@"
+# Two worker processes, each test file kept whole on one (its module fixtures, the browser suite's one server):
+# the suite is about 12 minutes of CPU, and one process left a second core idle while it waited on Chromium and
+# the dashboard. SAFER_TEST_WORKERS=0 runs it in this process (pytest-xdist's -n 0).
+.venv/bin/python -m pytest -n "${SAFER_TEST_WORKERS:-2}" --dist loadfile "$@"
 rc=$?
 set -e
 if [ "$rc" = 5 ]; then

@@ -21,19 +21,19 @@ def test_a_wandering_level_is_not_taken_for_a_change():
     seen before (the moment estimate of τ² over the earlier year-on-year changes, and the correlation between
     months): false alarms at most 5% or so, where the months-only test gives about 30%."""
     rng = np.random.default_rng(20261205)
-    series = [_wandering(rng, 120, 200) for _ in range(300)]
+    series = [_wandering(rng, 120, 200) for _ in range(200)]
     runs = [_latest(df) for df in series]
     alarms = sum(c.verdict != "no clear change" for c in runs)
-    assert alarms / 300 <= 0.08, alarms
+    assert alarms / 200 <= 0.08, alarms
     months_only = sum(_months_only(df).p_value < 0.05 for df in series)
-    assert months_only / 300 >= 0.2, months_only  # what the allowance is for
+    assert months_only / 200 >= 0.2, months_only  # what the allowance is for
     assert all("allowing for variation between years (month-to-month correlation" in c.method for c in runs)
     assert (
         sum(
             "the spread of the 8 year-on-year changes before the current period (Oct 2016 to Sep 2025)" in c.method
             for c in runs
         )
-        >= 290
+        >= 193
     )  # fmt: skip  (a month left out as far out of line moves the blocks)
 
 
@@ -44,14 +44,14 @@ def test_years_that_differ_at_random_get_no_more_false_alarms_than_5_percent():
     changed; the moment estimate over up to eight changes, 3-4%."""
     rng = np.random.default_rng(11)
     alarms = 0
-    for _ in range(200):
+    for _ in range(150):
         year = rng.normal(0, 0.10, 13)
         mus = np.array(
             [200 * math.exp(year[i // 12]) * SEASON[(fmt.month_index("2016-10") + i) % 12] for i in range(120)]
         )
         df = pd.DataFrame({"month": [fmt.shift_month("2016-10", i) for i in range(120)], "value": rng.poisson(mus)})
         alarms += _latest(df.astype({"value": float})).verdict != "no clear change"
-    assert alarms / 200 <= 0.08, alarms
+    assert alarms / 150 <= 0.08, alarms
 
 
 @pytest.mark.slow
@@ -60,11 +60,11 @@ def test_the_year_to_year_allowance_keeps_the_power_to_see_a_real_change():
     real fall of 25% is still seen; no false alarm beyond the nominal rate."""
     rng = np.random.default_rng(4)
     hits = sum(
-        _latest(_series(rng, 72, 100, phi=1.5, change=0.75, change_at=60)).verdict == "better" for _ in range(150)
+        _latest(_series(rng, 72, 100, phi=1.5, change=0.75, change_at=60)).verdict == "better" for _ in range(100)
     )
-    assert hits / 150 >= 0.8, hits
-    alarms = sum(_latest(_series(rng, 72, 100, phi=1.5)).verdict != "no clear change" for _ in range(300))
-    assert alarms / 300 <= 0.07, alarms
+    assert hits / 100 >= 0.8, hits
+    alarms = sum(_latest(_series(rng, 72, 100, phi=1.5)).verdict != "no clear change" for _ in range(200))
+    assert alarms / 200 <= 0.07, alarms
 
 
 @pytest.mark.slow
@@ -81,13 +81,13 @@ def test_the_exact_test_keeps_its_allowance_for_clusters_and_sees_a_fall_past_on
         df.loc[int(r.integers(0, 36)), "value"] = 15.0
         return df
 
-    seen = sum(_latest(fall(rng)).verdict == "better" for _ in range(200))
-    assert seen / 200 >= 0.3, seen
-    clusters = sum(_latest(_clustered(rng, 60, 0.06, 4)).verdict != "no clear change" for _ in range(300))
+    seen = sum(_latest(fall(rng)).verdict == "better" for _ in range(150))
+    assert seen / 150 >= 0.3, seen
+    clusters = sum(_latest(_clustered(rng, 60, 0.06, 4)).verdict != "no clear change" for _ in range(200))
     over = sum(
-        _latest(_series(rng, 60, 0.4, phi=3.0, first="2021-10")).verdict != "no clear change" for _ in range(300)
+        _latest(_series(rng, 60, 0.4, phi=3.0, first="2021-10")).verdict != "no clear change" for _ in range(200)
     )
-    assert clusters / 300 <= 0.05 and over / 300 <= 0.05, (clusters, over)
+    assert clusters / 200 <= 0.05 and over / 200 <= 0.05, (clusters, over)
 
 
 @pytest.mark.slow

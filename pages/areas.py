@@ -11,7 +11,7 @@ left, right = st.columns(2)  # one above the other on a phone, where side by sid
 with left:
     indicator = ui.indicator_picker()
 with right:
-    period = ui.url_select("period", "Period", options, labels)
+    period = ui.url_select("period", "Period", options, labels, help=views.AREA_PERIODS_HELP)
 v = views.areas(s, indicator["indicator_id"], period)
 if not v.tables:
     for note in v.notes:
@@ -20,7 +20,7 @@ if not v.tables:
 
 st.markdown("**" + ui.md_escape(v.sentences[0]) + "**")
 if "ward map" in v.figures:  # the boundaries' attribution is in the stamp below
-    left, right = st.columns([3, 2])
+    left, right = ui.columns_wide([3, 2], "areas_charts")
     with right:
         ui.chart(v.figures["ward map"])
 else:

@@ -187,7 +187,7 @@ def _show(name: str) -> None:
             st.download_button(
                 "PDF",
                 lambda: briefing.pdf_bytes(s, b),
-                file_name=f"{name}-{s.version}.pdf",
+                file_name=f"{name}-{s.data_version}.pdf",
                 mime="application/pdf",
                 on_click="ignore",
                 icon=":material/picture_as_pdf:",

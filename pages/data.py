@@ -25,18 +25,18 @@ elif ui.building_notice(s):
     pass
 elif s.status.current:
     st.success(
-        f"Current: built at {s.status.built_at} (UTC) from the extracts now on disk. Data version {s.version}.",
+        f"Current: built at {s.status.built_at} (UTC) from the extracts now on disk. Data version {s.data_version}.",
         icon=":material/check_circle:",
     )
 else:
     st.error(
-        f"Serving the last good build, from {s.status.built_at} (UTC), data version {s.version}: "
+        f"Serving the last good build, from {s.status.built_at} (UTC), data version {s.data_version}: "
         f"the extracts now on disk have {len(s.status.problems)} problem"
         f"{'s' if len(s.status.problems) != 1 else ''}, so they are not loaded. "
         "Fix them (the status column below names each file) and the dashboard rebuilds by itself.",
         icon=":material/error:",
     )
-for col, (label, value) in zip(st.columns(3), v.data["counts"].items()):
+for col, (label, value) in zip(st.columns(len(v.data["counts"])), v.data["counts"].items()):
     col.metric(label, value)
 if not published:
     st.caption(ui.md_escape(v.data["where"]))  # a name's _ or * would otherwise format it

@@ -49,7 +49,7 @@ def _build(args) -> int:
     for w in st.warnings:
         print(w, file=sys.stderr)
     state = "current" if st.current else "NOT current: serving the last good build"
-    print(f"store {st.serving} ({state}), built {st.built_at}, data version {store.version}")
+    print(f"store {st.serving} ({state}), built {st.built_at}, data version {store.data_version}")
     if args.parquet:
         out = publish_parquet(store, args.parquet)
         print(f"published as Parquet: {out} (serve it with SAFER_PARQUET={out} streamlit run dashboard.py)")

@@ -108,7 +108,8 @@ Check a directory with:
 
     python -m safer validate --data data
 
-Every problem is reported as `FILE:LINE: COLUMN: message`.
+Every problem is reported as `FILE:LINE: COLUMN: message`; line 0 is the file as a whole (missing, unreadable,
+or lacking something no one line could hold), column `-` no one column.
 
 ## General rules
 

@@ -39,6 +39,7 @@ class Meta:
     url: str = ""
     partnership: str = ""
     synthetic: bool = False
+    method: str = ""  # how its figures were worked out, in one sentence, for the citation (`views.base.METHODS`)
 
     def filters_text(self) -> str:
         return "; ".join(f"{k}: {v}" for k, v in self.filters.items())
@@ -60,9 +61,10 @@ def citation(meta: Meta, accessed: _dt.date | None = None) -> str:
     filt = f" ({meta.filters_text()})" if meta.filters else ""
     synth = " Synthetic demo data, not real figures." if meta.synthetic else ""
     link = f" Available at: {meta.url}" if meta.url else ""
+    method = f" Method: {_ended(meta.method)}" if meta.method else ""
     return (
         f"{who}{_ended(f'{meta.title}{filt}')} Data period {_ended(meta.period)} Source: {_ended(meta.source)} "
-        f"Data version {meta.data_version}.{synth}{link} (accessed {accessed:%d %B %Y})."
+        f"Data version {meta.data_version}.{method}{synth}{link} (accessed {accessed:%d %B %Y})."
     )
 
 
@@ -164,13 +166,14 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame], meta: Meta, metas: dict[str, Met
     with pd.ExcelWriter(buf, engine="openpyxl") as xl:
         about = pd.DataFrame(
             {
-                "": ["Title", "Filters", "Data period", "Source", "Data version", "Link", "Citation"],
+                "": ["Title", "Filters", "Data period", "Source", "Data version", "Method", "Link", "Citation"],
                 " ": [
                     meta.title,
                     meta.filters_text(),
                     meta.period,
                     meta.source,
                     meta.data_version,
+                    meta.method or "(none: the figures are counted as recorded)",
                     meta.url,
                     citation(meta),
                 ],

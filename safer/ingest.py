@@ -124,8 +124,9 @@ class Report:
         kept = sum(m.action == "kept" for m in self.months)
         out.append(
             f"{self.rows_read} police.uk rows read: {added} months added, {replaced} replaced, {kept} kept; "
-            f"{self.rows_outside_area} rows outside the area and {self.rows_without_location} rows without a "
-            f"location left out"
+            f"{self.rows_outside_area} rows outside the area and its comparators (the LSOAs of "
+            f"lsoa_ward_lookup.csv and area_lookup.csv) and {self.rows_without_location} rows without a location "
+            "left out"
         )
         return out
 

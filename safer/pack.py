@@ -51,7 +51,9 @@ def build_pack(store, cycle_id: str, out_dir: Path, images: bool = True) -> dict
                     fig_paths.append(folder / f"{fname}.png")
                     files.append(f"{folder.name}/{fname}.png")
                 imgs.append(f"{folder.name}/{fname}.png")
-            (folder / f"{export.slug(iid)}.txt").write_text("\n".join(part.paragraph) + "\n", encoding="utf-8")
+            # the paragraph to paste into the SIA, with its source and a citation for its footnote
+            text = [*part.paragraph, "", f"Cite as: {export.citation(part.meta)}"]
+            (folder / f"{export.slug(iid)}.txt").write_text("\n".join(text) + "\n", encoding="utf-8")
             files.append(f"{folder.name}/{export.slug(iid)}.txt")
             items.append((part, imgs, [f"{folder.name}/{export.slug(t)}.csv" for t in part.tables]))
         if sheets:
@@ -77,7 +79,7 @@ def _index_html(v, sections, images: bool) -> str:
         f"<title>{e(p['name'])}: SIA data pack, plan cycle {e(cycle_id)}</title>",
         "<style>body{font-family:sans-serif;max-width:70em;margin:2em auto;line-height:1.5;color:#222}"
         "img{max-width:100%;border:1px solid #ccc}.synthetic{background:#B84F00;color:#fff;padding:.5em 1em;"
-        "font-weight:bold}.illustrative{color:#595959;font-style:italic}</style></head><body>",
+        "font-weight:bold}.illustrative{color:#595959;font-style:italic}.cite{color:#444}</style></head><body>",
         f"<h1>{e(p['name'])}</h1>",
         f"<p>Strategic Intelligence Assessment data pack for <b>{e(str(cycle['title']))}</b> "
         f"({e(cycle['start_month'])} to {e(cycle['end_month'])}). Data version {e(version)}.</p>",
@@ -93,6 +95,7 @@ def _index_html(v, sections, images: bool) -> str:
         for part, imgs, csvs in items:
             out.append(f"<h3>{e(part.indicator['label'])}</h3>")
             out += [f"<p>{e(s)}</p>" for s in part.paragraph]
+            out.append(f'<p class="cite">Cite as: {e(export.citation(part.meta))}</p>')
             if images:
                 out += [f'<p><img src="{e(i)}" alt="{e(part.indicator["label"])}: chart"></p>' for i in imgs]
             out.append("<p>Tables: " + ", ".join(f'<a href="{e(c)}">{e(c.split("/")[-1])}</a>' for c in csvs) + "</p>")

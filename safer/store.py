@@ -245,6 +245,7 @@ def build(data_dir: Path, out_path: Path, cache_dir: Path, report: contract.Repo
             raise BuildError(contract.Report(problems=[contract.Problem("(build)", 0, "", msg)]))
         meta = {
             "fingerprint": before,
+            "data_version": content_version(con),
             "data_dir": str(data_dir),
             "built_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
             "rows_checked": str(report.rows_checked),
@@ -263,6 +264,31 @@ def build(data_dir: Path, out_path: Path, cache_dir: Path, report: contract.Repo
     os.replace(tmp, out_path)
     Path(str(tmp) + ".wal").unlink(missing_ok=True)
     return report
+
+
+def content_version(con) -> str:
+    """The data version cited on every stamp: a hash of what the build holds (every table but `meta`, each
+    row's values, the tables' names and columns), so the same extracts give the same version wherever they
+    lie and whenever they were copied or touched, and any change to what is served gives another. The build's
+    identity (`fingerprint`: the files' identities and the code) keys the cache, not this.
+
+    Rows are summed as hashes (DuckDB's `hash`, the same on every machine with the pinned DuckDB), so their
+    order does not count; a DOUBLE column, the model's shares and ratios, is rounded to 9 decimal places
+    first (a sum in parallel threads can differ in its last bits from one build to the next)."""
+    cols = con.execute(
+        "SELECT c.table_name, list(c.column_name ORDER BY c.column_index), "
+        "list(c.data_type ORDER BY c.column_index) FROM duckdb_columns() AS c JOIN duckdb_tables() AS t "
+        "ON c.table_oid = t.table_oid WHERE t.schema_name = 'main' AND NOT t.temporary AND t.table_name <> 'meta' "
+        "GROUP BY c.table_name ORDER BY c.table_name"
+    ).fetchall()
+    h = hashlib.sha256(b"safer data version 1")
+    for table, names, types in cols:
+        values = ", ".join(
+            f"round({_qi(n)}, 9)" if t in ("DOUBLE", "FLOAT") else _qi(n) for n, t in zip(names, types, strict=True)
+        )
+        n, total = con.execute(f"SELECT count(*), sum(hash({values})) FROM {_qi(table)}").fetchone()
+        h.update(json.dumps([table, names, types, n, str(total)]).encode())
+    return h.hexdigest()[:10]
 
 
 def _published_twice(con, report: contract.Report, data_dir: Path) -> list[contract.Problem]:
@@ -537,6 +563,7 @@ class Status:
     data_dir: Path
     serving: Path | None = None
     fingerprint: str | None = None
+    data_version: str | None = None  # what the build holds (`content_version`), cited on every stamp
     built_at: str | None = None
     current: bool = False  # True when the served build matches the extracts on disk
     problems: list[contract.Problem] = field(default_factory=list)  # from the last failed build
@@ -699,6 +726,7 @@ class Store:
         self._con = con
         self.status.serving = path
         self.status.fingerprint = meta.get("fingerprint")
+        self.status.data_version = meta.get("data_version")
         self.status.built_at = meta.get("built_at")
         self.status.warnings = json.loads(meta.get("warnings", "[]"))
 
@@ -736,8 +764,14 @@ class Store:
 
     @property
     def version(self) -> str:
-        """A short data version: the build's fingerprint, for stamps and citations."""
+        """The build's identity (its fingerprint, short): keys the view cache, changes with every build."""
         return (self.status.fingerprint or "")[:10]
+
+    @property
+    def data_version(self) -> str:
+        """The data version stamps and citations give: what the build holds (`content_version`), the same for
+        the same extracts wherever they lie."""
+        return self.status.data_version or ""
 
     def close(self) -> None:
         with self._lock:
@@ -805,7 +839,13 @@ class ParquetStore:
             if model.builds.startswith("macro"):
                 self._con.execute(model.sql)
         meta = dict(self._con.execute("SELECT key, value FROM meta").fetchall())
-        self.status = Status(self.path, serving=self.path, fingerprint=meta.get("fingerprint"), current=True)
+        self.status = Status(
+            self.path,
+            serving=self.path,
+            fingerprint=meta.get("fingerprint"),
+            data_version=meta.get("data_version"),
+            current=True,
+        )
         self.status.built_at = meta.get("built_at")
         self.status.warnings = json.loads(meta.get("warnings", "[]"))
         # where the build came from: the Data page says so, and lists the extracts it was made from (query
@@ -827,6 +867,7 @@ class ParquetStore:
     sql = Store.sql
     rows = Store.rows
     version = Store.version
+    data_version = Store.data_version
 
     def close(self) -> None:
         self._con.close()

@@ -284,7 +284,8 @@ def building_notice(s) -> bool:
         return False
     st.info(
         f"New extracts were found and are being checked and loaded: this shows the last good data (built "
-        f"{s.status.built_at} UTC, data version {s.version}) until they are ready, then updates at your next click.",
+        f"{s.status.built_at} UTC, data version {s.data_version}) until they are ready, then updates at your next "
+        "click.",
         icon=":material/hourglass_top:",
     )
     return True
@@ -292,7 +293,7 @@ def building_notice(s) -> bool:
 
 def stamp(period: str, source: str) -> None:
     """Data period, source and data version under a chart, for citing."""
-    caption(f"Data period: {period} · Source: {source} · Data version {store().version}")
+    caption(f"Data period: {period} · Source: {source} · Data version {store().data_version}")
 
 
 def _shared() -> dict:
@@ -428,7 +429,7 @@ def meta(title: str, period: str, source: str, filters: dict[str, str]) -> expor
         title=title,
         period=period,
         source=source,
-        data_version=store().version,
+        data_version=store().data_version,
         filters=filters,
         url=view_url(),
         partnership=p["name"],
@@ -561,10 +562,18 @@ def info(text) -> None:
 
 # A page's sections are h2 under its h1 title (they were Streamlit's subheaders, h3: a heading level skipped,
 # axe-core's heading-order), drawn the size the subheaders were, and the headings inside a section (a plan's
-# column on Priorities) h3 the size of the h4 they were. Constant CSS only: no text from the data goes into it.
+# column on Priorities) h3 the size of the h4 they were. A metric's label and value, and a link's label, wrap
+# instead of being cut short: Streamlit cuts them to one line, which hid "(3 months only)" from an Overview card's
+# label and the warnings from the Data page's counts at 1,024 px, and ended the Scrutiny page's evidence links
+# mid-word on a phone (an outside audit). Constant CSS only: no text from the data goes into it.
 HEADING_CSS = """<style>
 [data-testid="stMain"] h2 { font-size: 1.75rem !important; }
 [data-testid="stMain"] h3 { font-size: 1.5rem !important; }
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] *, [data-testid="stMetricValue"],
+[data-testid="stMetricValue"] *, [data-testid="stPageLink"] * {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+  overflow-wrap: anywhere;
+}
 </style>"""
 
 
@@ -617,7 +626,7 @@ def pack_download(cycle_id: str) -> None:
     st.download_button(
         f"Download the SIA data pack for {cycle_id} (zip)",
         lambda: pack.pack_zip(s, cycle_id),
-        file_name=f"sia-pack-{cycle_id}-{s.version}.zip",
+        file_name=f"sia-pack-{cycle_id}-{s.data_version}.zip",
         mime="application/zip",
         on_click="ignore",
         icon=":material/folder_zip:",
@@ -684,6 +693,24 @@ NARROW_TEXT_CSS = """<style>
 @media (max-width: 639px) {
   [class*="st-key-text_grid_"] { display: none; }
   [class*="st-key-text_rows_"] { display: flex; }
+}
+</style>"""
+
+
+def columns_wide(spec: list[int], key: str) -> list:
+    """`st.columns(spec)` side by side on a screen from 1,200 px wide, one above the other below that
+    (`STACK_CSS`): Streamlit stacks columns only below 640 px, and at 1,024 px the Areas page's ward map, in two
+    fifths of the page, was drawn 90 px wide (an outside audit)."""
+    st.html(STACK_CSS)
+    with st.container(key=f"stack_{key}"):
+        return st.columns(spec)
+
+
+# Columns one above the other below 1,200 px (`columns_wide`). Constant CSS only: no text from the data goes in.
+STACK_CSS = """<style>
+@media (max-width: 1199px) {
+  [class*="st-key-stack_"] [data-testid="stHorizontalBlock"] { flex-wrap: wrap; }
+  [class*="st-key-stack_"] [data-testid="stColumn"] { flex: 1 1 100% !important; min-width: 100% !important; }
 }
 </style>"""
 

@@ -134,10 +134,10 @@ def test_slide_sentences_come_from_the_same_view_as_the_chart(store, tmp_path):
         views.cycle_comparison(store, "asb", None).data["plain by cycle"]["c3"],  # the plan under way
     ]
     assert s1.sentences[0].startswith("Not enough data to say whether it changed")
-    assert s1.meta.period == "2020-01 to 2020-07" and s1.meta.data_version == store.version
+    assert s1.meta.period == "2020-01 to 2020-07" and s1.meta.data_version == store.data_version
     # the area is named: a slide's title need not say it, and a ward's figures would read as the whole area's
     assert s1.stamp == (
-        f"Testborough · Data period: 2020-01 to 2020-07 · Source: police.uk · Data version {store.version}"
+        f"Testborough · Data period: 2020-01 to 2020-07 · Source: police.uk · Data version {store.data_version}"
     )
     v = views.trend(store, "asb", None)
     assert s1.alt == v.sentences[1]
@@ -165,7 +165,7 @@ def test_shipped_slides_are_three_plain_sentences_with_the_method_one_click_away
                 assert technical not in text, (spec.title, technical)
             assert slide.detail, spec.title
             assert slide.meta.synthetic and slide.stamp.endswith("SYNTHETIC DEMO DATA")
-            assert f"Data version {store.version}" in slide.stamp
+            assert f"Data version {store.data_version}" in slide.stamp
         cse = briefing.build_slide(
             store, b, next(i for i, sl in enumerate(b.slides, 1) if sl.filters["indicator"] == "cse")
         )
@@ -212,7 +212,7 @@ def test_printed_html_escapes_every_text(store, tmp_path):
     page = briefing.slides_html(b, slides, svgs=["<svg></svg>"] * len(slides))
     assert "<script>" not in page and "&lt;script&gt;x&lt;/script&gt; &amp; co" in page
     assert page.count('<section class="slide">') == 2 and "page-break-after: always" in page
-    assert page.count(f"Data version {store.version}") == 2
+    assert page.count(f"Data version {store.data_version}") == 2
 
 
 # --------------------------------------------------------------------------- the view (AppTest)
@@ -381,6 +381,28 @@ def test_a_plan_cycles_slide_says_what_its_page_says_in_the_page_s_words():
         # the cycle under way counts its months so far beside its chart, as its bar does (it said "18 of 36")
         assert "2025-28: " in v.data["described"]["cycles lined up chart"]
         assert "18 of 18 months so far with data" in v.data["described"]["cycles lined up chart"]
+    finally:
+        store.close()
+
+
+def test_a_ward_s_plan_cycles_slide_gives_its_page_s_period(demo_env):
+    """A ward's plan-cycles slide of a small-number indicator took its period from the months whose count is
+    shown, so withheld months (data, only not shown) made it "no data" or shorter than its page's (an outside
+    audit): the slide's stamp is its page's."""
+    from safer import views
+    from safer.store import Store
+    from safer.views import slides
+
+    store = Store(demo_env)
+    try:
+        for ward in ("E05000791", "E05000783"):
+            page = views.cycle_comparison(store, "cse", ward)
+            months = page.tables["month by month"]
+            withheld = months[months["value_suppressed"].fillna(False).astype(bool)]
+            assert len(withheld)  # the case: some of its months are shown as withheld
+            first = min(months.loc[months["value"].notna() | months["value_suppressed"].astype(bool), "month"])
+            assert page.meta.period.startswith(first) and page.meta.period != "no data"
+            assert slides.cycles_slide(store, "cse", ward).meta.period == page.meta.period + " (plan cycles)"
     finally:
         store.close()
 

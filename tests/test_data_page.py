@@ -142,6 +142,9 @@ def test_data_page_with_a_broken_file_shows_the_problem_and_serves_the_last_good
     assert any("areas.csv:5: parent_code" in c.value for c in at.code)
     files = next(df for df in _frames(at) if "Licence" in df.columns).set_index("File")
     assert files.loc["areas.csv", "Validation"] == "1 error"
+    # errors and warnings each a metric of its own (one value for both was cut short at 1,280 px)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Validation errors"] == "1" and metrics["Validation warnings"].isdigit()
     probs = next(df for df in _frames(at) if "Problem" in df.columns)
     assert list(probs[["File", "Line", "Column"]].itertuples(index=False, name=None)) == [
         ("areas.csv", 5, "parent_code")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import zipfile
 
@@ -253,6 +254,21 @@ def test_pack_numbers_match_the_queries(demo_pack):
     c = comparisons.in_family(s, "latest12", "burglary", None, end_month="2025-03")  # 2022-25 ended in March 2025
     assert f"{c.current_mean:,.0f} crimes a month from Apr 2024 to Mar 2025" in para
     assert "Benjamini–Hochberg" in para and "Quasi-Poisson GLM" in para
+    # the paragraph an analyst pastes carries its citation: source, period, data version and method (an outside
+    # audit: only the images and tables named a source)
+    part = next(
+        p
+        for sec in views.sia_pack(s, "2022-25").data["sections"]
+        for p in sec.parts
+        if p.indicator["indicator_id"] == "burglary"
+    )
+    cite = para.strip().splitlines()[-1]
+    assert cite.startswith("Cite as: ") and cite.removeprefix("Cite as: ").startswith(part.meta.partnership)
+    for said in (f"Source: {part.meta.source}", f"Data version {s.data_version}.", "Method: verdicts compare"):
+        assert said in cite, (said, cite)
+    assert html.escape(cite) in (out / "index.html").read_text()
+    about = {r[0].value: r[1].value for r in load_workbook(folder / "tables.xlsx")["About"].iter_rows()}
+    assert about["Data version"] == s.data_version and about["Method"].startswith("verdicts compare")
     wb = load_workbook(folder / "tables.xlsx")
     assert "burglary plan cycles" in wb.sheetnames
     # each sheet stamped as its CSV is: its own period and source, not the section's (an audit: CSE's monthly sheet
@@ -295,14 +311,14 @@ def test_a_csv_download_carries_its_stamp_in_every_row(store):
         title="ASB",
         period="2020-01 to 2020-07",
         source="police.uk",
-        data_version=store.version,
+        data_version=store.data_version,
         partnership="Test Partnership",
         synthetic=True,
     )
     rows = list(csv.DictReader(io.StringIO(export.csv_bytes(df, meta).decode())))
     # the headings the page shows, with what each column holds, not the query's names (`value`)
     assert list(rows[0]) == ["Month", "Count in the month", "Data period", "Data source", "Data version", "Partnership"]
-    assert {r["Data version"] for r in rows} == {store.version} and len(store.version) == 10
+    assert {r["Data version"] for r in rows} == {store.data_version} and len(store.data_version) == 10
     assert {r["Partnership"] for r in rows} == {"Test Partnership (SYNTHETIC DEMO DATA)"}
     assert [r["Count in the month"] for r in rows][:3] == ["5", "4", ""]  # the numbers unchanged, the gap still empty
 

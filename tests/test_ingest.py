@@ -12,7 +12,7 @@ import sys
 import zipfile
 
 import pytest
-from helpers import PROJECT, police_csv
+from helpers import PROJECT, police_csv, write_data_dir
 
 from safer import contract, datadir, queries
 from safer.cli import main
@@ -122,8 +122,8 @@ def test_new_month_is_added_and_rows_outside_the_area_are_counted(data_dir, tmp_
     out = capsys.readouterr().out.splitlines()
     assert "added    2020-08 test-police: 4 rows" in out
     assert out[-1] == (
-        "7 police.uk rows read: 1 months added, 0 replaced, 0 kept; 2 rows outside the area and "
-        "1 rows without a location left out"
+        "7 police.uk rows read: 1 months added, 0 replaced, 0 kept; 2 rows outside the area and its comparators "
+        "(the LSOAs of lsoa_ward_lookup.csv and area_lookup.csv) and 1 rows without a location left out"
     )
     assert asb(s)["2020-08"] == 4
     assert contract.validate(data_dir).ok
@@ -377,20 +377,27 @@ def _run_ingest(z, data_dir, **env):
     )
 
 
-@pytest.fixture
-def states(data_dir, tmp_path):
-    """The directory before the ingest, and after it when nothing goes wrong (on a copy)."""
-    import shutil
-
-    z = _archive(tmp_path)
-    before = _content(data_dir)
-    ref = tmp_path / "reference"
-    shutil.copytree(data_dir, ref)
-    r = _run_ingest(z, ref)
+@pytest.fixture(scope="module")
+def _reference(tmp_path_factory):
+    """The archive, and the data directory before the ingest and after it when nothing goes wrong: worked out
+    once for the module (an ingest in its own process), on a directory written as every test's `data_dir` is."""
+    base = tmp_path_factory.mktemp("ingest-reference")
+    ref = write_data_dir(base / "data")
+    z = _archive(base)
+    before = _content(ref)
+    r = _run_ingest(z, ref, SAFER_CACHE_DIR=str(base / "cache"))
     assert r.returncode == 0, r.stdout + r.stderr
     after = _content(ref)
     assert after != before
     return z, before, after
+
+
+@pytest.fixture
+def states(data_dir, _reference):
+    """The directory before the ingest, and after it when nothing goes wrong (`_reference`)."""
+    z, before, _after = _reference
+    assert _content(data_dir) == before  # the test's directory is the one the reference started from
+    return _reference
 
 
 def _n_renames(states, data_dir):

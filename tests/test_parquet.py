@@ -22,6 +22,7 @@ s = ParquetStore(sys.argv[1])
 v = views.trend(s, "cse", "E05000794")
 print(json.dumps({
     "version": s.version,
+    "data_version": s.data_version,
     "monthly": queries.run_rows(s, "monthly", indicator="burglary")[1],
     "ward_rates": queries.run_rows(s, "ward_rates", indicator="cse")[1],
     "sentences": v.sentences,
@@ -45,7 +46,8 @@ def test_a_published_build_is_served_unchanged_by_a_second_process(demo_env, tmp
     )
     assert r.returncode == 0, r.stderr
     got = json.loads(r.stdout)
-    assert got["version"] == s.version  # the same build: the same data version on every stamp
+    assert got["version"] == s.version  # the same build
+    assert got["data_version"] == s.data_version != ""  # the same data version on every stamp
     assert got["monthly"] == json.loads(
         json.dumps(queries.run_rows(s, "monthly", indicator="burglary")[1], default=str)
     )
@@ -138,7 +140,7 @@ def test_the_data_page_of_a_published_build_says_what_it_serves_not_missing_file
     said = v.data["published"]
     assert (said["path"], said["version"], said["built_at"], said["data_dir"]) == (
         str(out),
-        s.version,
+        s.data_version,
         s.status.built_at,
         str(demo_env),
     )
@@ -150,7 +152,11 @@ def test_the_data_page_of_a_published_build_says_what_it_serves_not_missing_file
     info = " ".join(str(e.value) for e in at.info)
     # the directories by name, not where they lie on the server (the page may be public)
     assert str(demo_env) not in info and str(out) not in info
-    for words in ("Serving a build published as Parquet", s.version, f"data directory {ui.md_escape(demo_env.name)}"):
+    for words in (
+        "Serving a build published as Parquet",
+        s.data_version,
+        f"data directory {ui.md_escape(demo_env.name)}",
+    ):
         assert words in info, (words, info)
     shown = [str(x) for df in at.dataframe for x in df.value.to_numpy().ravel()]
     assert not any("missing (required)" in x or "required file is missing" in x for x in shown)

@@ -39,6 +39,42 @@ def test_changed_or_added_file_triggers_a_rebuild(data_dir):
     s.close()
 
 
+def test_the_data_version_is_the_data_s_wherever_it_lies_and_whenever_it_was_touched(data_dir, tmp_path):
+    """The cited data version was the build's cache key (the files' paths, inodes and modification times): the
+    same extracts copied elsewhere, or a file touched, were cited under another version (an outside audit). It
+    is now a hash of what the build holds: the same for a byte-identical copy in another directory, built in
+    another cache, and for a touched police.uk file; another for one count changed, and back again when the
+    change is undone."""
+    import shutil
+    import time
+
+    a = Store(data_dir)
+    copy = tmp_path / "elsewhere" / "data"
+    shutil.copytree(data_dir, copy)  # new inodes and modification times
+    b = Store(copy, cache=tmp_path / "other-cache")
+    try:
+        assert a.version != b.version  # two builds (the cache keys differ) ...
+        assert a.data_version == b.data_version and len(a.data_version) == 10  # ... of the same data
+        police = next((copy / "police_uk").iterdir())
+        before = b.status.serving
+        os.utime(police, (time.time() + 5, time.time() + 5))
+        b.refresh()
+        assert b.status.serving != before and b.data_version == a.data_version  # rebuilt, the same data
+        original = (copy / "partner_monthly.csv").read_text()
+        (copy / "partner_monthly.csv").write_text(
+            original.replace("cse,2020-02,E05000001,4", "cse,2020-02,E05000001,6")
+        )
+        b.refresh()
+        changed = b.data_version
+        assert changed != a.data_version and queries.run(b, "monthly", indicator="cse").value.iloc[1] != 4
+        (copy / "partner_monthly.csv").write_text(original)
+        b.refresh()
+        assert b.data_version == a.data_version != changed
+    finally:
+        a.close()
+        b.close()
+
+
 def test_broken_extract_keeps_the_last_good_build_serving(data_dir):
     s = Store(data_dir)
     good = s.status.serving

@@ -49,7 +49,7 @@ def test_a_new_data_version_does_not_reuse_an_old_view(data_dir, counted):
     s = Store(data_dir)
     try:
         old = views.trend(s, "cse", "E08000099")
-        old_version = s.version
+        old_version, old_data = s.version, s.data_version
         # Five more CSE reports in February 2020 (4 before): a new data version, whose view says 9.
         (data_dir / "partner_monthly.csv").write_text(FILES["partner_monthly.csv"] + "cse,2020-02,E05000002,5\n")
         s.refresh()
@@ -57,7 +57,8 @@ def test_a_new_data_version_does_not_reuse_an_old_view(data_dir, counted):
         counted.clear()
         new = views.trend(s, "cse", "E08000099")
         assert new is not old and counted, "the new version's view is computed from the new build"
-        assert (new.meta.data_version, old.meta.data_version) == (s.version, old_version)
+        assert (new.meta.data_version, old.meta.data_version) == (s.data_version, old_data)
+        assert s.data_version != old_data
         feb = lambda v: int(v.tables["monthly"].set_index("month").loc["2020-02", "value"])  # noqa: E731
         assert (feb(old), feb(new)) == (4, 9)
         assert views.trend(s, "cse", "E08000099") is new  # and the new one is shared in turn

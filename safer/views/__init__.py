@@ -21,11 +21,13 @@ from .scrutiny import scrutiny
 from .similar_areas import comparator_groups, comparator_indicators, compare, group_choices
 from .slides import SLIDE_KINDS, cycles_slide, perception_slide, stamp_line, trend_slide
 from .trends import trend
+from .wards import PERIODS_HELP as AREA_PERIODS_HELP
 from .wards import areas
 from .wards import periods as area_periods
 from .warm import ACTIVITY, warm, warm_next
 
 __all__ = [
+    "AREA_PERIODS_HELP",
     "View",
     "cached",
     "give_way",

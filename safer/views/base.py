@@ -60,18 +60,54 @@ class View:
         return export.citation(self.meta)
 
 
-def stamp(store, title: str, period: str, source: str, filters: dict | None = None) -> export.Meta:
+# How each kind of view's figures were worked out, in one sentence each: its citation and its Excel About sheet
+# name it (the view's own "How this was worked out" says it in full; docs/statistics.md with references).
+METHODS = {
+    "change": (
+        "verdicts compare the latest 12 months with the same calendar months a year before, and each plan with the "
+        "last on matched calendar months, by a quasi-Poisson GLM with a term for each calendar month, widened for "
+        "variation between years; p-values adjusted for many tests (Benjamini–Hochberg) across the indicators of "
+        "the plan's priorities"
+    ),
+    "trend": (
+        "the verdict compares the latest 12 months with the same calendar months a year before by a quasi-Poisson "
+        "GLM with a term for each calendar month, widened for variation between years, its p-value adjusted for "
+        "many tests (Benjamini–Hochberg) across the indicators of the plan's priorities; control limits at 99.73% "
+        "around each month's expected count for its season and plan cycle (negative binomial or Poisson)"
+    ),
+    "cycles": (
+        "each plan's months against the same calendar months of the plan before, by a quasi-Poisson GLM with a "
+        "term for each calendar month, p-values adjusted for many tests (Benjamini–Hochberg) across the indicators "
+        "of the plan's priorities; each cycle's mean with an exact Poisson 95% interval widened for over-dispersion"
+    ),
+    "funnel": (
+        "rates per 1,000 a year (count ÷ person-years), against funnel limits at 95% and 99.8% around the group's "
+        "rate (Spiegelhalter 2005), widened for real variation between areas (an additive random effect)"
+    ),
+    "targets": (
+        "progress from baseline to target of the mean of the latest 12 calendar months with data, with a 95% "
+        "interval; too early to tell when the interval spans two statuses"
+    ),
+    "survey": (
+        "shares with Wilson score 95% intervals; a change between two periods judged by Newcombe's hybrid score "
+        "interval for the difference"
+    ),
+}
+
+
+def stamp(store, title: str, period: str, source: str, filters: dict | None = None, method: str = "") -> export.Meta:
     """A view's stamp: what it shows, its filters, data period, source, data version and partnership
-    (synthetic demo data says so)."""
+    (synthetic demo data says so), and for its citation the method (a key of `METHODS`), if it has one."""
     p = table(store, "partnership").iloc[0]
     return export.Meta(
         title=title,
         period=period,
         source=source,
-        data_version=store.version,
+        data_version=store.data_version,
         filters=dict(filters or {}),
         partnership=str(p["name"]),
         synthetic=bool(p["synthetic"]),
+        method=METHODS[method] if method else "",
     )
 
 

@@ -48,7 +48,9 @@ def catalogue(store, disk_fingerprint: str) -> View:
     counts = {
         "CSV extracts": f"{len(csv):,}",
         "Data rows": f"{int(csv['rows'].fillna(0).sum()):,}",
-        "Validation problems": f"{fmt.plural(n_err, 'error')}, {fmt.plural(n_warn, 'warning')}",
+        # two short values: one "0 errors, 0 warnings" was cut to "0 errors, 0 war…" in its third of the row
+        "Validation errors": f"{n_err:,}",
+        "Validation warnings": f"{n_warn:,}",
     }
     return _view(
         meta,
@@ -127,13 +129,13 @@ def _published(store) -> View:
         {
             "published": {
                 "path": origin["path"],
-                "version": store.version,
+                "version": store.data_version,
                 "built_at": origin.get("built_at"),
                 "data_dir": origin.get("data_dir"),
                 "said": (
                     f"Serving a build published as Parquet, from {shown_path(origin['path'])}: data version "
-                    f"{store.version}, built {origin.get('built_at') or 'at an unrecorded time'} (UTC) from the data "
-                    f"directory {shown_path(origin.get('data_dir')) or '(not recorded)'}"
+                    f"{store.data_version}, built {origin.get('built_at') or 'at an unrecorded time'} (UTC) from the "
+                    f"data directory {shown_path(origin.get('data_dir')) or '(not recorded)'}"
                     + (f", where {' and '.join(checked)} were checked against the data contract" if checked else "")
                     + ". It does not change while this dashboard serves it. Below: the extracts it was made from, "
                     "as loaded."
@@ -143,7 +145,8 @@ def _published(store) -> View:
             "counts": {
                 "CSV extracts in the build": f"{int(csv['files'].sum()):,}",
                 "Data rows": f"{int(csv['rows'].fillna(0).sum()):,}",
-                "Validation": "passed when built" + (f", {fmt.plural(warnings, 'warning')}" if warnings else ""),
+                "Validation when built": "passed",
+                "Validation warnings": f"{warnings:,}",
             },
             "extracts shown": files,
         }

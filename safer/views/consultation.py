@@ -249,6 +249,7 @@ def consultation(store, source: str = "all", theme: str = "all", indicator_id: s
         (f"{survey.period.min()} to {survey.period.max()}" if len(survey) else data.get("period", "no survey")),
         both,
         {"source": source, "theme": theme, "indicator": indicator_id or ""},
+        method="survey",
     )
     return View(
         name="consultation",

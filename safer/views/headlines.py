@@ -253,6 +253,7 @@ def overview(store, cycle: str | None = None) -> View:
         ", ".join(sorted({k.period for k in cards})) or "no data",
         "; ".join(sorted({str(s) for s in inds.loc[[k.indicator_id for k in cards], "source"]})) if cards else "",
         {"cycle": cycle or ""},
+        method="change",
     )
     return View(
         name="overview",

@@ -79,6 +79,7 @@ def _part(store, indicator: dict, cycle_id: str, end_month: str | None, area: di
         tr.meta.period,
         str(indicator["source"]),
         {"indicator": iid, "area": area["area_code"], "plan cycle": cycle_id},
+        method="change",
     )
     own = {
         f"{iid} monthly": tr.meta,
@@ -124,10 +125,14 @@ def sia_pack(store, cycle_id: str) -> View:
         sec.parts = [parts[i] for i in rows[rows.priority_id == pid].indicator_id if isinstance(i, str)]
         if sec.parts:
             period = _span(m.period for part in sec.parts for m in part.metas.values())
-            sec.meta = stamp(store, f"{ptitle}: tables", period, "see each indicator", {"plan cycle": cycle_id})
+            sec.meta = stamp(
+                store, f"{ptitle}: tables", period, "see each indicator", {"plan cycle": cycle_id}, method="change"
+            )
         sections.append(sec)
     period = _span(m.period for part in parts.values() for m in part.metas.values())
-    meta = stamp(store, f"SIA data pack, plan cycle {cycle_id}", period, "see each indicator", {"plan cycle": cycle_id})
+    meta = stamp(
+        store, f"SIA data pack, plan cycle {cycle_id}", period, "see each indicator", {"plan cycle": cycle_id}, "change"
+    )
     return View(
         name="sia_pack",
         title=f"{p['name']}: SIA data pack, plan cycle {cycle_id}",

@@ -121,6 +121,7 @@ def priorities(store) -> View:
         "Priorities: status of every target",
         "the latest 12 calendar months for each indicator, those with data (to the cycle's end for a finished cycle)",
         "priorities.csv, targets.csv, status_rules.csv and the indicators' monthly counts",
+        method="targets",
     )
     return View(
         name="priorities",

@@ -161,6 +161,7 @@ def compare(store, indicator_id: str, group_id: str | None = None) -> View:
         f.period,
         _source(members),
         filters,
+        method="funnel",
     )
     g = f" --group {group_id}" if "group" in filters else ""
     return View(

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import textwrap
 
-import pandas as pd
-
 from .. import charts, queries, stats
 from . import comparisons
 from .base import View, cached, stamp
@@ -104,7 +102,8 @@ def trend_slide(store, indicator_id: str, area_code: str) -> View:
     )
     period = _period(*(m.month.iloc[[0, -1]] if len(m) else (None, None)))
     said = plain_sentences(store, indicator_id, area_code)
-    meta = stamp(store, v.title, period, str(ind["source"]), {"indicator": indicator_id, "area": area_code})
+    filters = {"indicator": indicator_id, "area": area_code}
+    meta = stamp(store, v.title, period, str(ind["source"]), filters, method="trend")
     # the latest 12 months, then the caveat (how to read them), then the plan against the one before
     order = [0, 2, 1] if len(said) == 3 else list(range(len(said)))
     shown, left = fit(said, order, stamp_line(meta, comparisons.area(store, area_code)["area_name"]))
@@ -125,15 +124,16 @@ def trend_slide(store, indicator_id: str, area_code: str) -> View:
 def cycles_slide(store, indicator_id: str, area_code: str) -> View:
     """Each plan cycle's monthly mean; the words compare each cycle with the one before on matched months."""
     v = cycle_comparison(store, indicator_id, area_code)
-    months = v.tables["month by month"]
-    has = months[pd.to_numeric(months["value"], errors="coerce").notna()]
-    period = _period(has.month.min(), has.month.max()) + " (plan cycles)"
+    # the page's period: its months with data, a withheld count being data (an outside audit: a ward's slide of a
+    # small-number indicator said "no data" beside the page's "2018-04 to 2026-09")
+    period = v.meta.period + " (plan cycles)"
     # as the page's bullets say them: a verdict whose means are other months' than the bars' says what the bars are
     # (a committee saw 74.1 and 70.5 on the bars, "70.5 against 74.4" beside them, and nothing to say why)
     said = v.data["beside bars"][-3:]
     # the verdicts, the current plan's first, before the note on the months of a cycle under way
     verdicts_at = [i for i, x in enumerate(said) if x not in v.data["under way"]]
-    meta = stamp(store, v.title, period, v.meta.source, {"indicator": indicator_id, "area": area_code})
+    filters = {"indicator": indicator_id, "area": area_code}
+    meta = stamp(store, v.title, period, v.meta.source, filters, method="cycles")
     order = verdicts_at[::-1] + [i for i in range(len(said)) if i not in verdicts_at]
     shown, left = fit(said, order, stamp_line(meta, comparisons.area(store, area_code)["area_name"]))
     return View(
@@ -175,7 +175,7 @@ def perception_slide(store, indicator_id: str, area_code: str) -> View:
     verdict = comparisons.in_family(store, "latest12", indicator_id, area_code)
     period = _period(*perception_period(pv, monthly).split(" to "))
     source = c.meta_of("perception chart").source  # the Consultation page's, as its chart says it
-    meta = stamp(store, ind["label"], period, source, {"indicator": indicator_id, "area": area_code})
+    meta = stamp(store, ind["label"], period, source, {"indicator": indicator_id, "area": area_code}, method="survey")
     said_all = [
         shown,
         comparisons.plain_verdict(verdict, str(ind["unit"])),  # as the pages say it

@@ -151,6 +151,7 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
         period,
         str(ind["source"]),
         {"indicator": indicator_id, "area": code},
+        method="trend",
     )
     caveats = ind.get("caveats") if isinstance(ind.get("caveats"), str) else ""
     return View(

@@ -278,7 +278,8 @@ def content_version(con) -> str:
     cols = con.execute(
         "SELECT c.table_name, list(c.column_name ORDER BY c.column_index), "
         "list(c.data_type ORDER BY c.column_index) FROM duckdb_columns() AS c JOIN duckdb_tables() AS t "
-        "ON c.table_oid = t.table_oid WHERE t.schema_name = 'main' AND NOT t.temporary AND t.table_name <> 'meta' "
+        "ON c.table_oid = t.table_oid WHERE t.database_name = current_database() AND t.schema_name = 'main' "
+        "AND NOT t.temporary AND t.table_name <> 'meta' "
         "GROUP BY c.table_name ORDER BY c.table_name"
     ).fetchall()
     h = hashlib.sha256(b"safer data version 1")

@@ -82,7 +82,12 @@ METHODS = {
     ),
     "funnel": (
         "rates per 1,000 a year (count ÷ person-years), against funnel limits at 95% and 99.8% around the group's "
-        "rate (Spiegelhalter 2005), widened for real variation between areas (an additive random effect)"
+        "rate (Spiegelhalter 2005), widened where the areas vary more than chance allows (an additive random effect)"
+    ),
+    "wards": (
+        "rates per 1,000 a year (count ÷ person-years; below borough level from the published counts where small "
+        "numbers are withheld), each ward judged against 99.8% funnel limits around the wards' rate (Spiegelhalter "
+        "2005), widened where the wards vary more than chance allows (an additive random effect)"
     ),
     "targets": (
         "progress from baseline to target of the mean of the latest 12 calendar months with data, with a 95% "

@@ -222,7 +222,7 @@ def areas(store, indicator_id: str, period: str = "latest") -> View:
         + f"; {per} from population.csv"
         + (f"; {_boundaries_credit(data['attribution'])}" if data["map"] is not None and data["attribution"] else ""),
         {"indicator": indicator_id, "period": period},
-        method="funnel",
+        method="wards",
     )
     return View(
         name="areas",

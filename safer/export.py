@@ -156,6 +156,29 @@ def _inert_workbook(wb) -> None:
                     cell.quotePrefix = True
 
 
+_MONTH_TEXT = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+_DATE_TEXT = re.compile(r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])")
+
+
+def _excel_dates(table: pd.DataFrame) -> dict[str, tuple[pd.Series, str]]:
+    """The columns of months or dates written as text ("2016-04", "2017-12-04"), as Excel dates with their
+    number format ("mmm yyyy", "d mmm yyyy"), so a workbook's months sort, filter and pivot as dates (an
+    outside audit: every month was a text cell). Only a column headed as a month or a date whose every value is
+    one: a plan cycle's id ("2010-12") is never taken for December 2010."""
+    out = {}
+    for col in table.columns:
+        head = str(col).lower()
+        values = table[col].dropna()
+        if not len(values) or not pd.api.types.is_object_dtype(values) and not pd.api.types.is_string_dtype(values):
+            continue
+        text = values.astype(str)
+        if "month" in head and text.map(lambda v: bool(_MONTH_TEXT.fullmatch(v))).all():
+            out[col] = (pd.to_datetime(table[col] + "-01", format="%Y-%m-%d"), "mmm yyyy")
+        elif "date" in head and text.map(lambda v: bool(_DATE_TEXT.fullmatch(v))).all():
+            out[col] = (pd.to_datetime(table[col], format="%Y-%m-%d"), "d mmm yyyy")
+    return out
+
+
 def xlsx_bytes(sheets: dict[str, pd.DataFrame], meta: Meta, metas: dict[str, Meta] | None = None) -> bytes:
     """An Excel workbook: one sheet per table, each under a stamp block (its own from `metas` where its data period
     is not the view's), and an About sheet."""
@@ -188,8 +211,15 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame], meta: Meta, metas: dict[str, Met
         for name, df in sheets.items():
             sheet = _sheet_name(name, used)
             table = headed(display_table(df), df.attrs)
-            table.to_excel(xl, sheet_name=sheet, index=False, startrow=3)
+            dates = _excel_dates(table)
+            table.assign(**{c: d for c, (d, _f) in dates.items()}).to_excel(
+                xl, sheet_name=sheet, index=False, startrow=3
+            )
             ws = xl.book.worksheets[-1]  # openpyxl may rename a sheet (e.g. "sheet" -> "sheet1")
+            for i, col in enumerate(table.columns, start=1):
+                if col in dates:
+                    for (cell,) in ws.iter_rows(min_row=5, min_col=i, max_col=i, max_row=4 + len(table)):
+                        cell.number_format = dates[col][1]
             ws["A1"] = f"{meta.title}: {name}"
             ws["A1"].font = Font(bold=True, size=13)
             ws["A2"] = (metas or {}).get(name, meta).stamp()

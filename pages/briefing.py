@@ -34,6 +34,8 @@ PROJECTOR_CSS = """<style>
    least a projector's back row reads (at 20 px the stamp ran under the screen's edge: an outside audit). */
 @media (min-width: 900px) and (max-width: 1199px) {
   .st-key-briefing_text p { font-size: 1.125rem; line-height: 1.25; margin-bottom: 0.45rem; }
+  /* and the stamp 16 px, not the 720-line screen's 14 (an outside audit): XGA's 768 lines have the room */
+  .st-key-briefing_stamp p { font-size: 1rem; }
   [data-testid="stMainBlockContainer"] h1 { font-size: 1.9rem; }
   /* and the words' column two fifths of the width, not a third (the chart keeps three fifths, 585 px) */
   [data-testid="stColumn"]:has(> div .st-key-briefing_chart) { flex: 3 1 0 !important; width: auto !important; }

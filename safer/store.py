@@ -266,11 +266,20 @@ def build(data_dir: Path, out_path: Path, cache_dir: Path, report: contract.Repo
     return report
 
 
+# What a build holds about its files rather than their data, left out of the data version (`content_version`):
+# when each extract was written (its effect on the figures, a partner month left out as incomplete, is in the
+# model's tables) and the police.uk files' paths (a file gzipped, unzipped or moved to a sub-folder holds the same
+# rows). An outside audit found the same extracts cited under two versions when copied in another month.
+NOT_DATA_TABLES = ("extract_files", "meta")
+NOT_DATA_COLUMNS = ("source_path", "other_source_path")
+
+
 def content_version(con) -> str:
-    """The data version cited on every stamp: a hash of what the build holds (every table but `meta`, each
-    row's values, the tables' names and columns), so the same extracts give the same version wherever they
-    lie and whenever they were copied or touched, and any change to what is served gives another. The build's
-    identity (`fingerprint`: the files' identities and the code) keys the cache, not this.
+    """The data version cited on every stamp: a hash of what the build holds (every table's rows, names and
+    columns, but what it holds about its files rather than their data: `NOT_DATA_TABLES`, `NOT_DATA_COLUMNS`),
+    so the same extracts give the same version wherever they lie, however copied, touched, compressed or
+    arranged in folders, and any change to what is served gives another. The build's identity (`fingerprint`:
+    the files' identities and the code) keys the cache, not this.
 
     Rows are summed as hashes (DuckDB's `hash`, the same on every machine with the pinned DuckDB), so their
     order does not count; a DOUBLE column, the model's shares and ratios, is rounded to 9 decimal places
@@ -279,11 +288,14 @@ def content_version(con) -> str:
         "SELECT c.table_name, list(c.column_name ORDER BY c.column_index), "
         "list(c.data_type ORDER BY c.column_index) FROM duckdb_columns() AS c JOIN duckdb_tables() AS t "
         "ON c.table_oid = t.table_oid WHERE t.database_name = current_database() AND t.schema_name = 'main' "
-        "AND NOT t.temporary AND t.table_name <> 'meta' "
-        "GROUP BY c.table_name ORDER BY c.table_name"
+        "AND NOT t.temporary GROUP BY c.table_name ORDER BY c.table_name"
     ).fetchall()
     h = hashlib.sha256(b"safer data version 1")
-    for table, names, types in cols:
+    for table, all_names, all_types in cols:
+        if table in NOT_DATA_TABLES:
+            continue
+        kept = [(n, t) for n, t in zip(all_names, all_types, strict=True) if n not in NOT_DATA_COLUMNS]
+        names, types = [n for n, _t in kept], [t for _n, t in kept]
         values = ", ".join(
             f"round({_qi(n)}, 9)" if t in ("DOUBLE", "FLOAT") else _qi(n) for n, t in zip(names, types, strict=True)
         )

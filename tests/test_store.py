@@ -43,8 +43,9 @@ def test_the_data_version_is_the_data_s_wherever_it_lies_and_whenever_it_was_tou
     """The cited data version was the build's cache key (the files' paths, inodes and modification times): the
     same extracts copied elsewhere, or a file touched, were cited under another version (an outside audit). It
     is now a hash of what the build holds: the same for a byte-identical copy in another directory, built in
-    another cache, and for a touched police.uk file; another for one count changed, and back again when the
-    change is undone."""
+    another cache, for a touched police.uk file, for files written in another month, gzipped or moved into a
+    sub-folder; another for one count changed, and back again when the change is undone."""
+    import gzip
     import shutil
     import time
 
@@ -60,6 +61,17 @@ def test_the_data_version_is_the_data_s_wherever_it_lies_and_whenever_it_was_tou
         os.utime(police, (time.time() + 5, time.time() + 5))
         b.refresh()
         assert b.status.serving != before and b.data_version == a.data_version  # rebuilt, the same data
+        # written in another month (a copy made later, without its times), gzipped, moved into a sub-folder: the
+        # same rows, the same version (an outside audit: the months the files were written, and their paths)
+        for f in copy.rglob("*.csv"):
+            os.utime(f, (time.time() - 86400 * 62, time.time() - 86400 * 62))
+        gz = police.with_name(police.name + ".gz")
+        gz.write_bytes(gzip.compress(police.read_bytes()))
+        police.unlink()
+        (copy / "police_uk" / "2020").mkdir()
+        gz.rename(copy / "police_uk" / "2020" / gz.name)
+        b.refresh()
+        assert b.status.current and b.data_version == a.data_version
         original = (copy / "partner_monthly.csv").read_text()
         (copy / "partner_monthly.csv").write_text(
             original.replace("cse,2020-02,E05000001,4", "cse,2020-02,E05000001,6")

@@ -69,12 +69,23 @@ METHODS = {
         "variation between years; p-values adjusted for many tests (Benjamini–Hochberg) across the indicators of "
         "the plan's priorities"
     ),
+    # a Trends view's, in parts (`trends.trend` puts together those that apply to it)
     "trend": (
         "the verdict compares the latest 12 months with the same calendar months a year before by a quasi-Poisson "
         "GLM with a term for each calendar month, widened for variation between years, its p-value adjusted for "
-        "many tests (Benjamini–Hochberg) across the indicators of the plan's priorities; control limits at 99.73% "
-        "around each month's expected count for its season and plan cycle (negative binomial or Poisson)"
+        "many tests (Benjamini–Hochberg) across the indicators of the plan's priorities"
     ),
+    "trend by financial year": (
+        "the verdict compares the latest complete financial year with the year before (a ward's small counts are "
+        "published for complete financial years only) by a quasi-Poisson GLM with a term for each calendar month, "
+        "widened for variation between years, its p-value adjusted for many tests (Benjamini–Hochberg) across the "
+        "indicators of the plan's priorities"
+    ),
+    "limits": (
+        "control limits at 99.73% around each month's expected count for its season and plan cycle (negative "
+        "binomial or Poisson)"
+    ),
+    "no limits": "no control limits are drawn",
     "cycles": (
         "each plan's months against the same calendar months of the plan before, by a quasi-Poisson GLM with a "
         "term for each calendar month, p-values adjusted for many tests (Benjamini–Hochberg) across the indicators "
@@ -84,10 +95,13 @@ METHODS = {
         "rates per 1,000 a year (count ÷ person-years), against funnel limits at 95% and 99.8% around the group's "
         "rate (Spiegelhalter 2005), widened where the areas vary more than chance allows (an additive random effect)"
     ),
-    "wards": (
+    "ward rates": (
         "rates per 1,000 a year (count ÷ person-years; below borough level from the published counts where small "
-        "numbers are withheld), each ward judged against 99.8% funnel limits around the wards' rate (Spiegelhalter "
-        "2005), widened where the wards vary more than chance allows (an additive random effect)"
+        "numbers are withheld)"
+    ),
+    "wards judged": (
+        "each ward judged against 99.8% funnel limits around the wards' rate (Spiegelhalter 2005), widened where "
+        "the wards vary more than chance allows (an additive random effect)"
     ),
     "targets": (
         "progress from baseline to target of the mean of the latest 12 calendar months with data, with a 95% "
@@ -102,7 +116,7 @@ METHODS = {
 
 def stamp(store, title: str, period: str, source: str, filters: dict | None = None, method: str = "") -> export.Meta:
     """A view's stamp: what it shows, its filters, data period, source, data version and partnership
-    (synthetic demo data says so), and for its citation the method (a key of `METHODS`), if it has one."""
+    (synthetic demo data says so), and for its citation the method (from `METHODS`), if it has one."""
     p = table(store, "partnership").iloc[0]
     return export.Meta(
         title=title,
@@ -112,7 +126,7 @@ def stamp(store, title: str, period: str, source: str, filters: dict | None = No
         filters=dict(filters or {}),
         partnership=str(p["name"]),
         synthetic=bool(p["synthetic"]),
-        method=METHODS[method] if method else "",
+        method=method,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import charts, fmt, queries, stats
-from .base import View, cached, stamp
+from .base import METHODS, View, cached, stamp
 
 # What a reader looks for first comes first (the answer, its share and interval, its base); the source and
 # theme, often the same on every row, come last, so a narrow screen shows the figures before scrolling. The
@@ -249,7 +249,7 @@ def consultation(store, source: str = "all", theme: str = "all", indicator_id: s
         (f"{survey.period.min()} to {survey.period.max()}" if len(survey) else data.get("period", "no survey")),
         both,
         {"source": source, "theme": theme, "indicator": indicator_id or ""},
-        method="survey",
+        method=METHODS["survey"],
     )
     return View(
         name="consultation",

@@ -13,7 +13,7 @@ import pandas as pd
 
 from .. import charts, fmt, queries, stats, verdicts
 from . import comparisons
-from .base import View, cached, stamp
+from .base import METHODS, View, cached, stamp
 
 
 def _dispersion(monthly: pd.DataFrame, cycles: pd.DataFrame, breaks=()) -> float:
@@ -202,7 +202,7 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
         period,
         str(ind["source"]),
         {"indicator": indicator_id, "area": code},
-        method="cycles",
+        method=METHODS["cycles"],
     )
     detail = [comparisons.method_line(c) for _cid, c in verdict_lines if c.method] + [
         "Bars: mean per month over the months with data so far; error bars: exact Poisson (Garwood) 95% intervals"

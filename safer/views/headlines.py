@@ -14,7 +14,7 @@ import pandas as pd
 
 from .. import charts, fmt, queries, stats, verdicts
 from . import comparisons
-from .base import View, cached, stamp
+from .base import METHODS, View, cached, stamp
 
 VERDICT_STYLE = {
     "better": ("▲▼", stats.COLOUR_BETTER),
@@ -253,7 +253,7 @@ def overview(store, cycle: str | None = None) -> View:
         ", ".join(sorted({k.period for k in cards})) or "no data",
         "; ".join(sorted({str(s) for s in inds.loc[[k.indicator_id for k in cards], "source"]})) if cards else "",
         {"cycle": cycle or ""},
-        method="change",
+        method=METHODS["change"],
     )
     return View(
         name="overview",

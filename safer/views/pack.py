@@ -12,7 +12,7 @@ import pandas as pd
 
 from .. import export, fmt, queries
 from . import comparisons
-from .base import View, cached, stamp
+from .base import METHODS, View, cached, stamp
 from .cycles import cycle_comparison
 from .trends import trend
 
@@ -73,13 +73,23 @@ def _part(store, indicator: dict, cycle_id: str, end_month: str | None, area: di
     tr = trend(store, iid, None)
     cyc = cycle_comparison(store, iid, None)
     slug = export.slug(iid)
+    # the paragraph's changes per resident (or child) rest on population.csv too: its citation names it (an outside
+    # audit), as the Areas page's does
+    per_resident = any(
+        c.per_resident_change_pct is not None
+        for c in (
+            comparisons.in_family(store, "latest12", iid, None, end_month=end_month),
+            comparisons.in_family(store, "cycle", iid, None, cycle_id=cycle_id),
+        )
+    )
+    who = indicator.get("rate_per") or "residents"
     meta = stamp(
         store,
         f"{indicator['label']}, {area['area_name']}",
         tr.meta.period,
-        str(indicator["source"]),
+        str(indicator["source"]) + (f"; {who} from population.csv" if per_resident else ""),
         {"indicator": iid, "area": area["area_code"], "plan cycle": cycle_id},
-        method="change",
+        method=METHODS["change"],
     )
     own = {
         f"{iid} monthly": tr.meta,
@@ -126,7 +136,12 @@ def sia_pack(store, cycle_id: str) -> View:
         if sec.parts:
             period = _span(m.period for part in sec.parts for m in part.metas.values())
             sec.meta = stamp(
-                store, f"{ptitle}: tables", period, "see each indicator", {"plan cycle": cycle_id}, method="change"
+                store,
+                f"{ptitle}: tables",
+                period,
+                "see each indicator",
+                {"plan cycle": cycle_id},
+                method=METHODS["change"],
             )
         sections.append(sec)
     period = _span(m.period for part in parts.values() for m in part.metas.values())

@@ -15,7 +15,7 @@ import pandas as pd
 
 from .. import fmt, queries, status
 from . import comparisons
-from .base import View, cached, stamp
+from .base import METHODS, View, cached, stamp
 
 CHANGE_SYMBOL = {"first plan": "●", "carried forward": "→", "new": "✚", "dropped": "✖"}
 BOTH_TRUE = (
@@ -121,7 +121,7 @@ def priorities(store) -> View:
         "Priorities: status of every target",
         "the latest 12 calendar months for each indicator, those with data (to the cycle's end for a finished cycle)",
         "priorities.csv, targets.csv, status_rules.csv and the indicators' monthly counts",
-        method="targets",
+        method=METHODS["targets"],
     )
     return View(
         name="priorities",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .. import charts, fmt, queries, verdicts
 from . import comparisons
-from .base import View, cached, stamp, table
+from .base import METHODS, View, cached, stamp, table
 
 POSITION_WORDS = {
     "above": "above the 99.8% limit: higher than the variation between similar areas would explain",
@@ -161,7 +161,7 @@ def compare(store, indicator_id: str, group_id: str | None = None) -> View:
         f.period,
         _source(members),
         filters,
-        method="funnel",
+        method=METHODS["funnel"],
     )
     g = f" --group {group_id}" if "group" in filters else ""
     return View(

@@ -12,7 +12,7 @@ import textwrap
 
 from .. import charts, queries, stats
 from . import comparisons
-from .base import View, cached, stamp
+from .base import METHODS, View, cached, stamp
 from .consultation import change_words, compared_periods, consultation, perception_period
 from .cycles import cycle_comparison
 from .trends import trend
@@ -103,7 +103,7 @@ def trend_slide(store, indicator_id: str, area_code: str) -> View:
     period = _period(*(m.month.iloc[[0, -1]] if len(m) else (None, None)))
     said = plain_sentences(store, indicator_id, area_code)
     filters = {"indicator": indicator_id, "area": area_code}
-    meta = stamp(store, v.title, period, str(ind["source"]), filters, method="trend")
+    meta = stamp(store, v.title, period, str(ind["source"]), filters, method=v.meta.method)
     # the latest 12 months, then the caveat (how to read them), then the plan against the one before
     order = [0, 2, 1] if len(said) == 3 else list(range(len(said)))
     shown, left = fit(said, order, stamp_line(meta, comparisons.area(store, area_code)["area_name"]))
@@ -133,7 +133,7 @@ def cycles_slide(store, indicator_id: str, area_code: str) -> View:
     # the verdicts, the current plan's first, before the note on the months of a cycle under way
     verdicts_at = [i for i, x in enumerate(said) if x not in v.data["under way"]]
     filters = {"indicator": indicator_id, "area": area_code}
-    meta = stamp(store, v.title, period, v.meta.source, filters, method="cycles")
+    meta = stamp(store, v.title, period, v.meta.source, filters, method=v.meta.method)
     order = verdicts_at[::-1] + [i for i in range(len(said)) if i not in verdicts_at]
     shown, left = fit(said, order, stamp_line(meta, comparisons.area(store, area_code)["area_name"]))
     return View(
@@ -175,7 +175,9 @@ def perception_slide(store, indicator_id: str, area_code: str) -> View:
     verdict = comparisons.in_family(store, "latest12", indicator_id, area_code)
     period = _period(*perception_period(pv, monthly).split(" to "))
     source = c.meta_of("perception chart").source  # the Consultation page's, as its chart says it
-    meta = stamp(store, ind["label"], period, source, {"indicator": indicator_id, "area": area_code}, method="survey")
+    meta = stamp(
+        store, ind["label"], period, source, {"indicator": indicator_id, "area": area_code}, method=METHODS["survey"]
+    )
     said_all = [
         shown,
         comparisons.plain_verdict(verdict, str(ind["unit"])),  # as the pages say it

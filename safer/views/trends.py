@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import charts, fmt, queries, stats, verdicts
 from . import comparisons
-from .base import View, cached, stamp
+from .base import METHODS, View, cached, stamp
 
 HOW_TO_READ = (
     "Points are monthly counts; gaps are months with no data (never zero). Each plan cycle is shaded and "
@@ -114,7 +114,8 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
     )
     marked = charts.numbered_events(events, monthly.month.iloc[0], monthly.month.iloc[-1]) if len(monthly) else None
     cut = comparisons.horizon(store, indicator_id, code)
-    if cut is not None and len(monthly) and cut < str(monthly.month.iloc[-1]):
+    by_year = cut is not None and len(monthly) and cut < str(monthly.month.iloc[-1])
+    if by_year:
         notes.append(
             f"Small numbers: in a ward the verdict compares the latest complete financial year (to "
             f"{fmt.month_label(cut)}) with the year before, as the ward's totals do: {comparisons.MOVING_WINDOWS}."
@@ -151,7 +152,14 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
         period,
         str(ind["source"]),
         {"indicator": indicator_id, "area": code},
-        method="trend",
+        method="; ".join(
+            [
+                METHODS["trend by financial year" if by_year else "trend"],
+                METHODS["limits"] + (" from the counts as published" if rounded else "")
+                if limits is not None
+                else METHODS["no limits"],
+            ]
+        ),
     )
     caveats = ind.get("caveats") if isinstance(ind.get("caveats"), str) else ""
     return View(

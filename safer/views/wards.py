@@ -9,7 +9,7 @@ import pandas as pd
 
 from .. import charts, export, fmt, queries, verdicts
 from . import comparisons
-from .base import View, cached, stamp
+from .base import METHODS, View, cached, stamp
 
 RATE_NOTE = (
     "Rates are per 1,000 residents (or per 1,000 of the indicator's population group, such as children) a year: "
@@ -54,8 +54,8 @@ def boundaries(store) -> tuple[dict | None, str]:
 def _judge_wards(rates: pd.DataFrame, indicator_id: str, period: str):
     """Which wards' rates differ from the rest by more than chance and the usual variation between wards: the
     engine's funnel (`verdicts.funnel`) over the wards with a published count and a population. Returns the
-    rates with a `funnel_position` column (above / within / below the 99.8% limits), and (sentence, method);
-    None when too few wards have a rate to judge."""
+    rates with a `funnel_position` column (above / within / below the 99.8% limits), and (sentence, method,
+    whether any ward was judged); None when too few wards have a rate to judge."""
     wards = rates[(rates.area_type == "ward") & rates.total.notna() & (rates.person_years > 0)]
     if len(wards) < verdicts.MIN_FUNNEL_AREAS:
         return rates, None
@@ -71,6 +71,7 @@ def _judge_wards(rates: pd.DataFrame, indicator_id: str, period: str):
         return rates, (
             f"No ward is judged to stand out or not: {why}. The limits drawn show chance alone.",
             f.method.replace("similar areas", "wards") + ".",
+            False,
         )
     above = [a.area_name for a in f.areas if a.position == "above"]
     below = [a.area_name for a in f.areas if a.position == "below"]
@@ -122,7 +123,7 @@ def _judge_wards(rates: pd.DataFrame, indicator_id: str, period: str):
             + "), is within the usual spread: wards differ this much from one another routinely, so that alone does "
             "not mark it out."
         )
-    return rates, (sentence, f.method.replace("similar areas", "wards") + ".")
+    return rates, (sentence, f.method.replace("similar areas", "wards") + ".", True)
 
 
 def _boundaries_credit(attribution: str) -> str:
@@ -174,6 +175,7 @@ def areas(store, indicator_id: str, period: str = "latest") -> View:
                     end_month=min(cyc.end_month, h.horizon),
                 )  # fmt: skip
     tables, figures, sentences, detail = {}, {}, [], [RATE_NOTE]
+    method = ""  # what was worked out, for the citation: rates, and wards judged against the funnel, if they were
     data = {"indicator": ind, "map": None, "attribution": ""}
     if rates is not None:
         wards = rates[rates.area_type == "ward"]
@@ -194,9 +196,12 @@ def areas(store, indicator_id: str, period: str = "latest") -> View:
         figures["ward ranking chart"] = charts.ward_rank_chart(rates, ind, synthetic, whole)
         sentences.append(charts.describe_ward_rates(rates, ind, whole=whole))
         rates, judged = _judge_wards(rates, indicator_id, meta_period)
+        method = METHODS["ward rates"]
         if judged is not None:
             sentences.append(judged[0])
             detail.append(judged[1])
+            if judged[2]:
+                method += "; " + METHODS["wards judged"]
         if published := queries.published_note(rates.attrs):  # as the table's downloads say it too
             few = int(rates.total_suppressed.sum()) if "total_suppressed" in rates else 0
             t = rates.attrs["suppress_below"]
@@ -222,7 +227,7 @@ def areas(store, indicator_id: str, period: str = "latest") -> View:
         + f"; {per} from population.csv"
         + (f"; {_boundaries_credit(data['attribution'])}" if data["map"] is not None and data["attribution"] else ""),
         {"indicator": indicator_id, "period": period},
-        method="wards",
+        method=method,
     )
     return View(
         name="areas",

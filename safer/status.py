@@ -194,11 +194,14 @@ def assess(
             word = "on track" if latest == target or better else "too early to tell" if reached else "off track"
         else:  # no better side: on track while the target is within the interval
             word = "on track" if reached or latest == target else "off track"
-        shown = f"the latest 12 months' mean {latest:,.1f} a month (95% interval {lo:,.1f} to {hi:,.1f})"
+        # the mean and the target to as many decimals as tell them apart (an outside audit: "6.6 ... is worse than
+        # the target" of 6.6, the mean being 6.58)
+        d = next((d for d in (1, 2, 3) if f"{latest:.{d}f}" != f"{target:.{d}f}"), 1)
+        shown = f"the latest 12 months' mean {latest:,.{d}f} a month (95% interval {lo:,.1f} to {hi:,.1f})"
         return _noted(
             note,
             word,
-            f"The target equals the baseline (hold steady at {target:,.1f} a month): "
+            f"The target equals the baseline (hold steady at {target:,.{d}f} a month): "
             + {
                 "on track": f"on track: {shown} is at the target"
                 + (" or better" if gd in ("down", "up") else " within chance"),

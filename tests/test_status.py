@@ -120,6 +120,11 @@ def test_target_equal_to_baseline_holds_steady():
     assert status.assess(months("2020-01", [6] * 12), 10, 10, RULE, "up")["status"] == "off track"
     assert status.assess(months("2020-01", [11] * 12), 10, 10, RULE, "neither")["status"] == "on track"
     assert status.assess(months("2020-01", [14] * 12), 10, 10, RULE, "neither")["status"] == "off track"
+    # a mean that rounds to the target is written to as many decimals as tell them apart (an outside audit: "6.6 a
+    # month ... is worse than the target" of 6.6, the mean 79 ÷ 12 = 6.58, up being good)
+    a = status.assess(months("2020-01", [7, 6, 7, 6, 7, 7, 6, 7, 6, 7, 6, 7]), 6.6, 6.6, RULE, "up")
+    assert a["status"] == "too early to tell"
+    assert "(hold steady at 6.60 a month): the latest 12 months' mean 6.58 a month" in a["reason"], a["reason"]
 
 
 # --------------------------------------------------------------------------- queries on the fixture

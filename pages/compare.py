@@ -24,7 +24,9 @@ if inds.empty:
         "This comparator group has no counts yet: none of its areas has police.uk rows or comparator_monthly.csv rows."
     )
     st.stop()
-iid = ui.url_select("indicator", "Indicator", list(inds.indicator_id), dict(zip(inds.indicator_id, inds.label)))
+iid = ui.url_select(
+    "indicator", "Indicator", list(inds.indicator_id), dict(zip(inds.indicator_id, inds.label)), said_by_page=True
+)
 v = views.compare(s, iid, gid)
 if asked := ui.unavailable("indicator"):
     known = views.indicator_choices(s).set_index("indicator_id")["label"]

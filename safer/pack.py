@@ -77,7 +77,8 @@ def _index_html(v, sections, images: bool) -> str:
         "<!doctype html>",
         '<html lang="en"><head><meta charset="utf-8">',
         f"<title>{e(p['name'])}: SIA data pack, plan cycle {e(cycle_id)}</title>",
-        "<style>body{font-family:sans-serif;max-width:70em;margin:2em auto;line-height:1.5;color:#222}"
+        "<style>body{font-family:sans-serif;max-width:70em;margin:2em auto;line-height:1.5;color:#222;"
+        "overflow-wrap:anywhere}"
         "img{max-width:100%;border:1px solid #ccc}.synthetic{background:#B84F00;color:#fff;padding:.5em 1em;"
         "font-weight:bold}.illustrative{color:#595959;font-style:italic}.cite{color:#444}</style></head><body>",
         f"<h1>{e(p['name'])}</h1>",

@@ -315,8 +315,13 @@ def url_select(
     help: str | None = None,
     sidebar: bool = False,
     buttons: bool = False,
+    said_by_page: bool = False,
 ) -> str:
     """A select box whose value lives in the URL (`?key=value`), so a copied link reopens the view.
+
+    A value in the link that is not among the `options` (a mistyped or outdated link) is said, under the box, with
+    what is shown instead (an outside audit: the page showed another indicator, area or period in silence), unless
+    the page says it in its own words (`said_by_page`, with `unavailable`).
 
     The choice is also remembered for the session, so moving to another page keeps it. `buttons=True` shows
     a few options as one row of buttons (`st.segmented_control`, one always chosen): every choice in sight and
@@ -358,6 +363,12 @@ def url_select(
         choice = choice if choice in options else wanted
     else:
         choice = box.selectbox(label, options, format_func=lambda o: labels.get(o, o), key=wkey, help=help)
+    if in_url is not None and in_url not in options and not said_by_page:
+        box.warning(
+            f"The link asked for {label.lower()} “{md_escape(url_text(in_url))}”, which this page does not have, so it "
+            f"shows {md_escape(labels.get(choice, choice))}.",
+            icon=":material/link_off:",
+        )
     if key not in missing or choice != wanted:
         shared[key] = choice
         missing.pop(key, None)
@@ -614,8 +625,19 @@ def url_mark() -> dict | None:
         day = _dt.date.fromisoformat(str(raw)[:10])
     except ValueError:
         return None
-    label = str(st.query_params.get("mark_label") or f"Marked {day:%-d %b %Y}")[:40]
+    label = url_text(st.query_params.get("mark_label") or f"Marked {day:%-d %b %Y}")
     return {"date": day.isoformat(), "label": label, "plotly_label": _html.escape(label)}
+
+
+_URL_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def url_text(value, most: int = 40) -> str:
+    """Text from the link (anyone can write one), as a page may show it: control characters, bidirectional
+    controls (which reorder text on screen: "figures falsified" read "detalsif serugif" after U+202E) and
+    zero-width characters are left out, as the contract refuses them in an extract; at most `most` characters."""
+    text = " ".join(_URL_CONTROLS.sub(" ", str(value)).split())
+    return text if len(text) <= most else text[: most - 1] + "…"
 
 
 def pack_download(cycle_id: str) -> None:

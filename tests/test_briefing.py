@@ -614,6 +614,23 @@ def test_a_slide_title_shows_literally_not_as_markdown(tmp_path, monkeypatch):
     assert [t.value for t in at.title] == [ui.md_escape(title)]
 
 
+def test_a_unit_from_the_extract_is_text_on_a_slide_s_axis_not_a_link(data_dir):
+    """A unit holding Plotly's markup (`<a href>`) was a live link in the y axis's title of every trend slide and in
+    the printed PDF (an outside audit), while the page's own chart kept it literal: the slide's is escaped too."""
+    from safer.store import Store
+    from safer.views import slides
+
+    ind = data_dir / "indicators.csv"
+    ind.write_text(ind.read_text().replace(",incidents,", ',incidents <a href=""https://evil.example/"">click</a>,'))
+    store = Store(data_dir)
+    try:
+        slide = slides.trend_slide(store, "asb", None)
+        title = briefing.for_projector(slide.figures["chart"], y_title=slide.data["y_title"]).layout.yaxis.title.text
+        assert "<a" not in title and "&lt;a href=" in title, title
+    finally:
+        store.close()
+
+
 def test_a_long_legend_entry_on_a_slide_is_joined_again_and_wrapped_for_the_slide_s_width():
     """A legend entry wrapped for a phone is joined again on a slide, and one longer than a slide's line is wrapped
     at its words (the slide's wrapper once called a function the export module no longer had)."""

@@ -272,6 +272,8 @@ def test_pack_numbers_match_the_queries(demo_pack):
     # its changes per resident rest on population.csv: the source says so (an outside audit)
     assert "residents from population.csv" in cite, cite
     assert html.escape(cite) in (out / "index.html").read_text()
+    # a long unbroken word (a URL in a caveat) wraps, never widening the page (an outside audit: 4,409 px wide)
+    assert "overflow-wrap:anywhere" in (out / "index.html").read_text()
     about = {r[0].value: r[1].value for r in load_workbook(folder / "tables.xlsx")["About"].iter_rows()}
     assert about["Data version"] == s.data_version and about["Method"].startswith("verdicts compare")
     wb = load_workbook(folder / "tables.xlsx")

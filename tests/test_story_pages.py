@@ -113,6 +113,38 @@ def test_a_bad_mark_is_ignored_and_a_hostile_label_is_escaped(demo_env):
     ]
     assert labels and "<b onmouseover" not in labels[0] and "&lt;b onmouseover=x&gt;" in labels[0]
     assert "<b onmouseover=x>hi</b>" in [t.value for t in at.text]
+    # a right-to-left override, a null and a line break from the link are left out (an outside audit: the label
+    # read reversed, "figures falsified" as "detalsif serugif", on the page and on the chart its downloads export)
+    at = open_page(
+        "pages/trends.py", {"indicator": "asb", "mark": "2018-01-01", "mark_label": "\u202edetalsif serugif\nx\x00y"}
+    )
+    assert not at.exception
+    assert "detalsif serugif x y" in [t.value for t in at.text]
+    labels = [
+        a.get("text", "") for a in figures(at)[0]["layout"]["annotations"] if a.get("name") == "marked date label"
+    ]
+    assert labels and not any(ch in labels[0] for ch in "\u202e\n\x00"), labels
+
+
+def test_a_link_asking_for_what_a_page_does_not_have_says_what_it_shows_instead(demo_env):
+    """A mistyped or outdated link showed another indicator, area or period in silence, its address still asking
+    for the first (an outside audit): the page now says what was asked and what it shows."""
+    at = open_page("pages/trends.py", {"indicator": "nosuch", "area": "E08000001"})
+    assert not at.exception
+    said = [w.value.replace("\\", "") for w in at.warning]  # as read: the markdown's escapes taken off
+    assert (
+        "The link asked for indicator “nosuch”, which this page does not have, so it shows Anti-social behaviour."
+        in said
+    )
+    assert (
+        "The link asked for area “E08000001”, which this page does not have, so it shows Stockport (whole borough)."
+        in said
+    )
+    at = open_page("pages/areas.py", {"indicator": "cse", "period": "2016-17"})
+    said = [w.value.replace("\\", "") for w in at.warning]
+    assert "The link asked for period “2016-17”, which this page does not have, so it shows Latest 12 months." in said
+    at = open_page("pages/trends.py", {"indicator": "burglary"})  # what it has: nothing said
+    assert not any("The link asked for" in w.value for w in at.warning)
 
 
 def test_consultation_page_shows_intervals_small_bases_and_perception_against_recorded(demo_env):

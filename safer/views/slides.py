@@ -116,7 +116,9 @@ def trend_slide(store, indicator_id: str, area_code: str) -> View:
         sentences=shown,
         detail=left + comparisons.method_sentences(store, indicator_id, area_code),
         queries=v.queries,
-        data={"alt": v.sentences[1], "y_title": f"{str(ind['unit']).capitalize()} per month"},
+        # the axis title is Plotly's text, which reads HTML: the unit from the extract kept literal (an outside
+        # audit: a unit's <a href> was a live link on the slide and in its PDF)
+        data={"alt": v.sentences[1], "y_title": charts.text(f"{str(ind['unit']).capitalize()} per month")},
     )
 
 

@@ -949,10 +949,10 @@ def test_wards_withheld_from_the_funnel_are_named_in_its_sentence():
         }
     )
     rates.attrs["suppress_below"] = 5
-    _, (sentence, _method) = w._judge_wards(rates, "asb", "p")
+    _, (sentence, _method, _judged) = w._judge_wards(rates, "asb", "p")
     assert "the 10 wards with a rate" in sentence
     assert "2 wards with fewer than 5 in the period are not judged" in sentence and "reads a little high" in sentence
-    _, (sentence, _method) = w._judge_wards(rates.assign(total=50.0, total_suppressed=False), "asb", "p")
+    _, (sentence, _method, _judged) = w._judge_wards(rates.assign(total=50.0, total_suppressed=False), "asb", "p")
     assert "not judged" not in sentence and "the 12 wards with a rate" in sentence
 
 
@@ -1578,7 +1578,8 @@ def test_wards_none_of_which_is_judged_are_never_said_to_be_within_the_usual_spr
             "rate_per_1000": [20.0] + [1, 2, 3, 4, 2, 3, 1, 0, 2, 1, 1] + [40 / 12],
         }
     )
-    out, (sentence, method) = wards._judge_wards(rates, "x", "2025-04 to 2026-03")
+    out, (sentence, method, judged) = wards._judge_wards(rates, "x", "2025-04 to 2026-03")
+    assert not judged  # and so its citation names no funnel judgement (`METHODS["wards judged"]`)
     assert set(out.funnel_position.dropna()) == {verdicts.NOT_JUDGED}
     assert sentence == (
         "No ward is judged to stand out or not: with 0 of the 12 wards expecting 5 events or more, fewer than 10, "

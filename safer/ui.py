@@ -354,6 +354,11 @@ def url_select(
     # The URL wins when it changed from outside (a link to this page with filters), and the session's choice when
     # the page has just been entered; otherwise the widget's own state does.
     arrived = on.get(key) != page
+    # what a link to this page asked for (the address changed from outside), kept to say so while it is not shown:
+    # not the address this dashboard wrote itself, which keeps another page's choice (a false "the link asked")
+    linked = st.session_state.setdefault("_url_linked", {})
+    if in_url is not None and in_url != written.get(key):
+        linked[(page, key)] = in_url
     if wkey not in st.session_state or arrived or (in_url is not None and in_url != written.get(key)):
         st.session_state[wkey] = wanted
     if buttons:
@@ -363,7 +368,7 @@ def url_select(
         choice = choice if choice in options else wanted
     else:
         choice = box.selectbox(label, options, format_func=lambda o: labels.get(o, o), key=wkey, help=help)
-    if in_url is not None and in_url not in options and not said_by_page:
+    if in_url is not None and in_url not in options and linked.get((page, key)) == in_url and not said_by_page:
         box.warning(
             f"The link asked for {label.lower()} “{md_escape(url_text(in_url))}”, which this page does not have, so it "
             f"shows {md_escape(labels.get(choice, choice))}.",

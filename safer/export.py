@@ -172,9 +172,9 @@ def _excel_dates(table: pd.DataFrame) -> dict[str, tuple[pd.Series, str]]:
         if not len(values) or not pd.api.types.is_object_dtype(values) and not pd.api.types.is_string_dtype(values):
             continue
         text = values.astype(str)
-        if "month" in head and text.map(lambda v: bool(_MONTH_TEXT.fullmatch(v))).all():
+        if "month" in head and text.str.fullmatch(_MONTH_TEXT).all():
             out[col] = (pd.to_datetime(table[col] + "-01", format="%Y-%m-%d"), "mmm yyyy")
-        elif "date" in head and text.map(lambda v: bool(_DATE_TEXT.fullmatch(v))).all():
+        elif "date" in head and text.str.fullmatch(_DATE_TEXT).all():
             out[col] = (pd.to_datetime(table[col], format="%Y-%m-%d"), "d mmm yyyy")
     return out
 

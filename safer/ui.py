@@ -28,6 +28,7 @@ import streamlit as st
 
 from . import briefing as briefings  # noqa: F401 - re-exported: the briefing page reads its slides here
 from . import charts, config, export, fmt, views
+from .contract import SHOWN_ESCAPED_RE
 from .store import BuildError, ParquetStore, Store
 
 
@@ -357,9 +358,10 @@ def url_select(
     # what a link to this page asked for (the address changed from outside), kept to say so while it is not shown:
     # not the address this dashboard wrote itself, which keeps another page's choice (a false "the link asked")
     linked = st.session_state.setdefault("_url_linked", {})
-    if in_url is not None and in_url != written.get(key):
+    from_link = in_url is not None and in_url != written.get(key)
+    if from_link:
         linked[(page, key)] = in_url
-    if wkey not in st.session_state or arrived or (in_url is not None and in_url != written.get(key)):
+    if wkey not in st.session_state or arrived or from_link:
         st.session_state[wkey] = wanted
     if buttons:
         choice = box.segmented_control(
@@ -634,14 +636,11 @@ def url_mark() -> dict | None:
     return {"date": day.isoformat(), "label": label, "plotly_label": _html.escape(label)}
 
 
-_URL_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
-
-
 def url_text(value, most: int = 40) -> str:
     """Text from the link (anyone can write one), as a page may show it: control characters, bidirectional
     controls (which reorder text on screen: "figures falsified" read "detalsif serugif" after U+202E) and
     zero-width characters are left out, as the contract refuses them in an extract; at most `most` characters."""
-    text = " ".join(_URL_CONTROLS.sub(" ", str(value)).split())
+    text = " ".join(SHOWN_ESCAPED_RE.sub(" ", str(value)).split())
     return text if len(text) <= most else text[: most - 1] + "…"
 
 

@@ -271,6 +271,10 @@ def test_pack_numbers_match_the_queries(demo_pack):
         assert said in cite, (said, cite)
     # its changes per resident rest on population.csv: the source says so (an outside audit)
     assert "residents from population.csv" in cite, cite
+    from safer.views.base import METHODS
+
+    pack_view = views.sia_pack(s, "2022-25")  # the pack's own citation names the method, as every part's does
+    assert pack_view.meta.method == METHODS["change"] and f"Method: {METHODS['change']}." in pack_view.citation
     assert html.escape(cite) in (out / "index.html").read_text()
     # a long unbroken word (a URL in a caveat) wraps, never widening the page (an outside audit: 4,409 px wide)
     assert "overflow-wrap:anywhere" in (out / "index.html").read_text()

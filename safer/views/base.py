@@ -60,6 +60,12 @@ class View:
         return export.citation(self.meta)
 
 
+# The model behind every verdict on a change, as the methods below end it.
+_VERDICT_MODEL = (
+    "by a quasi-Poisson GLM with a term for each calendar month, widened for variation between years, its p-value "
+    "adjusted for many tests (Benjamini–Hochberg) across the indicators of the plan's priorities"
+)
+
 # How each kind of view's figures were worked out, in one sentence each: its citation and its Excel About sheet
 # name it (the view's own "How this was worked out" says it in full; docs/statistics.md with references).
 METHODS = {
@@ -70,16 +76,10 @@ METHODS = {
         "the plan's priorities"
     ),
     # a Trends view's, in parts (`trends.trend` puts together those that apply to it)
-    "trend": (
-        "the verdict compares the latest 12 months with the same calendar months a year before by a quasi-Poisson "
-        "GLM with a term for each calendar month, widened for variation between years, its p-value adjusted for "
-        "many tests (Benjamini–Hochberg) across the indicators of the plan's priorities"
-    ),
+    "trend": "the verdict compares the latest 12 months with the same calendar months a year before " + _VERDICT_MODEL,
     "trend by financial year": (
         "the verdict compares the latest complete financial year with the year before (a ward's small counts are "
-        "published for complete financial years only) by a quasi-Poisson GLM with a term for each calendar month, "
-        "widened for variation between years, its p-value adjusted for many tests (Benjamini–Hochberg) across the "
-        "indicators of the plan's priorities"
+        "published for complete financial years only) " + _VERDICT_MODEL
     ),
     "limits": (
         "control limits at 99.73% around each month's expected count for its season and plan cycle (negative "

@@ -46,10 +46,8 @@ class PackSection:
     meta: export.Meta | None = None
 
 
-def _paragraph(store, indicator: dict, cycle_id: str, end_month: str | None) -> list[str]:
-    iid, unit = indicator["indicator_id"], str(indicator["unit"])
-    latest = comparisons.in_family(store, "latest12", iid, None, end_month=end_month)
-    against = comparisons.in_family(store, "cycle", iid, None, cycle_id=cycle_id)
+def _paragraph(indicator: dict, latest, against) -> list[str]:
+    unit = str(indicator["unit"])
     out = [
         f"{indicator['label']}: " + comparisons.verdict_sentence(latest, unit),
         "How: " + latest.method,
@@ -73,15 +71,11 @@ def _part(store, indicator: dict, cycle_id: str, end_month: str | None, area: di
     tr = trend(store, iid, None)
     cyc = cycle_comparison(store, iid, None)
     slug = export.slug(iid)
+    latest = comparisons.in_family(store, "latest12", iid, None, end_month=end_month)
+    against = comparisons.in_family(store, "cycle", iid, None, cycle_id=cycle_id)
     # the paragraph's changes per resident (or child) rest on population.csv too: its citation names it (an outside
     # audit), as the Areas page's does
-    per_resident = any(
-        c.per_resident_change_pct is not None
-        for c in (
-            comparisons.in_family(store, "latest12", iid, None, end_month=end_month),
-            comparisons.in_family(store, "cycle", iid, None, cycle_id=cycle_id),
-        )
-    )
+    per_resident = any(c.per_resident_change_pct is not None for c in (latest, against))
     who = indicator.get("rate_per") or "residents"
     meta = stamp(
         store,
@@ -101,7 +95,7 @@ def _part(store, indicator: dict, cycle_id: str, end_month: str | None, area: di
         indicator=indicator,
         tables={f"{iid} monthly": tr.tables["monthly"], f"{iid} plan cycles": cyc.tables["plan cycles"]},
         figures={f"{slug}-trend": tr.figures["trend chart"], f"{slug}-plan-cycles": cyc.figures["cycle means chart"]},
-        paragraph=_paragraph(store, indicator, cycle_id, end_month),
+        paragraph=_paragraph(indicator, latest, against),
         meta=meta,
         metas={name: replace(meta, period=m.period, source=m.source) for name, m in own.items()},
     )
@@ -145,8 +139,9 @@ def sia_pack(store, cycle_id: str) -> View:
             )
         sections.append(sec)
     period = _span(m.period for part in parts.values() for m in part.metas.values())
+    filters = {"plan cycle": cycle_id}
     meta = stamp(
-        store, f"SIA data pack, plan cycle {cycle_id}", period, "see each indicator", {"plan cycle": cycle_id}, "change"
+        store, f"SIA data pack, plan cycle {cycle_id}", period, "see each indicator", filters, METHODS["change"]
     )
     return View(
         name="sia_pack",

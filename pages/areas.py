@@ -31,7 +31,7 @@ with left:
 for note in v.notes:
     ui.caption(note)
 ui.stamp(v.meta.period, v.meta.source)
-with st.expander("How this was worked out"):
+with st.expander("How this was worked out (for analysts)"):
     ui.caption(*v.detail)
 ui.view_tables(v)
 ui.view_sources(v)

@@ -5,16 +5,15 @@ as the chart (what changed, against the previous plan, the caveat), the method o
 period, source and data version, and Previous / Next (buttons, or the
 left and right arrow keys). The step is kept in the URL (`&step=2`), so a link reopens the same slide.
 dashboard.py hides the navigation while a briefing is open. Without `?briefing=` this page lists the
-briefings in the project's `briefings/` and the data directory's own. Everything shown comes from `safer.briefing`.
+briefings in the project's `briefings/` and the data directory's own. Everything shown comes from `safer.views`
+(its slides: `safer.views.slides`); the PDF from `ui.briefing_pdf_download`.
 """
 
 import streamlit as st
 
-from safer import ui
+from safer import ui, views
 
-briefing = ui.briefings  # the briefing files and slides (built from the same views as the pages)
-
-# Projector type for the sentences and the stamp (the chart's own type is set in safer.briefing).
+# Projector type for the sentences and the stamp (the chart's own type is set in safer.views.slides).
 # Constant CSS only: no text from the data or the URL goes into it.
 # No Streamlit chrome on a projector: no header bar, toolbar, Deploy button or main menu.
 PROJECTOR_CSS = """<style>
@@ -76,7 +75,7 @@ PROJECTOR_CSS = """<style>
 def _index() -> None:
     ui.header("Briefings", "Which views go to the committee, one per screen, in what order?")
     s = ui.store()
-    found = briefing.available(data_dir=s.data_dir)
+    found = views.briefing_files(data_dir=s.data_dir)
     if not found:
         st.info("There are no briefings: add one to the data directory's briefings/ folder (see the README).")
         return
@@ -91,11 +90,11 @@ def _index() -> None:
     )
     for name in found:
         try:
-            b = briefing.load(name, data_dir=s.data_dir)
-        except briefing.BriefingError as exc:
+            b = views.load_briefing(name, data_dir=s.data_dir)
+        except views.BriefingError as exc:
             st.error(ui.md_escape(exc), icon=":material/error:")
             continue
-        cannot = briefing.problem(s, b)
+        cannot = views.briefing_problem(s, b)
         if cannot:  # written for other data (another partnership's indicators): listed, not offered
             st.warning(
                 ui.md_escape(f"{b.title} ({len(b.slides)} views) cannot be shown with this data: {cannot}"),
@@ -113,8 +112,8 @@ def _index() -> None:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _slide(_store, version: str, name: str, mtime: float, step: int) -> briefing.Slide:
-    return briefing.build_slide(_store, briefing.load(name, data_dir=_store.data_dir), step)
+def _slide(_store, version: str, name: str, mtime: float, step: int) -> views.BriefingSlide:
+    return views.briefing_slide(_store, views.load_briefing(name, data_dir=_store.data_dir), step)
 
 
 def _go(step: int) -> None:
@@ -153,21 +152,23 @@ def _show(name: str) -> None:
         ui.run_dashboard()
     s = ui.store()
     try:
-        b = briefing.load(name, data_dir=s.data_dir)
-        step = briefing.parse_step(st.query_params.get("step"), len(b.slides))
-    except briefing.BriefingError as exc:
+        b = views.load_briefing(name, data_dir=s.data_dir)
+        step = views.briefing_step(st.query_params.get("step"), len(b.slides))
+    except views.BriefingError as exc:
+        ui.page_title("Briefing")
         st.title("Briefing")
         st.error(ui.md_escape(exc), icon=":material/error:")
-        if briefing.available(data_dir=s.data_dir):  # the error names them
+        if views.briefing_files(data_dir=s.data_dir):  # the error names them
             st.markdown("Open one with `?briefing=NAME` in the address.")
         return
     st.query_params["step"] = str(step)
     n = len(b.slides)
+    ui.page_title(f"{b.slides[step - 1].title} ({step} of {n})")
     p = ui.partnership()
     st.html(PROJECTOR_CSS)
     try:
         slide = _slide(s, s.version, name, b.path.stat().st_mtime, step)
-    except briefing.BriefingError as exc:  # this slide only: the others may still be shown, so the buttons stay
+    except views.BriefingError as exc:  # this slide only: the others may still be shown, so the buttons stay
         st.title(ui.md_escape(b.slides[step - 1].title))
         _buttons(step, n)
         st.error(ui.md_escape(exc), icon=":material/error:")
@@ -184,25 +185,14 @@ def _show(name: str) -> None:
         ui.chart(slide.phone_figure, config={"displayModeBar": False}, alt=slide.alt)
     with text:
         with st.container(key="briefing_short"):  # shown by PROJECTOR_CSS on a screen too short for a slide
-            st.warning(briefing.SHORT_SCREEN, icon=":material/fit_screen:")
+            st.warning(views.BRIEFING_SHORT_SCREEN, icon=":material/fit_screen:")
         with _buttons(step, n):
-            st.download_button(
-                "PDF",
-                lambda: briefing.pdf_bytes(s, b),
-                file_name=f"{name}-{s.data_version}.pdf",
-                mime="application/pdf",
-                on_click="ignore",
-                icon=":material/picture_as_pdf:",
-                help=f"The whole briefing ({ui.md_escape(b.title)}) as one PDF, one view per page",
-            )
+            ui.briefing_pdf_download(b)
         if p["synthetic"]:
-            st.warning(f"**{briefing.SYNTHETIC_NOTE}**", icon=":material/warning:")
-        if s.status.problems:
-            st.error(
-                f"The newest extracts have problems, so this briefing shows the last good data "
-                f"(built {s.status.built_at}).",
-                icon=":material/error:",
-            )
+            st.warning(f"**{views.BRIEFING_SYNTHETIC_NOTE}**", icon=":material/warning:")
+        last_good = views.last_good_note(s.status)
+        if last_good:
+            st.error(last_good, icon=":material/error:")
         with st.container(key="briefing_text"):
             for sentence in slide.sentences:
                 st.markdown(ui.md_escape(sentence))

@@ -11,8 +11,13 @@ with st.spinner("Checking every extract…"):
     v = views.catalogue(s, views.disk_fingerprint(s))
 files, problems = v.tables["extracts"], v.tables["validation problems"]
 published = v.data.get("published")  # a build published as Parquet: no data directory here to check
-on_disk = "as published" if published else "as on disk now"
-where = "the published build" if published else "the data directory"
+
+
+def stamp_of(name: str):
+    """The view's own stamp of one table (`View.meta_of`), with this page's link."""
+    m = v.meta_of(name)
+    return ui.meta(m.title, m.period, m.source, m.filters)
+
 
 # ----------------------------------------------------------------------------- store status
 ui.section("What the dashboard is showing")
@@ -24,18 +29,9 @@ if published:
 elif ui.building_notice(s):
     pass
 elif s.status.current:
-    st.success(
-        f"Current: built at {s.status.built_at} (UTC) from the extracts now on disk. Data version {s.data_version}.",
-        icon=":material/check_circle:",
-    )
+    st.success(views.status_sentence(s.status, s.data_version), icon=":material/check_circle:")
 else:
-    st.error(
-        f"Serving the last good build, from {s.status.built_at} (UTC), data version {s.data_version}: "
-        f"the extracts now on disk have {len(s.status.problems)} problem"
-        f"{'s' if len(s.status.problems) != 1 else ''}, so they are not loaded. "
-        "Fix them (the status column below names each file) and the dashboard rebuilds by itself.",
-        icon=":material/error:",
-    )
+    st.error(views.status_sentence(s.status, s.data_version), icon=":material/error:")
 for col, (label, value) in zip(st.columns(len(v.data["counts"])), v.data["counts"].items()):
     col.metric(label, value)
 if not published:
@@ -49,7 +45,7 @@ if len(problems):
     ui.exports(
         {"validation problems": problems},
         {},
-        ui.meta("Data: " + "validation problems", "as on disk now", "the data directory", {}),
+        stamp_of("validation problems"),
         cite=False,
     )
 if s.status.warnings:
@@ -96,7 +92,7 @@ ui.table(
 ui.exports(
     {"extract coverage": coverage},
     {},
-    ui.meta("Data: " + "extract coverage", on_disk, where, {}),
+    stamp_of("extract coverage"),
     cite=False,
 )
 
@@ -168,7 +164,7 @@ else:
 ui.exports(
     {"extracts": files},
     {},
-    ui.meta("Data: " + "extracts", on_disk, where, {}),
+    stamp_of("extracts"),
     cite=False,
 )
 
@@ -197,7 +193,7 @@ else:
     ui.exports(
         {"police.uk files": pol},
         {},
-        ui.meta("Data: " + "police.uk files", on_disk, where, {}),
+        stamp_of("police.uk files"),
         cite=False,
     )
 

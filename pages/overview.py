@@ -45,10 +45,12 @@ for (_pid, ptitle, illustrative), group in ui.group_cards(cards):
                 key=f"spark-{card.priority_id}-{card.indicator_id}",
             )
             ui.caption(card.sparkline_caption, card.cycle_line)
-            with ui.on_demand("How this was worked out", f"card:{card.priority_id}:{card.indicator_id}") as shown:
+            with ui.on_demand(
+                "How this was worked out (for analysts)", f"card:{card.priority_id}:{card.indicator_id}"
+            ) as shown:
                 if shown:
                     ui.caption(card.change, card.detail, v.detail[0])
-            st.page_link("pages/trends.py", label="See the trend", query_params=card.trend_link)
+            ui.trend_link(card.label, card.trend_link)
 
 ui.view_tables(v)
 ui.view_sources(v)

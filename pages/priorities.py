@@ -60,12 +60,7 @@ for col, cyc in zip(st.columns(len(plans)), plans):
                         if a["rule_id"] == a["rule_id"] and a["rule_id"] is not None:
                             st.caption(f"Rule {ui.md_escape(a['rule_id'])} (status_rules.csv):")
                             st.text(a["rule_description"])
-                        st.page_link(
-                            "pages/trends.py",
-                            label="See the trend",
-                            icon=":material/show_chart:",
-                            query_params={"indicator": a["indicator_id"]},
-                        )
+                        ui.trend_link(a["label"], {"indicator": a["indicator_id"]}, icon=":material/show_chart:")
         for r in cyc["dropped"]:
             with st.container(border=True):
                 st.markdown(

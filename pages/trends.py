@@ -27,7 +27,7 @@ for note in v.notes:
     ui.info(note)
 ui.stamp(v.meta.period, v.meta.source)
 st.markdown("**How to read it.** " + v.data["how_to_read"])
-with st.expander("How the verdict and the limits were worked out"):
+with st.expander("How the verdict and the limits were worked out (for analysts)"):
     ui.caption(v.sentences[0])
     for d in v.detail:
         ui.caption(d)

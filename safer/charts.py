@@ -525,10 +525,15 @@ def numbered_events(events: pd.DataFrame | None, first_month: str, last_month: s
 
 
 TREND_MARGIN = dict(l=66, r=30)  # px: the time chart's side margins (see trend_chart)
-# px: its bottom margin: the axis's two-line month labels and title (82 px) and the legend's two rows at a desktop
-# width (72 px at 1,280-1,400). A margin Plotly must widen for what it holds costs a second drawing of the whole
-# chart in the browser (about 40 ms of a page switch, bench/README.md "Session 21"): these hold a desktop's.
-TREND_BOTTOM = 160
+# px: its bottom margin holds the axis's two-line month labels and title (82 px) and the legend's rows as they are
+# at the narrowest screen the dashboard is shown on beside its sidebar, an XGA projector's 1,024 px (the chart then
+# 564 px wide: three rows of the six entries, two at 1,280 px and wider), with 10 px to spare (`legend_height` is
+# 5 px short of what Chromium draws). A margin Plotly must widen for what it holds costs a second drawing of the
+# whole chart in the browser (about 40 ms of a page switch, bench/README.md "Session 21"); a phone's, narrower
+# still, is left to Plotly.
+TREND_AXIS_BOTTOM = 92
+TREND_NARROWEST = 564
+TREND_BOTTOM = 160  # the least: two rows
 
 
 def trend_chart(
@@ -630,7 +635,8 @@ def trend_chart(
     # about 342 px wide) margins of 90 and 40 px left the plot 212 px, these about 250 (one figure for every width)
     fig.update_yaxes(automargin=True, title_standoff=4)
     _legend_at_bottom(fig)
-    fig.update_layout(hovermode="closest")
+    bottom = max(TREND_BOTTOM, math.ceil(TREND_AXIS_BOTTOM + legend_height(fig, TREND_NARROWEST)))
+    fig.update_layout(hovermode="closest", height=660 + bottom - 150, margin_b=bottom)  # the same plot height
     _add_synthetic(fig, synthetic)
     fit_event_numbers(fig, *EVENT_PLOT)
     return fit_gap_labels(fig)
@@ -1178,8 +1184,12 @@ def cycle_months_words(row, sep: str = "; ", brief: bool = False) -> str:
     not_yet = 0 if _isnan(row.get("months_not_yet")) else int(row.get("months_not_yet"))
     held = 0 if _isnan(row.get("months_withheld")) else int(row.get("months_withheld"))
     gone = mic - not_yet
-    if not held:
-        return f"{mwd} of {gone} months so far with data" if not_yet else f"{mwd} of {mic} months with data"
+    if not held:  # a bar's label breaks before "with data": whole on a 320 px screen (WCAG 1.4.10, an audit)
+        return (
+            f"{mwd} of {gone} months so far{sep if brief else ' '}with data"
+            if not_yet
+            else f"{mwd} of {mic} months with data"
+        )
     none = max(gone - mwd - held, 0)
     parts = [
         f"{mwd} of {gone} months{' so far' if not_yet else ''}{'' if brief else ' in the average'}",
@@ -1304,7 +1314,10 @@ def cycle_means_chart(
         tickformat=",",
     )
     ci_note = (
-        f"Error bars: 95% interval, widened as months vary {disp:.1f} times as much as chance alone would make them."
+        # which model's φ: the verdicts have their own, of the months they compare (an outside audit read 5.0 here
+        # and 0.8 in the burglary verdict's method as two answers to one question)
+        f"Error bars: 95% interval, widened as months vary {disp:.1f} times as much as chance alone about each "
+        "cycle's own level and season."
         if use_adj
         else "Error bars: 95% interval for a count that varies by chance alone (exact, Garwood's)."
     ) + (
@@ -1840,8 +1853,9 @@ def perception_chart(survey: pd.DataFrame, monthly: pd.DataFrame, indicator: dic
         # the records' panel, the one with a scale of hundreds to read, taller: at 600 px (a 1280x720 slide) equal
         # panels left it 112 px and its labels touching (an outside audit)
         row_heights=[0.4, 0.6],
-        # one line over the lower panel (a second would run into the panel above on a phone): a long unit cut
-        subplot_titles=("What residents say (%)", f"What is recorded ({_cut(unit, 10)} a month)"),
+        # one line over the lower panel (a second would run into the panel above on a phone): a long unit cut, and
+        # short enough for a 320 px screen ("What is recorded (incidents a month)" ran 12 px off it: WCAG 1.4.10)
+        subplot_titles=("What residents say (%)", f"Recorded ({_cut(unit, 10)} a month)"),
     )
     for i, ((_question, answer), g) in enumerate(sv.groupby(["question", "answer"], sort=False)):
         g = g.sort_values("start_month")
@@ -2226,7 +2240,8 @@ def funnel_chart(f: dict, indicator: dict, synthetic: bool, period: str) -> go.F
         )
     # tick labels stand off from the axes, so the lowest rate's tick and the first population's never meet in the
     # corner (wider limits put a rate tick at the very bottom: "5" under "100,000")
-    fig.update_xaxes(title_text="Residents (ONS mid-year estimate)", tickformat=",", range=x_range, ticklabelstandoff=6)
+    # the axis's title short enough for a 320 px screen (WCAG 1.4.10: "Residents (ONS mid-year estimate)" ran off it)
+    fig.update_xaxes(title_text="Residents (ONS estimate)", tickformat=",", range=x_range, ticklabelstandoff=6)
     fig.update_yaxes(
         title_text=f"Annual rate per 1,000 residents ({_unit(indicator)})",
         tickformat=",",

@@ -619,7 +619,7 @@ _add(
                 "int",
                 minimum=1,
                 maximum=12,
-                doc="Fewer months with data than this in the latest 12 gives status `no data`, never a guess.",
+                doc="Fewer months with data than this in the latest 12 gives status `not enough data`, never a guess.",
                 example="9",
             ),
         ),

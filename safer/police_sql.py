@@ -148,10 +148,11 @@ def _float_ok(col: str, limit: int) -> str:
     )
 
 
-def row_ok_sql(first_month: str) -> str:
+def row_ok_sql() -> str:
     """True for a row every Python check passes (empty values are NULL as DuckDB reads them). GLOB patterns
     where they say exactly what the regular expression says (they are cheaper); a line's length is left to
-    DuckDB's `max_line_size` (a longer line is rejected, so its file goes to Python)."""
+    DuckDB's `max_line_size` (a longer line is rejected, so its file goes to Python). The months it allows are
+    bound ($first_month, $next_month: `_params`), never written into the SQL."""
     m = _q("Month")
     lsoa = _q("LSOA code")
     return (
@@ -160,7 +161,7 @@ def row_ok_sql(first_month: str) -> str:
             [
                 f"{m} GLOB '{MONTH_GLOB}'",
                 f"substr({m}, 6, 2) BETWEEN '01' AND '12'",
-                f"{m} BETWEEN '{first_month}' AND $next_month",
+                f"{m} BETWEEN $first_month AND $next_month",
                 *(f"{_q(c)} IS NOT NULL" for c in ("Reported by", "Falls within", "Crime type")),
                 _float_ok("Longitude", 180),
                 _float_ok("Latitude", 90),
@@ -340,7 +341,7 @@ def batches(items: list, size_of: Callable, limit: int = BATCH_BYTES) -> Iterabl
 def _rows_sql(rules: Rules, check: bool) -> str:
     """Every row of the files `$files` as typed columns (file_id first; with `check`, `ok` last)."""
     where = "" if check else f"WHERE {_not_all_empty(rules.columns)}"
-    return f"""SELECT m.file_id, {_typed_select(rules.spec)}, {row_ok_sql(rules.first_month) if check else "true"} AS ok
+    return f"""SELECT m.file_id, {_typed_select(rules.spec)}, {row_ok_sql() if check else "true"} AS ok
         FROM {_read_csv(rules.columns, "files", rejects=check)} r
         JOIN (SELECT unnest($paths) AS path, unnest($ids) AS file_id) m ON m.path = r.filename {where}"""
 
@@ -350,7 +351,7 @@ def _params(files: list[tuple[int, str]], rules: Rules, check: bool) -> dict:
         "files": [p for _i, p in files],
         "paths": [p for _i, p in files],
         "ids": [i for i, _p in files],
-        **({"next_month": rules.next_month} if check else {}),
+        **({"first_month": rules.first_month, "next_month": rules.next_month} if check else {}),
     }
 
 

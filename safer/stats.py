@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import special as _sp
 from scipy import stats as _st
+from statsmodels.stats.rates import confint_poisson
 
 from . import fmt
 
@@ -130,18 +131,14 @@ def _phase_labels(months: pd.Series, cycles: pd.DataFrame) -> list[str]:
 
 
 def garwood_interval(total: float, months: float, confidence: float = 0.95) -> tuple[float, float]:
-    """Exact (Garwood) Poisson interval for a total, divided by ``months``.
-
-    ``lower = chi2.ppf(a/2, 2k) / 2``, ``upper = chi2.ppf(1 - a/2, 2k + 2) / 2``
-    (lower is 0 when k = 0). Returns (NaN, NaN) when months is 0 or missing.
-    """
+    """Exact (Garwood) Poisson interval for a total, divided by ``months``: statsmodels' ``confint_poisson``
+    (``method="exact-c"``, the central interval from the chi-square quantiles: lower 0 when the total is 0).
+    Returns (NaN, NaN) when months is 0 or missing."""
     k = _as_count(total)
     if k is None or _isnan(months) or float(months) <= 0:
         return (math.nan, math.nan)
-    a = 1.0 - confidence
-    lo = 0.0 if k == 0 else float(_st.chi2.ppf(a / 2, 2 * k)) / 2.0
-    hi = float(_st.chi2.ppf(1 - a / 2, 2 * k + 2)) / 2.0
-    return (lo / float(months), hi / float(months))
+    lo, hi = confint_poisson(k, float(months), method="exact-c", alpha=1.0 - confidence)
+    return (float(lo), float(hi))
 
 
 # --------------------------------------------------------------------------- 7. latest change

@@ -14,10 +14,10 @@ The rule (a row of `status_rules.csv`) and the figures are combined like this:
   progress >= ``at_risk_min_progress_pct``; ``off track`` below that.
 
 Nothing is guessed: a cycle that has not started is ``not started``; no target is ``no target``; no
-baseline is ``no baseline``; no rule is ``no rule``; a latest month with no data, or fewer months with
-data than the rule needs, is ``no data``. A target equal to its baseline ("hold steady") has no progress
-percentage: it is on track when the latest value is at the target or better in the indicator's good
-direction, else off track.
+baseline is ``no baseline``; no rule is ``no rule``; a latest month with no data is ``no data``; fewer
+months with data than the rule needs is ``not enough data`` (the word the verdicts use). A target equal to its
+baseline ("hold steady") has no progress percentage: it is on track when the latest value is at the target or
+better in the indicator's good direction, else off track.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ STATUSES = {
     "at risk": ("⚠", "#E69F00"),
     "off track": ("✖", "#D55E00"),
     "no data": ("○", "#595959"),
+    "not enough data": ("○", "#595959"),  # some months, fewer than the rule needs (the verdicts' word for it)
     "no baseline": ("○", "#595959"),
     "no target": ("○", "#595959"),
     "no rule": ("○", "#595959"),
@@ -160,7 +161,7 @@ def assess(
     have = ch["latest_months_with_data"]
     if have < need:
         return _result(
-            "no data",
+            "not enough data",
             f"Only {have} of the 12 months {ch['latest_first_month']} to {ch['last_month']} "
             f"have data; the rule needs {need}.",
             **figures,

@@ -26,7 +26,6 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from . import briefing as briefings  # noqa: F401 - re-exported: the briefing page reads its slides here
 from . import charts, config, export, fmt, views
 from .contract import SHOWN_ESCAPED_RE
 from .store import BuildError, ParquetStore, Store
@@ -256,6 +255,7 @@ def header(title: str, question: str) -> dict:
     prefetch_parts()
     s = store()
     p = partnership()
+    page_title(title)
     st.html(HEADING_CSS)
     st.title(title)
     caption(f"{p['name']} · {question}")
@@ -276,6 +276,21 @@ def header(title: str, question: str) -> dict:
         )
         st.code("\n".join(str(pr) for pr in s.status.problems[:10]), language=None)
     return p
+
+
+APP_TITLE = "Community safety dashboard"
+
+
+def page_title(title: str) -> None:
+    """The browser tab's title: the page's own, then the dashboard's (WCAG 2.4.2: every page had the same title, so
+    a screen reader's list of tabs, or the history, could not tell Trends from Data). Set as text, never as HTML."""
+    st.set_page_config(page_title=f"{title} · {APP_TITLE}")
+
+
+def trend_link(label, query_params: dict, icon: str | None = None) -> None:
+    """A link to the Trends page that names its indicator (`label`, extract text: shown literally), so that a
+    screen reader's list of links does not read five "See the trend" (WCAG 2.4.4)."""
+    st.page_link("pages/trends.py", label=f"See the trend: {md_escape(label)}", query_params=query_params, icon=icon)
 
 
 def building_notice(s) -> bool:
@@ -592,6 +607,12 @@ HEADING_CSS = """<style>
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
   overflow-wrap: anywhere;
 }
+[data-testid="stPageLink-NavLink"]:focus-visible {
+  outline: 3px solid #B71C1C !important; outline-offset: 2px;
+}
+@media (min-width: 640px) and (max-width: 1500px) {
+  [data-testid="stMetricValue"] { font-size: clamp(1.25rem, 2.4vw, 2.25rem) !important; }
+}
 </style>"""
 
 
@@ -656,6 +677,23 @@ def pack_download(cycle_id: str) -> None:
         mime="application/zip",
         on_click="ignore",
         icon=":material/folder_zip:",
+    )
+
+
+def briefing_pdf_download(b) -> None:
+    """A briefing (`views.load_briefing`) as one PDF, one view per page, printed only when asked for
+    (`safer.briefing.pdf_bytes`: the print is the engine's; the page reads its slides from `safer.views`)."""
+    from . import briefing as briefings
+
+    s = store()
+    st.download_button(
+        "PDF",
+        lambda: briefings.pdf_bytes(s, b),
+        file_name=f"{b.name}-{s.data_version}.pdf",
+        mime="application/pdf",
+        on_click="ignore",
+        icon=":material/picture_as_pdf:",
+        help=f"The whole briefing ({md_escape(b.title)}) as one PDF, one view per page",
     )
 
 

@@ -808,11 +808,12 @@ def _method(fit: _Fit, n_pairs: int, cur_period: str, prev_period: str) -> tuple
         ), figures
     what = "with a term for each calendar month (so the season cancels out)" if fit.seasonal else "(no seasonal terms)"
     disp = (
-        f"months vary {fit.dispersion:.1f} times as much as chance alone (over-dispersion, allowed for in the test)"
+        f"the matched months vary {fit.dispersion:.1f} times as much as chance alone about this model "
+        "(over-dispersion, allowed for in the test)"
         if fit.dispersion >= 1.05
-        else f"dispersion {fit.dispersion:.1f} (no extra variation beyond Poisson)"
+        else f"dispersion {fit.dispersion:.1f} about this model (no extra variation beyond Poisson)"
         if fit.dispersion >= 0.95
-        else f"dispersion {fit.dispersion:.1f}, less than chance alone gives, taken as 1 (Poisson's)"
+        else f"dispersion {fit.dispersion:.1f} about this model, less than chance alone gives, taken as 1 (Poisson's)"
     )
     model = f"Quasi-Poisson GLM {what} on {n_pairs} matched months, {cur_period} against {prev_period}"
     if fit.year_to_year:

@@ -112,6 +112,57 @@ def test_every_page_imports_only_the_ui_and_the_views():
         assert "queries" not in src and "views.table(" not in src, page
 
 
+# the engine's own modules (everything of `safer` but the Streamlit glue): a page reaches none of them, not even
+# through an alias in `ui` or `views` (`briefing = ui.briefings` passed the import check above)
+ENGINE_MODULES = {p.stem for p in SAFER.glob("*.py")} - {"__init__", "__main__", "ui"}
+
+
+def _read_from(tree: ast.AST, name: str) -> set[str]:
+    """The attributes a file reads from the module it calls `name` (`ui.header` -> "header")."""
+    return {
+        n.attr
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == name
+    }
+
+
+def _defined_in(path: Path) -> set[str]:
+    """Names a module defines itself at its top level (functions, classes, assignments; not what it imports)."""
+    out = set()
+    for n in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            out.add(n.name)
+        elif isinstance(n, ast.Assign):
+            out |= {t.id for t in n.targets if isinstance(t, ast.Name)}
+        elif isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name):
+            out.add(n.target.id)
+    return out
+
+
+def test_every_page_reads_from_the_ui_and_the_views_only_their_own_names_never_an_engine_module():
+    """What a page reads from `ui` is defined in safer/ui.py itself, and what it reads from `views` is a view's (a
+    function, class or constant of safer/views): never a module (`ui.briefings` was safer.briefing, and the page
+    reached the engine's queries, contract, charts and export past the views with it)."""
+    import inspect
+
+    from safer import ui, views
+
+    ui_own = _defined_in(SAFER / "ui.py")
+    for page in VIEW_PAGES:
+        tree = ast.parse((PROJECT / "pages" / f"{page}.py").read_text(encoding="utf-8"))
+        for name in sorted(_read_from(tree, "ui")):
+            got = getattr(ui, name)
+            assert not inspect.ismodule(got), (page, f"ui.{name} is the module {got.__name__}")
+            assert name in ui_own, (page, f"ui.{name} is not defined in safer/ui.py")
+        for name in sorted(_read_from(tree, "views")):
+            got = getattr(views, name)
+            assert not inspect.ismodule(got), (page, f"views.{name} is the module {got.__name__}")
+            home = getattr(got, "__module__", None) if callable(got) else None
+            if home is not None and home.startswith("safer."):
+                assert home.startswith("safer.views"), (page, f"views.{name} comes from {home}")
+            assert name not in ENGINE_MODULES, (page, f"views.{name}")
+
+
 def test_two_ingests_with_different_caches_wait_for_the_data_directory_lock(data_dir, tmp_path):
     from safer import datadir
 

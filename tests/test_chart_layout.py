@@ -1,8 +1,11 @@
 """Chart text that covers nothing: each figure drawn by plotly.js in Chromium at a phone's, a desktop's and a
 projector's width, and the boxes of its labels checked against its data, its lines, its mode bar and each
-other (`figure_layout`). Needs Chromium, as the PDF and image exports do."""
+other (`figure_layout`). Needs Chromium, as the PDF and image exports do: marked `browser`, so the fast loop
+(`pytest -m "not browser"`) leaves these out, and skipped, as tests/test_browser.py is, with SAFER_SKIP_BROWSER=1."""
 
 from __future__ import annotations
+
+import os
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -21,6 +24,17 @@ from figure_layout import (
 from helpers import PROJECT
 
 from safer import briefing, charts, contract, stats, verdicts
+
+# `pytest -m "not browser"` is the fast loop: every test here draws in Chromium (`figure_layout.draw`)
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def _skip_on_purpose():
+    """SAFER_SKIP_BROWSER=1 skips these too, as it does tests/test_browser.py (without Chromium they fail)."""
+    if os.environ.get("SAFER_SKIP_BROWSER") == "1":
+        pytest.skip("SAFER_SKIP_BROWSER=1: browser tests skipped on purpose")
+
 
 NAN = float("nan")
 IND = {"indicator_id": "asb", "label": "Recorded ASB incidents", "unit": "incidents", "good_direction": "down"}

@@ -192,7 +192,7 @@ def test_the_recorded_panel_labels_its_gaps_no_data_as_every_time_chart_does(con
         assert labels[0].yref == "y2 domain" and labels[0].y == 1 and labels[0].yanchor == "bottom"
         shades = [sh for sh in fig.layout.shapes if sh.name == "no data"]
         assert len(shades) == 1 and shades[0].yref == "y2 domain" and shades[0].xref == "x2"
-        title = next(a for a in fig.layout.annotations if str(a.text).startswith("What is recorded"))
+        title = next(a for a in fig.layout.annotations if str(a.text).startswith("Recorded ("))
         lines = labels[0].text.count("<br>") + 1  # two on the page (a phone's plot is narrow), one on a slide
         assert title.yshift >= lines * 1.3 * labels[0].font.size, (title.yshift, labels[0].font.size)
         assert lines == (1 if fig is not page else 2)

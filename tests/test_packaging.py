@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import ast
 import re
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
+
+import pytest
 
 PROJECT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((PROJECT / "pyproject.toml").read_text(encoding="utf-8"))
@@ -64,6 +67,11 @@ def test_every_imported_package_is_declared():
     tests = [*PROJECT.glob("tests/*.py")]
     missing = {DIST_OF.get(n, n) for n in _third_party_imports(tests)} - runtime - dev
     assert not missing, f"imported by the tests but not declared: {sorted(missing)}"
+    # the benchmarks and scripts, run by hand from the .venv scripts/test.sh makes (pyarrow: bench/national.py)
+    tools = [*PROJECT.glob("bench/**/*.py"), *PROJECT.glob("scripts/**/*.py")]
+    assert PROJECT / "bench" / "national.py" in tools
+    missing = {DIST_OF.get(n, n) for n in _third_party_imports(tools)} - runtime - dev
+    assert not missing, f"imported by bench/ or scripts/ but not declared: {sorted(missing)}"
 
 
 def test_readme_says_what_each_dependency_is_for():
@@ -99,6 +107,75 @@ def test_readme_lists_every_command():
     assert len(commands) >= 8
     for name in commands:
         assert f"python -m safer {name}" in README, f"README does not show `python -m safer {name}`"
+
+
+class _Parsed(Exception):
+    """Raised with the parser `safer.cli.main` built, as it is about to parse."""
+
+
+def _cli_parser(monkeypatch) -> argparse.ArgumentParser:
+    """The command line's parser, built inside `safer.cli.main`: caught at its first parse, so nothing runs."""
+    from safer import cli
+
+    def caught(self, *args, **kwargs):
+        raise _Parsed(self)
+
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_known_args", caught)
+    with pytest.raises(_Parsed) as got:
+        cli.main([])
+    return got.value.args[0]
+
+
+def test_readme_names_every_option_of_every_command(monkeypatch):
+    """Every long option of every command (`python -m safer COMMAND --help`) is named in the README, which says what
+    it does (an outside review: `ingest --quiet`, `init --synthetic`, `demo --real` and more were in `--help` only)."""
+    parser = _cli_parser(monkeypatch)
+    (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    assert {"ingest", "pack", "init", "demo", "explain"} <= set(commands.choices)
+    missing = []
+    for name, command in commands.choices.items():
+        for action in command._actions:
+            if isinstance(action, argparse._HelpAction) or action.help == argparse.SUPPRESS:
+                continue
+            for option in action.option_strings:
+                # `--group` is not named by `--groups`, nor `--data` by `--data-dir`
+                if option.startswith("--") and not re.search(re.escape(option) + r"(?![\w-])", README):
+                    missing.append(f"{name} {option}")
+    assert not missing, f"options in --help that the README does not name: {missing}"
+
+
+def test_readme_names_every_setting_an_address_can_carry():
+    """Every query parameter the pages read (`?indicator=...`, `?mark=...&mark_label=...`) is named under "The
+    pages"."""
+    read = set()
+    for path in [PROJECT / "dashboard.py", *PROJECT.glob("safer/**/*.py"), *PROJECT.glob("pages/*.py")]:
+        text = path.read_text(encoding="utf-8")
+        read |= set(re.findall(r"url_select\(\s*\"(\w+)\"", text))
+        read |= set(re.findall(r"query_params(?:\.get\(|\[)\s*\"(\w+)\"", text))
+    assert {"indicator", "area", "briefing", "step", "mark", "mark_label"} <= read
+    pages = README.split("## The pages", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"`\??(\w+)(?:=[^`]*)?`", pages))
+    assert read - named == set(), f"query parameters the README's pages section does not name: {sorted(read - named)}"
+
+
+def _toml_keys(table: dict, prefix: str = ""):
+    for key, value in table.items():
+        if isinstance(value, dict):
+            yield from _toml_keys(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value
+
+
+def test_readme_names_every_streamlit_setting():
+    """Every key set in .streamlit/config.toml is in the README's Settings with its value (an outside review:
+    `client.showErrorDetails` and `theme.light.primaryColor` were set but not said), and the README names none
+    the file does not set."""
+    config = tomllib.loads((PROJECT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    want = {key: str(value).lower() if isinstance(value, bool) else f'"{value}"' for key, value in _toml_keys(config)}
+    assert {"client.showErrorDetails", "theme.light.primaryColor", "browser.gatherUsageStats"} <= set(want)
+    settings = README.split("## Settings", 1)[1].split("\n## ", 1)[0]
+    said = dict(re.findall(r"`([a-z]\w*(?:\.\w+)+) = ([^`]+)`", settings))
+    assert said == want, f"the README's Streamlit settings {said} are not .streamlit/config.toml's {want}"
 
 
 def test_readme_documents_every_setting_the_code_reads():

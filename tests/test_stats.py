@@ -184,3 +184,16 @@ def test_funnel_group_rate_and_the_hand_worked_dispersion_of_ten_areas():
         c: "within" for c in "CDEFGHIJ"
     }
     assert {"exposure", "lo_95", "hi_95", "lo_998", "hi_998"} <= set(f.curve.columns)
+
+
+def test_garwood_interval_matches_the_published_exact_poisson_table():
+    """The exact (Garwood) 95% limits of a Poisson count, from statsmodels (an outside review: the formula was
+    written by hand), against the published table (Garwood 1936; as tabulated e.g. by Ulm 1990, Am J Epidemiol
+    131:373): k = 0 -> 0 to 3.689, k = 5 -> 1.624 to 11.668, k = 10 -> 4.795 to 18.390; a total over several months
+    is the same interval divided by them."""
+    for k, lo, hi in ((0, 0.0, 3.689), (5, 1.624, 11.668), (10, 4.795, 18.390)):
+        got = stats.garwood_interval(k, 1)
+        assert got == pytest.approx((lo, hi), abs=0.0015), (k, got)
+        assert stats.garwood_interval(k, 12) == pytest.approx((got[0] / 12, got[1] / 12))
+    assert stats.garwood_interval(10, 1, confidence=0.99)[1] == pytest.approx(21.398, abs=0.002)  # chi2(0.995, 22) / 2
+    assert all(math.isnan(x) for x in stats.garwood_interval(5, 0))

@@ -57,7 +57,8 @@ def test_priorities_page_shows_changes_statuses_and_illustrative_rows(demo_env):
     assert "→ carried forward: Safer neighbourhoods" in cells  # 2025-28 kept 2022-25's title
     # Statuses come from the rule: words and symbols, with the rule one click away.
     assert any(s in text for s in ("✔ **on track**", "⚠ **at risk**", "✖ **off track**"))
-    assert "○ **no data**" in text  # 2018-21 ends in the police.uk gap: never guessed
+    # 2018-21 ends in the police.uk gap: 3 of its last 12 months have data, fewer than the rule needs, never guessed
+    assert "○ **not enough data** · Anti\\-social behaviour" in text and "**no data**" not in text
     assert len(at.expander) >= 10
     assert any("Illustrative rule for the demo" in t.value for t in at.text)
 

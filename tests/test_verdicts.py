@@ -1547,7 +1547,7 @@ def test_a_series_that_never_changes_is_no_change_per_resident():
     assert (c.ci_low, c.ci_high) == pytest.approx(
         (math.exp(-shift - 1.96 * se), math.exp(-shift + 1.96 * se)), abs=2e-3
     )
-    assert "dispersion 0.0, less than chance alone gives, taken as 1 (Poisson's)" in c.method
+    assert "dispersion 0.0 about this model, less than chance alone gives, taken as 1 (Poisson's)" in c.method
     assert "judged by the months' own test" in c.method
 
 

@@ -5,7 +5,7 @@ named for what they hold (headlines, trends, ...), functions for the view they b
 """
 
 from .base import View, cached, clear_cache, give_way, table
-from .catalogue import catalogue, disk_fingerprint
+from .catalogue import catalogue, disk_fingerprint, last_good_note, status_sentence
 from .choices import area_choices, indicator_choices
 from .comparisons import ExplainError, explain_lines
 from .consultation import choices as consultation_choices
@@ -19,7 +19,15 @@ from .scrutiny import QUESTION as SCRUTINY_QUESTION
 from .scrutiny import SHOWN as SCRUTINY_SHOWN
 from .scrutiny import scrutiny
 from .similar_areas import comparator_groups, comparator_indicators, compare, group_choices
-from .slides import SLIDE_KINDS, cycles_slide, perception_slide, stamp_line, trend_slide
+from .slides import SHORT_SCREEN as BRIEFING_SHORT_SCREEN
+from .slides import SLIDE_KINDS, BriefingError, cycles_slide, perception_slide, stamp_line, trend_slide
+from .slides import SYNTHETIC_NOTE as BRIEFING_SYNTHETIC_NOTE
+from .slides import Slide as BriefingSlide
+from .slides import available as briefing_files
+from .slides import build_slide as briefing_slide
+from .slides import load as load_briefing
+from .slides import parse_step as briefing_step
+from .slides import problem as briefing_problem
 from .trends import trend
 from .wards import PERIODS_HELP as AREA_PERIODS_HELP
 from .wards import areas
@@ -51,6 +59,8 @@ __all__ = [
     "consultation",
     "catalogue",
     "disk_fingerprint",
+    "status_sentence",
+    "last_good_note",
     "consultation_choices",
     "area_periods",
     "comparator_groups",
@@ -61,6 +71,15 @@ __all__ = [
     "cycles_slide",
     "perception_slide",
     "stamp_line",
+    "BriefingError",
+    "BriefingSlide",
+    "BRIEFING_SHORT_SCREEN",
+    "BRIEFING_SYNTHETIC_NOTE",
+    "briefing_files",
+    "load_briefing",
+    "briefing_problem",
+    "briefing_step",
+    "briefing_slide",
     "warm",
     "indicator_choices",
     "area_choices",

@@ -2,14 +2,46 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
-from .. import catalog, contract, fmt, queries
+from .. import catalog, contract, export, fmt, queries
 from ..store import fingerprint
 from .base import View, cached, stamp
 from .wards import boundaries
+
+
+@dataclass
+class CatalogueView(View):
+    """The Data page's view: each table downloads with a stamp of its own, titled for it ("Data: extracts")."""
+
+    titles: dict[str, str] = field(default_factory=dict)  # a table's own title, by its name in `tables`
+
+    def meta_of(self, name: str) -> export.Meta:
+        m = super().meta_of(name)
+        return replace(m, title=self.titles.get(name, m.title))
+
+
+def status_sentence(status, data_version: str) -> str:
+    """The Data page's sentence on the build being served: current, or the last good one and why (`status`:
+    `store.status`)."""
+    if status.current:
+        return f"Current: built at {status.built_at} (UTC) from the extracts now on disk. Data version {data_version}."
+    return (
+        f"Serving the last good build, from {status.built_at} (UTC), data version {data_version}: "
+        f"the extracts now on disk have {fmt.plural(len(status.problems), 'problem')}, so they are not loaded. "
+        "Fix them (the status column below names each file) and the dashboard rebuilds by itself."
+    )
+
+
+def last_good_note(status) -> str | None:
+    """A briefing's note that the newest extracts have problems and it shows the last good data; None when they
+    have none."""
+    if not status.problems:
+        return None
+    return f"The newest extracts have problems, so this briefing shows the last good data (built {status.built_at})."
 
 
 def disk_fingerprint(store) -> str:
@@ -66,6 +98,8 @@ def catalogue(store, disk_fingerprint: str) -> View:
             ),
         }
         | _about_the_build(store, coverage, police),
+        "as on disk now",
+        "the data directory",
     )
 
 
@@ -75,9 +109,13 @@ def shown_path(path) -> str:
     return Path(str(path)).name if path else ""
 
 
-def _view(meta, tables: dict, commands: list[str], data: dict) -> View:
-    """The Data page's view, of a data directory or of a published build."""
-    return View(
+def _view(meta, tables: dict, commands: list[str], data: dict, period: str, source: str) -> CatalogueView:
+    """The Data page's view, of a data directory or of a published build: each table's stamp is "Data: " and its
+    name, of `period` and `source` (the validation problems' always those of the files on disk)."""
+    own = {
+        n: ("as on disk now", "the data directory") if n == "validation problems" else (period, source) for n in tables
+    }
+    return CatalogueView(
         name="catalogue",
         title=meta.title,
         question="Where does every figure come from, what period does it cover, and what is missing?",
@@ -85,6 +123,9 @@ def _view(meta, tables: dict, commands: list[str], data: dict) -> View:
         tables=tables,
         queries=commands,
         data=data,
+        periods={n: p for n, (p, _) in own.items()},
+        sources={n: s for n, (_, s) in own.items()},
+        titles={n: "Data: " + n for n in tables},
     )
 
 
@@ -151,6 +192,8 @@ def _published(store) -> View:
             "extracts shown": files,
         }
         | _about_the_build(store, coverage, police),
+        "as published",
+        "the published build",
     )
 
 

@@ -636,7 +636,8 @@ def trend_chart(
     fig.update_yaxes(automargin=True, title_standoff=4)
     _legend_at_bottom(fig)
     bottom = max(TREND_BOTTOM, math.ceil(TREND_AXIS_BOTTOM + legend_height(fig, TREND_NARROWEST)))
-    fig.update_layout(hovermode="closest", height=660 + bottom - 150, margin_b=bottom)  # the same plot height
+    # the same plot height: the figure grows by what the margin does (its height holds the title's lines too)
+    fig.update_layout(hovermode="closest", height=fig.layout.height + bottom - TREND_BOTTOM, margin_b=bottom)
     _add_synthetic(fig, synthetic)
     fit_event_numbers(fig, *EVENT_PLOT)
     return fit_gap_labels(fig)

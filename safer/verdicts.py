@@ -108,6 +108,10 @@ class Comparison:
     # chance is "too early to tell", never "within the usual ups and downs" (an outside statistician: a 35% fall
     # was called that where the one earlier change was 4%)
     short_history: bool = False
+    # how much the earlier year-on-year changes it was judged against moved (root mean square, or SD about their
+    # mean, as a %; `method` gives it in its figures): the plain words of a plan cycle's change "within these
+    # figures' usual yearly moves" say how big those are (a cabinet member read "124.8% more ... within" alone)
+    usual_move_pct: float | None = None
 
     @property
     def tested_change(self) -> float | None:
@@ -240,6 +244,7 @@ class _Fit:
     year_to_year: str = ""  # how variation between years was allowed for, in words (empty: not asked)
     year_figures: str = ""  # what that allowance was, in figures
     earlier_changes: int = 0  # the year-on-year changes before the current period it was judged against
+    usual_move_pct: float = math.nan  # their size: root mean square (or SD about their mean), as a % of a year's level
 
 
 def _checked(monthly: pd.DataFrame) -> pd.DataFrame:
@@ -681,6 +686,7 @@ def _allow_for_years(
     if fit.how != "glm":
         return fit
     k_changes = yy[1] if yy else 0
+    usual = math.sqrt(yy[0]) * 100 if yy else math.nan  # the earlier changes' size, as their figures say it
     var_glm = fit.se**2
     base = var_glm  # the GLM's own variance, on its degrees of freedom
     parts, figures = [], []
@@ -760,6 +766,7 @@ def _allow_for_years(
             year_to_year=words,
             year_figures="no extra variation found, so none added" + _df_words(fit.df),
             earlier_changes=k_changes,
+            usual_move_pct=usual,
         )
     var = base + sum(v for v, _df in added)
     denominator = (base**2 / fit.df if math.isfinite(fit.df) else 0.0) + sum(
@@ -779,9 +786,19 @@ def _allow_for_years(
         figures.append(f"judged by the months' own test, whose p-value is the larger ({fmt.p_value(p_years)} "
                        "against the earlier changes)")  # fmt: skip
         return replace(
-            fit, year_to_year=words, year_figures="; ".join(figures) + _df_words(fit.df), earlier_changes=k_changes
+            fit,
+            year_to_year=words,
+            year_figures="; ".join(figures) + _df_words(fit.df),
+            earlier_changes=k_changes,
+            usual_move_pct=usual,
         )
-    return replace(g, year_to_year=words, year_figures="; ".join(figures) + _df_words(df), earlier_changes=k_changes)
+    return replace(
+        g,
+        year_to_year=words,
+        year_figures="; ".join(figures) + _df_words(df),
+        earlier_changes=k_changes,
+        usual_move_pct=usual,
+    )
 
 
 def _method(fit: _Fit, n_pairs: int, cur_period: str, prev_period: str) -> tuple[str, str]:
@@ -1067,6 +1084,7 @@ def _compare(
         model=model,
         per_resident_change_pct=_f((fit.rate_ratio - 1) * 100) if per_resident else None,
         short_history=fit.how == "glm" and (fit.df < FEW_DF or 0 < fit.earlier_changes <= FEW_CHANGES),
+        usual_move_pct=_f(fit.usual_move_pct) if fit.how == "glm" else None,
     )
 
 
@@ -1106,8 +1124,11 @@ def _per_resident(
             False,
         )
     shift = math.log(now / before)
-    kept = (fit.year_to_year, fit.year_figures)
-    fit = _glm_fit(fit.log_rr - shift, fit.se, fit.df, fit.dispersion, fit.seasonal, fit.n_obs, kept)
+    # the same fit with the offset taken off its estimate: what it was judged against is kept whole (the earlier
+    # changes' count was lost here, so a per-resident test on one or two earlier changes was never "too early to
+    # tell": `Comparison.short_history`)
+    g = _glm_fit(fit.log_rr - shift, fit.se, fit.df, fit.dispersion, fit.seasonal, fit.n_obs)
+    fit = replace(fit, rate_ratio=g.rate_ratio, ci_low=g.ci_low, ci_high=g.ci_high, p_value=g.p_value, log_rr=g.log_rr)
     words = (
         f"per {per[0]}: {fmt.number(now)} {per[1]} against {fmt.number(before)} ({(now / before - 1) * 100:+.1f}%; "
         f"{note or 'population.csv'}), so the rate ratio and the test compare rates, not counts"

@@ -612,9 +612,10 @@ DRAWN_MARGINS_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plo
 })"""
 
 
-@pytest.mark.parametrize("width", [1280, 1400, 1920])
+@pytest.mark.parametrize("width", [1024, 1280, 1400, 1920])
 def test_the_time_chart_and_the_map_are_drawn_once_at_desktop_and_projector_widths(dashboard, browser, width):
-    """The Trends chart's left and bottom margins (the axis's labels, the legend's two rows) and the ward map's
+    """The Trends chart's left and bottom margins (the axis's labels, the legend's rows: three at an XGA projector's
+    1,024 px, whose chart Plotly drew twice as its legend took a row more than the margin held) and the ward map's
     right one (its colour bar) hold what they carry at a desktop or projector width, so Plotly draws each once:
     widening a margin cost a second drawing of the whole chart, about 40 ms of every visit (bench/README.md,
     "Session 21"). So do the perception chart's (its legend one entry a row, at every width) and the briefing's

@@ -1190,6 +1190,54 @@ def test_a_plain_verdict_says_what_was_tested_which_way_and_on_which_months():
     )
 
 
+def test_a_plan_cycle_s_plain_words_say_how_big_the_usual_yearly_moves_were():
+    """A cabinet member read "7.1 referrals a month against 3.1, 124.8% more ... within these figures' usual yearly
+    moves" and could not tell why a doubling is ordinary: the words give the moves' size, from the same figure the
+    method prints ("earlier year-on-year changes of 41.5%"), and that cycles years apart drift further."""
+    from safer.views import comparisons as cmp
+
+    kw = dict(compare="cycle", current_period="2022-04 to 2025-03", previous_period="2018-04 to 2021-03",
+              basis="whole plan cycles", p_value=0.29, verdict="no clear change")  # fmt: skip
+    said = cmp.plain_verdict(_plain_case(usual_move_pct=41.5458, **kw), "reports")
+    assert said.endswith(
+        "That fall is within these figures' usual yearly moves (about 42% a year before, and more between cycles "
+        "years apart), so it is not clearly out of the ordinary."
+    ), said
+    # the engine's own figure: the root mean square of the earlier changes, as its method says it
+    months = pd.period_range("2015-04", periods=120, freq="M").strftime("%Y-%m")
+    levels = np.repeat([10.0, 6.0, 9.0, 5.0, 8.0, 12.0, 7.0, 10.0, 6.0, 9.0], 12)
+    rng = np.random.default_rng(1)
+    monthly = pd.DataFrame({"month": months, "value": rng.poisson(levels).astype(float)})
+    cycles = pd.DataFrame(
+        {"cycle_id": ["2018-21", "2022-25"], "start_month": ["2018-04", "2022-04"], "end_month": ["2021-03", "2025-03"]}
+    )
+    c = verdicts.compare_cycle(monthly, cycles, "2022-25", indicator_id="x", area_code="E", good_direction="down")
+    assert c.usual_move_pct is not None and f"earlier year-on-year changes of {c.usual_move_pct:.1f}%" in c.method
+
+
+def test_a_per_resident_test_on_one_or_two_earlier_changes_is_too_early_to_tell_as_the_counts_are():
+    """`Comparison.short_history` (one or two earlier year-on-year changes: "too early to tell", never "within the
+    usual ups and downs") was lost when the test compared rates per resident: the offset's refit dropped the count
+    of earlier changes, so 54 of 60 wandering four-year series said "within" per resident and "too early to tell"
+    on the counts (found in session 26's review)."""
+    months = pd.period_range("2021-01", periods=48, freq="M").strftime("%Y-%m")
+    pop = {2021: 290000, 2022: 292000, 2023: 294000, 2024: 296000}
+    differ = 0
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        ar, e = np.zeros(48), rng.normal(0, 0.15, 48)
+        for i in range(1, 48):
+            ar[i] = 0.6 * ar[i - 1] + e[i]
+        lvl = rng.choice([20, 50, 200]) * np.exp(ar) * (1 + 0.15 * np.sin(np.arange(48) * 2 * np.pi / 12))
+        monthly = pd.DataFrame({"month": months, "value": rng.poisson(lvl).astype(float)})
+        kw = dict(indicator_id="x", area_code="E", good_direction="down")
+        counts = verdicts.compare_latest12(monthly, **kw)
+        rates = verdicts.compare_latest12(monthly, population=pop, **kw)
+        assert rates.per_resident_change_pct is not None and counts.short_history, seed  # two earlier changes
+        differ += rates.short_history != counts.short_history
+    assert differ == 0
+
+
 def test_a_plan_cycles_verdict_is_judged_against_yearly_moves_not_called_chance():
     """Plan cycles are years apart and their test allows for yearly levels that drift (`verdicts._years_apart`):
     a cycle's change within that allowance is a move of the size these figures' yearly levels have made before,

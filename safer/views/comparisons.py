@@ -595,11 +595,19 @@ NOTHING_TO_TEST = "With no events in either period there is nothing to test."
 USUAL_YEARLY_MOVES = "these figures' usual yearly moves"
 
 
-def _against_usual(c: verdicts.Comparison, beyond: bool) -> str:
+def _against_usual(c: verdicts.Comparison, beyond: bool, sized: bool = True) -> str:
     """'is within the usual ups and downs of these figures' / 'is bigger than ...'; for a plan cycle 'is within
-    these figures' usual yearly moves' / 'is more than ...'."""
+    these figures' usual yearly moves (about 42% a year before, and more between cycles years apart)' / 'is more
+    than ...' (their size where the test measured it, and `sized`: a slide, short of room, leaves it out)."""
     if c.compare == "cycle":
-        return ("is more than " if beyond else "is within ") + USUAL_YEARLY_MOVES
+        # their size, and why a change bigger than it can still be within them: cycles years apart drift further
+        # than one year from the next (`verdicts._years_apart`)
+        size = (
+            f" (about {c.usual_move_pct:.0f}% a year before, and more between cycles years apart)"
+            if c.usual_move_pct is not None and sized
+            else ""
+        )
+        return ("is more than " if beyond else "is within ") + USUAL_YEARLY_MOVES + size
     return ("is bigger than " if beyond else "is within ") + USUAL_UPS_AND_DOWNS
 
 
@@ -637,7 +645,9 @@ def _share(pct: float, per: str = "") -> str:
     return f"{fmt.percent_change(pct).lstrip('+−')} {'more' if pct > 0 else 'fewer'}" + (f" per {per}" if per else "")
 
 
-def plain_verdict(c: verdicts.Comparison, unit: str, what: str | None = None, decimals: int | None = None) -> str:
+def plain_verdict(
+    c: verdicts.Comparison, unit: str, what: str | None = None, decimals: int | None = None, sized: bool = True
+) -> str:
     """A verdict as a cabinet member first meets it, in plain words: what was compared, whether the change is
     bigger than the ups and downs the indicator usually has, and how strong the evidence is. No model, test or
     p-value: those are in `method_line` (and `Comparison.method`, `explain`, the exports and the SIA pack).
@@ -645,7 +655,8 @@ def plain_verdict(c: verdicts.Comparison, unit: str, what: str | None = None, de
     Where residents changed, the change per resident (what was tested) is said whenever it reads differently from
     the counts'; months left out of the test, or missing from it, are named. `decimals`: how its two means are
     written where its view shows them beside others (a chart's), as `fmt.shared_decimals` over all of them gives;
-    by default as the two read side by side (`fmt.numbers`)."""
+    by default as the two read side by side (`fmt.numbers`). `sized`: a plan cycle's words give the size of the
+    usual yearly moves (`_against_usual`); a slide, short of room, has it one click away."""
     v = c.shown_verdict
     if v == "not enough data":  # said with what was compared where the caller names it (a slide's second line)
         if what is not None:
@@ -672,8 +683,8 @@ def plain_verdict(c: verdicts.Comparison, unit: str, what: str | None = None, de
         if v == "no clear change" and c.short_history:
             return head + f"cannot yet be told from chance: {TOO_FEW_YEARS}, so it is too early to tell."
         if v == "no clear change":
-            return head + f"{_against_usual(c, False)}, so {_what_it_could_be(c)}."
-        return head + f"{_against_usual(c, True)}: {_which_way(v)}, {_more_than(c)}."
+            return head + f"{_against_usual(c, False, sized)}, so {_what_it_could_be(c)}."
+        return head + f"{_against_usual(c, True, sized)}: {_which_way(v)}, {_more_than(c)}."
     pct, per = c.change_pct, c.per_resident_change_pct
     if decimals is None:
         cur, prev = fmt.numbers(c.current_mean, c.previous_mean)
@@ -712,10 +723,10 @@ def plain_verdict(c: verdicts.Comparison, unit: str, what: str | None = None, de
                 f"{moved} cannot yet be told from chance: {TOO_FEW_YEARS}, so it is too early to tell"
                 + (f" (the change could be anything from {within})." if within else ".")
             )
-        return head + f"{moved} {_against_usual(c, False)}, so {_what_it_could_be(c)}."
+        return head + f"{moved} {_against_usual(c, False, sized)}, so {_what_it_could_be(c)}."
     strength = evidence_words(c)
     return head + (
-        f"{moved} {_against_usual(c, True)}: "
+        f"{moved} {_against_usual(c, True, sized)}: "
         + (
             f"the evidence that it is {_which_way(v, real=True)} is {strength}."
             if strength

@@ -157,19 +157,25 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
         if r["months_not_yet"]
     ]
     with_figures = list(sentences)  # each verdict with its means and change, beside the method
-    plain = {
-        cid: comparisons.plain_verdict(
-            c, str(ind["unit"]), what=f"{cid} against the plan before ({c.basis.split(', ', 1)[-1]})", decimals=decimals
-        )
-        for cid, c in verdict_lines
-    }
-    # beside the bars (the page, its slide), what the bars are where the verdict's means are other months' (an
-    # audit: 513 on the bar, 531 in the sentence beside it, and nothing on the screen to say why)
-    by_bars = {
-        cid: words + (f" (The bars, {bars_apart[cid][0]} and {bars_apart[cid][1]}, are means over all months with "
-                      "data.)" if cid in bars_apart else "")
-        for cid, words in plain.items()
-    }  # fmt: skip
+    plain, on_slide = (
+        {
+            cid: comparisons.plain_verdict(
+                c, str(ind["unit"]), f"{cid} against the plan before ({c.basis.split(', ', 1)[-1]})", decimals, sized
+            )
+            for cid, c in verdict_lines
+        }
+        for sized in (True, False)  # a slide, short of room, has the usual moves' size one click away
+    )
+
+    def by_bars(said: dict) -> dict:
+        """Beside the bars (the page, its slide), what the bars are where the verdict's means are other months'
+        (an audit: 513 on the bar, 531 in the sentence beside it, and nothing on the screen to say why)."""
+        return {
+            cid: words + (f" (The bars, {bars_apart[cid][0]} and {bars_apart[cid][1]}, are means over all months "
+                          "with data.)" if cid in bars_apart else "")
+            for cid, words in said.items()
+        }  # fmt: skip
+
     sentences += under_way
     total = fmt.with_unit("Total", str(ind["unit"]))
     table = pd.DataFrame(
@@ -244,9 +250,12 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
             "plain": list(plain.values()) + under_way,
             # the same, each verdict saying what the bars beside it are where its means are other months' (the
             # page's bullets; a slide, short of room, has the bars' figures one click away in `with_figures`)
-            "beside bars": list(by_bars.values()) + under_way,
-            # the same, by the plan cycle compared with the one before (a trend slide says the current one's)
+            "beside bars": list(by_bars(plain).values()) + under_way,
+            # the same, by the plan cycle compared with the one before
             "plain by cycle": plain,
+            # as a slide says them, short of room: without the usual yearly moves' size (in its method)
+            "beside bars on a slide": list(by_bars(on_slide).values()) + under_way,
+            "plain by cycle on a slide": on_slide,  # (a trend slide says the current one's)
             "under way": under_way,  # the notes on a cycle's months not yet happened (the last of "plain")
             "with_figures": with_figures,
         },

@@ -83,7 +83,7 @@ def plain_sentences(store, indicator_id: str, area_code: str | None = None) -> l
     out = [v.data["plain"]]
     try:
         cid = comparisons.current_cycle_id(store, indicator_id)
-        said = cycle_comparison(store, indicator_id, area_code).data["plain by cycle"].get(cid)
+        said = cycle_comparison(store, indicator_id, area_code).data["plain by cycle on a slide"].get(cid)
     except comparisons.ExplainError:
         said = None
     if said:
@@ -144,7 +144,7 @@ def cycles_slide(store, indicator_id: str, area_code: str) -> View:
     period = v.meta.period + " (plan cycles)"
     # as the page's bullets say them: a verdict whose means are other months' than the bars' says what the bars are
     # (a committee saw 74.1 and 70.5 on the bars, "70.5 against 74.4" beside them, and nothing to say why)
-    said = v.data["beside bars"][-3:]
+    said = v.data["beside bars on a slide"][-3:]
     # the verdicts, the current plan's first, before the note on the months of a cycle under way
     verdicts_at = [i for i, x in enumerate(said) if x not in v.data["under way"]]
     filters = {"indicator": indicator_id, "area": area_code}

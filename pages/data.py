@@ -208,6 +208,4 @@ for line in v.data["recording changes"]:
 st.markdown("**Each indicator's caveats** (from indicators.csv)")
 for line in v.data["caveats"]:
     st.text(line)
-ui.stamp(
-    v.data["period"], "the extracts " + ("the published build was made from" if published else "in the data directory")
-)
+ui.stamp(v.data["period"], v.data["caveats source"])

@@ -126,6 +126,9 @@ def test_data_page_on_the_demo_data_lists_the_police_uk_gap(demo_env, monkeypatc
         t.startswith("2019-07-01 · GMP new records system") and "(every police.uk indicator)" in t for t in texts
     )
     assert any(t.startswith("Burglary (burglary): ") for t in texts)
+    # the caveats' stamp, from the view (the page wrote it): the extracts in the data directory, and their period
+    assert at.caption[-1].value.startswith("Data period\\: 2015\\-04 to 2026\\-09 · Source\\: the extracts in the data "
+                                           "directory · Data version"), at.caption[-1].value  # fmt: skip
 
 
 def test_data_page_with_a_broken_file_shows_the_problem_and_serves_the_last_good_build(data_dir, monkeypatch):

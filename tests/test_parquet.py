@@ -137,6 +137,8 @@ def test_the_data_page_of_a_published_build_says_what_it_serves_not_missing_file
     assert (files.loc["police_uk/", "rows"], files.loc["police_uk/", "files"]) == (police["rows"].sum(), len(police))
     assert files.loc["police_uk/", "licence"] == "Open Government Licence v3.0"
     assert list(v.data["counts"].values())[:2] == list(on_disk.data["counts"].values())[:2]  # CSV files, data rows
+    assert v.data["caveats source"] == "the extracts the published build was made from"
+    assert on_disk.data["caveats source"] == "the extracts in the data directory"
     said = v.data["published"]
     assert (said["path"], said["version"], said["built_at"], said["data_dir"]) == (
         str(out),

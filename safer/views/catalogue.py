@@ -122,7 +122,12 @@ def _view(meta, tables: dict, commands: list[str], data: dict, period: str, sour
         meta=meta,
         tables=tables,
         queries=commands,
-        data=data,
+        # the caveats' stamp, of the page's period: which extracts its caveats are of
+        data=data
+        | {
+            "caveats source": "the extracts "
+            + ("in the data directory" if source == "the data directory" else "the published build was made from")
+        },  # fmt: skip
         periods={n: p for n, (p, _) in own.items()},
         sources={n: s for n, (_, s) in own.items()},
         titles={n: "Data: " + n for n in tables},

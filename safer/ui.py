@@ -607,6 +607,7 @@ HEADING_CSS = """<style>
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
   overflow-wrap: anywhere;
 }
+[data-testid="stPageLink-NavLink"] p { line-height: 1.4; }
 [data-testid="stPageLink-NavLink"]:focus-visible {
   outline: 3px solid #B71C1C !important; outline-offset: 2px;
 }

@@ -14,6 +14,7 @@ import csv
 import io
 import math
 import os
+import re
 import subprocess
 import sys
 
@@ -310,6 +311,37 @@ def _numbers(obj) -> list[float]:
     if isinstance(obj, (list, tuple)):
         return [x for v in obj for x in _numbers(v)]
     return [float(obj)] if isinstance(obj, (int, float)) and not isinstance(obj, bool) else []
+
+
+def test_a_withheld_verdict_carries_no_number_of_any_field_a_new_one_included(demo):
+    """A ward's small-number verdict shows its word only (docs/disclosure.md, "Model outputs"): every numeric field of
+    the comparison as shown is empty, whatever fields the engine adds. `usual_move_pct` (the earlier yearly moves'
+    size, session 26) was added and not withheld: with one earlier change it is 100 × |log| of two yearly totals'
+    ratio, so one total shown gave back a withheld one (an outside statistician: 84.73 = 100 × ln(7/3)). Only the
+    counts of months and the family's size, which the page shows beside the verdict, stay."""
+    import dataclasses
+    import typing
+
+    from safer import verdicts
+    from safer.views import comparisons
+
+    allowed = {"current_months_with_data", "previous_months_with_data", "months_not_yet", "family_size"}
+    hints = typing.get_type_hints(verdicts.Comparison)
+    numeric = [f.name for f in dataclasses.fields(verdicts.Comparison) if float in typing.get_args(hints[f.name])
+               or hints[f.name] in (float, int)]  # fmt: skip
+    assert "usual_move_pct" in numeric and "p_value" in numeric
+    code = next(iter(queries.run(demo, "areas").query("area_type == 'ward'").area_code))
+    checked = 0
+    for kind in ("latest12", "cycle"):
+        for true in comparisons.family(demo, kind, code):
+            if not comparisons.withheld(demo, true.indicator_id, code) or true.verdict == "not enough data":
+                continue
+            c = comparisons.in_family(demo, kind, true.indicator_id, code)  # as every screen and export shows it
+            left = {n: getattr(c, n) for n in numeric if n not in allowed and getattr(c, n) not in (None, 0)}
+            assert not left, (kind, c.indicator_id, left)
+            assert not re.search(r"\d+%", comparisons.plain_verdict(c, "reports")), c.indicator_id
+            checked += 1
+    assert checked >= 2
 
 
 def test_no_adjusted_p_value_shown_for_a_ward_gives_away_a_withheld_one(demo, tmp_path):

@@ -164,7 +164,9 @@ def test_one_earlier_year_on_year_change_is_what_the_change_now_is_judged_agains
     rng = np.random.default_rng(5)
     df = _series(rng, 40, 50, first="2021-01")
     values = verdicts._series(df)
-    m2, changes, span, vbar, centred = verdicts._year_to_year(values, "2023-04")  # the month before the latest 12
+    m2, changes, span, vbar, centred, _size = verdicts._year_to_year(
+        values, "2023-04"
+    )  # the month before the latest 12
     newer = fmt.months_between("2022-05", "2023-04")
     older = [fmt.shift_month(m, -12) for m in newer]
     pairs = [(c, p) for c, p in zip(newer, older) if p in values]
@@ -1212,7 +1214,33 @@ def test_a_plan_cycle_s_plain_words_say_how_big_the_usual_yearly_moves_were():
         {"cycle_id": ["2018-21", "2022-25"], "start_month": ["2018-04", "2022-04"], "end_month": ["2021-03", "2025-03"]}
     )
     c = verdicts.compare_cycle(monthly, cycles, "2022-25", indicator_id="x", area_code="E", good_direction="down")
-    assert c.usual_move_pct is not None and f"earlier year-on-year changes of {c.usual_move_pct:.1f}%" in c.method
+    # the root mean square of the earlier year-on-year changes (the test takes their spread about their mean from
+    # five on, which leaves out a steady trend: the words say how much the figures moved, trend and all)
+    earlier = verdicts._year_to_year(verdicts._series(monthly), "2022-03")
+    assert earlier[4] and f"{100 * earlier[0] ** 0.5:.1f}% (SD about their mean)" in c.method  # the test's spread
+    assert c.usual_move_pct == pytest.approx(100 * earlier[5])
+    assert "earlier year-on-year changes of" in c.method and "judged by the months' own test" not in c.method
+
+
+def test_a_plan_cycle_judged_by_the_months_own_test_gives_no_yearly_moves_size():
+    """Where the months' own test decided (its p-value the larger: earlier years closer than chance allows), the
+    change is within chance in the months, not within the earlier yearly moves: their size is not said (an outside
+    statistician: "19.5% fewer ... within these figures' usual yearly moves (about 7% a year before ...)")."""
+    from safer.views import comparisons as cmp
+
+    cycles = pd.DataFrame({"cycle_id": ["2019-22", "2022-25", "2025-28"],
+                           "start_month": ["2019-04", "2022-04", "2025-04"],
+                           "end_month": ["2022-03", "2025-03", "2028-03"]})  # fmt: skip
+    months = fmt.months_between("2015-04", "2026-09")
+    judged = 0
+    for seed in (103, 198):  # two of the statistician's 52 in 200 (Poisson, 6 a month)
+        rng = np.random.default_rng(seed)
+        monthly = pd.DataFrame({"month": months, "value": rng.poisson(6.0, len(months)).astype(float)})
+        c = verdicts.compare_cycle(monthly, cycles, "2025-28", indicator_id="x", area_code="A", good_direction="down")
+        assert "judged by the months' own test" in c.method, seed
+        assert c.usual_move_pct is None and "% a year before" not in cmp.plain_verdict(c, "events"), seed
+        judged += 1
+    assert judged == 2
 
 
 def test_a_per_resident_test_on_one_or_two_earlier_changes_is_too_early_to_tell_as_the_counts_are():

@@ -188,6 +188,9 @@ def _shown(c: verdicts.Comparison, hide: bool) -> verdicts.Comparison:
         p_value=None,
         dispersion=None,
         family_p_value=None,
+        # the earlier yearly moves' size: with one earlier change, 100 × |log| of two yearly totals' ratio, which
+        # with one total shown gives back the other (an outside statistician)
+        usual_move_pct=None,
         method=f"{model}.",
         model=model,
         note=(c.note + "; " if c.note else "")

@@ -76,6 +76,8 @@ def _index() -> None:
     ui.header("Briefings", "Which views go to the committee, one per screen, in what order?")
     s = ui.store()
     found = views.briefing_files(data_dir=s.data_dir)
+    for why in views.briefings_passed_over(data_dir=s.data_dir):  # a file in the folder that is not a briefing's
+        st.warning(ui.md_escape(why), icon=":material/warning:")
     if not found:
         st.info("There are no briefings: add one to the data directory's briefings/ folder (see the README).")
         return

@@ -182,7 +182,11 @@ def _pack(args) -> int:
             file=sys.stderr,
         )
         return 2
-    done = pack.build_pack(store, args.cycle, out, images=not args.no_images)
+    try:
+        done = pack.build_pack(store, args.cycle, out, images=not args.no_images)
+    except OSError as exc:  # a folder under a file, or one not writable: said in a line (it was a traceback)
+        print(f"pack: cannot write the pack to {out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     print(
         f"{args.out}: {len(done['files'])} files for {done['priorities']} priorities and "
         f"{done['indicators']} indicators; open {Path(args.out) / 'index.html'}"

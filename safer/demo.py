@@ -24,7 +24,10 @@ import gzip
 import hashlib
 import io
 import json
+import os
+import shutil
 import sys
+import tempfile
 import zlib
 from pathlib import Path
 
@@ -925,11 +928,45 @@ def check_out_dir(out_dir: Path) -> None:
 
 def generate(out_dir: Path, real_dir: Path = REAL_DIR) -> dict:
     """Write the synthetic demo data into `out_dir` (new, empty or an earlier demo: `check_out_dir`); return rows
-    per file (and a few totals)."""
+    per file (and a few totals). Every file is made in a folder beside it first and moved in only when all are
+    made: reference data missing a file or a column (`--real`) is `NoReference`, with nothing written (an outside
+    audit: a cut lookup left `areas.csv` rewritten and the rest old, a directory that no longer validated)."""
     out_dir = Path(out_dir)
     check_out_dir(out_dir)
-    ref = load_reference(Path(real_dir))  # before the folder is made: nothing is written without it
-    out_dir.mkdir(parents=True, exist_ok=True)
+    ref = _reading(real_dir, lambda: load_reference(Path(real_dir)))  # before any folder is made
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.demo-", dir=out_dir.parent))
+    try:
+        summary = _reading(real_dir, lambda: _generate(stage, ref, Path(real_dir)))
+        out_dir.mkdir(exist_ok=True)
+        police_dir = out_dir / contract.POLICE_DIR
+        for slug in (FORCE_SLUG, *(f[3] for f in NEIGHBOUR_FORCES)):  # an earlier demo's files of these forces
+            for old in police_dir.glob(f"*-{slug}-street.csv*"):
+                old.unlink()
+        for f in sorted(p for p in stage.rglob("*") if p.is_file()):
+            target = out_dir / f.relative_to(stage)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(f, target)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return summary
+
+
+def _reading(real_dir, make):
+    """`make()`, its failures on reference data that is missing a file or a column as `NoReference`."""
+    try:
+        return make()
+    except NoReference:
+        raise
+    except (KeyError, ValueError, IndexError, TypeError, csv.Error, OSError) as e:
+        raise NoReference(
+            f"the reference data in {real_dir} is not what the generator reads (data/DEMO.md lists its files and "
+            f"columns): {type(e).__name__}: {e}"
+        ) from e
+
+
+def _generate(out_dir: Path, ref: dict, real_dir: Path) -> dict:
+    """`generate`'s files, made in `out_dir` (an empty folder)."""
     wards, lookup = ref["ward_codes"], ref["lookup"]
     months = month_list()
     pmonths = set(police_months())
@@ -1000,9 +1037,6 @@ def generate(out_dir: Path, real_dir: Path = REAL_DIR) -> dict:
     snaps = build_snap_points(ref)
     police_dir = out_dir / contract.POLICE_DIR
     police_dir.mkdir(parents=True, exist_ok=True)
-    for slug in (FORCE_SLUG, *(f[3] for f in NEIGHBOUR_FORCES)):
-        for old in police_dir.glob(f"*-{slug}-street.csv*"):
-            old.unlink()
     police_rows = 0
     for t, m in enumerate(months):
         if m not in pmonths:
@@ -1066,7 +1100,7 @@ def generate(out_dir: Path, real_dir: Path = REAL_DIR) -> dict:
             trows.append([cid, iid, _fmt_float(base), per, _fmt_float(tgt), note])
     put("targets.csv", contract.SPECS["targets.csv"].column_names, trows)
     put("consultation.csv", contract.SPECS["consultation.csv"].column_names, consultation_rows())
-    crows, cpop, las = comparator_rows(totals, Path(real_dir))
+    crows, cpop, las = comparator_rows(totals, real_dir)
     # Stockport is counted from police_uk/ (area_lookup.csv + comparator_groups.csv), so it has no rows here.
     crows = [r for r in crows if r[0] != BOROUGH_CODE]
     put("comparator_monthly.csv", contract.SPECS["comparator_monthly.csv"].column_names, crows)

@@ -717,6 +717,17 @@ class Made:
     notes: list[str]
 
 
+def _check_given(name: str | None, note: str) -> None:
+    """The values given for partnership.csv, checked as its contract checks them, before anything is written (a
+    control character in --name was found only by the validation after all 19 files were written; a blank name
+    passed it: an outside audit)."""
+    for option, value in (("--name", name), ("--note", note)):
+        if value is not None and (msg := contract.control_message(value, text=option == "--note")):
+            raise _fail(option, 0, "-", msg)
+    if name is not None and not name.strip():
+        raise _fail("--name", 0, "-", "is blank: the partnership's name is shown in every title (or leave it out)")
+
+
 def make(
     authority: str,
     lookups: list[Path],
@@ -735,6 +746,7 @@ def make(
         raise _fail(given, 0, "-", "is the current folder: give a new folder to write the directory into")
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise _fail(str(out), 0, "-", "exists and is not empty: give a new folder (nothing in it was changed)")
+    _check_given(name, note)
     if not lookups:
         raise _fail("--lookup", 0, "-", "give ONS's LSOA to ward to local authority lookup")
     lookup = read_lookups(lookups)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import textwrap
+from pathlib import Path
 
 import pytest
 from helpers import PROJECT
@@ -690,3 +691,80 @@ def test_a_line_inside_a_multi_line_string_is_not_taken_for_a_key(tmp_path):
     with pytest.raises(briefing.BriefingError) as err:
         briefing.load("test-briefing", write(tmp_path, text))
     assert str(err.value).startswith("test-briefing.toml:9: slide 1: unknown filter 'nope'"), err.value
+
+
+@pytest.mark.parametrize(
+    "text, said",
+    [
+        ('# c\ntitle="T"\n\n[[slides]]\ntitle="A"\npage="trends"\nindicator="asb"\n', "x.toml:4: unknown key 'slides'"),
+        ('# c\n\n[briefing]\ntitle="T"\n', "x.toml:3: unknown key 'briefing'"),
+        (
+            '# a note: """ see below\ntitle = "T"\n\n[[slide]]\ntitle = "A"\npage = "trends"\nindicator = "asb"\n\n'
+            '[[slide]]\ntitle = "B"\npage = "nope"\nindicator = "asb"\n',
+            "x.toml:11: slide 2: unknown page 'nope'",
+        ),
+        (
+            'title = \'has """ inside\'\n\n[[slide]]\ntitle = "A"\npage = "trends"\nindicator = "asb"\n\n[[slide]]\n'
+            'title = "B"\npage = "trends"\n',
+            "x.toml:8: slide 2: filter 'indicator' is required",
+        ),
+        (
+            'title = "T"\n\n\nslide = [{title="A", page="trends", indicator="asb"}, '
+            '{title="B", page="bogus", indicator="asb"}]\n',
+            "x.toml:4: slide 2: unknown page 'bogus'",
+        ),
+        ('title = "T"\n\n[["slide"]]\ntitle = "A"\npage = "nope"\nindicator = "asb"\n', "x.toml:5: slide 1: unknown"),
+    ],
+    ids=["a plural header", "a table", "quotes in a comment", "quotes in a string", "an inline array", "quoted"],
+)
+def test_a_briefing_s_error_names_the_line_at_fault(text, said):
+    """Every one of these named line 1 (an outside audit): triple quotes in a comment or a one-line string were taken
+    to open a multi-line string, so every line after was skipped, and only a bare [[slide]] header and top-level
+    keys were looked for."""
+    from safer.views import slides
+
+    with pytest.raises(slides.BriefingError) as exc:
+        slides.parse(text, Path("x.toml"))
+    assert str(exc.value).startswith(said), str(exc.value)
+
+
+def test_a_file_in_the_briefings_folder_that_is_not_a_briefing_s_name_is_said(tmp_path):
+    """`Q3 Scrutiny.toml` or `Scrutiny.TOML` (a valid briefing) in the data directory's briefings/ was left out
+    without a word: not listed, and "no briefing called 'Q3 Scrutiny'" gave no reason (an outside audit). The
+    file is named with the rule a name must keep, on the Briefings page and in the error."""
+    from safer import views
+
+    folder = tmp_path / "briefings"
+    folder.mkdir()
+    for name in ("Q3 Scrutiny.toml", "Scrutiny.TOML", "ok-one.toml", "notes.txt"):
+        (folder / name).write_text(GOOD, encoding="utf-8")
+    said = views.briefings_passed_over(folder)
+    assert said == [f"{n} is not opened: {views.slides.NAME_RULE}" for n in ("Q3 Scrutiny.toml", "Scrutiny.TOML")]
+    assert list(views.briefing_files(folder)) == ["ok-one"]
+    with pytest.raises(views.BriefingError) as exc:
+        views.load_briefing("Q3 Scrutiny", folder)
+    assert str(exc.value) == (
+        "There is no briefing called 'Q3 Scrutiny'. Briefings available: ok-one. " + "; ".join(said) + "."
+    )
+
+
+def test_a_briefing_s_text_is_visible_and_bounded():
+    """A slide title of zero-width spaces alone left the slide with no heading; a briefing's title had no limit
+    (10,000 characters filled the Briefings page); a 10,000-character page name was quoted whole in the message
+    (an outside audit)."""
+    from safer import contract
+    from safer.views import slides
+
+    slide = '\n[[slide]]\ntitle = "{t}"\npage = "{p}"\nindicator = "asb"\n'
+    for text, said in (
+        ('title = "T"\n' + slide.format(t="\u200b\u200b", p="trends"), "x.toml:4: slide 1: the slide needs a title"),
+        ('title = "\u200b \u200b"\n' + slide.format(t="A", p="trends"), "x.toml:1: the briefing needs a title"),
+        (f'title = "{"T" * 121}"\n' + slide.format(t="A", p="trends"), "x.toml:1: the briefing's title is 121 "),
+    ):
+        with pytest.raises(slides.BriefingError) as exc:
+            slides.parse(text, Path("x.toml"))
+        assert str(exc.value).startswith(said), str(exc.value)
+    with pytest.raises(slides.BriefingError) as exc:
+        slides.parse('title = "T"\n' + slide.format(t="A", p="p" * 10_000), Path("x.toml"))
+    assert len(str(exc.value)) < contract.SHOWN_CHARS + 200 and "…" in str(exc.value)
+    slides.parse(f'title = "{"T" * 120}"\n' + slide.format(t="A", p="trends"), Path("x.toml"))  # at the limit

@@ -155,3 +155,22 @@ def test_data_page_with_a_broken_file_shows_the_problem_and_serves_the_last_good
     # the served build is the last good one: coverage still comes from it
     cov = next(df for df in _frames(at) if "Missing months" in df.columns).set_index("Indicator")
     assert cov.loc["asb", "Missing months"] == "2020-03"
+
+
+def test_what_the_served_build_holds_is_stamped_with_its_period_not_as_on_disk(demo_env):
+    """The coverage and police.uk files tables are the build's (the last good one, where an extract is broken): their
+    exports were stamped "as on disk now" beside the extracts' table, which showed the files on disk a month
+    shorter (an outside audit). The files' own tables keep "as on disk now"."""
+    from safer import views
+    from safer.store import Store
+
+    s = Store(demo_env)
+    try:
+        v = views.catalogue(s, views.disk_fingerprint(s))
+        for name in ("extract coverage", "police.uk files"):
+            m = v.meta_of(name)
+            assert (m.period, m.source) == (v.data["period"], "the build being served"), name
+        assert v.data["period"].startswith("2015-04 to ")
+        assert (v.meta_of("extracts").period, v.meta_of("validation problems").period) == ("as on disk now",) * 2
+    finally:
+        s.close()

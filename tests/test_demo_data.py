@@ -150,6 +150,36 @@ def test_the_demo_is_never_written_over_a_partnership_s_own_data(data_dir, tmp_p
     assert "nothing was written" in err and not (tmp_path / "new").exists()
 
 
+def test_reference_data_missing_a_file_or_a_column_writes_nothing(real_dir, tmp_path, capsys):
+    """`demo --real DIR` with a lookup cut short, or a file missing, gave a traceback, and over an earlier demo left
+    `areas.csv` and `lsoa_ward_lookup.csv` rewritten and the rest old: a directory that no longer validated (an
+    outside audit). Now one line, and the earlier demo as it was, byte for byte; a new folder is not made."""
+    import shutil
+
+    from safer.cli import main
+
+    earlier = tmp_path / "earlier"
+    shutil.copytree(DATA, earlier)
+    before = {p: p.read_bytes() for p in earlier.rglob("*") if p.is_file()}
+    cut = tmp_path / "cut"
+    shutil.copytree(real_dir, cut)
+    lookup = cut / "stockport_lsoa21_to_ward22_bestfit.csv"
+    lookup.write_bytes(lookup.read_bytes()[:300])  # a header and a few rows, the last cut mid-row
+    missing = tmp_path / "missing"
+    shutil.copytree(real_dir, missing)
+    (missing / "gm_la_population.csv").unlink()  # read late, after most files are made
+    for ref in (cut, missing):
+        assert main(["demo", "--out", str(earlier), "--real", str(ref)]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: the reference data in {ref} is not what the generator reads"), err
+        assert err.rstrip().endswith("nothing was written") and err.count("\n") == 1, err
+        assert {p: p.read_bytes() for p in earlier.rglob("*") if p.is_file()} == before
+        assert main(["demo", "--out", str(tmp_path / "new"), "--real", str(ref)]) == 1
+        capsys.readouterr()
+        assert not (tmp_path / "new").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no folder left beside them
+
+
 def test_the_demo_never_follows_a_link_out_of_its_folder(tmp_path, capsys):
     """A demo folder whose police_uk/ or an extract is a link to real files elsewhere would have those files
     deleted and written over: refused, and a folder marked synthetic under another partnership's name too."""

@@ -190,7 +190,10 @@ def test_a_past_cycle_s_overview_is_reproduced_with_end_month(demo):
         x = lines[card.indicator_id]
         assert x["current_period"] == "2024-04 to 2025-03"
         assert x["verdict"] == (x["family_verdict"] or x["verdict_alone"]) == card.verdict, card.indicator_id
-    for bad, message in (("2025-13", "--end-month must be a month YYYY-MM"), ("x", "--end-month must be")):
+    # a month after the data (a mistyped year) gave "not enough data" on "the 0 of 12 months": an outside audit
+    after = "--end-month 9999-01 is after the last month with data (2026-09): give 2026-09 or an earlier month"
+    for bad, message in (("2025-13", "--end-month must be a month YYYY-MM"), ("x", "--end-month must be"),
+                         ("9999-01", after), ("2026-10", "--end-month 2026-10 is after the last month")):  # fmt: skip
         r = explain("--indicator", "asb", "--end-month", bad, data=data, cache=cache)
         assert r.returncode == 1 and r.stderr.startswith(f"explain: {message}"), r.stderr
     r = explain("--indicator", "asb", "--compare", "cycle", "--end-month", "2025-03", data=data, cache=cache)

@@ -312,6 +312,10 @@ def test_pack_zip_and_cli(data_dir, tmp_path, capsys):
     assert main(["pack", "--cycle", "c2", "--out", str(tmp_path / "p"), "--no-images", "--data", str(data_dir)]) == 2
     assert "is not empty: give a new or empty folder" in capsys.readouterr().err
     assert sorted(p.relative_to(tmp_path) for p in (tmp_path / "p").rglob("*")) == before
+    # a folder under a file: one line, not a traceback (an outside audit)
+    under = tmp_path / "p" / "mine.csv" / "pack"
+    assert main(["pack", "--cycle", "c2", "--out", str(under), "--no-images", "--data", str(data_dir)]) == 2
+    assert capsys.readouterr().err == f"pack: cannot write the pack to {under}: Not a directory\n"
     s.close()
 
 

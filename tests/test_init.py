@@ -405,6 +405,25 @@ def test_bad_input_names_file_line_and_column_and_writes_nothing(nat, tmp_path, 
     assert not out.exists() and not list(tmp_path.glob(".la.tmp-*"))
 
 
+@pytest.mark.parametrize(
+    "option, value, said",
+    [
+        ("--name", "Evil\u202eName", "--name:0: -: holds the control character U+202E"),
+        ("--note", "Bad\x01note", "--note:0: -: holds the control character U+0001"),
+        ("--name", "   ", "--name:0: -: is blank"),
+    ],
+    ids=["right-to-left override in the name", "a control character in the note", "a blank name"],
+)
+def test_a_bad_name_or_note_is_refused_before_anything_is_written(nat, tmp_path, capsys, option, value, said):
+    """A control character in --name or --note was found only by the validation after all 19 files were written
+    (naming partnership.csv, a file the user never wrote), and a name of three spaces passed (an outside audit)."""
+    out = tmp_path / "la"
+    assert _init(nat, out, str(nat["geo"]["authority"]["code"][0]), option, value) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(said) and err.rstrip().endswith("init: nothing written"), err
+    assert not out.exists() and not list(tmp_path.glob(".la.tmp-*"))
+
+
 def test_an_existing_folder_with_files_is_never_touched(nat, tmp_path):
     out = tmp_path / "mine"
     out.mkdir()

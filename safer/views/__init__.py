@@ -27,6 +27,7 @@ from .slides import available as briefing_files
 from .slides import build_slide as briefing_slide
 from .slides import load as load_briefing
 from .slides import parse_step as briefing_step
+from .slides import passed_over as briefings_passed_over
 from .slides import problem as briefing_problem
 from .trends import trend
 from .wards import PERIODS_HELP as AREA_PERIODS_HELP
@@ -78,6 +79,7 @@ __all__ = [
     "briefing_files",
     "load_briefing",
     "briefing_problem",
+    "briefings_passed_over",
     "briefing_step",
     "briefing_slide",
     "warm",

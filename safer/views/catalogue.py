@@ -112,8 +112,17 @@ def shown_path(path) -> str:
 def _view(meta, tables: dict, commands: list[str], data: dict, period: str, source: str) -> CatalogueView:
     """The Data page's view, of a data directory or of a published build: each table's stamp is "Data: " and its
     name, of `period` and `source` (the validation problems' always those of the files on disk)."""
+    # what the build being served holds (each indicator's months, the police.uk files it read) is of its period,
+    # not "as on disk now" (an outside audit: with a broken extract the coverage of the last good build was
+    # stamped as the files on disk, which the extracts' own table, beside it, showed a month shorter)
+    built = (data.get("period", period), "the build being served")
     own = {
-        n: ("as on disk now", "the data directory") if n == "validation problems" else (period, source) for n in tables
+        n: ("as on disk now", "the data directory")
+        if n == "validation problems"
+        else built
+        if n in ("extract coverage", "police.uk files")
+        else (period, source)
+        for n in tables
     }
     return CatalogueView(
         name="catalogue",

@@ -446,6 +446,11 @@ def explain_lines(
             raise ExplainError("--end-month goes with --compare latest12")
         if not (isinstance(end_month, str) and re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", end_month)):
             raise ExplainError(f"--end-month must be a month YYYY-MM, not {end_month!r}")
+        last = data_end(store)
+        if last is not None and end_month > last:  # a mistyped year gave a confident "not enough data" (an audit)
+            raise ExplainError(
+                f"--end-month {end_month} is after the last month with data ({last}): give {last} or an earlier month"
+            )
     ids = (
         list(indicators(store).indicator_id)
         if indicator_id == "all"

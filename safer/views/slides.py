@@ -314,9 +314,8 @@ def available(directory: Path | None = None, data_dir: Path | None = None) -> di
     project's `briefings/` and then the data directory's own `briefings/` (`data_dir`, default the one in use: a
     partnership keeps its briefings with its extracts; one of the same name replaces the project's). A link
     (symlink) is not followed: a briefing is a file in one of those folders."""
-    dirs = [Path(directory)] if directory else [BRIEFINGS_DIR, config.data_dir(data_dir) / "briefings"]
     found: dict[str, Path] = {}
-    for d in dirs:
+    for d in _folders(directory, data_dir):
         if d.is_dir() and not d.is_symlink():
             found |= {
                 p.stem: p
@@ -326,6 +325,33 @@ def available(directory: Path | None = None, data_dir: Path | None = None) -> di
     return dict(sorted(found.items()))
 
 
+def _folders(directory: Path | None, data_dir: Path | None) -> list[Path]:
+    """The folders briefings are read from (`available`)."""
+    return [Path(directory)] if directory else [BRIEFINGS_DIR, config.data_dir(data_dir) / "briefings"]
+
+
+NAME_RULE = "a briefing's file name is lower-case letters, digits, '-' and '_' (80 at most), ending .toml"
+
+
+def passed_over(directory: Path | None = None, data_dir: Path | None = None) -> list[str]:
+    """The `.toml` files in the briefings folders that `available` does not open, each with why: a name that is
+    not a briefing's (capitals, a space: `Q3 Scrutiny.toml` was left out without a word, an outside audit), or a
+    link."""
+    out = []
+    for d in _folders(directory, data_dir):
+        if not d.is_dir() or d.is_symlink():
+            continue
+        for p in sorted(d.iterdir()):
+            if p.suffix.lower() != ".toml":
+                continue
+            name = contract.shown(p.name)
+            if p.is_symlink():
+                out.append(f"{name} is not opened: it is a link, and a briefing is a file in the folder")
+            elif p.suffix != ".toml" or not NAME_RE.fullmatch(p.stem):
+                out.append(f"{name} is not opened: {NAME_RULE}")
+    return out
+
+
 def load(name: str, directory: Path | None = None, data_dir: Path | None = None) -> Briefing:
     """The briefing called NAME. NAME is looked up among the files `available` lists (an allow-list): it is
     never joined to a path, so `../x` or an absolute path cannot reach another file."""
@@ -333,7 +359,11 @@ def load(name: str, directory: Path | None = None, data_dir: Path | None = None)
     if not isinstance(name, str) or name not in found:
         shown = repr(name[:60]) if isinstance(name, str) else repr(name)
         names = ", ".join(found) or "none"
-        raise BriefingError(f"There is no briefing called {shown}. Briefings available: {names}.")
+        over = passed_over(directory, data_dir)
+        raise BriefingError(
+            f"There is no briefing called {shown}. Briefings available: {names}."
+            + (f" {'; '.join(over)}." if over else "")
+        )
     path = found[name]
     try:
         if path.stat().st_size > MAX_BYTES:
@@ -353,24 +383,78 @@ def load(name: str, directory: Path | None = None, data_dir: Path | None = None)
         raise BriefingError(f"{path.name}: nested too deeply to be a briefing") from None
 
 
+def _outside_strings(line: str, inside: str | None) -> tuple[str, str | None]:
+    """The TOML line's text outside its strings and comment (each string left as ""), and the multi-line string's
+    quotes still open at its end (`inside`: open at its start). A comment's or a one-line string's quotes open no
+    multi-line string (an outside audit: a `\"\"\"` in a comment on line 1 made every error say line 1)."""
+    out, i = [], 0
+    while i < len(line):
+        if inside:
+            j = line.find(inside, i)
+            if j < 0:
+                return "".join(out), inside
+            out.append('""')
+            i, inside = j + 3, None
+            continue
+        if line.startswith(('"""', "'''"), i):
+            inside, i = line[i : i + 3], i + 3
+            continue
+        c = line[i]
+        if c in "\"'":
+            j = i + 1
+            while j < len(line) and line[j] != c:
+                j += 2 if c == '"' and line[j] == "\\" else 1
+            out.append('""')
+            i = j + 1
+            continue
+        if c == "#":
+            break
+        out.append(c)
+        i += 1
+    return "".join(out), inside
+
+
+BRIEFING_TITLE_MAX = 120  # characters: the Briefings page's link to it, and the PDF's first page
+
+
+def _visible(v) -> str:
+    """`v` without spaces, control, bidirectional and zero-width characters: '' where nothing would show."""
+    return contract.SHOWN_ESCAPED_RE.sub("", v).strip() if isinstance(v, str) else ""
+
+
+def _quoted(v) -> str:
+    """A value from the file as a message quotes it: cut to `contract.SHOWN_CHARS` (a 10,000-character page name
+    was quoted whole, an outside audit), control characters written out."""
+    return repr(contract.shown(v)) if isinstance(v, str) else repr(v)
+
+
 def _key_lines(text: str) -> tuple[list[int], list[dict[str, int]], dict[str, int]]:
-    """Line numbers (1-based) of each [[slide]] header, of the keys inside each slide, and of top-level keys."""
+    """Line numbers (1-based) of each [[slide]] header, of the keys inside each slide, and of top-level keys (a
+    table or array of tables under another name, `[briefing]` or `[[slides]]`, and an inline `slide = [...]`, as a
+    top-level key at its line)."""
     headers, keys, top = [], [], {}
-    key_re = re.compile(r'^\s*"?([A-Za-z0-9_-]+)"?\s*=')
+    key_re = re.compile(r'^\s*["\']?([A-Za-z0-9_-]+)["\']?\s*=')
+    table_re = re.compile(r'^\s*(\[\[?)\s*["\']?([A-Za-z0-9_-]+)["\']?\s*\]')
     inside = None  # the quotes of a multi-line string open at the line's start: its lines are text, not keys
+    where: dict[str, int] | None = top  # where the keys now read go (None: a table of its own, not checked)
     for n, line in enumerate(text.splitlines(), start=1):
         was = inside
-        for q in re.findall(r'"""|\'\'\'', line):
-            inside = None if inside == q else (inside or q)
+        _code, inside = _outside_strings(line, inside)
         if was:
             continue
-        if re.match(r"^\s*\[\[\s*slide\s*\]\]", line):
+        t = table_re.match(line)
+        if t and t.group(1) == "[[" and t.group(2) == "slide":
             headers.append(n)
             keys.append({})
+            where = keys[-1]
+            continue
+        if t:
+            top.setdefault(t.group(2), n)
+            where = None
             continue
         m = key_re.match(line)
-        if m:
-            (keys[-1] if keys else top).setdefault(m.group(1), n)
+        if m and where is not None:
+            where.setdefault(m.group(1), n)
     return headers, keys, top
 
 
@@ -386,7 +470,7 @@ def parse(text: str, path: Path) -> Briefing:
     for k in doc:
         if k not in TOP_KEYS and k != "slide":
             raise BriefingError(
-                f"{path.name}:{top_lines.get(k, 1)}: unknown key {k!r}; a briefing has "
+                f"{path.name}:{top_lines.get(k, 1)}: unknown key {_quoted(k)}; a briefing has "
                 f"{', '.join(TOP_KEYS)} and [[slide]] tables"
             )
     # text shown on a slide or the briefing's page holds no control character: U+202E (right-to-left override) made
@@ -398,28 +482,33 @@ def parse(text: str, path: Path) -> Briefing:
         for k, v in s.items() if isinstance(s, dict) else ():
             if isinstance(v, str) and (msg := contract.control_message(v)):
                 lines = key_lines[i] if i < len(key_lines) else {}
-                where = _where(path.name, lines, headers[i] if i < len(headers) else 1, k)
+                where = _where(path.name, lines, headers[i] if i < len(headers) else top_lines.get("slide", 1), k)
                 raise BriefingError(f"{where}: slide {i + 1}: {k}: {msg}")
     title = doc.get("title")
-    if not isinstance(title, str) or not title.strip():
+    if not _visible(title):
         raise BriefingError(
             f"{path.name}:{top_lines.get('title', 1)}: the briefing needs a title "
             '(title = "...") before the first [[slide]]'
+        )
+    if len(title.strip()) > BRIEFING_TITLE_MAX:  # a 10,000-character title filled the Briefings page (an audit)
+        raise BriefingError(
+            f"{path.name}:{top_lines.get('title', 1)}: the briefing's title is {len(title.strip())} characters; at "
+            f"most {BRIEFING_TITLE_MAX}: shorten it (the description says more)"
         )
     raw = doc.get("slide")
     if not isinstance(raw, list) or not raw:
         raise BriefingError(f"{path.name}:1: no slides: add at least one [[slide]] table")
     specs = []
     for i, s in enumerate(raw):
-        header = headers[i] if i < len(headers) else 1
+        header = headers[i] if i < len(headers) else top_lines.get("slide", 1)  # an inline array: its line
         lines = key_lines[i] if i < len(key_lines) else {}
         at = functools.partial(_where, path.name, lines, header)
         page = s.get("page")
         if not isinstance(page, str) or page not in PAGES:
-            got = f"unknown page {page!r}" if page is not None else "no page"
+            got = f"unknown page {_quoted(page)}" if page is not None else "no page"
             raise BriefingError(f"{at('page')}: slide {i + 1}: {got}; a slide shows one of: {', '.join(PAGES)}")
         stitle = s.get("title")
-        if not isinstance(stitle, str) or not stitle.strip():
+        if not _visible(stitle):  # zero-width spaces alone left the slide without a heading (an outside audit)
             raise BriefingError(f"{at('title')}: slide {i + 1}: the slide needs a title")
         if len(stitle.strip()) > SLIDE_TITLE_MAX:
             raise BriefingError(
@@ -433,7 +522,8 @@ def parse(text: str, path: Path) -> Briefing:
                 continue
             if k not in PAGES[page]:
                 raise BriefingError(
-                    f"{at(k)}: slide {i + 1}: unknown filter {k!r} for page {page!r}; it takes {', '.join(PAGES[page])}"
+                    f"{at(k)}: slide {i + 1}: unknown filter {_quoted(k)} for page {page!r}; it takes "
+                    f"{', '.join(PAGES[page])}"
                 )
             if not isinstance(v, str) or not v.strip():
                 raise BriefingError(f"{at(k)}: slide {i + 1}: filter {k!r} must be a non-empty string")

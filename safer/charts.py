@@ -1172,6 +1172,10 @@ def cycle_lines_chart(cycle_months: pd.DataFrame, indicator: dict, synthetic: bo
 # --------------------------------------------------------------------------- 4. cycle means
 
 
+# where a bar's label of a cycle under way breaks ("18 of 18 months so far" / "with data"): a slide joins it again
+SO_FAR_BREAK = "<br>with data"
+
+
 def cycle_months_words(row, sep: str = "; ", brief: bool = False) -> str:
     """How many of a plan cycle's months its mean is over, telling months not yet happened, months withheld and
     months with no data apart: '34 of 36 months with data'; '12 of 18 months so far with data' (a cycle under
@@ -1187,7 +1191,7 @@ def cycle_months_words(row, sep: str = "; ", brief: bool = False) -> str:
     gone = mic - not_yet
     if not held:  # a bar's label breaks before "with data": whole on a 320 px screen (WCAG 1.4.10, an audit)
         return (
-            f"{mwd} of {gone} months so far{sep if brief else ' '}with data"
+            f"{mwd} of {gone} months so far{SO_FAR_BREAK if brief else ' with data'}"
             if not_yet
             else f"{mwd} of {mic} months with data"
         )

@@ -386,6 +386,12 @@ def test_a_plan_cycles_slide_says_what_its_page_says_in_the_page_s_words():
         assert all(x in slide.detail for x in v.data["with_figures"])
         assert v.data["under way"][0] in slide.detail  # the note on the months to come, one click away
         assert len(" ".join(slide.sentences)) <= slides.SLIDE_TEXT  # what fits 1280x720 (looked at)
+        # a bar's label holds two lines on a slide (its row's room at 600 px: a third, "with data", which a 320 px
+        # phone needs, ran into the bar above); the slide's phone chart keeps three
+        labels = [str(a.text) for a in slide.figure.layout.annotations if a.name == "bar label"]
+        assert labels[-1].endswith("18 of 18 months so far with data") and all(x.count("<br>") == 1 for x in labels)
+        phone = [str(a.text) for a in slide.phone_figure.layout.annotations if a.name == "bar label"]
+        assert phone[-1].endswith("18 of 18 months so far<br>with data")
         # the cycle under way counts its months so far beside its chart, as its bar does (it said "18 of 36")
         assert "2025-28: " in v.data["described"]["cycles lined up chart"]
         assert "18 of 18 months so far with data" in v.data["described"]["cycles lined up chart"]

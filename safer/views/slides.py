@@ -584,6 +584,10 @@ def for_projector(
     f.layout.annotations = [a for a in f.layout.annotations if a.name != "synthetic"]
     for a in f.layout.annotations:
         a.font.size = big(a.font.size)
+        if (
+            a.name == "bar label"
+        ):  # a slide is wide: the line a 320 px screen needed is joined again (its row holds two)
+            a.text = str(a.text).replace(charts.SO_FAR_BREAK, " with data")
     band = 44 if synthetic else 0
     top = band + 44  # the band, then room for labels on top of the plot (plan cycles, subplot titles)
     legend = charts.legend_height(f, width - 130, PROJECTOR_FONT) if f.layout.showlegend is not False else 0

@@ -269,11 +269,8 @@ def header(title: str, question: str) -> dict:
     if building_notice(s):
         pass
     elif s.status.problems:
-        st.error(
-            f"The newest extracts have problems, so this page shows the last good data "
-            f"(built {s.status.built_at}). Fix these and the page updates by itself:",
-            icon=":material/error:",
-        )
+        st.error(f"{views.last_good_note(s.status, 'this page')} Fix these and the page updates by itself:",
+                 icon=":material/error:")  # fmt: skip
         st.code("\n".join(str(pr) for pr in s.status.problems[:10]), language=None)
     return p
 

@@ -108,8 +108,8 @@ class Comparison:
     # chance is "too early to tell", never "within the usual ups and downs" (an outside statistician: a 35% fall
     # was called that where the one earlier change was 4%)
     short_history: bool = False
-    # how much the earlier year-on-year changes it was judged against moved (root mean square, or SD about their
-    # mean, as a %; `method` gives it in its figures): the plain words of a plan cycle's change "within these
+    # how much the earlier year-on-year changes it was judged against moved (their root mean square, as a %; None
+    # where the months' own test decided): the plain words of a plan cycle's change "within these
     # figures' usual yearly moves" say how big those are (a cabinet member read "124.8% more ... within" alone)
     usual_move_pct: float | None = None
 
@@ -244,7 +244,7 @@ class _Fit:
     year_to_year: str = ""  # how variation between years was allowed for, in words (empty: not asked)
     year_figures: str = ""  # what that allowance was, in figures
     earlier_changes: int = 0  # the year-on-year changes before the current period it was judged against
-    usual_move_pct: float = math.nan  # their size: root mean square (or SD about their mean), as a % of a year's level
+    usual_move_pct: float = math.nan  # their size: root mean square of their log ratios, as a %
 
 
 def _checked(monthly: pd.DataFrame) -> pd.DataFrame:

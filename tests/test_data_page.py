@@ -140,8 +140,11 @@ def test_data_page_with_a_broken_file_shows_the_problem_and_serves_the_last_good
     time.sleep(1.05)  # the extracts on disk are checked at most once a second (SAFER_DISK_CHECK_SECONDS)
     at = open_page("pages/data.py")
     assert not at.exception, [e.value for e in at.exception]
-    assert any("last good data" in e.value for e in at.error)
+    # the page's banner (`ui.header`) in the words the briefing's note uses (`views.last_good_note`)
+    assert any(e.value.startswith("The newest extracts have problems, so this page shows the last good data (built ")
+               and e.value.endswith("). Fix these and the page updates by itself:") for e in at.error)  # fmt: skip
     assert any("Serving the last good build" in e.value for e in at.error)
+    assert any("the extracts now on disk have 1 problem, so they are not loaded" in e.value for e in at.error)
     assert any("areas.csv:5: parent_code" in c.value for c in at.code)
     files = next(df for df in _frames(at) if "Licence" in df.columns).set_index("File")
     assert files.loc["areas.csv", "Validation"] == "1 error"

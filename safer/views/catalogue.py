@@ -36,12 +36,12 @@ def status_sentence(status, data_version: str) -> str:
     )
 
 
-def last_good_note(status) -> str | None:
-    """A briefing's note that the newest extracts have problems and it shows the last good data; None when they
-    have none."""
+def last_good_note(status, shown: str = "this briefing") -> str | None:
+    """The note that the newest extracts have problems, so what is `shown` ("this page", "this briefing") is the
+    last good data; None when they have none."""
     if not status.problems:
         return None
-    return f"The newest extracts have problems, so this briefing shows the last good data (built {status.built_at})."
+    return f"The newest extracts have problems, so {shown} shows the last good data (built {status.built_at})."
 
 
 def disk_fingerprint(store) -> str:
@@ -91,6 +91,7 @@ def catalogue(store, disk_fingerprint: str) -> View:
         {
             "disk_fingerprint": disk_fingerprint,
             "where": f"Data directory: {shown_path(store.data_dir)}",
+            "caveats source": "the extracts in the data directory",  # the caveats' stamp, of the page's period
             "counts": counts,
             # as shown: files with problems first (then in contract order), no empty cells
             "extracts shown": files.sort_values("status", key=lambda c: c.eq("ok"), kind="stable").fillna(
@@ -131,12 +132,7 @@ def _view(meta, tables: dict, commands: list[str], data: dict, period: str, sour
         meta=meta,
         tables=tables,
         queries=commands,
-        # the caveats' stamp, of the page's period: which extracts its caveats are of
-        data=data
-        | {
-            "caveats source": "the extracts "
-            + ("in the data directory" if source == "the data directory" else "the published build was made from")
-        },  # fmt: skip
+        data=data,
         periods={n: p for n, (p, _) in own.items()},
         sources={n: s for n, (_, s) in own.items()},
         titles={n: "Data: " + n for n in tables},
@@ -182,6 +178,7 @@ def _published(store) -> View:
             "python -m safer query police_uk_files",
         ],
         {
+            "caveats source": "the extracts the published build was made from",
             "published": {
                 "path": origin["path"],
                 "version": store.data_version,

@@ -383,35 +383,29 @@ def load(name: str, directory: Path | None = None, data_dir: Path | None = None)
         raise BriefingError(f"{path.name}: nested too deeply to be a briefing") from None
 
 
-def _outside_strings(line: str, inside: str | None) -> tuple[str, str | None]:
-    """The TOML line's text outside its strings and comment (each string left as ""), and the multi-line string's
-    quotes still open at its end (`inside`: open at its start). A comment's or a one-line string's quotes open no
-    multi-line string (an outside audit: a `\"\"\"` in a comment on line 1 made every error say line 1)."""
-    out, i = [], 0
+def _string_open_after(line: str, inside: str | None) -> str | None:
+    """The quotes of a multi-line TOML string still open at the end of `line` (`inside`: open at its start). A
+    comment's or a one-line string's quotes open none (an outside audit: a `\"\"\"` in a comment on line 1 made every
+    error say line 1)."""
+    i = 0
     while i < len(line):
         if inside:
             j = line.find(inside, i)
             if j < 0:
-                return "".join(out), inside
-            out.append('""')
+                return inside
             i, inside = j + 3, None
-            continue
-        if line.startswith(('"""', "'''"), i):
+        elif line.startswith(('"""', "'''"), i):
             inside, i = line[i : i + 3], i + 3
-            continue
-        c = line[i]
-        if c in "\"'":
-            j = i + 1
-            while j < len(line) and line[j] != c:
-                j += 2 if c == '"' and line[j] == "\\" else 1
-            out.append('""')
-            i = j + 1
-            continue
-        if c == "#":
-            break
-        out.append(c)
-        i += 1
-    return "".join(out), inside
+        elif line[i] in "\"'":  # a one-line string: to its closing quote (a basic string's escapes skipped)
+            q, i = line[i], i + 1
+            while i < len(line) and line[i] != q:
+                i += 2 if q == '"' and line[i] == "\\" else 1
+            i += 1
+        elif line[i] == "#":
+            return None
+        else:
+            i += 1
+    return inside
 
 
 BRIEFING_TITLE_MAX = 120  # characters: the Briefings page's link to it, and the PDF's first page
@@ -439,7 +433,7 @@ def _key_lines(text: str) -> tuple[list[int], list[dict[str, int]], dict[str, in
     where: dict[str, int] | None = top  # where the keys now read go (None: a table of its own, not checked)
     for n, line in enumerate(text.splitlines(), start=1):
         was = inside
-        _code, inside = _outside_strings(line, inside)
+        inside = _string_open_after(line, inside)
         if was:
             continue
         t = table_re.match(line)

@@ -113,11 +113,6 @@ def _index() -> None:
             st.caption(ui.md_escape(b.description))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _slide(_store, version: str, name: str, mtime: float, step: int) -> views.BriefingSlide:
-    return views.briefing_slide(_store, views.load_briefing(name, data_dir=_store.data_dir), step)
-
-
 def _go(step: int) -> None:
     st.query_params["step"] = str(step)
 
@@ -169,7 +164,7 @@ def _show(name: str) -> None:
     p = ui.partnership()
     st.html(PROJECTOR_CSS)
     try:
-        slide = _slide(s, s.version, name, b.path.stat().st_mtime, step)
+        slide = views.briefing_slide(s, b, step)
     except views.BriefingError as exc:  # this slide only: the others may still be shown, so the buttons stay
         st.title(ui.md_escape(b.slides[step - 1].title))
         _buttons(step, n)

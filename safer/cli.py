@@ -188,8 +188,9 @@ def _pack(args) -> int:
         print(f"pack: cannot write the pack to {out}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     print(
-        f"{args.out}: {len(done['files'])} files for {done['priorities']} priorities and "
-        f"{done['indicators']} indicators; open {Path(args.out) / 'index.html'}"
+        f"{args.out}: {fmt.plural(len(done['files']), 'file')} for "
+        f"{fmt.plural(done['priorities'], 'priority', 'priorities')} and "
+        f"{fmt.plural(done['indicators'], 'indicator')}; open {Path(args.out) / 'index.html'}"
     )
     return 0
 
@@ -254,8 +255,8 @@ def _init(args) -> int:
     for n in made.notes:
         print(f"note: {n}")
     print(
-        "next: replace the starter plan_cycles.csv and priorities.csv with the partnership's own, add targets.csv, "
-        "events.csv and partner extracts (data/README.md), then run "
+        "next: replace the starter plan_cycles.csv, priorities.csv and status_rules.csv with the partnership's own, "
+        "add targets.csv, events.csv and partner extracts (data/README.md), then run "
         f"`python -m safer validate --data {made.out}`"
     )
     rep = contract.validate(made.out)

@@ -74,8 +74,24 @@ def _ended(sentence: str) -> str:
     return sentence if sentence.endswith((".", "!", "?")) else sentence + "."
 
 
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80] or "export"
+def slug(text: str, most: int = 80) -> str:
+    """`text` as a file name's part: lower case, words joined by "-", at most `most` characters, cut between words
+    (a cut word, "...-by-wa", read as a typo: an outside audit)."""
+    whole = re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
+    if len(whole) > most:
+        cut = whole[: most + 1]
+        whole = cut[: cut.rfind("-")] if "-" in cut else whole[:most]
+    return whole or "export"
+
+
+def file_name(meta: Meta, item: str, ext: str, size: str = "") -> str:
+    """A download's file name: the view's title, its filters' values (two periods or two wards of one view gave one
+    name: the second download overwrote the first or became "(1)"), the table or chart, the data version, and
+    `size` ("760px") where there are several: `missing-episodes-by-ward-2022-25-ward-rates-89f70670b8.csv`."""
+    parts = [slug(meta.title, 60), *(slug(v, 40) for v in meta.filters.values() if slug(v, 40) != "export")]
+    parts += [slug(item, 40)] if item else []
+    parts += [slug(meta.data_version, 20), size] if size else [slug(meta.data_version, 20)]
+    return "-".join(parts) + "." + ext
 
 
 def display_table(df: pd.DataFrame) -> pd.DataFrame:
@@ -125,20 +141,22 @@ def safe_table(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-STAMP_COLUMNS = ("data_period", "data_source", "data_version", "partnership")
+# what a CSV's last columns say on every row (their headings: "View title", "View filters", "Data period", ...)
+STAMP_COLUMNS = ("view_title", "view_filters", "data_period", "data_source", "data_version", "partnership")
 SMALL_NUMBERS = "Small numbers"  # the column a CSV of rounded ward counts says so in (`queries.published_note`)
 
 
 def csv_bytes(df: pd.DataFrame, meta: Meta | None = None) -> bytes:
     """The table as CSV (small numbers as shown, text made inert for spreadsheets). With `meta`, the stamp
-    travels with the numbers: the data period, source, data version and partnership (marked SYNTHETIC for
-    demo data) as the last columns of every row, so a CSV copied out of its folder still says what it is."""
+    travels with the numbers: the view's title and filters (which indicator, which ward: an SIA analyst's CSVs of
+    two wards could not be told apart), the data period, source, data version and partnership (marked SYNTHETIC
+    for demo data) as the last columns of every row, so a CSV copied out of its folder still says what it is."""
     out = display_table(df)
     if note := queries.published_note(df.attrs):  # what suppression did, on every row as the stamp is
         out = out.assign(**{SMALL_NUMBERS: note})
     if meta is not None:
         partnership = meta.partnership + (" (SYNTHETIC DEMO DATA)" if meta.synthetic else "")
-        values = (meta.period, meta.source, meta.data_version, partnership)
+        values = (meta.title, meta.filters_text(), meta.period, meta.source, meta.data_version, partnership)
         out = out.assign(**{c: v for c, v in zip(STAMP_COLUMNS, values) if c not in out.columns})
     # RFC 4180 line endings: a carriage return inside a text cell is then quoted, never a row break.
     return safe_table(headed(out, df.attrs)).to_csv(index=False, lineterminator="\r\n").encode("utf-8")

@@ -914,9 +914,13 @@ def make(
                 [
                     c[0],
                     "police-recorded",
-                    "Crime and anti-social behaviour recorded by the police",
+                    # said as a starter where its title shows (the Overview, Priorities, the pack), as the plan
+                    # cycles' are; not `illustrative`, whose words are the demo's "wording not known" (an outside
+                    # audit: a new partnership's pages said its own starter's exact wording "was not known")
+                    "Crime and anti-social behaviour recorded by the police (starter: replace with the plan's "
+                    "priority)",
                     f"A {STARTER} priorities.",
-                    "true",
+                    "false",
                 ]
                 for c in cycles
             ],
@@ -931,6 +935,34 @@ def make(
             tmp / "targets.csv",
             ["cycle_id", "indicator_id", "baseline_monthly_mean", "baseline_period", "target_monthly_mean", "note"],
             [],
+        )
+        # a target added as the notes ask would otherwise read "no rule" (an outside audit: init wrote no rule and
+        # said nothing of it): one default rule for every cycle and indicator, said to be a starter where it shows
+        _write(
+            tmp / "status_rules.csv",
+            [
+                "rule_id",
+                "cycle_id",
+                "indicator_id",
+                "description",
+                "on_track_min_progress_pct",
+                "at_risk_min_progress_pct",
+                "min_months_with_data",
+            ],
+            [
+                [
+                    "default",
+                    "",
+                    "",
+                    "On track: at least 75% of the way from the baseline to the target, or beyond it. At risk: no "
+                    "worse than the baseline but less than 75% of the way. Off track: worse than the baseline. Needs "
+                    "at least 9 of the latest 12 months with data. A starter rule written by python -m safer init: "
+                    "replace it with the partnership's own.",
+                    75,
+                    0,
+                    9,
+                ]
+            ],
         )
         _write(tmp / "events.csv", contract.SPECS["events.csv"].column_names, [])
         if shapes:

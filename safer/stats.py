@@ -144,11 +144,11 @@ def garwood_interval(total: float, months: float, confidence: float = 0.95) -> t
 # --------------------------------------------------------------------------- 7. latest change
 
 
-def change_between(monthly: pd.DataFrame, months: int = 12) -> dict:
+def change_between(monthly: pd.DataFrame, months: int = 12, end: str | None = None) -> dict:
     """The latest ``months`` months against the ``months`` before them.
 
-    The latest window is the ``months`` calendar months ending at the last month
-    with data; the previous window is the ``months`` calendar months before it.
+    The latest window is the ``months`` calendar months ending at ``end`` (YYYY-MM; by default the last month
+    with data); the previous window is the ``months`` calendar months before it.
     Missing months are left out of both totals, and ``change_pct`` compares the
     *monthly means* (total / months with data) so that gaps do not bias it. No test:
     whether a change is real is the engine's question (`safer.verdicts`, matched months).
@@ -163,7 +163,7 @@ def change_between(monthly: pd.DataFrame, months: int = 12) -> dict:
     df = df.sort_values("_i")
     has = df[df["value"].notna()]
     nan = math.nan
-    if has.empty:
+    if has.empty and end is None:
         return {
             "last_month": None,
             "latest_first_month": None,
@@ -177,7 +177,7 @@ def change_between(monthly: pd.DataFrame, months: int = 12) -> dict:
             "previous_mean": nan,
             "change_pct": nan,
         }
-    last_i = int(has["_i"].iloc[-1])
+    last_i = fmt.month_index(end) if end is not None else int(has["_i"].iloc[-1])
     latest = df[(df["_i"] > last_i - months) & (df["_i"] <= last_i)]
     previous = df[(df["_i"] > last_i - 2 * months) & (df["_i"] <= last_i - months)]
 

@@ -14,8 +14,8 @@ The rule (a row of `status_rules.csv`) and the figures are combined like this:
   progress >= ``at_risk_min_progress_pct``; ``off track`` below that.
 
 Nothing is guessed: a cycle that has not started is ``not started``; no target is ``no target``; no
-baseline is ``no baseline``; no rule is ``no rule``; a latest month with no data is ``no data``; fewer
-months with data than the rule needs is ``not enough data`` (the word the verdicts use). A target equal to its
+baseline is ``no baseline``; no rule is ``no rule``; none of the latest 12 months with data is ``no data``;
+fewer months with data than the rule needs is ``not enough data`` (the word the verdicts use). A target equal to its
 baseline ("hold steady") has no progress percentage: it is on track when the latest value is at the target or
 better in the indicator's good direction, else off track.
 """
@@ -136,12 +136,17 @@ def assess(
         df = df[df["month"] <= cycle_end]
     if df.empty or not df["value"].notna().any():
         return _result("no data", "No month with data up to the cycle's end.")
+    # the 12 calendar months to the cycle's end (or to the latest month with data): a finished cycle whose last
+    # month has no data is judged on the months of its last 12 that have, as a gap anywhere else is (it read "no
+    # data" with 11 of 12 months, where 8 of 12 ending in a month with data read "not enough data")
     as_of = df["month"].iloc[-1]
-    if pd.isna(df["value"].iloc[-1]):
+    ch = stats.change_between(df, end=as_of)
+    if not ch["latest_months_with_data"]:
         return _result(
-            "no data", f"The latest month ({as_of}) has no data, so there is no current value.", latest_last_month=as_of
+            "no data",
+            f"None of the 12 months {ch['latest_first_month']} to {as_of} has data, so there is no current value.",
+            latest_last_month=as_of,
         )
-    ch = stats.change_between(df)
     figures = {
         "latest_mean": ch["latest_mean"],
         "latest_first_month": ch["latest_first_month"],

@@ -485,7 +485,6 @@ def exports(
     the expander starts the process's one Chromium for images in the background (`export.warm_images`: its start
     takes a few seconds; an image after it about 0.2 s)."""
     name = export.slug(m.title)
-    v = m.data_version
 
     def own(item: str) -> export.Meta:
         return (metas or {}).get(item, m)
@@ -503,7 +502,7 @@ def exports(
         with st.container(horizontal=True):
             for tname, df in tables.items():
                 blabel = "Download CSV" if len(tables) == 1 else f"CSV: {tname}"
-                fname = f"{name}-{export.slug(tname)}-{v}.csv"
+                fname = export.file_name(own(tname), tname, "csv")
                 st.download_button(
                     blabel,
                     lambda df=df, mt=own(tname): export.csv_bytes(df, mt),
@@ -514,7 +513,7 @@ def exports(
                     icon=":material/table:",
                 )
             if tables:
-                fname = f"{name}-{v}.xlsx"
+                fname = export.file_name(m, "", "xlsx")
                 st.download_button(
                     "Excel workbook",
                     lambda: export.xlsx_bytes(tables, m, {t: own(t) for t in tables}),
@@ -533,8 +532,8 @@ def exports(
                     ("png", "image/png", narrow, f"PNG for a report column ({narrow} px)"),
                     ("svg", "image/svg+xml", export.DESIGN_WIDTH, "SVG"),
                 ):
-                    size = "" if width == export.DESIGN_WIDTH else f"-{width}px"
-                    fname = f"{name}-{export.slug(figname)}-{v}{size}.{fmt}"
+                    size = "" if width == export.DESIGN_WIDTH else f"{width}px"
+                    fname = export.file_name(own(figname), figname, fmt, size)
                     st.download_button(
                         f"{figname}: {what}",
                         lambda fig=fig, fmt=fmt, width=width, mt=own(figname): export.image_bytes(

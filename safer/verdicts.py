@@ -726,7 +726,7 @@ def _allow_for_years(
             )
         )
         figures.append(
-            f"earlier year-on-year changes of {math.sqrt(m2) * 100:.1f}% ("
+            f"earlier year-on-year changes of {math.sqrt(m2) * 100:.1f}% on the log scale ("
             + ("SD about their mean" if centred else "root mean square")
             + (", less than chance alone: taken as chance)" if m2 < vbar and k == 1 else ")")
         )

@@ -772,23 +772,33 @@ def test_every_slide_s_sentences_stamp_and_method_are_on_a_projector_s_screen(da
     stamp and method expander are on the screen without scrolling."""
     from safer import briefing
 
-    n = len(briefing.load("scrutiny-current-cycle").slides)
+    titles = [s.title for s in briefing.load("scrutiny-current-cycle").slides]
     said = []
     for w, h in ((1024, 768), (1280, 720), (1366, 768), (1920, 1080)):
         ctx = browser.new_context(viewport={"width": w, "height": h})
         ctx.set_default_timeout(TIMEOUT_MS)
-        try:
-            for step in range(1, n + 1):
-                page = open_page(ctx, f"{dashboard.url}/briefing?briefing=scrutiny-current-cycle&step={step}", 1)
+        try:  # as a presenter: the briefing opened once at the projector's size, then Next to each slide
+            page = open_page(ctx, f"{dashboard.url}/briefing?briefing=scrutiny-current-cycle&step=1", 1)
+            for step, title in enumerate(titles, start=1):
+                if step > 1:
+                    page.locator(".st-key-briefing_next button").click()
+                    page.wait_for_url(lambda u, s=step: f"step={s}" in u)
+                    page.wait_for_function(
+                        "(t) => { const h = document.querySelector('[data-testid=\"stMain\"] h1');"
+                        " return h && h.innerText.trim() === t; }",
+                        arg=title,
+                    )
+                    wait_ready(page, 1)
                 assert_no_exception(page)
                 got = page.evaluate(SLIDE_TEXT_JS)
                 scrolls = got.pop("scrolls")  # the slide scrolls at all (its padding under the edge: 2 px, an audit)
                 assert all(v is not None for v in got.values()), (w, h, step, got)
                 assert max(got.values()) <= h and scrolls <= 0, (f"{w}x{h}", f"slide {step}", got, scrolls)
                 said.append(f"{w}x{h} slide {step}: {max(got.values()):.0f} px")
-                page.close()
+            page.close()
         finally:
             ctx.close()
+    assert len(said) == 4 * len(titles) == 20
     _say(capsys, "; ".join(said))
 
 

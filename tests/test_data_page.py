@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import time
 
@@ -175,5 +176,32 @@ def test_what_the_served_build_holds_is_stamped_with_its_period_not_as_on_disk(d
             assert (m.period, m.source) == (v.data["period"], "the build being served"), name
         assert v.data["period"].startswith("2015-04 to ")
         assert (v.meta_of("extracts").period, v.meta_of("validation problems").period) == ("as on disk now",) * 2
+    finally:
+        s.close()
+
+
+def test_the_problems_of_extracts_not_loaded_carry_no_served_build_s_data_version(data_dir):
+    """The validation problems (and the extracts' table) of files on disk that are not loaded are of no build: their
+    stamp and their download's name carried the served build's data version (an outside audit), which holds none of
+    those problems. They carry the files' own ("disk-" and their fingerprint); once loaded, the build's."""
+    from safer import export, views
+    from safer.store import Store
+
+    s = Store(data_dir)
+    try:
+        v = views.catalogue(s, views.disk_fingerprint(s))
+        assert {v.meta_of(n).data_version for n in v.tables} == {s.data_version} and s.data_version
+        (data_dir / "areas.csv").write_text((data_dir / "areas.csv").read_text() + "E05000009,Bad,ward,E0800\n")
+        s.refresh()
+        assert s.status.problems and not s.status.current
+        fp = views.disk_fingerprint(s)
+        v = views.catalogue(s, fp)
+        for name in ("extracts", "validation problems"):
+            assert v.meta_of(name).data_version == "disk-" + fp[:10] != s.data_version, name
+        for name in ("extract coverage", "police.uk files"):  # what the served build holds stays its own
+            assert v.meta_of(name).data_version == s.data_version, name
+        raw = export.csv_bytes(v.tables["validation problems"], v.meta_of("validation problems"))
+        got = pd.read_csv(io.BytesIO(raw))
+        assert list(got["Data version"]) == ["disk-" + fp[:10]] and s.data_version not in raw.decode()
     finally:
         s.close()

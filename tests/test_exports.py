@@ -7,6 +7,7 @@ import datetime as dt
 import html
 import io
 import zipfile
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -332,7 +333,9 @@ def test_a_csv_download_carries_its_stamp_in_every_row(store):
     )
     rows = list(csv.DictReader(io.StringIO(export.csv_bytes(df, meta).decode())))
     # the headings the page shows, with what each column holds, not the query's names (`value`)
-    assert list(rows[0]) == ["Month", "Count in the month", "Data period", "Data source", "Data version", "Partnership"]
+    assert list(rows[0]) == ["Month", "Count in the month", "View title", "View filters", "Data period",
+                             "Data source", "Data version", "Partnership"]  # fmt: skip
+    assert {(r["View title"], r["View filters"]) for r in rows} == {("ASB", "")}
     assert {r["Data version"] for r in rows} == {store.data_version} and len(store.data_version) == 10
     assert {r["Partnership"] for r in rows} == {"Test Partnership (SYNTHETIC DEMO DATA)"}
     assert [r["Count in the month"] for r in rows][:3] == ["5", "4", ""]  # the numbers unchanged, the gap still empty
@@ -398,7 +401,7 @@ def test_every_column_of_counts_names_what_it_counts_on_screen_and_in_every_expo
         assert head.startswith(
             "Month,Count in the month (crimes),Mean of the 12 months to this month (crimes),Plan cycle of the "
             'limits,Expected count (crimes),"Lower control limit (crimes, 99.73%)","Upper control limit (crimes, '
-            '99.73%)",Outside the limits,Data period,'
+            '99.73%)",Outside the limits,View title,View filters,Data period,'
         ), head
         cyc = views.cycle_comparison(store, "missing_episodes")
         assert {
@@ -523,12 +526,70 @@ def test_every_view_s_citation_names_its_method_and_the_data_version(demo_env):
             ("change",): views.overview(s),
         }
         for parts, v in said.items():
-            method = "; ".join(METHODS[p] for p in parts)
-            assert f"Data version {s.data_version}. Method: {method}." in v.citation, (parts, v.citation)
+            # each part in its order (a verdict's adds the months it compares: `test_a_verdict_s_citation_names...`)
+            assert f"Data version {s.data_version}. Method: {METHODS[parts[0]]}" in v.citation, (parts, v.citation)
+            at = [v.citation.find(METHODS[p]) for p in parts]
+            assert -1 not in at and at == sorted(at), (parts, v.citation)
             about = {r[0].value: r[1].value for r in load_workbook(io.BytesIO(export.xlsx_bytes({}, v.meta)))["About"]}
-            assert about["Method"] == method
+            assert about["Method"] == v.meta.method and all(METHODS[p] in about["Method"] for p in parts)
         # no method where nothing was worked out: Scrutiny's list, an indicator with no ward rates
         for v in (views.scrutiny(s), views.areas(s, "modern_slavery", "latest")):
             assert "Method:" not in v.citation, v.citation
+    finally:
+        s.close()
+
+
+def test_two_wards_or_periods_of_a_view_download_under_their_own_names_and_say_which_they_are(demo_env):
+    """An SIA analyst downloaded one view for two periods and two wards: the files had one name (the second
+    overwrote the first or became "(1)"), the name's title was cut mid-word ("...-by-wa"), and a CSV did not say
+    which indicator or ward it held. Each download is now named for its filters and carries the view's title and
+    filters on every row."""
+    from safer import views
+    from safer.store import Store
+
+    s = Store(Path(PROJECT) / "data")
+    try:
+        names, wards = set(), ("E05000784", "E05000785")
+        for period in views.area_periods(s)[0]:
+            v = views.areas(s, "missing_episodes", period)
+            names.add(export.file_name(v.meta_of("ward rates"), "ward rates", "csv"))
+        for ward in wards:
+            v = views.trend(s, "missing_episodes", ward)
+            name = export.file_name(v.meta, "monthly", "csv")
+            assert f"-missing-episodes-{ward.lower()}-monthly-{s.data_version}.csv" in name, name
+            names.add(name)
+            rows = list(csv.DictReader(io.StringIO(export.csv_bytes(v.tables["monthly"], v.meta).decode())))
+            assert {(r["View title"], r["View filters"]) for r in rows} == {
+                (v.meta.title, f"indicator: missing_episodes; area: {ward}")
+            } and v.meta.title.startswith("Missing from home or care episodes (children) in ")
+        assert len(names) == len(views.area_periods(s)[0]) + len(wards)
+        assert all(len(n) <= 200 and "--" not in n for n in names)
+        png = export.file_name(v.meta, "trend chart", "png", "760px")
+        assert png.endswith(f"-trend-chart-{s.data_version}-760px.png"), png
+    finally:
+        s.close()
+    # a title cut between words, never inside one
+    assert export.slug("Missing episodes annual rate per 1,000 children by ward", 50) == (
+        "missing-episodes-annual-rate-per-1-000-children-by"
+    )
+    assert export.slug("x" * 90) == "x" * 80 and export.slug("") == "export"
+
+
+def test_a_verdict_s_citation_names_the_months_it_compares(demo_env):
+    """The citation named the method but not the months (an SIA analyst): a trend's says the two periods its
+    verdict compares, a plan cycles view's each cycle's, as `explain` and the page say them."""
+    from safer import views
+    from safer.store import Store
+    from safer.views import comparisons
+
+    s = Store(Path(PROJECT) / "data")
+    try:
+        v = views.trend(s, "missing_episodes", "E05000784")
+        c = v.data["comparison"] if "comparison" in v.data else None
+        assert "compared here: Apr 2025 to Mar 2026 against Apr 2024 to Mar 2025" in v.citation, v.citation
+        cyc = views.cycle_comparison(s, "cse", "E05000784")
+        assert "2025-28 compared here on Apr 2025 to Mar 2026 against Apr 2022 to Mar 2023" in cyc.citation
+        assert "2022-25 compared here on Apr 2022 to Mar 2025 against Apr 2018 to Mar 2021" in cyc.citation
+        assert c is None or comparisons.months_compared(c) in v.citation
     finally:
         s.close()

@@ -22,7 +22,7 @@ import pytest
 from helpers import PROJECT, REAL
 
 from bench import national
-from safer import cli, fmt, queries
+from safer import cli, fmt, queries, views
 from safer.contract import force_key, validate
 from safer.partnership_dir import InitError, find_authority, make, read_lookups, read_populations, starter_cycles
 from safer.store import Store
@@ -104,6 +104,32 @@ def test_any_national_authority_gets_a_valid_directory_and_its_force_as_comparat
     assert card.metric_label == "Incidents a month (3 months only)"  # the big number keeps to the number
     assert card.months_line.endswith("to Mar 2026 (3 of 12 months with data; no data for Apr 2025 to Dec 2025)")
     s.close()
+
+    # The starters say they are starters where they show, and a target added as the notes ask gets a status from
+    # the starter rule (an outside audit: the priority read "(illustrative)": "the exact wording was not known";
+    # a target read "no rule", init having written none)
+    assert "status_rules.csv" in said.splitlines()[-3] or "status_rules.csv" in said
+    prio = _rows(out / "priorities.csv")
+    assert all(r["title"].endswith("(starter: replace with the plan's priority)") for r in prio), prio
+    assert {r["illustrative"] for r in prio} == {"false"}
+    rule = _rows(out / "status_rules.csv")
+    assert [(r["rule_id"], r["on_track_min_progress_pct"], r["min_months_with_data"]) for r in rule] == [
+        ("default", "75", "9")
+    ] and "starter" in rule[0]["description"]
+    cycle = _rows(out / "plan_cycles.csv")[-1]["cycle_id"]
+    with (out / "targets.csv").open("a", encoding="utf-8") as f:
+        f.write(f"{cycle},asb,100,2025-04 to 2026-03,90,\n")
+    s = Store(out, cache=tmp_path / "cache")
+    try:
+        assert s.status.current, s.status.problems
+        got = views.priorities(s).data["assessed"]
+        (t,) = got[got.indicator_id == "asb"].to_dict("records")
+        assert t["status"] == "not enough data" and "the rule needs 9" in t["reason"], t  # 3 months: not "no rule"
+        assert "baseline 100.0 · target 90.0" in t["card_line"] and "Latest " in t["card_line"], t["card_line"]
+        other = got[got.indicator_id == "burglary"].iloc[0]  # no target set: said so, not "no data"
+        assert "baseline not set · target not set" in other["card_line"], other["card_line"]
+    finally:
+        s.close()
 
 
 def test_a_group_file_brings_in_the_other_forces_files_and_their_populations(nat, tmp_path, capsys):

@@ -158,7 +158,9 @@ def test_the_priorities_page_gives_the_latest_mean_as_the_overview_card_does(dem
             for a in rows.to_dict("records"):
                 if fmt.period_label(a["latest_first_month"], a["latest_last_month"]) != card.period:
                     continue
-                assert a["card_line"].startswith(f"Latest {card.headline} a month"), (a["card_line"], card.headline)
+                # with what it counts, as the card's label says it ("Crimes a month": an outside audit)
+                assert a["card_line"].startswith(f"Latest {card.headline} {a['unit']} a month"), a["card_line"]
+                assert card.metric_label.lower().startswith(f"{a['unit']} a month"), card.metric_label
                 checked += 1
     assert checked >= 8
 

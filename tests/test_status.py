@@ -71,11 +71,25 @@ def test_no_baseline_no_target_no_rule_are_never_guessed():
     assert status.assess(m, 10, 8, None)["status"] == "no rule"
 
 
-def test_missing_latest_month_is_no_data():
+def test_a_cycle_ending_in_a_month_without_data_is_judged_on_its_last_12_calendar_months():
+    """A finished cycle whose last month has no data is judged on the 12 calendar months to its end, as a gap
+    anywhere else is (an outside statistician: 11 of 12 months read "no data", 8 of 12 ending in a month with data
+    "not enough data"); "no data" only where none of those 12 months has any."""
     m = months("2020-01", [8] * 11 + [None])
     a = status.assess(m, 10, 8, RULE)
-    assert a["status"] == "no data" and "2020-12" in a["reason"]
-    assert math.isnan(a["latest_mean"])
+    assert a["status"] == "too early to tell" and a["latest_months_with_data"] == 11
+    assert "anywhere from +7% to +179% (95% interval)" in a["reason"]  # as where the first month is the gap
+    assert status.assess(months("2020-01", [None] + [8] * 11), 10, 8, RULE)["progress_pct"] == a["progress_pct"]
+    assert (a["latest_first_month"], a["latest_last_month"]) == ("2020-01", "2020-12")  # not reaching back to 2019-12
+    assert a["latest_mean"] == 8 and "no data for Dec 2020" in a["reason"], a["reason"]
+    # the rule still counts the missing last month
+    short = status.assess(m, 10, 8, dict(RULE, min_months_with_data=12))
+    assert short["status"] == "not enough data" and "Only 11 of the 12 months 2020-01 to 2020-12" in short["reason"]
+    # a cycle cut at a month after a year without data: no current value
+    m = months("2019-01", [8] * 12 + [None] * 12 + [9])
+    none = status.assess(m, 10, 8, RULE, cycle_end="2020-12")
+    assert none["status"] == "no data" and "None of the 12 months 2020-01 to 2020-12 has data" in none["reason"]
+    assert math.isnan(none["latest_mean"]) and none["latest_last_month"] == "2020-12"
 
 
 def test_too_few_months_with_data_is_not_enough_data_and_gaps_are_not_zero():

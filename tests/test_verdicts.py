@@ -1202,7 +1202,8 @@ def test_a_plan_cycle_s_plain_words_say_how_big_the_usual_yearly_moves_were():
               basis="whole plan cycles", p_value=0.29, verdict="no clear change")  # fmt: skip
     said = cmp.plain_verdict(_plain_case(usual_move_pct=41.5458, **kw), "reports")
     assert said.endswith(
-        "That fall is within these figures' usual yearly moves (about 42% a year before, and more between cycles "
+        "That fall is within these figures' usual yearly moves (about +52% or -34% a year before, and more between "
+        "cycles "
         "years apart), so it is not clearly out of the ordinary."
     ), said
     # the engine's own figure: the root mean square of the earlier changes, as its method says it
@@ -1217,7 +1218,11 @@ def test_a_plan_cycle_s_plain_words_say_how_big_the_usual_yearly_moves_were():
     # the root mean square of the earlier year-on-year changes (the test takes their spread about their mean from
     # five on, which leaves out a steady trend: the words say how much the figures moved, trend and all)
     earlier = verdicts._year_to_year(verdicts._series(monthly), "2022-03")
-    assert earlier[4] and f"{100 * earlier[0] ** 0.5:.1f}% (SD about their mean)" in c.method  # the test's spread
+    assert earlier[4] and f"{100 * earlier[0] ** 0.5:.1f}% on the log scale (SD about their mean)" in c.method
+    # the words give the rise and the fall that size stands for (a log ratio either way), as exact as rounding allows
+    assert [cmp.usual_move_words(x) for x in (41.5458, 8.0, 0.4, 69.3147)] == [
+        "+52% or -34%", "8%", "0%", "+100% or -50%"
+    ]  # fmt: skip
     assert c.usual_move_pct == pytest.approx(100 * earlier[5])
     assert "earlier year-on-year changes of" in c.method and "judged by the months' own test" not in c.method
 

@@ -18,10 +18,19 @@ class CatalogueView(View):
     """The Data page's view: each table downloads with a stamp of its own, titled for it ("Data: extracts")."""
 
     titles: dict[str, str] = field(default_factory=dict)  # a table's own title, by its name in `tables`
+    # a table's own data version where it is not the build being served's: the validation problems of extracts
+    # on disk that are not loaded are of no build (an outside audit: their download carried the served build's)
+    versions: dict[str, str] = field(default_factory=dict)
 
     def meta_of(self, name: str) -> export.Meta:
         m = super().meta_of(name)
-        return replace(m, title=self.titles.get(name, m.title))
+        return replace(m, title=self.titles.get(name, m.title), data_version=self.versions.get(name, m.data_version))
+
+
+def disk_version(disk_fingerprint: str) -> str:
+    """The data version a stamp gives what was read from the extracts on disk when they are not the build being
+    served: "disk-" and their fingerprint, short (no build holds them, so they have no content version)."""
+    return "disk-" + str(disk_fingerprint or "")[:10]
 
 
 def status_sentence(status, data_version: str) -> str:
@@ -84,7 +93,7 @@ def catalogue(store, disk_fingerprint: str) -> View:
         "Validation errors": f"{n_err:,}",
         "Validation warnings": f"{n_warn:,}",
     }
-    return _view(
+    view = _view(
         meta,
         {"extracts": files, "validation problems": problems, "extract coverage": coverage, "police.uk files": police},
         ["python -m safer validate", "python -m safer query extract_coverage", "python -m safer query police_uk_files"],
@@ -102,6 +111,9 @@ def catalogue(store, disk_fingerprint: str) -> View:
         "as on disk now",
         "the data directory",
     )
+    if disk_fingerprint != store.status.fingerprint:  # the files on disk are not what is served
+        view.versions.update(dict.fromkeys(("extracts", "validation problems"), disk_version(disk_fingerprint)))
+    return view
 
 
 def shown_path(path) -> str:

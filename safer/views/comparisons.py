@@ -603,15 +603,24 @@ NOTHING_TO_TEST = "With no events in either period there is nothing to test."
 USUAL_YEARLY_MOVES = "these figures' usual yearly moves"
 
 
+def usual_move_words(log_pct: float) -> str:
+    """A usual yearly move of `log_pct` (100 × a log ratio: `Comparison.usual_move_pct`) as the rise and the fall it
+    stands for: "+52% or -34%" (a log ratio of 0.42 either way; "42%" read as a rise understated it and as a fall
+    overstated it: an outside statistician), one figure where both round alike ("8%")."""
+    s = abs(log_pct) / 100
+    up, down = round(100 * math.expm1(s)), round(-100 * math.expm1(-s))
+    return f"{up}%" if up == down else f"+{up}% or -{down}%"
+
+
 def _against_usual(c: verdicts.Comparison, beyond: bool, sized: bool = True) -> str:
     """'is within the usual ups and downs of these figures' / 'is bigger than ...'; for a plan cycle 'is within
-    these figures' usual yearly moves (about 42% a year before, and more between cycles years apart)' / 'is more
-    than ...' (their size where the test measured it, and `sized`: a slide, short of room, leaves it out)."""
+    these figures' usual yearly moves (about +52% or -34% a year before, and more between cycles years apart)' /
+    'is more than ...' (their size where the test measured it, and `sized`: a slide, short of room, leaves it out)."""
     if c.compare == "cycle":
         # their size, and why a change bigger than it can still be within them: cycles years apart drift further
         # than one year from the next (`verdicts._years_apart`)
         size = (
-            f" (about {c.usual_move_pct:.0f}% a year before, and more between cycles years apart)"
+            f" (about {usual_move_words(c.usual_move_pct)} a year before, and more between cycles years apart)"
             if c.usual_move_pct is not None and sized
             else ""
         )
@@ -818,6 +827,15 @@ def method_sentences(store, indicator_id: str, area_code: str | None = None) -> 
             continue
         out.append(method_line(c))
     return out
+
+
+def months_compared(c: verdicts.Comparison) -> str | None:
+    """The two periods a verdict compares, "Apr 2025 to Mar 2026 against Apr 2024 to Mar 2025", for its citation
+    (an SIA analyst: the citation named the method but not the months); None where it compared no months."""
+    if " to " not in c.current_period or " to " not in c.previous_period:
+        return None
+    cur, prev = (fmt.period_label(*p.split(" to ")) for p in (c.current_period, c.previous_period))
+    return f"{cur} against {prev}"
 
 
 def method_line(c: verdicts.Comparison) -> str:

@@ -61,9 +61,14 @@ def priorities(store) -> View:
         # the three means are read side by side, and the latest is the Overview card's figure for the same months:
         # written with the same rule (fmt.numbers), not "418.8" here beside "419" there
         now, base, goal = _nums(a["latest_mean"], a["baseline_monthly_mean"], a["target_monthly_mean"])
+        # a baseline or target not in targets.csv is "not set" (it read "no data", as if a figure were missing: an
+        # outside audit); the figures name what they count, as the Overview's "Crimes a month"
+        set_as = ((a["baseline_monthly_mean"], base), (a["target_monthly_mean"], goal))
+        base, goal = ("not set" if fmt.is_missing(x) else v for x, v in set_as)
         a["card_line"] = (
-            f"Latest {now} a month ({latest}, {a['latest_months_with_data']} of 12 months with data) · baseline "
-            f"{base} · target {goal} · progress {_progress(a)}"
+            ("Latest: no data" if now == "no data" else f"Latest {now} {t['unit']} a month")
+            + f" ({latest}, {a['latest_months_with_data']} of 12 months with data) · baseline {base} · target {goal}"
+            f" · progress {_progress(a)}"
         )
         lo, hi = a.get("progress_low", math.nan), a.get("progress_high", math.nan)
         a["interval_line"] = (

@@ -642,9 +642,11 @@ def _area(store, spec: SlideSpec, path: Path, indicator: dict, partnership: dict
     return {"area_code": code, "area_name": row.area_name, "area_type": row.area_type}
 
 
+@cached
 def build_slide(store, briefing: Briefing, step: int) -> Slide:
     """Slide STEP (1-based) of the briefing: the slide view of its kind (above, built from the
-    page's own view), its chart in projector type, its three sentences and its stamp."""
+    page's own view), its chart in projector type, its three sentences and its stamp. Built once per (briefing
+    as read, step, data version) for every session, as a view is: an edited briefing file is another key."""
     n = len(briefing.slides)
     step = parse_step(step, n)
     spec = briefing.slides[step - 1]

@@ -154,7 +154,8 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
         {"indicator": indicator_id, "area": code},
         method="; ".join(
             [
-                METHODS["trend by financial year" if by_year else "trend"],
+                METHODS["trend by financial year" if by_year else "trend"]
+                + (f"; compared here: {compared}" if (compared := comparisons.months_compared(c)) else ""),
                 METHODS["limits"] + (" from the counts as published" if rounded else "")
                 if limits is not None
                 else METHODS["no limits"],

@@ -1683,7 +1683,7 @@ def describe_trend(monthly: pd.DataFrame, indicator: dict, area_name: str) -> st
         if not n_withheld:
             return f"{label} in {area_name}: no months with data{span}."
         s = f"{label} in {area_name}: no month's count can be shown{span}." + small
-        return s + _gap_sentence(df, withheld)
+        return s + _gap_sentence(df, withheld, _gap_reason(indicator))
     f_m, f_v = has["month"].iloc[0], has["value"].iloc[0]
     l_m, l_v = has["month"].iloc[-1], has["value"].iloc[-1]
     unit = _words(indicator, "unit")
@@ -1697,14 +1697,22 @@ def describe_trend(monthly: pd.DataFrame, indicator: dict, area_name: str) -> st
     )
     if n_withheld:
         s += small
-    s += _gap_sentence(df, withheld)
+    s += _gap_sentence(df, withheld, _gap_reason(indicator))
     if not n_withheld and not df["value"].isna().any():
         s += f" All {len(df)} months have data."
     return s
 
 
-def _gap_sentence(df: pd.DataFrame, withheld) -> str:
-    """The months with no data (withheld months are not gaps), as a sentence; empty when there are none."""
+def _gap_reason(indicator: dict) -> str:
+    """Why a month of this indicator has no data, where the data says it: a police.uk indicator's month is missing
+    when no street file from the force holds its rows (a new partnership's Trends page said which month, not why)."""
+    crime_type = indicator.get("police_uk_crime_type")
+    return "no police.uk data from the force for them" if isinstance(crime_type, str) and crime_type.strip() else ""
+
+
+def _gap_sentence(df: pd.DataFrame, withheld, why: str = "") -> str:
+    """The months with no data (withheld months are not gaps), as a sentence, with `why` where it is known; empty
+    when there are none."""
     gaps = df.assign(value=df["value"].where(~withheld, 0.0))
     n_missing = int(gaps["value"].isna().sum())
     if not n_missing:
@@ -1713,7 +1721,8 @@ def _gap_sentence(df: pd.DataFrame, withheld) -> str:
     parts = [(month_label(a, True) if a == b else f"{month_label(a, True)} to {month_label(b, True)}") for a, b in runs]
     if len(parts) > 3:
         parts = parts[:3] + [f"{len(runs) - 3} more"]
-    return f" {n_missing} of {len(df)} months have no data ({'; '.join(parts)}); they are shown as gaps, not zero."
+    why = f": {why}" if why else ""
+    return f" {n_missing} of {len(df)} months have no data ({'; '.join(parts)}{why}); they are shown as gaps, not zero."
 
 
 def describe_cycles(comparison: pd.DataFrame, indicator: dict, decimals: int | None = None) -> str:

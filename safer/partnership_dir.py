@@ -666,6 +666,27 @@ def comparator_groups(
     return group_rows
 
 
+def starter_briefing(headline: list[list]) -> str:
+    """A starter briefing (TOML, `briefings/starter.toml` in the directory `make` writes) for a scrutiny committee:
+    the headline indicators `headline` (rows of `indicators.csv`: id first, label second) month by month, then
+    the first one by plan cycle; "" with none. A new partnership's Briefings page listed only the project's
+    Stockport briefing, which cannot be shown with its data (an outside audit). Its labels are police.uk's crime
+    types, written as TOML basic strings (JSON's escapes are TOML's)."""
+    if not headline:
+        return ""
+    slides = [(f"{label[:60]}: by month", "trends", iid) for iid, label, *_ in headline[:4]]
+    slides.append((f"{headline[0][1][:55]}: by plan cycle", "plan_cycles", headline[0][0]))
+    text = [
+        f'# A {STARTER} briefing (how a briefing is written: the README, "Briefings", and the project\'s briefings/).',
+        'title = "Starter briefing: police-recorded crime and anti-social behaviour"',
+        'description = "A starter written by python -m safer init: replace it with the partnership\'s own."',
+    ]
+    for title, page, iid in slides:
+        text += ["", "[[slide]]", f"title = {json.dumps(title)}", f"page = {json.dumps(page)}"]
+        text.append(f"indicator = {json.dumps(iid)}")
+    return "\n".join(text) + "\n"
+
+
 def starter_cycles(first: str, last: str) -> list[list[str]]:
     """Three-year April-to-March periods covering the months `first` to `last`, as starter plan cycles."""
     y = int(first[:4]) - (1 if int(first[5:7]) < 4 else 0)
@@ -965,6 +986,10 @@ def make(
             ],
         )
         _write(tmp / "events.csv", contract.SPECS["events.csv"].column_names, [])
+        briefing = starter_briefing([i for h in HEADLINE for i in indicators if i[0] == h])
+        if briefing:  # the project's own briefing is Stockport's and cannot be shown with this data
+            (tmp / "briefings").mkdir()
+            (tmp / "briefings" / "starter.toml").write_text(briefing, encoding="utf-8")
         if shapes:
             (tmp / "ward_boundaries.geojson").write_text(json.dumps(shapes, separators=(",", ":")), encoding="utf-8")
         if group_rows:

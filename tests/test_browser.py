@@ -640,7 +640,7 @@ def test_download_csv_gives_the_monthly_numbers_with_gaps_empty(dashboard, conte
         page.get_by_role("button", name="CSV: monthly").click()
     download = dl.value
     name = download.suggested_filename
-    assert name.endswith(".csv") and "monthly" in name, name
+    assert name.endswith(".csv") and "-asb-e08000007-monthly-" in name, name  # named for its filters
     path = download.path()
     download.save_as(str(bs.ARTIFACTS / download.suggested_filename))
     text = open(path, encoding="utf-8").read()
@@ -648,6 +648,7 @@ def test_download_csv_gives_the_monthly_numbers_with_gaps_empty(dashboard, conte
         :200
     ]  # the page's headings, with what they hold
     rows = list(csv.DictReader(io.StringIO(text)))
+    assert {r["View filters"] for r in rows} == {"indicator: asb; area: E08000007"}  # which it is, on every row
     gap = [r for r in rows if "2019-07" <= r["Month"] <= "2020-12"]
     count = "Count in the month (incidents)"
     assert len(gap) == 18 and all(r[count] == "" for r in gap), gap[:3]

@@ -577,7 +577,10 @@ def test_describe_trend_tells_a_withheld_small_count_from_a_month_with_no_data()
     text = charts.describe_trend(df, IND, "Heald Green")
     assert "10" in text and "(first month shown)" in text and "15" in text
     assert "2 of 6 months have a count too small to publish (withheld, not missing)" in text
-    assert "2 of 6 months have no data (April 2020 to May 2020)" in text
+    assert "2 of 6 months have no data (April 2020 to May 2020); they are shown as gaps, not zero." in text
+    # a police.uk indicator's missing month says why (a new partnership's Trends page said which, not why)
+    police = charts.describe_trend(df, dict(IND, police_uk_crime_type="Burglary"), "Heald Green")
+    assert "(April 2020 to May 2020: no police.uk data from the force for them); they are shown as gaps" in police
     every = df.assign(value=pd.array([None] * 6, dtype="Int64"), value_suppressed=[True] * 6)
     text = charts.describe_trend(every, IND, "Heald Green")
     assert "no month's count can be shown" in text and "no months with data" not in text

@@ -258,6 +258,9 @@ def test_rates_say_the_year_of_their_population_estimates_and_when_areas_differ(
         v = views.compare(s, "asb", None)
         t = v.tables["comparator rates"].set_index("Area")
         assert t.loc["Stockport", "Year of the population estimate"] == 2026
+        # each population's file is named where the figures are cited (the partnership's: population.csv)
+        assert v.meta.source.endswith("populations from comparator_population.csv and, for the partnership, "
+                                      "population.csv"), v.meta.source  # fmt: skip
         assert set(t.drop(index="Stockport")["Year of the population estimate"]) == {2021}
         assert (
             "Rates per 1,000 residents rest on population estimates of different years: 2026 (Stockport); "

@@ -128,6 +128,18 @@ def test_any_national_authority_gets_a_valid_directory_and_its_force_as_comparat
         assert "baseline 100.0 · target 90.0" in t["card_line"] and "Latest " in t["card_line"], t["card_line"]
         other = got[got.indicator_id == "burglary"].iloc[0]  # no target set: said so, not "no data"
         assert "baseline not set · target not set" in other["card_line"], other["card_line"]
+        # a starter briefing this data can show, every slide of it (the project's is Stockport's: it cannot)
+        assert "starter" in views.briefing_files(data_dir=out)
+        b = views.load_briefing("starter", data_dir=out)
+        assert [(x.page, x.filters["indicator"]) for x in b.slides] == [
+            ("trends", "asb"), ("trends", "burglary"), ("trends", "violence_sexual"), ("trends", "vehicle_crime"),
+            ("plan_cycles", "asb"),
+        ]  # fmt: skip
+        assert views.briefing_problem(s, b) is None
+        assert views.briefing_problem(s, views.load_briefing("scrutiny-current-cycle", data_dir=out))
+        assert [views.briefing_slide(s, b, i).title for i in (1, 5)] == [
+            "Anti-social behaviour: by month", "Anti-social behaviour: by plan cycle"
+        ]  # fmt: skip
     finally:
         s.close()
 

@@ -57,7 +57,9 @@ def _source(members) -> str:
         parts.append("police.uk street files (areas placed by area_lookup.csv)")
     if not members["from_police_uk"].all() or not parts:
         parts.append("comparator_monthly.csv")
-    return ", ".join(parts) + " and comparator_population.csv"
+    # the partnership's own population is its population.csv's, as the Areas page's is (an SIA analyst: the stamp
+    # named only comparator_population.csv, which does not hold it)
+    return ", ".join(parts) + "; populations from comparator_population.csv and, for the partnership, population.csv"
 
 
 def _gaps(members, rates) -> list[str]:

@@ -16,7 +16,7 @@ published = v.data.get("published")  # a build published as Parquet: no data dir
 def stamp_of(name: str):
     """The view's own stamp of one table (`View.meta_of`), with this page's link."""
     m = v.meta_of(name)
-    return ui.meta(m.title, m.period, m.source, m.filters)
+    return ui.meta(m.title, m.period, m.source, m.filters, m.data_version)
 
 
 # ----------------------------------------------------------------------------- store status

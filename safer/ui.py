@@ -453,13 +453,15 @@ def view_url() -> str:
     return f"{base}?{qs}" if qs else base
 
 
-def meta(title: str, period: str, source: str, filters: dict[str, str]) -> export.Meta:
+def meta(title: str, period: str, source: str, filters: dict[str, str], data_version: str | None = None) -> export.Meta:
+    """A stamp with this page's link; `data_version`: where what it stamps is not the build being served's (the
+    Data page's validation problems of extracts not loaded)."""
     p = partnership()
     return export.Meta(
         title=title,
         period=period,
         source=source,
-        data_version=store().data_version,
+        data_version=data_version or store().data_version,
         filters=filters,
         url=view_url(),
         partnership=p["name"],

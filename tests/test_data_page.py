@@ -159,6 +159,16 @@ def test_data_page_with_a_broken_file_shows_the_problem_and_serves_the_last_good
     # the served build is the last good one: coverage still comes from it
     cov = next(df for df in _frames(at) if "Missing months" in df.columns).set_index("Indicator")
     assert cov.loc["asb", "Missing months"] == "2020-03"
+    # the problems' download is of the extracts on disk, not loaded: named and stamped with their own version
+    import re
+
+    from safer import ui
+
+    (version,) = {m.group(1) for e in at.error if (m := re.search(r"data version ([0-9a-f]{10})", e.value))}
+    at.session_state[ui.ON_DEMAND + "exports:data-validation-problems"] = True
+    at.run()
+    ids = [b.proto.id for b in at.get("download_button") if "validation-problems" in b.proto.id]
+    assert ids and all("-disk-" in i and version not in i for i in ids), (version, ids)
 
 
 def test_what_the_served_build_holds_is_stamped_with_its_period_not_as_on_disk(demo_env):

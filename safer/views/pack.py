@@ -83,7 +83,13 @@ def _part(store, indicator: dict, cycle_id: str, end_month: str | None, area: di
         tr.meta.period,
         str(indicator["source"]) + (f"; {who} from population.csv" if per_resident else ""),
         {"indicator": iid, "area": area["area_code"], "plan cycle": cycle_id},
-        method=METHODS["change"],
+        # and the months its two verdicts compare, as the pages' citations name them (an SIA analyst)
+        method=METHODS["change"]
+        + "".join(
+            f"; {what} compared here on {compared}"
+            for what, c in (("the latest 12 months", latest), (cycle_id, against))
+            if (compared := comparisons.months_compared(c))
+        ),
     )
     own = {
         f"{iid} monthly": tr.meta,

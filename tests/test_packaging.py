@@ -189,7 +189,7 @@ def test_readme_documents_every_setting_the_code_reads():
         text = path.read_text(encoding="utf-8")
         read |= set(re.findall(r"environ(?:\.get)?\(\s*\"((?:SAFER|BENCH)_[A-Z_]+)\"", text))
         read |= set(re.findall(r"setenv\(\s*\"(SAFER_[A-Z_]+)\"", text))
-        # a shell script's settings: a variable given a default (`${PYTHON:-python3}`, `${SAFER_TEST_WORKERS:-2}`)
+        # a shell script's settings: a variable given a default (`${PYTHON:-python3}`, `${SAFER_TEST_WORKERS:-3}`)
         read |= set(re.findall(r"\$\{([A-Z][A-Z_]+):-", text))
     settings = README.split("## Settings", 1)[1].split("\n## ", 1)[0]
     documented = set(re.findall(r"`((?:SAFER|BENCH)_[A-Z_]+|PYTHON)`", settings))

@@ -31,9 +31,9 @@ echo "== ruff check and ruff format --check"
 
 set +e
 # Three worker processes on two cores, each test file kept whole on one (its module fixtures, a browser file's one
-# server): a worker waits on Chromium and the dashboard (their CPU is counted, not the worker's), and with two the
-# cores were busy 1.3 of 2 on average (about 25 minutes of CPU in 19.6 minutes, session 27).
-# SAFER_TEST_WORKERS=0 runs it in this process (pytest-xdist's -n 0).
+# server): a worker waits on Chromium and the dashboard, whose work is in their own processes; on a slow two-core
+# machine three took 19.0 minutes where two took 19.6 (session 27: the cores were busy throughout, so what shortens
+# the suite is less CPU, not more workers). SAFER_TEST_WORKERS=0 runs it in this process (pytest-xdist's -n 0).
 .venv/bin/python -m pytest -n "${SAFER_TEST_WORKERS:-3}" --dist loadfile "$@"
 rc=$?
 set -e

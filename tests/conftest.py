@@ -12,8 +12,8 @@ from helpers import PROJECT, REAL, write_data_dir
 # The files that take longest, longest first: pytest-xdist (`--dist loadfile`, scripts/test.sh) hands a worker the
 # next file in the order collected, so a long file collected last ran alone at the end while the other worker was
 # idle (tests/test_verdicts.py, alphabetically near the end: 14-15 minutes in all, against a 15-minute budget).
-# Measured on a slower two-core machine (session 27, `--durations`): the browser files 6-7 minutes each (one file
-# of 12 until then, the last to finish), the disclosure checks 5, the chart layouts 4.
+# Measured on a slower two-core machine (session 27, `--durations`): the browser files about 6 minutes each (one
+# file of about 12 until then), the disclosure checks 5, the chart layouts 4.
 LONGEST_FIRST = (
     "test_browser.py",
     "test_browser_layout.py",

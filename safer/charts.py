@@ -24,6 +24,7 @@ import re
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from . import fmt, stats
 
@@ -38,6 +39,9 @@ SYNTHETIC_TEXT = "SYNTHETIC DEMO DATA – not real figures"
 BASE_FONT = 16
 TITLE_FONT = 22
 TEMPLATE = "plotly_white"
+# Every figure starts with it: Plotly gives a new figure the default template without checking it, where setting it
+# on each figure copied and checked the whole template (a fifth of a trend chart's building, measured)
+pio.templates.default = TEMPLATE
 
 
 __all__ = [
@@ -228,7 +232,6 @@ def _base_layout(
     t.update(yref="container", y=1 - (MODEBAR_CLEAR + _title_lead(lines)) / height, yanchor="top")
     fig.update_layout(
         meta={"title_block": block},  # what `lift_title` gives back when a page shows the title as its own text
-        template=TEMPLATE,
         title=t,
         font=dict(size=BASE_FONT, color="#222222"),
         height=height,
@@ -246,8 +249,7 @@ def _fit_y_titles(fig: go.Figure, plot_px: float) -> None:
     longer than two lines (a long unit) is cut at the end of the second with '…' (it would otherwise run into
     the tick labels); the table's headings and the chart's text alternative say it whole."""
     grew = False
-    for name in [k for k in fig.layout.to_plotly_json() if k.startswith("yaxis")]:
-        ax = fig.layout[name]
+    for ax in fig.select_yaxes():
         words = str(ax.title.text or "")
         if not words or "<br>" in words:
             continue
@@ -272,9 +274,7 @@ def _readable_axes(fig: go.Figure) -> None:
     Streamlit's own Plotly theme (``st.plotly_chart``'s default) otherwise draws them 12 px in
     #808495, 3.8:1 on white: below WCAG 2.1 AA (4.5:1). Sizes already set are kept.
     """
-    names = [k for k in fig.layout.to_plotly_json() if k.startswith(("xaxis", "yaxis"))] or ["xaxis", "yaxis"]
-    for name in names:
-        ax = fig.layout[name]
+    for ax in [*fig.select_xaxes(), *fig.select_yaxes()]:  # (the figure's axes, without copying its layout)
         ax.tickfont.color = ax.tickfont.color or "#222222"
         ax.tickfont.size = ax.tickfont.size or 14
         ax.title.font.color = ax.title.font.color or "#222222"
@@ -648,39 +648,45 @@ def _cycle_layer(fig: go.Figure, cycles: pd.DataFrame | None, first_m: str, last
     if cycles is None or not len(cycles):
         return
     cyc = cycles.sort_values("start_month").reset_index(drop=True)
+    bands, labels = [], []
     for i, row in cyc.iterrows():
         s, e = str(row["start_month"])[:7], str(row["end_month"])[:7]
         if e < first_m or s > last_m:
             continue
         s_c, e_c = max(s, first_m), min(e, last_m)
-        fig.add_shape(
-            type="rect",
-            xref="x",
-            yref="paper",
-            x0=_month_edge(s_c),
-            x1=_month_edge(_shift_month(e_c, 1)),
-            y0=0,
-            y1=1,
-            fillcolor=SERIES_COLOURS[(i + 1) % len(SERIES_COLOURS)],
-            opacity=0.10,
-            line_width=0,
-            layer="below",
-            name=f"cycle {row['cycle_id']}",
+        bands.append(
+            dict(
+                type="rect",
+                xref="x",
+                yref="paper",
+                x0=_month_edge(s_c),
+                x1=_month_edge(_shift_month(e_c, 1)),
+                y0=0,
+                y1=1,
+                fillcolor=SERIES_COLOURS[(i + 1) % len(SERIES_COLOURS)],
+                opacity=0.10,
+                line_width=0,
+                layer="below",
+                name=f"cycle {row['cycle_id']}",
+            )
         )
         title = str(row.get("title") or "")
-        fig.add_annotation(
-            x=_month_edge(s_c),
-            xref="x",
-            y=1.0,
-            yref="paper",
-            xanchor="left",
-            yanchor="bottom",
-            text=f"<b>{text(row['cycle_id'])}</b>",
-            showarrow=False,
-            font=dict(size=15, color="#222222"),
-            hovertext=text(f"Plan cycle {row['cycle_id']}: {title} ({month_label(s)} to {month_label(e)})"),
-            name="cycle label",
+        labels.append(
+            dict(
+                x=_month_edge(s_c),
+                xref="x",
+                y=1.0,
+                yref="paper",
+                xanchor="left",
+                yanchor="bottom",
+                text=f"<b>{text(row['cycle_id'])}</b>",
+                showarrow=False,
+                font=dict(size=15, color="#222222"),
+                hovertext=text(f"Plan cycle {row['cycle_id']}: {title} ({month_label(s)} to {month_label(e)})"),
+                name="cycle label",
+            )
         )
+    add_layout_items(fig, shapes=bands, annotations=labels)  # at once (`add_layout_items`)
 
 
 def _suppressed_layer(fig: go.Figure, monthly: pd.DataFrame, suppressed, suppress_below) -> list[str]:
@@ -706,11 +712,12 @@ def _suppressed_layer(fig: go.Figure, monthly: pd.DataFrame, suppressed, suppres
         if i + 1 == len(hidden) or hidden[i + 1] != _shift_month(m, 1):
             runs.append((start, m))
             start = None
-    for first, last in runs:
-        fig.add_shape(
-            type="rect", xref="x", yref="y", x0=_month_edge(first), x1=_month_edge(_shift_month(last, 1)),
-            y0=0, y1=top, fillcolor="#595959", opacity=0.18, line=dict(width=0), layer="below",
-        )  # fmt: skip
+    bands = [
+        dict(type="rect", xref="x", yref="y", x0=_month_edge(first), x1=_month_edge(_shift_month(last, 1)),
+             y0=0, y1=top, fillcolor="#595959", opacity=0.18, line=dict(width=0), layer="below")
+        for first, last in runs
+    ]  # fmt: skip
+    add_layout_items(fig, shapes=bands)  # at once: a ward's withheld months are many runs
     fig.add_trace(
         go.Scatter(
             x=[month_to_date(m) for m in hidden],
@@ -740,41 +747,47 @@ def _gap_layer(fig: go.Figure, df: pd.DataFrame, hidden: list[str], panel: int |
     lo, hi = pd.Timestamp(_month_edge(first_m)), pd.Timestamp(_month_edge(_shift_month(last_m, 1)))
     axis = "" if panel in (None, 1) else str(panel)
     xref, yref = f"x{axis}", (f"y{axis} domain" if panel else "paper")
+    shapes, labels = [], []
     for first, last in runs:
         x0, x1 = _month_edge(first), _month_edge(_shift_month(last, 1))
-        fig.add_shape(
-            type="rect",
-            xref=xref,
-            yref=yref,
-            x0=x0,
-            x1=x1,
-            y0=0,
-            y1=1,
-            fillcolor=GAP_FILL,
-            opacity=0.45,
-            line_width=0,
-            layer="below",
-            name="no data",
+        shapes.append(
+            dict(
+                type="rect",
+                xref=xref,
+                yref=yref,
+                x0=x0,
+                x1=x1,
+                y0=0,
+                y1=1,
+                fillcolor=GAP_FILL,
+                opacity=0.45,
+                line_width=0,
+                layer="below",
+                name="no data",
+            )
         )
         # from the gap's left edge into the plot; a gap in the right half is labelled from its right edge
         mid = pd.Timestamp(x0) + (pd.Timestamp(x1) - pd.Timestamp(x0)) / 2
         right = (mid - lo) > (hi - lo) / 2
-        fig.add_annotation(
-            x=x1 if right else x0,
-            xref=xref,
-            y=0,
-            yref=yref,
-            xanchor="right" if right else "left",
-            yanchor="bottom",
-            xshift=-2 if right else 2,
-            # one line above a panel, where the room between panels is one line high
-            text=f"<b>No data</b>{' ' if panel else '<br>'}{_run_text(first, last)}",
-            showarrow=False,
-            align="right" if right else "left",
-            font=dict(size=14, color="#333333"),
-            name="no data label",
-            bgcolor="rgba(255,255,255,0.7)",
+        labels.append(
+            dict(
+                x=x1 if right else x0,
+                xref=xref,
+                y=0,
+                yref=yref,
+                xanchor="right" if right else "left",
+                yanchor="bottom",
+                xshift=-2 if right else 2,
+                # one line above a panel, where the room between panels is one line high
+                text=f"<b>No data</b>{' ' if panel else '<br>'}{_run_text(first, last)}",
+                showarrow=False,
+                align="right" if right else "left",
+                font=dict(size=14, color="#333333"),
+                name="no data label",
+                bgcolor="rgba(255,255,255,0.7)",
+            )
         )
+    add_layout_items(fig, shapes=shapes, annotations=labels)  # at once (`add_layout_items`)
 
 
 GAP_LABEL_ROWS = 3  # at most this many rows of gap labels above the plot
@@ -869,52 +882,75 @@ EVENT_PLOT = (300, 240)  # px: the smallest plot a trend chart is drawn in (a ph
 
 def _event_layer(fig: go.Figure, ev: pd.DataFrame) -> None:
     """Each event: a dotted line and its number in a small box at the top of the plot (full title on hover).
-    The numbers are put on rows by `fit_event_numbers` once the axes are set."""
+    The numbers are put on rows by `fit_event_numbers` once the axes are set. Added at once: Plotly copies every
+    shape and annotation the figure holds at each `add_shape` or `add_annotation`, so one at a time the cost
+    grew with the events (a third of a trend chart's building)."""
+    lines, numbers = [], []
     for n, d, full, cat in ev.itertuples(index=False, name=None):
-        _vline(fig, d, dict(color="#333333", width=1.5, dash="dot"), "event")
-        fig.add_annotation(
-            x=d,
-            xref="x",
-            y=1,
-            yref="paper",
-            xanchor="center",
-            yanchor="top",
-            yshift=-2,
-            text=f"<b>{n}</b>",
-            showarrow=False,
-            font=dict(size=14, color="#222222"),
-            bgcolor="#FFFFFF",
-            bordercolor="#333333",
-            borderwidth=1.5,
-            borderpad=2,
-            hovertext=f"{n}. {text(full)} ({d}; {text(cat)})",
-            name="event number",
+        lines.append(
+            dict(type="line", xref="x", yref="paper", x0=d, x1=d, y0=0, y1=1, name="event",
+                 line=dict(color="#333333", width=1.5, dash="dot"))
+        )  # fmt: skip
+        numbers.append(
+            dict(
+                x=d,
+                xref="x",
+                y=1,
+                yref="paper",
+                xanchor="center",
+                yanchor="top",
+                yshift=-2,
+                text=f"<b>{n}</b>",
+                showarrow=False,
+                font=dict(size=14, color="#222222"),
+                bgcolor="#FFFFFF",
+                bordercolor="#333333",
+                borderwidth=1.5,
+                borderpad=2,
+                hovertext=f"{n}. {text(full)} ({d}; {text(cat)})",
+                name="event number",
+            )
         )
+    add_layout_items(fig, shapes=lines, annotations=numbers)
 
 
-def _data_top(fig: go.Figure, between: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> float:
-    """The highest value drawn on the first y axis (traces and shapes), or 0; `between`: at dates within it only
-    (a shape counts where it reaches into it)."""
+def add_layout_items(fig: go.Figure, shapes: list[dict] = (), annotations: list[dict] = ()) -> None:
+    """Shapes and annotations (as dicts) added to a figure at once, after those it has, in order: what
+    `add_shape` and `add_annotation` one at a time do, without Plotly copying every earlier one at each."""
+    if shapes:
+        fig.layout.shapes = (*fig.layout.shapes, *shapes)
+    if annotations:
+        fig.layout.annotations = (*fig.layout.annotations, *annotations)
 
-    def inside(x) -> bool:
-        if between is None:
-            return True
+
+def _drawn_values(fig: go.Figure) -> list[tuple[tuple, float]]:
+    """Each value drawn on the first y axis, with the dates it is drawn at (a trace's point at its date, a shape's
+    ends at its two; None where not a date), read from the figure once for `_data_top`."""
+
+    def when(x):
         try:
-            return between[0] <= pd.Timestamp(str(x)) <= between[1]
+            return pd.Timestamp(str(x))
         except (ValueError, TypeError):
-            return True  # not a date: counted, to be safe
+            return None  # not a date: counted at every date, to be safe
 
-    top = 0.0
+    out = []
     for t in fig.data:
         if getattr(t, "yaxis", None) not in (None, "y") or t.y is None:
             continue
         xs = list(t.x) if t.x is not None else [None] * len(t.y)
-        ys = [float(v) for x, v in zip(xs, t.y) if isinstance(v, (int, float)) and not _isnan(v) and inside(x)]
-        top = max([top, *ys])
+        out += [((when(x),), float(v)) for x, v in zip(xs, t.y) if isinstance(v, (int, float)) and not _isnan(v)]
     for sh in fig.layout.shapes:
-        if sh.yref == "y" and (between is None or inside(sh.x0) or inside(sh.x1)):
-            top = max(top, *(float(v) for v in (sh.y0, sh.y1) if isinstance(v, (int, float))))
-    return top
+        if sh.yref == "y":
+            out += [((when(sh.x0), when(sh.x1)), float(v)) for v in (sh.y0, sh.y1) if isinstance(v, (int, float))]
+    return out
+
+
+def _data_top(drawn: list[tuple[tuple, float]], between: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> float:
+    """The highest of the values `_drawn_values` read (traces and shapes on the first y axis), or 0; `between`: at
+    dates within it only (a shape counts where either end reaches into it)."""
+    return max(
+        [0.0] + [v for xs, v in drawn if between is None or any(x is None or between[0] <= x <= between[1] for x in xs)]
+    )
 
 
 def fit_event_numbers(fig: go.Figure, plot_width: float, plot_height: float) -> go.Figure:
@@ -937,7 +973,8 @@ def fit_event_numbers(fig: go.Figure, plot_width: float, plot_height: float) -> 
     levels = _stagger_levels([xs[i] - widths[i] / 2 for i in order], [widths[i] + 2 for i in order], EVENT_LEVELS)
     for i, lev in zip(order, levels):
         nums[i].update(y=1, yref="paper", yanchor="top", yshift=-(2 + lev * (box_h + 3)))
-    ymax = _data_top(fig)
+    drawn = _drawn_values(fig)
+    ymax = _data_top(drawn)
     if ymax > 0:
         # raised only as far as the counts under each number need: a number on the second row over months at
         # half the series' peak costs nothing (raising for the peak under every row gave the demo's ASB chart
@@ -947,7 +984,7 @@ def fit_event_numbers(fig: go.Figure, plot_width: float, plot_height: float) -> 
             # the box's half-width and a month more: a line to the next month's point passes under the box too
             days = pd.Timedelta(days=(widths[i] / 2 + 6) / px_per_day + 31)
             x = pd.Timestamp(str(nums[i].x))
-            under = _data_top(fig, (x - days, x + days))
+            under = _data_top(drawn, (x - days, x + days))
             share = min((2 + (lev + 1) * (box_h + 3) + 6) / max(plot_height, 1), 0.6)  # of the plot, from its top
             top = max(top, under / (1 - share))
         fig.layout.yaxis.range = [0, top]
@@ -1391,6 +1428,7 @@ def ward_rank_chart(ward_rates: pd.DataFrame, indicator: dict, synthetic: bool, 
     # each row is taller (WARD_ROW_TWO), so no name is cut and the rows keep one height
     two = any(len(f"{html.unescape(n)}: {r:,.1f}") > WARD_LABEL_CHARS for n, r in zip(names, rates))
     row = WARD_ROW_TWO if two else WARD_ROW
+    labels = []
     for name, rate in zip(names, rates):
         # two lines at most (the rows have room for two); the whole name is in the bar's hover
         shown = (
@@ -1398,32 +1436,38 @@ def ward_rank_chart(ward_rates: pd.DataFrame, indicator: dict, synthetic: bool, 
             if two
             else name
         )
-        fig.add_annotation(
-            x=0,
-            xref="paper",
-            y=name,
-            yref="y",
-            yshift=WARD_LABEL_SHIFT_TWO if two else WARD_LABEL_SHIFT,
-            xanchor="left",
-            yanchor="bottom",
-            align="left",
-            text=f"{shown}: <b>{rate:,.1f}</b>",
-            showarrow=False,
-            font=dict(size=15, color="#222222"),
-            bgcolor="#FFFFFF",  # opaque: the borough's dashed line passes behind a label, not through it
-            borderpad=0,
-            name="ward label",
+        labels.append(
+            dict(
+                x=0,
+                xref="paper",
+                y=name,
+                yref="y",
+                yshift=WARD_LABEL_SHIFT_TWO if two else WARD_LABEL_SHIFT,
+                xanchor="left",
+                yanchor="bottom",
+                align="left",
+                text=f"{shown}: <b>{rate:,.1f}</b>",
+                showarrow=False,
+                font=dict(size=15, color="#222222"),
+                bgcolor="#FFFFFF",  # opaque: the borough's dashed line passes behind a label, not through it
+                borderpad=0,
+                name="ward label",
+            )
         )
+    add_layout_items(fig, annotations=labels)  # at once (`add_layout_items`)
     xmax = max([r for r in rates if r is not None] + ([b_rate] if not _isnan(b_rate) else []) + [0])
     if not _isnan(b_rate):
         # the borough's line: a dash across each ward's bar only (shapes, by row index), stopping short of the
         # label above the bar and of the next bar's label below, so it never runs through a name or a rate
         # (an opaque box hid the line but it still read as struck through); an empty trace names it in the legend
-        for i in range(len(names)):
-            fig.add_shape(
-                type="line", xref="x", yref="y", x0=b_rate, x1=b_rate, y0=i - WARD_MARK, y1=i + WARD_MARK,
-                line=dict(color="#000000", width=2.5, dash="dash"),
-            )  # fmt: skip
+        add_layout_items(
+            fig,
+            shapes=[
+                dict(type="line", xref="x", yref="y", x0=b_rate, x1=b_rate, y0=i - WARD_MARK, y1=i + WARD_MARK,
+                     line=dict(color="#000000", width=2.5, dash="dash"))
+                for i in range(len(names))
+            ],
+        )  # fmt: skip
         fig.add_trace(
             go.Scatter(
                 x=[None],
@@ -1707,7 +1751,7 @@ def _gap_reason(indicator: dict) -> str:
     """Why a month of this indicator has no data, where the data says it: a police.uk indicator's month is missing
     when no street file from the force holds its rows (a new partnership's Trends page said which month, not why)."""
     crime_type = indicator.get("police_uk_crime_type")
-    return "no police.uk data from the force for them" if isinstance(crime_type, str) and crime_type.strip() else ""
+    return "no police.uk data from the force" if isinstance(crime_type, str) and crime_type.strip() else ""
 
 
 def _gap_sentence(df: pd.DataFrame, withheld, why: str = "") -> str:
@@ -1722,7 +1766,8 @@ def _gap_sentence(df: pd.DataFrame, withheld, why: str = "") -> str:
     if len(parts) > 3:
         parts = parts[:3] + [f"{len(runs) - 3} more"]
     why = f": {why}" if why else ""
-    return f" {n_missing} of {len(df)} months have no data ({'; '.join(parts)}{why}); they are shown as gaps, not zero."
+    have, shown = ("has", "it is shown as a gap") if n_missing == 1 else ("have", "they are shown as gaps")
+    return f" {n_missing} of {len(df)} months {have} no data ({'; '.join(parts)}{why}); {shown}, not zero."
 
 
 def describe_cycles(comparison: pd.DataFrame, indicator: dict, decimals: int | None = None) -> str:
@@ -2131,38 +2176,48 @@ def funnel_chart(f: dict, indicator: dict, synthetic: bool, period: str) -> go.F
             if len(kept) > 1:
                 drawn.append((np.array([f for f, _ in kept]), np.array([v for _, v in kept])))
 
-        def leader_crossings(cx: float, cy: float) -> int:
-            """How many limit or group-rate lines the arrow from the label's nearest edge to the point crosses
-            (a label set below the funnel drew an arrow the plot's height, across both limits, read as a line of
-            its own: an outside audit)."""
-            ex = min(max(me[0], cx - hw), cx + hw)
-            ey = min(max(me[1], cy - hh), cy + hh)
+        def costs(cx: np.ndarray, cy: np.ndarray) -> np.ndarray:
+            """What a label centred at each (cx, cy) covers, all places at once (a loop over them took a third of
+            the Compare view's building): each other area's point under it, its own point, each line under it,
+            and each limit or group-rate line its arrow crosses from the label's nearest edge to the point (a
+            label set below the funnel drew an arrow the plot's height, across both limits, read as a line of
+            its own: an outside audit). An arrow across a line reads less well than a label clear of it, but a
+            label over a neighbour hides data: three lines crossed cost less than one point covered (two cost as
+            much as one, and on a phone the label was set over a neighbour rather than above the limits)."""
+            cx, cy = cx[:, None], cy[:, None]
+            hits = np.zeros(len(cx), dtype=int)
+            if pts:
+                ox, oy = np.array([q[0] for q in pts]), np.array([q[1] for q in pts])
+                hits = ((np.abs(ox - cx) < hw + mark) & (np.abs(oy - cy) < hh + mark)).sum(axis=1)
+            own = ((np.abs(me[0] - cx) < hw + mark) & (np.abs(me[1] - cy) < hh + mark))[:, 0].astype(int)
+            crossed = np.zeros(len(cx), dtype=int)
+            for c in curves:
+                keep = [i for i, v in enumerate(c) if v is not None]
+                if not keep:
+                    continue
+                f, v = np.array([fx[i] for i in keep]), np.array([c[i] for i in keep], dtype=float)
+                inside = (cx - hw <= f) & (f <= cx + hw)
+                low = np.where(inside, v, np.inf).min(axis=1)
+                high = np.where(inside, v, -np.inf).max(axis=1)
+                crossed += inside.any(axis=1) & (low < cy[:, 0] + hh) & (high > cy[:, 0] - hh)
+            ex = np.minimum(np.maximum(me[0], cx - hw), cx + hw)
+            ey = np.minimum(np.maximum(me[1], cy - hh), cy + hh)
             qx, qy = ex + (me[0] - ex) * steps, ey + (me[1] - ey) * steps
-            n = 0
+            leaders = np.zeros(len(cx), dtype=int)
             for cxs, cys in drawn:
                 above = qy > np.interp(qx, cxs, cys)
-                n += bool(above.any() and not above.all())
-            return n
-
-        def cost(cx: float, cy: float) -> float:
-            hits = sum(abs(ox - cx) < hw + mark and abs(oy - cy) < hh + mark for ox, oy in pts)
-            own = abs(me[0] - cx) < hw + mark and abs(me[1] - cy) < hh + mark
-            crossed = 0
-            for c in curves:
-                inside = [v for f, v in zip(fx, c) if v is not None and cx - hw <= f <= cx + hw]
-                crossed += bool(inside) and min(inside) < cy + hh and max(inside) > cy - hh
-            # an arrow across a line reads less well than a label clear of it, but a label over a neighbour hides
-            # data: three lines crossed cost less than one point covered (two cost as much as one, and on a phone
-            # the label was set over a neighbour rather than above the limits)
-            return hits + 2 * own + crossed + 0.3 * leader_crossings(cx, cy)
+                leaders += above.any(axis=1) & ~above.all(axis=1)
+            return hits + 2 * own + crossed + 0.3 * leaders
 
         spots = [
             (hw + 0.01 + i * 0.025, hh + 0.01 + j * 0.02)
             for i in range(int((1 - 2 * hw - 0.02) / 0.025) + 1)
             for j in range(int((1 - 2 * hh - 0.02) / 0.02) + 1)
         ]
-        cx, cy = min(spots, key=lambda c: (cost(*c), math.hypot(c[0] - me[0], c[1] - me[1])))
-        return x_range[0] + cx * sx, y_range[0] + cy * sy, cost(cx, cy)
+        cost = costs(np.array([c[0] for c in spots]), np.array([c[1] for c in spots])).tolist()
+        best = min(range(len(spots)), key=lambda i: (cost[i], math.hypot(spots[i][0] - me[0], spots[i][1] - me[1])))
+        (cx, cy), covered = spots[best], cost[best]
+        return x_range[0] + cx * sx, y_range[0] + cy * sy, covered
 
     def room_for_label(px: float, rate: float) -> tuple[float, float]:
         """`label_spot`, with room made for the label where it has no clear place: the rate axis taken a fifth,

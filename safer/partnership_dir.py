@@ -666,6 +666,20 @@ def comparator_groups(
     return group_rows
 
 
+STARTER_RULE_NOTE = "A starter rule written by python -m safer init: replace it with the partnership's own."
+
+
+def starter_status_rule() -> list[str]:
+    """The default row of the demo's status rules (`safer/seeds/status_rules.csv`: 75% of the way on track, no
+    worse than the baseline at risk, 9 of the latest 12 months with data), its "illustrative" note replaced by
+    `STARTER_RULE_NOTE`."""
+    from .demo import seed_rows
+
+    row = list(next(r for r in seed_rows("status_rules.csv") if r[0] == "default"))
+    row[3] = row[3].removesuffix(" Illustrative rule for the demo.") + " " + STARTER_RULE_NOTE
+    return row
+
+
 def starter_briefing(headline: list[list]) -> str:
     """A starter briefing (TOML, `briefings/starter.toml` in the directory `make` writes) for a scrutiny committee:
     the headline indicators `headline` (rows of `indicators.csv`: id first, label second) month by month, then
@@ -958,33 +972,8 @@ def make(
             [],
         )
         # a target added as the notes ask would otherwise read "no rule" (an outside audit: init wrote no rule and
-        # said nothing of it): one default rule for every cycle and indicator, said to be a starter where it shows
-        _write(
-            tmp / "status_rules.csv",
-            [
-                "rule_id",
-                "cycle_id",
-                "indicator_id",
-                "description",
-                "on_track_min_progress_pct",
-                "at_risk_min_progress_pct",
-                "min_months_with_data",
-            ],
-            [
-                [
-                    "default",
-                    "",
-                    "",
-                    "On track: at least 75% of the way from the baseline to the target, or beyond it. At risk: no "
-                    "worse than the baseline but less than 75% of the way. Off track: worse than the baseline. Needs "
-                    "at least 9 of the latest 12 months with data. A starter rule written by python -m safer init: "
-                    "replace it with the partnership's own.",
-                    75,
-                    0,
-                    9,
-                ]
-            ],
-        )
+        # said nothing of it): the demo's default rule (its seed file, so the two cannot drift), said to be a starter
+        _write(tmp / "status_rules.csv", contract.SPECS["status_rules.csv"].column_names, [starter_status_rule()])
         _write(tmp / "events.csv", contract.SPECS["events.csv"].column_names, [])
         briefing = starter_briefing([i for h in HEADLINE for i in indicators if i[0] == h])
         if briefing:  # the project's own briefing is Stockport's and cannot be shown with this data

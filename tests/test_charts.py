@@ -580,7 +580,10 @@ def test_describe_trend_tells_a_withheld_small_count_from_a_month_with_no_data()
     assert "2 of 6 months have no data (April 2020 to May 2020); they are shown as gaps, not zero." in text
     # a police.uk indicator's missing month says why (a new partnership's Trends page said which, not why)
     police = charts.describe_trend(df, dict(IND, police_uk_crime_type="Burglary"), "Heald Green")
-    assert "(April 2020 to May 2020: no police.uk data from the force for them); they are shown as gaps" in police
+    assert "(April 2020 to May 2020: no police.uk data from the force); they are shown as gaps" in police
+    one = df.assign(value=pd.array([None, 7, 10, None, 9, 15], dtype="Int64"), value_suppressed=[True] + [False] * 5)
+    police = charts.describe_trend(one, dict(IND, police_uk_crime_type="Burglary"), "Heald Green")
+    assert "1 of 6 months has no data (April 2020: no police.uk data from the force); it is shown as a gap" in police
     every = df.assign(value=pd.array([None] * 6, dtype="Int64"), value_suppressed=[True] * 6)
     text = charts.describe_trend(every, IND, "Heald Green")
     assert "no month's count can be shown" in text and "no months with data" not in text

@@ -588,14 +588,14 @@ def test_a_verdict_s_citation_names_the_months_it_compares(demo_env):
         c = v.data["comparison"] if "comparison" in v.data else None
         assert "compared here: Apr 2025 to Mar 2026 against Apr 2024 to Mar 2025" in v.citation, v.citation
         cyc = views.cycle_comparison(s, "cse", "E05000784")
-        assert "2025-28 compared here on Apr 2025 to Mar 2026 against Apr 2022 to Mar 2023" in cyc.citation
-        assert "2022-25 compared here on Apr 2022 to Mar 2025 against Apr 2018 to Mar 2021" in cyc.citation
+        assert "2025-28 compared here: Apr 2025 to Mar 2026 against Apr 2022 to Mar 2023" in cyc.citation
+        assert "2022-25 compared here: Apr 2022 to Mar 2025 against Apr 2018 to Mar 2021" in cyc.citation
         assert c is None or comparisons.months_compared(c) in v.citation
         # the pack's paragraph on each indicator, as its page (its latest 12 months to the data's end: 2025-28 runs)
         part = next(p for sec in views.sia_pack(s, "2025-28").data["sections"] for p in sec.parts
                     if p.indicator["indicator_id"] == "missing_episodes")  # fmt: skip
         cite = export.citation(part.meta)
-        assert "the latest 12 months compared here on Oct 2025 to Sep 2026 against Oct 2024 to Sep 2025" in cite, cite
-        assert "; 2025-28 compared here on Apr 2025 to " in cite, cite
+        assert "the latest 12 months compared here: Oct 2025 to Sep 2026 against Oct 2024 to Sep 2025" in cite, cite
+        assert "; 2025-28 compared here: Apr 2025 to " in cite, cite
     finally:
         s.close()

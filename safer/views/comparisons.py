@@ -838,6 +838,17 @@ def months_compared(c: verdicts.Comparison) -> str | None:
     return f"{cur} against {prev}"
 
 
+def months_compared_clause(pairs) -> str:
+    """The citation's clause naming the months each verdict compares, in one wording for every view:
+    "; compared here: Apr 2025 to Mar 2026 against Apr 2024 to Mar 2025" for a view's one verdict, and
+    "; 2025-28 compared here: ..." for each of several, named (pairs of name or None, and comparison)."""
+    return "".join(
+        f"; {name + ' ' if name else ''}compared here: {compared}"
+        for name, c in pairs
+        if (compared := months_compared(c))
+    )
+
+
 def method_line(c: verdicts.Comparison) -> str:
     """The method of one comparison shown among many, with its p-value adjusted for many tests."""
     line = c.method

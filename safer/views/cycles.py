@@ -208,12 +208,7 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
         period,
         str(ind["source"]),
         {"indicator": indicator_id, "area": code},
-        method=METHODS["cycles"]
-        + "".join(
-            f"; {cid} compared here on {compared}"
-            for cid, c in verdict_lines
-            if (compared := comparisons.months_compared(c))
-        ),
+        method=METHODS["cycles"] + comparisons.months_compared_clause(verdict_lines),
     )
     detail = [comparisons.method_line(c) for _cid, c in verdict_lines if c.method] + [
         "Bars: mean per month over the months with data so far; error bars: exact Poisson (Garwood) 95% intervals"

@@ -85,11 +85,7 @@ def _part(store, indicator: dict, cycle_id: str, end_month: str | None, area: di
         {"indicator": iid, "area": area["area_code"], "plan cycle": cycle_id},
         # and the months its two verdicts compare, as the pages' citations name them (an SIA analyst)
         method=METHODS["change"]
-        + "".join(
-            f"; {what} compared here on {compared}"
-            for what, c in (("the latest 12 months", latest), (cycle_id, against))
-            if (compared := comparisons.months_compared(c))
-        ),
+        + comparisons.months_compared_clause((("the latest 12 months", latest), (cycle_id, against))),
     )
     own = {
         f"{iid} monthly": tr.meta,

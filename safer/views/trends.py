@@ -155,7 +155,7 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
         method="; ".join(
             [
                 METHODS["trend by financial year" if by_year else "trend"]
-                + (f"; compared here: {compared}" if (compared := comparisons.months_compared(c)) else ""),
+                + comparisons.months_compared_clause([(None, c)]),
                 METHODS["limits"] + (" from the counts as published" if rounded else "")
                 if limits is not None
                 else METHODS["no limits"],

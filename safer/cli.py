@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import config, contract, contract_doc, export, fmt, queries
+from . import config, contract, contract_doc, fmt, queries
 from .store import BuildError, Store, check_build, publish_parquet
 
 
@@ -105,6 +105,9 @@ def _query(args, extra: list[str]) -> int:
         return 2
     except BuildError as exc:
         return _build_failed(exc)
+    from . import export  # here, not at the top: it brings Plotly, SciPy and statsmodels, a second of every
+    # command's start (ingest, validate, build), which need none of them
+
     w = csv.writer(sys.stdout, lineterminator="\n")
     w.writerow(names)
     for r in rows:

@@ -23,6 +23,9 @@ import plotly.graph_objects as go
 from . import charts, fmt, queries
 
 SUPPRESSED_SUFFIX = "_suppressed"
+# a figure worked out from withheld counts (a ward's 12-month mean over a withheld month): not a count, so shown
+# "withheld", not "<N"; an empty cell read as a month without data (an SIA analyst)
+WITHHELD_SUFFIX = "__withheld"
 DESIGN_WIDTH = 1400  # px: the width a chart's margins are set for, and the images' default width
 IMAGE_WIDTHS = (760, 1000, DESIGN_WIDTH)  # the widths images are made at: a report's column, a half page, a page
 
@@ -95,14 +98,19 @@ def file_name(meta: Meta, item: str, ext: str, size: str = "") -> str:
 
 
 def display_table(df: pd.DataFrame) -> pd.DataFrame:
-    """The table as people see it: suppressed counts as `<N`, the helper flag columns dropped."""
+    """The table as people see it: suppressed counts as `<N`, figures worked out from them (a ward's 12-month
+    mean, flagged `WITHHELD_SUFFIX`) as "withheld", the helper flag columns dropped."""
     out = df.copy()
     threshold = df.attrs.get("suppress_below")
-    flags = [c for c in out.columns if c.endswith(SUPPRESSED_SUFFIX)]
+    flags = [c for c in out.columns if c.endswith((SUPPRESSED_SUFFIX, WITHHELD_SUFFIX))]
     for flag in flags:
-        col = flag[: -len(SUPPRESSED_SUFFIX)]
+        col, shown = (
+            (flag[: -len(WITHHELD_SUFFIX)], "withheld")
+            if flag.endswith(WITHHELD_SUFFIX)
+            else (flag[: -len(SUPPRESSED_SUFFIX)], f"<{threshold}")
+        )
         if col in out.columns and out[flag].any():
-            out[col] = out[col].astype(object).where(~out[flag].astype(bool), f"<{threshold}")
+            out[col] = out[col].astype(object).where(~out[flag].astype(bool), shown)
     out = out.drop(columns=flags)
     out.attrs = {}
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 
 import pandas as pd
@@ -272,3 +273,31 @@ def test_each_consultation_table_names_its_own_sources_and_months(demo_env):
     assert views.perception_slide(s, "asb", comparisons.area(s, None)["area_code"]).meta.source == both
     assert views.consultation(s, "all", "all", None).meta.source == "consultation.csv"  # no counts shown
     s.close()
+
+
+def test_the_commands_behind_the_consultation_view_are_for_the_filters_chosen(demo_env, capsys):
+    """An SIA analyst: the view listed "python -m safer query consultation [--source S] [--theme T]", not the
+    filters chosen. Each command it lists now runs as shown (a source's name with spaces quoted for a shell) and
+    prints the rows the view holds for that source and theme."""
+    import shlex
+
+    from safer import cli, views
+
+    s = Store(demo_env)
+    try:
+        sources, themes, _linked = views.consultation_choices(s)
+        spaced = next(x for x in sources if " " in x)
+        for source, theme in ((spaced, "all"), ("all", themes[0]), ("all", "all")):
+            v = views.consultation(s, source, theme, "asb")
+            (cmd,) = [q for q in v.queries if " consultation" in q]
+            argv = shlex.split(cmd)
+            assert argv[:3] == ["python", "-m", "safer"] and "[" not in cmd, cmd
+            assert cli.main(argv[3:]) == 0
+            printed = pd.read_csv(io.StringIO(capsys.readouterr().out))
+            want = queries.run(s, "consultation", source=None if source == "all" else source,
+                               theme=None if theme == "all" else theme)  # fmt: skip
+            assert len(printed) == len(want) > 0 and set(printed.source) == set(want.source), cmd
+            assert (source == "all") == ("--source" not in cmd) and (theme == "all") == ("--theme" not in cmd)
+        assert any("perception_vs_recorded --indicator asb" in q for q in v.queries), v.queries
+    finally:
+        s.close()

@@ -767,6 +767,11 @@ def test_a_ward_s_plan_cycle_tells_months_withheld_from_months_missing(demo):
     assert "no months with data" not in v.data["described"]["cycles lined up chart"]  # withheld months have data
     t = v.tables["plan cycles"]
     assert t["Months withheld from the total (small numbers)"].tolist()[-1] == held
+    # its totals, and the bars drawn from them, are stamped with the months they count (to the financial year's
+    # end), not the months shown (an SIA analyst); the months table and the lines keep the whole period
+    first = v.tables["month by month"].month.min()
+    assert v.meta_of("plan cycles").period == v.meta_of("cycle means chart").period == f"{first} to {h.horizon}"
+    assert v.meta_of("month by month").period == v.meta.period == f"{first} to {h.last_month}", v.meta.period
     # withheld and missing told apart; the borough, with nothing withheld, as before
     row = {"months_with_data": 10, "months_in_cycle": 36, "months_not_yet": 18, "months_withheld": 6}
     assert charts.cycle_months_words(row) == (
@@ -775,6 +780,7 @@ def test_a_ward_s_plan_cycle_tells_months_withheld_from_months_missing(demo):
     assert charts.cycle_months_words(row | {"months_withheld": 0}) == "10 of 18 months so far with data"
     b = views.cycle_comparison(demo, "cse", None)
     assert "Months withheld from the total (small numbers)" not in b.tables["plan cycles"]
+    assert b.meta_of("plan cycles").period == b.meta.period
     assert not any("withheld" in a.text for a in b.figures["cycle means chart"].layout.annotations)
 
 
@@ -834,3 +840,27 @@ def test_the_areas_command_gives_the_page_s_figures_for_its_months(demo, indicat
     printed = {r[names.index("area_code")]: r[names.index("total")] for r in rows}
     withheld = shown.get("total_suppressed", pd.Series(False, index=shown.index)).fillna(False).astype(bool)
     assert printed == {a: ("<5" if w else int(t)) for a, t, w in zip(shown.area_code, shown.total, withheld)}
+
+
+def test_a_ward_s_withheld_12_month_mean_says_withheld_not_an_empty_cell(demo):
+    """An SIA analyst: a ward's 12-month mean, withheld with its small counts, was an empty cell, as a mean with a
+    month of no data in its 12 is. Where all 12 months have data (a withheld count is data) the page, CSV and
+    Excel now say "withheld"; the first 11 months, with no 12 yet, stay empty; no number is shown."""
+    from safer import export, views
+
+    v = views.trend(demo, "cse", "E05000779")
+    t = v.tables["monthly"]
+    shown = export.display_table(t)
+    has = t["value"].notna() | t["value_suppressed"]
+    full = has.astype(int).rolling(12).sum().eq(12)
+    assert full.any() and (~full).any()
+    assert (shown.loc[full, "rolling_12_mean"] == "withheld").all()
+    assert shown.loc[~full, "rolling_12_mean"].isna().all()
+    rows = list(csv.DictReader(io.StringIO(export.csv_bytes(t, v.meta).decode("utf-8"))))
+    mean = next(c for c in rows[0] if c.startswith("Mean of the 12 months"))
+    assert [r[mean] for r in rows] == ["withheld" if f else "" for f in full] and not any(
+        "withheld" in c for c in rows[0] if c != mean
+    )
+    # the borough's, with nothing withheld, are numbers
+    b = export.display_table(views.trend(demo, "cse", None).tables["monthly"])
+    assert "withheld" not in set(b["rolling_12_mean"].astype(str))

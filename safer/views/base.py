@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import shlex
 import sys
 import threading
 from collections import OrderedDict
@@ -21,6 +22,15 @@ from typing import Any
 import pandas as pd
 
 from .. import export
+
+
+def query_command(name: str, **params) -> str:
+    """The command that prints a named query's rows for these filters, as a view lists it ("the commands behind
+    its numbers"): each filter given as --NAME VALUE, quoted for a shell where it needs it (a source's name has
+    spaces), none given where it is unset or "all" (Consultation showed "[--source S] [--theme T]", not the
+    filters chosen: an SIA analyst)."""
+    given = "".join(f" --{k} {shlex.quote(str(v))}" for k, v in params.items() if v not in (None, "", "all"))
+    return f"python -m safer query {name}{given}"
 
 
 @dataclass

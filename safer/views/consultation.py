@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import charts, fmt, queries, stats
-from .base import METHODS, View, cached, stamp
+from .base import METHODS, View, cached, query_command, stamp
 
 # What a reader looks for first comes first (the answer, its share and interval, its base); the source and
 # theme, often the same on every row, come last, so a narrow screen shows the figures before scrolling. The
@@ -264,8 +264,8 @@ def consultation(store, source: str = "all", theme: str = "all", indicator_id: s
         sources={name: both for name in recorded} | {"survey results": "consultation.csv"},
         notes=notes,
         queries=[
-            "python -m safer query consultation [--source S] [--theme T]",
-            f"python -m safer query perception_vs_recorded --indicator {indicator_id or 'ID'}",
+            query_command("consultation", source=source, theme=theme),
+            *([query_command("perception_vs_recorded", indicator=indicator_id)] if indicator_id else []),
         ],
         data=data,
     )

@@ -13,7 +13,7 @@ import pandas as pd
 
 from .. import charts, fmt, queries, stats, verdicts
 from . import comparisons
-from .base import METHODS, View, cached, stamp
+from .base import METHODS, View, cached, query_command, stamp
 
 
 def _dispersion(monthly: pd.DataFrame, cycles: pd.DataFrame, breaks=()) -> float:
@@ -229,12 +229,17 @@ def cycle_comparison(store, indicator_id: str, area_code: str | None = None) -> 
         meta=meta,
         tables={"plan cycles": table, "month by month": months},
         figures={"cycle means chart": means_fig, "cycles lined up chart": lines_fig},
+        # a ward's totals of a small-number indicator stop at the latest complete financial year: the table and the
+        # bars drawn from it are stamped with the months they count, not the months shown (an SIA analyst)
+        periods={name: f"{has.month.min()} to {cut}" for name in ("plan cycles", "cycle means chart")}
+        if cut is not None and int(held.sum())
+        else {},
         sentences=sentences,
         detail=detail,
         notes=_horizon_note(store, indicator_id, code, ind),
         queries=[
-            f"python -m safer query cycle_summary --indicator {indicator_id} --area {code}",
-            f"python -m safer query cycle_months --indicator {indicator_id} --area {code}",
+            query_command("cycle_summary", indicator=indicator_id, area=code),
+            query_command("cycle_months", indicator=indicator_id, area=code),
             f"python -m safer explain --indicator {indicator_id} --area {code} --compare cycle --json",
         ],
         data={

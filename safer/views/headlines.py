@@ -14,7 +14,7 @@ import pandas as pd
 
 from .. import charts, fmt, queries, stats, verdicts
 from . import comparisons
-from .base import METHODS, View, cached, stamp
+from .base import METHODS, View, cached, query_command, stamp
 
 VERDICT_STYLE = {
     "better": ("▲▼", stats.COLOUR_BETTER),
@@ -270,7 +270,7 @@ def overview(store, cycle: str | None = None) -> View:
             + (f" --end-month {end}" if end else "")
             + " --json",
             f"python -m safer explain --indicator all --compare cycle --cycle {cycle}",
-            f"python -m safer query headline_indicators --cycle {cycle}",
+            query_command("headline_indicators", cycle=cycle),
         ],
         data={
             "cards": cards,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from .. import fmt, queries
-from .base import View, cached, stamp
+from .base import View, cached, query_command, stamp
 
 QUESTION = "What concerns did scrutiny raise, what was said, what is still owed, and what do the figures show?"
 SOURCE = "scrutiny_concerns.csv"
@@ -84,9 +84,7 @@ def scrutiny(store, shown: str = "all") -> View:
         meta=stamp(store, title, period, SOURCE, filters),
         tables={"scrutiny concerns": rows},
         notes=notes,
-        queries=[
-            "python -m safer query scrutiny_concerns" + ("" if shown == "all" else f" --follow_up_status {shown}")
-        ],
+        queries=[query_command("scrutiny_concerns", follow_up_status=shown)],
         data={
             "any": bool(len(everything)),
             "concerns": [_concern(r) for r in rows.to_dict("records")],

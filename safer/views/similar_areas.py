@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .. import charts, fmt, queries, verdicts
 from . import comparisons
-from .base import METHODS, View, cached, stamp, table
+from .base import METHODS, View, cached, query_command, stamp, table
 
 POSITION_WORDS = {
     "above": "above the 99.8% limit: higher than the variation between similar areas would explain",
@@ -176,8 +176,8 @@ def compare(store, indicator_id: str, group_id: str | None = None) -> View:
         sentences=sentences,
         detail=[f.method + "."] + ([] if uneven else [populations]),  # an uneven note is among the sentences
         queries=[
-            f"python -m safer query comparator_rates --indicator {indicator_id}{g}",
-            f"python -m safer query comparator_trend --indicator {indicator_id}{g}",
+            query_command("comparator_rates", indicator=indicator_id, group=group_id if g else None),
+            query_command("comparator_trend", indicator=indicator_id, group=group_id if g else None),
             f"python -m safer explain --indicator {indicator_id} --compare areas{g} --json",
         ],
         data={"indicator": ind, "funnel": f, "group": {"group_id": group_id, "group_name": group_name}},

@@ -25,7 +25,7 @@ import plotly.graph_objects as go
 
 from .. import charts, config, contract, export, queries, stats
 from . import comparisons
-from .base import METHODS, View, cached, stamp, table
+from .base import METHODS, View, cached, query_command, stamp, table
 from .consultation import change_words, compared_periods, consultation, perception_period
 from .cycles import cycle_comparison
 from .trends import trend
@@ -213,7 +213,7 @@ def perception_slide(store, indicator_id: str, area_code: str) -> View:
             stats.SURVEY_METHOD,
             stats.SURVEY_CHANGE_METHOD,
         ],
-        queries=[f"python -m safer query perception_vs_recorded --indicator {indicator_id}"],
+        queries=[query_command("perception_vs_recorded", indicator=indicator_id)],
         data={"alt": alt},
     )
 

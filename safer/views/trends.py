@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .. import charts, fmt, queries, stats, verdicts
+from .. import charts, export, fmt, queries, stats, verdicts
 from . import comparisons
-from .base import METHODS, View, cached, stamp
+from .base import METHODS, View, cached, query_command, stamp
 
 HOW_TO_READ = (
     "Points are monthly counts; gaps are months with no data (never zero). Each plan cycle is shaded and "
@@ -72,7 +72,11 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
             f"{fmt.plural(n_missing, 'month')} {'has' if n_missing == 1 else 'have'} no data. No rolling mean or "
             "limits are drawn for this ward: they would reveal the suppressed counts."
         )
-        monthly = monthly.assign(rolling_12_mean=float("nan"))
+        # withheld, and said so, where its 12 months all have data (a withheld count is data): an empty cell is a
+        # mean with a month of no data in its 12
+        counted = (monthly["value"].notna() | monthly["value_suppressed"].astype(bool)).astype(int)
+        full = counted.rolling(12, min_periods=12).sum().eq(12).to_numpy()
+        monthly = monthly.assign(rolling_12_mean=float("nan"), **{"rolling_12_mean" + export.WITHHELD_SUFFIX: full})
         limits = None
     else:
         rolling = stats.rolling_mean(monthly["value"])
@@ -177,11 +181,11 @@ def trend(store, indicator_id: str, area_code: str | None = None) -> View:
         detail=detail,
         notes=notes,
         queries=[
-            f"python -m safer query monthly --indicator {indicator_id} --area {code}",
-            f"python -m safer query events --indicator {indicator_id}",
-            f"python -m safer query incomplete_months --indicator {indicator_id}",
+            query_command("monthly", indicator=indicator_id, area=code),
+            query_command("events", indicator=indicator_id),
+            query_command("incomplete_months", indicator=indicator_id),
         ]
-        + ([f"python -m safer query small_counts_left_out --indicator {indicator_id}"] if left_out else [])
+        + ([query_command("small_counts_left_out", indicator=indicator_id)] if left_out else [])
         + [
             f"python -m safer explain --indicator {indicator_id} --area {code} --json",
         ],

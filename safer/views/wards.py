@@ -9,7 +9,7 @@ import pandas as pd
 
 from .. import charts, export, fmt, queries, verdicts
 from . import comparisons
-from .base import METHODS, View, cached, stamp
+from .base import METHODS, View, cached, query_command, stamp
 
 RATE_NOTE = (
     "Rates are per 1,000 residents (or per 1,000 of the indicator's population group, such as children) a year: "
@@ -241,10 +241,13 @@ def areas(store, indicator_id: str, period: str = "latest") -> View:
         notes=notes,
         # the months the figures are for, named: the query's default (the latest period) moves on with the data
         queries=[
-            f"python -m safer query ward_rates --indicator {indicator_id}"
-            + (f" --start_month {meta_period.replace(' to ', ' --end_month ')}" if rates is not None else "")
+            query_command(
+                "ward_rates",
+                indicator=indicator_id,
+                **(dict(zip(("start_month", "end_month"), meta_period.split(" to "))) if rates is not None else {}),
+            )
         ]
         + (["python -m safer query ward_boundaries"] if data["map"] is not None else [])
-        + ([f"python -m safer query small_counts_left_out --indicator {indicator_id}"] if left_out else []),
+        + ([query_command("small_counts_left_out", indicator=indicator_id)] if left_out else []),
         data=data,
     )

@@ -4,6 +4,8 @@ The helpers behind them are in `tests/helpers.py` (test modules import them from
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -87,3 +89,57 @@ def demo_env(_demo_cache) -> Path:
     """The test runs on the shipped demo data (`SAFER_DATA_DIR`), with the session's one demo build
     (`_isolated_cache` sets both variables); returns the demo data directory."""
     return PROJECT / "data"
+
+
+# --------------------------------------------------------------------------- the browser tests' Playwright and Chromium
+# One of each per test process, shared by every file that drives a browser (tests/test_browser.py,
+# tests/test_browser_layout.py): pytest-xdist may run both files in one process, and a second session-wide
+# Playwright started there, each file holding its own, failed every test of the second file ("Playwright Sync API
+# inside the asyncio loop").
+
+
+@pytest.fixture(scope="session")
+def playwright_api():
+    import browser_support
+
+    if os.environ.get("SAFER_SKIP_BROWSER") == "1":
+        pytest.skip("SAFER_SKIP_BROWSER=1: browser tests skipped on purpose")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:  # not a skip: CI must really run these tests
+        pytest.fail(
+            f"Playwright for Python is not installed ({exc}); run: pip install -r requirements-dev.txt "
+            "(or set SAFER_SKIP_BROWSER=1 to skip the browser tests on purpose)",
+            pytrace=False,
+        )
+    if browser_support.chromium_path() is None:
+        pytest.fail(
+            "Chromium is missing (/usr/bin/chromium or $SAFER_CHROMIUM): apt-get install chromium "
+            "(scripts/test.sh does), or set SAFER_SKIP_BROWSER=1 to skip the browser tests on purpose",
+            pytrace=False,
+        )
+    if not browser_support.AXE_JS.is_file():
+        pytest.fail(
+            f"axe-core is missing ({browser_support.AXE_JS}): run `npm ci` in the project root (scripts/test.sh does), "
+            "or set SAFER_SKIP_BROWSER=1 to skip the browser tests on purpose",
+            pytrace=False,
+        )
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_api):
+    import browser_support
+
+    b = playwright_api.chromium.launch(
+        executable_path=browser_support.chromium_path(), args=browser_support.CHROMIUM_ARGS
+    )
+    yield b
+    b.close()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The Chromium tests/figure_layout.py keeps for its drawings ends with the session."""
+    if "figure_layout" in sys.modules:
+        sys.modules["figure_layout"].close()

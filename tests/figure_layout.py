@@ -83,13 +83,60 @@ def _plotly_js() -> str:
     return get_plotlyjs()
 
 
+# One Playwright, one Chromium and one page with plotly.js loaded, kept for the whole test process in a thread of
+# its own: Playwright's sync API refuses to start where an event loop already runs, as it does for the rest of a
+# pytest session once the browser tests' session-wide Playwright has started. (A Playwright, a Chromium and
+# plotly.js started for each drawing took about 2 s of CPU each, some 40 times a run.) `close()` ends them
+# (tests/conftest.py, at the session's end); a drawing that fails starts them again for the next.
+_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="figure-layout")
+_STATE: dict = {}
+
+
+def _page():
+    """The kept page with plotly.js (in the pool's thread), started on first use."""
+    if "page" not in _STATE:
+        from playwright.sync_api import sync_playwright
+
+        _STATE["playwright"] = pw = sync_playwright().start()
+        _STATE["browser"] = browser = pw.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 2000, "height": 1200})
+        page.set_content("<html><body style='margin:0'></body></html>")
+        page.add_script_tag(content=_plotly_js())
+        _STATE["page"] = page
+    return _STATE["page"]
+
+
+def _stop() -> None:
+    """End the kept Chromium and Playwright (in the pool's thread)."""
+    browser, pw = _STATE.pop("browser", None), _STATE.pop("playwright", None)
+    _STATE.clear()
+    for end in (browser.close if browser else None, pw.stop if pw else None):
+        try:
+            if end:
+                end()
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+
+
+def close() -> None:
+    """End the kept Chromium, if one was started (tests/conftest.py calls it as the session ends)."""
+    if _STATE:
+        _POOL.submit(_stop).result()
+
+
 def _in_own_thread(fn):
-    """Run `fn` in a thread of its own: Playwright's sync API refuses to start where an event loop already runs,
-    as it does for the rest of a pytest session once the browser tests' session-wide Playwright has started."""
+    """Run `fn` in the pool's thread, where the kept browser lives; if it fails, the browser is started afresh for
+    the next call (a crashed page never fails the tests after it)."""
+
+    def run(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except BaseException:
+            _stop()
+            raise
 
     def wrapper(*args, **kwargs):
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            return pool.submit(fn, *args, **kwargs).result()
+        return _POOL.submit(run, *args, **kwargs).result()
 
     wrapper.__doc__ = fn.__doc__
     return wrapper
@@ -99,54 +146,43 @@ def _in_own_thread(fn):
 def draw(figs: list[tuple]) -> list[dict]:
     """Each (figure, width) drawn at that width (the figure's own height) and measured; a (figure, width, height)
     is drawn at that height too, as a page that sizes a chart to the screen draws it."""
-    from playwright.sync_api import sync_playwright
-
-    out = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
-        try:
-            page = browser.new_page(viewport={"width": 2000, "height": 1200})
-            page.set_content("<html><body style='margin:0'></body></html>")
-            page.add_script_tag(content=_plotly_js())
-            for fig, width, *height in figs:
-                spec = json.loads(fig.to_json())
-                spec["layout"]["width"] = width
-                if height:
-                    spec["layout"]["height"] = height[0]
-                page.evaluate(
-                    """async ([spec]) => {
-                      document.body.innerHTML = '<div id="g"></div>';
-                      await Plotly.newPlot('g', spec.data, spec.layout, {displayModeBar: true, responsive: false});
-                    }""",
-                    [spec],
-                )
-                out.append(page.evaluate(f"() => ({_GEOMETRY_JS})(document.getElementById('g'))"))
-        finally:
-            browser.close()
+    page, out = _page(), []
+    for fig, width, *height in figs:
+        spec = json.loads(fig.to_json())
+        spec["layout"]["width"] = width
+        if height:
+            spec["layout"]["height"] = height[0]
+        page.evaluate(
+            """async ([spec]) => {
+              const old = document.getElementById('g');
+              if (old) Plotly.purge(old);
+              document.body.innerHTML = '<div id="g"></div>';
+              await Plotly.newPlot('g', spec.data, spec.layout, {displayModeBar: true, responsive: false});
+            }""",
+            [spec],
+        )
+        out.append(page.evaluate(f"() => ({_GEOMETRY_JS})(document.getElementById('g'))"))
     return out
 
 
 @_in_own_thread
 def svg_texts(svg: str) -> list[dict]:
     """The text boxes of an SVG image, drawn as it is in Chromium."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
-        try:
-            page = browser.new_page(viewport={"width": 2000, "height": 1400})
-            page.set_content(f"<html><body style='margin:0'>{svg}</body></html>")
-            return page.evaluate(
-                """() => { const root = document.querySelector('svg').getBoundingClientRect(); const out = [];
-                  document.querySelectorAll('svg text').forEach(t => {
-                    const s = (t.textContent || '').trim(); const r = t.getBoundingClientRect();
-                    if (!s || !r.width || !r.height) return;
-                    out.push({what: '"' + s.slice(0, 50) + '"', text: s,
-                              box: [r.left - root.left, r.top - root.top, r.right - root.left, r.bottom - root.top]});
-                  }); return out; }"""
-            )
-        finally:
-            browser.close()
+    _page()
+    page = _STATE["browser"].new_page(viewport={"width": 2000, "height": 1400})
+    try:
+        page.set_content(f"<html><body style='margin:0'>{svg}</body></html>")
+        return page.evaluate(
+            """() => { const root = document.querySelector('svg').getBoundingClientRect(); const out = [];
+              document.querySelectorAll('svg text').forEach(t => {
+                const s = (t.textContent || '').trim(); const r = t.getBoundingClientRect();
+                if (!s || !r.width || !r.height) return;
+                out.push({what: '"' + s.slice(0, 50) + '"', text: s,
+                          box: [r.left - root.left, r.top - root.top, r.right - root.left, r.bottom - root.top]});
+              }); return out; }"""
+        )
+    finally:
+        page.close()
 
 
 def overlap(a, b, tolerance: float = 0.0) -> bool:

@@ -57,34 +57,6 @@ def _areas() -> dict[str, str]:
 # --------------------------------------------------------------------------- fixtures
 
 
-@pytest.fixture(scope="session")
-def playwright_api():
-    if os.environ.get("SAFER_SKIP_BROWSER") == "1":
-        pytest.skip("SAFER_SKIP_BROWSER=1: browser tests skipped on purpose")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:  # not a skip: CI must really run these tests
-        pytest.fail(
-            f"Playwright for Python is not installed ({exc}); run: pip install -r requirements-dev.txt "
-            "(or set SAFER_SKIP_BROWSER=1 to skip the browser tests on purpose)",
-            pytrace=False,
-        )
-    if bs.chromium_path() is None:
-        pytest.fail(
-            "Chromium is missing (/usr/bin/chromium or $SAFER_CHROMIUM): apt-get install chromium "
-            "(scripts/test.sh does), or set SAFER_SKIP_BROWSER=1 to skip the browser tests on purpose",
-            pytrace=False,
-        )
-    if not bs.AXE_JS.is_file():
-        pytest.fail(
-            f"axe-core is missing ({bs.AXE_JS}): run `npm ci` in the project root (scripts/test.sh does), "
-            "or set SAFER_SKIP_BROWSER=1 to skip the browser tests on purpose",
-            pytrace=False,
-        )
-    with sync_playwright() as p:
-        yield p
-
-
 def serve(tmp_path_factory, log_name: str):
     """A dashboard on the demo data for one test file, its log in `log_name` under the artifacts (each file that
     drives a browser has its own server and log: pytest-xdist runs the files on different workers at once)."""
@@ -103,13 +75,6 @@ def serve(tmp_path_factory, log_name: str):
 def dashboard(playwright_api, tmp_path_factory):
     yield from serve(tmp_path_factory, "streamlit.log")
     (bs.ARTIFACTS / "timings.json").write_text(json.dumps({k: round(v, 2) for k, v in TIMINGS.items()}, indent=2))
-
-
-@pytest.fixture(scope="session")
-def browser(playwright_api):
-    b = playwright_api.chromium.launch(executable_path=bs.chromium_path(), args=bs.CHROMIUM_ARGS)
-    yield b
-    b.close()
 
 
 @pytest.fixture

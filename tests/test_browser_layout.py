@@ -18,10 +18,8 @@ from test_browser import (  # noqa: F401 (fixtures: pytest finds them by name in
     _say,
     _watch_requests,
     assert_no_exception,
-    browser,
     context,
     open_page,
-    playwright_api,
     serve,
     wait_ready,
 )

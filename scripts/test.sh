@@ -34,7 +34,10 @@ set +e
 # server): a worker waits on Chromium and the dashboard, whose work is in their own processes; on a slow two-core
 # machine three took 19.0 minutes where two took 19.6 (session 27: the cores were busy throughout, so what shortens
 # the suite is less CPU, not more workers). SAFER_TEST_WORKERS=0 runs it in this process (pytest-xdist's -n 0).
-.venv/bin/python -m pytest -n "${SAFER_TEST_WORKERS:-3}" --dist loadfile "$@"
+# --no-loadscope-reorder: the files in tests/conftest.py's order (longest first); xdist's default order, most tests
+# first, left the browser layout file (12 tests, 5 minutes) queued behind the other browser file, to run alone at
+# the end (session 28, a run timed test by test).
+.venv/bin/python -m pytest -n "${SAFER_TEST_WORKERS:-3}" --dist loadfile --no-loadscope-reorder "$@"
 rc=$?
 set -e
 if [ "$rc" = 5 ]; then

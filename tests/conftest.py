@@ -11,22 +11,23 @@ from pathlib import Path
 import pytest
 from helpers import PROJECT, REAL, write_data_dir
 
-# The files that take longest, longest first: pytest-xdist (`--dist loadfile`, scripts/test.sh) hands a worker the
-# next file in the order collected, so a long file collected last ran alone at the end while the other worker was
-# idle (tests/test_verdicts.py, alphabetically near the end: 14-15 minutes in all, against a 15-minute budget).
-# Measured on a slower two-core machine (session 27, `--durations`): the browser files about 6 minutes each (one
-# file of about 12 until then), the disclosure checks 5, the chart layouts 4.
+# The files that take longest, longest first: pytest-xdist (`--dist loadfile --no-loadscope-reorder`,
+# scripts/test.sh) hands a worker the next file in the order collected, so a long file collected last ran alone at
+# the end while the other workers were idle (tests/test_verdicts.py, alphabetically near the end). xdist's own
+# order (most tests first, without --no-loadscope-reorder) put the browser layout file, 12 tests of 5 minutes,
+# behind the other browser file on one worker, last. Measured on a slow two-core machine (session 28,
+# `--durations`): the browser files 5-6 minutes each, the ingest tests 5, the disclosure checks 4.
 LONGEST_FIRST = (
     "test_browser.py",
     "test_browser_layout.py",
+    "test_ingest.py",
     "test_disclosure.py",
-    "test_chart_layout.py",
     "test_verdicts.py",
     "test_calibration.py",
-    "test_ingest.py",
+    "test_chart_layout.py",
     "test_init.py",
-    "test_police_sql.py",
     "test_hostile_input.py",
+    "test_explain.py",
 )
 
 

@@ -19,8 +19,8 @@ st.set_page_config(page_title="Community safety dashboard", page_icon=str(ICON),
 # for the same file; /home (an old bookmark, or what a user types) is pages/home.py, which shows the Overview
 # (a file of its own: on a server that has not yet run this script, Streamlit looks an address up among the
 # files in pages/, and /home would say "Page not found").
+root = st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True, url_path="")
 pages = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True, url_path=""),
     st.Page("pages/overview.py", title="Overview", url_path="overview", visibility="hidden"),
     st.Page("pages/home.py", title="Overview", url_path="home", visibility="hidden"),
     st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
@@ -33,17 +33,22 @@ pages = [
     st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
 ]
 briefings = st.Page("pages/briefing.py", title="Briefings", icon=":material/slideshow:", url_path="briefing")
-pages.append(briefings)
 # `?briefing=NAME` opens a briefing: one view per screen, no navigation (see pages/briefing.py)
 briefing_open = bool(st.query_params.get("briefing"))
-# In briefing mode the briefing is the only (so the default, root) page; /briefing?briefing=NAME reaches it too.
-briefing_only = [
+# In briefing mode the briefing is the default (root) page and /briefing?briefing=NAME reaches it too; the other
+# pages stay registered, hidden with the navigation, so the browser's Back button from a slide goes back to the page
+# it came from (with the briefing alone registered, Back to /trends showed the Overview).
+briefing_mode = [
     st.Page("pages/briefing.py", title="Briefings", url_path="briefings", default=True),
     st.Page("pages/briefing.py", title="Briefings", url_path="briefing", visibility="hidden"),
+    *pages,
 ]
 ui.start_run()  # pages check this (see ui.header); the store is checked once per run
 try:
-    page = st.navigation(briefing_only if briefing_open else pages, position="hidden" if briefing_open else "sidebar")
+    if briefing_open:
+        page = st.navigation(briefing_mode, position="hidden")
+    else:
+        page = st.navigation([root, *pages, briefings], position="sidebar")
     ui.on_page(page.url_path)  # a page's filters are its own widgets, set from the session's choices on arrival
     page.run()
 finally:

@@ -192,7 +192,7 @@ class BareApp(bs.Dashboard):
         env = dict(os.environ, SAFER_BARE_FIGURES=str(figures), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
         cmd = [sys.executable, "-m", "streamlit", "run", "bench/bare_app.py", "--server.headless", "true"]
         cmd += ["--server.port", str(self.port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats"]
-        cmd += ["false", "--server.fileWatcherType", "none"]
+        cmd += ["false"]  # .streamlit/config.toml for the rest, as for the dashboard
         self._log = open(log_path, "wb")
         self.proc = subprocess.Popen(cmd, cwd=PROJECT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
 

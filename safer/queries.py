@@ -246,10 +246,12 @@ def allowed_values(store, name: str) -> frozenset[str]:
     version = getattr(store, "version", "")
     if not version:  # no build to key it by: read each time
         return frozenset(store.sql(ALLOWED_VALUES_SQL[name]).iloc[:, 0].astype(str))
-    key, kept = (name, version), store.__dict__.setdefault("_allowed_values", {})
-    if key not in kept:
-        kept[key] = frozenset(store.sql(ALLOWED_VALUES_SQL[name]).iloc[:, 0].astype(str))
-    return kept[key]
+    kept = store.__dict__.get("_allowed_values")
+    if kept is None or kept[0] != version:  # a new build: the last build's lists go
+        kept = store.__dict__["_allowed_values"] = (version, {})
+    if name not in kept[1]:
+        kept[1][name] = frozenset(store.sql(ALLOWED_VALUES_SQL[name]).iloc[:, 0].astype(str))
+    return kept[1][name]
 
 
 def bind(store, q: Query, values: dict[str, object]) -> dict[str, object]:

@@ -167,9 +167,7 @@ class Dashboard:
             "127.0.0.1",
             "--browser.gatherUsageStats",
             "false",
-            "--server.fileWatcherType",
-            "none",
-        ]
+        ]  # the project's .streamlit/config.toml for the rest, as scripts/start.sh runs it
         self._log = open(log_path, "wb")
         self.proc = subprocess.Popen(cmd, cwd=PROJECT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
 

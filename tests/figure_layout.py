@@ -110,10 +110,14 @@ def _stop() -> None:
     """End the kept Chromium and Playwright (in the pool's thread)."""
     browser, pw = _STATE.pop("browser", None), _STATE.pop("playwright", None)
     _STATE.clear()
-    for end in (browser.close if browser else None, pw.stop if pw else None):
+    if browser is not None:
         try:
-            if end:
-                end()
+            browser.close()
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+    if pw is not None:
+        try:
+            pw.stop()
         except Exception:  # noqa: BLE001 - already gone
             pass
 

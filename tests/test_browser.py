@@ -88,9 +88,54 @@ def context(browser, dashboard):
 
 def open_page(context, url: str, min_charts: int = 0):
     page = context.new_page()
+    page.add_init_script(WS_COUNT_JS)  # for `moved`
     page.goto(url)
     wait_ready(page, min_charts)
     return page
+
+
+# A move to another address within the session, as the sidebar's links and the browser's Back button move: the
+# address changes and Streamlit runs that page with its query (no new page load: a new session's first page costs
+# Chromium about 5 s of CPU here, loading and running 9 MB of Streamlit's and Plotly's scripts; a move, under 1 s).
+# What shows the move's run has ended: the server has sent a message since the move, none for MOVE_QUIET_MS, and the
+# page is drawn. Neither the script state (a fast run's "running" may never be drawn) nor the heading (Streamlit may
+# keep its element for the next page's) tells it alone. Every page `open_page` opens counts the server's messages.
+WS_COUNT_JS = """(() => { const W = window.WebSocket; window.__saferWs = {n: 0, t: 0};
+  window.WebSocket = class extends W { constructor(...a) { super(...a);
+    this.addEventListener('message', () => { window.__saferWs.n += 1; window.__saferWs.t = performance.now(); }); } };
+})()"""
+MOVE_QUIET_MS = 300
+GO_JS = """(path) => { history.pushState({}, '', path);
+  window.dispatchEvent(new PopStateEvent('popstate', {state: {}})); }"""
+
+
+def moved(page, move, min_charts: int = 0) -> None:
+    """Do `move` (a click, the Back button, `go`'s change of address) and wait until the page it shows is drawn."""
+    before, url = page.evaluate("() => window.__saferWs.n"), page.url
+    move()
+    try:
+        page.wait_for_function(
+            "([n, quiet]) => window.__saferWs.n > n && performance.now() - window.__saferWs.t > quiet",
+            arg=[before, MOVE_QUIET_MS],
+            timeout=TIMEOUT_MS,
+            polling=bs.POLL_MS,
+        )
+    except Exception as exc:
+        raise AssertionError(f"the move from {url} to {page.url} had no answer from the server") from exc
+    wait_ready(page, min_charts)
+
+
+def go(page, path: str, min_charts: int = 0) -> None:
+    """Move the open page to `path` ("trends?indicator=cse&area=E05000794") within its session and wait until that
+    page's run has ended and its charts are drawn. Each filter the address names is checked in the address the page
+    settles on (a page keeps a filter chosen earlier where the address names none: name every filter that
+    matters). Moves to the page already shown are refused: its widgets' own values would be sent with the run."""
+    here, there = urlparse(page.url).path.strip("/") or "overview", path.split("?")[0].strip("/") or "overview"
+    assert here != there, f"go() moves to another page, not {there} again (open a new page for that)"
+    moved(page, lambda: page.evaluate(GO_JS, "/" + path), min_charts)
+    asked = {k: v[0] for k, v in parse_qs(urlparse(path).query).items()}
+    got = query(page)
+    assert all(got.get(k) == v for k, v in asked.items()), (path, page.url)
 
 
 def wait_ready(page, min_charts: int = 0) -> None:
@@ -203,34 +248,44 @@ def test_page_passes_the_axe_scan(dashboard, page_cache, capsys, info):
     assert not [v for v in violations if v["id"] == "heading-order"], minor
 
 
-@pytest.mark.parametrize("path", ["trends", "plan_cycles", "compare", "consultation"])
-def test_dark_theme_keeps_text_and_charts_readable(dashboard, browser, capsys, path):
-    """With the system in dark mode Streamlit uses its dark theme; charts keep their own white
-    background (theme=None), so their dark text stays at AA contrast, and axe passes on the page."""
+@pytest.fixture(scope="session")
+def dark_session(browser, dashboard):
+    """One session with the system in dark mode, moved from page to page by the dark theme's tests."""
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, color_scheme="dark")
     ctx.set_default_timeout(TIMEOUT_MS)
-    try:
-        page = open_page(ctx, f"{dashboard.url}/{path}", MIN_CHARTS.get(path, 1))
-        assert_no_exception(page)
-        bg = page.evaluate("() => getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor")
-        assert bs.contrast(bg) > 10, f"not the dark theme: app background {bg}"
-        papers = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot .main-svg')]
-                                    .map(s => getComputedStyle(s).backgroundColor)""")
-        big = [b for b in papers if b not in ("rgba(0, 0, 0, 0)", "transparent")]
-        assert big and all(b == "rgb(255, 255, 255)" for b in big), papers
-        texts = page.evaluate(bs.SVG_TEXT_JS)
-        low = [t for t in texts if bs.contrast(t["fill"]) < 4.5]
-        assert not low, f"chart text below 4.5:1 on the charts' white background: {low[:10]}"
-        fit_viewport(page)
-        page.add_script_tag(path=str(bs.AXE_JS))
-        serious = [v for v in page.evaluate(bs.AXE_RUN_JS) if v["impact"] in ("serious", "critical")]
-        page.screenshot(path=str(bs.ARTIFACTS / f"dark-{path}.png"))
-        _say(
-            capsys, f"dark {path}: background {bg}, {len(big)} chart backgrounds white, {len(serious)} serious/critical"
-        )
-        assert not serious, bs.format_violations(serious)
-    finally:
-        ctx.close()
+    _watch_requests(ctx, dashboard.url)
+    yield ctx, []
+    ctx.close()
+
+
+@pytest.mark.parametrize("path", ["trends", "plan_cycles", "compare", "consultation"])
+def test_dark_theme_keeps_text_and_charts_readable(dashboard, dark_session, capsys, path):
+    """With the system in dark mode Streamlit uses its dark theme; charts keep their own white
+    background (theme=None), so their dark text stays at AA contrast, and axe passes on the page. The first page is
+    opened, the others moved to in the same session."""
+    ctx, opened = dark_session
+    if opened:
+        page = opened[0]
+        page.set_viewport_size({"width": 1400, "height": 1000})  # the last test made it as tall as its page
+        go(page, path, MIN_CHARTS.get(path, 1))
+    else:
+        opened.append(page := open_page(ctx, f"{dashboard.url}/{path}", MIN_CHARTS.get(path, 1)))
+    assert_no_exception(page)
+    bg = page.evaluate("() => getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor")
+    assert bs.contrast(bg) > 10, f"not the dark theme: app background {bg}"
+    papers = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot .main-svg')]
+                                .map(s => getComputedStyle(s).backgroundColor)""")
+    big = [b for b in papers if b not in ("rgba(0, 0, 0, 0)", "transparent")]
+    assert big and all(b == "rgb(255, 255, 255)" for b in big), papers
+    texts = page.evaluate(bs.SVG_TEXT_JS)
+    low = [t for t in texts if bs.contrast(t["fill"]) < 4.5]
+    assert not low, f"chart text below 4.5:1 on the charts' white background: {low[:10]}"
+    fit_viewport(page)
+    page.add_script_tag(path=str(bs.AXE_JS))
+    serious = [v for v in page.evaluate(bs.AXE_RUN_JS) if v["impact"] in ("serious", "critical")]
+    page.screenshot(path=str(bs.ARTIFACTS / f"dark-{path}.png"))
+    _say(capsys, f"dark {path}: background {bg}, {len(big)} chart backgrounds white, {len(serious)} serious/critical")
+    assert not serious, bs.format_violations(serious)
 
 
 def test_filters_and_downloads_work_from_the_keyboard_alone(dashboard, context, capsys):
@@ -287,12 +342,12 @@ def test_every_page_has_its_own_title_and_every_trend_link_names_its_indicator(d
     page.keyboard.press("Tab")  # focused from the keyboard: :focus-visible
     outline = first.evaluate("e => { const c = getComputedStyle(e); return [c.outlineStyle, c.outlineWidth]; }")
     assert outline == ["solid", "3px"], outline
-    for path, title in (
+    for path, title in (  # moved to in the same session, as from the sidebar
         ("trends?indicator=burglary", "Trends"),
         ("data", "Data"),
         ("briefing?briefing=scrutiny-current-cycle&step=2", "Anti-social behaviour: incidents recorded (2 of 5)"),
     ):
-        page = open_page(context, f"{dashboard.url}/{path}")
+        go(page, path)
         page.wait_for_function("(t) => document.title.startsWith(t)", arg=title, timeout=TIMEOUT_MS)
         assert page.title() == f"{title} · Community safety dashboard"
 
@@ -438,6 +493,19 @@ def test_a_briefing_opens_from_its_page_address_too(dashboard, context):
     assert_no_exception(page)
     assert "Page not found" not in page.locator("body").inner_text()
     assert query(page).get("step") == "2"
+
+
+def test_the_back_button_from_a_slide_goes_back_to_the_page_before(dashboard, context):
+    """A presenter on a ward's burglary trend opens a slide, then presses the browser's Back button: the trend comes
+    back with its filters (with the briefing alone registered while a slide was open, Back showed the Overview)."""
+    page = open_page(context, f"{dashboard.url}/trends?indicator=burglary&area=E05000794", 1)
+    go(page, "briefing?briefing=scrutiny-current-cycle&step=3", 1)
+    page.wait_for_function("() => document.title.includes('(3 of 5)')", timeout=TIMEOUT_MS)  # the slide is shown
+    moved(page, page.go_back, 1)
+    assert urlparse(page.url).path == "/trends", page.url
+    assert query(page) == {"indicator": "burglary", "area": "E05000794"}, page.url
+    assert combobox_value(page, "Indicator") == "Burglary"
+    assert page.locator('[data-testid="stMain"] h1').first.inner_text().strip() == "Trends"
 
 
 def test_a_briefing_moves_on_with_the_arrow_key_at_projector_size(dashboard, browser, capsys):

@@ -19,6 +19,8 @@ from test_browser import (  # noqa: F401 (fixtures: pytest finds them by name in
     _watch_requests,
     assert_no_exception,
     context,
+    go,
+    moved,
     open_page,
     serve,
     wait_ready,
@@ -35,15 +37,37 @@ def dashboard(playwright_api, tmp_path_factory):
 SIZES = {"desktop 1440x900": (1440, 900), "projector 1920x1080": (1920, 1080), "phone 390x844": (390, 844)}
 
 
+def _page_of(url: str) -> str:
+    return url.split("?")[0] or "overview"
+
+
+def _each_after_another_page(urls: list[str]) -> list[str]:
+    """`urls` in their order, except that none follows one of the same page (`go` moves to another page only): the
+    next of another page is taken first where the next in line is of the page just shown."""
+    todo, out = list(urls), []
+    while todo:
+        nxt = next((u for u in todo if not out or _page_of(u) != _page_of(out[-1])), todo[0])
+        todo.remove(nxt)
+        out.append(nxt)
+    assert all(_page_of(a) != _page_of(b) for a, b in zip(out, out[1:])), out
+    return out
+
+
 # Every page, the views whose charts carry the most text (a ward with suppressed months, a partner indicator
-# with its events), and every slide of the shipped briefing (on a phone a slide shows its page's chart).
-LAYOUT_URLS = [p.url_path for p in PAGES] + [
-    "trends?indicator=cse&area=E05000794",
-    "trends?indicator=burglary",
-    "plan_cycles?indicator=missing_episodes",
-    "compare?group=neighbours&indicator=burglary",  # a group counted from the files, with a missing force-month
-    *(f"briefing?briefing=scrutiny-current-cycle&step={i}" for i in range(1, 6)),  # every slide
-]
+# with its events), and every slide of the shipped briefing (on a phone a slide shows its page's chart). Each
+# names every filter its view depends on: a page keeps a filter chosen on the one before where its address names
+# none. The slides come between the pages' first views (a slide chooses no filter), which come before the views
+# that choose theirs.
+SLIDES = [f"briefing?briefing=scrutiny-current-cycle&step={i}" for i in range(1, 6)]  # every slide
+LAYOUT_URLS = _each_after_another_page(
+    [u for pair in zip([p.url_path for p in PAGES], SLIDES + [None] * len(PAGES)) for u in pair if u]
+    + [
+        "trends?indicator=cse&area=E05000794",
+        "trends?indicator=burglary&area=E08000007",
+        "plan_cycles?indicator=missing_episodes&area=E08000007",
+        "compare?group=neighbours&indicator=burglary",  # a group counted from the files, with a missing force-month
+    ]
+)
 
 
 SETTLED_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).every(p => {
@@ -55,14 +79,20 @@ SETTLED_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).e
 def test_no_chart_text_overlaps_or_is_cut_at_desktop_projector_and_phone_sizes(dashboard, browser, capsys):
     """Compares the boxes of every text element Plotly draws (titles, ticks, legend, labels, annotations), each
     view opened once and looked at at each size in turn, as a window resized or a phone turned (the server draws
-    one figure for every width: what changes with the width is the browser's layout)."""
+    one figure for every width: what changes with the width is the browser's layout). One session moves from view
+    to view, as a user clicking through (a new page load for each cost 19 × 5 s of Chromium's CPU)."""
     ctx = browser.new_context(viewport={"width": 1440, "height": 900})
     ctx.set_default_timeout(TIMEOUT_MS)
     _watch_requests(ctx, dashboard.url)
-    problems, checked = [], dict.fromkeys(SIZES, 0)
+    problems, checked, page = [], dict.fromkeys(SIZES, 0), None
+    first = next(iter(SIZES.values()))
     try:
         for url in LAYOUT_URLS:
-            page = open_page(ctx, f"{dashboard.url}/{url}")
+            if page is None:
+                page = open_page(ctx, f"{dashboard.url}/{url}")
+            else:
+                page.set_viewport_size({"width": first[0], "height": first[1]})  # each view first drawn at a desktop
+                go(page, url)
             assert_no_exception(page)
             for size, (w, h) in SIZES.items():
                 page.set_viewport_size({"width": w, "height": h})
@@ -72,7 +102,6 @@ def test_no_chart_text_overlaps_or_is_cut_at_desktop_projector_and_phone_sizes(d
                 for chart in page.evaluate(bs.TEXT_LAYOUT_JS):
                     checked[size] += chart["texts"]
                     problems += [f"{size} · {url} · {chart['chart']}: {p}" for p in chart["overlaps"] + chart["cut"]]
-            page.close()
     finally:
         ctx.close()
     assert all(n > 100 for n in checked.values()), f"chart texts found at each size: {checked}: are the charts drawn?"
@@ -93,15 +122,17 @@ def test_the_audited_charts_keep_their_text_inside_them_on_a_320_px_screen(dashb
     edge."""
     ctx = browser.new_context(viewport={"width": 320, "height": 640})
     ctx.set_default_timeout(TIMEOUT_MS)
-    problems, texts = [], 0
+    problems, texts, page = [], 0, None
     try:
         for url, charts in (("plan_cycles", 2), ("compare", 2), ("consultation", 1)):
-            page = open_page(ctx, f"{dashboard.url}/{url}", charts)
+            if page is None:
+                page = open_page(ctx, f"{dashboard.url}/{url}", charts)
+            else:
+                go(page, url, charts)
             page.wait_for_function(SETTLED_JS, timeout=TIMEOUT_MS, polling=bs.POLL_MS)
             for chart in page.evaluate(bs.TEXT_LAYOUT_JS):
                 texts += chart["texts"]
                 problems += [f"{url} · {chart['chart']}: {p}" for p in chart["cut"]]
-            page.close()
     finally:
         ctx.close()
     assert texts > 60, texts
@@ -141,12 +172,14 @@ def test_what_partners_said_reads_on_a_phone_without_sideways_scroll(dashboard, 
         said = [r for r in csv.DictReader(f) if r["source_type"] != "survey"]
     assert said
     out = []
-    for w, h in ((390, 844), (1440, 900), (1920, 1080)):
-        ctx = browser.new_context(viewport={"width": w, "height": h})
-        ctx.set_default_timeout(TIMEOUT_MS)
-        _watch_requests(ctx, dashboard.url)
-        try:
-            page = open_page(ctx, f"{dashboard.url}/consultation")
+    ctx = browser.new_context(viewport={"width": 390, "height": 844})
+    ctx.set_default_timeout(TIMEOUT_MS)
+    _watch_requests(ctx, dashboard.url)
+    try:
+        page = open_page(ctx, f"{dashboard.url}/consultation")  # opened on a phone, then wider (CSS decides)
+        for w, h in ((390, 844), (1440, 900), (1920, 1080)):
+            page.set_viewport_size({"width": w, "height": h})
+            page.wait_for_timeout(300)  # the grids' own relayout to the new width
             assert_no_exception(page)
             got = page.evaluate(SAID_JS)
             assert got is not None, "no heading 'What partners, groups and events said'"
@@ -162,9 +195,8 @@ def test_what_partners_said_reads_on_a_phone_without_sideways_scroll(dashboard, 
             out.append(
                 f"{w}x{h}: {'grid' if got['grid'] else 'text'}, {len(said)} rows, nothing wider than {got['vw']} px"
             )
-            page.close()
-        finally:
-            ctx.close()
+    finally:
+        ctx.close()
     _say(capsys, "what partners said: " + "; ".join(out))
 
 
@@ -172,30 +204,44 @@ def test_short_tables_a_phone_must_read_whole_are_rows_of_text_on_a_phone(dashbo
     """The survey tables (their "Small base" flag the caption points to) and the Data page's months missing were
     grids scrolled sideways on a 390x844 phone, the columns that mattered out of sight (an outside audit). Below
     640 px each row is a paragraph with every column; on a desktop they stay grids."""
-    for w, h in ((390, 844), (1440, 900)):
-        ctx = browser.new_context(viewport={"width": w, "height": h})
-        ctx.set_default_timeout(TIMEOUT_MS)
-        try:
-            page = open_page(ctx, f"{dashboard.url}/consultation")
-            assert_no_exception(page)
-            rows = page.locator('[class*="st-key-text_rows_survey_"]')
-            grids = page.locator('[class*="st-key-text_grid_survey_"]')
-            assert rows.count() == grids.count() > 1
-            phone = w < 640
-            assert rows.first.is_visible() == phone and grids.first.is_visible() == (not phone), (w, h)
-            if phone:
-                text = " ".join(rows.all_inner_texts())
-                assert "Small base: ⚠ yes" in text and "Base: 92" in text, text[:300]
-            page.goto(f"{dashboard.url}/data")
-            wait_ready(page, 0)
-            coverage = page.locator(".st-key-text_rows_coverage")
-            assert coverage.is_visible() == phone
-            if phone:
-                assert "Missing months: 2019-07 to 2020-12" in coverage.inner_text()
-                assert page.evaluate("() => document.documentElement.scrollWidth") <= w
-            page.close()
-        finally:
-            ctx.close()
+    ctx = browser.new_context(viewport={"width": 390, "height": 844})
+    ctx.set_default_timeout(TIMEOUT_MS)
+    try:  # on a phone: Consultation, then Data; widened to a desktop: Data, then back to Consultation
+        page = open_page(ctx, f"{dashboard.url}/consultation")
+        _survey_rows(page, 390)
+        go(page, "data")
+        _missing_months(page, 390)
+        page.set_viewport_size({"width": 1440, "height": 900})
+        page.wait_for_timeout(300)
+        _missing_months(page, 1440)
+        go(page, "consultation")
+        _survey_rows(page, 1440)
+    finally:
+        ctx.close()
+
+
+def _survey_rows(page, w: int) -> None:
+    """The survey tables: a paragraph a row below 640 px, with every column; a grid from 640."""
+    assert_no_exception(page)
+    rows = page.locator('[class*="st-key-text_rows_survey_"]')
+    grids = page.locator('[class*="st-key-text_grid_survey_"]')
+    assert rows.count() == grids.count() > 1
+    phone = w < 640
+    assert rows.first.is_visible() == phone and grids.first.is_visible() == (not phone), w
+    if phone:
+        text = " ".join(rows.all_inner_texts())
+        assert "Small base: ⚠ yes" in text and "Base: 92" in text, text[:300]
+
+
+def _missing_months(page, w: int) -> None:
+    """The Data page's months missing: a paragraph a row below 640 px, nothing wider than the screen."""
+    assert_no_exception(page)
+    phone = w < 640
+    coverage = page.locator(".st-key-text_rows_coverage")
+    assert coverage.is_visible() == phone
+    if phone:
+        assert "Missing months: 2019-07 to 2020-12" in coverage.inner_text()
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= w
 
 
 # Each chart's margins as Plotly drew them, against those the figure asked for: a side Plotly had to widen (for the
@@ -216,13 +262,15 @@ def test_the_time_chart_and_the_map_are_drawn_once_at_desktop_and_projector_widt
     slides' (the legend's rows at the narrowest slide chart; the plan cycles' names beside their bars)."""
     ctx = browser.new_context(viewport={"width": width, "height": 900})
     ctx.set_default_timeout(TIMEOUT_MS)
-    slides = "briefing?briefing=scrutiny-current-cycle&step="
-    try:
-        for path, charts in (("trends", 1), ("areas", 2), ("consultation", 1), (slides + "1", 1), (slides + "4", 1)):
-            page = open_page(ctx, f"{dashboard.url}/{path}", charts)
+    slides, page = "briefing?briefing=scrutiny-current-cycle&step=", None
+    try:  # the first opened, the others moved to in its session (each chart drawn anew where its page is shown)
+        for path, charts in ((slides + "1", 1), ("trends", 1), (slides + "4", 1), ("areas", 2), ("consultation", 1)):
+            if page is None:
+                page = open_page(ctx, f"{dashboard.url}/{path}", charts)
+            else:
+                go(page, path, charts)
             widened = page.evaluate(DRAWN_MARGINS_JS)
             assert len(widened) >= charts and not any(widened), (path, widened)  # a slide has its phone's too
-            page.close()
     finally:
         ctx.close()
 
@@ -305,30 +353,28 @@ def test_every_slide_s_sentences_stamp_and_method_are_on_a_projector_s_screen(da
 
     titles = [s.title for s in briefing.load("scrutiny-current-cycle").slides]
     said = []
-    for w, h in ((1024, 768), (1280, 720), (1366, 768), (1920, 1080)):
-        ctx = browser.new_context(viewport={"width": w, "height": h})
-        ctx.set_default_timeout(TIMEOUT_MS)
-        try:  # as a presenter: the briefing opened once at the projector's size, then Next to each slide
-            page = open_page(ctx, f"{dashboard.url}/briefing?briefing=scrutiny-current-cycle&step=1", 1)
-            for step, title in enumerate(titles, start=1):
-                if step > 1:
-                    page.locator(".st-key-briefing_next button").click()
-                    page.wait_for_url(lambda u, s=step: f"step={s}" in u)
-                    page.wait_for_function(
-                        "(t) => { const h = document.querySelector('[data-testid=\"stMain\"] h1');"
-                        " return h && h.innerText.trim() === t; }",
-                        arg=title,
-                    )
-                    wait_ready(page, 1)
+    ctx = browser.new_context(viewport={"width": 1024, "height": 768})
+    ctx.set_default_timeout(TIMEOUT_MS)
+    try:  # as a presenter: the briefing opened once, Next to the last slide, the screen changed, Previous to the first
+        page = open_page(ctx, f"{dashboard.url}/briefing?briefing=scrutiny-current-cycle&step=1", 1)
+        for i, (w, h) in enumerate(((1024, 768), (1280, 720), (1366, 768), (1920, 1080))):
+            page.set_viewport_size({"width": w, "height": h})
+            page.wait_for_timeout(300)  # the chart's relayout to the new screen
+            steps = list(range(1, len(titles) + 1))
+            for step in steps if i % 2 == 0 else steps[::-1]:
+                if f"step={step}" not in page.url:
+                    button = "next" if i % 2 == 0 else "previous"
+                    moved(page, page.locator(f".st-key-briefing_{button} button").click, 1)
+                    assert f"step={step}" in page.url, (page.url, step)
+                    assert page.locator('[data-testid="stMain"] h1').first.inner_text().strip() == titles[step - 1]
                 assert_no_exception(page)
                 got = page.evaluate(SLIDE_TEXT_JS)
                 scrolls = got.pop("scrolls")  # the slide scrolls at all (its padding under the edge: 2 px, an audit)
                 assert all(v is not None for v in got.values()), (w, h, step, got)
                 assert max(got.values()) <= h and scrolls <= 0, (f"{w}x{h}", f"slide {step}", got, scrolls)
                 said.append(f"{w}x{h} slide {step}: {max(got.values()):.0f} px")
-            page.close()
-        finally:
-            ctx.close()
+    finally:
+        ctx.close()
     assert len(said) == 4 * len(titles) == 20
     _say(capsys, "; ".join(said))
 

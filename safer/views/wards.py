@@ -141,6 +141,7 @@ def areas(store, indicator_id: str, period: str = "latest") -> View:
     notes: list[str] = []
     left_out = None  # a note that small counts look left out of the partner's extract
     meta_period = "no data"
+    first = last = None  # the months the rates are for, named in the view's command
     if ind["geography"] != "ward":
         notes.append(
             f"{ind['label']} is recorded for the whole {whole} only, so wards cannot be compared. "
@@ -180,7 +181,8 @@ def areas(store, indicator_id: str, period: str = "latest") -> View:
     if rates is not None:
         wards = rates[rates.area_type == "ward"]
         borough = rates[rates.area_type == "borough"].iloc[0]
-        meta_period = f"{borough.start_month} to {borough.end_month}"
+        first, last = str(borough.start_month), str(borough.end_month)
+        meta_period = f"{first} to {last}"
         sentences.append(
             f"{ind['label']}, {fmt.period_label(borough.start_month, borough.end_month)} "
             f"({borough.months_with_data} of {borough.months_in_period} months with data). Whole {whole}: "
@@ -240,13 +242,7 @@ def areas(store, indicator_id: str, period: str = "latest") -> View:
         detail=detail,
         notes=notes,
         # the months the figures are for, named: the query's default (the latest period) moves on with the data
-        queries=[
-            query_command(
-                "ward_rates",
-                indicator=indicator_id,
-                **(dict(zip(("start_month", "end_month"), meta_period.split(" to "))) if rates is not None else {}),
-            )
-        ]
+        queries=[query_command("ward_rates", indicator=indicator_id, start_month=first, end_month=last)]
         + (["python -m safer query ward_boundaries"] if data["map"] is not None else [])
         + ([query_command("small_counts_left_out", indicator=indicator_id)] if left_out else []),
         data=data,

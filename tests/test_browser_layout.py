@@ -340,7 +340,8 @@ SLIDE_TEXT_JS = """() => { const bottom = s => { const e = document.querySelecto
   const main = document.querySelector('[data-testid="stMain"]');
   return {text: bottom('.st-key-briefing_text'), stamp: bottom('.st-key-briefing_stamp'),
           method: bottom('[data-testid="stMain"] [data-testid="stExpander"]'),
-          scrolls: main.scrollHeight - main.clientHeight}; }"""
+          scrolls: main.scrollHeight - main.clientHeight,
+          stamp_px: parseFloat(getComputedStyle(document.querySelector('.st-key-briefing_stamp p')).fontSize)}; }"""
 
 
 def test_every_slide_s_sentences_stamp_and_method_are_on_a_projector_s_screen(dashboard, browser, capsys):
@@ -348,7 +349,7 @@ def test_every_slide_s_sentences_stamp_and_method_are_on_a_projector_s_screen(da
     edge and took the stamp (data period, source, data version) and "How this was worked out" with them (slides
     1, 2 and 3 of the shipped briefing, an outside audit). At 1024x768 (an XGA projector, whose narrower column
     ran the stamp under the edge: an outside audit), 1280x720, 1366x768 and 1920x1080 every slide's sentences,
-    stamp and method expander are on the screen without scrolling."""
+    stamp and method expander are on the screen without scrolling, the stamp in 16 px type at least."""
     from safer import briefing
 
     titles = [s.title for s in briefing.load("scrutiny-current-cycle").slides]
@@ -370,6 +371,8 @@ def test_every_slide_s_sentences_stamp_and_method_are_on_a_projector_s_screen(da
                 assert_no_exception(page)
                 got = page.evaluate(SLIDE_TEXT_JS)
                 scrolls = got.pop("scrolls")  # the slide scrolls at all (its padding under the edge: 2 px, an audit)
+                # the stamp in 16 px type at least (it was 14 px on a 720-line projector, below a back row's reading)
+                assert got.pop("stamp_px") >= 16, (f"{w}x{h}", f"slide {step}", "stamp type")
                 assert all(v is not None for v in got.values()), (w, h, step, got)
                 assert max(got.values()) <= h and scrolls <= 0, (f"{w}x{h}", f"slide {step}", got, scrolls)
                 said.append(f"{w}x{h} slide {step}: {max(got.values()):.0f} px")

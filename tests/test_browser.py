@@ -125,12 +125,26 @@ def moved(page, move, min_charts: int = 0) -> None:
     wait_ready(page, min_charts)
 
 
+def page_of(path: str) -> str:
+    """The page an address shows: "trends?indicator=cse" -> "trends"; the root -> "overview"."""
+    return urlparse(path).path.strip("/") or "overview"
+
+
+def visit(context, page, base: str, path: str, min_charts: int = 0):
+    """The first view of a test opened in a new page of `context` (`page` None), each after it moved to in that
+    page's session (`go`); returns the page."""
+    if page is None:
+        return open_page(context, f"{base}/{path}", min_charts)
+    go(page, path, min_charts)
+    return page
+
+
 def go(page, path: str, min_charts: int = 0) -> None:
     """Move the open page to `path` ("trends?indicator=cse&area=E05000794") within its session and wait until that
     page's run has ended and its charts are drawn. Each filter the address names is checked in the address the page
     settles on (a page keeps a filter chosen earlier where the address names none: name every filter that
     matters). Moves to the page already shown are refused: its widgets' own values would be sent with the run."""
-    here, there = urlparse(page.url).path.strip("/") or "overview", path.split("?")[0].strip("/") or "overview"
+    here, there = page_of(page.url), page_of(path)
     assert here != there, f"go() moves to another page, not {there} again (open a new page for that)"
     moved(page, lambda: page.evaluate(GO_JS, "/" + path), min_charts)
     asked = {k: v[0] for k, v in parse_qs(urlparse(path).query).items()}
@@ -254,7 +268,7 @@ def dark_session(browser, dashboard):
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, color_scheme="dark")
     ctx.set_default_timeout(TIMEOUT_MS)
     _watch_requests(ctx, dashboard.url)
-    yield ctx, []
+    yield {"context": ctx, "page": None}
     ctx.close()
 
 
@@ -263,13 +277,10 @@ def test_dark_theme_keeps_text_and_charts_readable(dashboard, dark_session, caps
     """With the system in dark mode Streamlit uses its dark theme; charts keep their own white
     background (theme=None), so their dark text stays at AA contrast, and axe passes on the page. The first page is
     opened, the others moved to in the same session."""
-    ctx, opened = dark_session
-    if opened:
-        page = opened[0]
-        page.set_viewport_size({"width": 1400, "height": 1000})  # the last test made it as tall as its page
-        go(page, path, MIN_CHARTS.get(path, 1))
-    else:
-        opened.append(page := open_page(ctx, f"{dashboard.url}/{path}", MIN_CHARTS.get(path, 1)))
+    dark = dark_session
+    if dark["page"] is not None:
+        dark["page"].set_viewport_size({"width": 1400, "height": 1000})  # the last test made it as tall as its page
+    page = dark["page"] = visit(dark["context"], dark["page"], dashboard.url, path, MIN_CHARTS.get(path, 1))
     assert_no_exception(page)
     bg = page.evaluate("() => getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor")
     assert bs.contrast(bg) > 10, f"not the dark theme: app background {bg}"

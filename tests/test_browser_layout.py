@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import re
+from itertools import zip_longest
 
 import browser_support as bs
 import pytest
@@ -22,8 +23,9 @@ from test_browser import (  # noqa: F401 (fixtures: pytest finds them by name in
     go,
     moved,
     open_page,
+    page_of,
     serve,
-    wait_ready,
+    visit,
 )
 
 pytestmark = pytest.mark.browser  # `pytest -m "not browser"` is the fast loop
@@ -37,19 +39,15 @@ def dashboard(playwright_api, tmp_path_factory):
 SIZES = {"desktop 1440x900": (1440, 900), "projector 1920x1080": (1920, 1080), "phone 390x844": (390, 844)}
 
 
-def _page_of(url: str) -> str:
-    return url.split("?")[0] or "overview"
-
-
 def _each_after_another_page(urls: list[str]) -> list[str]:
     """`urls` in their order, except that none follows one of the same page (`go` moves to another page only): the
     next of another page is taken first where the next in line is of the page just shown."""
     todo, out = list(urls), []
     while todo:
-        nxt = next((u for u in todo if not out or _page_of(u) != _page_of(out[-1])), todo[0])
+        nxt = next((u for u in todo if not out or page_of(u) != page_of(out[-1])), todo[0])
         todo.remove(nxt)
         out.append(nxt)
-    assert all(_page_of(a) != _page_of(b) for a, b in zip(out, out[1:])), out
+    assert all(page_of(a) != page_of(b) for a, b in zip(out, out[1:])), out
     return out
 
 
@@ -60,7 +58,7 @@ def _each_after_another_page(urls: list[str]) -> list[str]:
 # that choose theirs.
 SLIDES = [f"briefing?briefing=scrutiny-current-cycle&step={i}" for i in range(1, 6)]  # every slide
 LAYOUT_URLS = _each_after_another_page(
-    [u for pair in zip([p.url_path for p in PAGES], SLIDES + [None] * len(PAGES)) for u in pair if u]
+    [u for pair in zip_longest([p.url_path for p in PAGES], SLIDES) for u in pair if u]
     + [
         "trends?indicator=cse&area=E05000794",
         "trends?indicator=burglary&area=E08000007",
@@ -88,11 +86,9 @@ def test_no_chart_text_overlaps_or_is_cut_at_desktop_projector_and_phone_sizes(d
     first = next(iter(SIZES.values()))
     try:
         for url in LAYOUT_URLS:
-            if page is None:
-                page = open_page(ctx, f"{dashboard.url}/{url}")
-            else:
+            if page is not None:
                 page.set_viewport_size({"width": first[0], "height": first[1]})  # each view first drawn at a desktop
-                go(page, url)
+            page = visit(ctx, page, dashboard.url, url)
             assert_no_exception(page)
             for size, (w, h) in SIZES.items():
                 page.set_viewport_size({"width": w, "height": h})
@@ -125,10 +121,7 @@ def test_the_audited_charts_keep_their_text_inside_them_on_a_320_px_screen(dashb
     problems, texts, page = [], 0, None
     try:
         for url, charts in (("plan_cycles", 2), ("compare", 2), ("consultation", 1)):
-            if page is None:
-                page = open_page(ctx, f"{dashboard.url}/{url}", charts)
-            else:
-                go(page, url, charts)
+            page = visit(ctx, page, dashboard.url, url, charts)
             page.wait_for_function(SETTLED_JS, timeout=TIMEOUT_MS, polling=bs.POLL_MS)
             for chart in page.evaluate(bs.TEXT_LAYOUT_JS):
                 texts += chart["texts"]
@@ -265,10 +258,7 @@ def test_the_time_chart_and_the_map_are_drawn_once_at_desktop_and_projector_widt
     slides, page = "briefing?briefing=scrutiny-current-cycle&step=", None
     try:  # the first opened, the others moved to in its session (each chart drawn anew where its page is shown)
         for path, charts in ((slides + "1", 1), ("trends", 1), (slides + "4", 1), ("areas", 2), ("consultation", 1)):
-            if page is None:
-                page = open_page(ctx, f"{dashboard.url}/{path}", charts)
-            else:
-                go(page, path, charts)
+            page = visit(ctx, page, dashboard.url, path, charts)
             widened = page.evaluate(DRAWN_MARGINS_JS)
             assert len(widened) >= charts and not any(widened), (path, widened)  # a slide has its phone's too
     finally:
